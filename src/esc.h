@@ -1,0 +1,22 @@
+/* esc.h - terminal-safe rendering of untrusted text (model layer). */
+#ifndef LOGDECK_ESC_H
+#define LOGDECK_ESC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf;
+
+/* Append a rendering of n bytes of untrusted text that cannot act on a
+ * terminal: C0 controls, DEL and C1 controls (raw or UTF-8 encoded) become
+ * visible escapes (\n, \t, \x1b, \u0085), bidi overrides become \u202e,
+ * invalid UTF-8 becomes U+FFFD; everything else is copied. Returns 0, or -1
+ * when out is full (out then holds a prefix of the rendering). */
+int esc_text(struct buf *out, const char *s, size_t n);
+
+/* Decode one UTF-8 sequence at s (n > 0 bytes available). Sets *cp and
+ * returns its length, or returns 0 for an invalid or incomplete sequence
+ * (the caller shows U+FFFD and skips one byte). */
+size_t esc_utf8_next(const char *s, size_t n, uint32_t *cp);
+
+#endif

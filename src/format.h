@@ -1,0 +1,39 @@
+/* format.h - one log event as a line of text, JSON or CSV (model layer). */
+#ifndef LOGDECK_FORMAT_H
+#define LOGDECK_FORMAT_H
+
+#include <stdbool.h>
+
+struct buf;
+struct log_event;
+
+enum output_format {
+	OUTPUT_TEXT,
+	OUTPUT_JSON,
+	OUTPUT_CSV,
+};
+
+struct format_opts {
+	enum output_format format;
+	bool color;       /* ANSI colours by level (text only) */
+	bool utc;         /* timestamps in UTC instead of local time */
+	bool with_source; /* prefix/add the source name */
+};
+
+struct formatter;
+
+/* Create a formatter (it caches timestamp conversions). */
+struct formatter *formatter_new(const struct format_opts *o);
+/* Free a formatter; NULL is fine. */
+void formatter_free(struct formatter *f);
+/* Append what comes before the first event (the CSV header row). */
+int formatter_begin(struct formatter *f, struct buf *out);
+/* Append one event as one line ending in \n; source may be NULL. Returns 0,
+ * or -1 when out is full. Text output never carries raw control bytes. */
+int formatter_event(struct formatter *f, struct buf *out, const char *source,
+    const struct log_event *ev);
+/* Append s as a JSON string literal (quotes included), escaping controls,
+ * C1 and bidi characters and replacing invalid UTF-8 with U+FFFD. */
+int format_json_string(struct buf *out, const char *s, size_t n);
+
+#endif

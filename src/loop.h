@@ -1,0 +1,65 @@
+/* loop.h - the single-threaded poll() loop: fds, signals, timers and the
+ * libcurl multi handle (transport layer). */
+#ifndef LOGDECK_LOOP_H
+#define LOGDECK_LOOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <curl/curl.h>
+
+struct loop;
+
+/* A one-shot timer. The owner embeds it (no allocation) and arms it with
+ * loop_timer_at/in; the loop calls cb once when it is due. */
+struct loop_timer {
+	uint64_t when; /* loop_now() ms; meaningful while armed */
+	bool armed;
+	void (*cb)(void *arg);
+	void *arg;
+	struct loop_timer *next; /* the loop's list; do not touch */
+	bool listed;             /* the loop's list; do not touch */
+};
+
+/* Milliseconds on the monotonic clock. */
+uint64_t loop_now(void);
+
+/* Create a loop with its curl multi handle; NULL on failure. */
+struct loop *loop_new(void);
+/* Free a loop; transfers still added are removed (not freed). NULL is fine. */
+void loop_free(struct loop *l);
+
+/* Call cb from the loop whenever fd is readable (or hung up). */
+int loop_add_fd(struct loop *l, int fd, void (*cb)(int fd, void *arg),
+    void *arg);
+/* Stop watching fd. */
+void loop_remove_fd(struct loop *l, int fd);
+/* Deliver signal sig to cb from the loop (through a self-pipe), not from
+ * the signal handler; 0 or -1. */
+int loop_add_signal(struct loop *l, int sig, void (*cb)(int sig, void *arg),
+    void *arg);
+
+/* Set up a timer (disarmed). */
+void loop_timer_init(struct loop_timer *t, void (*cb)(void *), void *arg);
+/* Arm t for loop_now() + ms (re-arming moves it). */
+void loop_timer_in(struct loop *l, struct loop_timer *t, uint64_t ms);
+/* Disarm t; harmless when it is not armed. Call before freeing its owner. */
+void loop_timer_stop(struct loop *l, struct loop_timer *t);
+
+/* Start a transfer on the shared multi handle; done is called from the
+ * loop (never from inside a curl callback) when it finishes. */
+int loop_add_transfer(struct loop *l, CURL *easy,
+    void (*done)(CURL *easy, CURLcode rc, void *arg), void *arg);
+/* Take a transfer off the multi handle without calling done. */
+void loop_remove_transfer(struct loop *l, CURL *easy);
+
+/* Run cb once per loop pass, after all input is handled and before the
+ * loop sleeps: the place to redraw or flush output. */
+void loop_set_before_sleep(struct loop *l, void (*cb)(void *arg), void *arg);
+
+/* Run until loop_stop; returns the code given to it. */
+int loop_run(struct loop *l);
+/* Ask loop_run to return code after the current pass. */
+void loop_stop(struct loop *l, int code);
+
+#endif
