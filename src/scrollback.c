@@ -1,0 +1,404 @@
+/* scrollback.c - bounded line store: a FIFO of byte chunks holding the
+ * text, and a ring of fixed-size index records, one per line. Evicting
+ * drops the whole oldest chunk and the index records that point into it,
+ * so there is no malloc per line and no per-line free. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "esc.h"
+#include "scrollback.h"
+
+/* Largest chunk of text storage; smaller caps use cap / SB_CHUNKS_MIN. */
+#define SB_CHUNK_MAX (1024 * 1024)
+/* Smallest chunk, so tiny caps still hold a few lines per chunk. */
+#define SB_CHUNK_MIN 4096
+/* A cap is split into at least this many chunks, so eviction drops at
+ * most a small fraction of the scrollback at once. */
+#define SB_CHUNKS_MIN 8
+/* The smallest cap accepted; smaller requests are raised to it. */
+#define SB_CAP_MIN (64 * 1024)
+/* Longest terminal-safe message kept (longer ones are cut, marked). */
+#define SB_MSG_MAX (16 * 1024)
+/* Longest level name kept. */
+#define SB_LVNAME_MAX 15
+/* Index records are allocated in steps of at least this many. */
+#define SB_INDEX_MIN 1024
+
+struct sb_chunk {
+	struct sb_chunk *next;
+	size_t size; /* bytes of data */
+	size_t used;
+	char data[];
+};
+
+/* One line's index record: where its text lives and what scans need. */
+struct sb_rec {
+	char *p; /* msg NUL, then level name, then raw */
+	uint32_t msg_len;
+	uint32_t raw_len;
+	long long id;
+	int64_t ts_ms;
+	uint16_t src;
+	uint8_t level;
+	uint8_t lvname_len;
+};
+
+struct scrollback {
+	size_t cap;
+	size_t chunk_size;
+	size_t used; /* chunk bytes + records in use */
+
+	struct sb_chunk *oldest; /* FIFO: oldest ... newest */
+	struct sb_chunk *newest;
+	struct sb_chunk *spare; /* one freed chunk kept for reuse */
+
+	struct sb_rec *ring; /* capacity is a power of two */
+	size_t ring_cap;
+	size_t head; /* ring index of seq first */
+	size_t count;
+	uint64_t first;
+	uint64_t evicted;
+
+	struct buf scratch; /* esc_text output */
+};
+
+/* Create a store capped at cap bytes. */
+struct scrollback *
+sb_new(size_t cap)
+{
+	struct scrollback *sb;
+
+	if (cap < SB_CAP_MIN)
+		cap = SB_CAP_MIN;
+	sb = calloc(1, sizeof *sb);
+	if (sb == NULL)
+		return NULL;
+	sb->cap = cap;
+	sb->chunk_size = cap / SB_CHUNKS_MIN;
+	if (sb->chunk_size > SB_CHUNK_MAX)
+		sb->chunk_size = SB_CHUNK_MAX;
+	if (sb->chunk_size < SB_CHUNK_MIN)
+		sb->chunk_size = SB_CHUNK_MIN;
+	buf_init(&sb->scratch, SB_MSG_MAX);
+	return sb;
+}
+
+/* Free the store and everything in it. */
+void
+sb_free(struct scrollback *sb)
+{
+	struct sb_chunk *c, *next;
+
+	if (sb == NULL)
+		return;
+	for (c = sb->oldest; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
+	free(sb->spare);
+	free(sb->ring);
+	buf_free(&sb->scratch);
+	free(sb);
+}
+
+/* The index record of seq (which must be retained). */
+static struct sb_rec *
+sb_rec(const struct scrollback *sb, uint64_t seq)
+{
+	return &sb->ring[(sb->head + (seq - sb->first)) & (sb->ring_cap - 1)];
+}
+
+/* Drop the oldest chunk and every line stored in it. */
+static void
+sb_evict_chunk(struct scrollback *sb)
+{
+	struct sb_chunk *c = sb->oldest;
+	struct sb_rec *r;
+
+	while (sb->count > 0) {
+		r = &sb->ring[sb->head];
+		if (r->p < c->data || r->p >= c->data + c->size)
+			break;
+		sb->head = (sb->head + 1) & (sb->ring_cap - 1);
+		sb->count--;
+		sb->first++;
+		sb->evicted++;
+		sb->used -= sizeof *r;
+	}
+	sb->oldest = c->next;
+	if (sb->oldest == NULL)
+		sb->newest = NULL;
+	sb->used -= c->size;
+	if (sb->spare == NULL && c->size == sb->chunk_size)
+		sb->spare = c;
+	else
+		free(c);
+}
+
+/* Make room for one more index record, growing the ring; -1 on failure. */
+static int
+sb_grow_ring(struct scrollback *sb)
+{
+	struct sb_rec *n;
+	size_t ncap, i;
+
+	if (sb->count < sb->ring_cap)
+		return 0;
+	ncap = sb->ring_cap ? sb->ring_cap * 2 : SB_INDEX_MIN;
+	n = malloc(ncap * sizeof *n);
+	if (n == NULL)
+		return -1;
+	for (i = 0; i < sb->count; i++)
+		n[i] = sb->ring[(sb->head + i) & (sb->ring_cap - 1)];
+	free(sb->ring);
+	sb->ring = n;
+	sb->ring_cap = ncap;
+	sb->head = 0;
+	return 0;
+}
+
+/* Return space for n bytes of line data, evicting old chunks to stay
+ * under the cap; NULL on allocation failure. */
+static char *
+sb_reserve(struct scrollback *sb, size_t n)
+{
+	struct sb_chunk *c = sb->newest;
+	size_t size;
+	char *p;
+
+	if (c != NULL && c->size - c->used >= n) {
+		while (sb->used + sizeof(struct sb_rec) > sb->cap &&
+		    sb->oldest != c)
+			sb_evict_chunk(sb);
+		/* Many tiny lines: the index alone can outgrow the cap, so
+		 * the current chunk goes too and a fresh one starts. */
+		if (sb->used + sizeof(struct sb_rec) <= sb->cap) {
+			p = c->data + c->used;
+			c->used += n;
+			return p;
+		}
+	}
+	size = n > sb->chunk_size ? n : sb->chunk_size;
+	while (sb->oldest != NULL &&
+	    sb->used + size + sizeof(struct sb_rec) > sb->cap)
+		sb_evict_chunk(sb);
+	if (size == sb->chunk_size && sb->spare != NULL) {
+		c = sb->spare;
+		sb->spare = NULL;
+	} else if ((c = malloc(sizeof *c + size)) == NULL)
+		return NULL;
+	c->next = NULL;
+	c->size = size;
+	c->used = n;
+	if (sb->newest != NULL)
+		sb->newest->next = c;
+	else
+		sb->oldest = c;
+	sb->newest = c;
+	sb->used += size;
+	return c->data;
+}
+
+/* Append one event's line. */
+int64_t
+sb_append(struct scrollback *sb, uint16_t src, const struct log_event *ev)
+{
+	struct sb_rec *r;
+	size_t msg_len, lv_len, raw_len, room;
+	char *p;
+
+	buf_clear(&sb->scratch);
+	if (esc_text(&sb->scratch, ev->message.p, ev->message.n) == -1) {
+		/* Cut at a character boundary the renderer can show. */
+		while (sb->scratch.len > 0 &&
+		    ((unsigned char)sb->scratch.p[sb->scratch.len - 1] &
+			0xc0) == 0x80)
+			sb->scratch.len--;
+		if (sb->scratch.len > 0)
+			sb->scratch.len--;
+		if (sb->scratch.len + 3 > SB_MSG_MAX)
+			sb->scratch.len = SB_MSG_MAX - 3;
+		memcpy(sb->scratch.p + sb->scratch.len, "\xe2\x80\xa6", 3);
+		sb->scratch.len += 3;
+	}
+	msg_len = sb->scratch.len;
+	lv_len = ev->level_name.n > SB_LVNAME_MAX ? SB_LVNAME_MAX :
+						    ev->level_name.n;
+	raw_len = ev->raw.n;
+	/* One line never needs more than a chunk: the raw copy gives way. */
+	room = sb->chunk_size - msg_len - 1 - lv_len;
+	if (raw_len > room)
+		raw_len = room;
+
+	if (sb_grow_ring(sb) == -1)
+		return -1;
+	p = sb_reserve(sb, msg_len + 1 + lv_len + raw_len);
+	if (p == NULL)
+		return -1;
+	r = &sb->ring[(sb->head + sb->count) & (sb->ring_cap - 1)];
+	r->p = p;
+	memcpy(p, sb->scratch.p, msg_len);
+	p[msg_len] = '\0';
+	memcpy(p + msg_len + 1, ev->level_name.p, lv_len);
+	if (raw_len > 0)
+		memcpy(p + msg_len + 1 + lv_len, ev->raw.p, raw_len);
+	r->msg_len = msg_len;
+	r->raw_len = raw_len;
+	r->lvname_len = lv_len;
+	r->level = ev->level;
+	r->src = src;
+	r->id = ev->id;
+	r->ts_ms = sb_parse_time(ev->timestamp.p, ev->timestamp.n);
+	sb->count++;
+	sb->used += sizeof *r;
+	return (int64_t)(sb->first + sb->count - 1);
+}
+
+/* First retained seq. */
+uint64_t
+sb_first(const struct scrollback *sb)
+{
+	return sb->first;
+}
+
+/* One past the newest seq. */
+uint64_t
+sb_end(const struct scrollback *sb)
+{
+	return sb->first + sb->count;
+}
+
+/* Fill out with a retained line. */
+bool
+sb_get(const struct scrollback *sb, uint64_t seq, struct sb_line *out)
+{
+	const struct sb_rec *r;
+
+	if (seq < sb->first || seq >= sb->first + sb->count)
+		return false;
+	r = sb_rec(sb, seq);
+	out->msg = r->p;
+	out->msg_len = r->msg_len;
+	out->lvname = r->p + r->msg_len + 1;
+	out->lvname_len = r->lvname_len;
+	out->raw = out->lvname + r->lvname_len;
+	out->raw_len = r->raw_len;
+	out->level = r->level;
+	out->src = r->src;
+	out->id = r->id;
+	out->ts_ms = r->ts_ms;
+	return true;
+}
+
+/* Level and source only. */
+bool
+sb_meta(const struct scrollback *sb, uint64_t seq, uint8_t *level,
+    uint16_t *src)
+{
+	const struct sb_rec *r;
+
+	if (seq < sb->first || seq >= sb->first + sb->count)
+		return false;
+	r = sb_rec(sb, seq);
+	*level = r->level;
+	*src = r->src;
+	return true;
+}
+
+/* Bytes in use. */
+size_t
+sb_used(const struct scrollback *sb)
+{
+	return sb->used;
+}
+
+/* The cap in bytes. */
+size_t
+sb_cap(const struct scrollback *sb)
+{
+	return sb->cap;
+}
+
+/* Lines evicted. */
+uint64_t
+sb_evicted(const struct scrollback *sb)
+{
+	return sb->evicted;
+}
+
+/* Read exactly w digits at s[*i]; -1 when they are not all digits. */
+static int
+sb_digits(const char *s, size_t n, size_t *i, int w)
+{
+	int v = 0;
+
+	if (*i + w > n)
+		return -1;
+	while (w-- > 0) {
+		if (s[*i] < '0' || s[*i] > '9')
+			return -1;
+		v = v * 10 + (s[(*i)++] - '0');
+	}
+	return v;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date. */
+static int64_t
+sb_days(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* Parse an ISO 8601 timestamp to Unix ms. */
+int64_t
+sb_parse_time(const char *s, size_t n)
+{
+	int y, mo, d, h, mi, sec, ms = 0, scale = 100, oh, om, sign;
+	size_t i = 0;
+	int64_t t;
+
+	if (s == NULL)
+		return INT64_MIN;
+	if ((y = sb_digits(s, n, &i, 4)) < 0 || i >= n || s[i++] != '-' ||
+	    (mo = sb_digits(s, n, &i, 2)) < 1 || mo > 12 || i >= n ||
+	    s[i++] != '-' || (d = sb_digits(s, n, &i, 2)) < 1 || d > 31 ||
+	    i >= n || (s[i] != 'T' && s[i] != 't' && s[i] != ' '))
+		return INT64_MIN;
+	i++;
+	if ((h = sb_digits(s, n, &i, 2)) < 0 || h > 23 || i >= n ||
+	    s[i++] != ':' || (mi = sb_digits(s, n, &i, 2)) < 0 || mi > 59 ||
+	    i >= n || s[i++] != ':' || (sec = sb_digits(s, n, &i, 2)) < 0 ||
+	    sec > 60)
+		return INT64_MIN;
+	if (i < n && (s[i] == '.' || s[i] == ',')) {
+		i++;
+		while (i < n && s[i] >= '0' && s[i] <= '9') {
+			ms += (s[i++] - '0') * scale;
+			scale /= 10;
+		}
+	}
+	t = ((sb_days(y, mo, d) * 24 + h) * 60 + mi) * 60 + sec;
+	if (i < n && (s[i] == '+' || s[i] == '-')) {
+		sign = s[i++] == '-' ? -1 : 1;
+		if ((oh = sb_digits(s, n, &i, 2)) < 0)
+			return INT64_MIN;
+		if (i < n && s[i] == ':')
+			i++;
+		om = i < n ? sb_digits(s, n, &i, 2) : 0;
+		if (om < 0)
+			return INT64_MIN;
+		t -= sign * (oh * 3600 + om * 60);
+	} else if (i < n && (s[i] == 'Z' || s[i] == 'z'))
+		i++;
+	if (i != n)
+		return INT64_MIN;
+	return t * 1000 + ms;
+}

@@ -1,0 +1,63 @@
+/* scrollback.h - the viewer's bounded line store: every line of every
+ * stream in arrival order, in a ring of byte chunks with a small index
+ * record per line (model layer, no curses, no curl). */
+#ifndef LOGDECK_SCROLLBACK_H
+#define LOGDECK_SCROLLBACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+/* Lines are numbered by a sequence that only grows: seq N is the N-th line
+ * ever appended. Evicted lines keep their numbers; sb_first tells where
+ * the retained range starts. */
+
+/* One retained line. The text fields point into the store and are valid
+ * until the next sb_append (which may evict) or sb_free. */
+struct sb_line {
+	const char *msg;    /* terminal-safe message (esc_text), NUL-ended */
+	uint32_t msg_len;
+	const char *raw;    /* the event data exactly as received */
+	uint32_t raw_len;
+	const char *lvname; /* level as written (OTHER keeps its name) */
+	uint8_t lvname_len;
+	uint8_t level;      /* enum level */
+	uint16_t src;       /* caller's source index */
+	long long id;       /* event id, -1 when none */
+	int64_t ts_ms;      /* Unix time in ms, INT64_MIN when unknown */
+};
+
+struct scrollback;
+
+/* Create a store that keeps at most cap bytes (chunks plus index);
+ * NULL on allocation failure. */
+struct scrollback *sb_new(size_t cap);
+/* Free the store; NULL is fine. */
+void sb_free(struct scrollback *sb);
+/* Copy what the viewer keeps of ev (from source src) into the store,
+ * evicting the oldest lines when the cap is reached. Returns the new
+ * line's seq, or -1 on allocation failure. */
+int64_t sb_append(struct scrollback *sb, uint16_t src,
+    const struct log_event *ev);
+/* The first retained seq (== sb_end when empty). */
+uint64_t sb_first(const struct scrollback *sb);
+/* One past the newest seq. */
+uint64_t sb_end(const struct scrollback *sb);
+/* Fill *out with line seq; false when it is evicted or not yet written. */
+bool sb_get(const struct scrollback *sb, uint64_t seq, struct sb_line *out);
+/* Level and source of line seq without the text (fast path for scans). */
+bool sb_meta(const struct scrollback *sb, uint64_t seq, uint8_t *level,
+    uint16_t *src);
+/* Bytes in use (chunks plus index) and the cap. */
+size_t sb_used(const struct scrollback *sb);
+size_t sb_cap(const struct scrollback *sb);
+/* Lines evicted so far to stay under the cap. */
+uint64_t sb_evicted(const struct scrollback *sb);
+
+/* Parse an ISO 8601 timestamp ("2024-05-01T12:00:00.123Z", offsets,
+ * fraction of any length) to Unix ms; INT64_MIN when unusable. */
+int64_t sb_parse_time(const char *s, size_t n);
+
+#endif
