@@ -15,7 +15,7 @@
 #define LAYOUT_PANE_MIN_COLS 12
 /* List pane width limits; it never takes more than half the screen. */
 #define LAYOUT_LIST_MIN 16
-#define LAYOUT_LIST_DEFAULT 30
+#define LAYOUT_LIST_DEFAULT 40
 /* Rows of the status bar at the bottom. */
 #define LAYOUT_STATUS_ROWS 2
 

@@ -1,0 +1,85 @@
+/* keys.h - the one table mapping keys to named actions (input layer). The
+ * dispatcher and the help overlay both read it, so they cannot disagree. */
+#ifndef LOGDECK_KEYS_H
+#define LOGDECK_KEYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Key codes: characters are their code point; curses function keys
+ * (KEY_UP, KEY_F(1), ...) are or-ed with KEYS_FN. */
+#define KEYS_FN 0x1000000
+#define KEYS_CTRL(c) ((c) & 0x1f)
+
+enum action {
+	ACT_NONE,
+	ACT_QUIT,
+	ACT_HELP,
+	ACT_FOCUS_NEXT,
+	ACT_FOCUS_PREV,
+	ACT_DOWN,
+	ACT_UP,
+	ACT_PAGE_DOWN,
+	ACT_PAGE_UP,
+	ACT_HALF_DOWN,
+	ACT_HALF_UP,
+	ACT_TOP,
+	ACT_BOTTOM,
+	ACT_PAUSE,
+	ACT_FOLLOW,
+	ACT_LEFT,
+	ACT_RIGHT,
+	ACT_WRAP,
+	ACT_TIMESTAMPS,
+	ACT_FLOOR_TRACE,
+	ACT_FLOOR_DEBUG,
+	ACT_FLOOR_INFO,
+	ACT_FLOOR_WARN,
+	ACT_FLOOR_ERROR,
+	ACT_NEXT_ERROR,
+	ACT_PREV_ERROR,
+	ACT_NEXT_WARN,
+	ACT_SEARCH_FWD,
+	ACT_SEARCH_BACK,
+	ACT_MATCH_NEXT,
+	ACT_MATCH_PREV,
+	ACT_FILTER_KEEP,
+	ACT_FILTER_HIDE,
+	ACT_FILTER_CLEAR,
+	ACT_SAVE,
+	ACT_MERGED,
+	ACT_SPLIT,
+	ACT_SPLIT_DIR,
+	ACT_DETAIL,
+	ACT_WATCH,
+	ACT_WATCH_ALL,
+	ACT_REFRESH,
+	ACT_LIST_TOGGLE,
+	ACT_LIST_WIDER,
+	ACT_LIST_NARROWER,
+	ACT_LIST_FILTER,
+	ACT_CLOSE,
+	ACT_MOUSE,
+	ACT_SUSPEND,
+	ACT_REDRAW,
+};
+
+/* Where a binding applies: the focused pane's kind. */
+#define KEYS_LIST 0x1 /* the automation list pane */
+#define KEYS_LOG 0x2  /* a log pane */
+#define KEYS_ANY (KEYS_LIST | KEYS_LOG)
+
+struct key_binding {
+	int key;
+	unsigned where;
+	enum action action;
+	const char *name; /* how the help shows the key */
+	const char *help; /* what it does; NULL: same line as the previous */
+};
+
+/* The action of key in the pane kind where (ACT_NONE when unbound). */
+enum action keys_lookup(int key, unsigned where);
+/* The whole table, in help order; *n receives its length. */
+const struct key_binding *keys_table(size_t *n);
+
+#endif

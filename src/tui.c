@@ -1,0 +1,1591 @@
+/* tui.c - the full-screen viewer: terminal set-up and restore, the loop
+ * wiring (keys, signals, timers, streams, the automation list), and the
+ * actions the key table names. Drawing lives in view_*.c. */
+#include <curses.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <langinfo.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+
+#include "buf.h"
+#include "client.h"
+#include "esc.h"
+#include "keys.h"
+#include "loop.h"
+#include "stream.h"
+#include "tui.h"
+#include "tui_app.h"
+#include "view.h"
+#include "view_draw.h"
+
+/* Fewest ms between two redraws (about 30 a second). */
+#define TUI_REDRAW_MS 33
+/* How often the automation list is fetched again. */
+#define TUI_LIST_REFRESH_MS 3000
+/* Time-dependent parts (sparklines, countdowns) are redrawn this often. */
+#define TUI_TICK_MS 1000
+/* Time spent re-filtering or searching per loop pass. */
+#define TUI_SLICE_MS 8
+/* Lines scanned between two looks at the clock. */
+#define TUI_SLICE_LINES 4096
+/* Largest automation list body accepted. */
+#define TUI_LIST_BODY_MAX (8 * 1024 * 1024)
+/* Lines an incremental search looks through at once for the first hit. */
+#define TUI_ISEARCH_LINES 200000
+/* Longest list of failed automation names on the status bar. */
+#define TUI_FAILED_MAX 120
+
+/* Loop plumbing of the one viewer a process runs. */
+static struct loop_timer tui_redraw_timer, tui_work_timer, tui_list_timer,
+    tui_tick_timer;
+static CURL *tui_list_easy;
+static struct curl_slist *tui_list_hdrs;
+static struct buf tui_list_body;
+static bool tui_curses_on;
+
+static void tui_list_fetch(struct tui *t);
+
+/* Leave curses if it is on; safe to call more than once. */
+static void
+tui_restore(void)
+{
+	if (tui_curses_on && !isendwin()) {
+		endwin();
+		fflush(stdout);
+	}
+}
+
+/* A fatal signal: restore the terminal, then die of the same signal. */
+static void
+tui_fatal(int sig)
+{
+	tui_restore();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* The display name of source i. */
+const char *
+tui_src_name(const struct tui *t, int i)
+{
+	const struct source *s;
+
+	if (i < 0 || i >= t->nsrcs)
+		return "?";
+	s = &t->srcs[i].src;
+	return s->name != NULL && *s->name != '\0' ? s->name : s->id;
+}
+
+/* True when some pane shows source i. */
+bool
+tui_src_visible(const struct tui *t, int i)
+{
+	int k;
+
+	for (k = 0; k < t->npanes; k++) {
+		if (t->pane[k].merged ? filter_has_source(&t->pane[k].f, i) :
+					t->pane[k].src == i)
+			return true;
+	}
+	return false;
+}
+
+/* Ask for a redraw at the next chance. */
+static void
+tui_dirty(struct tui *t)
+{
+	t->dirty = true;
+}
+
+/* Show a one-line notice (error true: in the error colour). */
+static void
+tui_msg(struct tui *t, bool error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void
+tui_msg(struct tui *t, bool error, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->msg, sizeof t->msg, fmt, ap);
+	va_end(ap);
+	t->msg_error = error;
+	tui_dirty(t);
+}
+
+/* The pane keys act on: the focused one, or the list's target. */
+static int
+tui_pane_index(const struct tui *t)
+{
+	return t->focus >= 0 ? t->focus : t->target;
+}
+
+/* Start re-filtering pane i from the first line, keeping the reader's
+ * place (the current line's seq stays, so the same event stays on screen
+ * when it still passes). */
+static void
+tui_pane_refilter(struct tui *t, int i)
+{
+	struct tui_pane *p = &t->pane[i];
+
+	lineidx_rebuild(&p->li, t->sb);
+	search_restart(&p->s);
+	tui_dirty(t);
+}
+
+/* The merged panes follow the set of watched sources. */
+static void
+tui_merged_sources(struct tui *t, struct tui_pane *p)
+{
+	int k;
+
+	p->f.all_sources = false;
+	memset(p->f.sources, 0, sizeof p->f.sources);
+	for (k = 0; k < t->nsrcs; k++) {
+		if (t->srcs[k].stream != NULL)
+			filter_set_source(&p->f, k, true);
+	}
+}
+
+/* Make pane i show source src alone (or merged when merged). */
+static void
+tui_pane_show(struct tui *t, int i, int src, bool merged)
+{
+	struct tui_pane *p = &t->pane[i];
+
+	p->merged = merged;
+	if (merged)
+		tui_merged_sources(t, p);
+	else {
+		p->src = src;
+		p->f.all_sources = false;
+		memset(p->f.sources, 0, sizeof p->f.sources);
+		if (src >= 0)
+			filter_set_source(&p->f, src, true);
+	}
+	if (src >= 0 && src < t->nsrcs)
+		t->srcs[src].unread = 0;
+	if (merged) {
+		for (int k = 0; k < t->nsrcs; k++) {
+			if (filter_has_source(&p->f, k))
+				t->srcs[k].unread = 0;
+		}
+	}
+	tui_pane_refilter(t, i);
+}
+
+/* Set up pane i showing src, following, at level floor. */
+static void
+tui_pane_init(struct tui *t, int i, int src, bool merged, uint8_t floor)
+{
+	struct tui_pane *p = &t->pane[i];
+
+	memset(p, 0, sizeof *p);
+	filter_init(&p->f);
+	p->f.floor = floor;
+	lineidx_init(&p->li, t->sb);
+	search_init(&p->s);
+	p->follow = true;
+	p->src = -1;
+	tui_pane_show(t, i, src, merged);
+}
+
+/* Free what pane i holds. */
+static void
+tui_pane_free(struct tui *t, int i)
+{
+	filter_free(&t->pane[i].f);
+	lineidx_free(&t->pane[i].li);
+	search_free(&t->pane[i].s);
+}
+
+/* Update every merged pane after the watched set changed. */
+static void
+tui_watch_changed(struct tui *t)
+{
+	int k;
+
+	for (k = 0; k < t->npanes; k++) {
+		if (t->pane[k].merged)
+			tui_pane_show(t, k, -1, true);
+	}
+}
+
+/* Stop following in pane i, holding the screen where it is. */
+static void
+tui_pause(struct tui *t, int i)
+{
+	struct tui_pane *p = &t->pane[i];
+	size_t n = lineidx_count(&p->li), last;
+
+	if (!p->follow)
+		return;
+	p->follow = false;
+	p->pause_end = sb_end(t->sb);
+	if (n == 0) {
+		p->cur = sb_end(t->sb);
+		p->cur_row = 0;
+		return;
+	}
+	last = n - 1;
+	p->cur = lineidx_at(&p->li, last);
+	p->cur_row = last >= p->drawn_top ? (int)(last - p->drawn_top) : 0;
+	if (p->rows > 0 && p->cur_row >= p->rows)
+		p->cur_row = p->rows - 1;
+}
+
+/* Resume following in pane i. */
+static void
+tui_follow(struct tui *t, int i)
+{
+	t->pane[i].follow = true;
+	tui_dirty(t);
+}
+
+/* Move the reader of pane i by delta lines (negative: up). */
+static void
+tui_move(struct tui *t, int i, long delta)
+{
+	struct tui_pane *p = &t->pane[i];
+	size_t n = lineidx_count(&p->li), idx;
+	long to, row;
+
+	if (n == 0)
+		return;
+	if (p->follow) {
+		if (delta >= 0)
+			return;
+		tui_pause(t, i);
+	}
+	idx = view_log_cur_index(t, i);
+	to = (long)idx + delta;
+	if (to < 0)
+		to = 0;
+	if (to > (long)n - 1)
+		to = (long)n - 1;
+	row = p->cur_row + (to - (long)idx);
+	if (row < 0)
+		row = 0;
+	if (p->rows > 0 && row > p->rows - 1)
+		row = p->rows - 1;
+	if (row > to)
+		row = to;
+	p->cur = lineidx_at(&p->li, (size_t)to);
+	p->cur_row = (int)row;
+	tui_dirty(t);
+}
+
+/* Put the reader of pane i on line seq: where it is when it is on
+ * screen, else in the middle. */
+static void
+tui_goto(struct tui *t, int i, uint64_t seq)
+{
+	struct tui_pane *p = &t->pane[i];
+	size_t idx;
+
+	tui_pause(t, i);
+	idx = lineidx_lower(&p->li, seq);
+	if (idx >= p->drawn_top && idx < p->drawn_top + p->drawn_n)
+		p->cur_row = (int)(idx - p->drawn_top);
+	else
+		p->cur_row = p->rows / 2;
+	if ((size_t)p->cur_row > idx)
+		p->cur_row = (int)idx;
+	p->cur = seq;
+	tui_dirty(t);
+}
+
+/* Find the next (dir 1) or previous (dir -1) line at exactly level lv,
+ * or at lv and above when at_least. */
+static void
+tui_jump_level(struct tui *t, int i, int dir, uint8_t lv, bool at_least)
+{
+	struct tui_pane *p = &t->pane[i];
+	size_t n = lineidx_count(&p->li), idx;
+	uint8_t level;
+	uint16_t src;
+	long k;
+
+	if (n == 0)
+		return;
+	idx = view_log_cur_index(t, i);
+	for (k = (long)idx + dir; k >= 0 && k < (long)n; k += dir) {
+		if (!sb_meta(t->sb, lineidx_at(&p->li, k), &level, &src))
+			continue;
+		if (level == lv || (at_least && level >= lv &&
+		    level != LEVEL_OTHER)) {
+			tui_goto(t, i, lineidx_at(&p->li, k));
+			return;
+		}
+	}
+	tui_msg(t, false, "no %s %s line", dir > 0 ? "next" : "previous",
+	    level_name(lv));
+}
+
+/* Move to the next match in the search's direction (forward true) or
+ * against it. */
+static void
+tui_match(struct tui *t, int i, bool same_dir)
+{
+	struct tui_pane *p = &t->pane[i];
+	bool fwd = p->s.backward ? !same_dir : same_dir;
+	size_t n = lineidx_count(&p->li);
+	uint64_t from, to;
+
+	if (!p->s.active) {
+		tui_msg(t, false, "no search: / or ? starts one");
+		return;
+	}
+	if (n == 0)
+		return;
+	from = p->follow ? lineidx_at(&p->li, n - 1) + (fwd ? 0 : 1) :
+			   lineidx_at(&p->li, view_log_cur_index(t, i));
+	if (!search_next(&p->s, from, fwd, &to)) {
+		tui_msg(t, false, "no %s match for %s",
+		    fwd ? "later" : "earlier", p->s.pat.text);
+		return;
+	}
+	tui_goto(t, i, to);
+}
+
+/* The incremental step of a search prompt: match what is typed so far
+ * and move to the first hit from where the search began. */
+static void
+tui_isearch(struct tui *t)
+{
+	int i = tui_pane_index(t);
+	struct tui_pane *p = &t->pane[i];
+	bool back = t->prompt == PROMPT_SEARCH_BACK;
+	size_t n = lineidx_count(&p->li), idx, k, looked = 0;
+	struct sb_line l;
+	char err[128];
+
+	if (t->plen == 0) {
+		search_clear(&p->s);
+		tui_dirty(t);
+		return;
+	}
+	if (search_start(&p->s, t->ptext, back, err, sizeof err) == -1)
+		return; /* half-typed regex: keep the last good one */
+	if (n == 0)
+		return;
+	idx = t->pstart_follow ? n - 1 : lineidx_lower(&p->li, t->pstart_cur);
+	if (idx >= n)
+		idx = n - 1;
+	for (k = idx; looked < TUI_ISEARCH_LINES && k < n; looked++) {
+		if (sb_get(t->sb, lineidx_at(&p->li, k), &l) &&
+		    pattern_match(&p->s.pat, l.msg)) {
+			tui_goto(t, i, lineidx_at(&p->li, k));
+			return;
+		}
+		if (back) {
+			if (k == 0)
+				break;
+			k--;
+		} else
+			k++;
+	}
+	tui_dirty(t);
+}
+
+/* Set the level floor of the pane keys act on. */
+static void
+tui_floor(struct tui *t, uint8_t lv)
+{
+	int i = tui_pane_index(t);
+
+	if (t->pane[i].f.floor == lv)
+		return;
+	t->pane[i].f.floor = lv;
+	tui_pane_refilter(t, i);
+}
+
+/* Open or close the stream of source i. */
+static void
+tui_watch(struct tui *t, int i, bool on)
+{
+	struct tui_src *s = &t->srcs[i];
+
+	if (on == (s->stream != NULL))
+		return;
+	if (on) {
+		s->stream = stream_open(t->mgr, &s->src, t->o->tail);
+		if (s->stream == NULL) {
+			tui_msg(t, true, "cannot open a stream: out of memory");
+			return;
+		}
+		stream_set_data(s->stream, (void *)(intptr_t)i);
+		if (t->pane[t->target].src < 0 && !t->pane[t->target].merged)
+			tui_pane_show(t, t->target, i, false);
+	} else {
+		stream_close(s->stream);
+		s->stream = NULL;
+	}
+	tui_watch_changed(t);
+	tui_dirty(t);
+}
+
+/* Add a source to the list (copied); returns its index or -1. */
+static int
+tui_src_add(struct tui *t, const struct source *src)
+{
+	struct tui_src *n;
+	int cap;
+
+	if (t->nsrcs == FILTER_SOURCES_MAX) {
+		tui_msg(t, true, "more than %d automations: the rest are not "
+		    "listed", FILTER_SOURCES_MAX);
+		return -1;
+	}
+	if (t->nsrcs == t->srcs_cap) {
+		cap = t->srcs_cap ? t->srcs_cap * 2 : 16;
+		n = realloc(t->srcs, (size_t)cap * sizeof *n);
+		if (n == NULL)
+			return -1;
+		t->srcs = n;
+		t->srcs_cap = cap;
+	}
+	memset(&t->srcs[t->nsrcs], 0, sizeof t->srcs[0]);
+	source_copy(&t->srcs[t->nsrcs].src, src);
+	return t->nsrcs++;
+}
+
+/* Record the run state of source i; a failure is made loud. */
+static void
+tui_src_run(struct tui *t, int i, enum run_status run, bool has_exit,
+    int exit_code)
+{
+	struct tui_src *s = &t->srcs[i];
+	const char *name = tui_src_name(t, i);
+	size_t len;
+
+	if (run == RUN_UNKNOWN || s->run == run)
+		return;
+	s->run = run;
+	if (has_exit) {
+		s->has_exit_code = true;
+		s->exit_code = exit_code;
+	}
+	if (run == RUN_FAILED) {
+		len = strlen(t->failed);
+		if (len < TUI_FAILED_MAX)
+			snprintf(t->failed + len, sizeof t->failed - len, "%s%s",
+			    len ? ", " : "", name);
+	}
+	tui_dirty(t);
+}
+
+/* A line arrived on a stream: store it and count it. */
+static void
+tui_on_log(struct stream *st, const struct log_event *ev, void *arg)
+{
+	struct tui *t = arg;
+	int i = (int)(intptr_t)stream_data(st);
+	struct tui_src *s = &t->srcs[i];
+	uint64_t now = loop_now();
+
+	if (sb_append(t->sb, (uint16_t)i, ev) < 0) {
+		tui_msg(t, true, "out of memory: a line was not stored");
+		return;
+	}
+	s->lines++;
+	if (ev->level >= LEVEL_ERROR && ev->level != LEVEL_OTHER)
+		s->errors++;
+	else if (ev->level == LEVEL_WARN)
+		s->warnings++;
+	if (!tui_src_visible(t, i))
+		s->unread++;
+	rate_add(&s->rate, now, 1);
+	rate_add(&t->total, now, 1);
+	t->last_event = now;
+	tui_dirty(t);
+}
+
+/* A run-state change on a stream. */
+static void
+tui_on_status(struct stream *st, const struct status_event *se, void *arg)
+{
+	struct tui *t = arg;
+
+	tui_src_run(t, (int)(intptr_t)stream_data(st), se->status,
+	    se->has_exit_code, se->exit_code);
+}
+
+/* A stream's connection state changed. */
+static void
+tui_on_state(struct stream *st, void *arg)
+{
+	struct tui *t = arg;
+	const struct stream_status *ss = stream_status(st);
+	int i = (int)(intptr_t)stream_data(st);
+
+	if ((ss->state == STREAM_UNAUTHORIZED || ss->state == STREAM_FAILED ||
+	    ss->state == STREAM_GONE) && ss->error[0] != '\0')
+		tui_msg(t, true, "%s: %s", tui_src_name(t, i), ss->error);
+	tui_dirty(t);
+}
+
+/* The server dropped lines we had not received: say so in the log. */
+static void
+tui_on_reset(struct stream *st, long long oldest_id, void *arg)
+{
+	struct tui *t = arg;
+	struct log_event ev;
+	char msg[160];
+
+	snprintf(msg, sizeof msg, "--- lines before id %lld were lost: the "
+	    "server no longer holds them ---", oldest_id);
+	memset(&ev, 0, sizeof ev);
+	ev.id = -1;
+	ev.level = LEVEL_WARN;
+	ev.level_name.p = "WARN";
+	ev.level_name.n = 4;
+	ev.message.p = msg;
+	ev.message.n = strlen(msg);
+	ev.raw = ev.message;
+	sb_append(t->sb, (uint16_t)(intptr_t)stream_data(st), &ev);
+	tui_dirty(t);
+}
+
+/* Apply one automation object of the list. */
+static void
+tui_list_item(struct tui *t, cJSON *item)
+{
+	cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "id");
+	cJSON *name = cJSON_GetObjectItemCaseSensitive(item, "name");
+	cJSON *status = cJSON_GetObjectItemCaseSensitive(item, "status");
+	struct source src;
+	char num[32];
+	const char *ids;
+	int i;
+
+	if (cJSON_IsString(id))
+		ids = id->valuestring;
+	else if (cJSON_IsNumber(id)) {
+		snprintf(num, sizeof num, "%.0f", id->valuedouble);
+		ids = num;
+	} else
+		return;
+	for (i = 0; i < t->nsrcs; i++) {
+		if (t->srcs[i].src.kind == SOURCE_AUTOMATION &&
+		    strcmp(t->srcs[i].src.id, ids) == 0)
+			break;
+	}
+	if (i == t->nsrcs) {
+		memset(&src, 0, sizeof src);
+		src.kind = SOURCE_AUTOMATION;
+		src.id = (char *)ids;
+		src.name = cJSON_IsString(name) ? name->valuestring :
+						  (char *)ids;
+		if ((i = tui_src_add(t, &src)) < 0)
+			return;
+		if (t->sel < 0)
+			t->sel = i;
+	} else if (cJSON_IsString(name) && *name->valuestring != '\0' &&
+	    strcmp(tui_src_name(t, i), name->valuestring) != 0)
+		source_set_name(&t->srcs[i].src, name->valuestring);
+	t->srcs[i].listed = true;
+	if (cJSON_IsString(status))
+		tui_src_run(t, i, run_status_parse(status->valuestring,
+		    strlen(status->valuestring)), false, 0);
+}
+
+/* The automation list transfer finished. */
+static void
+tui_list_done(CURL *easy, CURLcode rc, void *arg)
+{
+	struct tui *t = arg;
+	long code = 0;
+	cJSON *list, *item;
+
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
+	if (rc != CURLE_OK)
+		tui_msg(t, true, "automation list: %s", curl_easy_strerror(rc));
+	else if (code == 401 || code == 403)
+		tui_msg(t, true, "automation list: unauthorized (HTTP %ld)",
+		    code);
+	else if (code != 200)
+		tui_msg(t, true, "automation list: HTTP %ld", code);
+	else if ((list = cJSON_ParseWithLength(tui_list_body.p ?
+		    tui_list_body.p : "", tui_list_body.len)) == NULL ||
+	    !cJSON_IsArray(list)) {
+		cJSON_Delete(list);
+		tui_msg(t, true, "automation list: not a JSON array");
+	} else {
+		cJSON_ArrayForEach(item, list)
+			tui_list_item(t, item);
+		cJSON_Delete(list);
+	}
+	curl_easy_cleanup(easy);
+	curl_slist_free_all(tui_list_hdrs);
+	tui_list_easy = NULL;
+	tui_list_hdrs = NULL;
+	buf_free(&tui_list_body);
+	loop_timer_in(t->loop, &tui_list_timer, TUI_LIST_REFRESH_MS);
+	tui_dirty(t);
+}
+
+/* curl write callback of the list transfer. */
+static size_t
+tui_list_write(char *p, size_t size, size_t n, void *arg)
+{
+	return buf_append(&tui_list_body, p, size * n) == 0 ? size * n : 0;
+}
+
+/* Start fetching the automation list unless a fetch is running. */
+static void
+tui_list_fetch(struct tui *t)
+{
+	char *url;
+
+	if (tui_list_easy != NULL)
+		return;
+	url = client_url(t->o->client, "automations", NULL, NULL);
+	if (url == NULL)
+		return;
+	tui_list_easy = curl_easy_init();
+	if (tui_list_easy == NULL) {
+		free(url);
+		return;
+	}
+	buf_init(&tui_list_body, TUI_LIST_BODY_MAX);
+	client_setup(t->o->client, tui_list_easy, &tui_list_hdrs,
+	    "application/json");
+	curl_easy_setopt(tui_list_easy, CURLOPT_URL, url);
+	curl_easy_setopt(tui_list_easy, CURLOPT_WRITEFUNCTION, tui_list_write);
+	curl_easy_setopt(tui_list_easy, CURLOPT_WRITEDATA, NULL);
+	curl_easy_setopt(tui_list_easy, CURLOPT_TIMEOUT, 10L);
+	free(url);
+	if (loop_add_transfer(t->loop, tui_list_easy, tui_list_done, t) == -1) {
+		curl_easy_cleanup(tui_list_easy);
+		curl_slist_free_all(tui_list_hdrs);
+		tui_list_easy = NULL;
+		tui_list_hdrs = NULL;
+		buf_free(&tui_list_body);
+	}
+}
+
+/* Timer: refresh the automation list. */
+static void
+tui_on_list_timer(void *arg)
+{
+	tui_list_fetch(arg);
+}
+
+/* True while something on screen changes with time alone: relative
+ * timestamps, sparklines of recent events, reconnect countdowns. */
+static bool
+tui_needs_tick(const struct tui *t)
+{
+	const struct stream_status *st;
+	int k;
+
+	if (t->ts == TUI_TS_RELATIVE ||
+	    loop_now() - t->last_event < (RATE_SECONDS + 1) * 1000)
+		return true;
+	for (k = 0; k < t->nsrcs; k++) {
+		if (t->srcs[k].stream == NULL)
+			continue;
+		st = stream_status(t->srcs[k].stream);
+		if (st->state == STREAM_WAITING || st->state == STREAM_CONNECTING)
+			return true;
+	}
+	return false;
+}
+
+/* Timer: redraw the time-dependent parts once a second. */
+static void
+tui_on_tick(void *arg)
+{
+	tui_dirty(arg);
+}
+
+/* Timer used only to wake the loop (throttled redraw, pending scans). */
+static void
+tui_on_wake(void *arg)
+{
+}
+
+/* Write one line of the view to f as text or JSON. */
+static void
+tui_save_line(struct tui *t, FILE *f, const struct sb_line *l, bool json)
+{
+	char when[80] = "-";
+	struct tm tm;
+	time_t sec;
+	cJSON *o;
+	char *s;
+	size_t k;
+
+	if (l->ts_ms != INT64_MIN) {
+		sec = (time_t)(l->ts_ms / 1000);
+		gmtime_r(&sec, &tm);
+		snprintf(when, sizeof when, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec, (int)(l->ts_ms % 1000));
+	}
+	if (!json) {
+		fprintf(f, "%s %-5s [%s] %s\n", when, level_name(l->level),
+		    tui_src_name(t, l->src), l->msg);
+		return;
+	}
+	if (l->raw_len > 0 && l->raw[0] == '{') {
+		/* The event as received, kept on one line. */
+		for (k = 0; k < l->raw_len; k++)
+			fputc(l->raw[k] == '\n' || l->raw[k] == '\r' ? ' ' :
+							       l->raw[k], f);
+		fputc('\n', f);
+		return;
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "source", tui_src_name(t, l->src));
+	cJSON_AddStringToObject(o, "level", level_name(l->level));
+	if (l->ts_ms != INT64_MIN)
+		cJSON_AddStringToObject(o, "timestamp", when);
+	cJSON_AddStringToObject(o, "message", l->msg);
+	s = cJSON_PrintUnformatted(o);
+	if (s != NULL)
+		fprintf(f, "%s\n", s);
+	free(s);
+	cJSON_Delete(o);
+}
+
+/* Save the focused pane's view (or every line) to path. */
+static void
+tui_save(struct tui *t, const char *path)
+{
+	struct tui_pane *p = &t->pane[tui_pane_index(t)];
+	size_t len = strlen(path), n = 0, k;
+	bool json = (len > 5 && strcmp(path + len - 5, ".json") == 0) ||
+	    (len > 6 && strcmp(path + len - 6, ".jsonl") == 0);
+	struct sb_line l;
+	uint64_t seq;
+	FILE *f;
+
+	f = fopen(path, "w");
+	if (f == NULL) {
+		tui_msg(t, true, "cannot write %s: %s", path, strerror(errno));
+		return;
+	}
+	if (t->save_all) {
+		for (seq = sb_first(t->sb); seq < sb_end(t->sb); seq++) {
+			if (sb_get(t->sb, seq, &l)) {
+				tui_save_line(t, f, &l, json);
+				n++;
+			}
+		}
+	} else {
+		for (k = 0; k < lineidx_count(&p->li); k++) {
+			if (sb_get(t->sb, lineidx_at(&p->li, k), &l)) {
+				tui_save_line(t, f, &l, json);
+				n++;
+			}
+		}
+	}
+	if (fclose(f) != 0)
+		tui_msg(t, true, "writing %s: %s", path, strerror(errno));
+	else
+		tui_msg(t, false, "wrote %zu lines (%s) to %s", n,
+		    json ? "JSON lines" : "text", path);
+}
+
+/* Open the prompt of kind k. */
+static void
+tui_prompt_open(struct tui *t, enum tui_prompt k)
+{
+	struct tui_pane *p = &t->pane[tui_pane_index(t)];
+	struct tm tm;
+	time_t now;
+
+	t->mode = TUI_PROMPT;
+	t->prompt = k;
+	t->ptext[0] = '\0';
+	t->plen = 0;
+	t->pstart_cur = p->cur;
+	t->pstart_follow = p->follow;
+	t->pstart_row = p->cur_row;
+	if (k == PROMPT_SAVE) {
+		now = time(NULL);
+		localtime_r(&now, &tm);
+		t->plen = strftime(t->ptext, sizeof t->ptext,
+		    "logdeck-%Y%m%d-%H%M%S.log", &tm);
+	} else if (k == PROMPT_LIST) {
+		snprintf(t->ptext, sizeof t->ptext, "%s", t->list_filter);
+		t->plen = strlen(t->ptext);
+	}
+	tui_dirty(t);
+}
+
+/* The prompt's text changed. */
+static void
+tui_prompt_changed(struct tui *t)
+{
+	switch (t->prompt) {
+	case PROMPT_SEARCH_FWD:
+	case PROMPT_SEARCH_BACK:
+		tui_isearch(t);
+		break;
+	case PROMPT_LIST:
+		/* The list prompt stops at TUI_LIST_FILTER_MAX bytes. */
+		memcpy(t->list_filter, t->ptext, t->plen + 1);
+		break;
+	default:
+		break;
+	}
+	tui_dirty(t);
+}
+
+/* Enter at the prompt: act on the text. */
+static void
+tui_prompt_commit(struct tui *t)
+{
+	int i = tui_pane_index(t);
+	char err[160];
+
+	t->mode = TUI_NORMAL;
+	switch (t->prompt) {
+	case PROMPT_KEEP:
+	case PROMPT_HIDE:
+		if (t->plen == 0)
+			break;
+		if (filter_push(&t->pane[i].f, t->ptext,
+		    t->prompt == PROMPT_KEEP, err, sizeof err) == -1)
+			tui_msg(t, true, "%s", err);
+		else
+			tui_pane_refilter(t, i);
+		break;
+	case PROMPT_SAVE:
+		if (t->plen > 0)
+			tui_save(t, t->ptext);
+		break;
+	case PROMPT_SEARCH_FWD:
+	case PROMPT_SEARCH_BACK:
+		if (t->plen > 0 && search_start(&t->pane[i].s, t->ptext,
+		    t->prompt == PROMPT_SEARCH_BACK, err, sizeof err) == -1)
+			tui_msg(t, true, "%s", err);
+		break;
+	default:
+		break;
+	}
+	tui_dirty(t);
+}
+
+/* Esc at the prompt: undo what the incremental prompt did. */
+static void
+tui_prompt_cancel(struct tui *t)
+{
+	struct tui_pane *p = &t->pane[tui_pane_index(t)];
+
+	t->mode = TUI_NORMAL;
+	if (t->prompt == PROMPT_SEARCH_FWD || t->prompt == PROMPT_SEARCH_BACK) {
+		search_clear(&p->s);
+		p->follow = t->pstart_follow;
+		p->cur = t->pstart_cur;
+		p->cur_row = t->pstart_row;
+	} else if (t->prompt == PROMPT_LIST)
+		t->list_filter[0] = '\0';
+	tui_dirty(t);
+}
+
+/* A key while the prompt is open. */
+static void
+tui_prompt_key(struct tui *t, int key)
+{
+	char enc[8];
+	int n;
+
+	if (key == '\r' || key == '\n' || key == (KEY_ENTER | KEYS_FN)) {
+		tui_prompt_commit(t);
+		return;
+	}
+	if (key == 0x1b || key == KEYS_CTRL('c') || key == KEYS_CTRL('g')) {
+		tui_prompt_cancel(t);
+		return;
+	}
+	if (key == '\t' && t->prompt == PROMPT_SAVE) {
+		t->save_all = !t->save_all;
+		tui_dirty(t);
+		return;
+	}
+	if (key == 0x7f || key == 0x08 || key == (KEY_BACKSPACE | KEYS_FN)) {
+		while (t->plen > 0 &&
+		    ((unsigned char)t->ptext[--t->plen] & 0xc0) == 0x80)
+			;
+		t->ptext[t->plen] = '\0';
+		tui_prompt_changed(t);
+		return;
+	}
+	if (key == KEYS_CTRL('u')) {
+		t->plen = 0;
+		t->ptext[0] = '\0';
+		tui_prompt_changed(t);
+		return;
+	}
+	if ((key & KEYS_FN) || key < 0x20 || key == 0x7f ||
+	    (key >= 0x80 && key < 0xa0))
+		return;
+	n = wctomb(enc, (wchar_t)key);
+	if (n <= 0 || t->plen + (size_t)n > (t->prompt == PROMPT_LIST ?
+	    TUI_LIST_FILTER_MAX : TUI_PROMPT_MAX))
+		return;
+	memcpy(t->ptext + t->plen, enc, (size_t)n);
+	t->plen += (size_t)n;
+	t->ptext[t->plen] = '\0';
+	tui_prompt_changed(t);
+}
+
+/* Move the list selection by delta rows of the display order. */
+static void
+tui_list_move(struct tui *t, int delta)
+{
+	int order[FILTER_SOURCES_MAX], n, k, at = 0;
+
+	n = view_list_order(t, order, FILTER_SOURCES_MAX);
+	if (n == 0)
+		return;
+	for (k = 0; k < n; k++) {
+		if (order[k] == t->sel)
+			at = k;
+	}
+	at += delta;
+	if (at < 0)
+		at = 0;
+	if (at >= n)
+		at = n - 1;
+	if (order[at] == t->sel)
+		return;
+	t->sel = order[at];
+	if (!t->pane[t->target].merged)
+		tui_pane_show(t, t->target, t->sel, false);
+	tui_dirty(t);
+}
+
+/* Split the log area into one more pane (back to one after the last). */
+static void
+tui_split(struct tui *t)
+{
+	int k, n = t->npanes + 1;
+
+	if (n > LAYOUT_PANES_MAX) {
+		for (k = 1; k < t->npanes; k++)
+			tui_pane_free(t, k);
+		t->npanes = 1;
+		if (t->focus > 0)
+			t->focus = 0;
+		t->target = 0;
+	} else {
+		tui_pane_init(t, t->npanes, t->sel, t->sel < 0,
+		    t->pane[tui_pane_index(t)].f.floor);
+		t->npanes = n;
+		t->focus = t->target = n - 1;
+	}
+	tui_dirty(t);
+}
+
+/* Suspend to the shell (Ctrl-Z) and come back with a clean screen. */
+static void
+tui_suspend(struct tui *t)
+{
+	tui_restore();
+	raise(SIGSTOP);
+	refresh();
+	t->full_redraw = true;
+	tui_dirty(t);
+}
+
+/* Scroll a modal view (detail, help) by delta rows. */
+static void
+tui_modal_scroll(int *top, int delta, int rows)
+{
+	*top += delta;
+	if (*top > rows - 1)
+		*top = rows - 1;
+	if (*top < 0)
+		*top = 0;
+}
+
+/* A key in the detail view or help overlay. */
+static void
+tui_modal_key(struct tui *t, int key)
+{
+	enum action a = keys_lookup(key, KEYS_LOG);
+	int *top = t->mode == TUI_DETAIL ? &t->detail_top : &t->help_top;
+	int rows = t->mode == TUI_DETAIL ? view_detail_rows(t) :
+					   view_help_rows();
+	int page = t->lay.status.y - 2;
+
+	switch (a) {
+	case ACT_CLOSE:
+	case ACT_QUIT:
+	case ACT_HELP:
+	case ACT_DETAIL:
+	case ACT_SEARCH_BACK: /* "?" closes the help it opened */
+		if (key == KEYS_CTRL('c')) {
+			t->quit = true;
+			loop_stop(t->loop, 0);
+		}
+		t->mode = TUI_NORMAL;
+		break;
+	case ACT_DOWN:
+		tui_modal_scroll(top, 1, rows);
+		break;
+	case ACT_UP:
+		tui_modal_scroll(top, -1, rows);
+		break;
+	case ACT_PAGE_DOWN:
+	case ACT_HALF_DOWN:
+	case ACT_PAUSE:
+		tui_modal_scroll(top, page, rows);
+		break;
+	case ACT_PAGE_UP:
+	case ACT_HALF_UP:
+		tui_modal_scroll(top, -page, rows);
+		break;
+	case ACT_TOP:
+		*top = 0;
+		break;
+	default:
+		return;
+	}
+	tui_dirty(t);
+}
+
+/* Mouse wheel: scroll the pane under the pointer (or the focused one). */
+static void
+tui_mouse(struct tui *t)
+{
+	MEVENT ev;
+	int k, i = tui_pane_index(t);
+
+	if (getmouse(&ev) != OK)
+		return;
+	for (k = 0; k < t->npanes; k++) {
+		struct rect r = t->lay.pane[k];
+
+		if (ev.y >= r.y && ev.y < r.y + r.h && ev.x >= r.x &&
+		    ev.x < r.x + r.w)
+			i = k;
+	}
+	if (ev.bstate & BUTTON4_PRESSED)
+		tui_move(t, i, -3);
+#ifdef BUTTON5_PRESSED
+	else if (ev.bstate & BUTTON5_PRESSED)
+		tui_move(t, i, 3);
+#endif
+}
+
+/* Do what a key means in the normal mode. */
+static void
+tui_key(struct tui *t, int key)
+{
+	unsigned where = t->focus < 0 ? KEYS_LIST : KEYS_LOG;
+	enum action a = keys_lookup(key, where);
+	int i = tui_pane_index(t), k;
+	struct tui_pane *p = &t->pane[i];
+	int page = p->rows > 1 ? p->rows - 1 : 1;
+	bool list = t->focus < 0;
+
+	if (t->mode == TUI_PROMPT) {
+		tui_prompt_key(t, key);
+		return;
+	}
+	if (t->mode == TUI_DETAIL || t->mode == TUI_HELP) {
+		tui_modal_key(t, key);
+		return;
+	}
+	switch (a) {
+	case ACT_NONE:
+		return;
+	case ACT_QUIT:
+		t->quit = true;
+		loop_stop(t->loop, 0);
+		return;
+	case ACT_HELP:
+		t->mode = TUI_HELP;
+		t->help_top = 0;
+		break;
+	case ACT_FOCUS_NEXT:
+	case ACT_FOCUS_PREV:
+		k = t->focus + (a == ACT_FOCUS_NEXT ? 1 : -1);
+		if (k >= t->npanes)
+			k = -1;
+		if (k < -1)
+			k = t->npanes - 1;
+		if (k == -1 && !t->list_shown)
+			k = a == ACT_FOCUS_NEXT ? 0 : t->npanes - 1;
+		t->focus = k;
+		if (k >= 0)
+			t->target = k;
+		break;
+	case ACT_DOWN:
+	case ACT_UP:
+		if (list)
+			tui_list_move(t, a == ACT_DOWN ? 1 : -1);
+		else
+			tui_move(t, i, a == ACT_DOWN ? 1 : -1);
+		break;
+	case ACT_PAGE_DOWN:
+	case ACT_PAGE_UP:
+		if (list)
+			tui_list_move(t, (a == ACT_PAGE_DOWN ? 1 : -1) *
+			    (t->lay.list.h - 2));
+		else
+			tui_move(t, i, a == ACT_PAGE_DOWN ? page : -page);
+		break;
+	case ACT_HALF_DOWN:
+	case ACT_HALF_UP:
+		if (list)
+			tui_list_move(t, (a == ACT_HALF_DOWN ? 1 : -1) *
+			    (t->lay.list.h / 2));
+		else
+			tui_move(t, i, (a == ACT_HALF_DOWN ? 1 : -1) *
+			    (page / 2 > 0 ? page / 2 : 1));
+		break;
+	case ACT_TOP:
+		if (list)
+			tui_list_move(t, -FILTER_SOURCES_MAX);
+		else if (lineidx_count(&p->li) > 0) {
+			tui_pause(t, i);
+			p->cur = lineidx_at(&p->li, 0);
+			p->cur_row = 0;
+		}
+		break;
+	case ACT_BOTTOM:
+		if (list)
+			tui_list_move(t, FILTER_SOURCES_MAX);
+		else if (lineidx_count(&p->li) > 0) {
+			tui_pause(t, i);
+			tui_move(t, i, (long)lineidx_count(&p->li));
+		}
+		break;
+	case ACT_PAUSE:
+		if (p->follow)
+			tui_pause(t, i);
+		else
+			tui_follow(t, i);
+		break;
+	case ACT_FOLLOW:
+		tui_follow(t, i);
+		break;
+	case ACT_LEFT:
+		if (!t->wrap) {
+			p->hscroll -= p->hscroll >= 8 ? 8 : p->hscroll;
+		}
+		break;
+	case ACT_RIGHT:
+		if (!t->wrap)
+			p->hscroll += 8;
+		break;
+	case ACT_WRAP:
+		t->wrap = !t->wrap;
+		for (k = 0; k < t->npanes; k++)
+			t->pane[k].hscroll = 0;
+		break;
+	case ACT_TIMESTAMPS:
+		t->ts = (t->ts + 1) % 3;
+		break;
+	case ACT_FLOOR_TRACE:
+	case ACT_FLOOR_DEBUG:
+	case ACT_FLOOR_INFO:
+	case ACT_FLOOR_WARN:
+	case ACT_FLOOR_ERROR:
+		tui_floor(t, (uint8_t)(LEVEL_TRACE + (a - ACT_FLOOR_TRACE)));
+		break;
+	case ACT_NEXT_ERROR:
+		tui_jump_level(t, i, 1, LEVEL_ERROR, true);
+		break;
+	case ACT_PREV_ERROR:
+		tui_jump_level(t, i, -1, LEVEL_ERROR, true);
+		break;
+	case ACT_NEXT_WARN:
+		tui_jump_level(t, i, 1, LEVEL_WARN, false);
+		break;
+	case ACT_SEARCH_FWD:
+		tui_prompt_open(t, PROMPT_SEARCH_FWD);
+		break;
+	case ACT_SEARCH_BACK:
+		tui_prompt_open(t, PROMPT_SEARCH_BACK);
+		break;
+	case ACT_MATCH_NEXT:
+	case ACT_MATCH_PREV:
+		tui_match(t, i, a == ACT_MATCH_NEXT);
+		break;
+	case ACT_FILTER_KEEP:
+		tui_prompt_open(t, PROMPT_KEEP);
+		break;
+	case ACT_FILTER_HIDE:
+		tui_prompt_open(t, PROMPT_HIDE);
+		break;
+	case ACT_FILTER_CLEAR:
+		filter_clear(&p->f);
+		search_clear(&p->s);
+		tui_pane_refilter(t, i);
+		break;
+	case ACT_SAVE:
+		tui_prompt_open(t, PROMPT_SAVE);
+		break;
+	case ACT_MERGED:
+		tui_pane_show(t, i, p->merged ? t->sel : -1, !p->merged);
+		break;
+	case ACT_SPLIT:
+		tui_split(t);
+		break;
+	case ACT_SPLIT_DIR:
+		t->side_by_side = !t->side_by_side;
+		break;
+	case ACT_DETAIL:
+		if (lineidx_count(&p->li) == 0)
+			return;
+		t->detail_seq = lineidx_at(&p->li, view_log_cur_index(t, i));
+		t->detail_top = 0;
+		t->mode = TUI_DETAIL;
+		break;
+	case ACT_WATCH:
+		if (t->sel >= 0)
+			tui_watch(t, t->sel, t->srcs[t->sel].stream == NULL);
+		break;
+	case ACT_WATCH_ALL:
+		for (k = 0; k < t->nsrcs; k++) {
+			if (t->srcs[k].run == RUN_RUNNING)
+				tui_watch(t, k, true);
+		}
+		break;
+	case ACT_REFRESH:
+		tui_list_fetch(t);
+		break;
+	case ACT_LIST_TOGGLE:
+		t->list_shown = !t->list_shown;
+		if (!t->list_shown && t->focus < 0)
+			t->focus = t->target;
+		break;
+	case ACT_LIST_WIDER:
+	case ACT_LIST_NARROWER:
+		t->list_w = layout_list_width(t->list_w +
+		    (a == ACT_LIST_WIDER ? 4 : -4), COLS);
+		break;
+	case ACT_LIST_FILTER:
+		tui_prompt_open(t, PROMPT_LIST);
+		break;
+	case ACT_CLOSE:
+		t->msg[0] = '\0';
+		t->list_filter[0] = '\0';
+		break;
+	case ACT_MOUSE:
+		tui_mouse(t);
+		break;
+	case ACT_SUSPEND:
+		tui_suspend(t);
+		break;
+	case ACT_REDRAW:
+		t->full_redraw = true;
+		break;
+	}
+	tui_dirty(t);
+}
+
+/* The terminal has input: read every key waiting. */
+static void
+tui_on_stdin(int fd, void *arg)
+{
+	struct tui *t = arg;
+	wint_t wc;
+	int rc;
+
+	while (!t->quit && (rc = get_wch(&wc)) != ERR) {
+		if (rc == KEY_CODE_YES) {
+			if (wc == KEY_RESIZE)
+				continue;
+			tui_key(t, (int)wc | KEYS_FN);
+		} else
+			tui_key(t, (int)wc);
+	}
+}
+
+/* SIGWINCH: take the new size at once. */
+static void
+tui_on_winch(int sig, void *arg)
+{
+	struct tui *t = arg;
+	struct winsize ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
+	    ws.ws_col > 0)
+		resizeterm(ws.ws_row, ws.ws_col);
+	t->list_w = layout_list_width(t->list_w, COLS);
+	t->full_redraw = true;
+	tui_dirty(t);
+}
+
+/* SIGCONT: back from a stop we did not start; repaint everything. */
+static void
+tui_on_cont(int sig, void *arg)
+{
+	struct tui *t = arg;
+
+	t->full_redraw = true;
+	tui_dirty(t);
+}
+
+/* SIGINT, SIGTERM, SIGHUP: leave through the normal path. */
+static void
+tui_on_quit_signal(int sig, void *arg)
+{
+	struct tui *t = arg;
+
+	t->quit = true;
+	loop_stop(t->loop, sig == SIGINT ? 0 : 128 + sig);
+}
+
+/* Draw everything. */
+static void
+tui_draw(struct tui *t)
+{
+	struct layout_req req = {
+		.cols = COLS,
+		.rows = LINES,
+		.list_shown = t->list_shown,
+		.list_w = t->list_w,
+		.npanes = t->npanes,
+		.side_by_side = t->side_by_side,
+	};
+	int k;
+
+	if (t->full_redraw) {
+		clearok(curscr, TRUE);
+		t->full_redraw = false;
+	}
+	layout_compute(&req, &t->lay);
+	erase();
+	if (t->lay.too_small) {
+		curs_set(0);
+		view_too_small(t);
+		refresh();
+		return;
+	}
+	if (t->lay.list_shown)
+		view_list_draw(t);
+	for (k = 0; k < t->lay.npanes; k++)
+		view_log_draw(t, k);
+	if (t->mode == TUI_DETAIL)
+		view_detail_draw(t);
+	else if (t->mode == TUI_HELP)
+		view_help_draw(t);
+	curs_set(t->mode == TUI_PROMPT ? 1 : 0);
+	view_status_draw(t);
+	refresh();
+}
+
+/* Scan pending lines of every pane for a bounded time; true when work
+ * is left for the next pass. */
+static bool
+tui_work(struct tui *t)
+{
+	uint64_t deadline = loop_now() + TUI_SLICE_MS;
+	bool left = false;
+	int k;
+
+	if (sb_evicted(t->sb) != t->evicted_seen) {
+		t->evicted_seen = sb_evicted(t->sb);
+		for (k = 0; k < t->npanes; k++) {
+			lineidx_trim(&t->pane[k].li, t->sb);
+			search_trim(&t->pane[k].s, t->sb);
+		}
+	}
+	for (k = 0; k < t->npanes; k++) {
+		struct tui_pane *p = &t->pane[k];
+
+		while (lineidx_pending(&p->li, t->sb) ||
+		    search_pending(&p->s, &p->li)) {
+			if (lineidx_scan(&p->li, t->sb, &p->f,
+			    TUI_SLICE_LINES) < 0 ||
+			    search_scan(&p->s, &p->li, t->sb,
+			    TUI_SLICE_LINES) < 0) {
+				tui_msg(t, true, "out of memory while "
+				    "filtering");
+				break;
+			}
+			if (loop_now() >= deadline) {
+				left = true;
+				break;
+			}
+		}
+		if (left)
+			break;
+	}
+	return left;
+}
+
+/* Once per loop pass: scan, then redraw if something changed and the
+ * last redraw is long enough ago. */
+static void
+tui_before_sleep(void *arg)
+{
+	struct tui *t = arg;
+	uint64_t now;
+
+	if (t->quit)
+		return;
+	if (tui_work(t)) {
+		tui_dirty(t);
+		loop_timer_in(t->loop, &tui_work_timer, 0);
+	}
+	if (!tui_tick_timer.armed && tui_needs_tick(t))
+		loop_timer_in(t->loop, &tui_tick_timer, TUI_TICK_MS);
+	if (!t->dirty)
+		return;
+	now = loop_now();
+	if (now - t->last_draw < TUI_REDRAW_MS) {
+		if (!tui_redraw_timer.armed)
+			loop_timer_in(t->loop, &tui_redraw_timer,
+			    TUI_REDRAW_MS - (now - t->last_draw));
+		return;
+	}
+	t->dirty = false;
+	t->last_draw = now;
+	tui_draw(t);
+}
+
+/* Put the terminal into the viewer's mode. */
+static int
+tui_curses_init(struct tui *t)
+{
+	if (initscr() == NULL)
+		return -1;
+	tui_curses_on = true;
+	raw();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	mousemask(BUTTON4_PRESSED
+#ifdef BUTTON5_PRESSED
+	    | BUTTON5_PRESSED
+#endif
+	    , NULL);
+	mouseinterval(0);
+	t->colors = draw_colors_init(t->o->color);
+	return 0;
+}
+
+static const struct stream_handlers tui_handlers = {
+	.on_log = tui_on_log,
+	.on_status = tui_on_status,
+	.on_state = tui_on_state,
+	.on_reset = tui_on_reset,
+};
+
+/* Free everything the viewer holds (streams first). */
+static void
+tui_free(struct tui *t)
+{
+	int k;
+
+	if (tui_list_easy != NULL) {
+		loop_remove_transfer(t->loop, tui_list_easy);
+		curl_easy_cleanup(tui_list_easy);
+		curl_slist_free_all(tui_list_hdrs);
+		buf_free(&tui_list_body);
+		tui_list_easy = NULL;
+		tui_list_hdrs = NULL;
+	}
+	stream_mgr_free(t->mgr);
+	for (k = 0; k < t->npanes; k++)
+		tui_pane_free(t, k);
+	for (k = 0; k < t->nsrcs; k++)
+		source_clear(&t->srcs[k].src);
+	free(t->srcs);
+	sb_free(t->sb);
+	if (t->loop != NULL) {
+		loop_timer_stop(t->loop, &tui_redraw_timer);
+		loop_timer_stop(t->loop, &tui_work_timer);
+		loop_timer_stop(t->loop, &tui_list_timer);
+		loop_timer_stop(t->loop, &tui_tick_timer);
+	}
+	loop_free(t->loop);
+}
+
+/* Run the viewer. */
+int
+tui_run(const struct tui_opts *o)
+{
+	static const int fatal[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+	struct tui t;
+	size_t k;
+	int rc, i;
+
+	memset(&t, 0, sizeof t);
+	t.o = o;
+	t.sel = -1;
+	t.list_shown = true;
+	t.list_w = LAYOUT_LIST_DEFAULT;
+	t.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	t.wrap = false;
+	t.ts = TUI_TS_ABSOLUTE;
+	t.sb = sb_new(o->scrollback_cap ? o->scrollback_cap :
+					  (size_t)256 << 20);
+	t.loop = loop_new();
+	if (t.sb == NULL || t.loop == NULL) {
+		fprintf(stderr, "logdeck: out of memory\n");
+		tui_free(&t);
+		return 1;
+	}
+	t.mgr = stream_mgr_new(t.loop, o->client, &tui_handlers, &t);
+	if (t.mgr == NULL) {
+		fprintf(stderr, "logdeck: out of memory\n");
+		tui_free(&t);
+		return 1;
+	}
+	for (k = 0; k < o->nwatch; k++) {
+		i = tui_src_add(&t, &o->watch[k]);
+		if (i >= 0)
+			t.srcs[i].pinned = true;
+	}
+	t.npanes = 1;
+	t.sel = t.nsrcs > 0 ? 0 : -1;
+	tui_pane_init(&t, 0, t.sel, o->merged, (uint8_t)o->floor);
+	for (i = 0; i < t.nsrcs; i++)
+		tui_watch(&t, i, true);
+	t.focus = t.nsrcs > 0 ? 0 : -1;
+
+	/* From here on the terminal is ours: give it back on every path. */
+	for (k = 0; k < sizeof fatal / sizeof fatal[0]; k++)
+		signal(fatal[k], tui_fatal);
+	atexit(tui_restore);
+	if (tui_curses_init(&t) == -1) {
+		fprintf(stderr, "logdeck: cannot set up the terminal\n");
+		tui_free(&t);
+		return 1;
+	}
+	loop_timer_init(&tui_redraw_timer, tui_on_wake, &t);
+	loop_timer_init(&tui_work_timer, tui_on_wake, &t);
+	loop_timer_init(&tui_list_timer, tui_on_list_timer, &t);
+	loop_timer_init(&tui_tick_timer, tui_on_tick, &t);
+	loop_add_fd(t.loop, STDIN_FILENO, tui_on_stdin, &t);
+	loop_add_signal(t.loop, SIGWINCH, tui_on_winch, &t);
+	loop_add_signal(t.loop, SIGCONT, tui_on_cont, &t);
+	loop_add_signal(t.loop, SIGINT, tui_on_quit_signal, &t);
+	loop_add_signal(t.loop, SIGTERM, tui_on_quit_signal, &t);
+	loop_add_signal(t.loop, SIGHUP, tui_on_quit_signal, &t);
+	loop_set_before_sleep(t.loop, tui_before_sleep, &t);
+	tui_list_fetch(&t);
+	t.dirty = true;
+	tui_before_sleep(&t);
+
+	rc = loop_run(t.loop);
+	tui_restore();
+	tui_curses_on = false;
+	tui_free(&t);
+	return rc < 0 ? 1 : rc;
+}

@@ -1,0 +1,149 @@
+/* tui_app.h - the viewer's state, shared by the app (tui.c) and the view
+ * files (view_*.c) that draw it. Not for use outside the TUI. */
+#ifndef LOGDECK_TUI_APP_H
+#define LOGDECK_TUI_APP_H
+
+#include <curses.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "event.h"
+#include "filter.h"
+#include "layout.h"
+#include "lineidx.h"
+#include "rate.h"
+#include "scrollback.h"
+#include "search.h"
+#include "source.h"
+#include "tui.h"
+
+struct loop;
+struct stream;
+struct stream_mgr;
+
+/* Longest text typed at a prompt. */
+#define TUI_PROMPT_MAX FILTER_PATTERN_LEN
+/* Longest name filter of the list pane. */
+#define TUI_LIST_FILTER_MAX 64
+
+/* One automation (or command-line source) in the list pane. Its index in
+ * tui.srcs is the src number its lines carry in the store. */
+struct tui_src {
+	struct source src;
+	enum run_status run;
+	bool has_exit_code;
+	int exit_code;
+	struct stream *stream; /* non-NULL while watched */
+	bool pinned;           /* named on the command line */
+	bool listed;           /* in the last automation list */
+	unsigned long long unread; /* lines that arrived while not on screen */
+	unsigned long long errors, warnings, lines;
+	struct rate rate;
+};
+
+enum tui_ts { TUI_TS_ABSOLUTE, TUI_TS_RELATIVE, TUI_TS_OFF };
+
+/* One log pane: what it shows and where its reader is. */
+struct tui_pane {
+	struct filter f;
+	struct lineidx li;
+	struct search s;
+	bool merged;      /* every watched source, else only src */
+	int src;          /* -1: none yet */
+	bool follow;
+	uint64_t cur;     /* the current line's seq when not following */
+	int cur_row;      /* its row on screen, in lines from the top */
+	uint64_t pause_end; /* store end when paused: later lines are new */
+	int hscroll;
+	int rows;         /* inner height at the last draw */
+	size_t drawn_top; /* index of the top line at the last draw */
+	size_t drawn_n;   /* lines the last draw showed */
+};
+
+enum tui_mode { TUI_NORMAL, TUI_PROMPT, TUI_DETAIL, TUI_HELP };
+
+enum tui_prompt {
+	PROMPT_SEARCH_FWD,
+	PROMPT_SEARCH_BACK,
+	PROMPT_KEEP,
+	PROMPT_HIDE,
+	PROMPT_SAVE,
+	PROMPT_LIST,
+};
+
+struct tui {
+	const struct tui_opts *o;
+	struct loop *loop;
+	struct stream_mgr *mgr;
+	struct scrollback *sb;
+
+	struct tui_src *srcs;
+	int nsrcs, srcs_cap;
+	int sel;     /* selected source index in the list (-1: none) */
+	int list_top; /* first displayed row of the list */
+	char list_filter[TUI_LIST_FILTER_MAX + 1];
+
+	struct tui_pane pane[LAYOUT_PANES_MAX];
+	int npanes;
+	bool side_by_side;
+	int focus;   /* -1: list pane, else a log pane */
+	int target;  /* the log pane the list selection drives */
+	bool list_shown;
+	int list_w;
+	struct layout lay;
+
+	bool wrap;
+	enum tui_ts ts;
+	bool utf8;
+	int colors;  /* 0 monochrome, 8 or 256 */
+
+	enum tui_mode mode;
+	enum tui_prompt prompt;
+	char ptext[TUI_PROMPT_MAX + 1];
+	size_t plen;
+	bool save_all;    /* the save prompt writes every line */
+	uint64_t pstart_cur; /* where the reader was when a search began */
+	bool pstart_follow;
+	int pstart_row;
+	uint64_t detail_seq;
+	int detail_top;
+	int help_top;
+
+	char msg[256];    /* last error or notice, one line */
+	bool msg_error;
+	char failed[128]; /* names of automations that failed */
+	struct rate total;
+	uint64_t evicted_seen;
+	uint64_t last_event; /* loop_now() of the newest line */
+	bool dirty;
+	bool full_redraw;
+	uint64_t last_draw;
+	bool quit;
+};
+
+/* Colour pairs (0 when monochrome; view_attr maps them). */
+enum tui_color {
+	COL_NONE,
+	COL_TRACE,
+	COL_DEBUG,
+	COL_INFO,
+	COL_WARN,
+	COL_ERROR,
+	COL_FATAL,
+	COL_MATCH,
+	COL_CURRENT,
+	COL_FAILED,
+	COL_FRAME,
+	COL_STATUS,
+	COL_ALERT,
+	COL_TAG0, /* COL_TAG0 + i for source tags */
+};
+#define TUI_TAG_COLORS 6
+
+/* The reader-facing name of source i. */
+const char *tui_src_name(const struct tui *t, int i);
+/* True when source i is on screen in some pane. */
+bool tui_src_visible(const struct tui *t, int i);
+
+#endif

@@ -1,0 +1,45 @@
+/* view.h - the screen states of the viewer, one file each (view layer):
+ * the list pane, log panes, status bar, detail view and help overlay. */
+#ifndef LOGDECK_VIEW_H
+#define LOGDECK_VIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct tui;
+
+/* Draw the automation list into t->lay.list. */
+void view_list_draw(struct tui *t);
+/* The source index shown at list row r (-1 when none), in display order
+ * (running first, then the rest, narrowed by the name filter). Returns
+ * the number of rows; order may be NULL to only count. */
+int view_list_order(const struct tui *t, int *order, int max);
+
+/* Draw log pane i into t->lay.pane[i]. */
+void view_log_draw(struct tui *t, int i);
+/* The index (in the pane's line index) of the line the reader is on. */
+size_t view_log_cur_index(const struct tui *t, int i);
+/* The index of the top line and how many lines the last draw showed. */
+void view_log_drawn(const struct tui *t, int i, size_t *top, size_t *n);
+/* Format line seq's time per the timestamp mode into out (may be ""). */
+void view_log_time(const struct tui *t, int64_t ts_ms, char *out,
+    size_t outlen);
+
+/* Draw the two status lines (or the prompt) into t->lay.status. */
+void view_status_draw(struct tui *t);
+
+/* Draw the detail view of t->detail_seq over the log area. */
+void view_detail_draw(struct tui *t);
+/* Rows the detail text takes at the current width (for scrolling). */
+int view_detail_rows(struct tui *t);
+
+/* Draw the help overlay generated from the key table. */
+void view_help_draw(struct tui *t);
+/* Rows of help text. */
+int view_help_rows(void);
+
+/* Draw the "terminal too small" message. */
+void view_too_small(struct tui *t);
+
+#endif

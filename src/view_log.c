@@ -1,0 +1,296 @@
+/* view_log.c - a log pane: time, level, source tag and message per line,
+ * following the newest line or held still while the reader looks. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "tui_app.h"
+#include "view.h"
+#include "view_draw.h"
+
+/* Width of the source tag column in the merged view. */
+#define VIEW_LOG_TAG_W 12
+
+/* Unix time now in ms. */
+static int64_t
+view_log_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Format a timestamp: HH:MM:SS.mmm, -1m05s, or nothing. */
+void
+view_log_time(const struct tui *t, int64_t ts_ms, char *out, size_t outlen)
+{
+	struct tm tm;
+	time_t sec;
+	int64_t d;
+
+	if (t->ts == TUI_TS_OFF) {
+		out[0] = '\0';
+		return;
+	}
+	if (ts_ms == INT64_MIN) {
+		snprintf(out, outlen, "%s",
+		    t->ts == TUI_TS_ABSOLUTE ? "--:--:--.---" : "      ?");
+		return;
+	}
+	if (t->ts == TUI_TS_RELATIVE) {
+		d = (view_log_now() - ts_ms) / 1000;
+		if (d < 0)
+			d = 0;
+		if (d < 60)
+			snprintf(out, outlen, "%6llds", (long long)d);
+		else if (d < 3600)
+			snprintf(out, outlen, "%3lldm%02llds",
+			    (long long)(d / 60), (long long)(d % 60));
+		else
+			snprintf(out, outlen, "%3lldh%02lldm",
+			    (long long)(d / 3600), (long long)(d / 60 % 60));
+		return;
+	}
+	sec = (time_t)(ts_ms >= 0 ? ts_ms / 1000 : (ts_ms - 999) / 1000);
+	if (t->o->utc)
+		gmtime_r(&sec, &tm);
+	else
+		localtime_r(&sec, &tm);
+	snprintf(out, outlen, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min,
+	    tm.tm_sec, (int)(ts_ms - (int64_t)sec * 1000));
+}
+
+/* The colour role of a level. */
+static int
+view_log_level_color(uint8_t level)
+{
+	switch (level) {
+	case LEVEL_TRACE:
+		return COL_TRACE;
+	case LEVEL_DEBUG:
+		return COL_DEBUG;
+	case LEVEL_WARN:
+		return COL_WARN;
+	case LEVEL_ERROR:
+		return COL_ERROR;
+	case LEVEL_FATAL:
+		return COL_FATAL;
+	default:
+		return COL_INFO;
+	}
+}
+
+/* Columns before the message: time, level, tag. */
+static int
+view_log_prefix_w(const struct tui *t, const struct tui_pane *p)
+{
+	int w = 6;
+
+	if (t->ts == TUI_TS_ABSOLUTE)
+		w += 13;
+	else if (t->ts == TUI_TS_RELATIVE)
+		w += 8;
+	if (p->merged)
+		w += VIEW_LOG_TAG_W + 1;
+	return w;
+}
+
+/* Rows line takes when wrapping at width w. */
+static int
+view_log_height(const struct tui *t, const struct sb_line *l, int msgw)
+{
+	int cols;
+
+	if (!t->wrap || msgw <= 0)
+		return 1;
+	cols = draw_width(l->msg, l->msg_len);
+	return cols <= msgw ? 1 : (cols + msgw - 1) / msgw;
+}
+
+/* Collect the search matches of a line for highlighting. */
+static void
+view_log_matches(const struct tui_pane *p, const struct sb_line *l,
+    struct draw_hl *hl)
+{
+	size_t off = 0, so, eo;
+
+	hl->n = 0;
+	hl->attr = draw_attr(COL_MATCH);
+	if (!p->s.active)
+		return;
+	while (hl->n < DRAW_HL_MAX && off <= l->msg_len &&
+	    pattern_find(&p->s.pat, l->msg, off, &so, &eo)) {
+		hl->so[hl->n] = so;
+		hl->eo[hl->n++] = eo;
+		off = eo > so ? eo : eo + 1;
+	}
+}
+
+/* Draw one line from row y; returns rows used (at most maxrows). */
+static int
+view_log_line(struct tui *t, struct tui_pane *p, const struct sb_line *l,
+    int y, int x, int w, int maxrows, bool current)
+{
+	attr_t base = current ? draw_attr(COL_CURRENT) : A_NORMAL;
+	char tbuf[32], lv[8];
+	struct draw_hl hl;
+	int cx = x, pw = view_log_prefix_w(t, p), msgw = w - pw, rows = 1;
+	size_t used, off;
+	const char *name;
+
+	if (current)
+		draw_blank(stdscr, y, x, w, base);
+	if (t->ts != TUI_TS_OFF) {
+		view_log_time(t, l->ts_ms, tbuf, sizeof tbuf);
+		draw_text(stdscr, y, cx, w - (cx - x), tbuf, strlen(tbuf), 0,
+		    base, NULL);
+		cx += t->ts == TUI_TS_ABSOLUTE ? 13 : 8;
+	}
+	if (l->level == LEVEL_OTHER && l->lvname_len > 0)
+		draw_untrusted(stdscr, y, cx, 5, l->lvname, l->lvname_len,
+		    base | draw_attr(view_log_level_color(l->level)));
+	else {
+		snprintf(lv, sizeof lv, "%-5s", level_name(l->level));
+		draw_text(stdscr, y, cx, w - (cx - x), lv, 5, 0,
+		    current ? base : draw_attr(view_log_level_color(l->level)),
+		    NULL);
+	}
+	cx += 6;
+	if (p->merged) {
+		name = tui_src_name(t, l->src);
+		draw_untrusted(stdscr, y, cx, VIEW_LOG_TAG_W, name,
+		    strlen(name),
+		    current ? base :
+			      draw_attr(COL_TAG0 + l->src % TUI_TAG_COLORS));
+		cx += VIEW_LOG_TAG_W + 1;
+	}
+	if (msgw <= 0)
+		return 1;
+	view_log_matches(p, l, &hl);
+	if (!t->wrap) {
+		draw_text(stdscr, y, cx, msgw, l->msg, l->msg_len, p->hscroll,
+		    base, &hl);
+		return 1;
+	}
+	off = 0;
+	for (;;) {
+		used = draw_text(stdscr, y, cx, msgw, l->msg + off,
+		    l->msg_len - off, 0, base, &hl);
+		/* Highlights are byte offsets of the whole message. */
+		for (int k = 0; k < hl.n; k++) {
+			hl.so[k] = hl.so[k] > used ? hl.so[k] - used : 0;
+			hl.eo[k] = hl.eo[k] > used ? hl.eo[k] - used : 0;
+		}
+		off += used;
+		if (off >= l->msg_len || used == 0 || rows >= maxrows)
+			break;
+		y++;
+		rows++;
+		if (current)
+			draw_blank(stdscr, y, x, w, base);
+	}
+	return rows;
+}
+
+/* Index of the reader's line. */
+size_t
+view_log_cur_index(const struct tui *t, int i)
+{
+	const struct tui_pane *p = &t->pane[i];
+	size_t n = lineidx_count(&p->li), k;
+
+	if (n == 0)
+		return 0;
+	if (p->follow)
+		return n - 1;
+	k = lineidx_lower(&p->li, p->cur);
+	return k < n ? k : n - 1;
+}
+
+/* What the last draw showed. */
+void
+view_log_drawn(const struct tui *t, int i, size_t *top, size_t *n)
+{
+	*top = t->pane[i].drawn_top;
+	*n = t->pane[i].drawn_n;
+}
+
+/* The pane's title: what it follows and how. */
+static void
+view_log_title(struct tui *t, int i, char *out, size_t outlen)
+{
+	struct tui_pane *p = &t->pane[i];
+	int n = 0, k;
+
+	if (p->merged) {
+		for (k = 0; k < t->nsrcs; k++)
+			n += t->srcs[k].stream != NULL;
+		snprintf(out, outlen, "merged: %d watched", n);
+	} else if (p->src >= 0)
+		snprintf(out, outlen, "%s", tui_src_name(t, p->src));
+	else
+		snprintf(out, outlen, "no source: select one in the list");
+}
+
+/* Draw log pane i. */
+void
+view_log_draw(struct tui *t, int i)
+{
+	struct tui_pane *p = &t->pane[i];
+	struct rect r = t->lay.pane[i];
+	int y0 = r.y + 1, x0 = r.x + 1, h = r.h - 2, w = r.w - 2;
+	size_t n = lineidx_count(&p->li), top, cur = 0, k;
+	int used, msgw, rows, y;
+	struct sb_line l;
+	char title[128];
+
+	view_log_title(t, i, title, sizeof title);
+	draw_frame(stdscr, r.y, r.x, r.h, r.w, t->focus == i, title);
+	p->rows = h;
+	msgw = w - view_log_prefix_w(t, p);
+	if (h <= 0 || w <= 0)
+		return;
+	if (n == 0) {
+		p->drawn_top = p->drawn_n = 0;
+		if (lineidx_pending(&p->li, t->sb))
+			mvaddstr(y0, x0, "filtering...");
+		return;
+	}
+	if (p->follow) {
+		/* Fill from the newest line upwards. */
+		rows = 0;
+		top = n;
+		while (top > 0 && sb_get(t->sb, lineidx_at(&p->li, top - 1), &l)) {
+			used = view_log_height(t, &l, msgw);
+			if (rows + used > h && rows > 0)
+				break;
+			rows += used;
+			top--;
+		}
+	} else {
+		cur = view_log_cur_index(t, i);
+		top = cur > (size_t)p->cur_row ? cur - p->cur_row : 0;
+		/* With wrapping, long lines can push the reader's line off:
+		 * drop lines from the top until it fits. */
+		while (t->wrap && top < cur) {
+			rows = 0;
+			for (k = top; k <= cur && rows <= h; k++) {
+				if (sb_get(t->sb, lineidx_at(&p->li, k), &l))
+					rows += view_log_height(t, &l, msgw);
+			}
+			if (rows <= h)
+				break;
+			top++;
+		}
+	}
+	y = 0;
+	for (k = top; k < n && y < h; k++) {
+		if (!sb_get(t->sb, lineidx_at(&p->li, k), &l))
+			continue;
+		y += view_log_line(t, p, &l, y0 + y, x0, w, h - y,
+		    !p->follow && k == cur);
+	}
+	p->drawn_top = top;
+	p->drawn_n = k - top;
+}

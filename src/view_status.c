@@ -1,0 +1,192 @@
+/* view_status.c - the two status lines: follow state, level floor,
+ * filters, search position, rates and scrollback use; then each watched
+ * stream's state, failures and the last error (or the prompt). */
+#include <stdio.h>
+#include <string.h>
+
+#include "loop.h"
+#include "stream.h"
+#include "tui_app.h"
+#include "view.h"
+#include "view_draw.h"
+
+/* Most bytes of one status line. */
+#define STATUS_LINE_MAX 1024
+
+/* Format n with thousands separators. */
+static void
+status_count(unsigned long long n, char *out, size_t outlen)
+{
+	char tmp[32];
+	size_t len, i, o = 0;
+
+	len = (size_t)snprintf(tmp, sizeof tmp, "%llu", n);
+	for (i = 0; i < len && o + 2 < outlen; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			out[o++] = ',';
+		out[o++] = tmp[i];
+	}
+	out[o] = '\0';
+}
+
+/* Append printf text to line. */
+static void
+status_add(char *line, const char *fmt, const char *a)
+{
+	size_t len = strlen(line);
+
+	snprintf(line + len, STATUS_LINE_MAX - len, fmt, a);
+}
+
+/* Describe a stream's state: "live", "reconnecting #3 in 4s", ... */
+static void
+status_stream(const struct tui_src *s, char *out, size_t outlen)
+{
+	const struct stream_status *st = stream_status(s->stream);
+	uint64_t now = loop_now();
+
+	if (s->run == RUN_FAILED) {
+		if (s->has_exit_code)
+			snprintf(out, outlen, "failed (exit %d)", s->exit_code);
+		else
+			snprintf(out, outlen, "failed");
+		return;
+	}
+	switch (st->state) {
+	case STREAM_WAITING:
+		if (st->stalled)
+			snprintf(out, outlen, "stalled since %llus, retry #%u in %llus",
+			    (unsigned long long)((now - st->since) / 1000),
+			    st->attempt,
+			    (unsigned long long)(st->retry_at > now ?
+				    (st->retry_at - now + 999) / 1000 : 0));
+		else
+			snprintf(out, outlen, "reconnecting #%u in %llus",
+			    st->attempt,
+			    (unsigned long long)(st->retry_at > now ?
+				    (st->retry_at - now + 999) / 1000 : 0));
+		break;
+	case STREAM_ENDED:
+		snprintf(out, outlen, "%s", run_status_name(s->run));
+		break;
+	default:
+		snprintf(out, outlen, "%s", stream_state_name(st->state));
+	}
+}
+
+/* The pane the status bar describes. */
+static int
+status_pane(const struct tui *t)
+{
+	return t->focus >= 0 ? t->focus : t->target;
+}
+
+/* First status line. */
+static void
+status_line1(struct tui *t, char *line)
+{
+	struct tui_pane *p = &t->pane[status_pane(t)];
+	char num[32], tmp[FILTER_PATTERN_LEN * FILTER_PATTERNS_MAX + 64];
+	size_t n, pos, cur;
+	int pct;
+
+	line[0] = '\0';
+	if (p->follow)
+		status_add(line, " %s", "FOLLOW");
+	else {
+		n = lineidx_count(&p->li) - lineidx_lower(&p->li, p->pause_end);
+		status_count(n, num, sizeof num);
+		status_add(line, " PAUSED +%s new", num);
+	}
+	status_add(line, " | level>=%s", level_name(p->f.floor));
+	if (p->f.npat > 0) {
+		filter_describe(&p->f, tmp, sizeof tmp);
+		status_add(line, " | %s", tmp);
+	}
+	if (p->s.active) {
+		cur = view_log_cur_index(t, status_pane(t));
+		pos = lineidx_count(&p->li) && !p->follow ?
+		    search_pos(&p->s, lineidx_at(&p->li, cur)) : 0;
+		snprintf(tmp, sizeof tmp, "%c%s %zu/%zu%s",
+		    p->s.backward ? '?' : '/', p->s.pat.text, pos,
+		    search_count(&p->s),
+		    search_pending(&p->s, &p->li) ? "+" : "");
+		status_add(line, " | %s", tmp);
+	}
+	pct = lineidx_progress(&p->li, t->sb);
+	if (pct < 100) {
+		snprintf(tmp, sizeof tmp, "filtering %d%%", pct);
+		status_add(line, " | %s", tmp);
+	}
+	snprintf(tmp, sizeof tmp, "%.1f ev/s", rate_per_sec(&t->total,
+	    loop_now()));
+	status_add(line, " | %s", tmp);
+	snprintf(tmp, sizeof tmp, "buf %zu%% of %zuM",
+	    sb_used(t->sb) * 100 / sb_cap(t->sb), sb_cap(t->sb) >> 20);
+	status_add(line, " | %s", tmp);
+	if (sb_evicted(t->sb) > 0) {
+		status_count(sb_evicted(t->sb), num, sizeof num);
+		status_add(line, ", %s evicted", num);
+	}
+	status_add(line, " | %s", t->wrap ? "wrap" : "nowrap");
+}
+
+/* Draw the prompt on the second line. */
+static void
+status_prompt(struct tui *t, int y, int w)
+{
+	static const char *labels[] = { "/", "?", "keep: &", "hide: !", "",
+		"list: /" };
+	char label[96];
+	int lw;
+
+	if (t->prompt == PROMPT_SAVE)
+		snprintf(label, sizeof label, "save %s (Tab toggles) to: ",
+		    t->save_all ? "ALL lines" : "the filtered view");
+	else
+		snprintf(label, sizeof label, "%s", labels[t->prompt]);
+	lw = draw_width(label, strlen(label));
+	draw_text(stdscr, y, 0, w, label, strlen(label), 0, A_BOLD, NULL);
+	lw += draw_untrusted(stdscr, y, lw, w - lw - 1, t->ptext, t->plen,
+	    A_NORMAL);
+	move(y, lw < w ? lw : w - 1);
+}
+
+/* Draw the status bar. */
+void
+view_status_draw(struct tui *t)
+{
+	struct rect r = t->lay.status;
+	char line[STATUS_LINE_MAX], st[128];
+	int x = 0, i, used;
+	attr_t alert = draw_attr(COL_ALERT);
+
+	status_line1(t, line);
+	draw_blank(stdscr, r.y, 0, r.w, draw_attr(COL_STATUS));
+	draw_untrusted(stdscr, r.y, 0, r.w, line, strlen(line),
+	    draw_attr(COL_STATUS));
+	if (t->mode == TUI_PROMPT) {
+		status_prompt(t, r.y + 1, r.w);
+		return;
+	}
+	if (t->failed[0] != '\0') {
+		snprintf(line, sizeof line, " FAILED: %s ", t->failed);
+		x += draw_untrusted(stdscr, r.y + 1, x, r.w - x, line,
+		    strlen(line), alert) + 1;
+	}
+	if (t->msg[0] != '\0' && x < r.w) {
+		x += draw_untrusted(stdscr, r.y + 1, x, r.w - x, t->msg,
+		    strlen(t->msg), t->msg_error ? draw_attr(COL_ERROR) :
+						   A_BOLD) + 2;
+	}
+	for (i = 0; i < t->nsrcs && x < r.w; i++) {
+		if (t->srcs[i].stream == NULL)
+			continue;
+		status_stream(&t->srcs[i], st, sizeof st);
+		snprintf(line, sizeof line, "%s: %s", tui_src_name(t, i), st);
+		used = draw_untrusted(stdscr, r.y + 1, x, r.w - x, line,
+		    strlen(line), t->srcs[i].run == RUN_FAILED ?
+			draw_attr(COL_FAILED) : A_NORMAL);
+		x += used + 2;
+	}
+}
