@@ -17,11 +17,11 @@
 
 enum {
 	FUZZ_OK,
-	FUZZ_NEW,       /* sse_new failed */
-	FUZZ_MEMORY,    /* sse_memory went past SSE_MEMORY_MAX */
-	FUZZ_EVENT,     /* an event broke an invariant */
-	FUZZ_SPLIT,     /* splits changed the callbacks */
-	FUZZ_BYTEWISE,  /* feeding a byte at a time changed the callbacks */
+	FUZZ_NEW,      /* sse_new failed */
+	FUZZ_MEMORY,   /* sse_memory went past SSE_MEMORY_MAX */
+	FUZZ_EVENT,    /* an event broke an invariant */
+	FUZZ_SPLIT,    /* splits changed the callbacks */
+	FUZZ_BYTEWISE, /* feeding a byte at a time changed the callbacks */
 };
 
 /* What one parse produced: a hash of every callback in order. */
@@ -101,8 +101,7 @@ fuzz_on_retry(long ms, void *arg)
 }
 
 static const struct sse_callbacks fuzz_callbacks = {
-	fuzz_on_event, fuzz_on_comment, fuzz_on_retry
-};
+    fuzz_on_event, fuzz_on_comment, fuzz_on_retry};
 
 /* Feed one chunk and check the memory bound. */
 static void
@@ -177,8 +176,8 @@ fuzz_sse_check(const uint8_t *data, size_t size)
 		return FUZZ_OK;
 	/* Small caps make truncation common; larger ones reach the field
 	 * cap. */
-	max = data[0] & 0x80 ? ((size_t)(data[0] & 0x7f) + 1) * 64 :
-	    (size_t)data[0] + 1;
+	max = data[0] & 0x80 ? ((size_t)(data[0] & 0x7f) + 1) * 64
+	                     : (size_t)data[0] + 1;
 	ncuts = data[2] % (FUZZ_MAX_SPLITS + 1);
 	if (size < FUZZ_HEADER + 2 * ncuts)
 		return FUZZ_OK;
@@ -187,7 +186,8 @@ fuzz_sse_check(const uint8_t *data, size_t size)
 	rc = data[1] != 0 ? data[1] * len / 256 : (size_t)-1;
 	for (i = 0; i < ncuts; i++)
 		cuts[i] = ((size_t)data[FUZZ_HEADER + 2 * i] << 8 |
-		    data[FUZZ_HEADER + 2 * i + 1]) % (len + 1);
+		              data[FUZZ_HEADER + 2 * i + 1]) %
+		          (len + 1);
 	qsort(cuts, ncuts, sizeof cuts[0], fuzz_cmp);
 
 	/* No cuts: the stream in one chunk (or two, around rc). */

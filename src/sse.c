@@ -22,15 +22,18 @@
 /* Largest max_event accepted; keeps max_event + 1 from wrapping. */
 #define SSE_MAX_EVENT_LIMIT (SIZE_MAX / 4)
 
+/* The type of an event that had no event field. */
+#define SSE_DEFAULT_TYPE "message"
+
 static const char sse_bom_bytes[] = "\xef\xbb\xbf";
 #define SSE_BOM_LEN 3
 
 /* Where the current line stands. */
 enum sse_state {
-	SSE_LINE_START, /* nothing of the line seen yet */
-	SSE_NAME,       /* inside the field name */
+	SSE_LINE_START,  /* nothing of the line seen yet */
+	SSE_NAME,        /* inside the field name */
 	SSE_VALUE_START, /* after the colon; one space may follow */
-	SSE_VALUE,      /* inside the value */
+	SSE_VALUE,       /* inside the value */
 };
 
 /* Which field the current line sets. */
@@ -46,24 +49,24 @@ enum sse_field {
 struct sse_parser {
 	struct sse_callbacks cb;
 	void *arg;
-	size_t max;   /* cap on an event's data */
-	size_t fcap;  /* cap on other field values: min(SSE_MAX_FIELD, max) */
+	size_t max;  /* cap on an event's data */
+	size_t fcap; /* cap on other field values: min(SSE_MAX_FIELD, max) */
 
 	enum sse_state state;
 	enum sse_field field;
 	char name[SSE_NAME_MAX];
-	size_t name_len;     /* SSE_NAME_MAX + 1: too long, unknown */
-	struct buf scratch;  /* value of a non-data field cut by a chunk end */
-	size_t scratch_cut;  /* bytes of that value past fcap */
-	bool skip_lf;        /* the last chunk ended in CR: drop one LF */
-	unsigned bom;        /* BOM bytes matched; SSE_BOM_LEN: BOM over */
+	size_t name_len;    /* SSE_NAME_MAX + 1: too long, unknown */
+	struct buf scratch; /* value of a non-data field cut by a chunk end */
+	size_t scratch_cut; /* bytes of that value past fcap */
+	bool skip_lf;       /* the last chunk ended in CR: drop one LF */
+	unsigned bom;       /* BOM bytes matched; SSE_BOM_LEN: BOM over */
 
-	struct buf data;     /* data lines, each with its LF; max + 1 bytes */
-	size_t data_cut;     /* data bytes past the cap */
-	struct buf type;     /* event type buffer */
-	struct buf id;       /* last event id buffer of this connection */
-	bool id_dirty;       /* id differs from last_id */
-	struct buf last_id;  /* id of the last dispatched (or blank) line */
+	struct buf data;    /* data lines, each with its LF; max + 1 bytes */
+	size_t data_cut;    /* data bytes past the cap */
+	struct buf type;    /* event type buffer */
+	struct buf id;      /* last event id buffer of this connection */
+	bool id_dirty;      /* id differs from last_id */
+	struct buf last_id; /* id of the last dispatched (or blank) line */
 	long retry;
 
 	bool busy;  /* inside sse_feed */
@@ -225,8 +228,7 @@ sse_field_done(struct sse_parser *p, const char *v, size_t n, size_t cut)
 		if (p->cb.on_comment != NULL)
 			p->cb.on_comment(v, n, p->arg);
 		break;
-	case SSE_F_UNKNOWN:
-	case SSE_F_DATA:
+	default:
 		break;
 	}
 }
@@ -255,8 +257,9 @@ sse_dispatch(struct sse_parser *p)
 		len = p->data.len;
 	if (len > p->max)
 		len = p->max;
-	ev.type = p->type.len > 0 ? p->type.p : "message";
-	ev.type_len = p->type.len > 0 ? p->type.len : 7;
+	ev.type = p->type.len > 0 ? p->type.p : SSE_DEFAULT_TYPE;
+	ev.type_len =
+	    p->type.len > 0 ? p->type.len : sizeof SSE_DEFAULT_TYPE - 1;
 	ev.data = p->data.len > 0 ? p->data.p : "";
 	ev.data_len = len;
 	ev.id = p->last_id.len > 0 ? p->last_id.p : "";
@@ -343,8 +346,9 @@ sse_segment(struct sse_parser *p, const char *s, size_t n, bool eol)
 		sse_name_add(p, s, k);
 		if (colon == NULL && !eol)
 			return;
-		p->field = p->name_len <= SSE_NAME_MAX ?
-		    sse_field_of(p->name, p->name_len) : SSE_F_UNKNOWN;
+		p->field = p->name_len <= SSE_NAME_MAX
+		               ? sse_field_of(p->name, p->name_len)
+		               : SSE_F_UNKNOWN;
 		if (colon == NULL) {
 			/* No colon: the whole line names a field, value "". */
 			sse_value(p, s + n, 0, true);
@@ -543,5 +547,5 @@ size_t
 sse_memory(const struct sse_parser *p)
 {
 	return sizeof *p + p->scratch.cap + p->data.cap + p->type.cap +
-	    p->id.cap + p->last_id.cap;
+	       p->id.cap + p->last_id.cap;
 }

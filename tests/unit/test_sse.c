@@ -19,6 +19,9 @@
 /* Bytes fed per line kind by the every-kind-of-line bound test. */
 #define HOSTILE_KIND_TOTAL (8 * 1024 * 1024)
 
+/* The UTF-8 byte order mark. */
+#define BOM "\xef\xbb\xbf"
+
 /* What a callback does besides recording. */
 enum rec_action {
 	REC_RECORD,
@@ -108,8 +111,7 @@ rec_on_retry(long ms, void *arg)
 }
 
 static const struct sse_callbacks rec_callbacks = {
-	rec_on_event, rec_on_comment, rec_on_retry
-};
+    rec_on_event, rec_on_comment, rec_on_retry};
 
 /* A recorder with a parser capped at max (0: the default). */
 static struct rec *
@@ -275,14 +277,14 @@ END_TEST
 
 START_TEST(leading_bom_is_stripped)
 {
-	feed(R, "\xef\xbb\xbf" "data: a\n\n");
+	feed(R, BOM "data: a\n\n");
 	ck_assert_str_eq(rec_log(R), "event message \"a\" id=\"\" cut=0\n");
 }
 END_TEST
 
 START_TEST(bom_split_one_byte_at_a_time_is_stripped)
 {
-	feed_bytewise(R, "\xef\xbb\xbf" "data: a\n\n");
+	feed_bytewise(R, BOM "data: a\n\n");
 	ck_assert_str_eq(rec_log(R), "event message \"a\" id=\"\" cut=0\n");
 }
 END_TEST
@@ -290,14 +292,14 @@ END_TEST
 START_TEST(second_bom_is_not_stripped)
 {
 	/* The second BOM is part of the field name, so the line is ignored. */
-	feed(R, "\xef\xbb\xbf\xef\xbb\xbf" "data: a\n\ndata: b\n\n");
+	feed(R, BOM BOM "data: a\n\ndata: b\n\n");
 	ck_assert_str_eq(rec_log(R), "event message \"b\" id=\"\" cut=0\n");
 }
 END_TEST
 
 START_TEST(bom_after_the_first_line_is_not_stripped)
 {
-	feed(R, "data: a\n\n\xef\xbb\xbf" "data: b\n\n");
+	feed(R, "data: a\n\n" BOM "data: b\n\n");
 	ck_assert_str_eq(rec_log(R), "event message \"a\" id=\"\" cut=0\n");
 }
 END_TEST
@@ -314,13 +316,13 @@ END_TEST
 
 START_TEST(reconnect_allows_a_bom_again)
 {
-	feed(R, "\xef\xbb\xbf" "data: a\n\n");
+	feed(R, BOM "data: a\n\n");
 	sse_reconnect(R->p);
 	feed(R, "\xef\xbb");
-	feed(R, "\xbf" "data: b\n\n");
-	ck_assert_str_eq(rec_log(R),
-	    "event message \"a\" id=\"\" cut=0\n"
-	    "event message \"b\" id=\"\" cut=0\n");
+	feed(R, "\xbf"
+	        "data: b\n\n");
+	ck_assert_str_eq(rec_log(R), "event message \"a\" id=\"\" cut=0\n"
+	                             "event message \"b\" id=\"\" cut=0\n");
 }
 END_TEST
 
@@ -336,8 +338,8 @@ END_TEST
 
 START_TEST(optional_callbacks_may_be_null)
 {
-	static const struct sse_callbacks only_event = {rec_on_event, NULL,
-		NULL};
+	static const struct sse_callbacks only_event = {
+	    rec_on_event, NULL, NULL};
 	struct rec *r = rec_new(0);
 
 	sse_free(r->p);
@@ -375,8 +377,8 @@ END_TEST
 START_TEST(exactly_one_space_after_colon_is_removed)
 {
 	feed(R, "data: a\ndata:  b\ndata:c\ndata:\n\n");
-	ck_assert_str_eq(rec_log(R),
-	    "event message \"a\\n b\\nc\\n\" id=\"\" cut=0\n");
+	ck_assert_str_eq(
+	    rec_log(R), "event message \"a\\n b\\nc\\n\" id=\"\" cut=0\n");
 }
 END_TEST
 
@@ -429,7 +431,8 @@ END_TEST
 START_TEST(value_keeps_later_colons)
 {
 	feed(R, "data: a: b:c\n\n");
-	ck_assert_str_eq(rec_log(R), "event message \"a: b:c\" id=\"\" cut=0\n");
+	ck_assert_str_eq(
+	    rec_log(R), "event message \"a: b:c\" id=\"\" cut=0\n");
 }
 END_TEST
 
@@ -438,8 +441,8 @@ START_TEST(data_keeps_nul_bytes)
 	static const char s[] = "data: a\0b\n\n";
 
 	feedn(R, s, sizeof s - 1);
-	ck_assert_str_eq(rec_log(R),
-	    "event message \"a\\x00b\" id=\"\" cut=0\n");
+	ck_assert_str_eq(
+	    rec_log(R), "event message \"a\\x00b\" id=\"\" cut=0\n");
 }
 END_TEST
 
@@ -448,8 +451,8 @@ END_TEST
 START_TEST(data_lines_are_joined_with_lf)
 {
 	feed(R, "data: one\ndata: two\ndata: three\n\n");
-	ck_assert_str_eq(rec_log(R),
-	    "event message \"one\\ntwo\\nthree\" id=\"\" cut=0\n");
+	ck_assert_str_eq(
+	    rec_log(R), "event message \"one\\ntwo\\nthree\" id=\"\" cut=0\n");
 }
 END_TEST
 
@@ -477,9 +480,8 @@ END_TEST
 START_TEST(event_type_resets_after_dispatch)
 {
 	feed(R, "event: log\ndata: a\n\ndata: b\n\n");
-	ck_assert_str_eq(rec_log(R),
-	    "event log \"a\" id=\"\" cut=0\n"
-	    "event message \"b\" id=\"\" cut=0\n");
+	ck_assert_str_eq(rec_log(R), "event log \"a\" id=\"\" cut=0\n"
+	                             "event message \"b\" id=\"\" cut=0\n");
 }
 END_TEST
 
@@ -529,9 +531,8 @@ END_TEST
 START_TEST(empty_id_resets_last_id)
 {
 	feed(R, "id: 1\ndata: a\n\nid\ndata: b\n\n");
-	ck_assert_str_eq(rec_log(R),
-	    "event message \"a\" id=\"1\" cut=0\n"
-	    "event message \"b\" id=\"\" cut=0\n");
+	ck_assert_str_eq(rec_log(R), "event message \"a\" id=\"1\" cut=0\n"
+	                             "event message \"b\" id=\"\" cut=0\n");
 	ck_assert_str_eq(last_id(R), "");
 }
 END_TEST
@@ -539,9 +540,8 @@ END_TEST
 START_TEST(last_id_survives_events_without_id)
 {
 	feed(R, "id: 1\ndata: a\n\ndata: b\n\n");
-	ck_assert_str_eq(rec_log(R),
-	    "event message \"a\" id=\"1\" cut=0\n"
-	    "event message \"b\" id=\"1\" cut=0\n");
+	ck_assert_str_eq(rec_log(R), "event message \"a\" id=\"1\" cut=0\n"
+	                             "event message \"b\" id=\"1\" cut=0\n");
 }
 END_TEST
 
@@ -550,9 +550,8 @@ START_TEST(last_id_survives_reconnect)
 	feed(R, "id: 7\ndata: a\n\n");
 	sse_reconnect(R->p);
 	feed(R, "data: b\n\n");
-	ck_assert_str_eq(rec_log(R),
-	    "event message \"a\" id=\"7\" cut=0\n"
-	    "event message \"b\" id=\"7\" cut=0\n");
+	ck_assert_str_eq(rec_log(R), "event message \"a\" id=\"7\" cut=0\n"
+	                             "event message \"b\" id=\"7\" cut=0\n");
 }
 END_TEST
 
@@ -599,7 +598,7 @@ END_TEST
 START_TEST(retry_with_anything_but_digits_is_ignored)
 {
 	feed(R, "retry: 10\nretry: 2000ms\nretry:  3\nretry: -1\nretry: +5\n"
-		"retry: 1.5\nretry:\nretry\nretry: \xd9\xa3\n");
+	        "retry: 1.5\nretry:\nretry\nretry: \xd9\xa3\n");
 	ck_assert_str_eq(rec_log(R), "retry 10\n");
 	ck_assert_int_eq(sse_retry(R->p), 10);
 }
@@ -620,9 +619,8 @@ START_TEST(unfinished_event_is_dropped_with_its_id_at_reconnect)
 	sse_reconnect(R->p);
 	ck_assert_str_eq(last_id(R), "1");
 	feed(R, "\ndata: c\n\n");
-	ck_assert_str_eq(rec_log(R),
-	    "event message \"a\" id=\"1\" cut=0\n"
-	    "event message \"c\" id=\"1\" cut=0\n");
+	ck_assert_str_eq(rec_log(R), "event message \"a\" id=\"1\" cut=0\n"
+	                             "event message \"c\" id=\"1\" cut=0\n");
 }
 END_TEST
 
@@ -640,8 +638,8 @@ END_TEST
 /* --- arbitrary chunk splits --- */
 
 /* A stream that touches every rule, parsed with max_event SPLIT_MAX. */
-static const char varied[] =
-    "\xef\xbb\xbf: hello\r\n"
+static const char varied[] = BOM
+    ": hello\r\n"
     "retry: 1500\n"
     "id: 1\r"
     "event: log\r\n"
@@ -655,12 +653,13 @@ static const char varied[] =
     "id: 7\0nul\n"
     "data: after the nul id\n\n"
     "retry: 12x\nretry: 0200\n"
-    "data: a line well over the sixty-four byte cap, so that the cap must cut it\n"
-    "data: more\n\n"
-    "\xef\xbb\xbf" "data: a second bom\n\n"
+    "data: a line well over the sixty-four byte cap, so that the cap must cut "
+    "it\n"
+    "data: more\n\n" BOM "data: a second bom\n\n"
     ": a comment well over the sixty-four byte cap, cut to fit the cap!\n"
     "id: an id well over the sixty-four byte cap, which is ignored entirely\n"
-    "event: a type well over the sixty-four byte cap, which is cut to fit it in\n"
+    "event: a type well over the sixty-four byte cap, which is cut to fit it "
+    "in\n"
     "data: tail\r\r"
     "id: 3\ndata: unfinished";
 #define SPLIT_MAX 64
@@ -727,7 +726,8 @@ START_TEST(any_chunk_split_gives_the_same_callbacks)
 		ncuts = 0;
 		pos = 0;
 		while (pos < len) {
-			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			seed = seed * 6364136223846793005ULL +
+			       1442695040888963407ULL;
 			pos += 1 + (seed >> 33) % 40;
 			cuts[ncuts++] = pos < len ? pos : len;
 		}
@@ -746,7 +746,8 @@ START_TEST(data_line_over_the_cap_is_cut_and_counted)
 	struct rec *r = rec_new(8);
 
 	feed(r, "data: 123456789abc\n\n");
-	ck_assert_str_eq(rec_log(r), "event message \"12345678\" id=\"\" cut=4\n");
+	ck_assert_str_eq(
+	    rec_log(r), "event message \"12345678\" id=\"\" cut=4\n");
 	rec_free(r);
 }
 END_TEST
@@ -768,8 +769,8 @@ START_TEST(event_data_over_the_cap_is_cut_across_lines)
 	struct rec *r = rec_new(8);
 
 	feed(r, "data: 12345\ndata: 6789\ndata: more\n\n");
-	ck_assert_str_eq(rec_log(r),
-	    "event message \"12345\\n67\" id=\"\" cut=7\n");
+	ck_assert_str_eq(
+	    rec_log(r), "event message \"12345\\n67\" id=\"\" cut=7\n");
 	rec_free(r);
 }
 END_TEST
@@ -779,9 +780,8 @@ START_TEST(stream_goes_on_correctly_after_a_cut)
 	struct rec *r = rec_new(8);
 
 	feed(r, "id: 1\ndata: 123456789abc\nevent: x\n\nid: 2\ndata: ok\n\n");
-	ck_assert_str_eq(rec_log(r),
-	    "event x \"12345678\" id=\"1\" cut=4\n"
-	    "event message \"ok\" id=\"2\" cut=0\n");
+	ck_assert_str_eq(rec_log(r), "event x \"12345678\" id=\"1\" cut=4\n"
+	                             "event message \"ok\" id=\"2\" cut=0\n");
 	rec_free(r);
 }
 END_TEST
@@ -811,7 +811,8 @@ START_TEST(id_over_the_field_cap_is_ignored)
 	struct rec *r = rec_new(8);
 
 	feed(r, "id: 12345678\n\nid: 123456789\ndata: a\n\n");
-	ck_assert_str_eq(rec_log(r), "event message \"a\" id=\"12345678\" cut=0\n");
+	ck_assert_str_eq(
+	    rec_log(r), "event message \"a\" id=\"12345678\" cut=0\n");
 	rec_free(r);
 }
 END_TEST
@@ -824,6 +825,16 @@ START_TEST(retry_over_the_field_cap_is_ignored)
 	feed(r, "retry: 000000001\n");
 	ck_assert_str_eq(rec_log(r), "");
 	ck_assert_int_eq(sse_retry(r->p), -1);
+	rec_free(r);
+}
+END_TEST
+
+START_TEST(huge_max_event_is_clamped_not_wrapped)
+{
+	struct rec *r = rec_new((size_t)-1);
+
+	feed(r, "data: a\n\n");
+	ck_assert_str_eq(rec_log(r), "event message \"a\" id=\"\" cut=0\n");
 	rec_free(r);
 }
 END_TEST
@@ -844,8 +855,8 @@ END_TEST
 /* Feed prefix, then total bytes of filler in HOSTILE_CHUNK chunks with no
  * line end, checking the memory bound after every chunk. */
 static void
-feed_hostile(struct rec *r, size_t max, const char *prefix, char filler,
-    size_t total)
+feed_hostile(
+    struct rec *r, size_t max, const char *prefix, char filler, size_t total)
 {
 	static char chunk[HOSTILE_CHUNK];
 	size_t fed;
@@ -864,19 +875,26 @@ START_TEST(memory_stays_bounded_on_100mb_without_a_newline)
 	feed(R, "\n\n");
 	ck_assert_int_eq(R->events, 1);
 	ck_assert_uint_eq(R->last_data_len, SSE_DEFAULT_MAX_EVENT);
-	ck_assert_uint_eq(R->last_truncated,
-	    HOSTILE_TOTAL - SSE_DEFAULT_MAX_EVENT);
+	ck_assert_uint_eq(
+	    R->last_truncated, HOSTILE_TOTAL - SSE_DEFAULT_MAX_EVENT);
 	/* The buffer is reused, not grown, by the next event. */
 	feed(R, "data: ok\n\n");
 	ck_assert_uint_eq(R->last_data_len, 2);
-	ck_assert_uint_le(sse_memory(R->p), SSE_MEMORY_MAX(SSE_DEFAULT_MAX_EVENT));
+	ck_assert_uint_le(
+	    sse_memory(R->p), SSE_MEMORY_MAX(SSE_DEFAULT_MAX_EVENT));
 }
 END_TEST
 
 START_TEST(memory_stays_bounded_on_every_kind_of_endless_line)
 {
 	static const char *const prefixes[] = {
-		"", ":", "id: ", "event: ", "retry: ", "foo: ", "data: ",
+	    "",
+	    ":",
+	    "id: ",
+	    "event: ",
+	    "retry: ",
+	    "foo: ",
+	    "data: ",
 	};
 	const size_t max = 4096;
 	size_t i;
@@ -915,10 +933,9 @@ START_TEST(reconnect_from_a_callback_drops_the_rest_of_the_chunk)
 	R->action = REC_RECONNECT_ON_EVENT;
 	feed(R, "id: 1\ndata: a\n\nid: 2\ndata: b\n\n");
 	R->action = REC_RECORD;
-	feed(R, "\xef\xbb\xbf" "data: c\n\n");
-	ck_assert_str_eq(rec_log(R),
-	    "event message \"a\" id=\"1\" cut=0\n"
-	    "event message \"c\" id=\"1\" cut=0\n");
+	feed(R, BOM "data: c\n\n");
+	ck_assert_str_eq(rec_log(R), "event message \"a\" id=\"1\" cut=0\n"
+	                             "event message \"c\" id=\"1\" cut=0\n");
 }
 END_TEST
 
@@ -942,14 +959,15 @@ START_TEST(fuzz_seed_corpus_replays_clean)
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof path, "%s/%s", SSE_CORPUS_DIR, de->d_name);
+		snprintf(
+		    path, sizeof path, "%s/%s", SSE_CORPUS_DIR, de->d_name);
 		f = fopen(path, "rb");
 		ck_assert_msg(f != NULL, "cannot open %s", path);
 		n = fread(data, 1, sizeof data, f);
 		fclose(f);
 		code = fuzz_sse_check(data, n);
-		ck_assert_msg(code == 0, "%s: %s", de->d_name,
-		    fuzz_sse_error(code));
+		ck_assert_msg(
+		    code == 0, "%s: %s", de->d_name, fuzz_sse_error(code));
 		seeds++;
 	}
 	closedir(d);
@@ -962,7 +980,7 @@ START_TEST(fuzz_check_sees_through_its_header)
 	/* Cap 8, no reconnect, one split at offset 5: the check parses and
 	 * passes; a short input is fine too. */
 	static const unsigned char in[] = "\x07\x00\x01\x00\x05"
-					  "data: 123456789\r\n\r\n";
+	                                  "data: 123456789\r\n\r\n";
 
 	ck_assert_int_eq(fuzz_sse_check(in, sizeof in - 1), 0);
 	ck_assert_int_eq(fuzz_sse_check(in, 2), 0);
@@ -984,7 +1002,8 @@ sse_suite(void)
 	tcase_add_test(tc, crlf_split_across_chunks_is_one_line_end);
 	tcase_add_test(tc, cr_at_chunk_end_ends_the_line_at_once);
 	tcase_add_test(tc, only_one_lf_is_skipped_after_a_chunk_ending_in_cr);
-	tcase_add_test(tc, lf_skip_is_forgotten_when_next_chunk_starts_otherwise);
+	tcase_add_test(
+	    tc, lf_skip_is_forgotten_when_next_chunk_starts_otherwise);
 	tcase_add_test(tc, leading_bom_is_stripped);
 	tcase_add_test(tc, bom_split_one_byte_at_a_time_is_stripped);
 	tcase_add_test(tc, second_bom_is_not_stripped);
@@ -1024,7 +1043,8 @@ sse_suite(void)
 	tcase_add_test(tc, retry_is_read_in_base_ten);
 	tcase_add_test(tc, retry_with_anything_but_digits_is_ignored);
 	tcase_add_test(tc, retry_too_large_for_a_long_is_ignored);
-	tcase_add_test(tc, unfinished_event_is_dropped_with_its_id_at_reconnect);
+	tcase_add_test(
+	    tc, unfinished_event_is_dropped_with_its_id_at_reconnect);
 	tcase_add_test(tc, unfinished_line_is_dropped_at_reconnect);
 	tcase_add_test(tc, any_chunk_split_gives_the_same_callbacks);
 	tcase_add_test(tc, data_line_over_the_cap_is_cut_and_counted);
@@ -1035,11 +1055,13 @@ sse_suite(void)
 	tcase_add_test(tc, long_event_type_is_cut_at_the_field_cap);
 	tcase_add_test(tc, id_over_the_field_cap_is_ignored);
 	tcase_add_test(tc, retry_over_the_field_cap_is_ignored);
+	tcase_add_test(tc, huge_max_event_is_clamped_not_wrapped);
 	tcase_add_test(tc, field_cap_is_sse_max_field_under_the_default_cap);
 	tcase_add_test(tc, memory_stays_bounded_on_100mb_without_a_newline);
 	tcase_add_test(tc, memory_stays_bounded_on_every_kind_of_endless_line);
 	tcase_add_test(tc, free_from_a_callback_is_safe);
-	tcase_add_test(tc, reconnect_from_a_callback_drops_the_rest_of_the_chunk);
+	tcase_add_test(
+	    tc, reconnect_from_a_callback_drops_the_rest_of_the_chunk);
 	tcase_add_test(tc, fuzz_seed_corpus_replays_clean);
 	tcase_add_test(tc, fuzz_check_sees_through_its_header);
 	suite_add_tcase(s, tc);
