@@ -469,13 +469,14 @@ tui_src_run(struct tui *t, int i, enum run_status run, bool has_exit,
 	const char *name = tui_src_name(t, i);
 	size_t len;
 
-	if (run == RUN_UNKNOWN || s->run == run)
-		return;
-	s->run = run;
 	if (has_exit) {
 		s->has_exit_code = true;
 		s->exit_code = exit_code;
+		tui_dirty(t);
 	}
+	if (run == RUN_UNKNOWN || s->run == run)
+		return;
+	s->run = run;
 	if (run == RUN_FAILED) {
 		len = strlen(t->failed);
 		if (len < TUI_FAILED_MAX)

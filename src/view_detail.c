@@ -71,6 +71,11 @@ detail_build(struct tui *t, struct buf *out)
 		 * line by line. */
 		char *line = pretty, *nl;
 
+		/* cJSON indents with tabs; JSON strings carry none raw. */
+		for (nl = pretty; *nl != '\0'; nl++) {
+			if (*nl == '\t')
+				*nl = ' ';
+		}
 		while (line != NULL) {
 			nl = strchr(line, '\n');
 			esc_text(out, line, nl ? (size_t)(nl - line) : strlen(line));
@@ -135,6 +140,8 @@ view_detail_draw(struct tui *t)
 	struct buf text;
 	int h = t->lay.status.y, w = COLS;
 
+	for (int y = 0; y < h; y++)
+		draw_blank(stdscr, y, 0, w, A_NORMAL);
 	draw_frame(stdscr, 0, 0, h, w, true, "event (Esc closes, j/k scroll)");
 	buf_init(&text, DETAIL_MAX);
 	if (!detail_build(t, &text))

@@ -92,8 +92,7 @@ view_list_row(struct tui *t, int i, int y, int x, int w, bool selected)
 	if (s->run == RUN_FAILED)
 		base = draw_attr(COL_FAILED);
 	if (selected)
-		base = draw_attr(COL_CURRENT) |
-		    (s->run == RUN_FAILED ? A_BOLD : 0);
+		base = draw_attr(s->run == RUN_FAILED ? COL_ALERT : COL_CURRENT);
 	draw_blank(stdscr, y, x, w, base);
 	draw_text(stdscr, y, x, 1, view_list_glyph(s->run, t->utf8),
 	    strlen(view_list_glyph(s->run, t->utf8)), 0, base, NULL);

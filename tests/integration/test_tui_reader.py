@@ -1,0 +1,147 @@
+"""Reading in the full-screen view (tmux 120x40, real server): pause and
+resume while lines arrive, the level floor keeping the reader's place,
+incremental search, keep/hide filters, save."""
+import json
+import os
+import re
+import tempfile
+
+import ldtest
+from ldtest import Server, check, eq, ev
+from tuitmux import log_rows, viewer
+
+LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"]
+
+
+def status_line(scr):
+    return scr.split("\n")[38]
+
+
+def test_pause_counts_new_lines_and_holds_the_screen():
+    with Server() as s:
+        s.ingest("p", [ev(i, "early %d" % i) for i in range(50)])
+        with viewer(s, "p") as t:
+            t.wait_text("early 49")
+            t.wait_text("FOLLOW")
+            t.keys("Space")
+            before = log_rows(t.wait_text("PAUSED +0 new"))
+            s.ingest("p", [ev(i, "late %d" % i) for i in range(1234)])
+            scr = t.wait_text("PAUSED +1,234 new")
+            eq(log_rows(scr), before, "log rows while paused")
+            t.keys("F")
+            scr = t.wait_text("late 1233")
+            check("FOLLOW" in status_line(scr), status_line(scr))
+
+
+def test_scrolling_up_pauses_and_end_resumes():
+    with Server() as s:
+        s.ingest("k", [ev(i, "row %d" % i) for i in range(100)])
+        with viewer(s, "k") as t:
+            t.wait_text("row 99")
+            t.keys("k", "k")
+            scr = t.wait_text("PAUSED")
+            check("row 99" in scr, scr)
+            t.keys("g")
+            scr = t.wait_text("row 0 ")
+            s.ingest("k", [ev(1, "row new")])
+            t.wait_text("+1 new")
+            t.keys("End")
+            t.wait_text("row new")
+            t.wait_text("FOLLOW")
+
+
+def test_level_floor_keeps_the_same_event_in_place():
+    with Server() as s:
+        s.ingest("lv", [ev(i, "event %03d %s" % (i, LEVELS[i % 5]),
+                           level=LEVELS[i % 5]) for i in range(200)])
+        with viewer(s, "lv") as t:
+            t.wait_text("event 199")
+            t.keys("1")  # TRACE floor: everything
+            t.wait_text("level>=TRACE")
+            t.keys("Space")
+            t.wait_text("PAUSED")
+            for _ in range(6):
+                t.keys("E")  # previous ERROR lines
+            scr = t.wait_text("event 169 ERROR")
+            rows = scr.split("\n")
+            y = [i for i, r in enumerate(rows) if "event 169 ERROR" in r][0]
+            t.keys("5")
+            scr = t.wait_text("level>=ERROR")
+            scr = t.wait(lambda x: "event 168" not in x, "refiltered")
+            rows = scr.split("\n")
+            eq(rows[y].count("event 169 ERROR"), 1, "row %d: %r" % (y, rows[y]))
+            check(all("ERROR" in r for r in log_rows(scr)), log_rows(scr))
+            t.keys("3")
+            scr = t.wait_text("level>=INFO")
+            eq(scr.split("\n")[y].count("event 169 ERROR"), 1, "back at INFO")
+
+
+def test_incremental_search_highlights_and_moves_between_matches():
+    with Server() as s:
+        s.ingest("srch", [ev(i, ("needle %d here" % i) if i % 25 == 7
+                             else "hay %d" % i) for i in range(200)])
+        with viewer(s, "srch") as t:
+            t.wait_text("hay 199")
+            t.keys("/")
+            t.type("need")
+            scr = t.wait(lambda x: re.search(r"/need \d+/8", x), "count 8")
+            colored = "\n".join(t.screen(colors=True))
+            check(re.search(r"\x1b\[[0-9;]*43m[^\x1b]*need", colored),
+                  "no highlight")
+            t.keys("Enter")
+            t.keys("g", "n")
+            t.wait(lambda x: "/need 1/8" in x, "first match")
+            t.keys("n", "n")
+            scr = t.wait(lambda x: "/need 3/8" in x, "third match")
+            t.keys("N")
+            t.wait(lambda x: "/need 2/8" in x, "back to the second")
+            # Search keeps context: the other lines stay visible.
+            check("hay" in t.text(), "search hid lines")
+            s.ingest("srch", [ev(1, "one more needle")])
+            t.wait(lambda x: "/8" not in x and "/9" in x, "count grows")
+
+
+def test_keep_and_hide_filters_stack_and_clear():
+    with Server() as s:
+        s.ingest("f", [ev(i, "%s item %d" % (["apple", "banana", "cherry"]
+                                              [i % 3], i)) for i in range(60)])
+        with viewer(s, "f") as t:
+            t.wait_text("item 59")
+            t.keys("&")
+            t.type("apple|banana")
+            t.keys("Enter")
+            scr = t.wait(lambda x: "cherry" not in "\n".join(log_rows(x)),
+                         "cherries gone")
+            check("&apple|banana" in scr, status_line(scr))
+            t.keys("!")
+            t.type("banana")
+            t.keys("Enter")
+            scr = t.wait(lambda x: all("apple" in r for r in log_rows(x)) and
+                         log_rows(x), "only apples")
+            s.ingest("f", [ev(1, "banana late"), ev(2, "apple late"),
+                           ev(3, "cherry late")])
+            scr = t.wait_text("apple late")
+            check("banana late" not in scr and "cherry late" not in scr, scr)
+            t.keys("c")
+            t.wait_text("cherry late")
+
+
+def test_save_writes_the_filtered_view():
+    with Server() as s:
+        s.ingest("sv", [ev(i, "save %d" % i, level=LEVELS[i % 5])
+                        for i in range(20)])
+        d = tempfile.mkdtemp(prefix="ldsave-")
+        path = os.path.join(d, "out.jsonl")
+        with viewer(s, "sv") as t:
+            t.wait_text("save 19")
+            t.keys("4", "S", "C-u")
+            t.type(path)
+            t.keys("Enter")
+            t.wait_text("wrote 8 lines (JSON lines)")
+        with open(path) as f:
+            got = [json.loads(l)["message"] for l in f]
+        eq(got[:2], ["save 3", "save 4"], "saved lines")
+        eq(len(got), 8, "saved count")
+
+
+ldtest.main(globals())

@@ -1,0 +1,184 @@
+"""The full-screen view in tmux (120x40) against the real server: what
+the operator sees of automations, streams and hostile text."""
+import os
+import re
+import signal
+import subprocess
+import time
+
+import ldtest
+from ldtest import Server, check, ev
+from tuitmux import Tmux, log_rows, viewer
+
+# Red text, or a red background when the row is selected.
+RED = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:31|91|41|101|[34]8;5;(?:1|9|196))[;m]")
+
+
+def test_watched_automations_show_their_status_glyphs():
+    with Server() as s:
+        for name, st in (("alpha", "running"), ("beta", "completed"),
+                         ("gamma", "failed"), ("delta", "queued")):
+            s.ingest(name, [ev(1, "hello from " + name)])
+            s.status(name, st, **({"exitCode": 3} if st == "failed" else {}))
+        with viewer(s, "alpha", "beta", "gamma") as t:
+            scr = t.wait(lambda x: "\u25b6 \u25c9 alpha" in x and
+                         "\u2713 \u25c9 beta" in x and
+                         "\u2717 \u25c9 gamma" in x and
+                         "\u25cb   delta" in x, "four glyphs")
+            rows = scr.split("\n")
+            names = [r for r in rows if re.search(
+                "alpha|beta|gamma|delta", r.split("\u2502")[1]
+                if "\u2502" in r else "")]
+            # Running first, then queued, then failed, then the rest.
+            order = [n for r in names for n in ("alpha", "delta", "gamma",
+                                                 "beta") if n in r]
+            check(order[:4] == ["alpha", "delta", "gamma", "beta"],
+                  "list order %r" % order)
+
+
+def test_failing_automation_is_impossible_to_miss():
+    with Server() as s:
+        s.ingest("etl", [ev(1, "working")])
+        s.status("etl", "running")
+        with viewer(s, "etl") as t:
+            t.wait_text("working")
+            s.ingest("etl", [ev(2, "boom", level="ERROR")])
+            s.status("etl", "failed", exitCode=2)
+            t.wait_text("FAILED: etl")
+            t.wait_text("failed (exit 2)")
+            colored = t.screen(colors=True)
+            row = [r for r in colored if "\u2717" in r and "etl" in r]
+            check(row, "no failed row:\n" + "\n".join(colored))
+            check(RED.search(row[0]), "failed row is not red: %r" % row[0])
+
+
+def test_merged_view_tags_lines_with_their_source():
+    with Server() as s:
+        s.ingest("web", [ev(1, "from web one")])
+        s.ingest("db", [ev(2, "from db two")])
+        with viewer(s, "web", "db") as t:
+            t.wait_text("from web one")
+            t.keys("m")
+            scr = t.wait(lambda x: "from db two" in x and "from web one"
+                         in x, "both sources merged")
+            check("merged: 2 watched" in scr, scr)
+            rows = log_rows(scr)
+            check(any(re.search(r"INFO\s+web\s+from web one", r)
+                      for r in rows), "web tag: %r" % rows)
+            check(any(re.search(r"INFO\s+db\s+from db two", r)
+                      for r in rows), "db tag: %r" % rows)
+            t.keys("m")
+            t.wait_gone("from db two")
+
+
+def test_detail_view_shows_the_whole_event():
+    with Server() as s:
+        s.ingest("job", [ev(1, "short"), ev(2, "the one to inspect",
+                                            level="WARN", user="ada",
+                                            rows=42)])
+        with viewer(s, "job") as t:
+            t.wait_text("the one to inspect")
+            t.keys("Space", "Enter")
+            scr = t.wait_text("event (Esc closes")
+            check(re.search(r'"user":\s+"ada"', scr), scr)
+            check("short" not in scr, "the log shows through:\n" + scr)
+            check('"rows":' in scr and "42" in scr, scr)
+            check("level:   WARN" in scr, scr)
+            t.keys("Escape")
+            t.wait_gone("event (Esc closes")
+            t.wait_text("PAUSED")
+
+
+def test_escape_sequences_in_messages_are_rendered_harmlessly():
+    evil = ("A\x1b[2J\x1b]0;pwned\x07B\x1b[31mred\x9b1mC\u202eD\x00E"
+            "\ud83d\ude00wide\u0301")
+    with Server() as s:
+        s.ingest("evil", [ev(1, "safe before"), ev(2, evil)])
+        with viewer(s, "evil") as t:
+            scr = t.wait_text("safe before")
+            scr = t.wait(lambda x: "pwned" in x, "the evil line")
+            check("\\x1b[2J" in scr or "\\e[2J" in scr, scr)
+            check("safe before" in scr, "screen was cleared:\n" + scr)
+            check(t.title() != "pwned", "title changed: %r" % t.title())
+            check("\\u202e" in scr, "bidi override not escaped:\n" + scr)
+            line = [r for r in log_rows(scr) if "pwned" in r][0]
+            check("E" in line and "wide" in line, line)
+            # The frame on the right still lines up (wide emoji counted).
+            rows = [r for r in scr.split("\n") if "pwned" in r]
+            check(rows[0].rstrip().endswith("\u2551") or
+                  rows[0].rstrip().endswith("\u2502"),
+                  "row overflowed its pane: %r" % rows[0])
+
+
+def test_resize_relayouts_and_tiny_terminal_says_so():
+    with Server() as s:
+        s.ingest("r", [ev(i, "resize line %d" % i) for i in range(5)])
+        with viewer(s, "r") as t:
+            t.wait_text("resize line 4")
+            t.resize(80, 20)
+            # tmux keeps the old bottom rows on a shrink: wait for the
+            # frame drawn at the new width, not just a status bar.
+            scr = t.wait(lambda x: x.split("\n")[0].endswith("\u2557") and
+                         len(x.split("\n")[0]) == 80 and
+                         "FOLLOW" in x.split("\n")[18], "80x20 layout")
+            check("resize line 4" in scr, scr)
+            t.resize(30, 6)
+            t.wait_text("terminal too small")
+            t.resize(120, 40)
+            t.wait(lambda x: "FOLLOW" in x.split("\n")[38] and
+                   len(x.split("\n")[0]) == 120, "back to 120x40")
+
+
+def test_quit_restores_the_terminal():
+    with Server() as s:
+        s.ingest("q", [ev(1, "quit me")])
+        cmd = ("printf 'before-viewer\\n'; %s --server %s q; "
+               "echo \"exit=$?\"; stty -a | tr ' ' '\\n' | grep -x "
+               "-e icanon -e echo -e -icanon -e -echo; echo stty-done; "
+               "sleep 30" % (ldtest.LOGDECK, s.url))
+        with Tmux(cmd, shell=True) as t:
+            t.wait_text("quit me")
+            t.keys("q")
+            scr = t.wait_text("stty-done")
+            check("exit=0" in scr, scr)
+            check("before-viewer" in scr, scr)
+            check("quit me" not in scr, "viewer left on screen:\n" + scr)
+            check("\nicanon" in scr and "\necho" in scr, scr)
+            check("-icanon" not in scr and "-echo" not in scr, scr)
+
+
+def run_in_shell(server, source):
+    """The viewer run from a shell that reports its exit and tty mode."""
+    cmd = ("%s --server %s %s; echo \"exit=$?\"; stty -a | tr ' ' '\\n' "
+           "| grep -x -e icanon -e -icanon; echo stty-done; sleep 30" %
+           (ldtest.LOGDECK, server.url, source))
+    return Tmux(cmd, shell=True)
+
+
+def test_ctrl_c_quits_cleanly():
+    with Server() as s:
+        s.ingest("c", [ev(1, "interrupt me")])
+        with run_in_shell(s, "c") as t:
+            t.wait_text("interrupt me")
+            t.keys("C-c")
+            scr = t.wait_text("stty-done")
+            check("exit=0" in scr and "\nicanon" in scr, scr)
+
+
+def test_sigterm_restores_the_terminal():
+    with Server() as s:
+        s.ingest("term", [ev(1, "terminate me")])
+        with run_in_shell(s, "term") as t:
+            t.wait_text("terminate me")
+            pid = t._tmux("display-message", "-p", "-t", "t",
+                          "#{pane_pid}").strip()
+            out = subprocess.run(["pgrep", "-P", pid], capture_output=True)
+            kids = out.stdout.split()
+            check(kids, "no viewer process under the shell")
+            os.kill(int(kids[-1]), signal.SIGTERM)
+            scr = t.wait_text("stty-done")
+            check("exit=143" in scr and "\nicanon" in scr, scr)
+            check("terminate me" not in scr, scr)
+
+
+ldtest.main(globals())
