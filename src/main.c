@@ -17,6 +17,7 @@
 #include "resolve.h"
 #include "source.h"
 #include "sse.h"
+#include "tui.h"
 
 /* Most sources one invocation may name. */
 #define MAIN_MAX_SOURCES 256
@@ -168,8 +169,8 @@ main(int argc, char **argv)
 	struct follow_opts fo = {.tail = -1, .floor = LEVEL_TRACE};
 	struct source sources[MAIN_MAX_SOURCES];
 	const char *color = "auto", *env;
-	bool follow = false, cli_shape = false;
-	long num;
+	bool follow = false, merged = false, cli_shape = false;
+	long num, scrollback = MAIN_DEFAULT_SCROLLBACK_MIB;
 	size_t nsources = 0, i;
 	char err[512];
 	int c, rc, first, kind = SOURCE_AUTOMATION;
@@ -252,11 +253,13 @@ main(int argc, char **argv)
 			fo.fmt.utc = true;
 			break;
 		case 'm':
+			merged = true;
 			break;
 		case OPT_SCROLLBACK:
 			if (main_number(optarg, 65536, &num) != 0 || num < 1)
 				return main_bad("--scrollback: '%s' is not a "
 				    "number of MiB (1-65536)", optarg);
+			scrollback = num;
 			break;
 		case 'v':
 			client.verbose++;
@@ -346,9 +349,19 @@ main(int argc, char **argv)
 	} else if (cli_shape) {
 		rc = follow_fetch(&fo);
 	} else {
-		fprintf(stderr, "logdeck: the full-screen view is not built "
-		    "yet; use --follow\n");
-		rc = EXIT_USAGE;
+		struct tui_opts to = {
+			.client = &client,
+			.watch = sources,
+			.nwatch = nsources,
+			.tail = fo.tail,
+			.floor = fo.floor,
+			.merged = merged,
+			.utc = fo.fmt.utc,
+			.color = strcmp(color, "never") != 0 &&
+			    getenv("NO_COLOR") == NULL,
+			.scrollback_cap = (size_t)scrollback << 20,
+		};
+		rc = tui_run(&to);
 	}
 out:
 	for (i = 0; i < nsources; i++)

@@ -29,13 +29,24 @@ status_count(unsigned long long n, char *out, size_t outlen)
 	out[o] = '\0';
 }
 
-/* Append printf text to line. */
+/* Append text to line, cutting it at STATUS_LINE_MAX. */
 static void
-status_add(char *line, const char *fmt, const char *a)
+status_add(char *line, const char *text)
 {
-	size_t len = strlen(line);
+	size_t len = strlen(line), n = strlen(text);
 
-	snprintf(line + len, STATUS_LINE_MAX - len, fmt, a);
+	if (len + n >= STATUS_LINE_MAX)
+		n = STATUS_LINE_MAX - 1 - len;
+	memcpy(line + len, text, n);
+	line[len + n] = '\0';
+}
+
+/* Append " | " and text. */
+static void
+status_part(char *line, const char *text)
+{
+	status_add(line, " | ");
+	status_add(line, text);
 }
 
 /* Describe a stream's state: "live", "reconnecting #3 in 4s", ... */
@@ -92,16 +103,18 @@ status_line1(struct tui *t, char *line)
 
 	line[0] = '\0';
 	if (p->follow)
-		status_add(line, " %s", "FOLLOW");
+		status_add(line, " FOLLOW");
 	else {
 		n = lineidx_count(&p->li) - lineidx_lower(&p->li, p->pause_end);
 		status_count(n, num, sizeof num);
-		status_add(line, " PAUSED +%s new", num);
+		snprintf(tmp, sizeof tmp, " PAUSED +%s new", num);
+		status_add(line, tmp);
 	}
-	status_add(line, " | level>=%s", level_name(p->f.floor));
+	snprintf(tmp, sizeof tmp, "level>=%s", level_name(p->f.floor));
+	status_part(line, tmp);
 	if (p->f.npat > 0) {
 		filter_describe(&p->f, tmp, sizeof tmp);
-		status_add(line, " | %s", tmp);
+		status_part(line, tmp);
 	}
 	if (p->s.active) {
 		cur = view_log_cur_index(t, status_pane(t));
@@ -111,24 +124,25 @@ status_line1(struct tui *t, char *line)
 		    p->s.backward ? '?' : '/', p->s.pat.text, pos,
 		    search_count(&p->s),
 		    search_pending(&p->s, &p->li) ? "+" : "");
-		status_add(line, " | %s", tmp);
+		status_part(line, tmp);
 	}
 	pct = lineidx_progress(&p->li, t->sb);
 	if (pct < 100) {
 		snprintf(tmp, sizeof tmp, "filtering %d%%", pct);
-		status_add(line, " | %s", tmp);
+		status_part(line, tmp);
 	}
 	snprintf(tmp, sizeof tmp, "%.1f ev/s", rate_per_sec(&t->total,
 	    loop_now()));
-	status_add(line, " | %s", tmp);
+	status_part(line, tmp);
 	snprintf(tmp, sizeof tmp, "buf %zu%% of %zuM",
 	    sb_used(t->sb) * 100 / sb_cap(t->sb), sb_cap(t->sb) >> 20);
-	status_add(line, " | %s", tmp);
+	status_part(line, tmp);
 	if (sb_evicted(t->sb) > 0) {
 		status_count(sb_evicted(t->sb), num, sizeof num);
-		status_add(line, ", %s evicted", num);
+		snprintf(tmp, sizeof tmp, ", %s evicted", num);
+		status_add(line, tmp);
 	}
-	status_add(line, " | %s", t->wrap ? "wrap" : "nowrap");
+	status_part(line, t->wrap ? "wrap" : "nowrap");
 }
 
 /* Draw the prompt on the second line. */
