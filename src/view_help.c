@@ -9,7 +9,9 @@
 #include "view_draw.h"
 
 /* Width of the key column. */
-#define HELP_KEYS_W 18
+#define HELP_KEYS_W 12
+/* Narrowest help column; narrower screens get one column. */
+#define HELP_COL_MIN 52
 
 /* Build help line k (0-based) into out; false past the last one. */
 static bool
@@ -56,28 +58,33 @@ view_help_rows(void)
 	return n;
 }
 
-/* Draw the overlay in the middle of the screen. */
+/* Draw the overlay over the panes: two columns when the screen is wide
+ * enough, scrolled by help_top rows. */
 void
 view_help_draw(struct tui *t)
 {
-	int rows = view_help_rows(), h, w = 64, y0, x0, k;
+	int rows = view_help_rows(), h = t->lay.status.y, w = COLS, ncol, per,
+	    colw, k, c, y;
 	char line[160];
 
-	h = t->lay.status.y;
-	if (w > COLS)
-		w = COLS;
-	y0 = 0;
-	x0 = (COLS - w) / 2;
-	for (k = 0; k < h; k++)
-		draw_blank(stdscr, y0 + k, x0, w, A_NORMAL);
-	draw_frame(stdscr, y0, x0, h, w, true,
-	    "keys (Esc closes, j/k scroll)");
-	if (t->help_top > rows - (h - 2))
-		t->help_top = rows - (h - 2) > 0 ? rows - (h - 2) : 0;
-	for (k = 0; k < h - 2 && help_line(t->help_top + k, line, sizeof line);
-	     k++)
-		draw_text(stdscr, y0 + 1 + k, x0 + 2, w - 4, line, strlen(line),
-		    0, A_NORMAL, NULL);
+	ncol = w >= 2 * HELP_COL_MIN + 2 ? 2 : 1;
+	colw = (w - 2) / ncol;
+	per = (rows + ncol - 1) / ncol;
+	for (y = 0; y < h; y++)
+		draw_blank(stdscr, y, 0, w, A_NORMAL);
+	draw_frame(stdscr, 0, 0, h, w, true, "keys (Esc closes, j/k scroll)");
+	if (t->help_top > per - (h - 2))
+		t->help_top = per - (h - 2) > 0 ? per - (h - 2) : 0;
+	for (c = 0; c < ncol; c++) {
+		for (k = 0; k < h - 2; k++) {
+			if (t->help_top + k >= per ||
+			    !help_line(c * per + t->help_top + k, line,
+			    sizeof line))
+				break;
+			draw_text(stdscr, 1 + k, 2 + c * colw, colw - 2, line,
+			    strlen(line), 0, A_NORMAL, NULL);
+		}
+	}
 }
 
 /* The message a terminal too small gets. */
@@ -86,7 +93,7 @@ view_too_small(struct tui *t)
 {
 	char msg[96];
 
-	snprintf(msg, sizeof msg, "terminal too small (%dx%d): need %dx%d",
-	    COLS, LINES, LAYOUT_MIN_COLS, LAYOUT_MIN_ROWS);
+	snprintf(msg, sizeof msg, "terminal too small (%dx%d) for this layout",
+	    COLS, LINES);
 	draw_text(stdscr, 0, 0, COLS, msg, strlen(msg), 0, A_BOLD, NULL);
 }

@@ -47,9 +47,15 @@ view_log_time(const struct tui *t, int64_t ts_ms, char *out, size_t outlen)
 		else if (d < 3600)
 			snprintf(out, outlen, "%3lldm%02llds",
 			    (long long)(d / 60), (long long)(d % 60));
-		else
+		else if (d < 100 * 3600)
 			snprintf(out, outlen, "%3lldh%02lldm",
 			    (long long)(d / 3600), (long long)(d / 60 % 60));
+		else if (d < 1000LL * 86400)
+			snprintf(out, outlen, "%3lldd%02lldh",
+			    (long long)(d / 86400), (long long)(d / 3600 % 24));
+		else
+			snprintf(out, outlen, "%6lldd",
+			    (long long)(d / 86400 % 1000000));
 		return;
 	}
 	sec = (time_t)(ts_ms >= 0 ? ts_ms / 1000 : (ts_ms - 999) / 1000);

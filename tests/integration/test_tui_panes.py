@@ -1,0 +1,172 @@
+"""Panes, the list and the terminal in the full-screen view (tmux 120x40,
+real server): split and focus, help from the key table, watching from the
+list, the list filter, eviction, colours, wrapping, suspend."""
+import re
+import time
+
+import ldtest
+from ldtest import Server, check, eq, ev
+from tuitmux import Tmux, log_rows, viewer
+
+DOUBLE_TOP = "\u2554"  # the focused pane's frame corner
+
+
+def frame_tops(scr, col):
+    """Rows whose column col starts a frame (focused or not)."""
+    return [i for i, r in enumerate(scr.split("\n"))
+            if len(r) > col and r[col] in "\u250c\u2554"]
+
+
+def test_split_and_tab_move_the_focus_frame():
+    with Server() as s:
+        s.ingest("one", [ev(1, "line of one")])
+        s.ingest("two", [ev(1, "line of two")])
+        with viewer(s, "one", "two") as t:
+            t.wait_text("line of one")
+            t.keys("s")
+            scr = t.wait(lambda x: len(frame_tops(x, 40)) == 2, "two panes")
+            rows = scr.split("\n")
+            lower = frame_tops(scr, 40)[1]
+            eq(rows[lower][40], DOUBLE_TOP, "the new lower pane is focused")
+            eq(scr.count(DOUBLE_TOP), 1, "one focused frame")
+            t.keys("Tab")  # pane 1 -> the list
+            scr = t.wait(lambda x: x.startswith(DOUBLE_TOP), "list focused")
+            eq(scr.count(DOUBLE_TOP), 1, "one focused frame")
+            t.keys("Tab")  # the list -> pane 0
+            t.wait(lambda x: x.split("\n")[0][40] == DOUBLE_TOP,
+                   "upper pane focused")
+            # The list drives the last focused log pane: pane 1 gets "two".
+            t.keys("Tab", "Tab", "j")
+            scr = t.wait(lambda x: "line of two" in x, "pane 1 shows two")
+            upper = "\n".join(scr.split("\n")[:lower])
+            check("line of one" in upper, "pane 0 kept its source:\n" + scr)
+            t.keys("|")
+            t.wait(lambda x: len(re.findall("[\u2557\u2510]",
+                                            x.split("\n")[0])) == 3,
+                   "side by side")
+            t.keys("s", "s", "s")
+            t.wait(lambda x: len(re.findall("[\u2557\u2510]",
+                                            x.split("\n")[0])) == 2,
+                   "back to one pane")
+
+
+def test_help_lists_the_key_table():
+    with Server() as s:
+        s.ingest("h", [ev(1, "x")])
+        with viewer(s, "h") as t:
+            t.wait_text("x")
+            t.keys("F1")
+            scr = t.wait_text("keys (Esc closes")
+            for want in ("F1", "level floor ERROR", "search backward",
+                         "keep only lines matching", "split the log area",
+                         "watch every running automation", "scroll"):
+                check(want in scr, "help lacks %r:\n%s" % (want, scr))
+            t.keys("Escape")
+            t.wait_gone("keys (Esc closes")
+            t.keys("Tab", "?")  # in the list pane ? is help too
+            t.wait_text("keys (Esc closes")
+            t.keys("q")
+            t.wait_gone("keys (Esc closes")
+
+
+def test_space_in_the_list_watches_and_a_watches_all_running():
+    with Server() as s:
+        for n, st in (("run1", "running"), ("run2", "running"),
+                      ("done", "completed")):
+            s.ingest(n, [ev(1, "hello " + n)])
+            s.status(n, st)
+        with viewer(s) as t:
+            t.wait(lambda x: "run1" in x and "run2" in x and "done" in x,
+                   "the list")
+            scr = t.text()
+            check("\u25c9" not in scr, "nothing watched yet")
+            t.keys("Space")
+            scr = t.wait(lambda x: x.count("\u25c9") == 1, "one watched")
+            t.keys("Space")
+            t.wait(lambda x: x.count("\u25c9") == 0, "unwatched")
+            t.keys("a")
+            scr = t.wait(lambda x: x.count("\u25c9") == 2, "running watched")
+            row = [r for r in scr.split("\n") if "done" in r][0]
+            check("\u25c9" not in row, "completed one watched: %r" % row)
+            t.keys("m")
+            t.wait(lambda x: "hello run1" in x and "hello run2" in x,
+                   "merged lines of both")
+
+
+def test_list_filter_narrows_the_list():
+    with Server() as s:
+        for n in ("billing-daily", "billing-hourly", "search-index"):
+            s.ingest(n, [ev(1, "x")])
+        with viewer(s) as t:
+            t.wait_text("search-index")
+            t.keys("/")
+            t.type("bill")
+            scr = t.wait_gone("search-index")
+            check("billing-daily" in scr and "billing-hourly" in scr, scr)
+            t.keys("Enter")
+            t.wait_text("automations /bill")
+            t.keys("Escape")
+            t.wait_text("search-index")
+
+
+def test_scrollback_cap_evicts_and_says_so():
+    with Server() as s:
+        big = "x" * 400
+        for k in range(8):
+            s.ingest("cap", [ev(i, "%d-%d %s" % (k, i, big))
+                             for i in range(500)])
+        with viewer(s, "cap", extra=("--scrollback", "1")) as t:
+            t.wait_text("7-499")
+            scr = t.wait(lambda x: re.search(r"[0-9,]+ evicted", x),
+                         "evicted count")
+            check(re.search(r"buf \d+% of 1M", scr), scr)
+
+
+def test_no_color_is_monochrome():
+    with Server() as s:
+        s.ingest("nc", [ev(1, "bad thing", level="ERROR")])
+        with viewer(s, "nc", env={"NO_COLOR": "1"}) as t:
+            t.wait_text("bad thing")
+            scr = "\n".join(t.screen(colors=True))
+            check(not re.search(r"\x1b\[[0-9;]*(3[0-7]|4[0-7]|[34]8;5;\d+)m",
+                                scr), "colour codes with NO_COLOR")
+            check("\x1b[1m" in scr or "\x1b[4m" in scr, "no emphasis at all")
+
+
+def test_wrap_and_timestamp_modes():
+    with Server() as s:
+        long = "start " + "word " * 40 + "finish"
+        s.ingest("w", [ev(1, long, ts="2024-12-07T14:23:45.678Z")])
+        with viewer(s, "w") as t:
+            scr = t.wait_text("14:23:45.678")
+            check("finish" not in scr, "not wrapped by default")
+            t.keys("w")
+            t.wait_text("finish")
+            t.keys("t")
+            scr = t.wait(lambda x: "14:23:45.678" not in x and
+                         re.search(r"\d+d\d\dh INFO", x), "relative time")
+            t.keys("t")
+            scr = t.wait(lambda x: re.search(r"\u2551INFO  start", x),
+                         "no time column")
+
+
+def test_ctrl_z_suspends_and_fg_restores():
+    with Server() as s:
+        s.ingest("z", [ev(1, "suspend me")])
+        with Tmux("exec bash --norc --noprofile -i", shell=True,
+                  env={"PS1": "$ "}) as t:
+            t.wait_text("$")
+            t.type("%s --server %s z" % (ldtest.LOGDECK, s.url))
+            t.keys("Enter")
+            t.wait_text("suspend me")
+            t.keys("C-z")
+            scr = t.wait(lambda x: "Stopped" in x, "job stopped")
+            check("suspend me" not in scr, "screen not restored")
+            t.type("fg")
+            t.keys("Enter")
+            t.wait_text("suspend me")
+            t.keys("q")
+            t.wait_gone("suspend me")
+
+
+ldtest.main(globals())
