@@ -58,8 +58,9 @@ struct conf_view {
 	long scrollback_mib; /* memory for the lines of all streams */
 };
 
-/* One rebinding: the action's name gets this key (instead of its
- * default ones). */
+/* One rebinding: the action's name gets this key. The keys bound to an
+ * action replace its default keys and win over another action's default
+ * binding of the same key (logdeck.yaml(5)). */
 struct conf_key {
 	char *action; /* one of conf_action_names() */
 	char *key;    /* as written, e.g. "C-x", "F5", "q" */
