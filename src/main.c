@@ -17,7 +17,6 @@
 #include "resolve.h"
 #include "source.h"
 #include "sse.h"
-#include "tui.h"
 
 /* Most sources one invocation may name. */
 #define MAIN_MAX_SOURCES 256
@@ -49,8 +48,8 @@ static const struct option main_options[] = {
 	{"grep", required_argument, NULL, 'g'},
 	{"ignore-case", no_argument, NULL, 'i'},
 	{"tail", required_argument, NULL, 'n'},
-	{"color", optional_argument, NULL, OPT_COLOR},
-	{"colour", optional_argument, NULL, OPT_COLOR},
+	{"color", required_argument, NULL, OPT_COLOR},
+	{"colour", required_argument, NULL, OPT_COLOR},
 	{"utc", no_argument, NULL, OPT_UTC},
 	{"merged", no_argument, NULL, 'm'},
 	{"scrollback", required_argument, NULL, OPT_SCROLLBACK},
@@ -96,7 +95,7 @@ main_usage(void)
 "  -i, --ignore-case      --grep ignores case\n"
 "  -n, --tail=N           start N lines back instead of at the first line\n"
 "                         the server retains\n"
-"      --color[=WHEN]     colour lines by level: auto, always or never\n"
+"      --color=WHEN       colour lines by level: auto, always or never\n"
 "                         (default: auto; NO_COLOR is respected)\n"
 "      --utc              show timestamps in UTC instead of local time\n"
 "\n"
@@ -169,8 +168,8 @@ main(int argc, char **argv)
 	struct follow_opts fo = {.tail = -1, .floor = LEVEL_TRACE};
 	struct source sources[MAIN_MAX_SOURCES];
 	const char *color = "auto", *env;
-	bool follow = false, merged = false, cli_shape = false;
-	long num, scrollback = MAIN_DEFAULT_SCROLLBACK_MIB;
+	bool follow = false, cli_shape = false;
+	long num;
 	size_t nsources = 0, i;
 	char err[512];
 	int c, rc, first, kind = SOURCE_AUTOMATION;
@@ -242,7 +241,7 @@ main(int argc, char **argv)
 			fo.tail = num;
 			break;
 		case OPT_COLOR:
-			color = optarg != NULL ? optarg : "always";
+			color = optarg;
 			if (strcmp(color, "auto") != 0 &&
 			    strcmp(color, "always") != 0 &&
 			    strcmp(color, "never") != 0)
@@ -253,13 +252,11 @@ main(int argc, char **argv)
 			fo.fmt.utc = true;
 			break;
 		case 'm':
-			merged = true;
 			break;
 		case OPT_SCROLLBACK:
 			if (main_number(optarg, 65536, &num) != 0 || num < 1)
 				return main_bad("--scrollback: '%s' is not a "
 				    "number of MiB (1-65536)", optarg);
-			scrollback = num;
 			break;
 		case 'v':
 			client.verbose++;
@@ -349,19 +346,9 @@ main(int argc, char **argv)
 	} else if (cli_shape) {
 		rc = follow_fetch(&fo);
 	} else {
-		struct tui_opts to = {
-			.client = &client,
-			.watch = sources,
-			.nwatch = nsources,
-			.tail = fo.tail,
-			.floor = fo.floor,
-			.merged = merged,
-			.utc = fo.fmt.utc,
-			.color = strcmp(color, "never") != 0 &&
-			    getenv("NO_COLOR") == NULL,
-			.scrollback_cap = (size_t)scrollback << 20,
-		};
-		rc = tui_run(&to);
+		fprintf(stderr, "logdeck: the full-screen view is not built "
+		    "yet; use --follow\n");
+		rc = EXIT_USAGE;
 	}
 out:
 	for (i = 0; i < nsources; i++)

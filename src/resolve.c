@@ -41,6 +41,7 @@ resolve_fetch(const struct client_cfg *c, enum source_kind kind,
 		snprintf(err, errlen, "GET %s: the answer is not a JSON array",
 		    url);
 	} else {
+		*why = RESOLVE_OK;
 		free(url);
 		free(body);
 		return list;

@@ -60,6 +60,7 @@ struct stream {
 	long http_status;
 	bool answered;       /* the first body byte was examined */
 	bool is_sse;
+	bool is_json;        /* a JSON answer: the polling API */
 	long retry_after_ms; /* from the Retry-After header, or -1 */
 	struct buf body;     /* JSON or error body of non-SSE answers */
 	bool healthy;        /* this connection delivered something */
@@ -344,6 +345,8 @@ stream_on_answer(struct stream *s)
 	curl_easy_getinfo(s->easy, CURLINFO_CONTENT_TYPE, &ct);
 	s->is_sse = s->http_status == 200 && s->req == REQ_STREAM && ct != NULL &&
 	    strncasecmp(ct, "text/event-stream", 17) == 0;
+	s->is_json = s->http_status == 200 && ct != NULL &&
+	    strncasecmp(ct, "application/json", 16) == 0;
 	if (s->is_sse) {
 		sse_reconnect(s->sse);
 		stream_set_state(s, STREAM_LIVE);
@@ -500,8 +503,11 @@ stream_on_done(CURL *easy, CURLcode rc, void *arg)
 	s->m->depth++;
 	if (s->terminal && s->is_sse) {
 		stream_finish(s, STREAM_ENDED);
-	} else if (status == 200 && !s->is_sse && rc == CURLE_OK) {
+	} else if (status == 200 && s->is_json && rc == CURLE_OK) {
 		stream_poll_done(s);
+	} else if (status == 200 && s->req != REQ_STREAM && rc == CURLE_OK) {
+		stream_error(s, "polling: the server did not answer with JSON");
+		stream_finish(s, STREAM_FAILED);
 	} else if (rc == CURLE_PEER_FAILED_VERIFICATION ||
 	    rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM ||
 	    rc == CURLE_URL_MALFORMAT ||
@@ -610,6 +616,7 @@ stream_connect(struct stream *s)
 	s->http_status = 0;
 	s->answered = false;
 	s->is_sse = false;
+	s->is_json = false;
 	s->retry_after_ms = -1;
 	s->healthy = false;
 	buf_clear(&s->body);
