@@ -26,8 +26,10 @@
 #define CONF_MAX_PROFILES 64
 #define CONF_MAX_WATCH 256
 #define CONF_MAX_KEYS 128
-/* Most bytes read from a token command or token file. */
-#define CONF_MAX_TOKEN 8192
+/* Most bytes read from a token command or token file, and the longest
+ * token (client.c's Authorization header line holds 4096). */
+#define CONF_MAX_TOKEN_READ 16384
+#define CONF_MAX_TOKEN 4096
 /* Built-in view defaults. */
 #define CONF_DEFAULT_LIST_WIDTH 30
 #define CONF_DEFAULT_SCROLLBACK_MIB 256
@@ -792,6 +794,11 @@ conf_token_line(char *raw, size_t n, char **token, const char *what,
 		snprintf(err, errlen, "%s gave an empty token", what);
 		return -1;
 	}
+	if (len > CONF_MAX_TOKEN) {
+		snprintf(err, errlen, "%s gave a token longer than %d bytes",
+		    what, CONF_MAX_TOKEN);
+		return -1;
+	}
 	for (i = 0; i < len; i++) {
 		if ((unsigned char)raw[i] < 0x20 || raw[i] == 0x7f) {
 			snprintf(err, errlen, "%s gave a token with control "
@@ -806,7 +813,7 @@ conf_token_line(char *raw, size_t n, char **token, const char *what,
 	return 0;
 }
 
-/* Read up to CONF_MAX_TOKEN bytes from fd into raw; -1 when longer. */
+/* Read up to CONF_MAX_TOKEN_READ bytes from fd into raw; -1 when longer. */
 static ssize_t
 conf_read_all(int fd, char *raw)
 {
@@ -814,13 +821,13 @@ conf_read_all(int fd, char *raw)
 	ssize_t r;
 
 	for (;;) {
-		r = read(fd, raw + n, CONF_MAX_TOKEN + 1 - n);
+		r = read(fd, raw + n, CONF_MAX_TOKEN_READ + 1 - n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			break;
 		n += (size_t)r;
-		if (n > CONF_MAX_TOKEN)
+		if (n > CONF_MAX_TOKEN_READ)
 			return -1;
 	}
 	return r < 0 ? -1 : (ssize_t)n;
@@ -832,7 +839,7 @@ static int
 conf_token_command(const struct conf_profile *p, char **token, char *err,
     size_t errlen)
 {
-	char raw[CONF_MAX_TOKEN + 1], what[128];
+	char raw[CONF_MAX_TOKEN_READ + 1], what[128];
 	int fds[2], status, r;
 	ssize_t n;
 	pid_t pid;
@@ -875,7 +882,7 @@ conf_token_command(const struct conf_profile *p, char **token, char *err,
 		r = -1;
 	} else if (n < 0) {
 		snprintf(err, errlen, "%s printed more than %d bytes", what,
-		    CONF_MAX_TOKEN);
+		    CONF_MAX_TOKEN_READ);
 		r = -1;
 	} else
 		r = conf_token_line(raw, (size_t)n, token, what, err, errlen);
@@ -888,7 +895,7 @@ static int
 conf_token_file(const struct conf_profile *p, char **token, char *err,
     size_t errlen)
 {
-	char raw[CONF_MAX_TOKEN + 1];
+	char raw[CONF_MAX_TOKEN_READ + 1];
 	ssize_t n;
 	int fd, r;
 
@@ -905,7 +912,7 @@ conf_token_file(const struct conf_profile *p, char **token, char *err,
 	close(fd);
 	if (n < 0) {
 		snprintf(err, errlen, "%s: token_file is unreadable or longer "
-		    "than %d bytes", p->token_file, CONF_MAX_TOKEN);
+		    "than %d bytes", p->token_file, CONF_MAX_TOKEN_READ);
 		return -1;
 	}
 	r = conf_token_line(raw, (size_t)n, token, p->token_file, err,
@@ -914,34 +921,54 @@ conf_token_file(const struct conf_profile *p, char **token, char *err,
 	return r;
 }
 
+/* Which source the token will come from, without reading it. */
+enum conf_token_origin
+conf_token_source(const struct conf_profile *p, const char *cli,
+    const char *env)
+{
+	if (cli != NULL)
+		return CONF_TOKEN_CLI;
+	if (env != NULL && *env != '\0')
+		return CONF_TOKEN_ENV;
+	if (p == NULL)
+		return CONF_TOKEN_NONE;
+	if (p->token != NULL)
+		return CONF_TOKEN_INLINE;
+	if (p->token_command != NULL)
+		return CONF_TOKEN_COMMAND;
+	if (p->token_file != NULL)
+		return CONF_TOKEN_FILE;
+	if (p->token_env != NULL)
+		return CONF_TOKEN_ENV_NAMED;
+	return CONF_TOKEN_NONE;
+}
+
 /* Find the token by precedence. */
 int
 conf_token(const struct conf_profile *p, const char *cli, const char *env,
     char **token, enum conf_token_origin *origin, char *err, size_t errlen)
 {
-	const char *v;
+	const char *v = NULL;
 
 	*token = NULL;
-	*origin = CONF_TOKEN_NONE;
-	if (cli != NULL) {
-		*origin = CONF_TOKEN_CLI;
-		v = cli;
-	} else if (env != NULL && *env != '\0') {
-		*origin = CONF_TOKEN_ENV;
-		v = env;
-	} else if (p == NULL) {
+	*origin = conf_token_source(p, cli, env);
+	switch (*origin) {
+	case CONF_TOKEN_NONE:
 		return 0;
-	} else if (p->token != NULL) {
-		*origin = CONF_TOKEN_INLINE;
+	case CONF_TOKEN_CLI:
+		v = cli;
+		break;
+	case CONF_TOKEN_ENV:
+		v = env;
+		break;
+	case CONF_TOKEN_INLINE:
 		v = p->token;
-	} else if (p->token_command != NULL) {
-		*origin = CONF_TOKEN_COMMAND;
+		break;
+	case CONF_TOKEN_COMMAND:
 		return conf_token_command(p, token, err, errlen);
-	} else if (p->token_file != NULL) {
-		*origin = CONF_TOKEN_FILE;
+	case CONF_TOKEN_FILE:
 		return conf_token_file(p, token, err, errlen);
-	} else if (p->token_env != NULL) {
-		*origin = CONF_TOKEN_ENV_NAMED;
+	case CONF_TOKEN_ENV_NAMED:
 		v = getenv(p->token_env);
 		if (v == NULL || *v == '\0') {
 			snprintf(err, errlen, "token_env of profile '%s': the "
@@ -949,8 +976,7 @@ conf_token(const struct conf_profile *p, const char *cli, const char *env,
 			    p->token_env);
 			return -1;
 		}
-	} else {
-		return 0;
+		break;
 	}
 	if ((*token = strdup(v)) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -1035,14 +1061,15 @@ conf_print(FILE *out, const struct conf_effective *e)
 		fprintf(out, ":\n");
 	}
 	conf_print_kv(out, in, "server", cl->server);
-	if (cl->token != NULL)
-		fprintf(out, "%s# token: ******** (from %s)\n", in,
-		    conf_token_origin_name(e->token_origin));
-	else if (e->token_origin != CONF_TOKEN_NONE)
-		fprintf(out, "%s# token: (from %s, not read)\n", in,
+	if (e->token_origin == CONF_TOKEN_NONE)
+		fprintf(out, "%s# token: none\n", in);
+	else if (cl->token == NULL && e->token_origin >= CONF_TOKEN_COMMAND)
+		fprintf(out, "%s# token: from %s (not read by "
+		    "--print-config)\n", in,
 		    conf_token_origin_name(e->token_origin));
 	else
-		fprintf(out, "%s# token: none\n", in);
+		fprintf(out, "%s# token: ******** (from %s)\n", in,
+		    conf_token_origin_name(e->token_origin));
 	if (p != NULL) {
 		conf_print_kv(out, in, "token_command", p->token_command);
 		conf_print_kv(out, in, "token_file", p->token_file);

@@ -114,11 +114,15 @@ enum conf_token_origin {
 	CONF_TOKEN_CLI,
 	CONF_TOKEN_ENV,     /* LOGDECK_TOKEN */
 	CONF_TOKEN_INLINE,  /* the profile's token: */
+	/* The ones below are read only when needed. */
 	CONF_TOKEN_COMMAND,
 	CONF_TOKEN_FILE,
 	CONF_TOKEN_ENV_NAMED, /* the profile's token_env */
 };
 
+/* Which source conf_token would use, without running or reading it. */
+enum conf_token_origin conf_token_source(const struct conf_profile *p,
+    const char *cli, const char *env);
 /* Find the token: cli (--token), then env (LOGDECK_TOKEN's value), then
  * the profile's token, token_command, token_file, token_env. *token is
  * NULL when there is none, else a new string the caller frees (clear it

@@ -456,20 +456,26 @@ START_TEST(failing_token_command_is_a_clear_error)
 }
 END_TEST
 
-START_TEST(token_command_output_over_the_limit_is_refused)
+START_TEST(token_over_the_limits_is_refused)
 {
 	struct conf_profile *p = token_profile();
 	enum conf_token_origin o;
 	char *tok;
 
-	p->token_command = "head -c 9000 /dev/zero | tr '\\0' x";
+	p->token_command = "head -c 16385 /dev/zero | tr '\\0' x";
 	ck_assert_int_eq(conf_token(p, NULL, NULL, &tok, &o, err,
 	    sizeof err), -1);
-	ck_assert_ptr_nonnull(strstr(err, "printed more than 8192 bytes"));
-	p->token_command = "head -c 8192 /dev/zero | tr '\\0' x";
+	ck_assert_ptr_nonnull(strstr(err, "printed more than 16384 bytes"));
+	p->token_command = "head -c 4097 /dev/zero | tr '\\0' x";
+	ck_assert_int_eq(conf_token(p, NULL, NULL, &tok, &o, err,
+	    sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "gave a token longer than 4096 "
+	    "bytes"));
+	p->token_command = "head -c 4096 /dev/zero | tr '\\0' x; echo; "
+	    "head -c 9000 /dev/zero";
 	ck_assert_int_eq(conf_token(p, NULL, NULL, &tok, &o, err,
 	    sizeof err), 0);
-	ck_assert_int_eq(strlen(tok), 8192);
+	ck_assert_int_eq(strlen(tok), 4096);
 	free(tok);
 }
 END_TEST
@@ -695,7 +701,7 @@ config_suite(void)
 	tcase_add_test(tc, token_precedence_is_cli_env_then_profile);
 	tcase_add_test(tc, token_command_gives_its_first_line);
 	tcase_add_test(tc, failing_token_command_is_a_clear_error);
-	tcase_add_test(tc, token_command_output_over_the_limit_is_refused);
+	tcase_add_test(tc, token_over_the_limits_is_refused);
 	tcase_add_test(tc, token_file_others_can_read_is_refused);
 	tcase_add_test(tc, unset_token_env_is_a_clear_error);
 	tcase_add_test(tc, print_config_masks_the_token);
