@@ -290,6 +290,36 @@ def test_list_profiles_follows_config_option():
         check(r.returncode == 0 and r.stdout == "a\nb\n", repr(r.stdout))
 
 
+def complete(h, *words):
+    """What the bash completion offers for the last of words."""
+    script = os.path.join(SRCDIR, "completions", "logdeck")
+    prog = ('source "$0"; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); '
+            '_logdeck; printf "%s\\n" "${COMPREPLY[@]}"')
+    env = h.env(PATH=os.path.dirname(os.path.abspath(LOGDECK)) + ":" +
+                os.environ.get("PATH", "/usr/bin:/bin"))
+    r = subprocess.run(["bash", "-c", prog, script, "logdeck"] +
+                       list(words), capture_output=True, text=True,
+                       timeout=20, env=env, cwd=h.dir)
+    check(r.returncode == 0 and r.stderr == "", r.stderr)
+    return r.stdout.split()
+
+
+def test_bash_completion_offers_options_profiles_and_themes():
+    with Home() as h:
+        h.config(PROFILES)
+        other = h.write("other.yaml", "profiles:\n  alpha: {}\n")
+        check(complete(h, "--print-c") == ["--print-config"], "options")
+        check(complete(h, "--profile", "") == ["work", "local"],
+              "profiles: %r" % complete(h, "--profile", ""))
+        check(complete(h, "--config", other, "--profile", "") == ["alpha"],
+              "profiles of --config")
+        check(complete(h, "--config=" + other, "--profile=a") ==
+              ["--profile=alpha"], "--opt=value form")
+        check(complete(h, "--theme", "solar") == ["solarized-dark"],
+              "themes: %r" % complete(h, "--theme", "solar"))
+        check(complete(h, "--level", "=", "w") == ["warn"], "levels")
+
+
 def test_help_works_even_with_a_broken_config():
     with Home() as h:
         h.config("view: [\n")
