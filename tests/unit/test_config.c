@@ -670,6 +670,48 @@ START_TEST(too_many_warnings_are_bounded)
 }
 END_TEST
 
+START_TEST(man_page_names_every_rebindable_action)
+{
+	const char *src = getenv("LOGDECK_SRCDIR");
+	const char *const *a = conf_action_names();
+	char path[512], line[256], listed[4096] = " ";
+	bool in_list = false;
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/man/logdeck.yaml.5",
+	    src != NULL ? src : ".");
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (strncmp(line, "Action names:", 13) == 0)
+			in_list = true;
+		else if (strncmp(line, ".BR ", 4) != 0)
+			in_list = false; /* the list is one run of .BR lines */
+		else if (in_list) {
+			char *w = line + 4, *o = listed + strlen(listed);
+
+			for (; *w != ' ' && *w != '\n'; w++) {
+				if (*w != '\\')
+					*o++ = *w;
+			}
+			strcpy(o, " ");
+			n++;
+		}
+	}
+	fclose(f);
+	for (; *a != NULL; a++) {
+		char word[64];
+
+		snprintf(word, sizeof word, " %s ", *a);
+		ck_assert_msg(strstr(listed, word) != NULL, "%s is not in %s",
+		    *a, path);
+		n--;
+	}
+	ck_assert_uint_eq(n, 0);
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -712,6 +754,7 @@ config_suite(void)
 	tcase_add_test(tc, file_larger_than_the_limit_is_refused);
 	tcase_add_test(tc, string_longer_than_the_limit_is_refused);
 	tcase_add_test(tc, too_many_warnings_are_bounded);
+	tcase_add_test(tc, man_page_names_every_rebindable_action);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -380,6 +380,45 @@ START_TEST(list_shows_user_themes_over_installed_ones)
 }
 END_TEST
 
+START_TEST(theme_list_stops_at_its_limit)
+{
+	char *text = NULL, name[16];
+	size_t len = 0, lines = 0, i;
+	FILE *f;
+
+	for (i = 0; i < 300; i++) {
+		snprintf(name, sizeof name, "t%03zu", i);
+		put_theme(name, "inherits: mono\n");
+	}
+	f = open_memstream(&text, &len);
+	theme_list(f);
+	fclose(f);
+	for (i = 0; i < len; i++)
+		lines += text[i] == '\n';
+	/* 256 found, plus the built-in default when it was not among them. */
+	ck_assert_uint_eq(lines, 257);
+	ck_assert_ptr_nonnull(strstr(text, "default\tbuilt-in\n"));
+	free(text);
+}
+END_TEST
+
+START_TEST(theme_name_longer_than_the_limit_is_refused)
+{
+	struct theme *t;
+	char name[80];
+
+	memset(name, 'x', 65);
+	name[65] = '\0';
+	ck_assert_int_eq(theme_load(name, &t, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "a theme name is letters, digits"));
+	theme_free(t);
+	name[64] = '\0';
+	ck_assert_int_eq(theme_load(name, &t, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "no theme 'xxxx"));
+	theme_free(t);
+}
+END_TEST
+
 static Suite *
 theme_suite(void)
 {
@@ -403,6 +442,8 @@ theme_suite(void)
 	tcase_add_test(tc, theme_file_larger_than_the_limit_is_refused);
 	tcase_add_test(tc, unknown_theme_name_is_an_error);
 	tcase_add_test(tc, list_shows_user_themes_over_installed_ones);
+	tcase_add_test(tc, theme_list_stops_at_its_limit);
+	tcase_add_test(tc, theme_name_longer_than_the_limit_is_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
