@@ -88,6 +88,7 @@ struct conf_parse {
 	struct conf *c;
 	char *dir;
 	yaml_node_t *profile_node; /* the top level's profile: value */
+	bool has_command;          /* some profile has a token_command */
 	char *err;
 	size_t errlen;
 };
@@ -401,8 +402,10 @@ conf_profile_pair(struct conf_parse *cp, void *arg, const char *k,
 		cp->c->has_secret = true;
 		return conf_string(cp, v, k, &p->token);
 	}
-	if (strcmp(k, "token_command") == 0)
+	if (strcmp(k, "token_command") == 0) {
+		cp->has_command = true;
 		return conf_string(cp, v, k, &p->token_command);
+	}
 	if (strcmp(k, "token_file") == 0)
 		return conf_path(cp, v, k, &p->token_file);
 	if (strcmp(k, "token_env") == 0)
@@ -586,13 +589,15 @@ conf_top_pair(struct conf_parse *cp, void *arg, const char *k,
 	return 1;
 }
 
-/* Refuse a file others can read (or that someone else owns) when it
- * holds a secret, the way ssh treats private keys. what names the file
- * ("token_file", "the configuration file"). */
+/* Refuse a file that someone else owns, or that others can read when it
+ * holds a secret (secret) or change when it names a command to run, the
+ * way ssh treats keys and its config. what names the file ("token_file",
+ * "the configuration file"). */
 static int
-conf_private(int fd, const char *path, const char *what, char *err,
-    size_t errlen)
+conf_private(int fd, const char *path, const char *what, bool secret,
+    char *err, size_t errlen)
 {
+	const char *holds = secret ? "holds a token" : "runs a token_command";
 	struct stat st;
 
 	if (fstat(fd, &st) != 0) {
@@ -600,14 +605,21 @@ conf_private(int fd, const char *path, const char *what, char *err,
 		return -1;
 	}
 	if (st.st_uid != getuid()) {
-		snprintf(err, errlen, "%s: %s holds a token but belongs to "
-		    "another user; refusing to use it", path, what);
+		snprintf(err, errlen, "%s: %s %s but belongs to another user; "
+		    "refusing to use it", path, what, holds);
 		return -1;
 	}
-	if ((st.st_mode & 077) != 0) {
+	if (secret && (st.st_mode & 077) != 0) {
 		snprintf(err, errlen, "%s: %s holds a token but other users "
 		    "can read or change it (mode %04o); refusing to use it. "
 		    "Run: chmod 600 %s", path, what,
+		    (unsigned)(st.st_mode & 07777), path);
+		return -1;
+	}
+	if (!secret && (st.st_mode & 022) != 0) {
+		snprintf(err, errlen, "%s: %s runs a token_command but other "
+		    "users can change it (mode %04o); refusing to use it. "
+		    "Run: chmod go-w %s", path, what,
 		    (unsigned)(st.st_mode & 07777), path);
 		return -1;
 	}
@@ -643,15 +655,15 @@ conf_check(struct conf_parse *cp)
 		return ydoc_error(&cp->d, cp->profile_node, cp->err,
 		    cp->errlen, "'profile': %s", e);
 	}
-	if (!c->has_secret)
+	if (!c->has_secret && !cp->has_command)
 		return 0;
 	if ((fd = open(c->path, O_RDONLY)) < 0) {
 		snprintf(cp->err, cp->errlen, "%s: %s", c->path,
 		    strerror(errno));
 		return -1;
 	}
-	r = conf_private(fd, c->path, "the configuration file", cp->err,
-	    cp->errlen);
+	r = conf_private(fd, c->path, "the configuration file",
+	    c->has_secret, cp->err, cp->errlen);
 	close(fd);
 	return r;
 }
@@ -904,7 +916,8 @@ conf_token_file(const struct conf_profile *p, char **token, char *err,
 		    p->token_file, p->name, strerror(errno));
 		return -1;
 	}
-	if (conf_private(fd, p->token_file, "token_file", err, errlen) != 0) {
+	if (conf_private(fd, p->token_file, "token_file", true, err,
+	    errlen) != 0) {
 		close(fd);
 		return -1;
 	}

@@ -358,6 +358,22 @@ START_TEST(inline_token_in_a_file_others_can_read_is_refused)
 }
 END_TEST
 
+START_TEST(token_command_in_a_file_others_can_change_is_refused)
+{
+	struct conf *c;
+
+	ck_assert_ptr_null(load("profiles:\n  w:\n    token_command: pass x\n",
+	    0664));
+	ck_assert_ptr_nonnull(strstr(err, "config.yaml: the configuration "
+	    "file runs a token_command but other users can change it (mode "
+	    "0664)"));
+	ck_assert_ptr_nonnull(strstr(err, "chmod go-w"));
+	c = load("profiles:\n  w:\n    token_command: pass x\n", 0644);
+	ck_assert_msg(c != NULL, "%s", err);
+	conf_free(c);
+}
+END_TEST
+
 START_TEST(world_readable_file_without_token_is_fine)
 {
 	struct conf *c = load("theme: mono\n", 0644);
@@ -739,6 +755,8 @@ config_suite(void)
 	tcase_add_test(tc, bad_key_name_is_an_error);
 	tcase_add_test(tc, key_names_parse);
 	tcase_add_test(tc, inline_token_in_a_file_others_can_read_is_refused);
+	tcase_add_test(tc,
+	    token_command_in_a_file_others_can_change_is_refused);
 	tcase_add_test(tc, world_readable_file_without_token_is_fine);
 	tcase_add_test(tc, token_precedence_is_cli_env_then_profile);
 	tcase_add_test(tc, token_command_gives_its_first_line);
