@@ -34,51 +34,50 @@
 #define CONF_DEFAULT_LIST_WIDTH 30
 #define CONF_DEFAULT_SCROLLBACK_MIB 256
 
-static const char *const conf_top_keys[] = { "profile", "profiles", "view",
-	"watch", "keys", "theme", NULL };
-static const char *const conf_profile_keys[] = { "server", "token",
-	"token_command", "token_file", "token_env", "cacert", "insecure",
-	"heartbeat", "reconnect_cap", "max_event", "watch", NULL };
-static const char *const conf_view_keys[] = { "level", "timestamps", "wrap",
-	"merged", "list_width", "scrollback", NULL };
-static const char *const conf_levels[] = { "trace", "debug", "info", "warn",
-	"error", "fatal", NULL };
-static const char *const conf_ts_names[] = { "absolute", "relative", "off",
-	NULL };
+static const char *const conf_top_keys[] = {
+    "profile", "profiles", "view", "watch", "keys", "theme", NULL};
+static const char *const conf_profile_keys[] = {"server", "token",
+    "token_command", "token_file", "token_env", "cacert", "insecure",
+    "heartbeat", "reconnect_cap", "max_event", "watch", NULL};
+static const char *const conf_view_keys[] = {
+    "level", "timestamps", "wrap", "merged", "list_width", "scrollback", NULL};
+static const char *const conf_levels[] = {
+    "trace", "debug", "info", "warn", "error", "fatal", NULL};
+static const char *const conf_ts_names[] = {
+    "absolute", "relative", "off", NULL};
 
 /* The actions of the full-screen view that keys: can rebind, by name. */
-static const char *const conf_actions[] = { "quit", "help", "focus-next",
-	"focus-prev", "down", "up", "page-down", "page-up", "half-down",
-	"half-up", "top", "bottom", "pause", "follow", "left", "right",
-	"wrap", "timestamps", "floor-trace", "floor-debug", "floor-info",
-	"floor-warn", "floor-error", "next-error", "prev-error", "next-warn",
-	"search-forward", "search-backward", "next-match", "prev-match",
-	"filter-keep", "filter-hide", "filter-clear", "save", "merged",
-	"split", "split-direction", "detail", "watch", "watch-all",
-	"refresh", "list-toggle", "list-wider", "list-narrower",
-	"list-filter", "close", "suspend", "redraw", NULL };
+static const char *const conf_actions[] = {"quit", "help", "focus-next",
+    "focus-prev", "down", "up", "page-down", "page-up", "half-down", "half-up",
+    "top", "bottom", "pause", "follow", "left", "right", "wrap", "timestamps",
+    "floor-trace", "floor-debug", "floor-info", "floor-warn", "floor-error",
+    "next-error", "prev-error", "next-warn", "search-forward",
+    "search-backward", "next-match", "prev-match", "filter-keep", "filter-hide",
+    "filter-clear", "save", "merged", "split", "split-direction", "detail",
+    "watch", "watch-all", "refresh", "list-toggle", "list-wider",
+    "list-narrower", "list-filter", "close", "suspend", "redraw", NULL};
 
 /* Named keys and their codes (function keys or-ed with CONF_KEY_FN). */
 static const struct {
 	const char *name;
 	int code;
 } conf_key_names[] = {
-	{ "Space", ' ' },
-	{ "Tab", '\t' },
-	{ "S-Tab", CONF_KEY_FN | KEY_BTAB },
-	{ "Enter", '\r' },
-	{ "Esc", 0x1b },
-	{ "Backspace", CONF_KEY_FN | KEY_BACKSPACE },
-	{ "Delete", CONF_KEY_FN | KEY_DC },
-	{ "Insert", CONF_KEY_FN | KEY_IC },
-	{ "Up", CONF_KEY_FN | KEY_UP },
-	{ "Down", CONF_KEY_FN | KEY_DOWN },
-	{ "Left", CONF_KEY_FN | KEY_LEFT },
-	{ "Right", CONF_KEY_FN | KEY_RIGHT },
-	{ "PgUp", CONF_KEY_FN | KEY_PPAGE },
-	{ "PgDn", CONF_KEY_FN | KEY_NPAGE },
-	{ "Home", CONF_KEY_FN | KEY_HOME },
-	{ "End", CONF_KEY_FN | KEY_END },
+    {"Space", ' '},
+    {"Tab", '\t'},
+    {"S-Tab", CONF_KEY_FN | KEY_BTAB},
+    {"Enter", '\r'},
+    {"Esc", 0x1b},
+    {"Backspace", CONF_KEY_FN | KEY_BACKSPACE},
+    {"Delete", CONF_KEY_FN | KEY_DC},
+    {"Insert", CONF_KEY_FN | KEY_IC},
+    {"Up", CONF_KEY_FN | KEY_UP},
+    {"Down", CONF_KEY_FN | KEY_DOWN},
+    {"Left", CONF_KEY_FN | KEY_LEFT},
+    {"Right", CONF_KEY_FN | KEY_RIGHT},
+    {"PgUp", CONF_KEY_FN | KEY_PPAGE},
+    {"PgDn", CONF_KEY_FN | KEY_NPAGE},
+    {"Home", CONF_KEY_FN | KEY_HOME},
+    {"End", CONF_KEY_FN | KEY_END},
 };
 
 /* What a parse step needs: the document, the file's directory (relative
@@ -191,8 +190,7 @@ conf_default_path(void)
 
 /* A scalar value as a new string, checked for kind and length. */
 static int
-conf_string(struct conf_parse *cp, yaml_node_t *v, const char *key,
-    char **out)
+conf_string(struct conf_parse *cp, yaml_node_t *v, const char *key, char **out)
 {
 	const char *s = ydoc_scalar(v);
 
@@ -204,16 +202,15 @@ conf_string(struct conf_parse *cp, yaml_node_t *v, const char *key,
 		    "'%s' is longer than %d bytes", key, CONF_MAX_STRING);
 	free(*out);
 	if ((*out = strdup(s)) == NULL)
-		return ydoc_error(&cp->d, v, cp->err, cp->errlen,
-		    "out of memory");
+		return ydoc_error(
+		    &cp->d, v, cp->err, cp->errlen, "out of memory");
 	return 0;
 }
 
 /* A path value: ~/ is the home directory, a relative path is relative to
  * the configuration file's directory. */
 static int
-conf_path(struct conf_parse *cp, yaml_node_t *v, const char *key,
-    char **out)
+conf_path(struct conf_parse *cp, yaml_node_t *v, const char *key, char **out)
 {
 	const char *h = getenv("HOME");
 	char *s = NULL, *p;
@@ -232,8 +229,8 @@ conf_path(struct conf_parse *cp, yaml_node_t *v, const char *key,
 	}
 	free(s);
 	if (r < 0)
-		return ydoc_error(&cp->d, v, cp->err, cp->errlen,
-		    "out of memory");
+		return ydoc_error(
+		    &cp->d, v, cp->err, cp->errlen, "out of memory");
 	free(*out);
 	*out = p;
 	return 0;
@@ -243,8 +240,8 @@ conf_path(struct conf_parse *cp, yaml_node_t *v, const char *key,
 static int
 conf_bool(struct conf_parse *cp, yaml_node_t *v, const char *key, bool *out)
 {
-	static const char *const yes[] = { "true", "yes", "on", NULL };
-	static const char *const no[] = { "false", "no", "off", NULL };
+	static const char *const yes[] = {"true", "yes", "on", NULL};
+	static const char *const no[] = {"false", "no", "off", NULL};
 	const char *s = ydoc_scalar(v);
 	size_t i;
 
@@ -258,14 +255,14 @@ conf_bool(struct conf_parse *cp, yaml_node_t *v, const char *key, bool *out)
 			return 0;
 		}
 	}
-	return ydoc_error(&cp->d, v, cp->err, cp->errlen,
-	    "'%s' must be true or false", key);
+	return ydoc_error(
+	    &cp->d, v, cp->err, cp->errlen, "'%s' must be true or false", key);
 }
 
 /* A whole number in [min, max]; what names the unit for the message. */
 static int
-conf_number(struct conf_parse *cp, yaml_node_t *v, const char *key,
-    long min, long max, const char *what, long *out)
+conf_number(struct conf_parse *cp, yaml_node_t *v, const char *key, long min,
+    long max, const char *what, long *out)
 {
 	const char *s = ydoc_scalar(v);
 	char *end;
@@ -273,8 +270,8 @@ conf_number(struct conf_parse *cp, yaml_node_t *v, const char *key,
 
 	errno = 0;
 	if (s == NULL || !isdigit((unsigned char)*s) ||
-	    (n = strtol(s, &end, 10), *end != '\0') || errno != 0 ||
-	    n < min || n > max)
+	    (n = strtol(s, &end, 10), *end != '\0') || errno != 0 || n < min ||
+	    n > max)
 		return ydoc_error(&cp->d, v, cp->err, cp->errlen,
 		    "'%s' must be a number of %s (%ld-%ld)", key, what, min,
 		    max);
@@ -298,22 +295,24 @@ conf_word(struct conf_parse *cp, yaml_node_t *v, const char *key,
 		}
 	}
 	for (i = 0; words[i] != NULL; i++) {
-		strncat(list, i == 0 ? "" : words[i + 1] == NULL ? " or " :
-		    ", ", sizeof list - strlen(list) - 1);
+		strncat(list,
+		    i == 0                 ? ""
+		    : words[i + 1] == NULL ? " or "
+		                           : ", ",
+		    sizeof list - strlen(list) - 1);
 		strncat(list, words[i], sizeof list - strlen(list) - 1);
 	}
 	near = s != NULL ? ydoc_suggest(s, words) : NULL;
 	if (near != NULL)
 		return ydoc_error(&cp->d, v, cp->err, cp->errlen,
 		    "'%s' must be %s; did you mean '%s'?", key, list, near);
-	return ydoc_error(&cp->d, v, cp->err, cp->errlen, "'%s' must be %s",
-	    key, list);
+	return ydoc_error(
+	    &cp->d, v, cp->err, cp->errlen, "'%s' must be %s", key, list);
 }
 
 /* A source list: a sequence of strings (or one string). */
 static int
-conf_watch_list(struct conf_parse *cp, yaml_node_t *v, char ***out,
-    size_t *n)
+conf_watch_list(struct conf_parse *cp, yaml_node_t *v, char ***out, size_t *n)
 {
 	yaml_node_item_t *it;
 	char **w;
@@ -321,8 +320,8 @@ conf_watch_list(struct conf_parse *cp, yaml_node_t *v, char ***out,
 
 	if (v->type == YAML_SCALAR_NODE) {
 		if ((w = calloc(1, sizeof *w)) == NULL)
-			return ydoc_error(&cp->d, v, cp->err, cp->errlen,
-			    "out of memory");
+			return ydoc_error(
+			    &cp->d, v, cp->err, cp->errlen, "out of memory");
 		conf_strv_free(*out, *n);
 		*out = w;
 		*n = 0;
@@ -340,14 +339,14 @@ conf_watch_list(struct conf_parse *cp, yaml_node_t *v, char ***out,
 		    "'watch' names more than %d sources", CONF_MAX_WATCH);
 	w = calloc((size_t)(v->data.sequence.items.top - it) + 1, sizeof *w);
 	if (w == NULL)
-		return ydoc_error(&cp->d, v, cp->err, cp->errlen,
-		    "out of memory");
+		return ydoc_error(
+		    &cp->d, v, cp->err, cp->errlen, "out of memory");
 	conf_strv_free(*out, *n);
 	*out = w;
 	*n = 0;
 	for (; it < v->data.sequence.items.top; it++) {
-		if (conf_string(cp, ydoc_node(&cp->d, *it), "watch",
-		    &w[k]) != 0)
+		if (conf_string(cp, ydoc_node(&cp->d, *it), "watch", &w[k]) !=
+		    0)
 			return -1;
 		*n = ++k;
 	}
@@ -355,8 +354,8 @@ conf_watch_list(struct conf_parse *cp, yaml_node_t *v, char ***out,
 }
 
 /* Walk the pairs of a mapping node, calling fn for each key. */
-typedef int (*conf_pair_fn)(struct conf_parse *, void *, const char *,
-    yaml_node_t *, yaml_node_t *);
+typedef int (*conf_pair_fn)(
+    struct conf_parse *, void *, const char *, yaml_node_t *, yaml_node_t *);
 
 /* Check that node is a mapping and feed each pair to fn; fn returns 1 for
  * a key it does not know (then a warning names it with a suggestion). */
@@ -373,7 +372,7 @@ conf_mapping(struct conf_parse *cp, yaml_node_t *n, const char *what,
 		return ydoc_error(&cp->d, n, cp->err, cp->errlen,
 		    "%s must be a mapping of keys to values", what);
 	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
-	    pr++) {
+	     pr++) {
 		k = ydoc_node(&cp->d, pr->key);
 		v = ydoc_node(&cp->d, pr->value);
 		if ((ks = ydoc_scalar(k)) == NULL) {
@@ -419,14 +418,14 @@ conf_profile_pair(struct conf_parse *cp, void *arg, const char *k,
 		return 0;
 	}
 	if (strcmp(k, "heartbeat") == 0)
-		return conf_number(cp, v, k, 1, 86400, "seconds",
-		    &p->heartbeat_s);
+		return conf_number(
+		    cp, v, k, 1, 86400, "seconds", &p->heartbeat_s);
 	if (strcmp(k, "reconnect_cap") == 0)
-		return conf_number(cp, v, k, 1, 86400, "seconds",
-		    &p->reconnect_cap_s);
+		return conf_number(
+		    cp, v, k, 1, 86400, "seconds", &p->reconnect_cap_s);
 	if (strcmp(k, "max_event") == 0)
-		return conf_number(cp, v, k, 1024, 256L << 20, "bytes",
-		    &p->max_event);
+		return conf_number(
+		    cp, v, k, 1024, 256L << 20, "bytes", &p->max_event);
 	if (strcmp(k, "watch") == 0) {
 		p->has_watch = true;
 		return conf_watch_list(cp, v, &p->watch, &p->nwatch);
@@ -460,7 +459,8 @@ conf_profiles_pair(struct conf_parse *cp, void *arg, const char *k,
 	if (!conf_profile_name_ok(k) || strlen(k) > 64)
 		return ydoc_error(&cp->d, kn, cp->err, cp->errlen,
 		    "profile name '%.64s' must be letters, digits, '_', '.' "
-		    "or '-' (at most 64)", k);
+		    "or '-' (at most 64)",
+		    k);
 	for (i = 0; i < c->nprofiles; i++) {
 		if (strcmp(c->profiles[i].name, k) == 0)
 			return ydoc_error(&cp->d, kn, cp->err, cp->errlen,
@@ -474,14 +474,14 @@ conf_profiles_pair(struct conf_parse *cp, void *arg, const char *k,
 	p->insecure = -1;
 	p->name = strdup(k);
 	snprintf(where, sizeof where, "profile '%s'", k);
-	return conf_mapping(cp, v, where, conf_profile_keys,
-	    conf_profile_pair, p);
+	return conf_mapping(
+	    cp, v, where, conf_profile_keys, conf_profile_pair, p);
 }
 
 /* One key of view:. */
 static int
-conf_view_pair(struct conf_parse *cp, void *arg, const char *k,
-    yaml_node_t *kn, yaml_node_t *v)
+conf_view_pair(struct conf_parse *cp, void *arg, const char *k, yaml_node_t *kn,
+    yaml_node_t *v)
 {
 	struct conf_view *cv = arg;
 	long n;
@@ -510,8 +510,8 @@ conf_view_pair(struct conf_parse *cp, void *arg, const char *k,
 		return 0;
 	}
 	if (strcmp(k, "scrollback") == 0)
-		return conf_number(cp, v, k, 1, 65536, "MiB",
-		    &cv->scrollback_mib);
+		return conf_number(
+		    cp, v, k, 1, 65536, "MiB", &cv->scrollback_mib);
 	return 1;
 }
 
@@ -527,7 +527,8 @@ conf_key_add(struct conf_parse *cp, const char *action, yaml_node_t *v)
 	if (s == NULL || (code = conf_key_parse(s)) < 0)
 		return ydoc_error(&cp->d, v, cp->err, cp->errlen,
 		    "'%s' must be a key name such as q, C-x, F5, PgDn, Space "
-		    "or Enter", action);
+		    "or Enter",
+		    action);
 	if (c->nkeys == CONF_MAX_KEYS)
 		return ydoc_error(&cp->d, v, cp->err, cp->errlen,
 		    "more than %d key bindings", CONF_MAX_KEYS);
@@ -540,8 +541,8 @@ conf_key_add(struct conf_parse *cp, const char *action, yaml_node_t *v)
 
 /* One action under keys: (a key name or a list of them). */
 static int
-conf_keys_pair(struct conf_parse *cp, void *arg, const char *k,
-    yaml_node_t *kn, yaml_node_t *v)
+conf_keys_pair(struct conf_parse *cp, void *arg, const char *k, yaml_node_t *kn,
+    yaml_node_t *v)
 {
 	yaml_node_item_t *it;
 	size_t i;
@@ -554,8 +555,8 @@ conf_keys_pair(struct conf_parse *cp, void *arg, const char *k,
 		return 1;
 	if (v->type != YAML_SEQUENCE_NODE)
 		return conf_key_add(cp, k, v);
-	for (it = v->data.sequence.items.start;
-	    it < v->data.sequence.items.top; it++) {
+	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+	     it++) {
 		if (conf_key_add(cp, k, ydoc_node(&cp->d, *it)) != 0)
 			return -1;
 	}
@@ -564,8 +565,8 @@ conf_keys_pair(struct conf_parse *cp, void *arg, const char *k,
 
 /* One key at the top level. */
 static int
-conf_top_pair(struct conf_parse *cp, void *arg, const char *k,
-    yaml_node_t *kn, yaml_node_t *v)
+conf_top_pair(struct conf_parse *cp, void *arg, const char *k, yaml_node_t *kn,
+    yaml_node_t *v)
 {
 	struct conf *c = cp->c;
 
@@ -574,11 +575,11 @@ conf_top_pair(struct conf_parse *cp, void *arg, const char *k,
 		return conf_string(cp, v, k, &c->default_profile);
 	}
 	if (strcmp(k, "profiles") == 0)
-		return conf_mapping(cp, v, "'profiles'", NULL,
-		    conf_profiles_pair, NULL);
+		return conf_mapping(
+		    cp, v, "'profiles'", NULL, conf_profiles_pair, NULL);
 	if (strcmp(k, "view") == 0)
-		return conf_mapping(cp, v, "'view'", conf_view_keys,
-		    conf_view_pair, &c->view);
+		return conf_mapping(
+		    cp, v, "'view'", conf_view_keys, conf_view_pair, &c->view);
 	if (strcmp(k, "watch") == 0)
 		return conf_watch_list(cp, v, &c->watch, &c->nwatch);
 	if (strcmp(k, "keys") == 0)
@@ -594,8 +595,8 @@ conf_top_pair(struct conf_parse *cp, void *arg, const char *k,
  * way ssh treats keys and its config. what names the file ("token_file",
  * "the configuration file"). */
 static int
-conf_private(int fd, const char *path, const char *what, bool secret,
-    char *err, size_t errlen)
+conf_private(int fd, const char *path, const char *what, bool secret, char *err,
+    size_t errlen)
 {
 	const char *holds = secret ? "holds a token" : "runs a token_command";
 	struct stat st;
@@ -605,22 +606,26 @@ conf_private(int fd, const char *path, const char *what, bool secret,
 		return -1;
 	}
 	if (st.st_uid != getuid()) {
-		snprintf(err, errlen, "%s: %s %s but belongs to another user; "
-		    "refusing to use it", path, what, holds);
+		snprintf(err, errlen,
+		    "%s: %s %s but belongs to another user; "
+		    "refusing to use it",
+		    path, what, holds);
 		return -1;
 	}
 	if (secret && (st.st_mode & 077) != 0) {
-		snprintf(err, errlen, "%s: %s holds a token but other users "
+		snprintf(err, errlen,
+		    "%s: %s holds a token but other users "
 		    "can read or change it (mode %04o); refusing to use it. "
-		    "Run: chmod 600 %s", path, what,
-		    (unsigned)(st.st_mode & 07777), path);
+		    "Run: chmod 600 %s",
+		    path, what, (unsigned)(st.st_mode & 07777), path);
 		return -1;
 	}
 	if (!secret && (st.st_mode & 022) != 0) {
-		snprintf(err, errlen, "%s: %s runs a token_command but other "
+		snprintf(err, errlen,
+		    "%s: %s runs a token_command but other "
 		    "users can change it (mode %04o); refusing to use it. "
-		    "Run: chmod go-w %s", path, what,
-		    (unsigned)(st.st_mode & 07777), path);
+		    "Run: chmod go-w %s",
+		    path, what, (unsigned)(st.st_mode & 07777), path);
 		return -1;
 	}
 	return 0;
@@ -652,18 +657,18 @@ conf_check(struct conf_parse *cp)
 		char e[256];
 
 		conf_profile(c, c->default_profile, &found, e, sizeof e);
-		return ydoc_error(&cp->d, cp->profile_node, cp->err,
-		    cp->errlen, "'profile': %s", e);
+		return ydoc_error(&cp->d, cp->profile_node, cp->err, cp->errlen,
+		    "'profile': %s", e);
 	}
 	if (!c->has_secret && !cp->has_command)
 		return 0;
 	if ((fd = open(c->path, O_RDONLY)) < 0) {
-		snprintf(cp->err, cp->errlen, "%s: %s", c->path,
-		    strerror(errno));
+		snprintf(
+		    cp->err, cp->errlen, "%s: %s", c->path, strerror(errno));
 		return -1;
 	}
-	r = conf_private(fd, c->path, "the configuration file",
-	    c->has_secret, cp->err, cp->errlen);
+	r = conf_private(fd, c->path, "the configuration file", c->has_secret,
+	    cp->err, cp->errlen);
 	close(fd);
 	return r;
 }
@@ -672,7 +677,7 @@ conf_check(struct conf_parse *cp)
 int
 conf_load(const char *path, struct conf **out, char *err, size_t errlen)
 {
-	struct conf_parse cp = { .err = err, .errlen = errlen };
+	struct conf_parse cp = {.err = err, .errlen = errlen};
 	char *def = NULL;
 	yaml_node_t *root;
 	int r = -1;
@@ -704,8 +709,8 @@ conf_load(const char *path, struct conf **out, char *err, size_t errlen)
 		goto out;
 	if ((root = ydoc_root(&cp.d)) != NULL &&
 	    !(root->type == YAML_SCALAR_NODE && *ydoc_scalar(root) == '\0')) {
-		if (conf_mapping(&cp, root, "the configuration",
-		    conf_top_keys, conf_top_pair, NULL) != 0 ||
+		if (conf_mapping(&cp, root, "the configuration", conf_top_keys,
+		        conf_top_pair, NULL) != 0 ||
 		    conf_check(&cp) != 0)
 			goto out;
 	}
@@ -736,7 +741,7 @@ conf_profile(const struct conf *c, const char *name, bool *found, char *err,
 		name = c->default_profile;
 	for (i = 0; i < c->nprofiles; i++) {
 		if (strcmp(c->profiles[i].name,
-		    name != NULL ? name : "default") == 0)
+		        name != NULL ? name : "default") == 0)
 			return &c->profiles[i];
 		names[i] = c->profiles[i].name;
 	}
@@ -748,13 +753,16 @@ conf_profile(const struct conf *c, const char *name, bool *found, char *err,
 		return NULL;
 	near = ydoc_suggest(name, names);
 	if (near != NULL)
-		snprintf(err, errlen, "no profile '%s' in %s; did you mean "
-		    "'%s'?", name, c->path != NULL ? c->path :
-		    "the configuration", near);
+		snprintf(err, errlen,
+		    "no profile '%s' in %s; did you mean "
+		    "'%s'?",
+		    name, c->path != NULL ? c->path : "the configuration",
+		    near);
 	else
 		snprintf(err, errlen, "no profile '%s' in %s", name,
-		    c->path != NULL ? c->path : "the configuration (there is "
-		    "no file)");
+		    c->path != NULL ? c->path
+		                    : "the configuration (there is "
+		                      "no file)");
 	return NULL;
 }
 
@@ -793,8 +801,8 @@ conf_watch(const struct conf *c, const struct conf_profile *p, size_t *n)
 /* Keep the first line of raw as the token; reject what cannot be a
  * bearer token. what names the source for messages. */
 static int
-conf_token_line(char *raw, size_t n, char **token, const char *what,
-    char *err, size_t errlen)
+conf_token_line(char *raw, size_t n, char **token, const char *what, char *err,
+    size_t errlen)
 {
 	size_t len = 0, i;
 
@@ -813,8 +821,10 @@ conf_token_line(char *raw, size_t n, char **token, const char *what,
 	}
 	for (i = 0; i < len; i++) {
 		if ((unsigned char)raw[i] < 0x20 || raw[i] == 0x7f) {
-			snprintf(err, errlen, "%s gave a token with control "
-			    "characters", what);
+			snprintf(err, errlen,
+			    "%s gave a token with control "
+			    "characters",
+			    what);
 			return -1;
 		}
 	}
@@ -848,16 +858,15 @@ conf_read_all(int fd, char *raw)
 /* Run the token command; its stdout's first line is the token, its stderr
  * goes to ours. */
 static int
-conf_token_command(const struct conf_profile *p, char **token, char *err,
-    size_t errlen)
+conf_token_command(
+    const struct conf_profile *p, char **token, char *err, size_t errlen)
 {
 	char raw[CONF_MAX_TOKEN_READ + 1], what[128];
 	int fds[2], status, r;
 	ssize_t n;
 	pid_t pid;
 
-	snprintf(what, sizeof what, "token_command of profile '%s'",
-	    p->name);
+	snprintf(what, sizeof what, "token_command of profile '%s'", p->name);
 	if (pipe(fds) != 0) {
 		snprintf(err, errlen, "%s: %s", what, strerror(errno));
 		return -1;
@@ -904,8 +913,8 @@ conf_token_command(const struct conf_profile *p, char **token, char *err,
 
 /* Read the token file, refusing one that others can read. */
 static int
-conf_token_file(const struct conf_profile *p, char **token, char *err,
-    size_t errlen)
+conf_token_file(
+    const struct conf_profile *p, char **token, char *err, size_t errlen)
 {
 	char raw[CONF_MAX_TOKEN_READ + 1];
 	ssize_t n;
@@ -916,28 +925,29 @@ conf_token_file(const struct conf_profile *p, char **token, char *err,
 		    p->token_file, p->name, strerror(errno));
 		return -1;
 	}
-	if (conf_private(fd, p->token_file, "token_file", true, err,
-	    errlen) != 0) {
+	if (conf_private(fd, p->token_file, "token_file", true, err, errlen) !=
+	    0) {
 		close(fd);
 		return -1;
 	}
 	n = conf_read_all(fd, raw);
 	close(fd);
 	if (n < 0) {
-		snprintf(err, errlen, "%s: token_file is unreadable or longer "
-		    "than %d bytes", p->token_file, CONF_MAX_TOKEN_READ);
+		snprintf(err, errlen,
+		    "%s: token_file is unreadable or longer "
+		    "than %d bytes",
+		    p->token_file, CONF_MAX_TOKEN_READ);
 		return -1;
 	}
-	r = conf_token_line(raw, (size_t)n, token, p->token_file, err,
-	    errlen);
+	r = conf_token_line(raw, (size_t)n, token, p->token_file, err, errlen);
 	explicit_bzero(raw, sizeof raw);
 	return r;
 }
 
 /* Which source the token will come from, without reading it. */
 enum conf_token_origin
-conf_token_source(const struct conf_profile *p, const char *cli,
-    const char *env)
+conf_token_source(
+    const struct conf_profile *p, const char *cli, const char *env)
 {
 	if (cli != NULL)
 		return CONF_TOKEN_CLI;
@@ -984,9 +994,10 @@ conf_token(const struct conf_profile *p, const char *cli, const char *env,
 	case CONF_TOKEN_ENV_NAMED:
 		v = getenv(p->token_env);
 		if (v == NULL || *v == '\0') {
-			snprintf(err, errlen, "token_env of profile '%s': the "
-			    "environment variable %s is not set", p->name,
-			    p->token_env);
+			snprintf(err, errlen,
+			    "token_env of profile '%s': the "
+			    "environment variable %s is not set",
+			    p->name, p->token_env);
 			return -1;
 		}
 		break;
@@ -1041,8 +1052,7 @@ conf_print_str(FILE *out, const char *s)
 
 /* Print "INDENTkey: "value"" when value is set. */
 static void
-conf_print_kv(FILE *out, const char *indent, const char *key,
-    const char *value)
+conf_print_kv(FILE *out, const char *indent, const char *key, const char *value)
 {
 	if (value == NULL)
 		return;
@@ -1063,7 +1073,8 @@ conf_print(FILE *out, const struct conf_effective *e)
 	bool found;
 	size_t i;
 
-	fprintf(out, "# logdeck: the effective configuration (command line, "
+	fprintf(out,
+	    "# logdeck: the effective configuration (command line, "
 	    "environment,\n# %s, built-in defaults)\n",
 	    c->path != NULL ? c->path : "no configuration file");
 	if (e->profile != NULL) {
@@ -1077,9 +1088,10 @@ conf_print(FILE *out, const struct conf_effective *e)
 	if (e->token_origin == CONF_TOKEN_NONE)
 		fprintf(out, "%s# token: none\n", in);
 	else if (cl->token == NULL && e->token_origin >= CONF_TOKEN_COMMAND)
-		fprintf(out, "%s# token: from %s (not read by "
-		    "--print-config)\n", in,
-		    conf_token_origin_name(e->token_origin));
+		fprintf(out,
+		    "%s# token: from %s (not read by "
+		    "--print-config)\n",
+		    in, conf_token_origin_name(e->token_origin));
 	else
 		fprintf(out, "%s# token: ******** (from %s)\n", in,
 		    conf_token_origin_name(e->token_origin));
@@ -1101,7 +1113,8 @@ conf_print(FILE *out, const struct conf_effective *e)
 			fputc('\n', out);
 		}
 	}
-	fprintf(out, "view:\n  level: %s\n  timestamps: %s\n  wrap: %s\n"
+	fprintf(out,
+	    "view:\n  level: %s\n  timestamps: %s\n  wrap: %s\n"
 	    "  merged: %s\n  list_width: %d\n  scrollback: %ld\n",
 	    conf_level_name(v->floor), conf_ts_names[v->timestamps],
 	    v->wrap ? "true" : "false", v->merged ? "true" : "false",
@@ -1114,8 +1127,8 @@ conf_print(FILE *out, const struct conf_effective *e)
 			fputc('\n', out);
 		}
 	}
-	conf_print_kv(out, "", "theme", e->theme != NULL ? e->theme :
-	    "default");
+	conf_print_kv(
+	    out, "", "theme", e->theme != NULL ? e->theme : "default");
 }
 
 /* The rebindable action names. */
@@ -1165,8 +1178,7 @@ conf_key_parse(const char *name)
 
 	if (strlen(name) > 16)
 		return -1;
-	for (i = 0; i < sizeof conf_key_names / sizeof conf_key_names[0];
-	    i++) {
+	for (i = 0; i < sizeof conf_key_names / sizeof conf_key_names[0]; i++) {
 		if (strcasecmp(name, conf_key_names[i].name) == 0)
 			return conf_key_names[i].code;
 	}
@@ -1178,7 +1190,8 @@ conf_key_parse(const char *name)
 			return ch & 0x1f;
 		return -1;
 	}
-	if ((name[0] == 'F' || name[0] == 'f') && isdigit((unsigned char)name[1])) {
+	if ((name[0] == 'F' || name[0] == 'f') &&
+	    isdigit((unsigned char)name[1])) {
 		f = strtol(name + 1, &end, 10);
 		if (*end == '\0' && f >= 1 && f <= 12)
 			return CONF_KEY_FN | KEY_F((int)f);

@@ -68,7 +68,7 @@ struct conf_key {
 };
 
 struct conf {
-	char *path;   /* the file read, or NULL when there was none */
+	char *path;      /* the file read, or NULL when there was none */
 	bool has_secret; /* some profile holds an inline token */
 	struct conf_profile *profiles;
 	size_t nprofiles;
@@ -76,7 +76,7 @@ struct conf {
 	struct conf_view view;
 	struct conf_key *keys;
 	size_t nkeys;
-	char *theme;  /* name or path, NULL: default */
+	char *theme; /* name or path, NULL: default */
 	char **watch;
 	size_t nwatch;
 	char *warnings; /* "file:line:col: warning: ..." lines, or "" */
@@ -98,22 +98,22 @@ void conf_free(struct conf *c);
  * `profile:`, else one named "default", else NULL (none: built-in
  * defaults). An unknown name returns NULL with a did-you-mean in err;
  * *found tells the two NULLs apart. */
-const struct conf_profile *conf_profile(const struct conf *c,
-    const char *name, bool *found, char *err, size_t errlen);
+const struct conf_profile *conf_profile(const struct conf *c, const char *name,
+    bool *found, char *err, size_t errlen);
 /* Apply a profile (may be NULL) to the client settings: the file
  * overrides what *cl holds (built-in defaults); call before the
  * environment and the command line are applied. */
 void conf_apply_client(const struct conf_profile *p, struct client_cfg *cl);
 /* The watch list: the profile's if it has one, else the top level's. */
-const char *const *conf_watch(const struct conf *c,
-    const struct conf_profile *p, size_t *n);
+const char *const *conf_watch(
+    const struct conf *c, const struct conf_profile *p, size_t *n);
 
 /* Where the token came from, for --print-config and messages. */
 enum conf_token_origin {
 	CONF_TOKEN_NONE,
 	CONF_TOKEN_CLI,
-	CONF_TOKEN_ENV,     /* LOGDECK_TOKEN */
-	CONF_TOKEN_INLINE,  /* the profile's token: */
+	CONF_TOKEN_ENV,    /* LOGDECK_TOKEN */
+	CONF_TOKEN_INLINE, /* the profile's token: */
 	/* The ones below are read only when needed. */
 	CONF_TOKEN_COMMAND,
 	CONF_TOKEN_FILE,
@@ -121,27 +121,26 @@ enum conf_token_origin {
 };
 
 /* Which source conf_token would use, without running or reading it. */
-enum conf_token_origin conf_token_source(const struct conf_profile *p,
-    const char *cli, const char *env);
+enum conf_token_origin conf_token_source(
+    const struct conf_profile *p, const char *cli, const char *env);
 /* Find the token: cli (--token), then env (LOGDECK_TOKEN's value), then
  * the profile's token, token_command, token_file, token_env. *token is
  * NULL when there is none, else a new string the caller frees (clear it
  * first). Returns 0, or -1 with a message in err that never holds the
  * token (a failing command, a token file others can read, ...). */
-int conf_token(const struct conf_profile *p, const char *cli,
-    const char *env, char **token, enum conf_token_origin *origin,
-    char *err, size_t errlen);
+int conf_token(const struct conf_profile *p, const char *cli, const char *env,
+    char **token, enum conf_token_origin *origin, char *err, size_t errlen);
 /* How an origin is named in --print-config. */
 const char *conf_token_origin_name(enum conf_token_origin o);
 
 /* What --print-config shows besides the file's own content. */
 struct conf_effective {
 	const struct conf *conf;
-	const char *profile;           /* NULL: none */
+	const char *profile; /* NULL: none */
 	const struct client_cfg *client;
 	enum conf_token_origin token_origin;
 	const struct conf_view *view;
-	const char *theme;             /* name or path */
+	const char *theme; /* name or path */
 	const char *const *watch;
 	size_t nwatch;
 };

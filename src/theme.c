@@ -35,87 +35,82 @@ struct theme {
 	struct theme_style s[THEME_ELEM_COUNT];
 };
 
-static const char *const theme_elems[THEME_ELEM_COUNT + 1] = {
-	"normal", "level.trace", "level.debug", "level.info", "level.warn",
-	"level.error", "level.fatal", "tag.0", "tag.1", "tag.2", "tag.3",
-	"tag.4", "tag.5", "list.queued", "list.running", "list.completed",
-	"list.failed", "list.cancelled", "selection", "match", "status",
-	"status.mode", "status.key", "status.alert", "border",
-	"border.focus", "title", "detail", "detail.key", "help", "help.key",
-	NULL
-};
+static const char *const theme_elems[THEME_ELEM_COUNT + 1] = {"normal",
+    "level.trace", "level.debug", "level.info", "level.warn", "level.error",
+    "level.fatal", "tag.0", "tag.1", "tag.2", "tag.3", "tag.4", "tag.5",
+    "list.queued", "list.running", "list.completed", "list.failed",
+    "list.cancelled", "selection", "match", "status", "status.mode",
+    "status.key", "status.alert", "border", "border.focus", "title", "detail",
+    "detail.key", "help", "help.key", NULL};
 
-static const char *const theme_style_keys[] = { "fg", "bg", "fg8", "bg8",
-	"attr", "mono", NULL };
-static const char *const theme_top_keys[] = { "description", "inherits",
-	"elements", NULL };
+static const char *const theme_style_keys[] = {
+    "fg", "bg", "fg8", "bg8", "attr", "mono", NULL};
+static const char *const theme_top_keys[] = {
+    "description", "inherits", "elements", NULL};
 
-static const char *const theme_colour_names[] = { "black", "red", "green",
-	"yellow", "blue", "magenta", "cyan", "white", NULL };
+static const char *const theme_colour_names[] = {"black", "red", "green",
+    "yellow", "blue", "magenta", "cyan", "white", NULL};
 
 static const struct {
 	const char *name;
 	attr_t attr;
 } theme_attrs[] = {
-	{ "normal", A_NORMAL },
-	{ "bold", A_BOLD },
-	{ "dim", A_DIM },
-	{ "underline", A_UNDERLINE },
-	{ "reverse", A_REVERSE },
-	{ "standout", A_STANDOUT },
-	{ "blink", A_BLINK },
-	{ "italic", A_ITALIC },
+    {"normal", A_NORMAL},
+    {"bold", A_BOLD},
+    {"dim", A_DIM},
+    {"underline", A_UNDERLINE},
+    {"reverse", A_REVERSE},
+    {"standout", A_STANDOUT},
+    {"blink", A_BLINK},
+    {"italic", A_ITALIC},
 };
 
 /* The compiled-in default, the same as themes/default.yaml (a unit test
  * holds them together): {fg, bg, fg8, bg8, attr, mono}. */
 #define D (-1)
 static const struct theme_style theme_default[THEME_ELEM_COUNT] = {
-	[THEME_NORMAL] = { D, D, D, D, A_NORMAL, A_NORMAL, true },
-	[THEME_LEVEL_TRACE] = { 244, D, COLOR_BLUE, D, A_NORMAL, A_DIM, true },
-	[THEME_LEVEL_DEBUG] = { 37, D, COLOR_CYAN, D, A_NORMAL, A_DIM, true },
-	[THEME_LEVEL_INFO] = { D, D, D, D, A_NORMAL, A_NORMAL, true },
-	[THEME_LEVEL_WARN] = { 214, D, COLOR_YELLOW, D, A_NORMAL, A_BOLD,
-	    true },
-	[THEME_LEVEL_ERROR] = { 196, D, COLOR_RED, D, A_BOLD,
-	    A_BOLD | A_UNDERLINE, true },
-	[THEME_LEVEL_FATAL] = { 231, 160, COLOR_WHITE, COLOR_RED, A_BOLD,
-	    A_BOLD | A_REVERSE, true },
-	[THEME_TAG0] = { 39, D, COLOR_CYAN, D, A_NORMAL, A_BOLD, true },
-	[THEME_TAG1] = { 171, D, COLOR_MAGENTA, D, A_NORMAL, A_BOLD, true },
-	[THEME_TAG2] = { 214, D, COLOR_YELLOW, D, A_NORMAL, A_BOLD, true },
-	[THEME_TAG3] = { 77, D, COLOR_GREEN, D, A_NORMAL, A_BOLD, true },
-	[THEME_TAG4] = { 204, D, COLOR_BLUE, D, A_NORMAL, A_BOLD, true },
-	[THEME_TAG5] = { 123, D, COLOR_RED, D, A_NORMAL, A_BOLD, true },
-	[THEME_LIST_QUEUED] = { 245, D, D, D, A_NORMAL, A_DIM, true },
-	[THEME_LIST_RUNNING] = { 77, D, COLOR_GREEN, D, A_BOLD, A_BOLD,
-	    true },
-	[THEME_LIST_COMPLETED] = { D, D, D, D, A_NORMAL, A_NORMAL, true },
-	[THEME_LIST_FAILED] = { 196, D, COLOR_RED, D, A_BOLD,
-	    A_BOLD | A_UNDERLINE, true },
-	[THEME_LIST_CANCELLED] = { 245, D, COLOR_YELLOW, D, A_NORMAL, A_DIM,
-	    true },
-	[THEME_SELECTION] = { 255, 24, COLOR_WHITE, COLOR_BLUE, A_NORMAL,
-	    A_REVERSE, true },
-	[THEME_MATCH] = { 16, 220, COLOR_BLACK, COLOR_YELLOW, A_NORMAL,
-	    A_BOLD | A_UNDERLINE, true },
-	[THEME_STATUS] = { 252, 236, COLOR_BLACK, COLOR_WHITE, A_NORMAL,
-	    A_REVERSE, true },
-	[THEME_STATUS_MODE] = { 16, 75, COLOR_BLACK, COLOR_CYAN, A_BOLD,
-	    A_BOLD | A_REVERSE, true },
-	[THEME_STATUS_KEY] = { 221, 236, COLOR_YELLOW, COLOR_BLACK, A_BOLD,
-	    A_BOLD | A_REVERSE, true },
-	[THEME_STATUS_ALERT] = { 231, 160, COLOR_WHITE, COLOR_RED, A_BOLD,
-	    A_BOLD | A_REVERSE | A_BLINK, true },
-	[THEME_BORDER] = { 240, D, D, D, A_NORMAL, A_NORMAL, true },
-	[THEME_BORDER_FOCUS] = { 75, D, COLOR_CYAN, D, A_BOLD, A_BOLD, true },
-	[THEME_TITLE] = { 252, D, COLOR_WHITE, D, A_BOLD, A_BOLD, true },
-	[THEME_DETAIL] = { D, 235, D, D, A_NORMAL, A_NORMAL, true },
-	[THEME_DETAIL_KEY] = { 75, 235, COLOR_CYAN, D, A_BOLD, A_BOLD, true },
-	[THEME_HELP] = { 252, 237, COLOR_WHITE, COLOR_BLUE, A_NORMAL,
-	    A_NORMAL, true },
-	[THEME_HELP_KEY] = { 221, 237, COLOR_YELLOW, COLOR_BLUE, A_BOLD,
-	    A_BOLD, true },
+    [THEME_NORMAL] = {D, D, D, D, A_NORMAL, A_NORMAL, true},
+    [THEME_LEVEL_TRACE] = {244, D, COLOR_BLUE, D, A_NORMAL, A_DIM, true},
+    [THEME_LEVEL_DEBUG] = {37, D, COLOR_CYAN, D, A_NORMAL, A_DIM, true},
+    [THEME_LEVEL_INFO] = {D, D, D, D, A_NORMAL, A_NORMAL, true},
+    [THEME_LEVEL_WARN] = {214, D, COLOR_YELLOW, D, A_NORMAL, A_BOLD, true},
+    [THEME_LEVEL_ERROR] = {196, D, COLOR_RED, D, A_BOLD, A_BOLD | A_UNDERLINE,
+        true},
+    [THEME_LEVEL_FATAL] = {231, 160, COLOR_WHITE, COLOR_RED, A_BOLD,
+        A_BOLD | A_REVERSE, true},
+    [THEME_TAG0] = {39, D, COLOR_CYAN, D, A_NORMAL, A_BOLD, true},
+    [THEME_TAG1] = {171, D, COLOR_MAGENTA, D, A_NORMAL, A_BOLD, true},
+    [THEME_TAG2] = {214, D, COLOR_YELLOW, D, A_NORMAL, A_BOLD, true},
+    [THEME_TAG3] = {77, D, COLOR_GREEN, D, A_NORMAL, A_BOLD, true},
+    [THEME_TAG4] = {204, D, COLOR_BLUE, D, A_NORMAL, A_BOLD, true},
+    [THEME_TAG5] = {123, D, COLOR_RED, D, A_NORMAL, A_BOLD, true},
+    [THEME_LIST_QUEUED] = {245, D, D, D, A_NORMAL, A_DIM, true},
+    [THEME_LIST_RUNNING] = {77, D, COLOR_GREEN, D, A_BOLD, A_BOLD, true},
+    [THEME_LIST_COMPLETED] = {D, D, D, D, A_NORMAL, A_NORMAL, true},
+    [THEME_LIST_FAILED] = {196, D, COLOR_RED, D, A_BOLD, A_BOLD | A_UNDERLINE,
+        true},
+    [THEME_LIST_CANCELLED] = {245, D, COLOR_YELLOW, D, A_NORMAL, A_DIM, true},
+    [THEME_SELECTION] = {255, 24, COLOR_WHITE, COLOR_BLUE, A_NORMAL, A_REVERSE,
+        true},
+    [THEME_MATCH] = {16, 220, COLOR_BLACK, COLOR_YELLOW, A_NORMAL,
+        A_BOLD | A_UNDERLINE, true},
+    [THEME_STATUS] = {252, 236, COLOR_BLACK, COLOR_WHITE, A_NORMAL, A_REVERSE,
+        true},
+    [THEME_STATUS_MODE] = {16, 75, COLOR_BLACK, COLOR_CYAN, A_BOLD,
+        A_BOLD | A_REVERSE, true},
+    [THEME_STATUS_KEY] = {221, 236, COLOR_YELLOW, COLOR_BLACK, A_BOLD,
+        A_BOLD | A_REVERSE, true},
+    [THEME_STATUS_ALERT] = {231, 160, COLOR_WHITE, COLOR_RED, A_BOLD,
+        A_BOLD | A_REVERSE | A_BLINK, true},
+    [THEME_BORDER] = {240, D, D, D, A_NORMAL, A_NORMAL, true},
+    [THEME_BORDER_FOCUS] = {75, D, COLOR_CYAN, D, A_BOLD, A_BOLD, true},
+    [THEME_TITLE] = {252, D, COLOR_WHITE, D, A_BOLD, A_BOLD, true},
+    [THEME_DETAIL] = {D, 235, D, D, A_NORMAL, A_NORMAL, true},
+    [THEME_DETAIL_KEY] = {75, 235, COLOR_CYAN, D, A_BOLD, A_BOLD, true},
+    [THEME_HELP] = {252, 237, COLOR_WHITE, COLOR_BLUE, A_NORMAL, A_NORMAL,
+        true},
+    [THEME_HELP_KEY] = {221, 237, COLOR_YELLOW, COLOR_BLUE, A_BOLD, A_BOLD,
+        true},
 };
 #undef D
 
@@ -207,8 +202,8 @@ theme_data_dir(void)
 	const char *d = getenv("LOGDECK_DATADIR");
 	char *p;
 
-	if (asprintf(&p, "%s/themes", d != NULL && *d != '\0' ? d :
-	    LOGDECK_DATADIR) < 0)
+	if (asprintf(&p, "%s/themes",
+	        d != NULL && *d != '\0' ? d : LOGDECK_DATADIR) < 0)
 		return NULL;
 	return p;
 }
@@ -217,8 +212,7 @@ theme_data_dir(void)
 static bool
 theme_name_ok(const char *s)
 {
-	if (*s == '\0' || *s == '.' || *s == '-' ||
-	    strlen(s) > THEME_MAX_NAME)
+	if (*s == '\0' || *s == '.' || *s == '-' || strlen(s) > THEME_MAX_NAME)
 		return false;
 	for (; *s != '\0'; s++) {
 		if (!(*s >= 'a' && *s <= 'z') && !(*s >= 'A' && *s <= 'Z') &&
@@ -235,7 +229,7 @@ theme_is_path(const char *s)
 	size_t n = strlen(s);
 
 	return strchr(s, '/') != NULL ||
-	    (n > 5 && strcmp(s + n - 5, ".yaml") == 0);
+	       (n > 5 && strcmp(s + n - 5, ".yaml") == 0);
 }
 
 /* Find the file of a theme name, skipping the files in skip (the chain
@@ -245,7 +239,7 @@ theme_is_path(const char *s)
 static int
 theme_find(const char *name, char *const *skip, size_t nskip, char **path)
 {
-	char *dirs[2] = { theme_user_dir(), theme_data_dir() }, *p;
+	char *dirs[2] = {theme_user_dir(), theme_data_dir()}, *p;
 	size_t i, k;
 	int found = -1;
 
@@ -271,8 +265,8 @@ theme_find(const char *name, char *const *skip, size_t nskip, char **path)
 
 /* A colour value: default, a name of the 8, or 0..max. */
 static int
-theme_colour(struct ydoc *d, yaml_node_t *v, const char *elem,
-    const char *key, int max, short *out, char *err, size_t errlen)
+theme_colour(struct ydoc *d, yaml_node_t *v, const char *elem, const char *key,
+    int max, short *out, char *err, size_t errlen)
 {
 	const char *s = ydoc_scalar(v);
 	char *end;
@@ -296,9 +290,11 @@ theme_colour(struct ydoc *d, yaml_node_t *v, const char *elem,
 			return 0;
 		}
 	}
-	return ydoc_error(d, v, err, errlen, "%s: '%s' must be a colour: "
+	return ydoc_error(d, v, err, errlen,
+	    "%s: '%s' must be a colour: "
 	    "default, black, red, green, yellow, blue, magenta, cyan, white "
-	    "or 0-%d", elem, key, max);
+	    "or 0-%d",
+	    elem, key, max);
 }
 
 /* Add the attribute named by word (n bytes) to *a. */
@@ -329,7 +325,7 @@ theme_attr_list(struct ydoc *d, yaml_node_t *v, const char *elem,
 
 	if (v->type == YAML_SEQUENCE_NODE) {
 		for (it = v->data.sequence.items.start;
-		    it < v->data.sequence.items.top; it++) {
+		     it < v->data.sequence.items.top; it++) {
 			yaml_node_t *w = ydoc_node(d, *it);
 
 			s = ydoc_scalar(w);
@@ -351,9 +347,11 @@ theme_attr_list(struct ydoc *d, yaml_node_t *v, const char *elem,
 	*out = a;
 	return 0;
 bad:
-	return ydoc_error(d, v, err, errlen, "%s: '%s' must be attributes "
+	return ydoc_error(d, v, err, errlen,
+	    "%s: '%s' must be attributes "
 	    "from normal, bold, dim, underline, reverse, standout, blink, "
-	    "italic", elem, key);
+	    "italic",
+	    elem, key);
 }
 
 /* One element's mapping into *st (replacing what a parent gave). */
@@ -363,39 +361,43 @@ theme_style(struct ydoc *d, yaml_node_t *n, const char *elem,
 {
 	yaml_node_pair_t *pr;
 	yaml_node_t *k, *v, *fg8 = NULL, *bg8 = NULL, *mono = NULL;
-	struct theme_style s = { -1, -1, -1, -1, A_NORMAL, A_NORMAL, true };
+	struct theme_style s = {-1, -1, -1, -1, A_NORMAL, A_NORMAL, true};
 	const char *ks, *near;
 	int r = 0;
 
 	if (n->type != YAML_MAPPING_NODE)
-		return ydoc_error(d, n, err, errlen, "%s: must be a mapping "
-		    "such as {fg: 214, fg8: yellow, attr: bold}", elem);
+		return ydoc_error(d, n, err, errlen,
+		    "%s: must be a mapping "
+		    "such as {fg: 214, fg8: yellow, attr: bold}",
+		    elem);
 	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
-	    pr++) {
+	     pr++) {
 		k = ydoc_node(d, pr->key);
 		v = ydoc_node(d, pr->value);
 		ks = ydoc_scalar(k);
 		if (ks != NULL && strcmp(ks, "fg") == 0)
-			r = theme_colour(d, v, elem, ks, 255, &s.fg, err,
-			    errlen);
+			r = theme_colour(
+			    d, v, elem, ks, 255, &s.fg, err, errlen);
 		else if (ks != NULL && strcmp(ks, "bg") == 0)
-			r = theme_colour(d, v, elem, ks, 255, &s.bg, err,
-			    errlen);
+			r = theme_colour(
+			    d, v, elem, ks, 255, &s.bg, err, errlen);
 		else if (ks != NULL && strcmp(ks, "fg8") == 0)
 			fg8 = v;
 		else if (ks != NULL && strcmp(ks, "bg8") == 0)
 			bg8 = v;
 		else if (ks != NULL && strcmp(ks, "attr") == 0)
-			r = theme_attr_list(d, v, elem, ks, &s.attr, err,
-			    errlen);
+			r = theme_attr_list(
+			    d, v, elem, ks, &s.attr, err, errlen);
 		else if (ks != NULL && strcmp(ks, "mono") == 0)
 			mono = v;
 		else {
-			near = ks != NULL ? ydoc_suggest(ks, theme_style_keys) :
-			    NULL;
-			return ydoc_error(d, k, err, errlen, "%s: unknown key "
+			near = ks != NULL ? ydoc_suggest(ks, theme_style_keys)
+			                  : NULL;
+			return ydoc_error(d, k, err, errlen,
+			    "%s: unknown key "
 			    "'%s'%s%s%s (expected fg, bg, fg8, bg8, attr, "
-			    "mono)", elem, ks != NULL ? ks : "?",
+			    "mono)",
+			    elem, ks != NULL ? ks : "?",
 			    near != NULL ? "; did you mean '" : "",
 			    near != NULL ? near : "", near != NULL ? "'" : "");
 		}
@@ -406,21 +408,25 @@ theme_style(struct ydoc *d, yaml_node_t *n, const char *elem,
 	 * are among the 8; otherwise they must be given. */
 	s.fg8 = s.fg;
 	s.bg8 = s.bg;
-	if (fg8 != NULL && theme_colour(d, fg8, elem, "fg8", 7, &s.fg8, err,
-	    errlen) != 0)
+	if (fg8 != NULL &&
+	    theme_colour(d, fg8, elem, "fg8", 7, &s.fg8, err, errlen) != 0)
 		return -1;
-	if (bg8 != NULL && theme_colour(d, bg8, elem, "bg8", 7, &s.bg8, err,
-	    errlen) != 0)
+	if (bg8 != NULL &&
+	    theme_colour(d, bg8, elem, "bg8", 7, &s.bg8, err, errlen) != 0)
 		return -1;
 	if (s.fg8 > 7)
-		return ydoc_error(d, n, err, errlen, "%s: 'fg8' is needed: fg "
-		    "%d has no 8-colour equivalent", elem, s.fg);
+		return ydoc_error(d, n, err, errlen,
+		    "%s: 'fg8' is needed: fg "
+		    "%d has no 8-colour equivalent",
+		    elem, s.fg);
 	if (s.bg8 > 7)
-		return ydoc_error(d, n, err, errlen, "%s: 'bg8' is needed: bg "
-		    "%d has no 8-colour equivalent", elem, s.bg);
+		return ydoc_error(d, n, err, errlen,
+		    "%s: 'bg8' is needed: bg "
+		    "%d has no 8-colour equivalent",
+		    elem, s.bg);
 	s.mono = s.attr;
-	if (mono != NULL && theme_attr_list(d, mono, elem, "mono", &s.mono,
-	    err, errlen) != 0)
+	if (mono != NULL &&
+	    theme_attr_list(d, mono, elem, "mono", &s.mono, err, errlen) != 0)
 		return -1;
 	*st = s;
 	return 0;
@@ -428,8 +434,8 @@ theme_style(struct ydoc *d, yaml_node_t *n, const char *elem,
 
 /* The elements: mapping of the file into t. */
 static int
-theme_elements(struct ydoc *d, yaml_node_t *n, struct theme *t, char *err,
-    size_t errlen)
+theme_elements(
+    struct ydoc *d, yaml_node_t *n, struct theme *t, char *err, size_t errlen)
 {
 	yaml_node_pair_t *pr;
 	yaml_node_t *k;
@@ -437,10 +443,11 @@ theme_elements(struct ydoc *d, yaml_node_t *n, struct theme *t, char *err,
 	int e;
 
 	if (n->type != YAML_MAPPING_NODE)
-		return ydoc_error(d, n, err, errlen, "'elements' must be a "
+		return ydoc_error(d, n, err, errlen,
+		    "'elements' must be a "
 		    "mapping of element names to styles");
 	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
-	    pr++) {
+	     pr++) {
 		k = ydoc_node(d, pr->key);
 		ks = ydoc_scalar(k);
 		for (e = 0; ks != NULL && e < THEME_ELEM_COUNT; e++) {
@@ -448,18 +455,20 @@ theme_elements(struct ydoc *d, yaml_node_t *n, struct theme *t, char *err,
 				break;
 		}
 		if (ks == NULL || e == THEME_ELEM_COUNT) {
-			near = ks != NULL ? ydoc_suggest(ks, theme_elems) :
-			    NULL;
+			near =
+			    ks != NULL ? ydoc_suggest(ks, theme_elems) : NULL;
 			if (near != NULL)
-				return ydoc_error(d, k, err, errlen, "unknown "
-				    "element '%s'; did you mean '%s'?", ks,
-				    near);
-			return ydoc_error(d, k, err, errlen, "unknown element "
-			    "'%s' (see logdeck-theme(5))", ks != NULL ? ks :
-			    "?");
+				return ydoc_error(d, k, err, errlen,
+				    "unknown "
+				    "element '%s'; did you mean '%s'?",
+				    ks, near);
+			return ydoc_error(d, k, err, errlen,
+			    "unknown element "
+			    "'%s' (see logdeck-theme(5))",
+			    ks != NULL ? ks : "?");
 		}
 		if (theme_style(d, ydoc_node(d, pr->value), ks, &t->s[e], err,
-		    errlen) != 0)
+		        errlen) != 0)
 			return -1;
 	}
 	return 0;
@@ -478,14 +487,19 @@ theme_inherit(struct ydoc *d, yaml_node_t *v, char **chain, size_t depth,
 	int r;
 
 	if (name == NULL || !theme_name_ok(name))
-		return ydoc_error(d, v, err, errlen, "'inherits' must be a "
+		return ydoc_error(d, v, err, errlen,
+		    "'inherits' must be a "
 		    "theme name");
 	if (depth + 1 >= THEME_MAX_DEPTH)
-		return ydoc_error(d, v, err, errlen, "themes inherit more "
-		    "than %d deep (a loop?)", THEME_MAX_DEPTH);
+		return ydoc_error(d, v, err, errlen,
+		    "themes inherit more "
+		    "than %d deep (a loop?)",
+		    THEME_MAX_DEPTH);
 	if (theme_find(name, chain, depth + 1, &path) != 0)
-		return ydoc_error(d, v, err, errlen, "no theme '%s' to "
-		    "inherit from", name);
+		return ydoc_error(d, v, err, errlen,
+		    "no theme '%s' to "
+		    "inherit from",
+		    name);
 	if (path == NULL) {
 		memcpy(t->s, theme_default, sizeof t->s);
 		return 0;
@@ -497,8 +511,8 @@ theme_inherit(struct ydoc *d, yaml_node_t *v, char **chain, size_t depth,
 
 /* Load the file at path (chain[depth] while it loads) into t. */
 static int
-theme_load_file(const char *path, char **chain, size_t depth,
-    struct theme *t, char *err, size_t errlen)
+theme_load_file(const char *path, char **chain, size_t depth, struct theme *t,
+    char *err, size_t errlen)
 {
 	struct ydoc d;
 	yaml_node_t *root, *k, *v, *elems = NULL, *inh = NULL;
@@ -509,14 +523,14 @@ theme_load_file(const char *path, char **chain, size_t depth,
 	chain[depth] = (char *)path;
 	if (ydoc_load(&d, path, THEME_MAX_FILE, err, errlen) != 0)
 		goto out;
-	if ((root = ydoc_root(&d)) == NULL ||
-	    root->type != YAML_MAPPING_NODE) {
-		ydoc_error(&d, root, err, errlen, "a theme must be a mapping "
+	if ((root = ydoc_root(&d)) == NULL || root->type != YAML_MAPPING_NODE) {
+		ydoc_error(&d, root, err, errlen,
+		    "a theme must be a mapping "
 		    "with 'elements' (and optionally 'inherits')");
 		goto out;
 	}
 	for (pr = root->data.mapping.pairs.start;
-	    pr < root->data.mapping.pairs.top; pr++) {
+	     pr < root->data.mapping.pairs.top; pr++) {
 		k = ydoc_node(&d, pr->key);
 		v = ydoc_node(&d, pr->value);
 		ks = ydoc_scalar(k);
@@ -525,8 +539,8 @@ theme_load_file(const char *path, char **chain, size_t depth,
 		else if (ks != NULL && strcmp(ks, "inherits") == 0)
 			inh = v;
 		else if (ks == NULL || strcmp(ks, "description") != 0) {
-			near = ks != NULL ? ydoc_suggest(ks, theme_top_keys) :
-			    NULL;
+			near = ks != NULL ? ydoc_suggest(ks, theme_top_keys)
+			                  : NULL;
 			ydoc_error(&d, k, err, errlen, "unknown key '%s'%s%s%s",
 			    ks != NULL ? ks : "?",
 			    near != NULL ? "; did you mean '" : "",
@@ -539,13 +553,13 @@ theme_load_file(const char *path, char **chain, size_t depth,
 	if (inh != NULL &&
 	    theme_inherit(&d, inh, chain, depth, t, err, errlen) != 0)
 		goto out;
-	if (elems != NULL &&
-	    theme_elements(&d, elems, t, err, errlen) != 0)
+	if (elems != NULL && theme_elements(&d, elems, t, err, errlen) != 0)
 		goto out;
 	for (e = 0; e < THEME_ELEM_COUNT; e++) {
 		if (!t->s[e].set) {
 			ydoc_error(&d, elems != NULL ? elems : root, err,
-			    errlen, "element '%s' is not defined (a theme "
+			    errlen,
+			    "element '%s' is not defined (a theme "
 			    "without 'inherits' must define every element)",
 			    theme_elems[e]);
 			goto out;
@@ -573,8 +587,8 @@ theme_base(const char *path)
 
 /* Load a theme by name or path; the built-in default on failure. */
 int
-theme_load(const char *name_or_path, struct theme **out, char *err,
-    size_t errlen)
+theme_load(
+    const char *name_or_path, struct theme **out, char *err, size_t errlen)
 {
 	char *chain[THEME_MAX_DEPTH], *path = NULL, *name = NULL;
 	struct theme *t = NULL;
@@ -585,12 +599,16 @@ theme_load(const char *name_or_path, struct theme **out, char *err,
 	if (theme_is_path(name_or_path)) {
 		path = strdup(name_or_path);
 	} else if (!theme_name_ok(name_or_path)) {
-		snprintf(err, errlen, "theme '%.64s': a theme name is letters, "
-		    "digits, '_', '.' and '-' (or give a path)", name_or_path);
+		snprintf(err, errlen,
+		    "theme '%.64s': a theme name is letters, "
+		    "digits, '_', '.' and '-' (or give a path)",
+		    name_or_path);
 		goto out;
 	} else if (theme_find(name_or_path, NULL, 0, &path) != 0) {
-		snprintf(err, errlen, "no theme '%s' (logdeck --list-themes "
-		    "shows the installed ones)", name_or_path);
+		snprintf(err, errlen,
+		    "no theme '%s' (logdeck --list-themes "
+		    "shows the installed ones)",
+		    name_or_path);
 		goto out;
 	}
 	if (path == NULL) {
@@ -694,7 +712,7 @@ void
 theme_list(FILE *out)
 {
 	char *names[THEME_MAX_LIST + 1], *user = theme_user_dir(),
-	    *data = theme_data_dir();
+	                                 *data = theme_data_dir();
 	size_t n = 0, i;
 	bool have_default = false;
 

@@ -19,37 +19,37 @@
  * enum level and enum run_status (from RUN_QUEUED), so THEME_LEVEL_TRACE +
  * level and THEME_LIST_QUEUED + (status - RUN_QUEUED) index them. */
 enum theme_elem {
-	THEME_NORMAL,          /* normal: plain text */
-	THEME_LEVEL_TRACE,     /* level.trace */
+	THEME_NORMAL,      /* normal: plain text */
+	THEME_LEVEL_TRACE, /* level.trace */
 	THEME_LEVEL_DEBUG,
 	THEME_LEVEL_INFO,
 	THEME_LEVEL_WARN,
 	THEME_LEVEL_ERROR,
 	THEME_LEVEL_FATAL,
-	THEME_TAG0,            /* tag.0 .. tag.5: source tag palette */
+	THEME_TAG0, /* tag.0 .. tag.5: source tag palette */
 	THEME_TAG1,
 	THEME_TAG2,
 	THEME_TAG3,
 	THEME_TAG4,
 	THEME_TAG5,
-	THEME_LIST_QUEUED,     /* list.queued: automation list rows */
+	THEME_LIST_QUEUED, /* list.queued: automation list rows */
 	THEME_LIST_RUNNING,
 	THEME_LIST_COMPLETED,
 	THEME_LIST_FAILED,
 	THEME_LIST_CANCELLED,
-	THEME_SELECTION,       /* selection: the current row or line */
-	THEME_MATCH,           /* match: search matches */
-	THEME_STATUS,          /* status: the status bar */
-	THEME_STATUS_MODE,     /* status.mode: FOLLOW / PAUSED */
-	THEME_STATUS_KEY,      /* status.key: key hints */
-	THEME_STATUS_ALERT,    /* status.alert: stalled, reconnecting, errors */
-	THEME_BORDER,          /* border: pane frames */
-	THEME_BORDER_FOCUS,    /* border.focus: the focused pane's frame */
-	THEME_TITLE,           /* title: pane titles */
-	THEME_DETAIL,          /* detail: the event detail view */
-	THEME_DETAIL_KEY,      /* detail.key: field names there */
-	THEME_HELP,            /* help: the help overlay */
-	THEME_HELP_KEY,        /* help.key: key names there */
+	THEME_SELECTION,    /* selection: the current row or line */
+	THEME_MATCH,        /* match: search matches */
+	THEME_STATUS,       /* status: the status bar */
+	THEME_STATUS_MODE,  /* status.mode: FOLLOW / PAUSED */
+	THEME_STATUS_KEY,   /* status.key: key hints */
+	THEME_STATUS_ALERT, /* status.alert: stalled, reconnecting, errors */
+	THEME_BORDER,       /* border: pane frames */
+	THEME_BORDER_FOCUS, /* border.focus: the focused pane's frame */
+	THEME_TITLE,        /* title: pane titles */
+	THEME_DETAIL,       /* detail: the event detail view */
+	THEME_DETAIL_KEY,   /* detail.key: field names there */
+	THEME_HELP,         /* help: the help overlay */
+	THEME_HELP_KEY,     /* help.key: key names there */
 	THEME_ELEM_COUNT,
 };
 #define THEME_TAG_COUNT 6
@@ -60,8 +60,8 @@ struct theme;
  * NULL means "default". Returns 0 with *out set, or -1 with
  * "file:line:col: reason" in err and *out set to the built-in default so
  * the caller can warn and go on. The caller frees *out with theme_free. */
-int theme_load(const char *name_or_path, struct theme **out, char *err,
-    size_t errlen);
+int theme_load(
+    const char *name_or_path, struct theme **out, char *err, size_t errlen);
 /* The built-in default theme (never fails short of memory). */
 struct theme *theme_builtin(void);
 /* Free a theme; NULL is fine. */

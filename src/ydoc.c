@@ -67,8 +67,8 @@ ydoc_read(const char *path, size_t max, char **out, size_t *len, char *err,
 
 /* Load and parse one YAML file. */
 int
-ydoc_load(struct ydoc *d, const char *path, size_t max, char *err,
-    size_t errlen)
+ydoc_load(
+    struct ydoc *d, const char *path, size_t max, char *err, size_t errlen)
 {
 	yaml_parser_t parser;
 	char *text;
@@ -79,8 +79,7 @@ ydoc_load(struct ydoc *d, const char *path, size_t max, char *err,
 	if (ydoc_read(path, max, &text, &len, err, errlen) != 0)
 		return -1;
 	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
-	    len);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	ok = yaml_parser_load(&parser, &d->doc);
 	if (!ok) {
 		snprintf(err, errlen, "%s:%zu:%zu: YAML syntax: %s%s%s", path,
@@ -149,8 +148,8 @@ ydoc_vformat(const struct ydoc *d, const yaml_node_t *n, char *out,
 
 /* Write a located error into err. */
 int
-ydoc_error(const struct ydoc *d, const yaml_node_t *n, char *err,
-    size_t errlen, const char *fmt, ...)
+ydoc_error(const struct ydoc *d, const yaml_node_t *n, char *err, size_t errlen,
+    const char *fmt, ...)
 {
 	va_list ap;
 
@@ -188,8 +187,10 @@ ydoc_unknown_key(struct ydoc *d, const yaml_node_t *key, const char *where,
 	}
 	s = known != NULL ? ydoc_suggest(k, known) : NULL;
 	if (s != NULL)
-		ydoc_warn(d, key, "unknown key '%s' in %s (ignored); did you "
-		    "mean '%s'?", k, where, s);
+		ydoc_warn(d, key,
+		    "unknown key '%s' in %s (ignored); did you "
+		    "mean '%s'?",
+		    k, where, s);
 	else
 		ydoc_warn(d, key, "unknown key '%s' in %s (ignored)", k, where);
 }

@@ -12,16 +12,16 @@
 
 struct ydoc {
 	yaml_document_t doc;
-	char *path;        /* owned; how messages name the file */
-	bool loaded;       /* doc holds a document (free it) */
-	struct buf warn;   /* warning lines, each ending in \n */
+	char *path;      /* owned; how messages name the file */
+	bool loaded;     /* doc holds a document (free it) */
+	struct buf warn; /* warning lines, each ending in \n */
 };
 
 /* Read path (at most max bytes) and parse its first YAML document. An empty
  * file is an empty mapping. Returns 0, or -1 with "path:line:col: reason" in
  * err. d is always set up and must be released with ydoc_free. */
-int ydoc_load(struct ydoc *d, const char *path, size_t max, char *err,
-    size_t errlen);
+int ydoc_load(
+    struct ydoc *d, const char *path, size_t max, char *err, size_t errlen);
 /* Release what ydoc_load set up; a zeroed struct is fine. */
 void ydoc_free(struct ydoc *d);
 /* The root node, or NULL for an empty document. */
@@ -33,16 +33,15 @@ const char *ydoc_scalar(const yaml_node_t *n);
 /* Write "path:line:col: " and the formatted reason into err. Returns -1 so
  * callers can `return ydoc_error(...)`. */
 int ydoc_error(const struct ydoc *d, const yaml_node_t *n, char *err,
-    size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    size_t errlen, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Add "path:line:col: warning: reason" to the warnings. */
 void ydoc_warn(struct ydoc *d, const yaml_node_t *n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Warn about an unknown mapping key, suggesting the closest of the known
  * names when one is near (did you mean ...). where says what the mapping
  * is ("profile 'work'"); known is NULL-terminated. */
-void ydoc_unknown_key(struct ydoc *d, const yaml_node_t *key,
-    const char *where, const char *const *known);
+void ydoc_unknown_key(struct ydoc *d, const yaml_node_t *key, const char *where,
+    const char *const *known);
 /* The candidate closest to word by edit distance, or NULL when none is
  * close enough to be a likely typo. candidates is NULL-terminated. */
 const char *ydoc_suggest(const char *word, const char *const *candidates);

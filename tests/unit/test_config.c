@@ -59,8 +59,7 @@ load(const char *text, mode_t mode)
 {
 	struct conf *c = NULL;
 
-	if (conf_load(put("config.yaml", text, mode), &c, err,
-	    sizeof err) != 0)
+	if (conf_load(put("config.yaml", text, mode), &c, err, sizeof err) != 0)
 		return NULL;
 	return c;
 }
@@ -112,33 +111,35 @@ START_TEST(named_config_file_must_exist)
 {
 	struct conf *c = NULL;
 
-	ck_assert_int_eq(conf_load("/nonexistent/logdeck.yaml", &c, err,
-	    sizeof err), -1);
-	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/logdeck.yaml: No such"));
+	ck_assert_int_eq(
+	    conf_load("/nonexistent/logdeck.yaml", &c, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(
+	    strstr(err, "/nonexistent/logdeck.yaml: No such"));
 }
 END_TEST
 
-static const char profiles_yaml[] =
-    "profile: work\n"
-    "profiles:\n"
-    "  default:\n"
-    "    server: http://localhost:8080\n"
-    "  work:\n"
-    "    server: https://logs.example.com\n"
-    "    heartbeat: 15\n"
-    "    reconnect_cap: 60\n"
-    "    max_event: 65536\n"
-    "    insecure: yes\n"
-    "    cacert: ~/ca.pem\n"
-    "    token_file: secrets/token\n"
-    "    watch: [nightly-sync, pipeline:42]\n"
-    "watch: [top-level]\n";
+static const char profiles_yaml[] = "profile: work\n"
+                                    "profiles:\n"
+                                    "  default:\n"
+                                    "    server: http://localhost:8080\n"
+                                    "  work:\n"
+                                    "    server: https://logs.example.com\n"
+                                    "    heartbeat: 15\n"
+                                    "    reconnect_cap: 60\n"
+                                    "    max_event: 65536\n"
+                                    "    insecure: yes\n"
+                                    "    cacert: ~/ca.pem\n"
+                                    "    token_file: secrets/token\n"
+                                    "    watch: [nightly-sync, pipeline:42]\n"
+                                    "watch: [top-level]\n";
 
 START_TEST(file_profile_is_chosen_and_applied_over_builtin_defaults)
 {
 	struct conf *c = load(profiles_yaml, 0600);
-	struct client_cfg cl = { .server = "http://builtin", .heartbeat_ms =
-	    30000, .backoff_cap_ms = 30000, .max_event = 1 << 20 };
+	struct client_cfg cl = {.server = "http://builtin",
+	    .heartbeat_ms = 30000,
+	    .backoff_cap_ms = 30000,
+	    .max_event = 1 << 20};
 	const struct conf_profile *p;
 	const char *const *w;
 	char want[128];
@@ -170,8 +171,8 @@ END_TEST
 START_TEST(profile_option_overrides_the_file_default)
 {
 	struct conf *c = load(profiles_yaml, 0600);
-	struct client_cfg cl = { .server = "http://builtin",
-	    .heartbeat_ms = 30000 };
+	struct client_cfg cl = {
+	    .server = "http://builtin", .heartbeat_ms = 30000};
 	const struct conf_profile *p;
 	const char *const *w;
 	size_t n;
@@ -194,7 +195,8 @@ END_TEST
 START_TEST(profile_named_default_is_used_without_a_choice)
 {
 	struct conf *c = load("profiles:\n  default: {server: http://d}\n"
-	    "  other: {server: http://o}\n", 0600);
+	                      "  other: {server: http://o}\n",
+	    0600);
 	const struct conf_profile *p;
 	bool found;
 
@@ -222,10 +224,9 @@ END_TEST
 
 START_TEST(file_default_profile_must_exist)
 {
-	ck_assert_ptr_null(load("profile: prod\nprofiles:\n  prd: {}\n",
-	    0600));
+	ck_assert_ptr_null(load("profile: prod\nprofiles:\n  prd: {}\n", 0600));
 	ck_assert_ptr_nonnull(strstr(err, "config.yaml:1:10: 'profile': no "
-	    "profile 'prod'"));
+	                                  "profile 'prod'"));
 	ck_assert_ptr_nonnull(strstr(err, "did you mean 'prd'?"));
 }
 END_TEST
@@ -233,9 +234,11 @@ END_TEST
 START_TEST(bad_number_names_file_line_and_column)
 {
 	ck_assert_ptr_null(load("profiles:\n  work:\n    server: http://x\n"
-	    "    heartbeat: soon\n", 0600));
-	ck_assert_ptr_nonnull(strstr(err, "/config.yaml:4:16: 'heartbeat' "
-	    "must be a number of seconds (1-86400)"));
+	                        "    heartbeat: soon\n",
+	    0600));
+	ck_assert_ptr_nonnull(
+	    strstr(err, "/config.yaml:4:16: 'heartbeat' "
+	                "must be a number of seconds (1-86400)"));
 }
 END_TEST
 
@@ -250,20 +253,21 @@ START_TEST(wrong_kind_of_value_is_an_error)
 {
 	ck_assert_ptr_null(load("view: 3\n", 0600));
 	ck_assert_ptr_nonnull(strstr(err, "config.yaml:1:7: 'view' must be a "
-	    "mapping"));
+	                                  "mapping"));
 	ck_assert_ptr_null(load("view:\n  wrap: maybe\n", 0600));
 	ck_assert_ptr_nonnull(strstr(err, ":2:9: 'wrap' must be true or "
-	    "false"));
+	                                  "false"));
 	ck_assert_ptr_null(load("view:\n  list_width: 5\n", 0600));
 	ck_assert_ptr_nonnull(strstr(err, ":2:15: 'list_width' must be a "
-	    "number of columns (10-200)"));
+	                                  "number of columns (10-200)"));
 }
 END_TEST
 
 START_TEST(misspelt_word_value_gets_a_suggestion)
 {
 	ck_assert_ptr_null(load("view:\n  level: wran\n", 0600));
-	ck_assert_ptr_nonnull(strstr(err, ":2:10: 'level' must be trace, "
+	ck_assert_ptr_nonnull(strstr(err,
+	    ":2:10: 'level' must be trace, "
 	    "debug, info, warn, error or fatal; did you mean 'warn'?"));
 }
 END_TEST
@@ -271,15 +275,19 @@ END_TEST
 START_TEST(unknown_key_is_a_warning_with_did_you_mean)
 {
 	struct conf *c = load("profiles:\n  work:\n    heartbaet: 5\n"
-	    "    colour: blue\nthem: light\n", 0600);
+	                      "    colour: blue\nthem: light\n",
+	    0600);
 
 	ck_assert_msg(c != NULL, "%s", err);
-	ck_assert_ptr_nonnull(strstr(c->warnings, "config.yaml:3:5: warning: "
+	ck_assert_ptr_nonnull(strstr(c->warnings,
+	    "config.yaml:3:5: warning: "
 	    "unknown key 'heartbaet' in profile 'work' (ignored); did you "
 	    "mean 'heartbeat'?\n"));
-	ck_assert_ptr_nonnull(strstr(c->warnings, ":4:5: warning: unknown key "
-	    "'colour' in profile 'work' (ignored)\n"));
-	ck_assert_ptr_nonnull(strstr(c->warnings, ":5:1: warning: unknown key "
+	ck_assert_ptr_nonnull(
+	    strstr(c->warnings, ":4:5: warning: unknown key "
+	                        "'colour' in profile 'work' (ignored)\n"));
+	ck_assert_ptr_nonnull(strstr(c->warnings,
+	    ":5:1: warning: unknown key "
 	    "'them' in the configuration (ignored); did you mean 'theme'?"));
 	conf_free(c);
 }
@@ -288,8 +296,9 @@ END_TEST
 START_TEST(view_defaults_are_read)
 {
 	struct conf *c = load("view:\n  level: WARN\n  timestamps: relative\n"
-	    "  wrap: on\n  merged: true\n  list_width: 40\n"
-	    "  scrollback: 64\n", 0600);
+	                      "  wrap: on\n  merged: true\n  list_width: 40\n"
+	                      "  scrollback: 64\n",
+	    0600);
 
 	ck_assert_msg(c != NULL, "%s", err);
 	ck_assert_int_eq(c->view.floor, LEVEL_WARN);
@@ -305,7 +314,8 @@ END_TEST
 START_TEST(keys_rebind_actions_by_name)
 {
 	struct conf *c = load("keys:\n  quit: Q\n  pause: [p, F5]\n"
-	    "  search-forward: C-f\n  pasue: x\n", 0600);
+	                      "  search-forward: C-f\n  pasue: x\n",
+	    0600);
 
 	ck_assert_msg(c != NULL, "%s", err);
 	ck_assert_int_eq(c->nkeys, 4);
@@ -314,7 +324,8 @@ START_TEST(keys_rebind_actions_by_name)
 	ck_assert_str_eq(c->keys[2].key, "F5");
 	ck_assert_int_eq(c->keys[2].code, CONF_KEY_FN | KEY_F(5));
 	ck_assert_int_eq(c->keys[3].code, 6);
-	ck_assert_ptr_nonnull(strstr(c->warnings, ":5:3: warning: unknown key "
+	ck_assert_ptr_nonnull(strstr(c->warnings,
+	    ":5:3: warning: unknown key "
 	    "'pasue' in 'keys' (action names) (ignored); did you mean "
 	    "'pause'?"));
 	conf_free(c);
@@ -348,9 +359,9 @@ END_TEST
 
 START_TEST(inline_token_in_a_file_others_can_read_is_refused)
 {
-	ck_assert_ptr_null(load("profiles:\n  w:\n    token: s3cret\n",
-	    0644));
-	ck_assert_ptr_nonnull(strstr(err, "config.yaml: the configuration "
+	ck_assert_ptr_null(load("profiles:\n  w:\n    token: s3cret\n", 0644));
+	ck_assert_ptr_nonnull(strstr(err,
+	    "config.yaml: the configuration "
 	    "file holds a token but other users can read or change it "
 	    "(mode 0644)"));
 	ck_assert_ptr_nonnull(strstr(err, "chmod 600"));
@@ -362,9 +373,10 @@ START_TEST(token_command_in_a_file_others_can_change_is_refused)
 {
 	struct conf *c;
 
-	ck_assert_ptr_null(load("profiles:\n  w:\n    token_command: pass x\n",
-	    0664));
-	ck_assert_ptr_nonnull(strstr(err, "config.yaml: the configuration "
+	ck_assert_ptr_null(
+	    load("profiles:\n  w:\n    token_command: pass x\n", 0664));
+	ck_assert_ptr_nonnull(strstr(err,
+	    "config.yaml: the configuration "
 	    "file runs a token_command but other users can change it (mode "
 	    "0664)"));
 	ck_assert_ptr_nonnull(strstr(err, "chmod go-w"));
@@ -403,37 +415,36 @@ START_TEST(token_precedence_is_cli_env_then_profile)
 
 	p->token = "inline";
 	p->token_env = "LOGDECK_TEST_TOKEN";
-	ck_assert_int_eq(conf_token(p, "cli", "env", &tok, &o, err,
-	    sizeof err), 0);
+	ck_assert_int_eq(
+	    conf_token(p, "cli", "env", &tok, &o, err, sizeof err), 0);
 	ck_assert_str_eq(tok, "cli");
 	ck_assert_int_eq(o, CONF_TOKEN_CLI);
 	free(tok);
-	ck_assert_int_eq(conf_token(p, NULL, "env", &tok, &o, err,
-	    sizeof err), 0);
+	ck_assert_int_eq(
+	    conf_token(p, NULL, "env", &tok, &o, err, sizeof err), 0);
 	ck_assert_str_eq(tok, "env");
 	ck_assert_int_eq(o, CONF_TOKEN_ENV);
 	free(tok);
 	/* An empty LOGDECK_TOKEN counts as unset. */
-	ck_assert_int_eq(conf_token(p, NULL, "", &tok, &o, err, sizeof err),
-	    0);
+	ck_assert_int_eq(conf_token(p, NULL, "", &tok, &o, err, sizeof err), 0);
 	ck_assert_str_eq(tok, "inline");
 	free(tok);
 	p->token = NULL;
 	p->token_command = "echo from-command";
-	ck_assert_int_eq(conf_token(p, NULL, NULL, &tok, &o, err,
-	    sizeof err), 0);
+	ck_assert_int_eq(
+	    conf_token(p, NULL, NULL, &tok, &o, err, sizeof err), 0);
 	ck_assert_str_eq(tok, "from-command");
 	ck_assert_int_eq(o, CONF_TOKEN_COMMAND);
 	free(tok);
 	p->token_command = NULL;
 	setenv("LOGDECK_TEST_TOKEN", "from-env-named", 1);
-	ck_assert_int_eq(conf_token(p, NULL, NULL, &tok, &o, err,
-	    sizeof err), 0);
+	ck_assert_int_eq(
+	    conf_token(p, NULL, NULL, &tok, &o, err, sizeof err), 0);
 	ck_assert_str_eq(tok, "from-env-named");
 	ck_assert_int_eq(o, CONF_TOKEN_ENV_NAMED);
 	free(tok);
-	ck_assert_int_eq(conf_token(NULL, NULL, NULL, &tok, &o, err,
-	    sizeof err), 0);
+	ck_assert_int_eq(
+	    conf_token(NULL, NULL, NULL, &tok, &o, err, sizeof err), 0);
 	ck_assert_ptr_null(tok);
 	ck_assert_int_eq(o, CONF_TOKEN_NONE);
 }
@@ -446,8 +457,8 @@ START_TEST(token_command_gives_its_first_line)
 	char *tok;
 
 	p->token_command = "printf 'abc\\r\\nsecond\\n'; echo noise >&2";
-	ck_assert_int_eq(conf_token(p, NULL, NULL, &tok, &o, err,
-	    sizeof err), 0);
+	ck_assert_int_eq(
+	    conf_token(p, NULL, NULL, &tok, &o, err, sizeof err), 0);
 	ck_assert_str_eq(tok, "abc");
 	free(tok);
 }
@@ -460,14 +471,14 @@ START_TEST(failing_token_command_is_a_clear_error)
 	char *tok;
 
 	p->token_command = "echo half-a-secret; exit 3";
-	ck_assert_int_eq(conf_token(p, NULL, NULL, &tok, &o, err,
-	    sizeof err), -1);
+	ck_assert_int_eq(
+	    conf_token(p, NULL, NULL, &tok, &o, err, sizeof err), -1);
 	ck_assert_ptr_null(tok);
 	ck_assert_str_eq(err, "token_command of profile 't' failed (exit "
-	    "status 3)");
+	                      "status 3)");
 	p->token_command = "true";
-	ck_assert_int_eq(conf_token(p, NULL, NULL, &tok, &o, err,
-	    sizeof err), -1);
+	ck_assert_int_eq(
+	    conf_token(p, NULL, NULL, &tok, &o, err, sizeof err), -1);
 	ck_assert_ptr_nonnull(strstr(err, "gave an empty token"));
 }
 END_TEST
@@ -479,18 +490,18 @@ START_TEST(token_over_the_limits_is_refused)
 	char *tok;
 
 	p->token_command = "head -c 16385 /dev/zero | tr '\\0' x";
-	ck_assert_int_eq(conf_token(p, NULL, NULL, &tok, &o, err,
-	    sizeof err), -1);
+	ck_assert_int_eq(
+	    conf_token(p, NULL, NULL, &tok, &o, err, sizeof err), -1);
 	ck_assert_ptr_nonnull(strstr(err, "printed more than 16384 bytes"));
 	p->token_command = "head -c 4097 /dev/zero | tr '\\0' x";
-	ck_assert_int_eq(conf_token(p, NULL, NULL, &tok, &o, err,
-	    sizeof err), -1);
+	ck_assert_int_eq(
+	    conf_token(p, NULL, NULL, &tok, &o, err, sizeof err), -1);
 	ck_assert_ptr_nonnull(strstr(err, "gave a token longer than 4096 "
-	    "bytes"));
+	                                  "bytes"));
 	p->token_command = "head -c 4096 /dev/zero | tr '\\0' x; echo; "
-	    "head -c 9000 /dev/zero";
-	ck_assert_int_eq(conf_token(p, NULL, NULL, &tok, &o, err,
-	    sizeof err), 0);
+	                   "head -c 9000 /dev/zero";
+	ck_assert_int_eq(
+	    conf_token(p, NULL, NULL, &tok, &o, err, sizeof err), 0);
 	ck_assert_int_eq(strlen(tok), 4096);
 	free(tok);
 }
@@ -504,14 +515,15 @@ START_TEST(token_file_others_can_read_is_refused)
 
 	snprintf(path, sizeof path, "%s", put("token", "t0ken\n", 0644));
 	p->token_file = path;
-	ck_assert_int_eq(conf_token(p, NULL, NULL, &tok, &o, err,
-	    sizeof err), -1);
-	ck_assert_ptr_nonnull(strstr(err, "token_file holds a token but "
-	    "other users can read or change it (mode 0644)"));
+	ck_assert_int_eq(
+	    conf_token(p, NULL, NULL, &tok, &o, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(
+	    strstr(err, "token_file holds a token but "
+	                "other users can read or change it (mode 0644)"));
 	ck_assert_ptr_null(strstr(err, "t0ken\n"));
 	ck_assert_int_eq(chmod(path, 0600), 0);
-	ck_assert_int_eq(conf_token(p, NULL, NULL, &tok, &o, err,
-	    sizeof err), 0);
+	ck_assert_int_eq(
+	    conf_token(p, NULL, NULL, &tok, &o, err, sizeof err), 0);
 	ck_assert_str_eq(tok, "t0ken");
 	ck_assert_int_eq(o, CONF_TOKEN_FILE);
 	free(tok);
@@ -525,10 +537,10 @@ START_TEST(unset_token_env_is_a_clear_error)
 	char *tok;
 
 	p->token_env = "LOGDECK_TEST_TOKEN";
-	ck_assert_int_eq(conf_token(p, NULL, NULL, &tok, &o, err,
-	    sizeof err), -1);
+	ck_assert_int_eq(
+	    conf_token(p, NULL, NULL, &tok, &o, err, sizeof err), -1);
 	ck_assert_str_eq(err, "token_env of profile 't': the environment "
-	    "variable LOGDECK_TEST_TOKEN is not set");
+	                      "variable LOGDECK_TEST_TOKEN is not set");
 }
 END_TEST
 
@@ -537,13 +549,20 @@ static char *
 print_to_string(struct conf *c, const char *profile, const char *token,
     enum conf_token_origin o)
 {
-	struct client_cfg cl = { .server = "https://logs.example.com",
-	    .token = token, .heartbeat_ms = 30000, .backoff_cap_ms = 30000,
-	    .max_event = 1 << 20 };
-	const char *watch[] = { "nightly-sync" };
-	struct conf_effective e = { .conf = c, .profile = profile,
-	    .client = &cl, .token_origin = o, .view = &c->view,
-	    .theme = "light", .watch = watch, .nwatch = 1 };
+	struct client_cfg cl = {.server = "https://logs.example.com",
+	    .token = token,
+	    .heartbeat_ms = 30000,
+	    .backoff_cap_ms = 30000,
+	    .max_event = 1 << 20};
+	const char *watch[] = {"nightly-sync"};
+	struct conf_effective e = {.conf = c,
+	    .profile = profile,
+	    .client = &cl,
+	    .token_origin = o,
+	    .view = &c->view,
+	    .theme = "light",
+	    .watch = watch,
+	    .nwatch = 1};
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
@@ -555,17 +574,17 @@ print_to_string(struct conf *c, const char *profile, const char *token,
 
 START_TEST(print_config_masks_the_token)
 {
-	struct conf *c = load("profiles:\n  w:\n    token: s3cret-inline\n",
-	    0600);
+	struct conf *c =
+	    load("profiles:\n  w:\n    token: s3cret-inline\n", 0600);
 	char *text;
 
 	ck_assert_msg(c != NULL, "%s", err);
 	text = print_to_string(c, "w", "s3cret-inline", CONF_TOKEN_INLINE);
 	ck_assert_ptr_null(strstr(text, "s3cret"));
 	ck_assert_ptr_nonnull(strstr(text, "# token: ******** (from the "
-	    "profile's token)\n"));
+	                                   "profile's token)\n"));
 	ck_assert_ptr_nonnull(strstr(text, "    server: \"https://logs."
-	    "example.com\"\n"));
+	                                   "example.com\"\n"));
 	ck_assert_ptr_nonnull(strstr(text, "theme: \"light\"\n"));
 	free(text);
 	conf_free(c);
@@ -587,8 +606,7 @@ START_TEST(printed_config_loads_back_without_warnings)
 	ck_assert_int_eq(again->view.floor, LEVEL_ERROR);
 	ck_assert_str_eq(again->theme, "light");
 	ck_assert_int_eq(again->nprofiles, 1);
-	ck_assert_str_eq(again->profiles[0].server,
-	    "https://logs.example.com");
+	ck_assert_str_eq(again->profiles[0].server, "https://logs.example.com");
 	free(text);
 	conf_free(again);
 	conf_free(c);
@@ -603,8 +621,8 @@ START_TEST(more_profiles_than_the_limit_is_an_error)
 
 	n += (size_t)snprintf(text + n, sizeof text - n, "profiles:\n");
 	for (i = 0; i < 65; i++)
-		n += (size_t)snprintf(text + n, sizeof text - n,
-		    "  p%d: {}\n", i);
+		n += (size_t)snprintf(
+		    text + n, sizeof text - n, "  p%d: {}\n", i);
 	ck_assert_ptr_null(load(text, 0600));
 	ck_assert_ptr_nonnull(strstr(err, ":66:3: more than 64 profiles"));
 }
@@ -618,11 +636,11 @@ START_TEST(longer_watch_list_than_the_limit_is_an_error)
 
 	n += (size_t)snprintf(text + n, sizeof text - n, "watch:\n");
 	for (i = 0; i < 257; i++)
-		n += (size_t)snprintf(text + n, sizeof text - n, "  - a%d\n",
-		    i);
+		n +=
+		    (size_t)snprintf(text + n, sizeof text - n, "  - a%d\n", i);
 	ck_assert_ptr_null(load(text, 0600));
 	ck_assert_ptr_nonnull(strstr(err, ":2:3: 'watch' names more than 256 "
-	    "sources"));
+	                                  "sources"));
 }
 END_TEST
 
@@ -663,7 +681,7 @@ START_TEST(string_longer_than_the_limit_is_refused)
 	text[7 + 4097] = '\0';
 	ck_assert_ptr_null(load(text, 0600));
 	ck_assert_ptr_nonnull(strstr(err, ":1:8: 'theme' is longer than 4096 "
-	    "bytes"));
+	                                  "bytes"));
 	free(text);
 }
 END_TEST
@@ -720,8 +738,8 @@ START_TEST(man_page_names_every_rebindable_action)
 		char word[64];
 
 		snprintf(word, sizeof word, " %s ", *a);
-		ck_assert_msg(strstr(listed, word) != NULL, "%s is not in %s",
-		    *a, path);
+		ck_assert_msg(
+		    strstr(listed, word) != NULL, "%s is not in %s", *a, path);
 		n--;
 	}
 	ck_assert_uint_eq(n, 0);
@@ -739,8 +757,8 @@ config_suite(void)
 	tcase_add_test(tc, default_path_follows_xdg_config_home);
 	tcase_add_test(tc, default_file_is_read_when_present);
 	tcase_add_test(tc, named_config_file_must_exist);
-	tcase_add_test(tc,
-	    file_profile_is_chosen_and_applied_over_builtin_defaults);
+	tcase_add_test(
+	    tc, file_profile_is_chosen_and_applied_over_builtin_defaults);
 	tcase_add_test(tc, profile_option_overrides_the_file_default);
 	tcase_add_test(tc, profile_named_default_is_used_without_a_choice);
 	tcase_add_test(tc, unknown_profile_is_an_error_with_a_suggestion);
@@ -755,8 +773,8 @@ config_suite(void)
 	tcase_add_test(tc, bad_key_name_is_an_error);
 	tcase_add_test(tc, key_names_parse);
 	tcase_add_test(tc, inline_token_in_a_file_others_can_read_is_refused);
-	tcase_add_test(tc,
-	    token_command_in_a_file_others_can_change_is_refused);
+	tcase_add_test(
+	    tc, token_command_in_a_file_others_can_change_is_refused);
 	tcase_add_test(tc, world_readable_file_without_token_is_fine);
 	tcase_add_test(tc, token_precedence_is_cli_env_then_profile);
 	tcase_add_test(tc, token_command_gives_its_first_line);

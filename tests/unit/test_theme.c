@@ -11,8 +11,8 @@
 
 #include "theme.h"
 
-static const char *const shipped[] = { "default", "light",
-	"solarized-dark", "high-contrast", "mono" };
+static const char *const shipped[] = {
+    "default", "light", "solarized-dark", "high-contrast", "mono"};
 
 static char tmpdir[64];
 static char err[1024];
@@ -53,8 +53,7 @@ put_theme(const char *name, const char *text)
 	mkdir(path, 0700);
 	snprintf(path, sizeof path, "%s/logdeck/themes", tmpdir);
 	mkdir(path, 0700);
-	snprintf(path, sizeof path, "%s/logdeck/themes/%s.yaml", tmpdir,
-	    name);
+	snprintf(path, sizeof path, "%s/logdeck/themes/%s.yaml", tmpdir, name);
 	f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
 	fputs(text, f);
@@ -136,7 +135,7 @@ START_TEST(default_theme_file_matches_the_builtin_copy)
 {
 	struct theme *file, *builtin = theme_builtin();
 	struct look a[THEME_ELEM_COUNT], b[THEME_ELEM_COUNT];
-	static const int modes[] = { 256, 8, 0 };
+	static const int modes[] = {256, 8, 0};
 	size_t m;
 	int e;
 
@@ -147,8 +146,10 @@ START_TEST(default_theme_file_matches_the_builtin_copy)
 		looks(file, modes[m], a);
 		looks(builtin, modes[m], b);
 		for (e = 0; e < THEME_ELEM_COUNT; e++) {
-			ck_assert_msg(a[e].fg == b[e].fg && a[e].bg == b[e].bg &&
-			    a[e].attr == b[e].attr, "%s differs with %d colours",
+			ck_assert_msg(a[e].fg == b[e].fg &&
+			                  a[e].bg == b[e].bg &&
+			                  a[e].attr == b[e].attr,
+			    "%s differs with %d colours",
 			    theme_elem_name((enum theme_elem)e), modes[m]);
 		}
 	}
@@ -164,8 +165,8 @@ START_TEST(mono_mode_uses_the_mono_attributes)
 
 	theme_apply(t, 0);
 	ck_assert_int_eq(theme_attr(t, THEME_SELECTION), A_REVERSE);
-	ck_assert_int_eq(theme_attr(t, THEME_LEVEL_ERROR),
-	    A_BOLD | A_UNDERLINE);
+	ck_assert_int_eq(
+	    theme_attr(t, THEME_LEVEL_ERROR), A_BOLD | A_UNDERLINE);
 	ck_assert_int_eq(theme_attr(t, THEME_LEVEL_INFO), A_NORMAL);
 	theme_free(t);
 }
@@ -189,10 +190,10 @@ START_TEST(user_theme_overrides_the_installed_one_and_may_inherit_it)
 	char path[256];
 	int e;
 
-	put_theme("light", "inherits: light\nelements:\n"
+	put_theme("light",
+	    "inherits: light\nelements:\n"
 	    "  match: {fg: 16, bg: 201, fg8: black, bg8: magenta}\n");
-	ck_assert_msg(theme_load("light", &t, err, sizeof err) == 0, "%s",
-	    err);
+	ck_assert_msg(theme_load("light", &t, err, sizeof err) == 0, "%s", err);
 	ck_assert_ptr_nonnull(strstr(theme_path(t), tmpdir));
 	snprintf(path, sizeof path, "%s/themes/light.yaml",
 	    getenv("LOGDECK_DATADIR"));
@@ -224,8 +225,8 @@ START_TEST(theme_by_path_inherits_by_name)
 
 	snprintf(path, sizeof path, "%s/mine.yaml", tmpdir);
 	f = fopen(path, "w");
-	fputs("inherits: solarized-dark\nelements:\n  border: {attr: bold}\n",
-	    f);
+	fputs(
+	    "inherits: solarized-dark\nelements:\n  border: {attr: bold}\n", f);
 	fclose(f);
 	ck_assert_msg(theme_load(path, &t, err, sizeof err) == 0, "%s", err);
 	ck_assert_str_eq(theme_name(t), "mine");
@@ -242,10 +243,10 @@ START_TEST(bad_colour_gives_file_line_error_and_the_default)
 	struct theme *t;
 
 	put_theme("bad", "inherits: default\nelements:\n"
-	    "  level.warn: {fg: purple}\n");
+	                 "  level.warn: {fg: purple}\n");
 	ck_assert_int_eq(theme_load("bad", &t, err, sizeof err), -1);
 	ck_assert_ptr_nonnull(strstr(err, "/themes/bad.yaml:3:20: level.warn: "
-	    "'fg' must be a colour"));
+	                                  "'fg' must be a colour"));
 	ck_assert_ptr_nonnull(t);
 	ck_assert_str_eq(theme_name(t), "default");
 	ck_assert_str_eq(theme_path(t), "built-in");
@@ -260,7 +261,7 @@ START_TEST(base_theme_missing_an_element_is_an_error)
 	put_theme("partial", "elements:\n  normal: {}\n");
 	ck_assert_int_eq(theme_load("partial", &t, err, sizeof err), -1);
 	ck_assert_ptr_nonnull(strstr(err, "partial.yaml:2:3: element "
-	    "'level.trace' is not defined"));
+	                                  "'level.trace' is not defined"));
 	theme_free(t);
 }
 END_TEST
@@ -270,10 +271,11 @@ START_TEST(unknown_element_gets_a_suggestion)
 	struct theme *t;
 
 	put_theme("typo", "inherits: default\nelements:\n"
-	    "  levle.warn: {fg: red}\n");
+	                  "  levle.warn: {fg: red}\n");
 	ck_assert_int_eq(theme_load("typo", &t, err, sizeof err), -1);
-	ck_assert_ptr_nonnull(strstr(err, "typo.yaml:3:3: unknown element "
-	    "'levle.warn'; did you mean 'level.warn'?"));
+	ck_assert_ptr_nonnull(
+	    strstr(err, "typo.yaml:3:3: unknown element "
+	                "'levle.warn'; did you mean 'level.warn'?"));
 	theme_free(t);
 }
 END_TEST
@@ -283,10 +285,11 @@ START_TEST(colour_above_seven_needs_an_8_colour_fallback)
 	struct theme *t;
 
 	put_theme("nofb", "inherits: default\nelements:\n"
-	    "  title: {fg: 208}\n");
+	                  "  title: {fg: 208}\n");
 	ck_assert_int_eq(theme_load("nofb", &t, err, sizeof err), -1);
-	ck_assert_ptr_nonnull(strstr(err, "nofb.yaml:3:10: title: 'fg8' is "
-	    "needed: fg 208 has no 8-colour equivalent"));
+	ck_assert_ptr_nonnull(
+	    strstr(err, "nofb.yaml:3:10: title: 'fg8' is "
+	                "needed: fg 208 has no 8-colour equivalent"));
 	theme_free(t);
 }
 END_TEST
@@ -299,7 +302,7 @@ START_TEST(inheritance_loop_is_an_error)
 	put_theme("b", "inherits: a\n");
 	ck_assert_int_eq(theme_load("a", &t, err, sizeof err), -1);
 	ck_assert_ptr_nonnull(strstr(err, "b.yaml:1:11: no theme 'a' to "
-	    "inherit from"));
+	                                  "inherit from"));
 	theme_free(t);
 }
 END_TEST
@@ -321,7 +324,7 @@ START_TEST(inheritance_deeper_than_the_limit_is_an_error)
 	}
 	ck_assert_int_eq(theme_load("d0", &t, err, sizeof err), -1);
 	ck_assert_ptr_nonnull(strstr(err, "d7.yaml:1:11: themes inherit more "
-	    "than 8 deep"));
+	                                  "than 8 deep"));
 	theme_free(t);
 	ck_assert_msg(theme_load("d2", &t, err, sizeof err) == 0, "%s", err);
 	theme_free(t);
@@ -349,7 +352,7 @@ START_TEST(unknown_theme_name_is_an_error)
 
 	ck_assert_int_eq(theme_load("nosuch", &t, err, sizeof err), -1);
 	ck_assert_str_eq(err, "no theme 'nosuch' (logdeck --list-themes shows "
-	    "the installed ones)");
+	                      "the installed ones)");
 	ck_assert_str_eq(theme_path(t), "built-in");
 	theme_free(t);
 }
@@ -370,8 +373,8 @@ START_TEST(list_shows_user_themes_over_installed_ones)
 	ck_assert_ptr_nonnull(strstr(text, "high-contrast\t"));
 	ck_assert_ptr_nonnull(strstr(text, "mono\t"));
 	ck_assert_ptr_nonnull(strstr(text, "solarized-dark\t"));
-	snprintf(want, sizeof want, "light\t%s/logdeck/themes/light.yaml\n",
-	    tmpdir);
+	snprintf(
+	    want, sizeof want, "light\t%s/logdeck/themes/light.yaml\n", tmpdir);
 	ck_assert_ptr_nonnull(strstr(text, want));
 	ck_assert_ptr_null(strstr(strstr(text, want) + 1, "\nlight\t"));
 	ck_assert_ptr_nonnull(strstr(text, "\nzebra\t"));
@@ -426,12 +429,13 @@ theme_suite(void)
 	TCase *tc = tcase_create("theme");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, every_shipped_theme_loads_with_every_element_defined);
+	tcase_add_test(
+	    tc, every_shipped_theme_loads_with_every_element_defined);
 	tcase_add_test(tc, default_theme_file_matches_the_builtin_copy);
 	tcase_add_test(tc, mono_mode_uses_the_mono_attributes);
 	tcase_add_test(tc, default_is_builtin_when_nothing_is_installed);
-	tcase_add_test(tc,
-	    user_theme_overrides_the_installed_one_and_may_inherit_it);
+	tcase_add_test(
+	    tc, user_theme_overrides_the_installed_one_and_may_inherit_it);
 	tcase_add_test(tc, theme_by_path_inherits_by_name);
 	tcase_add_test(tc, bad_colour_gives_file_line_error_and_the_default);
 	tcase_add_test(tc, base_theme_missing_an_element_is_an_error);
