@@ -269,23 +269,26 @@ json_value_len(const char *p)
 	int depth = 0;
 	bool in_string = false;
 
-	do {
+	for (;;) {
 		char c = p[n++];
 
 		if (in_string) {
 			if (c == '\\')
 				n++;
-			else if (c == '"')
+			else if (c == '"') {
 				in_string = false;
+				if (depth == 0)
+					return n;
+			}
 		} else if (c == '"')
 			in_string = true;
 		else if (c == '{' || c == '[')
 			depth++;
-		else if (c == '}' || c == ']')
-			depth--;
-		else if (depth == 0 && (p[n] == ',' || p[n] == '}' ||
-		    p[n] == ']' || p[n] == '\0'))
+		else if (c == '}' || c == ']') {
+			if (--depth == 0)
+				return n;
+		} else if (depth == 0 && (p[n] == ',' || p[n] == '}' ||
+		    p[n] == ']' || p[n] == ':' || p[n] == '\0'))
 			return n;
-	} while (in_string || depth > 0);
-	return n;
+	}
 }
