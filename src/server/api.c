@@ -51,10 +51,11 @@ api_log(struct api *a, struct evhttp_request *req, int code)
 		return;
 	util_log_safe(uri, sizeof uri, evhttp_request_get_uri(req));
 	util_log("%s %s -> %d",
-	    evhttp_request_get_command(req) == EVHTTP_REQ_POST ? "POST" :
-	    evhttp_request_get_command(req) == EVHTTP_REQ_HEAD ? "HEAD" :
-	    evhttp_request_get_command(req) == EVHTTP_REQ_GET ? "GET" :
-	    "other", uri, code);
+	    evhttp_request_get_command(req) == EVHTTP_REQ_POST   ? "POST"
+	    : evhttp_request_get_command(req) == EVHTTP_REQ_HEAD ? "HEAD"
+	    : evhttp_request_get_command(req) == EVHTTP_REQ_GET  ? "GET"
+	                                                         : "other",
+	    uri, code);
 }
 
 /* The reason phrase of the codes this API answers with. */
@@ -89,8 +90,8 @@ api_reason(int code)
 
 /* Send body (moved out of it) as a JSON answer. */
 static void
-api_send(struct api *a, struct evhttp_request *req, int code,
-    struct evbuffer *body)
+api_send(
+    struct api *a, struct evhttp_request *req, int code, struct evbuffer *body)
 {
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "application/json");
@@ -100,8 +101,7 @@ api_send(struct api *a, struct evhttp_request *req, int code,
 
 /* Send a cJSON value as the answer (freeing it). */
 static void
-api_send_json(struct api *a, struct evhttp_request *req, int code,
-    cJSON *v)
+api_send_json(struct api *a, struct evhttp_request *req, int code, cJSON *v)
 {
 	struct evbuffer *body = evbuffer_new();
 	char *text = v != NULL ? cJSON_PrintUnformatted(v) : NULL;
@@ -121,13 +121,12 @@ api_send_json(struct api *a, struct evhttp_request *req, int code,
 }
 
 /* Answer {"error": "..."} with code. */
-static void
-api_error(struct api *a, struct evhttp_request *req, int code,
+static void api_error(struct api *a, struct evhttp_request *req, int code,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static void
-api_error(struct api *a, struct evhttp_request *req, int code,
-    const char *fmt, ...)
+api_error(
+    struct api *a, struct evhttp_request *req, int code, const char *fmt, ...)
 {
 	char msg[512];
 	cJSON *v = cJSON_CreateObject();
@@ -142,11 +141,10 @@ api_error(struct api *a, struct evhttp_request *req, int code,
 
 /* Answer 405 naming the methods the path serves. */
 static void
-api_not_allowed(struct api *a, struct evhttp_request *req,
-    const char *allow)
+api_not_allowed(struct api *a, struct evhttp_request *req, const char *allow)
 {
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
-	    allow);
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(req), "Allow", allow);
 	api_error(a, req, 405, "method not allowed here; use %s", allow);
 }
 
@@ -158,8 +156,8 @@ api_authorized(struct api *a, struct evhttp_request *req)
 
 	if (a->token == NULL)
 		return true;
-	h = evhttp_find_header(evhttp_request_get_input_headers(req),
-	    "Authorization");
+	h = evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Authorization");
 	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
 		return false;
 	h += 7;
@@ -214,8 +212,8 @@ api_param(struct api *a, struct evhttp_request *req, struct evkeyvalq *q,
 	if (v == NULL)
 		return 0;
 	if (util_parse_ll(v, 0, 999999999999999999LL, out) != 0) {
-		api_error(a, req, 400, "%s must be a non-negative integer",
-		    name);
+		api_error(
+		    a, req, 400, "%s must be a non-negative integer", name);
 		return -1;
 	}
 	if (*out > max)
@@ -228,8 +226,8 @@ static bool
 api_wants_stream(struct evhttp_request *req, struct evkeyvalq *q)
 {
 	const char *v = evhttp_find_header(q, "stream");
-	const char *accept = evhttp_find_header(
-	    evhttp_request_get_input_headers(req), "Accept");
+	const char *accept =
+	    evhttp_find_header(evhttp_request_get_input_headers(req), "Accept");
 
 	if (v != NULL)
 		return strcmp(v, "true") == 0 || strcmp(v, "1") == 0;
@@ -255,13 +253,14 @@ api_get_logs(struct api *a, struct evhttp_request *req,
 	    evhttp_request_get_command(req) == EVHTTP_REQ_GET) {
 		if (api_param(a, req, q, "tail", 999999999999LL, &tail) != 0)
 			return;
-		h = evhttp_find_header(evhttp_request_get_input_headers(req),
-		    "Last-Event-ID");
+		h = evhttp_find_header(
+		    evhttp_request_get_input_headers(req), "Last-Event-ID");
 		if (h != NULL) {
 			long long v;
 
 			if (util_parse_ll(h, 0, 999999999999999999LL, &v)) {
-				api_error(a, req, 400, "Last-Event-ID must be "
+				api_error(a, req, 400,
+				    "Last-Event-ID must be "
 				    "a non-negative integer");
 				return;
 			}
@@ -270,8 +269,9 @@ api_get_logs(struct api *a, struct evhttp_request *req,
 		}
 		start.tail = (long)tail;
 		if (!feed_mgr_has_room(a->feeds)) {
-			evhttp_add_header(evhttp_request_get_output_headers(
-			    req), "Retry-After", "10");
+			evhttp_add_header(
+			    evhttp_request_get_output_headers(req),
+			    "Retry-After", "10");
 			api_error(a, req, 503, "too many streams");
 			return;
 		}
@@ -295,8 +295,8 @@ api_get_logs(struct api *a, struct evhttp_request *req,
 		return;
 	}
 	evbuffer_add(body, "[", 1);
-	store_read(a->st, r->kind, r->id, after, (size_t)limit, api_poll_line,
-	    body);
+	store_read(
+	    a->st, r->kind, r->id, after, (size_t)limit, api_poll_line, body);
 	evbuffer_add(body, "]", 1);
 	api_send(a, req, 200, body);
 	evbuffer_free(body);
@@ -306,8 +306,11 @@ api_get_logs(struct api *a, struct evhttp_request *req,
 static void
 api_store_error(struct api *a, struct evhttp_request *req, int err)
 {
-	int code = err == STORE_EFULL ? 507 : err == STORE_EREADONLY ? 409 :
-	    err == STORE_ETOOBIG ? 413 : err == STORE_ENOENT ? 404 : 500;
+	int code = err == STORE_EFULL       ? 507
+	           : err == STORE_EREADONLY ? 409
+	           : err == STORE_ETOOBIG   ? 413
+	           : err == STORE_ENOENT    ? 404
+	                                    : 500;
 
 	api_error(a, req, code, "%s", store_strerror(err));
 }
@@ -338,8 +341,8 @@ api_body(struct evhttp_request *req, size_t *len)
 
 /* POST .../logs */
 static void
-api_post_logs(struct api *a, struct evhttp_request *req,
-    const struct api_route *r)
+api_post_logs(
+    struct api *a, struct evhttp_request *req, const struct api_route *r)
 {
 	struct ingest_batch batch;
 	const char *body;
@@ -370,8 +373,8 @@ api_post_logs(struct api *a, struct evhttp_request *req,
 
 /* POST .../status */
 static void
-api_post_status(struct api *a, struct evhttp_request *req,
-    const struct api_route *r)
+api_post_status(
+    struct api *a, struct evhttp_request *req, const struct api_route *r)
 {
 	struct store_status ch;
 	const char *body;
@@ -413,7 +416,7 @@ api_route(const char *path, struct api_route *r)
 	if (buf[0] == '\0' || buf[strlen(buf) - 1] == '/')
 		return -1;
 	for (s = strtok_r(buf, "/", &save); s != NULL;
-	    s = strtok_r(NULL, "/", &save)) {
+	     s = strtok_r(NULL, "/", &save)) {
 		if (n == 3)
 			return -1;
 		seg[n++] = s;
@@ -529,10 +532,10 @@ api_new(struct event_base *base, struct store *st, struct feed_mgr *feeds,
 	evhttp_set_max_headers_size(a->http, API_HEADERS_MAX);
 	evhttp_set_timeout(a->http, API_IDLE_TIMEOUT);
 	/* Every method reaches api_handle, which answers 405 in JSON. */
-	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
-	    EVHTTP_REQ_PATCH);
+	evhttp_set_allowed_methods(a->http,
+	    EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+	        EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+	        EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(a->http, api_handle, a);
 	return a;
 }
@@ -548,7 +551,7 @@ api_listen(struct api *a, const char *host, int port, int *bound)
 	if (bs == NULL)
 		return -1;
 	if (getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&ss,
-	    &sl) != 0)
+	        &sl) != 0)
 		return -1;
 	if (ss.ss_family == AF_INET6)
 		*bound = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);

@@ -81,7 +81,8 @@ burst_render(char *out, unsigned src, int64_t i, struct burst_clock *clk)
 	*p++ = (char)('0' + ms3 / 10 % 10);
 	*p++ = (char)('0' + ms3 % 10);
 	if (roll < 80) {
-		p = burst_put(p, "Z\",\"level\":\"INFO\",\"message\":\"processed "
+		p = burst_put(p,
+		    "Z\",\"level\":\"INFO\",\"message\":\"processed "
 		    "record ");
 		p = burst_num(p, (uint64_t)i);
 		p = burst_put(p, " of batch ");
@@ -91,16 +92,17 @@ burst_render(char *out, unsigned src, int64_t i, struct burst_clock *clk)
 		p = burst_put(p, " ms\"");
 	} else if (roll < 92) {
 		p = burst_put(p, "Z\",\"level\":\"DEBUG\",\"message\":\"cache "
-		    "lookup for key k-");
+		                 "lookup for key k-");
 		p = burst_num(p, (h >> 8) % 1000000);
 		p = burst_put(p, (h >> 40) & 1 ? " hit\"" : " miss\"");
 	} else if (roll < 99) {
 		p = burst_put(p, "Z\",\"level\":\"WARN\",\"message\":\"slow "
-		    "response from upstream: ");
+		                 "response from upstream: ");
 		p = burst_num(p, 500 + (h >> 8) % 4500);
 		p = burst_put(p, " ms, retrying\"");
 	} else {
-		p = burst_put(p, "Z\",\"level\":\"ERROR\",\"message\":\"record ");
+		p = burst_put(
+		    p, "Z\",\"level\":\"ERROR\",\"message\":\"record ");
 		p = burst_num(p, (uint64_t)i);
 		p = burst_put(p, " rejected: amount must not be negative\"");
 	}
@@ -114,8 +116,7 @@ burst_render(char *out, unsigned src, int64_t i, struct burst_clock *clk)
 
 /* The number of the burst source kind/id (1..n), or 0 when it is not one. */
 static unsigned
-burst_index(const struct burst_store *b, enum source_kind kind,
-    const char *id)
+burst_index(const struct burst_store *b, enum source_kind kind, const char *id)
 {
 	long long v;
 
@@ -157,8 +158,7 @@ burst_get(struct store *st, enum source_kind kind, const char *id,
 
 /* store_ops.list: the burst sources first, then inner's. */
 static int
-burst_list(struct store *st, enum source_kind kind, store_info_fn fn,
-    void *arg)
+burst_list(struct store *st, enum source_kind kind, store_info_fn fn, void *arg)
 {
 	struct burst_store *b = (struct burst_store *)st;
 	struct store_info info;
@@ -210,8 +210,8 @@ burst_read(struct store *st, enum source_kind kind, const char *id,
 
 	if (k == 0)
 		return store_read(b->inner, kind, id, after, limit, fn, arg);
-	for (i = after < 0 ? 1 : after + 1; i <= b->count &&
-	    (size_t)done < limit; i++) {
+	for (i = after < 0 ? 1 : after + 1;
+	     i <= b->count && (size_t)done < limit; i++) {
 		len = burst_render(line, k, i, &clk);
 		done++;
 		if (fn(i, line, len, arg) != 0)
@@ -266,15 +266,15 @@ burst_free(struct store *st)
 }
 
 static const struct store_ops burst_ops = {
-	.free = burst_free,
-	.get = burst_get,
-	.list = burst_list,
-	.append = burst_append,
-	.set_status = burst_set_status,
-	.read = burst_read,
-	.tail = burst_tail,
-	.subscribe = burst_subscribe,
-	.unsubscribe = burst_unsubscribe,
+    .free = burst_free,
+    .get = burst_get,
+    .list = burst_list,
+    .append = burst_append,
+    .set_status = burst_set_status,
+    .read = burst_read,
+    .tail = burst_tail,
+    .subscribe = burst_subscribe,
+    .unsubscribe = burst_unsubscribe,
 };
 
 struct store *

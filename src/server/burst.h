@@ -23,12 +23,11 @@ struct burst_clock {
 /* Wrap inner (ownership passes to the result): automations burst-1 ...
  * burst-n are added, each completed with count events; every other source
  * is inner's. NULL on failure (inner is then freed). */
-struct store *burst_store_new(struct store *inner, unsigned n,
-    int64_t count);
+struct store *burst_store_new(struct store *inner, unsigned n, int64_t count);
 /* Write event i (1-based) of burst source src as one JSON line into out
  * (BURST_LINE_MAX bytes); returns its length. A pure function of src and
  * i; clk only caches the timestamp text. */
-size_t burst_render(char *out, unsigned src, int64_t i,
-    struct burst_clock *clk);
+size_t burst_render(
+    char *out, unsigned src, int64_t i, struct burst_clock *clk);
 
 #endif

@@ -35,10 +35,10 @@ struct feed {
 	enum source_kind kind;
 	char *id;
 	struct store_sub *sub;
-	int64_t cursor;          /* the last event id sent */
-	bool status_pending;     /* status is to be sent once cursor reaches */
+	int64_t cursor;           /* the last event id sent */
+	bool status_pending;      /* status is to be sent once cursor reaches */
 	struct store_note status; /* ... status.last_id */
-	int64_t drained_ms;      /* monotonic ms when its output was empty */
+	int64_t drained_ms;       /* monotonic ms when its output was empty */
 	char peer[80];
 	struct feed *prev;
 	struct feed *next;
@@ -69,8 +69,8 @@ static void feed_pump(struct feed *f);
 static struct evbuffer *
 feed_output(struct feed *f)
 {
-	return bufferevent_get_output(evhttp_connection_get_bufferevent(
-	    f->evcon));
+	return bufferevent_get_output(
+	    evhttp_connection_get_bufferevent(f->evcon));
 }
 
 /* Forget f: unsubscribe, unlink and free (not its request). */
@@ -130,8 +130,9 @@ feed_drop(struct feed *f, int64_t now)
 	struct evhttp_connection *evcon = f->evcon;
 
 	util_log("dropped stream of %s/%s to %s: output not drained for "
-	    "%lld s (%zu bytes pending)", store_kind_name(f->kind), f->id,
-	    f->peer, (long long)(now - f->drained_ms) / 1000,
+	         "%lld s (%zu bytes pending)",
+	    store_kind_name(f->kind), f->id, f->peer,
+	    (long long)(now - f->drained_ms) / 1000,
 	    evbuffer_get_length(feed_output(f)));
 	evhttp_connection_set_closecb(evcon, NULL, NULL);
 	feed_forget(f);
@@ -210,8 +211,8 @@ feed_fill(struct feed *f)
 
 	if (evbuffer_reserve_space(c.chunk, FEED_CHUNK, &c.vec, 1) < 1)
 		return -1;
-	n = store_read(f->m->st, f->kind, f->id, f->cursor, (size_t)-1,
-	    feed_line, &c);
+	n = store_read(
+	    f->m->st, f->kind, f->id, f->cursor, (size_t)-1, feed_line, &c);
 	feed_commit(&c);
 	return n;
 }
@@ -223,12 +224,13 @@ feed_status_event(struct feed *f, const struct store_note *note)
 	char when[UTIL_ISO_LEN + 1];
 
 	util_iso_time(when, note->at_ms);
-	evbuffer_add_printf(f->m->chunk, "event: status\ndata: {\"status\":"
-	    "\"%s\",\"timestamp\":\"%s\"", store_status_name(note->status),
-	    when);
+	evbuffer_add_printf(f->m->chunk,
+	    "event: status\ndata: {\"status\":"
+	    "\"%s\",\"timestamp\":\"%s\"",
+	    store_status_name(note->status), when);
 	if (note->has_exit_code)
-		evbuffer_add_printf(f->m->chunk, ",\"exitCode\":%d",
-		    note->exit_code);
+		evbuffer_add_printf(
+		    f->m->chunk, ",\"exitCode\":%d", note->exit_code);
 	evbuffer_add(f->m->chunk, "}\n\n", 3);
 }
 
@@ -236,8 +238,10 @@ feed_status_event(struct feed *f, const struct store_note *note)
 static void
 feed_reset_event(struct feed *f, const char *reason, int64_t oldest)
 {
-	evbuffer_add_printf(f->m->chunk, "event: reset\ndata: {\"reason\":"
-	    "\"%s\",\"oldestId\":%lld}\n\n", reason, (long long)oldest);
+	evbuffer_add_printf(f->m->chunk,
+	    "event: reset\ndata: {\"reason\":"
+	    "\"%s\",\"oldestId\":%lld}\n\n",
+	    reason, (long long)oldest);
 }
 
 /* Send f what it has not had yet, while its output is under the limit;
@@ -306,14 +310,14 @@ feed_tick(evutil_socket_t fd, short what, void *arg)
 			evbuffer_add(m->chunk, ": keepalive\n\n", 13);
 			feed_send(f);
 		} else if (now - f->drained_ms >=
-		    (int64_t)m->cfg.stall_timeout_s * 1000)
+		           (int64_t)m->cfg.stall_timeout_s * 1000)
 			feed_drop(f, now);
 	}
 }
 
 struct feed_mgr *
-feed_mgr_new(struct event_base *base, struct store *st,
-    const struct feed_cfg *cfg)
+feed_mgr_new(
+    struct event_base *base, struct store *st, const struct feed_cfg *cfg)
 {
 	struct feed_mgr *m;
 	struct timeval tv = {cfg->heartbeat_s, 0};
@@ -370,8 +374,8 @@ feed_position(struct feed *f, const struct store_info *info,
 		else
 			f->cursor = start->last_id;
 	} else if (start->tail >= 0)
-		store_tail(f->m->st, f->kind, f->id, (size_t)start->tail,
-		    &f->cursor);
+		store_tail(
+		    f->m->st, f->kind, f->id, (size_t)start->tail, &f->cursor);
 }
 
 int
@@ -401,9 +405,11 @@ feed_start(struct feed_mgr *m, struct evhttp_request *req,
 	feed_position(f, &info, start, &reset);
 	f->status_pending = true;
 	f->status = (struct store_note){.type = STORE_NOTE_STATUS,
-	    .last_id = info.last_id, .status = info.status,
+	    .last_id = info.last_id,
+	    .status = info.status,
 	    .has_exit_code = info.has_exit_code,
-	    .exit_code = info.exit_code, .at_ms = info.updated_ms};
+	    .exit_code = info.exit_code,
+	    .at_ms = info.updated_ms};
 	f->drained_ms = util_mono_ms();
 	f->next = m->head;
 	if (m->head != NULL)

@@ -28,14 +28,14 @@ struct feed_cfg {
 
 /* Where a new stream starts. */
 struct feed_start {
-	bool has_last_id;  /* a Last-Event-ID header came */
-	int64_t last_id;   /* its value */
-	long tail;         /* >= 0: that many events back; -1: from the oldest */
+	bool has_last_id; /* a Last-Event-ID header came */
+	int64_t last_id;  /* its value */
+	long tail;        /* >= 0: that many events back; -1: from the oldest */
 };
 
 /* Create the manager of all streams; cfg is copied, st must outlive it. */
-struct feed_mgr *feed_mgr_new(struct event_base *base, struct store *st,
-    const struct feed_cfg *cfg);
+struct feed_mgr *feed_mgr_new(
+    struct event_base *base, struct store *st, const struct feed_cfg *cfg);
 /* Cut every stream (their connections are left to evhttp_free) and free
  * the manager; NULL is fine. */
 void feed_mgr_free(struct feed_mgr *m);

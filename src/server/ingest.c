@@ -47,8 +47,8 @@ static int
 ingest_event(const char *obj, size_t idx, const char *now, char *text,
     size_t *len, char *err, size_t errlen)
 {
-	static const char *const strings[] = {"timestamp", "level", "message",
-	    "task", "runId"};
+	static const char *const strings[] = {
+	    "timestamp", "level", "message", "task", "runId"};
 	struct ingest_span key, val, ts = {NULL, 0}, level = {NULL, 0};
 	const char *p = obj + 1, *rest;
 	size_t start = *len, i, rest_len;
@@ -65,8 +65,10 @@ ingest_event(const char *obj, size_t idx, const char *now, char *text,
 			p++;
 		for (i = 0; i < sizeof strings / sizeof strings[0]; i++) {
 			if (ingest_key_is(key, strings[i]) && *val.p != '"') {
-				snprintf(err, errlen, "event %zu: \"%s\" must "
-				    "be a string", idx, strings[i]);
+				snprintf(err, errlen,
+				    "event %zu: \"%s\" must "
+				    "be a string",
+				    idx, strings[i]);
 				return 400;
 			}
 		}
@@ -105,15 +107,18 @@ ingest_event(const char *obj, size_t idx, const char *now, char *text,
 		rest_len = (size_t)(p - rest);
 		if (*p == ',')
 			p++;
-		if (ingest_key_is(key, "id") || ingest_key_is(key, "timestamp") ||
+		if (ingest_key_is(key, "id") ||
+		    ingest_key_is(key, "timestamp") ||
 		    ingest_key_is(key, "level"))
 			continue;
 		ingest_put(text, len, ",", 1);
 		ingest_put(text, len, rest, rest_len);
 	}
 	if (*len - start + INGEST_ID_OVERHEAD > INGEST_LINE_MAX) {
-		snprintf(err, errlen, "event %zu is over the %d-byte limit "
-		    "for one event", idx, INGEST_LINE_MAX);
+		snprintf(err, errlen,
+		    "event %zu is over the %d-byte limit "
+		    "for one event",
+		    idx, INGEST_LINE_MAX);
 		return 413;
 	}
 	return 0;
@@ -141,7 +146,8 @@ ingest_logs(const char *body, size_t len, int64_t now_ms,
 	}
 	min[mlen] = '\0';
 	if (min[0] != '{' && min[0] != '[') {
-		snprintf(err, errlen, "expected a log event object or an "
+		snprintf(err, errlen,
+		    "expected a log event object or an "
 		    "array of them");
 		free(min);
 		return 400;
@@ -152,8 +158,10 @@ ingest_logs(const char *body, size_t len, int64_t now_ms,
 	else {
 		for (p = min + 1; *p != ']'; n++) {
 			if (*p != '{') {
-				snprintf(err, errlen, "event %zu is not a "
-				    "JSON object", n + 1);
+				snprintf(err, errlen,
+				    "event %zu is not a "
+				    "JSON object",
+				    n + 1);
 				free(min);
 				return 400;
 			}
@@ -224,26 +232,32 @@ ingest_status(const char *body, size_t len, int64_t now_ms,
 		goto out;
 	}
 	it = cJSON_GetObjectItemCaseSensitive(root, "status");
-	if (!cJSON_IsString(it) || (out->status = store_status_parse(
-	    it->valuestring, strlen(it->valuestring))) == RUN_UNKNOWN) {
-		snprintf(err, errlen, "\"status\" must be one of queued, "
+	if (!cJSON_IsString(it) ||
+	    (out->status = store_status_parse(
+	         it->valuestring, strlen(it->valuestring))) == RUN_UNKNOWN) {
+		snprintf(err, errlen,
+		    "\"status\" must be one of queued, "
 		    "running, completed, failed, cancelled");
 		goto out;
 	}
 	if ((it = cJSON_GetObjectItemCaseSensitive(root, "name")) != NULL) {
 		if (!cJSON_IsString(it) || *it->valuestring == '\0' ||
 		    strlen(it->valuestring) > INGEST_NAME_MAX) {
-			snprintf(err, errlen, "\"name\" must be a string of 1 "
-			    "to %d bytes", INGEST_NAME_MAX);
+			snprintf(err, errlen,
+			    "\"name\" must be a string of 1 "
+			    "to %d bytes",
+			    INGEST_NAME_MAX);
 			goto out;
 		}
 		strcpy(name_buf, it->valuestring);
 		out->name = name_buf;
 	}
 	if ((it = cJSON_GetObjectItemCaseSensitive(root, "exitCode")) != NULL) {
-		if (!cJSON_IsNumber(it) || it->valuedouble != floor(
-		    it->valuedouble) || fabs(it->valuedouble) > 2147483647.0) {
-			snprintf(err, errlen, "\"exitCode\" must be an integer");
+		if (!cJSON_IsNumber(it) ||
+		    it->valuedouble != floor(it->valuedouble) ||
+		    fabs(it->valuedouble) > 2147483647.0) {
+			snprintf(
+			    err, errlen, "\"exitCode\" must be an integer");
 			goto out;
 		}
 		out->has_exit_code = true;

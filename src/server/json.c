@@ -32,7 +32,7 @@ static void
 json_ws(struct json_parser *p)
 {
 	while (p->pos < p->len && strchr(" \t\r\n", p->in[p->pos]) != NULL &&
-	    p->in[p->pos] != '\0')
+	       p->in[p->pos] != '\0')
 		p->pos++;
 }
 
@@ -108,10 +108,10 @@ json_string(struct json_parser *p)
 					return json_fail(p, "bad \\u escape");
 				for (i = 2; i < 6; i++) {
 					if (strchr("0123456789abcdefABCDEF",
-					    p->in[p->pos + i]) == NULL ||
+					        p->in[p->pos + i]) == NULL ||
 					    p->in[p->pos + i] == '\0')
-						return json_fail(p,
-						    "bad \\u escape");
+						return json_fail(
+						    p, "bad \\u escape");
 				}
 				json_copy(p, 6);
 				continue;
@@ -121,8 +121,8 @@ json_string(struct json_parser *p)
 			json_copy(p, 2);
 			continue;
 		}
-		n = json_utf8_len((const unsigned char *)p->in + p->pos,
-		    p->len - p->pos);
+		n = json_utf8_len(
+		    (const unsigned char *)p->in + p->pos, p->len - p->pos);
 		if (n == 0)
 			return json_fail(p, "invalid UTF-8 in string");
 		json_copy(p, n);
@@ -136,7 +136,7 @@ json_digits(const struct json_parser *p, size_t from)
 	size_t n = 0;
 
 	while (from + n < p->len && p->in[from + n] >= '0' &&
-	    p->in[from + n] <= '9')
+	       p->in[from + n] <= '9')
 		n++;
 	return n;
 }
@@ -193,9 +193,9 @@ json_container(struct json_parser *p, char open)
 			if (json_peek(p) == close)
 				break;
 			if (json_peek(p) != ',')
-				return json_fail(p, open == '[' ?
-				    "expected ',' or ']'" :
-				    "expected ',' or '}'");
+				return json_fail(
+				    p, open == '[' ? "expected ',' or ']'"
+				                   : "expected ',' or '}'");
 			json_copy(p, 1);
 		}
 		first = false;
@@ -241,15 +241,15 @@ json_value(struct json_parser *p)
 			return 0;
 		}
 	}
-	return json_fail(p, c < 0 ? "unexpected end of input" :
-	    "unexpected character");
+	return json_fail(
+	    p, c < 0 ? "unexpected end of input" : "unexpected character");
 }
 
 long
 json_minify(const char *in, size_t len, char *out, char *err, size_t errlen)
 {
-	struct json_parser p = {.in = in, .len = len, .out = out,
-	    .err = err, .errlen = errlen};
+	struct json_parser p = {
+	    .in = in, .len = len, .out = out, .err = err, .errlen = errlen};
 
 	json_ws(&p);
 	if (json_value(&p) != 0)
@@ -287,8 +287,9 @@ json_value_len(const char *p)
 		else if (c == '}' || c == ']') {
 			if (--depth == 0)
 				return n;
-		} else if (depth == 0 && (p[n] == ',' || p[n] == '}' ||
-		    p[n] == ']' || p[n] == ':' || p[n] == '\0'))
+		} else if (depth == 0 &&
+		           (p[n] == ',' || p[n] == '}' || p[n] == ']' ||
+		               p[n] == ':' || p[n] == '\0'))
 			return n;
 	}
 }

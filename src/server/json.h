@@ -15,8 +15,8 @@
  * whitespace around it, and write it to out without whitespace outside
  * strings; out needs room for len bytes. Returns the length written, or -1
  * with a one-line reason naming the byte offset in err. */
-long json_minify(const char *in, size_t len, char *out, char *err,
-    size_t errlen);
+long json_minify(
+    const char *in, size_t len, char *out, char *err, size_t errlen);
 /* The length of the value that starts at p in text json_minify wrote. */
 size_t json_value_len(const char *p);
 

@@ -71,8 +71,8 @@ static const char main_usage[] =
     "SIGINT or SIGTERM stops it.\n";
 
 /* Complain about a bad command line in one line and exit 2. */
-static void
-main_bad(const char *fmt, const char *arg) __attribute__((noreturn));
+static void main_bad(const char *fmt, const char *arg)
+    __attribute__((noreturn));
 
 static void
 main_bad(const char *fmt, const char *arg)
@@ -89,13 +89,16 @@ main_number(const char *name, const char *v, long long min, long long max)
 {
 	long long out;
 
-	if (util_parse_ll(v, min, max, &out) != 0 && !(min < 0 &&
-	    v[0] == '-' && util_parse_ll(v + 1, 0, -min, &out) == 0 &&
-	    (out = -out, true))) {
+	if (util_parse_ll(v, min, max, &out) != 0 &&
+	    !(min < 0 && v[0] == '-' &&
+	        util_parse_ll(v + 1, 0, -min, &out) == 0 &&
+	        (out = -out, true))) {
 		char msg[128];
 
-		snprintf(msg, sizeof msg, "%s needs an integer from %lld to "
-		    "%lld, not '%%s'", name, min, max);
+		snprintf(msg, sizeof msg,
+		    "%s needs an integer from %lld to "
+		    "%lld, not '%%s'",
+		    name, min, max);
 		main_bad(msg, v);
 	}
 	return out;
@@ -127,21 +130,21 @@ static void
 main_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-		{"listen", required_argument, NULL, 'l'},
-		{"token", required_argument, NULL, 't'},
-		{"heartbeat", required_argument, NULL, 'H'},
-		{"retry-ms", required_argument, NULL, 'r'},
-		{"stall-timeout", required_argument, NULL, 'S'},
-		{"max-streams", required_argument, NULL, 'm'},
-		{"ring", required_argument, NULL, 'R'},
-		{"simulate", required_argument, NULL, 's'},
-		{"rate", required_argument, NULL, 'a'},
-		{"burst", required_argument, NULL, 'b'},
-		{"seed", required_argument, NULL, 'e'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"listen", required_argument, NULL, 'l'},
+	    {"token", required_argument, NULL, 't'},
+	    {"heartbeat", required_argument, NULL, 'H'},
+	    {"retry-ms", required_argument, NULL, 'r'},
+	    {"stall-timeout", required_argument, NULL, 'S'},
+	    {"max-streams", required_argument, NULL, 'm'},
+	    {"ring", required_argument, NULL, 'R'},
+	    {"simulate", required_argument, NULL, 's'},
+	    {"rate", required_argument, NULL, 'a'},
+	    {"burst", required_argument, NULL, 'b'},
+	    {"seed", required_argument, NULL, 'e'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	char *end;
 	int c;
@@ -158,28 +161,28 @@ main_options(int argc, char **argv, struct options *o)
 			o->token = optarg;
 			break;
 		case 'H':
-			o->heartbeat_s = (int)main_number("--heartbeat", optarg,
-			    1, 3600);
+			o->heartbeat_s =
+			    (int)main_number("--heartbeat", optarg, 1, 3600);
 			break;
 		case 'r':
-			o->retry_ms = (long)main_number("--retry-ms", optarg, 0,
-			    3600000);
+			o->retry_ms =
+			    (long)main_number("--retry-ms", optarg, 0, 3600000);
 			break;
 		case 'S':
-			o->stall_timeout_s = (int)main_number("--stall-timeout",
-			    optarg, 1, 86400);
+			o->stall_timeout_s = (int)main_number(
+			    "--stall-timeout", optarg, 1, 86400);
 			break;
 		case 'm':
-			o->max_streams = main_number("--max-streams", optarg, 0,
-			    1000000);
+			o->max_streams =
+			    main_number("--max-streams", optarg, 0, 1000000);
 			break;
 		case 'R':
-			o->ring = main_number("--ring", optarg, 1,
-			    MAIN_RING_MAX);
+			o->ring =
+			    main_number("--ring", optarg, 1, MAIN_RING_MAX);
 			break;
 		case 's':
-			o->simulate = main_number("--simulate", optarg, 0,
-			    BURST_SOURCES_MAX);
+			o->simulate = main_number(
+			    "--simulate", optarg, 0, BURST_SOURCES_MAX);
 			o->simulate_set = true;
 			break;
 		case 'a':
@@ -187,15 +190,16 @@ main_options(int argc, char **argv, struct options *o)
 			if (end == optarg || *end != '\0' || !(o->rate > 0) ||
 			    o->rate > SIM_RATE_MAX)
 				main_bad("--rate needs a number above 0 and up "
-				    "to 100000, not '%s'", optarg);
+				         "to 100000, not '%s'",
+				    optarg);
 			break;
 		case 'b':
-			o->burst = main_number("--burst", optarg, 0,
-			    MAIN_BURST_MAX);
+			o->burst =
+			    main_number("--burst", optarg, 0, MAIN_BURST_MAX);
 			break;
 		case 'e':
-			o->seed = main_number("--seed", optarg, 0,
-			    999999999999999999LL);
+			o->seed = main_number(
+			    "--seed", optarg, 0, 999999999999999999LL);
 			break;
 		case 'v':
 			o->verbose = true;
@@ -227,9 +231,15 @@ main_signal(evutil_socket_t sig, short what, void *arg)
 int
 main(int argc, char **argv)
 {
-	struct options o = {.host = "127.0.0.1", .port = 8080,
-	    .heartbeat_s = 30, .stall_timeout_s = 60, .retry_ms = 2000,
-	    .ring = 100000, .rate = 5, .seed = 1, .max_streams = 10000};
+	struct options o = {.host = "127.0.0.1",
+	    .port = 8080,
+	    .heartbeat_s = 30,
+	    .stall_timeout_s = 60,
+	    .retry_ms = 2000,
+	    .ring = 100000,
+	    .rate = 5,
+	    .seed = 1,
+	    .max_streams = 10000};
 	struct event_base *base = NULL;
 	struct event *sigint = NULL, *sigterm = NULL;
 	struct store *st = NULL;
@@ -245,16 +255,18 @@ main(int argc, char **argv)
 		goto out;
 	st = mstore_new((size_t)o.ring);
 	if (o.burst > 0)
-		st = burst_store_new(st, o.simulate_set ?
-		    (unsigned)o.simulate : 1, o.burst);
+		st = burst_store_new(
+		    st, o.simulate_set ? (unsigned)o.simulate : 1, o.burst);
 	if (st == NULL) {
 		util_log("cannot create the store");
 		goto out;
 	}
 	fc = (struct feed_cfg){.heartbeat_s = o.heartbeat_s,
-	    .retry_ms = o.retry_ms, .stall_timeout_s = o.stall_timeout_s,
+	    .retry_ms = o.retry_ms,
+	    .stall_timeout_s = o.stall_timeout_s,
 	    .idle_timeout_s = API_IDLE_TIMEOUT,
-	    .max_streams = (size_t)o.max_streams, .verbose = o.verbose};
+	    .max_streams = (size_t)o.max_streams,
+	    .verbose = o.verbose};
 	if ((feeds = feed_mgr_new(base, st, &fc)) == NULL ||
 	    (api = api_new(base, st, feeds, o.token, o.verbose)) == NULL)
 		goto out;
@@ -264,7 +276,7 @@ main(int argc, char **argv)
 	}
 	if (o.burst == 0 && o.simulate > 0 &&
 	    (sim = sim_new(base, st, (unsigned)o.simulate, o.rate,
-	    (uint64_t)o.seed)) == NULL) {
+	         (uint64_t)o.seed)) == NULL) {
 		util_log("cannot start the simulation");
 		goto out;
 	}
@@ -273,12 +285,14 @@ main(int argc, char **argv)
 	if (sigint == NULL || sigterm == NULL || evsignal_add(sigint, NULL) ||
 	    evsignal_add(sigterm, NULL))
 		goto out;
-	util_log("started: ring %lld, heartbeat %d s, auth %s, %s",
-	    o.ring, o.heartbeat_s, o.token ? "on" : "off",
-	    o.burst > 0 ? "burst sources" : o.simulate > 0 ? "simulating" :
-	    "ingest only");
-	printf("listening on http://%s%s%s:%d\n", strchr(o.host, ':') ? "[" :
-	    "", o.host, strchr(o.host, ':') ? "]" : "", port);
+	util_log("started: ring %lld, heartbeat %d s, auth %s, %s", o.ring,
+	    o.heartbeat_s, o.token ? "on" : "off",
+	    o.burst > 0      ? "burst sources"
+	    : o.simulate > 0 ? "simulating"
+	                     : "ingest only");
+	printf("listening on http://%s%s%s:%d\n",
+	    strchr(o.host, ':') ? "[" : "", o.host,
+	    strchr(o.host, ':') ? "]" : "", port);
 	fflush(stdout);
 	event_base_dispatch(base);
 	rc = 0;

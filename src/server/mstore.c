@@ -89,8 +89,8 @@ mstore_find(struct mstore *ms, enum source_kind kind, const char *id)
 /* The source kind/id, created (running, name = id) when unknown; NULL with
  * *err set when the table is full or memory ran out. */
 static struct msource *
-mstore_find_or_create(struct mstore *ms, enum source_kind kind,
-    const char *id, bool *created, int *err)
+mstore_find_or_create(struct mstore *ms, enum source_kind kind, const char *id,
+    bool *created, int *err)
 {
 	struct msource *s;
 	size_t b;
@@ -246,14 +246,15 @@ mstore_append(struct store *st, enum source_kind kind, const char *id,
 	    mstore_grow(s, s->count + n, ms->ring_max) != 0)
 		goto nomem;
 	for (i = 0; i < n; i++) {
-		fresh[i].json = mstore_render(s->last_id + 1 + (int64_t)i,
-		    &lines[i], &fresh[i].len);
+		fresh[i].json = mstore_render(
+		    s->last_id + 1 + (int64_t)i, &lines[i], &fresh[i].len);
 		if (fresh[i].json == NULL)
 			goto nomem;
 	}
 	for (i = 0; i < n; i++) {
-		while (s->count > 0 && (s->count == ms->ring_max ||
-		    s->bytes + fresh[i].len > MSTORE_SOURCE_BYTES_MAX))
+		while (s->count > 0 &&
+		       (s->count == ms->ring_max ||
+		           s->bytes + fresh[i].len > MSTORE_SOURCE_BYTES_MAX))
 			mstore_evict(s);
 		if (s->count == 0)
 			s->first_id = s->last_id + 1;
@@ -322,8 +323,8 @@ mstore_get(struct store *st, enum source_kind kind, const char *id,
 
 /* store_ops.list */
 static int
-mstore_list(struct store *st, enum source_kind kind, store_info_fn fn,
-    void *arg)
+mstore_list(
+    struct store *st, enum source_kind kind, store_info_fn fn, void *arg)
 {
 	struct mstore *ms = (struct mstore *)st;
 	struct store_info info;
@@ -351,7 +352,7 @@ mstore_read(struct store *st, enum source_kind kind, const char *id,
 	if (after < s->first_id - 1)
 		after = s->first_id - 1;
 	for (i = (size_t)(after + 1 - s->first_id);
-	    i < s->count && (size_t)done < limit; i++) {
+	     i < s->count && (size_t)done < limit; i++) {
 		l = &s->ring[(s->head + i) % s->cap];
 		done++;
 		if (fn(s->first_id + (int64_t)i, l->json, l->len, arg) != 0)
@@ -362,8 +363,8 @@ mstore_read(struct store *st, enum source_kind kind, const char *id,
 
 /* store_ops.tail */
 static int
-mstore_tail(struct store *st, enum source_kind kind, const char *id,
-    size_t n, int64_t *after)
+mstore_tail(struct store *st, enum source_kind kind, const char *id, size_t n,
+    int64_t *after)
 {
 	struct msource *s = mstore_find((struct mstore *)st, kind, id);
 
@@ -438,15 +439,15 @@ mstore_free(struct store *st)
 }
 
 static const struct store_ops mstore_ops = {
-	.free = mstore_free,
-	.get = mstore_get,
-	.list = mstore_list,
-	.append = mstore_append,
-	.set_status = mstore_set_status,
-	.read = mstore_read,
-	.tail = mstore_tail,
-	.subscribe = mstore_subscribe,
-	.unsubscribe = mstore_unsubscribe,
+    .free = mstore_free,
+    .get = mstore_get,
+    .list = mstore_list,
+    .append = mstore_append,
+    .set_status = mstore_set_status,
+    .read = mstore_read,
+    .tail = mstore_tail,
+    .subscribe = mstore_subscribe,
+    .unsubscribe = mstore_unsubscribe,
 };
 
 struct store *

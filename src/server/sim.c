@@ -44,9 +44,9 @@ struct sim_source {
 	struct event *timer;
 	uint64_t rng;
 	enum sim_state state;
-	int64_t wait_ms;       /* queued / idle: time left */
-	long run_len;          /* running: events this run writes */
-	long emitted;          /* running: events written so far */
+	int64_t wait_ms;         /* queued / idle: time left */
+	long run_len;            /* running: events this run writes */
+	long emitted;            /* running: events written so far */
 	enum run_status outcome; /* how this run ends */
 	unsigned run;
 	double carry; /* fraction of an event owed */
@@ -66,33 +66,33 @@ struct sim {
 };
 
 static const struct sim_kind_def sim_automations[] = {
-	{"nightly-sync", "Nightly sync", {"extract", "transform", "load"}},
-	{"invoice-export", "Invoice export",
-	    {"fetch_invoices", "render_pdf", "upload"}},
-	{"crm-import", "CRM import", {"download", "dedupe", "upsert"}},
-	{"report-builder", "Report builder", {"query", "aggregate", "publish"}},
-	{"backup-verify", "Backup verify",
-	    {"snapshot", "checksum", "restore_test"}},
-	{"user-cleanup", "User cleanup", {"scan", "archive", "delete"}},
-	{"metrics-rollup", "Metrics rollup", {"collect", "rollup", "compact"}},
-	{"email-digest", "Email digest", {"select", "render", "send"}},
+    {"nightly-sync", "Nightly sync", {"extract", "transform", "load"}},
+    {"invoice-export", "Invoice export",
+        {"fetch_invoices", "render_pdf", "upload"}},
+    {"crm-import", "CRM import", {"download", "dedupe", "upsert"}},
+    {"report-builder", "Report builder", {"query", "aggregate", "publish"}},
+    {"backup-verify", "Backup verify",
+        {"snapshot", "checksum", "restore_test"}},
+    {"user-cleanup", "User cleanup", {"scan", "archive", "delete"}},
+    {"metrics-rollup", "Metrics rollup", {"collect", "rollup", "compact"}},
+    {"email-digest", "Email digest", {"select", "render", "send"}},
 };
 
 static const struct sim_kind_def sim_pipelines[] = {
-	{"deploy-web", "Deploy web", {"build", "test", "deploy"}},
-	{"etl-warehouse", "ETL warehouse", {"extract", "transform", "load"}},
+    {"deploy-web", "Deploy web", {"build", "test", "deploy"}},
+    {"etl-warehouse", "ETL warehouse", {"extract", "transform", "load"}},
 };
 
 static const struct sim_kind_def sim_artifact = {
-	"release-bundle", "Release bundle", {"compile", "package", "sign"}};
+    "release-bundle", "Release bundle", {"compile", "package", "sign"}};
 
-static const char *const sim_tables[] = {"orders", "customers", "invoices",
-	"events", "sessions"};
+static const char *const sim_tables[] = {
+    "orders", "customers", "invoices", "events", "sessions"};
 static const char *const sim_failures[] = {
-	"constraint violation on column amount",
-	"upstream returned HTTP 503",
-	"disk quota exceeded on /var/lib/jobs",
-	"timeout after 300 s waiting for lock",
+    "constraint violation on column amount",
+    "upstream returned HTTP 503",
+    "disk quota exceeded on /var/lib/jobs",
+    "timeout after 300 s waiting for lock",
 };
 
 /* The next pseudo-random number of a source (xorshift64*). */
@@ -113,8 +113,7 @@ sim_range(struct sim_source *s, long lo, long hi)
 }
 
 /* Write one event's members into the next batch slot. */
-static void
-sim_line(struct sim_source *s, size_t slot, const char *level,
+static void sim_line(struct sim_source *s, size_t slot, const char *level,
     const char *extra, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
@@ -124,8 +123,7 @@ sim_line(struct sim_source *s, size_t slot, const char *level,
 {
 	char *p = s->sim->text + slot * SIM_LINE_MAX, when[UTIL_ISO_LEN + 1];
 	char msg[256];
-	const char *task = s->def->tasks[s->emitted * 3 / (s->run_len + 1)
-	    % 3];
+	const char *task = s->def->tasks[s->emitted * 3 / (s->run_len + 1) % 3];
 	va_list ap;
 	int n;
 
@@ -133,12 +131,13 @@ sim_line(struct sim_source *s, size_t slot, const char *level,
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	util_iso_time(when, util_now_ms());
-	n = snprintf(p, SIM_LINE_MAX, "\"timestamp\":\"%s\",\"level\":\"%s\","
-	    "\"message\":\"%s\",\"task\":\"%s\",\"runId\":\"%s\"%s%s", when,
-	    level, msg, task, s->run_id, extra[0] ? "," : "", extra);
+	n = snprintf(p, SIM_LINE_MAX,
+	    "\"timestamp\":\"%s\",\"level\":\"%s\","
+	    "\"message\":\"%s\",\"task\":\"%s\",\"runId\":\"%s\"%s%s",
+	    when, level, msg, task, s->run_id, extra[0] ? "," : "", extra);
 	s->sim->lines[slot].members = p;
-	s->sim->lines[slot].len = n < SIM_LINE_MAX ? (size_t)n :
-	    SIM_LINE_MAX - 1;
+	s->sim->lines[slot].len =
+	    n < SIM_LINE_MAX ? (size_t)n : SIM_LINE_MAX - 1;
 }
 
 /* Write one ordinary event of a running source into batch slot. */
@@ -147,41 +146,52 @@ sim_event(struct sim_source *s, size_t slot)
 {
 	unsigned roll = (unsigned)(sim_rand(s) % 100);
 	long a = sim_range(s, 1, 5000), b = sim_range(s, 20, 900);
-	const char *task = s->def->tasks[s->emitted * 3 / (s->run_len + 1)
-	    % 3];
+	const char *task = s->def->tasks[s->emitted * 3 / (s->run_len + 1) % 3];
 	char extra[96];
 
 	if (roll < 80) {
 		switch (sim_rand(s) % 4) {
 		case 0:
 			snprintf(extra, sizeof extra, "\"rows\":%ld", b);
-			sim_line(s, slot, "INFO", extra, "%s: processed batch "
-			    "%ld (%ld rows)", task, a, b);
+			sim_line(s, slot, "INFO", extra,
+			    "%s: processed batch "
+			    "%ld (%ld rows)",
+			    task, a, b);
 			break;
 		case 1:
 			snprintf(extra, sizeof extra, "\"durationMs\":%ld", b);
-			sim_line(s, slot, "INFO", extra, "%s: step finished in "
-			    "%ld ms", task, b);
+			sim_line(s, slot, "INFO", extra,
+			    "%s: step finished in "
+			    "%ld ms",
+			    task, b);
 			break;
 		case 2:
-			sim_line(s, slot, "INFO", "", "%s: wrote %ld records "
-			    "to %s", task, a, sim_tables[a % 5]);
+			sim_line(s, slot, "INFO", "",
+			    "%s: wrote %ld records "
+			    "to %s",
+			    task, a, sim_tables[a % 5]);
 			break;
 		default:
-			sim_line(s, slot, "INFO", "", "%s: checkpoint saved at "
-			    "offset %ld", task, a * 1000 + b);
+			sim_line(s, slot, "INFO", "",
+			    "%s: checkpoint saved at "
+			    "offset %ld",
+			    task, a * 1000 + b);
 		}
 	} else if (roll < 92)
-		sim_line(s, slot, "DEBUG", "", "%s: fetched page %ld (cursor "
-		    "c-%06lx)", task, a % 200, (unsigned long)sim_rand(s) &
-		    0xffffff);
+		sim_line(s, slot, "DEBUG", "",
+		    "%s: fetched page %ld (cursor "
+		    "c-%06lx)",
+		    task, a % 200, (unsigned long)sim_rand(s) & 0xffffff);
 	else if (roll < 99)
-		sim_line(s, slot, "WARN", "", "%s: slow query on %s took %ld "
-		    "ms, retrying (attempt %ld of 5)", task, sim_tables[b % 5],
-		    a + 1000, 1 + b % 4);
+		sim_line(s, slot, "WARN", "",
+		    "%s: slow query on %s took %ld "
+		    "ms, retrying (attempt %ld of 5)",
+		    task, sim_tables[b % 5], a + 1000, 1 + b % 4);
 	else
-		sim_line(s, slot, "ERROR", "", "%s: connection reset by peer, "
-		    "will retry", task);
+		sim_line(s, slot, "ERROR", "",
+		    "%s: connection reset by peer, "
+		    "will retry",
+		    task);
 	s->emitted++;
 }
 
@@ -200,8 +210,10 @@ sim_flush(struct sim_source *s, size_t n)
 static void
 sim_status(struct sim_source *s, enum run_status st, bool has_exit, int code)
 {
-	struct store_status ch = {.status = st, .has_exit_code = has_exit,
-	    .exit_code = code, .at_ms = util_now_ms()};
+	struct store_status ch = {.status = st,
+	    .has_exit_code = has_exit,
+	    .exit_code = code,
+	    .at_ms = util_now_ms()};
 	bool created;
 
 	store_set_status(s->sim->st, s->kind, s->id, &ch, &created);
@@ -220,16 +232,19 @@ sim_plan_run(struct sim_source *s)
 	if (s->run == 1)
 		o = first[s->index % 6];
 	else
-		o = roll < 65 ? RUN_COMPLETED : roll < 85 ? RUN_FAILED :
-		    roll < 90 ? RUN_CANCELLED : RUN_UNKNOWN;
+		o = roll < 65   ? RUN_COMPLETED
+		    : roll < 85 ? RUN_FAILED
+		    : roll < 90 ? RUN_CANCELLED
+		                : RUN_UNKNOWN;
 	if (o == RUN_UNKNOWN) {
 		/* A long-running run; it completes in the end. */
 		s->outcome = RUN_COMPLETED;
 		s->run_len = sim_range(s, 1500, 3000);
 	} else {
 		s->outcome = o;
-		s->run_len = s->run == 1 && s->index < 2 ?
-		    sim_range(s, 40, 100) : sim_range(s, 60, 200);
+		s->run_len = s->run == 1 && s->index < 2
+		                 ? sim_range(s, 40, 100)
+		                 : sim_range(s, 60, 200);
 	}
 }
 
@@ -315,8 +330,8 @@ sim_add(struct sim *sim, enum source_kind kind, const struct sim_kind_def *def,
     unsigned copy, unsigned index, uint64_t seed)
 {
 	struct sim_source *s = &sim->src[sim->n];
-	struct timeval tv = {sim->period_ms / 1000,
-	    (sim->period_ms % 1000) * 1000};
+	struct timeval tv = {
+	    sim->period_ms / 1000, (sim->period_ms % 1000) * 1000};
 	struct store_status ch = {.status = RUN_QUEUED, .name = s->name};
 	bool created;
 
@@ -332,7 +347,7 @@ sim_add(struct sim *sim, enum source_kind kind, const struct sim_kind_def *def,
 		snprintf(s->name, sizeof s->name, "%s %u", def->name, copy + 1);
 	}
 	s->rng = seed * 0x9e3779b97f4a7c15ULL + index * 0xbf58476d1ce4e5b9ULL +
-	    (uint64_t)kind + 1;
+	         (uint64_t)kind + 1;
 	(void)sim_rand(s);
 	s->state = SIM_QUEUED;
 	s->wait_ms = index < 2 ? 0 : sim_range(s, 1000, 8000);
@@ -340,7 +355,8 @@ sim_add(struct sim *sim, enum source_kind kind, const struct sim_kind_def *def,
 	if (store_set_status(sim->st, kind, s->id, &ch, &created) != STORE_OK)
 		return -1;
 	if ((s->timer = event_new(sim->base, -1, EV_PERSIST, sim_tick, s)) ==
-	    NULL || event_add(s->timer, &tv) != 0)
+	        NULL ||
+	    event_add(s->timer, &tv) != 0)
 		return -1;
 	sim->n++;
 	return 0;
@@ -378,10 +394,11 @@ sim_new(struct event_base *base, struct store *st, unsigned n, double rate,
 		rc = sim_add(sim, SOURCE_AUTOMATION, &sim_automations[i % ndef],
 		    i / ndef, i, seed);
 	for (i = 0; i < 2 && rc == 0; i++)
-		rc = sim_add(sim, SOURCE_PIPELINE, &sim_pipelines[i], 0, n + i,
-		    seed);
+		rc = sim_add(
+		    sim, SOURCE_PIPELINE, &sim_pipelines[i], 0, n + i, seed);
 	if (rc == 0)
-		rc = sim_add(sim, SOURCE_ARTIFACT, &sim_artifact, 0, n + 2, seed);
+		rc = sim_add(
+		    sim, SOURCE_ARTIFACT, &sim_artifact, 0, n + 2, seed);
 	if (rc != 0) {
 		sim_free(sim);
 		return NULL;

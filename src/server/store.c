@@ -5,18 +5,18 @@
 #include <string.h>
 
 static const char *const store_status_names[] = {
-	[RUN_UNKNOWN] = "unknown",
-	[RUN_QUEUED] = "queued",
-	[RUN_RUNNING] = "running",
-	[RUN_COMPLETED] = "completed",
-	[RUN_FAILED] = "failed",
-	[RUN_CANCELLED] = "cancelled",
+    [RUN_UNKNOWN] = "unknown",
+    [RUN_QUEUED] = "queued",
+    [RUN_RUNNING] = "running",
+    [RUN_COMPLETED] = "completed",
+    [RUN_FAILED] = "failed",
+    [RUN_CANCELLED] = "cancelled",
 };
 
 static const char *const store_kind_names[SOURCE_KIND_COUNT] = {
-	[SOURCE_AUTOMATION] = "automations",
-	[SOURCE_PIPELINE] = "pipelines",
-	[SOURCE_ARTIFACT] = "artifacts",
+    [SOURCE_AUTOMATION] = "automations",
+    [SOURCE_PIPELINE] = "pipelines",
+    [SOURCE_ARTIFACT] = "artifacts",
 };
 
 void
@@ -34,8 +34,7 @@ store_get(struct store *st, enum source_kind kind, const char *id,
 }
 
 int
-store_list(struct store *st, enum source_kind kind, store_info_fn fn,
-    void *arg)
+store_list(struct store *st, enum source_kind kind, store_info_fn fn, void *arg)
 {
 	return st->ops->list(st, kind, fn, arg);
 }
@@ -104,8 +103,8 @@ store_strerror(int err)
 const char *
 store_status_name(enum run_status s)
 {
-	if ((unsigned)s >= sizeof store_status_names / sizeof
-	    store_status_names[0])
+	if ((unsigned)s >=
+	    sizeof store_status_names / sizeof store_status_names[0])
 		return "unknown";
 	return store_status_names[s];
 }

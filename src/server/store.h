@@ -74,8 +74,8 @@ struct store_note {
 /* Called for each event read, oldest first: json is the whole event object
  * (len bytes, not NUL-terminated, valid only during the call). Return 0 to
  * go on, nonzero to stop after this event. */
-typedef int (*store_line_fn)(int64_t id, const char *json, size_t len,
-    void *arg);
+typedef int (*store_line_fn)(
+    int64_t id, const char *json, size_t len, void *arg);
 /* Called for each source listed; info is valid only during the call. */
 typedef void (*store_info_fn)(const struct store_info *info, void *arg);
 /* Called on a change of a subscribed source. It may read the store and
@@ -106,8 +106,8 @@ struct store_ops {
 	    int64_t after, size_t limit, store_line_fn fn, void *arg);
 	int (*tail)(struct store *st, enum source_kind kind, const char *id,
 	    size_t n, int64_t *after);
-	struct store_sub *(*subscribe)(struct store *st,
-	    enum source_kind kind, const char *id, store_note_fn fn, void *arg);
+	struct store_sub *(*subscribe)(struct store *st, enum source_kind kind,
+	    const char *id, store_note_fn fn, void *arg);
 	void (*unsubscribe)(struct store *st, struct store_sub *sub);
 };
 
@@ -122,8 +122,8 @@ void store_free(struct store *st);
 int store_get(struct store *st, enum source_kind kind, const char *id,
     struct store_info *out);
 /* Call fn for every source of kind, oldest first. */
-int store_list(struct store *st, enum source_kind kind, store_info_fn fn,
-    void *arg);
+int store_list(
+    struct store *st, enum source_kind kind, store_info_fn fn, void *arg);
 /* Append n events as one batch (all or nothing), creating the source
  * (status running, name = id) when unknown; *created tells which. Events
  * get the next ids; the oldest are evicted past the store's bounds. */

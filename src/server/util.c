@@ -97,8 +97,8 @@ util_parse_ll(const char *s, long long min, long long max, long long *out)
 }
 
 bool
-util_secret_equal(const char *given, size_t given_len, const char *secret,
-    size_t secret_len)
+util_secret_equal(
+    const char *given, size_t given_len, const char *secret, size_t secret_len)
 {
 	unsigned char diff = given_len != secret_len;
 	size_t i;
@@ -107,7 +107,7 @@ util_secret_equal(const char *given, size_t given_len, const char *secret,
 	 * most the secret's length, never how much of the guess was right. */
 	for (i = 0; i < secret_len; i++)
 		diff |= (unsigned char)secret[i] ^
-		    (unsigned char)(i < given_len ? given[i] : 0);
+		        (unsigned char)(i < given_len ? given[i] : 0);
 	return diff == 0;
 }
 
@@ -155,7 +155,8 @@ util_log_safe(char *out, size_t outlen, const char *s)
 		if (c >= 0x20 && c < 0x7f && c != '\\')
 			out[n++] = (char)c;
 		else
-			n += (size_t)snprintf(out + n, outlen - n, "\\x%02x", c);
+			n +=
+			    (size_t)snprintf(out + n, outlen - n, "\\x%02x", c);
 	}
 	out[n] = '\0';
 }

@@ -19,12 +19,11 @@ void util_iso_time(char out[UTIL_ISO_LEN + 1], int64_t ms);
 /* Write v in decimal (no NUL); returns the number of digits (at most 20). */
 size_t util_u64_dec(char *out, uint64_t v);
 /* Parse a whole string as a decimal integer in [min, max]; 0 or -1. */
-int util_parse_ll(const char *s, long long min, long long max,
-    long long *out);
+int util_parse_ll(const char *s, long long min, long long max, long long *out);
 /* Compare secret (the server's) with given (the client's) in time that does
  * not depend on where they differ. */
-bool util_secret_equal(const char *given, size_t given_len,
-    const char *secret, size_t secret_len);
+bool util_secret_equal(
+    const char *given, size_t given_len, const char *secret, size_t secret_len);
 /* True when s (n bytes) is a valid source id. */
 bool util_valid_id(const char *s, size_t n);
 /* Print one line to stderr: time, "logdeck-server:", the message. */

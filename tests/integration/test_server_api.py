@@ -107,6 +107,23 @@ def test_a_body_over_the_cap_is_413():
         assert status == 201 and body["accepted"] == 1000
 
 
+def test_ids_and_request_heads_have_limits():
+    with Server() as srv:
+        ok = "/api/automations/%s/logs" % ("a" * 128)
+        assert srv.post(ok, {"message": "x"})[0] == 201
+        status, err = srv.post("/api/automations/%s/logs" % ("a" * 129),
+                               {"message": "x"})
+        assert status == 400 and "id" in err["error"]
+        s = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+        s.sendall(b"GET /api/automations HTTP/1.1\r\nHost: x\r\n"
+                  b"X-Big: " + b"a" * (64 * 1024) + b"\r\n\r\n")
+        reply = s.recv(4096)
+        s.close()
+        assert reply.startswith(b"HTTP/1.1 400"), reply
+        big = {"X-Big": "a" * 60000}
+        assert srv.request("GET", "/api/automations", headers=big)[0] == 200
+
+
 def test_status_ingest_changes_status_name_and_exit_code():
     with Server() as srv:
         status, body = srv.post("/api/artifacts/build/status",

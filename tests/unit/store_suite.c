@@ -61,13 +61,14 @@ append_n(struct store *st, const char *id, int from, int count)
 
 	ck_assert_int_le(count, 64);
 	for (i = 0; i < count; i++) {
-		snprintf(text[i], sizeof text[i], "\"message\":\"m%d\"",
-		    from + i);
+		snprintf(
+		    text[i], sizeof text[i], "\"message\":\"m%d\"", from + i);
 		lines[i].members = text[i];
 		lines[i].len = strlen(text[i]);
 	}
 	ck_assert_int_eq(store_append(st, SOURCE_AUTOMATION, id, lines,
-	    (size_t)count, 1000, &created), STORE_OK);
+	                     (size_t)count, 1000, &created),
+	    STORE_OK);
 }
 
 START_TEST(unknown_source_is_not_found)
@@ -77,14 +78,15 @@ START_TEST(unknown_source_is_not_found)
 	struct seen s = {0};
 	int64_t after;
 
-	ck_assert_int_eq(store_get(st, SOURCE_AUTOMATION, "nope", &info),
+	ck_assert_int_eq(
+	    store_get(st, SOURCE_AUTOMATION, "nope", &info), STORE_ENOENT);
+	ck_assert_int_eq(
+	    store_read(st, SOURCE_AUTOMATION, "nope", 0, 10, seen_line, &s),
 	    STORE_ENOENT);
-	ck_assert_int_eq(store_read(st, SOURCE_AUTOMATION, "nope", 0, 10,
-	    seen_line, &s), STORE_ENOENT);
-	ck_assert_int_eq(store_tail(st, SOURCE_AUTOMATION, "nope", 3, &after),
-	    STORE_ENOENT);
-	ck_assert_ptr_null(store_subscribe(st, SOURCE_AUTOMATION, "nope",
-	    seen_note, &s));
+	ck_assert_int_eq(
+	    store_tail(st, SOURCE_AUTOMATION, "nope", 3, &after), STORE_ENOENT);
+	ck_assert_ptr_null(
+	    store_subscribe(st, SOURCE_AUTOMATION, "nope", seen_note, &s));
 	store_free(st);
 }
 END_TEST
@@ -96,8 +98,9 @@ START_TEST(append_creates_a_running_source_named_by_its_id)
 	struct store_info info;
 	bool created = false;
 
-	ck_assert_int_eq(store_append(st, SOURCE_PIPELINE, "p1", &l, 1, 1234,
-	    &created), STORE_OK);
+	ck_assert_int_eq(
+	    store_append(st, SOURCE_PIPELINE, "p1", &l, 1, 1234, &created),
+	    STORE_OK);
 	ck_assert(created);
 	ck_assert_int_eq(store_get(st, SOURCE_PIPELINE, "p1", &info), STORE_OK);
 	ck_assert_str_eq(info.id, "p1");
@@ -106,8 +109,9 @@ START_TEST(append_creates_a_running_source_named_by_its_id)
 	ck_assert_int_eq(info.updated_ms, 1234);
 	ck_assert_int_eq(info.oldest_id, 1);
 	ck_assert_int_eq(info.last_id, 1);
-	ck_assert_int_eq(store_append(st, SOURCE_PIPELINE, "p1", &l, 1, 1235,
-	    &created), STORE_OK);
+	ck_assert_int_eq(
+	    store_append(st, SOURCE_PIPELINE, "p1", &l, 1, 1235, &created),
+	    STORE_OK);
 	ck_assert(!created);
 	store_free(st);
 }
@@ -119,8 +123,8 @@ START_TEST(same_id_in_another_kind_is_another_source)
 	struct store_info info;
 
 	append_n(st, "same", 0, 2);
-	ck_assert_int_eq(store_get(st, SOURCE_ARTIFACT, "same", &info),
-	    STORE_ENOENT);
+	ck_assert_int_eq(
+	    store_get(st, SOURCE_ARTIFACT, "same", &info), STORE_ENOENT);
 	store_free(st);
 }
 END_TEST
@@ -131,8 +135,8 @@ START_TEST(events_get_consecutive_ids_rendered_into_the_object)
 	struct seen s = {0};
 
 	append_n(st, "a", 0, 3);
-	ck_assert_int_eq(store_read(st, SOURCE_AUTOMATION, "a", 0, 100,
-	    seen_line, &s), 3);
+	ck_assert_int_eq(
+	    store_read(st, SOURCE_AUTOMATION, "a", 0, 100, seen_line, &s), 3);
 	ck_assert_int_eq(s.ids[0], 1);
 	ck_assert_int_eq(s.ids[2], 3);
 	ck_assert_str_eq(s.json[0], "{\"id\":1,\"message\":\"m0\"}");
@@ -147,13 +151,13 @@ START_TEST(read_returns_events_after_an_id_up_to_the_limit)
 	struct seen s = {0};
 
 	append_n(st, "a", 0, 10);
-	ck_assert_int_eq(store_read(st, SOURCE_AUTOMATION, "a", 3, 4,
-	    seen_line, &s), 4);
+	ck_assert_int_eq(
+	    store_read(st, SOURCE_AUTOMATION, "a", 3, 4, seen_line, &s), 4);
 	ck_assert_int_eq(s.ids[0], 4);
 	ck_assert_int_eq(s.ids[3], 7);
 	s.n = 0;
-	ck_assert_int_eq(store_read(st, SOURCE_AUTOMATION, "a", 10, 4,
-	    seen_line, &s), 0);
+	ck_assert_int_eq(
+	    store_read(st, SOURCE_AUTOMATION, "a", 10, 4, seen_line, &s), 0);
 	store_free(st);
 }
 END_TEST
@@ -164,8 +168,8 @@ START_TEST(read_stops_when_the_callback_asks)
 	struct seen s = {.stop_after = 2};
 
 	append_n(st, "a", 0, 10);
-	ck_assert_int_eq(store_read(st, SOURCE_AUTOMATION, "a", 0, 100,
-	    seen_line, &s), 2);
+	ck_assert_int_eq(
+	    store_read(st, SOURCE_AUTOMATION, "a", 0, 100, seen_line, &s), 2);
 	ck_assert_uint_eq(s.n, 2);
 	store_free(st);
 }
@@ -181,8 +185,7 @@ START_TEST(tail_gives_the_resume_point_of_the_last_n)
 	ck_assert_int_eq(after, 7);
 	ck_assert_int_eq(store_tail(st, SOURCE_AUTOMATION, "a", 0, &after), 0);
 	ck_assert_int_eq(after, 10);
-	ck_assert_int_eq(store_tail(st, SOURCE_AUTOMATION, "a", 50, &after),
-	    0);
+	ck_assert_int_eq(store_tail(st, SOURCE_AUTOMATION, "a", 50, &after), 0);
 	ck_assert_int_eq(after, 0);
 	store_free(st);
 }
@@ -200,12 +203,11 @@ START_TEST(ring_evicts_the_oldest_and_reads_start_at_the_oldest)
 	ck_assert_int_eq(store_get(st, SOURCE_AUTOMATION, "a", &info), 0);
 	ck_assert_int_eq(info.oldest_id, 4);
 	ck_assert_int_eq(info.last_id, 8);
-	ck_assert_int_eq(store_read(st, SOURCE_AUTOMATION, "a", 1, 100,
-	    seen_line, &s), 5);
+	ck_assert_int_eq(
+	    store_read(st, SOURCE_AUTOMATION, "a", 1, 100, seen_line, &s), 5);
 	ck_assert_int_eq(s.ids[0], 4);
 	ck_assert_str_eq(s.json[0], "{\"id\":4,\"message\":\"m3\"}");
-	ck_assert_int_eq(store_tail(st, SOURCE_AUTOMATION, "a", 50, &after),
-	    0);
+	ck_assert_int_eq(store_tail(st, SOURCE_AUTOMATION, "a", 50, &after), 0);
 	ck_assert_int_eq(after, 3);
 	store_free(st);
 }
@@ -221,8 +223,8 @@ START_TEST(a_batch_larger_than_the_ring_keeps_its_newest_events)
 	ck_assert_int_eq(store_get(st, SOURCE_AUTOMATION, "a", &info), 0);
 	ck_assert_int_eq(info.oldest_id, 8);
 	ck_assert_int_eq(info.last_id, 12);
-	ck_assert_int_eq(store_read(st, SOURCE_AUTOMATION, "a", 0, 100,
-	    seen_line, &s), 5);
+	ck_assert_int_eq(
+	    store_read(st, SOURCE_AUTOMATION, "a", 0, 100, seen_line, &s), 5);
 	ck_assert_str_eq(s.json[4], "{\"id\":12,\"message\":\"m11\"}");
 	store_free(st);
 }
@@ -231,13 +233,17 @@ END_TEST
 START_TEST(status_changes_name_and_exit_code)
 {
 	struct store *st = suite_make(5);
-	struct store_status ch = {.status = RUN_FAILED, .name = "Nice name",
-	    .has_exit_code = true, .exit_code = 3, .at_ms = 5000};
+	struct store_status ch = {.status = RUN_FAILED,
+	    .name = "Nice name",
+	    .has_exit_code = true,
+	    .exit_code = 3,
+	    .at_ms = 5000};
 	struct store_info info;
 	bool created = false;
 
-	ck_assert_int_eq(store_set_status(st, SOURCE_ARTIFACT, "b", &ch,
-	    &created), STORE_OK);
+	ck_assert_int_eq(
+	    store_set_status(st, SOURCE_ARTIFACT, "b", &ch, &created),
+	    STORE_OK);
 	ck_assert(created);
 	ck_assert_int_eq(store_get(st, SOURCE_ARTIFACT, "b", &info), 0);
 	ck_assert_int_eq(info.status, RUN_FAILED);
@@ -248,8 +254,9 @@ START_TEST(status_changes_name_and_exit_code)
 	ck_assert_int_eq(info.last_id, 0);
 	ck_assert_int_eq(info.oldest_id, 1);
 	ch = (struct store_status){.status = RUN_QUEUED, .at_ms = 6000};
-	ck_assert_int_eq(store_set_status(st, SOURCE_ARTIFACT, "b", &ch,
-	    &created), STORE_OK);
+	ck_assert_int_eq(
+	    store_set_status(st, SOURCE_ARTIFACT, "b", &ch, &created),
+	    STORE_OK);
 	ck_assert(!created);
 	ck_assert_int_eq(store_get(st, SOURCE_ARTIFACT, "b", &info), 0);
 	ck_assert_str_eq(info.name, "Nice name");
@@ -290,7 +297,9 @@ START_TEST(subscribers_hear_of_events_and_status_changes)
 {
 	struct store *st = suite_make(50);
 	struct store_status ch = {.status = RUN_COMPLETED,
-	    .has_exit_code = true, .exit_code = 0, .at_ms = 77};
+	    .has_exit_code = true,
+	    .exit_code = 0,
+	    .at_ms = 77};
 	struct store_sub *sub;
 	struct seen s = {0};
 	bool created;
@@ -355,13 +364,15 @@ store_suite(const char *name, store_factory make)
 	tcase_add_test(tc, read_returns_events_after_an_id_up_to_the_limit);
 	tcase_add_test(tc, read_stops_when_the_callback_asks);
 	tcase_add_test(tc, tail_gives_the_resume_point_of_the_last_n);
-	tcase_add_test(tc, ring_evicts_the_oldest_and_reads_start_at_the_oldest);
-	tcase_add_test(tc, a_batch_larger_than_the_ring_keeps_its_newest_events);
+	tcase_add_test(
+	    tc, ring_evicts_the_oldest_and_reads_start_at_the_oldest);
+	tcase_add_test(
+	    tc, a_batch_larger_than_the_ring_keeps_its_newest_events);
 	tcase_add_test(tc, status_changes_name_and_exit_code);
 	tcase_add_test(tc, list_gives_a_kind_in_creation_order);
 	tcase_add_test(tc, subscribers_hear_of_events_and_status_changes);
-	tcase_add_test(tc,
-	    unsubscribing_inside_a_note_is_safe_for_every_subscriber);
+	tcase_add_test(
+	    tc, unsubscribing_inside_a_note_is_safe_for_every_subscriber);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -54,8 +54,8 @@ START_TEST(events_are_one_line_json_of_about_150_bytes_with_mixed_levels)
 		ck_assert_ptr_null(strchr(line, '\n'));
 		v = cJSON_Parse(line);
 		ck_assert_ptr_nonnull(v);
-		ck_assert_int_eq((int64_t)cJSON_GetObjectItem(v, "id")->
-		    valuedouble, i);
+		ck_assert_int_eq(
+		    (int64_t)cJSON_GetObjectItem(v, "id")->valuedouble, i);
 		ck_assert_ptr_nonnull(cJSON_GetObjectItem(v, "timestamp"));
 		ck_assert_ptr_nonnull(cJSON_GetObjectItem(v, "task"));
 		lv = cJSON_GetObjectItem(v, "level");
@@ -93,21 +93,21 @@ START_TEST(a_burst_source_is_completed_and_reads_count_events)
 	struct store_info info;
 	int64_t last = 997, after;
 
-	ck_assert_int_eq(store_get(st, SOURCE_AUTOMATION, "burst-3", &info),
-	    0);
+	ck_assert_int_eq(store_get(st, SOURCE_AUTOMATION, "burst-3", &info), 0);
 	ck_assert_int_eq(info.status, RUN_COMPLETED);
 	ck_assert(info.has_exit_code);
 	ck_assert_int_eq(info.oldest_id, 1);
 	ck_assert_int_eq(info.last_id, 1000);
-	ck_assert_int_eq(store_get(st, SOURCE_AUTOMATION, "burst-4", &info),
-	    STORE_ENOENT);
-	ck_assert_int_eq(store_get(st, SOURCE_AUTOMATION, "burst-03", &info),
-	    STORE_ENOENT);
+	ck_assert_int_eq(
+	    store_get(st, SOURCE_AUTOMATION, "burst-4", &info), STORE_ENOENT);
+	ck_assert_int_eq(
+	    store_get(st, SOURCE_AUTOMATION, "burst-03", &info), STORE_ENOENT);
 	ck_assert_int_eq(store_read(st, SOURCE_AUTOMATION, "burst-3", 997, 50,
-	    count_line, &last), 3);
+	                     count_line, &last),
+	    3);
 	ck_assert_int_eq(last, 1000);
-	ck_assert_int_eq(store_tail(st, SOURCE_AUTOMATION, "burst-1", 10,
-	    &after), 0);
+	ck_assert_int_eq(
+	    store_tail(st, SOURCE_AUTOMATION, "burst-1", 10, &after), 0);
 	ck_assert_int_eq(after, 990);
 	store_free(st);
 }
@@ -120,10 +120,12 @@ START_TEST(a_burst_source_refuses_writes)
 	struct store_status ch = {.status = RUN_RUNNING};
 	bool created;
 
-	ck_assert_int_eq(store_append(st, SOURCE_AUTOMATION, "burst-1", &l, 1,
-	    0, &created), STORE_EREADONLY);
-	ck_assert_int_eq(store_set_status(st, SOURCE_AUTOMATION, "burst-1",
-	    &ch, &created), STORE_EREADONLY);
+	ck_assert_int_eq(
+	    store_append(st, SOURCE_AUTOMATION, "burst-1", &l, 1, 0, &created),
+	    STORE_EREADONLY);
+	ck_assert_int_eq(
+	    store_set_status(st, SOURCE_AUTOMATION, "burst-1", &ch, &created),
+	    STORE_EREADONLY);
 	store_free(st);
 }
 END_TEST
@@ -131,15 +133,15 @@ END_TEST
 int
 main(void)
 {
-	SRunner *sr = srunner_create(store_suite("burst pass-through",
-	    make_wrapped));
+	SRunner *sr =
+	    srunner_create(store_suite("burst pass-through", make_wrapped));
 	Suite *s = suite_create("burst");
 	TCase *tc = tcase_create("burst");
 	int failed;
 
 	tcase_add_test(tc, an_event_is_a_pure_function_of_its_id);
-	tcase_add_test(tc,
-	    events_are_one_line_json_of_about_150_bytes_with_mixed_levels);
+	tcase_add_test(
+	    tc, events_are_one_line_json_of_about_150_bytes_with_mixed_levels);
 	tcase_add_test(tc, a_burst_source_is_completed_and_reads_count_events);
 	tcase_add_test(tc, a_burst_source_refuses_writes);
 	suite_add_tcase(s, tc);

@@ -27,13 +27,16 @@ START_TEST(sources_past_the_limit_are_refused_but_old_ones_still_work)
 
 	for (i = 0; i < MSTORE_SOURCES_MAX; i++) {
 		snprintf(id, sizeof id, "s%d", i);
-		ck_assert_int_eq(store_append(st, SOURCE_AUTOMATION, id, &l, 1,
-		    0, &created), STORE_OK);
+		ck_assert_int_eq(
+		    store_append(st, SOURCE_AUTOMATION, id, &l, 1, 0, &created),
+		    STORE_OK);
 	}
-	ck_assert_int_eq(store_append(st, SOURCE_PIPELINE, "one-more", &l, 1,
-	    0, &created), STORE_EFULL);
-	ck_assert_int_eq(store_append(st, SOURCE_AUTOMATION, "s0", &l, 1, 0,
-	    &created), STORE_OK);
+	ck_assert_int_eq(
+	    store_append(st, SOURCE_PIPELINE, "one-more", &l, 1, 0, &created),
+	    STORE_EFULL);
+	ck_assert_int_eq(
+	    store_append(st, SOURCE_AUTOMATION, "s0", &l, 1, 0, &created),
+	    STORE_OK);
 	store_free(st);
 }
 END_TEST
@@ -55,7 +58,8 @@ START_TEST(event_text_past_the_byte_limit_evicts_the_oldest)
 	l.len = size;
 	for (i = 0; i < n; i++)
 		ck_assert_int_eq(store_append(st, SOURCE_AUTOMATION, "big", &l,
-		    1, 0, &created), STORE_OK);
+		                     1, 0, &created),
+		    STORE_OK);
 	ck_assert_int_eq(store_get(st, SOURCE_AUTOMATION, "big", &info), 0);
 	kept = (size_t)(info.last_id - info.oldest_id + 1);
 	ck_assert_int_eq(info.last_id, (int64_t)n);
@@ -75,10 +79,11 @@ START_TEST(one_event_larger_than_the_byte_limit_is_refused)
 	bool created;
 
 	l.members = calloc(1, l.len);
-	ck_assert_int_eq(store_append(st, SOURCE_AUTOMATION, "x", &l, 1, 0,
-	    &created), STORE_ETOOBIG);
-	ck_assert_int_eq(store_get(st, SOURCE_AUTOMATION, "x", &info),
-	    STORE_ENOENT);
+	ck_assert_int_eq(
+	    store_append(st, SOURCE_AUTOMATION, "x", &l, 1, 0, &created),
+	    STORE_ETOOBIG);
+	ck_assert_int_eq(
+	    store_get(st, SOURCE_AUTOMATION, "x", &info), STORE_ENOENT);
 	free((void *)l.members);
 	store_free(st);
 }
@@ -93,8 +98,8 @@ main(void)
 	int failed;
 
 	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc,
-	    sources_past_the_limit_are_refused_but_old_ones_still_work);
+	tcase_add_test(
+	    tc, sources_past_the_limit_are_refused_but_old_ones_still_work);
 	tcase_add_test(tc, event_text_past_the_byte_limit_evicts_the_oldest);
 	tcase_add_test(tc, one_event_larger_than_the_byte_limit_is_refused);
 	suite_add_tcase(s, tc);

@@ -27,8 +27,9 @@ START_TEST(whitespace_goes_only_outside_strings)
 {
 	char err[128];
 
-	ck_assert_str_eq(minify(" {\n \"a b\" : [ 1 ,\t2 ] ,\r\n\"c\":\" x \"} ",
-	    err), "{\"a b\":[1,2],\"c\":\" x \"}");
+	ck_assert_str_eq(
+	    minify(" {\n \"a b\" : [ 1 ,\t2 ] ,\r\n\"c\":\" x \"} ", err),
+	    "{\"a b\":[1,2],\"c\":\" x \"}");
 }
 END_TEST
 
@@ -38,8 +39,8 @@ START_TEST(numbers_and_escapes_stay_byte_for_byte)
 
 	ck_assert_str_eq(minify("[12345678901234567890, -0.5e+07, 1E3]", err),
 	    "[12345678901234567890,-0.5e+07,1E3]");
-	ck_assert_str_eq(minify("\"a\\u0000b\\n\\\"\\/\"", err),
-	    "\"a\\u0000b\\n\\\"\\/\"");
+	ck_assert_str_eq(
+	    minify("\"a\\u0000b\\n\\\"\\/\"", err), "\"a\\u0000b\\n\\\"\\/\"");
 	ck_assert_str_eq(minify("\"caf\xc3\xa9 \xf0\x9f\x98\x80\"", err),
 	    "\"caf\xc3\xa9 \xf0\x9f\x98\x80\"");
 }
@@ -56,8 +57,8 @@ START_TEST(malformed_json_is_refused_with_the_byte_offset)
 
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		err[0] = '\0';
-		ck_assert_msg(minify(bad[i], err) == NULL, "accepted: %s",
-		    bad[i]);
+		ck_assert_msg(
+		    minify(bad[i], err) == NULL, "accepted: %s", bad[i]);
 		ck_assert_msg(strstr(err, "at byte ") != NULL, "%s", err);
 	}
 	ck_assert_ptr_null(minify("{\"a\": 01}", err));
@@ -109,7 +110,8 @@ START_TEST(an_event_without_timestamp_and_level_gets_defaults)
 
 	ck_assert_int_eq(ingest("{\"message\": \"hi\"}", &b, err), 0);
 	ck_assert_uint_eq(b.n, 1);
-	ck_assert_str_eq(line(&b, 0), "\"timestamp\":\"2024-12-07T14:03:45.123Z"
+	ck_assert_str_eq(line(&b, 0),
+	    "\"timestamp\":\"2024-12-07T14:03:45.123Z"
 	    "\",\"level\":\"INFO\",\"message\":\"hi\"");
 	ingest_batch_free(&b);
 }
@@ -120,11 +122,14 @@ START_TEST(producer_fields_are_kept_in_order_and_a_producer_id_is_dropped)
 	struct ingest_batch b;
 	char err[256];
 
-	ck_assert_int_eq(ingest("{\"id\": 7, \"task\": \"load\", \"message\": "
-	    "\"x\", \"level\": \"WARN\", \"big\": 12345678901234567890, "
-	    "\"nested\": {\"a\": [1, 2]}, \"timestamp\": \"yesterday\"}", &b,
-	    err), 0);
-	ck_assert_str_eq(line(&b, 0), "\"timestamp\":\"yesterday\",\"level\":"
+	ck_assert_int_eq(
+	    ingest("{\"id\": 7, \"task\": \"load\", \"message\": "
+	           "\"x\", \"level\": \"WARN\", \"big\": 12345678901234567890, "
+	           "\"nested\": {\"a\": [1, 2]}, \"timestamp\": \"yesterday\"}",
+	        &b, err),
+	    0);
+	ck_assert_str_eq(line(&b, 0),
+	    "\"timestamp\":\"yesterday\",\"level\":"
 	    "\"WARN\",\"task\":\"load\",\"message\":\"x\",\"big\":"
 	    "12345678901234567890,\"nested\":{\"a\":[1,2]}");
 	ingest_batch_free(&b);
@@ -137,7 +142,9 @@ START_TEST(an_array_is_one_batch_of_events)
 	char err[256];
 
 	ck_assert_int_eq(ingest("[{\"message\":\"a\"},{\"message\":\"b\","
-	    "\"runId\":\"r1\"}]", &b, err), 0);
+	                        "\"runId\":\"r1\"}]",
+	                     &b, err),
+	    0);
 	ck_assert_uint_eq(b.n, 2);
 	ck_assert_ptr_nonnull(strstr(line(&b, 0), "\"message\":\"a\""));
 	ck_assert_ptr_nonnull(strstr(line(&b, 1), "\"runId\":\"r1\""));
@@ -150,15 +157,15 @@ START_TEST(one_bad_event_refuses_the_whole_batch)
 	struct ingest_batch b;
 	char err[256];
 
-	ck_assert_int_eq(ingest("[{\"message\":\"a\"},{\"msg\":\"b\"}]", &b,
-	    err), 400);
+	ck_assert_int_eq(
+	    ingest("[{\"message\":\"a\"},{\"msg\":\"b\"}]", &b, err), 400);
 	ck_assert_str_eq(err, "event 2: \"message\" is missing");
 	ck_assert_uint_eq(b.n, 0);
 	ck_assert_ptr_null(b.lines);
 	ck_assert_int_eq(ingest("[{\"message\":\"a\"}, 3]", &b, err), 400);
 	ck_assert_str_eq(err, "event 2 is not a JSON object");
-	ck_assert_int_eq(ingest("{\"message\":\"a\",\"level\":5}", &b, err),
-	    400);
+	ck_assert_int_eq(
+	    ingest("{\"message\":\"a\",\"level\":5}", &b, err), 400);
 	ck_assert_str_eq(err, "event 1: \"level\" must be a string");
 	ck_assert_int_eq(ingest("\"just text\"", &b, err), 400);
 	ck_assert_int_eq(ingest("[{\"message\":\"a\"", &b, err), 400);
@@ -198,7 +205,9 @@ START_TEST(a_status_body_sets_status_name_and_exit_code)
 	char name[INGEST_NAME_MAX + 1], err[256];
 
 	ck_assert_int_eq(status("{\"status\":\"failed\",\"name\":\"Job\","
-	    "\"exitCode\":2}", &st, name, err), 0);
+	                        "\"exitCode\":2}",
+	                     &st, name, err),
+	    0);
 	ck_assert_int_eq(st.status, RUN_FAILED);
 	ck_assert_str_eq(st.name, "Job");
 	ck_assert(st.has_exit_code);
@@ -218,17 +227,19 @@ START_TEST(a_bad_status_body_is_refused)
 	ck_assert_int_eq(status("{\"status\":\"done\"}", &st, name, err), 400);
 	ck_assert_ptr_nonnull(strstr(err, "\"status\" must be one of"));
 	ck_assert_int_eq(status("{\"name\":\"x\"}", &st, name, err), 400);
-	ck_assert_int_eq(status("{\"status\":\"failed\",\"exitCode\":1.5}", &st,
-	    name, err), 400);
+	ck_assert_int_eq(
+	    status("{\"status\":\"failed\",\"exitCode\":1.5}", &st, name, err),
+	    400);
 	ck_assert_str_eq(err, "\"exitCode\" must be an integer");
 	ck_assert_int_eq(status("[]", &st, name, err), 400);
 	ck_assert_int_eq(status("{\"status\":", &st, name, err), 400);
-	snprintf(body, sizeof body, "{\"status\":\"running\",\"name\":\"%0*d\"}",
-	    INGEST_NAME_MAX, 0);
+	snprintf(body, sizeof body,
+	    "{\"status\":\"running\",\"name\":\"%0*d\"}", INGEST_NAME_MAX, 0);
 	ck_assert_int_eq(status(body, &st, name, err), 0);
 	ck_assert_uint_eq(strlen(st.name), INGEST_NAME_MAX);
-	snprintf(body, sizeof body, "{\"status\":\"running\",\"name\":\"%0*d\"}",
-	    INGEST_NAME_MAX + 1, 0);
+	snprintf(body, sizeof body,
+	    "{\"status\":\"running\",\"name\":\"%0*d\"}", INGEST_NAME_MAX + 1,
+	    0);
 	ck_assert_int_eq(status(body, &st, name, err), 400);
 }
 END_TEST
@@ -246,8 +257,8 @@ main(void)
 	tcase_add_test(tj, malformed_json_is_refused_with_the_byte_offset);
 	tcase_add_test(tj, nesting_is_accepted_up_to_the_depth_limit_only);
 	tcase_add_test(ti, an_event_without_timestamp_and_level_gets_defaults);
-	tcase_add_test(ti,
-	    producer_fields_are_kept_in_order_and_a_producer_id_is_dropped);
+	tcase_add_test(
+	    ti, producer_fields_are_kept_in_order_and_a_producer_id_is_dropped);
 	tcase_add_test(ti, an_array_is_one_batch_of_events);
 	tcase_add_test(ti, one_bad_event_refuses_the_whole_batch);
 	tcase_add_test(ti, an_event_over_the_line_limit_is_too_large);
