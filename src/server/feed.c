@@ -51,16 +51,15 @@ struct feed_mgr {
 	struct event *tick;
 	struct feed *head;
 	size_t count;
-	struct evbuffer *chunk; /* scratch; its content moves into a reply */
+	struct evbuffer *chunk; /* the next reply chunk; moves into a reply */
+	char *scratch;          /* FEED_CHUNK bytes to render events into */
 };
 
 /* Rendering state while the store hands events to feed_line. */
 struct feed_fill {
+	struct feed_mgr *m;
 	struct feed *f;
-	struct evbuffer *chunk;
-	struct evbuffer_iovec vec;
-	size_t used;
-	bool committed;
+	size_t used; /* bytes rendered into m->scratch */
 };
 
 static void feed_pump(struct feed *f);
@@ -156,36 +155,52 @@ feed_send(struct feed *f)
 	evhttp_send_reply_chunk_with_cb(f->req, f->m->chunk, feed_drained, f);
 }
 
-/* Commit the space reserved for rendering. */
+/* evbuffer cleanup of a scratch buffer handed to a reply. */
 static void
-feed_commit(struct feed_fill *c)
+feed_scratch_free(const void *data, size_t len, void *arg)
 {
-	if (c->committed)
-		return;
-	c->vec.iov_len = c->used;
-	evbuffer_commit_space(c->chunk, &c->vec, 1);
-	c->committed = true;
+	free((void *)data);
 }
 
-/* store_line_fn: frame one event into the chunk being rendered. */
+/* Move what was rendered into m->chunk. A large piece is handed over
+ * without copying (the manager takes a fresh scratch next time); a small
+ * one is copied, so a trickle of live events does not pin a whole scratch
+ * buffer per chunk in a slow client's output. */
+static void
+feed_flush(struct feed_fill *c)
+{
+	struct feed_mgr *m = c->m;
+
+	if (c->used == 0)
+		return;
+	if (c->used >= FEED_CHUNK / 2 &&
+	    evbuffer_add_reference(
+	        m->chunk, m->scratch, c->used, feed_scratch_free, NULL) == 0)
+		m->scratch = NULL;
+	else
+		evbuffer_add(m->chunk, m->scratch, c->used);
+	c->used = 0;
+}
+
+/* store_line_fn: frame one event into the scratch buffer. */
 static int
 feed_line(int64_t id, const char *json, size_t len, void *arg)
 {
 	struct feed_fill *c = arg;
-	char *base = c->vec.iov_base, *p = base + c->used;
+	char *p = c->m->scratch + c->used;
 	char head[32];
 	size_t n;
 
 	c->f->cursor = id;
-	if (c->used + len + FEED_FRAME_OVERHEAD > c->vec.iov_len) {
+	if (c->used + len + FEED_FRAME_OVERHEAD > FEED_CHUNK) {
 		/* Too big for the room left: append it apart, end the chunk. */
-		feed_commit(c);
+		feed_flush(c);
 		memcpy(head, "id: ", 4);
 		n = 4 + util_u64_dec(head + 4, (uint64_t)id);
-		evbuffer_add(c->chunk, head, n);
-		evbuffer_add(c->chunk, "\nevent: log\ndata: ", 18);
-		evbuffer_add(c->chunk, json, len);
-		evbuffer_add(c->chunk, "\n\n", 2);
+		evbuffer_add(c->m->chunk, head, n);
+		evbuffer_add(c->m->chunk, "\nevent: log\ndata: ", 18);
+		evbuffer_add(c->m->chunk, json, len);
+		evbuffer_add(c->m->chunk, "\n\n", 2);
 		return 1;
 	}
 	memcpy(p, "id: ", 4);
@@ -197,8 +212,8 @@ feed_line(int64_t id, const char *json, size_t len, void *arg)
 	p += len;
 	*p++ = '\n';
 	*p++ = '\n';
-	c->used = (size_t)(p - base);
-	return c->vec.iov_len - c->used < FEED_CHUNK_SLACK;
+	c->used = (size_t)(p - c->m->scratch);
+	return FEED_CHUNK - c->used < FEED_CHUNK_SLACK;
 }
 
 /* Render the events after f's cursor into m->chunk, up to about one chunk;
@@ -206,14 +221,14 @@ feed_line(int64_t id, const char *json, size_t len, void *arg)
 static long
 feed_fill(struct feed *f)
 {
-	struct feed_fill c = {.f = f, .chunk = f->m->chunk};
+	struct feed_fill c = {.m = f->m, .f = f};
 	long n;
 
-	if (evbuffer_reserve_space(c.chunk, FEED_CHUNK, &c.vec, 1) < 1)
+	if (c.m->scratch == NULL && (c.m->scratch = malloc(FEED_CHUNK)) == NULL)
 		return -1;
 	n = store_read(
-	    f->m->st, f->kind, f->id, f->cursor, (size_t)-1, feed_line, &c);
-	feed_commit(&c);
+	    c.m->st, f->kind, f->id, f->cursor, (size_t)-1, feed_line, &c);
+	feed_flush(&c);
 	return n;
 }
 
@@ -349,6 +364,7 @@ feed_mgr_free(struct feed_mgr *m)
 		event_free(m->tick);
 	if (m->chunk != NULL)
 		evbuffer_free(m->chunk);
+	free(m->scratch);
 	free(m);
 }
 

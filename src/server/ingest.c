@@ -137,7 +137,7 @@ ingest_logs(const char *body, size_t len, int64_t now_ms,
 	memset(out, 0, sizeof *out);
 	if ((min = malloc(len + 1)) == NULL) {
 		snprintf(err, errlen, "out of memory");
-		return 413;
+		return 500;
 	}
 	if ((mlen = json_minify(body, len, min, reason, sizeof reason)) < 0) {
 		snprintf(err, errlen, "malformed JSON: %s", reason);
@@ -176,7 +176,7 @@ ingest_logs(const char *body, size_t len, int64_t now_ms,
 		ingest_batch_free(out);
 		free(min);
 		snprintf(err, errlen, "out of memory");
-		return 413;
+		return 500;
 	}
 	util_iso_time(now, now_ms);
 	p = min[0] == '{' ? min : min + 1;
@@ -220,7 +220,7 @@ ingest_status(const char *body, size_t len, int64_t now_ms,
 	out->at_ms = now_ms;
 	if ((min = malloc(len + 1)) == NULL) {
 		snprintf(err, errlen, "out of memory");
-		return 400;
+		return 500;
 	}
 	if ((mlen = json_minify(body, len, min, reason, sizeof reason)) < 0) {
 		snprintf(err, errlen, "malformed JSON: %s", reason);

@@ -83,16 +83,13 @@ main_bad(const char *fmt, const char *arg)
 	exit(2);
 }
 
-/* Parse a numeric option value or exit 2. */
+/* Parse a non-negative numeric option value in [min, max] or exit 2. */
 static long long
 main_number(const char *name, const char *v, long long min, long long max)
 {
 	long long out;
 
-	if (util_parse_ll(v, min, max, &out) != 0 &&
-	    !(min < 0 && v[0] == '-' &&
-	        util_parse_ll(v + 1, 0, -min, &out) == 0 &&
-	        (out = -out, true))) {
+	if (util_parse_ll(v, min, max, &out) != 0) {
 		char msg[128];
 
 		snprintf(msg, sizeof msg,
