@@ -7,6 +7,7 @@
 #include "util.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,17 +18,24 @@
 
 #include <cjson/cJSON.h>
 #include <event2/buffer.h>
+#include <event2/event.h>
 #include <event2/http.h>
+#include <event2/listener.h>
 #include <event2/keyvalq_struct.h>
 
 /* Longest request path routed (anything longer cannot be a valid one). */
 #define API_PATH_MAX 512
+/* How long accepting pauses when the process is out of descriptors. */
+#define API_ACCEPT_PAUSE_MS 1000
 /* Most events one polling answer carries, and its default. */
 #define API_POLL_MAX 10000
 #define API_POLL_DEFAULT 1000
 
 struct api {
+	struct event_base *base;
 	struct evhttp *http;
+	struct evconnlistener *listener;
+	struct event *resume; /* re-enables accepting after a pause */
 	struct store *st;
 	struct feed_mgr *feeds;
 	char *token;
@@ -512,6 +520,36 @@ api_handle(struct evhttp_request *req, void *arg)
 	evhttp_clear_headers(&q);
 }
 
+/* The API whose listener reports errors. libevent hands the listener's
+ * error callback evhttp's own pointer, so the API is found here; a process
+ * serves one API. */
+static struct api *api_listening;
+
+/* Accept again after a pause. */
+static void
+api_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct api *a = arg;
+
+	evconnlistener_enable(a->listener);
+}
+
+/* accept() failed for a reason that does not go away by retrying at once
+ * (out of descriptors): without this libevent would retry in a busy loop.
+ * Pause accepting; the pending connections wait in the backlog. */
+static void
+api_accept_error(struct evconnlistener *lev, void *arg)
+{
+	struct api *a = api_listening;
+	struct timeval tv = {
+	    API_ACCEPT_PAUSE_MS / 1000, API_ACCEPT_PAUSE_MS % 1000 * 1000};
+
+	util_log("cannot accept connections (%s); pausing for %d ms",
+	    strerror(errno), API_ACCEPT_PAUSE_MS);
+	evconnlistener_disable(lev);
+	event_add(a->resume, &tv);
+}
+
 struct api *
 api_new(struct event_base *base, struct store *st, struct feed_mgr *feeds,
     const char *token, bool verbose)
@@ -520,11 +558,13 @@ api_new(struct event_base *base, struct store *st, struct feed_mgr *feeds,
 
 	if ((a = calloc(1, sizeof *a)) == NULL)
 		return NULL;
+	a->base = base;
 	a->st = st;
 	a->feeds = feeds;
 	a->verbose = verbose;
 	if ((token != NULL && (a->token = strdup(token)) == NULL) ||
-	    (a->http = evhttp_new(base)) == NULL) {
+	    (a->http = evhttp_new(base)) == NULL ||
+	    (a->resume = evtimer_new(base, api_resume, a)) == NULL) {
 		api_free(a);
 		return NULL;
 	}
@@ -550,6 +590,9 @@ api_listen(struct api *a, const char *host, int port, int *bound)
 	bs = evhttp_bind_socket_with_handle(a->http, host, (ev_uint16_t)port);
 	if (bs == NULL)
 		return -1;
+	a->listener = evhttp_bound_socket_get_listener(bs);
+	api_listening = a;
+	evconnlistener_set_error_cb(a->listener, api_accept_error);
 	if (getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&ss,
 	        &sl) != 0)
 		return -1;
@@ -567,6 +610,10 @@ api_free(struct api *a)
 		return;
 	if (a->http != NULL)
 		evhttp_free(a->http);
+	if (a->resume != NULL)
+		event_free(a->resume);
+	if (api_listening == a)
+		api_listening = NULL;
 	free(a->token);
 	free(a);
 }

@@ -11,6 +11,7 @@
 
 #include <getopt.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,6 +218,19 @@ main_options(int argc, char **argv, struct options *o)
 		main_bad("unexpected argument '%s'", argv[optind]);
 }
 
+/* Allow as many descriptors as the hard limit does: every stream holds
+ * one, and the default soft limit (often 1024) is far below max-streams. */
+static void
+main_raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 /* SIGINT / SIGTERM: leave the loop; cleanup happens in main. */
 static void
 main_signal(evutil_socket_t sig, short what, void *arg)
@@ -248,6 +262,7 @@ main(int argc, char **argv)
 
 	main_options(argc, argv, &o);
 	signal(SIGPIPE, SIG_IGN);
+	main_raise_fd_limit();
 	if ((base = event_base_new()) == NULL)
 		goto out;
 	st = mstore_new((size_t)o.ring);

@@ -18,12 +18,12 @@ START_TIMEOUT = 5.0
 class Server:
     """A logdeck-server on a free port; use as a context manager."""
 
-    def __init__(self, *args):
+    def __init__(self, *args, preexec_fn=None):
         binary = os.environ.get("LOGDECK_SERVER", "src/logdeck-server")
         self.err = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
             [binary, "--listen", "127.0.0.1:0", *args],
-            stdout=subprocess.PIPE, stderr=self.err)
+            stdout=subprocess.PIPE, stderr=self.err, preexec_fn=preexec_fn)
         ready, _, _ = select.select([self.proc.stdout], [], [], START_TIMEOUT)
         line = self.proc.stdout.readline().decode() if ready else ""
         prefix = "listening on http://127.0.0.1:"
@@ -65,6 +65,12 @@ class Server:
                 return True
             time.sleep(0.05)
         return text in self.stderr()
+
+    def cpu_seconds(self):
+        """User plus system CPU time the server used so far."""
+        with open("/proc/%d/stat" % self.proc.pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def conn(self, timeout=5.0):
         return http.client.HTTPConnection("127.0.0.1", self.port,

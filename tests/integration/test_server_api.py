@@ -6,6 +6,7 @@ are independent; the whole file runs in well under a minute.
 """
 import json
 import re
+import resource
 import signal
 import socket
 import subprocess
@@ -358,6 +359,24 @@ def test_simulation_changes_status_and_follows_the_seed():
             "/api/automations/nightly-sync/logs?limit=10000")[1]}
         assert "INFO" in levels and len(levels) >= 2, levels
         assert len(messages(a)) == 15 and messages(a) == messages(b)
+
+
+def test_running_out_of_descriptors_pauses_accepting_without_spinning():
+    def few_fds():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (40, 40))
+
+    with Server(preexec_fn=few_fds) as srv:
+        socks = [socket.create_connection(("127.0.0.1", srv.port))
+                 for _ in range(60)]
+        time.sleep(0.3)
+        cpu = srv.cpu_seconds()
+        time.sleep(1.5)
+        assert srv.cpu_seconds() - cpu < 0.3, "busy loop on EMFILE"
+        assert 1 <= srv.stderr().count("cannot accept connections") <= 4
+        for s in socks:
+            s.close()
+        time.sleep(1.2)
+        assert srv.get_json("/api/automations") == (200, [])
 
 
 def test_signals_stop_the_server_with_exit_0():
