@@ -10,8 +10,10 @@ struct buf;
 /* Append a rendering of n bytes of untrusted text that cannot act on a
  * terminal: C0 controls, DEL and C1 controls (raw or UTF-8 encoded) become
  * visible escapes (\n, \t, \x1b, \u0085), bidi overrides become \u202e,
- * invalid UTF-8 becomes U+FFFD; everything else is copied. Returns 0, or -1
- * when out is full (out then holds a prefix of the rendering). */
+ * invalid UTF-8 becomes one U+FFFD per bad byte; everything else is copied,
+ * a backslash included (the rendering is for display, not reversible).
+ * Returns 0, or -1 when out is full (out then holds a prefix of the
+ * rendering). */
 int esc_text(struct buf *out, const char *s, size_t n);
 
 /* Decode one UTF-8 sequence at s (n > 0 bytes available). Sets *cp and

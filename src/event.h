@@ -5,6 +5,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Most bytes of unescaped field text a decoder keeps for one event (its
+ * scratch area never grows past this). Unescaping never lengthens text, so
+ * events up to this size (the SSE layer's cap) always fit; past it, field
+ * text is cut and the cut input bytes are counted in truncated. */
+#define EVENT_SCRATCH_MAX (1024 * 1024)
+
 /* Log levels in rising severity; LEVEL_OTHER is a level we do not know,
  * kept as written and ranked like INFO. */
 enum level {
@@ -35,18 +41,20 @@ struct span {
 };
 
 /* One decoded log event. Every span points into the decoder or the input
- * and is valid only until the next event_decode on the same decoder. */
+ * and is valid only until the next event_decode on the same decoder.
+ * truncated: event_decode sets the input bytes EVENT_SCRATCH_MAX made it
+ * drop (0 for events up to that size); the transport adds what it cut. */
 struct log_event {
-	long long id;          /* -1 when the event carries none */
-	struct span timestamp; /* as sent (ISO 8601), empty when absent */
-	enum level level;      /* LEVEL_INFO when absent */
+	long long id;           /* -1 when the event carries none */
+	struct span timestamp;  /* as sent (ISO 8601), empty when absent */
+	enum level level;       /* LEVEL_INFO when absent */
 	struct span level_name; /* canonical (WARN for "warning"), or as sent */
-	struct span message;   /* unescaped; may hold NULs and bad UTF-8 */
-	struct span task;      /* empty when absent */
-	struct span run_id;    /* empty when absent */
-	struct span raw;       /* the event data exactly as received */
-	bool json;             /* raw is a JSON object (extra fields live there) */
-	size_t truncated;      /* bytes the transport cut from raw (SSE cap) */
+	struct span message;    /* unescaped; may hold NULs and bad UTF-8 */
+	struct span task;       /* empty when absent */
+	struct span run_id;     /* empty when absent */
+	struct span raw;        /* the event data exactly as received */
+	bool json;              /* raw is a JSON object (extras live there) */
+	size_t truncated;       /* bytes cut by the transport or decoder caps */
 };
 
 /* A run-state change (event: status). */
@@ -54,7 +62,7 @@ struct status_event {
 	enum run_status status;
 	bool has_exit_code;
 	int exit_code;
-	struct span timestamp;
+	struct span timestamp; /* into the data, JSON escapes left as sent */
 };
 
 struct event_decoder;
@@ -64,17 +72,25 @@ struct event_decoder *event_decoder_new(void);
 /* Free a decoder; NULL is fine. */
 void event_decoder_free(struct event_decoder *d);
 /* Decode the data of one log event. Never fails: data that is not a JSON
- * object becomes the message of an INFO event, bad JSON included. */
+ * object becomes the message of an INFO event, bad JSON included.
+ * Members: id (number or numeric string, else -1), timestamp, level (case
+ * insensitive, WARNING is WARN; empty means INFO), message (else msg),
+ * task, runId. A string value is unescaped (\u0000 kept as a NUL byte,
+ * lone surrogates as U+FFFD); any other value is kept as its JSON text;
+ * null counts as absent. With duplicate keys the last one wins. */
 void event_decode(struct event_decoder *d, const char *data, size_t len,
     struct log_event *out);
-/* Decode every object of a JSON array of log events (the polling API),
- * calling cb for each in order; returns the count, or -1 when data is not
- * a JSON array. */
-long event_decode_array(struct event_decoder *d, const char *data,
-    size_t len, void (*cb)(const struct log_event *ev, void *arg), void *arg);
-/* Decode the data of an "event: status"; 0, or -1 when unusable. */
+/* Decode every element of a JSON array of log events (the polling API),
+ * calling cb for each in order (an element that is not an object becomes a
+ * text event, as in event_decode); returns the count, or -1 (no callback
+ * made) when data is not a valid JSON array. */
+long event_decode_array(struct event_decoder *d, const char *data, size_t len,
+    void (*cb)(const struct log_event *ev, void *arg), void *arg);
+/* Decode the data of an "event: status"; 0, or -1 when it is not a JSON
+ * object with a string "status" (an unknown name gives RUN_UNKNOWN). */
 int event_decode_status(const char *data, size_t len, struct status_event *out);
-/* Decode the data of an "event: reset"; returns oldestId, or -1. */
+/* Decode the data of an "event: reset"; returns oldestId (a number or
+ * numeric string >= 0), or -1. */
 long long event_decode_reset(const char *data, size_t len);
 
 /* Map a level name (any case, WARNING too) to a level. */

@@ -3,6 +3,7 @@
 #define LOGDECK_FORMAT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct buf;
 struct log_event;
@@ -29,11 +30,16 @@ void formatter_free(struct formatter *f);
 /* Append what comes before the first event (the CSV header row). */
 int formatter_begin(struct formatter *f, struct buf *out);
 /* Append one event as one line ending in \n; source may be NULL. Returns 0,
- * or -1 when out is full. Text output never carries raw control bytes. */
+ * or -1 when out is full (out is then left as it was: no partial line).
+ * Text output never carries raw control bytes. JSON output re-emits the
+ * event's object (an original member named "source" becomes "_source" when
+ * source is given) with "source" and, when cut, "truncated" first. CSV
+ * shows the timestamp as sent. */
 int formatter_event(struct formatter *f, struct buf *out, const char *source,
     const struct log_event *ev);
 /* Append s as a JSON string literal (quotes included), escaping controls,
- * C1 and bidi characters and replacing invalid UTF-8 with U+FFFD. */
+ * DEL, C1 and bidi characters and replacing invalid UTF-8 with \ufffd.
+ * Returns 0, or -1 when out is full (out then holds a prefix). */
 int format_json_string(struct buf *out, const char *s, size_t n);
 
 #endif

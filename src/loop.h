@@ -17,8 +17,10 @@ struct loop_timer {
 	bool armed;
 	void (*cb)(void *arg);
 	void *arg;
-	struct loop_timer *next; /* the loop's list; do not touch */
-	bool listed;             /* the loop's list; do not touch */
+	/* The loop's bookkeeping; do not touch. */
+	struct loop_timer *next;
+	bool listed;
+	uint64_t fired_pass;
 };
 
 /* Milliseconds on the monotonic clock. */

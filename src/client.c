@@ -1,0 +1,129 @@
+/* client.c - how to reach the log server: common curl options, URLs and a
+ * blocking GET for start-up look-ups. */
+#include "config.h"
+#include "client.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+
+/* Largest body a start-up look-up accepts (a list of many automations). */
+#define CLIENT_MAX_BODY (64 * 1024 * 1024)
+/* How long a start-up look-up may take in all. */
+#define CLIENT_SYNC_TIMEOUT_S 30
+#define CLIENT_CONNECT_TIMEOUT_MS 10000
+
+void
+client_setup(const struct client_cfg *c, CURL *easy,
+    struct curl_slist **hdrs, const char *accept)
+{
+	char line[64 + 4096];
+
+	curl_easy_setopt(easy, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
+	    (long)CLIENT_CONNECT_TIMEOUT_MS);
+	/* Kernel keepalive finds a dead peer even when the server sends
+	 * nothing; the stall timer covers the rest. */
+	curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(easy, CURLOPT_TCP_KEEPIDLE, 30L);
+	curl_easy_setopt(easy, CURLOPT_TCP_KEEPINTVL, 10L);
+	curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
+	if (c->insecure) {
+		curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (c->ca_file != NULL)
+		curl_easy_setopt(easy, CURLOPT_CAINFO, c->ca_file);
+	if (c->verbose > 1)
+		curl_easy_setopt(easy, CURLOPT_VERBOSE, 1L);
+
+	*hdrs = NULL;
+	if (accept != NULL) {
+		snprintf(line, sizeof line, "Accept: %s", accept);
+		*hdrs = curl_slist_append(*hdrs, line);
+	}
+	if (c->token != NULL && *c->token != '\0') {
+		snprintf(line, sizeof line, "Authorization: Bearer %s", c->token);
+		*hdrs = curl_slist_append(*hdrs, line);
+		/* The token lived on the stack only for the copy. */
+		memset(line, 0, sizeof line);
+	}
+	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, *hdrs);
+}
+
+char *
+client_url(const struct client_cfg *c, const char *kind_path, const char *id,
+    const char *suffix)
+{
+	struct buf b;
+	char *esc = NULL;
+
+	buf_init(&b, 16384);
+	if (id != NULL && (esc = curl_easy_escape(NULL, id, 0)) == NULL)
+		return NULL;
+	buf_printf(&b, "%s/api/%s", c->server, kind_path);
+	if (esc != NULL)
+		buf_printf(&b, "/%s", esc);
+	if (suffix != NULL)
+		buf_puts(&b, suffix);
+	curl_free(esc);
+	return b.p;
+}
+
+/* Write callback of the blocking GET: append to a bounded buffer. */
+static size_t
+client_sync_write(char *p, size_t size, size_t n, void *arg)
+{
+	struct buf *b = arg;
+
+	if (buf_append(b, p, size * n) != 0)
+		return 0;
+	return size * n;
+}
+
+long
+client_get_sync(const struct client_cfg *c, const char *url, char **body,
+    size_t *len, char *err, size_t errlen)
+{
+	CURL *easy;
+	struct curl_slist *hdrs;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct buf b;
+	CURLcode rc;
+	long status = 0;
+
+	*body = NULL;
+	*len = 0;
+	if ((easy = curl_easy_init()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return 0;
+	}
+	buf_init(&b, CLIENT_MAX_BODY);
+	client_setup(c, easy, &hdrs, "application/json");
+	curl_easy_setopt(easy, CURLOPT_URL, url);
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT, (long)CLIENT_SYNC_TIMEOUT_S);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, client_sync_write);
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
+	rc = curl_easy_perform(easy);
+	if (rc == CURLE_OK) {
+		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+		*body = b.p != NULL ? b.p : strdup("");
+		*len = b.len;
+	} else {
+		if (rc == CURLE_WRITE_ERROR)
+			snprintf(err, errlen, "response larger than %d bytes",
+			    CLIENT_MAX_BODY);
+		else
+			snprintf(err, errlen, "%s",
+			    *errbuf ? errbuf : curl_easy_strerror(rc));
+		buf_free(&b);
+	}
+	curl_easy_cleanup(easy);
+	curl_slist_free_all(hdrs);
+	return status;
+}

@@ -1,0 +1,407 @@
+/* follow.c - the non-interactive modes: stream lines to stdout until every
+ * source ends (--follow), or print what is retained and exit. */
+#include "follow.h"
+
+#include <errno.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "client.h"
+#include "esc.h"
+#include "loop.h"
+#include "source.h"
+#include "stream.h"
+
+/* Output is written when this much is pending, and once per loop pass:
+ * one write per batch of events, not per event. */
+#define FOLLOW_FLUSH_AT (64 * 1024)
+/* Hard cap of the pending output (one huge event after a full batch). */
+#define FOLLOW_MAX_PENDING (64 * 1024 * 1024)
+/* Page size of the one-shot fetch. */
+#define FOLLOW_FETCH_PAGE 1000
+
+struct follow {
+	const struct follow_opts *o;
+	struct loop *loop;
+	struct stream_mgr *mgr;
+	struct formatter *fmt;
+	struct buf out;
+	regex_t re;
+	bool have_re;
+	size_t open;       /* streams not yet finished */
+	int worst;         /* the exit status so far */
+	bool write_failed; /* stdout is gone (EPIPE): stop quietly */
+	struct buf note;   /* scratch for stderr lines */
+};
+
+/* Write everything pending to stdout; false once stdout is gone. */
+static bool
+follow_flush(struct follow *f)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < f->out.len && !f->write_failed) {
+		n = write(STDOUT_FILENO, f->out.p + off, f->out.len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			f->write_failed = true;
+			break;
+		}
+		off += (size_t)n;
+	}
+	buf_clear(&f->out);
+	return !f->write_failed;
+}
+
+/* One line about a source on stderr; text is trusted, the name is not. */
+static void
+follow_note(struct follow *f, const struct source *src, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void
+follow_note(struct follow *f, const struct source *src, const char *fmt, ...)
+{
+	va_list ap;
+	char line[512];
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	buf_clear(&f->note);
+	if (src != NULL && f->o->nsources > 1) {
+		esc_text(&f->note, src->name, strlen(src->name));
+		buf_puts(&f->note, ": ");
+	}
+	buf_puts(&f->note, line);
+	buf_putc(&f->note, '\n');
+	/* Keep stdout and stderr in order on a shared terminal. */
+	follow_flush(f);
+	fwrite(f->note.p, 1, f->note.len, stderr);
+	fflush(stderr);
+}
+
+/* True when the event passes --level and --grep. */
+static bool
+follow_wanted(struct follow *f, const struct log_event *ev)
+{
+	enum level l = ev->level == LEVEL_OTHER ? LEVEL_INFO : ev->level;
+	regmatch_t m;
+
+	if (l < f->o->floor)
+		return false;
+	if (!f->have_re)
+		return true;
+	/* REG_STARTEND: the message is not NUL-terminated and may hold NULs. */
+	m.rm_so = 0;
+	m.rm_eo = (regoff_t)ev->message.n;
+	return regexec(&f->re, ev->message.p ? ev->message.p : "", 1, &m,
+	    REG_STARTEND) == 0;
+}
+
+/* Format one event into the pending output. */
+static void
+follow_print(struct follow *f, const struct source *src,
+    const struct log_event *ev)
+{
+	if (!follow_wanted(f, ev))
+		return;
+	if (formatter_event(f->fmt, &f->out, f->o->fmt.with_source ?
+	    src->name : NULL, ev) != 0) {
+		follow_flush(f);
+		formatter_event(f->fmt, &f->out, f->o->fmt.with_source ?
+		    src->name : NULL, ev);
+	}
+	if (f->out.len >= FOLLOW_FLUSH_AT)
+		follow_flush(f);
+}
+
+/* Stream callback: a log line. */
+static void
+follow_on_log(struct stream *s, const struct log_event *ev, void *arg)
+{
+	follow_print(arg, stream_source(s), ev);
+}
+
+/* Stream callback: a run status. */
+static void
+follow_on_status(struct stream *s, const struct status_event *st, void *arg)
+{
+	struct follow *f = arg;
+
+	if (!run_status_terminal(st->status) || f->o->verbose == 0)
+		return;
+	follow_note(f, stream_source(s), "Run %s", run_status_name(st->status));
+}
+
+/* Stream callback: the server lost the resume point. */
+static void
+follow_on_reset(struct stream *s, long long oldest, void *arg)
+{
+	follow_note(arg, stream_source(s), "Gap: lines before id %lld are no "
+	    "longer on the server; some lines were lost", oldest);
+}
+
+/* Fold one finished stream into the exit status. */
+static void
+follow_settle(struct follow *f, const struct stream *s)
+{
+	const struct stream_status *st = stream_status(s);
+	int code = EXIT_OK;
+
+	switch (st->state) {
+	case STREAM_ENDED:
+		if (st->run == RUN_FAILED || st->run == RUN_CANCELLED)
+			code = EXIT_RUN_FAILED;
+		break;
+	case STREAM_GONE:
+	case STREAM_UNAUTHORIZED:
+	case STREAM_FAILED:
+		code = EXIT_UNREACHABLE;
+		break;
+	default:
+		return;
+	}
+	if (code > f->worst)
+		f->worst = code;
+	if (--f->open == 0)
+		loop_stop(f->loop, f->worst);
+}
+
+/* Stream callback: connection state changed; tell the operator. */
+static void
+follow_on_state(struct stream *s, void *arg)
+{
+	struct follow *f = arg;
+	const struct stream_status *st = stream_status(s);
+	const struct source *src = stream_source(s);
+	uint64_t now = loop_now(), secs;
+
+	switch (st->state) {
+	case STREAM_CONNECTING:
+		break;
+	case STREAM_LIVE:
+		follow_note(f, src, "Connected to log stream...");
+		break;
+	case STREAM_POLLING:
+		follow_note(f, src, "Connected (the server has no streams: "
+		    "polling every second)...");
+		break;
+	case STREAM_WAITING:
+		secs = st->retry_at > now ? (st->retry_at - now + 999) / 1000 : 0;
+		follow_note(f, src, "Connection lost, reconnecting in %llus... "
+		    "(%s)", (unsigned long long)secs, st->error);
+		break;
+	case STREAM_ENDED:
+		if (st->has_exit_code)
+			follow_note(f, src, "Run %s (exit code %d)",
+			    run_status_name(st->run), st->exit_code);
+		else
+			follow_note(f, src, "Run %s", run_status_name(st->run));
+		follow_settle(f, s);
+		break;
+	case STREAM_GONE:
+	case STREAM_UNAUTHORIZED:
+	case STREAM_FAILED:
+		follow_note(f, src, "logdeck: %s", st->error);
+		follow_settle(f, s);
+		break;
+	}
+}
+
+/* Before the loop sleeps: write what the pass produced. */
+static void
+follow_before_sleep(void *arg)
+{
+	struct follow *f = arg;
+
+	if (!follow_flush(f))
+		loop_stop(f->loop, f->worst);
+}
+
+/* SIGINT or SIGTERM: stop after flushing. */
+static void
+follow_on_signal(int sig, void *arg)
+{
+	struct follow *f = arg;
+
+	f->worst = sig == SIGINT ? EXIT_INTERRUPTED : 128 + sig;
+	loop_stop(f->loop, f->worst);
+}
+
+static const struct stream_handlers follow_handlers = {
+	.on_log = follow_on_log,
+	.on_status = follow_on_status,
+	.on_state = follow_on_state,
+	.on_reset = follow_on_reset,
+};
+
+/* Set up what both modes share; 0, or an exit status. */
+static int
+follow_init(struct follow *f, const struct follow_opts *o)
+{
+	int rc;
+
+	memset(f, 0, sizeof *f);
+	f->o = o;
+	buf_init(&f->out, FOLLOW_MAX_PENDING);
+	buf_init(&f->note, 4096);
+	if (o->grep != NULL) {
+		rc = regcomp(&f->re, o->grep, REG_EXTENDED | REG_NOSUB |
+		    (o->ignore_case ? REG_ICASE : 0));
+		if (rc != 0) {
+			char msg[256];
+
+			regerror(rc, &f->re, msg, sizeof msg);
+			fprintf(stderr, "logdeck: --grep: %s\n", msg);
+			return EXIT_USAGE;
+		}
+		f->have_re = true;
+	}
+	if ((f->fmt = formatter_new(&o->fmt)) == NULL) {
+		fprintf(stderr, "logdeck: out of memory\n");
+		return EXIT_UNREACHABLE;
+	}
+	formatter_begin(f->fmt, &f->out);
+	return 0;
+}
+
+/* Release what follow_init set up. */
+static void
+follow_fini(struct follow *f)
+{
+	if (f->have_re)
+		regfree(&f->re);
+	formatter_free(f->fmt);
+	buf_free(&f->out);
+	buf_free(&f->note);
+}
+
+int
+follow_run(const struct follow_opts *o)
+{
+	struct follow f;
+	size_t i;
+	int rc;
+
+	if ((rc = follow_init(&f, o)) != 0) {
+		follow_fini(&f);
+		return rc;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	f.loop = loop_new();
+	f.mgr = f.loop ? stream_mgr_new(f.loop, o->client, &follow_handlers,
+	    &f) : NULL;
+	if (f.mgr == NULL || loop_add_signal(f.loop, SIGINT, follow_on_signal,
+	    &f) != 0 || loop_add_signal(f.loop, SIGTERM, follow_on_signal,
+	    &f) != 0) {
+		fprintf(stderr, "logdeck: cannot set up the event loop\n");
+		rc = EXIT_UNREACHABLE;
+		goto out;
+	}
+	loop_set_before_sleep(f.loop, follow_before_sleep, &f);
+	for (i = 0; i < o->nsources; i++) {
+		if (stream_open(f.mgr, &o->sources[i], o->tail) == NULL) {
+			fprintf(stderr, "logdeck: out of memory\n");
+			rc = EXIT_UNREACHABLE;
+			goto out;
+		}
+		f.open++;
+	}
+	rc = loop_run(f.loop);
+	follow_flush(&f);
+out:
+	stream_mgr_free(f.mgr);
+	loop_free(f.loop);
+	follow_fini(&f);
+	return rc;
+}
+
+/* Collects one page of the polling API into the output. */
+struct follow_page {
+	struct follow *f;
+	const struct source *src;
+	long long last_id;
+	long count;
+};
+
+/* Callback of event_decode_array for the one-shot fetch. */
+static void
+follow_page_event(const struct log_event *ev, void *arg)
+{
+	struct follow_page *pg = arg;
+
+	if (ev->id > pg->last_id)
+		pg->last_id = ev->id;
+	pg->count++;
+	follow_print(pg->f, pg->src, ev);
+}
+
+int
+follow_fetch(const struct follow_opts *o)
+{
+	struct follow f;
+	struct event_decoder *dec;
+	char *url, *body, err[CURL_ERROR_SIZE], suffix[96];
+	size_t i, len;
+	long status;
+	int rc;
+
+	if ((rc = follow_init(&f, o)) != 0) {
+		follow_fini(&f);
+		return rc;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	dec = event_decoder_new();
+	for (i = 0; i < o->nsources && rc == 0; i++) {
+		struct follow_page pg = {&f, &o->sources[i], 0, 0};
+		bool first = true;
+
+		do {
+			if (first && o->tail >= 0)
+				snprintf(suffix, sizeof suffix, "/logs?tail=%ld",
+				    o->tail);
+			else
+				snprintf(suffix, sizeof suffix,
+				    "/logs?after=%lld&limit=%d", pg.last_id,
+				    FOLLOW_FETCH_PAGE);
+			url = client_url(o->client,
+			    source_kind_path(o->sources[i].kind),
+			    o->sources[i].id, suffix);
+			status = client_get_sync(o->client, url, &body, &len,
+			    err, sizeof err);
+			free(url);
+			if (status != 200) {
+				if (status == 0)
+					fprintf(stderr, "logdeck: %s\n", err);
+				else
+					fprintf(stderr, "logdeck: %s: HTTP %ld\n",
+					    o->sources[i].id, status);
+				rc = EXIT_UNREACHABLE;
+			} else {
+				pg.count = 0;
+				if (event_decode_array(dec, body, len,
+				    follow_page_event, &pg) < 0) {
+					fprintf(stderr, "logdeck: the server's "
+					    "answer is not a JSON array\n");
+					rc = EXIT_UNREACHABLE;
+				}
+			}
+			free(body);
+			if (first && o->tail >= 0)
+				break;
+			first = false;
+		} while (rc == 0 && pg.count >= FOLLOW_FETCH_PAGE &&
+		    follow_flush(&f));
+	}
+	follow_flush(&f);
+	event_decoder_free(dec);
+	follow_fini(&f);
+	return rc;
+}

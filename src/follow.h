@@ -1,0 +1,40 @@
+/* follow.h - the non-interactive modes: stream lines to stdout until every
+ * source ends (--follow), or print what is retained and exit. */
+#ifndef LOGDECK_FOLLOW_H
+#define LOGDECK_FOLLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "event.h"
+#include "format.h"
+
+struct client_cfg;
+struct source;
+
+/* Exit statuses of follow mode (documented in --help and logdeck(1)). */
+#define EXIT_OK 0
+#define EXIT_RUN_FAILED 1
+#define EXIT_USAGE 2
+#define EXIT_UNREACHABLE 3
+#define EXIT_INTERRUPTED 130
+
+struct follow_opts {
+	const struct client_cfg *client;
+	const struct source *sources; /* borrowed */
+	size_t nsources;
+	long tail;          /* lines back to start from, -1: all retained */
+	enum level floor;   /* lines below are not printed */
+	const char *grep;   /* extended regex on the message, or NULL */
+	bool ignore_case;
+	struct format_opts fmt;
+	int verbose;
+};
+
+/* Follow the sources until each reaches a terminal status; returns the
+ * exit status. */
+int follow_run(const struct follow_opts *o);
+/* Print the lines the server retains for each source and return. */
+int follow_fetch(const struct follow_opts *o);
+
+#endif

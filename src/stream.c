@@ -1,0 +1,773 @@
+/* stream.c - live log streams: SSE over the shared curl multi handle with
+ * reconnect, Last-Event-ID resume, backoff and stall detection. */
+#include "stream.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+
+#include "buf.h"
+#include "client.h"
+#include "loop.h"
+#include "source.h"
+#include "sse.h"
+
+/* Reconnect delay base when the server sent no retry field. */
+#define STREAM_DEFAULT_RETRY_MS 1000
+/* Longest Retry-After honoured; a larger one is clamped. */
+#define STREAM_MAX_RETRY_AFTER_MS (10 * 60 * 1000)
+/* A stream is stalled after this many heartbeat intervals of silence. */
+#define STREAM_STALL_FACTOR 3
+/* Polling fallback: interval between ?after= requests. */
+#define STREAM_POLL_MS 1000
+/* Polling fallback: events asked for per request. */
+#define STREAM_POLL_LIMIT 1000
+/* Largest JSON body of the polling fallback. */
+#define STREAM_MAX_JSON_BODY (64 * 1024 * 1024)
+/* How much of an error response body is kept for the message. */
+#define STREAM_MAX_ERROR_BODY 4096
+
+/* What the current transfer is fetching. */
+enum stream_req {
+	REQ_STREAM,     /* ?stream=true, SSE expected */
+	REQ_POLL_LOGS,  /* polling fallback: ?after= */
+	REQ_POLL_STATE, /* polling fallback: the source object */
+};
+
+struct stream {
+	struct stream_mgr *m;
+	struct stream *prev, *next;
+	struct source src;
+	long tail;
+	void *data;
+
+	CURL *easy;
+	struct curl_slist *hdrs;
+	char errbuf[CURL_ERROR_SIZE];
+	bool in_multi;
+	enum stream_req req;
+
+	struct sse_parser *sse;
+	long long last_id;   /* highest log id seen (polling fallback) */
+	bool have_last_id;
+
+	long http_status;
+	bool answered;       /* the first body byte was examined */
+	bool is_sse;
+	bool is_json;        /* a JSON answer: the polling API */
+	long retry_after_ms; /* from the Retry-After header, or -1 */
+	struct buf body;     /* JSON or error body of non-SSE answers */
+	bool healthy;        /* this connection delivered something */
+	bool terminal;       /* a terminal status arrived */
+	bool closing;        /* stream_close was deferred; freed soon */
+
+	uint64_t last_byte;
+	struct loop_timer retry_timer;
+	struct loop_timer stall_timer;
+	struct stream_status st;
+};
+
+struct stream_mgr {
+	struct loop *loop;
+	const struct client_cfg *cfg;
+	const struct stream_handlers *h;
+	void *arg;
+	struct stream *streams;
+	struct event_decoder *dec;
+	unsigned rnd;
+	/* Nonzero while any stream code runs on the stack (curl callbacks,
+	 * timers, transfer ends): stream_close then defers the free. */
+	int depth;
+};
+
+static void stream_connect(struct stream *s);
+static void stream_destroy(struct stream *s);
+
+const char *
+stream_state_name(enum stream_state st)
+{
+	switch (st) {
+	case STREAM_CONNECTING:
+		return "connecting";
+	case STREAM_LIVE:
+		return "live";
+	case STREAM_POLLING:
+		return "polling";
+	case STREAM_WAITING:
+		return "reconnecting";
+	case STREAM_ENDED:
+		return "ended";
+	case STREAM_GONE:
+		return "gone";
+	case STREAM_UNAUTHORIZED:
+		return "unauthorized";
+	case STREAM_FAILED:
+		return "failed";
+	}
+	return "?";
+}
+
+/* Enter a state and tell the owner. */
+static void
+stream_set_state(struct stream *s, enum stream_state st)
+{
+	if (s->st.state != st)
+		s->st.since = loop_now();
+	s->st.state = st;
+	if (st == STREAM_LIVE || st == STREAM_POLLING)
+		s->st.error[0] = '\0';
+	if (s->m->h->on_state != NULL) {
+		s->m->h->on_state(s, s->m->arg);
+	}
+}
+
+/* Remember a one-line error (printf-style). */
+static void
+stream_error(struct stream *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void
+stream_error(struct stream *s, const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+
+	va_start(ap, fmt);
+	vsnprintf(s->st.error, sizeof s->st.error, fmt, ap);
+	va_end(ap);
+	for (p = s->st.error; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	}
+}
+
+/* A random number in [0, n) from a small xorshift generator: jitter only
+ * needs to spread clients apart, not to be unpredictable. */
+static uint64_t
+stream_random(struct stream_mgr *m, uint64_t n)
+{
+	m->rnd ^= m->rnd << 13;
+	m->rnd ^= m->rnd >> 17;
+	m->rnd ^= m->rnd << 5;
+	return n ? m->rnd % n : 0;
+}
+
+/* Schedule the next attempt: Retry-After when the server gave one, else
+ * capped exponential backoff with full jitter from the server's retry. */
+static void
+stream_schedule_retry(struct stream *s)
+{
+	const struct client_cfg *cfg = s->m->cfg;
+	long base = sse_retry(s->sse);
+	uint64_t delay, ceiling;
+
+	if (base <= 0)
+		base = STREAM_DEFAULT_RETRY_MS;
+	if (s->healthy)
+		s->st.attempt = 0;
+	if (s->retry_after_ms >= 0) {
+		delay = (uint64_t)s->retry_after_ms;
+	} else {
+		ceiling = (uint64_t)base << (s->st.attempt < 16 ? s->st.attempt : 16);
+		if (ceiling > (uint64_t)cfg->backoff_cap_ms)
+			ceiling = (uint64_t)cfg->backoff_cap_ms;
+		/* Full jitter, but never a busy loop. */
+		delay = stream_random(s->m, ceiling) + 100;
+	}
+	s->st.attempt++;
+	s->st.retry_at = loop_now() + delay;
+	loop_timer_stop(s->m->loop, &s->stall_timer);
+	loop_timer_in(s->m->loop, &s->retry_timer, delay);
+	stream_set_state(s, STREAM_WAITING);
+}
+
+/* End the stream for good in state st. */
+static void
+stream_finish(struct stream *s, enum stream_state st)
+{
+	loop_timer_stop(s->m->loop, &s->stall_timer);
+	loop_timer_stop(s->m->loop, &s->retry_timer);
+	stream_set_state(s, st);
+}
+
+/* Deliver one decoded log event to the owner. */
+static void
+stream_deliver_log(const struct log_event *ev, void *arg)
+{
+	struct stream *s = arg;
+
+	if (s->closing)
+		return;
+	if (ev->id >= 0) {
+		/* The polling fallback resends what it has seen; skip it. */
+		if (s->have_last_id && ev->id <= s->last_id &&
+		    s->req == REQ_POLL_LOGS)
+			return;
+		s->last_id = ev->id;
+		s->have_last_id = true;
+	}
+	s->healthy = true;
+	s->st.events++;
+	s->m->h->on_log(s, ev, s->m->arg);
+}
+
+/* Deliver a status change; a terminal one ends the stream. */
+static void
+stream_deliver_status(struct stream *s, const struct status_event *st)
+{
+	s->st.run = st->status;
+	s->st.has_exit_code = st->has_exit_code;
+	s->st.exit_code = st->exit_code;
+	if (run_status_terminal(st->status))
+		s->terminal = true;
+	s->healthy = true;
+	if (s->m->h->on_status != NULL) {
+		s->m->h->on_status(s, st, s->m->arg);
+	}
+}
+
+/* The SSE parser dispatched an event. */
+static void
+stream_on_sse_event(const struct sse_event *ev, void *arg)
+{
+	struct stream *s = arg;
+	struct log_event le;
+	struct status_event st;
+	long long oldest;
+
+	if (s->closing || s->terminal)
+		return;
+	if ((ev->type_len == 3 && memcmp(ev->type, "log", 3) == 0) ||
+	    (ev->type_len == 7 && memcmp(ev->type, "message", 7) == 0)) {
+		event_decode(s->m->dec, ev->data, ev->data_len, &le);
+		le.truncated = ev->truncated;
+		stream_deliver_log(&le, s);
+	} else if (ev->type_len == 6 && memcmp(ev->type, "status", 6) == 0) {
+		if (event_decode_status(ev->data, ev->data_len, &st) == 0)
+			stream_deliver_status(s, &st);
+	} else if (ev->type_len == 5 && memcmp(ev->type, "reset", 5) == 0) {
+		oldest = event_decode_reset(ev->data, ev->data_len);
+		s->st.resets++;
+		if (s->m->h->on_reset != NULL) {
+			s->m->h->on_reset(s, oldest, s->m->arg);
+		}
+	} else if (ev->type_len == 5 && memcmp(ev->type, "error", 5) == 0) {
+		stream_error(s, "server error: %.*s",
+		    (int)(ev->data_len > 200 ? 200 : ev->data_len), ev->data);
+	}
+}
+
+/* The "error" text of a JSON error body, or fallback. */
+static const char *
+stream_body_error(struct stream *s, const char *fallback)
+{
+	static char msg[160];
+	cJSON *j, *e;
+
+	if (s->body.len == 0)
+		return fallback;
+	j = cJSON_ParseWithLength(s->body.p, s->body.len);
+	e = cJSON_GetObjectItemCaseSensitive(j, "error");
+	if (cJSON_IsString(e))
+		snprintf(msg, sizeof msg, "%s", e->valuestring);
+	else
+		snprintf(msg, sizeof msg, "%s", fallback);
+	cJSON_Delete(j);
+	return msg;
+}
+
+/* Parse a Retry-After value (seconds or an HTTP date) into ms, or -1. */
+static long
+stream_parse_retry_after(const char *v, size_t n)
+{
+	char tmp[64];
+	long secs;
+	char *end;
+	time_t when;
+
+	while (n > 0 && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' '))
+		n--;
+	while (n > 0 && *v == ' ') {
+		v++;
+		n--;
+	}
+	if (n == 0 || n >= sizeof tmp)
+		return -1;
+	memcpy(tmp, v, n);
+	tmp[n] = '\0';
+	secs = strtol(tmp, &end, 10);
+	if (*end != '\0') {
+		if ((when = curl_getdate(tmp, NULL)) < 0)
+			return -1;
+		secs = (long)(when - time(NULL));
+		if (secs < 0)
+			secs = 0;
+	}
+	if (secs < 0)
+		return -1;
+	if (secs > STREAM_MAX_RETRY_AFTER_MS / 1000)
+		return STREAM_MAX_RETRY_AFTER_MS;
+	return secs * 1000;
+}
+
+/* Header callback: the status of the final response and Retry-After. */
+static size_t
+stream_on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct stream *s = arg;
+	size_t len = size * n;
+
+	s->last_byte = loop_now();
+	if (len > 5 && strncmp(p, "HTTP/", 5) == 0) {
+		/* A new response (after 1xx or a redirect) starts over. */
+		const char *sp = memchr(p, ' ', len);
+
+		s->http_status = sp ? strtol(sp + 1, NULL, 10) : 0;
+		s->retry_after_ms = -1;
+	} else if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0) {
+		s->retry_after_ms = stream_parse_retry_after(p + 12, len - 12);
+	}
+	return len;
+}
+
+/* First body byte of a response: decide what kind of answer it is. */
+static void
+stream_on_answer(struct stream *s)
+{
+	char *ct = NULL;
+
+	s->answered = true;
+	curl_easy_getinfo(s->easy, CURLINFO_CONTENT_TYPE, &ct);
+	s->is_sse = s->http_status == 200 && s->req == REQ_STREAM && ct != NULL &&
+	    strncasecmp(ct, "text/event-stream", 17) == 0;
+	s->is_json = s->http_status == 200 && ct != NULL &&
+	    strncasecmp(ct, "application/json", 16) == 0;
+	if (s->is_sse) {
+		sse_reconnect(s->sse);
+		stream_set_state(s, STREAM_LIVE);
+		return;
+	}
+	buf_free(&s->body);
+	buf_init(&s->body, s->http_status == 200 ? STREAM_MAX_JSON_BODY :
+	    STREAM_MAX_ERROR_BODY);
+}
+
+/* Write callback: feed the SSE parser, or keep the (bounded) body. */
+static size_t
+stream_on_write(char *p, size_t size, size_t n, void *arg)
+{
+	struct stream *s = arg;
+	size_t len = size * n;
+
+	s->last_byte = loop_now();
+	if (!s->answered)
+		stream_on_answer(s);
+	if (s->closing)
+		return 0;
+	if (s->is_sse) {
+		s->m->depth++;
+		sse_feed(s->sse, p, len);
+		s->m->depth--;
+		/* Returning short aborts the transfer: after a terminal status
+		 * there is nothing more to read, after stream_close nobody to
+		 * read it for. */
+		return s->closing || s->terminal ? 0 : len;
+	}
+	if (buf_append(&s->body, p, len) != 0 && s->http_status == 200)
+		return 0;
+	return len;
+}
+
+/* The SSE parser saw a comment (keepalive): proof of life only. */
+static void
+stream_on_sse_comment(const char *text, size_t len, void *arg)
+{
+}
+
+static const struct sse_callbacks stream_sse_cb = {
+	.on_event = stream_on_sse_event,
+	.on_comment = stream_on_sse_comment,
+	.on_retry = NULL,
+};
+
+/* The stall timer: no byte for too long means a dead link. */
+static void
+stream_on_stall_timer(void *arg)
+{
+	struct stream *s = arg;
+	uint64_t stall = (uint64_t)s->m->cfg->heartbeat_ms * STREAM_STALL_FACTOR;
+	uint64_t now = loop_now();
+
+	if (!s->in_multi || s->closing)
+		return;
+	if (now - s->last_byte < stall) {
+		loop_timer_in(s->m->loop, &s->stall_timer,
+		    stall - (now - s->last_byte));
+		return;
+	}
+	loop_remove_transfer(s->m->loop, s->easy);
+	s->in_multi = false;
+	s->st.stalled = true;
+	stream_error(s, "stalled: no data for %llus",
+	    (unsigned long long)(stall / 1000));
+	s->retry_after_ms = -1;
+	s->healthy = false;
+	s->m->depth++;
+	stream_schedule_retry(s);
+	s->m->depth--;
+}
+
+/* The retry timer: time for the next attempt (or the next poll). */
+static void
+stream_on_retry_timer(void *arg)
+{
+	struct stream *s = arg;
+
+	if (s->closing) {
+		stream_destroy(s);
+		return;
+	}
+	s->m->depth++;
+	stream_connect(s);
+	s->m->depth--;
+}
+
+/* Polling fallback: a logs page or the source object arrived. */
+static void
+stream_poll_done(struct stream *s)
+{
+	struct status_event st;
+	long count;
+
+	if (s->req == REQ_STREAM)
+		s->req = REQ_POLL_LOGS; /* a JSON answer to a stream request */
+	if (s->req == REQ_POLL_LOGS) {
+		count = event_decode_array(s->m->dec, s->body.p ? s->body.p : "",
+		    s->body.len, stream_deliver_log, s);
+		if (count < 0) {
+			stream_error(s, "polling: the server answered with "
+			    "something other than a JSON array");
+			stream_finish(s, STREAM_FAILED);
+			return;
+		}
+		if (s->st.state != STREAM_POLLING)
+			stream_set_state(s, STREAM_POLLING);
+		/* A full page means more is waiting: ask again at once. */
+		s->req = count >= STREAM_POLL_LIMIT ? REQ_POLL_LOGS :
+		    REQ_POLL_STATE;
+		if (count >= STREAM_POLL_LIMIT) {
+			stream_connect(s);
+			return;
+		}
+		/* After a terminal status, one last page was read: done. */
+		if (s->terminal) {
+			stream_finish(s, STREAM_ENDED);
+			return;
+		}
+		stream_connect(s);
+		return;
+	}
+	/* REQ_POLL_STATE: the source object carries the run status. */
+	memset(&st, 0, sizeof st);
+	if (event_decode_status(s->body.p ? s->body.p : "", s->body.len,
+	    &st) == 0 && st.status != s->st.run)
+		stream_deliver_status(s, &st);
+	s->req = REQ_POLL_LOGS;
+	if (s->terminal) {
+		/* Read the last lines written before the status changed. */
+		stream_connect(s);
+		return;
+	}
+	s->st.retry_at = loop_now() + STREAM_POLL_MS;
+	loop_timer_in(s->m->loop, &s->retry_timer, STREAM_POLL_MS);
+}
+
+/* A transfer ended: decide between done, reconnect and giving up. */
+static void
+stream_on_done(CURL *easy, CURLcode rc, void *arg)
+{
+	struct stream *s = arg;
+	long status = s->http_status;
+
+	s->in_multi = false;
+	loop_timer_stop(s->m->loop, &s->stall_timer);
+	if (s->closing) {
+		stream_destroy(s);
+		return;
+	}
+	s->m->depth++;
+	if (s->terminal && s->is_sse) {
+		stream_finish(s, STREAM_ENDED);
+	} else if (status == 200 && s->is_json && rc == CURLE_OK) {
+		stream_poll_done(s);
+	} else if (status == 200 && s->req != REQ_STREAM && rc == CURLE_OK) {
+		stream_error(s, "polling: the server did not answer with JSON");
+		stream_finish(s, STREAM_FAILED);
+	} else if (rc == CURLE_PEER_FAILED_VERIFICATION ||
+	    rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM ||
+	    rc == CURLE_URL_MALFORMAT ||
+	    rc == CURLE_UNSUPPORTED_PROTOCOL) {
+		/* Waiting will not fix a certificate or a URL. */
+		stream_error(s, "%s", *s->errbuf ? s->errbuf :
+		    curl_easy_strerror(rc));
+		stream_finish(s, STREAM_FAILED);
+	} else if (rc != CURLE_OK || status == 0) {
+		stream_error(s, "%s", *s->errbuf ? s->errbuf :
+		    curl_easy_strerror(rc));
+		stream_schedule_retry(s);
+	} else if (status == 200) {
+		/* A clean end without a terminal status: libcurl 7.88 may
+		 * report a reset HTTP/2 stream this way. Resume. */
+		stream_error(s, "the server closed the stream");
+		stream_schedule_retry(s);
+	} else if (status == 204) {
+		stream_error(s, "the server has no more logs for this source");
+		stream_finish(s, STREAM_GONE);
+	} else if (status == 404) {
+		stream_error(s, "%s '%s' not found (HTTP 404)",
+		    source_kind_path(s->src.kind), s->src.name);
+		stream_finish(s, STREAM_GONE);
+	} else if (status == 401 || status == 403) {
+		stream_error(s, "unauthorized (HTTP %ld): %s", status,
+		    stream_body_error(s, "the server refused the token"));
+		stream_finish(s, STREAM_UNAUTHORIZED);
+	} else if (status == 429 || status >= 500 || status == 408) {
+		stream_error(s, "server busy (HTTP %ld)", status);
+		stream_schedule_retry(s);
+	} else {
+		stream_error(s, "HTTP %ld: %s", status,
+		    stream_body_error(s, "refused by the server"));
+		stream_finish(s, STREAM_FAILED);
+	}
+	s->m->depth--;
+	if (s->closing)
+		stream_destroy(s);
+}
+
+/* Start the next request of the stream. */
+static void
+stream_connect(struct stream *s)
+{
+	const struct client_cfg *cfg = s->m->cfg;
+	char suffix[128], line[1100];
+	const char *accept = "application/json";
+	const char *id;
+	size_t idlen;
+	char *url;
+
+	if (s->in_multi || s->closing)
+		return;
+	if (s->req == REQ_STREAM) {
+		id = sse_last_id(s->sse, &idlen);
+		if (idlen == 0 && s->tail >= 0)
+			snprintf(suffix, sizeof suffix,
+			    "/logs?stream=true&tail=%ld", s->tail);
+		else
+			snprintf(suffix, sizeof suffix, "/logs?stream=true");
+		accept = "text/event-stream";
+	} else if (s->req == REQ_POLL_LOGS) {
+		if (s->have_last_id)
+			snprintf(suffix, sizeof suffix, "/logs?after=%lld&limit=%d",
+			    s->last_id, STREAM_POLL_LIMIT);
+		else if (s->tail >= 0)
+			snprintf(suffix, sizeof suffix, "/logs?tail=%ld", s->tail);
+		else
+			snprintf(suffix, sizeof suffix, "/logs?after=0&limit=%d",
+			    STREAM_POLL_LIMIT);
+	} else {
+		suffix[0] = '\0';
+	}
+	url = client_url(cfg, source_kind_path(s->src.kind), s->src.id, suffix);
+	if (url == NULL) {
+		stream_error(s, "out of memory");
+		stream_finish(s, STREAM_FAILED);
+		return;
+	}
+	curl_slist_free_all(s->hdrs);
+	client_setup(cfg, s->easy, &s->hdrs, accept);
+	if (s->req == REQ_STREAM) {
+		s->hdrs = curl_slist_append(s->hdrs, "Cache-Control: no-cache");
+		id = sse_last_id(s->sse, &idlen);
+		if (idlen > 0 && idlen < 1000) {
+			snprintf(line, sizeof line, "Last-Event-ID: %.*s",
+			    (int)idlen, id);
+			s->hdrs = curl_slist_append(s->hdrs, line);
+		}
+		curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, s->hdrs);
+		/* Streams never end on their own: no total timeout. */
+		curl_easy_setopt(s->easy, CURLOPT_TIMEOUT, 0L);
+	} else {
+		curl_easy_setopt(s->easy, CURLOPT_TIMEOUT, 30L);
+	}
+	curl_easy_setopt(s->easy, CURLOPT_URL, url);
+	free(url);
+	curl_easy_setopt(s->easy, CURLOPT_PRIVATE, s);
+	curl_easy_setopt(s->easy, CURLOPT_ERRORBUFFER, s->errbuf);
+	curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, stream_on_write);
+	curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s);
+	curl_easy_setopt(s->easy, CURLOPT_HEADERFUNCTION, stream_on_header);
+	curl_easy_setopt(s->easy, CURLOPT_HEADERDATA, s);
+	s->errbuf[0] = '\0';
+	s->http_status = 0;
+	s->answered = false;
+	s->is_sse = false;
+	s->is_json = false;
+	s->retry_after_ms = -1;
+	s->healthy = false;
+	buf_clear(&s->body);
+	if (loop_add_transfer(s->m->loop, s->easy, stream_on_done, s) != 0) {
+		stream_error(s, "cannot start the transfer");
+		stream_finish(s, STREAM_FAILED);
+		return;
+	}
+	s->in_multi = true;
+	s->last_byte = loop_now();
+	if (cfg->heartbeat_ms > 0)
+		loop_timer_in(s->m->loop, &s->stall_timer,
+		    (uint64_t)cfg->heartbeat_ms * STREAM_STALL_FACTOR);
+	if (s->req == REQ_STREAM && s->st.state != STREAM_CONNECTING)
+		stream_set_state(s, STREAM_CONNECTING);
+}
+
+struct stream_mgr *
+stream_mgr_new(struct loop *loop, const struct client_cfg *cfg,
+    const struct stream_handlers *h, void *arg)
+{
+	struct stream_mgr *m = calloc(1, sizeof *m);
+
+	if (m == NULL)
+		return NULL;
+	m->loop = loop;
+	m->cfg = cfg;
+	m->h = h;
+	m->arg = arg;
+	m->rnd = (unsigned)loop_now() | 1u;
+	if ((m->dec = event_decoder_new()) == NULL) {
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void
+stream_mgr_free(struct stream_mgr *m)
+{
+	if (m == NULL)
+		return;
+	while (m->streams != NULL)
+		stream_destroy(m->streams);
+	event_decoder_free(m->dec);
+	free(m);
+}
+
+struct stream *
+stream_open(struct stream_mgr *m, const struct source *src, long tail)
+{
+	struct stream *s = calloc(1, sizeof *s);
+
+	if (s == NULL)
+		return NULL;
+	s->m = m;
+	source_copy(&s->src, src);
+	s->tail = tail;
+	s->easy = curl_easy_init();
+	s->sse = sse_new(&stream_sse_cb, s, m->cfg->max_event);
+	if (s->src.id == NULL || s->easy == NULL || s->sse == NULL) {
+		source_clear(&s->src);
+		curl_easy_cleanup(s->easy);
+		sse_free(s->sse);
+		free(s);
+		return NULL;
+	}
+	buf_init(&s->body, STREAM_MAX_ERROR_BODY);
+	loop_timer_init(&s->retry_timer, stream_on_retry_timer, s);
+	loop_timer_init(&s->stall_timer, stream_on_stall_timer, s);
+	s->st.state = STREAM_CONNECTING;
+	s->st.since = loop_now();
+	s->req = REQ_STREAM;
+	s->next = m->streams;
+	if (m->streams != NULL)
+		m->streams->prev = s;
+	m->streams = s;
+	m->depth++;
+	stream_connect(s);
+	m->depth--;
+	return s;
+}
+
+/* Take the stream off every list and free it. */
+static void
+stream_destroy(struct stream *s)
+{
+	struct stream_mgr *m = s->m;
+
+	if (s->in_multi)
+		loop_remove_transfer(m->loop, s->easy);
+	loop_timer_stop(m->loop, &s->retry_timer);
+	loop_timer_stop(m->loop, &s->stall_timer);
+	if (s->prev != NULL)
+		s->prev->next = s->next;
+	else
+		m->streams = s->next;
+	if (s->next != NULL)
+		s->next->prev = s->prev;
+	curl_easy_cleanup(s->easy);
+	curl_slist_free_all(s->hdrs);
+	sse_free(s->sse);
+	buf_free(&s->body);
+	source_clear(&s->src);
+	free(s);
+}
+
+void
+stream_close(struct stream *s)
+{
+	if (s == NULL || s->closing)
+		return;
+	if (s->m->depth == 0) {
+		stream_destroy(s);
+		return;
+	}
+	/* Called from inside stream code (maybe inside a curl callback, where
+	 * the handle must not be removed): go quiet now, free from a timer.
+	 * A running transfer is aborted by the write callback or finishes;
+	 * whichever comes first frees the stream. */
+	s->closing = true;
+	loop_timer_stop(s->m->loop, &s->stall_timer);
+	loop_timer_in(s->m->loop, &s->retry_timer, 0);
+}
+
+const struct source *
+stream_source(const struct stream *s)
+{
+	return &s->src;
+}
+
+const struct stream_status *
+stream_status(const struct stream *s)
+{
+	return &s->st;
+}
+
+bool
+stream_finished(const struct stream *s)
+{
+	return s->st.state >= STREAM_ENDED;
+}
+
+void
+stream_set_data(struct stream *s, void *data)
+{
+	s->data = data;
+}
+
+void *
+stream_data(const struct stream *s)
+{
+	return s->data;
+}

@@ -1,0 +1,31 @@
+/* tui.h - the full-screen viewer's entry point (view layer). */
+#ifndef LOGDECK_TUI_H
+#define LOGDECK_TUI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "event.h"
+
+struct client_cfg;
+struct source;
+
+/* What main hands to the full-screen viewer. All pointers are borrowed
+ * and stay valid until tui_run returns. */
+struct tui_opts {
+	const struct client_cfg *client;
+	const struct source *watch; /* sources to open at start (may be 0) */
+	size_t nwatch;
+	long tail;                  /* backfill per stream, -1: all retained */
+	enum level floor;           /* initial level floor */
+	bool merged;                /* start in the merged view */
+	bool utc;                   /* timestamps in UTC */
+	bool color;                 /* false for NO_COLOR or --color=never */
+	size_t scrollback_cap;      /* bytes for all streams (256 MiB) */
+};
+
+/* Run the viewer until the operator quits; returns the process exit status.
+ * The terminal is restored on every path out, fatal signals included. */
+int tui_run(const struct tui_opts *o);
+
+#endif

@@ -1,0 +1,121 @@
+"""chaosproxy - a scripted TCP proxy for tests: it forwards a client to the
+real server and can cut, stall, split or replace what comes back.
+
+Per connection (counted from 0) a plan may say:
+  cut=N      close both sides after N bytes went to the client
+  stall=N    after N bytes, forward nothing more but keep the socket open
+  canned=B   do not connect upstream; answer the request with bytes B
+Globally, chunk=K sends at most K bytes per send() with TCP_NODELAY and
+delay=S seconds between sends, so the client sees tiny reads.
+"""
+import socket
+import threading
+import time
+
+
+class ChaosProxy:
+    def __init__(self, upstream_port, plans=None, chunk=None, delay=0.0):
+        self.upstream_port = upstream_port
+        self.plans = plans or []
+        self.chunk = chunk
+        self.delay = delay
+        self.connections = 0
+        self.requests = []  # the raw request heads, in order
+        self.lock = threading.Lock()
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.closing = False
+        self.threads = []
+        t = threading.Thread(target=self._accept, daemon=True)
+        t.start()
+
+    def close(self):
+        self.closing = True
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _accept(self):
+        while not self.closing:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            with self.lock:
+                n = self.connections
+                self.connections += 1
+            plan = self.plans[n] if n < len(self.plans) else {}
+            t = threading.Thread(target=self._serve, args=(c, plan),
+                                 daemon=True)
+            t.start()
+
+    def _read_head(self, c):
+        data = b""
+        while b"\r\n\r\n" not in data:
+            got = c.recv(65536)
+            if not got:
+                break
+            data += got
+        with self.lock:
+            self.requests.append(data)
+        return data
+
+    def _send(self, c, data):
+        c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if not self.chunk:
+            c.sendall(data)
+            return
+        for i in range(0, len(data), self.chunk):
+            c.sendall(data[i:i + self.chunk])
+            if self.delay:
+                time.sleep(self.delay)
+
+    def _serve(self, c, plan):
+        try:
+            head = self._read_head(c)
+            if "canned" in plan:
+                self._send(c, plan["canned"])
+                c.shutdown(socket.SHUT_RDWR)
+                c.close()
+                return
+            u = socket.create_connection(("127.0.0.1", self.upstream_port))
+            u.sendall(head)
+            sent = 0
+            limit = plan.get("cut", plan.get("stall"))
+            while True:
+                data = u.recv(65536)
+                if not data:
+                    break
+                if limit is not None and sent + len(data) >= limit:
+                    self._send(c, data[:limit - sent])
+                    sent = limit
+                    break
+                self._send(c, data)
+                sent += len(data)
+            if "stall" in plan:
+                # Keep the socket open and silent until the client leaves.
+                c.settimeout(60)
+                try:
+                    while c.recv(65536):
+                        pass
+                except OSError:
+                    pass
+            u.close()
+            c.shutdown(socket.SHUT_RDWR)
+            c.close()
+        except OSError:
+            try:
+                c.close()
+            except OSError:
+                pass

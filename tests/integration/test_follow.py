@@ -1,0 +1,294 @@
+"""logdeck --follow against the real reference server."""
+import csv
+import io
+import json
+import signal
+import time
+
+import ldtest
+from ldtest import Server, check, eq, ev, logdeck, spawn, wait_for
+from chaosproxy import ChaosProxy
+
+
+def lines(b):
+    return b.decode().splitlines()
+
+
+def test_follow_prints_the_documented_text_shape():
+    with Server() as s:
+        s.ingest("nightly-sync", [
+            ev(1, "Starting automation execution",
+               ts="2024-12-07T14:23:45.123Z"),
+            ev(2, "Disk almost full", level="warning",
+               ts="2024-12-07T14:23:46.000Z"),
+        ])
+        s.status("nightly-sync", "completed", exitCode=0)
+        r = logdeck("--server", s.url, "--follow", "nightly-sync", "--utc")
+        eq(r.returncode, 0, "exit status")
+        eq(lines(r.stdout), [
+            "[2024-12-07 14:23:45] INFO: Starting automation execution",
+            "[2024-12-07 14:23:46] WARN: Disk almost full",
+        ], "stdout")
+        check(b"Connected to log stream..." in r.stderr, r.stderr)
+        check(b"Connected" not in r.stdout, "status text leaked to stdout")
+
+
+def test_local_time_is_the_default():
+    with Server() as s:
+        s.ingest("tz", [ev(1, "x", ts="2024-12-07T14:23:45Z")])
+        s.status("tz", "completed")
+        r = logdeck("--server", s.url, "-f", "tz",
+                    env={"TZ": "Asia/Kolkata"})
+        eq(lines(r.stdout), ["[2024-12-07 19:53:45] INFO: x"], "stdout")
+
+
+def test_several_sources_are_prefixed_with_their_names():
+    with Server() as s:
+        s.ingest("alpha", [ev(1, "from alpha")])
+        s.ingest("beta", [ev(2, "from beta")])
+        s.status("alpha", "completed")
+        s.status("beta", "completed")
+        r = logdeck("--server", s.url, "-f", "--utc", "alpha",
+                    "automation:beta")
+        eq(r.returncode, 0, "exit status")
+        got = sorted(lines(r.stdout))
+        eq(got, ["alpha | [2024-12-07 14:23:01] INFO: from alpha",
+                 "beta | [2024-12-07 14:23:02] INFO: from beta"], "stdout")
+
+
+def test_json_output_keeps_every_field_and_adds_source():
+    with Server() as s:
+        s.ingest("j", [ev(1, "hello", rows=42, nested={"a": [1, 2]})])
+        s.status("j", "completed")
+        r = logdeck("--server", s.url, "-f", "-o", "json", "j")
+        eq(r.returncode, 0, "exit status")
+        objs = [json.loads(l) for l in lines(r.stdout)]
+        eq(len(objs), 1, "events")
+        o = objs[0]
+        eq(o["message"], "hello", "message")
+        eq(o["rows"], 42, "extra field")
+        eq(o["nested"], {"a": [1, 2]}, "nested extra field")
+        eq(o["source"], "j", "source")
+        check(isinstance(o["id"], int), "id kept")
+
+
+def test_csv_output_has_a_header_and_rfc4180_quoting():
+    with Server() as s:
+        s.ingest("c", [ev(1, 'said "hi", then left'), ev(2, "plain")])
+        s.status("c", "completed")
+        r = logdeck("--server", s.url, "-f", "-o", "csv", "c")
+        eq(r.returncode, 0, "exit status")
+        rows = list(csv.reader(io.StringIO(r.stdout.decode(), newline="")))
+        eq(rows[0], ["source", "id", "timestamp", "level", "task", "runId",
+                     "message"], "header")
+        eq([row[6] for row in rows[1:]], ['said "hi", then left', "plain"],
+           "messages")
+        check(b'"said ""hi"", then left"' in r.stdout, "quoting")
+
+
+def test_failed_run_exits_1_and_completed_exits_0():
+    with Server() as s:
+        s.ingest("bad", [ev(1, "boom", level="ERROR")])
+        s.status("bad", "failed", exitCode=1)
+        r = logdeck("--server", s.url, "-f", "bad")
+        eq(r.returncode, 1, "failed run")
+        s.ingest("gone", [ev(1)])
+        s.status("gone", "cancelled")
+        r = logdeck("--server", s.url, "-f", "gone")
+        eq(r.returncode, 1, "cancelled run")
+
+
+def test_follow_streams_live_lines_then_exits_on_terminal_status():
+    with Server() as s:
+        s.ingest("live", [ev(0, "before")])
+        p = spawn("--server", s.url, "-f", "live")
+        time.sleep(0.5)
+        for i in range(1, 51):
+            s.ingest("live", [ev(i, "live %d" % i)])
+        s.status("live", "completed")
+        out, err = p.communicate(timeout=ldtest.WAIT_S)
+        eq(p.returncode, 0, "exit status")
+        msgs = [l.split(": ", 1)[1] for l in lines(out)]
+        eq(msgs, ["before"] + ["live %d" % i for i in range(1, 51)], "lines")
+
+
+def test_tail_backfills_then_streams_without_gap_or_duplicate():
+    with Server() as s:
+        s.ingest("t", [ev(i, "m%d" % i) for i in range(1, 101)])
+        p = spawn("--server", s.url, "-f", "--tail", "10", "t")
+        time.sleep(0.5)
+        s.ingest("t", [ev(i, "m%d" % i) for i in range(101, 151)])
+        s.status("t", "completed")
+        out, _ = p.communicate(timeout=ldtest.WAIT_S)
+        msgs = [l.split(": ", 1)[1] for l in lines(out)]
+        eq(msgs, ["m%d" % i for i in range(91, 151)], "lines")
+
+
+def test_level_and_grep_filter_lines():
+    with Server() as s:
+        s.ingest("f", [ev(1, "dbg", level="DEBUG"), ev(2, "info one"),
+                       ev(3, "warn one", level="WARN"),
+                       ev(4, "err two", level="ERROR")])
+        s.status("f", "completed")
+        r = logdeck("--server", s.url, "-f", "--level", "warn", "f")
+        eq([l.split(": ", 1)[1] for l in lines(r.stdout)],
+           ["warn one", "err two"], "level floor")
+        r = logdeck("--server", s.url, "-f", "--grep", "one$", "f")
+        eq([l.split(": ", 1)[1] for l in lines(r.stdout)],
+           ["info one", "warn one"], "grep")
+
+
+def test_escape_sequences_in_messages_are_shown_not_executed():
+    attack = "\x1b]0;pwned\x07\x1b[2J\r[fake] line\nsecond\x00tail\u202e"
+    with Server() as s:
+        s.ingest("x", [ev(1, attack)])
+        s.status("x", "completed")
+        for fmt in ("text", "csv", "json"):
+            r = logdeck("--server", s.url, "-f", "-o", fmt, "x",
+                        "--color", "always")
+            out = r.stdout
+            body = out.replace(b"\x1b[0m", b"").replace(b"\x1b[31m", b"")
+            check(b"\x1b]" not in out and b"\x1b[2J" not in out,
+                  "%s: raw escape in %r" % (fmt, out))
+            check(b"\x07" not in out and b"\r" not in out and
+                  b"\x00" not in out, "%s: raw control in %r" % (fmt, out))
+            check("\u202e".encode() not in out, fmt + ": raw bidi override")
+            if fmt == "text":
+                eq(body.count(b"\n"), 1, "one line")
+                check(b"\\x1b]0;pwned" in body, body)
+                check(b"tail" in body, "text after NUL kept: %r" % body)
+
+
+def test_unknown_source_and_bad_flags_exit_2_with_one_line():
+    with Server() as s:
+        s.ingest("exists", [ev(1)])
+        r = logdeck("--server", s.url, "-f", "no-such-automation")
+        eq(r.returncode, 2, "unknown source")
+        eq(len(lines(r.stderr)), 1, "one line: %r" % r.stderr)
+        r = logdeck("--server", s.url, "-f", "--output", "yaml", "exists")
+        eq(r.returncode, 2, "bad --output")
+        check(b"--output" in r.stderr, r.stderr)
+        r = logdeck("--bogus")
+        eq(r.returncode, 2, "unknown flag")
+        r = logdeck("--server", s.url, "-f", "widget:x")
+        eq(r.returncode, 2, "bad kind")
+
+
+def test_name_resolves_to_id():
+    with Server() as s:
+        s.status("a-1234", "running", name="payroll")
+        s.ingest("a-1234", [ev(1, "paid")])
+        s.status("a-1234", "completed")
+        r = logdeck("--server", s.url, "-f", "payroll")
+        eq(r.returncode, 0, "exit status: %r" % r.stderr)
+        eq([l.split(": ", 1)[1] for l in lines(r.stdout)], ["paid"], "lines")
+
+
+def test_unauthorized_exits_3_and_never_prints_the_token():
+    with Server("--token", "s3cret-token") as s:
+        r = logdeck("--server", s.url, "-f", "x", "--token", "wrong-token")
+        eq(r.returncode, 3, "exit status")
+        check(b"unauthorized" in r.stderr.lower(), r.stderr)
+        check(b"wrong-token" not in r.stderr + r.stdout, "token leaked")
+        s.ingest("x", [ev(1, "ok")], token="s3cret-token")
+        s.status("x", "completed", token="s3cret-token")
+        r = logdeck("--server", s.url, "-f", "x",
+                    env={"LOGDECK_TOKEN": "s3cret-token"})
+        eq(r.returncode, 0, "with the token: %r" % r.stderr)
+
+
+def test_unreachable_server_exits_3():
+    r = logdeck("--server", "http://127.0.0.1:1", "-f", "x")
+    eq(r.returncode, 3, "exit status")
+    check(b"cannot reach" in r.stderr, r.stderr)
+
+
+def test_ctrl_c_exits_130_with_output_flushed():
+    with Server() as s:
+        s.ingest("int", [ev(i, "m%d" % i) for i in range(20)])
+        p = spawn("--server", s.url, "-f", "int")
+        time.sleep(0.7)
+        p.send_signal(signal.SIGINT)
+        out, _ = p.communicate(timeout=ldtest.WAIT_S)
+        eq(p.returncode, 130, "exit status")
+        eq(len(lines(out)), 20, "lines flushed")
+
+
+def _messages(out):
+    return [l.split(": ", 1)[1] for l in lines(out)]
+
+
+def test_resume_after_cuts_loses_and_doubles_nothing():
+    n = 300
+    with Server("--retry-ms", "50") as s:
+        s.ingest("cut", [ev(i, "m%04d" % i) for i in range(n)])
+        s.status("cut", "completed")
+        # Cut the first four connections at awkward byte offsets: inside
+        # the headers, mid-field, mid-line and mid-UTF-8 of later events.
+        # Connection 0 is the start-up look-up of the name.
+        plans = [{}, {"cut": 100}, {"cut": 777}, {"cut": 5000},
+                 {"cut": 12345}]
+        with ChaosProxy(s.port, plans) as px:
+            r = logdeck("--server", px.url, "-f", "cut")
+            eq(r.returncode, 0, "exit status: %r" % r.stderr)
+            eq(_messages(r.stdout), ["m%04d" % i for i in range(n)], "lines")
+            check(px.connections >= 6, "connections: %d" % px.connections)
+            resumes = [h for h in px.requests if b"Last-Event-ID" in h]
+            check(len(resumes) >= 3, "resumed with Last-Event-ID")
+            check(b"Connection lost, reconnecting in" in r.stderr, r.stderr)
+
+
+def test_byte_at_a_time_stream_parses_like_a_whole_one():
+    with Server() as s:
+        s.ingest("slow", [ev(i, "ünïcödé %d ✓" % i) for i in range(15)])
+        s.status("slow", "completed")
+        whole = logdeck("--server", s.url, "-f", "slow")
+        with ChaosProxy(s.port, chunk=1, delay=0.0005) as px:
+            split = logdeck("--server", px.url, "-f", "slow")
+        eq(split.returncode, 0, "exit status")
+        eq(split.stdout, whole.stdout, "output")
+        eq(len(lines(whole.stdout)), 15, "lines")
+
+
+def test_stalled_stream_is_dropped_and_resumed():
+    with Server("--retry-ms", "50") as s:
+        s.ingest("st", [ev(i, "m%d" % i) for i in range(5)])
+        with ChaosProxy(s.port, [{}, {"stall": 600}]) as px:
+            p = spawn("--server", px.url, "-f", "--heartbeat", "1", "st")
+            time.sleep(1.0)
+            s.status("st", "completed")
+            out, err = p.communicate(timeout=ldtest.WAIT_S)
+            eq(p.returncode, 0, "exit status: %r" % err)
+            eq(_messages(out), ["m%d" % i for i in range(5)], "lines")
+            check(b"stalled" in err, err)
+
+
+def test_retry_after_is_honoured_on_503():
+    busy = (b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 2\r\n"
+            b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+    with Server() as s:
+        s.ingest("busy", [ev(1, "finally")])
+        s.status("busy", "completed")
+        with ChaosProxy(s.port, [{}, {"canned": busy}]) as px:
+            t0 = time.monotonic()
+            r = logdeck("--server", px.url, "-f", "busy")
+            took = time.monotonic() - t0
+        eq(r.returncode, 0, "exit status: %r" % r.stderr)
+        eq(_messages(r.stdout), ["finally"], "lines")
+        check(took >= 1.9, "waited %.2fs, Retry-After said 2s" % took)
+        check(b"reconnecting in 2s" in r.stderr, r.stderr)
+
+
+def test_automations_logs_fetch_shape_prints_and_exits():
+    with Server() as s:
+        s.ingest("fetchme", [ev(i, "m%d" % i) for i in range(5)])
+        r = logdeck("--server", s.url, "automations", "logs", "fetchme")
+        eq(r.returncode, 0, "exit status")
+        eq(_messages(r.stdout), ["m%d" % i for i in range(5)], "lines")
+        s.status("fetchme", "completed")
+        r = logdeck("--server", s.url, "automations", "logs", "fetchme",
+                    "--follow", "--tail", "2")
+        eq(_messages(r.stdout), ["m3", "m4"], "follow shape")
+
+
+ldtest.main(globals())

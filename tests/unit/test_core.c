@@ -1,0 +1,235 @@
+/* test_core.c - unit tests of the bounded buffer, source names and the
+ * poll loop's timers and signals. */
+#include <check.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "loop.h"
+#include "source.h"
+
+START_TEST(buf_refuses_to_grow_past_its_limit)
+{
+	struct buf b;
+
+	buf_init(&b, 10);
+	ck_assert_int_eq(buf_append(&b, "0123456789", 10), 0);
+	ck_assert_int_eq(buf_append(&b, "x", 1), -1);
+	ck_assert_uint_eq(b.len, 10);
+	ck_assert_str_eq(b.p, "0123456789");
+	ck_assert_int_eq(buf_printf(&b, "%d", 1), -1);
+	buf_consume(&b, 4);
+	ck_assert_str_eq(b.p, "456789");
+	ck_assert_int_eq(buf_printf(&b, "%s", "abcd"), 0);
+	ck_assert_str_eq(b.p, "456789abcd");
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(buf_keeps_binary_content_and_a_terminating_nul)
+{
+	struct buf b;
+
+	buf_init(&b, 1 << 20);
+	ck_assert_int_eq(buf_append(&b, "a\0b", 3), 0);
+	ck_assert_uint_eq(b.len, 3);
+	ck_assert_int_eq(memcmp(b.p, "a\0b", 4), 0);
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(source_kinds_and_ids_parse)
+{
+	struct source s;
+	char err[256];
+
+	ck_assert_int_eq(source_parse("nightly-sync", &s, err, sizeof err), 0);
+	ck_assert_int_eq(s.kind, SOURCE_AUTOMATION);
+	ck_assert_str_eq(s.id, "nightly-sync");
+	source_clear(&s);
+	ck_assert_int_eq(source_parse("pipeline:p-1", &s, err, sizeof err), 0);
+	ck_assert_int_eq(s.kind, SOURCE_PIPELINE);
+	ck_assert_str_eq(s.id, "p-1");
+	source_clear(&s);
+	ck_assert_int_eq(source_parse("artifacts:a", &s, err, sizeof err), 0);
+	ck_assert_int_eq(s.kind, SOURCE_ARTIFACT);
+	ck_assert_str_eq(source_kind_path(s.kind), "artifacts");
+	source_clear(&s);
+}
+END_TEST
+
+START_TEST(bad_sources_are_refused_with_a_reason)
+{
+	struct source s;
+	char err[256];
+
+	ck_assert_int_eq(source_parse("widget:x", &s, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "widget"));
+	ck_assert_int_eq(source_parse("automation:", &s, err, sizeof err), -1);
+	ck_assert_int_eq(source_parse("", &s, err, sizeof err), -1);
+	ck_assert_int_eq(source_parse("a\x1b[2Jb", &s, err, sizeof err), -1);
+}
+END_TEST
+
+static int fired[8];
+static int nfired;
+static struct loop *tl;
+static struct loop_timer timers[3];
+
+/* Record which timer fired, in order. */
+static void
+record(void *arg)
+{
+	fired[nfired++] = (int)(long)arg;
+	if (nfired == 3)
+		loop_stop(tl, 7);
+}
+
+START_TEST(timers_fire_in_deadline_order_and_stop_the_loop)
+{
+	tl = loop_new();
+	nfired = 0;
+	loop_timer_init(&timers[0], record, (void *)0L);
+	loop_timer_init(&timers[1], record, (void *)1L);
+	loop_timer_init(&timers[2], record, (void *)2L);
+	loop_timer_in(tl, &timers[0], 60);
+	loop_timer_in(tl, &timers[1], 20);
+	loop_timer_in(tl, &timers[2], 40);
+	ck_assert_int_eq(loop_run(tl), 7);
+	ck_assert_int_eq(fired[0], 1);
+	ck_assert_int_eq(fired[1], 2);
+	ck_assert_int_eq(fired[2], 0);
+	loop_free(tl);
+}
+END_TEST
+
+/* Stops another timer, then the loop a little later. */
+static void
+stop_other(void *arg)
+{
+	loop_timer_stop(tl, &timers[1]);
+	loop_timer_in(tl, &timers[2], 100);
+}
+
+START_TEST(a_timer_stopped_from_a_callback_never_fires)
+{
+	tl = loop_new();
+	nfired = 0;
+	loop_timer_init(&timers[0], stop_other, NULL);
+	loop_timer_init(&timers[1], record, (void *)1L);
+	loop_timer_init(&timers[2], record, (void *)2L);
+	loop_timer_in(tl, &timers[0], 10);
+	loop_timer_in(tl, &timers[1], 50);
+	nfired = 2; /* the next record() stops the loop */
+	loop_run(tl);
+	ck_assert_int_eq(fired[2], 2);
+	loop_free(tl);
+}
+END_TEST
+
+static int rearms;
+
+/* Re-arms itself for "now": must fire once per pass, not spin. */
+static void
+rearm_now(void *arg)
+{
+	if (++rearms < 5)
+		loop_timer_in(tl, &timers[0], 0);
+	else
+		loop_stop(tl, 0);
+}
+
+START_TEST(a_timer_rearmed_for_now_fires_once_per_pass)
+{
+	tl = loop_new();
+	rearms = 0;
+	loop_timer_init(&timers[0], rearm_now, NULL);
+	loop_timer_in(tl, &timers[0], 0);
+	loop_run(tl);
+	ck_assert_int_eq(rearms, 5);
+	loop_free(tl);
+}
+END_TEST
+
+static int got_signal;
+
+/* Signal callback, run from the loop rather than the handler. */
+static void
+on_usr1(int sig, void *arg)
+{
+	got_signal = sig;
+	loop_stop(tl, 3);
+}
+
+START_TEST(signals_arrive_through_the_loop)
+{
+	tl = loop_new();
+	got_signal = 0;
+	ck_assert_int_eq(loop_add_signal(tl, SIGUSR1, on_usr1, NULL), 0);
+	raise(SIGUSR1);
+	ck_assert_int_eq(got_signal, 0); /* not from inside the handler */
+	ck_assert_int_eq(loop_run(tl), 3);
+	ck_assert_int_eq(got_signal, SIGUSR1);
+	loop_free(tl);
+}
+END_TEST
+
+static int pipe_reads;
+
+/* fd callback: drain and count. */
+static void
+on_pipe(int fd, void *arg)
+{
+	char c;
+
+	if (read(fd, &c, 1) == 1)
+		pipe_reads++;
+	loop_stop(tl, 0);
+}
+
+START_TEST(readable_fds_wake_the_loop)
+{
+	int p[2];
+	uint64_t t0;
+
+	ck_assert_int_eq(pipe(p), 0);
+	tl = loop_new();
+	pipe_reads = 0;
+	loop_add_fd(tl, p[0], on_pipe, NULL);
+	ck_assert_int_eq(write(p[1], "x", 1), 1);
+	t0 = loop_now();
+	loop_run(tl);
+	ck_assert_int_eq(pipe_reads, 1);
+	ck_assert_uint_lt(loop_now() - t0, 1000);
+	loop_free(tl);
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("core");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, buf_refuses_to_grow_past_its_limit);
+	tcase_add_test(tc, buf_keeps_binary_content_and_a_terminating_nul);
+	tcase_add_test(tc, source_kinds_and_ids_parse);
+	tcase_add_test(tc, bad_sources_are_refused_with_a_reason);
+	tcase_add_test(tc, timers_fire_in_deadline_order_and_stop_the_loop);
+	tcase_add_test(tc, a_timer_stopped_from_a_callback_never_fires);
+	tcase_add_test(tc, a_timer_rearmed_for_now_fires_once_per_pass);
+	tcase_add_test(tc, signals_arrive_through_the_loop);
+	tcase_add_test(tc, readable_fds_wake_the_loop);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
