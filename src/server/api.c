@@ -337,14 +337,22 @@ api_accepted(struct api *a, struct evhttp_request *req,
 	api_send_json(a, req, created ? 201 : 200, v);
 }
 
-/* The request body as one contiguous span. */
+/* The body of an ingest request as one contiguous span ("" when empty),
+ * or NULL after answering 400 when the source id cannot be created. */
 static const char *
-api_body(struct evhttp_request *req, size_t *len)
+api_ingest_body(struct api *a, struct evhttp_request *req,
+    const struct api_route *r, size_t *len)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	const char *body;
 
+	if (!util_valid_id(r->id, strlen(r->id))) {
+		api_error(a, req, 400, "invalid source id");
+		return NULL;
+	}
 	*len = evbuffer_get_length(in);
-	return (const char *)evbuffer_pullup(in, -1);
+	body = (const char *)evbuffer_pullup(in, -1);
+	return body != NULL ? body : "";
 }
 
 /* POST .../logs */
@@ -359,13 +367,9 @@ api_post_logs(
 	bool created = false;
 	int rc;
 
-	if (!util_valid_id(r->id, strlen(r->id))) {
-		api_error(a, req, 400, "invalid source id");
+	if ((body = api_ingest_body(a, req, r, &len)) == NULL)
 		return;
-	}
-	body = api_body(req, &len);
-	rc = ingest_logs(body != NULL ? body : "", len, util_now_ms(), &batch,
-	    err, sizeof err);
+	rc = ingest_logs(body, len, util_now_ms(), &batch, err, sizeof err);
 	if (rc != 0) {
 		api_error(a, req, rc, "%s", err);
 		return;
@@ -391,13 +395,10 @@ api_post_status(
 	bool created = false;
 	int rc;
 
-	if (!util_valid_id(r->id, strlen(r->id))) {
-		api_error(a, req, 400, "invalid source id");
+	if ((body = api_ingest_body(a, req, r, &len)) == NULL)
 		return;
-	}
-	body = api_body(req, &len);
-	rc = ingest_status(body != NULL ? body : "", len, util_now_ms(), &ch,
-	    name, err, sizeof err);
+	rc =
+	    ingest_status(body, len, util_now_ms(), &ch, name, err, sizeof err);
 	if (rc != 0) {
 		api_error(a, req, rc, "%s", err);
 		return;
