@@ -8,24 +8,15 @@ import pty
 import select
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 
-LOGDECK = os.environ.get("LOGDECK", "src/logdeck")
-SRCDIR = os.environ.get("LOGDECK_SRCDIR", ".")
+import ldtest
+from ldtest import LOGDECK, SRCDIR, check
+
 SECRET = "s3cret-Tok3n"
 # Nothing listens here: a run that gets this far fails to connect.
 DEAD_SERVER = "http://127.0.0.1:9"
-
-
-class TestFailure(AssertionError):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise TestFailure(msg)
 
 
 class Home:
@@ -327,19 +318,30 @@ def test_help_works_even_with_a_broken_config():
         check(r.returncode == 0 and "--print-config" in r.stdout, r.stderr)
 
 
-def main():
-    failed = 0
-    tests = sorted((n, f) for n, f in globals().items()
-                   if n.startswith("test_") and callable(f))
-    for name, fn in tests:
-        try:
-            fn()
-            print("PASS: %s" % name)
-        except Exception as e:  # report every failure, then exit non-zero
-            failed += 1
-            print("FAIL: %s: %s" % (name, e))
-    return 1 if failed else 0
+def serve_one_completed_run(srv, token):
+    """Give automation a1 three lines and a completed run."""
+    srv.ingest("a1", [ldtest.ev(n) for n in range(3)], token=token)
+    srv.status("a1", "completed", token=token, exit_code=0)
+
+
+def test_token_command_and_token_file_reach_the_server():
+    with Home() as h, ldtest.Server("--token", SECRET) as srv:
+        serve_one_completed_run(srv, SECRET)
+        tok = h.write("token", SECRET + "\n", 0o600)
+        h.config("profiles:\n  cmd:\n    server: %s\n"
+                 "    token_command: echo %s\n"
+                 "  file:\n    server: %s\n    token_file: %s\n"
+                 "  none:\n    server: %s\n"
+                 % (srv.url, SECRET, srv.url, tok, srv.url))
+        for profile in ("cmd", "file"):
+            r = h.run("--profile", profile, "automations", "logs", "a1")
+            check(r.returncode == 0, "%s: exit %d: %s" % (
+                profile, r.returncode, r.stderr))
+            check(r.stdout.count("INFO: line") == 3, r.stdout)
+        r = h.run("--profile", "none", "automations", "logs", "a1")
+        check(r.returncode == 3, "no token: exit %d" % r.returncode)
+        check(SECRET not in r.stderr, "token shown")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    ldtest.main(globals())

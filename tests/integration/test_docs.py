@@ -7,17 +7,11 @@ option, and the KEYS table must name only actions the configuration knows.
 import os
 import re
 import subprocess
-import sys
 
-LOGDECK = os.environ.get("LOGDECK", "src/logdeck")
-LOGDECK_SERVER = os.environ.get("LOGDECK_SERVER", "src/logdeck-server")
-SRCDIR = os.environ.get("LOGDECK_SRCDIR", ".")
+import ldtest
+from ldtest import LOGDECK, LOGDECK_SERVER, SRCDIR, TestFailure
 
 OPTION = re.compile(r"(?<![\w-])(--?[A-Za-z0-9][\w-]*)")
-
-
-class TestFailure(AssertionError):
-    pass
 
 
 def help_options(binary):
@@ -117,19 +111,5 @@ def test_man_keys_table_names_only_known_actions():
         raise TestFailure("KEYS names unknown actions: %s" % unknown)
 
 
-def main():
-    failed = 0
-    tests = sorted((n, f) for n, f in globals().items()
-                   if n.startswith("test_") and callable(f))
-    for name, fn in tests:
-        try:
-            fn()
-            print("PASS: %s" % name)
-        except Exception as e:  # report every failure, then exit non-zero
-            failed += 1
-            print("FAIL: %s: %s" % (name, e))
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    ldtest.main(globals())
