@@ -32,8 +32,9 @@ def help_options(binary):
 
 
 def man_options(page):
-    """Options in the tags (.TP lines) of the man page's OPTIONS section."""
-    with open(os.path.join(SRCDIR, "man", page)) as f:
+    """Options in the tags (.TP lines) of the man page's OPTIONS section;
+    page is relative to the source tree."""
+    with open(os.path.join(SRCDIR, page)) as f:
         lines = f.read().splitlines()
     opts, in_options, tag_next = set(), False, False
     for line in lines:
@@ -50,7 +51,7 @@ def man_options(page):
             opts.update(OPTION.findall(text))
             tag_next = False
     if not opts:
-        raise TestFailure("no options found in man/%s" % page)
+        raise TestFailure("no options found in %s" % page)
     return opts
 
 
@@ -58,23 +59,23 @@ def same_options(binary, page):
     got, want = man_options(page), help_options(binary)
     if got != want:
         raise TestFailure(
-            "man/%s and %s --help differ: only in the man page: %s; only "
+            "%s and %s --help differ: only in the man page: %s; only "
             "in --help: %s" % (page, os.path.basename(binary),
                                sorted(got - want) or "-",
                                sorted(want - got) or "-"))
 
 
 def test_logdeck_man_page_lists_exactly_the_help_options():
-    same_options(LOGDECK, "logdeck.1")
+    same_options(LOGDECK, "man/logdeck.1")
 
 
 def test_server_man_page_lists_exactly_the_help_options():
-    same_options(LOGDECK_SERVER, "logdeck-server.1")
+    same_options(LOGDECK_SERVER, "src/server/logdeck-server.1")
 
 
 def test_man_page_comparison_notices_a_missing_option():
     """The comparison itself can fail: drop one option and it must."""
-    opts = man_options("logdeck.1")
+    opts = man_options("man/logdeck.1")
     opts.discard("--print-config")
     if opts == help_options(LOGDECK):
         raise TestFailure("a missing option went unnoticed")
