@@ -1087,7 +1087,7 @@ conf_print(FILE *out, const struct conf_effective *e)
 	conf_print_kv(out, in, "server", cl->server);
 	if (e->token_origin == CONF_TOKEN_NONE)
 		fprintf(out, "%s# token: none\n", in);
-	else if (cl->token == NULL && e->token_origin >= CONF_TOKEN_COMMAND)
+	else if (e->token_origin >= CONF_TOKEN_COMMAND)
 		fprintf(out,
 		    "%s# token: from %s (not read by "
 		    "--print-config)\n",

@@ -12,6 +12,7 @@
 
 #include <curl/curl.h>
 
+#include "auth.h"
 #include "client.h"
 #include "conf.h"
 #include "follow.h"
@@ -295,8 +296,9 @@ main(int argc, char **argv)
 	struct source sources[MAIN_MAX_SOURCES];
 	struct main_conf mc = {0};
 	struct conf_view view;
-	const char *color = "auto", *env, *cli_token = NULL;
-	char *token = NULL;
+	const char *color = "auto", *env;
+	char *token = NULL, *cli_token = NULL, *server_copy = NULL;
+	struct auth_opts ao = {0};
 	bool follow = false, cli_shape = false;
 	bool insecure_cli = false;
 	long num;
@@ -329,7 +331,11 @@ main(int argc, char **argv)
 			client.server = optarg;
 			break;
 		case OPT_TOKEN:
-			cli_token = optarg;
+			/* Keep a copy and blank the argument, so the token
+			 * does not show in ps or /proc/PID/cmdline. */
+			free(cli_token);
+			cli_token = strdup(optarg);
+			explicit_bzero(optarg, strlen(optarg));
 			break;
 		case OPT_CACERT:
 			client.ca_file = optarg;
@@ -470,13 +476,14 @@ main(int argc, char **argv)
 			sources[nsources].kind = (enum source_kind)kind;
 		nsources++;
 	}
-	while (strlen(client.server) > 0 &&
-	    client.server[strlen(client.server) - 1] == '/') {
+	if (strlen(client.server) > 0 &&
+	    client.server[strlen(client.server) - 1] == '/' &&
+	    (server_copy = strdup(client.server)) != NULL) {
 		/* "http://host/" and "http://host" name the same server. */
-		char *trimmed = strdup(client.server);
-
-		trimmed[strlen(trimmed) - 1] = '\0';
-		client.server = trimmed;
+		while (*server_copy != '\0' &&
+		    server_copy[strlen(server_copy) - 1] == '/')
+			server_copy[strlen(server_copy) - 1] = '\0';
+		client.server = server_copy;
 	}
 	if (strncmp(client.server, "http://", 7) != 0 &&
 	    strncmp(client.server, "https://", 8) != 0)
@@ -526,9 +533,22 @@ main(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out_conf;
 	}
-	client.token = token;
-
+	/* Renewal: the refresh endpoint, client credentials, or running
+	 * the profile's token_command again. */
+	ao.token = token;
+	ao.token_command = origin == CONF_TOKEN_COMMAND ?
+	    mc.profile->token_command : NULL;
+	ao.refresh_token = getenv("LOGDECK_REFRESH_TOKEN");
+	ao.client_id = getenv("LOGDECK_CLIENT_ID");
+	ao.client_secret = getenv("LOGDECK_CLIENT_SECRET");
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if ((client.auth = auth_new(&ao)) == NULL ||
+	    auth_start(client.auth, &client, err, sizeof err) != 0) {
+		fprintf(stderr, "logdeck: %s\n", client.auth ? err :
+		    "out of memory");
+		rc = EXIT_UNREACHABLE;
+		goto out;
+	}
 	rc = EXIT_OK;
 	if (nsources > 0) {
 		res = resolve_sources(&client, sources, nsources, err,
@@ -555,6 +575,7 @@ main(int argc, char **argv)
 		rc = EXIT_USAGE;
 	}
 out:
+	auth_free(client.auth);
 	curl_global_cleanup();
 out_conf:
 	for (i = 0; i < nsources; i++)
@@ -562,6 +583,10 @@ out_conf:
 	if (token != NULL)
 		explicit_bzero(token, strlen(token));
 	free(token);
+	if (cli_token != NULL)
+		explicit_bzero(cli_token, strlen(cli_token));
+	free(cli_token);
+	free(server_copy);
 	conf_free(mc.conf);
 	return rc;
 }

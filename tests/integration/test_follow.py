@@ -197,6 +197,27 @@ def test_unauthorized_exits_3_and_never_prints_the_token():
         eq(r.returncode, 0, "with the token: %r" % r.stderr)
 
 
+def test_the_token_is_not_visible_in_the_process_list_or_traces():
+    with Server("--token", "s3cret-token") as s:
+        s.ingest("x", [ev(1, "ok")], token="s3cret-token")
+        p = spawn("--server", s.url, "-f", "x", "-vv",
+                  "--token", "s3cret-token")
+        # Once connected, main has long blanked its arguments.
+        seen = b""
+        while b"Connected" not in seen:
+            line = p.stderr.readline()
+            check(line, "stderr ended before connecting: %r" % seen)
+            seen += line
+        cmdline = open("/proc/%d/cmdline" % p.pid, "rb").read()
+        check(b"s3cret" not in cmdline, "token in cmdline: %r" % cmdline)
+        s.status("x", "completed", token="s3cret-token")
+        out, err = p.communicate(timeout=ldtest.WAIT_S)
+        err = seen + err
+        eq(p.returncode, 0, "exit status: %r" % err[-500:])
+        check(b"Authorization: [masked]" in err, "trace shows the header")
+        check(b"s3cret" not in out + err, "token in the output")
+
+
 def test_unreachable_server_exits_3():
     r = logdeck("--server", "http://127.0.0.1:1", "-f", "x")
     eq(r.returncode, 3, "exit status")

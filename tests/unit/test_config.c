@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "client.h"
 #include "conf.h"
 
@@ -549,8 +550,9 @@ static char *
 print_to_string(struct conf *c, const char *profile, const char *token,
     enum conf_token_origin o)
 {
+	struct auth_opts ao = {.token = token};
 	struct client_cfg cl = {.server = "https://logs.example.com",
-	    .token = token,
+	    .auth = auth_new(&ao),
 	    .heartbeat_ms = 30000,
 	    .backoff_cap_ms = 30000,
 	    .max_event = 1 << 20};
@@ -569,6 +571,7 @@ print_to_string(struct conf *c, const char *profile, const char *token,
 
 	conf_print(f, &e);
 	fclose(f);
+	auth_free(cl.auth);
 	return text;
 }
 
