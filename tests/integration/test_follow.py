@@ -211,8 +211,10 @@ def test_the_token_is_not_visible_in_the_process_list_or_traces():
         cmdline = open("/proc/%d/cmdline" % p.pid, "rb").read()
         check(b"s3cret" not in cmdline, "token in cmdline: %r" % cmdline)
         s.status("x", "completed", token="s3cret-token")
-        out, err = p.communicate(timeout=ldtest.WAIT_S)
-        err = seen + err
+        # Not communicate(): it would skip what readline() buffered.
+        err = seen + p.stderr.read()
+        out = p.stdout.read()
+        p.wait(ldtest.WAIT_S)
         eq(p.returncode, 0, "exit status: %r" % err[-500:])
         check(b"Authorization: [masked]" in err, "trace shows the header")
         check(b"s3cret" not in out + err, "token in the output")
@@ -298,6 +300,27 @@ def test_retry_after_is_honoured_on_503():
         eq(_messages(r.stdout), ["finally"], "lines")
         check(took >= 1.9, "waited %.2fs, Retry-After said 2s" % took)
         check(b"reconnecting in 2s" in r.stderr, r.stderr)
+
+
+def test_a_server_without_streams_is_polled_every_second():
+    # The proxy turns stream requests into plain polling requests, as an
+    # older server that ignores ?stream=true would answer them.
+    nostream = [(b"stream=true", b"stream=no"),
+                (b"Accept: text/event-stream", b"Accept: */*")]
+    with Server() as s:
+        s.ingest("old", [ev(i, "m%d" % i) for i in range(5)])
+        with ChaosProxy(s.port, rewrite=nostream) as px:
+            p = spawn("--server", px.url, "-f", "old")
+            time.sleep(1.5)
+            s.ingest("old", [ev(i, "m%d" % i) for i in range(5, 10)])
+            time.sleep(1.5)
+            s.ingest("old", [ev(10, "m10")])
+            s.status("old", "failed", exitCode=2)
+            out, err = p.communicate(timeout=ldtest.WAIT_S)
+        eq(p.returncode, 1, "exit status of a failed run: %r" % err)
+        eq(_messages(out), ["m%d" % i for i in range(11)], "lines")
+        check(b"polling" in err, err)
+        check(any(b"after=" in h for h in px.requests), "polled ?after=")
 
 
 def test_automations_logs_fetch_shape_prints_and_exits():
