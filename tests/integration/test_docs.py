@@ -92,6 +92,23 @@ def test_completions_offer_every_long_option():
             raise TestFailure("completions/%s lacks %s" % (name, missing))
 
 
+def test_readme_config_example_loads_without_warnings():
+    import tempfile
+    with open(os.path.join(SRCDIR, "README.md")) as f:
+        m = re.search(r"```yaml\n(.*?)```", f.read(), re.S)
+    ldtest.check(m, "README has a yaml example")
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "config.yaml")
+        with open(path, "w") as f:
+            f.write(m.group(1))
+        os.chmod(path, 0o600)
+        r = subprocess.run([LOGDECK, "--config", path, "--print-config"],
+                           capture_output=True,
+                           env=dict(os.environ, LOGDECK_DATADIR=SRCDIR))
+    ldtest.eq(r.returncode, 0, "exit status")
+    ldtest.eq(r.stderr, b"", "warnings")
+
+
 def test_man_keys_table_names_only_known_actions():
     """Every action in logdeck(1)'s KEYS table can be rebound by that name
     in logdeck.yaml(5)."""
