@@ -286,6 +286,23 @@ def test_stalled_stream_is_dropped_and_resumed():
             check(b"stalled" in err, err)
 
 
+def test_lines_lost_to_retention_are_reported_as_a_gap():
+    with Server("--ring", "10", "--retry-ms", "50") as s:
+        s.ingest("gap", [ev(i, "m%d" % i) for i in range(3)])
+        with ChaosProxy(s.port, [{}, {"stall": 500}]) as px:
+            p = spawn("--server", px.url, "-f", "--heartbeat", "1", "gap")
+            time.sleep(0.5)
+            # While the client's connection is stuck, the ring moves on.
+            s.ingest("gap", [ev(i, "m%d" % i) for i in range(3, 40)])
+            s.status("gap", "completed")
+            out, err = p.communicate(timeout=ldtest.WAIT_S)
+        eq(p.returncode, 0, "exit status: %r" % err)
+        msgs = _messages(out)
+        eq(msgs[-10:], ["m%d" % i for i in range(30, 40)], "retained tail")
+        check(len(msgs) < 40, "lines the server no longer had: %r" % msgs)
+        check(b"Gap:" in err, err)
+
+
 def test_retry_after_is_honoured_on_503():
     busy = (b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 2\r\n"
             b"Content-Length: 0\r\nConnection: close\r\n\r\n")
