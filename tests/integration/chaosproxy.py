@@ -10,13 +10,14 @@ goes upstream (e.g. to play a server without streams), and chunk=K sends at most
 delay=S seconds between sends, so the client sees tiny reads.
 """
 import socket
+import ssl
 import threading
 import time
 
 
 class ChaosProxy:
     def __init__(self, upstream_port, plans=None, chunk=None, delay=0.0,
-                 rewrite=()):
+                 rewrite=(), tls=None):
         self.upstream_port = upstream_port
         self.rewrite = list(rewrite)
         self.plans = plans or []
@@ -31,6 +32,12 @@ class ChaosProxy:
         self.sock.listen(64)
         self.port = self.sock.getsockname()[1]
         self.url = "http://127.0.0.1:%d" % self.port
+        self.tls = None
+        if tls:
+            # tls=(certfile, keyfile): clients speak HTTPS to the proxy.
+            self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.tls.load_cert_chain(*tls)
+            self.url = "https://127.0.0.1:%d" % self.port
         self.closing = False
         self.threads = []
         t = threading.Thread(target=self._accept, daemon=True)
@@ -104,6 +111,8 @@ class ChaosProxy:
 
     def _serve(self, c, plan):
         try:
+            if self.tls:
+                c = self.tls.wrap_socket(c, server_side=True)
             head = self._read_head(c)
             if "canned" in plan:
                 self._send(c, plan["canned"])

@@ -340,6 +340,45 @@ def test_a_server_without_streams_is_polled_every_second():
         check(any(b"after=" in h for h in px.requests), "polled ?after=")
 
 
+def test_http_proxy_from_the_environment_is_used():
+    with Server() as s:
+        s.ingest("viaproxy", [ev(1, "proxied")])
+        s.status("viaproxy", "completed")
+        with ChaosProxy(s.port) as px:
+            r = logdeck("--server", s.url, "-f", "viaproxy",
+                        env={"http_proxy": px.url, "no_proxy": "",
+                             "NO_PROXY": ""})
+        eq(r.returncode, 0, "exit status: %r" % r.stderr)
+        eq(_messages(r.stdout), ["proxied"], "lines")
+        check(any(h.startswith(b"GET " + s.url.encode())
+                  for h in px.requests), "absolute-form requests: %r"
+              % px.requests)
+
+
+def test_tls_is_verified_unless_insecure():
+    import subprocess
+    import tempfile
+    with tempfile.TemporaryDirectory() as d, Server() as s:
+        cert, key = d + "/cert.pem", d + "/key.pem"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                        "-nodes", "-keyout", key, "-out", cert, "-days", "1",
+                        "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1"],
+                       check=True, capture_output=True)
+        s.ingest("tls", [ev(1, "secure")])
+        s.status("tls", "completed")
+        with ChaosProxy(s.port, tls=(cert, key)) as px:
+            r = logdeck("--server", px.url, "-f", "tls")
+            eq(r.returncode, 3, "self-signed refused: %r" % r.stderr)
+            check(b"certificate" in r.stderr, r.stderr)
+            r = logdeck("--server", px.url, "-f", "tls", "--cacert", cert)
+            eq(r.returncode, 0, "trusted with --cacert: %r" % r.stderr)
+            eq(_messages(r.stdout), ["secure"], "lines")
+            r = logdeck("--server", px.url, "-f", "tls", "--insecure")
+            eq(r.returncode, 0, "--insecure: %r" % r.stderr)
+            check(b"verification is off" in r.stderr, r.stderr)
+
+
 def test_automations_logs_fetch_shape_prints_and_exits():
     with Server() as s:
         s.ingest("fetchme", [ev(i, "m%d" % i) for i in range(5)])
