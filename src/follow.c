@@ -110,13 +110,16 @@ static void
 follow_print(struct follow *f, const struct source *src,
     const struct log_event *ev)
 {
+	/* Text names the source only when there are several; JSON and CSV
+	 * always carry it, so their consumers need not guess. */
+	const char *name = f->o->fmt.with_source ||
+	    f->o->fmt.format != OUTPUT_TEXT ? src->name : NULL;
+
 	if (!follow_wanted(f, ev))
 		return;
-	if (formatter_event(f->fmt, &f->out, f->o->fmt.with_source ?
-	    src->name : NULL, ev) != 0) {
+	if (formatter_event(f->fmt, &f->out, name, ev) != 0) {
 		follow_flush(f);
-		formatter_event(f->fmt, &f->out, f->o->fmt.with_source ?
-		    src->name : NULL, ev);
+		formatter_event(f->fmt, &f->out, name, ev);
 	}
 	if (f->out.len >= FOLLOW_FLUSH_AT)
 		follow_flush(f);

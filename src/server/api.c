@@ -1,0 +1,620 @@
+/* api.c - the HTTP API: one generic evhttp callback routes
+ * /api/KIND[/ID[/logs|/status]] to the handlers below. */
+#include "api.h"
+#include "feed.h"
+#include "ingest.h"
+#include "store.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include <cjson/cJSON.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/listener.h>
+#include <event2/keyvalq_struct.h>
+
+/* Longest request path routed (anything longer cannot be a valid one). */
+#define API_PATH_MAX 512
+/* How long accepting pauses when the process is out of descriptors. */
+#define API_ACCEPT_PAUSE_MS 1000
+/* Most events one polling answer carries, and its default. */
+#define API_POLL_MAX 10000
+#define API_POLL_DEFAULT 1000
+
+struct api {
+	struct event_base *base;
+	struct evhttp *http;
+	struct evconnlistener *listener;
+	struct event *resume; /* re-enables accepting after a pause */
+	struct store *st;
+	struct feed_mgr *feeds;
+	char *token;
+	bool verbose;
+};
+
+/* What a request is about, once routed. */
+struct api_route {
+	enum source_kind kind;
+	char id[API_PATH_MAX];
+	const char *sub; /* "logs", "status" or NULL */
+};
+
+/* Log one answered request when verbose. */
+static void
+api_log(struct api *a, struct evhttp_request *req, int code)
+{
+	char uri[256];
+
+	if (!a->verbose)
+		return;
+	util_log_safe(uri, sizeof uri, evhttp_request_get_uri(req));
+	util_log("%s %s -> %d",
+	    evhttp_request_get_command(req) == EVHTTP_REQ_POST   ? "POST"
+	    : evhttp_request_get_command(req) == EVHTTP_REQ_HEAD ? "HEAD"
+	    : evhttp_request_get_command(req) == EVHTTP_REQ_GET  ? "GET"
+	                                                         : "other",
+	    uri, code);
+}
+
+/* The reason phrase of the codes this API answers with. */
+static const char *
+api_reason(int code)
+{
+	switch (code) {
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 413:
+		return "Content Too Large";
+	case 503:
+		return "Service Unavailable";
+	case 507:
+		return "Insufficient Storage";
+	default:
+		return "Internal Server Error";
+	}
+}
+
+/* Send body (moved out of it) as a JSON answer. */
+static void
+api_send(
+    struct api *a, struct evhttp_request *req, int code, struct evbuffer *body)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "application/json");
+	evhttp_send_reply(req, code, api_reason(code), body);
+	api_log(a, req, code);
+}
+
+/* Send a cJSON value as the answer (freeing it). */
+static void
+api_send_json(struct api *a, struct evhttp_request *req, int code, cJSON *v)
+{
+	struct evbuffer *body = evbuffer_new();
+	char *text = v != NULL ? cJSON_PrintUnformatted(v) : NULL;
+
+	cJSON_Delete(v);
+	if (body == NULL || text == NULL) {
+		free(text);
+		if (body != NULL)
+			evbuffer_free(body);
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	evbuffer_add(body, text, strlen(text));
+	free(text);
+	api_send(a, req, code, body);
+	evbuffer_free(body);
+}
+
+/* Answer {"error": "..."} with code. */
+static void api_error(struct api *a, struct evhttp_request *req, int code,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+api_error(
+    struct api *a, struct evhttp_request *req, int code, const char *fmt, ...)
+{
+	char msg[512];
+	cJSON *v = cJSON_CreateObject();
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	cJSON_AddStringToObject(v, "error", msg);
+	api_send_json(a, req, code, v);
+}
+
+/* Answer 405 naming the methods the path serves. */
+static void
+api_not_allowed(struct api *a, struct evhttp_request *req, const char *allow)
+{
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(req), "Allow", allow);
+	api_error(a, req, 405, "method not allowed here; use %s", allow);
+}
+
+/* True when the request carries the bearer token (or none is needed). */
+static bool
+api_authorized(struct api *a, struct evhttp_request *req)
+{
+	const char *h;
+
+	if (a->token == NULL)
+		return true;
+	h = evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Authorization");
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+		return false;
+	h += 7;
+	return util_secret_equal(h, strlen(h), a->token, strlen(a->token));
+}
+
+/* A source as JSON. */
+static cJSON *
+api_source_json(const struct store_info *info)
+{
+	char when[UTIL_ISO_LEN + 1];
+	cJSON *v = cJSON_CreateObject();
+
+	util_iso_time(when, info->updated_ms);
+	cJSON_AddStringToObject(v, "id", info->id);
+	cJSON_AddStringToObject(v, "name", info->name);
+	cJSON_AddStringToObject(v, "status", store_status_name(info->status));
+	cJSON_AddStringToObject(v, "updatedAt", when);
+	cJSON_AddNumberToObject(v, "lastLogId", (double)info->last_id);
+	if (info->has_exit_code)
+		cJSON_AddNumberToObject(v, "exitCode", info->exit_code);
+	return v;
+}
+
+/* store_info_fn: add a source to a JSON array. */
+static void
+api_list_one(const struct store_info *info, void *arg)
+{
+	cJSON_AddItemToArray(arg, api_source_json(info));
+}
+
+/* store_line_fn: add an event to a JSON array answer being built. */
+static int
+api_poll_line(int64_t id, const char *json, size_t len, void *arg)
+{
+	struct evbuffer *body = arg;
+
+	if (evbuffer_get_length(body) > 1)
+		evbuffer_add(body, ",", 1);
+	evbuffer_add(body, json, len);
+	return 0;
+}
+
+/* Read a numeric query parameter in [0, max] into *out (left alone when
+ * absent); 0, or -1 after answering 400. */
+static int
+api_param(struct api *a, struct evhttp_request *req, struct evkeyvalq *q,
+    const char *name, long long max, long long *out)
+{
+	const char *v = evhttp_find_header(q, name);
+
+	if (v == NULL)
+		return 0;
+	if (util_parse_ll(v, 0, 999999999999999999LL, out) != 0) {
+		api_error(
+		    a, req, 400, "%s must be a non-negative integer", name);
+		return -1;
+	}
+	if (*out > max)
+		*out = max;
+	return 0;
+}
+
+/* True when the client asks for an event stream. */
+static bool
+api_wants_stream(struct evhttp_request *req, struct evkeyvalq *q)
+{
+	const char *v = evhttp_find_header(q, "stream");
+	const char *accept =
+	    evhttp_find_header(evhttp_request_get_input_headers(req), "Accept");
+
+	if (v != NULL)
+		return strcmp(v, "true") == 0 || strcmp(v, "1") == 0;
+	return accept != NULL && strstr(accept, "text/event-stream") != NULL;
+}
+
+/* GET .../logs: a polling answer or a stream. */
+static void
+api_get_logs(struct api *a, struct evhttp_request *req,
+    const struct api_route *r, struct evkeyvalq *q)
+{
+	struct feed_start start = {.tail = -1};
+	struct store_info info;
+	struct evbuffer *body;
+	long long after = 0, limit = API_POLL_DEFAULT, tail = -1;
+	const char *h;
+
+	if (store_get(a->st, r->kind, r->id, &info) != STORE_OK) {
+		api_error(a, req, 404, "no such source");
+		return;
+	}
+	if (api_wants_stream(req, q) &&
+	    evhttp_request_get_command(req) == EVHTTP_REQ_GET) {
+		if (api_param(a, req, q, "tail", 999999999999LL, &tail) != 0)
+			return;
+		h = evhttp_find_header(
+		    evhttp_request_get_input_headers(req), "Last-Event-ID");
+		if (h != NULL) {
+			long long v;
+
+			if (util_parse_ll(h, 0, 999999999999999999LL, &v)) {
+				api_error(a, req, 400,
+				    "Last-Event-ID must be "
+				    "a non-negative integer");
+				return;
+			}
+			start.has_last_id = true;
+			start.last_id = v;
+		}
+		start.tail = (long)tail;
+		if (!feed_mgr_has_room(a->feeds)) {
+			evhttp_add_header(
+			    evhttp_request_get_output_headers(req),
+			    "Retry-After", "10");
+			api_error(a, req, 503, "too many streams");
+			return;
+		}
+		if (feed_start(a->feeds, req, r->kind, r->id, &start) != 0)
+			api_error(a, req, 500, "cannot start a stream");
+		return;
+	}
+	if (api_param(a, req, q, "after", 999999999999999999LL, &after) ||
+	    api_param(a, req, q, "limit", API_POLL_MAX, &limit) ||
+	    api_param(a, req, q, "tail", API_POLL_MAX, &tail))
+		return;
+	if (tail >= 0) {
+		int64_t from;
+
+		store_tail(a->st, r->kind, r->id, (size_t)tail, &from);
+		after = from;
+		limit = tail;
+	}
+	if ((body = evbuffer_new()) == NULL) {
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	evbuffer_add(body, "[", 1);
+	store_read(
+	    a->st, r->kind, r->id, after, (size_t)limit, api_poll_line, body);
+	evbuffer_add(body, "]", 1);
+	api_send(a, req, 200, body);
+	evbuffer_free(body);
+}
+
+/* Map a store error to an answer. */
+static void
+api_store_error(struct api *a, struct evhttp_request *req, int err)
+{
+	int code = err == STORE_EFULL       ? 507
+	           : err == STORE_EREADONLY ? 409
+	           : err == STORE_ETOOBIG   ? 413
+	           : err == STORE_ENOENT    ? 404
+	                                    : 500;
+
+	api_error(a, req, code, "%s", store_strerror(err));
+}
+
+/* Answer an accepted ingest: {"accepted":n,"lastId":m}. */
+static void
+api_accepted(struct api *a, struct evhttp_request *req,
+    const struct api_route *r, size_t n, bool created)
+{
+	struct store_info info;
+	cJSON *v = cJSON_CreateObject();
+
+	store_get(a->st, r->kind, r->id, &info);
+	cJSON_AddNumberToObject(v, "accepted", (double)n);
+	cJSON_AddNumberToObject(v, "lastId", (double)info.last_id);
+	api_send_json(a, req, created ? 201 : 200, v);
+}
+
+/* The body of an ingest request as one contiguous span ("" when empty),
+ * or NULL after answering 400 when the source id cannot be created. */
+static const char *
+api_ingest_body(struct api *a, struct evhttp_request *req,
+    const struct api_route *r, size_t *len)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	const char *body;
+
+	if (!util_valid_id(r->id, strlen(r->id))) {
+		api_error(a, req, 400, "invalid source id");
+		return NULL;
+	}
+	*len = evbuffer_get_length(in);
+	body = (const char *)evbuffer_pullup(in, -1);
+	return body != NULL ? body : "";
+}
+
+/* POST .../logs */
+static void
+api_post_logs(
+    struct api *a, struct evhttp_request *req, const struct api_route *r)
+{
+	struct ingest_batch batch;
+	const char *body;
+	char err[256];
+	size_t len;
+	bool created = false;
+	int rc;
+
+	if ((body = api_ingest_body(a, req, r, &len)) == NULL)
+		return;
+	rc = ingest_logs(body, len, util_now_ms(), &batch, err, sizeof err);
+	if (rc != 0) {
+		api_error(a, req, rc, "%s", err);
+		return;
+	}
+	rc = store_append(a->st, r->kind, r->id, batch.lines, batch.n,
+	    util_now_ms(), &created);
+	if (rc != STORE_OK)
+		api_store_error(a, req, rc);
+	else
+		api_accepted(a, req, r, batch.n, created);
+	ingest_batch_free(&batch);
+}
+
+/* POST .../status */
+static void
+api_post_status(
+    struct api *a, struct evhttp_request *req, const struct api_route *r)
+{
+	struct store_status ch;
+	const char *body;
+	char err[256], name[INGEST_NAME_MAX + 1];
+	size_t len;
+	bool created = false;
+	int rc;
+
+	if ((body = api_ingest_body(a, req, r, &len)) == NULL)
+		return;
+	rc =
+	    ingest_status(body, len, util_now_ms(), &ch, name, err, sizeof err);
+	if (rc != 0) {
+		api_error(a, req, rc, "%s", err);
+		return;
+	}
+	rc = store_set_status(a->st, r->kind, r->id, &ch, &created);
+	if (rc != STORE_OK)
+		api_store_error(a, req, rc);
+	else
+		api_accepted(a, req, r, 1, created);
+}
+
+/* Split path into the route; 0, or -1 when it is no API path. */
+static int
+api_route(const char *path, struct api_route *r)
+{
+	char buf[API_PATH_MAX], *seg[5], *save = NULL, *s, *id;
+	size_t n = 0, idlen;
+	int kind;
+
+	if (path == NULL || strlen(path) >= sizeof buf ||
+	    strncmp(path, "/api/", 5) != 0)
+		return -1;
+	strcpy(buf, path + 5);
+	if (buf[0] == '\0' || buf[strlen(buf) - 1] == '/')
+		return -1;
+	for (s = strtok_r(buf, "/", &save); s != NULL;
+	     s = strtok_r(NULL, "/", &save)) {
+		if (n == 3)
+			return -1;
+		seg[n++] = s;
+	}
+	if (n == 0 || (kind = store_kind_parse(seg[0])) < 0)
+		return -1;
+	r->kind = (enum source_kind)kind;
+	r->id[0] = '\0';
+	r->sub = NULL;
+	if (n >= 2) {
+		if ((id = evhttp_uridecode(seg[1], 0, &idlen)) == NULL)
+			return -1;
+		if (idlen == 0 || idlen != strlen(id) ||
+		    idlen >= sizeof r->id) {
+			free(id);
+			return -1;
+		}
+		memcpy(r->id, id, idlen + 1);
+		free(id);
+	}
+	if (n == 3) {
+		if (strcmp(seg[2], "logs") == 0)
+			r->sub = "logs";
+		else if (strcmp(seg[2], "status") == 0)
+			r->sub = "status";
+		else
+			return -1;
+	}
+	return 0;
+}
+
+/* The one evhttp callback: authenticate, route, dispatch. */
+static void
+api_handle(struct evhttp_request *req, void *arg)
+{
+	struct api *a = arg;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	bool get = cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD;
+	struct evkeyvalq q = {0};
+	struct store_info info;
+	struct api_route r;
+	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
+
+	if (path == NULL || strncmp(path, "/api/", 5) != 0) {
+		api_error(a, req, 404, "no such path");
+		return;
+	}
+	if (!api_authorized(a, req)) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "WWW-Authenticate", "Bearer");
+		api_error(a, req, 401, "a valid bearer token is required");
+		return;
+	}
+	if (api_route(path, &r) != 0) {
+		api_error(a, req, 404, "no such path");
+		return;
+	}
+	if (query != NULL && evhttp_parse_query_str(query, &q) != 0) {
+		api_error(a, req, 400, "malformed query string");
+		return;
+	}
+	if (r.id[0] == '\0') {
+		if (!get)
+			api_not_allowed(a, req, "GET, HEAD");
+		else {
+			cJSON *list = cJSON_CreateArray();
+
+			store_list(a->st, r.kind, api_list_one, list);
+			api_send_json(a, req, 200, list);
+		}
+	} else if (r.sub == NULL) {
+		if (!get)
+			api_not_allowed(a, req, "GET, HEAD");
+		else if (store_get(a->st, r.kind, r.id, &info) != STORE_OK)
+			api_error(a, req, 404, "no such source");
+		else
+			api_send_json(a, req, 200, api_source_json(&info));
+	} else if (strcmp(r.sub, "logs") == 0) {
+		if (get)
+			api_get_logs(a, req, &r, &q);
+		else if (cmd == EVHTTP_REQ_POST)
+			api_post_logs(a, req, &r);
+		else
+			api_not_allowed(a, req, "GET, HEAD, POST");
+	} else {
+		if (cmd == EVHTTP_REQ_POST)
+			api_post_status(a, req, &r);
+		else
+			api_not_allowed(a, req, "POST");
+	}
+	evhttp_clear_headers(&q);
+}
+
+/* The API whose listener reports errors. libevent hands the listener's
+ * error callback evhttp's own pointer, so the API is found here; a process
+ * serves one API. */
+static struct api *api_listening;
+
+/* Accept again after a pause. */
+static void
+api_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct api *a = arg;
+
+	evconnlistener_enable(a->listener);
+}
+
+/* accept() failed for a reason that does not go away by retrying at once
+ * (out of descriptors): without this libevent would retry in a busy loop.
+ * Pause accepting; the pending connections wait in the backlog. */
+static void
+api_accept_error(struct evconnlistener *lev, void *arg)
+{
+	struct api *a = api_listening;
+	struct timeval tv = {
+	    API_ACCEPT_PAUSE_MS / 1000, API_ACCEPT_PAUSE_MS % 1000 * 1000};
+
+	util_log("cannot accept connections (%s); pausing for %d ms",
+	    strerror(errno), API_ACCEPT_PAUSE_MS);
+	evconnlistener_disable(lev);
+	event_add(a->resume, &tv);
+}
+
+struct api *
+api_new(struct event_base *base, struct store *st, struct feed_mgr *feeds,
+    const char *token, bool verbose)
+{
+	struct api *a;
+
+	if ((a = calloc(1, sizeof *a)) == NULL)
+		return NULL;
+	a->base = base;
+	a->st = st;
+	a->feeds = feeds;
+	a->verbose = verbose;
+	if ((token != NULL && (a->token = strdup(token)) == NULL) ||
+	    (a->http = evhttp_new(base)) == NULL ||
+	    (a->resume = evtimer_new(base, api_resume, a)) == NULL) {
+		api_free(a);
+		return NULL;
+	}
+	evhttp_set_max_body_size(a->http, API_BODY_MAX);
+	evhttp_set_max_headers_size(a->http, API_HEADERS_MAX);
+	evhttp_set_timeout(a->http, API_IDLE_TIMEOUT);
+	/* Every method reaches api_handle, which answers 405 in JSON. */
+	evhttp_set_allowed_methods(a->http,
+	    EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+	        EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+	        EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+	evhttp_set_gencb(a->http, api_handle, a);
+	return a;
+}
+
+int
+api_listen(struct api *a, const char *host, int port, int *bound)
+{
+	struct evhttp_bound_socket *bs;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+
+	bs = evhttp_bind_socket_with_handle(a->http, host, (ev_uint16_t)port);
+	if (bs == NULL)
+		return -1;
+	a->listener = evhttp_bound_socket_get_listener(bs);
+	api_listening = a;
+	evconnlistener_set_error_cb(a->listener, api_accept_error);
+	if (getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&ss,
+	        &sl) != 0)
+		return -1;
+	if (ss.ss_family == AF_INET6)
+		*bound = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	else
+		*bound = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	return 0;
+}
+
+void
+api_free(struct api *a)
+{
+	if (a == NULL)
+		return;
+	if (a->http != NULL)
+		evhttp_free(a->http);
+	if (a->resume != NULL)
+		event_free(a->resume);
+	if (api_listening == a)
+		api_listening = NULL;
+	free(a->token);
+	free(a);
+}

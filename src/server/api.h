@@ -1,0 +1,31 @@
+/* api.h - the HTTP API of the log server: routing, auth, JSON answers
+ * (server transport layer, libevent evhttp). */
+#ifndef LOGDECK_SERVER_API_H
+#define LOGDECK_SERVER_API_H
+
+#include <stdbool.h>
+
+/* Largest request body; libevent answers 413 past it. */
+#define API_BODY_MAX (8 * 1024 * 1024)
+/* Largest request head (request line and headers). */
+#define API_HEADERS_MAX (64 * 1024)
+/* Seconds an idle or slow non-stream connection is kept. */
+#define API_IDLE_TIMEOUT 60
+
+struct event_base;
+struct store;
+struct feed_mgr;
+struct api;
+
+/* Create the API on base; st and feeds must outlive it. token (may be NULL)
+ * is copied. NULL on failure. */
+struct api *api_new(struct event_base *base, struct store *st,
+    struct feed_mgr *feeds, const char *token, bool verbose);
+/* Listen on host:port (port 0: any free one); *bound gets the port.
+ * Returns 0, or -1. */
+int api_listen(struct api *a, const char *host, int port, int *bound);
+/* Close every connection and free the API; NULL is fine. Free the feed
+ * manager first. */
+void api_free(struct api *a);
+
+#endif

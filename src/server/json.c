@@ -1,0 +1,295 @@
+/* json.c - strict JSON checking and minifying (recursive descent). */
+#include "json.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+struct json_parser {
+	const char *in;
+	size_t len;
+	size_t pos;
+	char *out;
+	size_t olen;
+	int depth;
+	char *err;
+	size_t errlen;
+};
+
+static int json_value(struct json_parser *p);
+
+/* Record why parsing stopped, at the current offset; returns -1. */
+static int
+json_fail(struct json_parser *p, const char *what)
+{
+	snprintf(p->err, p->errlen, "%s at byte %zu", what, p->pos);
+	return -1;
+}
+
+/* Skip JSON whitespace. */
+static void
+json_ws(struct json_parser *p)
+{
+	while (p->pos < p->len && strchr(" \t\r\n", p->in[p->pos]) != NULL &&
+	       p->in[p->pos] != '\0')
+		p->pos++;
+}
+
+/* The next byte, or -1 at the end. */
+static int
+json_peek(const struct json_parser *p)
+{
+	return p->pos < p->len ? (unsigned char)p->in[p->pos] : -1;
+}
+
+/* Copy n input bytes to the output. */
+static void
+json_copy(struct json_parser *p, size_t n)
+{
+	memcpy(p->out + p->olen, p->in + p->pos, n);
+	p->olen += n;
+	p->pos += n;
+}
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
+static size_t
+json_utf8_len(const unsigned char *s, size_t n)
+{
+	uint32_t cp;
+	size_t len, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* A string, quotes included. */
+static int
+json_string(struct json_parser *p)
+{
+	size_t n, i;
+	int c;
+
+	json_copy(p, 1);
+	for (;;) {
+		if ((c = json_peek(p)) < 0)
+			return json_fail(p, "unterminated string");
+		if (c == '"') {
+			json_copy(p, 1);
+			return 0;
+		}
+		if (c < 0x20)
+			return json_fail(p, "control character in string");
+		if (c == '\\') {
+			if (p->pos + 1 >= p->len)
+				return json_fail(p, "unterminated string");
+			c = (unsigned char)p->in[p->pos + 1];
+			if (c == 'u') {
+				if (p->pos + 6 > p->len)
+					return json_fail(p, "bad \\u escape");
+				for (i = 2; i < 6; i++) {
+					if (strchr("0123456789abcdefABCDEF",
+					        p->in[p->pos + i]) == NULL ||
+					    p->in[p->pos + i] == '\0')
+						return json_fail(
+						    p, "bad \\u escape");
+				}
+				json_copy(p, 6);
+				continue;
+			}
+			if (c == 0 || strchr("\"\\/bfnrt", c) == NULL)
+				return json_fail(p, "bad escape in string");
+			json_copy(p, 2);
+			continue;
+		}
+		n = json_utf8_len(
+		    (const unsigned char *)p->in + p->pos, p->len - p->pos);
+		if (n == 0)
+			return json_fail(p, "invalid UTF-8 in string");
+		json_copy(p, n);
+	}
+}
+
+/* Count the digits at the current offset. */
+static size_t
+json_digits(const struct json_parser *p, size_t from)
+{
+	size_t n = 0;
+
+	while (from + n < p->len && p->in[from + n] >= '0' &&
+	       p->in[from + n] <= '9')
+		n++;
+	return n;
+}
+
+/* A number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+static int
+json_number(struct json_parser *p)
+{
+	size_t q = p->pos, n;
+
+	if (q < p->len && p->in[q] == '-')
+		q++;
+	if ((n = json_digits(p, q)) == 0)
+		return json_fail(p, "bad number");
+	if (n > 1 && p->in[q] == '0')
+		return json_fail(p, "number with a leading zero");
+	q += n;
+	if (q < p->len && p->in[q] == '.') {
+		if ((n = json_digits(p, q + 1)) == 0)
+			return json_fail(p, "bad number");
+		q += 1 + n;
+	}
+	if (q < p->len && (p->in[q] == 'e' || p->in[q] == 'E')) {
+		q++;
+		if (q < p->len && (p->in[q] == '+' || p->in[q] == '-'))
+			q++;
+		if ((n = json_digits(p, q)) == 0)
+			return json_fail(p, "bad number");
+		q += n;
+	}
+	json_copy(p, q - p->pos);
+	return 0;
+}
+
+/* An array or object; open is '[' or '{'. */
+static int
+json_container(struct json_parser *p, char open)
+{
+	char close = open == '[' ? ']' : '}';
+	bool first = true;
+
+	if (++p->depth > JSON_DEPTH_MAX)
+		return json_fail(p, "nested too deeply");
+	json_copy(p, 1);
+	json_ws(p);
+	if (json_peek(p) == close) {
+		json_copy(p, 1);
+		p->depth--;
+		return 0;
+	}
+	for (;;) {
+		if (!first) {
+			json_ws(p);
+			if (json_peek(p) == close)
+				break;
+			if (json_peek(p) != ',')
+				return json_fail(
+				    p, open == '[' ? "expected ',' or ']'"
+				                   : "expected ',' or '}'");
+			json_copy(p, 1);
+		}
+		first = false;
+		json_ws(p);
+		if (open == '{') {
+			if (json_peek(p) != '"')
+				return json_fail(p, "expected a member name");
+			if (json_string(p) != 0)
+				return -1;
+			json_ws(p);
+			if (json_peek(p) != ':')
+				return json_fail(p, "expected ':'");
+			json_copy(p, 1);
+			json_ws(p);
+		}
+		if (json_value(p) != 0)
+			return -1;
+	}
+	json_copy(p, 1);
+	p->depth--;
+	return 0;
+}
+
+/* Any value, at a non-whitespace byte. */
+static int
+json_value(struct json_parser *p)
+{
+	static const char *const words[] = {"true", "false", "null"};
+	int c = json_peek(p);
+	size_t i, n;
+
+	if (c == '"')
+		return json_string(p);
+	if (c == '{' || c == '[')
+		return json_container(p, (char)c);
+	if (c == '-' || (c >= '0' && c <= '9'))
+		return json_number(p);
+	for (i = 0; i < 3; i++) {
+		n = strlen(words[i]);
+		if (p->len - p->pos >= n &&
+		    memcmp(p->in + p->pos, words[i], n) == 0) {
+			json_copy(p, n);
+			return 0;
+		}
+	}
+	return json_fail(
+	    p, c < 0 ? "unexpected end of input" : "unexpected character");
+}
+
+long
+json_minify(const char *in, size_t len, char *out, char *err, size_t errlen)
+{
+	struct json_parser p = {
+	    .in = in, .len = len, .out = out, .err = err, .errlen = errlen};
+
+	json_ws(&p);
+	if (json_value(&p) != 0)
+		return -1;
+	json_ws(&p);
+	if (p.pos != len) {
+		json_fail(&p, "trailing characters after the JSON value");
+		return -1;
+	}
+	return (long)p.olen;
+}
+
+size_t
+json_value_len(const char *p)
+{
+	size_t n = 0;
+	int depth = 0;
+	bool in_string = false;
+
+	for (;;) {
+		char c = p[n++];
+
+		if (in_string) {
+			if (c == '\\')
+				n++;
+			else if (c == '"') {
+				in_string = false;
+				if (depth == 0)
+					return n;
+			}
+		} else if (c == '"')
+			in_string = true;
+		else if (c == '{' || c == '[')
+			depth++;
+		else if (c == '}' || c == ']') {
+			if (--depth == 0)
+				return n;
+		} else if (depth == 0 &&
+		           (p[n] == ',' || p[n] == '}' || p[n] == ']' ||
+		               p[n] == ':' || p[n] == '\0'))
+			return n;
+	}
+}

@@ -1,0 +1,23 @@
+/* json.h - strict JSON checking and minifying for ingested events (server
+ * protocol layer). cJSON is not used on this path because it re-encodes
+ * numbers as doubles, stops strings at \u0000 and accepts raw control
+ * characters, so events would neither stay verbatim nor stay one line. */
+#ifndef LOGDECK_SERVER_JSON_H
+#define LOGDECK_SERVER_JSON_H
+
+#include <stddef.h>
+
+/* Deepest nesting of arrays and objects accepted. */
+#define JSON_DEPTH_MAX 64
+
+/* Check that in (len bytes) is exactly one JSON value (RFC 8259: valid UTF-8,
+ * no raw control characters in strings, no leading zeros) with optional
+ * whitespace around it, and write it to out without whitespace outside
+ * strings; out needs room for len bytes. Returns the length written, or -1
+ * with a one-line reason naming the byte offset in err. */
+long json_minify(
+    const char *in, size_t len, char *out, char *err, size_t errlen);
+/* The length of the value that starts at p in text json_minify wrote. */
+size_t json_value_len(const char *p);
+
+#endif

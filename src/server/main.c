@@ -1,0 +1,324 @@
+/* main.c - logdeck-server: options, signals, and the event loop. */
+#include "config.h"
+
+#include "api.h"
+#include "burst.h"
+#include "feed.h"
+#include "mstore.h"
+#include "sim.h"
+#include "store.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+/* Longest --listen value. */
+#define MAIN_LISTEN_MAX 256
+/* Upper bounds of the numeric options. */
+#define MAIN_RING_MAX 10000000LL
+#define MAIN_BURST_MAX 1000000000000LL
+
+struct options {
+	char host[MAIN_LISTEN_MAX];
+	int port;
+	int heartbeat_s;
+	int stall_timeout_s;
+	long retry_ms;
+	const char *token;
+	long long ring;
+	long long simulate;
+	bool simulate_set;
+	double rate;
+	long long burst;
+	long long seed;
+	long long max_streams;
+	bool verbose;
+};
+
+static const char main_usage[] =
+    "usage: logdeck-server [options]\n"
+    "\n"
+    "Reference server of the logdeck log-stream API (see doc/api.md).\n"
+    "\n"
+    "  --listen HOST:PORT   address to serve (default 127.0.0.1:8080;\n"
+    "                       port 0 picks a free port)\n"
+    "  --token TOKEN        require Authorization: Bearer TOKEN\n"
+    "  --heartbeat SEC      keepalive comment interval (default 30)\n"
+    "  --retry-ms MS        reconnect delay told to clients (default 2000)\n"
+    "  --stall-timeout SEC  drop a stream whose output has not drained\n"
+    "                       for this long (default 60)\n"
+    "  --max-streams N      streams served at once (default 10000)\n"
+    "  --ring N             events kept per source (default 100000)\n"
+    "  --simulate N         simulate N automations, 2 pipelines and an\n"
+    "                       artifact\n"
+    "  --rate R             events per second per simulated source\n"
+    "                       (default 5)\n"
+    "  --burst COUNT        benchmark: automations burst-1..burst-N (N from\n"
+    "                       --simulate, default 1), each COUNT events\n"
+    "                       computed on demand, instead of the simulation\n"
+    "  --seed S             seed of the simulation (default 1)\n"
+    "  --verbose            log every request and stream\n"
+    "  --help               show this help\n"
+    "  --version            show the version\n"
+    "\n"
+    "When ready it prints \"listening on http://HOST:PORT\" on stdout.\n"
+    "SIGINT or SIGTERM stops it.\n";
+
+/* Complain about a bad command line in one line and exit 2. */
+static void main_bad(const char *fmt, const char *arg)
+    __attribute__((noreturn));
+
+static void
+main_bad(const char *fmt, const char *arg)
+{
+	fputs("logdeck-server: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs(" (see --help)\n", stderr);
+	exit(2);
+}
+
+/* Parse a non-negative numeric option value in [min, max] or exit 2. */
+static long long
+main_number(const char *name, const char *v, long long min, long long max)
+{
+	long long out;
+
+	if (util_parse_ll(v, min, max, &out) != 0) {
+		char msg[128];
+
+		snprintf(msg, sizeof msg,
+		    "%s needs an integer from %lld to "
+		    "%lld, not '%%s'",
+		    name, min, max);
+		main_bad(msg, v);
+	}
+	return out;
+}
+
+/* Split HOST:PORT (or [V6]:PORT) into o. */
+static void
+main_listen(struct options *o, const char *v)
+{
+	const char *colon = strrchr(v, ':');
+	size_t hl;
+
+	if (colon == NULL || colon == v)
+		main_bad("--listen needs HOST:PORT, not '%s'", v);
+	hl = (size_t)(colon - v);
+	if (v[0] == '[' && hl >= 2 && v[hl - 1] == ']') {
+		v++;
+		hl -= 2;
+	}
+	if (hl >= sizeof o->host)
+		main_bad("--listen host too long: '%s'", v);
+	memcpy(o->host, v, hl);
+	o->host[hl] = '\0';
+	o->port = (int)main_number("--listen port", colon + 1, 0, 65535);
+}
+
+/* Fill o from the command line (exits on --help, --version, errors). */
+static void
+main_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+	    {"listen", required_argument, NULL, 'l'},
+	    {"token", required_argument, NULL, 't'},
+	    {"heartbeat", required_argument, NULL, 'H'},
+	    {"retry-ms", required_argument, NULL, 'r'},
+	    {"stall-timeout", required_argument, NULL, 'S'},
+	    {"max-streams", required_argument, NULL, 'm'},
+	    {"ring", required_argument, NULL, 'R'},
+	    {"simulate", required_argument, NULL, 's'},
+	    {"rate", required_argument, NULL, 'a'},
+	    {"burst", required_argument, NULL, 'b'},
+	    {"seed", required_argument, NULL, 'e'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
+	};
+	char *end;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			main_listen(o, optarg);
+			break;
+		case 't':
+			if (optarg[0] == '\0')
+				main_bad("--token must not be empty%s", "");
+			o->token = optarg;
+			break;
+		case 'H':
+			o->heartbeat_s =
+			    (int)main_number("--heartbeat", optarg, 1, 3600);
+			break;
+		case 'r':
+			o->retry_ms =
+			    (long)main_number("--retry-ms", optarg, 0, 3600000);
+			break;
+		case 'S':
+			o->stall_timeout_s = (int)main_number(
+			    "--stall-timeout", optarg, 1, 86400);
+			break;
+		case 'm':
+			o->max_streams =
+			    main_number("--max-streams", optarg, 0, 1000000);
+			break;
+		case 'R':
+			o->ring =
+			    main_number("--ring", optarg, 1, MAIN_RING_MAX);
+			break;
+		case 's':
+			o->simulate = main_number(
+			    "--simulate", optarg, 0, BURST_SOURCES_MAX);
+			o->simulate_set = true;
+			break;
+		case 'a':
+			o->rate = strtod(optarg, &end);
+			if (end == optarg || *end != '\0' || !(o->rate > 0) ||
+			    o->rate > SIM_RATE_MAX)
+				main_bad("--rate needs a number above 0 and up "
+				         "to 100000, not '%s'",
+				    optarg);
+			break;
+		case 'b':
+			o->burst =
+			    main_number("--burst", optarg, 0, MAIN_BURST_MAX);
+			break;
+		case 'e':
+			o->seed = main_number(
+			    "--seed", optarg, 0, 999999999999999999LL);
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			fputs(main_usage, stdout);
+			exit(0);
+		case 'V':
+			printf("logdeck-server %s\n", PACKAGE_VERSION);
+			exit(0);
+		case ':':
+			main_bad("option '%s' needs a value", argv[optind - 1]);
+		default:
+			main_bad("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		main_bad("unexpected argument '%s'", argv[optind]);
+}
+
+/* Allow as many descriptors as the hard limit does: every stream holds
+ * one, and the default soft limit (often 1024) is far below max-streams. */
+static void
+main_raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* SIGINT / SIGTERM: leave the loop; cleanup happens in main. */
+static void
+main_signal(evutil_socket_t sig, short what, void *arg)
+{
+	util_log("caught signal %d, shutting down", (int)sig);
+	event_base_loopexit(arg, NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o = {.host = "127.0.0.1",
+	    .port = 8080,
+	    .heartbeat_s = 30,
+	    .stall_timeout_s = 60,
+	    .retry_ms = 2000,
+	    .ring = 100000,
+	    .rate = 5,
+	    .seed = 1,
+	    .max_streams = 10000};
+	struct event_base *base = NULL;
+	struct event *sigint = NULL, *sigterm = NULL;
+	struct store *st = NULL;
+	struct feed_mgr *feeds = NULL;
+	struct api *api = NULL;
+	struct sim *sim = NULL;
+	struct feed_cfg fc;
+	int port = 0, rc = 1;
+
+	main_options(argc, argv, &o);
+	signal(SIGPIPE, SIG_IGN);
+	main_raise_fd_limit();
+	if ((base = event_base_new()) == NULL)
+		goto out;
+	st = mstore_new((size_t)o.ring);
+	if (o.burst > 0)
+		st = burst_store_new(
+		    st, o.simulate_set ? (unsigned)o.simulate : 1, o.burst);
+	if (st == NULL) {
+		util_log("cannot create the store");
+		goto out;
+	}
+	fc = (struct feed_cfg){.heartbeat_s = o.heartbeat_s,
+	    .retry_ms = o.retry_ms,
+	    .stall_timeout_s = o.stall_timeout_s,
+	    .idle_timeout_s = API_IDLE_TIMEOUT,
+	    .max_streams = (size_t)o.max_streams,
+	    .verbose = o.verbose};
+	if ((feeds = feed_mgr_new(base, st, &fc)) == NULL ||
+	    (api = api_new(base, st, feeds, o.token, o.verbose)) == NULL)
+		goto out;
+	if (api_listen(api, o.host, o.port, &port) != 0) {
+		util_log("cannot listen on %s:%d", o.host, o.port);
+		goto out;
+	}
+	if (o.burst == 0 && o.simulate > 0 &&
+	    (sim = sim_new(base, st, (unsigned)o.simulate, o.rate,
+	         (uint64_t)o.seed)) == NULL) {
+		util_log("cannot start the simulation");
+		goto out;
+	}
+	sigint = evsignal_new(base, SIGINT, main_signal, base);
+	sigterm = evsignal_new(base, SIGTERM, main_signal, base);
+	if (sigint == NULL || sigterm == NULL || evsignal_add(sigint, NULL) ||
+	    evsignal_add(sigterm, NULL))
+		goto out;
+	util_log("started: ring %lld, heartbeat %d s, auth %s, %s", o.ring,
+	    o.heartbeat_s, o.token ? "on" : "off",
+	    o.burst > 0      ? "burst sources"
+	    : o.simulate > 0 ? "simulating"
+	                     : "ingest only");
+	printf("listening on http://%s%s%s:%d\n",
+	    strchr(o.host, ':') ? "[" : "", o.host,
+	    strchr(o.host, ':') ? "]" : "", port);
+	fflush(stdout);
+	event_base_dispatch(base);
+	rc = 0;
+out:
+	sim_free(sim);
+	feed_mgr_free(feeds);
+	api_free(api);
+	store_free(st);
+	if (sigint != NULL)
+		event_free(sigint);
+	if (sigterm != NULL)
+		event_free(sigterm);
+	if (base != NULL)
+		event_base_free(base);
+	libevent_global_shutdown();
+	return rc;
+}

@@ -1,0 +1,162 @@
+/* store.h - where sources and their log events live (server model layer).
+ * The HTTP layer, the simulator and the tests talk to this interface only,
+ * so a PostgreSQL store (libpq, LISTEN/NOTIFY) can sit next to the in-memory
+ * one without touching them. Single-threaded: every call and every callback
+ * happens on the event loop's thread. */
+#ifndef LOGDECK_SERVER_STORE_H
+#define LOGDECK_SERVER_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"  /* enum run_status */
+#include "source.h" /* enum source_kind */
+
+#define SOURCE_KIND_COUNT 3
+
+/* Results of the store calls (0 or one of these negative values). */
+enum store_err {
+	STORE_OK = 0,
+	STORE_ENOENT = -1,    /* no such source */
+	STORE_EFULL = -2,     /* the store holds as many sources as it can */
+	STORE_ETOOBIG = -3,   /* one event is larger than the store keeps */
+	STORE_ENOMEM = -4,    /* out of memory (or the database refused) */
+	STORE_EREADONLY = -5, /* the source is generated, not written */
+};
+
+/* A source as the API shows it. The strings are valid until the next call
+ * on the store; copy what you keep. */
+struct store_info {
+	enum source_kind kind;
+	const char *id;
+	const char *name;
+	enum run_status status;
+	bool has_exit_code;
+	int exit_code;
+	int64_t updated_ms; /* epoch ms of the last status change or event */
+	int64_t oldest_id;  /* oldest retained event; last_id + 1 when none */
+	int64_t last_id;    /* newest event; 0 before the first */
+};
+
+/* One event to append: the members of its JSON object, comma-separated,
+ * without braces and without "id" (the store assigns the id and writes
+ * {"id":N,<members>} once, so readers never re-serialise). */
+struct store_line {
+	const char *members;
+	size_t len;
+};
+
+/* A status change. */
+struct store_status {
+	enum run_status status;
+	const char *name; /* new display name, or NULL to keep it */
+	bool has_exit_code;
+	int exit_code;
+	int64_t at_ms; /* epoch ms of the change */
+};
+
+/* What a subscriber is told, right after the change is stored. */
+enum store_note_type {
+	STORE_NOTE_LOGS,   /* new events up to last_id */
+	STORE_NOTE_STATUS, /* the status changed after event last_id */
+};
+
+struct store_note {
+	enum store_note_type type;
+	int64_t last_id;
+	enum run_status status; /* STATUS only, and the fields below */
+	bool has_exit_code;
+	int exit_code;
+	int64_t at_ms;
+};
+
+/* Called for each event read, oldest first: json is the whole event object
+ * (len bytes, not NUL-terminated, valid only during the call). Return 0 to
+ * go on, nonzero to stop after this event. */
+typedef int (*store_line_fn)(
+    int64_t id, const char *json, size_t len, void *arg);
+/* Called for each source listed; info is valid only during the call. */
+typedef void (*store_info_fn)(const struct store_info *info, void *arg);
+/* Called on a change of a subscribed source. It may read the store and
+ * unsubscribe any subscription, its own included. */
+typedef void (*store_note_fn)(const struct store_note *note, void *arg);
+
+struct store;
+
+/* A subscription; implementations embed it as the first member of their
+ * own record. */
+struct store_sub {
+	struct store *owner;
+};
+
+/* What a store implementation provides. */
+struct store_ops {
+	void (*free)(struct store *st);
+	int (*get)(struct store *st, enum source_kind kind, const char *id,
+	    struct store_info *out);
+	int (*list)(struct store *st, enum source_kind kind, store_info_fn fn,
+	    void *arg);
+	int (*append)(struct store *st, enum source_kind kind, const char *id,
+	    const struct store_line *lines, size_t n, int64_t now_ms,
+	    bool *created);
+	int (*set_status)(struct store *st, enum source_kind kind,
+	    const char *id, const struct store_status *ch, bool *created);
+	long (*read)(struct store *st, enum source_kind kind, const char *id,
+	    int64_t after, size_t limit, store_line_fn fn, void *arg);
+	int (*tail)(struct store *st, enum source_kind kind, const char *id,
+	    size_t n, int64_t *after);
+	struct store_sub *(*subscribe)(struct store *st, enum source_kind kind,
+	    const char *id, store_note_fn fn, void *arg);
+	void (*unsubscribe)(struct store *st, struct store_sub *sub);
+};
+
+/* Implementations embed this as their first member. */
+struct store {
+	const struct store_ops *ops;
+};
+
+/* Free a store and everything in it; NULL is fine. */
+void store_free(struct store *st);
+/* Look a source up; STORE_OK or STORE_ENOENT. */
+int store_get(struct store *st, enum source_kind kind, const char *id,
+    struct store_info *out);
+/* Call fn for every source of kind, oldest first. */
+int store_list(
+    struct store *st, enum source_kind kind, store_info_fn fn, void *arg);
+/* Append n events as one batch (all or nothing), creating the source
+ * (status running, name = id) when unknown; *created tells which. Events
+ * get the next ids; the oldest are evicted past the store's bounds. */
+int store_append(struct store *st, enum source_kind kind, const char *id,
+    const struct store_line *lines, size_t n, int64_t now_ms, bool *created);
+/* Change a source's status (and name), creating it when unknown. */
+int store_set_status(struct store *st, enum source_kind kind, const char *id,
+    const struct store_status *ch, bool *created);
+/* Read up to limit events with id > after, oldest first; returns how many
+ * were passed to fn, or a negative store_err. */
+long store_read(struct store *st, enum source_kind kind, const char *id,
+    int64_t after, size_t limit, store_line_fn fn, void *arg);
+/* Set *after so that reading after it yields the last n events. */
+int store_tail(struct store *st, enum source_kind kind, const char *id,
+    size_t n, int64_t *after);
+/* Be told of every change of a source until unsubscribed; NULL when the
+ * source is unknown or memory ran out. */
+struct store_sub *store_subscribe(struct store *st, enum source_kind kind,
+    const char *id, store_note_fn fn, void *arg);
+/* End a subscription (also from inside its own callback). */
+void store_unsubscribe(struct store *st, struct store_sub *sub);
+
+/* A short text for a store_err. */
+const char *store_strerror(int err);
+/* The API name of a status ("completed"); "unknown" for RUN_UNKNOWN. */
+const char *store_status_name(enum run_status s);
+/* The status called name (n bytes), or RUN_UNKNOWN. */
+enum run_status store_status_parse(const char *name, size_t n);
+/* True for the statuses after which a stream ends. */
+bool store_status_terminal(enum run_status s);
+/* The path segment of a kind ("automations"). */
+const char *store_kind_name(enum source_kind kind);
+/* The kind whose path segment is name, or -1. */
+int store_kind_parse(const char *name);
+
+#endif

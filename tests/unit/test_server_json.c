@@ -1,0 +1,274 @@
+/* test_server_json.c - strict JSON minifying and the ingest of POSTed
+ * events and status changes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "server/ingest.h"
+#include "server/json.h"
+#include "server/store.h"
+
+/* Minify s; returns the result (static) or NULL with the reason in err. */
+static const char *
+minify(const char *s, char *err)
+{
+	static char out[4096];
+	long n = json_minify(s, strlen(s), out, err, 128);
+
+	if (n < 0)
+		return NULL;
+	out[n] = '\0';
+	return out;
+}
+
+START_TEST(whitespace_goes_only_outside_strings)
+{
+	char err[128];
+
+	ck_assert_str_eq(
+	    minify(" {\n \"a b\" : [ 1 ,\t2 ] ,\r\n\"c\":\" x \"} ", err),
+	    "{\"a b\":[1,2],\"c\":\" x \"}");
+}
+END_TEST
+
+START_TEST(numbers_and_escapes_stay_byte_for_byte)
+{
+	char err[128];
+
+	ck_assert_str_eq(minify("[12345678901234567890, -0.5e+07, 1E3]", err),
+	    "[12345678901234567890,-0.5e+07,1E3]");
+	ck_assert_str_eq(
+	    minify("\"a\\u0000b\\n\\\"\\/\"", err), "\"a\\u0000b\\n\\\"\\/\"");
+	ck_assert_str_eq(minify("\"caf\xc3\xa9 \xf0\x9f\x98\x80\"", err),
+	    "\"caf\xc3\xa9 \xf0\x9f\x98\x80\"");
+}
+END_TEST
+
+START_TEST(malformed_json_is_refused_with_the_byte_offset)
+{
+	static const char *const bad[] = {"", "   ", "{", "[1,]", "{\"a\"}",
+	    "{\"a\":1,}", "01", "-", "1.", ".5", "+1", "1e", "tru", "nul",
+	    "\"a\nb\"", "\"\\x\"", "\"\\u12g4\"", "\"\xc3\"", "\"\xc0\xaf\"",
+	    "\"\xed\xa0\x80\"", "{} {}", "[1] x", "{1:2}", "\"abc"};
+	char err[128];
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		err[0] = '\0';
+		ck_assert_msg(
+		    minify(bad[i], err) == NULL, "accepted: %s", bad[i]);
+		ck_assert_msg(strstr(err, "at byte ") != NULL, "%s", err);
+	}
+	ck_assert_ptr_null(minify("{\"a\": 01}", err));
+	ck_assert_str_eq(err, "number with a leading zero at byte 6");
+}
+END_TEST
+
+START_TEST(nesting_is_accepted_up_to_the_depth_limit_only)
+{
+	char deep[2 * JSON_DEPTH_MAX + 8], err[128];
+	int i;
+
+	for (i = 0; i < JSON_DEPTH_MAX; i++) {
+		deep[i] = '[';
+		deep[JSON_DEPTH_MAX + i] = ']';
+	}
+	deep[2 * JSON_DEPTH_MAX] = '\0';
+	ck_assert_ptr_nonnull(minify(deep, err));
+	memmove(deep + 1, deep, strlen(deep) + 1);
+	deep[0] = '[';
+	strcat(deep, "]");
+	ck_assert_ptr_null(minify(deep, err));
+	ck_assert_ptr_nonnull(strstr(err, "nested too deeply"));
+}
+END_TEST
+
+/* Ingest body; returns the HTTP-ish result and fills b. */
+static int
+ingest(const char *body, struct ingest_batch *b, char *err)
+{
+	return ingest_logs(body, strlen(body), 1733580225123LL, b, err, 256);
+}
+
+/* Line i of batch b as a string (static). */
+static const char *
+line(const struct ingest_batch *b, size_t i)
+{
+	static char out[1024];
+
+	memcpy(out, b->lines[i].members, b->lines[i].len);
+	out[b->lines[i].len] = '\0';
+	return out;
+}
+
+START_TEST(an_event_without_timestamp_and_level_gets_defaults)
+{
+	struct ingest_batch b;
+	char err[256];
+
+	ck_assert_int_eq(ingest("{\"message\": \"hi\"}", &b, err), 0);
+	ck_assert_uint_eq(b.n, 1);
+	ck_assert_str_eq(line(&b, 0),
+	    "\"timestamp\":\"2024-12-07T14:03:45.123Z"
+	    "\",\"level\":\"INFO\",\"message\":\"hi\"");
+	ingest_batch_free(&b);
+}
+END_TEST
+
+START_TEST(producer_fields_are_kept_in_order_and_a_producer_id_is_dropped)
+{
+	struct ingest_batch b;
+	char err[256];
+
+	ck_assert_int_eq(
+	    ingest("{\"id\": 7, \"task\": \"load\", \"message\": "
+	           "\"x\", \"level\": \"WARN\", \"big\": 12345678901234567890, "
+	           "\"nested\": {\"a\": [1, 2]}, \"timestamp\": \"yesterday\"}",
+	        &b, err),
+	    0);
+	ck_assert_str_eq(line(&b, 0),
+	    "\"timestamp\":\"yesterday\",\"level\":"
+	    "\"WARN\",\"task\":\"load\",\"message\":\"x\",\"big\":"
+	    "12345678901234567890,\"nested\":{\"a\":[1,2]}");
+	ingest_batch_free(&b);
+}
+END_TEST
+
+START_TEST(an_array_is_one_batch_of_events)
+{
+	struct ingest_batch b;
+	char err[256];
+
+	ck_assert_int_eq(ingest("[{\"message\":\"a\"},{\"message\":\"b\","
+	                        "\"runId\":\"r1\"}]",
+	                     &b, err),
+	    0);
+	ck_assert_uint_eq(b.n, 2);
+	ck_assert_ptr_nonnull(strstr(line(&b, 0), "\"message\":\"a\""));
+	ck_assert_ptr_nonnull(strstr(line(&b, 1), "\"runId\":\"r1\""));
+	ingest_batch_free(&b);
+}
+END_TEST
+
+START_TEST(one_bad_event_refuses_the_whole_batch)
+{
+	struct ingest_batch b;
+	char err[256];
+
+	ck_assert_int_eq(
+	    ingest("[{\"message\":\"a\"},{\"msg\":\"b\"}]", &b, err), 400);
+	ck_assert_str_eq(err, "event 2: \"message\" is missing");
+	ck_assert_uint_eq(b.n, 0);
+	ck_assert_ptr_null(b.lines);
+	ck_assert_int_eq(ingest("[{\"message\":\"a\"}, 3]", &b, err), 400);
+	ck_assert_str_eq(err, "event 2 is not a JSON object");
+	ck_assert_int_eq(
+	    ingest("{\"message\":\"a\",\"level\":5}", &b, err), 400);
+	ck_assert_str_eq(err, "event 1: \"level\" must be a string");
+	ck_assert_int_eq(ingest("\"just text\"", &b, err), 400);
+	ck_assert_int_eq(ingest("[{\"message\":\"a\"", &b, err), 400);
+	ck_assert_ptr_nonnull(strstr(err, "malformed JSON: "));
+}
+END_TEST
+
+START_TEST(an_event_over_the_line_limit_is_too_large)
+{
+	struct ingest_batch b;
+	char err[256], *body = malloc(INGEST_LINE_MAX + 100);
+	size_t fill = INGEST_LINE_MAX - 100;
+
+	strcpy(body, "{\"message\":\"");
+	memset(body + 12, 'x', fill);
+	strcpy(body + 12 + fill, "\"}");
+	ck_assert_int_eq(ingest(body, &b, err), 0);
+	ingest_batch_free(&b);
+	memset(body + 12, 'x', fill + 50);
+	strcpy(body + 12 + fill + 50, "\"}");
+	ck_assert_int_eq(ingest(body, &b, err), 413);
+	ck_assert_ptr_nonnull(strstr(err, "limit"));
+	free(body);
+}
+END_TEST
+
+/* Parse a status body; returns the result. */
+static int
+status(const char *body, struct store_status *st, char *name, char *err)
+{
+	return ingest_status(body, strlen(body), 42, st, name, err, 256);
+}
+
+START_TEST(a_status_body_sets_status_name_and_exit_code)
+{
+	struct store_status st;
+	char name[INGEST_NAME_MAX + 1], err[256];
+
+	ck_assert_int_eq(status("{\"status\":\"failed\",\"name\":\"Job\","
+	                        "\"exitCode\":2}",
+	                     &st, name, err),
+	    0);
+	ck_assert_int_eq(st.status, RUN_FAILED);
+	ck_assert_str_eq(st.name, "Job");
+	ck_assert(st.has_exit_code);
+	ck_assert_int_eq(st.exit_code, 2);
+	ck_assert_int_eq(st.at_ms, 42);
+	ck_assert_int_eq(status("{\"status\":\"queued\"}", &st, name, err), 0);
+	ck_assert_ptr_null(st.name);
+	ck_assert(!st.has_exit_code);
+}
+END_TEST
+
+START_TEST(a_bad_status_body_is_refused)
+{
+	struct store_status st;
+	char name[INGEST_NAME_MAX + 1], err[256], body[INGEST_NAME_MAX + 64];
+
+	ck_assert_int_eq(status("{\"status\":\"done\"}", &st, name, err), 400);
+	ck_assert_ptr_nonnull(strstr(err, "\"status\" must be one of"));
+	ck_assert_int_eq(status("{\"name\":\"x\"}", &st, name, err), 400);
+	ck_assert_int_eq(
+	    status("{\"status\":\"failed\",\"exitCode\":1.5}", &st, name, err),
+	    400);
+	ck_assert_str_eq(err, "\"exitCode\" must be an integer");
+	ck_assert_int_eq(status("[]", &st, name, err), 400);
+	ck_assert_int_eq(status("{\"status\":", &st, name, err), 400);
+	snprintf(body, sizeof body,
+	    "{\"status\":\"running\",\"name\":\"%0*d\"}", INGEST_NAME_MAX, 0);
+	ck_assert_int_eq(status(body, &st, name, err), 0);
+	ck_assert_uint_eq(strlen(st.name), INGEST_NAME_MAX);
+	snprintf(body, sizeof body,
+	    "{\"status\":\"running\",\"name\":\"%0*d\"}", INGEST_NAME_MAX + 1,
+	    0);
+	ck_assert_int_eq(status(body, &st, name, err), 400);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("server json and ingest");
+	TCase *tj = tcase_create("json"), *ti = tcase_create("ingest");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tj, whitespace_goes_only_outside_strings);
+	tcase_add_test(tj, numbers_and_escapes_stay_byte_for_byte);
+	tcase_add_test(tj, malformed_json_is_refused_with_the_byte_offset);
+	tcase_add_test(tj, nesting_is_accepted_up_to_the_depth_limit_only);
+	tcase_add_test(ti, an_event_without_timestamp_and_level_gets_defaults);
+	tcase_add_test(
+	    ti, producer_fields_are_kept_in_order_and_a_producer_id_is_dropped);
+	tcase_add_test(ti, an_array_is_one_batch_of_events);
+	tcase_add_test(ti, one_bad_event_refuses_the_whole_batch);
+	tcase_add_test(ti, an_event_over_the_line_limit_is_too_large);
+	tcase_add_test(ti, a_status_body_sets_status_name_and_exit_code);
+	tcase_add_test(ti, a_bad_status_body_is_refused);
+	suite_add_tcase(s, tj);
+	suite_add_tcase(s, ti);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
