@@ -30,6 +30,9 @@
 
 /* Fewest ms between two redraws (about 30 a second). */
 #define TUI_REDRAW_MS 33
+/* Fewest ms between two redraws answering a key: keys skip the throttle
+ * (a held-down key still cannot redraw more than this often). */
+#define TUI_KEY_REDRAW_MS 8
 /* How often the automation list is fetched again. */
 #define TUI_LIST_REFRESH_MS 3000
 /* Time-dependent parts (sparklines, countdowns) are redrawn this often. */
@@ -1302,6 +1305,7 @@ tui_on_stdin(int fd, void *arg)
 	wint_t wc;
 	int rc;
 
+	t->key_pending = true;
 	while (!t->quit && (rc = get_wch(&wc)) != ERR) {
 		if (rc == KEY_CODE_YES) {
 			if (wc == KEY_RESIZE)
@@ -1432,7 +1436,7 @@ static void
 tui_before_sleep(void *arg)
 {
 	struct tui *t = arg;
-	uint64_t now;
+	uint64_t now, gap;
 
 	if (t->quit)
 		return;
@@ -1445,13 +1449,16 @@ tui_before_sleep(void *arg)
 	if (!t->dirty)
 		return;
 	now = loop_now();
-	if (now - t->last_draw < TUI_REDRAW_MS) {
-		if (!tui_redraw_timer.armed)
+	gap = t->key_pending ? TUI_KEY_REDRAW_MS : TUI_REDRAW_MS;
+	if (now - t->last_draw < gap) {
+		if (!tui_redraw_timer.armed ||
+		    tui_redraw_timer.when > t->last_draw + gap)
 			loop_timer_in(t->loop, &tui_redraw_timer,
-			    TUI_REDRAW_MS - (now - t->last_draw));
+			    gap - (now - t->last_draw));
 		return;
 	}
 	t->dirty = false;
+	t->key_pending = false;
 	t->last_draw = now;
 	tui_draw(t);
 }

@@ -117,6 +117,7 @@ struct tui {
 	uint64_t evicted_seen;
 	uint64_t last_event; /* loop_now() of the newest line */
 	bool dirty;
+	bool key_pending; /* a key came in since the last draw */
 	bool full_redraw;
 	uint64_t last_draw;
 	bool quit;
