@@ -77,6 +77,24 @@ struct key_binding {
 	const char *help; /* what it does; NULL: same line as the previous */
 };
 
+/* Most rebindings a configuration may make. */
+#define KEYS_BIND_MAX 128
+
+/* The configuration name of an action ("page-down"); NULL for ACT_NONE
+ * and the mouse. */
+const char *keys_action_name(enum action a);
+/* Bind key (shown in the help as name, copied) to the action named
+ * action, as the configuration's keys: do: the keys bound to an action
+ * replace its default keys and win over another action's default binding
+ * of the same key. Returns 0, or -1 for an unknown action or past
+ * KEYS_BIND_MAX. */
+int keys_bind(const char *action, int key, const char *name);
+/* Forget every rebinding. */
+void keys_unbind_all(void);
+/* The names of the keys that trigger action in the pane kinds where,
+ * space-separated, into out. */
+void keys_names(enum action a, unsigned where, char *out, size_t outlen);
+
 /* The action of key in the pane kind where (ACT_NONE when unbound). */
 enum action keys_lookup(int key, unsigned where);
 /* The whole table, in help order; *n receives its length. */

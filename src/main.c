@@ -582,6 +582,12 @@ main(int argc, char **argv)
 			.color = strcmp(color, "never") != 0 &&
 			    getenv("NO_COLOR") == NULL,
 			.scrollback_cap = (size_t)view.scrollback_mib << 20,
+			.theme = mc.theme,
+			.timestamps = view.timestamps,
+			.wrap = view.wrap,
+			.list_width = view.list_width,
+			.keys = mc.conf->keys,
+			.nkeys = mc.conf->nkeys,
 		};
 		rc = tui_run(&to);
 	}

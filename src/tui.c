@@ -19,10 +19,12 @@
 
 #include "buf.h"
 #include "client.h"
+#include "conf.h"
 #include "esc.h"
 #include "keys.h"
 #include "loop.h"
 #include "stream.h"
+#include "theme.h"
 #include "tui.h"
 #include "tui_app.h"
 #include "view.h"
@@ -1463,9 +1465,9 @@ tui_before_sleep(void *arg)
 	tui_draw(t);
 }
 
-/* Put the terminal into the viewer's mode. */
+/* Put the terminal into the viewer's mode, colours from theme th. */
 static int
-tui_curses_init(struct tui *t)
+tui_curses_init(struct tui *t, const struct theme *th)
 {
 	if (initscr() == NULL)
 		return -1;
@@ -1483,7 +1485,7 @@ tui_curses_init(struct tui *t)
 #endif
 	    , NULL);
 	mouseinterval(0);
-	t->colors = draw_colors_init(t->o->color);
+	t->colors = draw_colors_init(t->o->color, th);
 	return 0;
 }
 
@@ -1529,6 +1531,8 @@ int
 tui_run(const struct tui_opts *o)
 {
 	static const int fatal[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+	struct theme *th = NULL;
+	char err[256];
 	struct tui t;
 	size_t k;
 	int rc, i;
@@ -1537,22 +1541,31 @@ tui_run(const struct tui_opts *o)
 	t.o = o;
 	t.sel = -1;
 	t.list_shown = true;
-	t.list_w = LAYOUT_LIST_DEFAULT;
+	t.list_w = o->list_width > 0 ? o->list_width : LAYOUT_LIST_DEFAULT;
 	t.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
-	t.wrap = false;
-	t.ts = TUI_TS_ABSOLUTE;
+	t.wrap = o->wrap;
+	t.ts = o->timestamps == CONF_TS_RELATIVE ? TUI_TS_RELATIVE :
+	    o->timestamps == CONF_TS_OFF ? TUI_TS_OFF : TUI_TS_ABSOLUTE;
+	/* main checked the theme already; a broken one falls back to the
+	 * built-in theme, and the key table takes the rebindings. */
+	if (theme_load(o->theme, &th, err, sizeof err) == -1)
+		tui_msg(&t, true, "%s", err);
+	keys_unbind_all();
+	for (k = 0; k < o->nkeys; k++) {
+		if (keys_bind(o->keys[k].action, o->keys[k].code,
+		    o->keys[k].key) == -1)
+			tui_msg(&t, true, "keys: cannot bind %s to %s",
+			    o->keys[k].key, o->keys[k].action);
+	}
 	t.sb = sb_new(o->scrollback_cap ? o->scrollback_cap :
 					  (size_t)256 << 20);
 	t.loop = loop_new();
-	if (t.sb == NULL || t.loop == NULL) {
+	if (t.sb == NULL || t.loop == NULL || th == NULL ||
+	    (t.mgr = stream_mgr_new(t.loop, o->client, &tui_handlers, &t)) ==
+		NULL) {
 		fprintf(stderr, "logdeck: out of memory\n");
 		tui_free(&t);
-		return 1;
-	}
-	t.mgr = stream_mgr_new(t.loop, o->client, &tui_handlers, &t);
-	if (t.mgr == NULL) {
-		fprintf(stderr, "logdeck: out of memory\n");
-		tui_free(&t);
+		theme_free(th);
 		return 1;
 	}
 	for (k = 0; k < o->nwatch; k++) {
@@ -1571,9 +1584,10 @@ tui_run(const struct tui_opts *o)
 	for (k = 0; k < sizeof fatal / sizeof fatal[0]; k++)
 		signal(fatal[k], tui_fatal);
 	atexit(tui_restore);
-	if (tui_curses_init(&t) == -1) {
+	if (tui_curses_init(&t, th) == -1) {
 		fprintf(stderr, "logdeck: cannot set up the terminal\n");
 		tui_free(&t);
+		theme_free(th);
 		return 1;
 	}
 	loop_timer_init(&tui_redraw_timer, tui_on_wake, &t);
@@ -1595,5 +1609,6 @@ tui_run(const struct tui_opts *o)
 	tui_restore();
 	tui_curses_on = false;
 	tui_free(&t);
+	theme_free(th);
 	return rc < 0 ? 1 : rc;
 }

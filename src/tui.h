@@ -8,6 +8,7 @@
 #include "event.h"
 
 struct client_cfg;
+struct conf_key;
 struct source;
 
 /* What main hands to the full-screen viewer. All pointers are borrowed
@@ -22,6 +23,13 @@ struct tui_opts {
 	bool utc;                   /* timestamps in UTC */
 	bool color;                 /* false for NO_COLOR or --color=never */
 	size_t scrollback_cap;      /* bytes for all streams (256 MiB) */
+	const char *theme;          /* theme name or path, NULL: default */
+	int timestamps;             /* enum conf_timestamps: 0 absolute,
+	                               1 relative, 2 off */
+	bool wrap;                  /* start with long lines wrapped */
+	int list_width;             /* list pane columns, 0: default */
+	const struct conf_key *keys; /* rebindings from the configuration */
+	size_t nkeys;
 };
 
 /* Run the viewer until the operator quits; returns the process exit status.

@@ -123,7 +123,8 @@ struct tui {
 	bool quit;
 };
 
-/* Colour pairs (0 when monochrome; view_attr maps them). */
+/* What an element of the screen is drawn as; draw_attr maps each to the
+ * theme's element (theme.h). */
 enum tui_color {
 	COL_NONE,
 	COL_TRACE,
@@ -138,6 +139,16 @@ enum tui_color {
 	COL_FRAME,
 	COL_STATUS,
 	COL_ALERT,
+	COL_BORDER,
+	COL_TITLE,
+	COL_MODE,
+	COL_QUEUED,
+	COL_RUNNING,
+	COL_CANCELLED,
+	COL_DETAIL,
+	COL_DETAIL_KEY,
+	COL_HELP,
+	COL_HELP_KEY,
 	COL_TAG0, /* COL_TAG0 + i for source tags */
 };
 #define TUI_TAG_COLORS 6

@@ -107,7 +107,7 @@ detail_layout(const struct buf *text, int y0, int x0, int w, int h, int top,
 		while (end < text->len && s[end] != '\n')
 			end++;
 		do {
-			used = draw_fit(s + off, end - off, w);
+			used = draw_wrap_fit(s + off, end - off, w);
 			if (draw && row >= top && row - top < h)
 				draw_text(stdscr, y0 + row - top, x0, w,
 				    s + off, used, 0, A_NORMAL, NULL);

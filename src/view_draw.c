@@ -5,90 +5,68 @@
 
 #include "buf.h"
 #include "esc.h"
+#include "theme.h"
 #include "tui_app.h"
 #include "view_draw.h"
 
 /* Longest untrusted string escaped for one draw call. */
 #define DRAW_ESC_MAX 8192
 
-static int draw_ncolors;
+static const struct theme *draw_theme;
 
-/* Define the colour pairs for 8 or 256 colours. */
+/* Start colours (when wanted and possible) and apply the theme. */
 int
-draw_colors_init(bool want)
+draw_colors_init(bool want, const struct theme *th)
 {
-	static const short tags256[TUI_TAG_COLORS] = { 39, 171, 214, 77, 204,
-		123 };
-	static const short tags8[TUI_TAG_COLORS] = { COLOR_CYAN,
-		COLOR_MAGENTA, COLOR_YELLOW, COLOR_GREEN, COLOR_BLUE,
-		COLOR_RED };
 	const char *nc = getenv("NO_COLOR");
-	bool c256;
-	int i;
+	int colors = 0;
 
-	draw_ncolors = 0;
-	if (!want || (nc != NULL && *nc != '\0') || !has_colors() ||
-	    start_color() == ERR)
-		return 0;
-	use_default_colors();
-	c256 = COLORS >= 256;
-	init_pair(COL_TRACE, c256 ? 244 : COLOR_BLUE, -1);
-	init_pair(COL_DEBUG, COLOR_CYAN, -1);
-	init_pair(COL_INFO, COLOR_GREEN, -1);
-	init_pair(COL_WARN, COLOR_YELLOW, -1);
-	init_pair(COL_ERROR, COLOR_RED, -1);
-	init_pair(COL_FATAL, COLOR_WHITE, COLOR_RED);
-	init_pair(COL_MATCH, COLOR_BLACK, COLOR_YELLOW);
-	init_pair(COL_CURRENT, c256 ? 255 : COLOR_WHITE,
-	    c256 ? 24 : COLOR_BLUE);
-	init_pair(COL_FAILED, COLOR_RED, -1);
-	init_pair(COL_FRAME, COLOR_CYAN, -1);
-	init_pair(COL_STATUS, COLOR_BLACK, COLOR_WHITE);
-	init_pair(COL_ALERT, COLOR_WHITE, COLOR_RED);
-	for (i = 0; i < TUI_TAG_COLORS; i++)
-		init_pair(COL_TAG0 + i, c256 ? tags256[i] : tags8[i], -1);
-	draw_ncolors = c256 ? 256 : 8;
-	return draw_ncolors;
+	draw_theme = th;
+	if (want && (nc == NULL || *nc == '\0') && has_colors() &&
+	    start_color() != ERR)
+		colors = COLORS >= 256 ? 256 : 8;
+	theme_apply(th, colors);
+	return colors;
 }
 
-/* Map a role to attributes; monochrome uses bold, dim, reverse. */
+/* The theme element of each screen element. */
+static const enum theme_elem draw_elems[] = {
+	[COL_NONE] = THEME_NORMAL,
+	[COL_TRACE] = THEME_LEVEL_TRACE,
+	[COL_DEBUG] = THEME_LEVEL_DEBUG,
+	[COL_INFO] = THEME_LEVEL_INFO,
+	[COL_WARN] = THEME_LEVEL_WARN,
+	[COL_ERROR] = THEME_LEVEL_ERROR,
+	[COL_FATAL] = THEME_LEVEL_FATAL,
+	[COL_MATCH] = THEME_MATCH,
+	[COL_CURRENT] = THEME_SELECTION,
+	[COL_FAILED] = THEME_LIST_FAILED,
+	[COL_FRAME] = THEME_BORDER_FOCUS,
+	[COL_STATUS] = THEME_STATUS,
+	[COL_ALERT] = THEME_STATUS_ALERT,
+	[COL_BORDER] = THEME_BORDER,
+	[COL_TITLE] = THEME_TITLE,
+	[COL_MODE] = THEME_STATUS_MODE,
+	[COL_QUEUED] = THEME_LIST_QUEUED,
+	[COL_RUNNING] = THEME_LIST_RUNNING,
+	[COL_CANCELLED] = THEME_LIST_CANCELLED,
+	[COL_DETAIL] = THEME_DETAIL,
+	[COL_DETAIL_KEY] = THEME_DETAIL_KEY,
+	[COL_HELP] = THEME_HELP,
+	[COL_HELP_KEY] = THEME_HELP_KEY,
+	[COL_TAG0] = THEME_TAG0,
+};
+
+/* The theme's attributes for screen element c. */
 attr_t
 draw_attr(int c)
 {
-	if (draw_ncolors > 0) {
-		switch (c) {
-		case COL_NONE:
-			return A_NORMAL;
-		case COL_ERROR:
-		case COL_FATAL:
-		case COL_FAILED:
-		case COL_FRAME:
-		case COL_ALERT:
-			return COLOR_PAIR(c) | A_BOLD;
-		default:
-			return COLOR_PAIR(c);
-		}
-	}
-	switch (c) {
-	case COL_TRACE:
-	case COL_DEBUG:
-		return A_DIM;
-	case COL_WARN:
-	case COL_FRAME:
-		return A_BOLD;
-	case COL_ERROR:
-	case COL_FATAL:
-	case COL_FAILED:
-		return A_BOLD | A_UNDERLINE;
-	case COL_MATCH:
-		return A_UNDERLINE | A_BOLD;
-	case COL_CURRENT:
-	case COL_STATUS:
-	case COL_ALERT:
-		return A_REVERSE;
-	default:
+	if (draw_theme == NULL || c < 0)
 		return A_NORMAL;
-	}
+	if (c >= COL_TAG0)
+		return theme_attr(draw_theme, THEME_TAG0 + (c - COL_TAG0) %
+		    THEME_TAG_COUNT);
+	return theme_attr(draw_theme, draw_elems[c]);
 }
 
 /* One screen cell being assembled: a base character and its marks. */
@@ -235,6 +213,38 @@ draw_fit(const char *s, size_t n, int width)
 	return i;
 }
 
+/* One wrapped row, broken at a space when that does not waste more
+ * than half the row. */
+size_t
+draw_wrap_fit(const char *s, size_t n, int width)
+{
+	size_t fit = draw_fit(s, n, width), k;
+
+	if (fit >= n)
+		return fit;
+	for (k = fit; k > fit / 2; k--) {
+		if (s[k - 1] == ' ')
+			return k;
+	}
+	return fit;
+}
+
+/* Rows of wrapped text. */
+int
+draw_wrap_rows(const char *s, size_t n, int width)
+{
+	size_t off = 0;
+	int rows = 0;
+
+	if (width <= 0)
+		return 1;
+	do {
+		off += draw_wrap_fit(s + off, n - off, width);
+		rows++;
+	} while (off < n);
+	return rows;
+}
+
 /* Column width of safe text. */
 int
 draw_width(const char *s, size_t n)
@@ -271,7 +281,7 @@ void
 draw_frame(WINDOW *w, int y, int x, int h, int wd, bool focused,
     const char *title)
 {
-	attr_t a = focused ? draw_attr(COL_FRAME) : A_NORMAL;
+	attr_t a = draw_attr(focused ? COL_FRAME : COL_BORDER);
 	const cchar_t *hz = focused ? WACS_D_HLINE : WACS_HLINE;
 	const cchar_t *vt = focused ? WACS_D_VLINE : WACS_VLINE;
 	int i;
@@ -297,7 +307,7 @@ draw_frame(WINDOW *w, int y, int x, int h, int wd, bool focused,
 	if (title != NULL && wd > 6) {
 		mvwaddch(w, y, x + 1, ' ' | a);
 		i = draw_untrusted(w, y, x + 2, wd - 5, title, strlen(title),
-		    a | (focused ? A_BOLD : 0));
+		    focused ? a | A_BOLD : draw_attr(COL_TITLE));
 		mvwaddch(w, y, x + 2 + i, ' ' | a);
 	}
 }

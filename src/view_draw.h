@@ -17,10 +17,13 @@ struct draw_hl {
 	attr_t attr;
 };
 
-/* Set up colours: 256, 8 or none (want false, NO_COLOR, or a terminal
- * without colours). Returns the number of colours used (0, 8, 256). */
-int draw_colors_init(bool want);
-/* The attribute of colour role c (a pair, or a monochrome fallback). */
+struct theme;
+
+/* Set up colours from theme th (borrowed until the viewer ends): 256, 8
+ * or none (want false, NO_COLOR, or a terminal without colours, where
+ * the theme's monochrome attributes apply). Returns 0, 8 or 256. */
+int draw_colors_init(bool want, const struct theme *th);
+/* The attributes of screen element c (enum tui_color). */
 attr_t draw_attr(int c);
 
 /* Draw n bytes of terminal-safe UTF-8 text s (already through esc_text)
@@ -37,6 +40,11 @@ int draw_untrusted(WINDOW *w, int y, int x, int width, const char *s,
 /* Bytes of safe text s that fit in width columns (at least one
  * character, so wrapping always advances). */
 size_t draw_fit(const char *s, size_t n, int width);
+/* Bytes of s for one wrapped row of width columns: like draw_fit, but
+ * breaking after a space when one falls in the row's second half. */
+size_t draw_wrap_fit(const char *s, size_t n, int width);
+/* Rows s takes when wrapped at width columns (at least 1). */
+int draw_wrap_rows(const char *s, size_t n, int width);
 /* Columns the safe text s would take. */
 int draw_width(const char *s, size_t n);
 /* Fill width columns at y, x with spaces in attr. */

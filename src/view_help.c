@@ -13,36 +13,31 @@
 /* Narrowest help column; narrower screens get one column. */
 #define HELP_COL_MIN 52
 
-/* Build help line k (0-based) into out; false past the last one. */
+/* Build help line k (0-based) into out; false past the last one. Line k
+ * is the k-th binding with a help text; its keys are whatever triggers
+ * that action now (the configuration may have rebound it). */
 static bool
 help_line(int k, char *out, size_t outlen)
 {
 	const struct key_binding *tab;
-	char keys[64] = "";
-	size_t n, i;
+	char names[64];
+	size_t n, i, j;
+	unsigned where;
 	int line = -1;
-	const char *help = NULL;
 
 	tab = keys_table(&n);
 	for (i = 0; i < n; i++) {
-		if (tab[i].help != NULL) {
-			if (line == k)
-				break;
-			line++;
-			if (line == k) {
-				snprintf(keys, sizeof keys, "%s", tab[i].name);
-				help = tab[i].help;
-			}
-		} else if (line == k && strstr(keys, tab[i].name) == NULL) {
-			size_t len = strlen(keys);
-
-			snprintf(keys + len, sizeof keys - len, " %s",
-			    tab[i].name);
-		}
+		if (tab[i].help != NULL && ++line == k)
+			break;
 	}
-	if (help == NULL)
+	if (i == n)
 		return false;
-	snprintf(out, outlen, "%-*s %s", HELP_KEYS_W, keys, help);
+	where = tab[i].where;
+	for (j = i + 1; j < n && tab[j].help == NULL; j++)
+		where |= tab[j].where;
+	keys_names(tab[i].action, where, names, sizeof names);
+	snprintf(out, outlen, "%-*s %s", HELP_KEYS_W, names[0] ? names : "-",
+	    tab[i].help);
 	return true;
 }
 

@@ -106,12 +106,9 @@ view_log_prefix_w(const struct tui *t, const struct tui_pane *p)
 static int
 view_log_height(const struct tui *t, const struct sb_line *l, int msgw)
 {
-	int cols;
-
 	if (!t->wrap || msgw <= 0)
 		return 1;
-	cols = draw_width(l->msg, l->msg_len);
-	return cols <= msgw ? 1 : (cols + msgw - 1) / msgw;
+	return draw_wrap_rows(l->msg, l->msg_len, msgw);
 }
 
 /* Collect the search matches of a line for highlighting. */
@@ -181,8 +178,8 @@ view_log_line(struct tui *t, struct tui_pane *p, const struct sb_line *l,
 	}
 	off = 0;
 	for (;;) {
-		used = draw_text(stdscr, y, cx, msgw, l->msg + off,
-		    l->msg_len - off, 0, base, &hl);
+		used = draw_wrap_fit(l->msg + off, l->msg_len - off, msgw);
+		draw_text(stdscr, y, cx, msgw, l->msg + off, used, 0, base, &hl);
 		/* Highlights are byte offsets of the whole message. */
 		for (int k = 0; k < hl.n; k++) {
 			hl.so[k] = hl.so[k] > used ? hl.so[k] - used : 0;

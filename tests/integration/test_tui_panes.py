@@ -1,7 +1,9 @@
 """Panes, the list and the terminal in the full-screen view (tmux 120x40,
 real server): split and focus, help from the key table, watching from the
 list, the list filter, eviction, colours, wrapping, suspend."""
+import os
 import re
+import tempfile
 import time
 
 import ldtest
@@ -9,6 +11,12 @@ from ldtest import Server, check, eq, ev
 from tuitmux import Tmux, log_rows, viewer
 
 DOUBLE_TOP = "\u2554"  # the focused pane's frame corner
+
+
+def log_col(scr):
+    """The column where the log panes start (right of the list)."""
+    top = scr.split("\n")[0]
+    return min(top.index(c) for c in "\u2510\u2557" if c in top) + 1
 
 
 def frame_tops(scr, col):
@@ -22,18 +30,18 @@ def test_split_and_tab_move_the_focus_frame():
         s.ingest("one", [ev(1, "line of one")])
         s.ingest("two", [ev(1, "line of two")])
         with viewer(s, "one", "two") as t:
-            t.wait_text("line of one")
+            col = log_col(t.wait_text("line of one"))
             t.keys("s")
-            scr = t.wait(lambda x: len(frame_tops(x, 40)) == 2, "two panes")
+            scr = t.wait(lambda x: len(frame_tops(x, col)) == 2, "two panes")
             rows = scr.split("\n")
-            lower = frame_tops(scr, 40)[1]
-            eq(rows[lower][40], DOUBLE_TOP, "the new lower pane is focused")
+            lower = frame_tops(scr, col)[1]
+            eq(rows[lower][col], DOUBLE_TOP, "the new lower pane is focused")
             eq(scr.count(DOUBLE_TOP), 1, "one focused frame")
             t.keys("Tab")  # pane 1 -> the list
             scr = t.wait(lambda x: x.startswith(DOUBLE_TOP), "list focused")
             eq(scr.count(DOUBLE_TOP), 1, "one focused frame")
             t.keys("Tab")  # the list -> pane 0
-            t.wait(lambda x: x.split("\n")[0][40] == DOUBLE_TOP,
+            t.wait(lambda x: x.split("\n")[0][col] == DOUBLE_TOP,
                    "upper pane focused")
             # The list drives the last focused log pane: pane 1 gets "two".
             t.keys("Tab", "Tab", "j")
@@ -148,6 +156,40 @@ def test_wrap_and_timestamp_modes():
             t.keys("t")
             scr = t.wait(lambda x: re.search(r"\u2551INFO  start", x),
                          "no time column")
+
+
+def test_configuration_sets_keys_view_defaults_and_theme():
+    xdg = tempfile.mkdtemp(prefix="ldcfg-")
+    os.makedirs(os.path.join(xdg, "logdeck"))
+    path = os.path.join(xdg, "logdeck", "config.yaml")
+    with open(path, "w") as f:
+        f.write("view:\n  timestamps: off\n  list_width: 24\n"
+                "keys:\n  pause: p\ntheme: mono\n")
+    os.chmod(path, 0o600)
+    with Server() as s:
+        s.ingest("cf", [ev(1, "configured", level="ERROR",
+                           ts="2024-12-07T14:23:45.678Z")])
+        with viewer(s, "cf", env={"XDG_CONFIG_HOME": xdg, "HOME": xdg,
+                                  "LOGDECK_DATADIR": ldtest.SRCDIR}) as t:
+            scr = t.wait_text("configured")
+            check("14:23:45" not in scr, "timestamps are off")
+            eq(log_col_of(scr), 24, "list width")
+            colored = "\n".join(t.screen(colors=True))
+            check(not re.search(r"\x1b\[[0-9;]*(3[0-7]|[34]8;5;\d+)m",
+                                colored), "mono theme has no colours")
+            t.keys("Space")
+            time.sleep(0.3)
+            check("FOLLOW" in t.text(), "Space no longer pauses")
+            t.keys("p")
+            t.wait_text("PAUSED")
+            t.keys("F1")
+            scr = t.wait_text("keys (Esc closes")
+            check(re.search(r"\bp\s+pause / resume following", scr), scr)
+
+
+def log_col_of(scr):
+    top = scr.split("\n")[0]
+    return min(top.index(c) for c in "\u2510\u2557" if c in top) + 1
 
 
 def test_ctrl_z_suspends_and_fg_restores():

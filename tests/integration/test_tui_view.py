@@ -11,8 +11,10 @@ import ldtest
 from ldtest import Server, check, ev
 from tuitmux import Tmux, log_rows, viewer
 
-# Red text, or a red background when the row is selected.
-RED = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:31|91|41|101|[34]8;5;(?:1|9|196))[;m]")
+# Red text, or a red background when the row is selected (any theme's
+# reds: the 8 basic and bright ones, and the 256-colour cube's).
+RED = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:31|91|41|101|"
+                 r"[34]8;5;(?:1|9|52|88|124|160|196))[;m]")
 
 
 def columns(text):

@@ -61,6 +61,64 @@ START_TEST(issue_keys_are_bound)
 }
 END_TEST
 
+START_TEST(rebinding_replaces_the_default_keys_of_that_action)
+{
+	char names[64];
+
+	keys_unbind_all();
+	ck_assert_int_eq(keys_bind("pause", 'p', "p"), 0);
+	ck_assert_int_eq(keys_lookup('p', KEYS_LOG), ACT_PAUSE);
+	ck_assert_int_eq(keys_lookup(' ', KEYS_LOG), ACT_NONE);
+	ck_assert_int_eq(keys_lookup(' ', KEYS_LIST), ACT_WATCH);
+	keys_names(ACT_PAUSE, KEYS_LOG, names, sizeof names);
+	ck_assert_str_eq(names, "p");
+	keys_unbind_all();
+	ck_assert_int_eq(keys_lookup(' ', KEYS_LOG), ACT_PAUSE);
+}
+END_TEST
+
+START_TEST(rebinding_wins_over_another_actions_default_key)
+{
+	char names[64];
+
+	keys_unbind_all();
+	ck_assert_int_eq(keys_bind("quit", 'w', "w"), 0);
+	ck_assert_int_eq(keys_lookup('w', KEYS_LOG), ACT_QUIT);
+	/* wrap lost its only key, and the help says so. */
+	keys_names(ACT_WRAP, KEYS_ANY, names, sizeof names);
+	ck_assert_str_eq(names, "");
+	keys_names(ACT_DOWN, KEYS_ANY, names, sizeof names);
+	ck_assert_str_eq(names, "j Down");
+	keys_unbind_all();
+}
+END_TEST
+
+START_TEST(unknown_action_and_too_many_bindings_are_refused)
+{
+	int i;
+
+	keys_unbind_all();
+	ck_assert_int_eq(keys_bind("fly", 'x', "x"), -1);
+	for (i = 0; i < KEYS_BIND_MAX; i++)
+		ck_assert_int_eq(keys_bind("quit", 0x100 + i, "k"), 0);
+	ck_assert_int_eq(keys_bind("quit", 'x', "x"), -1);
+	keys_unbind_all();
+}
+END_TEST
+
+START_TEST(every_action_has_a_configuration_name)
+{
+	int a;
+
+	for (a = ACT_NONE + 1; a <= ACT_REDRAW; a++) {
+		if (a == ACT_MOUSE)
+			continue;
+		ck_assert_msg(keys_action_name(a) != NULL, "action %d", a);
+	}
+	ck_assert_str_eq(keys_action_name(ACT_SPLIT_DIR), "split-direction");
+}
+END_TEST
+
 /* Key table tests. */
 static Suite *
 keys_suite(void)
@@ -72,6 +130,10 @@ keys_suite(void)
 	tcase_add_test(tc, question_mark_is_help_in_the_list_and_search_in_a_log);
 	tcase_add_test(tc, space_pauses_a_log_and_watches_in_the_list);
 	tcase_add_test(tc, issue_keys_are_bound);
+	tcase_add_test(tc, rebinding_replaces_the_default_keys_of_that_action);
+	tcase_add_test(tc, rebinding_wins_over_another_actions_default_key);
+	tcase_add_test(tc, unknown_action_and_too_many_bindings_are_refused);
+	tcase_add_test(tc, every_action_has_a_configuration_name);
 	suite_add_tcase(s, tc);
 	return s;
 }
