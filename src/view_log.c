@@ -10,6 +10,11 @@
 
 /* Width of the source tag column in the merged view. */
 #define VIEW_LOG_TAG_W 12
+/* Narrowest message column wrapped rows line up under; narrower panes
+ * wrap onto nearly their whole width instead. */
+#define VIEW_LOG_MSG_MIN 16
+/* Indent of such wrapped rows. */
+#define VIEW_LOG_INDENT 2
 
 /* Unix time now in ms. */
 static int64_t
@@ -102,13 +107,62 @@ view_log_prefix_w(const struct tui *t, const struct tui_pane *p)
 	return w;
 }
 
-/* Rows line takes when wrapping at width w. */
-static int
-view_log_height(const struct tui *t, const struct sb_line *l, int msgw)
+/* Where wrapped rows go in a pane w columns wide: the first row after
+ * the prefix, the rest under the message, or nearly the whole width when
+ * the prefix leaves the message less than VIEW_LOG_MSG_MIN columns. */
+static void
+view_log_geom(const struct tui *t, const struct tui_pane *p, int w,
+    int *first_w, int *cont_x, int *cont_w)
 {
-	if (!t->wrap || msgw <= 0)
+	int pw = view_log_prefix_w(t, p);
+
+	*first_w = w - pw;
+	if (*first_w >= VIEW_LOG_MSG_MIN) {
+		*cont_x = pw;
+		*cont_w = *first_w;
+	} else {
+		*cont_x = VIEW_LOG_INDENT < w ? VIEW_LOG_INDENT : 0;
+		*cont_w = w - *cont_x;
+	}
+}
+
+/* Bytes of the message on the wrapped row that starts at off. */
+static size_t
+view_log_chunk(const struct sb_line *l, size_t off, bool first, int first_w,
+    int cont_w)
+{
+	size_t fit;
+
+	if (first) {
+		/* A narrow first row takes the message only when all of it
+		 * fits: "a" + "lpha" would be worse than starting below. */
+		if (first_w <= 0)
+			return 0;
+		fit = draw_wrap_fit(l->msg, l->msg_len, first_w);
+		return fit == l->msg_len || first_w >= VIEW_LOG_MSG_MIN ? fit : 0;
+	}
+	return draw_wrap_fit(l->msg + off, l->msg_len - off, cont_w);
+}
+
+/* Rows line takes in pane p, w columns wide. */
+static int
+view_log_height(const struct tui *t, const struct tui_pane *p,
+    const struct sb_line *l, int w)
+{
+	int first_w, cont_x, cont_w, rows = 1;
+	size_t off;
+
+	if (!t->wrap)
 		return 1;
-	return draw_wrap_rows(l->msg, l->msg_len, msgw);
+	view_log_geom(t, p, w, &first_w, &cont_x, &cont_w);
+	if (cont_w <= 0)
+		return 1;
+	off = view_log_chunk(l, 0, true, first_w, cont_w);
+	while (off < l->msg_len) {
+		off += view_log_chunk(l, off, false, first_w, cont_w);
+		rows++;
+	}
+	return rows;
 }
 
 /* Collect the search matches of a line for highlighting. */
@@ -138,7 +192,8 @@ view_log_line(struct tui *t, struct tui_pane *p, const struct sb_line *l,
 	attr_t base = current ? draw_attr(COL_CURRENT) : A_NORMAL;
 	char tbuf[32], lv[8];
 	struct draw_hl hl;
-	int cx = x, pw = view_log_prefix_w(t, p), msgw = w - pw, rows = 1;
+	int cx = x, msgw = w - view_log_prefix_w(t, p), rows = 1;
+	int first_w, cont_x, cont_w;
 	size_t used, off;
 	const char *name;
 
@@ -168,25 +223,31 @@ view_log_line(struct tui *t, struct tui_pane *p, const struct sb_line *l,
 			      draw_attr(COL_TAG0 + l->src % TUI_TAG_COLORS));
 		cx += VIEW_LOG_TAG_W + 1;
 	}
-	if (msgw <= 0)
-		return 1;
 	view_log_matches(p, l, &hl);
 	if (!t->wrap) {
-		draw_text(stdscr, y, cx, msgw, l->msg, l->msg_len, p->hscroll,
-		    base, &hl);
+		if (msgw > 0)
+			draw_text(stdscr, y, cx, msgw, l->msg, l->msg_len,
+			    p->hscroll, base, &hl);
 		return 1;
 	}
+	view_log_geom(t, p, w, &first_w, &cont_x, &cont_w);
+	if (cont_w <= 0)
+		return 1;
 	off = 0;
 	for (;;) {
-		used = draw_wrap_fit(l->msg + off, l->msg_len - off, msgw);
-		draw_text(stdscr, y, cx, msgw, l->msg + off, used, 0, base, &hl);
+		used = view_log_chunk(l, off, off == 0 && rows == 1, first_w,
+		    cont_w);
+		if (used > 0)
+			draw_text(stdscr, y, rows == 1 ? cx : x + cont_x,
+			    rows == 1 ? first_w : cont_w, l->msg + off, used, 0,
+			    base, &hl);
 		/* Highlights are byte offsets of the whole message. */
 		for (int k = 0; k < hl.n; k++) {
 			hl.so[k] = hl.so[k] > used ? hl.so[k] - used : 0;
 			hl.eo[k] = hl.eo[k] > used ? hl.eo[k] - used : 0;
 		}
 		off += used;
-		if (off >= l->msg_len || used == 0 || rows >= maxrows)
+		if (off >= l->msg_len || rows >= maxrows)
 			break;
 		y++;
 		rows++;
@@ -244,14 +305,13 @@ view_log_draw(struct tui *t, int i)
 	struct rect r = t->lay.pane[i];
 	int y0 = r.y + 1, x0 = r.x + 1, h = r.h - 2, w = r.w - 2;
 	size_t n = lineidx_count(&p->li), top, cur = 0, k;
-	int used, msgw, rows, y;
+	int used, rows, y;
 	struct sb_line l;
 	char title[128];
 
 	view_log_title(t, i, title, sizeof title);
 	draw_frame(stdscr, r.y, r.x, r.h, r.w, t->focus == i, title);
 	p->rows = h;
-	msgw = w - view_log_prefix_w(t, p);
 	if (h <= 0 || w <= 0)
 		return;
 	if (n == 0) {
@@ -265,7 +325,7 @@ view_log_draw(struct tui *t, int i)
 		rows = 0;
 		top = n;
 		while (top > 0 && sb_get(t->sb, lineidx_at(&p->li, top - 1), &l)) {
-			used = view_log_height(t, &l, msgw);
+			used = view_log_height(t, p, &l, w);
 			if (rows + used > h && rows > 0)
 				break;
 			rows += used;
@@ -280,7 +340,7 @@ view_log_draw(struct tui *t, int i)
 			rows = 0;
 			for (k = top; k <= cur && rows <= h; k++) {
 				if (sb_get(t->sb, lineidx_at(&p->li, k), &l))
-					rows += view_log_height(t, &l, msgw);
+					rows += view_log_height(t, p, &l, w);
 			}
 			if (rows <= h)
 				break;
