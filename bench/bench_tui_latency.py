@@ -110,6 +110,36 @@ def measure(t):
     return lat, float(m.group(1)) if m else 0.0, (c1 - c0) / (w1 - w0) * 100
 
 
+def settle(t, timeout=120):
+    """Wait until no more lines arrive (the newest line stays put)."""
+    last, since = None, time.monotonic()
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        rows = t.screen()[1:37]
+        if rows != last:
+            last, since = rows, time.monotonic()
+        elif time.monotonic() - since > 1.5:
+            return
+        time.sleep(0.2)
+
+
+def refilter_while_typing(t):
+    """Apply a keep regex to everything held; time it and the keys."""
+    settle(t)
+    m = re.search(r"([0-9,]+) lines, buf", t.text())
+    held = int(m.group(1).replace(",", "")) if m else 0
+    t.keys("&")
+    t.type("record [0-9]+7 of")
+    t0 = time.monotonic()
+    t.keys("Enter")
+    lat = []
+    t.wait(lambda x: "filtering" in x.split("\n")[38], "progress", 5)
+    while "filtering" in t.text().split("\n")[38] and len(lat) < 5:
+        lat.append(key_latency(t))
+    t.wait(lambda x: "filtering" not in x.split("\n")[38], "done", 60)
+    return held, (time.monotonic() - t0) * 1000, lat
+
+
 def report(title, lat, shown, cpu, floor):
     print(title)
     print("  %-36s %10.0f" % ("events/s the viewer shows", shown))
@@ -153,15 +183,23 @@ def main():
     with Server("--simulate", str(STREAMS), "--burst", str(BURST)) as s:
         with urllib.request.urlopen(s.url + "/api/automations") as r:
             ids = [a["id"] for a in json.load(r)][:STREAMS]
+
         with Tmux([ldtest.LOGDECK, "--server", s.url, "--merged"] + ids) as t:
             t.wait_text("FOLLOW")
             time.sleep(2)
             lat, shown, cpu = measure(t)
             buf = re.search(r"buf \d+% of \d+M(, [0-9,]+ evicted)?",
                             t.text())
+            refilter = refilter_while_typing(t)
         report("burst: %d streams x %d events, as fast as taken" %
                (STREAMS, BURST), lat, shown, cpu, floor)
         print("  %-36s %10s" % ("scrollback", buf.group(0) if buf else "?"))
+        print("re-filter of the full scrollback (&regex) after the burst")
+        print("  %-36s %10d" % ("lines held", refilter[0]))
+        print("  %-36s %10.0f" % ("re-filter ms (progress shown)",
+                                  refilter[1]))
+        print("  %-36s %10s" % ("keypress->screen ms during it",
+                                " ".join("%.0f" % v for v in refilter[2])))
 
     # Idle: one finished automation, nothing arriving.
     with Server() as s:

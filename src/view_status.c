@@ -134,7 +134,8 @@ status_line1(struct tui *t, char *line)
 	snprintf(tmp, sizeof tmp, "%.1f ev/s", rate_per_sec(&t->total,
 	    loop_now()));
 	status_part(line, tmp);
-	snprintf(tmp, sizeof tmp, "buf %zu%% of %zuM",
+	status_count(sb_end(t->sb) - sb_first(t->sb), num, sizeof num);
+	snprintf(tmp, sizeof tmp, "%s lines, buf %zu%% of %zuM", num,
 	    sb_used(t->sb) * 100 / sb_cap(t->sb), sb_cap(t->sb) >> 20);
 	status_part(line, tmp);
 	if (sb_evicted(t->sb) > 0) {
