@@ -40,8 +40,7 @@ bench_row(const char *what, double ms, double base_ms, const char *base)
 int
 main(void)
 {
-	static const char *lv[] = { "TRACE", "DEBUG", "INFO", "WARN",
-		"ERROR" };
+	static const char *lv[] = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR"};
 	struct scrollback *sb = sb_new((size_t)512 << 20);
 	char **msgs = malloc(BENCH_LINES * sizeof *msgs);
 	unsigned char *levels = malloc(BENCH_LINES);
@@ -59,9 +58,10 @@ main(void)
 	if (sb == NULL || msgs == NULL || levels == NULL || lens == NULL)
 		return 1;
 	for (i = 0; i < BENCH_LINES; i++) {
-		snprintf(buf, sizeof buf, "GET /api/items/%ld status=%d "
-		    "latency=%ldms worker=%ld request handled", i,
-		    i % 97 == 0 ? 503 : 200, i % 1000, i % 16);
+		snprintf(buf, sizeof buf,
+		    "GET /api/items/%ld status=%d "
+		    "latency=%ldms worker=%ld request handled",
+		    i, i % 97 == 0 ? 503 : 200, i % 1000, i % 16);
 		msgs[i] = strdup(buf);
 		lens[i] = strlen(buf);
 		levels[i] = (unsigned char)(i % 5);
@@ -117,8 +117,8 @@ main(void)
 	printf("  longest %d-line slice: %.2f ms\n", BENCH_SLICE, slice_max);
 
 	/* Pattern filter: one regexec per line. */
-	regcomp(&re, "status=5[0-9][0-9]", REG_EXTENDED | REG_ICASE |
-	    REG_NEWLINE);
+	regcomp(
+	    &re, "status=5[0-9][0-9]", REG_EXTENDED | REG_ICASE | REG_NEWLINE);
 	t0 = bench_ms();
 	for (i = 0; i < BENCH_LINES; i++)
 		hits += regexec(&re, msgs[i], 0, NULL, 0) == 0;
@@ -147,8 +147,8 @@ main(void)
 	search_init(&s);
 	search_start(&s, "latency=99[0-9]ms", false, err, sizeof err);
 	regfree(&re);
-	regcomp(&re, "latency=99[0-9]ms", REG_EXTENDED | REG_ICASE |
-	    REG_NEWLINE);
+	regcomp(
+	    &re, "latency=99[0-9]ms", REG_EXTENDED | REG_ICASE | REG_NEWLINE);
 	hits = 0;
 	t0 = bench_ms();
 	for (i = 0; i < BENCH_LINES; i++)

@@ -6,8 +6,7 @@
 
 /* Compile a smart-case extended regular expression. */
 int
-pattern_compile(struct pattern *p, const char *text, char *err,
-    size_t errlen)
+pattern_compile(struct pattern *p, const char *text, char *err, size_t errlen)
 {
 	int flags = REG_EXTENDED | REG_NEWLINE, rc;
 	const char *c;
@@ -56,8 +55,8 @@ pattern_match(const struct pattern *p, const char *s)
 
 /* Find the next match at or after off. */
 bool
-pattern_find(const struct pattern *p, const char *s, size_t off, size_t *so,
-    size_t *eo)
+pattern_find(
+    const struct pattern *p, const char *s, size_t off, size_t *so, size_t *eo)
 {
 	regmatch_t m;
 
@@ -110,11 +109,12 @@ filter_has_source(const struct filter *f, uint16_t src)
 
 /* Push a pattern. */
 int
-filter_push(struct filter *f, const char *text, bool keep, char *err,
-    size_t errlen)
+filter_push(
+    struct filter *f, const char *text, bool keep, char *err, size_t errlen)
 {
 	if (f->npat == FILTER_PATTERNS_MAX) {
-		snprintf(err, errlen, "at most %d filters", FILTER_PATTERNS_MAX);
+		snprintf(
+		    err, errlen, "at most %d filters", FILTER_PATTERNS_MAX);
 		return -1;
 	}
 	if (pattern_compile(&f->pat[f->npat], text, err, errlen) == -1)
@@ -153,7 +153,7 @@ bool
 filter_pass_meta(const struct filter *f, uint8_t level, uint16_t src)
 {
 	return filter_level_rank(level) >= f->floor &&
-	    filter_has_source(f, src);
+	       filter_has_source(f, src);
 }
 
 /* The whole test: every keep pattern must match, no hide pattern may. */

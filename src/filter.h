@@ -26,16 +26,16 @@ struct pattern {
 };
 
 /* Compile text into p; 0, or -1 with a one-line reason in err. */
-int pattern_compile(struct pattern *p, const char *text, char *err,
-    size_t errlen);
+int pattern_compile(
+    struct pattern *p, const char *text, char *err, size_t errlen);
 /* Release p (harmless when not compiled). */
 void pattern_free(struct pattern *p);
 /* True when s (NUL-terminated) matches. */
 bool pattern_match(const struct pattern *p, const char *s);
 /* Find the first match in s at or after byte off; its byte range in
  * *so, *eo. False when there is none. */
-bool pattern_find(const struct pattern *p, const char *s, size_t off,
-    size_t *so, size_t *eo);
+bool pattern_find(
+    const struct pattern *p, const char *s, size_t off, size_t *so, size_t *eo);
 
 struct filter {
 	uint8_t floor; /* lowest enum level shown (OTHER ranks as INFO) */
@@ -56,8 +56,8 @@ void filter_set_source(struct filter *f, uint16_t src, bool on);
 bool filter_has_source(const struct filter *f, uint16_t src);
 /* Push a keep (keep=true) or hide pattern; 0, or -1 with a reason (bad
  * regex, or FILTER_PATTERNS_MAX reached). */
-int filter_push(struct filter *f, const char *text, bool keep, char *err,
-    size_t errlen);
+int filter_push(
+    struct filter *f, const char *text, bool keep, char *err, size_t errlen);
 /* Drop every pattern. */
 void filter_clear(struct filter *f);
 /* The rank a level is compared with the floor at. */

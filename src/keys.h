@@ -9,7 +9,7 @@
 /* Key codes: characters are their code point; curses function keys
  * (KEY_UP, KEY_F(1), ...) are or-ed with KEYS_FN. */
 #define KEYS_FN 0x1000000
-#define KEYS_CTRL(c) ((c) & 0x1f)
+#define KEYS_CTRL(c) ((c)&0x1f)
 
 enum action {
 	ACT_NONE,

@@ -44,10 +44,10 @@ layout_compute(const struct layout_req *req, struct layout *out)
 		return;
 	}
 	body = req->rows - LAYOUT_STATUS_ROWS;
-	out->status = (struct rect){ body, 0, LAYOUT_STATUS_ROWS, req->cols };
+	out->status = (struct rect){body, 0, LAYOUT_STATUS_ROWS, req->cols};
 	if (req->list_shown) {
 		lw = layout_list_width(req->list_w, req->cols);
-		out->list = (struct rect){ 0, 0, body, lw };
+		out->list = (struct rect){0, 0, body, lw};
 		out->list_shown = true;
 	}
 	ax = lw;
@@ -59,7 +59,7 @@ layout_compute(const struct layout_req *req, struct layout *out)
 		}
 		for (i = 0; i < n; i++) {
 			layout_split(aw, n, i, &s, &z);
-			out->pane[i] = (struct rect){ 0, ax + s, body, z };
+			out->pane[i] = (struct rect){0, ax + s, body, z};
 		}
 	} else {
 		if (body / n < LAYOUT_PANE_MIN_ROWS ||
@@ -69,7 +69,7 @@ layout_compute(const struct layout_req *req, struct layout *out)
 		}
 		for (i = 0; i < n; i++) {
 			layout_split(body, n, i, &s, &z);
-			out->pane[i] = (struct rect){ s, ax, z, aw };
+			out->pane[i] = (struct rect){s, ax, z, aw};
 		}
 	}
 }

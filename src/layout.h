@@ -26,13 +26,13 @@ struct rect {
 struct layout_req {
 	int cols, rows;
 	bool list_shown;
-	int list_w;       /* wanted width, clamped */
-	int npanes;       /* 1 .. LAYOUT_PANES_MAX */
+	int list_w;        /* wanted width, clamped */
+	int npanes;        /* 1 .. LAYOUT_PANES_MAX */
 	bool side_by_side; /* split columns instead of rows */
 };
 
 struct layout {
-	bool too_small;   /* show a message instead of the panes */
+	bool too_small; /* show a message instead of the panes */
 	bool list_shown;
 	struct rect list;
 	struct rect pane[LAYOUT_PANES_MAX];

@@ -42,7 +42,8 @@ lineidx_push(struct lineidx *li, uint64_t seq)
 
 	if (li->off + li->len == li->cap) {
 		if (li->off > li->len) {
-			memmove(li->v, li->v + li->off, li->len * sizeof *li->v);
+			memmove(
+			    li->v, li->v + li->off, li->len * sizeof *li->v);
 			li->off = 0;
 		} else {
 			ncap = li->cap ? li->cap * 2 : LINEIDX_MIN;

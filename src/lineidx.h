@@ -12,7 +12,7 @@
 #include "scrollback.h"
 
 struct lineidx {
-	uint64_t *v;     /* sorted seqs; live entries are v[off .. off+len) */
+	uint64_t *v; /* sorted seqs; live entries are v[off .. off+len) */
 	size_t off, len, cap;
 	uint64_t next;   /* next store seq to test */
 	uint64_t start;  /* where the current rebuild began (progress) */

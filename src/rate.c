@@ -51,22 +51,23 @@ rate_per_sec(const struct rate *r, uint64_t now_ms)
 
 /* Draw the sparkline. */
 void
-rate_spark(const struct rate *r, uint64_t now_ms, int utf8, char *out,
-    size_t outlen)
+rate_spark(
+    const struct rate *r, uint64_t now_ms, int utf8, char *out, size_t outlen)
 {
-	static const char *blocks[] = { " ", "\u2581", "\u2582", "\u2583",
-		"\u2584", "\u2585", "\u2586", "\u2587", "\u2588" };
+	static const char *blocks[] = {" ", "\u2581", "\u2582", "\u2583",
+	    "\u2584", "\u2585", "\u2586", "\u2587", "\u2588"};
 	static const char ascii[] = " .:-=+*#@";
 	uint64_t now = now_ms / 1000;
 	uint32_t v[RATE_SECONDS], max = 0;
 	size_t len = 0, l;
 	int i, lvl;
 	const char *g;
-	char one[2] = { 0, 0 };
+	char one[2] = {0, 0};
 
 	for (i = 0; i < RATE_SECONDS; i++) {
-		v[i] = now + 1 >= (uint64_t)(RATE_SECONDS - i) ?
-		    rate_at(r, now - (RATE_SECONDS - 1 - i)) : 0;
+		v[i] = now + 1 >= (uint64_t)(RATE_SECONDS - i)
+		           ? rate_at(r, now - (RATE_SECONDS - 1 - i))
+		           : 0;
 		if (v[i] > max)
 			max = v[i];
 	}

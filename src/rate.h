@@ -11,7 +11,7 @@
 
 struct rate {
 	uint32_t bucket[RATE_SECONDS]; /* counts per second, ring */
-	uint64_t sec;                   /* the second bucket[sec % N] holds */
+	uint64_t sec;                  /* the second bucket[sec % N] holds */
 };
 
 /* Count n events at time now_ms (loop_now()). */
@@ -20,7 +20,7 @@ void rate_add(struct rate *r, uint64_t now_ms, uint32_t n);
 double rate_per_sec(const struct rate *r, uint64_t now_ms);
 /* Write a sparkline of RATE_SECONDS cells (oldest first), scaled to its
  * own maximum, as UTF-8 block elements (or ASCII when !utf8) into out. */
-void rate_spark(const struct rate *r, uint64_t now_ms, int utf8, char *out,
-    size_t outlen);
+void rate_spark(
+    const struct rate *r, uint64_t now_ms, int utf8, char *out, size_t outlen);
 
 #endif

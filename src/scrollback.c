@@ -169,7 +169,7 @@ sb_reserve(struct scrollback *sb, size_t n)
 
 	if (c != NULL && c->size - c->used >= n) {
 		while (sb->used + sizeof(struct sb_rec) > sb->cap &&
-		    sb->oldest != c)
+		       sb->oldest != c)
 			sb_evict_chunk(sb);
 		/* Many tiny lines: the index alone can outgrow the cap, so
 		 * the current chunk goes too and a fresh one starts. */
@@ -181,7 +181,7 @@ sb_reserve(struct scrollback *sb, size_t n)
 	}
 	size = n > sb->chunk_size ? n : sb->chunk_size;
 	while (sb->oldest != NULL &&
-	    sb->used + size + sizeof(struct sb_rec) > sb->cap)
+	       sb->used + size + sizeof(struct sb_rec) > sb->cap)
 		sb_evict_chunk(sb);
 	if (size == sb->chunk_size && sb->spare != NULL) {
 		c = sb->spare;
@@ -212,8 +212,8 @@ sb_append(struct scrollback *sb, uint16_t src, const struct log_event *ev)
 	if (esc_text(&sb->scratch, ev->message.p, ev->message.n) == -1) {
 		/* Cut at a character boundary the renderer can show. */
 		while (sb->scratch.len > 0 &&
-		    ((unsigned char)sb->scratch.p[sb->scratch.len - 1] &
-			0xc0) == 0x80)
+		       ((unsigned char)sb->scratch.p[sb->scratch.len - 1] &
+		           0xc0) == 0x80)
 			sb->scratch.len--;
 		if (sb->scratch.len > 0)
 			sb->scratch.len--;
@@ -223,8 +223,8 @@ sb_append(struct scrollback *sb, uint16_t src, const struct log_event *ev)
 		sb->scratch.len += 3;
 	}
 	msg_len = sb->scratch.len;
-	lv_len = ev->level_name.n > SB_LVNAME_MAX ? SB_LVNAME_MAX :
-						    ev->level_name.n;
+	lv_len =
+	    ev->level_name.n > SB_LVNAME_MAX ? SB_LVNAME_MAX : ev->level_name.n;
 	raw_len = ev->raw.n;
 	/* One line never needs more than a chunk: the raw copy gives way. */
 	room = sb->chunk_size - msg_len - 1 - lv_len;
@@ -293,8 +293,8 @@ sb_get(const struct scrollback *sb, uint64_t seq, struct sb_line *out)
 
 /* Level and source only. */
 bool
-sb_meta(const struct scrollback *sb, uint64_t seq, uint8_t *level,
-    uint16_t *src)
+sb_meta(
+    const struct scrollback *sb, uint64_t seq, uint8_t *level, uint16_t *src)
 {
 	const struct sb_rec *r;
 

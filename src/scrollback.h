@@ -17,16 +17,16 @@
 /* One retained line. The text fields point into the store and are valid
  * until the next sb_append (which may evict) or sb_free. */
 struct sb_line {
-	const char *msg;    /* terminal-safe message (esc_text), NUL-ended */
+	const char *msg; /* terminal-safe message (esc_text), NUL-ended */
 	uint32_t msg_len;
-	const char *raw;    /* the event data exactly as received */
+	const char *raw; /* the event data exactly as received */
 	uint32_t raw_len;
 	const char *lvname; /* level as written (OTHER keeps its name) */
 	uint8_t lvname_len;
-	uint8_t level;      /* enum level */
-	uint16_t src;       /* caller's source index */
-	long long id;       /* event id, -1 when none */
-	int64_t ts_ms;      /* Unix time in ms, INT64_MIN when unknown */
+	uint8_t level; /* enum level */
+	uint16_t src;  /* caller's source index */
+	long long id;  /* event id, -1 when none */
+	int64_t ts_ms; /* Unix time in ms, INT64_MIN when unknown */
 };
 
 struct scrollback;
@@ -39,8 +39,8 @@ void sb_free(struct scrollback *sb);
 /* Copy what the viewer keeps of ev (from source src) into the store,
  * evicting the oldest lines when the cap is reached. Returns the new
  * line's seq, or -1 on allocation failure. */
-int64_t sb_append(struct scrollback *sb, uint16_t src,
-    const struct log_event *ev);
+int64_t sb_append(
+    struct scrollback *sb, uint16_t src, const struct log_event *ev);
 /* The first retained seq (== sb_end when empty). */
 uint64_t sb_first(const struct scrollback *sb);
 /* One past the newest seq. */
@@ -48,8 +48,8 @@ uint64_t sb_end(const struct scrollback *sb);
 /* Fill *out with line seq; false when it is evicted or not yet written. */
 bool sb_get(const struct scrollback *sb, uint64_t seq, struct sb_line *out);
 /* Level and source of line seq without the text (fast path for scans). */
-bool sb_meta(const struct scrollback *sb, uint64_t seq, uint8_t *level,
-    uint16_t *src);
+bool sb_meta(
+    const struct scrollback *sb, uint64_t seq, uint8_t *level, uint16_t *src);
 /* Bytes in use (chunks plus index) and the cap. */
 size_t sb_used(const struct scrollback *sb);
 size_t sb_cap(const struct scrollback *sb);

@@ -26,8 +26,8 @@ search_free(struct search *s)
 
 /* Compile the pattern and reset the matches. */
 int
-search_start(struct search *s, const char *text, bool backward, char *err,
-    size_t errlen)
+search_start(
+    struct search *s, const char *text, bool backward, char *err, size_t errlen)
 {
 	struct pattern p;
 
@@ -98,7 +98,8 @@ search_scan(struct search *s, const struct lineidx *li,
 		seq = lineidx_at(li, i);
 		done++;
 		s->next = seq + 1;
-		if (sb_get(sb, seq, &line) && pattern_match(&s->pat, line.msg) &&
+		if (sb_get(sb, seq, &line) &&
+		    pattern_match(&s->pat, line.msg) &&
 		    search_push(s, seq) == -1)
 			return -1;
 	}
@@ -151,8 +152,7 @@ search_count(const struct search *s)
 
 /* Neighbouring match. */
 bool
-search_next(const struct search *s, uint64_t seq, bool forward,
-    uint64_t *out)
+search_next(const struct search *s, uint64_t seq, bool forward, uint64_t *out)
 {
 	size_t i;
 

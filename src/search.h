@@ -15,10 +15,10 @@
 struct search {
 	struct pattern pat;
 	bool active;
-	bool backward;   /* the direction / or ? started */
-	uint64_t *m;     /* matching seqs, sorted: m[off .. off+len) */
+	bool backward; /* the direction / or ? started */
+	uint64_t *m;   /* matching seqs, sorted: m[off .. off+len) */
 	size_t off, len, cap;
-	uint64_t next;   /* next seq of the line index to test */
+	uint64_t next; /* next seq of the line index to test */
 };
 
 /* Set up an inactive search. */
@@ -27,8 +27,8 @@ void search_init(struct search *s);
 void search_free(struct search *s);
 /* Start searching for text (replacing any search); 0, or -1 with a
  * reason. The match list is rebuilt by search_scan. */
-int search_start(struct search *s, const char *text, bool backward,
-    char *err, size_t errlen);
+int search_start(struct search *s, const char *text, bool backward, char *err,
+    size_t errlen);
 /* Stop searching. */
 void search_clear(struct search *s);
 /* Start counting again from the first line (after a re-filter). */
@@ -44,8 +44,8 @@ void search_trim(struct search *s, const struct scrollback *sb);
 size_t search_count(const struct search *s);
 /* The next match after seq (forward) or before it (!forward); false when
  * there is none. */
-bool search_next(const struct search *s, uint64_t seq, bool forward,
-    uint64_t *out);
+bool search_next(
+    const struct search *s, uint64_t seq, bool forward, uint64_t *out);
 /* 1-based position of the match at seq, or 0 when seq is no match. */
 size_t search_pos(const struct search *s, uint64_t seq);
 

@@ -98,8 +98,8 @@ tui_src_visible(const struct tui *t, int i)
 	int k;
 
 	for (k = 0; k < t->npanes; k++) {
-		if (t->pane[k].merged ? filter_has_source(&t->pane[k].f, i) :
-					t->pane[k].src == i)
+		if (t->pane[k].merged ? filter_has_source(&t->pane[k].f, i)
+		                      : t->pane[k].src == i)
 			return true;
 	}
 	return false;
@@ -113,8 +113,7 @@ tui_dirty(struct tui *t)
 }
 
 /* Show a one-line notice (error true: in the error colour). */
-static void
-tui_msg(struct tui *t, bool error, const char *fmt, ...)
+static void tui_msg(struct tui *t, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void
 tui_msg(struct tui *t, bool error, const char *fmt, ...)
@@ -327,8 +326,8 @@ tui_jump_level(struct tui *t, int i, int dir, uint8_t lv, bool at_least)
 	for (k = (long)idx + dir; k >= 0 && k < (long)n; k += dir) {
 		if (!sb_meta(t->sb, lineidx_at(&p->li, k), &level, &src))
 			continue;
-		if (level == lv || (at_least && level >= lv &&
-		    level != LEVEL_OTHER)) {
+		if (level == lv ||
+		    (at_least && level >= lv && level != LEVEL_OTHER)) {
 			tui_goto(t, i, lineidx_at(&p->li, k));
 			return;
 		}
@@ -353,8 +352,8 @@ tui_match(struct tui *t, int i, bool same_dir)
 	}
 	if (n == 0)
 		return;
-	from = p->follow ? lineidx_at(&p->li, n - 1) + (fwd ? 0 : 1) :
-			   lineidx_at(&p->li, view_log_cur_index(t, i));
+	from = p->follow ? lineidx_at(&p->li, n - 1) + (fwd ? 0 : 1)
+	                 : lineidx_at(&p->li, view_log_cur_index(t, i));
 	if (!search_next(&p->s, from, fwd, &to)) {
 		tui_msg(t, false, "no %s match for %s",
 		    fwd ? "later" : "earlier", p->s.pat.text);
@@ -448,8 +447,10 @@ tui_src_add(struct tui *t, const struct source *src)
 	int cap;
 
 	if (t->nsrcs == FILTER_SOURCES_MAX) {
-		tui_msg(t, true, "more than %d automations: the rest are not "
-		    "listed", FILTER_SOURCES_MAX);
+		tui_msg(t, true,
+		    "more than %d automations: the rest are not "
+		    "listed",
+		    FILTER_SOURCES_MAX);
 		return -1;
 	}
 	if (t->nsrcs == t->srcs_cap) {
@@ -467,8 +468,8 @@ tui_src_add(struct tui *t, const struct source *src)
 
 /* Record the run state of source i; a failure is made loud. */
 static void
-tui_src_run(struct tui *t, int i, enum run_status run, bool has_exit,
-    int exit_code)
+tui_src_run(
+    struct tui *t, int i, enum run_status run, bool has_exit, int exit_code)
 {
 	struct tui_src *s = &t->srcs[i];
 	const char *name = tui_src_name(t, i);
@@ -485,8 +486,8 @@ tui_src_run(struct tui *t, int i, enum run_status run, bool has_exit,
 	if (run == RUN_FAILED) {
 		len = strlen(t->failed);
 		if (len < TUI_FAILED_MAX)
-			snprintf(t->failed + len, sizeof t->failed - len, "%s%s",
-			    len ? ", " : "", name);
+			snprintf(t->failed + len, sizeof t->failed - len,
+			    "%s%s", len ? ", " : "", name);
 	}
 	tui_dirty(t);
 }
@@ -536,7 +537,8 @@ tui_on_state(struct stream *st, void *arg)
 	int i = (int)(intptr_t)stream_data(st);
 
 	if ((ss->state == STREAM_UNAUTHORIZED || ss->state == STREAM_FAILED ||
-	    ss->state == STREAM_GONE) && ss->error[0] != '\0')
+	        ss->state == STREAM_GONE) &&
+	    ss->error[0] != '\0')
 		tui_msg(t, true, "%s: %s", tui_src_name(t, i), ss->error);
 	tui_dirty(t);
 }
@@ -549,8 +551,10 @@ tui_on_reset(struct stream *st, long long oldest_id, void *arg)
 	struct log_event ev;
 	char msg[160];
 
-	snprintf(msg, sizeof msg, "--- lines before id %lld were lost: the "
-	    "server no longer holds them ---", oldest_id);
+	snprintf(msg, sizeof msg,
+	    "--- lines before id %lld were lost: the "
+	    "server no longer holds them ---",
+	    oldest_id);
 	memset(&ev, 0, sizeof ev);
 	ev.id = -1;
 	ev.level = LEVEL_WARN;
@@ -591,19 +595,21 @@ tui_list_item(struct tui *t, cJSON *item)
 		memset(&src, 0, sizeof src);
 		src.kind = SOURCE_AUTOMATION;
 		src.id = (char *)ids;
-		src.name = cJSON_IsString(name) ? name->valuestring :
-						  (char *)ids;
+		src.name =
+		    cJSON_IsString(name) ? name->valuestring : (char *)ids;
 		if ((i = tui_src_add(t, &src)) < 0)
 			return;
 		if (t->sel < 0)
 			t->sel = i;
 	} else if (cJSON_IsString(name) && *name->valuestring != '\0' &&
-	    strcmp(tui_src_name(t, i), name->valuestring) != 0)
+	           strcmp(tui_src_name(t, i), name->valuestring) != 0)
 		source_set_name(&t->srcs[i].src, name->valuestring);
 	t->srcs[i].listed = true;
 	if (cJSON_IsString(status))
-		tui_src_run(t, i, run_status_parse(status->valuestring,
-		    strlen(status->valuestring)), false, 0);
+		tui_src_run(t, i,
+		    run_status_parse(
+		        status->valuestring, strlen(status->valuestring)),
+		    false, 0);
 }
 
 /* The automation list transfer finished. */
@@ -618,18 +624,18 @@ tui_list_done(CURL *easy, CURLcode rc, void *arg)
 	if (rc != CURLE_OK)
 		tui_msg(t, true, "automation list: %s", curl_easy_strerror(rc));
 	else if (code == 401 || code == 403)
-		tui_msg(t, true, "automation list: unauthorized (HTTP %ld)",
-		    code);
+		tui_msg(
+		    t, true, "automation list: unauthorized (HTTP %ld)", code);
 	else if (code != 200)
 		tui_msg(t, true, "automation list: HTTP %ld", code);
-	else if ((list = cJSON_ParseWithLength(tui_list_body.p ?
-		    tui_list_body.p : "", tui_list_body.len)) == NULL ||
-	    !cJSON_IsArray(list)) {
+	else if ((list = cJSON_ParseWithLength(
+	              tui_list_body.p ? tui_list_body.p : "",
+	              tui_list_body.len)) == NULL ||
+	         !cJSON_IsArray(list)) {
 		cJSON_Delete(list);
 		tui_msg(t, true, "automation list: not a JSON array");
 	} else {
-		cJSON_ArrayForEach(item, list)
-			tui_list_item(t, item);
+		cJSON_ArrayForEach(item, list) tui_list_item(t, item);
 		cJSON_Delete(list);
 	}
 	curl_easy_cleanup(easy);
@@ -665,8 +671,8 @@ tui_list_fetch(struct tui *t)
 		return;
 	}
 	buf_init(&tui_list_body, TUI_LIST_BODY_MAX);
-	client_setup(t->o->client, tui_list_easy, &tui_list_hdrs,
-	    "application/json");
+	client_setup(
+	    t->o->client, tui_list_easy, &tui_list_hdrs, "application/json");
 	curl_easy_setopt(tui_list_easy, CURLOPT_URL, url);
 	curl_easy_setopt(tui_list_easy, CURLOPT_WRITEFUNCTION, tui_list_write);
 	curl_easy_setopt(tui_list_easy, CURLOPT_WRITEDATA, NULL);
@@ -703,7 +709,8 @@ tui_needs_tick(const struct tui *t)
 		if (t->srcs[k].stream == NULL)
 			continue;
 		st = stream_status(t->srcs[k].stream);
-		if (st->state == STREAM_WAITING || st->state == STREAM_CONNECTING)
+		if (st->state == STREAM_WAITING ||
+		    st->state == STREAM_CONNECTING)
 			return true;
 	}
 	return false;
@@ -736,9 +743,10 @@ tui_save_line(struct tui *t, FILE *f, const struct sb_line *l, bool json)
 	if (l->ts_ms != INT64_MIN) {
 		sec = (time_t)(l->ts_ms / 1000);
 		gmtime_r(&sec, &tm);
-		snprintf(when, sizeof when, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		    tm.tm_min, tm.tm_sec, (int)(l->ts_ms % 1000));
+		snprintf(when, sizeof when,
+		    "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		    (int)(l->ts_ms % 1000));
 	}
 	if (!json) {
 		fprintf(f, "%s %-5s [%s] %s\n", when, level_name(l->level),
@@ -748,8 +756,10 @@ tui_save_line(struct tui *t, FILE *f, const struct sb_line *l, bool json)
 	if (l->raw_len > 0 && l->raw[0] == '{') {
 		/* The event as received, kept on one line. */
 		for (k = 0; k < l->raw_len; k++)
-			fputc(l->raw[k] == '\n' || l->raw[k] == '\r' ? ' ' :
-							       l->raw[k], f);
+			fputc(l->raw[k] == '\n' || l->raw[k] == '\r'
+			          ? ' '
+			          : l->raw[k],
+			    f);
 		fputc('\n', f);
 		return;
 	}
@@ -773,7 +783,7 @@ tui_save(struct tui *t, const char *path)
 	struct tui_pane *p = &t->pane[tui_pane_index(t)];
 	size_t len = strlen(path), n = 0, k;
 	bool json = (len > 5 && strcmp(path + len - 5, ".json") == 0) ||
-	    (len > 6 && strcmp(path + len - 6, ".jsonl") == 0);
+	            (len > 6 && strcmp(path + len - 6, ".jsonl") == 0);
 	struct sb_line l;
 	uint64_t seq;
 	FILE *f;
@@ -865,7 +875,7 @@ tui_prompt_commit(struct tui *t)
 		if (t->plen == 0)
 			break;
 		if (filter_push(&t->pane[i].f, t->ptext,
-		    t->prompt == PROMPT_KEEP, err, sizeof err) == -1)
+		        t->prompt == PROMPT_KEEP, err, sizeof err) == -1)
 			tui_msg(t, true, "%s", err);
 		else
 			tui_pane_refilter(t, i);
@@ -876,8 +886,9 @@ tui_prompt_commit(struct tui *t)
 		break;
 	case PROMPT_SEARCH_FWD:
 	case PROMPT_SEARCH_BACK:
-		if (t->plen > 0 && search_start(&t->pane[i].s, t->ptext,
-		    t->prompt == PROMPT_SEARCH_BACK, err, sizeof err) == -1)
+		if (t->plen > 0 &&
+		    search_start(&t->pane[i].s, t->ptext,
+		        t->prompt == PROMPT_SEARCH_BACK, err, sizeof err) == -1)
 			tui_msg(t, true, "%s", err);
 		break;
 	default:
@@ -925,7 +936,7 @@ tui_prompt_key(struct tui *t, int key)
 	}
 	if (key == 0x7f || key == 0x08 || key == (KEY_BACKSPACE | KEYS_FN)) {
 		while (t->plen > 0 &&
-		    ((unsigned char)t->ptext[--t->plen] & 0xc0) == 0x80)
+		       ((unsigned char)t->ptext[--t->plen] & 0xc0) == 0x80)
 			;
 		t->ptext[t->plen] = '\0';
 		tui_prompt_changed(t);
@@ -941,8 +952,9 @@ tui_prompt_key(struct tui *t, int key)
 	    (key >= 0x80 && key < 0xa0))
 		return;
 	n = wctomb(enc, (wchar_t)key);
-	if (n <= 0 || t->plen + (size_t)n > (t->prompt == PROMPT_LIST ?
-	    TUI_LIST_FILTER_MAX : TUI_PROMPT_MAX))
+	if (n <= 0 || t->plen + (size_t)n > (t->prompt == PROMPT_LIST
+	                                            ? TUI_LIST_FILTER_MAX
+	                                            : TUI_PROMPT_MAX))
 		return;
 	memcpy(t->ptext + t->plen, enc, (size_t)n);
 	t->plen += (size_t)n;
@@ -1026,8 +1038,8 @@ tui_modal_key(struct tui *t, int key)
 {
 	enum action a = keys_lookup(key, KEYS_LOG);
 	int *top = t->mode == TUI_DETAIL ? &t->detail_top : &t->help_top;
-	int rows = t->mode == TUI_DETAIL ? view_detail_rows(t) :
-					   view_help_rows();
+	int rows =
+	    t->mode == TUI_DETAIL ? view_detail_rows(t) : view_help_rows();
 	int page = t->lay.status.y - 2;
 
 	switch (a) {
@@ -1144,7 +1156,7 @@ tui_key(struct tui *t, int key)
 	case ACT_PAGE_UP:
 		if (list)
 			tui_list_move(t, (a == ACT_PAGE_DOWN ? 1 : -1) *
-			    (t->lay.list.h - 2));
+			                     (t->lay.list.h - 2));
 		else
 			tui_move(t, i, a == ACT_PAGE_DOWN ? page : -page);
 		break;
@@ -1152,10 +1164,11 @@ tui_key(struct tui *t, int key)
 	case ACT_HALF_UP:
 		if (list)
 			tui_list_move(t, (a == ACT_HALF_DOWN ? 1 : -1) *
-			    (t->lay.list.h / 2));
+			                     (t->lay.list.h / 2));
 		else
-			tui_move(t, i, (a == ACT_HALF_DOWN ? 1 : -1) *
-			    (page / 2 > 0 ? page / 2 : 1));
+			tui_move(t, i,
+			    (a == ACT_HALF_DOWN ? 1 : -1) *
+			        (page / 2 > 0 ? page / 2 : 1));
 		break;
 	case ACT_TOP:
 		if (list)
@@ -1276,8 +1289,8 @@ tui_key(struct tui *t, int key)
 		break;
 	case ACT_LIST_WIDER:
 	case ACT_LIST_NARROWER:
-		t->list_w = layout_list_width(t->list_w +
-		    (a == ACT_LIST_WIDER ? 4 : -4), COLS);
+		t->list_w = layout_list_width(
+		    t->list_w + (a == ACT_LIST_WIDER ? 4 : -4), COLS);
 		break;
 	case ACT_LIST_FILTER:
 		tui_prompt_open(t, PROMPT_LIST);
@@ -1358,12 +1371,12 @@ static void
 tui_draw(struct tui *t)
 {
 	struct layout_req req = {
-		.cols = COLS,
-		.rows = LINES,
-		.list_shown = t->list_shown,
-		.list_w = t->list_w,
-		.npanes = t->npanes,
-		.side_by_side = t->side_by_side,
+	    .cols = COLS,
+	    .rows = LINES,
+	    .list_shown = t->list_shown,
+	    .list_w = t->list_w,
+	    .npanes = t->npanes,
+	    .side_by_side = t->side_by_side,
 	};
 	int k;
 
@@ -1412,12 +1425,13 @@ tui_work(struct tui *t)
 		struct tui_pane *p = &t->pane[k];
 
 		while (lineidx_pending(&p->li, t->sb) ||
-		    search_pending(&p->s, &p->li)) {
-			if (lineidx_scan(&p->li, t->sb, &p->f,
-			    TUI_SLICE_LINES) < 0 ||
-			    search_scan(&p->s, &p->li, t->sb,
-			    TUI_SLICE_LINES) < 0) {
-				tui_msg(t, true, "out of memory while "
+		       search_pending(&p->s, &p->li)) {
+			if (lineidx_scan(
+			        &p->li, t->sb, &p->f, TUI_SLICE_LINES) < 0 ||
+			    search_scan(&p->s, &p->li, t->sb, TUI_SLICE_LINES) <
+			        0) {
+				tui_msg(t, true,
+				    "out of memory while "
 				    "filtering");
 				break;
 			}
@@ -1481,19 +1495,20 @@ tui_curses_init(struct tui *t, const struct theme *th)
 	curs_set(0);
 	mousemask(BUTTON4_PRESSED
 #ifdef BUTTON5_PRESSED
-	    | BUTTON5_PRESSED
+	              | BUTTON5_PRESSED
 #endif
-	    , NULL);
+	    ,
+	    NULL);
 	mouseinterval(0);
 	t->colors = draw_colors_init(t->o->color, th);
 	return 0;
 }
 
 static const struct stream_handlers tui_handlers = {
-	.on_log = tui_on_log,
-	.on_status = tui_on_status,
-	.on_state = tui_on_state,
-	.on_reset = tui_on_reset,
+    .on_log = tui_on_log,
+    .on_status = tui_on_status,
+    .on_state = tui_on_state,
+    .on_reset = tui_on_reset,
 };
 
 /* Free everything the viewer holds (streams first). */
@@ -1530,7 +1545,7 @@ tui_free(struct tui *t)
 int
 tui_run(const struct tui_opts *o)
 {
-	static const int fatal[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+	static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 	struct theme *th = NULL;
 	char err[256];
 	struct tui t;
@@ -1544,8 +1559,9 @@ tui_run(const struct tui_opts *o)
 	t.list_w = o->list_width > 0 ? o->list_width : LAYOUT_LIST_DEFAULT;
 	t.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 	t.wrap = o->wrap;
-	t.ts = o->timestamps == CONF_TS_RELATIVE ? TUI_TS_RELATIVE :
-	    o->timestamps == CONF_TS_OFF ? TUI_TS_OFF : TUI_TS_ABSOLUTE;
+	t.ts = o->timestamps == CONF_TS_RELATIVE ? TUI_TS_RELATIVE
+	       : o->timestamps == CONF_TS_OFF    ? TUI_TS_OFF
+	                                         : TUI_TS_ABSOLUTE;
 	/* main checked the theme already; a broken one falls back to the
 	 * built-in theme, and the key table takes the rebindings. */
 	if (theme_load(o->theme, &th, err, sizeof err) == -1)
@@ -1553,16 +1569,16 @@ tui_run(const struct tui_opts *o)
 	keys_unbind_all();
 	for (k = 0; k < o->nkeys; k++) {
 		if (keys_bind(o->keys[k].action, o->keys[k].code,
-		    o->keys[k].key) == -1)
+		        o->keys[k].key) == -1)
 			tui_msg(&t, true, "keys: cannot bind %s to %s",
 			    o->keys[k].key, o->keys[k].action);
 	}
-	t.sb = sb_new(o->scrollback_cap ? o->scrollback_cap :
-					  (size_t)256 << 20);
+	t.sb =
+	    sb_new(o->scrollback_cap ? o->scrollback_cap : (size_t)256 << 20);
 	t.loop = loop_new();
 	if (t.sb == NULL || t.loop == NULL || th == NULL ||
 	    (t.mgr = stream_mgr_new(t.loop, o->client, &tui_handlers, &t)) ==
-		NULL) {
+	        NULL) {
 		fprintf(stderr, "logdeck: out of memory\n");
 		tui_free(&t);
 		theme_free(th);

@@ -17,17 +17,17 @@ struct tui_opts {
 	const struct client_cfg *client;
 	const struct source *watch; /* sources to open at start (may be 0) */
 	size_t nwatch;
-	long tail;                  /* backfill per stream, -1: all retained */
-	enum level floor;           /* initial level floor */
-	bool merged;                /* start in the merged view */
-	bool utc;                   /* timestamps in UTC */
-	bool color;                 /* false for NO_COLOR or --color=never */
-	size_t scrollback_cap;      /* bytes for all streams (256 MiB) */
-	const char *theme;          /* theme name or path, NULL: default */
-	int timestamps;             /* enum conf_timestamps: 0 absolute,
-	                               1 relative, 2 off */
-	bool wrap;                  /* start with long lines wrapped */
-	int list_width;             /* list pane columns, 0: default */
+	long tail;                   /* backfill per stream, -1: all retained */
+	enum level floor;            /* initial level floor */
+	bool merged;                 /* start in the merged view */
+	bool utc;                    /* timestamps in UTC */
+	bool color;                  /* false for NO_COLOR or --color=never */
+	size_t scrollback_cap;       /* bytes for all streams (256 MiB) */
+	const char *theme;           /* theme name or path, NULL: default */
+	int timestamps;              /* enum conf_timestamps: 0 absolute,
+	                                1 relative, 2 off */
+	bool wrap;                   /* start with long lines wrapped */
+	int list_width;              /* list pane columns, 0: default */
 	const struct conf_key *keys; /* rebindings from the configuration */
 	size_t nkeys;
 };

@@ -34,9 +34,9 @@ struct tui_src {
 	enum run_status run;
 	bool has_exit_code;
 	int exit_code;
-	struct stream *stream; /* non-NULL while watched */
-	bool pinned;           /* named on the command line */
-	bool listed;           /* in the last automation list */
+	struct stream *stream;     /* non-NULL while watched */
+	bool pinned;               /* named on the command line */
+	bool listed;               /* in the last automation list */
 	unsigned long long unread; /* lines that arrived while not on screen */
 	unsigned long long errors, warnings, lines;
 	struct rate rate;
@@ -49,11 +49,11 @@ struct tui_pane {
 	struct filter f;
 	struct lineidx li;
 	struct search s;
-	bool merged;      /* every watched source, else only src */
-	int src;          /* -1: none yet */
+	bool merged; /* every watched source, else only src */
+	int src;     /* -1: none yet */
 	bool follow;
-	uint64_t cur;     /* the current line's seq when not following */
-	int cur_row;      /* its row on screen, in lines from the top */
+	uint64_t cur;       /* the current line's seq when not following */
+	int cur_row;        /* its row on screen, in lines from the top */
 	uint64_t pause_end; /* store end when paused: later lines are new */
 	int hscroll;
 	int rows;         /* inner height at the last draw */
@@ -80,15 +80,15 @@ struct tui {
 
 	struct tui_src *srcs;
 	int nsrcs, srcs_cap;
-	int sel;     /* selected source index in the list (-1: none) */
+	int sel;      /* selected source index in the list (-1: none) */
 	int list_top; /* first displayed row of the list */
 	char list_filter[TUI_LIST_FILTER_MAX + 1];
 
 	struct tui_pane pane[LAYOUT_PANES_MAX];
 	int npanes;
 	bool side_by_side;
-	int focus;   /* -1: list pane, else a log pane */
-	int target;  /* the log pane the list selection drives */
+	int focus;  /* -1: list pane, else a log pane */
+	int target; /* the log pane the list selection drives */
 	bool list_shown;
 	int list_w;
 	struct layout lay;
@@ -96,13 +96,13 @@ struct tui {
 	bool wrap;
 	enum tui_ts ts;
 	bool utf8;
-	int colors;  /* 0 monochrome, 8 or 256 */
+	int colors; /* 0 monochrome, 8 or 256 */
 
 	enum tui_mode mode;
 	enum tui_prompt prompt;
 	char ptext[TUI_PROMPT_MAX + 1];
 	size_t plen;
-	bool save_all;    /* the save prompt writes every line */
+	bool save_all;       /* the save prompt writes every line */
 	uint64_t pstart_cur; /* where the reader was when a search began */
 	bool pstart_follow;
 	int pstart_row;
@@ -110,7 +110,7 @@ struct tui {
 	int detail_top;
 	int help_top;
 
-	char msg[256];    /* last error or notice, one line */
+	char msg[256]; /* last error or notice, one line */
 	bool msg_error;
 	char failed[128]; /* names of automations that failed */
 	struct rate total;

@@ -23,8 +23,8 @@ size_t view_log_cur_index(const struct tui *t, int i);
 /* The index of the top line and how many lines the last draw showed. */
 void view_log_drawn(const struct tui *t, int i, size_t *top, size_t *n);
 /* Format line seq's time per the timestamp mode into out (may be ""). */
-void view_log_time(const struct tui *t, int64_t ts_ms, char *out,
-    size_t outlen);
+void view_log_time(
+    const struct tui *t, int64_t ts_ms, char *out, size_t outlen);
 
 /* Draw the two status lines (or the prompt) into t->lay.status. */
 void view_status_draw(struct tui *t);

@@ -52,14 +52,15 @@ detail_build(struct tui *t, struct buf *out)
 		return false;
 	buf_printf(out, "source:  ");
 	esc_text(out, tui_src_name(t, l.src), strlen(tui_src_name(t, l.src)));
-	buf_printf(out, "\nid:      %lld\nlevel:   %s\n", l.id,
-	    level_name(l.level));
+	buf_printf(
+	    out, "\nid:      %lld\nlevel:   %s\n", l.id, level_name(l.level));
 	if (l.ts_ms != INT64_MIN) {
 		utc_save = t->ts;
 		t->ts = TUI_TS_ABSOLUTE;
 		view_log_time(t, l.ts_ms, tbuf, sizeof tbuf);
 		t->ts = utc_save;
-		buf_printf(out, "time:    %s%s\n", tbuf, t->o->utc ? " UTC" : "");
+		buf_printf(
+		    out, "time:    %s%s\n", tbuf, t->o->utc ? " UTC" : "");
 	}
 	buf_printf(out, "message:\n%s\n\nevent:\n", l.msg);
 	buf_init(&prot, DETAIL_MAX);
@@ -78,7 +79,8 @@ detail_build(struct tui *t, struct buf *out)
 		}
 		while (line != NULL) {
 			nl = strchr(line, '\n');
-			esc_text(out, line, nl ? (size_t)(nl - line) : strlen(line));
+			esc_text(
+			    out, line, nl ? (size_t)(nl - line) : strlen(line));
 			buf_putc(out, '\n');
 			line = nl ? nl + 1 : NULL;
 		}
@@ -95,8 +97,8 @@ detail_build(struct tui *t, struct buf *out)
 /* Draw (or only count when draw is false) the text wrapped to width w
  * from row top; returns the total rows. */
 static int
-detail_layout(const struct buf *text, int y0, int x0, int w, int h, int top,
-    bool draw)
+detail_layout(
+    const struct buf *text, int y0, int x0, int w, int h, int top, bool draw)
 {
 	size_t off = 0, end, used;
 	int row = 0;

@@ -31,30 +31,30 @@ draw_colors_init(bool want, const struct theme *th)
 
 /* The theme element of each screen element. */
 static const enum theme_elem draw_elems[] = {
-	[COL_NONE] = THEME_NORMAL,
-	[COL_TRACE] = THEME_LEVEL_TRACE,
-	[COL_DEBUG] = THEME_LEVEL_DEBUG,
-	[COL_INFO] = THEME_LEVEL_INFO,
-	[COL_WARN] = THEME_LEVEL_WARN,
-	[COL_ERROR] = THEME_LEVEL_ERROR,
-	[COL_FATAL] = THEME_LEVEL_FATAL,
-	[COL_MATCH] = THEME_MATCH,
-	[COL_CURRENT] = THEME_SELECTION,
-	[COL_FAILED] = THEME_LIST_FAILED,
-	[COL_FRAME] = THEME_BORDER_FOCUS,
-	[COL_STATUS] = THEME_STATUS,
-	[COL_ALERT] = THEME_STATUS_ALERT,
-	[COL_BORDER] = THEME_BORDER,
-	[COL_TITLE] = THEME_TITLE,
-	[COL_MODE] = THEME_STATUS_MODE,
-	[COL_QUEUED] = THEME_LIST_QUEUED,
-	[COL_RUNNING] = THEME_LIST_RUNNING,
-	[COL_CANCELLED] = THEME_LIST_CANCELLED,
-	[COL_DETAIL] = THEME_DETAIL,
-	[COL_DETAIL_KEY] = THEME_DETAIL_KEY,
-	[COL_HELP] = THEME_HELP,
-	[COL_HELP_KEY] = THEME_HELP_KEY,
-	[COL_TAG0] = THEME_TAG0,
+    [COL_NONE] = THEME_NORMAL,
+    [COL_TRACE] = THEME_LEVEL_TRACE,
+    [COL_DEBUG] = THEME_LEVEL_DEBUG,
+    [COL_INFO] = THEME_LEVEL_INFO,
+    [COL_WARN] = THEME_LEVEL_WARN,
+    [COL_ERROR] = THEME_LEVEL_ERROR,
+    [COL_FATAL] = THEME_LEVEL_FATAL,
+    [COL_MATCH] = THEME_MATCH,
+    [COL_CURRENT] = THEME_SELECTION,
+    [COL_FAILED] = THEME_LIST_FAILED,
+    [COL_FRAME] = THEME_BORDER_FOCUS,
+    [COL_STATUS] = THEME_STATUS,
+    [COL_ALERT] = THEME_STATUS_ALERT,
+    [COL_BORDER] = THEME_BORDER,
+    [COL_TITLE] = THEME_TITLE,
+    [COL_MODE] = THEME_STATUS_MODE,
+    [COL_QUEUED] = THEME_LIST_QUEUED,
+    [COL_RUNNING] = THEME_LIST_RUNNING,
+    [COL_CANCELLED] = THEME_LIST_CANCELLED,
+    [COL_DETAIL] = THEME_DETAIL,
+    [COL_DETAIL_KEY] = THEME_DETAIL_KEY,
+    [COL_HELP] = THEME_HELP,
+    [COL_HELP_KEY] = THEME_HELP_KEY,
+    [COL_TAG0] = THEME_TAG0,
 };
 
 /* The theme's attributes for screen element c. */
@@ -64,8 +64,8 @@ draw_attr(int c)
 	if (draw_theme == NULL || c < 0)
 		return A_NORMAL;
 	if (c >= COL_TAG0)
-		return theme_attr(draw_theme, THEME_TAG0 + (c - COL_TAG0) %
-		    THEME_TAG_COUNT);
+		return theme_attr(
+		    draw_theme, THEME_TAG0 + (c - COL_TAG0) % THEME_TAG_COUNT);
 	return theme_attr(draw_theme, draw_elems[c]);
 }
 
@@ -80,8 +80,8 @@ struct draw_cell {
 /* Put the cell at column *col (relative to the start of the text),
  * honouring the skip and the width. */
 static void
-draw_flush(WINDOW *w, int y, int x, int width, int skip, int *col,
-    struct draw_cell *c)
+draw_flush(
+    WINDOW *w, int y, int x, int width, int skip, int *col, struct draw_cell *c)
 {
 	cchar_t cc;
 	int k, pos;
@@ -91,8 +91,8 @@ draw_flush(WINDOW *w, int y, int x, int width, int skip, int *col,
 	pos = *col - skip;
 	c->wc[c->n] = L'\0';
 	if (pos >= 0 && pos + c->width <= width) {
-		setcchar(&cc, c->wc, c->attr & ~A_COLOR, PAIR_NUMBER(c->attr),
-		    NULL);
+		setcchar(
+		    &cc, c->wc, c->attr & ~A_COLOR, PAIR_NUMBER(c->attr), NULL);
 		mvwadd_wch(w, y, x + pos, &cc);
 	} else {
 		/* A wide character cut by the left edge or the right edge:
@@ -123,10 +123,10 @@ draw_attr_at(const struct draw_hl *hl, size_t off, attr_t attr)
 
 /* Draw safe text into cells. */
 size_t
-draw_text(WINDOW *w, int y, int x, int width, const char *s, size_t n,
-    int skip, attr_t attr, const struct draw_hl *hl)
+draw_text(WINDOW *w, int y, int x, int width, const char *s, size_t n, int skip,
+    attr_t attr, const struct draw_hl *hl)
 {
-	struct draw_cell c = { .n = 0 };
+	struct draw_cell c = {.n = 0};
 	size_t i = 0, l;
 	uint32_t cp;
 	int col = 0, cw;
@@ -162,8 +162,8 @@ draw_text(WINDOW *w, int y, int x, int width, const char *s, size_t n,
 
 /* Escape then draw. */
 int
-draw_untrusted(WINDOW *w, int y, int x, int width, const char *s, size_t n,
-    attr_t attr)
+draw_untrusted(
+    WINDOW *w, int y, int x, int width, const char *s, size_t n, attr_t attr)
 {
 	struct buf b;
 	int cols;
@@ -278,8 +278,8 @@ draw_blank(WINDOW *w, int y, int x, int width, attr_t attr)
 
 /* Frame a pane; the focused one in double lines and colour. */
 void
-draw_frame(WINDOW *w, int y, int x, int h, int wd, bool focused,
-    const char *title)
+draw_frame(
+    WINDOW *w, int y, int x, int h, int wd, bool focused, const char *title)
 {
 	attr_t a = draw_attr(focused ? COL_FRAME : COL_BORDER);
 	const cchar_t *hz = focused ? WACS_D_HLINE : WACS_HLINE;
@@ -291,8 +291,7 @@ draw_frame(WINDOW *w, int y, int x, int h, int wd, bool focused,
 	wattron(w, a);
 	mvwadd_wch(w, y, x, focused ? WACS_D_ULCORNER : WACS_ULCORNER);
 	mvwadd_wch(w, y, x + wd - 1, focused ? WACS_D_URCORNER : WACS_URCORNER);
-	mvwadd_wch(w, y + h - 1, x,
-	    focused ? WACS_D_LLCORNER : WACS_LLCORNER);
+	mvwadd_wch(w, y + h - 1, x, focused ? WACS_D_LLCORNER : WACS_LLCORNER);
 	mvwadd_wch(w, y + h - 1, x + wd - 1,
 	    focused ? WACS_D_LRCORNER : WACS_LRCORNER);
 	for (i = 1; i < wd - 1; i++) {

@@ -35,8 +35,8 @@ size_t draw_text(WINDOW *w, int y, int x, int width, const char *s, size_t n,
     int skip, attr_t attr, const struct draw_hl *hl);
 /* Like draw_text for text straight from outside (names, level names,
  * pretty-printed JSON): it is escaped first. Returns columns used. */
-int draw_untrusted(WINDOW *w, int y, int x, int width, const char *s,
-    size_t n, attr_t attr);
+int draw_untrusted(
+    WINDOW *w, int y, int x, int width, const char *s, size_t n, attr_t attr);
 /* Bytes of safe text s that fit in width columns (at least one
  * character, so wrapping always advances). */
 size_t draw_fit(const char *s, size_t n, int width);
@@ -50,7 +50,7 @@ int draw_width(const char *s, size_t n);
 /* Fill width columns at y, x with spaces in attr. */
 void draw_blank(WINDOW *w, int y, int x, int width, attr_t attr);
 /* Draw a frame around r (double lines when focused) with a title. */
-void draw_frame(WINDOW *w, int y, int x, int h, int wd, bool focused,
-    const char *title);
+void draw_frame(
+    WINDOW *w, int y, int x, int h, int wd, bool focused, const char *title);
 
 #endif

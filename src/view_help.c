@@ -73,8 +73,8 @@ view_help_draw(struct tui *t)
 	for (c = 0; c < ncol; c++) {
 		for (k = 0; k < h - 2; k++) {
 			if (t->help_top + k >= per ||
-			    !help_line(c * per + t->help_top + k, line,
-			    sizeof line))
+			    !help_line(
+			        c * per + t->help_top + k, line, sizeof line))
 				break;
 			draw_text(stdscr, 1 + k, 2 + c * colw, colw - 2, line,
 			    strlen(line), 0, A_NORMAL, NULL);

@@ -37,7 +37,7 @@ view_list_passes(const struct tui *t, int i)
 	if (t->list_filter[0] == '\0')
 		return true;
 	return strcasestr(tui_src_name(t, i), t->list_filter) != NULL ||
-	    strcasestr(s->src.id, t->list_filter) != NULL;
+	       strcasestr(s->src.id, t->list_filter) != NULL;
 }
 
 /* Sources in display order. */
@@ -92,7 +92,8 @@ view_list_row(struct tui *t, int i, int y, int x, int w, bool selected)
 	if (s->run == RUN_FAILED)
 		base = draw_attr(COL_FAILED);
 	if (selected)
-		base = draw_attr(s->run == RUN_FAILED ? COL_ALERT : COL_CURRENT);
+		base =
+		    draw_attr(s->run == RUN_FAILED ? COL_ALERT : COL_CURRENT);
 	draw_blank(stdscr, y, x, w, base);
 	draw_text(stdscr, y, x, 1, view_list_glyph(s->run, t->utf8),
 	    strlen(view_list_glyph(s->run, t->utf8)), 0, base, NULL);
@@ -146,8 +147,8 @@ view_list_draw(struct tui *t)
 	char title[128];
 
 	if (t->list_filter[0] != '\0')
-		snprintf(title, sizeof title, "automations /%s",
-		    t->list_filter);
+		snprintf(
+		    title, sizeof title, "automations /%s", t->list_filter);
 	else
 		snprintf(title, sizeof title, "automations (%d)", t->nsrcs);
 	draw_frame(stdscr, r.y, r.x, r.h, r.w, t->focus == -1, title);

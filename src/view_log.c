@@ -128,8 +128,8 @@ view_log_geom(const struct tui *t, const struct tui_pane *p, int w,
 
 /* Bytes of the message on the wrapped row that starts at off. */
 static size_t
-view_log_chunk(const struct sb_line *l, size_t off, bool first, int first_w,
-    int cont_w)
+view_log_chunk(
+    const struct sb_line *l, size_t off, bool first, int first_w, int cont_w)
 {
 	size_t fit;
 
@@ -139,7 +139,8 @@ view_log_chunk(const struct sb_line *l, size_t off, bool first, int first_w,
 		if (first_w <= 0)
 			return 0;
 		fit = draw_wrap_fit(l->msg, l->msg_len, first_w);
-		return fit == l->msg_len || first_w >= VIEW_LOG_MSG_MIN ? fit : 0;
+		return fit == l->msg_len || first_w >= VIEW_LOG_MSG_MIN ? fit
+		                                                        : 0;
 	}
 	return draw_wrap_fit(l->msg + off, l->msg_len - off, cont_w);
 }
@@ -167,8 +168,8 @@ view_log_height(const struct tui *t, const struct tui_pane *p,
 
 /* Collect the search matches of a line for highlighting. */
 static void
-view_log_matches(const struct tui_pane *p, const struct sb_line *l,
-    struct draw_hl *hl)
+view_log_matches(
+    const struct tui_pane *p, const struct sb_line *l, struct draw_hl *hl)
 {
 	size_t off = 0, so, eo;
 
@@ -177,7 +178,7 @@ view_log_matches(const struct tui_pane *p, const struct sb_line *l,
 	if (!p->s.active)
 		return;
 	while (hl->n < DRAW_HL_MAX && off <= l->msg_len &&
-	    pattern_find(&p->s.pat, l->msg, off, &so, &eo)) {
+	       pattern_find(&p->s.pat, l->msg, off, &so, &eo)) {
 		hl->so[hl->n] = so;
 		hl->eo[hl->n++] = eo;
 		off = eo > so ? eo : eo + 1;
@@ -186,8 +187,8 @@ view_log_matches(const struct tui_pane *p, const struct sb_line *l,
 
 /* Draw one line from row y; returns rows used (at most maxrows). */
 static int
-view_log_line(struct tui *t, struct tui_pane *p, const struct sb_line *l,
-    int y, int x, int w, int maxrows, bool current)
+view_log_line(struct tui *t, struct tui_pane *p, const struct sb_line *l, int y,
+    int x, int w, int maxrows, bool current)
 {
 	attr_t base = current ? draw_attr(COL_CURRENT) : A_NORMAL;
 	char tbuf[32], lv[8];
@@ -219,8 +220,8 @@ view_log_line(struct tui *t, struct tui_pane *p, const struct sb_line *l,
 		name = tui_src_name(t, l->src);
 		draw_untrusted(stdscr, y, cx, VIEW_LOG_TAG_W, name,
 		    strlen(name),
-		    current ? base :
-			      draw_attr(COL_TAG0 + l->src % TUI_TAG_COLORS));
+		    current ? base
+		            : draw_attr(COL_TAG0 + l->src % TUI_TAG_COLORS));
 		cx += VIEW_LOG_TAG_W + 1;
 	}
 	view_log_matches(p, l, &hl);
@@ -235,8 +236,8 @@ view_log_line(struct tui *t, struct tui_pane *p, const struct sb_line *l,
 		return 1;
 	off = 0;
 	for (;;) {
-		used = view_log_chunk(l, off, off == 0 && rows == 1, first_w,
-		    cont_w);
+		used = view_log_chunk(
+		    l, off, off == 0 && rows == 1, first_w, cont_w);
 		if (used > 0)
 			draw_text(stdscr, y, rows == 1 ? cx : x + cont_x,
 			    rows == 1 ? first_w : cont_w, l->msg + off, used, 0,
@@ -324,7 +325,8 @@ view_log_draw(struct tui *t, int i)
 		/* Fill from the newest line upwards. */
 		rows = 0;
 		top = n;
-		while (top > 0 && sb_get(t->sb, lineidx_at(&p->li, top - 1), &l)) {
+		while (
+		    top > 0 && sb_get(t->sb, lineidx_at(&p->li, top - 1), &l)) {
 			used = view_log_height(t, p, &l, w);
 			if (rows + used > h && rows > 0)
 				break;
@@ -351,8 +353,8 @@ view_log_draw(struct tui *t, int i)
 	for (k = top; k < n && y < h; k++) {
 		if (!sb_get(t->sb, lineidx_at(&p->li, k), &l))
 			continue;
-		y += view_log_line(t, p, &l, y0 + y, x0, w, h - y,
-		    !p->follow && k == cur);
+		y += view_log_line(
+		    t, p, &l, y0 + y, x0, w, h - y, !p->follow && k == cur);
 	}
 	p->drawn_top = top;
 	p->drawn_n = k - top;

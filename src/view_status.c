@@ -66,16 +66,23 @@ status_stream(const struct tui_src *s, char *out, size_t outlen)
 	switch (st->state) {
 	case STREAM_WAITING:
 		if (st->stalled)
-			snprintf(out, outlen, "stalled since %llus, retry #%u in %llus",
+			snprintf(out, outlen,
+			    "stalled since %llus, retry #%u in %llus",
 			    (unsigned long long)((now - st->since) / 1000),
 			    st->attempt,
-			    (unsigned long long)(st->retry_at > now ?
-				    (st->retry_at - now + 999) / 1000 : 0));
+			    (unsigned long long)(st->retry_at > now
+			                             ? (st->retry_at - now +
+			                                   999) /
+			                                   1000
+			                             : 0));
 		else
 			snprintf(out, outlen, "reconnecting #%u in %llus",
 			    st->attempt,
-			    (unsigned long long)(st->retry_at > now ?
-				    (st->retry_at - now + 999) / 1000 : 0));
+			    (unsigned long long)(st->retry_at > now
+			                             ? (st->retry_at - now +
+			                                   999) /
+			                                   1000
+			                             : 0));
 		break;
 	case STREAM_ENDED:
 		snprintf(out, outlen, "%s", run_status_name(s->run));
@@ -118,8 +125,9 @@ status_line1(struct tui *t, char *line)
 	}
 	if (p->s.active) {
 		cur = view_log_cur_index(t, status_pane(t));
-		pos = lineidx_count(&p->li) && !p->follow ?
-		    search_pos(&p->s, lineidx_at(&p->li, cur)) : 0;
+		pos = lineidx_count(&p->li) && !p->follow
+		          ? search_pos(&p->s, lineidx_at(&p->li, cur))
+		          : 0;
 		snprintf(tmp, sizeof tmp, "%c%s %zu/%zu%s",
 		    p->s.backward ? '?' : '/', p->s.pat.text, pos,
 		    search_count(&p->s),
@@ -131,8 +139,8 @@ status_line1(struct tui *t, char *line)
 		snprintf(tmp, sizeof tmp, "filtering %d%%", pct);
 		status_part(line, tmp);
 	}
-	snprintf(tmp, sizeof tmp, "%.1f ev/s", rate_per_sec(&t->total,
-	    loop_now()));
+	snprintf(
+	    tmp, sizeof tmp, "%.1f ev/s", rate_per_sec(&t->total, loop_now()));
 	status_part(line, tmp);
 	status_count(sb_end(t->sb) - sb_first(t->sb), num, sizeof num);
 	snprintf(tmp, sizeof tmp, "%s lines, buf %zu%% of %zuM", num,
@@ -150,8 +158,8 @@ status_line1(struct tui *t, char *line)
 static void
 status_prompt(struct tui *t, int y, int w)
 {
-	static const char *labels[] = { "/", "?", "keep: &", "hide: !", "",
-		"list: /" };
+	static const char *labels[] = {
+	    "/", "?", "keep: &", "hide: !", "", "list: /"};
 	char label[96];
 	int lw;
 
@@ -162,8 +170,8 @@ status_prompt(struct tui *t, int y, int w)
 		snprintf(label, sizeof label, "%s", labels[t->prompt]);
 	lw = draw_width(label, strlen(label));
 	draw_text(stdscr, y, 0, w, label, strlen(label), 0, A_BOLD, NULL);
-	lw += draw_untrusted(stdscr, y, lw, w - lw - 1, t->ptext, t->plen,
-	    A_NORMAL);
+	lw += draw_untrusted(
+	    stdscr, y, lw, w - lw - 1, t->ptext, t->plen, A_NORMAL);
 	move(y, lw < w ? lw : w - 1);
 }
 
@@ -178,8 +186,8 @@ view_status_draw(struct tui *t)
 
 	status_line1(t, line);
 	draw_blank(stdscr, r.y, 0, r.w, draw_attr(COL_STATUS));
-	draw_untrusted(stdscr, r.y, 0, r.w, line, strlen(line),
-	    draw_attr(COL_STATUS));
+	draw_untrusted(
+	    stdscr, r.y, 0, r.w, line, strlen(line), draw_attr(COL_STATUS));
 	if (t->mode == TUI_PROMPT) {
 		status_prompt(t, r.y + 1, r.w);
 		return;
@@ -187,12 +195,14 @@ view_status_draw(struct tui *t)
 	if (t->failed[0] != '\0') {
 		snprintf(line, sizeof line, " FAILED: %s ", t->failed);
 		x += draw_untrusted(stdscr, r.y + 1, x, r.w - x, line,
-		    strlen(line), alert) + 1;
+		         strlen(line), alert) +
+		     1;
 	}
 	if (t->msg[0] != '\0' && x < r.w) {
 		x += draw_untrusted(stdscr, r.y + 1, x, r.w - x, t->msg,
-		    strlen(t->msg), t->msg_error ? draw_attr(COL_ERROR) :
-						   A_BOLD) + 2;
+		         strlen(t->msg),
+		         t->msg_error ? draw_attr(COL_ERROR) : A_BOLD) +
+		     2;
 	}
 	for (i = 0; i < t->nsrcs && x < r.w; i++) {
 		if (t->srcs[i].stream == NULL)
@@ -200,8 +210,9 @@ view_status_draw(struct tui *t)
 		status_stream(&t->srcs[i], st, sizeof st);
 		snprintf(line, sizeof line, "%s: %s", tui_src_name(t, i), st);
 		used = draw_untrusted(stdscr, r.y + 1, x, r.w - x, line,
-		    strlen(line), t->srcs[i].run == RUN_FAILED ?
-			draw_attr(COL_FAILED) : A_NORMAL);
+		    strlen(line),
+		    t->srcs[i].run == RUN_FAILED ? draw_attr(COL_FAILED)
+		                                 : A_NORMAL);
 		x += used + 2;
 	}
 }

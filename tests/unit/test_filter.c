@@ -14,8 +14,7 @@ static struct scrollback *
 mkstore(int n)
 {
 	struct scrollback *sb = sb_new(64 << 20);
-	static const char *lv[] = { "trace", "debug", "info", "warn",
-		"error" };
+	static const char *lv[] = {"trace", "debug", "info", "warn", "error"};
 	char msg[64];
 	struct log_event ev;
 	int i;
@@ -82,10 +81,10 @@ START_TEST(keep_and_hide_patterns_stack)
 	char err[128];
 
 	filter_init(&f);
-	ck_assert_int_eq(filter_push(&f, "error|warn", true, err, sizeof err),
-	    0);
-	ck_assert_int_eq(filter_push(&f, "msg 1[0-9] ", false, err,
-	    sizeof err), 0);
+	ck_assert_int_eq(
+	    filter_push(&f, "error|warn", true, err, sizeof err), 0);
+	ck_assert_int_eq(
+	    filter_push(&f, "msg 1[0-9] ", false, err, sizeof err), 0);
 	lineidx_init(&li, sb);
 	scan_all(&li, sb, &f);
 	/* 40 warn/error lines, minus msg 13, 14, 18, 19. */
@@ -133,8 +132,8 @@ START_TEST(pattern_stack_stops_at_its_limit)
 
 	filter_init(&f);
 	for (i = 0; i < FILTER_PATTERNS_MAX; i++)
-		ck_assert_int_eq(filter_push(&f, "x", false, err, sizeof err),
-		    0);
+		ck_assert_int_eq(
+		    filter_push(&f, "x", false, err, sizeof err), 0);
 	ck_assert_int_eq(filter_push(&f, "x", false, err, sizeof err), -1);
 	ck_assert_int_eq(f.npat, FILTER_PATTERNS_MAX);
 	filter_free(&f);
@@ -205,8 +204,7 @@ START_TEST(rebuild_after_floor_change_finds_the_same_event)
 	lineidx_rebuild(&li, sb);
 	scan_all(&li, sb, &f);
 	ck_assert_uint_eq(lineidx_count(&li), 20);
-	ck_assert_uint_eq(lineidx_at(&li, lineidx_lower(&li, anchor)),
-	    anchor);
+	ck_assert_uint_eq(lineidx_at(&li, lineidx_lower(&li, anchor)), anchor);
 	lineidx_free(&li);
 	sb_free(sb);
 }

@@ -48,8 +48,7 @@ START_TEST(issue_keys_are_bound)
 	ck_assert_int_eq(keys_lookup('F', KEYS_LOG), ACT_FOLLOW);
 	ck_assert_int_eq(keys_lookup(KEY_END | KEYS_FN, KEYS_LOG), ACT_FOLLOW);
 	ck_assert_int_eq(keys_lookup(KEYS_CTRL('u'), KEYS_LOG), ACT_HALF_UP);
-	ck_assert_int_eq(keys_lookup(KEYS_CTRL('d'), KEYS_LOG),
-	    ACT_HALF_DOWN);
+	ck_assert_int_eq(keys_lookup(KEYS_CTRL('d'), KEYS_LOG), ACT_HALF_DOWN);
 	ck_assert_int_eq(keys_lookup('1', KEYS_LOG), ACT_FLOOR_TRACE);
 	ck_assert_int_eq(keys_lookup('5', KEYS_LOG), ACT_FLOOR_ERROR);
 	ck_assert_int_eq(keys_lookup('W', KEYS_LOG), ACT_NEXT_WARN);
@@ -127,7 +126,8 @@ keys_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, every_action_has_a_key_and_a_help_line);
-	tcase_add_test(tc, question_mark_is_help_in_the_list_and_search_in_a_log);
+	tcase_add_test(
+	    tc, question_mark_is_help_in_the_list_and_search_in_a_log);
 	tcase_add_test(tc, space_pauses_a_log_and_watches_in_the_list);
 	tcase_add_test(tc, issue_keys_are_bound);
 	tcase_add_test(tc, rebinding_replaces_the_default_keys_of_that_action);

@@ -8,7 +8,7 @@
 
 START_TEST(one_pane_fills_the_right_of_the_list)
 {
-	struct layout_req r = { 120, 40, true, 30, 1, false };
+	struct layout_req r = {120, 40, true, 30, 1, false};
 	struct layout l;
 
 	layout_compute(&r, &l);
@@ -25,7 +25,7 @@ END_TEST
 
 START_TEST(hidden_list_gives_the_log_the_whole_width)
 {
-	struct layout_req r = { 120, 40, false, 30, 1, false };
+	struct layout_req r = {120, 40, false, 30, 1, false};
 	struct layout l;
 
 	layout_compute(&r, &l);
@@ -37,7 +37,7 @@ END_TEST
 
 START_TEST(stacked_split_covers_every_row_once)
 {
-	struct layout_req r = { 120, 40, true, 30, 3, false };
+	struct layout_req r = {120, 40, true, 30, 3, false};
 	struct layout l;
 	int i, y = 0;
 
@@ -55,7 +55,7 @@ END_TEST
 
 START_TEST(side_by_side_split_covers_every_column_once)
 {
-	struct layout_req r = { 120, 40, true, 30, 4, true };
+	struct layout_req r = {120, 40, true, 30, 4, true};
 	struct layout l;
 	int i, x = 30;
 
@@ -78,12 +78,12 @@ END_TEST
 
 START_TEST(tiny_terminal_is_too_small)
 {
-	struct layout_req r = { 30, 5, true, 30, 1, false };
+	struct layout_req r = {30, 5, true, 30, 1, false};
 	struct layout l;
 
 	layout_compute(&r, &l);
 	ck_assert(l.too_small);
-	r = (struct layout_req){ 60, 10, true, 30, 4, false };
+	r = (struct layout_req){60, 10, true, 30, 4, false};
 	layout_compute(&r, &l);
 	ck_assert(l.too_small);
 	r.npanes = 2;
@@ -101,7 +101,7 @@ START_TEST(rate_averages_complete_seconds)
 	rate_add(&r, 11500, 30);
 	rate_add(&r, 12100, 99); /* the current, partial second */
 	ck_assert(rate_per_sec(&r, 12200) > 5.7 &&
-	    rate_per_sec(&r, 12200) < 5.8); /* 40 / 7 */
+	          rate_per_sec(&r, 12200) < 5.8); /* 40 / 7 */
 	ck_assert(rate_per_sec(&r, 100000) == 0);
 }
 END_TEST

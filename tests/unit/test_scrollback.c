@@ -88,8 +88,8 @@ START_TEST(cap_evicts_oldest_lines_and_counts_them)
 	ck_assert_uint_eq(sb_evicted(sb), sb_first(sb));
 	ck_assert(!sb_get(sb, sb_first(sb) - 1, &l));
 	ck_assert(sb_get(sb, sb_first(sb), &l));
-	snprintf(msg, sizeof msg, "line %06llu ",
-	    (unsigned long long)sb_first(sb));
+	snprintf(
+	    msg, sizeof msg, "line %06llu ", (unsigned long long)sb_first(sb));
 	ck_assert(strncmp(l.msg, msg, strlen(msg)) == 0);
 	ck_assert(sb_get(sb, n - 1, &l));
 	sb_free(sb);
@@ -143,8 +143,8 @@ START_TEST(timestamps_parse_with_offsets_and_fractions)
 	const char *bad = "2024-13-01T00:00:00Z";
 
 	ck_assert_int_eq(sb_parse_time(a, strlen(a)), 1000);
-	ck_assert_int_eq(sb_parse_time(b, strlen(b)),
-	    sb_parse_time(c, strlen(c)));
+	ck_assert_int_eq(
+	    sb_parse_time(b, strlen(b)), sb_parse_time(c, strlen(c)));
 	ck_assert_int_eq(sb_parse_time(bad, strlen(bad)), INT64_MIN);
 	ck_assert_int_eq(sb_parse_time("", 0), INT64_MIN);
 	ck_assert_int_eq(sb_parse_time("2024-01-01", 10), INT64_MIN);

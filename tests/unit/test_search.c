@@ -32,7 +32,7 @@ catch_up(struct lineidx *li, struct search *s, struct scrollback *sb,
 	int guard = 0;
 
 	while ((lineidx_pending(li, sb) || search_pending(s, li)) &&
-	    guard++ < 100000) {
+	       guard++ < 100000) {
 		lineidx_scan(li, sb, f, 13);
 		search_scan(s, li, sb, 5);
 	}

@@ -11,8 +11,8 @@ static inline struct log_event
 mkev(enum level lv, const char *msg)
 {
 	struct log_event ev;
-	static const char *names[] = { "TRACE", "DEBUG", "INFO", "WARN",
-		"ERROR", "FATAL", "NOTICE" };
+	static const char *names[] = {
+	    "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "NOTICE"};
 
 	memset(&ev, 0, sizeof ev);
 	ev.id = -1;
