@@ -141,6 +141,17 @@ def test_no_color_is_monochrome():
             check("\x1b[1m" in scr or "\x1b[4m" in scr, "no emphasis at all")
 
 
+def test_eight_colour_terminal_gets_eight_colours():
+    with Server() as s:
+        s.ingest("c8", [ev(1, "warned", level="WARN")])
+        with viewer(s, "c8", env={"TERM": "screen"}) as t:
+            t.wait_text("warned")
+            scr = "\n".join(t.screen(colors=True))
+            check(re.search(r"\x1b\[(?:[0-9;]*;)?3[1-7][;m]", scr),
+                  "no basic colour at all")
+            check(not re.search(r"[34]8;5;\d+", scr), "256-colour codes")
+
+
 def test_wrap_and_timestamp_modes():
     with Server() as s:
         long = "start " + "word " * 40 + "finish"

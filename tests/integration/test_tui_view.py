@@ -194,4 +194,20 @@ def test_sigterm_restores_the_terminal():
             check("terminate me" not in scr, scr)
 
 
+def test_fatal_signal_restores_the_terminal():
+    with Server() as s:
+        s.ingest("segv", [ev(1, "crash me")])
+        with run_in_shell(s, "segv") as t:
+            t.wait_text("crash me")
+            pid = t._tmux("display-message", "-p", "-t", "t",
+                          "#{pane_pid}").strip()
+            out = subprocess.run(["pgrep", "-P", pid], capture_output=True)
+            kids = out.stdout.split()
+            check(kids, "no viewer process under the shell")
+            os.kill(int(kids[-1]), signal.SIGSEGV)
+            scr = t.wait_text("stty-done")
+            check("exit=139" in scr and "\nicanon" in scr, scr)
+            check("crash me" not in scr, scr)
+
+
 ldtest.main(globals())
