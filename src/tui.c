@@ -599,8 +599,6 @@ tui_list_item(struct tui *t, cJSON *item)
 		    cJSON_IsString(name) ? name->valuestring : (char *)ids;
 		if ((i = tui_src_add(t, &src)) < 0)
 			return;
-		if (t->sel < 0)
-			t->sel = i;
 	} else if (cJSON_IsString(name) && *name->valuestring != '\0' &&
 	           strcmp(tui_src_name(t, i), name->valuestring) != 0)
 		source_set_name(&t->srcs[i].src, name->valuestring);
@@ -610,6 +608,20 @@ tui_list_item(struct tui *t, cJSON *item)
 		    run_status_parse(
 		        status->valuestring, strlen(status->valuestring)),
 		    false, 0);
+}
+
+/* With nothing selected yet, select the list's first row and show it
+ * in the target pane, so the first screen is not empty. */
+static void
+tui_list_first_selection(struct tui *t)
+{
+	int first;
+
+	if (t->sel >= 0 || view_list_order(t, &first, 1) == 0)
+		return;
+	t->sel = first;
+	if (t->pane[t->target].src < 0 && !t->pane[t->target].merged)
+		tui_pane_show(t, t->target, first, false);
 }
 
 /* The automation list transfer finished. */
@@ -637,6 +649,7 @@ tui_list_done(CURL *easy, CURLcode rc, void *arg)
 	} else {
 		cJSON_ArrayForEach(item, list) tui_list_item(t, item);
 		cJSON_Delete(list);
+		tui_list_first_selection(t);
 	}
 	curl_easy_cleanup(easy);
 	curl_slist_free_all(tui_list_hdrs);

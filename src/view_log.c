@@ -293,7 +293,10 @@ view_log_title(struct tui *t, int i, char *out, size_t outlen)
 			n += t->srcs[k].stream != NULL;
 		snprintf(out, outlen, "merged: %d watched", n);
 	} else if (p->src >= 0)
-		snprintf(out, outlen, "%s", tui_src_name(t, p->src));
+		snprintf(out, outlen, "%s%s", tui_src_name(t, p->src),
+		    t->srcs[p->src].stream == NULL
+		        ? " (not watched: Space in the list watches it)"
+		        : "");
 	else
 		snprintf(out, outlen, "no source: select one in the list");
 }

@@ -86,7 +86,8 @@ def test_space_in_the_list_watches_and_a_watches_all_running():
         with viewer(s) as t:
             t.wait(lambda x: "run1" in x and "run2" in x and "done" in x,
                    "the list")
-            scr = t.text()
+            # The first row is selected and shown, and says how to watch.
+            scr = t.wait_text("(not watched")
             check("\u25c9" not in scr, "nothing watched yet")
             t.keys("Space")
             scr = t.wait(lambda x: x.count("\u25c9") == 1, "one watched")
