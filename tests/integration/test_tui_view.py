@@ -9,6 +9,7 @@ import unicodedata
 
 import ldtest
 from ldtest import Server, check, ev
+from chaosproxy import ChaosProxy
 from tuitmux import Tmux, log_rows, viewer
 
 # Red text, or a red background when the row is selected (any theme's
@@ -79,6 +80,27 @@ def test_merged_view_tags_lines_with_their_source():
                       for r in rows), "db tag: %r" % rows)
             t.keys("m")
             t.wait_gone("from db two")
+
+
+def test_stream_states_show_reconnects_and_errors():
+    with Server("--retry-ms", "2500") as s:
+        s.ingest("flaky", [ev(i, "flaky %d %s" % (i, "x" * 60))
+                           for i in range(40)])
+        # Connection 0 is the start-up look-up; 1 and 2 are the stream and
+        # the automation list (in either order). A cut after 1500 bytes
+        # leaves the short list answer whole and breaks the stream.
+        with ChaosProxy(s.port, [{}, {"cut": 1500}, {"cut": 1500}]) as px:
+            with viewer(px, "flaky") as t:
+                scr = t.wait(lambda x: re.search(
+                    r"flaky: reconnecting #1 in [1-3]s", x), "countdown")
+                t.wait(lambda x: "flaky: live" in x and "flaky 39" in x,
+                       "live again with every line")
+
+
+def test_refused_token_is_the_last_error():
+    with Server("--token", "right") as s:
+        with viewer(s, env={"LOGDECK_TOKEN": "wrong"}) as t:
+            t.wait_text("automation list: unauthorized (HTTP 401)")
 
 
 def test_detail_view_shows_the_whole_event():
