@@ -505,7 +505,6 @@ tui_on_log(struct stream *st, const struct log_event *ev, void *arg)
 		tui_msg(t, true, "out of memory: a line was not stored");
 		return;
 	}
-	s->lines++;
 	if (ev->level >= LEVEL_ERROR && ev->level != LEVEL_OTHER)
 		s->errors++;
 	else if (ev->level == LEVEL_WARN)
@@ -602,7 +601,6 @@ tui_list_item(struct tui *t, cJSON *item)
 	} else if (cJSON_IsString(name) && *name->valuestring != '\0' &&
 	           strcmp(tui_src_name(t, i), name->valuestring) != 0)
 		source_set_name(&t->srcs[i].src, name->valuestring);
-	t->srcs[i].listed = true;
 	if (cJSON_IsString(status))
 		tui_src_run(t, i,
 		    run_status_parse(
@@ -1513,7 +1511,7 @@ tui_curses_init(struct tui *t, const struct theme *th)
 	    ,
 	    NULL);
 	mouseinterval(0);
-	t->colors = draw_colors_init(t->o->color, th);
+	draw_colors_init(t->o->color, th);
 	return 0;
 }
 
@@ -1598,9 +1596,7 @@ tui_run(const struct tui_opts *o)
 		return 1;
 	}
 	for (k = 0; k < o->nwatch; k++) {
-		i = tui_src_add(&t, &o->watch[k]);
-		if (i >= 0)
-			t.srcs[i].pinned = true;
+		tui_src_add(&t, &o->watch[k]);
 	}
 	t.npanes = 1;
 	t.sel = t.nsrcs > 0 ? 0 : -1;

@@ -35,10 +35,8 @@ struct tui_src {
 	bool has_exit_code;
 	int exit_code;
 	struct stream *stream;     /* non-NULL while watched */
-	bool pinned;               /* named on the command line */
-	bool listed;               /* in the last automation list */
 	unsigned long long unread; /* lines that arrived while not on screen */
-	unsigned long long errors, warnings, lines;
+	unsigned long long errors, warnings;
 	struct rate rate;
 };
 
@@ -96,7 +94,6 @@ struct tui {
 	bool wrap;
 	enum tui_ts ts;
 	bool utf8;
-	int colors; /* 0 monochrome, 8 or 256 */
 
 	enum tui_mode mode;
 	enum tui_prompt prompt;
