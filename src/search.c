@@ -170,6 +170,16 @@ search_next(const struct search *s, uint64_t seq, bool forward, uint64_t *out)
 	return true;
 }
 
+/* The first or last match. */
+bool
+search_edge(const struct search *s, bool first, uint64_t *out)
+{
+	if (s->len == 0)
+		return false;
+	*out = s->m[s->off + (first ? 0 : s->len - 1)];
+	return true;
+}
+
 /* 1-based position of seq among matches. */
 size_t
 search_pos(const struct search *s, uint64_t seq)

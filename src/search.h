@@ -46,6 +46,8 @@ size_t search_count(const struct search *s);
  * there is none. */
 bool search_next(
     const struct search *s, uint64_t seq, bool forward, uint64_t *out);
+/* The first (first true) or last match found; false when there is none. */
+bool search_edge(const struct search *s, bool first, uint64_t *out);
 /* 1-based position of the match at seq, or 0 when seq is no match. */
 size_t search_pos(const struct search *s, uint64_t seq);
 

@@ -355,9 +355,13 @@ tui_match(struct tui *t, int i, bool same_dir)
 	from = p->follow ? lineidx_at(&p->li, n - 1) + (fwd ? 0 : 1)
 	                 : lineidx_at(&p->li, view_log_cur_index(t, i));
 	if (!search_next(&p->s, from, fwd, &to)) {
-		tui_msg(t, false, "no %s match for %s",
-		    fwd ? "later" : "earlier", p->s.pat.text);
-		return;
+		/* Wrap around, as less and vi do, and say so. */
+		if (!search_edge(&p->s, fwd, &to)) {
+			tui_msg(t, false, "no match for %s", p->s.pat.text);
+			return;
+		}
+		tui_msg(t, false, "search wrapped around to the %s",
+		    fwd ? "first line" : "last line");
 	}
 	tui_goto(t, i, to);
 }
@@ -386,18 +390,15 @@ tui_isearch(struct tui *t)
 	idx = t->pstart_follow ? n - 1 : lineidx_lower(&p->li, t->pstart_cur);
 	if (idx >= n)
 		idx = n - 1;
-	for (k = idx; looked < TUI_ISEARCH_LINES && k < n; looked++) {
+	/* From where the search began, in its direction, wrapping around
+	 * the ends, for at most TUI_ISEARCH_LINES lines. */
+	for (k = idx; looked < TUI_ISEARCH_LINES && looked < n; looked++) {
 		if (sb_get(t->sb, lineidx_at(&p->li, k), &l) &&
 		    pattern_match(&p->s.pat, l.msg)) {
 			tui_goto(t, i, lineidx_at(&p->li, k));
 			return;
 		}
-		if (back) {
-			if (k == 0)
-				break;
-			k--;
-		} else
-			k++;
+		k = back ? (k == 0 ? n - 1 : k - 1) : (k + 1 == n ? 0 : k + 1);
 	}
 	tui_dirty(t);
 }

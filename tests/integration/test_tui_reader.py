@@ -84,7 +84,9 @@ def test_incremental_search_highlights_and_moves_between_matches():
             t.wait_text("hay 199")
             t.keys("/")
             t.type("need")
-            scr = t.wait(lambda x: re.search(r"/need \d+/8", x), "count 8")
+            # From the newest line a forward search wraps to the first.
+            scr = t.wait(lambda x: "/need 1/8" in x, "first match, count 8")
+            check("needle 7 here" in scr, scr)
             colored = "\n".join(t.screen(colors=True))
             # "need" right after a background colour (the theme's match).
             check(re.search(r"\x1b\[(?:[0-9;]*;)?(?:4[0-7]|48;5;\d+)m"
@@ -97,6 +99,9 @@ def test_incremental_search_highlights_and_moves_between_matches():
             scr = t.wait(lambda x: "/need 3/8" in x, "third match")
             t.keys("N")
             t.wait(lambda x: "/need 2/8" in x, "back to the second")
+            t.keys("G", "n")
+            t.wait(lambda x: "/need 1/8" in x and "wrapped around" in x,
+                   "n past the last match wraps")
             # Search keeps context: the other lines stay visible.
             check("hay" in t.text(), "search hid lines")
             s.ingest("srch", [ev(1, "one more needle")])

@@ -69,6 +69,31 @@ START_TEST(matches_are_counted_and_ordered)
 }
 END_TEST
 
+START_TEST(edges_give_the_first_and_last_match_for_wrapping)
+{
+	struct scrollback *sb = mkstore(100);
+	struct filter f;
+	struct lineidx li;
+	struct search s;
+	char err[64];
+	uint64_t m;
+
+	filter_init(&f);
+	lineidx_init(&li, sb);
+	search_init(&s);
+	ck_assert(!search_edge(&s, true, &m));
+	search_start(&s, "needle", false, err, sizeof err);
+	catch_up(&li, &s, sb, &f);
+	ck_assert(search_edge(&s, true, &m));
+	ck_assert_uint_eq(m, 3);
+	ck_assert(search_edge(&s, false, &m));
+	ck_assert_uint_eq(m, 93);
+	search_free(&s);
+	lineidx_free(&li);
+	sb_free(sb);
+}
+END_TEST
+
 START_TEST(count_grows_as_lines_arrive)
 {
 	struct scrollback *sb = mkstore(20);
@@ -170,6 +195,7 @@ search_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, matches_are_counted_and_ordered);
+	tcase_add_test(tc, edges_give_the_first_and_last_match_for_wrapping);
 	tcase_add_test(tc, count_grows_as_lines_arrive);
 	tcase_add_test(tc, search_only_counts_lines_the_filter_shows);
 	tcase_add_test(tc, search_text_with_uppercase_is_case_sensitive);
