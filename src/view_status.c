@@ -92,6 +92,25 @@ status_stream(const struct tui_src *s, char *out, size_t outlen)
 	}
 }
 
+/* True when a stream is fine: live, polling, connecting or ended well. */
+static bool
+status_healthy(const struct tui_src *s)
+{
+	const struct stream_status *st = stream_status(s->stream);
+
+	if (s->run == RUN_FAILED)
+		return false;
+	switch (st->state) {
+	case STREAM_WAITING:
+	case STREAM_GONE:
+	case STREAM_UNAUTHORIZED:
+	case STREAM_FAILED:
+		return false;
+	default:
+		return true;
+	}
+}
+
 /* The pane the status bar describes. */
 static int
 status_pane(const struct tui *t)
@@ -181,7 +200,7 @@ view_status_draw(struct tui *t)
 {
 	struct rect r = t->lay.status;
 	char line[STATUS_LINE_MAX], st[128];
-	int x = 0, i, used;
+	int x = 0, i, used, pass;
 	attr_t alert = draw_attr(COL_ALERT);
 
 	status_line1(t, line);
@@ -204,15 +223,23 @@ view_status_draw(struct tui *t)
 		         t->msg_error ? draw_attr(COL_ERROR) : A_BOLD) +
 		     2;
 	}
-	for (i = 0; i < t->nsrcs && x < r.w; i++) {
-		if (t->srcs[i].stream == NULL)
-			continue;
-		status_stream(&t->srcs[i], st, sizeof st);
-		snprintf(line, sizeof line, "%s: %s", tui_src_name(t, i), st);
-		used = draw_untrusted(stdscr, r.y + 1, x, r.w - x, line,
-		    strlen(line),
-		    t->srcs[i].run == RUN_FAILED ? draw_attr(COL_FAILED)
-		                                 : A_NORMAL);
-		x += used + 2;
+	/* Streams that need attention first (the line may not hold all):
+	 * failed, refused, reconnecting or stalled, then the healthy ones. */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < t->nsrcs && x < r.w; i++) {
+			if (t->srcs[i].stream == NULL ||
+			    status_healthy(&t->srcs[i]) != (pass == 1))
+				continue;
+			status_stream(&t->srcs[i], st, sizeof st);
+			snprintf(line, sizeof line, "%s: %s",
+			    tui_src_name(t, i), st);
+			used = draw_untrusted(stdscr, r.y + 1, x, r.w - x, line,
+			    strlen(line),
+			    pass == 0 ? draw_attr(t->srcs[i].run == RUN_FAILED
+			                              ? COL_FAILED
+			                              : COL_WARN)
+			              : A_NORMAL);
+			x += used + 2;
+		}
 	}
 }
