@@ -202,11 +202,17 @@ view_status_draw(struct tui *t)
 	char line[STATUS_LINE_MAX], st[128];
 	int x = 0, i, used, pass;
 	attr_t alert = draw_attr(COL_ALERT);
+	const char *mode;
 
 	status_line1(t, line);
 	draw_blank(stdscr, r.y, 0, r.w, draw_attr(COL_STATUS));
 	draw_untrusted(
 	    stdscr, r.y, 0, r.w, line, strlen(line), draw_attr(COL_STATUS));
+	/* FOLLOW or PAUSED +N new stands out in the theme's mode colour. */
+	mode = strstr(line, " |");
+	if (mode != NULL)
+		draw_untrusted(stdscr, r.y, 0, r.w, line, (size_t)(mode - line),
+		    draw_attr(COL_MODE));
 	if (t->mode == TUI_PROMPT) {
 		status_prompt(t, r.y + 1, r.w);
 		return;
