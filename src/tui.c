@@ -50,12 +50,8 @@
 /* Longest list of failed automation names on the status bar. */
 #define TUI_FAILED_MAX 120
 
-/* Loop plumbing of the one viewer a process runs. */
-static struct loop_timer tui_redraw_timer, tui_work_timer, tui_list_timer,
-    tui_tick_timer;
-static CURL *tui_list_easy;
-static struct curl_slist *tui_list_hdrs;
-static struct buf tui_list_body;
+/* Whether curses owns the terminal: the exit and fatal-signal paths
+ * (which cannot reach the viewer's state) restore it when true. */
 static bool tui_curses_on;
 
 static void tui_list_fetch(struct tui *t);
@@ -640,8 +636,8 @@ tui_list_done(CURL *easy, CURLcode rc, void *arg)
 	else if (code != 200)
 		tui_msg(t, true, "automation list: HTTP %ld", code);
 	else if ((list = cJSON_ParseWithLength(
-	              tui_list_body.p ? tui_list_body.p : "",
-	              tui_list_body.len)) == NULL ||
+	              t->list_body.p ? t->list_body.p : "",
+	              t->list_body.len)) == NULL ||
 	         !cJSON_IsArray(list)) {
 		cJSON_Delete(list);
 		tui_msg(t, true, "automation list: not a JSON array");
@@ -651,11 +647,11 @@ tui_list_done(CURL *easy, CURLcode rc, void *arg)
 		tui_list_first_selection(t);
 	}
 	curl_easy_cleanup(easy);
-	curl_slist_free_all(tui_list_hdrs);
-	tui_list_easy = NULL;
-	tui_list_hdrs = NULL;
-	buf_free(&tui_list_body);
-	loop_timer_in(t->loop, &tui_list_timer, TUI_LIST_REFRESH_MS);
+	curl_slist_free_all(t->list_hdrs);
+	t->list_easy = NULL;
+	t->list_hdrs = NULL;
+	buf_free(&t->list_body);
+	loop_timer_in(t->loop, &t->list_timer, TUI_LIST_REFRESH_MS);
 	tui_dirty(t);
 }
 
@@ -663,7 +659,9 @@ tui_list_done(CURL *easy, CURLcode rc, void *arg)
 static size_t
 tui_list_write(char *p, size_t size, size_t n, void *arg)
 {
-	return buf_append(&tui_list_body, p, size * n) == 0 ? size * n : 0;
+	struct tui *t = arg;
+
+	return buf_append(&t->list_body, p, size * n) == 0 ? size * n : 0;
 }
 
 /* Start fetching the automation list unless a fetch is running. */
@@ -672,30 +670,30 @@ tui_list_fetch(struct tui *t)
 {
 	char *url;
 
-	if (tui_list_easy != NULL)
+	if (t->list_easy != NULL)
 		return;
 	url = client_url(t->o->client, "automations", NULL, NULL);
 	if (url == NULL)
 		return;
-	tui_list_easy = curl_easy_init();
-	if (tui_list_easy == NULL) {
+	t->list_easy = curl_easy_init();
+	if (t->list_easy == NULL) {
 		free(url);
 		return;
 	}
-	buf_init(&tui_list_body, TUI_LIST_BODY_MAX);
+	buf_init(&t->list_body, TUI_LIST_BODY_MAX);
 	client_setup(
-	    t->o->client, tui_list_easy, &tui_list_hdrs, "application/json");
-	curl_easy_setopt(tui_list_easy, CURLOPT_URL, url);
-	curl_easy_setopt(tui_list_easy, CURLOPT_WRITEFUNCTION, tui_list_write);
-	curl_easy_setopt(tui_list_easy, CURLOPT_WRITEDATA, NULL);
-	curl_easy_setopt(tui_list_easy, CURLOPT_TIMEOUT, 10L);
+	    t->o->client, t->list_easy, &t->list_hdrs, "application/json");
+	curl_easy_setopt(t->list_easy, CURLOPT_URL, url);
+	curl_easy_setopt(t->list_easy, CURLOPT_WRITEFUNCTION, tui_list_write);
+	curl_easy_setopt(t->list_easy, CURLOPT_WRITEDATA, t);
+	curl_easy_setopt(t->list_easy, CURLOPT_TIMEOUT, 10L);
 	free(url);
-	if (loop_add_transfer(t->loop, tui_list_easy, tui_list_done, t) == -1) {
-		curl_easy_cleanup(tui_list_easy);
-		curl_slist_free_all(tui_list_hdrs);
-		tui_list_easy = NULL;
-		tui_list_hdrs = NULL;
-		buf_free(&tui_list_body);
+	if (loop_add_transfer(t->loop, t->list_easy, tui_list_done, t) == -1) {
+		curl_easy_cleanup(t->list_easy);
+		curl_slist_free_all(t->list_hdrs);
+		t->list_easy = NULL;
+		t->list_hdrs = NULL;
+		buf_free(&t->list_body);
 	}
 }
 
@@ -1470,18 +1468,18 @@ tui_before_sleep(void *arg)
 		return;
 	if (tui_work(t)) {
 		tui_dirty(t);
-		loop_timer_in(t->loop, &tui_work_timer, 0);
+		loop_timer_in(t->loop, &t->work_timer, 0);
 	}
-	if (!tui_tick_timer.armed && tui_needs_tick(t))
-		loop_timer_in(t->loop, &tui_tick_timer, TUI_TICK_MS);
+	if (!t->tick_timer.armed && tui_needs_tick(t))
+		loop_timer_in(t->loop, &t->tick_timer, TUI_TICK_MS);
 	if (!t->dirty)
 		return;
 	now = loop_now();
 	gap = t->key_pending ? TUI_KEY_REDRAW_MS : TUI_REDRAW_MS;
 	if (now - t->last_draw < gap) {
-		if (!tui_redraw_timer.armed ||
-		    tui_redraw_timer.when > t->last_draw + gap)
-			loop_timer_in(t->loop, &tui_redraw_timer,
+		if (!t->redraw_timer.armed ||
+		    t->redraw_timer.when > t->last_draw + gap)
+			loop_timer_in(t->loop, &t->redraw_timer,
 			    gap - (now - t->last_draw));
 		return;
 	}
@@ -1529,13 +1527,13 @@ tui_free(struct tui *t)
 {
 	int k;
 
-	if (tui_list_easy != NULL) {
-		loop_remove_transfer(t->loop, tui_list_easy);
-		curl_easy_cleanup(tui_list_easy);
-		curl_slist_free_all(tui_list_hdrs);
-		buf_free(&tui_list_body);
-		tui_list_easy = NULL;
-		tui_list_hdrs = NULL;
+	if (t->list_easy != NULL) {
+		loop_remove_transfer(t->loop, t->list_easy);
+		curl_easy_cleanup(t->list_easy);
+		curl_slist_free_all(t->list_hdrs);
+		buf_free(&t->list_body);
+		t->list_easy = NULL;
+		t->list_hdrs = NULL;
 	}
 	stream_mgr_free(t->mgr);
 	for (k = 0; k < t->npanes; k++)
@@ -1545,10 +1543,10 @@ tui_free(struct tui *t)
 	free(t->srcs);
 	sb_free(t->sb);
 	if (t->loop != NULL) {
-		loop_timer_stop(t->loop, &tui_redraw_timer);
-		loop_timer_stop(t->loop, &tui_work_timer);
-		loop_timer_stop(t->loop, &tui_list_timer);
-		loop_timer_stop(t->loop, &tui_tick_timer);
+		loop_timer_stop(t->loop, &t->redraw_timer);
+		loop_timer_stop(t->loop, &t->work_timer);
+		loop_timer_stop(t->loop, &t->list_timer);
+		loop_timer_stop(t->loop, &t->tick_timer);
 	}
 	loop_free(t->loop);
 }
@@ -1616,10 +1614,10 @@ tui_run(const struct tui_opts *o)
 		theme_free(th);
 		return 1;
 	}
-	loop_timer_init(&tui_redraw_timer, tui_on_wake, &t);
-	loop_timer_init(&tui_work_timer, tui_on_wake, &t);
-	loop_timer_init(&tui_list_timer, tui_on_list_timer, &t);
-	loop_timer_init(&tui_tick_timer, tui_on_tick, &t);
+	loop_timer_init(&t.redraw_timer, tui_on_wake, &t);
+	loop_timer_init(&t.work_timer, tui_on_wake, &t);
+	loop_timer_init(&t.list_timer, tui_on_list_timer, &t);
+	loop_timer_init(&t.tick_timer, tui_on_tick, &t);
 	loop_add_fd(t.loop, STDIN_FILENO, tui_on_stdin, &t);
 	loop_add_signal(t.loop, SIGWINCH, tui_on_winch, &t);
 	loop_add_signal(t.loop, SIGCONT, tui_on_cont, &t);

@@ -7,18 +7,20 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <curl/curl.h>
+
 #include "buf.h"
 #include "event.h"
 #include "filter.h"
 #include "layout.h"
 #include "lineidx.h"
+#include "loop.h"
 #include "rate.h"
 #include "scrollback.h"
 #include "search.h"
 #include "source.h"
 #include "tui.h"
 
-struct loop;
 struct stream;
 struct stream_mgr;
 
@@ -114,7 +116,14 @@ struct tui {
 	uint64_t evicted_seen;
 	uint64_t last_event; /* loop_now() of the newest line */
 	bool dirty;
-	bool key_pending; /* a key came in since the last draw */
+	bool key_pending;               /* a key came in since the last draw */
+	struct loop_timer redraw_timer; /* the throttled redraw */
+	struct loop_timer work_timer;   /* no sleep while scans are left */
+	struct loop_timer list_timer;   /* the next automation list fetch */
+	struct loop_timer tick_timer;   /* time-dependent parts, 1 s */
+	CURL *list_easy;                /* the list fetch under way, or NULL */
+	struct curl_slist *list_hdrs;
+	struct buf list_body;
 	bool full_redraw;
 	uint64_t last_draw;
 	bool quit;

@@ -118,6 +118,16 @@ def test_list_filter_narrows_the_list():
             t.wait_text("search-index")
 
 
+def test_more_automations_than_the_list_holds_are_refused_loudly():
+    # FILTER_SOURCES_MAX is 1024 sources (the store's src numbers).
+    with Server() as s:
+        for i in range(1030):
+            s.status("auto-%04d" % i, "queued")
+        with viewer(s) as t:
+            t.wait_text("more than 1024 automations")
+            t.wait_text("automations (1024)")
+
+
 def test_scrollback_cap_evicts_and_says_so():
     with Server() as s:
         big = "x" * 400

@@ -108,6 +108,20 @@ def test_incremental_search_highlights_and_moves_between_matches():
             t.wait(lambda x: "/8" not in x and "/9" in x, "count grows")
 
 
+def test_prompt_input_stops_at_its_limit():
+    # TUI_PROMPT_MAX is 256 bytes: of 300 typed, 256 backspaces leave none.
+    with Server() as s:
+        s.ingest("lim", [ev(i, "needle %d" % i) for i in range(3)])
+        with viewer(s, "lim") as t:
+            t.wait_text("needle 2")
+            t.keys("/")
+            t.type("x" * 300)
+            t.keys(*["BSpace"] * 256)
+            t.type("needle")
+            t.keys("Enter")
+            t.wait(lambda x: re.search(r"/needle \d/3", x), "needle found")
+
+
 def test_keep_and_hide_filters_stack_and_clear():
     with Server() as s:
         s.ingest("f", [ev(i, "%s item %d" % (["apple", "banana", "cherry"]

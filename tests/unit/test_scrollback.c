@@ -135,6 +135,29 @@ START_TEST(message_past_the_limit_is_cut_and_marked)
 }
 END_TEST
 
+START_TEST(long_level_name_and_raw_event_are_cut_to_fit)
+{
+	struct scrollback *sb = sb_new(64 * 1024); /* 8 KiB chunks */
+	struct log_event ev = mkev(LEVEL_OTHER, "short");
+	static char raw[20000];
+	struct sb_line l;
+
+	memset(raw, '{', sizeof raw);
+	ev.level_name.p = "A-VERY-LONG-CUSTOM-LEVEL-NAME";
+	ev.level_name.n = strlen(ev.level_name.p);
+	ev.raw.p = raw;
+	ev.raw.n = sizeof raw;
+	ck_assert_int_eq(sb_append(sb, 0, &ev), 0);
+	ck_assert(sb_get(sb, 0, &l));
+	ck_assert_uint_eq(l.lvname_len, 15);
+	ck_assert(memcmp(l.lvname, "A-VERY-LONG-CUS", 15) == 0);
+	ck_assert_uint_gt(l.raw_len, 0);
+	ck_assert_uint_lt(l.raw_len, 8192);
+	ck_assert_str_eq(l.msg, "short");
+	sb_free(sb);
+}
+END_TEST
+
 START_TEST(timestamps_parse_with_offsets_and_fractions)
 {
 	const char *a = "1970-01-01T00:00:01Z";
@@ -164,6 +187,7 @@ scrollback_suite(void)
 	tcase_add_test(tc, cap_evicts_oldest_lines_and_counts_them);
 	tcase_add_test(tc, tiny_lines_cannot_push_the_index_past_the_cap);
 	tcase_add_test(tc, message_past_the_limit_is_cut_and_marked);
+	tcase_add_test(tc, long_level_name_and_raw_event_are_cut_to_fit);
 	tcase_add_test(tc, timestamps_parse_with_offsets_and_fractions);
 	suite_add_tcase(s, tc);
 	return s;
