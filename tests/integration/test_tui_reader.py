@@ -50,6 +50,28 @@ def test_scrolling_up_pauses_and_end_resumes():
             t.wait_text("FOLLOW")
 
 
+def wheel(t, up, col=60, row=10):
+    """A mouse wheel event as the terminal sends it (X10 encoding)."""
+    t.type("\x1b[M" + ("`" if up else "a") + chr(33 + col) + chr(33 + row))
+
+
+def test_mouse_wheel_scrolls_the_log():
+    with Server() as s:
+        s.ingest("wh", [ev(i, "row %d" % i) for i in range(100)])
+        with viewer(s, "wh") as t:
+            t.wait_text("row 99")
+            wheel(t, up=True)
+            t.wait_text("PAUSED")
+            wheel(t, up=True)
+            wheel(t, up=False)
+            t.keys("Enter")  # the detail view shows the current line
+            scr = t.wait_text("event (Esc closes")
+            rows = scr.split("\n")
+            at = [i for i, r in enumerate(rows) if "message:" in r][0]
+            check("row 96" in rows[at + 1], rows[at + 1])
+            t.keys("Escape")
+
+
 def test_level_floor_keeps_the_same_event_in_place():
     with Server() as s:
         s.ingest("lv", [ev(i, "event %03d %s" % (i, LEVELS[i % 5]),
