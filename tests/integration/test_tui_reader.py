@@ -72,6 +72,27 @@ def test_mouse_wheel_scrolls_the_log():
             t.keys("Escape")
 
 
+def test_paging_and_sideways_scrolling():
+    with Server() as s:
+        s.ingest("pg", [ev(i, "row %d" % i) for i in range(200)] +
+                 [ev(1, "START" + "abcdefghij" * 20 + "END")])
+        with viewer(s, "pg") as t:
+            t.wait_text("START")
+            t.keys("l")
+            scr = t.wait(lambda x: "START" not in x and "defghij" in x,
+                         "scrolled right by 8")
+            check(re.search(r"INFO  defghijabc", scr), scr)
+            t.keys("h")
+            t.wait_text("STARTabc")
+            t.keys("PPage")
+            t.wait_text("PAUSED")
+            t.keys("C-u", "C-d", "PPage", "NPage", "g")
+            scr = t.wait(lambda x: re.search(r"INFO  row 0\s", x), "top")
+            t.keys("C-d", "C-d", "C-d")  # 3 x 17 lines: the view scrolls
+            t.wait(lambda x: not re.search(r"INFO  row 0\s", x) and
+                   re.search(r"INFO  row 51\s", x), "half pages down")
+
+
 def test_level_floor_keeps_the_same_event_in_place():
     with Server() as s:
         s.ingest("lv", [ev(i, "event %03d %s" % (i, LEVELS[i % 5]),
