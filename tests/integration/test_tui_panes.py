@@ -105,6 +105,18 @@ def test_space_in_the_list_watches_and_a_watches_all_running():
                    "merged lines of both")
 
 
+def test_pipelines_and_artifacts_named_on_the_command_line():
+    with Server() as s:
+        s.ingest("nightly", [ev(1, "pipeline step one")], kind="pipelines")
+        s.ingest("report", [ev(1, "artifact built")], kind="artifacts")
+        with viewer(s, "pipeline:nightly", "artifact:report") as t:
+            scr = t.wait_text("pipeline step one")
+            check("nightly" in scr and "report" in scr, scr)
+            t.keys("m")
+            t.wait(lambda x: "pipeline step one" in x and
+                   "artifact built" in x, "both in the merged view")
+
+
 def test_list_filter_narrows_the_list():
     with Server() as s:
         for n in ("billing-daily", "billing-hourly", "search-index"):

@@ -203,10 +203,21 @@ def test_save_writes_the_filtered_view():
             t.type(path)
             t.keys("Enter")
             t.wait_text("wrote 8 lines (JSON lines)")
+            # Tab in the save prompt switches to every line, as text.
+            text = os.path.join(d, "all.log")
+            t.keys("S", "Tab", "C-u")
+            t.type(text)
+            t.keys("Enter")
+            t.wait_text("wrote 20 lines (text)")
         with open(path) as f:
             got = [json.loads(l)["message"] for l in f]
         eq(got[:2], ["save 3", "save 4"], "saved lines")
         eq(len(got), 8, "saved count")
+        with open(text) as f:
+            lines = f.read().splitlines()
+        eq(len(lines), 20, "all lines")
+        check(re.match(r"2024-12-07T14:23:00\.123Z TRACE \[sv\] save 0$",
+                       lines[0]), lines[0])
 
 
 ldtest.main(globals())
