@@ -3,7 +3,6 @@
  * actions the key table names. Drawing lives in view_*.c. */
 #include <curses.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <langinfo.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -20,7 +19,6 @@
 #include "buf.h"
 #include "client.h"
 #include "conf.h"
-#include "esc.h"
 #include "keys.h"
 #include "loop.h"
 #include "stream.h"
@@ -53,8 +51,6 @@
 /* Whether curses owns the terminal: the exit and fatal-signal paths
  * (which cannot reach the viewer's state) restore it when true. */
 static bool tui_curses_on;
-
-static void tui_list_fetch(struct tui *t);
 
 /* Leave curses if it is on; safe to call more than once. */
 static void
