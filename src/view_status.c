@@ -12,6 +12,9 @@
 
 /* Most bytes of one status line. */
 #define STATUS_LINE_MAX 1024
+/* Lines left to count before the status bar shows a search's progress
+ * (fewer are done within the pass). */
+#define STATUS_PROGRESS_MIN 4096
 
 /* Format n with thousands separators. */
 static void
@@ -124,7 +127,7 @@ status_line1(struct tui *t, char *line)
 {
 	struct tui_pane *p = &t->pane[status_pane(t)];
 	char num[32], tmp[FILTER_PATTERN_LEN * FILTER_PATTERNS_MAX + 64];
-	size_t n, pos, cur;
+	size_t n, pos, cur, done;
 	int pct;
 
 	line[0] = '\0';
@@ -147,11 +150,19 @@ status_line1(struct tui *t, char *line)
 		pos = lineidx_count(&p->li) && !p->follow
 		          ? search_pos(&p->s, lineidx_at(&p->li, cur))
 		          : 0;
-		snprintf(tmp, sizeof tmp, "%c%s %zu/%zu%s",
+		snprintf(tmp, sizeof tmp, "%c%s %zu/%zu",
 		    p->s.backward ? '?' : '/', p->s.pat.text, pos,
-		    search_count(&p->s),
-		    search_pending(&p->s, &p->li) ? "+" : "");
+		    search_count(&p->s));
 		status_part(line, tmp);
+		/* A count still growing through old lines says how far. */
+		n = lineidx_count(&p->li);
+		done = lineidx_lower(&p->li, p->s.next);
+		if (search_pending(&p->s, &p->li) &&
+		    n - done > STATUS_PROGRESS_MIN) {
+			snprintf(tmp, sizeof tmp, " (counting %zu%%)",
+			    done * 100 / n);
+			status_add(line, tmp);
+		}
 	}
 	pct = lineidx_progress(&p->li, t->sb);
 	if (pct < 100) {
