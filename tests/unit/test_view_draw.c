@@ -141,6 +141,21 @@ START_TEST(untrusted_text_is_escaped_before_it_reaches_a_cell)
 }
 END_TEST
 
+START_TEST(untrusted_text_past_the_escape_limit_draws_its_start)
+{
+	static char big[9000 + 2];
+	int cols;
+
+	memset(big, 'a', 9000);
+	big[9000] = '\x1b'; /* beyond DRAW_ESC_MAX (8 KiB) */
+	erase();
+	cols = draw_untrusted(stdscr, 2, 0, 30, big, sizeof big - 1, A_NORMAL);
+	ck_assert_int_eq(cols, 30);
+	ck_assert_int_eq(cell(2, 0, NULL), L'a');
+	ck_assert_int_eq(cell(2, 29, NULL), L'a');
+}
+END_TEST
+
 /* Drawing tests. */
 static Suite *
 view_draw_suite(void)
@@ -156,6 +171,8 @@ view_draw_suite(void)
 	tcase_add_test(tc, cells_line_up_after_wide_and_combining_text);
 	tcase_add_test(tc, a_wide_character_cut_by_the_edge_is_blank);
 	tcase_add_test(tc, untrusted_text_is_escaped_before_it_reaches_a_cell);
+	tcase_add_test(
+	    tc, untrusted_text_past_the_escape_limit_draws_its_start);
 	suite_add_tcase(s, tc);
 	return s;
 }
