@@ -97,6 +97,20 @@ def test_stream_states_show_reconnects_and_errors():
                        "live again with every line")
 
 
+def test_lines_lost_to_retention_show_as_a_gap_line():
+    with Server("--ring", "10", "--retry-ms", "50") as s:
+        s.ingest("gap", [ev(i, "m%d" % i) for i in range(3)])
+        # The stream (connection 1 or 2; the short list answer is not
+        # hurt) stalls after 500 bytes while the server's ring moves on.
+        with ChaosProxy(s.port, [{}, {"stall": 500}, {"stall": 500}]) as px:
+            with viewer(px, "gap", extra=("--heartbeat", "1")) as t:
+                t.wait_text("m2")
+                s.ingest("gap", [ev(i, "m%d" % i) for i in range(3, 40)])
+                scr = t.wait_text("were lost: the server no longer holds")
+                t.wait_text("m39")
+                check("m20" not in t.text(), "a line the ring dropped")
+
+
 def test_refused_token_is_the_last_error():
     with Server("--token", "right") as s:
         with viewer(s, env={"LOGDECK_TOKEN": "wrong"}) as t:
