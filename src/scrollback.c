@@ -42,6 +42,7 @@ struct sb_rec {
 	uint16_t src;
 	uint8_t level;
 	uint8_t lvname_len;
+	uint8_t flags; /* SB_CUT_*, in what was padding */
 };
 
 struct scrollback {
@@ -206,6 +207,7 @@ sb_append(struct scrollback *sb, uint16_t src, const struct log_event *ev)
 {
 	struct sb_rec *r;
 	size_t msg_len, lv_len, raw_len, room;
+	uint8_t flags;
 	char *p;
 
 	buf_clear(&sb->scratch);
@@ -226,10 +228,13 @@ sb_append(struct scrollback *sb, uint16_t src, const struct log_event *ev)
 	lv_len =
 	    ev->level_name.n > SB_LVNAME_MAX ? SB_LVNAME_MAX : ev->level_name.n;
 	raw_len = ev->raw.n;
+	flags = ev->truncated > 0 ? SB_CUT_EVENT : 0;
 	/* One line never needs more than a chunk: the raw copy gives way. */
 	room = sb->chunk_size - msg_len - 1 - lv_len;
-	if (raw_len > room)
+	if (raw_len > room) {
 		raw_len = room;
+		flags |= SB_CUT_RAW;
+	}
 
 	if (sb_grow_ring(sb) == -1)
 		return -1;
@@ -250,6 +255,7 @@ sb_append(struct scrollback *sb, uint16_t src, const struct log_event *ev)
 	r->src = src;
 	r->id = ev->id;
 	r->ts_ms = sb_parse_time(ev->timestamp.p, ev->timestamp.n);
+	r->flags = flags;
 	sb->count++;
 	sb->used += sizeof *r;
 	return (int64_t)(sb->first + sb->count - 1);
@@ -288,6 +294,7 @@ sb_get(const struct scrollback *sb, uint64_t seq, struct sb_line *out)
 	out->src = r->src;
 	out->id = r->id;
 	out->ts_ms = r->ts_ms;
+	out->flags = r->flags;
 	return true;
 }
 

@@ -27,7 +27,12 @@ struct sb_line {
 	uint16_t src;  /* caller's source index */
 	long long id;  /* event id, -1 when none */
 	int64_t ts_ms; /* Unix time in ms, INT64_MIN when unknown */
+	uint8_t flags; /* SB_CUT_* */
 };
+
+/* sb_line.flags: what of the event was not kept. */
+#define SB_CUT_EVENT 0x1 /* the transport cut the event (size cap) */
+#define SB_CUT_RAW 0x2   /* the store kept only part of the raw event */
 
 struct scrollback;
 

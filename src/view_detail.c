@@ -62,6 +62,13 @@ detail_build(struct tui *t, struct buf *out)
 		buf_printf(
 		    out, "time:    %s%s\n", tbuf, t->o->utc ? " UTC" : "");
 	}
+	if (l.flags & SB_CUT_EVENT)
+		buf_printf(out, "note:    the event was longer than the size "
+		                "cap (--max-event) and was cut\n");
+	if (l.flags & SB_CUT_RAW)
+		buf_printf(out,
+		    "note:    only the start of the event was kept "
+		    "(the scrollback keeps at most a chunk per line)\n");
 	buf_printf(out, "message:\n%s\n\nevent:\n", l.msg);
 	buf_init(&prot, DETAIL_MAX);
 	detail_protect_nul(l.raw, l.raw_len, &prot);

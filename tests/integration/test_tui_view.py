@@ -135,6 +135,15 @@ def test_detail_view_shows_the_whole_event():
             t.wait_text("PAUSED")
 
 
+def test_detail_view_says_when_an_event_was_cut():
+    with Server() as s:
+        s.ingest("big", [ev(1, "huge " + "y" * 3000)])
+        with viewer(s, "big", extra=("--max-event", "1024")) as t:
+            t.wait_text('"level":"INFO"')  # undecodable once cut: raw
+            t.keys("Space", "Enter")
+            t.wait_text("longer than the size cap (--max-event) and was cut")
+
+
 def test_escape_sequences_in_messages_are_rendered_harmlessly():
     evil = ("A\x1b[2J\x1b]0;pwned\x07B\x1b[31mred\x9b1mC\u202eD\x00E"
             "\ud83d\ude00wide\u0301")

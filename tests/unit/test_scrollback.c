@@ -32,6 +32,7 @@ START_TEST(appended_line_reads_back_with_all_fields)
 	ck_assert(memcmp(l.raw, ev.raw.p, ev.raw.n) == 0);
 	ck_assert_uint_eq(l.lvname_len, 4);
 	ck_assert(memcmp(l.lvname, "WARN", 4) == 0);
+	ck_assert_uint_eq(l.flags, 0);
 	ck_assert(!sb_get(sb, 1, &l));
 	sb_free(sb);
 }
@@ -153,6 +154,7 @@ START_TEST(long_level_name_and_raw_event_are_cut_to_fit)
 	ck_assert(memcmp(l.lvname, "A-VERY-LONG-CUS", 15) == 0);
 	ck_assert_uint_gt(l.raw_len, 0);
 	ck_assert_uint_lt(l.raw_len, 8192);
+	ck_assert_uint_eq(l.flags, SB_CUT_RAW);
 	ck_assert_str_eq(l.msg, "short");
 	sb_free(sb);
 }
