@@ -269,7 +269,7 @@ feed_pump(struct feed *f)
 	while (evbuffer_get_length(feed_output(f)) < FEED_OUTBUF_MAX) {
 		if (store_get(f->m->st, f->kind, f->id, &info) != STORE_OK)
 			break;
-		if (f->cursor < info.oldest_id - 1) {
+		if (f->cursor < info.evicted_id) {
 			/* Evicted while this client was not reading. */
 			feed_reset_event(f, "retention", info.oldest_id);
 			f->cursor = info.oldest_id - 1;
@@ -383,7 +383,7 @@ feed_position(struct feed *f, const struct store_info *info,
 	*reset = NULL;
 	f->cursor = info->oldest_id - 1;
 	if (start->has_last_id) {
-		if (start->last_id < info->oldest_id - 1)
+		if (start->last_id < info->evicted_id)
 			*reset = "retention";
 		else if (start->last_id > info->last_id)
 			*reset = "unknown";

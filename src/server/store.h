@@ -23,6 +23,7 @@ enum store_err {
 	STORE_ETOOBIG = -3,   /* one event is larger than the store keeps */
 	STORE_ENOMEM = -4,    /* out of memory (or the database refused) */
 	STORE_EREADONLY = -5, /* the source is generated, not written */
+	STORE_EINVAL = -6,    /* the database refused a value (a timestamp) */
 };
 
 /* A source as the API shows it. The strings are valid until the next call
@@ -37,6 +38,11 @@ struct store_info {
 	int64_t updated_ms; /* epoch ms of the last status change or event */
 	int64_t oldest_id;  /* oldest retained event; last_id + 1 when none */
 	int64_t last_id;    /* newest event; 0 before the first */
+	/* Newest event no longer held (evicted or expired), 0 when none. Ids
+	 * may have gaps (PostgreSQL numbers all sources from one sequence), so
+	 * a reader that has seen cursor lost events exactly when cursor <
+	 * evicted_id; oldest_id - 1 is no substitute. */
+	int64_t evicted_id;
 };
 
 /* One event to append: the members of its JSON object, comma-separated,
