@@ -232,7 +232,7 @@ feed_fill(struct feed *f)
 
 	if (c.m->scratch == NULL && (c.m->scratch = malloc(FEED_CHUNK)) == NULL)
 		return -1;
-	n = store_read(
+	n = store_read_live(
 	    c.m->st, f->kind, f->id, f->cursor, (size_t)-1, feed_line, &c);
 	feed_flush(&c);
 	return n;
@@ -273,7 +273,8 @@ feed_pump(struct feed *f)
 	struct store_info info;
 
 	while (evbuffer_get_length(feed_output(f)) < FEED_OUTBUF_MAX) {
-		if (store_get(f->m->st, f->kind, f->id, &info) != STORE_OK)
+		if (store_get_live(f->m->st, f->kind, f->id, &info) !=
+		    STORE_OK)
 			break;
 		if (f->cursor < info.evicted_id) {
 			/* Evicted while this client was not reading. */

@@ -42,8 +42,17 @@ struct psub {
 	struct psub *next;
 };
 
+/* One cached row: its id and its rendered JSON line. */
+struct pline {
+	int64_t id;
+	char *json;
+	size_t len;
+};
+
 /* A source this process has subscribers for, with the status they were
- * last told (to tell a change apart from a repeat after a reconnect). */
+ * last told (to tell a change apart from a repeat after a reconnect) and
+ * a cache derived from the database: the source's rows with
+ * floor < id <= top, valid while top >= known_last, and its last get. */
 struct psource {
 	char *key; /* "KIND/ID" */
 	struct psub *subs;
@@ -52,6 +61,14 @@ struct psource {
 	bool has_exit_code;
 	int exit_code;
 	int64_t status_ms;
+	struct pline *ring; /* PGSTORE_CACHE_ROWS slots once used */
+	size_t head;
+	size_t count;
+	size_t bytes;
+	int64_t floor;
+	int64_t top;
+	int64_t known_last; /* newest id the source is known to have */
+	PGresult *info;     /* the last get, until a change makes it stale */
 	struct psource *next;
 };
 
@@ -134,6 +151,8 @@ static const char pgstore_sql_retain[] =
     " SELECT count(*) FROM d";
 
 static void pgstore_ln_connect(evutil_socket_t fd, short what, void *arg);
+static void pgstore_refresh(
+    struct pgstore *ps, struct psource *s, int64_t last_id);
 
 /* libpq notice processor: the server's notices (a migration's "already
  * exists, skipping") are of no use to an operator. */
@@ -255,6 +274,65 @@ pgstore_find(struct pgstore *ps, const char *key)
 	return NULL;
 }
 
+/* Drop the oldest cached row of s. */
+static void
+pgstore_cache_drop(struct psource *s)
+{
+	struct pline *l = &s->ring[s->head];
+
+	s->floor = l->id;
+	s->bytes -= l->len;
+	free(l->json);
+	l->json = NULL;
+	s->head = (s->head + 1) % PGSTORE_CACHE_ROWS;
+	s->count--;
+}
+
+/* Forget everything cached of s and the cache's memory. */
+static void
+pgstore_cache_free(struct psource *s)
+{
+	while (s->count > 0)
+		pgstore_cache_drop(s);
+	free(s->ring);
+	s->ring = NULL;
+	PQclear(s->info);
+	s->info = NULL;
+}
+
+/* Add row id (the next after s->top) to the cache of s, dropping the
+ * oldest past the limits (a row is at most PGSTORE_LINE_MAX, far below
+ * PGSTORE_CACHE_BYTES); out of memory, the cache empties and then covers
+ * nothing below the row. */
+static void
+pgstore_cache_add(struct psource *s, int64_t id, const char *json, size_t len)
+{
+	struct pline *l;
+	char *copy = NULL;
+
+	if (s->ring == NULL)
+		s->ring = calloc(PGSTORE_CACHE_ROWS, sizeof *s->ring);
+	if (s->ring == NULL || (copy = malloc(len)) == NULL) {
+		while (s->count > 0)
+			pgstore_cache_drop(s);
+		s->floor = s->top = id;
+		return;
+	}
+	while (s->count > 0 && (s->count == PGSTORE_CACHE_ROWS ||
+	                           s->bytes + len > PGSTORE_CACHE_BYTES))
+		pgstore_cache_drop(s);
+	if (s->count == 0)
+		s->floor = s->top;
+	memcpy(copy, json, len);
+	l = &s->ring[(s->head + s->count) % PGSTORE_CACHE_ROWS];
+	l->id = id;
+	l->json = copy;
+	l->len = len;
+	s->count++;
+	s->bytes += len;
+	s->top = id;
+}
+
 /* Free the dead subscriptions of s, and s itself when none are left,
  * unless someone is still walking over them. */
 static void
@@ -278,6 +356,7 @@ pgstore_sweep(struct pgstore *ps, struct psource *s)
 	     sp = &(*sp)->next)
 		;
 	*sp = s->next;
+	pgstore_cache_free(s);
 	free(s->key);
 	free(s);
 }
@@ -295,6 +374,7 @@ pgstore_notify(struct pgstore *ps, struct psource *s,
 		s->exit_code = note->exit_code;
 		s->status_ms = note->at_ms;
 	}
+	pgstore_refresh(ps, s, note->last_id);
 	s->notifying++;
 	for (sub = s->subs; sub != NULL; sub = sub->next) {
 		if (!sub->dead)
@@ -323,7 +403,8 @@ pgstore_info(PGresult *r, int i, enum source_kind kind, struct store_info *out)
 	                     : strtoll(PQgetvalue(r, i, 7), NULL, 10);
 }
 
-/* store_ops.get */
+/* store_ops.get: from the database; a followed source keeps the answer
+ * for its streams (pgstore_get_live) until something changes. */
 static int
 pgstore_get(struct store *st, enum source_kind kind, const char *id,
     struct store_info *out)
@@ -331,7 +412,9 @@ pgstore_get(struct store *st, enum source_kind kind, const char *id,
 	struct pgstore *ps = (struct pgstore *)st;
 	char key[PGSTORE_KEY_MAX], sql[sizeof pgstore_sql_get + 40];
 	const char *vals[1] = {key};
+	struct psource *s;
 	PGresult *r;
+	int64_t last;
 
 	if (!pgstore_key(key, kind, id))
 		return STORE_ENOENT;
@@ -342,10 +425,37 @@ pgstore_get(struct store *st, enum source_kind kind, const char *id,
 		PQclear(r);
 		return STORE_ENOENT;
 	}
-	PQclear(ps->get);
-	ps->get = r;
+	if ((s = pgstore_find(ps, key)) != NULL) {
+		/* Rows newer than the cache whose notification is still on
+		 * its way are read from the database meanwhile. */
+		last = strtoll(PQgetvalue(r, 0, 5), NULL, 10);
+		if (s->known_last < last)
+			s->known_last = last;
+		PQclear(s->info);
+		s->info = r;
+	} else {
+		PQclear(ps->get);
+		ps->get = r;
+	}
 	pgstore_info(r, 0, kind, out);
 	return STORE_OK;
+}
+
+/* store_ops.get_live */
+static int
+pgstore_get_live(struct store *st, enum source_kind kind, const char *id,
+    struct store_info *out)
+{
+	struct pgstore *ps = (struct pgstore *)st;
+	char key[PGSTORE_KEY_MAX];
+	struct psource *s;
+
+	if (pgstore_key(key, kind, id) && (s = pgstore_find(ps, key)) != NULL &&
+	    s->info != NULL) {
+		pgstore_info(s->info, 0, kind, out);
+		return STORE_OK;
+	}
+	return pgstore_get(st, kind, id, out);
 }
 
 /* store_ops.list */
@@ -550,14 +660,87 @@ pgstore_render(struct pgstore *ps, PGresult *r, int i)
 	return n;
 }
 
-/* store_ops.read */
+/* Ask the database for up to limit rows of key after after. */
+static PGresult *
+pgstore_fetch(struct pgstore *ps, const char *key, int64_t after, size_t limit)
+{
+	char from[24], lim[24];
+	const char *vals[3] = {key, from, lim};
+
+	snprintf(from, sizeof from, "%lld", (long long)after);
+	snprintf(lim, sizeof lim, "%zu", limit);
+	return pgstore_query(ps, pgstore_sql_read, 3, vals, true, NULL);
+}
+
+/* s changed up to last_id: its last get is stale, and the rows after the
+ * cache are fetched once, for all its streams. When more came than the
+ * cache holds, it starts over empty at last_id, and streams further back
+ * read from the database. */
+static void
+pgstore_refresh(struct pgstore *ps, struct psource *s, int64_t last_id)
+{
+	PGresult *r;
+	int i, n;
+
+	PQclear(s->info);
+	s->info = NULL;
+	if (last_id > s->known_last)
+		s->known_last = last_id;
+	if (s->top >= s->known_last)
+		return;
+	if ((r = pgstore_fetch(ps, s->key, s->top, PGSTORE_CACHE_ROWS)) == NULL)
+		return;
+	n = PQntuples(r);
+	if (n == PGSTORE_CACHE_ROWS) {
+		while (s->count > 0)
+			pgstore_cache_drop(s);
+		s->floor = s->top = s->known_last;
+	} else {
+		for (i = 0; i < n; i++)
+			pgstore_cache_add(s, strtoll(PQgetvalue(r, i, 0), NULL, 10),
+			    ps->line, pgstore_render(ps, r, i));
+		/* Rows up to known_last that did not come are gone. */
+		if (s->top < s->known_last)
+			s->top = s->known_last;
+	}
+	PQclear(r);
+}
+
+/* Read from the cache of s when it covers the rows after after; returns
+ * how many were passed to fn, or -1 when the database must answer. */
+static long
+pgstore_read_cache(struct psource *s, int64_t after, size_t limit,
+    store_line_fn fn, void *arg)
+{
+	struct pline *l;
+	size_t lo = 0, hi = s->count, mid;
+	long done = 0;
+
+	if (s->top < s->known_last || after < s->floor)
+		return -1;
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (s->ring[(s->head + mid) % PGSTORE_CACHE_ROWS].id <= after)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < s->count && (size_t)done < limit; lo++) {
+		l = &s->ring[(s->head + lo) % PGSTORE_CACHE_ROWS];
+		done++;
+		if (fn(l->id, l->json, l->len, arg) != 0)
+			break;
+	}
+	return done;
+}
+
+/* store_ops.read: from the database. */
 static long
 pgstore_read(struct store *st, enum source_kind kind, const char *id,
     int64_t after, size_t limit, store_line_fn fn, void *arg)
 {
 	struct pgstore *ps = (struct pgstore *)st;
-	char key[PGSTORE_KEY_MAX], from[24], lim[24];
-	const char *vals[3] = {key, from, lim};
+	char key[PGSTORE_KEY_MAX];
 	struct store_info info;
 	PGresult *r;
 	long done = 0;
@@ -565,11 +748,9 @@ pgstore_read(struct store *st, enum source_kind kind, const char *id,
 
 	if (!pgstore_key(key, kind, id))
 		return STORE_ENOENT;
-	snprintf(from, sizeof from, "%lld", (long long)after);
-	snprintf(lim, sizeof lim, "%zu",
+	r = pgstore_fetch(ps, key, after,
 	    limit < PGSTORE_READ_MAX ? limit : (size_t)PGSTORE_READ_MAX);
-	if ((r = pgstore_query(ps, pgstore_sql_read, 3, vals, true, NULL)) ==
-	    NULL)
+	if (r == NULL)
 		return STORE_ENOMEM;
 	if (PQntuples(r) == 0) {
 		PQclear(r);
@@ -585,6 +766,22 @@ pgstore_read(struct store *st, enum source_kind kind, const char *id,
 	}
 	PQclear(r);
 	return done;
+}
+
+/* store_ops.read_live: from the cache when it covers the rows wanted. */
+static long
+pgstore_read_live(struct store *st, enum source_kind kind, const char *id,
+    int64_t after, size_t limit, store_line_fn fn, void *arg)
+{
+	struct pgstore *ps = (struct pgstore *)st;
+	char key[PGSTORE_KEY_MAX];
+	struct psource *s;
+	long done;
+
+	if (pgstore_key(key, kind, id) && (s = pgstore_find(ps, key)) != NULL &&
+	    (done = pgstore_read_cache(s, after, limit, fn, arg)) >= 0)
+		return done;
+	return pgstore_read(st, kind, id, after, limit, fn, arg);
 }
 
 /* store_ops.tail */
@@ -644,6 +841,7 @@ pgstore_subscribe(struct store *st, enum source_kind kind, const char *id,
 		s->has_exit_code = info.has_exit_code;
 		s->exit_code = info.exit_code;
 		s->status_ms = -1; /* unknown until told */
+		s->floor = s->top = s->known_last = info.last_id;
 		b = pgstore_hash(key);
 		s->next = ps->buckets[b];
 		ps->buckets[b] = s;
@@ -857,9 +1055,22 @@ pgstore_retain(evutil_socket_t fd, short what, void *arg)
 		n = atol(PQgetvalue(r, 0, 0));
 		PQclear(r);
 	}
-	if (n > 0 && ps->verbose)
-		util_log("retention: deleted %ld events older than %d days", n,
-		    ps->retain_days);
+	if (n > 0) {
+		struct psource *s;
+		size_t b;
+
+		/* Oldest and evicted ids moved: the cached gets are stale. */
+		for (b = 0; b < PGSTORE_BUCKETS; b++) {
+			for (s = ps->buckets[b]; s != NULL; s = s->next) {
+				PQclear(s->info);
+				s->info = NULL;
+			}
+		}
+		if (ps->verbose)
+			util_log("retention: deleted %ld events older than "
+			         "%d days",
+			    n, ps->retain_days);
+	}
 	if (n >= PGSTORE_RETAIN_BATCH)
 		tv.tv_sec = 0;
 	event_add(ps->retain_ev, &tv);
@@ -881,6 +1092,7 @@ pgstore_free(struct store *st)
 				snext = sub->next;
 				free(sub);
 			}
+			pgstore_cache_free(s);
 			free(s->key);
 			free(s);
 		}
@@ -911,6 +1123,8 @@ static const struct store_ops pgstore_ops = {
     .tail = pgstore_tail,
     .subscribe = pgstore_subscribe,
     .unsubscribe = pgstore_unsubscribe,
+    .get_live = pgstore_get_live,
+    .read_live = pgstore_read_live,
 };
 
 struct store *

@@ -13,6 +13,11 @@
 /* Largest event sent as stored; a larger row (a producer may insert
  * anything) is sent as a short ERROR event saying so. */
 #define PGSTORE_LINE_MAX ((size_t)1 << 20)
+/* Recent rows kept, rendered, per subscribed source: every stream of it
+ * reads them from there, so a new row costs one query however many
+ * clients follow the source. */
+#define PGSTORE_CACHE_ROWS 4096
+#define PGSTORE_CACHE_BYTES ((size_t)8 << 20)
 /* Rows one retention pass deletes, so a sweep never blocks for long. */
 #define PGSTORE_RETAIN_BATCH 5000
 

@@ -81,6 +81,24 @@ store_unsubscribe(struct store *st, struct store_sub *sub)
 		st->ops->unsubscribe(st, sub);
 }
 
+int
+store_get_live(struct store *st, enum source_kind kind, const char *id,
+    struct store_info *out)
+{
+	if (st->ops->get_live == NULL)
+		return st->ops->get(st, kind, id, out);
+	return st->ops->get_live(st, kind, id, out);
+}
+
+long
+store_read_live(struct store *st, enum source_kind kind, const char *id,
+    int64_t after, size_t limit, store_line_fn fn, void *arg)
+{
+	if (st->ops->read_live == NULL)
+		return st->ops->read(st, kind, id, after, limit, fn, arg);
+	return st->ops->read_live(st, kind, id, after, limit, fn, arg);
+}
+
 const char *
 store_strerror(int err)
 {

@@ -115,6 +115,14 @@ struct store_ops {
 	struct store_sub *(*subscribe)(struct store *st, enum source_kind kind,
 	    const char *id, store_note_fn fn, void *arg);
 	void (*unsubscribe)(struct store *st, struct store_sub *sub);
+	/* Optional: get and read for a subscriber, which may be answered
+	 * from what the store derived from the changes it told (NULL: the
+	 * same as get and read). */
+	int (*get_live)(struct store *st, enum source_kind kind,
+	    const char *id, struct store_info *out);
+	long (*read_live)(struct store *st, enum source_kind kind,
+	    const char *id, int64_t after, size_t limit, store_line_fn fn,
+	    void *arg);
 };
 
 /* Implementations embed this as their first member. */
@@ -151,6 +159,16 @@ struct store_sub *store_subscribe(struct store *st, enum source_kind kind,
     const char *id, store_note_fn fn, void *arg);
 /* End a subscription (also from inside its own callback). */
 void store_unsubscribe(struct store *st, struct store_sub *sub);
+/* store_get and store_read for a subscriber of kind/id, which wants what
+ * it was told of and no more: the answer may lag the database by the
+ * changes not yet told (PostgreSQL answers these from memory, so a change
+ * costs one query however many streams follow the source). Anything that
+ * must see the database as it is now (a new stream's start, polling) uses
+ * store_get and store_read. */
+int store_get_live(struct store *st, enum source_kind kind, const char *id,
+    struct store_info *out);
+long store_read_live(struct store *st, enum source_kind kind, const char *id,
+    int64_t after, size_t limit, store_line_fn fn, void *arg);
 
 /* A short text for a store_err. */
 const char *store_strerror(int err);

@@ -367,6 +367,69 @@ START_TEST(retention_deletes_old_events_and_records_what_it_took)
 }
 END_TEST
 
+/* store_line_fn checking that ids only grow and counting them. */
+static int
+count_line(int64_t id, const char *json, size_t len, void *arg)
+{
+	int64_t *seen = arg;
+
+	ck_assert_int_gt(id, seen[1]);
+	seen[1] = id;
+	seen[0]++;
+	return 0;
+}
+
+/* Read every event of automations/a after after as a stream does
+ * (store_read_live: from the cache where it covers them), in
+ * database-sized reads, checking order; returns how many. */
+static int64_t
+read_all(struct store *st, int64_t after)
+{
+	int64_t seen[2] = {0, after};
+	long n;
+
+	do {
+		n = store_read_live(st, SOURCE_AUTOMATION, "a", seen[1],
+		    PGSTORE_READ_MAX, count_line, seen);
+		ck_assert_int_ge(n, 0);
+	} while (n > 0);
+	return seen[0];
+}
+
+START_TEST(reads_are_whole_past_the_cache_row_and_byte_limits)
+{
+	struct store *st = make_pgstore(0);
+	PGconn *c = test_conn();
+	struct seen s = {0};
+	char sql[256];
+
+	ck_assert_int_eq(append1(st, "a", "\"message\":\"first\""), 0);
+	store_subscribe(st, SOURCE_AUTOMATION, "a", seen_note, &s);
+	snprintf(sql, sizeof sql,
+	    "INSERT INTO logs (source, message) SELECT 'automations/a', "
+	    "'r' || g FROM generate_series(1, %d) g",
+	    PGSTORE_CACHE_ROWS + 10);
+	test_sql(c, sql, NULL, 0);
+	wait_notes(&s, 1);
+	ck_assert_int_eq(read_all(st, 0), PGSTORE_CACHE_ROWS + 11);
+	ck_assert_int_eq(read_all(st, PGSTORE_CACHE_ROWS + 6), 5);
+	/* Rows near the line limit: the cache holds only a few of them. */
+	snprintf(sql, sizeof sql,
+	    "INSERT INTO logs (source, message) SELECT 'automations/a', "
+	    "repeat('y', %zu) FROM generate_series(1, %zu)",
+	    PGSTORE_LINE_MAX - 200, PGSTORE_CACHE_BYTES / PGSTORE_LINE_MAX + 3);
+	test_sql(c, sql, NULL, 0);
+	wait_notes(&s, 2);
+	ck_assert_int_eq(read_all(st, PGSTORE_CACHE_ROWS + 11),
+	    (int64_t)(PGSTORE_CACHE_BYTES / PGSTORE_LINE_MAX + 3));
+	ck_assert_int_eq(read_all(st, 0),
+	    PGSTORE_CACHE_ROWS + 11 +
+	        (int64_t)(PGSTORE_CACHE_BYTES / PGSTORE_LINE_MAX + 3));
+	PQfinish(c);
+	store_free(st);
+}
+END_TEST
+
 int
 main(int argc, char **argv)
 {
@@ -405,6 +468,7 @@ main(int argc, char **argv)
 	    tc, a_row_over_the_line_limit_is_sent_as_a_short_error_event);
 	tcase_add_test(
 	    tc, retention_deletes_old_events_and_records_what_it_took);
+	tcase_add_test(tc, reads_are_whole_past_the_cache_row_and_byte_limits);
 	suite_add_tcase(s, tc);
 	srunner_add_suite(sr, s);
 	srunner_run_all(sr, CK_NORMAL);
