@@ -11,6 +11,9 @@
 
 /* Key of the advisory lock held while migrating ("ldsk" in ASCII). */
 #define PGSCHEMA_LOCK_KEY "1818522475"
+/* First key of the per-source advisory locks of logs inserts (the second
+ * is the hash of the source). */
+#define PGSCHEMA_SOURCE_LOCK "1818522476"
 
 struct pgschema_migration {
 	int version;
@@ -19,11 +22,12 @@ struct pgschema_migration {
 };
 
 /* Version 1. A source's row is created by the first log row or status
- * change that names it. The BEFORE trigger of logs locks that row and only
- * then draws the id, so the ids of one source become visible in increasing
- * order even with concurrent writers: a reader that has seen id N never
- * later finds a new row of that source below N. The statement trigger
- * keeps sources.last_id and sends one notification per source. */
+ * change that names it. The BEFORE trigger of logs takes a transaction
+ * lock on the source (an advisory lock on its hash) and only then draws
+ * the id, so the ids of one source become visible in increasing order
+ * even with concurrent writers: a reader that has seen id N never later
+ * finds a new row of that source below N. The statement trigger keeps
+ * sources up to date and sends one notification per source. */
 static const char pgschema_v1[] =
     "CREATE TABLE sources (\n"
     "    source     text PRIMARY KEY,\n"
@@ -44,38 +48,25 @@ static const char pgschema_v1[] =
     "CREATE INDEX sources_kind_seq ON sources (kind, seq);\n"
     "CREATE TABLE logs (\n"
     "    id          bigserial PRIMARY KEY,\n"
-    "    source      text NOT NULL,\n"
+    "    source      text NOT NULL CONSTRAINT source_is_kind_slash_id\n"
+    "        CHECK (source ~\n"
+    "        '^(automations|pipelines|artifacts)/[A-Za-z0-9._~:@-]{1,128}$'),\n"
     "    \"timestamp\" timestamptz NOT NULL DEFAULT now(),\n"
     "    level       text NOT NULL DEFAULT 'INFO',\n"
     "    message     text NOT NULL,\n"
     "    task        text,\n"
     "    extra       jsonb NOT NULL DEFAULT '{}'\n"
-    "                CHECK (jsonb_typeof(extra) = 'object')\n"
+    "        CONSTRAINT extra_is_an_object\n"
+    "        CHECK (jsonb_typeof(extra) = 'object')\n"
     ");\n"
     "ALTER TABLE logs ALTER COLUMN id DROP DEFAULT;\n"
     "CREATE INDEX logs_source_id ON logs (source, id);\n"
     "CREATE INDEX logs_timestamp ON logs (\"timestamp\");\n"
     "CREATE FUNCTION logdeck_logs_before() RETURNS trigger\n"
     "LANGUAGE plpgsql AS $$\n"
-    "DECLARE\n"
-    "    k text;\n"
     "BEGIN\n"
-    "    IF NEW.source IS NULL OR NEW.source !~\n"
-    "        '^(automations|pipelines|artifacts)/[A-Za-z0-9._~:@-]{1,128}$'\n"
-    "    THEN\n"
-    "        RAISE EXCEPTION 'logs.source must be KIND/ID (KIND one of '\n"
-    "            'automations, pipelines, artifacts), not %', NEW.source\n"
-    "            USING ERRCODE = 'check_violation';\n"
-    "    END IF;\n"
-    "    PERFORM 1 FROM sources WHERE source = NEW.source FOR UPDATE;\n"
-    "    IF NOT FOUND THEN\n"
-    "        k := split_part(NEW.source, '/', 1);\n"
-    "        INSERT INTO sources (source, kind, id, name)\n"
-    "        VALUES (NEW.source, k, substr(NEW.source, length(k) + 2),\n"
-    "                substr(NEW.source, length(k) + 2))\n"
-    "        ON CONFLICT (source) DO NOTHING;\n"
-    "        PERFORM 1 FROM sources WHERE source = NEW.source FOR UPDATE;\n"
-    "    END IF;\n"
+    "    PERFORM pg_advisory_xact_lock(" PGSCHEMA_SOURCE_LOCK ",\n"
+    "        hashtext(NEW.source));\n"
     "    NEW.id := nextval('logs_id_seq');\n"
     "    RETURN NEW;\n"
     "END $$;\n"
@@ -84,12 +75,19 @@ static const char pgschema_v1[] =
     "DECLARE\n"
     "    r record;\n"
     "BEGIN\n"
-    "    FOR r IN SELECT source, max(id) AS top, max(\"timestamp\") AS ts\n"
+    "    FOR r IN SELECT source, split_part(source, '/', 1) AS kind,\n"
+    "             max(id) AS top,\n"
+    "             floor(extract(epoch FROM max(\"timestamp\")) * 1000)\n"
+    "                 ::bigint AS ms\n"
     "             FROM new_rows GROUP BY source LOOP\n"
-    "        UPDATE sources SET last_id = greatest(last_id, r.top),\n"
-    "            updated_ms = greatest(updated_ms,\n"
-    "                floor(extract(epoch FROM r.ts) * 1000)::bigint)\n"
-    "        WHERE source = r.source;\n"
+    "        INSERT INTO sources (source, kind, id, name, last_id,\n"
+    "                             updated_ms)\n"
+    "        VALUES (r.source, r.kind, substr(r.source, length(r.kind) + 2),\n"
+    "                substr(r.source, length(r.kind) + 2), r.top, r.ms)\n"
+    "        ON CONFLICT (source) DO UPDATE SET\n"
+    "            last_id = greatest(sources.last_id, EXCLUDED.last_id),\n"
+    "            updated_ms = greatest(sources.updated_ms,\n"
+    "                                  EXCLUDED.updated_ms);\n"
     "        PERFORM pg_notify('" PGSCHEMA_CHANNEL "',\n"
     "            'L ' || r.top || ' ' || r.source);\n"
     "    END LOOP;\n"
