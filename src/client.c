@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "auth.h"
 #include "buf.h"
 
 /* Largest body a start-up look-up accepts (a list of many automations). */
@@ -15,11 +17,57 @@
 #define CLIENT_SYNC_TIMEOUT_S 30
 #define CLIENT_CONNECT_TIMEOUT_MS 10000
 
+/* libcurl's -vv trace with the Authorization header masked: the token
+ * must never reach a terminal or a log file. */
+static int
+client_trace(CURL *easy, curl_infotype type, char *data, size_t size,
+    void *arg)
+{
+	const char *prefix;
+	size_t i, n;
+
+	switch (type) {
+	case CURLINFO_TEXT:
+		prefix = "* ";
+		break;
+	case CURLINFO_HEADER_IN:
+		prefix = "< ";
+		break;
+	case CURLINFO_HEADER_OUT:
+		prefix = "> ";
+		break;
+	default:
+		return 0; /* bodies are the data itself */
+	}
+	for (i = 0; i < size; i += n) {
+		const char *nl = memchr(data + i, '\n', size - i);
+
+		n = nl ? (size_t)(nl - (data + i)) + 1 : size - i;
+		if (n > 14 && strncasecmp(data + i, "Authorization:", 14) == 0) {
+			fprintf(stderr, "%sAuthorization: [masked]\n", prefix);
+			continue;
+		}
+		fputs(prefix, stderr);
+		for (size_t k = 0; k < n; k++) {
+			unsigned char ch = (unsigned char)data[i + k];
+
+			if (ch == '\n' || (ch >= 0x20 && ch < 0x7f))
+				fputc(ch, stderr);
+			else if (ch != '\r')
+				fprintf(stderr, "\\x%02x", ch);
+		}
+		if (data[i + n - 1] != '\n')
+			fputc('\n', stderr);
+	}
+	return 0;
+}
+
 void
 client_setup(const struct client_cfg *c, CURL *easy,
     struct curl_slist **hdrs, const char *accept)
 {
-	char line[64 + 4096];
+	char line[64 + 16384];
+	const char *token;
 
 	curl_easy_setopt(easy, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
 	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
@@ -38,16 +86,18 @@ client_setup(const struct client_cfg *c, CURL *easy,
 	}
 	if (c->ca_file != NULL)
 		curl_easy_setopt(easy, CURLOPT_CAINFO, c->ca_file);
-	if (c->verbose > 1)
+	if (c->verbose > 1) {
+		curl_easy_setopt(easy, CURLOPT_DEBUGFUNCTION, client_trace);
 		curl_easy_setopt(easy, CURLOPT_VERBOSE, 1L);
+	}
 
 	*hdrs = NULL;
 	if (accept != NULL) {
 		snprintf(line, sizeof line, "Accept: %s", accept);
 		*hdrs = curl_slist_append(*hdrs, line);
 	}
-	if (c->token != NULL && *c->token != '\0') {
-		snprintf(line, sizeof line, "Authorization: Bearer %s", c->token);
+	if ((token = auth_token(c->auth)) != NULL) {
+		snprintf(line, sizeof line, "Authorization: Bearer %s", token);
 		*hdrs = curl_slist_append(*hdrs, line);
 		/* The token lived on the stack only for the copy. */
 		memset(line, 0, sizeof line);
@@ -85,9 +135,10 @@ client_sync_write(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-long
-client_get_sync(const struct client_cfg *c, const char *url, char **body,
-    size_t *len, char *err, size_t errlen)
+/* One blocking request: GET, or POST when json is given. */
+static long
+client_sync(const struct client_cfg *c, const char *url, const char *json,
+    char **body, size_t *len, char *err, size_t errlen)
 {
 	CURL *easy;
 	struct curl_slist *hdrs;
@@ -104,6 +155,11 @@ client_get_sync(const struct client_cfg *c, const char *url, char **body,
 	}
 	buf_init(&b, CLIENT_MAX_BODY);
 	client_setup(c, easy, &hdrs, "application/json");
+	if (json != NULL) {
+		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+		curl_easy_setopt(easy, CURLOPT_HTTPHEADER, hdrs);
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, json);
+	}
 	curl_easy_setopt(easy, CURLOPT_URL, url);
 	curl_easy_setopt(easy, CURLOPT_TIMEOUT, (long)CLIENT_SYNC_TIMEOUT_S);
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, client_sync_write);
@@ -126,4 +182,18 @@ client_get_sync(const struct client_cfg *c, const char *url, char **body,
 	curl_easy_cleanup(easy);
 	curl_slist_free_all(hdrs);
 	return status;
+}
+
+long
+client_get_sync(const struct client_cfg *c, const char *url, char **body,
+    size_t *len, char *err, size_t errlen)
+{
+	return client_sync(c, url, NULL, body, len, err, errlen);
+}
+
+long
+client_post_sync(const struct client_cfg *c, const char *url,
+    const char *json, char **body, size_t *len, char *err, size_t errlen)
+{
+	return client_sync(c, url, json, body, len, err, errlen);
 }

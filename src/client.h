@@ -8,9 +8,11 @@
 
 #include <curl/curl.h>
 
+struct auth;
+
 struct client_cfg {
 	const char *server;   /* base URL without trailing slash */
-	const char *token;    /* bearer token or NULL; never printed */
+	struct auth *auth;    /* the bearer token's source, or NULL */
 	const char *ca_file;  /* extra CA bundle or NULL */
 	bool insecure;        /* skip TLS verification (--insecure) */
 	long heartbeat_ms;    /* server heartbeat; a stream is stalled at 3x */
@@ -31,5 +33,9 @@ char *client_url(const struct client_cfg *c, const char *kind_path,
  * transport error with err filled) and the body in *body (caller frees). */
 long client_get_sync(const struct client_cfg *c, const char *url,
     char **body, size_t *len, char *err, size_t errlen);
+
+/* Blocking POST of a JSON body, otherwise as client_get_sync. */
+long client_post_sync(const struct client_cfg *c, const char *url,
+    const char *json, char **body, size_t *len, char *err, size_t errlen);
 
 #endif

@@ -295,26 +295,6 @@ format_json_u(char *d, uint32_t cp)
 	return 6;
 }
 
-/* The value of four hex digits at s, or -1. */
-static long
-format_hex4(const char *s)
-{
-	long v = 0;
-	int i, c;
-
-	for (i = 0; i < 4; i++) {
-		c = (unsigned char)s[i];
-		if (c >= '0' && c <= '9')
-			c -= '0';
-		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-			c = (c | 0x20) - 'a' + 10;
-		else
-			return -1;
-		v = v * 16 + c;
-	}
-	return v;
-}
-
 /* Render the string content s (n bytes) for a JSON string literal, the
  * items starting before limit, into d (room for FORMAT_JSON_MAX_OUT *
  * (limit + FORMAT_JSON_MAX_ITEM) bytes). With escaped, s is a scanned
@@ -351,10 +331,10 @@ format_json_render(
 			d[o++] = s[i + 1];
 			i += 2;
 		} else if (u[i] == '\\' && escaped && n - i >= 6 &&
-		           (hi = format_hex4(s + i + 2)) >= 0) {
+		           (hi = json_hex4(s + i + 2)) >= 0) {
 			if (hi >= 0xd800 && hi <= 0xdbff && n - i >= 12 &&
 			    u[i + 6] == '\\' && u[i + 7] == 'u' &&
-			    (lo = format_hex4(s + i + 8)) >= 0xdc00 &&
+			    (lo = json_hex4(s + i + 8)) >= 0xdc00 &&
 			    lo <= 0xdfff) {
 				memcpy(d + o, s + i, 12);
 				o += 12;

@@ -14,8 +14,7 @@ json_has_zero(uint64_t w)
 	return (w - ONES) & ~w & HIGHS;
 }
 
-/* The value of four hex digits at s, or -1. */
-static long
+long
 json_hex4(const char *s)
 {
 	long v = 0;

@@ -66,6 +66,8 @@ size_t json_unescape(
 /* Parse n bytes of optional '-' and decimal digits (nothing else) into *v;
  * false on anything else or overflow. */
 bool json_int(const char *s, size_t n, long long *v);
+/* The value of the four hex digits at s (a \\u escape), or -1. */
+long json_hex4(const char *s);
 /* True when the n bytes of a string body equal the C string lit once
  * unescaped (keys like "mess\u0061ge" match "message"). */
 bool json_body_eq(

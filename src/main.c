@@ -12,14 +12,18 @@
 
 #include <curl/curl.h>
 
+#include "auth.h"
 #include "client.h"
+#include "conf.h"
 #include "follow.h"
 #include "resolve.h"
 #include "source.h"
 #include "sse.h"
+#include "theme.h"
 
 /* Most sources one invocation may name. */
 #define MAIN_MAX_SOURCES 256
+#define MAIN_SHORT_OPTIONS "s:kfo:l:g:in:mvhV"
 #define MAIN_DEFAULT_SERVER "http://127.0.0.1:8080"
 #define MAIN_DEFAULT_HEARTBEAT_S 30
 #define MAIN_DEFAULT_BACKOFF_CAP_MS 30000
@@ -33,6 +37,12 @@ enum {
 	OPT_COLOR,
 	OPT_UTC,
 	OPT_SCROLLBACK,
+	OPT_CONFIG,
+	OPT_PROFILE,
+	OPT_PRINT_CONFIG,
+	OPT_LIST_PROFILES,
+	OPT_THEME,
+	OPT_LIST_THEMES,
 };
 
 static const struct option main_options[] = {
@@ -53,6 +63,12 @@ static const struct option main_options[] = {
 	{"utc", no_argument, NULL, OPT_UTC},
 	{"merged", no_argument, NULL, 'm'},
 	{"scrollback", required_argument, NULL, OPT_SCROLLBACK},
+	{"config", required_argument, NULL, OPT_CONFIG},
+	{"profile", required_argument, NULL, OPT_PROFILE},
+	{"print-config", no_argument, NULL, OPT_PRINT_CONFIG},
+	{"list-profiles", no_argument, NULL, OPT_LIST_PROFILES},
+	{"theme", required_argument, NULL, OPT_THEME},
+	{"list-themes", no_argument, NULL, OPT_LIST_THEMES},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
@@ -74,15 +90,26 @@ main_usage(void)
 "artifact:ID.\n"
 "\n"
 "Connection:\n"
-"  -s, --server=URL       the log server (default: $LOGDECK_URL, else\n"
-"                         " MAIN_DEFAULT_SERVER ")\n"
-"      --token=TOKEN      bearer token (default: $LOGDECK_TOKEN)\n"
+"  -s, --server=URL       the log server (default: $LOGDECK_URL, else the\n"
+"                         profile's, else " MAIN_DEFAULT_SERVER ")\n"
+"      --token=TOKEN      bearer token (default: $LOGDECK_TOKEN, else the\n"
+"                         profile's token source)\n"
 "      --cacert=FILE      trust the CA certificates in FILE\n"
 "  -k, --insecure         do not verify the server's TLS certificate\n"
 "      --heartbeat=SEC    the server's heartbeat; a stream silent for three\n"
 "                         heartbeats is dropped and resumed (default: 30)\n"
 "      --max-event=BYTES  longest event kept whole; longer ones are cut and\n"
 "                         marked (default: 1048576)\n"
+"\n"
+"Configuration:\n"
+"      --config=FILE      read FILE instead of\n"
+"                         $XDG_CONFIG_HOME/logdeck/config.yaml\n"
+"      --profile=NAME     use the profile NAME of the configuration\n"
+"      --print-config     print the effective configuration (tokens\n"
+"                         masked) and exit\n"
+"      --list-profiles    list the profiles of the configuration and exit\n"
+"      --theme=NAME|PATH  colour theme of the full-screen view\n"
+"      --list-themes      list the themes found and exit\n"
 "\n"
 "Output:\n"
 "  -f, --follow           print lines as they arrive; exit when every source\n"
@@ -118,7 +145,8 @@ main_usage(void)
 "  logdeck -f --level warn --output json nightly-sync invoice-export\n"
 "  logdeck automations logs nightly-sync --tail 100\n"
 "\n"
-"See logdeck(1) for the keys of the full-screen view.\n",
+"See logdeck(1) for the keys of the full-screen view, logdeck.yaml(5) for\n"
+"the configuration file and logdeck-theme(5) for themes.\n",
 	    stdout);
 }
 
@@ -157,6 +185,105 @@ main_level(const char *s)
 	return l == LEVEL_OTHER ? -1 : (int)l;
 }
 
+/* What the configuration decided; the file is read before anything else
+ * (and before curses) so a broken one only costs a message and status 2. */
+struct main_conf {
+	struct conf *conf;
+	const struct conf_profile *profile;
+	const char *path;         /* --config */
+	const char *profile_name; /* --profile */
+	const char *theme;        /* --theme, else the file's */
+	bool print_config;
+	bool list_profiles;
+	bool list_themes;
+};
+
+/* First pass over the options: only --config and --profile matter, and
+ * whether --help or --version makes reading the file needless. getopt's
+ * own complaints wait for the second pass. */
+static bool
+main_prescan(int argc, char **argv, struct main_conf *mc)
+{
+	bool needed = true;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, MAIN_SHORT_OPTIONS, main_options,
+	    NULL)) != -1) {
+		if (c == OPT_CONFIG)
+			mc->path = optarg;
+		else if (c == OPT_PROFILE)
+			mc->profile_name = optarg;
+		else if (c == 'h' || c == 'V')
+			needed = false;
+	}
+	opterr = 1;
+	optind = 0; /* glibc: start over, permutation included */
+	return needed;
+}
+
+/* Load the configuration and pick the profile; 0, or the exit status. */
+static int
+main_load_config(struct main_conf *mc)
+{
+	char err[1024];
+	bool found;
+
+	if (conf_load(mc->path, &mc->conf, err, sizeof err) != 0) {
+		fprintf(stderr, "logdeck: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (*mc->conf->warnings != '\0')
+		fprintf(stderr, "%s", mc->conf->warnings);
+	mc->profile = conf_profile(mc->conf, mc->profile_name, &found, err,
+	    sizeof err);
+	if (!found) {
+		fprintf(stderr, "logdeck: --profile: %s\n", err);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Check the theme now, before curses, and name it for --print-config: one
+ * that does not load is a warning, and the default is used. */
+static const char *
+main_check_theme(const char *name)
+{
+	struct theme *t;
+	char err[1024];
+
+	if (name == NULL)
+		return "default";
+	if (theme_load(name, &t, err, sizeof err) != 0) {
+		fprintf(stderr, "logdeck: warning: %s; using the default "
+		    "theme\n", err);
+		name = "default";
+	}
+	theme_free(t);
+	return name;
+}
+
+/* The configuration's watch list as sources (when the command line named
+ * none); 0, or the exit status. */
+static int
+main_watch(const struct main_conf *mc, struct source *sources, size_t *n)
+{
+	const char *const *w;
+	size_t nw, i;
+	char err[512];
+
+	w = conf_watch(mc->conf, mc->profile, &nw);
+	for (i = 0; i < nw && *n < MAIN_MAX_SOURCES; i++) {
+		if (source_parse(w[i], &sources[*n], err, sizeof err) != 0) {
+			fprintf(stderr, "logdeck: %s: watch: %s\n",
+			    mc->conf->path, err);
+			return EXIT_USAGE;
+		}
+		(*n)++;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -167,33 +294,55 @@ main(int argc, char **argv)
 	};
 	struct follow_opts fo = {.tail = -1, .floor = LEVEL_TRACE};
 	struct source sources[MAIN_MAX_SOURCES];
+	struct main_conf mc = {0};
+	struct conf_view view;
 	const char *color = "auto", *env;
+	char *token = NULL, *cli_token = NULL, *server_copy = NULL;
+	struct auth_opts ao = {0};
 	bool follow = false, cli_shape = false;
+	bool insecure_cli = false;
 	long num;
 	size_t nsources = 0, i;
 	char err[512];
 	int c, rc, first, kind = SOURCE_AUTOMATION;
 	enum resolve_result res;
+	enum conf_token_origin origin;
 
 	setlocale(LC_ALL, "");
-	client.server = (env = getenv("LOGDECK_URL")) && *env ? env :
-	    MAIN_DEFAULT_SERVER;
-	client.token = getenv("LOGDECK_TOKEN");
+	client.server = MAIN_DEFAULT_SERVER;
+	if (main_prescan(argc, argv, &mc) &&
+	    (rc = main_load_config(&mc)) != 0) {
+		conf_free(mc.conf);
+		return rc;
+	}
+	if (mc.conf == NULL)
+		mc.conf = conf_new();
+	/* Precedence: built-in defaults < profile < environment < options. */
+	conf_apply_client(mc.profile, &client);
+	view = mc.conf->view;
+	mc.theme = mc.conf->theme;
+	if ((env = getenv("LOGDECK_URL")) != NULL && *env != '\0')
+		client.server = env;
 
-	while ((c = getopt_long(argc, argv, "s:kfo:l:g:in:mvhV", main_options,
+	while ((c = getopt_long(argc, argv, MAIN_SHORT_OPTIONS, main_options,
 	    NULL)) != -1) {
 		switch (c) {
 		case 's':
 			client.server = optarg;
 			break;
 		case OPT_TOKEN:
-			client.token = optarg;
+			/* Keep a copy and blank the argument, so the token
+			 * does not show in ps or /proc/PID/cmdline. */
+			free(cli_token);
+			cli_token = strdup(optarg);
+			explicit_bzero(optarg, strlen(optarg));
 			break;
 		case OPT_CACERT:
 			client.ca_file = optarg;
 			break;
 		case 'k':
 			client.insecure = true;
+			insecure_cli = true;
 			break;
 		case OPT_HEARTBEAT:
 			if (main_number(optarg, 86400, &num) != 0 || num == 0)
@@ -226,7 +375,7 @@ main(int argc, char **argv)
 			if ((rc = main_level(optarg)) < 0)
 				return main_bad("--level: '%s' is not trace, "
 				    "debug, info, warn, error or fatal", optarg);
-			fo.floor = (enum level)rc;
+			fo.floor = view.floor = (enum level)rc;
 			break;
 		case 'g':
 			fo.grep = optarg;
@@ -252,26 +401,58 @@ main(int argc, char **argv)
 			fo.fmt.utc = true;
 			break;
 		case 'm':
+			view.merged = true;
 			break;
 		case OPT_SCROLLBACK:
 			if (main_number(optarg, 65536, &num) != 0 || num < 1)
 				return main_bad("--scrollback: '%s' is not a "
 				    "number of MiB (1-65536)", optarg);
+			view.scrollback_mib = num;
+			break;
+		case OPT_CONFIG:
+		case OPT_PROFILE:
+			/* Taken by main_prescan. */
+			break;
+		case OPT_PRINT_CONFIG:
+			mc.print_config = true;
+			break;
+		case OPT_LIST_PROFILES:
+			mc.list_profiles = true;
+			break;
+		case OPT_THEME:
+			mc.theme = optarg;
+			break;
+		case OPT_LIST_THEMES:
+			mc.list_themes = true;
 			break;
 		case 'v':
 			client.verbose++;
 			break;
 		case 'h':
 			main_usage();
+			conf_free(mc.conf);
 			return EXIT_OK;
 		case 'V':
 			printf("logdeck %s\n", PACKAGE_VERSION);
+			conf_free(mc.conf);
 			return EXIT_OK;
 		default:
 			fprintf(stderr, "Try 'logdeck --help' for more "
 			    "information.\n");
+			conf_free(mc.conf);
 			return EXIT_USAGE;
 		}
+	}
+	if (mc.list_themes) {
+		theme_list(stdout);
+		conf_free(mc.conf);
+		return EXIT_OK;
+	}
+	if (mc.list_profiles) {
+		for (i = 0; i < mc.conf->nprofiles; i++)
+			printf("%s\n", mc.conf->profiles[i].name);
+		conf_free(mc.conf);
+		return EXIT_OK;
 	}
 
 	/* The familiar shape: logdeck automations logs ID... [--follow] */
@@ -295,21 +476,44 @@ main(int argc, char **argv)
 			sources[nsources].kind = (enum source_kind)kind;
 		nsources++;
 	}
-	while (strlen(client.server) > 0 &&
-	    client.server[strlen(client.server) - 1] == '/') {
+	if (strlen(client.server) > 0 &&
+	    client.server[strlen(client.server) - 1] == '/' &&
+	    (server_copy = strdup(client.server)) != NULL) {
 		/* "http://host/" and "http://host" name the same server. */
-		char *trimmed = strdup(client.server);
-
-		trimmed[strlen(trimmed) - 1] = '\0';
-		client.server = trimmed;
+		while (*server_copy != '\0' &&
+		    server_copy[strlen(server_copy) - 1] == '/')
+			server_copy[strlen(server_copy) - 1] = '\0';
+		client.server = server_copy;
 	}
 	if (strncmp(client.server, "http://", 7) != 0 &&
 	    strncmp(client.server, "https://", 8) != 0)
 		return main_bad("--server: '%s' is not an http:// or https:// "
 		    "URL", client.server);
+	mc.theme = main_check_theme(mc.theme);
+	if (nsources == 0 && !follow && !cli_shape &&
+	    (rc = main_watch(&mc, sources, &nsources)) != 0)
+		goto out_conf;
+	if (mc.print_config) {
+		/* The watch list as written: the sources on the command line
+		 * of the full-screen view, else the configuration's. */
+		struct conf_effective e = { .conf = mc.conf,
+		    .profile = mc.profile != NULL ? mc.profile->name : NULL,
+		    .client = &client, .view = &view, .theme = mc.theme,
+		    .watch = (const char *const *)argv + first,
+		    .nwatch = nsources };
+
+		if (first == argc || follow || cli_shape)
+			e.watch = conf_watch(mc.conf, mc.profile, &e.nwatch);
+		e.token_origin = conf_token_source(mc.profile, cli_token,
+		    getenv("LOGDECK_TOKEN"));
+		conf_print(stdout, &e);
+		rc = EXIT_OK;
+		goto out_conf;
+	}
 	if (client.insecure)
 		fprintf(stderr, "logdeck: warning: TLS certificate "
-		    "verification is off (--insecure)\n");
+		    "verification is off (%s)\n", insecure_cli ? "--insecure" :
+		    "insecure: true in the profile");
 
 	if (strcmp(color, "always") == 0)
 		fo.fmt.color = true;
@@ -323,8 +527,28 @@ main(int argc, char **argv)
 		    "use --follow to print lines");
 	if ((follow || cli_shape) && nsources == 0)
 		return main_bad("%s", "--follow: name at least one source");
-
+	if (conf_token(mc.profile, cli_token, getenv("LOGDECK_TOKEN"), &token,
+	    &origin, err, sizeof err) != 0) {
+		fprintf(stderr, "logdeck: %s\n", err);
+		rc = EXIT_USAGE;
+		goto out_conf;
+	}
+	/* Renewal: the refresh endpoint, client credentials, or running
+	 * the profile's token_command again. */
+	ao.token = token;
+	ao.token_command = origin == CONF_TOKEN_COMMAND ?
+	    mc.profile->token_command : NULL;
+	ao.refresh_token = getenv("LOGDECK_REFRESH_TOKEN");
+	ao.client_id = getenv("LOGDECK_CLIENT_ID");
+	ao.client_secret = getenv("LOGDECK_CLIENT_SECRET");
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if ((client.auth = auth_new(&ao)) == NULL ||
+	    auth_start(client.auth, &client, err, sizeof err) != 0) {
+		fprintf(stderr, "logdeck: %s\n", client.auth ? err :
+		    "out of memory");
+		rc = EXIT_UNREACHABLE;
+		goto out;
+	}
 	rc = EXIT_OK;
 	if (nsources > 0) {
 		res = resolve_sources(&client, sources, nsources, err,
@@ -351,8 +575,18 @@ main(int argc, char **argv)
 		rc = EXIT_USAGE;
 	}
 out:
+	auth_free(client.auth);
+	curl_global_cleanup();
+out_conf:
 	for (i = 0; i < nsources; i++)
 		source_clear(&sources[i]);
-	curl_global_cleanup();
+	if (token != NULL)
+		explicit_bzero(token, strlen(token));
+	free(token);
+	if (cli_token != NULL)
+		explicit_bzero(cli_token, strlen(cli_token));
+	free(cli_token);
+	free(server_copy);
+	conf_free(mc.conf);
 	return rc;
 }

@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "auth.h"
 #include "client.h"
 #include "source.h"
 
@@ -27,6 +28,12 @@ resolve_fetch(const struct client_cfg *c, enum source_kind kind,
 		return NULL;
 	}
 	status = client_get_sync(c, url, &body, &len, msg, sizeof msg);
+	if ((status == 401 || status == 403) && c->auth != NULL &&
+	    auth_renew(c->auth, c, msg, sizeof msg) == 0) {
+		/* The token had expired: renewed, ask once more. */
+		free(body);
+		status = client_get_sync(c, url, &body, &len, msg, sizeof msg);
+	}
 	*why = RESOLVE_UNREACHABLE;
 	if (status == 0) {
 		snprintf(err, errlen, "cannot reach %s: %s", c->server, msg);

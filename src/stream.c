@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "auth.h"
 #include "buf.h"
 #include "client.h"
 #include "loop.h"
@@ -28,6 +29,8 @@
 #define STREAM_POLL_MS 1000
 /* Polling fallback: events asked for per request. */
 #define STREAM_POLL_LIMIT 1000
+/* Renewals in a row that may fail to be accepted before giving up. */
+#define STREAM_MAX_REAUTH 2
 /* Largest JSON body of the polling fallback. */
 #define STREAM_MAX_JSON_BODY (64 * 1024 * 1024)
 /* How much of an error response body is kept for the message. */
@@ -65,6 +68,9 @@ struct stream {
 	struct buf body;     /* JSON or error body of non-SSE answers */
 	bool healthy;        /* this connection delivered something */
 	bool terminal;       /* a terminal status arrived */
+	bool token_expired;  /* the server ended the stream: token expired */
+	unsigned auth_gen;   /* auth_generation() when this request began */
+	unsigned reauth_tries; /* renewals since the last accepted request */
 	bool closing;        /* stream_close was deferred; freed soon */
 
 	uint64_t last_byte;
@@ -257,8 +263,17 @@ stream_on_sse_event(const struct sse_event *ev, void *arg)
 			s->m->h->on_reset(s, oldest, s->m->arg);
 		}
 	} else if (ev->type_len == 5 && memcmp(ev->type, "error", 5) == 0) {
-		stream_error(s, "server error: %.*s",
-		    (int)(ev->data_len > 200 ? 200 : ev->data_len), ev->data);
+		cJSON *j = cJSON_ParseWithLength(ev->data, ev->data_len);
+		cJSON *r = cJSON_GetObjectItemCaseSensitive(j, "reason");
+
+		if (cJSON_IsString(r) &&
+		    strcmp(r->valuestring, "token_expired") == 0)
+			s->token_expired = true;
+		else
+			stream_error(s, "server error: %.*s",
+			    (int)(ev->data_len > 200 ? 200 : ev->data_len),
+			    ev->data);
+		cJSON_Delete(j);
 	}
 }
 
@@ -437,6 +452,30 @@ stream_on_retry_timer(void *arg)
 	s->m->depth--;
 }
 
+/* The token was refused or expired: renew it (unless another stream
+ * already did) and reconnect at once. false when it cannot be renewed. */
+static bool
+stream_reauth(struct stream *s)
+{
+	struct auth *a = s->m->cfg->auth;
+	char err[256];
+
+	if (a == NULL || s->reauth_tries >= STREAM_MAX_REAUTH)
+		return false;
+	s->reauth_tries++;
+	if (auth_generation(a) == s->auth_gen &&
+	    auth_renew(a, s->m->cfg, err, sizeof err) != 0) {
+		stream_error(s, "unauthorized: %s", err);
+		return false;
+	}
+	s->st.reauths++;
+	s->st.attempt = 0;
+	s->st.retry_at = loop_now();
+	loop_timer_in(s->m->loop, &s->retry_timer, 0);
+	stream_set_state(s, STREAM_WAITING);
+	return true;
+}
+
 /* Polling fallback: a logs page or the source object arrived. */
 static void
 stream_poll_done(struct stream *s)
@@ -501,8 +540,12 @@ stream_on_done(CURL *easy, CURLcode rc, void *arg)
 		return;
 	}
 	s->m->depth++;
+	if (status == 200 && (s->healthy || s->is_sse))
+		s->reauth_tries = 0; /* the token was accepted */
 	if (s->terminal && s->is_sse) {
 		stream_finish(s, STREAM_ENDED);
+	} else if (s->token_expired && stream_reauth(s)) {
+		/* Resumes with Last-Event-ID under the new token. */
 	} else if (status == 200 && s->is_json && rc == CURLE_OK) {
 		stream_poll_done(s);
 	} else if (status == 200 && s->req != REQ_STREAM && rc == CURLE_OK) {
@@ -532,9 +575,13 @@ stream_on_done(CURL *easy, CURLcode rc, void *arg)
 		stream_error(s, "%s '%s' not found (HTTP 404)",
 		    source_kind_path(s->src.kind), s->src.name);
 		stream_finish(s, STREAM_GONE);
-	} else if (status == 401 || status == 403) {
-		stream_error(s, "unauthorized (HTTP %ld): %s", status,
-		    stream_body_error(s, "the server refused the token"));
+	} else if ((status == 401 || status == 403) && stream_reauth(s)) {
+		/* Renewed: reconnecting. */
+	} else if (status == 401 || status == 403 || s->token_expired) {
+		if (s->st.error[0] == '\0' ||
+		    strncmp(s->st.error, "unauthorized", 12) != 0)
+			stream_error(s, "unauthorized (HTTP %ld): %s", status,
+			    stream_body_error(s, "the server refused the token"));
 		stream_finish(s, STREAM_UNAUTHORIZED);
 	} else if (status == 429 || status >= 500 || status == 408) {
 		stream_error(s, "server busy (HTTP %ld)", status);
@@ -619,6 +666,8 @@ stream_connect(struct stream *s)
 	s->is_json = false;
 	s->retry_after_ms = -1;
 	s->healthy = false;
+	s->token_expired = false;
+	s->auth_gen = auth_generation(cfg->auth);
 	buf_clear(&s->body);
 	if (loop_add_transfer(s->m->loop, s->easy, stream_on_done, s) != 0) {
 		stream_error(s, "cannot start the transfer");

@@ -38,6 +38,7 @@ struct stream_status {
 	bool stalled;         /* the last drop was for silence (stall) */
 	unsigned long long events;  /* log events delivered */
 	unsigned long long resets;  /* retention gaps reported by the server */
+	unsigned reauths;     /* times the token was renewed and resumed */
 	char error[256];      /* the last error, one line, or "" */
 };
 

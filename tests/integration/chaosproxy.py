@@ -5,17 +5,21 @@ Per connection (counted from 0) a plan may say:
   cut=N      close both sides after N bytes went to the client
   stall=N    after N bytes, forward nothing more but keep the socket open
   canned=B   do not connect upstream; answer the request with bytes B
-Globally, chunk=K sends at most K bytes per send() with TCP_NODELAY and
+Globally, rewrite=[(old, new), ...] edits every request head before it
+goes upstream (e.g. to play a server without streams), and chunk=K sends at most K bytes per send() with TCP_NODELAY and
 delay=S seconds between sends, so the client sees tiny reads.
 """
 import socket
+import ssl
 import threading
 import time
 
 
 class ChaosProxy:
-    def __init__(self, upstream_port, plans=None, chunk=None, delay=0.0):
+    def __init__(self, upstream_port, plans=None, chunk=None, delay=0.0,
+                 rewrite=(), tls=None):
         self.upstream_port = upstream_port
+        self.rewrite = list(rewrite)
         self.plans = plans or []
         self.chunk = chunk
         self.delay = delay
@@ -28,6 +32,12 @@ class ChaosProxy:
         self.sock.listen(64)
         self.port = self.sock.getsockname()[1]
         self.url = "http://127.0.0.1:%d" % self.port
+        self.tls = None
+        if tls:
+            # tls=(certfile, keyfile): clients speak HTTPS to the proxy.
+            self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.tls.load_cert_chain(*tls)
+            self.url = "https://127.0.0.1:%d" % self.port
         self.closing = False
         self.threads = []
         t = threading.Thread(target=self._accept, daemon=True)
@@ -60,6 +70,15 @@ class ChaosProxy:
                                  daemon=True)
             t.start()
 
+    def _note(self, data):
+        """Record request heads and apply the rewrites."""
+        if data[:4] in (b"GET ", b"POST", b"HEAD"):
+            with self.lock:
+                self.requests.append(data)
+        for old, new in self.rewrite:
+            data = data.replace(old, new)
+        return data
+
     def _read_head(self, c):
         data = b""
         while b"\r\n\r\n" not in data:
@@ -67,9 +86,18 @@ class ChaosProxy:
             if not got:
                 break
             data += got
-        with self.lock:
-            self.requests.append(data)
-        return data
+        return self._note(data)
+
+    def _upstream(self, c, u):
+        """Client to server: later requests on a kept-alive connection."""
+        try:
+            while True:
+                data = c.recv(65536)
+                if not data:
+                    break
+                u.sendall(self._note(data))
+        except OSError:
+            pass
 
     def _send(self, c, data):
         c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -83,6 +111,8 @@ class ChaosProxy:
 
     def _serve(self, c, plan):
         try:
+            if self.tls:
+                c = self.tls.wrap_socket(c, server_side=True)
             head = self._read_head(c)
             if "canned" in plan:
                 self._send(c, plan["canned"])
@@ -91,6 +121,8 @@ class ChaosProxy:
                 return
             u = socket.create_connection(("127.0.0.1", self.upstream_port))
             u.sendall(head)
+            threading.Thread(target=self._upstream, args=(c, u),
+                             daemon=True).start()
             sent = 0
             limit = plan.get("cut", plan.get("stall"))
             while True:

@@ -152,10 +152,16 @@ def main(ns):
     """Run every test_* function of the calling module; exit 1 on failure."""
     names = [n for n in ns if n.startswith("test_") and callable(ns[n])]
     only = sys.argv[1:]
+    unknown = [n for n in only if n not in names]
+    if unknown:
+        print("no such test: " + " ".join(unknown))
+        sys.exit(2)
     failed = 0
+    ran = 0
     for name in names:
         if only and name not in only:
             continue
+        ran += 1
         t0 = time.monotonic()
         try:
             ns[name]()
@@ -165,6 +171,5 @@ def main(ns):
             print("FAIL %s" % name)
             traceback.print_exc(file=sys.stdout)
         sys.stdout.flush()
-    ran = len(only) if only else len(names)
     print("%d passed, %d failed" % (ran - failed, failed))
     sys.exit(1 if failed else 0)

@@ -197,6 +197,29 @@ def test_unauthorized_exits_3_and_never_prints_the_token():
         eq(r.returncode, 0, "with the token: %r" % r.stderr)
 
 
+def test_the_token_is_not_visible_in_the_process_list_or_traces():
+    with Server("--token", "s3cret-token") as s:
+        s.ingest("x", [ev(1, "ok")], token="s3cret-token")
+        p = spawn("--server", s.url, "-f", "x", "-vv",
+                  "--token", "s3cret-token")
+        # Once connected, main has long blanked its arguments.
+        seen = b""
+        while b"Connected" not in seen:
+            line = p.stderr.readline()
+            check(line, "stderr ended before connecting: %r" % seen)
+            seen += line
+        cmdline = open("/proc/%d/cmdline" % p.pid, "rb").read()
+        check(b"s3cret" not in cmdline, "token in cmdline: %r" % cmdline)
+        s.status("x", "completed", token="s3cret-token")
+        # Not communicate(): it would skip what readline() buffered.
+        err = seen + p.stderr.read()
+        out = p.stdout.read()
+        p.wait(ldtest.WAIT_S)
+        eq(p.returncode, 0, "exit status: %r" % err[-500:])
+        check(b"Authorization: [masked]" in err, "trace shows the header")
+        check(b"s3cret" not in out + err, "token in the output")
+
+
 def test_unreachable_server_exits_3():
     r = logdeck("--server", "http://127.0.0.1:1", "-f", "x")
     eq(r.returncode, 3, "exit status")
@@ -263,6 +286,23 @@ def test_stalled_stream_is_dropped_and_resumed():
             check(b"stalled" in err, err)
 
 
+def test_lines_lost_to_retention_are_reported_as_a_gap():
+    with Server("--ring", "10", "--retry-ms", "50") as s:
+        s.ingest("gap", [ev(i, "m%d" % i) for i in range(3)])
+        with ChaosProxy(s.port, [{}, {"stall": 500}]) as px:
+            p = spawn("--server", px.url, "-f", "--heartbeat", "1", "gap")
+            time.sleep(0.5)
+            # While the client's connection is stuck, the ring moves on.
+            s.ingest("gap", [ev(i, "m%d" % i) for i in range(3, 40)])
+            s.status("gap", "completed")
+            out, err = p.communicate(timeout=ldtest.WAIT_S)
+        eq(p.returncode, 0, "exit status: %r" % err)
+        msgs = _messages(out)
+        eq(msgs[-10:], ["m%d" % i for i in range(30, 40)], "retained tail")
+        check(len(msgs) < 40, "lines the server no longer had: %r" % msgs)
+        check(b"Gap:" in err, err)
+
+
 def test_retry_after_is_honoured_on_503():
     busy = (b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 2\r\n"
             b"Content-Length: 0\r\nConnection: close\r\n\r\n")
@@ -277,6 +317,66 @@ def test_retry_after_is_honoured_on_503():
         eq(_messages(r.stdout), ["finally"], "lines")
         check(took >= 1.9, "waited %.2fs, Retry-After said 2s" % took)
         check(b"reconnecting in 2s" in r.stderr, r.stderr)
+
+
+def test_a_server_without_streams_is_polled_every_second():
+    # The proxy turns stream requests into plain polling requests, as an
+    # older server that ignores ?stream=true would answer them.
+    nostream = [(b"stream=true", b"stream=no"),
+                (b"Accept: text/event-stream", b"Accept: */*")]
+    with Server() as s:
+        s.ingest("old", [ev(i, "m%d" % i) for i in range(5)])
+        with ChaosProxy(s.port, rewrite=nostream) as px:
+            p = spawn("--server", px.url, "-f", "old")
+            time.sleep(1.5)
+            s.ingest("old", [ev(i, "m%d" % i) for i in range(5, 10)])
+            time.sleep(1.5)
+            s.ingest("old", [ev(10, "m10")])
+            s.status("old", "failed", exitCode=2)
+            out, err = p.communicate(timeout=ldtest.WAIT_S)
+        eq(p.returncode, 1, "exit status of a failed run: %r" % err)
+        eq(_messages(out), ["m%d" % i for i in range(11)], "lines")
+        check(b"polling" in err, err)
+        check(any(b"after=" in h for h in px.requests), "polled ?after=")
+
+
+def test_http_proxy_from_the_environment_is_used():
+    with Server() as s:
+        s.ingest("viaproxy", [ev(1, "proxied")])
+        s.status("viaproxy", "completed")
+        with ChaosProxy(s.port) as px:
+            r = logdeck("--server", s.url, "-f", "viaproxy",
+                        env={"http_proxy": px.url, "no_proxy": "",
+                             "NO_PROXY": ""})
+        eq(r.returncode, 0, "exit status: %r" % r.stderr)
+        eq(_messages(r.stdout), ["proxied"], "lines")
+        check(any(h.startswith(b"GET " + s.url.encode())
+                  for h in px.requests), "absolute-form requests: %r"
+              % px.requests)
+
+
+def test_tls_is_verified_unless_insecure():
+    import subprocess
+    import tempfile
+    with tempfile.TemporaryDirectory() as d, Server() as s:
+        cert, key = d + "/cert.pem", d + "/key.pem"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                        "-nodes", "-keyout", key, "-out", cert, "-days", "1",
+                        "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1"],
+                       check=True, capture_output=True)
+        s.ingest("tls", [ev(1, "secure")])
+        s.status("tls", "completed")
+        with ChaosProxy(s.port, tls=(cert, key)) as px:
+            r = logdeck("--server", px.url, "-f", "tls")
+            eq(r.returncode, 3, "self-signed refused: %r" % r.stderr)
+            check(b"certificate" in r.stderr, r.stderr)
+            r = logdeck("--server", px.url, "-f", "tls", "--cacert", cert)
+            eq(r.returncode, 0, "trusted with --cacert: %r" % r.stderr)
+            eq(_messages(r.stdout), ["secure"], "lines")
+            r = logdeck("--server", px.url, "-f", "tls", "--insecure")
+            eq(r.returncode, 0, "--insecure: %r" % r.stderr)
+            check(b"verification is off" in r.stderr, r.stderr)
 
 
 def test_automations_logs_fetch_shape_prints_and_exits():

@@ -1,0 +1,160 @@
+/* conf.h - the configuration file: profiles, view defaults, watch list,
+ * key bindings and theme (configuration layer, no curses, no network).
+ *
+ * The file is read before curses starts. Precedence, highest first: the
+ * command line, the environment (LOGDECK_URL, LOGDECK_TOKEN), the chosen
+ * profile, built-in defaults. (Named conf, not config: src/config.h would
+ * shadow autoconf's config.h for every file in src/.) */
+#ifndef LOGDECK_CONF_H
+#define LOGDECK_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "event.h"
+
+struct client_cfg;
+
+/* Key codes of bindings: characters are their code point; curses function
+ * keys (KEY_UP, KEY_F(5), ...) are or-ed with CONF_KEY_FN, the same
+ * encoding as KEYS_FN in keys.h. */
+#define CONF_KEY_FN 0x1000000
+
+enum conf_timestamps {
+	CONF_TS_ABSOLUTE,
+	CONF_TS_RELATIVE,
+	CONF_TS_OFF,
+};
+
+/* One named profile: how to reach one server. Strings are owned by the
+ * conf and NULL when the file does not set them; numbers are 0 and
+ * insecure is -1 when unset. */
+struct conf_profile {
+	char *name;
+	char *server;
+	char *token;         /* inline token (the file must be private) */
+	char *token_command; /* run with /bin/sh -c; first stdout line */
+	char *token_file;    /* first line; refused unless private */
+	char *token_env;     /* name of an environment variable */
+	char *cacert;
+	int insecure;
+	long heartbeat_s;
+	long reconnect_cap_s;
+	long max_event;
+	char **watch; /* sources to open at start (replaces the top level's) */
+	size_t nwatch;
+	bool has_watch;
+};
+
+/* Defaults for the full-screen view, built-in values overridden by the
+ * file's `view:` mapping. */
+struct conf_view {
+	enum level floor;
+	enum conf_timestamps timestamps;
+	bool wrap;
+	bool merged;
+	int list_width;      /* columns of the automation list pane */
+	long scrollback_mib; /* memory for the lines of all streams */
+};
+
+/* One rebinding: the action's name gets this key. The keys bound to an
+ * action replace its default keys and win over another action's default
+ * binding of the same key (logdeck.yaml(5)). */
+struct conf_key {
+	char *action; /* one of conf_action_names() */
+	char *key;    /* as written, e.g. "C-x", "F5", "q" */
+	int code;     /* see CONF_KEY_FN */
+};
+
+struct conf {
+	char *path;      /* the file read, or NULL when there was none */
+	bool has_secret; /* some profile holds an inline token */
+	struct conf_profile *profiles;
+	size_t nprofiles;
+	char *default_profile; /* `profile:` at the top level */
+	struct conf_view view;
+	struct conf_key *keys;
+	size_t nkeys;
+	char *theme; /* name or path, NULL: default */
+	char **watch;
+	size_t nwatch;
+	char *warnings; /* "file:line:col: warning: ..." lines, or "" */
+};
+
+/* The default path: $XDG_CONFIG_HOME/logdeck/config.yaml, else
+ * ~/.config/logdeck/config.yaml. Caller frees; NULL without a home. */
+char *conf_default_path(void);
+/* Load the configuration. path NULL means the default path, which may be
+ * missing (then *out holds the built-in defaults); a named file must
+ * exist. Returns 0, or -1 with "file:line:col: what was expected" in err.
+ * *out is the caller's to conf_free (set only on success). */
+int conf_load(const char *path, struct conf **out, char *err, size_t errlen);
+/* Built-in defaults only (no file). */
+struct conf *conf_new(void);
+/* Free a configuration; NULL is fine. */
+void conf_free(struct conf *c);
+/* The profile to use: name (from --profile) if given, else the file's
+ * `profile:`, else one named "default", else NULL (none: built-in
+ * defaults). An unknown name returns NULL with a did-you-mean in err;
+ * *found tells the two NULLs apart. */
+const struct conf_profile *conf_profile(const struct conf *c, const char *name,
+    bool *found, char *err, size_t errlen);
+/* Apply a profile (may be NULL) to the client settings: the file
+ * overrides what *cl holds (built-in defaults); call before the
+ * environment and the command line are applied. */
+void conf_apply_client(const struct conf_profile *p, struct client_cfg *cl);
+/* The watch list: the profile's if it has one, else the top level's. */
+const char *const *conf_watch(
+    const struct conf *c, const struct conf_profile *p, size_t *n);
+
+/* Where the token came from, for --print-config and messages. */
+enum conf_token_origin {
+	CONF_TOKEN_NONE,
+	CONF_TOKEN_CLI,
+	CONF_TOKEN_ENV,    /* LOGDECK_TOKEN */
+	CONF_TOKEN_INLINE, /* the profile's token: */
+	/* The ones below are read only when needed. */
+	CONF_TOKEN_COMMAND,
+	CONF_TOKEN_FILE,
+	CONF_TOKEN_ENV_NAMED, /* the profile's token_env */
+};
+
+/* Which source conf_token would use, without running or reading it. */
+enum conf_token_origin conf_token_source(
+    const struct conf_profile *p, const char *cli, const char *env);
+/* Find the token: cli (--token), then env (LOGDECK_TOKEN's value), then
+ * the profile's token, token_command, token_file, token_env. *token is
+ * NULL when there is none, else a new string the caller frees (clear it
+ * first). Returns 0, or -1 with a message in err that never holds the
+ * token (a failing command, a token file others can read, ...). */
+int conf_token(const struct conf_profile *p, const char *cli, const char *env,
+    char **token, enum conf_token_origin *origin, char *err, size_t errlen);
+/* How an origin is named in --print-config. */
+const char *conf_token_origin_name(enum conf_token_origin o);
+
+/* What --print-config shows besides the file's own content. */
+struct conf_effective {
+	const struct conf *conf;
+	const char *profile; /* NULL: none */
+	const struct client_cfg *client;
+	enum conf_token_origin token_origin;
+	const struct conf_view *view;
+	const char *theme; /* name or path */
+	const char *const *watch;
+	size_t nwatch;
+};
+
+/* Print the effective configuration as YAML a config file could hold,
+ * with every secret masked. */
+void conf_print(FILE *out, const struct conf_effective *e);
+
+/* The action names keys: may rebind, NULL-terminated (the TUI's actions). */
+const char *const *conf_action_names(void);
+/* Parse a key name ("q", "Space", "C-x", "F5", "PgDn", ...) into a code
+ * (see CONF_KEY_FN); -1 when it names no key. */
+int conf_key_parse(const char *name);
+/* The level name for a floor ("info"). */
+const char *conf_level_name(enum level l);
+
+#endif

@@ -1,0 +1,133 @@
+"""test_docs - the documentation stays true to the programs.
+
+The option lists of `logdeck --help` and `logdeck-server --help` must equal
+the OPTIONS sections of their man pages, the completions must offer every
+option, and the KEYS table must name only actions the configuration knows.
+"""
+import os
+import re
+import subprocess
+
+import ldtest
+from ldtest import LOGDECK, LOGDECK_SERVER, SRCDIR, TestFailure
+
+OPTION = re.compile(r"(?<![\w-])(--?[A-Za-z0-9][\w-]*)")
+
+
+def help_options(binary):
+    """Options named at the start of --help's option lines."""
+    out = subprocess.run([binary, "--help"], capture_output=True, text=True,
+                         timeout=10)
+    if out.returncode != 0:
+        raise TestFailure("%s --help exited %d" % (binary, out.returncode))
+    opts = set()
+    for line in out.stdout.splitlines():
+        if not line.lstrip().startswith("-"):
+            continue
+        spec = re.split(r"\s{2,}", line.strip())[0]
+        opts.update(OPTION.findall(spec))
+    if not opts:
+        raise TestFailure("no options found in %s --help" % binary)
+    return opts
+
+
+def man_options(page):
+    """Options in the tags (.TP lines) of the man page's OPTIONS section;
+    page is relative to the source tree."""
+    with open(os.path.join(SRCDIR, page)) as f:
+        lines = f.read().splitlines()
+    opts, in_options, tag_next = set(), False, False
+    for line in lines:
+        if line.startswith(".SH"):
+            in_options = line.split(None, 1)[1].strip('"') == "OPTIONS"
+            continue
+        if not in_options:
+            continue
+        if line.startswith(".TP"):
+            tag_next = True
+            continue
+        if tag_next:
+            text = re.sub(r"\\f[BIRP]", "", line).replace("\\-", "-")
+            opts.update(OPTION.findall(text))
+            tag_next = False
+    if not opts:
+        raise TestFailure("no options found in %s" % page)
+    return opts
+
+
+def same_options(binary, page):
+    got, want = man_options(page), help_options(binary)
+    if got != want:
+        raise TestFailure(
+            "%s and %s --help differ: only in the man page: %s; only "
+            "in --help: %s" % (page, os.path.basename(binary),
+                               sorted(got - want) or "-",
+                               sorted(want - got) or "-"))
+
+
+def test_logdeck_man_page_lists_exactly_the_help_options():
+    same_options(LOGDECK, "man/logdeck.1")
+
+
+def test_server_man_page_lists_exactly_the_help_options():
+    same_options(LOGDECK_SERVER, "src/server/logdeck-server.1")
+
+
+def test_man_page_comparison_notices_a_missing_option():
+    """The comparison itself can fail: drop one option and it must."""
+    opts = man_options("man/logdeck.1")
+    opts.discard("--print-config")
+    if opts == help_options(LOGDECK):
+        raise TestFailure("a missing option went unnoticed")
+
+
+def test_completions_offer_every_long_option():
+    want = {o for o in help_options(LOGDECK) if o.startswith("--")}
+    for name in ("logdeck", "_logdeck"):
+        with open(os.path.join(SRCDIR, "completions", name)) as f:
+            text = f.read()
+        missing = sorted(o for o in want
+                         if not re.search(re.escape(o) + r"(?![\w-])", text))
+        if missing:
+            raise TestFailure("completions/%s lacks %s" % (name, missing))
+
+
+def test_readme_config_example_loads_without_warnings():
+    import tempfile
+    with open(os.path.join(SRCDIR, "README.md")) as f:
+        m = re.search(r"```yaml\n(.*?)```", f.read(), re.S)
+    ldtest.check(m, "README has a yaml example")
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "config.yaml")
+        with open(path, "w") as f:
+            f.write(m.group(1))
+        os.chmod(path, 0o600)
+        r = subprocess.run([LOGDECK, "--config", path, "--print-config"],
+                           capture_output=True,
+                           env=dict(os.environ, LOGDECK_DATADIR=SRCDIR))
+    ldtest.eq(r.returncode, 0, "exit status")
+    ldtest.eq(r.stderr, b"", "warnings")
+
+
+def test_man_keys_table_names_only_known_actions():
+    """Every action in logdeck(1)'s KEYS table can be rebound by that name
+    in logdeck.yaml(5)."""
+    with open(os.path.join(SRCDIR, "man", "logdeck.1")) as f:
+        page = f.read()
+    table = page[page.index(".SH KEYS"):page.index(".SH FOLLOW MODE")]
+    table = table[table.index("_\n") + 2:table.index(".TE")]
+    with open(os.path.join(SRCDIR, "man", "logdeck.yaml.5")) as f:
+        conf = f.read()
+    actions = conf[conf.index("Action names:"):conf.index(".SH LIMITS")]
+    known = set(re.findall(r"^\.BR ([a-z\\-]+)", actions, re.M))
+    rows = [r.split(";") for r in table.strip().splitlines()]
+    names = {r[2] for r in rows if len(r) == 3 and r[2]}
+    if len(names) < 40:
+        raise TestFailure("KEYS table too short: %d actions" % len(names))
+    unknown = sorted(names - known)
+    if unknown:
+        raise TestFailure("KEYS names unknown actions: %s" % unknown)
+
+
+if __name__ == "__main__":
+    ldtest.main(globals())
