@@ -181,8 +181,8 @@ api_authorized(struct api *a, struct evhttp_request *req, struct api_who *who)
 	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
 		return AUTH_MISSING;
 	h += 7;
-	return auth_check(a->auth, h, strlen(h), util_now_ms(), &who->name,
-	    &who->expires_ms);
+	return auth_check(
+	    a->auth, h, strlen(h), util_now_ms(), &who->name, &who->expires_ms);
 }
 
 /* The JSON body of an /api/auth request as a cJSON object, or NULL after
@@ -198,8 +198,7 @@ api_auth_body(struct api *a, struct evhttp_request *req)
 		api_error(a, req, 413, "body over %d bytes", API_AUTH_BODY_MAX);
 		return NULL;
 	}
-	v = cJSON_ParseWithLength(
-	    (const char *)evbuffer_pullup(in, -1), len);
+	v = cJSON_ParseWithLength((const char *)evbuffer_pullup(in, -1), len);
 	if (!cJSON_IsObject(v)) {
 		cJSON_Delete(v);
 		api_error(a, req, 400, "expected a JSON object");
@@ -239,8 +238,9 @@ api_auth(struct api *a, struct evhttp_request *req, bool refresh)
 	if (refresh) {
 		if ((rt = api_auth_member(body, "refresh_token")) == NULL) {
 			cJSON_Delete(body);
-			api_error(a, req, 400, "\"refresh_token\" (string) is "
-			                       "missing");
+			api_error(a, req, 400,
+			    "\"refresh_token\" (string) is "
+			    "missing");
 			return;
 		}
 		rc = auth_refresh(a->auth, rt, util_now_ms(), &g);
@@ -249,9 +249,10 @@ api_auth(struct api *a, struct evhttp_request *req, bool refresh)
 		secret = api_auth_member(body, "client_secret");
 		if (id == NULL || secret == NULL) {
 			cJSON_Delete(body);
-			api_error(a, req, 400, "\"client_id\" and "
-			                       "\"client_secret\" (strings) are "
-			                       "required");
+			api_error(a, req, 400,
+			    "\"client_id\" and "
+			    "\"client_secret\" (strings) are "
+			    "required");
 			return;
 		}
 		rc = auth_issue(a->auth, id, secret, util_now_ms(), &g);

@@ -20,7 +20,7 @@
 #define AUTH_INDEX_DIGITS 4
 #define AUTH_SLOT_DIGITS 2
 /* Random bytes in a token. */
-#define AUTH_RANDOM_BYTES \
+#define AUTH_RANDOM_BYTES                                                      \
 	((AUTH_TOKEN_LEN - AUTH_INDEX_DIGITS - AUTH_SLOT_DIGITS) / 2)
 
 struct auth_slot {
@@ -63,7 +63,7 @@ auth_read_file(const char *path, size_t *len, char *err, size_t errlen)
 	}
 	if ((sb.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
 		snprintf(err, errlen,
-		    "%s holds secrets but group or others may read it "
+		    "%s holds secrets but group or others have access to it "
 		    "(chmod 600 it)",
 		    path);
 		goto fail;
@@ -127,8 +127,8 @@ auth_load_clients(
 	if (root != NULL && root->type == YAML_MAPPING_NODE) {
 		root = NULL;
 		p = yaml_document_get_root_node(doc)->data.mapping.pairs.start;
-		for (; p < yaml_document_get_root_node(doc)
-		               ->data.mapping.pairs.top;
+		for (; p <
+		       yaml_document_get_root_node(doc)->data.mapping.pairs.top;
 		     p++) {
 			item = yaml_document_get_node(doc, p->key);
 			if (item->type == YAML_SCALAR_NODE &&
@@ -235,8 +235,8 @@ auth_new(const struct auth_cfg *cfg, char *err, size_t errlen)
 			goto fail;
 		if ((a->urandom = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) <
 		    0) {
-			snprintf(err, errlen, "/dev/urandom: %s",
-			    strerror(errno));
+			snprintf(
+			    err, errlen, "/dev/urandom: %s", strerror(errno));
 			goto fail;
 		}
 	}
@@ -347,8 +347,8 @@ auth_check(struct auth *a, const char *token, size_t n, int64_t now_ms,
 /* Put a new token of client c into a slot (a free or expired one, else
  * the oldest) and write it to out; 0 or AUTH_ERROR. */
 static int
-auth_mint(struct auth *a, struct auth_client *c, bool refresh,
-    int64_t now_ms, char out[AUTH_TOKEN_LEN + 1])
+auth_mint(struct auth *a, struct auth_client *c, bool refresh, int64_t now_ms,
+    char out[AUTH_TOKEN_LEN + 1])
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char rnd[AUTH_RANDOM_BYTES];
@@ -385,8 +385,8 @@ auth_mint(struct auth *a, struct auth_client *c, bool refresh,
 
 /* Issue an access and a refresh token to c. */
 static int
-auth_grant(
-    struct auth *a, struct auth_client *c, int64_t now_ms, struct auth_grant *out)
+auth_grant(struct auth *a, struct auth_client *c, int64_t now_ms,
+    struct auth_grant *out)
 {
 	if (auth_mint(a, c, true, now_ms, out->refresh) != 0 ||
 	    auth_mint(a, c, false, now_ms, out->access) != 0)
@@ -414,8 +414,8 @@ auth_issue(struct auth *a, const char *client_id, const char *secret,
 }
 
 int
-auth_refresh(struct auth *a, const char *refresh, int64_t now_ms,
-    struct auth_grant *out)
+auth_refresh(
+    struct auth *a, const char *refresh, int64_t now_ms, struct auth_grant *out)
 {
 	struct auth_client *c;
 	struct auth_slot *s;

@@ -53,7 +53,7 @@ struct feed_mgr {
 	struct event *tick;
 	struct feed *head;
 	size_t count;
-	bool draining; /* shutting down: no new streams */
+	bool draining;          /* shutting down: no new streams */
 	struct evbuffer *chunk; /* the next reply chunk; moves into a reply */
 	char *scratch;          /* FEED_CHUNK bytes to render events into */
 };
@@ -273,8 +273,7 @@ feed_pump(struct feed *f)
 	struct store_info info;
 
 	while (evbuffer_get_length(feed_output(f)) < FEED_OUTBUF_MAX) {
-		if (store_get_live(f->m->st, f->kind, f->id, &info) !=
-		    STORE_OK)
+		if (store_get_live(f->m->st, f->kind, f->id, &info) != STORE_OK)
 			break;
 		if (f->cursor < info.evicted_id) {
 			/* Evicted while this client was not reading. */

@@ -203,8 +203,8 @@ main_options(int argc, char **argv, struct options *o)
 			o->auth_file = optarg;
 			break;
 		case 'T':
-			o->token_ttl = main_number(
-			    "--token-ttl", optarg, 1, MAIN_TTL_MAX);
+			o->token_ttl =
+			    main_number("--token-ttl", optarg, 1, MAIN_TTL_MAX);
 			break;
 		case 'F':
 			o->refresh_ttl = main_number(
@@ -282,8 +282,8 @@ main_options(int argc, char **argv, struct options *o)
 		main_bad("unexpected argument '%s'", argv[optind]);
 	if (o->store == NULL)
 		o->store = getenv("DATABASE_URL");
-	if (o->store != NULL && (*o->store == '\0' ||
-	                            strcmp(o->store, "memory") == 0))
+	if (o->store != NULL &&
+	    (*o->store == '\0' || strcmp(o->store, "memory") == 0))
 		o->store = NULL;
 	if (o->store != NULL && o->burst > 0)
 		main_bad("--burst needs the in-memory store%s", "");

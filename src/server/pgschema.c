@@ -116,7 +116,7 @@ static const struct pgschema_migration pgschema_migrations[] = {
     {1, "sources, logs, change notification", pgschema_v1},
 };
 
-#define PGSCHEMA_COUNT \
+#define PGSCHEMA_COUNT                                                         \
 	(sizeof pgschema_migrations / sizeof pgschema_migrations[0])
 
 int

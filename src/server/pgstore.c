@@ -220,11 +220,11 @@ pgstore_query(struct pgstore *ps, const char *sql, int n,
 			return r;
 		state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 		if (sqlstate != NULL)
-			*sqlstate = state != NULL && strncmp(state, "22", 2) == 0
-			                ? "22"
-			            : state != NULL && strncmp(state, "23", 2) == 0
-			                ? "23"
-			                : "";
+			*sqlstate =
+			    state != NULL && strncmp(state, "22", 2) == 0 ? "22"
+			    : state != NULL && strncmp(state, "23", 2) == 0
+			        ? "23"
+			        : "";
 		pgstore_log_error("statement failed", ps->db);
 		PQclear(r);
 		if (PQstatus(ps->db) != CONNECTION_BAD)
@@ -244,8 +244,8 @@ pgstore_query(struct pgstore *ps, const char *sql, int n,
 static bool
 pgstore_key(char key[PGSTORE_KEY_MAX], enum source_kind kind, const char *id)
 {
-	int n = snprintf(
-	    key, PGSTORE_KEY_MAX, "%s/%s", store_kind_name(kind), id);
+	int n =
+	    snprintf(key, PGSTORE_KEY_MAX, "%s/%s", store_kind_name(kind), id);
 
 	return n > 0 && n < PGSTORE_KEY_MAX;
 }
@@ -363,8 +363,8 @@ pgstore_sweep(struct pgstore *ps, struct psource *s)
 
 /* Tell every live subscriber of s; they may unsubscribe meanwhile. */
 static void
-pgstore_notify(struct pgstore *ps, struct psource *s,
-    const struct store_note *note)
+pgstore_notify(
+    struct pgstore *ps, struct psource *s, const struct store_note *note)
 {
 	struct psub *sub;
 
@@ -649,9 +649,8 @@ pgstore_render(struct pgstore *ps, PGresult *r, int i)
 	}
 	/* extra is a whole object ({...}) as PostgreSQL prints it: minify
 	 * it and keep its members, so the event stays one compact line. */
-	if (v[5] != NULL &&
-	    (m = json_minify(v[5], len[5], ps->line + n + 1, err, sizeof err)) >
-	        2) {
+	if (v[5] != NULL && (m = json_minify(v[5], len[5], ps->line + n + 1,
+	                         err, sizeof err)) > 2) {
 		ps->line[n] = ',';
 		memmove(ps->line + n + 1, ps->line + n + 2, (size_t)m - 2);
 		n += (size_t)m - 1;
@@ -697,8 +696,9 @@ pgstore_refresh(struct pgstore *ps, struct psource *s, int64_t last_id)
 		s->floor = s->top = s->known_last;
 	} else {
 		for (i = 0; i < n; i++)
-			pgstore_cache_add(s, strtoll(PQgetvalue(r, i, 0), NULL, 10),
-			    ps->line, pgstore_render(ps, r, i));
+			pgstore_cache_add(s,
+			    strtoll(PQgetvalue(r, i, 0), NULL, 10), ps->line,
+			    pgstore_render(ps, r, i));
 		/* Rows up to known_last that did not come are gone. */
 		if (s->top < s->known_last)
 			s->top = s->known_last;
@@ -709,8 +709,8 @@ pgstore_refresh(struct pgstore *ps, struct psource *s, int64_t last_id)
 /* Read from the cache of s when it covers the rows after after; returns
  * how many were passed to fn, or -1 when the database must answer. */
 static long
-pgstore_read_cache(struct psource *s, int64_t after, size_t limit,
-    store_line_fn fn, void *arg)
+pgstore_read_cache(
+    struct psource *s, int64_t after, size_t limit, store_line_fn fn, void *arg)
 {
 	struct pline *l;
 	size_t lo = 0, hi = s->count, mid;
@@ -786,8 +786,8 @@ pgstore_read_live(struct store *st, enum source_kind kind, const char *id,
 
 /* store_ops.tail */
 static int
-pgstore_tail(struct store *st, enum source_kind kind, const char *id,
-    size_t n, int64_t *after)
+pgstore_tail(struct store *st, enum source_kind kind, const char *id, size_t n,
+    int64_t *after)
 {
 	struct pgstore *ps = (struct pgstore *)st;
 	char key[PGSTORE_KEY_MAX], off[24];
@@ -993,8 +993,7 @@ pgstore_ln_open(struct pgstore *ps, char *err, size_t errlen)
 	PGresult *r;
 	bool ok;
 
-	ps->ln = pgstore_connect(
-	    ps->url, "logdeck-server listen", err, errlen);
+	ps->ln = pgstore_connect(ps->url, "logdeck-server listen", err, errlen);
 	if (ps->ln == NULL)
 		return false;
 	r = PQexec(ps->ln, "LISTEN " PGSCHEMA_CHANNEL);
@@ -1128,8 +1127,8 @@ static const struct store_ops pgstore_ops = {
 };
 
 struct store *
-pgstore_new(struct event_base *base, const struct pgstore_cfg *cfg,
-    char *err, size_t errlen)
+pgstore_new(struct event_base *base, const struct pgstore_cfg *cfg, char *err,
+    size_t errlen)
 {
 	struct pgstore *ps;
 	int applied;

@@ -25,11 +25,11 @@ struct event_base;
 struct store;
 
 struct pgstore_cfg {
-	const char *url;  /* libpq connection string or postgresql:// URL */
-	size_t ring;      /* > 0: keep at most this many events per source
-	                     (enforced when this server appends) */
-	int retain_days;  /* > 0: delete events older than this many days */
-	bool verbose;     /* log reconnects and retention passes */
+	const char *url; /* libpq connection string or postgresql:// URL */
+	size_t ring;     /* > 0: keep at most this many events per source
+	                    (enforced when this server appends) */
+	int retain_days; /* > 0: delete events older than this many days */
+	bool verbose;    /* log reconnects and retention passes */
 };
 
 /* Connect (twice: queries and notifications), migrate the schema and

@@ -118,8 +118,8 @@ struct store_ops {
 	/* Optional: get and read for a subscriber, which may be answered
 	 * from what the store derived from the changes it told (NULL: the
 	 * same as get and read). */
-	int (*get_live)(struct store *st, enum source_kind kind,
-	    const char *id, struct store_info *out);
+	int (*get_live)(struct store *st, enum source_kind kind, const char *id,
+	    struct store_info *out);
 	long (*read_live)(struct store *st, enum source_kind kind,
 	    const char *id, int64_t after, size_t limit, store_line_fn fn,
 	    void *arg);

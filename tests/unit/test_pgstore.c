@@ -63,8 +63,8 @@ test_reset(void)
 {
 	PGconn *c = test_conn();
 
-	test_sql(c, "DROP SCHEMA public CASCADE; CREATE SCHEMA public", NULL,
-	    0);
+	test_sql(
+	    c, "DROP SCHEMA public CASCADE; CREATE SCHEMA public", NULL, 0);
 	PQfinish(c);
 }
 
@@ -300,12 +300,14 @@ START_TEST(migrations_are_applied_once_and_recorded)
 	char n[32];
 
 	again = test_store(100, 0);
-	test_sql(c, "SELECT count(*) || ':' || max(version) FROM "
-	            "schema_migrations",
+	test_sql(c,
+	    "SELECT count(*) || ':' || max(version) FROM "
+	    "schema_migrations",
 	    n, sizeof n);
 	ck_assert_str_eq(n, "1:1");
-	test_sql(c, "INSERT INTO schema_migrations (version, name) VALUES "
-	            "(999, 'from the future')",
+	test_sql(c,
+	    "INSERT INTO schema_migrations (version, name) VALUES "
+	    "(999, 'from the future')",
 	    NULL, 0);
 	store_free(again);
 	{
@@ -445,8 +447,8 @@ main(int argc, char **argv)
 		snprintf(script, sizeof script,
 		    "%s/tests/integration/pgcluster.py",
 		    srcdir != NULL ? srcdir : ".");
-		execlp("python3", "python3", script, "run", argv[0],
-		    (char *)NULL);
+		execlp(
+		    "python3", "python3", script, "run", argv[0], (char *)NULL);
 		perror("test_pgstore: cannot run pgcluster.py");
 		return EXIT_FAILURE;
 	}
