@@ -349,6 +349,24 @@ api_wants_stream(struct evhttp_request *req, struct evkeyvalq *q)
 	return accept != NULL && strstr(accept, "text/event-stream") != NULL;
 }
 
+/* Map a store error to an answer. */
+static void
+api_store_error(struct api *a, struct evhttp_request *req, int err)
+{
+	int code = err == STORE_EFULL       ? 507
+	           : err == STORE_EREADONLY ? 409
+	           : err == STORE_ETOOBIG   ? 413
+	           : err == STORE_ENOENT    ? 404
+	           : err == STORE_EINVAL    ? 400
+	           : err == STORE_EUNAVAIL  ? 503
+	                                    : 500;
+
+	if (code == 503)
+		evhttp_add_header(
+		    evhttp_request_get_output_headers(req), "Retry-After", "1");
+	api_error(a, req, code, "%s", store_strerror(err));
+}
+
 /* GET .../logs: a polling answer or a stream. */
 static void
 api_get_logs(struct api *a, struct evhttp_request *req,
@@ -360,9 +378,11 @@ api_get_logs(struct api *a, struct evhttp_request *req,
 	struct evbuffer *body;
 	long long after = 0, limit = API_POLL_DEFAULT, tail = -1;
 	const char *h;
+	long n;
+	int rc;
 
-	if (store_get(a->st, r->kind, r->id, &info) != STORE_OK) {
-		api_error(a, req, 404, "no such source");
+	if ((rc = store_get(a->st, r->kind, r->id, &info)) != STORE_OK) {
+		api_store_error(a, req, rc);
 		return;
 	}
 	if (api_wants_stream(req, q) &&
@@ -411,7 +431,11 @@ api_get_logs(struct api *a, struct evhttp_request *req,
 	if (tail >= 0) {
 		int64_t from;
 
-		store_tail(a->st, r->kind, r->id, (size_t)tail, &from);
+		if ((rc = store_tail(a->st, r->kind, r->id, (size_t)tail,
+		         &from)) != STORE_OK) {
+			api_store_error(a, req, rc);
+			return;
+		}
 		after = from;
 		limit = tail;
 	}
@@ -420,25 +444,14 @@ api_get_logs(struct api *a, struct evhttp_request *req,
 		return;
 	}
 	evbuffer_add(body, "[", 1);
-	store_read(
+	n = store_read(
 	    a->st, r->kind, r->id, after, (size_t)limit, api_poll_line, body);
 	evbuffer_add(body, "]", 1);
-	api_send(a, req, 200, body);
+	if (n < 0)
+		api_store_error(a, req, (int)n);
+	else
+		api_send(a, req, 200, body);
 	evbuffer_free(body);
-}
-
-/* Map a store error to an answer. */
-static void
-api_store_error(struct api *a, struct evhttp_request *req, int err)
-{
-	int code = err == STORE_EFULL       ? 507
-	           : err == STORE_EREADONLY ? 409
-	           : err == STORE_ETOOBIG   ? 413
-	           : err == STORE_ENOENT    ? 404
-	           : err == STORE_EINVAL    ? 400
-	                                    : 500;
-
-	api_error(a, req, code, "%s", store_strerror(err));
 }
 
 /* Answer an accepted ingest: {"accepted":n,"lastId":m}. */
@@ -449,9 +462,11 @@ api_accepted(struct api *a, struct evhttp_request *req,
 	struct store_info info;
 	cJSON *v = cJSON_CreateObject();
 
-	store_get(a->st, r->kind, r->id, &info);
+	/* The batch is stored: say so even if its last id cannot be read
+	 * back (a retry would store it twice). */
 	cJSON_AddNumberToObject(v, "accepted", (double)n);
-	cJSON_AddNumberToObject(v, "lastId", (double)info.last_id);
+	if (store_get(a->st, r->kind, r->id, &info) == STORE_OK)
+		cJSON_AddNumberToObject(v, "lastId", (double)info.last_id);
 	api_send_json(a, req, created ? 201 : 200, v);
 }
 
@@ -625,14 +640,19 @@ api_handle(struct evhttp_request *req, void *arg)
 		else {
 			cJSON *list = cJSON_CreateArray();
 
-			store_list(a->st, r.kind, api_list_one, list);
-			api_send_json(a, req, 200, list);
+			if ((rc = store_list(a->st, r.kind, api_list_one,
+			         list)) != STORE_OK) {
+				cJSON_Delete(list);
+				api_store_error(a, req, rc);
+			} else
+				api_send_json(a, req, 200, list);
 		}
 	} else if (r.sub == NULL) {
 		if (!get)
 			api_not_allowed(a, req, "GET, HEAD");
-		else if (store_get(a->st, r.kind, r.id, &info) != STORE_OK)
-			api_error(a, req, 404, "no such source");
+		else if ((rc = store_get(a->st, r.kind, r.id, &info)) !=
+		         STORE_OK)
+			api_store_error(a, req, rc);
 		else
 			api_send_json(a, req, 200, api_source_json(&info));
 	} else if (strcmp(r.sub, "logs") == 0) {

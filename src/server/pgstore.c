@@ -28,6 +28,11 @@
 #define PGSTORE_RECONNECT_MAX_MS 5000
 /* Seconds between retention passes. */
 #define PGSTORE_RETAIN_INTERVAL_S 60
+/* Bytes of a rendered event besides its values: {"id":,"timestamp":"<24>",
+ * "level":,"message":,"task":,} and a NUL (about 80, rounded up). */
+#define PGSTORE_FRAME 128
+/* Least time between two resets of a broken query connection. */
+#define PGSTORE_RESET_GAP_MS 1000
 /* Seconds libpq waits for a connection. */
 #define PGSTORE_CONNECT_TIMEOUT "5"
 
@@ -79,16 +84,18 @@ struct pgstore {
 	size_t ring;
 	int retain_days;
 	bool verbose;
-	PGconn *db; /* queries */
-	PGconn *ln; /* LISTEN; NULL while reconnecting */
+	PGconn *db;          /* queries */
+	int64_t db_retry_ms; /* no reset of a broken db before (monotonic) */
+	PGconn *ln;          /* LISTEN; NULL while reconnecting */
 	struct event *ln_ev;
 	struct event *ln_retry;
 	int ln_delay_ms;
 	struct event *retain_ev;
 	int walking;   /* catch-up walks over the sources running */
 	PGresult *get; /* backs the strings of the last store_get */
-	char *line;    /* rendering buffer, at most PGSTORE_LINE_MAX + slack */
+	char *line;    /* rendering buffer, at most PGSTORE_LINE_MAX bytes */
 	size_t line_cap;
+	char small[2 * PGSTORE_FRAME]; /* the line of a too-large row */
 	struct psource *buckets[PGSTORE_BUCKETS];
 };
 
@@ -200,10 +207,33 @@ pgstore_connect(const char *url, const char *app, char *err, size_t errlen)
 	return c;
 }
 
+/* Make sure the query connection is up: reset a broken one, but at most
+ * once per PGSTORE_RESET_GAP_MS, so an outage costs each request a quick
+ * failure rather than a connect timeout. True when it is up. */
+static bool
+pgstore_db_up(struct pgstore *ps)
+{
+	int64_t now;
+
+	if (PQstatus(ps->db) == CONNECTION_OK)
+		return true;
+	if ((now = util_mono_ms()) < ps->db_retry_ms)
+		return false;
+	PQreset(ps->db);
+	if (PQstatus(ps->db) != CONNECTION_OK) {
+		ps->db_retry_ms = now + PGSTORE_RESET_GAP_MS;
+		return false;
+	}
+	util_log("database: query connection re-established");
+	return true;
+}
+
 /* Run a statement on the query connection. A statement that may safely
  * run twice (retry) is retried once on a fresh connection when the
- * connection was lost; otherwise the connection is only reset for the
- * next one. Returns the result when it succeeded, else NULL (logged). */
+ * connection was lost (one that changes data is not: it may have been
+ * committed). Returns the result when it succeeded, else NULL, with the
+ * class of a refused value ("22" data, "23" constraint, else "") in
+ * *sqlstate. */
 static PGresult *
 pgstore_query(struct pgstore *ps, const char *sql, int n,
     const char *const *vals, bool retry, const char **sqlstate)
@@ -213,31 +243,24 @@ pgstore_query(struct pgstore *ps, const char *sql, int n,
 	const char *state;
 	int attempt;
 
-	for (attempt = 0;; attempt++) {
+	if (sqlstate != NULL)
+		*sqlstate = "";
+	for (attempt = 0; pgstore_db_up(ps); attempt++) {
 		r = PQexecParams(ps->db, sql, n, NULL, vals, NULL, NULL, 0);
 		s = PQresultStatus(r);
 		if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK)
 			return r;
 		state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-		if (sqlstate != NULL)
-			*sqlstate =
-			    state != NULL && strncmp(state, "22", 2) == 0 ? "22"
-			    : state != NULL && strncmp(state, "23", 2) == 0
-			        ? "23"
-			        : "";
+		if (sqlstate != NULL && state != NULL &&
+		    (strncmp(state, "22", 2) == 0 ||
+		        strncmp(state, "23", 2) == 0))
+			*sqlstate = strncmp(state, "22", 2) == 0 ? "22" : "23";
 		pgstore_log_error("statement failed", ps->db);
 		PQclear(r);
-		if (PQstatus(ps->db) != CONNECTION_BAD)
-			return NULL;
-		PQreset(ps->db);
-		if (PQstatus(ps->db) != CONNECTION_OK) {
-			pgstore_log_error("reconnect failed", ps->db);
-			return NULL;
-		}
-		util_log("database: query connection re-established");
-		if (!retry || attempt > 0)
+		if (PQstatus(ps->db) != CONNECTION_BAD || !retry || attempt > 0)
 			return NULL;
 	}
+	return NULL;
 }
 
 /* Write "KIND/ID" into key; false when it cannot be a source's key. */
@@ -420,7 +443,7 @@ pgstore_get(struct store *st, enum source_kind kind, const char *id,
 		return STORE_ENOENT;
 	snprintf(sql, sizeof sql, "%s WHERE s.source = $1", pgstore_sql_get);
 	if ((r = pgstore_query(ps, sql, 1, vals, true, NULL)) == NULL)
-		return STORE_ENOMEM;
+		return STORE_EUNAVAIL;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
 		return STORE_ENOENT;
@@ -473,7 +496,7 @@ pgstore_list(
 	snprintf(sql, sizeof sql, "%s WHERE s.kind = $1 ORDER BY s.seq",
 	    pgstore_sql_get);
 	if ((r = pgstore_query(ps, sql, 1, vals, true, NULL)) == NULL)
-		return STORE_ENOMEM;
+		return STORE_EUNAVAIL;
 	for (i = 0; i < PQntuples(r); i++) {
 		pgstore_info(r, i, kind, &info);
 		fn(&info, arg);
@@ -506,6 +529,29 @@ pgstore_trim(struct pgstore *ps, const char *key)
 		PQclear(r);
 }
 
+/* An empty batch: create the source when unknown, as any append does. */
+static int
+pgstore_touch(struct pgstore *ps, enum source_kind kind, const char *id,
+    const char *key, int64_t now_ms, bool *created)
+{
+	char now[24];
+	const char *vals[4] = {key, store_kind_name(kind), id, now};
+	PGresult *r;
+
+	snprintf(now, sizeof now, "%lld", (long long)now_ms);
+	r = pgstore_query(ps,
+	    "WITH ins AS (INSERT INTO sources (source, kind, id, name,"
+	    " updated_ms) VALUES ($1, $2, $3, $3, $4)"
+	    " ON CONFLICT (source) DO NOTHING RETURNING 1)"
+	    " SELECT count(*) FROM ins",
+	    4, vals, true, NULL);
+	if (r == NULL)
+		return STORE_EUNAVAIL;
+	*created = strcmp(PQgetvalue(r, 0, 0), "1") == 0;
+	PQclear(r);
+	return STORE_OK;
+}
+
 /* store_ops.append: one statement, so the batch is all or nothing. */
 static int
 pgstore_append(struct store *st, enum source_kind kind, const char *id,
@@ -521,13 +567,8 @@ pgstore_append(struct store *st, enum source_kind kind, const char *id,
 	*created = false;
 	if (!pgstore_key(key, kind, id))
 		return STORE_EINVAL;
-	if (n == 0) {
-		struct store_info info;
-
-		return pgstore_get(st, kind, id, &info) == STORE_OK
-		           ? STORE_OK
-		           : STORE_ENOENT;
-	}
+	if (n == 0)
+		return pgstore_touch(ps, kind, id, key, now_ms, created);
 	for (i = 0; i < n; i++)
 		size += lines[i].len + 3;
 	if ((batch = malloc(size)) == NULL)
@@ -549,7 +590,7 @@ pgstore_append(struct store *st, enum source_kind kind, const char *id,
 	r = pgstore_query(ps, pgstore_sql_append, 3, vals, false, &state);
 	free(batch);
 	if (r == NULL)
-		return *state != '\0' ? STORE_EINVAL : STORE_ENOMEM;
+		return *state != '\0' ? STORE_EINVAL : STORE_EUNAVAIL;
 	*created = strcmp(PQgetvalue(r, 0, 0), "0") == 0;
 	note.last_id = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
 	PQclear(r);
@@ -583,7 +624,7 @@ pgstore_set_status(struct store *st, enum source_kind kind, const char *id,
 	snprintf(at, sizeof at, "%lld", (long long)ch->at_ms);
 	r = pgstore_query(ps, pgstore_sql_status, 7, vals, true, &state);
 	if (r == NULL)
-		return *state != '\0' ? STORE_EINVAL : STORE_ENOMEM;
+		return *state != '\0' ? STORE_EINVAL : STORE_EUNAVAIL;
 	*created = strcmp(PQgetvalue(r, 0, 0), "0") == 0;
 	note.last_id = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
 	PQclear(r);
@@ -607,56 +648,59 @@ pgstore_room(struct pgstore *ps, size_t need)
 	return true;
 }
 
-/* Render row i of a read result as the event's JSON line into ps->line;
- * returns its length. A row too large to send becomes an ERROR event
- * saying so, with the same id and timestamp. */
-static size_t
-pgstore_render(struct pgstore *ps, PGresult *r, int i)
+/* Render row i of a read result as the event's JSON line; returns it
+ * (valid until the next rendering) with its length in *len. A row too
+ * large to send becomes an ERROR event saying so, with the same id and
+ * timestamp. */
+static const char *
+pgstore_render(struct pgstore *ps, PGresult *r, int i, size_t *len)
 {
-	char when[UTIL_ISO_LEN + 1], err[128];
-	size_t need, n = 0, len[6];
+	char when[UTIL_ISO_LEN + 1], err[128], *out;
+	size_t need, n = 0, l[6];
 	const char *v[6];
 	long m;
 	int c;
 
 	for (c = 0; c < 6; c++) {
 		v[c] = PQgetisnull(r, i, c) ? NULL : PQgetvalue(r, i, c);
-		len[c] = v[c] != NULL ? (size_t)PQgetlength(r, i, c) : 0;
+		l[c] = v[c] != NULL ? (size_t)PQgetlength(r, i, c) : 0;
 	}
 	util_iso_time(when, strtoll(v[1], NULL, 10));
-	need = 64 + UTIL_ISO_LEN + len[0] + len[2] + len[3] + len[4] + len[5];
+	need = PGSTORE_FRAME + l[0] + l[2] + l[3] + l[4] + l[5];
 	if (!pgstore_room(ps, need)) {
-		pgstore_room(ps, 256);
-		return (size_t)snprintf(ps->line, ps->line_cap,
-		    "{\"id\":%s,\"timestamp\":\"%s\",\"level\":\"ERROR\","
+		*len = (size_t)snprintf(ps->small, sizeof ps->small,
+		    "{\"id\":%.20s,\"timestamp\":\"%s\",\"level\":\"ERROR\","
 		    "\"message\":\"[event of %zu bytes is over the server's "
 		    "limit of %zu]\"}",
 		    v[0], when, need, PGSTORE_LINE_MAX);
+		return ps->small;
 	}
-	n = (size_t)snprintf(ps->line, ps->line_cap,
+	out = ps->line;
+	n = (size_t)snprintf(out, ps->line_cap,
 	    "{\"id\":%s,\"timestamp\":\"%s\",\"level\":", v[0], when);
-	memcpy(ps->line + n, v[2], len[2]);
-	n += len[2];
-	memcpy(ps->line + n, ",\"message\":", 11);
+	memcpy(out + n, v[2], l[2]);
+	n += l[2];
+	memcpy(out + n, ",\"message\":", 11);
 	n += 11;
-	memcpy(ps->line + n, v[3], len[3]);
-	n += len[3];
+	memcpy(out + n, v[3], l[3]);
+	n += l[3];
 	if (v[4] != NULL) {
-		memcpy(ps->line + n, ",\"task\":", 8);
+		memcpy(out + n, ",\"task\":", 8);
 		n += 8;
-		memcpy(ps->line + n, v[4], len[4]);
-		n += len[4];
+		memcpy(out + n, v[4], l[4]);
+		n += l[4];
 	}
 	/* extra is a whole object ({...}) as PostgreSQL prints it: minify
 	 * it and keep its members, so the event stays one compact line. */
-	if (v[5] != NULL && (m = json_minify(v[5], len[5], ps->line + n + 1,
-	                         err, sizeof err)) > 2) {
-		ps->line[n] = ',';
-		memmove(ps->line + n + 1, ps->line + n + 2, (size_t)m - 2);
+	if (v[5] != NULL &&
+	    (m = json_minify(v[5], l[5], out + n + 1, err, sizeof err)) > 2) {
+		out[n] = ',';
+		memmove(out + n + 1, out + n + 2, (size_t)m - 2);
 		n += (size_t)m - 1;
 	}
-	ps->line[n++] = '}';
-	return n;
+	out[n++] = '}';
+	*len = n;
+	return out;
 }
 
 /* Ask the database for up to limit rows of key after after. */
@@ -679,6 +723,7 @@ static void
 pgstore_refresh(struct pgstore *ps, struct psource *s, int64_t last_id)
 {
 	PGresult *r;
+	size_t len;
 	int i, n;
 
 	PQclear(s->info);
@@ -695,10 +740,12 @@ pgstore_refresh(struct pgstore *ps, struct psource *s, int64_t last_id)
 			pgstore_cache_drop(s);
 		s->floor = s->top = s->known_last;
 	} else {
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
+			const char *json = pgstore_render(ps, r, i, &len);
+
 			pgstore_cache_add(s,
-			    strtoll(PQgetvalue(r, i, 0), NULL, 10), ps->line,
-			    pgstore_render(ps, r, i));
+			    strtoll(PQgetvalue(r, i, 0), NULL, 10), json, len);
+		}
 		/* Rows up to known_last that did not come are gone. */
 		if (s->top < s->known_last)
 			s->top = s->known_last;
@@ -751,16 +798,17 @@ pgstore_read(struct store *st, enum source_kind kind, const char *id,
 	r = pgstore_fetch(ps, key, after,
 	    limit < PGSTORE_READ_MAX ? limit : (size_t)PGSTORE_READ_MAX);
 	if (r == NULL)
-		return STORE_ENOMEM;
+		return STORE_EUNAVAIL;
 	if (PQntuples(r) == 0) {
 		PQclear(r);
 		return pgstore_get(st, kind, id, &info);
 	}
 	for (i = 0; i < PQntuples(r); i++) {
-		size_t n = pgstore_render(ps, r, i);
+		size_t len;
+		const char *json = pgstore_render(ps, r, i, &len);
 
 		done++;
-		if (fn(strtoll(PQgetvalue(r, i, 0), NULL, 10), ps->line, n,
+		if (fn(strtoll(PQgetvalue(r, i, 0), NULL, 10), json, len,
 		        arg) != 0)
 			break;
 	}
@@ -799,7 +847,7 @@ pgstore_tail(struct store *st, enum source_kind kind, const char *id, size_t n,
 	snprintf(off, sizeof off, "%zu", n);
 	if ((r = pgstore_query(ps, pgstore_sql_tail, 2, vals, true, NULL)) ==
 	    NULL)
-		return STORE_ENOMEM;
+		return STORE_EUNAVAIL;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
 		return STORE_ENOENT;

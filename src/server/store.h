@@ -24,6 +24,7 @@ enum store_err {
 	STORE_ENOMEM = -4,    /* out of memory (or the database refused) */
 	STORE_EREADONLY = -5, /* the source is generated, not written */
 	STORE_EINVAL = -6,    /* the database refused a value (a timestamp) */
+	STORE_EUNAVAIL = -7,  /* the database cannot be reached just now */
 };
 
 /* A source as the API shows it. The strings are valid until the next call

@@ -63,13 +63,24 @@ class Cluster:
                 "-c port=%d -c fsync=off -c synchronous_commit=off "
                 "-c full_page_writes=off -c max_connections=200"
                 % (self.sock, self.port))
-        self._run(os.path.join(BINDIR, "pg_ctl"), "-D", self.data,
-                  "-l", self.log, "-o", opts, "-w",
-                  "-t", str(int(START_TIMEOUT)), "start")
-        self.started = True
+        self.opts = opts
+        self.resume()
         self.psql("CREATE DATABASE %s" % DBNAME, db="postgres")
         self.url = "postgresql:///%s?host=%s&port=%d&user=postgres" % (
             DBNAME, self.sock, self.port)
+
+    def resume(self):
+        """Start the server (again)."""
+        self._run(os.path.join(BINDIR, "pg_ctl"), "-D", self.data,
+                  "-l", self.log, "-o", self.opts, "-w",
+                  "-t", str(int(START_TIMEOUT)), "start")
+        self.started = True
+
+    def pause(self):
+        """Stop the server, keeping its data (as an outage would)."""
+        self._run(os.path.join(BINDIR, "pg_ctl"), "-D", self.data,
+                  "-m", "fast", "-w", "stop")
+        self.started = False
 
     def psql(self, sql, db=DBNAME):
         """Run SQL with psql; returns its output (unaligned, no headers)."""

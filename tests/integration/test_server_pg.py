@@ -171,6 +171,38 @@ def test_a_dropped_notification_connection_loses_no_row(pg):
         assert srv.wait_stderr("listening for changes again", 3)
 
 
+def test_a_database_outage_gives_503_and_heals_without_a_restart(pg):
+    # Its own cluster: this one goes down and comes back.
+    with Cluster() as own, pg_server(own) as srv:
+        srv.post("/api/automations/out/logs", {"message": "before"})
+        st = open_log_stream(srv, "/api/automations/out/logs")
+        assert next_typed(st)["event"] == "log"
+        # The query connection alone: re-established on the next request.
+        own.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                 "WHERE application_name = 'logdeck-server'")
+        assert srv.get_json("/api/automations/out")[0] == 200
+        own.pause()
+        status, h, data = srv.request("GET", "/api/automations/out")
+        assert status == 503 and int(h["retry-after"]) > 0, (status, data)
+        assert "database" in json.loads(data)["error"]
+        status, _, _ = srv.request("POST", "/api/automations/out/logs",
+                                   {"message": "lost?"})
+        assert status == 503
+        own.resume()
+        end = time.monotonic() + 10
+        while srv.request("GET", "/api/automations/out")[0] != 200:
+            assert time.monotonic() < end, srv.stderr()
+            time.sleep(0.1)
+        status, body = srv.post("/api/automations/out/logs",
+                                {"message": "after"})
+        assert status == 200, (status, body)
+        ev = next_typed(st)
+        while ev["event"] != "log":
+            ev = next_typed(st)
+        assert json.loads(ev["data"])["message"] == "after"
+        st.close()
+
+
 def test_resuming_before_the_retained_range_gets_a_reset(pg):
     pg.psql("INSERT INTO logs (source, \"timestamp\", message) VALUES "
             "('automations/old', '2001-01-01Z', 'ancient'),"
