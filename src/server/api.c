@@ -414,10 +414,13 @@ api_get_logs(struct api *a, struct evhttp_request *req,
 			evhttp_add_header(
 			    evhttp_request_get_output_headers(req),
 			    "Retry-After", wait);
-			api_error(a, req, 429,
-			    room == FEED_ROOM_CLIENT
-			        ? "too many streams for this client"
-			        : "too many streams");
+			if (room == FEED_ROOM_DRAINING)
+				api_error(a, req, 503, "shutting down");
+			else
+				api_error(a, req, 429,
+				    room == FEED_ROOM_CLIENT
+				        ? "too many streams for this client"
+				        : "too many streams");
 			return;
 		}
 		if (feed_start(a->feeds, req, r->kind, r->id, &start) != 0)

@@ -400,7 +400,9 @@ feed_mgr_room(const struct feed_mgr *m, const char *who)
 	const struct feed *f;
 	size_t mine = 0;
 
-	if (m->draining || m->count >= m->cfg.max_streams)
+	if (m->draining)
+		return FEED_ROOM_DRAINING;
+	if (m->count >= m->cfg.max_streams)
 		return FEED_ROOM_FULL;
 	if (who == NULL || m->cfg.max_per_who == 0)
 		return FEED_ROOM_OK;

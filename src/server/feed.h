@@ -40,8 +40,9 @@ struct feed_start {
 /* Why a stream may not start (feed_mgr_room). */
 enum feed_room {
 	FEED_ROOM_OK = 0,
-	FEED_ROOM_FULL,   /* max_streams reached */
-	FEED_ROOM_CLIENT, /* max_per_who reached for this client */
+	FEED_ROOM_FULL,     /* max_streams reached */
+	FEED_ROOM_CLIENT,   /* max_per_who reached for this client */
+	FEED_ROOM_DRAINING, /* the server is shutting down */
 };
 
 /* Create the manager of all streams; cfg is copied, st must outlive it. */
