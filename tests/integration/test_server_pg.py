@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 from pgcluster import BINDIR, Cluster
@@ -129,6 +130,12 @@ def test_a_client_resumes_after_a_restart_with_nothing_lost_or_doubled(pg):
             "/api/pipelines/rs/logs?limit=100")[1]]
         assert seen + rest == polled, (seen, rest, polled)
         assert len(rest) == 5
+        # History reads the database too, gaps and all.
+        tail = [e["id"] for e in srv.get_json(
+            "/api/pipelines/rs/logs?tail=3")[1]]
+        after = [e["id"] for e in srv.get_json(
+            "/api/pipelines/rs/logs?after=%d&limit=2" % seen[3])[1]]
+        assert tail == polled[-3:] and after == polled[4:6], (tail, after)
 
 
 def test_two_servers_on_one_database_stream_the_same_rows(pg):
@@ -169,6 +176,33 @@ def test_a_dropped_notification_connection_loses_no_row(pg):
         assert len(ids) == 20 and ids == sorted(set(ids))
         st.close()
         assert srv.wait_stderr("listening for changes again", 3)
+
+
+def test_servers_starting_together_migrate_the_schema_once(pg):
+    pg.psql("CREATE DATABASE race", db="postgres")
+    url = pg.url.replace("/logdeck?", "/race?")
+    servers = []
+
+    def start():
+        servers.append(Server("--store", url))
+
+    # Started at once, so their migrations race (an advisory lock wins).
+    starters = [threading.Thread(target=start) for _ in range(3)]
+    try:
+        for t in starters:
+            t.start()
+        for t in starters:
+            t.join(30)
+        assert len(servers) == 3
+        for srv in servers:
+            assert srv.post("/api/automations/r/logs",
+                            {"message": "x"})[0] in (200, 201)
+        rows = pg.psql("SELECT count(*) || ' ' || max(version) FROM "
+                       "schema_migrations", db="race").strip()
+        assert rows == "1 1", rows
+    finally:
+        for srv in servers:
+            srv.stop()
 
 
 def test_a_database_outage_gives_503_and_heals_without_a_restart(pg):
