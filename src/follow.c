@@ -37,6 +37,7 @@ struct follow {
 	size_t open;       /* streams not yet finished */
 	int worst;         /* the exit status so far */
 	bool write_failed; /* stdout is gone (EPIPE): stop quietly */
+	unsigned reauths_seen; /* renewals already told about */
 	struct buf note;   /* scratch for stderr lines */
 };
 
@@ -190,13 +191,21 @@ follow_on_state(struct stream *s, void *arg)
 	case STREAM_CONNECTING:
 		break;
 	case STREAM_LIVE:
-		follow_note(f, src, "Connected to log stream...");
+		if (st->reauths > f->reauths_seen) {
+			/* One short note per renewal; the lines go on. */
+			f->reauths_seen = st->reauths;
+			follow_note(f, src, "Re-authenticated, resuming...");
+		} else {
+			follow_note(f, src, "Connected to log stream...");
+		}
 		break;
 	case STREAM_POLLING:
 		follow_note(f, src, "Connected (the server has no streams: "
 		    "polling every second)...");
 		break;
 	case STREAM_WAITING:
+		if (st->retry_at <= now && st->reauths > f->reauths_seen)
+			break; /* renewed: reconnecting at once, not "lost" */
 		secs = st->retry_at > now ? (st->retry_at - now + 999) / 1000 : 0;
 		follow_note(f, src, "Connection lost, reconnecting in %llus... "
 		    "(%s)", (unsigned long long)secs, st->error);

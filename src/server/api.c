@@ -1,6 +1,7 @@
 /* api.c - the HTTP API: one generic evhttp callback routes
  * /api/KIND[/ID[/logs|/status]] to the handlers below. */
 #include "api.h"
+#include "auth.h"
 #include "feed.h"
 #include "ingest.h"
 #include "store.h"
@@ -38,8 +39,14 @@ struct api {
 	struct event *resume; /* re-enables accepting after a pause */
 	struct store *st;
 	struct feed_mgr *feeds;
-	char *token;
+	struct auth *auth;
 	bool verbose;
+};
+
+/* Who made a request, once authenticated. */
+struct api_who {
+	const char *name;   /* the client; NULL without authentication */
+	int64_t expires_ms; /* its token's expiry (0: never) */
 };
 
 /* What a request is about, once routed. */
@@ -87,6 +94,8 @@ api_reason(int code)
 		return "Conflict";
 	case 413:
 		return "Content Too Large";
+	case 429:
+		return "Too Many Requests";
 	case 503:
 		return "Service Unavailable";
 	case 507:
@@ -156,20 +165,118 @@ api_not_allowed(struct api *a, struct evhttp_request *req, const char *allow)
 	api_error(a, req, 405, "method not allowed here; use %s", allow);
 }
 
-/* True when the request carries the bearer token (or none is needed). */
-static bool
-api_authorized(struct api *a, struct evhttp_request *req)
+/* Check the request's bearer token (when one is needed) into *who;
+ * AUTH_OK, or AUTH_MISSING / AUTH_INVALID. */
+static int
+api_authorized(struct api *a, struct evhttp_request *req, struct api_who *who)
 {
 	const char *h;
 
-	if (a->token == NULL)
-		return true;
+	who->name = NULL;
+	who->expires_ms = 0;
+	if (!auth_required(a->auth))
+		return AUTH_OK;
 	h = evhttp_find_header(
 	    evhttp_request_get_input_headers(req), "Authorization");
 	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
-		return false;
+		return AUTH_MISSING;
 	h += 7;
-	return util_secret_equal(h, strlen(h), a->token, strlen(a->token));
+	return auth_check(
+	    a->auth, h, strlen(h), util_now_ms(), &who->name, &who->expires_ms);
+}
+
+/* The JSON body of an /api/auth request as a cJSON object, or NULL after
+ * answering 400 (or 413). */
+static cJSON *
+api_auth_body(struct api *a, struct evhttp_request *req)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	cJSON *v;
+
+	if (len > API_AUTH_BODY_MAX) {
+		api_error(a, req, 413, "body over %d bytes", API_AUTH_BODY_MAX);
+		return NULL;
+	}
+	v = cJSON_ParseWithLength((const char *)evbuffer_pullup(in, -1), len);
+	if (!cJSON_IsObject(v)) {
+		cJSON_Delete(v);
+		api_error(a, req, 400, "expected a JSON object");
+		return NULL;
+	}
+	return v;
+}
+
+/* The string member name of v, or NULL. */
+static const char *
+api_auth_member(cJSON *v, const char *name)
+{
+	cJSON *it = cJSON_GetObjectItemCaseSensitive(v, name);
+
+	return cJSON_IsString(it) ? it->valuestring : NULL;
+}
+
+/* POST /api/auth/token and /api/auth/refresh: a new token pair. */
+static void
+api_auth(struct api *a, struct evhttp_request *req, bool refresh)
+{
+	struct auth_grant g;
+	const char *id, *secret, *rt;
+	cJSON *body, *v;
+	int rc;
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		api_not_allowed(a, req, "POST");
+		return;
+	}
+	if (!auth_has_clients(a->auth)) {
+		api_error(a, req, 404, "this server issues no tokens");
+		return;
+	}
+	if ((body = api_auth_body(a, req)) == NULL)
+		return;
+	if (refresh) {
+		if ((rt = api_auth_member(body, "refresh_token")) == NULL) {
+			cJSON_Delete(body);
+			api_error(a, req, 400,
+			    "\"refresh_token\" (string) is "
+			    "missing");
+			return;
+		}
+		rc = auth_refresh(a->auth, rt, util_now_ms(), &g);
+	} else {
+		id = api_auth_member(body, "client_id");
+		secret = api_auth_member(body, "client_secret");
+		if (id == NULL || secret == NULL) {
+			cJSON_Delete(body);
+			api_error(a, req, 400,
+			    "\"client_id\" and "
+			    "\"client_secret\" (strings) are "
+			    "required");
+			return;
+		}
+		rc = auth_issue(a->auth, id, secret, util_now_ms(), &g);
+	}
+	cJSON_Delete(body);
+	if (rc == AUTH_INVALID) {
+		api_error(a, req, 401,
+		    refresh ? "invalid or expired refresh token"
+		            : "wrong client_id or client_secret");
+		return;
+	}
+	if (rc != AUTH_OK) {
+		api_error(a, req, 500, "cannot issue a token");
+		return;
+	}
+	v = cJSON_CreateObject();
+	cJSON_AddStringToObject(v, "access_token", g.access);
+	cJSON_AddStringToObject(v, "token_type", "Bearer");
+	cJSON_AddNumberToObject(v, "expires_in", (double)g.expires_in);
+	cJSON_AddStringToObject(v, "refresh_token", g.refresh);
+	explicit_bzero(&g, sizeof g);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Cache-Control", "no-store");
+	api_send_json(a, req, 200, v);
 }
 
 /* A source as JSON. */
@@ -242,19 +349,40 @@ api_wants_stream(struct evhttp_request *req, struct evkeyvalq *q)
 	return accept != NULL && strstr(accept, "text/event-stream") != NULL;
 }
 
+/* Map a store error to an answer. */
+static void
+api_store_error(struct api *a, struct evhttp_request *req, int err)
+{
+	int code = err == STORE_EFULL       ? 507
+	           : err == STORE_EREADONLY ? 409
+	           : err == STORE_ETOOBIG   ? 413
+	           : err == STORE_ENOENT    ? 404
+	           : err == STORE_EINVAL    ? 400
+	           : err == STORE_EUNAVAIL  ? 503
+	                                    : 500;
+
+	if (code == 503)
+		evhttp_add_header(
+		    evhttp_request_get_output_headers(req), "Retry-After", "1");
+	api_error(a, req, code, "%s", store_strerror(err));
+}
+
 /* GET .../logs: a polling answer or a stream. */
 static void
 api_get_logs(struct api *a, struct evhttp_request *req,
-    const struct api_route *r, struct evkeyvalq *q)
+    const struct api_route *r, struct evkeyvalq *q, const struct api_who *who)
 {
 	struct feed_start start = {.tail = -1};
+	enum feed_room room;
 	struct store_info info;
 	struct evbuffer *body;
 	long long after = 0, limit = API_POLL_DEFAULT, tail = -1;
 	const char *h;
+	long n;
+	int rc;
 
-	if (store_get(a->st, r->kind, r->id, &info) != STORE_OK) {
-		api_error(a, req, 404, "no such source");
+	if ((rc = store_get(a->st, r->kind, r->id, &info)) != STORE_OK) {
+		api_store_error(a, req, rc);
 		return;
 	}
 	if (api_wants_stream(req, q) &&
@@ -276,11 +404,23 @@ api_get_logs(struct api *a, struct evhttp_request *req,
 			start.last_id = v;
 		}
 		start.tail = (long)tail;
-		if (!feed_mgr_has_room(a->feeds)) {
+		start.who = who->name;
+		start.expires_ms = who->expires_ms;
+		if ((room = feed_mgr_room(a->feeds, who->name)) !=
+		    FEED_ROOM_OK) {
+			char wait[16];
+
+			snprintf(wait, sizeof wait, "%d", API_RETRY_AFTER_S);
 			evhttp_add_header(
 			    evhttp_request_get_output_headers(req),
-			    "Retry-After", "10");
-			api_error(a, req, 503, "too many streams");
+			    "Retry-After", wait);
+			if (room == FEED_ROOM_DRAINING)
+				api_error(a, req, 503, "shutting down");
+			else
+				api_error(a, req, 429,
+				    room == FEED_ROOM_CLIENT
+				        ? "too many streams for this client"
+				        : "too many streams");
 			return;
 		}
 		if (feed_start(a->feeds, req, r->kind, r->id, &start) != 0)
@@ -294,7 +434,11 @@ api_get_logs(struct api *a, struct evhttp_request *req,
 	if (tail >= 0) {
 		int64_t from;
 
-		store_tail(a->st, r->kind, r->id, (size_t)tail, &from);
+		if ((rc = store_tail(a->st, r->kind, r->id, (size_t)tail,
+		         &from)) != STORE_OK) {
+			api_store_error(a, req, rc);
+			return;
+		}
 		after = from;
 		limit = tail;
 	}
@@ -303,24 +447,14 @@ api_get_logs(struct api *a, struct evhttp_request *req,
 		return;
 	}
 	evbuffer_add(body, "[", 1);
-	store_read(
+	n = store_read(
 	    a->st, r->kind, r->id, after, (size_t)limit, api_poll_line, body);
 	evbuffer_add(body, "]", 1);
-	api_send(a, req, 200, body);
+	if (n < 0)
+		api_store_error(a, req, (int)n);
+	else
+		api_send(a, req, 200, body);
 	evbuffer_free(body);
-}
-
-/* Map a store error to an answer. */
-static void
-api_store_error(struct api *a, struct evhttp_request *req, int err)
-{
-	int code = err == STORE_EFULL       ? 507
-	           : err == STORE_EREADONLY ? 409
-	           : err == STORE_ETOOBIG   ? 413
-	           : err == STORE_ENOENT    ? 404
-	                                    : 500;
-
-	api_error(a, req, code, "%s", store_strerror(err));
 }
 
 /* Answer an accepted ingest: {"accepted":n,"lastId":m}. */
@@ -331,9 +465,11 @@ api_accepted(struct api *a, struct evhttp_request *req,
 	struct store_info info;
 	cJSON *v = cJSON_CreateObject();
 
-	store_get(a->st, r->kind, r->id, &info);
+	/* The batch is stored: say so even if its last id cannot be read
+	 * back (a retry would store it twice). */
 	cJSON_AddNumberToObject(v, "accepted", (double)n);
-	cJSON_AddNumberToObject(v, "lastId", (double)info.last_id);
+	if (store_get(a->st, r->kind, r->id, &info) == STORE_OK)
+		cJSON_AddNumberToObject(v, "lastId", (double)info.last_id);
 	api_send_json(a, req, created ? 201 : 200, v);
 }
 
@@ -468,17 +604,29 @@ api_handle(struct evhttp_request *req, void *arg)
 	struct evkeyvalq q = {0};
 	struct store_info info;
 	struct api_route r;
+	struct api_who who;
 	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
+	int rc;
 
 	if (path == NULL || strncmp(path, "/api/", 5) != 0) {
 		api_error(a, req, 404, "no such path");
 		return;
 	}
-	if (!api_authorized(a, req)) {
+	if (strcmp(path, "/api/auth/token") == 0 ||
+	    strcmp(path, "/api/auth/refresh") == 0) {
+		api_auth(a, req, path[10] == 'r');
+		return;
+	}
+	if ((rc = api_authorized(a, req, &who)) != AUTH_OK) {
+		/* RFC 6750: name the error only when a token was given. */
 		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "WWW-Authenticate", "Bearer");
-		api_error(a, req, 401, "a valid bearer token is required");
+		    "WWW-Authenticate",
+		    rc == AUTH_MISSING ? "Bearer"
+		                       : "Bearer error=\"invalid_token\"");
+		api_error(a, req, 401,
+		    rc == AUTH_MISSING ? "a bearer token is required"
+		                       : "invalid or expired token");
 		return;
 	}
 	if (api_route(path, &r) != 0) {
@@ -495,19 +643,24 @@ api_handle(struct evhttp_request *req, void *arg)
 		else {
 			cJSON *list = cJSON_CreateArray();
 
-			store_list(a->st, r.kind, api_list_one, list);
-			api_send_json(a, req, 200, list);
+			if ((rc = store_list(a->st, r.kind, api_list_one,
+			         list)) != STORE_OK) {
+				cJSON_Delete(list);
+				api_store_error(a, req, rc);
+			} else
+				api_send_json(a, req, 200, list);
 		}
 	} else if (r.sub == NULL) {
 		if (!get)
 			api_not_allowed(a, req, "GET, HEAD");
-		else if (store_get(a->st, r.kind, r.id, &info) != STORE_OK)
-			api_error(a, req, 404, "no such source");
+		else if ((rc = store_get(a->st, r.kind, r.id, &info)) !=
+		         STORE_OK)
+			api_store_error(a, req, rc);
 		else
 			api_send_json(a, req, 200, api_source_json(&info));
 	} else if (strcmp(r.sub, "logs") == 0) {
 		if (get)
-			api_get_logs(a, req, &r, &q);
+			api_get_logs(a, req, &r, &q, &who);
 		else if (cmd == EVHTTP_REQ_POST)
 			api_post_logs(a, req, &r);
 		else
@@ -551,9 +704,17 @@ api_accept_error(struct evconnlistener *lev, void *arg)
 	event_add(a->resume, &tv);
 }
 
+void
+api_stop_accepting(struct api *a)
+{
+	if (a->listener != NULL)
+		evconnlistener_disable(a->listener);
+	event_del(a->resume);
+}
+
 struct api *
 api_new(struct event_base *base, struct store *st, struct feed_mgr *feeds,
-    const char *token, bool verbose)
+    struct auth *auth, bool verbose)
 {
 	struct api *a;
 
@@ -562,9 +723,9 @@ api_new(struct event_base *base, struct store *st, struct feed_mgr *feeds,
 	a->base = base;
 	a->st = st;
 	a->feeds = feeds;
+	a->auth = auth;
 	a->verbose = verbose;
-	if ((token != NULL && (a->token = strdup(token)) == NULL) ||
-	    (a->http = evhttp_new(base)) == NULL ||
+	if ((a->http = evhttp_new(base)) == NULL ||
 	    (a->resume = evtimer_new(base, api_resume, a)) == NULL) {
 		api_free(a);
 		return NULL;
@@ -615,6 +776,5 @@ api_free(struct api *a)
 		event_free(a->resume);
 	if (api_listening == a)
 		api_listening = NULL;
-	free(a->token);
 	free(a);
 }

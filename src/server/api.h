@@ -12,15 +12,23 @@
 /* Seconds an idle or slow non-stream connection is kept. */
 #define API_IDLE_TIMEOUT 60
 
+/* Largest body of /api/auth/token and /api/auth/refresh. */
+#define API_AUTH_BODY_MAX 4096
+/* Seconds a client refused for too many streams is told to wait. */
+#define API_RETRY_AFTER_S 5
+
+struct auth;
 struct event_base;
 struct store;
 struct feed_mgr;
 struct api;
 
-/* Create the API on base; st and feeds must outlive it. token (may be NULL)
- * is copied. NULL on failure. */
+/* Create the API on base; st, feeds and auth (NULL: no authentication)
+ * must outlive it. NULL on failure. */
 struct api *api_new(struct event_base *base, struct store *st,
-    struct feed_mgr *feeds, const char *token, bool verbose);
+    struct feed_mgr *feeds, struct auth *auth, bool verbose);
+/* Stop accepting connections (a shutdown drains what is open). */
+void api_stop_accepting(struct api *a);
 /* Listen on host:port (port 0: any free one); *bound gets the port.
  * Returns 0, or -1. */
 int api_listen(struct api *a, const char *host, int port, int *bound);

@@ -140,6 +140,7 @@ burst_info(struct burst_store *b, unsigned k, struct store_info *out)
 	out->updated_ms = b->created_ms;
 	out->oldest_id = 1;
 	out->last_id = b->count;
+	out->evicted_id = 0;
 }
 
 /* store_ops.get */

@@ -35,6 +35,8 @@ struct feed {
 	enum source_kind kind;
 	char *id;
 	struct store_sub *sub;
+	char *who;                /* the client, or NULL */
+	struct event *expiry;     /* ends the stream when its token expires */
 	int64_t cursor;           /* the last event id sent */
 	bool status_pending;      /* status is to be sent once cursor reaches */
 	struct store_note status; /* ... status.last_id */
@@ -51,6 +53,7 @@ struct feed_mgr {
 	struct event *tick;
 	struct feed *head;
 	size_t count;
+	bool draining;          /* shutting down: no new streams */
 	struct evbuffer *chunk; /* the next reply chunk; moves into a reply */
 	char *scratch;          /* FEED_CHUNK bytes to render events into */
 };
@@ -86,6 +89,9 @@ feed_forget(struct feed *f)
 	if (f->next != NULL)
 		f->next->prev = f->prev;
 	m->count--;
+	if (f->expiry != NULL)
+		event_free(f->expiry);
+	free(f->who);
 	free(f->id);
 	free(f);
 }
@@ -226,7 +232,7 @@ feed_fill(struct feed *f)
 
 	if (c.m->scratch == NULL && (c.m->scratch = malloc(FEED_CHUNK)) == NULL)
 		return -1;
-	n = store_read(
+	n = store_read_live(
 	    c.m->st, f->kind, f->id, f->cursor, (size_t)-1, feed_line, &c);
 	feed_flush(&c);
 	return n;
@@ -267,9 +273,9 @@ feed_pump(struct feed *f)
 	struct store_info info;
 
 	while (evbuffer_get_length(feed_output(f)) < FEED_OUTBUF_MAX) {
-		if (store_get(f->m->st, f->kind, f->id, &info) != STORE_OK)
+		if (store_get_live(f->m->st, f->kind, f->id, &info) != STORE_OK)
 			break;
-		if (f->cursor < info.oldest_id - 1) {
+		if (f->cursor < info.evicted_id) {
 			/* Evicted while this client was not reading. */
 			feed_reset_event(f, "retention", info.oldest_id);
 			f->cursor = info.oldest_id - 1;
@@ -307,6 +313,26 @@ feed_note(const struct store_note *note, void *arg)
 		}
 	}
 	feed_pump(f);
+}
+
+/* f's token expired: say so and end the reply; the client refreshes its
+ * token and resumes with Last-Event-ID. */
+static void
+feed_expired(evutil_socket_t fd, short what, void *arg)
+{
+	static const char ev[] =
+	    "event: error\ndata: {\"reason\":\"token_expired\"}\n\n";
+	struct feed *f = arg;
+
+	evbuffer_add(f->m->chunk, ev, sizeof ev - 1);
+	feed_send(f);
+	evhttp_connection_set_closecb(f->evcon, NULL, NULL);
+	evhttp_connection_set_timeout(f->evcon, f->m->cfg.idle_timeout_s);
+	evhttp_send_reply_end(f->req);
+	if (f->m->cfg.verbose)
+		util_log("stream of %s/%s to %s ended: token expired",
+		    store_kind_name(f->kind), f->id, f->peer);
+	feed_forget(f);
 }
 
 /* The shared heartbeat: a keepalive comment to every stream whose output is
@@ -368,10 +394,37 @@ feed_mgr_free(struct feed_mgr *m)
 	free(m);
 }
 
-bool
-feed_mgr_has_room(const struct feed_mgr *m)
+enum feed_room
+feed_mgr_room(const struct feed_mgr *m, const char *who)
 {
-	return m->count < m->cfg.max_streams;
+	const struct feed *f;
+	size_t mine = 0;
+
+	if (m->draining)
+		return FEED_ROOM_DRAINING;
+	if (m->count >= m->cfg.max_streams)
+		return FEED_ROOM_FULL;
+	if (who == NULL || m->cfg.max_per_who == 0)
+		return FEED_ROOM_OK;
+	for (f = m->head; f != NULL; f = f->next) {
+		if (f->who != NULL && strcmp(f->who, who) == 0 &&
+		    ++mine >= m->cfg.max_per_who)
+			return FEED_ROOM_CLIENT;
+	}
+	return FEED_ROOM_OK;
+}
+
+void
+feed_mgr_drain(struct feed_mgr *m)
+{
+	struct feed *f;
+
+	m->draining = true;
+	while ((f = m->head) != NULL) {
+		evhttp_connection_set_closecb(f->evcon, NULL, NULL);
+		evhttp_send_reply_end(f->req);
+		feed_forget(f);
+	}
 }
 
 /* Work out where a new stream starts: set f->cursor, and *reset to the
@@ -383,7 +436,7 @@ feed_position(struct feed *f, const struct store_info *info,
 	*reset = NULL;
 	f->cursor = info->oldest_id - 1;
 	if (start->has_last_id) {
-		if (start->last_id < info->oldest_id - 1)
+		if (start->last_id < info->evicted_id)
 			*reset = "retention";
 		else if (start->last_id > info->last_id)
 			*reset = "unknown";
@@ -408,10 +461,17 @@ feed_start(struct feed_mgr *m, struct evhttp_request *req,
 
 	if ((f = calloc(1, sizeof *f)) == NULL ||
 	    (f->id = strdup(id)) == NULL ||
+	    (start->who != NULL && (f->who = strdup(start->who)) == NULL) ||
+	    (start->expires_ms > 0 &&
+	        (f->expiry = evtimer_new(m->base, feed_expired, f)) == NULL) ||
 	    store_get(m->st, kind, id, &info) != STORE_OK ||
 	    (f->sub = store_subscribe(m->st, kind, id, feed_note, f)) == NULL) {
-		if (f != NULL)
+		if (f != NULL) {
+			if (f->expiry != NULL)
+				event_free(f->expiry);
+			free(f->who);
 			free(f->id);
+		}
 		free(f);
 		return -1;
 	}
@@ -455,6 +515,16 @@ feed_start(struct feed_mgr *m, struct evhttp_request *req,
 	if (reset != NULL)
 		feed_reset_event(f, reset, info.oldest_id);
 	feed_send(f);
+	if (f->expiry != NULL) {
+		int64_t left = start->expires_ms - util_now_ms();
+		struct timeval tv;
+
+		if (left < 0)
+			left = 0;
+		tv.tv_sec = left / 1000;
+		tv.tv_usec = left % 1000 * 1000;
+		evtimer_add(f->expiry, &tv);
+	}
 	feed_pump(f);
 	return 0;
 }

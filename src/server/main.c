@@ -2,9 +2,11 @@
 #include "config.h"
 
 #include "api.h"
+#include "auth.h"
 #include "burst.h"
 #include "feed.h"
 #include "mstore.h"
+#include "pgstore.h"
 #include "sim.h"
 #include "store.h"
 #include "util.h"
@@ -24,6 +26,9 @@
 /* Upper bounds of the numeric options. */
 #define MAIN_RING_MAX 10000000LL
 #define MAIN_BURST_MAX 1000000000000LL
+#define MAIN_TTL_MAX (366LL * 86400)
+/* How long a shutdown lets the last bytes of ended streams go out. */
+#define MAIN_DRAIN_MS 300
 
 struct options {
 	char host[MAIN_LISTEN_MAX];
@@ -32,14 +37,29 @@ struct options {
 	int stall_timeout_s;
 	long retry_ms;
 	const char *token;
+	const char *auth_file;
+	long long token_ttl;
+	long long refresh_ttl;
+	const char *store;
+	long long retain_days;
 	long long ring;
+	bool ring_set;
 	long long simulate;
 	bool simulate_set;
 	double rate;
 	long long burst;
 	long long seed;
 	long long max_streams;
+	long long max_per_token;
 	bool verbose;
+};
+
+/* What the signal handler needs to drain. */
+struct main_ctx {
+	struct event_base *base;
+	struct api *api;
+	struct feed_mgr *feeds;
+	bool stopping;
 };
 
 static const char main_usage[] =
@@ -49,13 +69,27 @@ static const char main_usage[] =
     "\n"
     "  --listen HOST:PORT   address to serve (default 127.0.0.1:8080;\n"
     "                       port 0 picks a free port)\n"
-    "  --token TOKEN        require Authorization: Bearer TOKEN\n"
+    "  --store URL          keep sources and events in PostgreSQL\n"
+    "                       (postgresql://...; default: $DATABASE_URL when\n"
+    "                       set, else \"memory\", the in-memory store)\n"
+    "  --retain-days N      PostgreSQL: delete events older than N days\n"
+    "  --token TOKEN        accept Authorization: Bearer TOKEN (never\n"
+    "                       expires)\n"
+    "  --auth-file FILE     clients (YAML or JSON list of client_id,\n"
+    "                       client_secret) that get tokens from\n"
+    "                       POST /api/auth/token; mode 600\n"
+    "  --token-ttl SEC      lifetime of access tokens (default 3600)\n"
+    "  --refresh-ttl SEC    lifetime of refresh tokens (default 86400)\n"
     "  --heartbeat SEC      keepalive comment interval (default 30)\n"
     "  --retry-ms MS        reconnect delay told to clients (default 2000)\n"
     "  --stall-timeout SEC  drop a stream whose output has not drained\n"
     "                       for this long (default 60)\n"
     "  --max-streams N      streams served at once (default 10000)\n"
-    "  --ring N             events kept per source (default 100000)\n"
+    "  --max-streams-per-token N\n"
+    "                       streams one client may hold (default: no\n"
+    "                       limit of its own)\n"
+    "  --ring N             events kept per source (default 100000; with\n"
+    "                       PostgreSQL only when given)\n"
     "  --simulate N         simulate N automations, 2 pipelines and an\n"
     "                       artifact\n"
     "  --rate R             events per second per simulated source\n"
@@ -69,7 +103,8 @@ static const char main_usage[] =
     "  --version            show the version\n"
     "\n"
     "When ready it prints \"listening on http://HOST:PORT\" on stdout.\n"
-    "SIGINT or SIGTERM stops it.\n";
+    "SIGINT or SIGTERM stops it: it stops accepting, ends open streams\n"
+    "(clients resume elsewhere) and exits 0.\n";
 
 /* Complain about a bad command line in one line and exit 2. */
 static void main_bad(const char *fmt, const char *arg)
@@ -130,6 +165,12 @@ main_options(int argc, char **argv, struct options *o)
 	static const struct option longopts[] = {
 	    {"listen", required_argument, NULL, 'l'},
 	    {"token", required_argument, NULL, 't'},
+	    {"auth-file", required_argument, NULL, 'A'},
+	    {"token-ttl", required_argument, NULL, 'T'},
+	    {"refresh-ttl", required_argument, NULL, 'F'},
+	    {"store", required_argument, NULL, 'D'},
+	    {"retain-days", required_argument, NULL, 'd'},
+	    {"max-streams-per-token", required_argument, NULL, 'p'},
 	    {"heartbeat", required_argument, NULL, 'H'},
 	    {"retry-ms", required_argument, NULL, 'r'},
 	    {"stall-timeout", required_argument, NULL, 'S'},
@@ -158,6 +199,28 @@ main_options(int argc, char **argv, struct options *o)
 				main_bad("--token must not be empty%s", "");
 			o->token = optarg;
 			break;
+		case 'A':
+			o->auth_file = optarg;
+			break;
+		case 'T':
+			o->token_ttl =
+			    main_number("--token-ttl", optarg, 1, MAIN_TTL_MAX);
+			break;
+		case 'F':
+			o->refresh_ttl = main_number(
+			    "--refresh-ttl", optarg, 1, MAIN_TTL_MAX);
+			break;
+		case 'D':
+			o->store = optarg;
+			break;
+		case 'd':
+			o->retain_days =
+			    main_number("--retain-days", optarg, 1, 100000);
+			break;
+		case 'p':
+			o->max_per_token = main_number(
+			    "--max-streams-per-token", optarg, 1, 1000000);
+			break;
 		case 'H':
 			o->heartbeat_s =
 			    (int)main_number("--heartbeat", optarg, 1, 3600);
@@ -177,6 +240,7 @@ main_options(int argc, char **argv, struct options *o)
 		case 'R':
 			o->ring =
 			    main_number("--ring", optarg, 1, MAIN_RING_MAX);
+			o->ring_set = true;
 			break;
 		case 's':
 			o->simulate = main_number(
@@ -216,6 +280,15 @@ main_options(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		main_bad("unexpected argument '%s'", argv[optind]);
+	if (o->store == NULL)
+		o->store = getenv("DATABASE_URL");
+	if (o->store != NULL &&
+	    (*o->store == '\0' || strcmp(o->store, "memory") == 0))
+		o->store = NULL;
+	if (o->store != NULL && o->burst > 0)
+		main_bad("--burst needs the in-memory store%s", "");
+	if (o->store == NULL && o->retain_days > 0)
+		main_bad("--retain-days needs --store postgresql://...%s", "");
 }
 
 /* Allow as many descriptors as the hard limit does: every stream holds
@@ -231,12 +304,50 @@ main_raise_fd_limit(void)
 	}
 }
 
-/* SIGINT / SIGTERM: leave the loop; cleanup happens in main. */
+/* SIGINT / SIGTERM: stop accepting, end every stream so its client
+ * resumes elsewhere, give their last bytes a moment to go out, leave the
+ * loop (cleanup happens in main). Every ingest is committed when it is
+ * answered, so nothing else is pending. A second signal leaves at once. */
 static void
 main_signal(evutil_socket_t sig, short what, void *arg)
 {
-	util_log("caught signal %d, shutting down", (int)sig);
-	event_base_loopexit(arg, NULL);
+	struct main_ctx *ctx = arg;
+	struct timeval tv = {0, MAIN_DRAIN_MS * 1000};
+
+	if (ctx->stopping) {
+		event_base_loopexit(ctx->base, NULL);
+		return;
+	}
+	ctx->stopping = true;
+	util_log("caught signal %d, draining and shutting down", (int)sig);
+	api_stop_accepting(ctx->api);
+	feed_mgr_drain(ctx->feeds);
+	event_base_loopexit(ctx->base, &tv);
+}
+
+/* Make the store the options ask for; NULL after logging why not. */
+static struct store *
+main_store(struct event_base *base, const struct options *o)
+{
+	struct pgstore_cfg pc = {.url = o->store,
+	    .ring = o->ring_set ? (size_t)o->ring : 0,
+	    .retain_days = (int)o->retain_days,
+	    .verbose = o->verbose};
+	struct store *st;
+	char err[512];
+
+	if (o->store != NULL) {
+		if ((st = pgstore_new(base, &pc, err, sizeof err)) == NULL)
+			util_log("cannot use the database: %s", err);
+		return st;
+	}
+	st = mstore_new((size_t)o->ring);
+	if (o->burst > 0)
+		st = burst_store_new(
+		    st, o->simulate_set ? (unsigned)o->simulate : 1, o->burst);
+	if (st == NULL)
+		util_log("cannot create the store");
+	return st;
 }
 
 int
@@ -250,7 +361,13 @@ main(int argc, char **argv)
 	    .ring = 100000,
 	    .rate = 5,
 	    .seed = 1,
+	    .token_ttl = 3600,
+	    .refresh_ttl = 86400,
 	    .max_streams = 10000};
+	struct auth_cfg ac;
+	struct auth *auth = NULL;
+	struct main_ctx ctx = {0};
+	char err[512];
 	struct event_base *base = NULL;
 	struct event *sigint = NULL, *sigterm = NULL;
 	struct store *st = NULL;
@@ -263,24 +380,26 @@ main(int argc, char **argv)
 	main_options(argc, argv, &o);
 	signal(SIGPIPE, SIG_IGN);
 	main_raise_fd_limit();
-	if ((base = event_base_new()) == NULL)
-		goto out;
-	st = mstore_new((size_t)o.ring);
-	if (o.burst > 0)
-		st = burst_store_new(
-		    st, o.simulate_set ? (unsigned)o.simulate : 1, o.burst);
-	if (st == NULL) {
-		util_log("cannot create the store");
+	ac = (struct auth_cfg){.file = o.auth_file,
+	    .token = o.token,
+	    .token_ttl_s = o.token_ttl,
+	    .refresh_ttl_s = o.refresh_ttl};
+	if ((auth = auth_new(&ac, err, sizeof err)) == NULL) {
+		util_log("cannot use the auth file: %s", err);
 		goto out;
 	}
+	if ((base = event_base_new()) == NULL ||
+	    (st = main_store(base, &o)) == NULL)
+		goto out;
 	fc = (struct feed_cfg){.heartbeat_s = o.heartbeat_s,
 	    .retry_ms = o.retry_ms,
 	    .stall_timeout_s = o.stall_timeout_s,
 	    .idle_timeout_s = API_IDLE_TIMEOUT,
 	    .max_streams = (size_t)o.max_streams,
+	    .max_per_who = (size_t)o.max_per_token,
 	    .verbose = o.verbose};
 	if ((feeds = feed_mgr_new(base, st, &fc)) == NULL ||
-	    (api = api_new(base, st, feeds, o.token, o.verbose)) == NULL)
+	    (api = api_new(base, st, feeds, auth, o.verbose)) == NULL)
 		goto out;
 	if (api_listen(api, o.host, o.port, &port) != 0) {
 		util_log("cannot listen on %s:%d", o.host, o.port);
@@ -292,13 +411,15 @@ main(int argc, char **argv)
 		util_log("cannot start the simulation");
 		goto out;
 	}
-	sigint = evsignal_new(base, SIGINT, main_signal, base);
-	sigterm = evsignal_new(base, SIGTERM, main_signal, base);
+	ctx = (struct main_ctx){.base = base, .api = api, .feeds = feeds};
+	sigint = evsignal_new(base, SIGINT, main_signal, &ctx);
+	sigterm = evsignal_new(base, SIGTERM, main_signal, &ctx);
 	if (sigint == NULL || sigterm == NULL || evsignal_add(sigint, NULL) ||
 	    evsignal_add(sigterm, NULL))
 		goto out;
-	util_log("started: ring %lld, heartbeat %d s, auth %s, %s", o.ring,
-	    o.heartbeat_s, o.token ? "on" : "off",
+	util_log("started: %s store, heartbeat %d s, auth %s, %s",
+	    o.store != NULL ? "PostgreSQL" : "in-memory", o.heartbeat_s,
+	    auth_required(auth) ? "on" : "off",
 	    o.burst > 0      ? "burst sources"
 	    : o.simulate > 0 ? "simulating"
 	                     : "ingest only");
@@ -313,6 +434,7 @@ out:
 	feed_mgr_free(feeds);
 	api_free(api);
 	store_free(st);
+	auth_free(auth);
 	if (sigint != NULL)
 		event_free(sigint);
 	if (sigterm != NULL)

@@ -139,6 +139,7 @@ mstore_info(const struct msource *s, struct store_info *out)
 	out->updated_ms = s->updated_ms;
 	out->oldest_id = s->count > 0 ? s->first_id : s->last_id + 1;
 	out->last_id = s->last_id;
+	out->evicted_id = (s->count > 0 ? s->first_id : s->last_id + 1) - 1;
 }
 
 /* Tell every live subscriber of s; they may unsubscribe meanwhile. */

@@ -23,6 +23,8 @@ enum store_err {
 	STORE_ETOOBIG = -3,   /* one event is larger than the store keeps */
 	STORE_ENOMEM = -4,    /* out of memory (or the database refused) */
 	STORE_EREADONLY = -5, /* the source is generated, not written */
+	STORE_EINVAL = -6,    /* the database refused a value (a timestamp) */
+	STORE_EUNAVAIL = -7,  /* the database cannot be reached just now */
 };
 
 /* A source as the API shows it. The strings are valid until the next call
@@ -37,6 +39,11 @@ struct store_info {
 	int64_t updated_ms; /* epoch ms of the last status change or event */
 	int64_t oldest_id;  /* oldest retained event; last_id + 1 when none */
 	int64_t last_id;    /* newest event; 0 before the first */
+	/* Newest event no longer held (evicted or expired), 0 when none. Ids
+	 * may have gaps (PostgreSQL numbers all sources from one sequence), so
+	 * a reader that has seen cursor lost events exactly when cursor <
+	 * evicted_id; oldest_id - 1 is no substitute. */
+	int64_t evicted_id;
 };
 
 /* One event to append: the members of its JSON object, comma-separated,
@@ -109,6 +116,14 @@ struct store_ops {
 	struct store_sub *(*subscribe)(struct store *st, enum source_kind kind,
 	    const char *id, store_note_fn fn, void *arg);
 	void (*unsubscribe)(struct store *st, struct store_sub *sub);
+	/* Optional: get and read for a subscriber, which may be answered
+	 * from what the store derived from the changes it told (NULL: the
+	 * same as get and read). */
+	int (*get_live)(struct store *st, enum source_kind kind, const char *id,
+	    struct store_info *out);
+	long (*read_live)(struct store *st, enum source_kind kind,
+	    const char *id, int64_t after, size_t limit, store_line_fn fn,
+	    void *arg);
 };
 
 /* Implementations embed this as their first member. */
@@ -145,6 +160,16 @@ struct store_sub *store_subscribe(struct store *st, enum source_kind kind,
     const char *id, store_note_fn fn, void *arg);
 /* End a subscription (also from inside its own callback). */
 void store_unsubscribe(struct store *st, struct store_sub *sub);
+/* store_get and store_read for a subscriber of kind/id, which wants what
+ * it was told of and no more: the answer may lag the database by the
+ * changes not yet told (PostgreSQL answers these from memory, so a change
+ * costs one query however many streams follow the source). Anything that
+ * must see the database as it is now (a new stream's start, polling) uses
+ * store_get and store_read. */
+int store_get_live(struct store *st, enum source_kind kind, const char *id,
+    struct store_info *out);
+long store_read_live(struct store *st, enum source_kind kind, const char *id,
+    int64_t after, size_t limit, store_line_fn fn, void *arg);
 
 /* A short text for a store_err. */
 const char *store_strerror(int err);

@@ -50,19 +50,25 @@ seen_note(const struct store_note *note, void *arg)
 	}
 }
 
+/* The members every test event starts with: what ingest writes, so each
+ * store renders the event back exactly as given. */
+#define EV_HEAD "\"timestamp\":\"2024-12-07T14:23:45.123Z\",\"level\":\"INFO\","
+/* An event's JSON line as a store renders it. */
+#define EV_JSON(id, msg) "{\"id\":" id "," EV_HEAD "\"message\":\"" msg "\"}"
+
 /* Append count events "message":"m<k>" to automations/id. */
 static void
 append_n(struct store *st, const char *id, int from, int count)
 {
 	struct store_line lines[64];
-	char text[64][32];
+	char text[64][128];
 	bool created;
 	int i;
 
 	ck_assert_int_le(count, 64);
 	for (i = 0; i < count; i++) {
-		snprintf(
-		    text[i], sizeof text[i], "\"message\":\"m%d\"", from + i);
+		snprintf(text[i], sizeof text[i], EV_HEAD "\"message\":\"m%d\"",
+		    from + i);
 		lines[i].members = text[i];
 		lines[i].len = strlen(text[i]);
 	}
@@ -109,6 +115,7 @@ START_TEST(append_creates_a_running_source_named_by_its_id)
 	ck_assert_int_eq(info.updated_ms, 1234);
 	ck_assert_int_eq(info.oldest_id, 1);
 	ck_assert_int_eq(info.last_id, 1);
+	ck_assert_int_eq(info.evicted_id, 0);
 	ck_assert_int_eq(
 	    store_append(st, SOURCE_PIPELINE, "p1", &l, 1, 1235, &created),
 	    STORE_OK);
@@ -139,8 +146,8 @@ START_TEST(events_get_consecutive_ids_rendered_into_the_object)
 	    store_read(st, SOURCE_AUTOMATION, "a", 0, 100, seen_line, &s), 3);
 	ck_assert_int_eq(s.ids[0], 1);
 	ck_assert_int_eq(s.ids[2], 3);
-	ck_assert_str_eq(s.json[0], "{\"id\":1,\"message\":\"m0\"}");
-	ck_assert_str_eq(s.json[2], "{\"id\":3,\"message\":\"m2\"}");
+	ck_assert_str_eq(s.json[0], EV_JSON("1", "m0"));
+	ck_assert_str_eq(s.json[2], EV_JSON("3", "m2"));
 	store_free(st);
 }
 END_TEST
@@ -203,10 +210,11 @@ START_TEST(ring_evicts_the_oldest_and_reads_start_at_the_oldest)
 	ck_assert_int_eq(store_get(st, SOURCE_AUTOMATION, "a", &info), 0);
 	ck_assert_int_eq(info.oldest_id, 4);
 	ck_assert_int_eq(info.last_id, 8);
+	ck_assert_int_eq(info.evicted_id, 3);
 	ck_assert_int_eq(
 	    store_read(st, SOURCE_AUTOMATION, "a", 1, 100, seen_line, &s), 5);
 	ck_assert_int_eq(s.ids[0], 4);
-	ck_assert_str_eq(s.json[0], "{\"id\":4,\"message\":\"m3\"}");
+	ck_assert_str_eq(s.json[0], EV_JSON("4", "m3"));
 	ck_assert_int_eq(store_tail(st, SOURCE_AUTOMATION, "a", 50, &after), 0);
 	ck_assert_int_eq(after, 3);
 	store_free(st);
@@ -223,9 +231,10 @@ START_TEST(a_batch_larger_than_the_ring_keeps_its_newest_events)
 	ck_assert_int_eq(store_get(st, SOURCE_AUTOMATION, "a", &info), 0);
 	ck_assert_int_eq(info.oldest_id, 8);
 	ck_assert_int_eq(info.last_id, 12);
+	ck_assert_int_eq(info.evicted_id, 7);
 	ck_assert_int_eq(
 	    store_read(st, SOURCE_AUTOMATION, "a", 0, 100, seen_line, &s), 5);
-	ck_assert_str_eq(s.json[4], "{\"id\":12,\"message\":\"m11\"}");
+	ck_assert_str_eq(s.json[4], EV_JSON("12", "m11"));
 	store_free(st);
 }
 END_TEST

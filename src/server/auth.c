@@ -1,0 +1,428 @@
+/* auth.c - static token, auth file clients, issued tokens. An issued token
+ * is AUTH_TOKEN_LEN hex digits: the client's index (4), the slot it sits
+ * in (2) and 29 random bytes (58). The index and slot only say where to
+ * look, never whether it matches: the whole token is then compared in
+ * constant time with the one stored in that slot. */
+#include "auth.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <yaml.h>
+
+/* Hex digits of the client index and of the slot at a token's start. */
+#define AUTH_INDEX_DIGITS 4
+#define AUTH_SLOT_DIGITS 2
+/* Random bytes in a token. */
+#define AUTH_RANDOM_BYTES                                                      \
+	((AUTH_TOKEN_LEN - AUTH_INDEX_DIGITS - AUTH_SLOT_DIGITS) / 2)
+
+struct auth_slot {
+	char token[AUTH_TOKEN_LEN + 1]; /* "" when free */
+	bool refresh;
+	int64_t expires_ms;
+	uint64_t serial; /* issue order, to find the oldest */
+};
+
+struct auth_client {
+	char *id;
+	char *secret;
+	struct auth_slot slots[AUTH_TOKENS_PER_CLIENT];
+};
+
+struct auth {
+	char *token; /* the static token, or NULL */
+	struct auth_client *clients;
+	size_t nclients;
+	int64_t token_ttl_ms;
+	int64_t refresh_ttl_ms;
+	uint64_t serial; /* tokens issued so far */
+	int urandom;
+};
+
+/* Read the whole file at path (at most AUTH_FILE_MAX bytes) into a new
+ * allocation; NULL with err set. Refuses a file group or others can use. */
+static char *
+auth_read_file(const char *path, size_t *len, char *err, size_t errlen)
+{
+	struct stat sb;
+	char *buf = NULL;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    fstat(fd, &sb) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if ((sb.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		snprintf(err, errlen,
+		    "%s holds secrets but group or others have access to it "
+		    "(chmod 600 it)",
+		    path);
+		goto fail;
+	}
+	if (!S_ISREG(sb.st_mode) || sb.st_size > AUTH_FILE_MAX) {
+		snprintf(err, errlen, "%s: not a file of at most %d bytes",
+		    path, AUTH_FILE_MAX);
+		goto fail;
+	}
+	if ((buf = malloc((size_t)sb.st_size + 1)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if ((n = read(fd, buf, (size_t)sb.st_size)) != sb.st_size) {
+		snprintf(err, errlen, "%s: short read", path);
+		goto fail;
+	}
+	close(fd);
+	*len = (size_t)n;
+	return buf;
+fail:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+/* The scalar value of key in mapping node m, or NULL. */
+static const char *
+auth_yaml_get(yaml_document_t *doc, yaml_node_t *m, const char *key)
+{
+	yaml_node_pair_t *p;
+	yaml_node_t *k, *v;
+
+	for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top;
+	     p++) {
+		k = yaml_document_get_node(doc, p->key);
+		v = yaml_document_get_node(doc, p->value);
+		if (k != NULL && k->type == YAML_SCALAR_NODE &&
+		    strcmp((char *)k->data.scalar.value, key) == 0)
+			return v != NULL && v->type == YAML_SCALAR_NODE
+			           ? (const char *)v->data.scalar.value
+			           : NULL;
+	}
+	return NULL;
+}
+
+/* Fill a->clients from the parsed document: a list of {client_id,
+ * client_secret}, or a mapping whose "clients" member is one. 0 or -1
+ * with err set. */
+static int
+auth_load_clients(
+    struct auth *a, yaml_document_t *doc, char *err, size_t errlen)
+{
+	yaml_node_t *root = yaml_document_get_root_node(doc), *item;
+	yaml_node_item_t *it;
+	yaml_node_pair_t *p;
+	const char *id, *secret;
+	size_t n, i;
+
+	if (root != NULL && root->type == YAML_MAPPING_NODE) {
+		root = NULL;
+		p = yaml_document_get_root_node(doc)->data.mapping.pairs.start;
+		for (; p <
+		       yaml_document_get_root_node(doc)->data.mapping.pairs.top;
+		     p++) {
+			item = yaml_document_get_node(doc, p->key);
+			if (item->type == YAML_SCALAR_NODE &&
+			    strcmp((char *)item->data.scalar.value,
+			        "clients") == 0)
+				root = yaml_document_get_node(doc, p->value);
+		}
+	}
+	if (root == NULL || root->type != YAML_SEQUENCE_NODE) {
+		snprintf(err, errlen,
+		    "expected a list of {client_id, client_secret}");
+		return -1;
+	}
+	n = (size_t)(root->data.sequence.items.top -
+	             root->data.sequence.items.start);
+	if (n == 0 || n > AUTH_CLIENTS_MAX) {
+		snprintf(err, errlen, "expected 1 to %d clients, not %zu",
+		    AUTH_CLIENTS_MAX, n);
+		return -1;
+	}
+	if ((a->clients = calloc(n, sizeof *a->clients)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (it = root->data.sequence.items.start, i = 0;
+	     it < root->data.sequence.items.top; it++, i++) {
+		item = yaml_document_get_node(doc, *it);
+		id = secret = NULL;
+		if (item != NULL && item->type == YAML_MAPPING_NODE) {
+			id = auth_yaml_get(doc, item, "client_id");
+			secret = auth_yaml_get(doc, item, "client_secret");
+		}
+		if (id == NULL || secret == NULL || *id == '\0' ||
+		    *secret == '\0' || strlen(id) > AUTH_FIELD_MAX ||
+		    strlen(secret) > AUTH_FIELD_MAX) {
+			snprintf(err, errlen,
+			    "client %zu needs client_id and client_secret "
+			    "(1 to %d bytes each)",
+			    i + 1, AUTH_FIELD_MAX);
+			return -1;
+		}
+		a->nclients = i + 1;
+		if ((a->clients[i].id = strdup(id)) == NULL ||
+		    (a->clients[i].secret = strdup(secret)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Parse the auth file at path into a->clients; 0 or -1 with err set. */
+static int
+auth_load(struct auth *a, const char *path, char *err, size_t errlen)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	char why[256];
+	size_t len = 0;
+	char *text;
+	int rc = -1;
+
+	if ((text = auth_read_file(path, &len, err, errlen)) == NULL)
+		return -1;
+	if (!yaml_parser_initialize(&parser)) {
+		free(text);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	yaml_parser_set_input_string(&parser, (unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		snprintf(err, errlen, "%s: line %zu: %s", path,
+		    parser.problem_mark.line + 1,
+		    parser.problem != NULL ? parser.problem : "parse error");
+	} else {
+		if ((rc = auth_load_clients(a, &doc, why, sizeof why)) != 0)
+			snprintf(err, errlen, "%s: %s", path, why);
+		yaml_document_delete(&doc);
+	}
+	yaml_parser_delete(&parser);
+	explicit_bzero(text, len);
+	free(text);
+	return rc;
+}
+
+struct auth *
+auth_new(const struct auth_cfg *cfg, char *err, size_t errlen)
+{
+	struct auth *a;
+
+	if ((a = calloc(1, sizeof *a)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	a->urandom = -1;
+	a->token_ttl_ms = cfg->token_ttl_s * 1000;
+	a->refresh_ttl_ms = cfg->refresh_ttl_s * 1000;
+	if (cfg->token != NULL && (a->token = strdup(cfg->token)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (cfg->file != NULL) {
+		if (auth_load(a, cfg->file, err, errlen) != 0)
+			goto fail;
+		if ((a->urandom = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) <
+		    0) {
+			snprintf(
+			    err, errlen, "/dev/urandom: %s", strerror(errno));
+			goto fail;
+		}
+	}
+	return a;
+fail:
+	auth_free(a);
+	return NULL;
+}
+
+void
+auth_free(struct auth *a)
+{
+	size_t i;
+
+	if (a == NULL)
+		return;
+	for (i = 0; i < a->nclients; i++) {
+		free(a->clients[i].id);
+		if (a->clients[i].secret != NULL)
+			explicit_bzero(
+			    a->clients[i].secret, strlen(a->clients[i].secret));
+		free(a->clients[i].secret);
+		explicit_bzero(a->clients[i].slots, sizeof a->clients[i].slots);
+	}
+	free(a->clients);
+	free(a->token);
+	if (a->urandom >= 0)
+		close(a->urandom);
+	free(a);
+}
+
+bool
+auth_required(const struct auth *a)
+{
+	return a != NULL && (a->token != NULL || a->nclients > 0);
+}
+
+bool
+auth_has_clients(const struct auth *a)
+{
+	return a != NULL && a->nclients > 0;
+}
+
+/* The value of n hex digits at s, or -1. */
+static long
+auth_hex(const char *s, int n)
+{
+	long v = 0;
+	int i, d;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] >= '0' && s[i] <= '9')
+			d = s[i] - '0';
+		else if (s[i] >= 'a' && s[i] <= 'f')
+			d = s[i] - 'a' + 10;
+		else
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+/* The live slot holding token (n bytes) of the wanted type, or NULL. */
+static struct auth_slot *
+auth_find(struct auth *a, const char *token, size_t n, bool refresh,
+    int64_t now_ms, struct auth_client **client)
+{
+	struct auth_slot *s;
+	long ci, si;
+
+	if (n != AUTH_TOKEN_LEN ||
+	    (ci = auth_hex(token, AUTH_INDEX_DIGITS)) < 0 ||
+	    (size_t)ci >= a->nclients ||
+	    (si = auth_hex(token + AUTH_INDEX_DIGITS, AUTH_SLOT_DIGITS)) < 0 ||
+	    si >= AUTH_TOKENS_PER_CLIENT)
+		return NULL;
+	*client = &a->clients[ci];
+	s = &(*client)->slots[si];
+	if (s->token[0] == '\0' || s->refresh != refresh ||
+	    s->expires_ms <= now_ms ||
+	    !util_secret_equal(token, n, s->token, AUTH_TOKEN_LEN))
+		return NULL;
+	return s;
+}
+
+int
+auth_check(struct auth *a, const char *token, size_t n, int64_t now_ms,
+    const char **who, int64_t *expires_ms)
+{
+	struct auth_client *c;
+	struct auth_slot *s;
+
+	if (token == NULL)
+		return AUTH_MISSING;
+	if (a->token != NULL &&
+	    util_secret_equal(token, n, a->token, strlen(a->token))) {
+		*who = "static token";
+		*expires_ms = 0;
+		return AUTH_OK;
+	}
+	if ((s = auth_find(a, token, n, false, now_ms, &c)) == NULL)
+		return AUTH_INVALID;
+	*who = c->id;
+	*expires_ms = s->expires_ms;
+	return AUTH_OK;
+}
+
+/* Put a new token of client c into a slot (a free or expired one, else
+ * the oldest) and write it to out; 0 or AUTH_ERROR. */
+static int
+auth_mint(struct auth *a, struct auth_client *c, bool refresh, int64_t now_ms,
+    char out[AUTH_TOKEN_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char rnd[AUTH_RANDOM_BYTES];
+	struct auth_slot *s, *pick = &c->slots[0];
+	size_t i;
+
+	for (s = c->slots; s < c->slots + AUTH_TOKENS_PER_CLIENT; s++) {
+		if (s->token[0] == '\0' || s->expires_ms <= now_ms) {
+			pick = s;
+			break;
+		}
+		if (s->serial < pick->serial)
+			pick = s;
+	}
+	if (read(a->urandom, rnd, sizeof rnd) != (ssize_t)sizeof rnd)
+		return AUTH_ERROR;
+	snprintf(out, AUTH_TOKEN_LEN + 1, "%04zx%02zx",
+	    (size_t)(c - a->clients), (size_t)(pick - c->slots));
+	for (i = 0; i < sizeof rnd; i++) {
+		out[AUTH_INDEX_DIGITS + AUTH_SLOT_DIGITS + 2 * i] =
+		    hex[rnd[i] >> 4];
+		out[AUTH_INDEX_DIGITS + AUTH_SLOT_DIGITS + 2 * i + 1] =
+		    hex[rnd[i] & 15];
+	}
+	out[AUTH_TOKEN_LEN] = '\0';
+	explicit_bzero(rnd, sizeof rnd);
+	memcpy(pick->token, out, AUTH_TOKEN_LEN + 1);
+	pick->refresh = refresh;
+	pick->serial = ++a->serial;
+	pick->expires_ms =
+	    now_ms + (refresh ? a->refresh_ttl_ms : a->token_ttl_ms);
+	return AUTH_OK;
+}
+
+/* Issue an access and a refresh token to c. */
+static int
+auth_grant(struct auth *a, struct auth_client *c, int64_t now_ms,
+    struct auth_grant *out)
+{
+	if (auth_mint(a, c, true, now_ms, out->refresh) != 0 ||
+	    auth_mint(a, c, false, now_ms, out->access) != 0)
+		return AUTH_ERROR;
+	out->expires_in = a->token_ttl_ms / 1000;
+	return AUTH_OK;
+}
+
+int
+auth_issue(struct auth *a, const char *client_id, const char *secret,
+    int64_t now_ms, struct auth_grant *out)
+{
+	size_t i;
+	bool ok;
+
+	for (i = 0; i < a->nclients; i++) {
+		if (strcmp(a->clients[i].id, client_id) != 0)
+			continue;
+		ok = util_secret_equal(secret, strlen(secret),
+		    a->clients[i].secret, strlen(a->clients[i].secret));
+		return ok ? auth_grant(a, &a->clients[i], now_ms, out)
+		          : AUTH_INVALID;
+	}
+	return AUTH_INVALID;
+}
+
+int
+auth_refresh(
+    struct auth *a, const char *refresh, int64_t now_ms, struct auth_grant *out)
+{
+	struct auth_client *c;
+	struct auth_slot *s;
+
+	if ((s = auth_find(a, refresh, strlen(refresh), true, now_ms, &c)) ==
+	    NULL)
+		return AUTH_INVALID;
+	explicit_bzero(s, sizeof *s);
+	return auth_grant(a, c, now_ms, out);
+}

@@ -1,0 +1,70 @@
+/* auth.h - who may use the API: a static token and/or clients from an
+ * auth file that trade their secret for short-lived access tokens and
+ * longer-lived refresh tokens (server model layer, no I/O but reading the
+ * file and /dev/urandom). Tokens are never logged. */
+#ifndef LOGDECK_SERVER_AUTH_H
+#define LOGDECK_SERVER_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Largest auth file read. */
+#define AUTH_FILE_MAX (1024 * 1024)
+/* Most clients an auth file may list. */
+#define AUTH_CLIENTS_MAX 1024
+/* Longest client_id and client_secret. */
+#define AUTH_FIELD_MAX 256
+/* Live tokens (access and refresh together) kept per client; issuing one
+ * more replaces the client's oldest. */
+#define AUTH_TOKENS_PER_CLIENT 64
+/* Length of an issued token: hex digits. */
+#define AUTH_TOKEN_LEN 64
+
+struct auth;
+
+struct auth_cfg {
+	const char *file;      /* YAML or JSON list of clients, or NULL */
+	const char *token;     /* a static, never-expiring token, or NULL */
+	int64_t token_ttl_s;   /* lifetime of access tokens */
+	int64_t refresh_ttl_s; /* lifetime of refresh tokens */
+};
+
+/* What /api/auth/token and /api/auth/refresh answer. */
+struct auth_grant {
+	char access[AUTH_TOKEN_LEN + 1];
+	char refresh[AUTH_TOKEN_LEN + 1];
+	int64_t expires_in; /* seconds the access token lives */
+};
+
+/* Results of auth_check, auth_issue and auth_refresh. */
+enum auth_result {
+	AUTH_OK = 0,
+	AUTH_MISSING = -1, /* no token given */
+	AUTH_INVALID = -2, /* wrong, expired or revoked token or secret */
+	AUTH_ERROR = -3,   /* no randomness */
+};
+
+/* Load the configuration; NULL with a one-line reason in err (a file
+ * group or others may read is refused). */
+struct auth *auth_new(const struct auth_cfg *cfg, char *err, size_t errlen);
+/* Free everything; NULL is fine. */
+void auth_free(struct auth *a);
+/* True when requests need a token. */
+bool auth_required(const struct auth *a);
+/* True when clients can ask for tokens (an auth file was given). */
+bool auth_has_clients(const struct auth *a);
+/* Check an access token (n bytes, may be NULL) at now_ms. On AUTH_OK,
+ * *who names the client (valid while a lives) and *expires_ms is when the
+ * token expires (0: never). */
+int auth_check(struct auth *a, const char *token, size_t n, int64_t now_ms,
+    const char **who, int64_t *expires_ms);
+/* Client credentials: a new access and refresh token. */
+int auth_issue(struct auth *a, const char *client_id, const char *secret,
+    int64_t now_ms, struct auth_grant *out);
+/* Trade a refresh token for a new pair; the old refresh token is revoked
+ * (rotation), the old access token lives until it expires. */
+int auth_refresh(struct auth *a, const char *refresh, int64_t now_ms,
+    struct auth_grant *out);
+
+#endif

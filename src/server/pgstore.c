@@ -1,0 +1,1221 @@
+/* pgstore.c - the PostgreSQL store. Every call is one or two statements on
+ * the query connection (the store interface is synchronous; the database is
+ * expected to be near). The only state kept here is which sources this
+ * process has subscribers for: everything else is read from the database,
+ * so any number of servers, and any producer inserting into logs directly,
+ * share one view. Changes arrive as notifications (pgschema.h) on a second
+ * connection read from the event loop; this server's own changes are told
+ * to its subscribers at once and their echo is ignored. */
+#include "pgstore.h"
+#include "json.h"
+#include "pgschema.h"
+#include "store.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <libpq-fe.h>
+
+/* Hash buckets of the subscribed sources (a power of two). */
+#define PGSTORE_BUCKETS 256
+/* Longest "KIND/ID" key (the longest kind, '/', the longest id). */
+#define PGSTORE_KEY_MAX 160
+/* Reconnect delays of the notification connection. */
+#define PGSTORE_RECONNECT_MIN_MS 100
+#define PGSTORE_RECONNECT_MAX_MS 5000
+/* Seconds between retention passes. */
+#define PGSTORE_RETAIN_INTERVAL_S 60
+/* Bytes of a rendered event besides its values: {"id":,"timestamp":"<24>",
+ * "level":,"message":,"task":,} and a NUL (about 80, rounded up). */
+#define PGSTORE_FRAME 128
+/* Least time between two resets of a broken query connection. */
+#define PGSTORE_RESET_GAP_MS 1000
+/* Seconds libpq waits for a connection. */
+#define PGSTORE_CONNECT_TIMEOUT "5"
+
+struct psource;
+
+struct psub {
+	struct store_sub base;
+	struct psource *src;
+	store_note_fn fn;
+	void *arg;
+	bool dead; /* unsubscribed while its source was being told */
+	struct psub *next;
+};
+
+/* One cached row: its id and its rendered JSON line. */
+struct pline {
+	int64_t id;
+	char *json;
+	size_t len;
+};
+
+/* A source this process has subscribers for, with the status they were
+ * last told (to tell a change apart from a repeat after a reconnect) and
+ * a cache derived from the database: the source's rows with
+ * floor < id <= top, valid while top >= known_last, and its last get. */
+struct psource {
+	char *key; /* "KIND/ID" */
+	struct psub *subs;
+	int notifying;
+	enum run_status status;
+	bool has_exit_code;
+	int exit_code;
+	int64_t status_ms;
+	struct pline *ring; /* PGSTORE_CACHE_ROWS slots once used */
+	size_t head;
+	size_t count;
+	size_t bytes;
+	int64_t floor;
+	int64_t top;
+	int64_t known_last; /* newest id the source is known to have */
+	PGresult *info;     /* the last get, until a change makes it stale */
+	struct psource *next;
+};
+
+struct pgstore {
+	struct store base;
+	struct event_base *evbase;
+	char *url;
+	size_t ring;
+	int retain_days;
+	bool verbose;
+	PGconn *db;          /* queries */
+	int64_t db_retry_ms; /* no reset of a broken db before (monotonic) */
+	PGconn *ln;          /* LISTEN; NULL while reconnecting */
+	struct event *ln_ev;
+	struct event *ln_retry;
+	int ln_delay_ms;
+	struct event *retain_ev;
+	int walking;   /* catch-up walks over the sources running */
+	PGresult *get; /* backs the strings of the last store_get */
+	char *line;    /* rendering buffer, at most PGSTORE_LINE_MAX bytes */
+	size_t line_cap;
+	char small[2 * PGSTORE_FRAME]; /* the line of a too-large row */
+	struct psource *buckets[PGSTORE_BUCKETS];
+};
+
+static const char pgstore_sql_get[] =
+    "SELECT s.id, s.name, s.status, s.exit_code, s.updated_ms, s.last_id,"
+    " s.evicted_id, (SELECT min(l.id) FROM logs l WHERE l.source = s.source)"
+    " FROM sources s";
+
+static const char pgstore_sql_append[] =
+    "WITH pre AS (SELECT count(*) AS n FROM sources WHERE source = $1),"
+    " ins AS (INSERT INTO logs (source, \"timestamp\", level, message, task,"
+    "  extra)"
+    "  SELECT $1, coalesce((e->>'timestamp')::timestamptz,"
+    "   to_timestamp($3::bigint / 1000.0)), coalesce(e->>'level', 'INFO'),"
+    "   coalesce(e->>'message', ''), e->>'task',"
+    "   e - ARRAY['id', 'timestamp', 'level', 'message', 'task']"
+    "  FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(e, n)"
+    "  ORDER BY n RETURNING id)"
+    " SELECT (SELECT n FROM pre), (SELECT max(id) FROM ins)";
+
+static const char pgstore_sql_trim[] =
+    "WITH cut AS (SELECT id FROM logs WHERE source = $1"
+    "  ORDER BY id DESC OFFSET $2 LIMIT 1),"
+    " d AS (DELETE FROM logs WHERE source = $1"
+    "  AND id <= (SELECT id FROM cut) RETURNING id)"
+    " UPDATE sources SET evicted_id = greatest(evicted_id,"
+    "  (SELECT max(id) FROM d))"
+    " WHERE source = $1 AND EXISTS (SELECT 1 FROM d)";
+
+static const char pgstore_sql_status[] =
+    "WITH pre AS (SELECT count(*) AS n FROM sources WHERE source = $1),"
+    " up AS (INSERT INTO sources (source, kind, id, name, status,"
+    "  exit_code, status_ms, updated_ms)"
+    "  VALUES ($1, $2, $3, coalesce($4, $3), $5, $6::integer, $7, $7)"
+    "  ON CONFLICT (source) DO UPDATE SET"
+    "  name = coalesce($4, sources.name), status = EXCLUDED.status,"
+    "  exit_code = EXCLUDED.exit_code, status_ms = EXCLUDED.status_ms,"
+    "  updated_ms = EXCLUDED.updated_ms RETURNING last_id)"
+    " SELECT (SELECT n FROM pre), (SELECT last_id FROM up)";
+
+static const char pgstore_sql_read[] =
+    "SELECT id, floor(extract(epoch FROM \"timestamp\") * 1000)::bigint,"
+    " to_json(level)::text, to_json(message)::text, to_json(task)::text,"
+    " CASE WHEN extra = '{}'::jsonb THEN NULL ELSE extra::text END"
+    " FROM logs WHERE source = $1 AND id > $2 ORDER BY id LIMIT $3";
+
+static const char pgstore_sql_tail[] =
+    "SELECT s.last_id, (SELECT id FROM logs WHERE source = $1"
+    "  ORDER BY id DESC OFFSET $2 LIMIT 1),"
+    " (SELECT min(id) FROM logs WHERE source = $1)"
+    " FROM sources s WHERE s.source = $1";
+
+static const char pgstore_sql_retain[] =
+    "WITH d AS (DELETE FROM logs WHERE id IN (SELECT id FROM logs"
+    "  WHERE \"timestamp\" < now() - make_interval(days => $1::integer)"
+    "  ORDER BY id LIMIT $2) RETURNING source, id),"
+    " m AS (SELECT source, max(id) AS top FROM d GROUP BY source),"
+    " u AS (UPDATE sources s SET evicted_id = greatest(s.evicted_id, m.top)"
+    "  FROM m WHERE s.source = m.source)"
+    " SELECT count(*) FROM d";
+
+static void pgstore_ln_connect(evutil_socket_t fd, short what, void *arg);
+static void pgstore_refresh(
+    struct pgstore *ps, struct psource *s, int64_t last_id);
+
+/* libpq notice processor: the server's notices (a migration's "already
+ * exists, skipping") are of no use to an operator. */
+static void
+pgstore_quiet(void *arg, const char *message)
+{
+}
+
+/* Log a database failure (its text may quote stored data, so it is made
+ * safe first). */
+static void
+pgstore_log_error(const char *what, PGconn *c)
+{
+	char line[512], safe[512];
+
+	snprintf(line, sizeof line, "%s", PQerrorMessage(c));
+	line[strcspn(line, "\n")] = '\0';
+	util_log_safe(safe, sizeof safe, line);
+	util_log("database: %s: %s", what, safe);
+}
+
+/* Open a connection named app; NULL with the reason in err. */
+static PGconn *
+pgstore_connect(const char *url, const char *app, char *err, size_t errlen)
+{
+	const char *const keys[] = {
+	    "dbname", "application_name", "connect_timeout", NULL};
+	const char *const vals[] = {url, app, PGSTORE_CONNECT_TIMEOUT, NULL};
+	PGconn *c = PQconnectdbParams(keys, vals, 1);
+
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (PQstatus(c) != CONNECTION_OK) {
+		char line[512];
+
+		snprintf(line, sizeof line, "%s", PQerrorMessage(c));
+		line[strcspn(line, "\n")] = '\0';
+		util_log_safe(err, errlen, line);
+		PQfinish(c);
+		return NULL;
+	}
+	PQsetNoticeProcessor(c, pgstore_quiet, NULL);
+	return c;
+}
+
+/* Make sure the query connection is up: reset a broken one, but at most
+ * once per PGSTORE_RESET_GAP_MS, so an outage costs each request a quick
+ * failure rather than a connect timeout. True when it is up. */
+static bool
+pgstore_db_up(struct pgstore *ps)
+{
+	int64_t now;
+
+	if (PQstatus(ps->db) == CONNECTION_OK)
+		return true;
+	if ((now = util_mono_ms()) < ps->db_retry_ms)
+		return false;
+	PQreset(ps->db);
+	if (PQstatus(ps->db) != CONNECTION_OK) {
+		ps->db_retry_ms = now + PGSTORE_RESET_GAP_MS;
+		return false;
+	}
+	util_log("database: query connection re-established");
+	return true;
+}
+
+/* Run a statement on the query connection. A statement that may safely
+ * run twice (retry) is retried once on a fresh connection when the
+ * connection was lost (one that changes data is not: it may have been
+ * committed). Returns the result when it succeeded, else NULL, with the
+ * class of a refused value ("22" data, "23" constraint, else "") in
+ * *sqlstate. */
+static PGresult *
+pgstore_query(struct pgstore *ps, const char *sql, int n,
+    const char *const *vals, bool retry, const char **sqlstate)
+{
+	PGresult *r;
+	ExecStatusType s;
+	const char *state;
+	int attempt;
+
+	if (sqlstate != NULL)
+		*sqlstate = "";
+	for (attempt = 0; pgstore_db_up(ps); attempt++) {
+		r = PQexecParams(ps->db, sql, n, NULL, vals, NULL, NULL, 0);
+		s = PQresultStatus(r);
+		if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK)
+			return r;
+		state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+		if (sqlstate != NULL && state != NULL &&
+		    (strncmp(state, "22", 2) == 0 ||
+		        strncmp(state, "23", 2) == 0))
+			*sqlstate = strncmp(state, "22", 2) == 0 ? "22" : "23";
+		pgstore_log_error("statement failed", ps->db);
+		PQclear(r);
+		if (PQstatus(ps->db) != CONNECTION_BAD || !retry || attempt > 0)
+			return NULL;
+	}
+	return NULL;
+}
+
+/* Write "KIND/ID" into key; false when it cannot be a source's key. */
+static bool
+pgstore_key(char key[PGSTORE_KEY_MAX], enum source_kind kind, const char *id)
+{
+	int n =
+	    snprintf(key, PGSTORE_KEY_MAX, "%s/%s", store_kind_name(kind), id);
+
+	return n > 0 && n < PGSTORE_KEY_MAX;
+}
+
+/* The bucket of a key: FNV-1a. */
+static size_t
+pgstore_hash(const char *key)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *key != '\0'; key++)
+		h = (h ^ (unsigned char)*key) * 16777619u;
+	return h & (PGSTORE_BUCKETS - 1);
+}
+
+/* The subscribed source key, or NULL. */
+static struct psource *
+pgstore_find(struct pgstore *ps, const char *key)
+{
+	struct psource *s;
+
+	for (s = ps->buckets[pgstore_hash(key)]; s != NULL; s = s->next) {
+		if (strcmp(s->key, key) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+/* Drop the oldest cached row of s. */
+static void
+pgstore_cache_drop(struct psource *s)
+{
+	struct pline *l = &s->ring[s->head];
+
+	s->floor = l->id;
+	s->bytes -= l->len;
+	free(l->json);
+	l->json = NULL;
+	s->head = (s->head + 1) % PGSTORE_CACHE_ROWS;
+	s->count--;
+}
+
+/* Forget everything cached of s and the cache's memory. */
+static void
+pgstore_cache_free(struct psource *s)
+{
+	while (s->count > 0)
+		pgstore_cache_drop(s);
+	free(s->ring);
+	s->ring = NULL;
+	PQclear(s->info);
+	s->info = NULL;
+}
+
+/* Add row id (the next after s->top) to the cache of s, dropping the
+ * oldest past the limits (a row is at most PGSTORE_LINE_MAX, far below
+ * PGSTORE_CACHE_BYTES); out of memory, the cache empties and then covers
+ * nothing below the row. */
+static void
+pgstore_cache_add(struct psource *s, int64_t id, const char *json, size_t len)
+{
+	struct pline *l;
+	char *copy = NULL;
+
+	if (s->ring == NULL)
+		s->ring = calloc(PGSTORE_CACHE_ROWS, sizeof *s->ring);
+	if (s->ring == NULL || (copy = malloc(len)) == NULL) {
+		while (s->count > 0)
+			pgstore_cache_drop(s);
+		s->floor = s->top = id;
+		return;
+	}
+	while (s->count > 0 && (s->count == PGSTORE_CACHE_ROWS ||
+	                           s->bytes + len > PGSTORE_CACHE_BYTES))
+		pgstore_cache_drop(s);
+	if (s->count == 0)
+		s->floor = s->top;
+	memcpy(copy, json, len);
+	l = &s->ring[(s->head + s->count) % PGSTORE_CACHE_ROWS];
+	l->id = id;
+	l->json = copy;
+	l->len = len;
+	s->count++;
+	s->bytes += len;
+	s->top = id;
+}
+
+/* Free the dead subscriptions of s, and s itself when none are left,
+ * unless someone is still walking over them. */
+static void
+pgstore_sweep(struct pgstore *ps, struct psource *s)
+{
+	struct psub *sub, **pp;
+	struct psource **sp;
+
+	if (s->notifying > 0 || ps->walking > 0)
+		return;
+	for (pp = &s->subs; (sub = *pp) != NULL;) {
+		if (sub->dead) {
+			*pp = sub->next;
+			free(sub);
+		} else
+			pp = &sub->next;
+	}
+	if (s->subs != NULL)
+		return;
+	for (sp = &ps->buckets[pgstore_hash(s->key)]; *sp != s;
+	     sp = &(*sp)->next)
+		;
+	*sp = s->next;
+	pgstore_cache_free(s);
+	free(s->key);
+	free(s);
+}
+
+/* Tell every live subscriber of s; they may unsubscribe meanwhile. */
+static void
+pgstore_notify(
+    struct pgstore *ps, struct psource *s, const struct store_note *note)
+{
+	struct psub *sub;
+
+	if (note->type == STORE_NOTE_STATUS) {
+		s->status = note->status;
+		s->has_exit_code = note->has_exit_code;
+		s->exit_code = note->exit_code;
+		s->status_ms = note->at_ms;
+	}
+	pgstore_refresh(ps, s, note->last_id);
+	s->notifying++;
+	for (sub = s->subs; sub != NULL; sub = sub->next) {
+		if (!sub->dead)
+			sub->fn(note, sub->arg);
+	}
+	s->notifying--;
+	pgstore_sweep(ps, s);
+}
+
+/* Fill info from row i of a get result (columns as pgstore_sql_get). */
+static void
+pgstore_info(PGresult *r, int i, enum source_kind kind, struct store_info *out)
+{
+	out->kind = kind;
+	out->id = PQgetvalue(r, i, 0);
+	out->name = PQgetvalue(r, i, 1);
+	out->status = store_status_parse(
+	    PQgetvalue(r, i, 2), (size_t)PQgetlength(r, i, 2));
+	out->has_exit_code = !PQgetisnull(r, i, 3);
+	out->exit_code = out->has_exit_code ? atoi(PQgetvalue(r, i, 3)) : 0;
+	out->updated_ms = strtoll(PQgetvalue(r, i, 4), NULL, 10);
+	out->last_id = strtoll(PQgetvalue(r, i, 5), NULL, 10);
+	out->evicted_id = strtoll(PQgetvalue(r, i, 6), NULL, 10);
+	out->oldest_id = PQgetisnull(r, i, 7)
+	                     ? out->last_id + 1
+	                     : strtoll(PQgetvalue(r, i, 7), NULL, 10);
+}
+
+/* store_ops.get: from the database; a followed source keeps the answer
+ * for its streams (pgstore_get_live) until something changes. */
+static int
+pgstore_get(struct store *st, enum source_kind kind, const char *id,
+    struct store_info *out)
+{
+	struct pgstore *ps = (struct pgstore *)st;
+	char key[PGSTORE_KEY_MAX], sql[sizeof pgstore_sql_get + 40];
+	const char *vals[1] = {key};
+	struct psource *s;
+	PGresult *r;
+	int64_t last;
+
+	if (!pgstore_key(key, kind, id))
+		return STORE_ENOENT;
+	snprintf(sql, sizeof sql, "%s WHERE s.source = $1", pgstore_sql_get);
+	if ((r = pgstore_query(ps, sql, 1, vals, true, NULL)) == NULL)
+		return STORE_EUNAVAIL;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return STORE_ENOENT;
+	}
+	if ((s = pgstore_find(ps, key)) != NULL) {
+		/* Rows newer than the cache whose notification is still on
+		 * its way are read from the database meanwhile. */
+		last = strtoll(PQgetvalue(r, 0, 5), NULL, 10);
+		if (s->known_last < last)
+			s->known_last = last;
+		PQclear(s->info);
+		s->info = r;
+	} else {
+		PQclear(ps->get);
+		ps->get = r;
+	}
+	pgstore_info(r, 0, kind, out);
+	return STORE_OK;
+}
+
+/* store_ops.get_live */
+static int
+pgstore_get_live(struct store *st, enum source_kind kind, const char *id,
+    struct store_info *out)
+{
+	struct pgstore *ps = (struct pgstore *)st;
+	char key[PGSTORE_KEY_MAX];
+	struct psource *s;
+
+	if (pgstore_key(key, kind, id) && (s = pgstore_find(ps, key)) != NULL &&
+	    s->info != NULL) {
+		pgstore_info(s->info, 0, kind, out);
+		return STORE_OK;
+	}
+	return pgstore_get(st, kind, id, out);
+}
+
+/* store_ops.list */
+static int
+pgstore_list(
+    struct store *st, enum source_kind kind, store_info_fn fn, void *arg)
+{
+	struct pgstore *ps = (struct pgstore *)st;
+	char sql[sizeof pgstore_sql_get + 60];
+	const char *vals[1] = {store_kind_name(kind)};
+	struct store_info info;
+	PGresult *r;
+	int i;
+
+	snprintf(sql, sizeof sql, "%s WHERE s.kind = $1 ORDER BY s.seq",
+	    pgstore_sql_get);
+	if ((r = pgstore_query(ps, sql, 1, vals, true, NULL)) == NULL)
+		return STORE_EUNAVAIL;
+	for (i = 0; i < PQntuples(r); i++) {
+		pgstore_info(r, i, kind, &info);
+		fn(&info, arg);
+	}
+	PQclear(r);
+	return STORE_OK;
+}
+
+/* Tell this process's subscribers of key about a change it made. */
+static void
+pgstore_note_local(
+    struct pgstore *ps, const char *key, const struct store_note *note)
+{
+	struct psource *s = pgstore_find(ps, key);
+
+	if (s != NULL)
+		pgstore_notify(ps, s, note);
+}
+
+/* Keep at most ps->ring events of key (after this server appended). */
+static void
+pgstore_trim(struct pgstore *ps, const char *key)
+{
+	char ring[24];
+	const char *vals[2] = {key, ring};
+	PGresult *r;
+
+	snprintf(ring, sizeof ring, "%zu", ps->ring);
+	if ((r = pgstore_query(ps, pgstore_sql_trim, 2, vals, true, NULL)))
+		PQclear(r);
+}
+
+/* An empty batch: create the source when unknown, as any append does. */
+static int
+pgstore_touch(struct pgstore *ps, enum source_kind kind, const char *id,
+    const char *key, int64_t now_ms, bool *created)
+{
+	char now[24];
+	const char *vals[4] = {key, store_kind_name(kind), id, now};
+	PGresult *r;
+
+	snprintf(now, sizeof now, "%lld", (long long)now_ms);
+	r = pgstore_query(ps,
+	    "WITH ins AS (INSERT INTO sources (source, kind, id, name,"
+	    " updated_ms) VALUES ($1, $2, $3, $3, $4)"
+	    " ON CONFLICT (source) DO NOTHING RETURNING 1)"
+	    " SELECT count(*) FROM ins",
+	    4, vals, true, NULL);
+	if (r == NULL)
+		return STORE_EUNAVAIL;
+	*created = strcmp(PQgetvalue(r, 0, 0), "1") == 0;
+	PQclear(r);
+	return STORE_OK;
+}
+
+/* store_ops.append: one statement, so the batch is all or nothing. */
+static int
+pgstore_append(struct store *st, enum source_kind kind, const char *id,
+    const struct store_line *lines, size_t n, int64_t now_ms, bool *created)
+{
+	struct pgstore *ps = (struct pgstore *)st;
+	struct store_note note = {.type = STORE_NOTE_LOGS};
+	char key[PGSTORE_KEY_MAX], now[24], *batch, *p;
+	const char *vals[3] = {key, NULL, now}, *state = "";
+	size_t i, size = 3;
+	PGresult *r;
+
+	*created = false;
+	if (!pgstore_key(key, kind, id))
+		return STORE_EINVAL;
+	if (n == 0)
+		return pgstore_touch(ps, kind, id, key, now_ms, created);
+	for (i = 0; i < n; i++)
+		size += lines[i].len + 3;
+	if ((batch = malloc(size)) == NULL)
+		return STORE_ENOMEM;
+	p = batch;
+	*p++ = '[';
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			*p++ = ',';
+		*p++ = '{';
+		memcpy(p, lines[i].members, lines[i].len);
+		p += lines[i].len;
+		*p++ = '}';
+	}
+	*p++ = ']';
+	*p = '\0';
+	vals[1] = batch;
+	snprintf(now, sizeof now, "%lld", (long long)now_ms);
+	r = pgstore_query(ps, pgstore_sql_append, 3, vals, false, &state);
+	free(batch);
+	if (r == NULL)
+		return *state != '\0' ? STORE_EINVAL : STORE_EUNAVAIL;
+	*created = strcmp(PQgetvalue(r, 0, 0), "0") == 0;
+	note.last_id = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+	PQclear(r);
+	if (ps->ring > 0)
+		pgstore_trim(ps, key);
+	pgstore_note_local(ps, key, &note);
+	return STORE_OK;
+}
+
+/* store_ops.set_status */
+static int
+pgstore_set_status(struct store *st, enum source_kind kind, const char *id,
+    const struct store_status *ch, bool *created)
+{
+	struct pgstore *ps = (struct pgstore *)st;
+	struct store_note note = {.type = STORE_NOTE_STATUS,
+	    .status = ch->status,
+	    .has_exit_code = ch->has_exit_code,
+	    .exit_code = ch->has_exit_code ? ch->exit_code : 0,
+	    .at_ms = ch->at_ms};
+	char key[PGSTORE_KEY_MAX], code[16], at[24];
+	const char *vals[7] = {key, store_kind_name(kind), id, ch->name,
+	    store_status_name(ch->status), ch->has_exit_code ? code : NULL, at};
+	const char *state = "";
+	PGresult *r;
+
+	*created = false;
+	if (!pgstore_key(key, kind, id))
+		return STORE_EINVAL;
+	snprintf(code, sizeof code, "%d", ch->exit_code);
+	snprintf(at, sizeof at, "%lld", (long long)ch->at_ms);
+	r = pgstore_query(ps, pgstore_sql_status, 7, vals, true, &state);
+	if (r == NULL)
+		return *state != '\0' ? STORE_EINVAL : STORE_EUNAVAIL;
+	*created = strcmp(PQgetvalue(r, 0, 0), "0") == 0;
+	note.last_id = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+	PQclear(r);
+	pgstore_note_local(ps, key, &note);
+	return STORE_OK;
+}
+
+/* Make room for need bytes in the rendering buffer; false past the limit
+ * or when out of memory. */
+static bool
+pgstore_room(struct pgstore *ps, size_t need)
+{
+	char *p;
+
+	if (need <= ps->line_cap)
+		return true;
+	if (need > PGSTORE_LINE_MAX || (p = realloc(ps->line, need)) == NULL)
+		return false;
+	ps->line = p;
+	ps->line_cap = need;
+	return true;
+}
+
+/* Render row i of a read result as the event's JSON line; returns it
+ * (valid until the next rendering) with its length in *len. A row too
+ * large to send becomes an ERROR event saying so, with the same id and
+ * timestamp. */
+static const char *
+pgstore_render(struct pgstore *ps, PGresult *r, int i, size_t *len)
+{
+	char when[UTIL_ISO_LEN + 1], err[128], *out;
+	size_t need, n = 0, l[6];
+	const char *v[6];
+	long m;
+	int c;
+
+	for (c = 0; c < 6; c++) {
+		v[c] = PQgetisnull(r, i, c) ? NULL : PQgetvalue(r, i, c);
+		l[c] = v[c] != NULL ? (size_t)PQgetlength(r, i, c) : 0;
+	}
+	util_iso_time(when, strtoll(v[1], NULL, 10));
+	need = PGSTORE_FRAME + l[0] + l[2] + l[3] + l[4] + l[5];
+	if (!pgstore_room(ps, need)) {
+		*len = (size_t)snprintf(ps->small, sizeof ps->small,
+		    "{\"id\":%.20s,\"timestamp\":\"%s\",\"level\":\"ERROR\","
+		    "\"message\":\"[event of %zu bytes is over the server's "
+		    "limit of %zu]\"}",
+		    v[0], when, need, PGSTORE_LINE_MAX);
+		return ps->small;
+	}
+	out = ps->line;
+	n = (size_t)snprintf(out, ps->line_cap,
+	    "{\"id\":%s,\"timestamp\":\"%s\",\"level\":", v[0], when);
+	memcpy(out + n, v[2], l[2]);
+	n += l[2];
+	memcpy(out + n, ",\"message\":", 11);
+	n += 11;
+	memcpy(out + n, v[3], l[3]);
+	n += l[3];
+	if (v[4] != NULL) {
+		memcpy(out + n, ",\"task\":", 8);
+		n += 8;
+		memcpy(out + n, v[4], l[4]);
+		n += l[4];
+	}
+	/* extra is a whole object ({...}) as PostgreSQL prints it: minify
+	 * it and keep its members, so the event stays one compact line. */
+	if (v[5] != NULL &&
+	    (m = json_minify(v[5], l[5], out + n + 1, err, sizeof err)) > 2) {
+		out[n] = ',';
+		memmove(out + n + 1, out + n + 2, (size_t)m - 2);
+		n += (size_t)m - 1;
+	}
+	out[n++] = '}';
+	*len = n;
+	return out;
+}
+
+/* Ask the database for up to limit rows of key after after. */
+static PGresult *
+pgstore_fetch(struct pgstore *ps, const char *key, int64_t after, size_t limit)
+{
+	char from[24], lim[24];
+	const char *vals[3] = {key, from, lim};
+
+	snprintf(from, sizeof from, "%lld", (long long)after);
+	snprintf(lim, sizeof lim, "%zu", limit);
+	return pgstore_query(ps, pgstore_sql_read, 3, vals, true, NULL);
+}
+
+/* s changed up to last_id: its last get is stale, and the rows after the
+ * cache are fetched once, for all its streams. When more came than the
+ * cache holds, it starts over empty at last_id, and streams further back
+ * read from the database. */
+static void
+pgstore_refresh(struct pgstore *ps, struct psource *s, int64_t last_id)
+{
+	PGresult *r;
+	size_t len;
+	int i, n;
+
+	PQclear(s->info);
+	s->info = NULL;
+	if (last_id > s->known_last)
+		s->known_last = last_id;
+	if (s->top >= s->known_last)
+		return;
+	if ((r = pgstore_fetch(ps, s->key, s->top, PGSTORE_CACHE_ROWS)) == NULL)
+		return;
+	n = PQntuples(r);
+	if (n == PGSTORE_CACHE_ROWS) {
+		while (s->count > 0)
+			pgstore_cache_drop(s);
+		s->floor = s->top = s->known_last;
+	} else {
+		for (i = 0; i < n; i++) {
+			const char *json = pgstore_render(ps, r, i, &len);
+
+			pgstore_cache_add(s,
+			    strtoll(PQgetvalue(r, i, 0), NULL, 10), json, len);
+		}
+		/* Rows up to known_last that did not come are gone. */
+		if (s->top < s->known_last)
+			s->top = s->known_last;
+	}
+	PQclear(r);
+}
+
+/* Read from the cache of s when it covers the rows after after; returns
+ * how many were passed to fn, or -1 when the database must answer. */
+static long
+pgstore_read_cache(
+    struct psource *s, int64_t after, size_t limit, store_line_fn fn, void *arg)
+{
+	struct pline *l;
+	size_t lo = 0, hi = s->count, mid;
+	long done = 0;
+
+	if (s->top < s->known_last || after < s->floor)
+		return -1;
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (s->ring[(s->head + mid) % PGSTORE_CACHE_ROWS].id <= after)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < s->count && (size_t)done < limit; lo++) {
+		l = &s->ring[(s->head + lo) % PGSTORE_CACHE_ROWS];
+		done++;
+		if (fn(l->id, l->json, l->len, arg) != 0)
+			break;
+	}
+	return done;
+}
+
+/* store_ops.read: from the database. */
+static long
+pgstore_read(struct store *st, enum source_kind kind, const char *id,
+    int64_t after, size_t limit, store_line_fn fn, void *arg)
+{
+	struct pgstore *ps = (struct pgstore *)st;
+	char key[PGSTORE_KEY_MAX];
+	struct store_info info;
+	PGresult *r;
+	long done = 0;
+	int i;
+
+	if (!pgstore_key(key, kind, id))
+		return STORE_ENOENT;
+	r = pgstore_fetch(ps, key, after,
+	    limit < PGSTORE_READ_MAX ? limit : (size_t)PGSTORE_READ_MAX);
+	if (r == NULL)
+		return STORE_EUNAVAIL;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return pgstore_get(st, kind, id, &info);
+	}
+	for (i = 0; i < PQntuples(r); i++) {
+		size_t len;
+		const char *json = pgstore_render(ps, r, i, &len);
+
+		done++;
+		if (fn(strtoll(PQgetvalue(r, i, 0), NULL, 10), json, len,
+		        arg) != 0)
+			break;
+	}
+	PQclear(r);
+	return done;
+}
+
+/* store_ops.read_live: from the cache when it covers the rows wanted. */
+static long
+pgstore_read_live(struct store *st, enum source_kind kind, const char *id,
+    int64_t after, size_t limit, store_line_fn fn, void *arg)
+{
+	struct pgstore *ps = (struct pgstore *)st;
+	char key[PGSTORE_KEY_MAX];
+	struct psource *s;
+	long done;
+
+	if (pgstore_key(key, kind, id) && (s = pgstore_find(ps, key)) != NULL &&
+	    (done = pgstore_read_cache(s, after, limit, fn, arg)) >= 0)
+		return done;
+	return pgstore_read(st, kind, id, after, limit, fn, arg);
+}
+
+/* store_ops.tail */
+static int
+pgstore_tail(struct store *st, enum source_kind kind, const char *id, size_t n,
+    int64_t *after)
+{
+	struct pgstore *ps = (struct pgstore *)st;
+	char key[PGSTORE_KEY_MAX], off[24];
+	const char *vals[2] = {key, off};
+	PGresult *r;
+
+	if (!pgstore_key(key, kind, id))
+		return STORE_ENOENT;
+	snprintf(off, sizeof off, "%zu", n);
+	if ((r = pgstore_query(ps, pgstore_sql_tail, 2, vals, true, NULL)) ==
+	    NULL)
+		return STORE_EUNAVAIL;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return STORE_ENOENT;
+	}
+	if (!PQgetisnull(r, 0, 1))
+		*after = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+	else if (!PQgetisnull(r, 0, 2))
+		*after = strtoll(PQgetvalue(r, 0, 2), NULL, 10) - 1;
+	else
+		*after = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return STORE_OK;
+}
+
+/* store_ops.subscribe */
+static struct store_sub *
+pgstore_subscribe(struct store *st, enum source_kind kind, const char *id,
+    store_note_fn fn, void *arg)
+{
+	struct pgstore *ps = (struct pgstore *)st;
+	struct store_info info;
+	struct psource *s;
+	struct psub *sub, **pp;
+	char key[PGSTORE_KEY_MAX];
+	size_t b;
+
+	if (!pgstore_key(key, kind, id) ||
+	    pgstore_get(st, kind, id, &info) != STORE_OK ||
+	    (sub = calloc(1, sizeof *sub)) == NULL)
+		return NULL;
+	if ((s = pgstore_find(ps, key)) == NULL) {
+		if ((s = calloc(1, sizeof *s)) == NULL ||
+		    (s->key = strdup(key)) == NULL) {
+			free(s);
+			free(sub);
+			return NULL;
+		}
+		s->status = info.status;
+		s->has_exit_code = info.has_exit_code;
+		s->exit_code = info.exit_code;
+		s->status_ms = -1; /* unknown until told */
+		s->floor = s->top = s->known_last = info.last_id;
+		b = pgstore_hash(key);
+		s->next = ps->buckets[b];
+		ps->buckets[b] = s;
+	}
+	sub->base.owner = st;
+	sub->src = s;
+	sub->fn = fn;
+	sub->arg = arg;
+	for (pp = &s->subs; *pp != NULL; pp = &(*pp)->next)
+		;
+	*pp = sub;
+	return &sub->base;
+}
+
+/* store_ops.unsubscribe */
+static void
+pgstore_unsubscribe(struct store *st, struct store_sub *base)
+{
+	struct psub *sub = (struct psub *)base;
+
+	sub->dead = true;
+	pgstore_sweep((struct pgstore *)st, sub->src);
+}
+
+/* Read the status of key from the database into note (type STATUS);
+ * false when it cannot be read. */
+static bool
+pgstore_fetch_status(
+    struct pgstore *ps, const char *key, struct store_note *note)
+{
+	const char *vals[1] = {key};
+	PGresult *r;
+	bool ok;
+
+	r = pgstore_query(ps,
+	    "SELECT status, exit_code, status_ms, last_id FROM sources"
+	    " WHERE source = $1",
+	    1, vals, true, NULL);
+	if (r == NULL)
+		return false;
+	if ((ok = PQntuples(r) == 1)) {
+		*note = (struct store_note){.type = STORE_NOTE_STATUS};
+		note->status = store_status_parse(
+		    PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0));
+		note->has_exit_code = !PQgetisnull(r, 0, 1);
+		note->exit_code =
+		    note->has_exit_code ? atoi(PQgetvalue(r, 0, 1)) : 0;
+		note->at_ms = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+		note->last_id = strtoll(PQgetvalue(r, 0, 3), NULL, 10);
+	}
+	PQclear(r);
+	return ok;
+}
+
+/* One notification from the database (pgschema.h has the payloads). */
+static void
+pgstore_ln_note(struct pgstore *ps, const PGnotify *n)
+{
+	struct store_note note = {.type = STORE_NOTE_LOGS};
+	struct psource *s;
+	const char *p = n->extra;
+	char *end;
+
+	/* This server's own changes were told when they were made. */
+	if (n->be_pid == PQbackendPID(ps->db) || strlen(p) < 4 || p[1] != ' ')
+		return;
+	note.last_id = strtoll(p + 2, &end, 10);
+	if (*end != ' ' || (s = pgstore_find(ps, end + 1)) == NULL)
+		return;
+	if (p[0] == 'S' && !pgstore_fetch_status(ps, s->key, &note))
+		return;
+	pgstore_notify(ps, s, &note);
+}
+
+/* The notification connection failed: drop it and try again soon. */
+static void
+pgstore_ln_lost(struct pgstore *ps)
+{
+	struct timeval tv;
+
+	pgstore_log_error("notification connection lost", ps->ln);
+	event_free(ps->ln_ev);
+	ps->ln_ev = NULL;
+	PQfinish(ps->ln);
+	ps->ln = NULL;
+	ps->ln_delay_ms = PGSTORE_RECONNECT_MIN_MS;
+	tv.tv_sec = ps->ln_delay_ms / 1000;
+	tv.tv_usec = ps->ln_delay_ms % 1000 * 1000;
+	event_add(ps->ln_retry, &tv);
+}
+
+/* The notification connection is readable. */
+static void
+pgstore_ln_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct pgstore *ps = arg;
+	PGnotify *n;
+
+	if (!PQconsumeInput(ps->ln) || PQstatus(ps->ln) == CONNECTION_BAD) {
+		pgstore_ln_lost(ps);
+		return;
+	}
+	while (ps->ln != NULL && (n = PQnotifies(ps->ln)) != NULL) {
+		pgstore_ln_note(ps, n);
+		PQfreemem(n);
+	}
+}
+
+/* After a reconnect: tell every subscribed source its newest id (streams
+ * read on from the last id they sent) and its status when it changed
+ * while notifications could not arrive. */
+static void
+pgstore_catch_up(struct pgstore *ps)
+{
+	struct store_note logs = {.type = STORE_NOTE_LOGS}, st;
+	struct psource *s;
+	size_t b;
+
+	ps->walking++;
+	for (b = 0; b < PGSTORE_BUCKETS; b++) {
+		for (s = ps->buckets[b]; s != NULL; s = s->next) {
+			if (!pgstore_fetch_status(ps, s->key, &st))
+				continue;
+			logs.last_id = st.last_id;
+			pgstore_notify(ps, s, &logs);
+			if (st.status != s->status ||
+			    st.has_exit_code != s->has_exit_code ||
+			    st.exit_code != s->exit_code ||
+			    (s->status_ms >= 0 && st.at_ms != s->status_ms))
+				pgstore_notify(ps, s, &st);
+		}
+	}
+	ps->walking--;
+	for (b = 0; b < PGSTORE_BUCKETS; b++) {
+		struct psource *next;
+
+		for (s = ps->buckets[b]; s != NULL; s = next) {
+			next = s->next;
+			pgstore_sweep(ps, s);
+		}
+	}
+}
+
+/* Open the notification connection, LISTEN and watch its socket; false
+ * with the reason in err. */
+static bool
+pgstore_ln_open(struct pgstore *ps, char *err, size_t errlen)
+{
+	PGresult *r;
+	bool ok;
+
+	ps->ln = pgstore_connect(ps->url, "logdeck-server listen", err, errlen);
+	if (ps->ln == NULL)
+		return false;
+	r = PQexec(ps->ln, "LISTEN " PGSCHEMA_CHANNEL);
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK &&
+	     (ps->ln_ev = event_new(ps->evbase, PQsocket(ps->ln),
+	          EV_READ | EV_PERSIST, pgstore_ln_read, ps)) != NULL &&
+	     event_add(ps->ln_ev, NULL) == 0;
+	PQclear(r);
+	if (ok)
+		return true;
+	snprintf(err, errlen, "LISTEN failed");
+	if (ps->ln_ev != NULL)
+		event_free(ps->ln_ev);
+	ps->ln_ev = NULL;
+	PQfinish(ps->ln);
+	ps->ln = NULL;
+	return false;
+}
+
+/* Timer: reopen the notification connection and catch up; on failure
+ * try again later, waiting longer each time. */
+static void
+pgstore_ln_connect(evutil_socket_t fd, short what, void *arg)
+{
+	struct pgstore *ps = arg;
+	struct timeval tv;
+	char err[256];
+
+	if (pgstore_ln_open(ps, err, sizeof err)) {
+		util_log("database: listening for changes again");
+		pgstore_catch_up(ps);
+		return;
+	}
+	util_log("database: cannot listen (%s); retrying in %d ms", err,
+	    ps->ln_delay_ms);
+	tv.tv_sec = ps->ln_delay_ms / 1000;
+	tv.tv_usec = ps->ln_delay_ms % 1000 * 1000;
+	event_add(ps->ln_retry, &tv);
+	if ((ps->ln_delay_ms *= 2) > PGSTORE_RECONNECT_MAX_MS)
+		ps->ln_delay_ms = PGSTORE_RECONNECT_MAX_MS;
+}
+
+/* One retention pass: delete up to a batch of expired events; come back
+ * at once while there is more, else after the interval. */
+static void
+pgstore_retain(evutil_socket_t fd, short what, void *arg)
+{
+	struct pgstore *ps = arg;
+	struct timeval tv = {PGSTORE_RETAIN_INTERVAL_S, 0};
+	char days[16], batch[16];
+	const char *vals[2] = {days, batch};
+	PGresult *r;
+	long n = 0;
+
+	snprintf(days, sizeof days, "%d", ps->retain_days);
+	snprintf(batch, sizeof batch, "%d", PGSTORE_RETAIN_BATCH);
+	if ((r = pgstore_query(ps, pgstore_sql_retain, 2, vals, true, NULL))) {
+		n = atol(PQgetvalue(r, 0, 0));
+		PQclear(r);
+	}
+	if (n > 0) {
+		struct psource *s;
+		size_t b;
+
+		/* Oldest and evicted ids moved: the cached gets are stale. */
+		for (b = 0; b < PGSTORE_BUCKETS; b++) {
+			for (s = ps->buckets[b]; s != NULL; s = s->next) {
+				PQclear(s->info);
+				s->info = NULL;
+			}
+		}
+		if (ps->verbose)
+			util_log("retention: deleted %ld events older than "
+			         "%d days",
+			    n, ps->retain_days);
+	}
+	if (n >= PGSTORE_RETAIN_BATCH)
+		tv.tv_sec = 0;
+	event_add(ps->retain_ev, &tv);
+}
+
+/* store_ops.free */
+static void
+pgstore_free(struct store *st)
+{
+	struct pgstore *ps = (struct pgstore *)st;
+	struct psource *s, *next;
+	struct psub *sub, *snext;
+	size_t b;
+
+	for (b = 0; b < PGSTORE_BUCKETS; b++) {
+		for (s = ps->buckets[b]; s != NULL; s = next) {
+			next = s->next;
+			for (sub = s->subs; sub != NULL; sub = snext) {
+				snext = sub->next;
+				free(sub);
+			}
+			pgstore_cache_free(s);
+			free(s->key);
+			free(s);
+		}
+	}
+	if (ps->ln_ev != NULL)
+		event_free(ps->ln_ev);
+	if (ps->ln_retry != NULL)
+		event_free(ps->ln_retry);
+	if (ps->retain_ev != NULL)
+		event_free(ps->retain_ev);
+	PQclear(ps->get);
+	if (ps->ln != NULL)
+		PQfinish(ps->ln);
+	if (ps->db != NULL)
+		PQfinish(ps->db);
+	free(ps->line);
+	free(ps->url);
+	free(ps);
+}
+
+static const struct store_ops pgstore_ops = {
+    .free = pgstore_free,
+    .get = pgstore_get,
+    .list = pgstore_list,
+    .append = pgstore_append,
+    .set_status = pgstore_set_status,
+    .read = pgstore_read,
+    .tail = pgstore_tail,
+    .subscribe = pgstore_subscribe,
+    .unsubscribe = pgstore_unsubscribe,
+    .get_live = pgstore_get_live,
+    .read_live = pgstore_read_live,
+};
+
+struct store *
+pgstore_new(struct event_base *base, const struct pgstore_cfg *cfg, char *err,
+    size_t errlen)
+{
+	struct pgstore *ps;
+	int applied;
+
+	if ((ps = calloc(1, sizeof *ps)) == NULL ||
+	    (ps->url = strdup(cfg->url)) == NULL) {
+		free(ps);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	ps->base.ops = &pgstore_ops;
+	ps->evbase = base;
+	ps->ring = cfg->ring;
+	ps->retain_days = cfg->retain_days;
+	ps->verbose = cfg->verbose;
+	ps->ln_delay_ms = PGSTORE_RECONNECT_MIN_MS;
+	if ((ps->db = pgstore_connect(
+	         ps->url, "logdeck-server", err, errlen)) == NULL)
+		goto fail;
+	if ((applied = pgschema_migrate(ps->db, err, errlen)) < 0)
+		goto fail;
+	if (applied > 0)
+		util_log("database: applied %d schema migration(s), now at "
+		         "version %d",
+		    applied, pgschema_version());
+	if (base == NULL)
+		return &ps->base;
+	ps->ln_retry = evtimer_new(base, pgstore_ln_connect, ps);
+	ps->retain_ev = evtimer_new(base, pgstore_retain, ps);
+	if (ps->ln_retry == NULL || ps->retain_ev == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (!pgstore_ln_open(ps, err, errlen))
+		goto fail;
+	if (ps->retain_days > 0)
+		event_active(ps->retain_ev, EV_TIMEOUT, 1);
+	return &ps->base;
+fail:
+	pgstore_free(&ps->base);
+	return NULL;
+}

@@ -1,0 +1,308 @@
+#!/usr/bin/env python3
+"""test_server_pg.py - logdeck-server on PostgreSQL, over real HTTP.
+
+One throwaway cluster (pgcluster.py) serves the whole file; each test uses
+its own source names. Rows inserted with psql stand for any producer that
+writes to the logs table directly (doc/api.md).
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+from pgcluster import BINDIR, Cluster
+from serverutil import Server
+
+# The latency the issue asks for, insert to client receipt.
+LIVE_DELAY_MAX = 0.100
+
+
+def pg_server(pg, *args):
+    return Server("--store", pg.url, *args)
+
+
+def ids_until(st, last_id, timeout=5.0):
+    """The log ids a stream sends until last_id (bounded in time)."""
+    ids, end = [], time.monotonic() + timeout
+    while time.monotonic() < end:
+        ev = next_typed(st)
+        assert ev is not None, "stream ended early after %r" % ids
+        if ev.get("event") == "log":
+            ids.append(int(ev["id"]))
+            if ids[-1] >= last_id:
+                return ids
+    raise AssertionError("timed out after ids %r" % ids)
+
+
+def next_typed(st):
+    """The next event that has a type (skipping retry and keepalives)."""
+    while True:
+        ev = st.next_event()
+        if ev is None or "event" in ev:
+            return ev
+
+
+def open_log_stream(srv, path, headers=None):
+    """A stream of path."""
+    st = srv.stream(path, headers=headers)
+    assert st.status == 200, st.status
+    return st
+
+
+class Psql:
+    """One long-lived psql reading statements from a pipe, so an insert
+    costs no process start."""
+
+    def __init__(self, pg):
+        self.proc = subprocess.Popen(
+            [os.path.join(BINDIR, "psql"), "-X", "-q", "-A", "-t",
+             "-v", "ON_ERROR_STOP=1", "-h", pg.sock, "-p", str(pg.port),
+             "-U", "postgres", "-d", "logdeck"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+    def run(self, sql):
+        self.proc.stdin.write((sql + "\n").encode())
+        self.proc.stdin.flush()
+
+    def close(self):
+        self.proc.stdin.close()
+        assert self.proc.wait(10) == 0
+
+
+def test_rows_inserted_with_psql_reach_a_live_stream_within_100ms(pg):
+    with pg_server(pg) as srv:
+        srv.post("/api/automations/live/status", {"status": "running"})
+        st = open_log_stream(srv, "/api/automations/live/logs")
+        assert next_typed(st)["event"] == "status"
+        psql = Psql(pg)
+        delays = []
+        for i in range(10):
+            t0 = time.monotonic()
+            psql.run("INSERT INTO logs (source, message, task) VALUES "
+                     "('automations/live', 'row %d', 'psql');" % i)
+            ev = next_typed(st)
+            delays.append(time.monotonic() - t0)
+            data = json.loads(ev["data"])
+            assert data["message"] == "row %d" % i and data["task"] == "psql"
+            # Spaced out, so each row is its own notification.
+            time.sleep(0.05)
+        psql.close()
+        st.close()
+        delays.sort()
+        assert delays[-1] < LIVE_DELAY_MAX, delays
+        print("insert-to-client delay: median %.1f ms, max %.1f ms"
+              % (delays[5] * 1000, delays[-1] * 1000))
+
+
+def test_a_client_resumes_after_a_restart_with_nothing_lost_or_doubled(pg):
+    with pg_server(pg) as srv:
+        srv.post("/api/pipelines/rs/logs",
+                 [{"message": "m%d" % i} for i in range(5)])
+        # Another source's rows in between: ids of rs get gaps.
+        srv.post("/api/pipelines/other/logs", [{"message": "x"}] * 3)
+        status, body = srv.post("/api/pipelines/rs/logs",
+                                [{"message": "m%d" % i} for i in (5, 6)])
+        last = body["lastId"]
+        st = open_log_stream(srv, "/api/pipelines/rs/logs")
+        seen = ids_until(st, last)
+        assert seen == sorted(set(seen)) and len(seen) == 7
+        assert seen[-1] - seen[0] > 6, "expected gaps: %r" % seen
+        # SIGTERM drains: the stream ends and the server exits 0.
+        srv.proc.send_signal(signal.SIGTERM)
+        end = time.monotonic() + 3
+        while st.next() is not None:
+            assert time.monotonic() < end
+        assert srv.stop() == 0
+    # Written while no server runs.
+    pg.psql("INSERT INTO logs (source, message) SELECT 'pipelines/rs', "
+            "'down ' || g FROM generate_series(1, 4) g")
+    with pg_server(pg) as srv:
+        srv.post("/api/pipelines/rs/logs", {"message": "after"})
+        newest = srv.get_json("/api/pipelines/rs")[1]["lastLogId"]
+        st = open_log_stream(srv, "/api/pipelines/rs/logs",
+                             {"Last-Event-ID": str(seen[-1])})
+        rest = ids_until(st, newest)
+        st.close()
+        polled = [e["id"] for e in srv.get_json(
+            "/api/pipelines/rs/logs?limit=100")[1]]
+        assert seen + rest == polled, (seen, rest, polled)
+        assert len(rest) == 5
+        # History reads the database too, gaps and all.
+        tail = [e["id"] for e in srv.get_json(
+            "/api/pipelines/rs/logs?tail=3")[1]]
+        after = [e["id"] for e in srv.get_json(
+            "/api/pipelines/rs/logs?after=%d&limit=2" % seen[3])[1]]
+        assert tail == polled[-3:] and after == polled[4:6], (tail, after)
+
+
+def test_two_servers_on_one_database_stream_the_same_rows(pg):
+    with pg_server(pg) as a, pg_server(pg) as b:
+        a.post("/api/artifacts/shared/status", {"status": "running"})
+        sa = open_log_stream(a, "/api/artifacts/shared/logs")
+        sb = open_log_stream(b, "/api/artifacts/shared/logs")
+        a.post("/api/artifacts/shared/logs", {"message": "via a"})
+        b.post("/api/artifacts/shared/logs", [{"message": "via b"}] * 2)
+        pg.psql("INSERT INTO logs (source, message) VALUES "
+                "('artifacts/shared', 'via psql')")
+        last = a.get_json("/api/artifacts/shared")[1]["lastLogId"]
+        ids_a, ids_b = ids_until(sa, last), ids_until(sb, last)
+        assert ids_a == ids_b and len(ids_a) == 4, (ids_a, ids_b)
+        b.post("/api/artifacts/shared/status",
+               {"status": "completed", "exitCode": 0})
+        for st in (sa, sb):
+            ev = next_typed(st)
+            assert ev["event"] == "status", ev
+            assert json.loads(ev["data"])["status"] == "completed"
+            assert next_typed(st) is None
+        sa.close()
+        sb.close()
+
+
+def test_a_dropped_notification_connection_loses_no_row(pg):
+    with pg_server(pg) as srv:
+        srv.post("/api/automations/drop/status", {"status": "running"})
+        st = open_log_stream(srv, "/api/automations/drop/logs")
+        killed = pg.psql(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE application_name = 'logdeck-server listen'").strip()
+        assert killed == "1"
+        pg.psql("INSERT INTO logs (source, message) SELECT "
+                "'automations/drop', 'r' || g FROM generate_series(1, 20) g")
+        last = srv.get_json("/api/automations/drop")[1]["lastLogId"]
+        ids = ids_until(st, last)
+        assert len(ids) == 20 and ids == sorted(set(ids))
+        st.close()
+        assert srv.wait_stderr("listening for changes again", 3)
+
+
+def test_servers_starting_together_migrate_the_schema_once(pg):
+    pg.psql("CREATE DATABASE race", db="postgres")
+    url = pg.url.replace("/logdeck?", "/race?")
+    servers = []
+
+    def start():
+        servers.append(Server("--store", url))
+
+    # Started at once, so their migrations race (an advisory lock wins).
+    starters = [threading.Thread(target=start) for _ in range(3)]
+    try:
+        for t in starters:
+            t.start()
+        for t in starters:
+            t.join(30)
+        assert len(servers) == 3
+        for srv in servers:
+            assert srv.post("/api/automations/r/logs",
+                            {"message": "x"})[0] in (200, 201)
+        rows = pg.psql("SELECT count(*) || ' ' || max(version) FROM "
+                       "schema_migrations", db="race").strip()
+        assert rows == "1 1", rows
+    finally:
+        for srv in servers:
+            srv.stop()
+
+
+def test_a_database_outage_gives_503_and_heals_without_a_restart(pg):
+    # Its own cluster: this one goes down and comes back.
+    with Cluster() as own, pg_server(own) as srv:
+        srv.post("/api/automations/out/logs", {"message": "before"})
+        st = open_log_stream(srv, "/api/automations/out/logs")
+        assert next_typed(st)["event"] == "log"
+        # The query connection alone: re-established on the next request.
+        own.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                 "WHERE application_name = 'logdeck-server'")
+        assert srv.get_json("/api/automations/out")[0] == 200
+        own.pause()
+        status, h, data = srv.request("GET", "/api/automations/out")
+        assert status == 503 and int(h["retry-after"]) > 0, (status, data)
+        assert "database" in json.loads(data)["error"]
+        status, _, _ = srv.request("POST", "/api/automations/out/logs",
+                                   {"message": "lost?"})
+        assert status == 503
+        own.resume()
+        end = time.monotonic() + 10
+        while srv.request("GET", "/api/automations/out")[0] != 200:
+            assert time.monotonic() < end, srv.stderr()
+            time.sleep(0.1)
+        status, body = srv.post("/api/automations/out/logs",
+                                {"message": "after"})
+        assert status == 200, (status, body)
+        ev = next_typed(st)
+        while ev["event"] != "log":
+            ev = next_typed(st)
+        assert json.loads(ev["data"])["message"] == "after"
+        st.close()
+
+
+def test_resuming_before_the_retained_range_gets_a_reset(pg):
+    pg.psql("INSERT INTO logs (source, \"timestamp\", message) VALUES "
+            "('automations/old', '2001-01-01Z', 'ancient'),"
+            "('automations/old', '2001-01-02Z', 'ancient'),"
+            "('automations/old', now(), 'recent')")
+    first = int(pg.psql("SELECT min(id) FROM logs "
+                        "WHERE source = 'automations/old'"))
+    with pg_server(pg, "--retain-days", "1") as srv:
+        end = time.monotonic() + 5
+        while srv.get_json("/api/automations/old/logs")[1][0]["message"] \
+                != "recent":
+            assert time.monotonic() < end, "retention did not run"
+            time.sleep(0.05)
+        st = open_log_stream(srv, "/api/automations/old/logs",
+                             {"Last-Event-ID": str(first)})
+        ev = next_typed(st)
+        assert ev["event"] == "reset", ev
+        reset = json.loads(ev["data"])
+        assert reset["reason"] == "retention"
+        ev = next_typed(st)
+        assert ev["event"] == "log" and int(ev["id"]) == reset["oldestId"]
+        assert json.loads(ev["data"])["message"] == "recent"
+        st.close()
+
+
+def test_bad_ingest_bodies_are_refused_clearly_and_store_nothing(pg):
+    def count():
+        return int(pg.psql("SELECT count(*) FROM logs "
+                           "WHERE source = 'automations/bad'"))
+
+    with pg_server(pg) as srv:
+        srv.post("/api/automations/bad/logs", {"message": "kept"})
+        cases = [
+            (b'[{"message": "a"}, {"message": ', 400, "malformed JSON"),
+            (b'[{"message": "a"}, {"level": "INFO"}]', 400, "message"),
+            (b'[{"message": "a"}, {"message": "b", "timestamp": "never"}]',
+             400, "refused"),
+            (b'[{"message": "a"}, 5]', 400, "not a JSON object"),
+        ]
+        for body, code, words in cases:
+            status, _, data = srv.request("POST", "/api/automations/bad/logs",
+                                          body)
+            assert status == code, (body, status, data)
+            assert words in json.loads(data)["error"], data
+        assert count() == 1
+
+
+def main():
+    tests = [(n, f) for n, f in sorted(globals().items())
+             if n.startswith("test_") and callable(f)]
+    failed = 0
+    t0 = time.monotonic()
+    with Cluster() as pg:
+        for name, fn in tests:
+            try:
+                fn(pg)
+                print("PASS", name)
+            except Exception as e:
+                failed += 1
+                print("FAIL %s: %r" % (name, e))
+                import traceback
+                traceback.print_exc()
+    print("%d/%d passed in %.1f s" % (len(tests) - failed, len(tests),
+                                      time.monotonic() - t0))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
