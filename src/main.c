@@ -24,7 +24,7 @@
 
 /* Most sources one invocation may name. */
 #define MAIN_MAX_SOURCES 256
-#define MAIN_SHORT_OPTIONS "s:kfo:l:g:in:mvhV"
+#define MAIN_SHORT_OPTIONS "s:kfo:l:g:in:mavhV"
 #define MAIN_DEFAULT_SERVER "http://127.0.0.1:8080"
 #define MAIN_DEFAULT_HEARTBEAT_S 30
 #define MAIN_DEFAULT_BACKOFF_CAP_MS 30000
@@ -63,6 +63,7 @@ static const struct option main_options[] = {
 	{"colour", required_argument, NULL, OPT_COLOR},
 	{"utc", no_argument, NULL, OPT_UTC},
 	{"merged", no_argument, NULL, 'm'},
+	{"all", no_argument, NULL, 'a'},
 	{"scrollback", required_argument, NULL, OPT_SCROLLBACK},
 	{"config", required_argument, NULL, OPT_CONFIG},
 	{"profile", required_argument, NULL, OPT_PROFILE},
@@ -129,6 +130,7 @@ main_usage(void)
 "\n"
 "Full-screen view:\n"
 "  -m, --merged           start in the merged view of all watched sources\n"
+"  -a, --all              watch every automation that runs (now or later)\n"
 "      --scrollback=MIB   memory for the lines of all streams (default: 256)\n"
 "\n"
 "  -v, --verbose          more messages on stderr (twice: libcurl's too)\n"
@@ -300,7 +302,7 @@ main(int argc, char **argv)
 	const char *color = "auto", *env;
 	char *token = NULL, *cli_token = NULL, *server_copy = NULL;
 	struct auth_opts ao = {0};
-	bool follow = false, cli_shape = false;
+	bool follow = false, cli_shape = false, watch_all = false;
 	bool insecure_cli = false;
 	long num;
 	size_t nsources = 0, i;
@@ -400,6 +402,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_UTC:
 			fo.fmt.utc = true;
+			break;
+		case 'a':
+			watch_all = true;
 			break;
 		case 'm':
 			view.merged = true;
@@ -578,6 +583,7 @@ main(int argc, char **argv)
 			.tail = fo.tail,
 			.floor = view.floor,
 			.merged = view.merged,
+			.watch_all = watch_all,
 			.utc = fo.fmt.utc,
 			.color = strcmp(color, "never") != 0 &&
 			    getenv("NO_COLOR") == NULL,

@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "auth.h"
 #include "buf.h"
 #include "client.h"
 #include "conf.h"
@@ -615,6 +616,51 @@ tui_list_first_selection(struct tui *t)
 		tui_pane_show(t, t->target, first, false);
 }
 
+/* Watch every running automation (the `a` key and --all). */
+static void
+tui_watch_running(struct tui *t)
+{
+	int k;
+
+	for (k = 0; k < t->nsrcs; k++) {
+		if (t->srcs[k].run == RUN_RUNNING)
+			tui_watch(t, k, true);
+	}
+}
+
+/* --all: watch what runs now, but only once per automation, so one the
+ * operator closed stays closed. */
+static void
+tui_watch_new_runs(struct tui *t)
+{
+	int k;
+
+	for (k = 0; k < t->nsrcs; k++) {
+		if (t->srcs[k].run == RUN_RUNNING && !t->srcs[k].auto_watched &&
+		    t->srcs[k].stream == NULL)
+			tui_watch(t, k, true);
+		if (t->srcs[k].run == RUN_RUNNING)
+			t->srcs[k].auto_watched = true;
+	}
+}
+
+/* The list was refused: renew the token once per generation (streams
+ * may have renewed it already) and fetch again soon. */
+static bool
+tui_list_reauth(struct tui *t)
+{
+	struct auth *a = t->o->client->auth;
+	char err[256];
+
+	if (a == NULL)
+		return false;
+	t->list_auth_gen = auth_generation(a) + 1u;
+	if (auth_renew(a, t->o->client, err, sizeof err) != 0)
+		return false;
+	loop_timer_in(t->loop, &t->list_timer, 0);
+	return true;
+}
+
 /* The automation list transfer finished. */
 static void
 tui_list_done(CURL *easy, CURLcode rc, void *arg)
@@ -626,6 +672,10 @@ tui_list_done(CURL *easy, CURLcode rc, void *arg)
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
 	if (rc != CURLE_OK)
 		tui_msg(t, true, "automation list: %s", curl_easy_strerror(rc));
+	else if ((code == 401 || code == 403) &&
+	         t->list_auth_gen != auth_generation(t->o->client->auth) + 1u &&
+	         tui_list_reauth(t))
+		tui_msg(t, false, "re-authenticated");
 	else if (code == 401 || code == 403)
 		tui_msg(
 		    t, true, "automation list: unauthorized (HTTP %ld)", code);
@@ -641,6 +691,8 @@ tui_list_done(CURL *easy, CURLcode rc, void *arg)
 		cJSON_ArrayForEach(item, list) tui_list_item(t, item);
 		cJSON_Delete(list);
 		tui_list_first_selection(t);
+		if (t->o->watch_all)
+			tui_watch_new_runs(t);
 	}
 	curl_easy_cleanup(easy);
 	curl_slist_free_all(t->list_hdrs);
@@ -1280,10 +1332,7 @@ tui_key(struct tui *t, int key)
 			tui_watch(t, t->sel, t->srcs[t->sel].stream == NULL);
 		break;
 	case ACT_WATCH_ALL:
-		for (k = 0; k < t->nsrcs; k++) {
-			if (t->srcs[k].run == RUN_RUNNING)
-				tui_watch(t, k, true);
-		}
+		tui_watch_running(t);
 		break;
 	case ACT_REFRESH:
 		tui_list_fetch(t);

@@ -20,6 +20,8 @@ struct tui_opts {
 	long tail;                   /* backfill per stream, -1: all retained */
 	enum level floor;            /* initial level floor */
 	bool merged;                 /* start in the merged view */
+	bool watch_all;              /* watch each automation once when the
+	                                list first shows it running (--all) */
 	bool utc;                    /* timestamps in UTC */
 	bool color;                  /* false for NO_COLOR or --color=never */
 	size_t scrollback_cap;       /* bytes for all streams (256 MiB) */

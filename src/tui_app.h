@@ -37,6 +37,7 @@ struct tui_src {
 	bool has_exit_code;
 	int exit_code;
 	struct stream *stream;     /* non-NULL while watched */
+	bool auto_watched;         /* --all opened it once; never again */
 	unsigned long long unread; /* lines that arrived while not on screen */
 	unsigned long long errors, warnings;
 	struct rate rate;
@@ -122,6 +123,7 @@ struct tui {
 	struct loop_timer list_timer;   /* the next automation list fetch */
 	struct loop_timer tick_timer;   /* time-dependent parts, 1 s */
 	CURL *list_easy;                /* the list fetch under way, or NULL */
+	unsigned list_auth_gen;         /* auth generation of the last 401 */
 	struct curl_slist *list_hdrs;
 	struct buf list_body;
 	bool full_redraw;

@@ -47,6 +47,29 @@ def test_watched_automations_show_their_status_glyphs():
                   "list order %r" % order)
 
 
+def test_all_watches_every_running_automation_at_start():
+    with Server() as s:
+        s.ingest("alpha", [ev(1, "hello from alpha")])
+        s.ingest("beta", [ev(1, "hello from beta")])
+        s.status("beta", "completed")
+        with viewer(s, extra=["--all", "--merged"]) as t:
+            scr = t.wait(lambda x: "hello from alpha" in x and
+                         "\u25b6 \u25c9 alpha" in x, "alpha watched")
+            check("hello from beta" not in scr, "a finished one was watched")
+
+
+def test_demo_shows_simulated_automations_merged():
+    # What ./quickstart demo runs: simulated automations, all watched.
+    with Server("--simulate", "6", "--rate", "20", "--seed", "7") as s:
+        with viewer(s, extra=["--all", "--merged"]) as t:
+            scr = t.wait(lambda x: len(log_rows(x)) >= 10 and
+                         "merged" in x, "lines of several automations")
+            tags = set()
+            for row in log_rows(scr):
+                tags.add(row[13:].split()[1])
+            check(len(tags) >= 2, "one source only: %r" % tags)
+
+
 def test_failing_automation_is_impossible_to_miss():
     with Server() as s:
         s.ingest("etl", [ev(1, "working")])
