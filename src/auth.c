@@ -138,8 +138,8 @@ auth_exchange(struct auth *a, const struct client_cfg *c, const char *path,
 		if (status == 0)
 			snprintf(err, errlen, "token renewal: %s", msg);
 		else
-			snprintf(err, errlen, "token renewal refused (HTTP %ld)",
-			    status);
+			snprintf(err, errlen,
+			    "token renewal refused (HTTP %ld)", status);
 		goto out;
 	}
 	j = cJSON_ParseWithLength(resp, len);
@@ -154,7 +154,8 @@ auth_exchange(struct auth *a, const struct client_cfg *c, const char *path,
 		}
 		rc = 0;
 	} else {
-		snprintf(err, errlen, "token renewal: no access_token in the "
+		snprintf(err, errlen,
+		    "token renewal: no access_token in the "
 		    "answer");
 	}
 	cJSON_Delete(j);
@@ -173,8 +174,8 @@ out:
 
 /* Ask the refresh endpoint for a new access token. */
 static int
-auth_use_refresh(struct auth *a, const struct client_cfg *c, char *err,
-    size_t errlen)
+auth_use_refresh(
+    struct auth *a, const struct client_cfg *c, char *err, size_t errlen)
 {
 	cJSON *req = cJSON_CreateObject();
 	int rc;
@@ -187,8 +188,8 @@ auth_use_refresh(struct auth *a, const struct client_cfg *c, char *err,
 
 /* Log in with client credentials. */
 static int
-auth_use_credentials(struct auth *a, const struct client_cfg *c, char *err,
-    size_t errlen)
+auth_use_credentials(
+    struct auth *a, const struct client_cfg *c, char *err, size_t errlen)
 {
 	cJSON *req = cJSON_CreateObject();
 	int rc;
@@ -201,10 +202,10 @@ auth_use_credentials(struct auth *a, const struct client_cfg *c, char *err,
 }
 
 int
-auth_renew(struct auth *a, const struct client_cfg *c, char *err,
-    size_t errlen)
+auth_renew(struct auth *a, const struct client_cfg *c, char *err, size_t errlen)
 {
-	snprintf(err, errlen, "the server refused the token and nothing can "
+	snprintf(err, errlen,
+	    "the server refused the token and nothing can "
 	    "renew it (no refresh token, credentials or token_command)");
 	if (a->refresh != NULL && auth_use_refresh(a, c, err, errlen) == 0)
 		return 0;
@@ -217,8 +218,7 @@ auth_renew(struct auth *a, const struct client_cfg *c, char *err,
 }
 
 int
-auth_start(struct auth *a, const struct client_cfg *c, char *err,
-    size_t errlen)
+auth_start(struct auth *a, const struct client_cfg *c, char *err, size_t errlen)
 {
 	if (a->access != NULL)
 		return 0;

@@ -32,12 +32,12 @@ const char *auth_token(const struct auth *a);
 unsigned auth_generation(const struct auth *a);
 /* Get the first token from whatever source was given; 0, or -1 with a
  * message in err (which never holds a token). */
-int auth_start(struct auth *a, const struct client_cfg *c, char *err,
-    size_t errlen);
+int auth_start(
+    struct auth *a, const struct client_cfg *c, char *err, size_t errlen);
 /* Replace a refused or expired token: the refresh endpoint, then client
  * credentials, then the token command. Blocking but bounded; 0, or -1
  * when nothing can renew it. */
-int auth_renew(struct auth *a, const struct client_cfg *c, char *err,
-    size_t errlen);
+int auth_renew(
+    struct auth *a, const struct client_cfg *c, char *err, size_t errlen);
 
 #endif

@@ -27,7 +27,7 @@ int buf_puts(struct buf *b, const char *s);
 int buf_putc(struct buf *b, char c);
 /* Append printf-style text; as buf_append. */
 int buf_printf(struct buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* Make room for n more bytes and return a pointer to them (commit with
  * buf_commit), or NULL past the limit. */
 char *buf_reserve(struct buf *b, size_t n);

@@ -20,8 +20,7 @@
 /* libcurl's -vv trace with the Authorization header masked: the token
  * must never reach a terminal or a log file. */
 static int
-client_trace(CURL *easy, curl_infotype type, char *data, size_t size,
-    void *arg)
+client_trace(CURL *easy, curl_infotype type, char *data, size_t size, void *arg)
 {
 	const char *prefix;
 	size_t i, n;
@@ -43,7 +42,8 @@ client_trace(CURL *easy, curl_infotype type, char *data, size_t size,
 		const char *nl = memchr(data + i, '\n', size - i);
 
 		n = nl ? (size_t)(nl - (data + i)) + 1 : size - i;
-		if (n > 14 && strncasecmp(data + i, "Authorization:", 14) == 0) {
+		if (n > 14 &&
+		    strncasecmp(data + i, "Authorization:", 14) == 0) {
 			fprintf(stderr, "%sAuthorization: [masked]\n", prefix);
 			continue;
 		}
@@ -63,17 +63,18 @@ client_trace(CURL *easy, curl_infotype type, char *data, size_t size,
 }
 
 void
-client_setup(const struct client_cfg *c, CURL *easy,
-    struct curl_slist **hdrs, const char *accept)
+client_setup(const struct client_cfg *c, CURL *easy, struct curl_slist **hdrs,
+    const char *accept)
 {
 	char line[64 + 16384];
 	const char *token;
 
-	curl_easy_setopt(easy, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
+	curl_easy_setopt(
+	    easy, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
 	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
-	    (long)CLIENT_CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(
+	    easy, CURLOPT_CONNECTTIMEOUT_MS, (long)CLIENT_CONNECT_TIMEOUT_MS);
 	/* Kernel keepalive finds a dead peer even when the server sends
 	 * nothing; the stall timer covers the rest. */
 	curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -156,7 +157,8 @@ client_sync(const struct client_cfg *c, const char *url, const char *json,
 	buf_init(&b, CLIENT_MAX_BODY);
 	client_setup(c, easy, &hdrs, "application/json");
 	if (json != NULL) {
-		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+		hdrs =
+		    curl_slist_append(hdrs, "Content-Type: application/json");
 		curl_easy_setopt(easy, CURLOPT_HTTPHEADER, hdrs);
 		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, json);
 	}
@@ -192,8 +194,8 @@ client_get_sync(const struct client_cfg *c, const char *url, char **body,
 }
 
 long
-client_post_sync(const struct client_cfg *c, const char *url,
-    const char *json, char **body, size_t *len, char *err, size_t errlen)
+client_post_sync(const struct client_cfg *c, const char *url, const char *json,
+    char **body, size_t *len, char *err, size_t errlen)
 {
 	return client_sync(c, url, json, body, len, err, errlen);
 }

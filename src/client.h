@@ -11,14 +11,14 @@
 struct auth;
 
 struct client_cfg {
-	const char *server;   /* base URL without trailing slash */
-	struct auth *auth;    /* the bearer token's source, or NULL */
-	const char *ca_file;  /* extra CA bundle or NULL */
-	bool insecure;        /* skip TLS verification (--insecure) */
-	long heartbeat_ms;    /* server heartbeat; a stream is stalled at 3x */
-	long backoff_cap_ms;  /* reconnect delay cap (30 s) */
-	size_t max_event;     /* SSE line/event cap in bytes */
-	int verbose;          /* debug log to stderr */
+	const char *server;  /* base URL without trailing slash */
+	struct auth *auth;   /* the bearer token's source, or NULL */
+	const char *ca_file; /* extra CA bundle or NULL */
+	bool insecure;       /* skip TLS verification (--insecure) */
+	long heartbeat_ms;   /* server heartbeat; a stream is stalled at 3x */
+	long backoff_cap_ms; /* reconnect delay cap (30 s) */
+	size_t max_event;    /* SSE line/event cap in bytes */
+	int verbose;         /* debug log to stderr */
 };
 
 /* Apply the common options (TLS, proxy from environment, auth header
@@ -31,8 +31,8 @@ char *client_url(const struct client_cfg *c, const char *kind_path,
     const char *id, const char *suffix);
 /* Blocking GET for start-up look-ups; returns the HTTP status (0 on a
  * transport error with err filled) and the body in *body (caller frees). */
-long client_get_sync(const struct client_cfg *c, const char *url,
-    char **body, size_t *len, char *err, size_t errlen);
+long client_get_sync(const struct client_cfg *c, const char *url, char **body,
+    size_t *len, char *err, size_t errlen);
 
 /* Blocking POST of a JSON body, otherwise as client_get_sync. */
 long client_post_sync(const struct client_cfg *c, const char *url,

@@ -34,11 +34,11 @@ struct follow {
 	struct buf out;
 	regex_t re;
 	bool have_re;
-	size_t open;       /* streams not yet finished */
-	int worst;         /* the exit status so far */
-	bool write_failed; /* stdout is gone (EPIPE): stop quietly */
+	size_t open;           /* streams not yet finished */
+	int worst;             /* the exit status so far */
+	bool write_failed;     /* stdout is gone (EPIPE): stop quietly */
 	unsigned reauths_seen; /* renewals already told about */
-	struct buf note;   /* scratch for stderr lines */
+	struct buf note;       /* scratch for stderr lines */
 };
 
 /* Write everything pending to stdout; false once stdout is gone. */
@@ -63,9 +63,8 @@ follow_flush(struct follow *f)
 }
 
 /* One line about a source on stderr; text is trusted, the name is not. */
-static void
-follow_note(struct follow *f, const struct source *src, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void follow_note(struct follow *f, const struct source *src,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void
 follow_note(struct follow *f, const struct source *src, const char *fmt, ...)
 {
@@ -103,18 +102,19 @@ follow_wanted(struct follow *f, const struct log_event *ev)
 	m.rm_so = 0;
 	m.rm_eo = (regoff_t)ev->message.n;
 	return regexec(&f->re, ev->message.p ? ev->message.p : "", 1, &m,
-	    REG_STARTEND) == 0;
+	           REG_STARTEND) == 0;
 }
 
 /* Format one event into the pending output. */
 static void
-follow_print(struct follow *f, const struct source *src,
-    const struct log_event *ev)
+follow_print(
+    struct follow *f, const struct source *src, const struct log_event *ev)
 {
 	/* Text names the source only when there are several; JSON and CSV
 	 * always carry it, so their consumers need not guess. */
-	const char *name = f->o->fmt.with_source ||
-	    f->o->fmt.format != OUTPUT_TEXT ? src->name : NULL;
+	const char *name =
+	    f->o->fmt.with_source || f->o->fmt.format != OUTPUT_TEXT ? src->name
+	                                                             : NULL;
 
 	if (!follow_wanted(f, ev))
 		return;
@@ -148,8 +148,10 @@ follow_on_status(struct stream *s, const struct status_event *st, void *arg)
 static void
 follow_on_reset(struct stream *s, long long oldest, void *arg)
 {
-	follow_note(arg, stream_source(s), "Gap: lines before id %lld are no "
-	    "longer on the server; some lines were lost", oldest);
+	follow_note(arg, stream_source(s),
+	    "Gap: lines before id %lld are no "
+	    "longer on the server; some lines were lost",
+	    oldest);
 }
 
 /* Fold one finished stream into the exit status. */
@@ -200,15 +202,19 @@ follow_on_state(struct stream *s, void *arg)
 		}
 		break;
 	case STREAM_POLLING:
-		follow_note(f, src, "Connected (the server has no streams: "
+		follow_note(f, src,
+		    "Connected (the server has no streams: "
 		    "polling every second)...");
 		break;
 	case STREAM_WAITING:
 		if (st->retry_at <= now && st->reauths > f->reauths_seen)
 			break; /* renewed: reconnecting at once, not "lost" */
-		secs = st->retry_at > now ? (st->retry_at - now + 999) / 1000 : 0;
-		follow_note(f, src, "Connection lost, reconnecting in %llus... "
-		    "(%s)", (unsigned long long)secs, st->error);
+		secs =
+		    st->retry_at > now ? (st->retry_at - now + 999) / 1000 : 0;
+		follow_note(f, src,
+		    "Connection lost, reconnecting in %llus... "
+		    "(%s)",
+		    (unsigned long long)secs, st->error);
 		break;
 	case STREAM_ENDED:
 		if (st->has_exit_code)
@@ -248,10 +254,10 @@ follow_on_signal(int sig, void *arg)
 }
 
 static const struct stream_handlers follow_handlers = {
-	.on_log = follow_on_log,
-	.on_status = follow_on_status,
-	.on_state = follow_on_state,
-	.on_reset = follow_on_reset,
+    .on_log = follow_on_log,
+    .on_status = follow_on_status,
+    .on_state = follow_on_state,
+    .on_reset = follow_on_reset,
 };
 
 /* Set up what both modes share; 0, or an exit status. */
@@ -265,8 +271,9 @@ follow_init(struct follow *f, const struct follow_opts *o)
 	buf_init(&f->out, FOLLOW_MAX_PENDING);
 	buf_init(&f->note, 4096);
 	if (o->grep != NULL) {
-		rc = regcomp(&f->re, o->grep, REG_EXTENDED | REG_NOSUB |
-		    (o->ignore_case ? REG_ICASE : 0));
+		rc = regcomp(&f->re, o->grep,
+		    REG_EXTENDED | REG_NOSUB |
+		        (o->ignore_case ? REG_ICASE : 0));
 		if (rc != 0) {
 			char msg[256];
 
@@ -308,11 +315,11 @@ follow_run(const struct follow_opts *o)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	f.loop = loop_new();
-	f.mgr = f.loop ? stream_mgr_new(f.loop, o->client, &follow_handlers,
-	    &f) : NULL;
-	if (f.mgr == NULL || loop_add_signal(f.loop, SIGINT, follow_on_signal,
-	    &f) != 0 || loop_add_signal(f.loop, SIGTERM, follow_on_signal,
-	    &f) != 0) {
+	f.mgr = f.loop ? stream_mgr_new(f.loop, o->client, &follow_handlers, &f)
+	               : NULL;
+	if (f.mgr == NULL ||
+	    loop_add_signal(f.loop, SIGINT, follow_on_signal, &f) != 0 ||
+	    loop_add_signal(f.loop, SIGTERM, follow_on_signal, &f) != 0) {
 		fprintf(stderr, "logdeck: cannot set up the event loop\n");
 		rc = EXIT_UNREACHABLE;
 		goto out;
@@ -377,8 +384,8 @@ follow_fetch(const struct follow_opts *o)
 
 		do {
 			if (first && o->tail >= 0)
-				snprintf(suffix, sizeof suffix, "/logs?tail=%ld",
-				    o->tail);
+				snprintf(suffix, sizeof suffix,
+				    "/logs?tail=%ld", o->tail);
 			else
 				snprintf(suffix, sizeof suffix,
 				    "/logs?after=%lld&limit=%d", pg.last_id,
@@ -386,21 +393,23 @@ follow_fetch(const struct follow_opts *o)
 			url = client_url(o->client,
 			    source_kind_path(o->sources[i].kind),
 			    o->sources[i].id, suffix);
-			status = client_get_sync(o->client, url, &body, &len,
-			    err, sizeof err);
+			status = client_get_sync(
+			    o->client, url, &body, &len, err, sizeof err);
 			free(url);
 			if (status != 200) {
 				if (status == 0)
 					fprintf(stderr, "logdeck: %s\n", err);
 				else
-					fprintf(stderr, "logdeck: %s: HTTP %ld\n",
+					fprintf(stderr,
+					    "logdeck: %s: HTTP %ld\n",
 					    o->sources[i].id, status);
 				rc = EXIT_UNREACHABLE;
 			} else {
 				pg.count = 0;
 				if (event_decode_array(dec, body, len,
-				    follow_page_event, &pg) < 0) {
-					fprintf(stderr, "logdeck: the server's "
+				        follow_page_event, &pg) < 0) {
+					fprintf(stderr,
+					    "logdeck: the server's "
 					    "answer is not a JSON array\n");
 					rc = EXIT_UNREACHABLE;
 				}
@@ -410,7 +419,7 @@ follow_fetch(const struct follow_opts *o)
 				break;
 			first = false;
 		} while (rc == 0 && pg.count >= FOLLOW_FETCH_PAGE &&
-		    follow_flush(&f));
+		         follow_flush(&f));
 	}
 	follow_flush(&f);
 	event_decoder_free(dec);

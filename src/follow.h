@@ -23,9 +23,9 @@ struct follow_opts {
 	const struct client_cfg *client;
 	const struct source *sources; /* borrowed */
 	size_t nsources;
-	long tail;          /* lines back to start from, -1: all retained */
-	enum level floor;   /* lines below are not printed */
-	const char *grep;   /* extended regex on the message, or NULL */
+	long tail;        /* lines back to start from, -1: all retained */
+	enum level floor; /* lines below are not printed */
+	const char *grep; /* extended regex on the message, or NULL */
 	bool ignore_case;
 	struct format_opts fmt;
 	int verbose;

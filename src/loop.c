@@ -360,7 +360,7 @@ loop_run(struct loop *l)
 			wfds[i].revents = 0;
 		}
 		if (curl_multi_poll(l->multi, wfds, (unsigned)n,
-		    loop_next_timeout(l, loop_now()), &numfds) != CURLM_OK)
+		        loop_next_timeout(l, loop_now()), &numfds) != CURLM_OK)
 			return -1;
 		/* Callbacks may remove fds: look each one up again. */
 		for (i = 0; i < n; i++) {

@@ -32,14 +32,14 @@ struct loop *loop_new(void);
 void loop_free(struct loop *l);
 
 /* Call cb from the loop whenever fd is readable (or hung up). */
-int loop_add_fd(struct loop *l, int fd, void (*cb)(int fd, void *arg),
-    void *arg);
+int loop_add_fd(
+    struct loop *l, int fd, void (*cb)(int fd, void *arg), void *arg);
 /* Stop watching fd. */
 void loop_remove_fd(struct loop *l, int fd);
 /* Deliver signal sig to cb from the loop (through a self-pipe), not from
  * the signal handler; 0 or -1. */
-int loop_add_signal(struct loop *l, int sig, void (*cb)(int sig, void *arg),
-    void *arg);
+int loop_add_signal(
+    struct loop *l, int sig, void (*cb)(int sig, void *arg), void *arg);
 
 /* Set up a timer (disarmed). */
 void loop_timer_init(struct loop_timer *t, void (*cb)(void *), void *arg);

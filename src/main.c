@@ -47,37 +47,39 @@ enum {
 };
 
 static const struct option main_options[] = {
-	{"server", required_argument, NULL, 's'},
-	{"token", required_argument, NULL, OPT_TOKEN},
-	{"cacert", required_argument, NULL, OPT_CACERT},
-	{"insecure", no_argument, NULL, 'k'},
-	{"heartbeat", required_argument, NULL, OPT_HEARTBEAT},
-	{"max-event", required_argument, NULL, OPT_MAX_EVENT},
-	{"follow", no_argument, NULL, 'f'},
-	{"output", required_argument, NULL, 'o'},
-	{"level", required_argument, NULL, 'l'},
-	{"grep", required_argument, NULL, 'g'},
-	{"ignore-case", no_argument, NULL, 'i'},
-	{"tail", required_argument, NULL, 'n'},
-	{"color", required_argument, NULL, OPT_COLOR},
-	{"colour", required_argument, NULL, OPT_COLOR},
-	{"utc", no_argument, NULL, OPT_UTC},
-	{"merged", no_argument, NULL, 'm'},
-	{"all", no_argument, NULL, 'a'},
-	{"scrollback", required_argument, NULL, OPT_SCROLLBACK},
-	{"config", required_argument, NULL, OPT_CONFIG},
-	{"profile", required_argument, NULL, OPT_PROFILE},
-	{"print-config", no_argument, NULL, OPT_PRINT_CONFIG},
-	{"list-profiles", no_argument, NULL, OPT_LIST_PROFILES},
-	{"theme", required_argument, NULL, OPT_THEME},
-	{"list-themes", no_argument, NULL, OPT_LIST_THEMES},
-	{"verbose", no_argument, NULL, 'v'},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, 'V'},
-	{NULL, 0, NULL, 0},
+    {"server", required_argument, NULL, 's'},
+    {"token", required_argument, NULL, OPT_TOKEN},
+    {"cacert", required_argument, NULL, OPT_CACERT},
+    {"insecure", no_argument, NULL, 'k'},
+    {"heartbeat", required_argument, NULL, OPT_HEARTBEAT},
+    {"max-event", required_argument, NULL, OPT_MAX_EVENT},
+    {"follow", no_argument, NULL, 'f'},
+    {"output", required_argument, NULL, 'o'},
+    {"level", required_argument, NULL, 'l'},
+    {"grep", required_argument, NULL, 'g'},
+    {"ignore-case", no_argument, NULL, 'i'},
+    {"tail", required_argument, NULL, 'n'},
+    {"color", required_argument, NULL, OPT_COLOR},
+    {"colour", required_argument, NULL, OPT_COLOR},
+    {"utc", no_argument, NULL, OPT_UTC},
+    {"merged", no_argument, NULL, 'm'},
+    {"all", no_argument, NULL, 'a'},
+    {"scrollback", required_argument, NULL, OPT_SCROLLBACK},
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"profile", required_argument, NULL, OPT_PROFILE},
+    {"print-config", no_argument, NULL, OPT_PRINT_CONFIG},
+    {"list-profiles", no_argument, NULL, OPT_LIST_PROFILES},
+    {"theme", required_argument, NULL, OPT_THEME},
+    {"list-themes", no_argument, NULL, OPT_LIST_THEMES},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
 };
 
-/* Print --help to stdout. */
+/* Print --help to stdout. The text is laid out as it prints, so
+ * clang-format leaves it alone. */
+/* clang-format off */
 static void
 main_usage(void)
 {
@@ -152,6 +154,7 @@ main_usage(void)
 "the configuration file and logdeck-theme(5) for themes.\n",
 	    stdout);
 }
+/* clang-format on */
 
 /* One line on stderr and the usage exit status. */
 static int
@@ -212,7 +215,7 @@ main_prescan(int argc, char **argv, struct main_conf *mc)
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, MAIN_SHORT_OPTIONS, main_options,
-	    NULL)) != -1) {
+	            NULL)) != -1) {
 		if (c == OPT_CONFIG)
 			mc->path = optarg;
 		else if (c == OPT_PROFILE)
@@ -238,8 +241,8 @@ main_load_config(struct main_conf *mc)
 	}
 	if (*mc->conf->warnings != '\0')
 		fprintf(stderr, "%s", mc->conf->warnings);
-	mc->profile = conf_profile(mc->conf, mc->profile_name, &found, err,
-	    sizeof err);
+	mc->profile =
+	    conf_profile(mc->conf, mc->profile_name, &found, err, sizeof err);
 	if (!found) {
 		fprintf(stderr, "logdeck: --profile: %s\n", err);
 		return EXIT_USAGE;
@@ -258,8 +261,10 @@ main_check_theme(const char *name)
 	if (name == NULL)
 		return "default";
 	if (theme_load(name, &t, err, sizeof err) != 0) {
-		fprintf(stderr, "logdeck: warning: %s; using the default "
-		    "theme\n", err);
+		fprintf(stderr,
+		    "logdeck: warning: %s; using the default "
+		    "theme\n",
+		    err);
 		name = "default";
 	}
 	theme_free(t);
@@ -291,9 +296,9 @@ int
 main(int argc, char **argv)
 {
 	struct client_cfg client = {
-		.heartbeat_ms = MAIN_DEFAULT_HEARTBEAT_S * 1000L,
-		.backoff_cap_ms = MAIN_DEFAULT_BACKOFF_CAP_MS,
-		.max_event = SSE_DEFAULT_MAX_EVENT,
+	    .heartbeat_ms = MAIN_DEFAULT_HEARTBEAT_S * 1000L,
+	    .backoff_cap_ms = MAIN_DEFAULT_BACKOFF_CAP_MS,
+	    .max_event = SSE_DEFAULT_MAX_EVENT,
 	};
 	struct follow_opts fo = {.tail = -1, .floor = LEVEL_TRACE};
 	struct source sources[MAIN_MAX_SOURCES];
@@ -328,7 +333,7 @@ main(int argc, char **argv)
 		client.server = env;
 
 	while ((c = getopt_long(argc, argv, MAIN_SHORT_OPTIONS, main_options,
-	    NULL)) != -1) {
+	            NULL)) != -1) {
 		switch (c) {
 		case 's':
 			client.server = optarg;
@@ -350,14 +355,17 @@ main(int argc, char **argv)
 		case OPT_HEARTBEAT:
 			if (main_number(optarg, 86400, &num) != 0 || num == 0)
 				return main_bad("--heartbeat: '%s' is not a "
-				    "number of seconds (1-86400)", optarg);
+				                "number of seconds (1-86400)",
+				    optarg);
 			client.heartbeat_ms = num * 1000;
 			break;
 		case OPT_MAX_EVENT:
 			if (main_number(optarg, 256L << 20, &num) != 0 ||
 			    num < 1024)
-				return main_bad("--max-event: '%s' is not a byte "
-				    "count from 1024 to 268435456", optarg);
+				return main_bad(
+				    "--max-event: '%s' is not a byte "
+				    "count from 1024 to 268435456",
+				    optarg);
 			client.max_event = (size_t)num;
 			break;
 		case 'f':
@@ -372,12 +380,15 @@ main(int argc, char **argv)
 				fo.fmt.format = OUTPUT_CSV;
 			else
 				return main_bad("--output: '%s' is not text, "
-				    "json or csv", optarg);
+				                "json or csv",
+				    optarg);
 			break;
 		case 'l':
 			if ((rc = main_level(optarg)) < 0)
-				return main_bad("--level: '%s' is not trace, "
-				    "debug, info, warn, error or fatal", optarg);
+				return main_bad(
+				    "--level: '%s' is not trace, "
+				    "debug, info, warn, error or fatal",
+				    optarg);
 			fo.floor = view.floor = (enum level)rc;
 			break;
 		case 'g':
@@ -388,8 +399,10 @@ main(int argc, char **argv)
 			break;
 		case 'n':
 			if (main_number(optarg, 100000000L, &num) != 0)
-				return main_bad("--tail: '%s' is not a number of "
-				    "lines", optarg);
+				return main_bad(
+				    "--tail: '%s' is not a number of "
+				    "lines",
+				    optarg);
 			fo.tail = num;
 			break;
 		case OPT_COLOR:
@@ -398,7 +411,8 @@ main(int argc, char **argv)
 			    strcmp(color, "always") != 0 &&
 			    strcmp(color, "never") != 0)
 				return main_bad("--color: '%s' is not auto, "
-				    "always or never", color);
+				                "always or never",
+				    color);
 			break;
 		case OPT_UTC:
 			fo.fmt.utc = true;
@@ -412,7 +426,8 @@ main(int argc, char **argv)
 		case OPT_SCROLLBACK:
 			if (main_number(optarg, 65536, &num) != 0 || num < 1)
 				return main_bad("--scrollback: '%s' is not a "
-				    "number of MiB (1-65536)", optarg);
+				                "number of MiB (1-65536)",
+				    optarg);
 			view.scrollback_mib = num;
 			break;
 		case OPT_CONFIG:
@@ -444,7 +459,7 @@ main(int argc, char **argv)
 			return EXIT_OK;
 		default:
 			fprintf(stderr, "Try 'logdeck --help' for more "
-			    "information.\n");
+			                "information.\n");
 			conf_free(mc.conf);
 			return EXIT_USAGE;
 		}
@@ -469,14 +484,14 @@ main(int argc, char **argv)
 		first = optind + 2;
 		cli_shape = true;
 		if (first == argc)
-			return main_bad("%s logs: which one? Give an id.",
-			    argv[optind]);
+			return main_bad(
+			    "%s logs: which one? Give an id.", argv[optind]);
 	}
 	for (i = (size_t)first; i < (size_t)argc; i++) {
 		if (nsources == MAIN_MAX_SOURCES)
 			return main_bad("more than %s sources", "256");
-		if (source_parse(argv[i], &sources[nsources], err,
-		    sizeof err) != 0)
+		if (source_parse(
+		        argv[i], &sources[nsources], err, sizeof err) != 0)
 			return main_bad("%s", err);
 		if (cli_shape && strchr(argv[i], ':') == NULL)
 			sources[nsources].kind = (enum source_kind)kind;
@@ -487,14 +502,15 @@ main(int argc, char **argv)
 	    (server_copy = strdup(client.server)) != NULL) {
 		/* "http://host/" and "http://host" name the same server. */
 		while (*server_copy != '\0' &&
-		    server_copy[strlen(server_copy) - 1] == '/')
+		       server_copy[strlen(server_copy) - 1] == '/')
 			server_copy[strlen(server_copy) - 1] = '\0';
 		client.server = server_copy;
 	}
 	if (strncmp(client.server, "http://", 7) != 0 &&
 	    strncmp(client.server, "https://", 8) != 0)
 		return main_bad("--server: '%s' is not an http:// or https:// "
-		    "URL", client.server);
+		                "URL",
+		    client.server);
 	mc.theme = main_check_theme(mc.theme);
 	if (nsources == 0 && !follow && !cli_shape &&
 	    (rc = main_watch(&mc, sources, &nsources)) != 0)
@@ -502,39 +518,43 @@ main(int argc, char **argv)
 	if (mc.print_config) {
 		/* The watch list as written: the sources on the command line
 		 * of the full-screen view, else the configuration's. */
-		struct conf_effective e = { .conf = mc.conf,
+		struct conf_effective e = {.conf = mc.conf,
 		    .profile = mc.profile != NULL ? mc.profile->name : NULL,
-		    .client = &client, .view = &view, .theme = mc.theme,
+		    .client = &client,
+		    .view = &view,
+		    .theme = mc.theme,
 		    .watch = (const char *const *)argv + first,
-		    .nwatch = nsources };
+		    .nwatch = nsources};
 
 		if (first == argc || follow || cli_shape)
 			e.watch = conf_watch(mc.conf, mc.profile, &e.nwatch);
-		e.token_origin = conf_token_source(mc.profile, cli_token,
-		    getenv("LOGDECK_TOKEN"));
+		e.token_origin = conf_token_source(
+		    mc.profile, cli_token, getenv("LOGDECK_TOKEN"));
 		conf_print(stdout, &e);
 		rc = EXIT_OK;
 		goto out_conf;
 	}
 	if (client.insecure)
-		fprintf(stderr, "logdeck: warning: TLS certificate "
-		    "verification is off (%s)\n", insecure_cli ? "--insecure" :
-		    "insecure: true in the profile");
+		fprintf(stderr,
+		    "logdeck: warning: TLS certificate "
+		    "verification is off (%s)\n",
+		    insecure_cli ? "--insecure"
+		                 : "insecure: true in the profile");
 
 	if (strcmp(color, "always") == 0)
 		fo.fmt.color = true;
 	else if (strcmp(color, "auto") == 0)
-		fo.fmt.color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") ==
-		    NULL && (env = getenv("TERM")) != NULL &&
-		    strcmp(env, "dumb") != 0;
+		fo.fmt.color =
+		    isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL &&
+		    (env = getenv("TERM")) != NULL && strcmp(env, "dumb") != 0;
 
 	if (!follow && !cli_shape && !isatty(STDOUT_FILENO))
 		return main_bad("%s", "the full-screen view needs a terminal; "
-		    "use --follow to print lines");
+		                      "use --follow to print lines");
 	if ((follow || cli_shape) && nsources == 0)
 		return main_bad("%s", "--follow: name at least one source");
 	if (conf_token(mc.profile, cli_token, getenv("LOGDECK_TOKEN"), &token,
-	    &origin, err, sizeof err) != 0) {
+	        &origin, err, sizeof err) != 0) {
 		fprintf(stderr, "logdeck: %s\n", err);
 		rc = EXIT_USAGE;
 		goto out_conf;
@@ -542,27 +562,27 @@ main(int argc, char **argv)
 	/* Renewal: the refresh endpoint, client credentials, or running
 	 * the profile's token_command again. */
 	ao.token = token;
-	ao.token_command = origin == CONF_TOKEN_COMMAND ?
-	    mc.profile->token_command : NULL;
+	ao.token_command =
+	    origin == CONF_TOKEN_COMMAND ? mc.profile->token_command : NULL;
 	ao.refresh_token = getenv("LOGDECK_REFRESH_TOKEN");
 	ao.client_id = getenv("LOGDECK_CLIENT_ID");
 	ao.client_secret = getenv("LOGDECK_CLIENT_SECRET");
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if ((client.auth = auth_new(&ao)) == NULL ||
 	    auth_start(client.auth, &client, err, sizeof err) != 0) {
-		fprintf(stderr, "logdeck: %s\n", client.auth ? err :
-		    "out of memory");
+		fprintf(stderr, "logdeck: %s\n",
+		    client.auth ? err : "out of memory");
 		rc = EXIT_UNREACHABLE;
 		goto out;
 	}
 	rc = EXIT_OK;
 	if (nsources > 0) {
-		res = resolve_sources(&client, sources, nsources, err,
-		    sizeof err);
+		res = resolve_sources(
+		    &client, sources, nsources, err, sizeof err);
 		if (res != RESOLVE_OK) {
 			fprintf(stderr, "logdeck: %s\n", err);
-			rc = res == RESOLVE_BAD_SOURCE ? EXIT_USAGE :
-			    EXIT_UNREACHABLE;
+			rc = res == RESOLVE_BAD_SOURCE ? EXIT_USAGE
+			                               : EXIT_UNREACHABLE;
 			goto out;
 		}
 	}
@@ -577,23 +597,23 @@ main(int argc, char **argv)
 		rc = follow_fetch(&fo);
 	} else {
 		struct tui_opts to = {
-			.client = &client,
-			.watch = sources,
-			.nwatch = nsources,
-			.tail = fo.tail,
-			.floor = view.floor,
-			.merged = view.merged,
-			.watch_all = watch_all,
-			.utc = fo.fmt.utc,
-			.color = strcmp(color, "never") != 0 &&
-			    getenv("NO_COLOR") == NULL,
-			.scrollback_cap = (size_t)view.scrollback_mib << 20,
-			.theme = mc.theme,
-			.timestamps = view.timestamps,
-			.wrap = view.wrap,
-			.list_width = view.list_width,
-			.keys = mc.conf->keys,
-			.nkeys = mc.conf->nkeys,
+		    .client = &client,
+		    .watch = sources,
+		    .nwatch = nsources,
+		    .tail = fo.tail,
+		    .floor = view.floor,
+		    .merged = view.merged,
+		    .watch_all = watch_all,
+		    .utc = fo.fmt.utc,
+		    .color = strcmp(color, "never") != 0 &&
+		             getenv("NO_COLOR") == NULL,
+		    .scrollback_cap = (size_t)view.scrollback_mib << 20,
+		    .theme = mc.theme,
+		    .timestamps = view.timestamps,
+		    .wrap = view.wrap,
+		    .list_width = view.list_width,
+		    .keys = mc.conf->keys,
+		    .nkeys = mc.conf->nkeys,
 		};
 		rc = tui_run(&to);
 	}

@@ -38,15 +38,17 @@ resolve_fetch(const struct client_cfg *c, enum source_kind kind,
 	if (status == 0) {
 		snprintf(err, errlen, "cannot reach %s: %s", c->server, msg);
 	} else if (status == 401 || status == 403) {
-		snprintf(err, errlen, "unauthorized (HTTP %ld): the server "
-		    "refused the token (see --token or LOGDECK_TOKEN)", status);
+		snprintf(err, errlen,
+		    "unauthorized (HTTP %ld): the server "
+		    "refused the token (see --token or LOGDECK_TOKEN)",
+		    status);
 	} else if (status != 200) {
 		snprintf(err, errlen, "GET %s: HTTP %ld", url, status);
 	} else if ((list = cJSON_ParseWithLength(body, len)) == NULL ||
-	    !cJSON_IsArray(list)) {
+	           !cJSON_IsArray(list)) {
 		cJSON_Delete(list);
-		snprintf(err, errlen, "GET %s: the answer is not a JSON array",
-		    url);
+		snprintf(
+		    err, errlen, "GET %s: the answer is not a JSON array", url);
 	} else {
 		*why = RESOLVE_OK;
 		free(url);
@@ -65,10 +67,12 @@ resolve_one(cJSON *list, struct source *src, char *err, size_t errlen)
 	cJSON *item, *id, *name, *found = NULL;
 	int named = 0;
 
-	cJSON_ArrayForEach(item, list) {
+	cJSON_ArrayForEach(item, list)
+	{
 		id = cJSON_GetObjectItemCaseSensitive(item, "id");
 		name = cJSON_GetObjectItemCaseSensitive(item, "name");
-		if (cJSON_IsString(id) && strcmp(id->valuestring, src->id) == 0) {
+		if (cJSON_IsString(id) &&
+		    strcmp(id->valuestring, src->id) == 0) {
 			found = item;
 			named = 1;
 			break;
@@ -80,8 +84,10 @@ resolve_one(cJSON *list, struct source *src, char *err, size_t errlen)
 		}
 	}
 	if (named == 0) {
-		snprintf(err, errlen, "no %s with id or name '%.200s' on the "
-		    "server", source_kind_path(src->kind), src->id);
+		snprintf(err, errlen,
+		    "no %s with id or name '%.200s' on the "
+		    "server",
+		    source_kind_path(src->kind), src->id);
 		return -1;
 	}
 	if (named > 1) {

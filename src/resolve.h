@@ -10,7 +10,7 @@ struct source;
 
 enum resolve_result {
 	RESOLVE_OK,
-	RESOLVE_BAD_SOURCE, /* unknown or ambiguous name: a usage error */
+	RESOLVE_BAD_SOURCE,  /* unknown or ambiguous name: a usage error */
 	RESOLVE_UNREACHABLE, /* transport or authorization failure */
 };
 

@@ -11,9 +11,9 @@
 static const struct {
 	const char *singular, *plural;
 } source_kinds[] = {
-	[SOURCE_AUTOMATION] = {"automation", "automations"},
-	[SOURCE_PIPELINE] = {"pipeline", "pipelines"},
-	[SOURCE_ARTIFACT] = {"artifact", "artifacts"},
+    [SOURCE_AUTOMATION] = {"automation", "automations"},
+    [SOURCE_PIPELINE] = {"pipeline", "pipelines"},
+    [SOURCE_ARTIFACT] = {"artifact", "artifacts"},
 };
 
 int
@@ -56,7 +56,8 @@ source_parse(const char *spec, struct source *out, char *err, size_t errlen)
 			kind = -1;
 		}
 		if (kind < 0) {
-			snprintf(err, errlen, "'%.*s' is not a source kind "
+			snprintf(err, errlen,
+			    "'%.*s' is not a source kind "
 			    "(automation, pipeline or artifact)",
 			    (int)(n > 40 ? 40 : n), spec);
 			return -1;
@@ -74,7 +75,8 @@ source_parse(const char *spec, struct source *out, char *err, size_t errlen)
 	}
 	for (p = id; *p != '\0'; p++) {
 		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			snprintf(err, errlen, "source id contains a control "
+			snprintf(err, errlen,
+			    "source id contains a control "
 			    "character");
 			return -1;
 		}

@@ -18,8 +18,8 @@ struct source {
 
 /* Parse "ID", "automation:ID", "pipeline:ID" or "artifact:ID" (plural kind
  * names too). Returns 0, or -1 with a one-line reason in err. */
-int source_parse(const char *spec, struct source *out, char *err,
-    size_t errlen);
+int source_parse(
+    const char *spec, struct source *out, char *err, size_t errlen);
 /* Map "automations"/"automation" (etc.) to a kind; -1 when unknown. */
 int source_kind_parse(const char *s);
 /* The API path segment of a kind: "automations", "pipelines", "artifacts". */

@@ -44,8 +44,8 @@ struct sse_parser;
 /* Create a parser; max_event caps an event's data (0: the default). Data
  * past the cap is dropped and counted in sse_event.truncated. cb is
  * copied. NULL when on_event is missing or on allocation failure. */
-struct sse_parser *sse_new(const struct sse_callbacks *cb, void *arg,
-    size_t max_event);
+struct sse_parser *sse_new(
+    const struct sse_callbacks *cb, void *arg, size_t max_event);
 /* Free a parser; NULL is fine. */
 void sse_free(struct sse_parser *p);
 /* Feed the next chunk of the stream, split anywhere (even mid UTF-8 or

@@ -57,21 +57,21 @@ struct stream {
 	enum stream_req req;
 
 	struct sse_parser *sse;
-	long long last_id;   /* highest log id seen (polling fallback) */
+	long long last_id; /* highest log id seen (polling fallback) */
 	bool have_last_id;
 
 	long http_status;
-	bool answered;       /* the first body byte was examined */
+	bool answered; /* the first body byte was examined */
 	bool is_sse;
-	bool is_json;        /* a JSON answer: the polling API */
-	long retry_after_ms; /* from the Retry-After header, or -1 */
-	struct buf body;     /* JSON or error body of non-SSE answers */
-	bool healthy;        /* this connection delivered something */
-	bool terminal;       /* a terminal status arrived */
-	bool token_expired;  /* the server ended the stream: token expired */
-	unsigned auth_gen;   /* auth_generation() when this request began */
+	bool is_json;          /* a JSON answer: the polling API */
+	long retry_after_ms;   /* from the Retry-After header, or -1 */
+	struct buf body;       /* JSON or error body of non-SSE answers */
+	bool healthy;          /* this connection delivered something */
+	bool terminal;         /* a terminal status arrived */
+	bool token_expired;    /* the server ended the stream: token expired */
+	unsigned auth_gen;     /* auth_generation() when this request began */
 	unsigned reauth_tries; /* renewals since the last accepted request */
-	bool closing;        /* stream_close was deferred; freed soon */
+	bool closing;          /* stream_close was deferred; freed soon */
 
 	uint64_t last_byte;
 	struct loop_timer retry_timer;
@@ -134,8 +134,7 @@ stream_set_state(struct stream *s, enum stream_state st)
 }
 
 /* Remember a one-line error (printf-style). */
-static void
-stream_error(struct stream *s, const char *fmt, ...)
+static void stream_error(struct stream *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void
 stream_error(struct stream *s, const char *fmt, ...)
@@ -179,7 +178,8 @@ stream_schedule_retry(struct stream *s)
 	if (s->retry_after_ms >= 0) {
 		delay = (uint64_t)s->retry_after_ms;
 	} else {
-		ceiling = (uint64_t)base << (s->st.attempt < 16 ? s->st.attempt : 16);
+		ceiling = (uint64_t)base
+		          << (s->st.attempt < 16 ? s->st.attempt : 16);
 		if (ceiling > (uint64_t)cfg->backoff_cap_ms)
 			ceiling = (uint64_t)cfg->backoff_cap_ms;
 		/* Full jitter, but never a busy loop. */
@@ -305,7 +305,8 @@ stream_parse_retry_after(const char *v, size_t n)
 	char *end;
 	time_t when;
 
-	while (n > 0 && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' '))
+	while (
+	    n > 0 && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' '))
 		n--;
 	while (n > 0 && *v == ' ') {
 		v++;
@@ -358,18 +359,18 @@ stream_on_answer(struct stream *s)
 
 	s->answered = true;
 	curl_easy_getinfo(s->easy, CURLINFO_CONTENT_TYPE, &ct);
-	s->is_sse = s->http_status == 200 && s->req == REQ_STREAM && ct != NULL &&
-	    strncasecmp(ct, "text/event-stream", 17) == 0;
+	s->is_sse = s->http_status == 200 && s->req == REQ_STREAM &&
+	            ct != NULL && strncasecmp(ct, "text/event-stream", 17) == 0;
 	s->is_json = s->http_status == 200 && ct != NULL &&
-	    strncasecmp(ct, "application/json", 16) == 0;
+	             strncasecmp(ct, "application/json", 16) == 0;
 	if (s->is_sse) {
 		sse_reconnect(s->sse);
 		stream_set_state(s, STREAM_LIVE);
 		return;
 	}
 	buf_free(&s->body);
-	buf_init(&s->body, s->http_status == 200 ? STREAM_MAX_JSON_BODY :
-	    STREAM_MAX_ERROR_BODY);
+	buf_init(&s->body, s->http_status == 200 ? STREAM_MAX_JSON_BODY
+	                                         : STREAM_MAX_ERROR_BODY);
 }
 
 /* Write callback: feed the SSE parser, or keep the (bounded) body. */
@@ -405,9 +406,9 @@ stream_on_sse_comment(const char *text, size_t len, void *arg)
 }
 
 static const struct sse_callbacks stream_sse_cb = {
-	.on_event = stream_on_sse_event,
-	.on_comment = stream_on_sse_comment,
-	.on_retry = NULL,
+    .on_event = stream_on_sse_event,
+    .on_comment = stream_on_sse_comment,
+    .on_retry = NULL,
 };
 
 /* The stall timer: no byte for too long means a dead link. */
@@ -415,14 +416,15 @@ static void
 stream_on_stall_timer(void *arg)
 {
 	struct stream *s = arg;
-	uint64_t stall = (uint64_t)s->m->cfg->heartbeat_ms * STREAM_STALL_FACTOR;
+	uint64_t stall =
+	    (uint64_t)s->m->cfg->heartbeat_ms * STREAM_STALL_FACTOR;
 	uint64_t now = loop_now();
 
 	if (!s->in_multi || s->closing)
 		return;
 	if (now - s->last_byte < stall) {
-		loop_timer_in(s->m->loop, &s->stall_timer,
-		    stall - (now - s->last_byte));
+		loop_timer_in(
+		    s->m->loop, &s->stall_timer, stall - (now - s->last_byte));
 		return;
 	}
 	loop_remove_transfer(s->m->loop, s->easy);
@@ -486,19 +488,20 @@ stream_poll_done(struct stream *s)
 	if (s->req == REQ_STREAM)
 		s->req = REQ_POLL_LOGS; /* a JSON answer to a stream request */
 	if (s->req == REQ_POLL_LOGS) {
-		count = event_decode_array(s->m->dec, s->body.p ? s->body.p : "",
-		    s->body.len, stream_deliver_log, s);
+		count =
+		    event_decode_array(s->m->dec, s->body.p ? s->body.p : "",
+		        s->body.len, stream_deliver_log, s);
 		if (count < 0) {
 			stream_error(s, "polling: the server answered with "
-			    "something other than a JSON array");
+			                "something other than a JSON array");
 			stream_finish(s, STREAM_FAILED);
 			return;
 		}
 		if (s->st.state != STREAM_POLLING)
 			stream_set_state(s, STREAM_POLLING);
 		/* A full page means more is waiting: ask again at once. */
-		s->req = count >= STREAM_POLL_LIMIT ? REQ_POLL_LOGS :
-		    REQ_POLL_STATE;
+		s->req =
+		    count >= STREAM_POLL_LIMIT ? REQ_POLL_LOGS : REQ_POLL_STATE;
 		if (count >= STREAM_POLL_LIMIT) {
 			stream_connect(s);
 			return;
@@ -513,8 +516,9 @@ stream_poll_done(struct stream *s)
 	}
 	/* REQ_POLL_STATE: the source object carries the run status. */
 	memset(&st, 0, sizeof st);
-	if (event_decode_status(s->body.p ? s->body.p : "", s->body.len,
-	    &st) == 0 && st.status != s->st.run)
+	if (event_decode_status(s->body.p ? s->body.p : "", s->body.len, &st) ==
+	        0 &&
+	    st.status != s->st.run)
 		stream_deliver_status(s, &st);
 	s->req = REQ_POLL_LOGS;
 	if (s->terminal) {
@@ -552,16 +556,16 @@ stream_on_done(CURL *easy, CURLcode rc, void *arg)
 		stream_error(s, "polling: the server did not answer with JSON");
 		stream_finish(s, STREAM_FAILED);
 	} else if (rc == CURLE_PEER_FAILED_VERIFICATION ||
-	    rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM ||
-	    rc == CURLE_URL_MALFORMAT ||
-	    rc == CURLE_UNSUPPORTED_PROTOCOL) {
+	           rc == CURLE_SSL_CACERT_BADFILE ||
+	           rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_URL_MALFORMAT ||
+	           rc == CURLE_UNSUPPORTED_PROTOCOL) {
 		/* Waiting will not fix a certificate or a URL. */
-		stream_error(s, "%s", *s->errbuf ? s->errbuf :
-		    curl_easy_strerror(rc));
+		stream_error(
+		    s, "%s", *s->errbuf ? s->errbuf : curl_easy_strerror(rc));
 		stream_finish(s, STREAM_FAILED);
 	} else if (rc != CURLE_OK || status == 0) {
-		stream_error(s, "%s", *s->errbuf ? s->errbuf :
-		    curl_easy_strerror(rc));
+		stream_error(
+		    s, "%s", *s->errbuf ? s->errbuf : curl_easy_strerror(rc));
 		stream_schedule_retry(s);
 	} else if (status == 200) {
 		/* A clean end without a terminal status: libcurl 7.88 may
@@ -581,7 +585,8 @@ stream_on_done(CURL *easy, CURLcode rc, void *arg)
 		if (s->st.error[0] == '\0' ||
 		    strncmp(s->st.error, "unauthorized", 12) != 0)
 			stream_error(s, "unauthorized (HTTP %ld): %s", status,
-			    stream_body_error(s, "the server refused the token"));
+			    stream_body_error(
+			        s, "the server refused the token"));
 		stream_finish(s, STREAM_UNAUTHORIZED);
 	} else if (status == 429 || status >= 500 || status == 408) {
 		stream_error(s, "server busy (HTTP %ld)", status);
@@ -619,13 +624,15 @@ stream_connect(struct stream *s)
 		accept = "text/event-stream";
 	} else if (s->req == REQ_POLL_LOGS) {
 		if (s->have_last_id)
-			snprintf(suffix, sizeof suffix, "/logs?after=%lld&limit=%d",
-			    s->last_id, STREAM_POLL_LIMIT);
-		else if (s->tail >= 0)
-			snprintf(suffix, sizeof suffix, "/logs?tail=%ld", s->tail);
-		else
-			snprintf(suffix, sizeof suffix, "/logs?after=0&limit=%d",
+			snprintf(suffix, sizeof suffix,
+			    "/logs?after=%lld&limit=%d", s->last_id,
 			    STREAM_POLL_LIMIT);
+		else if (s->tail >= 0)
+			snprintf(
+			    suffix, sizeof suffix, "/logs?tail=%ld", s->tail);
+		else
+			snprintf(suffix, sizeof suffix,
+			    "/logs?after=0&limit=%d", STREAM_POLL_LIMIT);
 	} else {
 		suffix[0] = '\0';
 	}

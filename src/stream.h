@@ -29,25 +29,25 @@ enum stream_state {
 /* What a view shows about a stream; read with stream_status. */
 struct stream_status {
 	enum stream_state state;
-	enum run_status run;  /* last run status seen (RUN_UNKNOWN at first) */
+	enum run_status run; /* last run status seen (RUN_UNKNOWN at first) */
 	bool has_exit_code;
 	int exit_code;
-	unsigned attempt;     /* reconnects since the last healthy connection */
-	uint64_t retry_at;    /* loop_now() of the next attempt when WAITING */
-	uint64_t since;       /* loop_now() when this state began */
-	bool stalled;         /* the last drop was for silence (stall) */
-	unsigned long long events;  /* log events delivered */
-	unsigned long long resets;  /* retention gaps reported by the server */
-	unsigned reauths;     /* times the token was renewed and resumed */
-	char error[256];      /* the last error, one line, or "" */
+	unsigned attempt;  /* reconnects since the last healthy connection */
+	uint64_t retry_at; /* loop_now() of the next attempt when WAITING */
+	uint64_t since;    /* loop_now() when this state began */
+	bool stalled;      /* the last drop was for silence (stall) */
+	unsigned long long events; /* log events delivered */
+	unsigned long long resets; /* retention gaps reported by the server */
+	unsigned reauths;          /* times the token was renewed and resumed */
+	char error[256];           /* the last error, one line, or "" */
 };
 
 /* Callbacks from the stream manager, always from the loop. Event pointers
  * are valid only during the call; copy what you keep. */
 struct stream_handlers {
 	void (*on_log)(struct stream *s, const struct log_event *ev, void *arg);
-	void (*on_status)(struct stream *s, const struct status_event *st,
-	    void *arg);
+	void (*on_status)(
+	    struct stream *s, const struct status_event *st, void *arg);
 	/* The stream_state (or its error, attempt, retry time) changed. */
 	void (*on_state)(struct stream *s, void *arg);
 	/* The server no longer holds the resume point; lines before oldest_id
@@ -63,8 +63,8 @@ struct stream_mgr *stream_mgr_new(struct loop *loop,
 void stream_mgr_free(struct stream_mgr *m);
 /* Open a stream of src (copied). tail < 0 starts from the first retained
  * line, tail >= 0 from that many lines back. NULL on allocation failure. */
-struct stream *stream_open(struct stream_mgr *m, const struct source *src,
-    long tail);
+struct stream *stream_open(
+    struct stream_mgr *m, const struct source *src, long tail);
 /* Close a stream and free it; safe from inside its own callbacks. */
 void stream_close(struct stream *s);
 /* The source the stream follows. */
