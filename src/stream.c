@@ -655,6 +655,8 @@ stream_connect(struct stream *s)
 		curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, s->hdrs);
 		/* Streams never end on their own: no total timeout. */
 		curl_easy_setopt(s->easy, CURLOPT_TIMEOUT, 0L);
+		/* Over HTTP/2, streams opened together share one connection. */
+		curl_easy_setopt(s->easy, CURLOPT_PIPEWAIT, 1L);
 	} else {
 		curl_easy_setopt(s->easy, CURLOPT_TIMEOUT, 30L);
 	}

@@ -24,6 +24,7 @@ class ChaosProxy:
         self.chunk = chunk
         self.delay = delay
         self.connections = 0
+        self.accepted_at = []  # time.monotonic() of each connection
         self.requests = []  # the raw request heads, in order
         self.lock = threading.Lock()
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -65,6 +66,7 @@ class ChaosProxy:
             with self.lock:
                 n = self.connections
                 self.connections += 1
+                self.accepted_at.append(time.monotonic())
             plan = self.plans[n] if n < len(self.plans) else {}
             t = threading.Thread(target=self._serve, args=(c, plan),
                                  daemon=True)

@@ -261,6 +261,33 @@ def test_resume_after_cuts_loses_and_doubles_nothing():
             check(b"Connection lost, reconnecting in" in r.stderr, r.stderr)
 
 
+def test_backoff_grows_from_the_server_retry_and_resets_when_healthy():
+    # The server says retry: 50. Connections that deliver lines are cut
+    # (healthy: the next wait starts over), the others are cut before a
+    # byte (each wait's ceiling doubles). Waits are random below their
+    # ceilings (full jitter) with a 100 ms floor.
+    n = 20
+    with Server("--retry-ms", "50") as s:
+        s.ingest("bo", [ev(i, "m%02d" % i) for i in range(n)])
+        s.status("bo", "completed")
+        healthy, dead = {"cut": 600}, {"cut": 0}
+        plans = [{}, healthy, dead, dead, dead, healthy, dead]
+        with ChaosProxy(s.port, plans) as px:
+            r = logdeck("--server", px.url, "-f", "bo")
+            at = px.accepted_at
+        eq(r.returncode, 0, "exit status: %r" % r.stderr)
+        eq(_messages(r.stdout), ["m%02d" % i for i in range(n)], "lines")
+        gaps = [b - a for a, b in zip(at[1:], at[2:])]
+        eq(len(gaps), 6, "reconnects")
+        ceilings = [50, 100, 200, 400, 50, 100]
+        for k, (gap, c) in enumerate(zip(gaps, ceilings)):
+            check(0.09 <= gap <= (c + 100) / 1000.0 + 0.25,
+                  "wait %d: %.3fs, ceiling %d ms + 100 ms floor; all: %r"
+                  % (k, gap, c, gaps))
+        check(sum(gaps) < sum((c + 100) / 1000.0 for c in ceilings),
+              "every wait at its ceiling: %r" % gaps)
+
+
 def test_byte_at_a_time_stream_parses_like_a_whole_one():
     with Server() as s:
         s.ingest("slow", [ev(i, "ünïcödé %d ✓" % i) for i in range(15)])
