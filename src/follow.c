@@ -326,12 +326,13 @@ follow_run(const struct follow_opts *o)
 	}
 	loop_set_before_sleep(f.loop, follow_before_sleep, &f);
 	for (i = 0; i < o->nsources; i++) {
+		/* Counted first: a stream can finish inside stream_open. */
+		f.open++;
 		if (stream_open(f.mgr, &o->sources[i], o->tail) == NULL) {
 			fprintf(stderr, "logdeck: out of memory\n");
 			rc = EXIT_UNREACHABLE;
 			goto out;
 		}
-		f.open++;
 	}
 	rc = loop_run(f.loop);
 	follow_flush(&f);
