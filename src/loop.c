@@ -350,7 +350,8 @@ loop_run(struct loop *l)
 	struct curl_waitfd wfds[LOOP_MAX_FDS];
 	int i, n, running, numfds;
 
-	l->stopped = false;
+	/* A loop_stop before loop_run (say, every stream already failed
+	 * while being opened) makes it return at once. */
 	while (!l->stopped) {
 		l->pass++;
 		n = l->nfds;

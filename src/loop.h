@@ -59,7 +59,8 @@ void loop_remove_transfer(struct loop *l, CURL *easy);
  * loop sleeps: the place to redraw or flush output. */
 void loop_set_before_sleep(struct loop *l, void (*cb)(void *arg), void *arg);
 
-/* Run until loop_stop; returns the code given to it. */
+/* Run until loop_stop (which may come before this call); returns the code
+ * given to it. */
 int loop_run(struct loop *l);
 /* Ask loop_run to return code after the current pass. */
 void loop_stop(struct loop *l, int code);

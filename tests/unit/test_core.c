@@ -176,6 +176,19 @@ START_TEST(signals_arrive_through_the_loop)
 }
 END_TEST
 
+START_TEST(a_stop_before_run_returns_at_once)
+{
+	uint64_t t0;
+
+	tl = loop_new();
+	loop_stop(tl, 5);
+	t0 = loop_now();
+	ck_assert_int_eq(loop_run(tl), 5);
+	ck_assert_uint_lt(loop_now() - t0, 1000);
+	loop_free(tl);
+}
+END_TEST
+
 static int pipe_reads;
 
 /* fd callback: drain and count. */
@@ -226,6 +239,7 @@ main(void)
 	tcase_add_test(tc, a_timer_rearmed_for_now_fires_once_per_pass);
 	tcase_add_test(tc, signals_arrive_through_the_loop);
 	tcase_add_test(tc, readable_fds_wake_the_loop);
+	tcase_add_test(tc, a_stop_before_run_returns_at_once);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
