@@ -40,11 +40,13 @@ esc_unprintable8(unsigned long long w)
 	return (((w - ONES * 0x20) & ~w) | (w + ONES) | w) & HIGHS;
 }
 
-/* True for the bidi controls that reorder the text after them. */
-static inline int
-esc_is_bidi(unsigned cp)
+bool
+esc_unsafe_cp(uint32_t cp)
 {
-	return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+	/* C1 controls (U+0080-U+009F) and the bidi controls that reorder
+	 * the text after them. */
+	return (cp >= 0x80 && cp < 0xa0) || (cp >= 0x202a && cp <= 0x202e) ||
+	    (cp >= 0x2066 && cp <= 0x2069);
 }
 
 size_t
@@ -134,7 +136,7 @@ esc_render(char *d, const char *s, size_t n, size_t limit, size_t *used)
 			memcpy(d + o, "\xef\xbf\xbd", 3);
 			o += 3;
 			i++;
-		} else if (cp < 0xa0 || esc_is_bidi(cp)) {
+		} else if (cp < 0x80 || esc_unsafe_cp(cp)) {
 			d[o++] = '\\';
 			d[o++] = 'u';
 			d[o++] = esc_hex[(cp >> 12) & 15];

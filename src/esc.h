@@ -2,6 +2,7 @@
 #ifndef LOGDECK_ESC_H
 #define LOGDECK_ESC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,6 +16,10 @@ struct buf;
  * Returns 0, or -1 when out is full (out then holds a prefix of the
  * rendering). */
 int esc_text(struct buf *out, const char *s, size_t n);
+
+/* True for a code point past ASCII that must not reach a terminal as
+ * is: C1 controls and bidi overrides or isolates. */
+bool esc_unsafe_cp(uint32_t cp);
 
 /* Decode one UTF-8 sequence at s (n > 0 bytes available). Sets *cp and
  * returns its length, or returns 0 for an invalid or incomplete sequence

@@ -380,8 +380,7 @@ format_json_render(
 		} else if ((len = esc_utf8_next(s + i, n - i, &cp)) == 0) {
 			o += format_json_u(d + o, 0xfffd);
 			i++;
-		} else if (cp < 0xa0 || (cp >= 0x202a && cp <= 0x202e) ||
-		           (cp >= 0x2066 && cp <= 0x2069)) {
+		} else if (cp < 0x80 || esc_unsafe_cp(cp)) {
 			o += format_json_u(d + o, cp);
 			i += len;
 		} else {
