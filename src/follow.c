@@ -167,6 +167,10 @@ follow_settle(struct follow *f, const struct stream *s)
 			code = EXIT_RUN_FAILED;
 		break;
 	case STREAM_GONE:
+		/* 204 is the server's documented "stop": not an error. */
+		if (st->http_status != 204)
+			code = EXIT_UNREACHABLE;
+		break;
 	case STREAM_UNAUTHORIZED:
 	case STREAM_FAILED:
 		code = EXIT_UNREACHABLE;

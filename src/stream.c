@@ -538,6 +538,7 @@ stream_on_done(CURL *easy, CURLcode rc, void *arg)
 	long status = s->http_status;
 
 	s->in_multi = false;
+	s->st.http_status = status;
 	loop_timer_stop(s->m->loop, &s->stall_timer);
 	if (s->closing) {
 		stream_destroy(s);

@@ -36,6 +36,7 @@ struct stream_status {
 	uint64_t retry_at; /* loop_now() of the next attempt when WAITING */
 	uint64_t since;    /* loop_now() when this state began */
 	bool stalled;      /* the last drop was for silence (stall) */
+	long http_status;  /* of the last answer (0: none yet) */
 	unsigned long long events; /* log events delivered */
 	unsigned long long resets; /* retention gaps reported by the server */
 	unsigned reauths;          /* times the token was renewed and resumed */

@@ -406,6 +406,26 @@ def test_tls_is_verified_unless_insecure():
             check(b"verification is off" in r.stderr, r.stderr)
 
 
+def test_204_stops_cleanly_and_404_is_an_error():
+    stop = (b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
+    with Server() as s:
+        s.ingest("stopme", [ev(1)])
+        with ChaosProxy(s.port, [{}, {"canned": stop}]) as px:
+            r = logdeck("--server", px.url, "-f", "stopme")
+        eq(r.returncode, 0, "204: %r" % r.stderr)
+        check(b"no more logs" in r.stderr, r.stderr)
+        check(len(px.requests) == 2, "no reconnect after 204")
+        # The source disappears between the look-up and the stream.
+        gone = (b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json"
+                b"\r\nContent-Length: 21\r\nConnection: close\r\n\r\n"
+                b'{"error":"not found"}')
+        with ChaosProxy(s.port, [{}, {"canned": gone}]) as px:
+            r = logdeck("--server", px.url, "-f", "stopme")
+        eq(r.returncode, 3, "404: %r" % r.stderr)
+        check(b"not found" in r.stderr, r.stderr)
+        check(len(px.requests) == 2, "no reconnect after 404")
+
+
 def test_automations_logs_fetch_shape_prints_and_exits():
     with Server() as s:
         s.ingest("fetchme", [ev(i, "m%d" % i) for i in range(5)])
