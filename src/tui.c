@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,11 +64,48 @@ tui_restore(void)
 	}
 }
 
-/* A fatal signal: restore the terminal, then die of the same signal. */
+/* What the fatal-signal handler needs, prepared while it is safe to call
+ * curses: endwin() is not async-signal-safe, write() and tcsetattr() are. */
+static struct termios tui_saved_tio;
+static bool tui_have_tio;
+static char tui_fatal_seq[512];
+static size_t tui_fatal_len;
+
+/* Append v to the fatal sequence when it fits. */
+static void
+tui_fatal_put(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (tui_fatal_len + n < sizeof tui_fatal_seq) {
+		memcpy(tui_fatal_seq + tui_fatal_len, v, n);
+		tui_fatal_len += n;
+	}
+}
+
+/* Append terminfo capability cap to the fatal sequence, if it exists. */
+static void
+tui_fatal_add(const char *cap)
+{
+	char *v = tigetstr(cap);
+
+	if (v != NULL && v != (char *)-1)
+		tui_fatal_put(v);
+}
+
+/* A fatal signal: put the terminal back as it was with nothing but
+ * async-signal-safe calls, then die of the same signal. */
 static void
 tui_fatal(int sig)
 {
-	tui_restore();
+	if (tui_curses_on) {
+		if (tui_fatal_len > 0 &&
+		    write(STDOUT_FILENO, tui_fatal_seq, tui_fatal_len) < 0) {
+			/* Nothing more can be done for the terminal. */
+		}
+		if (tui_have_tio)
+			tcsetattr(STDIN_FILENO, TCSANOW, &tui_saved_tio);
+	}
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -1538,6 +1576,7 @@ tui_before_sleep(void *arg)
 static int
 tui_curses_init(struct tui *t, const struct theme *th)
 {
+	tui_have_tio = tcgetattr(STDIN_FILENO, &tui_saved_tio) == 0;
 	if (initscr() == NULL)
 		return -1;
 	tui_curses_on = true;
@@ -1556,6 +1595,14 @@ tui_curses_init(struct tui *t, const struct theme *th)
 	    NULL);
 	mouseinterval(0);
 	draw_colors_init(t->o->color, th);
+	/* Undo attributes, the hidden cursor, mouse reporting (as ncurses
+	 * turns it on for xterm-like terminals) and the alternate screen. */
+	tui_fatal_len = 0;
+	tui_fatal_add("sgr0");
+	tui_fatal_add("cnorm");
+	if (tigetstr("kmous") != NULL && tigetstr("kmous") != (char *)-1)
+		tui_fatal_put("\033[?1000l\033[?1006l");
+	tui_fatal_add("rmcup");
 	return 0;
 }
 
