@@ -289,7 +289,7 @@ api_source_json(const struct store_info *info)
 	util_iso_time(when, info->updated_ms);
 	cJSON_AddStringToObject(v, "id", info->id);
 	cJSON_AddStringToObject(v, "name", info->name);
-	cJSON_AddStringToObject(v, "status", store_status_name(info->status));
+	cJSON_AddStringToObject(v, "status", run_status_name(info->status));
 	cJSON_AddStringToObject(v, "updatedAt", when);
 	cJSON_AddNumberToObject(v, "lastLogId", (double)info->last_id);
 	if (info->has_exit_code)

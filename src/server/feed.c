@@ -106,7 +106,7 @@ feed_closed(struct evhttp_connection *evcon, void *arg)
 
 	if (f->m->cfg.verbose)
 		util_log("stream of %s/%s to %s closed by the client",
-		    store_kind_name(f->kind), f->id, f->peer);
+		    source_kind_path(f->kind), f->id, f->peer);
 	if (evhttp_request_get_connection(f->req) == NULL)
 		evhttp_send_reply_end(f->req);
 	feed_forget(f);
@@ -122,8 +122,8 @@ feed_finish(struct feed *f)
 	evhttp_send_reply_end(f->req);
 	if (f->m->cfg.verbose)
 		util_log("stream of %s/%s to %s ended (%s)",
-		    store_kind_name(f->kind), f->id, f->peer,
-		    store_status_name(f->status.status));
+		    source_kind_path(f->kind), f->id, f->peer,
+		    run_status_name(f->status.status));
 	feed_forget(f);
 }
 
@@ -136,7 +136,7 @@ feed_drop(struct feed *f, int64_t now)
 
 	util_log("dropped stream of %s/%s to %s: output not drained for "
 	         "%lld s (%zu bytes pending)",
-	    store_kind_name(f->kind), f->id, f->peer,
+	    source_kind_path(f->kind), f->id, f->peer,
 	    (long long)(now - f->drained_ms) / 1000,
 	    evbuffer_get_length(feed_output(f)));
 	evhttp_connection_set_closecb(evcon, NULL, NULL);
@@ -248,7 +248,7 @@ feed_status_event(struct feed *f, const struct store_note *note)
 	evbuffer_add_printf(f->m->chunk,
 	    "event: status\ndata: {\"status\":"
 	    "\"%s\",\"timestamp\":\"%s\"",
-	    store_status_name(note->status), when);
+	    run_status_name(note->status), when);
 	if (note->has_exit_code)
 		evbuffer_add_printf(
 		    f->m->chunk, ",\"exitCode\":%d", note->exit_code);
@@ -288,7 +288,7 @@ feed_pump(struct feed *f)
 		f->status_pending = false;
 		feed_status_event(f, &f->status);
 		feed_send(f);
-		if (store_status_terminal(f->status.status)) {
+		if (run_status_terminal(f->status.status)) {
 			feed_finish(f);
 			return;
 		}
@@ -307,7 +307,7 @@ feed_note(const struct store_note *note, void *arg)
 		/* A terminal status waiting to be sent ends the stream; nothing
 		 * after it matters. A non-terminal one is simply outdated. */
 		if (!f->status_pending ||
-		    !store_status_terminal(f->status.status)) {
+		    !run_status_terminal(f->status.status)) {
 			f->status = *note;
 			f->status_pending = true;
 		}
@@ -331,7 +331,7 @@ feed_expired(evutil_socket_t fd, short what, void *arg)
 	evhttp_send_reply_end(f->req);
 	if (f->m->cfg.verbose)
 		util_log("stream of %s/%s to %s ended: token expired",
-		    store_kind_name(f->kind), f->id, f->peer);
+		    source_kind_path(f->kind), f->id, f->peer);
 	feed_forget(f);
 }
 
@@ -508,7 +508,7 @@ feed_start(struct feed_mgr *m, struct evhttp_request *req,
 	snprintf(f->peer, sizeof f->peer, "%s:%u", addr ? addr : "?", port);
 	if (m->cfg.verbose)
 		util_log("stream of %s/%s to %s starts after id %lld",
-		    store_kind_name(kind), f->id, f->peer,
+		    source_kind_path(kind), f->id, f->peer,
 		    (long long)f->cursor);
 
 	evbuffer_add_printf(m->chunk, "retry: %ld\n\n", m->cfg.retry_ms);

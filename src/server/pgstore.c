@@ -268,7 +268,7 @@ static bool
 pgstore_key(char key[PGSTORE_KEY_MAX], enum source_kind kind, const char *id)
 {
 	int n =
-	    snprintf(key, PGSTORE_KEY_MAX, "%s/%s", store_kind_name(kind), id);
+	    snprintf(key, PGSTORE_KEY_MAX, "%s/%s", source_kind_path(kind), id);
 
 	return n > 0 && n < PGSTORE_KEY_MAX;
 }
@@ -488,7 +488,7 @@ pgstore_list(
 {
 	struct pgstore *ps = (struct pgstore *)st;
 	char sql[sizeof pgstore_sql_get + 60];
-	const char *vals[1] = {store_kind_name(kind)};
+	const char *vals[1] = {source_kind_path(kind)};
 	struct store_info info;
 	PGresult *r;
 	int i;
@@ -535,7 +535,7 @@ pgstore_touch(struct pgstore *ps, enum source_kind kind, const char *id,
     const char *key, int64_t now_ms, bool *created)
 {
 	char now[24];
-	const char *vals[4] = {key, store_kind_name(kind), id, now};
+	const char *vals[4] = {key, source_kind_path(kind), id, now};
 	PGresult *r;
 
 	snprintf(now, sizeof now, "%lld", (long long)now_ms);
@@ -612,8 +612,8 @@ pgstore_set_status(struct store *st, enum source_kind kind, const char *id,
 	    .exit_code = ch->has_exit_code ? ch->exit_code : 0,
 	    .at_ms = ch->at_ms};
 	char key[PGSTORE_KEY_MAX], code[16], at[24];
-	const char *vals[7] = {key, store_kind_name(kind), id, ch->name,
-	    store_status_name(ch->status), ch->has_exit_code ? code : NULL, at};
+	const char *vals[7] = {key, source_kind_path(kind), id, ch->name,
+	    run_status_name(ch->status), ch->has_exit_code ? code : NULL, at};
 	const char *state = "";
 	PGresult *r;
 

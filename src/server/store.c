@@ -1,23 +1,8 @@
 /* store.c - the store interface: dispatch to the implementation, and the
- * names of kinds and statuses. */
+ * strict parsing of kind and status names. */
 #include "store.h"
 
 #include <string.h>
-
-static const char *const store_status_names[] = {
-    [RUN_UNKNOWN] = "unknown",
-    [RUN_QUEUED] = "queued",
-    [RUN_RUNNING] = "running",
-    [RUN_COMPLETED] = "completed",
-    [RUN_FAILED] = "failed",
-    [RUN_CANCELLED] = "cancelled",
-};
-
-static const char *const store_kind_names[SOURCE_KIND_COUNT] = {
-    [SOURCE_AUTOMATION] = "automations",
-    [SOURCE_PIPELINE] = "pipelines",
-    [SOURCE_ARTIFACT] = "artifacts",
-};
 
 void
 store_free(struct store *st)
@@ -122,38 +107,18 @@ store_strerror(int err)
 	}
 }
 
-const char *
-store_status_name(enum run_status s)
-{
-	if ((unsigned)s >=
-	    sizeof store_status_names / sizeof store_status_names[0])
-		return "unknown";
-	return store_status_names[s];
-}
-
 enum run_status
 store_status_parse(const char *name, size_t n)
 {
 	size_t i;
 
 	for (i = RUN_QUEUED; i <= RUN_CANCELLED; i++) {
-		if (strlen(store_status_names[i]) == n &&
-		    memcmp(store_status_names[i], name, n) == 0)
+		const char *known = run_status_name((enum run_status)i);
+
+		if (strlen(known) == n && memcmp(known, name, n) == 0)
 			return (enum run_status)i;
 	}
 	return RUN_UNKNOWN;
-}
-
-bool
-store_status_terminal(enum run_status s)
-{
-	return s == RUN_COMPLETED || s == RUN_FAILED || s == RUN_CANCELLED;
-}
-
-const char *
-store_kind_name(enum source_kind kind)
-{
-	return store_kind_names[kind];
 }
 
 int
@@ -162,7 +127,7 @@ store_kind_parse(const char *name)
 	int k;
 
 	for (k = 0; k < SOURCE_KIND_COUNT; k++) {
-		if (strcmp(store_kind_names[k], name) == 0)
+		if (strcmp(source_kind_path((enum source_kind)k), name) == 0)
 			return k;
 	}
 	return -1;

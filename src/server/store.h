@@ -173,15 +173,11 @@ long store_read_live(struct store *st, enum source_kind kind, const char *id,
 
 /* A short text for a store_err. */
 const char *store_strerror(int err);
-/* The API name of a status ("completed"); "unknown" for RUN_UNKNOWN. */
-const char *store_status_name(enum run_status s);
-/* The status called name (n bytes), or RUN_UNKNOWN. */
+/* The status called exactly name (n bytes), or RUN_UNKNOWN. Stricter than
+ * the client's run_status_parse: producers must spell it as the API does.
+ * Names come from run_status_name (event.h). */
 enum run_status store_status_parse(const char *name, size_t n);
-/* True for the statuses after which a stream ends. */
-bool store_status_terminal(enum run_status s);
-/* The path segment of a kind ("automations"). */
-const char *store_kind_name(enum source_kind kind);
-/* The kind whose path segment is name, or -1. */
+/* The kind whose path segment (source_kind_path) is exactly name, or -1. */
 int store_kind_parse(const char *name);
 
 #endif
