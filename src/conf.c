@@ -16,6 +16,7 @@
 
 #include "client.h"
 #include "conf.h"
+#include "esc.h"
 #include "ydoc.h"
 
 /* Largest configuration file read. */
@@ -1143,29 +1144,15 @@ static int
 conf_utf8_char(const char *s)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	int cp, n, i;
+	uint32_t cp;
+	size_t len;
 
 	if (u[0] < 0x80)
 		return u[1] == '\0' && u[0] > 0x20 && u[0] != 0x7f ? u[0] : -1;
-	if ((u[0] & 0xe0) == 0xc0) {
-		cp = u[0] & 0x1f;
-		n = 1;
-	} else if ((u[0] & 0xf0) == 0xe0) {
-		cp = u[0] & 0x0f;
-		n = 2;
-	} else if ((u[0] & 0xf8) == 0xf0) {
-		cp = u[0] & 0x07;
-		n = 3;
-	} else
+	len = esc_utf8_next(s, strlen(s), &cp);
+	if (len == 0 || s[len] != '\0' || cp < 0xa0)
 		return -1;
-	for (i = 1; i <= n; i++) {
-		if ((u[i] & 0xc0) != 0x80)
-			return -1;
-		cp = (cp << 6) | (u[i] & 0x3f);
-	}
-	if (u[n + 1] != '\0' || cp < 0xa0)
-		return -1;
-	return cp;
+	return (int)cp;
 }
 
 /* Parse a key name. */
