@@ -399,16 +399,10 @@ stream_on_write(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
-/* The SSE parser saw a comment (keepalive): proof of life only. */
-static void
-stream_on_sse_comment(const char *text, size_t len, void *arg)
-{
-}
-
+/* Keepalive comments need no callback: every byte, theirs included,
+ * already counts as proof of life in the write callback. */
 static const struct sse_callbacks stream_sse_cb = {
     .on_event = stream_on_sse_event,
-    .on_comment = stream_on_sse_comment,
-    .on_retry = NULL,
 };
 
 /* The stall timer: no byte for too long means a dead link. */
@@ -676,6 +670,7 @@ stream_connect(struct stream *s)
 	s->is_json = false;
 	s->retry_after_ms = -1;
 	s->healthy = false;
+	s->st.stalled = false; /* only the stall timer sets it, per attempt */
 	s->token_expired = false;
 	s->auth_gen = auth_generation(cfg->auth);
 	buf_clear(&s->body);
