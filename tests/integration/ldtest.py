@@ -148,8 +148,9 @@ def spawn(*args, env=None):
                             stderr=subprocess.PIPE, env=e)
 
 
-def main(ns):
-    """Run every test_* function of the calling module; exit 1 on failure."""
+def main(ns, *args):
+    """Run every test_* function of the calling module, each given args;
+    exit 1 on failure."""
     names = [n for n in ns if n.startswith("test_") and callable(ns[n])]
     only = sys.argv[1:]
     unknown = [n for n in only if n not in names]
@@ -164,7 +165,7 @@ def main(ns):
         ran += 1
         t0 = time.monotonic()
         try:
-            ns[name]()
+            ns[name](*args)
             print("ok   %s (%.2fs)" % (name, time.monotonic() - t0))
         except Exception:
             failed += 1

@@ -6,7 +6,7 @@ import signal
 import time
 
 import ldtest
-from ldtest import Server, check, eq, ev, logdeck, spawn, wait_for
+from ldtest import Server, check, eq, ev, logdeck, spawn
 from chaosproxy import ChaosProxy
 
 

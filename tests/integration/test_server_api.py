@@ -10,10 +10,10 @@ import resource
 import signal
 import socket
 import subprocess
-import sys
 import time
 import os
 
+import ldtest
 from serverutil import Server
 
 STATUSES = {"queued", "running", "completed", "failed", "cancelled"}
@@ -405,21 +405,6 @@ def test_bad_flags_exit_2_with_one_line():
     assert r.returncode == 0 and r.stdout.startswith(b"logdeck-server ")
 
 
-def main():
-    tests = [(n, f) for n, f in sorted(globals().items())
-             if n.startswith("test_") and callable(f)]
-    failed = 0
-    for name, fn in tests:
-        t0 = time.monotonic()
-        try:
-            fn()
-            print("ok   %s (%.1f s)" % (name, time.monotonic() - t0))
-        except Exception as e:  # report every failure, then go on
-            failed += 1
-            print("FAIL %s: %s: %s" % (name, type(e).__name__, e))
-    print("%d of %d failed" % (failed, len(tests)))
-    return 1 if failed else 0
-
 
 if __name__ == "__main__":
-    sys.exit(main())
+    ldtest.main(globals())

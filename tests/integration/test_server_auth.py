@@ -10,11 +10,11 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 
+import ldtest
 from serverutil import Server
 
 CLIENTS = [{"client_id": "ops", "client_secret": "s3cret-ops-Pw"},
@@ -272,21 +272,6 @@ def test_sigterm_ends_streams_and_exits_zero():
         assert "draining" in srv.stderr()
 
 
-def main():
-    tests = [(n, f) for n, f in sorted(globals().items())
-             if n.startswith("test_") and callable(f)]
-    failed = 0
-    for name, fn in tests:
-        t0 = time.monotonic()
-        try:
-            fn()
-            print("ok   %s (%.1f s)" % (name, time.monotonic() - t0))
-        except Exception as e:  # report every failure, then go on
-            failed += 1
-            print("FAIL %s: %s: %r" % (name, type(e).__name__, e))
-    print("%d of %d failed" % (failed, len(tests)))
-    return 1 if failed else 0
-
 
 if __name__ == "__main__":
-    sys.exit(main())
+    ldtest.main(globals())

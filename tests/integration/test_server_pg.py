@@ -9,11 +9,11 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 
 from pgcluster import BINDIR, Cluster
+import ldtest
 from serverutil import Server
 
 # The latency the issue asks for, insert to client receipt.
@@ -284,25 +284,7 @@ def test_bad_ingest_bodies_are_refused_clearly_and_store_nothing(pg):
         assert count() == 1
 
 
-def main():
-    tests = [(n, f) for n, f in sorted(globals().items())
-             if n.startswith("test_") and callable(f)]
-    failed = 0
-    t0 = time.monotonic()
-    with Cluster() as pg:
-        for name, fn in tests:
-            try:
-                fn(pg)
-                print("PASS", name)
-            except Exception as e:
-                failed += 1
-                print("FAIL %s: %r" % (name, e))
-                import traceback
-                traceback.print_exc()
-    print("%d/%d passed in %.1f s" % (len(tests) - failed, len(tests),
-                                      time.monotonic() - t0))
-    return 1 if failed else 0
-
 
 if __name__ == "__main__":
-    sys.exit(main())
+    with Cluster() as pg:
+        ldtest.main(globals(), pg)

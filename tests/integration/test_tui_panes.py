@@ -8,7 +8,7 @@ import time
 
 import ldtest
 from ldtest import Server, check, eq, ev
-from tuitmux import Tmux, log_rows, viewer
+from tuitmux import Tmux, viewer
 
 DOUBLE_TOP = "\u2554"  # the focused pane's frame corner
 

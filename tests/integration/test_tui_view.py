@@ -4,7 +4,6 @@ import os
 import re
 import signal
 import subprocess
-import time
 import unicodedata
 
 import ldtest
@@ -114,7 +113,7 @@ def test_stream_states_show_reconnects_and_errors():
         # leaves the short list answer whole and breaks the stream.
         with ChaosProxy(s.port, [{}, {"cut": 1500}, {"cut": 1500}]) as px:
             with viewer(px, "flaky") as t:
-                scr = t.wait(lambda x: re.search(
+                t.wait(lambda x: re.search(
                     r"flaky: reconnecting #1 in [1-3]s", x), "countdown")
                 t.wait(lambda x: "flaky: live" in x and "flaky 39" in x,
                        "live again with every line")
@@ -129,7 +128,7 @@ def test_lines_lost_to_retention_show_as_a_gap_line():
             with viewer(px, "gap", extra=("--heartbeat", "1")) as t:
                 t.wait_text("m2")
                 s.ingest("gap", [ev(i, "m%d" % i) for i in range(3, 40)])
-                scr = t.wait_text("were lost: the server no longer holds")
+                t.wait_text("were lost: the server no longer holds")
                 t.wait_text("m39")
                 check("m20" not in t.text(), "a line the ring dropped")
 
@@ -246,36 +245,32 @@ def test_ctrl_c_quits_cleanly():
             check("exit=0" in scr and "\nicanon" in scr, scr)
 
 
-def test_sigterm_restores_the_terminal():
+def signal_viewer_in_shell(sig, source, text):
+    """Run the viewer under a shell, send it sig, return the shell's
+    report (exit status and stty) once the viewer is gone."""
     with Server() as s:
-        s.ingest("term", [ev(1, "terminate me")])
-        with run_in_shell(s, "term") as t:
-            t.wait_text("terminate me")
+        s.ingest(source, [ev(1, text)])
+        with run_in_shell(s, source) as t:
+            t.wait_text(text)
             pid = t._tmux("display-message", "-p", "-t", "t",
                           "#{pane_pid}").strip()
             out = subprocess.run(["pgrep", "-P", pid], capture_output=True)
             kids = out.stdout.split()
             check(kids, "no viewer process under the shell")
-            os.kill(int(kids[-1]), signal.SIGTERM)
-            scr = t.wait_text("stty-done")
-            check("exit=143" in scr and "\nicanon" in scr, scr)
-            check("terminate me" not in scr, scr)
+            os.kill(int(kids[-1]), sig)
+            return t.wait_text("stty-done")
+
+
+def test_sigterm_restores_the_terminal():
+    scr = signal_viewer_in_shell(signal.SIGTERM, "term", "terminate me")
+    check("exit=143" in scr and "\nicanon" in scr, scr)
+    check("terminate me" not in scr, scr)
 
 
 def test_fatal_signal_restores_the_terminal():
-    with Server() as s:
-        s.ingest("segv", [ev(1, "crash me")])
-        with run_in_shell(s, "segv") as t:
-            t.wait_text("crash me")
-            pid = t._tmux("display-message", "-p", "-t", "t",
-                          "#{pane_pid}").strip()
-            out = subprocess.run(["pgrep", "-P", pid], capture_output=True)
-            kids = out.stdout.split()
-            check(kids, "no viewer process under the shell")
-            os.kill(int(kids[-1]), signal.SIGSEGV)
-            scr = t.wait_text("stty-done")
-            check("exit=139" in scr and "\nicanon" in scr, scr)
-            check("crash me" not in scr, scr)
+    scr = signal_viewer_in_shell(signal.SIGSEGV, "segv", "crash me")
+    check("exit=139" in scr and "\nicanon" in scr, scr)
+    check("crash me" not in scr, scr)
 
 
 ldtest.main(globals())
