@@ -11,9 +11,6 @@
 
 #include "client.h"
 
-/* Longest token accepted from a command or the server. */
-#define AUTH_MAX_TOKEN 4096
-
 struct auth {
 	struct auth_opts o;
 	char *access;  /* owned; wiped before free */
@@ -30,6 +27,20 @@ auth_wipe(char **p)
 		free(*p);
 		*p = NULL;
 	}
+}
+
+bool
+auth_token_ok(const char *v, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > AUTH_MAX_TOKEN)
+		return false;
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			return false;
+	}
+	return true;
 }
 
 struct auth *
@@ -106,7 +117,7 @@ auth_run_command(struct auth *a, char *err, size_t errlen)
 		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		return -1;
 	}
-	if (n == 0 || n > AUTH_MAX_TOKEN) {
+	if (!auth_token_ok(line, n)) {
 		memset(line, 0, sizeof line);
 		snprintf(err, errlen, "token_command printed no usable token");
 		return -1;
@@ -145,17 +156,18 @@ auth_exchange(struct auth *a, const struct client_cfg *c, const char *path,
 	j = cJSON_ParseWithLength(resp, len);
 	at = cJSON_GetObjectItemCaseSensitive(j, "access_token");
 	rt = cJSON_GetObjectItemCaseSensitive(j, "refresh_token");
-	if (cJSON_IsString(at) && *at->valuestring != '\0' &&
-	    strlen(at->valuestring) <= AUTH_MAX_TOKEN) {
+	if (cJSON_IsString(at) &&
+	    auth_token_ok(at->valuestring, strlen(at->valuestring))) {
 		auth_set(a, strdup(at->valuestring));
-		if (cJSON_IsString(rt) && *rt->valuestring != '\0') {
+		if (cJSON_IsString(rt) &&
+		    auth_token_ok(rt->valuestring, strlen(rt->valuestring))) {
 			auth_wipe(&a->refresh);
 			a->refresh = strdup(rt->valuestring);
 		}
 		rc = 0;
 	} else {
 		snprintf(err, errlen,
-		    "token renewal: no access_token in the "
+		    "token renewal: no usable access_token in the "
 		    "answer");
 	}
 	cJSON_Delete(j);

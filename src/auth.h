@@ -8,6 +8,10 @@
 
 struct client_cfg;
 
+/* Longest access token taken from any source: it must fit one HTTP
+ * header line (client.c). */
+#define AUTH_MAX_TOKEN 4096
+
 /* The token sources, in the order they are tried. Strings are borrowed
  * and must outlive the auth object. */
 struct auth_opts {
@@ -20,6 +24,10 @@ struct auth_opts {
 };
 
 struct auth;
+
+/* True for a usable token: 1 to AUTH_MAX_TOKEN bytes, no control
+ * characters (a CR or LF would smuggle in a header of its own). */
+bool auth_token_ok(const char *v, size_t len);
 
 /* Create the token holder; NULL on allocation failure. */
 struct auth *auth_new(const struct auth_opts *o);

@@ -16,6 +16,7 @@
 
 #include "client.h"
 #include "conf.h"
+#include "auth.h"
 #include "esc.h"
 #include "ydoc.h"
 
@@ -27,10 +28,9 @@
 #define CONF_MAX_PROFILES 64
 #define CONF_MAX_WATCH 256
 #define CONF_MAX_KEYS 128
-/* Most bytes read from a token command or token file, and the longest
- * token (client.c's Authorization header line holds 4096). */
+/* Most bytes read from a token command or token file (the token itself
+ * is limited to AUTH_MAX_TOKEN). */
 #define CONF_MAX_TOKEN_READ 16384
-#define CONF_MAX_TOKEN 4096
 /* Built-in view defaults. */
 #define CONF_DEFAULT_LIST_WIDTH 30
 #define CONF_DEFAULT_SCROLLBACK_MIB 256
@@ -799,13 +799,32 @@ conf_watch(const struct conf *c, const struct conf_profile *p, size_t *n)
 	return (const char *const *)c->watch;
 }
 
+/* Refuse a token that is too long for a header line or holds control
+ * characters (a CR or LF would start a header of its own). */
+static int
+conf_token_check(
+    const char *v, size_t len, const char *what, char *err, size_t errlen)
+{
+	if (len > AUTH_MAX_TOKEN) {
+		snprintf(err, errlen, "%s gave a token longer than %d bytes",
+		    what, AUTH_MAX_TOKEN);
+		return -1;
+	}
+	if (!auth_token_ok(v, len)) {
+		snprintf(err, errlen, "%s gave a token with control characters",
+		    what);
+		return -1;
+	}
+	return 0;
+}
+
 /* Keep the first line of raw as the token; reject what cannot be a
  * bearer token. what names the source for messages. */
 static int
 conf_token_line(char *raw, size_t n, char **token, const char *what, char *err,
     size_t errlen)
 {
-	size_t len = 0, i;
+	size_t len = 0;
 
 	while (len < n && raw[len] != '\n')
 		len++;
@@ -815,20 +834,8 @@ conf_token_line(char *raw, size_t n, char **token, const char *what, char *err,
 		snprintf(err, errlen, "%s gave an empty token", what);
 		return -1;
 	}
-	if (len > CONF_MAX_TOKEN) {
-		snprintf(err, errlen, "%s gave a token longer than %d bytes",
-		    what, CONF_MAX_TOKEN);
+	if (conf_token_check(raw, len, what, err, errlen) != 0)
 		return -1;
-	}
-	for (i = 0; i < len; i++) {
-		if ((unsigned char)raw[i] < 0x20 || raw[i] == 0x7f) {
-			snprintf(err, errlen,
-			    "%s gave a token with control "
-			    "characters",
-			    what);
-			return -1;
-		}
-	}
 	if ((*token = strndup(raw, len)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -1003,6 +1010,9 @@ conf_token(const struct conf_profile *p, const char *cli, const char *env,
 		}
 		break;
 	}
+	if (conf_token_check(v, strlen(v), conf_token_origin_name(*origin), err,
+	        errlen) != 0)
+		return -1;
 	if ((*token = strdup(v)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
