@@ -11,8 +11,6 @@
 #include "auth.h"
 #include "buf.h"
 
-/* Largest body a start-up look-up accepts (a list of many automations). */
-#define CLIENT_MAX_BODY (64 * 1024 * 1024)
 /* How long a start-up look-up may take in all. */
 #define CLIENT_SYNC_TIMEOUT_S 30
 #define CLIENT_CONNECT_TIMEOUT_MS 10000
@@ -66,7 +64,7 @@ void
 client_setup(const struct client_cfg *c, CURL *easy, struct curl_slist **hdrs,
     const char *accept)
 {
-	char line[64 + 16384];
+	char line[64 + AUTH_MAX_TOKEN];
 	const char *token;
 
 	curl_easy_setopt(

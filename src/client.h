@@ -10,6 +10,10 @@
 
 struct auth;
 
+/* Largest JSON answer taken from the server: a list of automations, or a
+ * page of the polling API. */
+#define CLIENT_MAX_BODY (64 * 1024 * 1024)
+
 struct client_cfg {
 	const char *server;  /* base URL without trailing slash */
 	struct auth *auth;   /* the bearer token's source, or NULL */
