@@ -21,8 +21,6 @@
 /* Output is written when this much is pending, and once per loop pass:
  * one write per batch of events, not per event. */
 #define FOLLOW_FLUSH_AT (64 * 1024)
-/* Hard cap of the pending output (one huge event after a full batch). */
-#define FOLLOW_MAX_PENDING (64 * 1024 * 1024)
 /* Page size of the one-shot fetch. */
 #define FOLLOW_FETCH_PAGE 1000
 
@@ -264,6 +262,21 @@ static const struct stream_handlers follow_handlers = {
     .on_reset = follow_on_reset,
 };
 
+/* The cap of the pending output: a full batch plus the longest line one
+ * event can make, so that no event is ever too long to print. An event
+ * is at most max_event bytes on a stream, and a source name or an event
+ * of the polling API at most CLIENT_MAX_BODY. A cap, not an allocation. */
+static size_t
+follow_max_pending(const struct follow_opts *o)
+{
+	size_t event = o->client->max_event > CLIENT_MAX_BODY
+	                   ? o->client->max_event
+	                   : CLIENT_MAX_BODY;
+
+	return FOLLOW_FLUSH_AT + FORMAT_MAX_GROWTH * 2 * event +
+	       FORMAT_LINE_SLACK;
+}
+
 /* Set up what both modes share; 0, or an exit status. */
 static int
 follow_init(struct follow *f, const struct follow_opts *o)
@@ -272,7 +285,7 @@ follow_init(struct follow *f, const struct follow_opts *o)
 
 	memset(f, 0, sizeof *f);
 	f->o = o;
-	buf_init(&f->out, FOLLOW_MAX_PENDING);
+	buf_init(&f->out, follow_max_pending(o));
 	buf_init(&f->note, 4096);
 	if (o->grep != NULL) {
 		rc = regcomp(&f->re, o->grep,

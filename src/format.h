@@ -21,6 +21,12 @@ struct format_opts {
 	bool with_source; /* prefix/add the source name */
 };
 
+/* A formatted line is at most FORMAT_MAX_GROWTH times the bytes of the
+ * event data and source name it shows (\u001b for one control byte is the
+ * worst case), plus FORMAT_LINE_SLACK for brackets, colours and markers. */
+#define FORMAT_MAX_GROWTH 6
+#define FORMAT_LINE_SLACK 4096
+
 struct formatter;
 
 /* Create a formatter (it caches timestamp conversions). */

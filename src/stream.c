@@ -31,8 +31,6 @@
 #define STREAM_POLL_LIMIT 1000
 /* Renewals in a row that may fail to be accepted before giving up. */
 #define STREAM_MAX_REAUTH 2
-/* Largest JSON body of the polling fallback. */
-#define STREAM_MAX_JSON_BODY (64 * 1024 * 1024)
 /* How much of an error response body is kept for the message. */
 #define STREAM_MAX_ERROR_BODY 4096
 
@@ -64,6 +62,7 @@ struct stream {
 	bool answered; /* the first body byte was examined */
 	bool is_sse;
 	bool is_json;          /* a JSON answer: the polling API */
+	bool too_big;          /* that answer passed CLIENT_MAX_BODY */
 	long retry_after_ms;   /* from the Retry-After header, or -1 */
 	struct buf body;       /* JSON or error body of non-SSE answers */
 	bool healthy;          /* this connection delivered something */
@@ -369,8 +368,8 @@ stream_on_answer(struct stream *s)
 		return;
 	}
 	buf_free(&s->body);
-	buf_init(&s->body, s->http_status == 200 ? STREAM_MAX_JSON_BODY
-	                                         : STREAM_MAX_ERROR_BODY);
+	buf_init(&s->body,
+	    s->http_status == 200 ? CLIENT_MAX_BODY : STREAM_MAX_ERROR_BODY);
 }
 
 /* Write callback: feed the SSE parser, or keep the (bounded) body. */
@@ -394,8 +393,10 @@ stream_on_write(char *p, size_t size, size_t n, void *arg)
 		 * read it for. */
 		return s->closing || s->terminal ? 0 : len;
 	}
-	if (buf_append(&s->body, p, len) != 0 && s->http_status == 200)
+	if (buf_append(&s->body, p, len) != 0 && s->http_status == 200) {
+		s->too_big = true;
 		return 0;
+	}
 	return len;
 }
 
@@ -543,6 +544,13 @@ stream_on_done(CURL *easy, CURLcode rc, void *arg)
 		s->reauth_tries = 0; /* the token was accepted */
 	if (s->terminal && s->is_sse) {
 		stream_finish(s, STREAM_ENDED);
+	} else if (s->too_big) {
+		/* Asking again would only fetch the same page again. */
+		stream_error(s,
+		    "polling: the server's answer is larger than %d "
+		    "bytes",
+		    CLIENT_MAX_BODY);
+		stream_finish(s, STREAM_FAILED);
 	} else if (s->token_expired && stream_reauth(s)) {
 		/* Resumes with Last-Event-ID under the new token. */
 	} else if (status == 200 && s->is_json && rc == CURLE_OK) {
@@ -668,6 +676,7 @@ stream_connect(struct stream *s)
 	s->answered = false;
 	s->is_sse = false;
 	s->is_json = false;
+	s->too_big = false;
 	s->retry_after_ms = -1;
 	s->healthy = false;
 	s->st.stalled = false; /* only the stall timer sets it, per attempt */
