@@ -11,10 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Upper bounds of what the loop watches; both are far above what logdeck
- * uses (stdin, the signal pipe, one transfer per watched source). */
-#define LOOP_MAX_FDS 16
-#define LOOP_MAX_SIGNALS 16
 /* Longest sleep when nothing is due: only a safety net, every real wake-up
  * comes from an fd, a timer or curl's own deadline. */
 #define LOOP_MAX_SLEEP_MS 60000

@@ -10,8 +10,13 @@
 
 struct loop;
 
+/* Upper bounds of the fds and signals the loop watches, far above what
+ * logdeck uses (stdin and the signal pipe; curl's sockets are its own). */
+#define LOOP_MAX_FDS 16
+#define LOOP_MAX_SIGNALS 16
+
 /* A one-shot timer. The owner embeds it (no allocation) and arms it with
- * loop_timer_at/in; the loop calls cb once when it is due. */
+ * loop_timer_in; the loop calls cb once when it is due. */
 struct loop_timer {
 	uint64_t when; /* loop_now() ms; meaningful while armed */
 	bool armed;

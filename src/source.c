@@ -5,9 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Longest id accepted on the command line. */
-#define SOURCE_MAX_ID 512
-
 static const struct {
 	const char *singular, *plural;
 } source_kinds[] = {

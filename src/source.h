@@ -4,6 +4,9 @@
 
 #include <stddef.h>
 
+/* Longest source id accepted (on the command line or in a config). */
+#define SOURCE_MAX_ID 512
+
 enum source_kind {
 	SOURCE_AUTOMATION,
 	SOURCE_PIPELINE,

@@ -426,6 +426,105 @@ def test_204_stops_cleanly_and_404_is_an_error():
         check(len(px.requests) == 2, "no reconnect after 404")
 
 
+def test_tokens_past_the_limit_or_with_control_characters_are_refused():
+    # AUTH_MAX_TOKEN is 4096; a CR or LF would start a header of its own.
+    base = ("--server", "http://127.0.0.1:1", "-f", "x")
+    r = logdeck(*base, "--token", "t" * 4097)
+    eq(r.returncode, 2, "long token: %r" % r.stderr)
+    check(b"longer than 4096 bytes" in r.stderr, r.stderr)
+    r = logdeck(*base, env={"LOGDECK_TOKEN": "abc\r\nX-Evil: 1"})
+    eq(r.returncode, 2, "CRLF token: %r" % r.stderr)
+    check(b"control characters" in r.stderr, r.stderr)
+    r = logdeck(*base, "--token", "t" * 4096)
+    eq(r.returncode, 3, "a 4096-byte token is used: %r" % r.stderr)
+
+
+def test_more_than_256_sources_is_a_usage_error():
+    srcs = ["s%d" % i for i in range(257)]
+    r = logdeck("--server", "http://127.0.0.1:1", "-f", *srcs)
+    eq(r.returncode, 2, "exit status")
+    check(b"more than 256 sources" in r.stderr, r.stderr)
+
+
+def test_retry_after_past_ten_minutes_is_clamped():
+    busy = (b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 99999\r\n"
+            b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+    with Server() as s:
+        s.ingest("later", [ev(1)])
+        with ChaosProxy(s.port, [{}, {"canned": busy}]) as px:
+            p = spawn("--server", px.url, "-f", "later")
+            seen = b""
+            while b"reconnecting in" not in seen:
+                line = p.stderr.readline()
+                check(line, "stderr ended: %r" % seen)
+                seen += line
+            p.send_signal(signal.SIGINT)
+            p.wait(ldtest.WAIT_S)
+        check(b"reconnecting in 600s" in seen, seen)
+        eq(p.returncode, 130, "exit status")
+
+
+def _json_answer(size):
+    """An HTTP answer whose JSON array body is size bytes."""
+    body = b"[" + b" " * (size - 2) + b"]"
+    return (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\nConnection: close\r\n\r\n" % size
+            + body)
+
+
+def test_answers_past_the_body_limit_fail_clearly():
+    # CLIENT_MAX_BODY is 64 MiB, for the start-up look-up and for a page of
+    # the polling API.
+    big = _json_answer(64 * 1024 * 1024 + 16)
+    with Server() as s:
+        s.ingest("big", [ev(1)])
+        with ChaosProxy(s.port, [{"canned": big}]) as px:
+            r = logdeck("--server", px.url, "-f", "big")
+        eq(r.returncode, 3, "look-up: %r" % r.stderr)
+        check(b"larger than 67108864 bytes" in r.stderr, r.stderr)
+        nostream = [(b"stream=true", b"stream=no")]
+        with ChaosProxy(s.port, [{}, {"canned": big}],
+                        rewrite=nostream) as px:
+            r = logdeck("--server", px.url, "-f", "big")
+        eq(r.returncode, 3, "polling: %r" % r.stderr)
+        check(b"larger than 67108864 bytes" in r.stderr, r.stderr)
+        eq(len(px.requests), 2, "the same page is not asked for again")
+
+
+def test_error_bodies_past_their_limit_are_not_quoted():
+    # STREAM_MAX_ERROR_BODY keeps 4096 bytes of an error answer.
+    body = b'{"error":"' + b"x" * 5000 + b'"}'
+    refused = (b"HTTP/1.1 400 Bad Request\r\nContent-Type: application/json"
+               b"\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+               % len(body) + body)
+    with Server() as s:
+        s.ingest("e", [ev(1)])
+        with ChaosProxy(s.port, [{}, {"canned": refused}]) as px:
+            r = logdeck("--server", px.url, "-f", "e")
+    eq(r.returncode, 3, "exit status")
+    check(b"HTTP 400: refused by the server" in r.stderr, r.stderr[-300:])
+    check(b"xxxxxxxxxx" not in r.stderr, "the body was quoted")
+
+
+def test_an_event_escaping_past_64_mib_is_printed_whole():
+    # Each ESC byte becomes \u001b (6 bytes) in JSON: 11.2 MB of them make
+    # a 67 MB line, more than any fixed 64 MiB output cap would take.
+    n = 11200000
+    stream = (b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+              b"Connection: close\r\n\r\nretry: 1000\n\nid: 1\n"
+              b"event: log\ndata: " + b"\x1b" * n + b"\n\nevent: status\n"
+              b'data: {"status":"completed"}\n\n')
+    with Server() as s:
+        s.ingest("huge", [ev(1)])
+        with ChaosProxy(s.port, [{}, {"canned": stream}]) as px:
+            r = logdeck("--server", px.url, "-f", "huge", "-o", "json",
+                        "--max-event", "12000000", timeout=60)
+    eq(r.returncode, 0, "exit status: %r" % r.stderr[-300:])
+    out = lines(r.stdout)
+    eq(len(out), 1, "lines")
+    eq(json.loads(out[0])["message"], "\x1b" * n, "the whole message")
+
+
 def test_automations_logs_fetch_shape_prints_and_exits():
     with Server() as s:
         s.ingest("fetchme", [ev(i, "m%d" % i) for i in range(5)])

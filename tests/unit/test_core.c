@@ -73,6 +73,51 @@ START_TEST(bad_sources_are_refused_with_a_reason)
 }
 END_TEST
 
+START_TEST(source_ids_past_the_limit_are_refused)
+{
+	char spec[SOURCE_MAX_ID + 2], err[256];
+	struct source s;
+
+	memset(spec, 'a', SOURCE_MAX_ID);
+	spec[SOURCE_MAX_ID] = '\0';
+	ck_assert_int_eq(source_parse(spec, &s, err, sizeof err), 0);
+	source_clear(&s);
+	spec[SOURCE_MAX_ID] = 'a';
+	spec[SOURCE_MAX_ID + 1] = '\0';
+	ck_assert_int_eq(source_parse(spec, &s, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "longer than"));
+}
+END_TEST
+
+/* Does nothing: for registrations that must never fire. */
+static void
+never_fd(int fd, void *arg)
+{
+}
+
+/* Does nothing: for registrations that must never fire. */
+static void
+never_sig(int sig, void *arg)
+{
+}
+
+START_TEST(the_loop_refuses_fds_and_signals_past_its_limits)
+{
+	struct loop *l = loop_new();
+	int i, n;
+
+	/* The first signal also takes one fd: the self-pipe. */
+	for (i = 0; i < LOOP_MAX_SIGNALS; i++)
+		ck_assert_int_eq(loop_add_signal(l, SIGRTMIN + i, never_sig,
+		    NULL), 0);
+	ck_assert_int_eq(loop_add_signal(l, SIGRTMIN + i, never_sig, NULL), -1);
+	for (n = 1; n < LOOP_MAX_FDS; n++)
+		ck_assert_int_eq(loop_add_fd(l, 100 + n, never_fd, NULL), 0);
+	ck_assert_int_eq(loop_add_fd(l, 100 + n, never_fd, NULL), -1);
+	loop_free(l);
+}
+END_TEST
+
 static int fired[8];
 static int nfired;
 static struct loop *tl;
@@ -240,6 +285,8 @@ main(void)
 	tcase_add_test(tc, signals_arrive_through_the_loop);
 	tcase_add_test(tc, readable_fds_wake_the_loop);
 	tcase_add_test(tc, a_stop_before_run_returns_at_once);
+	tcase_add_test(tc, source_ids_past_the_limit_are_refused);
+	tcase_add_test(tc, the_loop_refuses_fds_and_signals_past_its_limits);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
