@@ -52,6 +52,42 @@ def test_stream_survives_ten_token_expiries_with_every_line_once():
         check(CLIENT["client_secret"].encode() not in out + err, "secret")
 
 
+def _command_profile(d, url, second):
+    """A config whose token_command prints a wrong token first, then
+    second (read once each) for every later run."""
+    script = os.path.join(d, "token.sh")
+    with open(script, "w") as f:
+        f.write('if [ -f "%s/once" ]; then printf "%%s\\n" "%s"; '
+                'else touch "%s/once"; echo wrong-token; fi\n'
+                % (d, second, d))
+    cfg = os.path.join(d, "config.yaml")
+    with open(cfg, "w") as f:
+        f.write("profile: p\nprofiles:\n  p:\n    server: %s\n"
+                "    token_command: sh %s\n" % (url, script))
+    os.chmod(cfg, 0o600)
+    return cfg
+
+
+def test_a_refused_token_is_renewed_by_running_token_command_again():
+    with tempfile.TemporaryDirectory() as d, Server("--token", PRODUCER) as s:
+        s.ingest("cmd", [ev(1, "after renewal")], token=PRODUCER)
+        s.status("cmd", "completed", token=PRODUCER)
+        r = logdeck("--config", _command_profile(d, s.url, PRODUCER),
+                    "-f", "cmd")
+        eq(r.returncode, 0, "exit status: %r" % r.stderr)
+        eq(messages(r.stdout), ["after renewal"], "lines")
+
+
+def test_a_renewed_token_past_the_limit_is_refused():
+    with tempfile.TemporaryDirectory() as d, Server("--token", PRODUCER) as s:
+        s.ingest("cmd", [ev(1)], token=PRODUCER)
+        r = logdeck("--config", _command_profile(d, s.url, "t" * 5000),
+                    "-f", "cmd")
+        eq(r.returncode, 3, "exit status: %r" % r.stderr)
+        check(b"unauthorized" in r.stderr, r.stderr)
+        check(b"ttttttttt" not in r.stderr, "the token was printed")
+
+
 def test_refused_credentials_stop_with_exit_3():
     with auth_server() as s:
         r = logdeck("--server", s.url, "-f", "x",
