@@ -708,7 +708,10 @@ tui_list_done(CURL *easy, CURLcode rc, void *arg)
 	cJSON *list, *item;
 
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
-	if (rc != CURLE_OK)
+	if (rc == CURLE_WRITE_ERROR)
+		tui_msg(t, true, "automation list: larger than %d bytes",
+		    TUI_LIST_BODY_MAX);
+	else if (rc != CURLE_OK)
 		tui_msg(t, true, "automation list: %s", curl_easy_strerror(rc));
 	else if ((code == 401 || code == 403) &&
 	         t->list_auth_gen != auth_generation(t->o->client->auth) + 1u &&
