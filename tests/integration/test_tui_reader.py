@@ -152,6 +152,23 @@ def test_incremental_search_highlights_and_moves_between_matches():
             t.wait(lambda x: "/8" not in x and "/9" in x, "count grows")
 
 
+def test_highlights_stop_at_their_limit_per_line():
+    # DRAW_HL_MAX is 32: a line with 40 matches shows the first 32 marked.
+    hl = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:4[0-7]|48;5;\d+)m"
+                    r"(?:\x1b\[[0-9;]*m)*zq")
+    with Server() as s:
+        s.ingest("hl", [ev(1, " ".join(["zq"] * 40))])
+        with viewer(s, "hl") as t:
+            t.wait_text("zq zq")
+            t.keys("w", "/")
+            t.type("zq")
+            t.wait(lambda x: "/zq 1/1" in x, "one matching line")
+            rows = [r for r in t.screen() if "zq zq" in r]
+            eq(sum(r.count("zq") for r in rows), 40, "every match on screen")
+            colored = "\n".join(t.screen(colors=True))
+            eq(len(hl.findall(colored)), 32, "highlighted matches")
+
+
 def test_prompt_input_stops_at_its_limit():
     # TUI_PROMPT_MAX is 256 bytes: of 300 typed, 256 backspaces leave none.
     with Server() as s:
