@@ -209,8 +209,6 @@ follow_on_state(struct stream *s, void *arg)
 		    "polling every second)...");
 		break;
 	case STREAM_WAITING:
-		if (st->retry_at <= now && st->reauths > f->reauths_seen)
-			break; /* renewed: reconnecting at once, not "lost" */
 		secs =
 		    st->retry_at > now ? (st->retry_at - now + 999) / 1000 : 0;
 		follow_note(f, src,

@@ -467,9 +467,9 @@ stream_reauth(struct stream *s)
 	}
 	s->st.reauths++;
 	s->st.attempt = 0;
-	s->st.retry_at = loop_now();
-	loop_timer_in(s->m->loop, &s->retry_timer, 0);
-	stream_set_state(s, STREAM_WAITING);
+	/* No wait: the transfer has ended (we are in its done callback), so
+	 * the next one can start now, under the new token. */
+	stream_connect(s);
 	return true;
 }
 
