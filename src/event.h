@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Most bytes of unescaped field text a decoder keeps for one event (its
  * scratch area never grows past this). Unescaping never lengthens text, so
@@ -63,6 +64,12 @@ struct status_event {
 	bool has_exit_code;
 	int exit_code;
 	struct span timestamp; /* into the data, JSON escapes left as sent */
+	/* Run boundaries (doc/api.md, "Runs on a stream"): the run this
+	 * status starts or ends; run 0 and empty spans when absent. */
+	long long run;
+	struct span run_id;
+	int64_t started_ms; /* INT64_MIN when absent */
+	int64_t ended_ms;   /* INT64_MIN when absent */
 };
 
 struct event_decoder;

@@ -341,9 +341,11 @@ follow_run(const struct follow_opts *o)
 	}
 	loop_set_before_sleep(f.loop, follow_before_sleep, &f);
 	for (i = 0; i < o->nsources; i++) {
+		struct stream_start start = {.tail = o->tail, .after = -1};
+
 		/* Counted first: a stream can finish inside stream_open. */
 		f.open++;
-		if (stream_open(f.mgr, &o->sources[i], o->tail) == NULL) {
+		if (stream_open(f.mgr, &o->sources[i], &start) == NULL) {
 			fprintf(stderr, "logdeck: out of memory\n");
 			rc = EXIT_UNREACHABLE;
 			goto out;

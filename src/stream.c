@@ -729,7 +729,8 @@ stream_mgr_free(struct stream_mgr *m)
 }
 
 struct stream *
-stream_open(struct stream_mgr *m, const struct source *src, long tail)
+stream_open(struct stream_mgr *m, const struct source *src,
+    const struct stream_start *start)
 {
 	struct stream *s = calloc(1, sizeof *s);
 
@@ -737,7 +738,7 @@ stream_open(struct stream_mgr *m, const struct source *src, long tail)
 		return NULL;
 	s->m = m;
 	source_copy(&s->src, src);
-	s->tail = tail;
+	s->tail = start->tail;
 	s->easy = curl_easy_init();
 	s->sse = sse_new(&stream_sse_cb, s, m->cfg->max_event);
 	if (s->src.id == NULL || s->easy == NULL || s->sse == NULL) {

@@ -62,10 +62,21 @@ struct stream_mgr *stream_mgr_new(struct loop *loop,
     const struct client_cfg *cfg, const struct stream_handlers *h, void *arg);
 /* Close every stream and free the manager; NULL is fine. */
 void stream_mgr_free(struct stream_mgr *m);
-/* Open a stream of src (copied). tail < 0 starts from the first retained
- * line, tail >= 0 from that many lines back. NULL on allocation failure. */
-struct stream *stream_open(
-    struct stream_mgr *m, const struct source *src, long tail);
+/* Where a stream starts and whether it follows run after run (doc/api.md,
+ * "Where the stream starts" and "Runs on a stream"). Zero-initialise, then
+ * set tail and after to -1 unless used. The strings are copied. */
+struct stream_start {
+	long tail;         /* >= 0: that many lines back */
+	long long after;   /* >= 0: after this event id (lines already held) */
+	const char *since; /* an ISO 8601 time, or NULL */
+	const char *run;   /* a run: number, runId, current, previous; or NULL */
+	bool all_runs;     /* runs=all: a terminal status does not end it */
+};
+
+/* Open a stream of src (copied) starting as start says. NULL on
+ * allocation failure. */
+struct stream *stream_open(struct stream_mgr *m, const struct source *src,
+    const struct stream_start *start);
 /* Close a stream and free it; safe from inside its own callbacks. */
 void stream_close(struct stream *s);
 /* The source the stream follows. */

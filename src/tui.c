@@ -455,7 +455,9 @@ tui_watch(struct tui *t, int i, bool on)
 	if (on == (s->stream != NULL))
 		return;
 	if (on) {
-		s->stream = stream_open(t->mgr, &s->src, t->o->tail);
+		struct stream_start start = {.tail = t->o->tail, .after = -1};
+
+		s->stream = stream_open(t->mgr, &s->src, &start);
 		if (s->stream == NULL) {
 			tui_msg(t, true, "cannot open a stream: out of memory");
 			return;

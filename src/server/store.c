@@ -2,6 +2,8 @@
  * strict parsing of kind and status names. */
 #include "store.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void
@@ -84,6 +86,105 @@ store_read_live(struct store *st, enum source_kind kind, const char *id,
 	return st->ops->read_live(st, kind, id, after, limit, fn, arg);
 }
 
+long
+store_runs(struct store *st, enum source_kind kind, const char *id,
+    int64_t after_run, size_t limit, store_run_fn fn, void *arg)
+{
+	if (st->ops->runs == NULL)
+		return STORE_ENOSYS;
+	return st->ops->runs(st, kind, id, after_run, limit, fn, arg);
+}
+
+int
+store_since(struct store *st, enum source_kind kind, const char *id,
+    int64_t ms, int64_t *after)
+{
+	if (st->ops->since == NULL)
+		return STORE_ENOSYS;
+	return st->ops->since(st, kind, id, ms, after);
+}
+
+/* What store_run_find looks for while the runs go by. */
+struct store_find {
+	const char *sel;
+	struct store_run *out;
+	char *idbuf; /* out->run_id is copied here */
+	size_t idlen;
+	bool found;
+};
+
+/* Keep r in f: the run, and its runId copied (r's strings die with the
+ * callback). */
+static void
+store_find_keep(struct store_find *f, const struct store_run *r)
+{
+	*f->out = *r;
+	snprintf(f->idbuf, f->idlen, "%s", r->run_id);
+	f->out->run_id = f->idbuf;
+	f->found = true;
+}
+
+/* store_run_fn: take the first run handed over. */
+static int
+store_find_first(const struct store_run *r, void *arg)
+{
+	store_find_keep(arg, r);
+	return 1;
+}
+
+/* store_run_fn: stop at the run whose runId is the one sought. */
+static int
+store_find_one(const struct store_run *r, void *arg)
+{
+	struct store_find *f = arg;
+
+	if (strcmp(r->run_id, f->sel) != 0)
+		return 0;
+	store_find_keep(f, r);
+	return 1;
+}
+
+int
+store_run_find(struct store *st, enum source_kind kind, const char *id,
+    const char *sel, struct store_run *out, char *idbuf, size_t idlen)
+{
+	struct store_info info;
+	struct store_find f = {
+	    .sel = sel, .out = out, .idbuf = idbuf, .idlen = idlen};
+	char *end;
+	long long n;
+	long got;
+	int rc;
+
+	if ((rc = store_get(st, kind, id, &info)) != STORE_OK)
+		return rc;
+	if (!info.has_run)
+		return STORE_ENOENT;
+	if (strcmp(sel, "current") == 0) {
+		store_find_keep(&f, &info.run);
+		return STORE_OK;
+	}
+	if (strcmp(sel, "previous") == 0)
+		n = info.run.run - 1;
+	else if (sel[0] >= '0' && sel[0] <= '9' &&
+	         (n = strtoll(sel, &end, 10), *end == '\0'))
+		;
+	else
+		n = -1;
+	if (n == 0)
+		return STORE_ENOENT;
+	if (n > 0) {
+		f.sel = NULL;
+		got = store_runs(st, kind, id, n - 1, 1, store_find_first, &f);
+	} else
+		got = store_runs(st, kind, id, 0, (size_t)-1, store_find_one, &f);
+	if (got < 0)
+		return (int)got;
+	if (!f.found || (n > 0 && out->run != n))
+		return STORE_ENOENT;
+	return STORE_OK;
+}
+
 const char *
 store_strerror(int err)
 {
@@ -102,6 +203,8 @@ store_strerror(int err)
 		return "the database refused a value of the batch";
 	case STORE_EUNAVAIL:
 		return "the database is unavailable; try again";
+	case STORE_ENOSYS:
+		return "not supported by this store";
 	default:
 		return "out of memory";
 	}

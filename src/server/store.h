@@ -25,6 +25,28 @@ enum store_err {
 	STORE_EREADONLY = -5, /* the source is generated, not written */
 	STORE_EINVAL = -6,    /* the database refused a value (a timestamp) */
 	STORE_EUNAVAIL = -7,  /* the database cannot be reached just now */
+	STORE_ENOSYS = -8,    /* this store does not implement the call */
+};
+
+/* Most runs a store keeps per source in memory (the oldest go first). */
+#define STORE_RUNS_MAX 1024
+/* Longest runId a producer may give (bytes). */
+#define STORE_RUN_ID_MAX 128
+
+/* One run of a source (doc/api.md, "Runs"). Strings are valid until the
+ * next call on the store; copy what you keep. */
+struct store_run {
+	int64_t run;            /* 1, 2, ... per source */
+	const char *run_id;     /* the producer's name, else the number */
+	enum run_status status; /* RUN_RUNNING while open, else how it ended */
+	bool has_exit_code;
+	int exit_code;
+	int64_t started_ms;
+	int64_t ended_ms;    /* 0 while open */
+	int64_t start_after; /* the source's last event id when it started */
+	int64_t end_after;   /* its last event id when it ended; -1 while open */
+	int64_t first_id;    /* the run's first event id, 0 while none */
+	int64_t last_id;     /* the run's last event id, 0 while none */
 };
 
 /* A source as the API shows it. The strings are valid until the next call
@@ -44,6 +66,8 @@ struct store_info {
 	 * a reader that has seen cursor lost events exactly when cursor <
 	 * evicted_id; oldest_id - 1 is no substitute. */
 	int64_t evicted_id;
+	bool has_run;        /* the source has had a run: */
+	struct store_run run; /* the newest one */
 };
 
 /* One event to append: the members of its JSON object, comma-separated,
@@ -60,7 +84,8 @@ struct store_status {
 	const char *name; /* new display name, or NULL to keep it */
 	bool has_exit_code;
 	int exit_code;
-	int64_t at_ms; /* epoch ms of the change */
+	int64_t at_ms;      /* epoch ms of the change */
+	const char *run_id; /* names the run a RUNNING status starts, or NULL */
 };
 
 /* What a subscriber is told, right after the change is stored. */
@@ -71,11 +96,15 @@ enum store_note_type {
 
 struct store_note {
 	enum store_note_type type;
+	const char *id; /* the source's id (for a subscription to a kind) */
 	int64_t last_id;
 	enum run_status status; /* STATUS only, and the fields below */
 	bool has_exit_code;
 	int exit_code;
 	int64_t at_ms;
+	/* STATUS only: the run this change started or ended, NULL when it is
+	 * no run boundary (queued, or running again while running). */
+	const struct store_run *run;
 };
 
 /* Called for each event read, oldest first: json is the whole event object
@@ -83,6 +112,9 @@ struct store_note {
  * go on, nonzero to stop after this event. */
 typedef int (*store_line_fn)(
     int64_t id, const char *json, size_t len, void *arg);
+/* Called for each run, oldest first; r is valid only during the call.
+ * Return 0 to go on, nonzero to stop. */
+typedef int (*store_run_fn)(const struct store_run *r, void *arg);
 /* Called for each source listed; info is valid only during the call. */
 typedef void (*store_info_fn)(const struct store_info *info, void *arg);
 /* Called on a change of a subscribed source. It may read the store and
@@ -124,6 +156,11 @@ struct store_ops {
 	long (*read_live)(struct store *st, enum source_kind kind,
 	    const char *id, int64_t after, size_t limit, store_line_fn fn,
 	    void *arg);
+	/* Optional (NULL: STORE_ENOSYS): runs, a time start point. */
+	long (*runs)(struct store *st, enum source_kind kind, const char *id,
+	    int64_t after_run, size_t limit, store_run_fn fn, void *arg);
+	int (*since)(struct store *st, enum source_kind kind, const char *id,
+	    int64_t ms, int64_t *after);
 };
 
 /* Implementations embed this as their first member. */
@@ -155,7 +192,8 @@ long store_read(struct store *st, enum source_kind kind, const char *id,
 int store_tail(struct store *st, enum source_kind kind, const char *id,
     size_t n, int64_t *after);
 /* Be told of every change of a source until unsubscribed; NULL when the
- * source is unknown or memory ran out. */
+ * source is unknown or memory ran out. id NULL subscribes to every source
+ * of kind, present and future (note->id says which). */
 struct store_sub *store_subscribe(struct store *st, enum source_kind kind,
     const char *id, store_note_fn fn, void *arg);
 /* End a subscription (also from inside its own callback). */
@@ -170,6 +208,21 @@ int store_get_live(struct store *st, enum source_kind kind, const char *id,
     struct store_info *out);
 long store_read_live(struct store *st, enum source_kind kind, const char *id,
     int64_t after, size_t limit, store_line_fn fn, void *arg);
+
+/* Call fn for the runs of a source with run > after_run, oldest first, at
+ * most limit; returns how many, or a negative store_err. */
+long store_runs(struct store *st, enum source_kind kind, const char *id,
+    int64_t after_run, size_t limit, store_run_fn fn, void *arg);
+/* Find run sel of a source (a run number, a runId, "current" or
+ * "previous") and copy it to *out, its runId into idbuf (idlen bytes,
+ * STORE_RUN_ID_MAX + 1 is enough); STORE_OK, STORE_ENOENT (no such source
+ * or run) or another store_err. */
+int store_run_find(struct store *st, enum source_kind kind, const char *id,
+    const char *sel, struct store_run *out, char *idbuf, size_t idlen);
+/* Set *after so that reading after it yields the events whose timestamp
+ * is at or after ms (all retained events when ms is before them all). */
+int store_since(struct store *st, enum source_kind kind, const char *id,
+    int64_t ms, int64_t *after);
 
 /* A short text for a store_err. */
 const char *store_strerror(int err);
