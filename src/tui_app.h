@@ -41,6 +41,19 @@ struct tui_src {
 	unsigned long long unread; /* lines that arrived while not on screen */
 	unsigned long long errors, warnings;
 	struct rate rate;
+	/* The newest run as the server's list tells it (run 0: none yet). */
+	long long run_no;
+	char run_id[64];
+	enum run_status run_status; /* running, or how the run ended */
+	bool run_has_exit_code;
+	int run_exit_code;
+	int64_t run_started_ms; /* epoch ms, INT64_MIN when unknown */
+	int64_t run_ended_ms;   /* epoch ms, INT64_MIN while open or unknown */
+	/* How the run before the current one ended (RUN_UNKNOWN: none). */
+	enum run_status last_outcome;
+	bool last_has_exit_code;
+	int last_exit_code;
+	long long last_id_held; /* newest event id held in the scrollback */
 };
 
 enum tui_ts { TUI_TS_ABSOLUTE, TUI_TS_RELATIVE, TUI_TS_OFF };
