@@ -56,7 +56,8 @@ static const char *const conf_actions[] = {"quit", "help", "focus-next",
     "search-backward", "next-match", "prev-match", "filter-keep", "filter-hide",
     "filter-clear", "save", "merged", "split", "split-direction", "detail",
     "watch", "watch-all", "refresh", "list-toggle", "list-wider",
-    "list-narrower", "list-filter", "close", "suspend", "redraw", NULL};
+    "list-narrower", "list-filter", "close", "suspend", "redraw", "runs",
+    "kind", NULL};
 
 /* Named keys and their codes (function keys or-ed with CONF_KEY_FN). */
 static const struct {
@@ -1157,6 +1158,8 @@ conf_utf8_char(const char *s)
 	uint32_t cp;
 	size_t len;
 
+	if (u[0] == '\0')
+		return -1;
 	if (u[0] < 0x80)
 		return u[1] == '\0' && u[0] > 0x20 && u[0] != 0x7f ? u[0] : -1;
 	len = esc_utf8_next(s, strlen(s), &cp);
