@@ -290,6 +290,13 @@ lineidx_at(const struct lineidx *li, size_t i)
 	return li->v[li->off + i];
 }
 
+/* Entry i in seq order. */
+uint64_t
+lineidx_seq_at(const struct lineidx *li, size_t i)
+{
+	return li->v[li->off + i];
+}
+
 /* Where line seq is or would go. */
 size_t
 lineidx_lower(const struct lineidx *li, uint64_t seq)

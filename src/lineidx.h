@@ -90,6 +90,10 @@ void lineidx_trim(struct lineidx *li, const struct scrollback *sb);
 size_t lineidx_count(const struct lineidx *li);
 /* The seq at position i (< count). O(1). */
 uint64_t lineidx_at(const struct lineidx *li, size_t i);
+/* The i-th shown seq in seq (arrival) order (i < count), whatever the
+ * order: with lineidx_count_since it walks the lines that came after a
+ * given seq, as search must in a by-time pane. O(1). */
+uint64_t lineidx_seq_at(const struct lineidx *li, size_t i);
 /* The position of line seq, or where it would go when the index does not
  * hold it (count when it sorts after every entry). O(log n). By time the
  * line's order time is read from the index's store: a seq not written yet

@@ -134,6 +134,10 @@ check_against_reference(
 		if (lineidx_count_since(li, seq) != n - lo)
 			ck_assert_uint_eq(lineidx_count_since(li, seq), n - lo);
 	}
+	for (i = 0; i < n; i++) {
+		if (lineidx_seq_at(li, i) != by_seq[i])
+			ck_assert_uint_eq(lineidx_seq_at(li, i), by_seq[i]);
+	}
 	free(by_seq);
 	free(r);
 }

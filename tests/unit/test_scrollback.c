@@ -254,6 +254,24 @@ START_TEST(marker_text_with_controls_is_escaped)
 }
 END_TEST
 
+START_TEST(marker_text_past_the_limit_is_cut_and_marked)
+{
+	struct scrollback *sb = sb_new(1 << 20);
+	size_t n = 100 * 1024;
+	char *big = malloc(n);
+	struct sb_line l;
+
+	memset(big, '-', n);
+	ck_assert_int_eq(sb_append_mark(sb, 0, SB_KIND_GAP, 0, big, n), 0);
+	ck_assert(sb_get(sb, 0, &l));
+	ck_assert_uint_lt(l.msg_len, n);
+	ck_assert_str_eq(l.msg + l.msg_len - 3, "\xe2\x80\xa6");
+	ck_assert_int_eq(l.kind, SB_KIND_GAP);
+	free(big);
+	sb_free(sb);
+}
+END_TEST
+
 START_TEST(line_without_time_sorts_at_its_sources_last_time)
 {
 	struct scrollback *sb = sb_new(1 << 20);
@@ -336,6 +354,7 @@ scrollback_suite(void)
 	tcase_add_test(tc, marker_reads_back_with_its_kind_and_time);
 	tcase_add_test(tc, marker_of_another_kind_is_refused);
 	tcase_add_test(tc, marker_text_with_controls_is_escaped);
+	tcase_add_test(tc, marker_text_past_the_limit_is_cut_and_marked);
 	tcase_add_test(tc, line_without_time_sorts_at_its_sources_last_time);
 	tcase_add_test(tc, first_line_without_time_sorts_at_its_arrival);
 	tcase_add_test(tc, highest_source_index_keeps_its_time);
