@@ -334,78 +334,9 @@ sb_evicted(const struct scrollback *sb)
 	return sb->evicted;
 }
 
-/* Read exactly w digits at s[*i]; -1 when they are not all digits. */
-static int
-sb_digits(const char *s, size_t n, size_t *i, int w)
-{
-	int v = 0;
-
-	if (*i + w > n)
-		return -1;
-	while (w-- > 0) {
-		if (s[*i] < '0' || s[*i] > '9')
-			return -1;
-		v = v * 10 + (s[(*i)++] - '0');
-	}
-	return v;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t
-sb_days(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* Parse an ISO 8601 timestamp to Unix ms. */
+/* Parse an ISO 8601 timestamp to Unix ms: event.c owns the parser. */
 int64_t
 sb_parse_time(const char *s, size_t n)
 {
-	int y, mo, d, h, mi, sec, ms = 0, scale = 100, oh, om, sign;
-	size_t i = 0;
-	int64_t t;
-
-	if (s == NULL)
-		return INT64_MIN;
-	if ((y = sb_digits(s, n, &i, 4)) < 0 || i >= n || s[i++] != '-' ||
-	    (mo = sb_digits(s, n, &i, 2)) < 1 || mo > 12 || i >= n ||
-	    s[i++] != '-' || (d = sb_digits(s, n, &i, 2)) < 1 || d > 31 ||
-	    i >= n || (s[i] != 'T' && s[i] != 't' && s[i] != ' '))
-		return INT64_MIN;
-	i++;
-	if ((h = sb_digits(s, n, &i, 2)) < 0 || h > 23 || i >= n ||
-	    s[i++] != ':' || (mi = sb_digits(s, n, &i, 2)) < 0 || mi > 59 ||
-	    i >= n || s[i++] != ':' || (sec = sb_digits(s, n, &i, 2)) < 0 ||
-	    sec > 60)
-		return INT64_MIN;
-	if (i < n && (s[i] == '.' || s[i] == ',')) {
-		i++;
-		while (i < n && s[i] >= '0' && s[i] <= '9') {
-			ms += (s[i++] - '0') * scale;
-			scale /= 10;
-		}
-	}
-	t = ((sb_days(y, mo, d) * 24 + h) * 60 + mi) * 60 + sec;
-	if (i < n && (s[i] == '+' || s[i] == '-')) {
-		sign = s[i++] == '-' ? -1 : 1;
-		if ((oh = sb_digits(s, n, &i, 2)) < 0)
-			return INT64_MIN;
-		if (i < n && s[i] == ':')
-			i++;
-		om = i < n ? sb_digits(s, n, &i, 2) : 0;
-		if (om < 0)
-			return INT64_MIN;
-		t -= sign * (oh * 3600 + om * 60);
-	} else if (i < n && (s[i] == 'Z' || s[i] == 'z'))
-		i++;
-	if (i != n)
-		return INT64_MIN;
-	return t * 1000 + ms;
+	return event_parse_time(s, n);
 }
