@@ -44,6 +44,7 @@ enum {
 	OPT_LIST_PROFILES,
 	OPT_THEME,
 	OPT_LIST_THEMES,
+	OPT_HTTP2,
 };
 
 static const struct option main_options[] = {
@@ -51,6 +52,7 @@ static const struct option main_options[] = {
     {"token", required_argument, NULL, OPT_TOKEN},
     {"cacert", required_argument, NULL, OPT_CACERT},
     {"insecure", no_argument, NULL, 'k'},
+    {"http2", no_argument, NULL, OPT_HTTP2},
     {"heartbeat", required_argument, NULL, OPT_HEARTBEAT},
     {"max-event", required_argument, NULL, OPT_MAX_EVENT},
     {"follow", no_argument, NULL, 'f'},
@@ -100,6 +102,9 @@ main_usage(void)
 "                         profile's token source)\n"
 "      --cacert=FILE      trust the CA certificates in FILE\n"
 "  -k, --insecure         do not verify the server's TLS certificate\n"
+"      --http2            speak HTTP/2 to an http:// server that supports it\n"
+"                         (prior knowledge), so all streams share one\n"
+"                         connection; https:// negotiates it by itself\n"
 "      --heartbeat=SEC    the server's heartbeat; a stream silent for three\n"
 "                         heartbeats is dropped and resumed (default: 30)\n"
 "      --max-event=BYTES  longest event kept whole; longer ones are cut and\n"
@@ -351,6 +356,9 @@ main(int argc, char **argv)
 		case 'k':
 			client.insecure = true;
 			insecure_cli = true;
+			break;
+		case OPT_HTTP2:
+			client.http2 = true;
 			break;
 		case OPT_HEARTBEAT:
 			if (main_number(optarg, 86400, &num) != 0 || num == 0)

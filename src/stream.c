@@ -658,8 +658,11 @@ stream_connect(struct stream *s)
 		curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, s->hdrs);
 		/* Streams never end on their own: no total timeout. */
 		curl_easy_setopt(s->easy, CURLOPT_TIMEOUT, 0L);
-		/* Over HTTP/2, streams opened together share one connection. */
-		curl_easy_setopt(s->easy, CURLOPT_PIPEWAIT, 1L);
+		/* Over HTTP/2, streams opened together share one connection.
+		 * Never on HTTP/1.1: libcurl 7.88 then queues each stream
+		 * behind the previous one, which never ends. */
+		curl_easy_setopt(s->easy, CURLOPT_PIPEWAIT,
+		    client_multiplexed(cfg) ? 1L : 0L);
 	} else {
 		curl_easy_setopt(s->easy, CURLOPT_TIMEOUT, 30L);
 	}

@@ -3,6 +3,7 @@ import csv
 import io
 import json
 import signal
+import threading
 import time
 
 import ldtest
@@ -235,6 +236,140 @@ def test_ctrl_c_exits_130_with_output_flushed():
         out, _ = p.communicate(timeout=ldtest.WAIT_S)
         eq(p.returncode, 130, "exit status")
         eq(len(lines(out)), 20, "lines flushed")
+
+
+class Live:
+    """A logdeck --follow in the background whose stdout and stderr lines
+    are collected as they come, each with the time it arrived."""
+
+    def __init__(self, *args):
+        self.p = spawn(*args)
+        self.out, self.err = [], []
+        self.lock = threading.Lock()
+        self.threads = [
+            threading.Thread(target=self._read, args=(self.p.stdout, self.out),
+                             daemon=True),
+            threading.Thread(target=self._read, args=(self.p.stderr, self.err),
+                             daemon=True)]
+        for t in self.threads:
+            t.start()
+
+    def _read(self, f, into):
+        for line in iter(f.readline, b""):
+            with self.lock:
+                into.append((time.monotonic(), line.decode().rstrip("\n")))
+
+    def lines(self, which="out"):
+        with self.lock:
+            return [l for _, l in (self.out if which == "out" else self.err)]
+
+    def when(self, text, which="out"):
+        """The arrival time of the first line containing text, or None."""
+        with self.lock:
+            for t, l in (self.out if which == "out" else self.err):
+                if text in l:
+                    return t
+        return None
+
+    def wait_line(self, text, which="out", timeout=ldtest.WAIT_S):
+        return ldtest.wait_for(lambda: self.when(text, which), timeout,
+                               "%r on std%s; have %r" % (
+                                   text, which, self.lines(which)))
+
+    def finish(self, timeout=ldtest.WAIT_S):
+        self.p.wait(timeout)
+        for t in self.threads:
+            t.join(timeout)
+        self.p.stdout.close()
+        self.p.stderr.close()
+        return self.p.returncode
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGINT)
+        return self.finish()
+
+
+def established(port):
+    """How many TCP connections the server listening on port has open
+    (its side of them), from the kernel's table."""
+    n = 0
+    for path in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = open(path).read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            f = row.split()
+            if int(f[1].rsplit(":", 1)[1], 16) == port and f[3] == "01":
+                n += 1
+    return n
+
+
+def test_several_sources_stream_at_once_over_http1():
+    # libcurl 7.88 with PIPEWAIT on plain http:// served these one after
+    # another: invoice-export connected only when nightly-sync ended.
+    names = ["nightly-sync", "invoice-export", "crm-import"]
+    with Server() as s:
+        for n in names:
+            s.ingest(n, [ev(0, n + " before")])
+        f = Live("--server", s.url, "-f", "--tail", "1", *names)
+        try:
+            for n in names:
+                f.wait_line(n + " before")
+            ldtest.wait_for(lambda: established(s.port) >= 3, 5,
+                            "three streams on the server (have %d)"
+                            % established(s.port))
+            for n in names:
+                t0 = time.monotonic()
+                s.ingest(n, [ev(1, n + " live")])
+                took = f.wait_line(n + " live", timeout=5) - t0
+                check(took < 1.0, "%s: first live line after %.2fs"
+                      % (n, took))
+            eq(established(s.port), 3, "concurrent streams")
+            for n in names:
+                s.status(n, "completed", exitCode=0)
+            eq(f.finish(), 0, "exit status: %r" % f.lines("err"))
+        finally:
+            f.stop()
+
+
+def _first_bytes(*args):
+    """Run logdeck against a listener that keeps the first bytes it is
+    sent and hangs up; returns them."""
+    import socket
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(1)
+    ls.settimeout(ldtest.WAIT_S)
+    got = []
+
+    def accept():
+        c, _ = ls.accept()
+        c.settimeout(ldtest.WAIT_S)
+        data = b""
+        while len(data) < 24:
+            more = c.recv(24 - len(data))
+            if not more:
+                break
+            data += more
+        got.append(data)
+        c.close()
+
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    logdeck("--server", "http://127.0.0.1:%d" % ls.getsockname()[1],
+            *args)
+    t.join(ldtest.WAIT_S)
+    ls.close()
+    return got[0] if got else b""
+
+
+def test_http2_speaks_prior_knowledge_on_plain_http():
+    eq(_first_bytes("-f", "--http2", "x"), b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+       "HTTP/2 connection preface")
+    check(_first_bytes("-f", "x").startswith(b"GET /api/"),
+          "HTTP/1.1 without --http2")
 
 
 def _messages(out):
