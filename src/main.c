@@ -586,7 +586,7 @@ main(int argc, char **argv)
 	rc = EXIT_OK;
 	if (nsources > 0) {
 		res = resolve_sources(
-		    &client, sources, nsources, err, sizeof err);
+		    &client, sources, nsources, NULL, err, sizeof err);
 		if (res != RESOLVE_OK) {
 			fprintf(stderr, "logdeck: %s\n", err);
 			rc = res == RESOLVE_BAD_SOURCE ? EXIT_USAGE
