@@ -672,4 +672,193 @@ def test_automations_logs_fetch_shape_prints_and_exits():
         eq(_messages(r.stdout), ["m3", "m4"], "follow shape")
 
 
+def run_once(s, src, msgs, status="completed", exit_code=0, run_id=None):
+    """Drive one whole run of src by POSTs: running, its lines, the end."""
+    extra = {"runId": run_id} if run_id else {}
+    s.status(src, "running", **extra)
+    s.ingest(src, [ev(i, m) for i, m in enumerate(msgs)])
+    if exit_code is None:
+        s.status(src, status)
+    else:
+        s.status(src, status, exitCode=exit_code)
+
+
+def test_completed_with_a_non_zero_exit_code_exits_1():
+    with Server() as s:
+        s.ingest("backup-verify", [ev(1, "verifying")])
+        s.status("backup-verify", "completed", exitCode=4)
+        r = logdeck("--server", s.url, "-f", "backup-verify")
+        eq(r.returncode, 1, "exit status: %r" % r.stderr)
+        check(b"(exit code 4)" in r.stderr, r.stderr)
+        s.ingest("fine", [ev(1, "ok")])
+        s.status("fine", "completed", exitCode=0)
+        eq(logdeck("--server", s.url, "-f", "fine").returncode, 0,
+           "exit code 0")
+
+
+def test_default_follow_prints_only_the_current_run():
+    # It printed all 12 retained runs before the live one.
+    with Server() as s:
+        for n in range(1, 12):
+            run_once(s, "backup-verify", ["run %d line %d" % (n, k)
+                                          for k in range(2)])
+        s.status("backup-verify", "running")
+        s.ingest("backup-verify", [ev(0, "run 12 line 0")])
+        f = Live("--server", s.url, "-f", "backup-verify")
+        try:
+            f.wait_line("run 12 line 0")
+            s.ingest("backup-verify", [ev(1, "run 12 line 1")])
+            f.wait_line("run 12 line 1")
+            s.status("backup-verify", "completed", exitCode=0)
+            eq(f.finish(), 0, "exit status: %r" % f.lines("err"))
+        finally:
+            f.stop()
+        eq([l.split(": ", 1)[1] for l in f.lines()],
+           ["run 12 line 0", "run 12 line 1"], "stdout")
+        err = f.lines("err")
+        check("Run 12 started" in err, err)
+        check(any(l.startswith("Run 12 completed (exit code 0) after ")
+                  for l in err), err)
+        check(not any("Run" in l for l in f.lines()), "boundaries on stdout")
+
+
+def test_default_follow_of_a_finished_source_prints_its_last_run():
+    with Server() as s:
+        run_once(s, "nightly", ["first run"], "failed", 1)
+        run_once(s, "nightly", ["second run"], "failed", 3)
+        r = logdeck("--server", s.url, "-f", "nightly")
+        eq(r.returncode, 1, "the last run's outcome: %r" % r.stderr)
+        eq(_messages(r.stdout), ["second run"], "stdout")
+        check(b"Run 2 failed (exit code 3) after " in r.stderr, r.stderr)
+
+
+def test_run_previous_and_run_by_number_or_id():
+    with Server() as s:
+        run_once(s, "job", ["one a", "one b"], "failed", 2, "job-run-1")
+        run_once(s, "job", ["two"], "completed", 0, "job-run-2")
+        r = logdeck("--server", s.url, "-f", "--run", "previous", "job")
+        eq(r.returncode, 1, "run 1 failed: %r" % r.stderr)
+        eq(_messages(r.stdout), ["one a", "one b"], "run 1's lines")
+        check(b"Run 1 failed (exit code 2)" in r.stderr, r.stderr)
+        r = logdeck("--server", s.url, "-f", "--run", "2", "job")
+        eq((r.returncode, _messages(r.stdout)), (0, ["two"]), "run 2")
+        r = logdeck("--server", s.url, "-f", "--run", "job-run-1", "job")
+        eq(_messages(r.stdout), ["one a", "one b"], "by runId")
+        r = logdeck("--server", s.url, "-f", "--run", "9", "job")
+        eq(r.returncode, 3, "no such run: %r" % r.stderr)
+        check(b"has no run '9'" in r.stderr, r.stderr)
+
+
+def test_since_starts_at_a_time_or_a_duration_back():
+    import datetime
+    now = datetime.datetime.now(datetime.timezone.utc)
+
+    def iso(hours_back):
+        t = now - datetime.timedelta(hours=hours_back)
+        return t.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    with Server() as s:
+        s.ingest("since", [ev(0, "3h ago", ts=iso(3)),
+                           ev(1, "1h ago", ts=iso(1)),
+                           ev(2, "now", ts=iso(0))])
+        s.status("since", "completed", exitCode=0)
+        r = logdeck("--server", s.url, "-f", "--since", "2h", "since")
+        eq((r.returncode, _messages(r.stdout)), (0, ["1h ago", "now"]),
+           "--since 2h: %r" % r.stderr)
+        r = logdeck("--server", s.url, "-f", "--since", "90m", "since")
+        eq(_messages(r.stdout), ["1h ago", "now"], "--since 90m")
+        r = logdeck("--server", s.url, "-f", "--since", iso(0.5), "since")
+        eq(_messages(r.stdout), ["now"], "--since ISO 8601")
+        r = logdeck("--server", s.url, "automations", "logs", "since",
+                    "--since", "4h")
+        eq(_messages(r.stdout), ["3h ago", "1h ago", "now"], "fetch")
+
+
+def test_until_stopped_follows_run_after_run():
+    with Server() as s:
+        s.status("loop", "queued")
+        f = Live("--server", s.url, "-f", "--until-stopped", "loop")
+        try:
+            f.wait_line("Connected", "err")
+            outcomes = [("completed", 0), ("failed", 5), ("completed", 0)]
+            for n, (status, code) in enumerate(outcomes, 1):
+                run_once(s, "loop", ["run %d line %d" % (n, k)
+                                     for k in range(3)], status, code)
+                f.wait_line("Run %d %s" % (n, status), "err")
+            check(f.p.poll() is None, "still following after three runs")
+            s.status("loop", "running")
+            f.wait_line("Run 4 started", "err")
+            check(f.p.poll() is None, "still following")
+        finally:
+            rc = f.stop()
+        eq(rc, 130, "stopped by Ctrl-C")
+        eq([l.split(": ", 1)[1] for l in f.lines()],
+           ["run %d line %d" % (n, k) for n in (1, 2, 3) for k in range(3)],
+           "every line once, in order")
+        got = [l for l in f.lines("err") if l.startswith("Run ")]
+        eq([" ".join(l.split()[:3]) for l in got],
+           ["Run 1 started", "Run 1 completed", "Run 2 started",
+            "Run 2 failed", "Run 3 started", "Run 3 completed",
+            "Run 4 started"], "boundaries in order")
+        check("(exit code 5)" in got[3], got[3])
+
+
+def test_several_sources_end_when_every_run_has_ended():
+    with Server() as s:
+        s.status("a", "running")
+        s.status("b", "running")
+        f = Live("--server", s.url, "-f", "a", "b")
+        try:
+            f.wait_line("a: Run 1 started", "err")
+            f.wait_line("b: Run 1 started", "err")
+            s.ingest("a", [ev(1, "from a")])
+            s.status("a", "failed", exitCode=1)
+            f.wait_line("a: Run 1 failed", "err")
+            check(f.p.poll() is None, "b's run is not over yet")
+            s.ingest("b", [ev(1, "from b")])
+            s.status("b", "completed", exitCode=0)
+            eq(f.finish(), 1, "a failed")
+        finally:
+            f.stop()
+        eq(sorted(l.split(" | ")[0] for l in f.lines()), ["a", "b"],
+           "lines prefixed by their source")
+
+
+def test_run_and_since_past_their_limits_are_usage_errors():
+    # MAIN_MAX_RUN (128 bytes, the API's runId) and MAIN_MAX_SINCE_S
+    # (3650 days) in src/main.c.
+    with Server() as s:
+        s.ingest("lim", [ev(1)])
+        s.status("lim", "completed", exitCode=0)
+        r = logdeck("--server", s.url, "-f", "--run", "r" * 129, "lim")
+        eq(r.returncode, 2, "--run of 129 bytes")
+        check(b"--run" in r.stderr, r.stderr)
+        r = logdeck("--server", s.url, "-f", "--run", "r" * 128, "lim")
+        eq(r.returncode, 3, "--run of 128 bytes is asked for: %r" % r.stderr)
+        r = logdeck("--server", s.url, "-f", "--since", "3651d", "lim")
+        eq(r.returncode, 2, "--since 3651d")
+        r = logdeck("--server", s.url, "-f", "--since", "3650d", "lim")
+        eq(r.returncode, 0, "--since 3650d: %r" % r.stderr)
+        for bad in ("yesterday", "10x", "2024-12-07", "-5m", "m"):
+            r = logdeck("--server", s.url, "-f", "--since", bad, "lim")
+            eq(r.returncode, 2, "--since %s" % bad)
+        r = logdeck("--server", s.url, "--until-stopped", "automations",
+                    "logs", "lim")
+        eq(r.returncode, 2, "--until-stopped without --follow")
+
+
+def test_a_numeric_id_in_the_list_resolves():
+    # The list's one decoder takes numeric ids (srclist_decode).
+    body = b'[{"id":42,"name":"payroll","status":"completed"}]'
+    canned = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+              b"Content-Length: %d\r\nConnection: close\r\n\r\n"
+              % len(body) + body)
+    with Server() as s:
+        s.ingest("42", [ev(1, "paid")])
+        s.status("42", "completed", exitCode=0)
+        with ChaosProxy(s.port, [{"canned": canned}]) as px:
+            r = logdeck("--server", px.url, "-f", "payroll")
+        eq(r.returncode, 0, "exit status: %r" % r.stderr)
+        eq(_messages(r.stdout), ["paid"], "lines of source 42")
+
+
 ldtest.main(globals())
