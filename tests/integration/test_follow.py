@@ -102,26 +102,25 @@ def test_failed_run_exits_1_and_completed_exits_0():
 def test_follow_streams_live_lines_then_exits_on_terminal_status():
     with Server() as s:
         s.ingest("live", [ev(0, "before")])
-        p = spawn("--server", s.url, "-f", "live")
-        time.sleep(0.5)
+        f = Live("--server", s.url, "-f", "live")
+        f.wait_line("before")
         for i in range(1, 51):
             s.ingest("live", [ev(i, "live %d" % i)])
         s.status("live", "completed")
-        out, err = p.communicate(timeout=ldtest.WAIT_S)
-        eq(p.returncode, 0, "exit status")
-        msgs = [l.split(": ", 1)[1] for l in lines(out)]
+        eq(f.finish(), 0, "exit status")
+        msgs = [l.split(": ", 1)[1] for l in f.lines()]
         eq(msgs, ["before"] + ["live %d" % i for i in range(1, 51)], "lines")
 
 
 def test_tail_backfills_then_streams_without_gap_or_duplicate():
     with Server() as s:
         s.ingest("t", [ev(i, "m%d" % i) for i in range(1, 101)])
-        p = spawn("--server", s.url, "-f", "--tail", "10", "t")
-        time.sleep(0.5)
+        f = Live("--server", s.url, "-f", "--tail", "10", "t")
+        f.wait_line("m100")
         s.ingest("t", [ev(i, "m%d" % i) for i in range(101, 151)])
         s.status("t", "completed")
-        out, _ = p.communicate(timeout=ldtest.WAIT_S)
-        msgs = [l.split(": ", 1)[1] for l in lines(out)]
+        f.finish()
+        msgs = [l.split(": ", 1)[1] for l in f.lines()]
         eq(msgs, ["m%d" % i for i in range(91, 151)], "lines")
 
 
@@ -230,12 +229,10 @@ def test_unreachable_server_exits_3():
 def test_ctrl_c_exits_130_with_output_flushed():
     with Server() as s:
         s.ingest("int", [ev(i, "m%d" % i) for i in range(20)])
-        p = spawn("--server", s.url, "-f", "int")
-        time.sleep(0.7)
-        p.send_signal(signal.SIGINT)
-        out, _ = p.communicate(timeout=ldtest.WAIT_S)
-        eq(p.returncode, 130, "exit status")
-        eq(len(lines(out)), 20, "lines flushed")
+        f = Live("--server", s.url, "-f", "int")
+        f.wait_line("m19")
+        eq(f.stop(), 130, "exit status")
+        eq(len(f.lines()), 20, "lines flushed")
 
 
 class Live:
@@ -439,27 +436,27 @@ def test_stalled_stream_is_dropped_and_resumed():
     with Server("--retry-ms", "50") as s:
         s.ingest("st", [ev(i, "m%d" % i) for i in range(5)])
         with ChaosProxy(s.port, [{}, {"stall": 600}]) as px:
-            p = spawn("--server", px.url, "-f", "--heartbeat", "1", "st")
-            time.sleep(1.0)
+            f = Live("--server", px.url, "-f", "--heartbeat", "1", "st")
+            f.wait_line("stalled", "err")
             s.status("st", "completed")
-            out, err = p.communicate(timeout=ldtest.WAIT_S)
-            eq(p.returncode, 0, "exit status: %r" % err)
-            eq(_messages(out), ["m%d" % i for i in range(5)], "lines")
-            check(b"stalled" in err, err)
+            eq(f.finish(), 0, "exit status: %r" % f.lines("err"))
+            eq([l.split(": ", 1)[1] for l in f.lines()],
+               ["m%d" % i for i in range(5)], "lines")
 
 
 def test_lines_lost_to_retention_are_reported_as_a_gap():
     with Server("--ring", "10", "--retry-ms", "50") as s:
         s.ingest("gap", [ev(i, "m%d" % i) for i in range(3)])
         with ChaosProxy(s.port, [{}, {"stall": 500}]) as px:
-            p = spawn("--server", px.url, "-f", "--heartbeat", "1", "gap")
-            time.sleep(0.5)
-            # While the client's connection is stuck, the ring moves on.
+            f = Live("--server", px.url, "-f", "--heartbeat", "1", "gap")
+            # Once the stream answered, it gets stuck at 500 bytes; while
+            # it is, the ring moves on.
+            f.wait_line("Connected", "err")
             s.ingest("gap", [ev(i, "m%d" % i) for i in range(3, 40)])
             s.status("gap", "completed")
-            out, err = p.communicate(timeout=ldtest.WAIT_S)
-        eq(p.returncode, 0, "exit status: %r" % err)
-        msgs = _messages(out)
+            eq(f.finish(), 0, "exit status: %r" % f.lines("err"))
+        err = "\n".join(f.lines("err")).encode()
+        msgs = [l.split(": ", 1)[1] for l in f.lines()]
         eq(msgs[-10:], ["m%d" % i for i in range(30, 40)], "retained tail")
         check(len(msgs) < 40, "lines the server no longer had: %r" % msgs)
         check(b"Gap:" in err, err)
@@ -489,15 +486,17 @@ def test_a_server_without_streams_is_polled_every_second():
     with Server() as s:
         s.ingest("old", [ev(i, "m%d" % i) for i in range(5)])
         with ChaosProxy(s.port, rewrite=nostream) as px:
-            p = spawn("--server", px.url, "-f", "old")
-            time.sleep(1.5)
+            f = Live("--server", px.url, "-f", "old")
+            f.wait_line("m4")
             s.ingest("old", [ev(i, "m%d" % i) for i in range(5, 10)])
-            time.sleep(1.5)
+            f.wait_line("m9")
             s.ingest("old", [ev(10, "m10")])
             s.status("old", "failed", exitCode=2)
-            out, err = p.communicate(timeout=ldtest.WAIT_S)
-        eq(p.returncode, 1, "exit status of a failed run: %r" % err)
-        eq(_messages(out), ["m%d" % i for i in range(11)], "lines")
+            eq(f.finish(), 1, "exit status of a failed run: %r"
+               % f.lines("err"))
+        err = "\n".join(f.lines("err")).encode()
+        eq([l.split(": ", 1)[1] for l in f.lines()],
+           ["m%d" % i for i in range(11)], "lines")
         check(b"polling" in err, err)
         check(any(b"after=" in h for h in px.requests), "polled ?after=")
 
