@@ -31,6 +31,7 @@
 
 /* What follow mode keeps per source (stream_data). */
 struct follow_src {
+	bool runs;     /* the stream follows runs (run= or runs=all) */
 	bool told_end; /* the run's end was told as a boundary */
 };
 
@@ -170,8 +171,12 @@ follow_on_status(struct stream *s, const struct status_event *st, void *arg)
 	if (st->run <= 0 || fs == NULL)
 		return; /* no run boundary: the end is told when it ends */
 	if (st->status == RUN_RUNNING) {
+		/* Without runs, "running" is the state when caught up, not
+		 * where the run started. */
 		fs->told_end = false;
-		follow_note(f, stream_source(s), "Run %lld started", st->run);
+		if (fs->runs)
+			follow_note(
+			    f, stream_source(s), "Run %lld started", st->run);
 		return;
 	}
 	if (!run_status_terminal(st->status))
@@ -411,6 +416,7 @@ follow_run(const struct follow_opts *o)
 		    start.since == NULL && o->runs != NULL &&
 		    o->runs[i].run > 0)
 			start.run = "current";
+		f.srcs[i].runs = start.run != NULL || start.all_runs;
 		/* Counted first: a stream can finish inside stream_open. */
 		f.open++;
 		if ((s = stream_open(f.mgr, &o->sources[i], &start)) == NULL) {
