@@ -183,4 +183,56 @@ def test_a_list_past_the_body_limit_is_refused_whole():
             eq(sorted(w.snapshots()[0][2]), ["small"], "sources")
 
 
+def test_the_live_list_tells_each_change_at_once():
+    with Server() as s:
+        s.status("nightly", "running")
+        with Watch(s.url) as w:
+            w.wait(lambda w: w.snapshots(), "the snapshot")
+            eq(w.snapshots()[0][1], "end live", "the live list")
+            eq(sorted(w.snapshots()[0][2]), ["nightly"], "sources")
+            n = len(w.texts())
+            t0 = time.monotonic()
+            s.status("nightly", "completed", exitCode=0)
+            w.wait(lambda w: any("source nightly " in l and
+                                 "status=completed" in l
+                                 for l in w.texts()[n:]),
+                   "the status change")
+            s.ingest("created", [ldtest.ev(1)])
+            w.wait(lambda w: any(l.startswith("source created ")
+                                 for l in w.texts()[n:]), "a new source")
+            check(time.monotonic() - t0 < 1.5, "told at once")
+            eq(len(w.snapshots()), 1, "no polling")
+
+
+def test_a_cut_live_list_reconnects_and_takes_the_new_list_whole():
+    other = (b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+             b"Connection: close\r\n\r\nevent: sources\r\n"
+             b'data: [{"id":"other","status":"queued"}]\r\n\r\n')
+    with Server("--retry-ms", "50") as s:
+        s.status("mine", "running")
+        with ChaosProxy(s.port, [{"canned": other}]) as px, \
+                Watch(px.url) as w:
+            w.wait(lambda w: len(w.snapshots()) >= 2, "two lists")
+            first, second = w.snapshots()[0][2], w.snapshots()[1][2]
+            eq(sorted(first), ["other"], "the first server's list")
+            eq(sorted(second), ["mine"], "the second list, whole")
+            texts = w.texts()
+            check(any(l.startswith("error ") and "reconnecting" in l
+                      for l in texts), texts)
+            check("ok" in texts, "working again: %r" % texts)
+
+
+def test_a_silent_live_list_is_dropped_and_resumed():
+    with Server("--retry-ms", "50", "--heartbeat", "30") as s:
+        s.status("quiet", "running")
+        # The first stream stops after its snapshot and stays open.
+        with ChaosProxy(s.port, [{"stall": 300}]) as px, \
+                Watch(px.url, heartbeat=1) as w:
+            w.wait(lambda w: any("went silent" in l for l in w.texts()),
+                   "the stall", 10)
+            w.wait(lambda w: any(snap for _, _, snap in w.snapshots()),
+                   "a list after the reconnect")
+            check(px.connections >= 2, "reconnected")
+
+
 ldtest.main(globals())
