@@ -13,6 +13,8 @@ from chaosproxy import ChaosProxy
 LDWATCH = os.environ.get("LDWATCH", os.path.join(
     os.path.dirname(ldtest.LOGDECK), "..", "tests", "ldwatch"))
 
+# src/stream.c
+STREAM_MAX_QUERY = 4096
 # src/srclist.h
 SRCLIST_MAX_BODY = 16 * 1024 * 1024
 SRCLIST_MAX_SOURCES = 10000
@@ -233,6 +235,23 @@ def test_a_silent_live_list_is_dropped_and_resumed():
             w.wait(lambda w: any(snap for _, _, snap in w.snapshots()),
                    "a list after the reconnect")
             check(px.connections >= 2, "reconnected")
+
+
+def test_a_stream_request_past_its_limit_fails_clearly():
+    # --run is capped far below it; a viewer could pass any selector.
+    with Server() as s:
+        s.ingest("q", [ldtest.ev(1, "fits")])
+        s.status("q", "completed", exitCode=0)
+        for run, want in (("r" * (STREAM_MAX_QUERY // 3 - 40), None),
+                          ("r" * STREAM_MAX_QUERY, "longer than %d bytes"
+                           % STREAM_MAX_QUERY)):
+            r = subprocess.run([LDWATCH, "stream", s.url, "q", run],
+                               capture_output=True, timeout=ldtest.WAIT_S)
+            out = r.stdout.decode()
+            if want:
+                check("state failed" in out and want in out, out)
+            else:
+                check("longer than" not in out, out[-300:])
 
 
 ldtest.main(globals())
