@@ -331,6 +331,37 @@ def test_several_sources_stream_at_once_over_http1():
             f.stop()
 
 
+def test_several_sources_stream_at_once_over_https_without_http2():
+    # PIPEWAIT stays on for https: ALPN tells at the handshake that this
+    # server speaks only HTTP/1.1, so no stream waits for another.
+    import subprocess
+    import tempfile
+    names = ["a", "b", "c"]
+    with tempfile.TemporaryDirectory() as d, Server() as s:
+        cert, key = d + "/cert.pem", d + "/key.pem"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                        "-nodes", "-keyout", key, "-out", cert, "-days", "1",
+                        "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1"],
+                       check=True, capture_output=True)
+        for n in names:
+            s.ingest(n, [ev(0, n + " before")])
+        with ChaosProxy(s.port, tls=(cert, key)) as px:
+            f = Live("--server", px.url, "--cacert", cert, "-f", "--tail",
+                     "1", *names)
+            try:
+                for n in names:
+                    f.wait_line(n + " before", timeout=5)
+                for n in names:
+                    t0 = time.monotonic()
+                    s.ingest(n, [ev(1, n + " live")])
+                    took = f.wait_line(n + " live", timeout=5) - t0
+                    check(took < 1.0, "%s: first live line after %.2fs"
+                          % (n, took))
+            finally:
+                f.stop()
+
+
 def _first_bytes(*args):
     """Run logdeck against a listener that keeps the first bytes it is
     sent and hangs up; returns them."""
