@@ -60,6 +60,8 @@ static const char *const keys_names_of[] = {
     [ACT_CLOSE] = "close",
     [ACT_SUSPEND] = "suspend",
     [ACT_REDRAW] = "redraw",
+    [ACT_RUNS] = "runs",
+    [ACT_KIND] = "kind",
 };
 
 /* The configuration's rebindings. */
@@ -131,6 +133,9 @@ static const struct key_binding keys[] = {
     {FN(KEY_ENTER), KEYS_LIST, ACT_WATCH, "Enter", NULL},
     {'a', KEYS_ANY, ACT_WATCH_ALL, "a", "watch every running automation"},
     {'r', KEYS_ANY, ACT_REFRESH, "r", "refresh the automation list"},
+    {'R', KEYS_ANY, ACT_RUNS, "R", "runs of the automation: open a past run"},
+    {'K', KEYS_ANY, ACT_KIND, "K",
+        "list automations, pipelines or artifacts"},
     {'/', KEYS_LIST, ACT_LIST_FILTER, "/", "filter the list by name"},
     {'L', KEYS_ANY, ACT_LIST_TOGGLE, "L", "hide / show the list pane"},
     {'>', KEYS_ANY, ACT_LIST_WIDER, ">", "widen the list pane"},

@@ -62,6 +62,8 @@ enum action {
 	ACT_MOUSE,
 	ACT_SUSPEND,
 	ACT_REDRAW,
+	ACT_RUNS,
+	ACT_KIND,
 };
 
 /* Where a binding applies: the focused pane's kind. */

@@ -477,7 +477,8 @@ srclist_on_done(CURL *easy, CURLcode code, void *arg)
 			srclist_ok(l);
 		srclist_schedule(l);
 	} else {
-		srclist_fail(l, "%s: HTTP %ld", kp, status);
+		srclist_fail(l, "%s: %sHTTP %ld", kp,
+		    status == 401 || status == 403 ? "unauthorized " : "", status);
 		srclist_schedule(l);
 	}
 	l->depth--;

@@ -35,16 +35,12 @@
 /* Fewest ms between two redraws answering a key: keys skip the throttle
  * (a held-down key still cannot redraw more than this often). */
 #define TUI_KEY_REDRAW_MS 8
-/* How often the automation list is fetched again. */
-#define TUI_LIST_REFRESH_MS 3000
 /* Time-dependent parts (sparklines, countdowns) are redrawn this often. */
 #define TUI_TICK_MS 1000
 /* Time spent re-filtering or searching per loop pass. */
 #define TUI_SLICE_MS 8
 /* Lines scanned between two looks at the clock. */
 #define TUI_SLICE_LINES 4096
-/* Largest automation list body accepted. */
-#define TUI_LIST_BODY_MAX (8 * 1024 * 1024)
 /* Lines an incremental search looks through at once for the first hit. */
 #define TUI_ISEARCH_LINES 200000
 /* Longest list of failed automation names on the status bar. */
@@ -137,16 +133,14 @@ tui_src_visible(const struct tui *t, int i)
 }
 
 /* Ask for a redraw at the next chance. */
-static void
+void
 tui_dirty(struct tui *t)
 {
 	t->dirty = true;
 }
 
 /* Show a one-line notice (error true: in the error colour). */
-static void tui_msg(struct tui *t, bool error, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void
+void
 tui_msg(struct tui *t, bool error, const char *fmt, ...)
 {
 	va_list ap;
@@ -193,7 +187,7 @@ tui_merged_sources(struct tui *t, struct tui_pane *p)
 }
 
 /* Make pane i show source src alone (or merged when merged). */
-static void
+void
 tui_pane_show(struct tui *t, int i, int src, bool merged)
 {
 	struct tui_pane *p = &t->pane[i];
@@ -216,6 +210,11 @@ tui_pane_show(struct tui *t, int i, int src, bool merged)
 				t->srcs[k].unread = 0;
 		}
 	}
+	/* Several sources in one pane are read in time order, one in the
+	 * order it was written. */
+	if (p->li.order != (merged ? LINEIDX_BY_TIME : LINEIDX_BY_SEQ))
+		lineidx_set_order(
+		    &p->li, t->sb, merged ? LINEIDX_BY_TIME : LINEIDX_BY_SEQ);
 	tui_pane_refilter(t, i);
 }
 
@@ -447,7 +446,7 @@ tui_floor(struct tui *t, uint8_t lv)
 }
 
 /* Open or close the stream of source i. */
-static void
+void
 tui_watch(struct tui *t, int i, bool on)
 {
 	struct tui_src *s = &t->srcs[i];
@@ -455,8 +454,22 @@ tui_watch(struct tui *t, int i, bool on)
 	if (on == (s->stream != NULL))
 		return;
 	if (on) {
-		struct stream_start start = {.tail = t->o->tail, .after = -1};
+		/* A past run is streamed alone; an automation run after run,
+		 * from its current run, or after what is held already, so
+		 * watching again shows nothing twice. */
+		struct stream_start start = {.tail = -1, .after = -1};
 
+		if (s->run_sel[0] != '\0')
+			start.run = s->run_sel;
+		else {
+			start.all_runs = true;
+			if (s->last_id_held > 0)
+				start.after = s->last_id_held;
+			else if (t->o->tail >= 0)
+				start.tail = t->o->tail;
+			else
+				start.run = "current";
+		}
 		s->stream = stream_open(t->mgr, &s->src, &start);
 		if (s->stream == NULL) {
 			tui_msg(t, true, "cannot open a stream: out of memory");
@@ -474,7 +487,7 @@ tui_watch(struct tui *t, int i, bool on)
 }
 
 /* Add a source to the list (copied); returns its index or -1. */
-static int
+int
 tui_src_add(struct tui *t, const struct source *src)
 {
 	struct tui_src *n;
@@ -501,7 +514,7 @@ tui_src_add(struct tui *t, const struct source *src)
 }
 
 /* Record the run state of source i; a failure is made loud. */
-static void
+void
 tui_src_run(
     struct tui *t, int i, enum run_status run, bool has_exit, int exit_code)
 {
@@ -539,6 +552,8 @@ tui_on_log(struct stream *st, const struct log_event *ev, void *arg)
 		tui_msg(t, true, "out of memory: a line was not stored");
 		return;
 	}
+	if (ev->id > s->last_id_held)
+		s->last_id_held = ev->id;
 	if (ev->level >= LEVEL_ERROR && ev->level != LEVEL_OTHER)
 		s->errors++;
 	else if (ev->level == LEVEL_WARN)
@@ -556,9 +571,12 @@ static void
 tui_on_status(struct stream *st, const struct status_event *se, void *arg)
 {
 	struct tui *t = arg;
+	int i = (int)(intptr_t)stream_data(st);
 
-	tui_src_run(t, (int)(intptr_t)stream_data(st), se->status,
-	    se->has_exit_code, se->exit_code);
+	if (se->run > 0)
+		tui_run_boundary(t, i, se);
+	if (t->srcs[i].run_sel[0] == '\0')
+		tui_src_run(t, i, se->status, se->has_exit_code, se->exit_code);
 }
 
 /* A stream's connection state changed. */
@@ -600,51 +618,9 @@ tui_on_reset(struct stream *st, long long oldest_id, void *arg)
 	tui_dirty(t);
 }
 
-/* Apply one automation object of the list. */
-static void
-tui_list_item(struct tui *t, cJSON *item)
-{
-	cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "id");
-	cJSON *name = cJSON_GetObjectItemCaseSensitive(item, "name");
-	cJSON *status = cJSON_GetObjectItemCaseSensitive(item, "status");
-	struct source src;
-	char num[32];
-	const char *ids;
-	int i;
-
-	if (cJSON_IsString(id))
-		ids = id->valuestring;
-	else if (cJSON_IsNumber(id)) {
-		snprintf(num, sizeof num, "%.0f", id->valuedouble);
-		ids = num;
-	} else
-		return;
-	for (i = 0; i < t->nsrcs; i++) {
-		if (t->srcs[i].src.kind == SOURCE_AUTOMATION &&
-		    strcmp(t->srcs[i].src.id, ids) == 0)
-			break;
-	}
-	if (i == t->nsrcs) {
-		memset(&src, 0, sizeof src);
-		src.kind = SOURCE_AUTOMATION;
-		src.id = (char *)ids;
-		src.name =
-		    cJSON_IsString(name) ? name->valuestring : (char *)ids;
-		if ((i = tui_src_add(t, &src)) < 0)
-			return;
-	} else if (cJSON_IsString(name) && *name->valuestring != '\0' &&
-	           strcmp(tui_src_name(t, i), name->valuestring) != 0)
-		source_set_name(&t->srcs[i].src, name->valuestring);
-	if (cJSON_IsString(status))
-		tui_src_run(t, i,
-		    run_status_parse(
-		        status->valuestring, strlen(status->valuestring)),
-		    false, 0);
-}
-
 /* With nothing selected yet, select the list's first row and show it
  * in the target pane, so the first screen is not empty. */
-static void
+void
 tui_list_first_selection(struct tui *t)
 {
 	int first;
@@ -666,133 +642,6 @@ tui_watch_running(struct tui *t)
 		if (t->srcs[k].run == RUN_RUNNING)
 			tui_watch(t, k, true);
 	}
-}
-
-/* --all: watch what runs now, but only once per automation, so one the
- * operator closed stays closed. */
-static void
-tui_watch_new_runs(struct tui *t)
-{
-	int k;
-
-	for (k = 0; k < t->nsrcs; k++) {
-		if (t->srcs[k].run == RUN_RUNNING && !t->srcs[k].auto_watched &&
-		    t->srcs[k].stream == NULL)
-			tui_watch(t, k, true);
-		if (t->srcs[k].run == RUN_RUNNING)
-			t->srcs[k].auto_watched = true;
-	}
-}
-
-/* The list was refused: renew the token once per generation (streams
- * may have renewed it already) and fetch again soon. */
-static bool
-tui_list_reauth(struct tui *t)
-{
-	struct auth *a = t->o->client->auth;
-	char err[256];
-
-	if (a == NULL)
-		return false;
-	t->list_auth_gen = auth_generation(a) + 1u;
-	if (auth_renew(a, t->o->client, err, sizeof err) != 0)
-		return false;
-	loop_timer_in(t->loop, &t->list_timer, 0);
-	return true;
-}
-
-/* The automation list transfer finished. */
-static void
-tui_list_done(CURL *easy, CURLcode rc, void *arg)
-{
-	struct tui *t = arg;
-	long code = 0;
-	cJSON *list, *item;
-
-	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
-	if (rc == CURLE_WRITE_ERROR)
-		tui_msg(t, true, "automation list: larger than %d bytes",
-		    TUI_LIST_BODY_MAX);
-	else if (rc != CURLE_OK)
-		tui_msg(t, true, "automation list: %s", curl_easy_strerror(rc));
-	else if ((code == 401 || code == 403) &&
-	         t->list_auth_gen != auth_generation(t->o->client->auth) + 1u &&
-	         tui_list_reauth(t))
-		tui_msg(t, false, "re-authenticated");
-	else if (code == 401 || code == 403)
-		tui_msg(
-		    t, true, "automation list: unauthorized (HTTP %ld)", code);
-	else if (code != 200)
-		tui_msg(t, true, "automation list: HTTP %ld", code);
-	else if ((list = cJSON_ParseWithLength(
-	              t->list_body.p ? t->list_body.p : "",
-	              t->list_body.len)) == NULL ||
-	         !cJSON_IsArray(list)) {
-		cJSON_Delete(list);
-		tui_msg(t, true, "automation list: not a JSON array");
-	} else {
-		cJSON_ArrayForEach(item, list) tui_list_item(t, item);
-		cJSON_Delete(list);
-		tui_list_first_selection(t);
-		if (t->o->watch_all)
-			tui_watch_new_runs(t);
-	}
-	curl_easy_cleanup(easy);
-	curl_slist_free_all(t->list_hdrs);
-	t->list_easy = NULL;
-	t->list_hdrs = NULL;
-	buf_free(&t->list_body);
-	loop_timer_in(t->loop, &t->list_timer, TUI_LIST_REFRESH_MS);
-	tui_dirty(t);
-}
-
-/* curl write callback of the list transfer. */
-static size_t
-tui_list_write(char *p, size_t size, size_t n, void *arg)
-{
-	struct tui *t = arg;
-
-	return buf_append(&t->list_body, p, size * n) == 0 ? size * n : 0;
-}
-
-/* Start fetching the automation list unless a fetch is running. */
-static void
-tui_list_fetch(struct tui *t)
-{
-	char *url;
-
-	if (t->list_easy != NULL)
-		return;
-	url = client_url(t->o->client, "automations", NULL, NULL);
-	if (url == NULL)
-		return;
-	t->list_easy = curl_easy_init();
-	if (t->list_easy == NULL) {
-		free(url);
-		return;
-	}
-	buf_init(&t->list_body, TUI_LIST_BODY_MAX);
-	client_setup(
-	    t->o->client, t->list_easy, &t->list_hdrs, "application/json");
-	curl_easy_setopt(t->list_easy, CURLOPT_URL, url);
-	curl_easy_setopt(t->list_easy, CURLOPT_WRITEFUNCTION, tui_list_write);
-	curl_easy_setopt(t->list_easy, CURLOPT_WRITEDATA, t);
-	curl_easy_setopt(t->list_easy, CURLOPT_TIMEOUT, 10L);
-	free(url);
-	if (loop_add_transfer(t->loop, t->list_easy, tui_list_done, t) == -1) {
-		curl_easy_cleanup(t->list_easy);
-		curl_slist_free_all(t->list_hdrs);
-		t->list_easy = NULL;
-		t->list_hdrs = NULL;
-		buf_free(&t->list_body);
-	}
-}
-
-/* Timer: refresh the automation list. */
-static void
-tui_on_list_timer(void *arg)
-{
-	tui_list_fetch(arg);
 }
 
 /* True while something on screen changes with time alone: relative
@@ -1222,6 +1071,11 @@ tui_key(struct tui *t, int key)
 		tui_modal_key(t, key);
 		return;
 	}
+	if (t->mode == TUI_RUNS) {
+		view_runs_key(t, key);
+		tui_dirty(t);
+		return;
+	}
 	switch (a) {
 	case ACT_NONE:
 		return;
@@ -1378,7 +1232,19 @@ tui_key(struct tui *t, int key)
 		tui_watch_running(t);
 		break;
 	case ACT_REFRESH:
-		tui_list_fetch(t);
+		tui_lists_refresh(t);
+		break;
+	case ACT_RUNS:
+		if (!list && p->src >= 0 && !p->merged)
+			view_runs_open(t, p->src);
+		else if (t->sel >= 0)
+			view_runs_open(t, t->sel);
+		break;
+	case ACT_KIND:
+		t->list_kind = (t->list_kind + 1) % TUI_KINDS;
+		t->sel = -1;
+		t->list_top = 0;
+		tui_list_first_selection(t);
 		break;
 	case ACT_LIST_TOGGLE:
 		t->list_shown = !t->list_shown;
@@ -1498,6 +1364,8 @@ tui_draw(struct tui *t)
 		view_detail_draw(t);
 	else if (t->mode == TUI_HELP)
 		view_help_draw(t);
+	else if (t->mode == TUI_RUNS)
+		view_runs_draw(t);
 	curs_set(t->mode == TUI_PROMPT ? 1 : 0);
 	view_status_draw(t);
 	refresh();
@@ -1624,14 +1492,8 @@ tui_free(struct tui *t)
 {
 	int k;
 
-	if (t->list_easy != NULL) {
-		loop_remove_transfer(t->loop, t->list_easy);
-		curl_easy_cleanup(t->list_easy);
-		curl_slist_free_all(t->list_hdrs);
-		buf_free(&t->list_body);
-		t->list_easy = NULL;
-		t->list_hdrs = NULL;
-	}
+	view_runs_close(t);
+	tui_lists_close(t);
 	stream_mgr_free(t->mgr);
 	for (k = 0; k < t->npanes; k++)
 		tui_pane_free(t, k);
@@ -1642,7 +1504,6 @@ tui_free(struct tui *t)
 	if (t->loop != NULL) {
 		loop_timer_stop(t->loop, &t->redraw_timer);
 		loop_timer_stop(t->loop, &t->work_timer);
-		loop_timer_stop(t->loop, &t->list_timer);
 		loop_timer_stop(t->loop, &t->tick_timer);
 	}
 	loop_free(t->loop);
@@ -1692,7 +1553,8 @@ tui_run(const struct tui_opts *o)
 		return 1;
 	}
 	for (k = 0; k < o->nwatch; k++) {
-		tui_src_add(&t, &o->watch[k]);
+		if ((i = tui_src_add(&t, &o->watch[k])) >= 0)
+			t.srcs[i].from_cmdline = true;
 	}
 	t.npanes = 1;
 	t.sel = t.nsrcs > 0 ? 0 : -1;
@@ -1713,7 +1575,6 @@ tui_run(const struct tui_opts *o)
 	}
 	loop_timer_init(&t.redraw_timer, tui_on_wake, &t);
 	loop_timer_init(&t.work_timer, tui_on_wake, &t);
-	loop_timer_init(&t.list_timer, tui_on_list_timer, &t);
 	loop_timer_init(&t.tick_timer, tui_on_tick, &t);
 	loop_add_fd(t.loop, STDIN_FILENO, tui_on_stdin, &t);
 	loop_add_signal(t.loop, SIGWINCH, tui_on_winch, &t);
@@ -1722,7 +1583,8 @@ tui_run(const struct tui_opts *o)
 	loop_add_signal(t.loop, SIGTERM, tui_on_quit_signal, &t);
 	loop_add_signal(t.loop, SIGHUP, tui_on_quit_signal, &t);
 	loop_set_before_sleep(t.loop, tui_before_sleep, &t);
-	tui_list_fetch(&t);
+	if (tui_lists_open(&t) == -1)
+		tui_msg(&t, true, "out of memory: the lists are not followed");
 	t.dirty = true;
 	tui_before_sleep(&t);
 

@@ -54,6 +54,37 @@ struct tui_src {
 	bool last_has_exit_code;
 	int last_exit_code;
 	long long last_id_held; /* newest event id held in the scrollback */
+	long long bound_key;    /* last run boundary marked: run*2 (+1 end) */
+	bool seen;              /* named by the list being received */
+	bool gone;              /* the server no longer lists it: hidden */
+	bool from_cmdline;      /* named on the command line: never gone */
+	/* A past run opened from the runs view: this entry streams only that
+	 * run (run=RUN) and is not listed; "" for an ordinary source. */
+	char run_sel[32];
+};
+
+/* Kinds of source the list follows (enum source_kind). */
+#define TUI_KINDS 3
+
+struct srclist;
+struct fetch;
+
+/* One live list of sources (srclist callbacks get this). */
+struct tui_kind {
+	struct tui *t;
+	enum source_kind kind;
+	struct srclist *list;
+};
+
+/* One row of the runs view, copied from GET .../runs. */
+struct tui_run_row {
+	long long run;
+	char run_id[64];
+	enum run_status status;
+	bool has_exit_code;
+	int exit_code;
+	int64_t started_ms, ended_ms; /* INT64_MIN when unknown / open */
+	long long first_id, last_id;
 };
 
 enum tui_ts { TUI_TS_ABSOLUTE, TUI_TS_RELATIVE, TUI_TS_OFF };
@@ -75,7 +106,7 @@ struct tui_pane {
 	size_t drawn_n;   /* lines the last draw showed */
 };
 
-enum tui_mode { TUI_NORMAL, TUI_PROMPT, TUI_DETAIL, TUI_HELP };
+enum tui_mode { TUI_NORMAL, TUI_PROMPT, TUI_DETAIL, TUI_HELP, TUI_RUNS };
 
 enum tui_prompt {
 	PROMPT_SEARCH_FWD,
@@ -94,6 +125,8 @@ struct tui {
 
 	struct tui_src *srcs;
 	int nsrcs, srcs_cap;
+	struct tui_kind kinds[TUI_KINDS];
+	enum source_kind list_kind; /* the kind the list pane shows */
 	int sel;      /* selected source index in the list (-1: none) */
 	int list_top; /* first displayed row of the list */
 	char list_filter[TUI_LIST_FILTER_MAX + 1];
@@ -122,6 +155,12 @@ struct tui {
 	uint64_t detail_seq;
 	int detail_top;
 	int help_top;
+	/* The runs view: the runs of source runs_src, newest last. */
+	int runs_src;
+	struct fetch *runs_fetch; /* the look-up under way, or NULL */
+	struct tui_run_row *runs;
+	int nruns;
+	int runs_sel, runs_top;
 
 	char msg[256]; /* last error or notice, one line */
 	bool msg_error;
@@ -133,12 +172,7 @@ struct tui {
 	bool key_pending;               /* a key came in since the last draw */
 	struct loop_timer redraw_timer; /* the throttled redraw */
 	struct loop_timer work_timer;   /* no sleep while scans are left */
-	struct loop_timer list_timer;   /* the next automation list fetch */
 	struct loop_timer tick_timer;   /* time-dependent parts, 1 s */
-	CURL *list_easy;                /* the list fetch under way, or NULL */
-	unsigned list_auth_gen;         /* auth generation of the last 401 */
-	struct curl_slist *list_hdrs;
-	struct buf list_body;
 	bool full_redraw;
 	uint64_t last_draw;
 	bool quit;
@@ -173,6 +207,50 @@ enum tui_color {
 	COL_TAG0, /* COL_TAG0 + i for source tags */
 };
 #define TUI_TAG_COLORS 6
+
+/* Shared by the app's files (tui.c, tui_list.c, view_runs.c). */
+/* Ask for a redraw at the next chance. */
+void tui_dirty(struct tui *t);
+/* Show a one-line notice (error true: in the error colour). */
+void tui_msg(struct tui *t, bool error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Open or close the stream of source i. */
+void tui_watch(struct tui *t, int i, bool on);
+/* Add a source to the list (copied); returns its index or -1. */
+int tui_src_add(struct tui *t, const struct source *src);
+/* Record the status of source i as the list or a stream tells it. */
+void tui_src_run(
+    struct tui *t, int i, enum run_status run, bool has_exit, int exit_code);
+/* With nothing selected yet, select the list's first row. */
+void tui_list_first_selection(struct tui *t);
+/* Make pane i show source src alone (or merged when merged). */
+void tui_pane_show(struct tui *t, int i, int src, bool merged);
+
+/* tui_list.c: the live lists of sources and the run model. */
+/* Open one live list per kind; 0 or -1 (out of memory). */
+int tui_lists_open(struct tui *t);
+/* Fetch every list again now (the refresh key). */
+void tui_lists_refresh(struct tui *t);
+/* Stop the lists. */
+void tui_lists_close(struct tui *t);
+/* Record what is known of source i's newest run. */
+void tui_src_set_run(struct tui *t, int i, long long run, const char *run_id,
+    enum run_status st, bool has_exit, int exit_code, int64_t started_ms,
+    int64_t ended_ms);
+/* A run boundary on source i's stream: the run, and a marker line. */
+void tui_run_boundary(struct tui *t, int i, const struct status_event *se);
+/* "3m12s", "2h05m", "850ms". */
+void tui_duration(char *out, size_t len, int64_t ms);
+
+/* view_runs.c: the runs view of a source. */
+/* Open the runs view of source i (fetches its runs). */
+void view_runs_open(struct tui *t, int i);
+/* Draw it over the panes. */
+void view_runs_draw(struct tui *t);
+/* A key while it is open. */
+void view_runs_key(struct tui *t, int key);
+/* Forget it (closing, or the viewer ends). */
+void view_runs_close(struct tui *t);
 
 /* The reader-facing name of source i. */
 const char *tui_src_name(const struct tui *t, int i);

@@ -34,6 +34,8 @@ view_list_passes(const struct tui *t, int i)
 {
 	const struct tui_src *s = &t->srcs[i];
 
+	if (s->gone || s->run_sel[0] != '\0' || s->src.kind != t->list_kind)
+		return false;
 	if (t->list_filter[0] == '\0')
 		return true;
 	return strcasestr(tui_src_name(t, i), t->list_filter) != NULL ||

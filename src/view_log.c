@@ -153,7 +153,7 @@ view_log_height(const struct tui *t, const struct tui_pane *p,
 	int first_w, cont_x, cont_w, rows = 1;
 	size_t off;
 
-	if (!t->wrap)
+	if (!t->wrap || l->kind != SB_KIND_LOG)
 		return 1;
 	view_log_geom(t, p, w, &first_w, &cont_x, &cont_w);
 	if (cont_w <= 0)
@@ -205,6 +205,28 @@ view_log_line(struct tui *t, struct tui_pane *p, const struct sb_line *l, int y,
 		draw_text(stdscr, y, cx, w - (cx - x), tbuf, strlen(tbuf), 0,
 		    base, NULL);
 		cx += t->ts == TUI_TS_ABSOLUTE ? 13 : 8;
+	}
+	if (l->kind != SB_KIND_LOG) {
+		/* A marker the viewer inserted (run boundary, gap): its own
+		 * colour, no level, one row. */
+		cx += 6;
+		if (p->merged) {
+			name = tui_src_name(t, l->src);
+			draw_untrusted(stdscr, y, cx, VIEW_LOG_TAG_W, name,
+			    strlen(name),
+			    base |
+			        draw_attr(COL_TAG0 + l->src % TUI_TAG_COLORS));
+			cx += VIEW_LOG_TAG_W + 1;
+		}
+		if (msgw > 0)
+			draw_text(stdscr, y, cx, msgw, l->msg, l->msg_len, 0,
+			    current ? base
+			            : draw_attr(l->kind == SB_KIND_GAP
+			                            ? COL_WARN
+			                            : COL_TITLE) |
+			                  A_BOLD,
+			    NULL);
+		return 1;
 	}
 	if (l->level == LEVEL_OTHER && l->lvname_len > 0)
 		draw_untrusted(stdscr, y, cx, 5, l->lvname, l->lvname_len,

@@ -136,19 +136,19 @@ def test_lines_lost_to_retention_show_as_a_gap_line():
 def test_refused_token_is_the_last_error():
     with Server("--token", "right") as s:
         with viewer(s, env={"LOGDECK_TOKEN": "wrong"}) as t:
-            t.wait_text("automation list: unauthorized (HTTP 401)")
+            t.wait_text("list of automations: unauthorized HTTP 401")
 
 
 def test_an_automation_list_past_its_limit_is_named_not_read():
-    # TUI_LIST_BODY_MAX is 8 MiB; the first list answer is larger.
-    size = 8 * 1024 * 1024 + 16
+    # SRCLIST_MAX_BODY is 16 MiB; the first list answer is larger.
+    size = 16 * 1024 * 1024 + 16
     big = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
            b"Content-Length: %d\r\nConnection: close\r\n\r\n[" % size
            + b" " * (size - 2) + b"]")
     with Server() as s:
         with ChaosProxy(s.port, [{"canned": big}]) as px:
             with viewer(px) as t:
-                t.wait_text("automation list: larger than 8388608 bytes")
+                t.wait_text("the list is larger than 16777216 bytes")
 
 
 def test_detail_view_shows_the_whole_event():

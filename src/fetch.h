@@ -1,0 +1,32 @@
+/* fetch.h - one JSON GET on the shared curl multi handle, never blocking
+ * the loop: for look-ups the viewer makes while it runs (a source's runs)
+ * (transport layer). */
+#ifndef LOGDECK_FETCH_H
+#define LOGDECK_FETCH_H
+
+#include <stddef.h>
+
+struct loop;
+struct client_cfg;
+struct fetch;
+
+/* Largest answer a fetch takes; past it the fetch fails, saying so. */
+#define FETCH_MAX_BODY (4 * 1024 * 1024)
+/* Longest a fetch may take, in seconds. */
+#define FETCH_TIMEOUT_S 10
+
+/* Called once from the loop when the fetch ends: the HTTP status (0 when
+ * no answer came, with err saying why), and the body (len bytes, NUL
+ * ended, valid only during the call). The fetch is freed after it. */
+typedef void (*fetch_done_fn)(
+    long status, const char *body, size_t len, const char *err, void *arg);
+
+/* GET url (copied) with the client's TLS and token settings; done is
+ * called later, never from inside fetch_get. NULL on allocation
+ * failure (done is not called then). */
+struct fetch *fetch_get(struct loop *loop, const struct client_cfg *cfg,
+    const char *url, fetch_done_fn done, void *arg);
+/* Abandon a fetch that has not ended; done is not called. NULL is fine. */
+void fetch_cancel(struct fetch *f);
+
+#endif
