@@ -716,6 +716,8 @@ main(int argc, char **argv)
 		    .watch = sources,
 		    .nwatch = nsources,
 		    .tail = fo.tail,
+		    .since = fo.since,
+		    .run = fo.run,
 		    .floor = view.floor,
 		    .merged = view.merged,
 		    .watch_all = watch_all,

@@ -467,6 +467,8 @@ tui_watch(struct tui *t, int i, bool on)
 				start.after = s->last_id_held;
 			else if (t->o->tail >= 0)
 				start.tail = t->o->tail;
+			else if (t->o->since != NULL && s->from_cmdline)
+				start.since = t->o->since;
 			else
 				start.run = "current";
 		}
@@ -1553,8 +1555,19 @@ tui_run(const struct tui_opts *o)
 		return 1;
 	}
 	for (k = 0; k < o->nwatch; k++) {
-		if ((i = tui_src_add(&t, &o->watch[k])) >= 0)
-			t.srcs[i].from_cmdline = true;
+		if ((i = tui_src_add(&t, &o->watch[k])) < 0)
+			continue;
+		t.srcs[i].from_cmdline = true;
+		if (o->run != NULL) {
+			/* --run: that run alone, named so in the pane. */
+			char name[200];
+
+			snprintf(name, sizeof name, "%s, run %s",
+			    tui_src_name(&t, i), o->run);
+			source_set_name(&t.srcs[i].src, name);
+			snprintf(t.srcs[i].run_sel, sizeof t.srcs[i].run_sel,
+			    "%s", o->run);
+		}
 	}
 	t.npanes = 1;
 	t.sel = t.nsrcs > 0 ? 0 : -1;

@@ -18,6 +18,9 @@ struct tui_opts {
 	const struct source *watch; /* sources to open at start (may be 0) */
 	size_t nwatch;
 	long tail;                   /* backfill per stream, -1: all retained */
+	const char *since;           /* start there (ISO 8601), or NULL */
+	const char *run;             /* --run: the command line's sources show
+	                                this run alone, or NULL */
 	enum level floor;            /* initial level floor */
 	bool merged;                 /* start in the merged view */
 	bool watch_all;              /* watch each automation once when the
