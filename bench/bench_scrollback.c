@@ -1,7 +1,8 @@
 /* bench_scrollback.c - the TUI model under a million lines: append,
  * re-filter by level and by pattern, search, and the longest single
  * slice (what one loop pass may cost), each next to a plain baseline
- * measured in the same run. Prints a table; it asserts nothing. */
+ * measured in the same run; then a merged pane's index by time against
+ * the same index by seq. Prints tables; it asserts nothing. */
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,12 @@
 #define BENCH_LINES 1000000
 /* Lines per slice, as the viewer scans between two loop passes. */
 #define BENCH_SLICE 4096
+/* Sources of the merged-pane rows. */
+#define BENCH_SOURCES 20
+/* How far a source's clock may lag in the jitter row, in ms. */
+#define BENCH_JITTER_MS 2000
+/* Lines of each half of the history-block row. */
+#define BENCH_BLOCK 100000
 
 /* Monotonic time in ms. */
 static double
@@ -35,6 +42,123 @@ bench_row(const char *what, double ms, double base_ms, const char *base)
 	printf("%-28s %10.1f %9.1f %10.1f %7.2fx  %s\n", what, ms,
 	    ms * 1e6 / BENCH_LINES, base_ms, base_ms > 0 ? ms / base_ms : 0,
 	    base);
+}
+
+/* Build a 1M-line index of sb in order, in slices; the total ms, the
+ * longest slice in *slice_ms, and -1 in *sorted when the order is wrong. */
+static double
+bench_index(struct scrollback *sb, enum lineidx_order order, double *slice_ms,
+    int *sorted)
+{
+	struct lineidx li;
+	struct filter f;
+	struct sb_line a, b;
+	double t0, t1, ms;
+	size_t i;
+
+	filter_init(&f);
+	lineidx_init(&li, sb);
+	lineidx_set_order(&li, sb, order);
+	*slice_ms = 0;
+	t0 = bench_ms();
+	while (lineidx_pending(&li, sb)) {
+		t1 = bench_ms();
+		lineidx_scan(&li, sb, &f, BENCH_SLICE);
+		if (bench_ms() - t1 > *slice_ms)
+			*slice_ms = bench_ms() - t1;
+	}
+	ms = bench_ms() - t0;
+	*sorted = lineidx_count(&li) == sb_end(sb) - sb_first(sb) ? 0 : -1;
+	for (i = 1; order == LINEIDX_BY_TIME && i < lineidx_count(&li); i++) {
+		sb_get(sb, lineidx_at(&li, i - 1), &a);
+		sb_get(sb, lineidx_at(&li, i), &b);
+		if (a.order_ms > b.order_ms)
+			*sorted = -1;
+	}
+	lineidx_free(&li);
+	filter_free(&f);
+	return ms;
+}
+
+/* Store n lines whose times come from ms_of(i) (ms after a fixed start),
+ * then index them by seq and by time; one row of the merged table. */
+static void
+bench_merged(const char *what, long n, int64_t (*ms_of)(long))
+{
+	struct scrollback *sb = sb_new((size_t)512 << 20);
+	struct log_event ev;
+	double seq_ms, time_ms, seq_slice, time_slice, t0, append_ms;
+	char ts[32];
+	int64_t ms;
+	long i;
+	int ok_seq, ok_time;
+
+	memset(&ev, 0, sizeof ev);
+	ev.level = LEVEL_INFO;
+	ev.level_name.p = "INFO";
+	ev.level_name.n = 4;
+	ev.message.p = "transform: processed batch 329 (326 rows)";
+	ev.message.n = strlen(ev.message.p);
+	ev.raw = ev.message;
+	ev.timestamp.p = ts;
+	t0 = bench_ms();
+	for (i = 0; i < n; i++) {
+		ms = ms_of(i);
+		ev.id = i;
+		ev.timestamp.n = (size_t)snprintf(ts, sizeof ts,
+		    "2024-12-07T%02d:%02d:%02d.%03dZ", (int)(ms / 3600000 % 24),
+		    (int)(ms / 60000 % 60), (int)(ms / 1000 % 60),
+		    (int)(ms % 1000));
+		sb_append(sb, (uint16_t)(i % BENCH_SOURCES), &ev);
+	}
+	append_ms = bench_ms() - t0;
+	seq_ms = bench_index(sb, LINEIDX_BY_SEQ, &seq_slice, &ok_seq);
+	time_ms = bench_index(sb, LINEIDX_BY_TIME, &time_slice, &ok_time);
+	printf("%-34s %9.1f %9.1f %9.1f %6.2fx %9.2f %9.2f%s\n", what,
+	    append_ms, seq_ms, time_ms, seq_ms > 0 ? time_ms / seq_ms : 0,
+	    seq_slice, time_slice, ok_seq || ok_time ? "  MISMATCH" : "");
+	sb_free(sb);
+}
+
+/* In order: one ms per line. */
+static int64_t
+bench_in_order(long i)
+{
+	return i;
+}
+
+/* Each source's clock lags a random 0..BENCH_JITTER_MS behind, so most
+ * lines step back in time. */
+static int64_t
+bench_jitter(long i)
+{
+	return BENCH_JITTER_MS + i - rand() % BENCH_JITTER_MS;
+}
+
+/* BENCH_BLOCK live lines, then a history block of BENCH_BLOCK older ones
+ * (source 0's, as if it was added to the merged pane late). */
+static int64_t
+bench_block(long i)
+{
+	return i < BENCH_BLOCK ? 3600000 + i : i - BENCH_BLOCK;
+}
+
+/* The merged-pane table: the same store indexed by seq and by time. */
+static void
+bench_merged_table(void)
+{
+	printf("\n%-34s %9s %9s %9s %7s %9s %9s\n", "merged pane (index only)",
+	    "append ms", "seq ms", "time ms", "ratio", "seq slc", "time slc");
+	srand(1);
+	bench_merged(
+	    "1M lines in order, 20 sources", BENCH_LINES, bench_in_order);
+	bench_merged(
+	    "1M lines, 20 sources, 2 s jitter", BENCH_LINES, bench_jitter);
+	bench_merged(
+	    "100k history block after 100k", 2 * BENCH_BLOCK, bench_block);
+	printf("  (slc: longest %d-line slice in ms; ratio: time ms / seq "
+	       "ms)\n",
+	    BENCH_SLICE);
 }
 
 int
@@ -182,5 +306,6 @@ main(void)
 	free(lens);
 	free(levels);
 	free(flat);
+	bench_merged_table();
 	return 0;
 }

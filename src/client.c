@@ -85,6 +85,11 @@ client_setup(const struct client_cfg *c, CURL *easy, struct curl_slist **hdrs,
 	}
 	if (c->ca_file != NULL)
 		curl_easy_setopt(easy, CURLOPT_CAINFO, c->ca_file);
+	/* https negotiates HTTP/2 through ALPN by default; plain http only
+	 * speaks it when told the server does. */
+	if (c->http2 && strncmp(c->server, "http://", 7) == 0)
+		curl_easy_setopt(easy, CURLOPT_HTTP_VERSION,
+		    (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
 	if (c->verbose > 1) {
 		curl_easy_setopt(easy, CURLOPT_DEBUGFUNCTION, client_trace);
 		curl_easy_setopt(easy, CURLOPT_VERBOSE, 1L);
@@ -102,6 +107,12 @@ client_setup(const struct client_cfg *c, CURL *easy, struct curl_slist **hdrs,
 		memset(line, 0, sizeof line);
 	}
 	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, *hdrs);
+}
+
+bool
+client_multiplexed(const struct client_cfg *c)
+{
+	return c->http2 || strncmp(c->server, "https://", 8) == 0;
 }
 
 char *

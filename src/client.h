@@ -19,7 +19,8 @@ struct client_cfg {
 	struct auth *auth;   /* the bearer token's source, or NULL */
 	const char *ca_file; /* extra CA bundle or NULL */
 	bool insecure;       /* skip TLS verification (--insecure) */
-	long heartbeat_ms;   /* server heartbeat; a stream is stalled at 3x */
+	bool http2;        /* --http2: HTTP/2 with prior knowledge on http:// */
+	long heartbeat_ms; /* server heartbeat; a stream is stalled at 3x */
 	long backoff_cap_ms; /* reconnect delay cap (30 s) */
 	size_t max_event;    /* SSE line/event cap in bytes */
 	int verbose;         /* debug log to stderr */
@@ -30,6 +31,9 @@ struct client_cfg {
  * caller must keep alive while the handle uses it and free afterwards. */
 void client_setup(const struct client_cfg *c, CURL *easy,
     struct curl_slist **hdrs, const char *accept);
+/* True when transfers to the server will be HTTP/2 (https, where ALPN
+ * offers it, or --http2), so streams may wait to share a connection. */
+bool client_multiplexed(const struct client_cfg *c);
 /* Build "server/api/KIND/ID[suffix]" with the id URL-escaped; caller frees. */
 char *client_url(const struct client_cfg *c, const char *kind_path,
     const char *id, const char *suffix);

@@ -410,6 +410,11 @@ event_decode_status(const char *data, size_t len, struct status_event *out)
 	out->exit_code = 0;
 	out->timestamp.p = "";
 	out->timestamp.n = 0;
+	out->run = 0;
+	out->run_id.p = "";
+	out->run_id.n = 0;
+	out->started_ms = INT64_MIN;
+	out->ended_ms = INT64_MIN;
 	if (event_object_begin(&it, data, len) != 0)
 		return -1;
 	while (json_iter_next(&it, &k, &v) == 1) {
@@ -428,6 +433,20 @@ event_decode_status(const char *data, size_t len, struct status_event *out)
 		           v.type == JSON_STRING) {
 			out->timestamp.p = v.s;
 			out->timestamp.n = v.sn;
+		} else if (json_body_eq(k.s, k.sn, k.escaped, "run", 3) &&
+		           v.type == JSON_NUMBER && json_int(v.p, v.n, &code) &&
+		           code > 0) {
+			out->run = code;
+		} else if (json_body_eq(k.s, k.sn, k.escaped, "runId", 5) &&
+		           v.type == JSON_STRING) {
+			out->run_id.p = v.s;
+			out->run_id.n = v.sn;
+		} else if (json_body_eq(k.s, k.sn, k.escaped, "startedAt", 9) &&
+		           v.type == JSON_STRING) {
+			out->started_ms = event_parse_time(v.s, v.sn);
+		} else if (json_body_eq(k.s, k.sn, k.escaped, "endedAt", 7) &&
+		           v.type == JSON_STRING) {
+			out->ended_ms = event_parse_time(v.s, v.sn);
 		}
 	}
 	return have_status ? 0 : -1;
@@ -448,4 +467,80 @@ event_decode_reset(const char *data, size_t len)
 			id = event_value_id(&v);
 	}
 	return id < 0 ? -1 : id;
+}
+
+/* Read exactly w digits at s[*i]; -1 when they are not all digits. */
+static int
+event_digits(const char *s, size_t n, size_t *i, int w)
+{
+	int v = 0;
+
+	if (*i + w > n)
+		return -1;
+	while (w-- > 0) {
+		if (s[*i] < '0' || s[*i] > '9')
+			return -1;
+		v = v * 10 + (s[(*i)++] - '0');
+	}
+	return v;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date. */
+static int64_t
+event_days(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* Parse an ISO 8601 timestamp to Unix ms (the one parser of them). */
+int64_t
+event_parse_time(const char *s, size_t n)
+{
+	int y, mo, d, h, mi, sec, ms = 0, scale = 100, oh, om, sign;
+	size_t i = 0;
+	int64_t t;
+
+	if (s == NULL)
+		return INT64_MIN;
+	if ((y = event_digits(s, n, &i, 4)) < 0 || i >= n || s[i++] != '-' ||
+	    (mo = event_digits(s, n, &i, 2)) < 1 || mo > 12 || i >= n ||
+	    s[i++] != '-' || (d = event_digits(s, n, &i, 2)) < 1 || d > 31 ||
+	    i >= n || (s[i] != 'T' && s[i] != 't' && s[i] != ' '))
+		return INT64_MIN;
+	i++;
+	if ((h = event_digits(s, n, &i, 2)) < 0 || h > 23 || i >= n ||
+	    s[i++] != ':' || (mi = event_digits(s, n, &i, 2)) < 0 || mi > 59 ||
+	    i >= n || s[i++] != ':' || (sec = event_digits(s, n, &i, 2)) < 0 ||
+	    sec > 60)
+		return INT64_MIN;
+	if (i < n && (s[i] == '.' || s[i] == ',')) {
+		i++;
+		while (i < n && s[i] >= '0' && s[i] <= '9') {
+			ms += (s[i++] - '0') * scale;
+			scale /= 10;
+		}
+	}
+	t = ((event_days(y, mo, d) * 24 + h) * 60 + mi) * 60 + sec;
+	if (i < n && (s[i] == '+' || s[i] == '-')) {
+		sign = s[i++] == '-' ? -1 : 1;
+		if ((oh = event_digits(s, n, &i, 2)) < 0)
+			return INT64_MIN;
+		if (i < n && s[i] == ':')
+			i++;
+		om = i < n ? event_digits(s, n, &i, 2) : 0;
+		if (om < 0)
+			return INT64_MIN;
+		t -= sign * (oh * 3600 + om * 60);
+	} else if (i < n && (s[i] == 'Z' || s[i] == 'z'))
+		i++;
+	if (i != n)
+		return INT64_MIN;
+	return t * 1000 + ms;
 }

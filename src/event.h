@@ -93,12 +93,19 @@ void event_decode(struct event_decoder *d, const char *data, size_t len,
  * made) when data is not a valid JSON array. */
 long event_decode_array(struct event_decoder *d, const char *data, size_t len,
     void (*cb)(const struct log_event *ev, void *arg), void *arg);
-/* Decode the data of an "event: status"; 0, or -1 when it is not a JSON
- * object with a string "status" (an unknown name gives RUN_UNKNOWN). */
+/* Decode the data of an "event: status" (or a run object); 0, or -1 when
+ * it is not a JSON object with a string "status" (an unknown name gives
+ * RUN_UNKNOWN). run is a positive integer, runId a string (its span is the
+ * body as sent), startedAt and endedAt ISO 8601 times; others count as
+ * absent. */
 int event_decode_status(const char *data, size_t len, struct status_event *out);
 /* Decode the data of an "event: reset"; returns oldestId (a number or
  * numeric string >= 0), or -1. */
 long long event_decode_reset(const char *data, size_t len);
+
+/* Parse an ISO 8601 timestamp ("2024-05-01T12:00:00.123Z", offsets,
+ * fraction of any length) to Unix ms; INT64_MIN when unusable. */
+int64_t event_parse_time(const char *s, size_t n);
 
 /* Map a level name (any case, WARNING too) to a level. */
 enum level level_parse(const char *s, size_t n);

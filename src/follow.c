@@ -15,6 +15,7 @@
 #include "client.h"
 #include "esc.h"
 #include "loop.h"
+#include "resolve.h"
 #include "source.h"
 #include "stream.h"
 
@@ -23,9 +24,20 @@
 #define FOLLOW_FLUSH_AT (64 * 1024)
 /* Page size of the one-shot fetch. */
 #define FOLLOW_FETCH_PAGE 1000
+/* Longest query of a fetch: --run (main.c takes at most 128 bytes) and
+ * --since (a 24-byte time), escaped to at most three bytes each, and the
+ * numbers; the options' own limits keep a fetch below it. */
+#define FOLLOW_MAX_QUERY 1024
+
+/* What follow mode keeps per source (stream_data). */
+struct follow_src {
+	bool runs;     /* the stream follows runs (run= or runs=all) */
+	bool told_end; /* the run's end was told as a boundary */
+};
 
 struct follow {
 	const struct follow_opts *o;
+	struct follow_src *srcs; /* one per source */
 	struct loop *loop;
 	struct stream_mgr *mgr;
 	struct formatter *fmt;
@@ -131,15 +143,55 @@ follow_on_log(struct stream *s, const struct log_event *ev, void *arg)
 	follow_print(arg, stream_source(s), ev);
 }
 
-/* Stream callback: a run status. */
+/* A duration as "45s", "3m12s" or "2h05m09s". */
+static void
+follow_duration(int64_t ms, char *out, size_t len)
+{
+	long long sec = ms / 1000;
+
+	if (sec < 60)
+		snprintf(out, len, "%llds", sec);
+	else if (sec < 3600)
+		snprintf(out, len, "%lldm%02llds", sec / 60, sec % 60);
+	else
+		snprintf(out, len, "%lldh%02lldm%02llds", sec / 3600,
+		    sec / 60 % 60, sec % 60);
+}
+
+/* Stream callback: a run status. A run boundary is told on stderr, in
+ * order with the lines ("Run 7 started", "Run 7 failed (exit code 1)
+ * after 3m12s"); the stream tells each boundary once. */
 static void
 follow_on_status(struct stream *s, const struct status_event *st, void *arg)
 {
 	struct follow *f = arg;
+	struct follow_src *fs = stream_data(s);
+	char code[32] = "", took[48] = "";
 
-	if (!run_status_terminal(st->status) || f->o->verbose == 0)
+	if (st->run <= 0 || fs == NULL)
+		return; /* no run boundary: the end is told when it ends */
+	if (st->status == RUN_RUNNING) {
+		/* Without runs, "running" is the state when caught up, not
+		 * where the run started. */
+		fs->told_end = false;
+		if (fs->runs)
+			follow_note(
+			    f, stream_source(s), "Run %lld started", st->run);
 		return;
-	follow_note(f, stream_source(s), "Run %s", run_status_name(st->status));
+	}
+	if (!run_status_terminal(st->status))
+		return;
+	if (st->has_exit_code)
+		snprintf(code, sizeof code, " (exit code %d)", st->exit_code);
+	if (st->started_ms != INT64_MIN && st->ended_ms != INT64_MIN &&
+	    st->ended_ms >= st->started_ms) {
+		memcpy(took, " after ", 7);
+		follow_duration(
+		    st->ended_ms - st->started_ms, took + 7, sizeof took - 7);
+	}
+	fs->told_end = true;
+	follow_note(f, stream_source(s), "Run %lld %s%s%s", st->run,
+	    run_status_name(st->status), code, took);
 }
 
 /* Stream callback: the server lost the resume point. */
@@ -161,7 +213,9 @@ follow_settle(struct follow *f, const struct stream *s)
 
 	switch (st->state) {
 	case STREAM_ENDED:
-		if (st->run == RUN_FAILED || st->run == RUN_CANCELLED)
+		/* A run that completed with a non-zero exit code failed. */
+		if (st->run == RUN_FAILED || st->run == RUN_CANCELLED ||
+		    (st->has_exit_code && st->exit_code != 0))
 			code = EXIT_RUN_FAILED;
 		break;
 	case STREAM_GONE:
@@ -217,7 +271,10 @@ follow_on_state(struct stream *s, void *arg)
 		    (unsigned long long)secs, st->error);
 		break;
 	case STREAM_ENDED:
-		if (st->has_exit_code)
+		if (stream_data(s) != NULL &&
+		    ((struct follow_src *)stream_data(s))->told_end)
+			;
+		else if (st->has_exit_code)
 			follow_note(f, src, "Run %s (exit code %d)",
 			    run_status_name(st->run), st->exit_code);
 		else
@@ -340,22 +397,41 @@ follow_run(const struct follow_opts *o)
 		goto out;
 	}
 	loop_set_before_sleep(f.loop, follow_before_sleep, &f);
+	if ((f.srcs = calloc(o->nsources, sizeof *f.srcs)) == NULL) {
+		fprintf(stderr, "logdeck: out of memory\n");
+		rc = EXIT_UNREACHABLE;
+		goto out;
+	}
 	for (i = 0; i < o->nsources; i++) {
-		struct stream_start start = {.tail = o->tail, .after = -1};
+		struct stream_start start = {.tail = o->tail,
+		    .after = -1,
+		    .since = o->since,
+		    .run = o->run,
+		    .all_runs = o->until_stopped};
+		struct stream *s;
 
+		/* By default the newest run: the one running, else the last
+		 * one, from its first line (not every retained run). */
+		if (start.run == NULL && start.tail < 0 &&
+		    start.since == NULL && o->runs != NULL &&
+		    o->runs[i].run > 0)
+			start.run = "current";
+		f.srcs[i].runs = start.run != NULL || start.all_runs;
 		/* Counted first: a stream can finish inside stream_open. */
 		f.open++;
-		if (stream_open(f.mgr, &o->sources[i], &start) == NULL) {
+		if ((s = stream_open(f.mgr, &o->sources[i], &start)) == NULL) {
 			fprintf(stderr, "logdeck: out of memory\n");
 			rc = EXIT_UNREACHABLE;
 			goto out;
 		}
+		stream_set_data(s, &f.srcs[i]);
 	}
 	rc = loop_run(f.loop);
 	follow_flush(&f);
 out:
 	stream_mgr_free(f.mgr);
 	loop_free(f.loop);
+	free(f.srcs);
 	follow_fini(&f);
 	return rc;
 }
@@ -380,12 +456,42 @@ follow_page_event(const struct log_event *ev, void *arg)
 	follow_print(pg->f, pg->src, ev);
 }
 
+/* Append "&name=value", value URL-escaped. */
+static void
+follow_query_arg(struct buf *q, const char *name, const char *value)
+{
+	char *esc = curl_easy_escape(NULL, value, 0);
+
+	if (esc != NULL)
+		buf_printf(q, "&%s=%s", name, esc);
+	curl_free(esc);
+}
+
+/* The path and query of the fetch's next page into q: --tail on the
+ * first, then pages after the last id; --since and --run filter each. */
+static void
+follow_fetch_query(
+    const struct follow_opts *o, bool first, long long last_id, struct buf *q)
+{
+	buf_clear(q);
+	if (first && o->tail >= 0)
+		buf_printf(q, "/logs?tail=%ld", o->tail);
+	else
+		buf_printf(
+		    q, "/logs?after=%lld&limit=%d", last_id, FOLLOW_FETCH_PAGE);
+	if (o->since != NULL)
+		follow_query_arg(q, "since", o->since);
+	if (o->run != NULL)
+		follow_query_arg(q, "run", o->run);
+}
+
 int
 follow_fetch(const struct follow_opts *o)
 {
 	struct follow f;
 	struct event_decoder *dec;
-	char *url, *body, err[CURL_ERROR_SIZE], suffix[96];
+	char *url, *body, err[CURL_ERROR_SIZE];
+	struct buf suffix;
 	size_t i, len;
 	long status;
 	int rc;
@@ -396,21 +502,18 @@ follow_fetch(const struct follow_opts *o)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	dec = event_decoder_new();
+	buf_init(&suffix, FOLLOW_MAX_QUERY);
 	for (i = 0; i < o->nsources && rc == 0; i++) {
 		struct follow_page pg = {&f, &o->sources[i], 0, 0};
 		bool first = true;
 
 		do {
-			if (first && o->tail >= 0)
-				snprintf(suffix, sizeof suffix,
-				    "/logs?tail=%ld", o->tail);
-			else
-				snprintf(suffix, sizeof suffix,
-				    "/logs?after=%lld&limit=%d", pg.last_id,
-				    FOLLOW_FETCH_PAGE);
-			url = client_url(o->client,
-			    source_kind_path(o->sources[i].kind),
-			    o->sources[i].id, suffix);
+			follow_fetch_query(o, first, pg.last_id, &suffix);
+			url = suffix.p == NULL
+			          ? NULL
+			          : client_url(o->client,
+			                source_kind_path(o->sources[i].kind),
+			                o->sources[i].id, suffix.p);
 			status = client_get_sync(
 			    o->client, url, &body, &len, err, sizeof err);
 			free(url);
@@ -440,6 +543,7 @@ follow_fetch(const struct follow_opts *o)
 		         follow_flush(&f));
 	}
 	follow_flush(&f);
+	buf_free(&suffix);
 	event_decoder_free(dec);
 	follow_fini(&f);
 	return rc;

@@ -11,6 +11,7 @@
 
 struct client_cfg;
 struct source;
+struct resolve_run;
 
 /* Exit statuses of follow mode (documented in --help and logdeck(1)). */
 #define EXIT_OK 0
@@ -23,7 +24,13 @@ struct follow_opts {
 	const struct client_cfg *client;
 	const struct source *sources; /* borrowed */
 	size_t nsources;
-	long tail;        /* lines back to start from, -1: all retained */
+	long tail;          /* lines back to start from, -1: all retained */
+	const char *since;  /* start at this ISO 8601 time, or NULL */
+	const char *run;    /* follow this run (number, runId, previous) */
+	bool until_stopped; /* run after run; never ends on its own */
+	/* Each source's newest run at start-up (NULL: unknown). Without
+	 * tail, since and run, following starts at the newest run. */
+	const struct resolve_run *runs;
 	enum level floor; /* lines below are not printed */
 	const char *grep; /* extended regex on the message, or NULL */
 	bool ignore_case;
@@ -31,8 +38,8 @@ struct follow_opts {
 	int verbose;
 };
 
-/* Follow the sources until each reaches a terminal status; returns the
- * exit status. */
+/* Follow the sources until each followed run ends (or, until_stopped,
+ * until interrupted); returns the exit status. */
 int follow_run(const struct follow_opts *o);
 /* Print the lines the server retains for each source and return. */
 int follow_fetch(const struct follow_opts *o);

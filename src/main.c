@@ -5,9 +5,12 @@
 #include <ctype.h>
 #include <getopt.h>
 #include <locale.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -29,6 +32,10 @@
 #define MAIN_DEFAULT_HEARTBEAT_S 30
 #define MAIN_DEFAULT_BACKOFF_CAP_MS 30000
 #define MAIN_DEFAULT_SCROLLBACK_MIB 256
+/* Longest --run: the API's longest runId (doc/api.md, Ingest). */
+#define MAIN_MAX_RUN 128
+/* Furthest back --since DURATION reaches (ten years, in seconds). */
+#define MAIN_MAX_SINCE_S (3650L * 86400)
 
 enum {
 	OPT_TOKEN = 256,
@@ -44,6 +51,10 @@ enum {
 	OPT_LIST_PROFILES,
 	OPT_THEME,
 	OPT_LIST_THEMES,
+	OPT_HTTP2,
+	OPT_SINCE,
+	OPT_RUN,
+	OPT_UNTIL_STOPPED,
 };
 
 static const struct option main_options[] = {
@@ -51,6 +62,7 @@ static const struct option main_options[] = {
     {"token", required_argument, NULL, OPT_TOKEN},
     {"cacert", required_argument, NULL, OPT_CACERT},
     {"insecure", no_argument, NULL, 'k'},
+    {"http2", no_argument, NULL, OPT_HTTP2},
     {"heartbeat", required_argument, NULL, OPT_HEARTBEAT},
     {"max-event", required_argument, NULL, OPT_MAX_EVENT},
     {"follow", no_argument, NULL, 'f'},
@@ -59,6 +71,9 @@ static const struct option main_options[] = {
     {"grep", required_argument, NULL, 'g'},
     {"ignore-case", no_argument, NULL, 'i'},
     {"tail", required_argument, NULL, 'n'},
+    {"since", required_argument, NULL, OPT_SINCE},
+    {"run", required_argument, NULL, OPT_RUN},
+    {"until-stopped", no_argument, NULL, OPT_UNTIL_STOPPED},
     {"color", required_argument, NULL, OPT_COLOR},
     {"colour", required_argument, NULL, OPT_COLOR},
     {"utc", no_argument, NULL, OPT_UTC},
@@ -100,6 +115,9 @@ main_usage(void)
 "                         profile's token source)\n"
 "      --cacert=FILE      trust the CA certificates in FILE\n"
 "  -k, --insecure         do not verify the server's TLS certificate\n"
+"      --http2            speak HTTP/2 to an http:// server that supports it\n"
+"                         (prior knowledge), so all streams share one\n"
+"                         connection; https:// negotiates it by itself\n"
 "      --heartbeat=SEC    the server's heartbeat; a stream silent for three\n"
 "                         heartbeats is dropped and resumed (default: 30)\n"
 "      --max-event=BYTES  longest event kept whole; longer ones are cut and\n"
@@ -116,16 +134,22 @@ main_usage(void)
 "      --list-themes      list the themes found and exit\n"
 "\n"
 "Output:\n"
-"  -f, --follow           print lines as they arrive; exit when every source\n"
-"                         reaches a final status\n"
+"  -f, --follow           print lines as they arrive, from the first line of\n"
+"                         each source's current run (else its last run);\n"
+"                         exit when every followed run has ended\n"
 "  -o, --output=FORMAT    text, json or csv (default: text)\n"
 "  -l, --level=LEVEL      only LEVEL and above: trace, debug, info, warn,\n"
 "                         error, fatal\n"
 "  -g, --grep=REGEX       only lines whose message matches REGEX (POSIX\n"
 "                         extended)\n"
 "  -i, --ignore-case      --grep ignores case\n"
-"  -n, --tail=N           start N lines back instead of at the first line\n"
-"                         the server retains\n"
+"  -n, --tail=N           start N lines back instead\n"
+"      --since=TIME       start at TIME instead: ISO 8601, or a duration\n"
+"                         back from now (90s, 10m, 2h, 1d)\n"
+"      --run=RUN          follow run RUN instead: its number, its runId, or\n"
+"                         previous\n"
+"      --until-stopped    with --follow: follow run after run and never\n"
+"                         exit on its own (run boundaries on stderr)\n"
 "      --color=WHEN       colour lines by level: auto, always or never\n"
 "                         (default: auto; NO_COLOR is respected)\n"
 "      --utc              show timestamps in UTC instead of local time\n"
@@ -140,14 +164,17 @@ main_usage(void)
 "  -V, --version          output version information and exit\n"
 "\n"
 "Exit status of --follow and of fetching:\n"
-"  0  every run completed        1  a run failed or was cancelled\n"
-"  2  usage or configuration error\n"
+"  0  every followed run completed (exit code 0)\n"
+"  1  a run failed, was cancelled or completed with a non-zero exit code\n"
+"  2  usage or configuration error, or an unknown source at start\n"
 "  3  unrecoverable connection or authorization error\n"
 "  130  interrupted (Ctrl-C)\n"
 "\n"
 "Examples:\n"
 "  logdeck --follow nightly-sync\n"
 "  logdeck -f --level warn --output json nightly-sync invoice-export\n"
+"  logdeck -f --run previous nightly-sync\n"
+"  logdeck -f --until-stopped --since 2h nightly-sync\n"
 "  logdeck automations logs nightly-sync --tail 100\n"
 "\n"
 "See logdeck(1) for the keys of the full-screen view, logdeck.yaml(5) for\n"
@@ -179,6 +206,66 @@ main_number(const char *s, long max, long *out)
 	if (*end != '\0' || v < 0 || v > max)
 		return -1;
 	*out = v;
+	return 0;
+}
+
+/* Turn a --since argument (an ISO 8601 time, or a duration back from
+ * now: 90s, 10m, 2h, 1d) into a UTC ISO 8601 time in out; 0, or -1. */
+static int
+main_since(const char *arg, char *out, size_t outlen)
+{
+	static const struct {
+		char unit;
+		long secs;
+	} units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}};
+	size_t n = strlen(arg), i;
+	int64_t ms = event_parse_time(arg, n);
+	struct timeval now;
+	char digits[16];
+	struct tm tm;
+	time_t t;
+	long v;
+
+	if (ms == INT64_MIN) {
+		if (n < 2 || n - 1 >= sizeof digits)
+			return -1;
+		memcpy(digits, arg, n - 1);
+		digits[n - 1] = '\0';
+		for (i = 0; i < sizeof units / sizeof *units; i++) {
+			if (arg[n - 1] == units[i].unit)
+				break;
+		}
+		if (i == sizeof units / sizeof *units ||
+		    main_number(digits, MAIN_MAX_SINCE_S / units[i].secs, &v) !=
+		        0)
+			return -1;
+		gettimeofday(&now, NULL);
+		ms = ((int64_t)now.tv_sec - (int64_t)v * units[i].secs) * 1000 +
+		     now.tv_usec / 1000;
+	}
+	t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+	if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 < 0 ||
+	    tm.tm_year + 1900 > 9999)
+		return -1;
+	snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec, (int)(ms - (int64_t)t * 1000));
+	return 0;
+}
+
+/* Check a --run argument: 1 to MAIN_MAX_RUN bytes, no control
+ * characters; 0, or -1. */
+static int
+main_run(const char *arg)
+{
+	size_t n = strlen(arg), i;
+
+	if (n == 0 || n > MAIN_MAX_RUN)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)arg[i] < 0x20 || arg[i] == 0x7f)
+			return -1;
+	}
 	return 0;
 }
 
@@ -302,6 +389,8 @@ main(int argc, char **argv)
 	};
 	struct follow_opts fo = {.tail = -1, .floor = LEVEL_TRACE};
 	struct source sources[MAIN_MAX_SOURCES];
+	struct resolve_run runs[MAIN_MAX_SOURCES];
+	char since[96]; /* room for any int the format could print */
 	struct main_conf mc = {0};
 	struct conf_view view;
 	const char *color = "auto", *env;
@@ -351,6 +440,9 @@ main(int argc, char **argv)
 		case 'k':
 			client.insecure = true;
 			insecure_cli = true;
+			break;
+		case OPT_HTTP2:
+			client.http2 = true;
 			break;
 		case OPT_HEARTBEAT:
 			if (main_number(optarg, 86400, &num) != 0 || num == 0)
@@ -404,6 +496,26 @@ main(int argc, char **argv)
 				    "lines",
 				    optarg);
 			fo.tail = num;
+			break;
+		case OPT_SINCE:
+			if (main_since(optarg, since, sizeof since) != 0)
+				return main_bad(
+				    "--since: '%s' is not an ISO 8601 time or "
+				    "a duration such as 90s, 10m, 2h, 1d (at "
+				    "most 3650d)",
+				    optarg);
+			fo.since = since;
+			break;
+		case OPT_RUN:
+			if (main_run(optarg) != 0)
+				return main_bad(
+				    "--run: '%s' is not a run number, runId "
+				    "(at most 128 bytes) or previous",
+				    optarg);
+			fo.run = optarg;
+			break;
+		case OPT_UNTIL_STOPPED:
+			fo.until_stopped = true;
 			break;
 		case OPT_COLOR:
 			color = optarg;
@@ -553,6 +665,8 @@ main(int argc, char **argv)
 		                      "use --follow to print lines");
 	if ((follow || cli_shape) && nsources == 0)
 		return main_bad("%s", "--follow: name at least one source");
+	if (fo.until_stopped && !follow)
+		return main_bad("%s", "--until-stopped: only with --follow");
 	if (conf_token(mc.profile, cli_token, getenv("LOGDECK_TOKEN"), &token,
 	        &origin, err, sizeof err) != 0) {
 		fprintf(stderr, "logdeck: %s\n", err);
@@ -578,7 +692,7 @@ main(int argc, char **argv)
 	rc = EXIT_OK;
 	if (nsources > 0) {
 		res = resolve_sources(
-		    &client, sources, nsources, err, sizeof err);
+		    &client, sources, nsources, runs, err, sizeof err);
 		if (res != RESOLVE_OK) {
 			fprintf(stderr, "logdeck: %s\n", err);
 			rc = res == RESOLVE_BAD_SOURCE ? EXIT_USAGE
@@ -589,6 +703,7 @@ main(int argc, char **argv)
 	fo.client = &client;
 	fo.sources = sources;
 	fo.nsources = nsources;
+	fo.runs = runs;
 	fo.fmt.with_source = nsources > 1;
 	fo.verbose = client.verbose;
 	if (follow) {

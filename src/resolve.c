@@ -11,6 +11,7 @@
 #include "auth.h"
 #include "client.h"
 #include "source.h"
+#include "srclist.h"
 
 /* Fetch and parse GET /api/KIND; NULL with err set on failure. */
 static cJSON *
@@ -60,27 +61,34 @@ resolve_fetch(const struct client_cfg *c, enum source_kind kind,
 	return NULL;
 }
 
-/* Find src in list by id, else by unique name; 0, or -1 with err. */
+/* Find src in list by id, else by unique name (the first entry of a
+ * name is named); 0, or -1 with err. */
 static int
-resolve_one(cJSON *list, struct source *src, char *err, size_t errlen)
+resolve_one(cJSON *list, struct source *src, struct resolve_run *run, char *err,
+    size_t errlen)
 {
-	cJSON *item, *id, *name, *found = NULL;
+	struct srclist_entry e, found = {0};
+	char num[32], found_num[32];
+	cJSON *item;
 	int named = 0;
 
 	cJSON_ArrayForEach(item, list)
 	{
-		id = cJSON_GetObjectItemCaseSensitive(item, "id");
-		name = cJSON_GetObjectItemCaseSensitive(item, "name");
-		if (cJSON_IsString(id) &&
-		    strcmp(id->valuestring, src->id) == 0) {
-			found = item;
+		if (srclist_decode(item, src->kind, &e, num, sizeof num) != 0)
+			continue;
+		if (strcmp(e.id, src->id) == 0) {
+			found = e;
 			named = 1;
 			break;
 		}
-		if (cJSON_IsString(name) &&
-		    strcmp(name->valuestring, src->id) == 0) {
-			found = item;
-			named++;
+		if (strcmp(e.name, src->id) == 0 && named++ == 0) {
+			/* num is reused by the loop: keep these digits. */
+			found = e;
+			snprintf(found_num, sizeof found_num, "%s", num);
+			if (e.id == num)
+				found.id = found_num;
+			if (e.name == num)
+				found.name = found_num;
 		}
 	}
 	if (named == 0) {
@@ -95,20 +103,22 @@ resolve_one(cJSON *list, struct source *src, char *err, size_t errlen)
 		    named, source_kind_path(src->kind), src->id);
 		return -1;
 	}
-	id = cJSON_GetObjectItemCaseSensitive(found, "id");
-	name = cJSON_GetObjectItemCaseSensitive(found, "name");
-	if (cJSON_IsString(id) && strcmp(id->valuestring, src->id) != 0) {
-		free(src->id);
-		src->id = strdup(id->valuestring);
+	if (run != NULL) {
+		run->run = found.run;
+		run->status = found.run_status;
 	}
-	if (cJSON_IsString(name) && *name->valuestring != '\0')
-		source_set_name(src, name->valuestring);
+	if (strcmp(found.id, src->id) != 0) {
+		free(src->id);
+		src->id = strdup(found.id);
+	}
+	if (strcmp(found.name, found.id) != 0)
+		source_set_name(src, found.name);
 	return src->id != NULL ? 0 : -1;
 }
 
 enum resolve_result
 resolve_sources(const struct client_cfg *c, struct source *srcs, size_t n,
-    char *err, size_t errlen)
+    struct resolve_run *runs, char *err, size_t errlen)
 {
 	cJSON *lists[3] = {NULL, NULL, NULL};
 	enum resolve_result why = RESOLVE_OK;
@@ -120,7 +130,8 @@ resolve_sources(const struct client_cfg *c, struct source *srcs, size_t n,
 		if (lists[k] == NULL &&
 		    (lists[k] = resolve_fetch(c, k, &why, err, errlen)) == NULL)
 			break;
-		if (resolve_one(lists[k], &srcs[i], err, errlen) != 0)
+		if (resolve_one(lists[k], &srcs[i], runs ? &runs[i] : NULL, err,
+		        errlen) != 0)
 			why = RESOLVE_BAD_SOURCE;
 	}
 	for (i = 0; i < 3; i++)

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "event.h"
+
 struct client_cfg;
 struct source;
 
@@ -14,10 +16,18 @@ enum resolve_result {
 	RESOLVE_UNREACHABLE, /* transport or authorization failure */
 };
 
+/* What the server's list said of a source's newest run. */
+struct resolve_run {
+	long long run; /* 0: the source has had no run (or no runs API) */
+	enum run_status status;
+};
+
 /* Look each source up in the server's list of its kind: an id stays, a
- * unique name becomes its id, and the display name is filled in. On
- * failure err holds one line for the operator. */
+ * unique name becomes its id, and the display name is filled in; runs
+ * (NULL, or n entries) receives each one's newest run. On failure err
+ * holds one line for the operator. */
 enum resolve_result resolve_sources(const struct client_cfg *c,
-    struct source *srcs, size_t n, char *err, size_t errlen);
+    struct source *srcs, size_t n, struct resolve_run *runs, char *err,
+    size_t errlen);
 
 #endif

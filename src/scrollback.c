@@ -4,6 +4,7 @@
  * so there is no malloc per line and no per-line free. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "esc.h"
@@ -24,6 +25,13 @@
 #define SB_LVNAME_MAX 15
 /* Index records are allocated in steps of at least this many. */
 #define SB_INDEX_MIN 1024
+/* The per-source table of last order times starts this large and doubles
+ * up to SB_SOURCES. */
+#define SB_SRC_MIN 64
+
+/* sb_rec.flags: ts_ms holds an order time borrowed from an earlier line
+ * or the clock, not the line's own (never shown in sb_line.flags). */
+#define SB_REC_TS_BORROWED 0x80
 
 struct sb_chunk {
 	struct sb_chunk *next;
@@ -42,7 +50,8 @@ struct sb_rec {
 	uint16_t src;
 	uint8_t level;
 	uint8_t lvname_len;
-	uint8_t flags; /* SB_CUT_*, in what was padding */
+	uint8_t flags; /* SB_CUT_* and SB_REC_*, in what was padding */
+	uint8_t kind;  /* SB_KIND_*, in what was padding */
 };
 
 struct scrollback {
@@ -62,6 +71,9 @@ struct scrollback {
 	uint64_t evicted;
 
 	struct buf scratch; /* esc_text output */
+
+	int64_t *src_ms; /* order time of each source's last line */
+	size_t nsrc;     /* entries of src_ms (INT64_MIN: none yet) */
 };
 
 /* Create a store capped at cap bytes. */
@@ -99,6 +111,7 @@ sb_free(struct scrollback *sb)
 	}
 	free(sb->spare);
 	free(sb->ring);
+	free(sb->src_ms);
 	buf_free(&sb->scratch);
 	free(sb);
 }
@@ -201,64 +214,146 @@ sb_reserve(struct scrollback *sb, size_t n)
 	return c->data;
 }
 
-/* Append one event's line. */
-int64_t
-sb_append(struct scrollback *sb, uint16_t src, const struct log_event *ev)
+/* Wall clock in Unix ms: the order time of a source's first line when it
+ * has no timestamp of its own. */
+static int64_t
+sb_now_ms(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Make src a valid index of src_ms; -1 on allocation failure. */
+static int
+sb_grow_src(struct scrollback *sb, uint16_t src)
+{
+	int64_t *n;
+	size_t ncap, i;
+
+	if (src < sb->nsrc)
+		return 0;
+	for (ncap = sb->nsrc ? sb->nsrc : SB_SRC_MIN; ncap <= src; ncap *= 2)
+		;
+	if (ncap > SB_SOURCES)
+		ncap = SB_SOURCES;
+	n = realloc(sb->src_ms, ncap * sizeof *n);
+	if (n == NULL)
+		return -1;
+	for (i = sb->nsrc; i < ncap; i++)
+		n[i] = INT64_MIN;
+	sb->src_ms = n;
+	sb->nsrc = ncap;
+	return 0;
+}
+
+/* Escape n bytes of s into the scratch buffer, cutting what does not fit
+ * at a character boundary and ending it with an ellipsis. */
+static void
+sb_escape(struct scrollback *sb, const char *s, size_t n)
+{
+	buf_clear(&sb->scratch);
+	if (esc_text(&sb->scratch, s, n) == 0)
+		return;
+	/* Cut at a character boundary the renderer can show. */
+	while (
+	    sb->scratch.len > 0 &&
+	    ((unsigned char)sb->scratch.p[sb->scratch.len - 1] & 0xc0) == 0x80)
+		sb->scratch.len--;
+	if (sb->scratch.len > 0)
+		sb->scratch.len--;
+	if (sb->scratch.len + 3 > SB_MSG_MAX)
+		sb->scratch.len = SB_MSG_MAX - 3;
+	memcpy(sb->scratch.p + sb->scratch.len, "\xe2\x80\xa6", 3);
+	sb->scratch.len += 3;
+}
+
+/* Store the escaped text in scratch as a new line with the fields of r
+ * (p, msg_len, lvname_len and raw_len are filled in here) and the given
+ * level name and raw bytes. Returns the seq, or -1 on allocation
+ * failure (the store is then unchanged). */
+static int64_t
+sb_store(struct scrollback *sb, struct sb_rec rec, const char *lvname,
+    size_t lv_len, const char *raw, size_t raw_len)
+{
+	size_t msg_len = sb->scratch.len, room;
 	struct sb_rec *r;
-	size_t msg_len, lv_len, raw_len, room;
-	uint8_t flags;
 	char *p;
 
-	buf_clear(&sb->scratch);
-	if (esc_text(&sb->scratch, ev->message.p, ev->message.n) == -1) {
-		/* Cut at a character boundary the renderer can show. */
-		while (sb->scratch.len > 0 &&
-		       ((unsigned char)sb->scratch.p[sb->scratch.len - 1] &
-		           0xc0) == 0x80)
-			sb->scratch.len--;
-		if (sb->scratch.len > 0)
-			sb->scratch.len--;
-		if (sb->scratch.len + 3 > SB_MSG_MAX)
-			sb->scratch.len = SB_MSG_MAX - 3;
-		memcpy(sb->scratch.p + sb->scratch.len, "\xe2\x80\xa6", 3);
-		sb->scratch.len += 3;
-	}
-	msg_len = sb->scratch.len;
-	lv_len =
-	    ev->level_name.n > SB_LVNAME_MAX ? SB_LVNAME_MAX : ev->level_name.n;
-	raw_len = ev->raw.n;
-	flags = ev->truncated > 0 ? SB_CUT_EVENT : 0;
+	if (lv_len > SB_LVNAME_MAX)
+		lv_len = SB_LVNAME_MAX;
 	/* One line never needs more than a chunk: the raw copy gives way. */
 	room = sb->chunk_size - msg_len - 1 - lv_len;
 	if (raw_len > room) {
 		raw_len = room;
-		flags |= SB_CUT_RAW;
+		rec.flags |= SB_CUT_RAW;
 	}
-
-	if (sb_grow_ring(sb) == -1)
+	if (sb_grow_src(sb, rec.src) == -1 || sb_grow_ring(sb) == -1)
 		return -1;
 	p = sb_reserve(sb, msg_len + 1 + lv_len + raw_len);
 	if (p == NULL)
 		return -1;
-	r = &sb->ring[(sb->head + sb->count) & (sb->ring_cap - 1)];
-	r->p = p;
+	/* The order time: the line's own, else its source's last one, else
+	 * the clock (the line sorts where it arrived). */
+	if (rec.ts_ms == INT64_MIN) {
+		rec.flags |= SB_REC_TS_BORROWED;
+		rec.ts_ms = sb->src_ms[rec.src] != INT64_MIN
+		                ? sb->src_ms[rec.src]
+		                : sb_now_ms();
+	}
+	sb->src_ms[rec.src] = rec.ts_ms;
 	memcpy(p, sb->scratch.p, msg_len);
 	p[msg_len] = '\0';
-	memcpy(p + msg_len + 1, ev->level_name.p, lv_len);
+	memcpy(p + msg_len + 1, lvname, lv_len);
 	if (raw_len > 0)
-		memcpy(p + msg_len + 1 + lv_len, ev->raw.p, raw_len);
+		memcpy(p + msg_len + 1 + lv_len, raw, raw_len);
+	r = &sb->ring[(sb->head + sb->count) & (sb->ring_cap - 1)];
+	*r = rec;
+	r->p = p;
 	r->msg_len = msg_len;
 	r->raw_len = raw_len;
 	r->lvname_len = lv_len;
-	r->level = ev->level;
-	r->src = src;
-	r->id = ev->id;
-	r->ts_ms = sb_parse_time(ev->timestamp.p, ev->timestamp.n);
-	r->flags = flags;
 	sb->count++;
 	sb->used += sizeof *r;
 	return (int64_t)(sb->first + sb->count - 1);
+}
+
+/* Append one event's line. */
+int64_t
+sb_append(struct scrollback *sb, uint16_t src, const struct log_event *ev)
+{
+	struct sb_rec rec;
+
+	memset(&rec, 0, sizeof rec);
+	rec.level = ev->level;
+	rec.src = src;
+	rec.id = ev->id;
+	rec.ts_ms = sb_parse_time(ev->timestamp.p, ev->timestamp.n);
+	rec.flags = ev->truncated > 0 ? SB_CUT_EVENT : 0;
+	rec.kind = SB_KIND_LOG;
+	sb_escape(sb, ev->message.p, ev->message.n);
+	return sb_store(
+	    sb, rec, ev->level_name.p, ev->level_name.n, ev->raw.p, ev->raw.n);
+}
+
+/* Append a marker line. */
+int64_t
+sb_append_mark(struct scrollback *sb, uint16_t src, uint8_t kind, int64_t ts_ms,
+    const char *text, size_t len)
+{
+	struct sb_rec rec;
+
+	if (kind != SB_KIND_RUN && kind != SB_KIND_GAP)
+		return -1;
+	memset(&rec, 0, sizeof rec);
+	rec.level = LEVEL_INFO;
+	rec.src = src;
+	rec.id = -1;
+	rec.ts_ms = ts_ms;
+	rec.kind = kind;
+	sb_escape(sb, text, len);
+	return sb_store(sb, rec, "", 0, "", 0);
 }
 
 /* First retained seq. */
@@ -293,8 +388,10 @@ sb_get(const struct scrollback *sb, uint64_t seq, struct sb_line *out)
 	out->level = r->level;
 	out->src = r->src;
 	out->id = r->id;
-	out->ts_ms = r->ts_ms;
-	out->flags = r->flags;
+	out->ts_ms = r->flags & SB_REC_TS_BORROWED ? INT64_MIN : r->ts_ms;
+	out->order_ms = r->ts_ms;
+	out->flags = r->flags & (SB_CUT_EVENT | SB_CUT_RAW);
+	out->kind = r->kind;
 	return true;
 }
 
@@ -310,6 +407,22 @@ sb_meta(
 	r = sb_rec(sb, seq);
 	*level = r->level;
 	*src = r->src;
+	return true;
+}
+
+/* Order time, source, level and kind only. */
+bool
+sb_key(const struct scrollback *sb, uint64_t seq, struct sb_key *out)
+{
+	const struct sb_rec *r;
+
+	if (seq < sb->first || seq >= sb->first + sb->count)
+		return false;
+	r = sb_rec(sb, seq);
+	out->order_ms = r->ts_ms;
+	out->src = r->src;
+	out->level = r->level;
+	out->kind = r->kind;
 	return true;
 }
 
@@ -334,78 +447,9 @@ sb_evicted(const struct scrollback *sb)
 	return sb->evicted;
 }
 
-/* Read exactly w digits at s[*i]; -1 when they are not all digits. */
-static int
-sb_digits(const char *s, size_t n, size_t *i, int w)
-{
-	int v = 0;
-
-	if (*i + w > n)
-		return -1;
-	while (w-- > 0) {
-		if (s[*i] < '0' || s[*i] > '9')
-			return -1;
-		v = v * 10 + (s[(*i)++] - '0');
-	}
-	return v;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t
-sb_days(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* Parse an ISO 8601 timestamp to Unix ms. */
+/* Parse an ISO 8601 timestamp to Unix ms: event.c owns the parser. */
 int64_t
 sb_parse_time(const char *s, size_t n)
 {
-	int y, mo, d, h, mi, sec, ms = 0, scale = 100, oh, om, sign;
-	size_t i = 0;
-	int64_t t;
-
-	if (s == NULL)
-		return INT64_MIN;
-	if ((y = sb_digits(s, n, &i, 4)) < 0 || i >= n || s[i++] != '-' ||
-	    (mo = sb_digits(s, n, &i, 2)) < 1 || mo > 12 || i >= n ||
-	    s[i++] != '-' || (d = sb_digits(s, n, &i, 2)) < 1 || d > 31 ||
-	    i >= n || (s[i] != 'T' && s[i] != 't' && s[i] != ' '))
-		return INT64_MIN;
-	i++;
-	if ((h = sb_digits(s, n, &i, 2)) < 0 || h > 23 || i >= n ||
-	    s[i++] != ':' || (mi = sb_digits(s, n, &i, 2)) < 0 || mi > 59 ||
-	    i >= n || s[i++] != ':' || (sec = sb_digits(s, n, &i, 2)) < 0 ||
-	    sec > 60)
-		return INT64_MIN;
-	if (i < n && (s[i] == '.' || s[i] == ',')) {
-		i++;
-		while (i < n && s[i] >= '0' && s[i] <= '9') {
-			ms += (s[i++] - '0') * scale;
-			scale /= 10;
-		}
-	}
-	t = ((sb_days(y, mo, d) * 24 + h) * 60 + mi) * 60 + sec;
-	if (i < n && (s[i] == '+' || s[i] == '-')) {
-		sign = s[i++] == '-' ? -1 : 1;
-		if ((oh = sb_digits(s, n, &i, 2)) < 0)
-			return INT64_MIN;
-		if (i < n && s[i] == ':')
-			i++;
-		om = i < n ? sb_digits(s, n, &i, 2) : 0;
-		if (om < 0)
-			return INT64_MIN;
-		t -= sign * (oh * 3600 + om * 60);
-	} else if (i < n && (s[i] == 'Z' || s[i] == 'z'))
-		i++;
-	if (i != n)
-		return INT64_MIN;
-	return t * 1000 + ms;
+	return event_parse_time(s, n);
 }

@@ -6,14 +6,23 @@
 #define LOGDECK_SRCLIST_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "event.h"
 #include "source.h"
 
+/* Largest list taken whole: a "sources" snapshot or a polled answer
+ * (bytes). Past it the list is refused with a message, never cut. */
+#define SRCLIST_MAX_BODY (16 * 1024 * 1024)
+/* Most sources one list delivers; past it the rest are dropped and the
+ * owner is told (on_error). */
+#define SRCLIST_MAX_SOURCES 10000
+
 struct loop;
 struct client_cfg;
 struct srclist;
+struct cJSON;
 
 /* One source as the server describes it. Strings are valid only during
  * the callback; copy what you keep. */
@@ -46,6 +55,13 @@ struct srclist_handlers {
 	 * working again. */
 	void (*on_error)(const char *msg, void *arg);
 };
+
+/* Decode one source object of the API (GET /api/KIND, GET /api/KIND/ID,
+ * the live list) into e: the one decoder of them. An id may be a string
+ * or a number (written into num, numlen bytes; 32 are enough). e's
+ * strings point into item or num. 0, or -1 when the id is unusable. */
+int srclist_decode(const struct cJSON *item, enum source_kind kind,
+    struct srclist_entry *e, char *num, size_t numlen);
 
 /* Start following the sources of kind. cfg and h must outlive it. NULL
  * on allocation failure. */

@@ -33,12 +33,16 @@
 #define STREAM_MAX_REAUTH 2
 /* How much of an error response body is kept for the message. */
 #define STREAM_MAX_ERROR_BODY 4096
+/* Longest path and query a request builds past the source's URL: room
+ * for a run selector and a since= time of several hundred bytes each,
+ * escaped; a longer request fails the stream with a message. */
+#define STREAM_MAX_QUERY 4096
 
 /* What the current transfer is fetching. */
 enum stream_req {
 	REQ_STREAM,     /* ?stream=true, SSE expected */
 	REQ_POLL_LOGS,  /* polling fallback: ?after= */
-	REQ_POLL_STATE, /* polling fallback: the source object */
+	REQ_POLL_STATE, /* polling fallback: the run or the source object */
 };
 
 struct stream {
@@ -46,6 +50,13 @@ struct stream {
 	struct stream *prev, *next;
 	struct source src;
 	long tail;
+	char *since;   /* owned; ISO 8601, or NULL */
+	char *run;     /* owned; the run selector, or NULL */
+	bool all_runs; /* runs=all: run after run, never ended by a status */
+	bool no_runs;  /* polling: the server has no runs endpoint */
+	/* The newest run boundary delivered: run * 2, plus 1 once it ended
+	 * (0: none). A resumed stream repeats boundaries; each is told once. */
+	long long boundary;
 	void *data;
 
 	CURL *easy;
@@ -150,6 +161,13 @@ stream_error(struct stream *s, const char *fmt, ...)
 	}
 }
 
+/* True when the stream asks about runs (run= or runs=all). */
+static bool
+stream_uses_runs(const struct stream *s)
+{
+	return s->run != NULL || s->all_runs;
+}
+
 /* A random number in [0, n) from a small xorshift generator: jitter only
  * needs to spread clients apart, not to be unpredictable. */
 static uint64_t
@@ -221,14 +239,24 @@ stream_deliver_log(const struct log_event *ev, void *arg)
 	s->m->h->on_log(s, ev, s->m->arg);
 }
 
-/* Deliver a status change; a terminal one ends the stream. */
+/* Deliver a status change; a terminal one ends the stream unless it
+ * follows run after run. A run boundary already delivered is dropped. */
 static void
 stream_deliver_status(struct stream *s, const struct status_event *st)
 {
+	long long b;
+
+	if (st->run > 0 &&
+	    (st->status == RUN_RUNNING || run_status_terminal(st->status))) {
+		b = st->run * 2 + (st->status == RUN_RUNNING ? 0 : 1);
+		if (b <= s->boundary)
+			return;
+		s->boundary = b;
+	}
 	s->st.run = st->status;
 	s->st.has_exit_code = st->has_exit_code;
 	s->st.exit_code = st->exit_code;
-	if (run_status_terminal(st->status))
+	if (run_status_terminal(st->status) && !s->all_runs)
 		s->terminal = true;
 	s->healthy = true;
 	if (s->m->h->on_status != NULL) {
@@ -509,11 +537,12 @@ stream_poll_done(struct stream *s)
 		stream_connect(s);
 		return;
 	}
-	/* REQ_POLL_STATE: the source object carries the run status. */
+	/* REQ_POLL_STATE: the run object (or, without runs, the source
+	 * object) carries the run status; a run's boundaries are told once. */
 	memset(&st, 0, sizeof st);
 	if (event_decode_status(s->body.p ? s->body.p : "", s->body.len, &st) ==
 	        0 &&
-	    st.status != s->st.run)
+	    (st.status != s->st.run || st.run > 0))
 		stream_deliver_status(s, &st);
 	s->req = REQ_POLL_LOGS;
 	if (s->terminal) {
@@ -578,6 +607,15 @@ stream_on_done(CURL *easy, CURLcode rc, void *arg)
 	} else if (status == 204) {
 		stream_error(s, "the server has no more logs for this source");
 		stream_finish(s, STREAM_GONE);
+	} else if (status == 404 && s->req == REQ_POLL_STATE &&
+	           stream_uses_runs(s) && !s->no_runs) {
+		/* A server without runs: poll the source's status instead. */
+		s->no_runs = true;
+		stream_connect(s);
+	} else if (status == 404 && s->run != NULL) {
+		stream_error(s, "%s '%s' has no run '%s' (HTTP 404)",
+		    source_kind_path(s->src.kind), s->src.name, s->run);
+		stream_finish(s, STREAM_GONE);
 	} else if (status == 404) {
 		stream_error(s, "%s '%s' not found (HTTP 404)",
 		    source_kind_path(s->src.kind), s->src.name);
@@ -604,42 +642,96 @@ stream_on_done(CURL *easy, CURLcode rc, void *arg)
 		stream_destroy(s);
 }
 
+/* Append "&name=value" with value URL-escaped; -1 when it does not fit. */
+static int
+stream_query_arg(struct buf *q, const char *name, const char *value)
+{
+	char *esc = curl_easy_escape(NULL, value, 0);
+	int rc;
+
+	if (esc == NULL)
+		return -1;
+	rc = buf_printf(q, "&%s=%s", name, esc);
+	curl_free(esc);
+	return rc;
+}
+
+/* The path and query of the next request into q (bounded by
+ * STREAM_MAX_QUERY); -1 when it does not fit. Where the stream starts:
+ * doc/api.md, "Where the stream starts". A reconnect resumes with
+ * Last-Event-ID, which the server puts before every other start point;
+ * run= and runs=all still say which runs it streams. */
+static int
+stream_query(struct stream *s, struct buf *q)
+{
+	size_t idlen;
+	int rc = 0;
+
+	if (s->req == REQ_STREAM) {
+		sse_last_id(s->sse, &idlen);
+		rc |= buf_puts(q, "/logs?stream=true");
+		if (idlen == 0 && s->tail >= 0)
+			rc |= buf_printf(q, "&tail=%ld", s->tail);
+		else if (idlen == 0 && s->since != NULL)
+			rc |= stream_query_arg(q, "since", s->since);
+		if (s->run != NULL)
+			rc |= stream_query_arg(q, "run", s->run);
+		if (s->all_runs)
+			rc |= buf_puts(q, "&runs=all");
+	} else if (s->req == REQ_POLL_LOGS) {
+		/* The polling API knows after, tail, since and run, not
+		 * runs=all: the state poll below tells the boundaries. */
+		if (s->have_last_id)
+			rc |= buf_printf(q, "/logs?after=%lld&limit=%d",
+			    s->last_id, STREAM_POLL_LIMIT);
+		else if (s->tail >= 0)
+			rc |= buf_printf(q, "/logs?tail=%ld", s->tail);
+		else
+			rc |= buf_printf(
+			    q, "/logs?after=0&limit=%d", STREAM_POLL_LIMIT);
+		if (!s->have_last_id && s->tail < 0 && s->since != NULL)
+			rc |= stream_query_arg(q, "since", s->since);
+		if (s->run != NULL)
+			rc |= stream_query_arg(q, "run", s->run);
+	} else if (stream_uses_runs(s) && !s->no_runs) {
+		char *esc = curl_easy_escape(NULL,
+		    s->run != NULL && !s->all_runs ? s->run : "current", 0);
+
+		if (esc == NULL)
+			return -1;
+		rc |= buf_printf(q, "/runs/%s", esc);
+		curl_free(esc);
+	}
+	return rc == 0 ? 0 : -1;
+}
+
 /* Start the next request of the stream. */
 static void
 stream_connect(struct stream *s)
 {
 	const struct client_cfg *cfg = s->m->cfg;
-	char suffix[128], line[1100];
+	char line[1100];
 	const char *accept = "application/json";
 	const char *id;
 	size_t idlen;
+	struct buf q;
 	char *url;
 
 	if (s->in_multi || s->closing)
 		return;
-	if (s->req == REQ_STREAM) {
-		id = sse_last_id(s->sse, &idlen);
-		if (idlen == 0 && s->tail >= 0)
-			snprintf(suffix, sizeof suffix,
-			    "/logs?stream=true&tail=%ld", s->tail);
-		else
-			snprintf(suffix, sizeof suffix, "/logs?stream=true");
+	if (s->req == REQ_STREAM)
 		accept = "text/event-stream";
-	} else if (s->req == REQ_POLL_LOGS) {
-		if (s->have_last_id)
-			snprintf(suffix, sizeof suffix,
-			    "/logs?after=%lld&limit=%d", s->last_id,
-			    STREAM_POLL_LIMIT);
-		else if (s->tail >= 0)
-			snprintf(
-			    suffix, sizeof suffix, "/logs?tail=%ld", s->tail);
-		else
-			snprintf(suffix, sizeof suffix,
-			    "/logs?after=0&limit=%d", STREAM_POLL_LIMIT);
-	} else {
-		suffix[0] = '\0';
+	buf_init(&q, STREAM_MAX_QUERY);
+	if (stream_query(s, &q) != 0) {
+		buf_free(&q);
+		stream_error(
+		    s, "the request is longer than %d bytes", STREAM_MAX_QUERY);
+		stream_finish(s, STREAM_FAILED);
+		return;
 	}
-	url = client_url(cfg, source_kind_path(s->src.kind), s->src.id, suffix);
+	url = client_url(cfg, source_kind_path(s->src.kind), s->src.id,
+	    q.p != NULL ? q.p : "");
+	buf_free(&q);
 	if (url == NULL) {
 		stream_error(s, "out of memory");
 		stream_finish(s, STREAM_FAILED);
@@ -658,8 +750,11 @@ stream_connect(struct stream *s)
 		curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, s->hdrs);
 		/* Streams never end on their own: no total timeout. */
 		curl_easy_setopt(s->easy, CURLOPT_TIMEOUT, 0L);
-		/* Over HTTP/2, streams opened together share one connection. */
-		curl_easy_setopt(s->easy, CURLOPT_PIPEWAIT, 1L);
+		/* Over HTTP/2, streams opened together share one connection.
+		 * Never on HTTP/1.1: libcurl 7.88 then queues each stream
+		 * behind the previous one, which never ends. */
+		curl_easy_setopt(s->easy, CURLOPT_PIPEWAIT,
+		    client_multiplexed(cfg) ? 1L : 0L);
 	} else {
 		curl_easy_setopt(s->easy, CURLOPT_TIMEOUT, 30L);
 	}
@@ -739,9 +834,25 @@ stream_open(struct stream_mgr *m, const struct source *src,
 	s->m = m;
 	source_copy(&s->src, src);
 	s->tail = start->tail;
+	s->all_runs = start->all_runs;
+	s->since = start->since != NULL ? strdup(start->since) : NULL;
+	s->run = start->run != NULL ? strdup(start->run) : NULL;
 	s->easy = curl_easy_init();
 	s->sse = sse_new(&stream_sse_cb, s, m->cfg->max_event);
-	if (s->src.id == NULL || s->easy == NULL || s->sse == NULL) {
+	if (start->after >= 0 && s->sse != NULL) {
+		/* Lines up to after are held: start as a resume would. */
+		char id[32];
+
+		snprintf(id, sizeof id, "%lld", start->after);
+		sse_set_last_id(s->sse, id, strlen(id));
+		s->last_id = start->after;
+		s->have_last_id = true;
+	}
+	if (s->src.id == NULL || s->easy == NULL || s->sse == NULL ||
+	    (start->since != NULL && s->since == NULL) ||
+	    (start->run != NULL && s->run == NULL)) {
+		free(s->since);
+		free(s->run);
 		source_clear(&s->src);
 		curl_easy_cleanup(s->easy);
 		sse_free(s->sse);
@@ -785,6 +896,8 @@ stream_destroy(struct stream *s)
 	sse_free(s->sse);
 	buf_free(&s->body);
 	source_clear(&s->src);
+	free(s->since);
+	free(s->run);
 	free(s);
 }
 

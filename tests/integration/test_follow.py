@@ -3,6 +3,7 @@ import csv
 import io
 import json
 import signal
+import threading
 import time
 
 import ldtest
@@ -101,26 +102,25 @@ def test_failed_run_exits_1_and_completed_exits_0():
 def test_follow_streams_live_lines_then_exits_on_terminal_status():
     with Server() as s:
         s.ingest("live", [ev(0, "before")])
-        p = spawn("--server", s.url, "-f", "live")
-        time.sleep(0.5)
+        f = Live("--server", s.url, "-f", "live")
+        f.wait_line("before")
         for i in range(1, 51):
             s.ingest("live", [ev(i, "live %d" % i)])
         s.status("live", "completed")
-        out, err = p.communicate(timeout=ldtest.WAIT_S)
-        eq(p.returncode, 0, "exit status")
-        msgs = [l.split(": ", 1)[1] for l in lines(out)]
+        eq(f.finish(), 0, "exit status")
+        msgs = [l.split(": ", 1)[1] for l in f.lines()]
         eq(msgs, ["before"] + ["live %d" % i for i in range(1, 51)], "lines")
 
 
 def test_tail_backfills_then_streams_without_gap_or_duplicate():
     with Server() as s:
         s.ingest("t", [ev(i, "m%d" % i) for i in range(1, 101)])
-        p = spawn("--server", s.url, "-f", "--tail", "10", "t")
-        time.sleep(0.5)
+        f = Live("--server", s.url, "-f", "--tail", "10", "t")
+        f.wait_line("m100")
         s.ingest("t", [ev(i, "m%d" % i) for i in range(101, 151)])
         s.status("t", "completed")
-        out, _ = p.communicate(timeout=ldtest.WAIT_S)
-        msgs = [l.split(": ", 1)[1] for l in lines(out)]
+        f.finish()
+        msgs = [l.split(": ", 1)[1] for l in f.lines()]
         eq(msgs, ["m%d" % i for i in range(91, 151)], "lines")
 
 
@@ -229,12 +229,175 @@ def test_unreachable_server_exits_3():
 def test_ctrl_c_exits_130_with_output_flushed():
     with Server() as s:
         s.ingest("int", [ev(i, "m%d" % i) for i in range(20)])
-        p = spawn("--server", s.url, "-f", "int")
-        time.sleep(0.7)
-        p.send_signal(signal.SIGINT)
-        out, _ = p.communicate(timeout=ldtest.WAIT_S)
-        eq(p.returncode, 130, "exit status")
-        eq(len(lines(out)), 20, "lines flushed")
+        f = Live("--server", s.url, "-f", "int")
+        f.wait_line("m19")
+        eq(f.stop(), 130, "exit status")
+        eq(len(f.lines()), 20, "lines flushed")
+
+
+class Live:
+    """A logdeck --follow in the background whose stdout and stderr lines
+    are collected as they come, each with the time it arrived."""
+
+    def __init__(self, *args):
+        self.p = spawn(*args)
+        self.out, self.err = [], []
+        self.lock = threading.Lock()
+        self.threads = [
+            threading.Thread(target=self._read, args=(self.p.stdout, self.out),
+                             daemon=True),
+            threading.Thread(target=self._read, args=(self.p.stderr, self.err),
+                             daemon=True)]
+        for t in self.threads:
+            t.start()
+
+    def _read(self, f, into):
+        for line in iter(f.readline, b""):
+            with self.lock:
+                into.append((time.monotonic(), line.decode().rstrip("\n")))
+
+    def lines(self, which="out"):
+        with self.lock:
+            return [l for _, l in (self.out if which == "out" else self.err)]
+
+    def when(self, text, which="out"):
+        """The arrival time of the first line containing text, or None."""
+        with self.lock:
+            for t, l in (self.out if which == "out" else self.err):
+                if text in l:
+                    return t
+        return None
+
+    def wait_line(self, text, which="out", timeout=ldtest.WAIT_S):
+        return ldtest.wait_for(lambda: self.when(text, which), timeout,
+                               "%r on std%s; have %r" % (
+                                   text, which, self.lines(which)))
+
+    def finish(self, timeout=ldtest.WAIT_S):
+        self.p.wait(timeout)
+        for t in self.threads:
+            t.join(timeout)
+        self.p.stdout.close()
+        self.p.stderr.close()
+        return self.p.returncode
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGINT)
+        return self.finish()
+
+
+def established(port):
+    """How many TCP connections the server listening on port has open
+    (its side of them), from the kernel's table."""
+    n = 0
+    for path in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = open(path).read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            f = row.split()
+            if int(f[1].rsplit(":", 1)[1], 16) == port and f[3] == "01":
+                n += 1
+    return n
+
+
+def test_several_sources_stream_at_once_over_http1():
+    # libcurl 7.88 with PIPEWAIT on plain http:// served these one after
+    # another: invoice-export connected only when nightly-sync ended.
+    names = ["nightly-sync", "invoice-export", "crm-import"]
+    with Server() as s:
+        for n in names:
+            s.ingest(n, [ev(0, n + " before")])
+        f = Live("--server", s.url, "-f", "--tail", "1", *names)
+        try:
+            for n in names:
+                f.wait_line(n + " before")
+            ldtest.wait_for(lambda: established(s.port) >= 3, 5,
+                            "three streams on the server (have %d)"
+                            % established(s.port))
+            for n in names:
+                t0 = time.monotonic()
+                s.ingest(n, [ev(1, n + " live")])
+                took = f.wait_line(n + " live", timeout=5) - t0
+                check(took < 1.0, "%s: first live line after %.2fs"
+                      % (n, took))
+            eq(established(s.port), 3, "concurrent streams")
+            for n in names:
+                s.status(n, "completed", exitCode=0)
+            eq(f.finish(), 0, "exit status: %r" % f.lines("err"))
+        finally:
+            f.stop()
+
+
+def test_several_sources_stream_at_once_over_https_without_http2():
+    # PIPEWAIT stays on for https: ALPN tells at the handshake that this
+    # server speaks only HTTP/1.1, so no stream waits for another.
+    import subprocess
+    import tempfile
+    names = ["a", "b", "c"]
+    with tempfile.TemporaryDirectory() as d, Server() as s:
+        cert, key = d + "/cert.pem", d + "/key.pem"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                        "-nodes", "-keyout", key, "-out", cert, "-days", "1",
+                        "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1"],
+                       check=True, capture_output=True)
+        for n in names:
+            s.ingest(n, [ev(0, n + " before")])
+        with ChaosProxy(s.port, tls=(cert, key)) as px:
+            f = Live("--server", px.url, "--cacert", cert, "-f", "--tail",
+                     "1", *names)
+            try:
+                for n in names:
+                    f.wait_line(n + " before", timeout=5)
+                for n in names:
+                    t0 = time.monotonic()
+                    s.ingest(n, [ev(1, n + " live")])
+                    took = f.wait_line(n + " live", timeout=5) - t0
+                    check(took < 1.0, "%s: first live line after %.2fs"
+                          % (n, took))
+            finally:
+                f.stop()
+
+
+def _first_bytes(*args):
+    """Run logdeck against a listener that keeps the first bytes it is
+    sent and hangs up; returns them."""
+    import socket
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(1)
+    ls.settimeout(ldtest.WAIT_S)
+    got = []
+
+    def accept():
+        c, _ = ls.accept()
+        c.settimeout(ldtest.WAIT_S)
+        data = b""
+        while len(data) < 24:
+            more = c.recv(24 - len(data))
+            if not more:
+                break
+            data += more
+        got.append(data)
+        c.close()
+
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    logdeck("--server", "http://127.0.0.1:%d" % ls.getsockname()[1],
+            *args)
+    t.join(ldtest.WAIT_S)
+    ls.close()
+    return got[0] if got else b""
+
+
+def test_http2_speaks_prior_knowledge_on_plain_http():
+    eq(_first_bytes("-f", "--http2", "x"), b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+       "HTTP/2 connection preface")
+    check(_first_bytes("-f", "x").startswith(b"GET /api/"),
+          "HTTP/1.1 without --http2")
 
 
 def _messages(out):
@@ -304,27 +467,27 @@ def test_stalled_stream_is_dropped_and_resumed():
     with Server("--retry-ms", "50") as s:
         s.ingest("st", [ev(i, "m%d" % i) for i in range(5)])
         with ChaosProxy(s.port, [{}, {"stall": 600}]) as px:
-            p = spawn("--server", px.url, "-f", "--heartbeat", "1", "st")
-            time.sleep(1.0)
+            f = Live("--server", px.url, "-f", "--heartbeat", "1", "st")
+            f.wait_line("stalled", "err")
             s.status("st", "completed")
-            out, err = p.communicate(timeout=ldtest.WAIT_S)
-            eq(p.returncode, 0, "exit status: %r" % err)
-            eq(_messages(out), ["m%d" % i for i in range(5)], "lines")
-            check(b"stalled" in err, err)
+            eq(f.finish(), 0, "exit status: %r" % f.lines("err"))
+            eq([l.split(": ", 1)[1] for l in f.lines()],
+               ["m%d" % i for i in range(5)], "lines")
 
 
 def test_lines_lost_to_retention_are_reported_as_a_gap():
     with Server("--ring", "10", "--retry-ms", "50") as s:
         s.ingest("gap", [ev(i, "m%d" % i) for i in range(3)])
         with ChaosProxy(s.port, [{}, {"stall": 500}]) as px:
-            p = spawn("--server", px.url, "-f", "--heartbeat", "1", "gap")
-            time.sleep(0.5)
-            # While the client's connection is stuck, the ring moves on.
+            f = Live("--server", px.url, "-f", "--heartbeat", "1", "gap")
+            # Once the stream answered, it gets stuck at 500 bytes; while
+            # it is, the ring moves on.
+            f.wait_line("Connected", "err")
             s.ingest("gap", [ev(i, "m%d" % i) for i in range(3, 40)])
             s.status("gap", "completed")
-            out, err = p.communicate(timeout=ldtest.WAIT_S)
-        eq(p.returncode, 0, "exit status: %r" % err)
-        msgs = _messages(out)
+            eq(f.finish(), 0, "exit status: %r" % f.lines("err"))
+        err = "\n".join(f.lines("err")).encode()
+        msgs = [l.split(": ", 1)[1] for l in f.lines()]
         eq(msgs[-10:], ["m%d" % i for i in range(30, 40)], "retained tail")
         check(len(msgs) < 40, "lines the server no longer had: %r" % msgs)
         check(b"Gap:" in err, err)
@@ -354,15 +517,17 @@ def test_a_server_without_streams_is_polled_every_second():
     with Server() as s:
         s.ingest("old", [ev(i, "m%d" % i) for i in range(5)])
         with ChaosProxy(s.port, rewrite=nostream) as px:
-            p = spawn("--server", px.url, "-f", "old")
-            time.sleep(1.5)
+            f = Live("--server", px.url, "-f", "old")
+            f.wait_line("m4")
             s.ingest("old", [ev(i, "m%d" % i) for i in range(5, 10)])
-            time.sleep(1.5)
+            f.wait_line("m9")
             s.ingest("old", [ev(10, "m10")])
             s.status("old", "failed", exitCode=2)
-            out, err = p.communicate(timeout=ldtest.WAIT_S)
-        eq(p.returncode, 1, "exit status of a failed run: %r" % err)
-        eq(_messages(out), ["m%d" % i for i in range(11)], "lines")
+            eq(f.finish(), 1, "exit status of a failed run: %r"
+               % f.lines("err"))
+        err = "\n".join(f.lines("err")).encode()
+        eq([l.split(": ", 1)[1] for l in f.lines()],
+           ["m%d" % i for i in range(11)], "lines")
         check(b"polling" in err, err)
         check(any(b"after=" in h for h in px.requests), "polled ?after=")
 
@@ -535,6 +700,195 @@ def test_automations_logs_fetch_shape_prints_and_exits():
         r = logdeck("--server", s.url, "automations", "logs", "fetchme",
                     "--follow", "--tail", "2")
         eq(_messages(r.stdout), ["m3", "m4"], "follow shape")
+
+
+def run_once(s, src, msgs, status="completed", exit_code=0, run_id=None):
+    """Drive one whole run of src by POSTs: running, its lines, the end."""
+    extra = {"runId": run_id} if run_id else {}
+    s.status(src, "running", **extra)
+    s.ingest(src, [ev(i, m) for i, m in enumerate(msgs)])
+    if exit_code is None:
+        s.status(src, status)
+    else:
+        s.status(src, status, exitCode=exit_code)
+
+
+def test_completed_with_a_non_zero_exit_code_exits_1():
+    with Server() as s:
+        s.ingest("backup-verify", [ev(1, "verifying")])
+        s.status("backup-verify", "completed", exitCode=4)
+        r = logdeck("--server", s.url, "-f", "backup-verify")
+        eq(r.returncode, 1, "exit status: %r" % r.stderr)
+        check(b"(exit code 4)" in r.stderr, r.stderr)
+        s.ingest("fine", [ev(1, "ok")])
+        s.status("fine", "completed", exitCode=0)
+        eq(logdeck("--server", s.url, "-f", "fine").returncode, 0,
+           "exit code 0")
+
+
+def test_default_follow_prints_only_the_current_run():
+    # It printed all 12 retained runs before the live one.
+    with Server() as s:
+        for n in range(1, 12):
+            run_once(s, "backup-verify", ["run %d line %d" % (n, k)
+                                          for k in range(2)])
+        s.status("backup-verify", "running")
+        s.ingest("backup-verify", [ev(0, "run 12 line 0")])
+        f = Live("--server", s.url, "-f", "backup-verify")
+        try:
+            f.wait_line("run 12 line 0")
+            s.ingest("backup-verify", [ev(1, "run 12 line 1")])
+            f.wait_line("run 12 line 1")
+            s.status("backup-verify", "completed", exitCode=0)
+            eq(f.finish(), 0, "exit status: %r" % f.lines("err"))
+        finally:
+            f.stop()
+        eq([l.split(": ", 1)[1] for l in f.lines()],
+           ["run 12 line 0", "run 12 line 1"], "stdout")
+        err = f.lines("err")
+        check("Run 12 started" in err, err)
+        check(any(l.startswith("Run 12 completed (exit code 0) after ")
+                  for l in err), err)
+        check(not any("Run" in l for l in f.lines()), "boundaries on stdout")
+
+
+def test_default_follow_of_a_finished_source_prints_its_last_run():
+    with Server() as s:
+        run_once(s, "nightly", ["first run"], "failed", 1)
+        run_once(s, "nightly", ["second run"], "failed", 3)
+        r = logdeck("--server", s.url, "-f", "nightly")
+        eq(r.returncode, 1, "the last run's outcome: %r" % r.stderr)
+        eq(_messages(r.stdout), ["second run"], "stdout")
+        check(b"Run 2 failed (exit code 3) after " in r.stderr, r.stderr)
+
+
+def test_run_previous_and_run_by_number_or_id():
+    with Server() as s:
+        run_once(s, "job", ["one a", "one b"], "failed", 2, "job-run-1")
+        run_once(s, "job", ["two"], "completed", 0, "job-run-2")
+        r = logdeck("--server", s.url, "-f", "--run", "previous", "job")
+        eq(r.returncode, 1, "run 1 failed: %r" % r.stderr)
+        eq(_messages(r.stdout), ["one a", "one b"], "run 1's lines")
+        check(b"Run 1 failed (exit code 2)" in r.stderr, r.stderr)
+        r = logdeck("--server", s.url, "-f", "--run", "2", "job")
+        eq((r.returncode, _messages(r.stdout)), (0, ["two"]), "run 2")
+        r = logdeck("--server", s.url, "-f", "--run", "job-run-1", "job")
+        eq(_messages(r.stdout), ["one a", "one b"], "by runId")
+        r = logdeck("--server", s.url, "-f", "--run", "9", "job")
+        eq(r.returncode, 3, "no such run: %r" % r.stderr)
+        check(b"has no run '9'" in r.stderr, r.stderr)
+
+
+def test_since_starts_at_a_time_or_a_duration_back():
+    import datetime
+    now = datetime.datetime.now(datetime.timezone.utc)
+
+    def iso(hours_back):
+        t = now - datetime.timedelta(hours=hours_back)
+        return t.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    with Server() as s:
+        s.ingest("since", [ev(0, "3h ago", ts=iso(3)),
+                           ev(1, "1h ago", ts=iso(1)),
+                           ev(2, "now", ts=iso(0))])
+        s.status("since", "completed", exitCode=0)
+        r = logdeck("--server", s.url, "-f", "--since", "2h", "since")
+        eq((r.returncode, _messages(r.stdout)), (0, ["1h ago", "now"]),
+           "--since 2h: %r" % r.stderr)
+        r = logdeck("--server", s.url, "-f", "--since", "90m", "since")
+        eq(_messages(r.stdout), ["1h ago", "now"], "--since 90m")
+        r = logdeck("--server", s.url, "-f", "--since", iso(0.5), "since")
+        eq(_messages(r.stdout), ["now"], "--since ISO 8601")
+        r = logdeck("--server", s.url, "automations", "logs", "since",
+                    "--since", "4h")
+        eq(_messages(r.stdout), ["3h ago", "1h ago", "now"], "fetch")
+
+
+def test_until_stopped_follows_run_after_run():
+    with Server() as s:
+        s.status("loop", "queued")
+        f = Live("--server", s.url, "-f", "--until-stopped", "loop")
+        try:
+            f.wait_line("Connected", "err")
+            outcomes = [("completed", 0), ("failed", 5), ("completed", 0)]
+            for n, (status, code) in enumerate(outcomes, 1):
+                run_once(s, "loop", ["run %d line %d" % (n, k)
+                                     for k in range(3)], status, code)
+                f.wait_line("Run %d %s" % (n, status), "err")
+            check(f.p.poll() is None, "still following after three runs")
+            s.status("loop", "running")
+            f.wait_line("Run 4 started", "err")
+            check(f.p.poll() is None, "still following")
+        finally:
+            rc = f.stop()
+        eq(rc, 130, "stopped by Ctrl-C")
+        eq([l.split(": ", 1)[1] for l in f.lines()],
+           ["run %d line %d" % (n, k) for n in (1, 2, 3) for k in range(3)],
+           "every line once, in order")
+        got = [l for l in f.lines("err") if l.startswith("Run ")]
+        eq([" ".join(l.split()[:3]) for l in got],
+           ["Run 1 started", "Run 1 completed", "Run 2 started",
+            "Run 2 failed", "Run 3 started", "Run 3 completed",
+            "Run 4 started"], "boundaries in order")
+        check("(exit code 5)" in got[3], got[3])
+
+
+def test_several_sources_end_when_every_run_has_ended():
+    with Server() as s:
+        s.status("a", "running")
+        s.status("b", "running")
+        f = Live("--server", s.url, "-f", "a", "b")
+        try:
+            f.wait_line("a: Run 1 started", "err")
+            f.wait_line("b: Run 1 started", "err")
+            s.ingest("a", [ev(1, "from a")])
+            s.status("a", "failed", exitCode=1)
+            f.wait_line("a: Run 1 failed", "err")
+            check(f.p.poll() is None, "b's run is not over yet")
+            s.ingest("b", [ev(1, "from b")])
+            s.status("b", "completed", exitCode=0)
+            eq(f.finish(), 1, "a failed")
+        finally:
+            f.stop()
+        eq(sorted(l.split(" | ")[0] for l in f.lines()), ["a", "b"],
+           "lines prefixed by their source")
+
+
+def test_run_and_since_past_their_limits_are_usage_errors():
+    # MAIN_MAX_RUN (128 bytes, the API's runId) and MAIN_MAX_SINCE_S
+    # (3650 days) in src/main.c.
+    with Server() as s:
+        s.ingest("lim", [ev(1)])
+        s.status("lim", "completed", exitCode=0)
+        r = logdeck("--server", s.url, "-f", "--run", "r" * 129, "lim")
+        eq(r.returncode, 2, "--run of 129 bytes")
+        check(b"--run" in r.stderr, r.stderr)
+        r = logdeck("--server", s.url, "-f", "--run", "r" * 128, "lim")
+        eq(r.returncode, 3, "--run of 128 bytes is asked for: %r" % r.stderr)
+        r = logdeck("--server", s.url, "-f", "--since", "3651d", "lim")
+        eq(r.returncode, 2, "--since 3651d")
+        r = logdeck("--server", s.url, "-f", "--since", "3650d", "lim")
+        eq(r.returncode, 0, "--since 3650d: %r" % r.stderr)
+        for bad in ("yesterday", "10x", "2024-12-07", "-5m", "m"):
+            r = logdeck("--server", s.url, "-f", "--since", bad, "lim")
+            eq(r.returncode, 2, "--since %s" % bad)
+        r = logdeck("--server", s.url, "--until-stopped", "automations",
+                    "logs", "lim")
+        eq(r.returncode, 2, "--until-stopped without --follow")
+
+
+def test_a_numeric_id_in_the_list_resolves():
+    # The list's one decoder takes numeric ids (srclist_decode).
+    body = b'[{"id":42,"name":"payroll","status":"completed"}]'
+    canned = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+              b"Content-Length: %d\r\nConnection: close\r\n\r\n"
+              % len(body) + body)
+    with Server() as s:
+        s.ingest("42", [ev(1, "paid")])
+        s.status("42", "completed", exitCode=0)
+        with ChaosProxy(s.port, [{"canned": canned}]) as px:
+            r = logdeck("--server", px.url, "-f", "payroll")
+        eq(r.returncode, 0, "exit status: %r" % r.stderr)
+        eq(_messages(r.stdout), ["paid"], "lines of source 42")
 
 
 ldtest.main(globals())

@@ -1,14 +1,18 @@
-/* test_core.c - unit tests of the bounded buffer, source names and the
- * poll loop's timers and signals. */
+/* test_core.c - unit tests of the bounded buffer, source names, the
+ * decoder of source objects, the poll loop's timers and signals. */
 #include <check.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "buf.h"
+#include "client.h"
 #include "loop.h"
 #include "source.h"
+#include "srclist.h"
 
 START_TEST(buf_refuses_to_grow_past_its_limit)
 {
@@ -25,6 +29,71 @@ START_TEST(buf_refuses_to_grow_past_its_limit)
 	ck_assert_int_eq(buf_printf(&b, "%s", "abcd"), 0);
 	ck_assert_str_eq(b.p, "456789abcd");
 	buf_free(&b);
+}
+END_TEST
+
+START_TEST(source_objects_decode_with_their_newest_run)
+{
+	cJSON *o = cJSON_Parse(
+	    "{\"id\":\"nightly-sync\",\"name\":\"Nightly sync\","
+	    "\"status\":\"failed\",\"exitCode\":1,\"lastLogId\":1200,"
+	    "\"updatedAt\":\"2024-12-07T14:05:23Z\",\"run\":{\"run\":7,"
+	    "\"runId\":\"nightly-sync-run-7\",\"status\":\"failed\","
+	    "\"exitCode\":1,\"startedAt\":\"2024-12-07T14:02:11Z\","
+	    "\"endedAt\":\"2024-12-07T14:05:23Z\"}}");
+	struct srclist_entry e;
+	char num[32];
+
+	ck_assert_int_eq(srclist_decode(o, SOURCE_PIPELINE, &e, num, 32), 0);
+	ck_assert_int_eq(e.kind, SOURCE_PIPELINE);
+	ck_assert_str_eq(e.id, "nightly-sync");
+	ck_assert_str_eq(e.name, "Nightly sync");
+	ck_assert_int_eq(e.status, RUN_FAILED);
+	ck_assert(e.has_exit_code && e.exit_code == 1);
+	ck_assert_int_eq(e.last_log_id, 1200);
+	ck_assert_int_eq(e.run, 7);
+	ck_assert_str_eq(e.run_id, "nightly-sync-run-7");
+	ck_assert_int_eq(e.run_status, RUN_FAILED);
+	ck_assert(e.run_has_exit_code && e.run_exit_code == 1);
+	ck_assert_int_eq(e.run_ended_ms - e.run_started_ms, 192000);
+	ck_assert_int_eq(e.updated_ms, e.run_ended_ms);
+	cJSON_Delete(o);
+}
+END_TEST
+
+START_TEST(source_objects_may_have_numeric_ids_but_need_one)
+{
+	cJSON *o = cJSON_Parse("{\"id\":42,\"status\":\"queued\"}");
+	struct srclist_entry e;
+	char num[32];
+
+	ck_assert_int_eq(srclist_decode(o, SOURCE_AUTOMATION, &e, num, 32), 0);
+	ck_assert_str_eq(e.id, "42");
+	ck_assert_str_eq(e.name, "42");
+	ck_assert_int_eq(e.run, 0);
+	ck_assert(e.run_started_ms == INT64_MIN && e.updated_ms == INT64_MIN);
+	ck_assert(!e.has_exit_code);
+	cJSON_Delete(o);
+	o = cJSON_Parse("[{\"name\":\"x\"},{\"id\":\"\"},{\"id\":-1},"
+	                "{\"id\":true}]");
+	for (int i = 0; i < cJSON_GetArraySize(o); i++)
+		ck_assert_int_eq(srclist_decode(cJSON_GetArrayItem(o, i),
+		                     SOURCE_AUTOMATION, &e, num, 32),
+		    -1);
+	cJSON_Delete(o);
+}
+END_TEST
+
+START_TEST(streams_wait_to_share_a_connection_only_over_http2)
+{
+	struct client_cfg c = {.server = "http://127.0.0.1:8080"};
+
+	ck_assert(!client_multiplexed(&c));
+	c.http2 = true;
+	ck_assert(client_multiplexed(&c));
+	c.http2 = false;
+	c.server = "https://logs.example.com";
+	ck_assert(client_multiplexed(&c));
 }
 END_TEST
 
@@ -108,8 +177,8 @@ START_TEST(the_loop_refuses_fds_and_signals_past_its_limits)
 
 	/* The first signal also takes one fd: the self-pipe. */
 	for (i = 0; i < LOOP_MAX_SIGNALS; i++)
-		ck_assert_int_eq(loop_add_signal(l, SIGRTMIN + i, never_sig,
-		    NULL), 0);
+		ck_assert_int_eq(
+		    loop_add_signal(l, SIGRTMIN + i, never_sig, NULL), 0);
 	ck_assert_int_eq(loop_add_signal(l, SIGRTMIN + i, never_sig, NULL), -1);
 	for (n = 1; n < LOOP_MAX_FDS; n++)
 		ck_assert_int_eq(loop_add_fd(l, 100 + n, never_fd, NULL), 0);
@@ -285,6 +354,9 @@ main(void)
 	tcase_add_test(tc, signals_arrive_through_the_loop);
 	tcase_add_test(tc, readable_fds_wake_the_loop);
 	tcase_add_test(tc, a_stop_before_run_returns_at_once);
+	tcase_add_test(tc, source_objects_decode_with_their_newest_run);
+	tcase_add_test(tc, source_objects_may_have_numeric_ids_but_need_one);
+	tcase_add_test(tc, streams_wait_to_share_a_connection_only_over_http2);
 	tcase_add_test(tc, source_ids_past_the_limit_are_refused);
 	tcase_add_test(tc, the_loop_refuses_fds_and_signals_past_its_limits);
 	suite_add_tcase(s, tc);

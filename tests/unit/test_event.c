@@ -547,6 +547,65 @@ START_TEST(run_status_names_round_trip)
 }
 END_TEST
 
+START_TEST(status_run_boundary_decodes_its_run_fields)
+{
+	const char *s = "{\"status\":\"failed\",\"exitCode\":1,\"run\":7,"
+	                "\"runId\":\"nightly-sync-run-7\","
+	                "\"startedAt\":\"2024-12-07T14:02:11.000Z\","
+	                "\"endedAt\":\"2024-12-07T14:05:23.500Z\"}";
+	struct status_event st;
+
+	ck_assert_int_eq(event_decode_status(s, strlen(s), &st), 0);
+	ck_assert_int_eq(st.status, RUN_FAILED);
+	ck_assert_int_eq(st.run, 7);
+	ck_assert(SPAN_IS(st.run_id, "nightly-sync-run-7"));
+	ck_assert_int_eq(st.started_ms, 1733580131000LL);
+	ck_assert_int_eq(st.ended_ms - st.started_ms, 192500);
+}
+END_TEST
+
+START_TEST(status_without_run_fields_has_their_defaults)
+{
+	const char *s = "{\"status\":\"running\"}";
+	struct status_event st;
+
+	ck_assert_int_eq(event_decode_status(s, strlen(s), &st), 0);
+	ck_assert_int_eq(st.run, 0);
+	ck_assert_uint_eq(st.run_id.n, 0);
+	ck_assert(st.started_ms == INT64_MIN);
+	ck_assert(st.ended_ms == INT64_MIN);
+}
+END_TEST
+
+START_TEST(unusable_run_fields_count_as_absent)
+{
+	const char *s = "{\"status\":\"running\",\"run\":-2,\"runId\":5,"
+	                "\"startedAt\":\"yesterday\",\"endedAt\":17}";
+	struct status_event st;
+
+	ck_assert_int_eq(event_decode_status(s, strlen(s), &st), 0);
+	ck_assert_int_eq(st.run, 0);
+	ck_assert_uint_eq(st.run_id.n, 0);
+	ck_assert(st.started_ms == INT64_MIN);
+	ck_assert(st.ended_ms == INT64_MIN);
+	s = "{\"status\":\"running\",\"run\":\"3\",\"run\":1.5}";
+	ck_assert_int_eq(event_decode_status(s, strlen(s), &st), 0);
+	ck_assert_int_eq(st.run, 0);
+}
+END_TEST
+
+START_TEST(times_parse_with_offsets_and_fractions)
+{
+	const char *a = "2024-12-07T14:02:11Z";
+	const char *b = "2024-12-07T16:02:11.25+02:00";
+
+	ck_assert_int_eq(event_parse_time(a, strlen(a)), 1733580131000LL);
+	ck_assert_int_eq(event_parse_time(b, strlen(b)), 1733580131250LL);
+	ck_assert(event_parse_time("2024-12-07", 10) == INT64_MIN);
+	ck_assert(event_parse_time("", 0) == INT64_MIN);
+}
+END_TEST
+
 START_TEST(reset_gives_oldest_id)
 {
 	const char *s = "{\"reason\":\"retention\",\"oldestId\":5000}";
@@ -624,6 +683,10 @@ event_suite(void)
 	tcase_add_test(tc, unknown_status_name_is_run_unknown);
 	tcase_add_test(tc, unusable_status_is_rejected);
 	tcase_add_test(tc, run_status_names_round_trip);
+	tcase_add_test(tc, status_run_boundary_decodes_its_run_fields);
+	tcase_add_test(tc, status_without_run_fields_has_their_defaults);
+	tcase_add_test(tc, unusable_run_fields_count_as_absent);
+	tcase_add_test(tc, times_parse_with_offsets_and_fractions);
 	tcase_add_test(tc, reset_gives_oldest_id);
 	tcase_add_test(tc, unusable_reset_is_minus_one);
 	tcase_add_test(tc, free_accepts_null);

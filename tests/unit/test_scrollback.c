@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "scrollback.h"
 #include "tui_testutil.h"
@@ -176,6 +177,165 @@ START_TEST(timestamps_parse_with_offsets_and_fractions)
 }
 END_TEST
 
+/* An INFO line from src with ISO timestamp ts (NULL: none). */
+static int64_t
+append_at(struct scrollback *sb, uint16_t src, const char *ts)
+{
+	struct log_event ev = mkev(LEVEL_INFO, "x");
+
+	if (ts != NULL) {
+		ev.timestamp.p = ts;
+		ev.timestamp.n = strlen(ts);
+	}
+	return sb_append(sb, src, &ev);
+}
+
+START_TEST(marker_reads_back_with_its_kind_and_time)
+{
+	struct scrollback *sb = sb_new(1 << 20);
+	const char *text = "\xe2\x94\x80\xe2\x94\x80 run 7 started 14:02:11 "
+	                   "\xe2\x94\x80\xe2\x94\x80";
+	struct sb_line l;
+	struct sb_key k;
+
+	append_at(sb, 0, "2024-05-01T12:00:00Z");
+	ck_assert_int_eq(sb_append_mark(sb, 4, SB_KIND_RUN, 1714564931000LL,
+	                     text, strlen(text)),
+	    1);
+	ck_assert(sb_get(sb, 1, &l));
+	ck_assert_int_eq(l.kind, SB_KIND_RUN);
+	ck_assert_str_eq(l.msg, text);
+	ck_assert_int_eq(l.ts_ms, 1714564931000LL);
+	ck_assert_int_eq(l.order_ms, 1714564931000LL);
+	ck_assert_int_eq(l.src, 4);
+	ck_assert_int_eq(l.level, LEVEL_INFO);
+	ck_assert_int_eq(l.id, -1);
+	ck_assert_uint_eq(l.lvname_len, 0);
+	ck_assert_uint_eq(l.raw_len, 0);
+	ck_assert(sb_key(sb, 1, &k));
+	ck_assert_int_eq(k.kind, SB_KIND_RUN);
+	ck_assert_int_eq(k.src, 4);
+	ck_assert_int_eq(k.order_ms, 1714564931000LL);
+	ck_assert(sb_get(sb, 0, &l));
+	ck_assert_int_eq(l.kind, SB_KIND_LOG);
+	ck_assert_int_eq(sb_append_mark(sb, 4, SB_KIND_GAP, INT64_MIN,
+	                     "lines before id 9 are no longer held", 36),
+	    2);
+	ck_assert(sb_get(sb, 2, &l));
+	ck_assert_int_eq(l.kind, SB_KIND_GAP);
+	ck_assert_int_eq(l.ts_ms, INT64_MIN);
+	ck_assert_int_eq(l.order_ms, 1714564931000LL);
+	sb_free(sb);
+}
+END_TEST
+
+START_TEST(marker_of_another_kind_is_refused)
+{
+	struct scrollback *sb = sb_new(1 << 20);
+
+	ck_assert_int_eq(sb_append_mark(sb, 0, SB_KIND_LOG, 0, "x", 1), -1);
+	ck_assert_int_eq(sb_append_mark(sb, 0, 9, 0, "x", 1), -1);
+	ck_assert_uint_eq(sb_end(sb), 0);
+	sb_free(sb);
+}
+END_TEST
+
+START_TEST(marker_text_with_controls_is_escaped)
+{
+	struct scrollback *sb = sb_new(1 << 20);
+	struct sb_line l;
+
+	sb_append_mark(sb, 0, SB_KIND_RUN, 0, "run \x1b]0;pwned\x07", 14);
+	ck_assert(sb_get(sb, 0, &l));
+	ck_assert_ptr_null(strchr(l.msg, '\x1b'));
+	ck_assert_ptr_null(strchr(l.msg, '\x07'));
+	ck_assert_ptr_nonnull(strstr(l.msg, "pwned"));
+	sb_free(sb);
+}
+END_TEST
+
+START_TEST(marker_text_past_the_limit_is_cut_and_marked)
+{
+	struct scrollback *sb = sb_new(1 << 20);
+	size_t n = 100 * 1024;
+	char *big = malloc(n);
+	struct sb_line l;
+
+	memset(big, '-', n);
+	ck_assert_int_eq(sb_append_mark(sb, 0, SB_KIND_GAP, 0, big, n), 0);
+	ck_assert(sb_get(sb, 0, &l));
+	ck_assert_uint_lt(l.msg_len, n);
+	ck_assert_str_eq(l.msg + l.msg_len - 3, "\xe2\x80\xa6");
+	ck_assert_int_eq(l.kind, SB_KIND_GAP);
+	free(big);
+	sb_free(sb);
+}
+END_TEST
+
+START_TEST(line_without_time_sorts_at_its_sources_last_time)
+{
+	struct scrollback *sb = sb_new(1 << 20);
+	struct sb_line l;
+
+	append_at(sb, 1, "2024-05-01T12:00:00.100Z");
+	append_at(sb, 2, "2024-05-01T12:00:09Z");
+	append_at(sb, 1, NULL);
+	append_at(sb, 1, "garbage");
+	ck_assert(sb_get(sb, 2, &l));
+	ck_assert_int_eq(l.ts_ms, INT64_MIN);
+	ck_assert_int_eq(l.order_ms, 1714564800100LL);
+	ck_assert(sb_get(sb, 3, &l));
+	ck_assert_int_eq(l.ts_ms, INT64_MIN);
+	ck_assert_int_eq(l.order_ms, 1714564800100LL);
+	ck_assert(sb_get(sb, 1, &l));
+	ck_assert_int_eq(l.order_ms, l.ts_ms);
+	sb_free(sb);
+}
+END_TEST
+
+/* Wall clock in Unix ms. */
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+START_TEST(first_line_without_time_sorts_at_its_arrival)
+{
+	struct scrollback *sb = sb_new(1 << 20);
+	struct sb_line l;
+	int64_t before, after;
+
+	append_at(sb, 1, "2024-05-01T12:00:00Z");
+	before = now_ms();
+	append_at(sb, 2, NULL);
+	after = now_ms();
+	ck_assert(sb_get(sb, 1, &l));
+	ck_assert_int_eq(l.ts_ms, INT64_MIN);
+	ck_assert_int_ge(l.order_ms, before);
+	ck_assert_int_le(l.order_ms, after);
+	sb_free(sb);
+}
+END_TEST
+
+START_TEST(highest_source_index_keeps_its_time)
+{
+	struct scrollback *sb = sb_new(1 << 20);
+	struct sb_line l;
+
+	append_at(sb, SB_SOURCES - 1, "2024-05-01T12:00:00Z");
+	append_at(sb, 0, "2025-05-01T12:00:00Z");
+	append_at(sb, SB_SOURCES - 1, NULL);
+	ck_assert(sb_get(sb, 2, &l));
+	ck_assert_int_eq(l.src, SB_SOURCES - 1);
+	ck_assert_int_eq(l.order_ms, 1714564800000LL);
+	sb_free(sb);
+}
+END_TEST
+
 /* The store's tests. */
 static Suite *
 scrollback_suite(void)
@@ -191,6 +351,13 @@ scrollback_suite(void)
 	tcase_add_test(tc, message_past_the_limit_is_cut_and_marked);
 	tcase_add_test(tc, long_level_name_and_raw_event_are_cut_to_fit);
 	tcase_add_test(tc, timestamps_parse_with_offsets_and_fractions);
+	tcase_add_test(tc, marker_reads_back_with_its_kind_and_time);
+	tcase_add_test(tc, marker_of_another_kind_is_refused);
+	tcase_add_test(tc, marker_text_with_controls_is_escaped);
+	tcase_add_test(tc, marker_text_past_the_limit_is_cut_and_marked);
+	tcase_add_test(tc, line_without_time_sorts_at_its_sources_last_time);
+	tcase_add_test(tc, first_line_without_time_sorts_at_its_arrival);
+	tcase_add_test(tc, highest_source_index_keeps_its_time);
 	suite_add_tcase(s, tc);
 	return s;
 }
