@@ -35,6 +35,7 @@ complete -c logdeck -s s -l server -x -d 'the log server (URL)'
 complete -c logdeck -l token -x -d 'bearer token'
 complete -c logdeck -l cacert -r -F -d 'trust the CA certificates in FILE'
 complete -c logdeck -s k -l insecure -d "do not verify the server's TLS certificate"
+complete -c logdeck -l http2 -d 'speak HTTP/2 to an http:// server that supports it'
 complete -c logdeck -l heartbeat -x -d "the server's heartbeat in seconds"
 complete -c logdeck -l max-event -x -d 'longest event kept whole (bytes)'
 
@@ -53,6 +54,9 @@ complete -c logdeck -s l -l level -x -a 'trace debug info warn error fatal' -d '
 complete -c logdeck -s g -l grep -x -d 'only lines whose message matches REGEX'
 complete -c logdeck -s i -l ignore-case -d '--grep ignores case'
 complete -c logdeck -s n -l tail -x -d 'start N lines back'
+complete -c logdeck -l since -x -d 'start at TIME (ISO 8601) or 90s/10m/2h/1d back'
+complete -c logdeck -l run -x -a previous -d 'follow run RUN: its number, its runId, or previous'
+complete -c logdeck -l until-stopped -d 'with --follow: follow run after run, never exit'
 complete -c logdeck -l color -x -a 'auto always never' -d 'colour lines by level'
 complete -c logdeck -l utc -d 'show timestamps in UTC'
 
