@@ -111,6 +111,19 @@ auth_yaml_get(yaml_document_t *doc, yaml_node_t *m, const char *key)
 	return NULL;
 }
 
+/* The index of the client named id in a->clients, or -1. */
+static long
+auth_index(const struct auth *a, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < a->nclients; i++)
+		if (a->clients[i].id != NULL &&
+		    strcmp(a->clients[i].id, id) == 0)
+			return (long)i;
+	return -1;
+}
+
 /* Fill a->clients from the parsed document: a list of {client_id,
  * client_secret}, or a mapping whose "clients" member is one. 0 or -1
  * with err set. */
@@ -168,6 +181,11 @@ auth_load_clients(
 			    "client %zu needs client_id and client_secret "
 			    "(1 to %d bytes each)",
 			    i + 1, AUTH_FIELD_MAX);
+			return -1;
+		}
+		if (auth_index(a, id) >= 0) {
+			snprintf(err, errlen,
+			    "client %zu repeats client_id '%.64s'", i + 1, id);
 			return -1;
 		}
 		a->nclients = i + 1;
@@ -246,22 +264,36 @@ fail:
 	return NULL;
 }
 
-void
-auth_free(struct auth *a)
+/* Wipe and free what client c holds, leaving an empty entry (id NULL). */
+static void
+auth_client_clear(struct auth_client *c)
+{
+	free(c->id);
+	if (c->secret != NULL)
+		explicit_bzero(c->secret, strlen(c->secret));
+	free(c->secret);
+	explicit_bzero(c, sizeof *c);
+}
+
+/* Wipe and free every client of a. */
+static void
+auth_clients_free(struct auth *a)
 {
 	size_t i;
 
+	for (i = 0; i < a->nclients; i++)
+		auth_client_clear(&a->clients[i]);
+	free(a->clients);
+	a->clients = NULL;
+	a->nclients = 0;
+}
+
+void
+auth_free(struct auth *a)
+{
 	if (a == NULL)
 		return;
-	for (i = 0; i < a->nclients; i++) {
-		free(a->clients[i].id);
-		if (a->clients[i].secret != NULL)
-			explicit_bzero(
-			    a->clients[i].secret, strlen(a->clients[i].secret));
-		free(a->clients[i].secret);
-		explicit_bzero(a->clients[i].slots, sizeof a->clients[i].slots);
-	}
-	free(a->clients);
+	auth_clients_free(a);
 	free(a->token);
 	if (a->urandom >= 0)
 		close(a->urandom);
@@ -399,18 +431,16 @@ int
 auth_issue(struct auth *a, const char *client_id, const char *secret,
     int64_t now_ms, struct auth_grant *out)
 {
-	size_t i;
-	bool ok;
+	struct auth_client *c;
+	long i;
 
-	for (i = 0; i < a->nclients; i++) {
-		if (strcmp(a->clients[i].id, client_id) != 0)
-			continue;
-		ok = util_secret_equal(secret, strlen(secret),
-		    a->clients[i].secret, strlen(a->clients[i].secret));
-		return ok ? auth_grant(a, &a->clients[i], now_ms, out)
-		          : AUTH_INVALID;
-	}
-	return AUTH_INVALID;
+	if ((i = auth_index(a, client_id)) < 0)
+		return AUTH_INVALID;
+	c = &a->clients[i];
+	if (!util_secret_equal(
+	        secret, strlen(secret), c->secret, strlen(c->secret)))
+		return AUTH_INVALID;
+	return auth_grant(a, c, now_ms, out);
 }
 
 int
@@ -425,4 +455,72 @@ auth_refresh(
 		return AUTH_INVALID;
 	explicit_bzero(s, sizeof *s);
 	return auth_grant(a, c, now_ms, out);
+}
+
+/* Move the clients of fresh into a. A client still listed keeps its index
+ * (issued tokens name it) and its tokens, and takes the new secret; a
+ * client no longer listed is wiped with its tokens; a new client takes
+ * the first empty index. fresh is left empty. 0 or -1 (out of memory,
+ * nothing changed). */
+static int
+auth_merge(struct auth *a, struct auth *fresh)
+{
+	size_t n =
+	    a->nclients > fresh->nclients ? a->nclients : fresh->nclients;
+	struct auth_client *merged, *c;
+	size_t i, next = 0;
+	long j;
+
+	if ((merged = calloc(n, sizeof *merged)) == NULL)
+		return -1;
+	for (i = 0; i < a->nclients; i++) {
+		c = &a->clients[i];
+		if (c->id == NULL)
+			continue;
+		if ((j = auth_index(fresh, c->id)) < 0) {
+			auth_client_clear(c);
+			continue;
+		}
+		merged[i] = *c;
+		merged[i].secret = fresh->clients[j].secret;
+		fresh->clients[j].secret = c->secret;
+		auth_client_clear(&fresh->clients[j]);
+	}
+	for (i = 0; i < fresh->nclients; i++) {
+		if (fresh->clients[i].id == NULL)
+			continue;
+		while (merged[next].id != NULL)
+			next++;
+		merged[next] = fresh->clients[i];
+		explicit_bzero(&fresh->clients[i], sizeof fresh->clients[i]);
+	}
+	explicit_bzero(a->clients, a->nclients * sizeof *a->clients);
+	free(a->clients);
+	a->clients = merged;
+	a->nclients = n;
+	auth_clients_free(fresh);
+	return 0;
+}
+
+int
+auth_reload(struct auth *a, const char *path, char *err, size_t errlen)
+{
+	struct auth fresh = {.urandom = -1};
+
+	if (a->urandom < 0) {
+		snprintf(err, errlen,
+		    "the server was started without an "
+		    "auth file");
+		return -1;
+	}
+	if (auth_load(&fresh, path, err, errlen) != 0) {
+		auth_clients_free(&fresh);
+		return -1;
+	}
+	if (auth_merge(a, &fresh) != 0) {
+		snprintf(err, errlen, "out of memory");
+		auth_clients_free(&fresh);
+		return -1;
+	}
+	return 0;
 }

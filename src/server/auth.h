@@ -48,6 +48,12 @@ enum auth_result {
 /* Load the configuration; NULL with a one-line reason in err (a file
  * group or others may read is refused). */
 struct auth *auth_new(const struct auth_cfg *cfg, char *err, size_t errlen);
+/* Read the auth file at path again and swap its clients in: a client
+ * still listed keeps its issued tokens (and takes a changed secret), one
+ * no longer listed loses them, a new one can get tokens. On failure
+ * (-1, a one-line reason in err) the clients in use stay as they were.
+ * Invalidates the names auth_check handed out. */
+int auth_reload(struct auth *a, const char *path, char *err, size_t errlen);
 /* Free everything; NULL is fine. */
 void auth_free(struct auth *a);
 /* True when requests need a token. */
@@ -55,8 +61,8 @@ bool auth_required(const struct auth *a);
 /* True when clients can ask for tokens (an auth file was given). */
 bool auth_has_clients(const struct auth *a);
 /* Check an access token (n bytes, may be NULL) at now_ms. On AUTH_OK,
- * *who names the client (valid while a lives) and *expires_ms is when the
- * token expires (0: never). */
+ * *who names the client (valid until auth_reload or auth_free) and *expires_ms
+ * is when the token expires (0: never). */
 int auth_check(struct auth *a, const char *token, size_t n, int64_t now_ms,
     const char **who, int64_t *expires_ms);
 /* Client credentials: a new access and refresh token. */

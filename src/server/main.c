@@ -20,6 +20,9 @@
 #include <string.h>
 
 #include <event2/event.h>
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
 
 /* Longest --listen value. */
 #define MAIN_LISTEN_MAX 256
@@ -54,11 +57,13 @@ struct options {
 	bool verbose;
 };
 
-/* What the signal handler needs to drain. */
+/* What the signal handlers need to drain and to reload. */
 struct main_ctx {
 	struct event_base *base;
 	struct api *api;
 	struct feed_mgr *feeds;
+	struct auth *auth;
+	const char *auth_file; /* NULL: nothing to reload */
 	bool stopping;
 };
 
@@ -102,9 +107,11 @@ static const char main_usage[] =
     "  --help               show this help\n"
     "  --version            show the version\n"
     "\n"
-    "When ready it prints \"listening on http://HOST:PORT\" on stdout.\n"
-    "SIGINT or SIGTERM stops it: it stops accepting, ends open streams\n"
-    "(clients resume elsewhere) and exits 0.\n";
+    "When ready it prints \"listening on http://HOST:PORT\" on stdout\n"
+    "(and tells systemd, when built with libsystemd). SIGHUP reads the\n"
+    "--auth-file again; open streams stay. SIGINT or SIGTERM stops it:\n"
+    "it stops accepting, ends open streams (clients resume elsewhere)\n"
+    "and exits 0.\n";
 
 /* Complain about a bad command line in one line and exit 2. */
 static void main_bad(const char *fmt, const char *arg)
@@ -304,6 +311,39 @@ main_raise_fd_limit(void)
 	}
 }
 
+/* Tell systemd (a Type=notify service) what the server is doing: one
+ * sd_notify state such as "READY=1". Without libsystemd, or when not run
+ * by systemd ($NOTIFY_SOCKET unset), nothing happens. */
+static void
+main_notify(const char *state)
+{
+#ifdef HAVE_SYSTEMD
+	sd_notify(0, state);
+#else
+	(void)state;
+#endif
+}
+
+/* SIGHUP: read the auth file again. A broken file is logged and the
+ * clients in use stay; open streams are never touched either way. */
+static void
+main_reload(evutil_socket_t sig, short what, void *arg)
+{
+	struct main_ctx *ctx = arg;
+	char err[512];
+
+	if (ctx->auth_file == NULL) {
+		util_log("caught SIGHUP: no --auth-file to read again");
+		return;
+	}
+	main_notify("RELOADING=1");
+	if (auth_reload(ctx->auth, ctx->auth_file, err, sizeof err) != 0)
+		util_log("caught SIGHUP: kept the clients in use: %s", err);
+	else
+		util_log("caught SIGHUP: read %s again", ctx->auth_file);
+	main_notify("READY=1");
+}
+
 /* SIGINT / SIGTERM: stop accepting, end every stream so its client
  * resumes elsewhere, give their last bytes a moment to go out, leave the
  * loop (cleanup happens in main). Every ingest is committed when it is
@@ -319,6 +359,7 @@ main_signal(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	ctx->stopping = true;
+	main_notify("STOPPING=1");
 	util_log("caught signal %d, draining and shutting down", (int)sig);
 	api_stop_accepting(ctx->api);
 	feed_mgr_drain(ctx->feeds);
@@ -369,7 +410,7 @@ main(int argc, char **argv)
 	struct main_ctx ctx = {0};
 	char err[512];
 	struct event_base *base = NULL;
-	struct event *sigint = NULL, *sigterm = NULL;
+	struct event *sigint = NULL, *sigterm = NULL, *sighup = NULL;
 	struct store *st = NULL;
 	struct feed_mgr *feeds = NULL;
 	struct api *api = NULL;
@@ -411,11 +452,17 @@ main(int argc, char **argv)
 		util_log("cannot start the simulation");
 		goto out;
 	}
-	ctx = (struct main_ctx){.base = base, .api = api, .feeds = feeds};
+	ctx = (struct main_ctx){.base = base,
+	    .api = api,
+	    .feeds = feeds,
+	    .auth = auth,
+	    .auth_file = o.auth_file};
 	sigint = evsignal_new(base, SIGINT, main_signal, &ctx);
 	sigterm = evsignal_new(base, SIGTERM, main_signal, &ctx);
-	if (sigint == NULL || sigterm == NULL || evsignal_add(sigint, NULL) ||
-	    evsignal_add(sigterm, NULL))
+	sighup = evsignal_new(base, SIGHUP, main_reload, &ctx);
+	if (sigint == NULL || sigterm == NULL || sighup == NULL ||
+	    evsignal_add(sigint, NULL) || evsignal_add(sigterm, NULL) ||
+	    evsignal_add(sighup, NULL))
 		goto out;
 	util_log("started: %s store, heartbeat %d s, auth %s, %s",
 	    o.store != NULL ? "PostgreSQL" : "in-memory", o.heartbeat_s,
@@ -427,6 +474,7 @@ main(int argc, char **argv)
 	    strchr(o.host, ':') ? "[" : "", o.host,
 	    strchr(o.host, ':') ? "]" : "", port);
 	fflush(stdout);
+	main_notify("READY=1");
 	event_base_dispatch(base);
 	rc = 0;
 out:
@@ -439,6 +487,8 @@ out:
 		event_free(sigint);
 	if (sigterm != NULL)
 		event_free(sigterm);
+	if (sighup != NULL)
+		event_free(sighup);
 	if (base != NULL)
 		event_base_free(base);
 	libevent_global_shutdown();

@@ -1,8 +1,8 @@
 """test_docs - the documentation stays true to the programs.
 
 The option lists of `logdeck --help` and `logdeck-server --help` must equal
-the OPTIONS sections of their man pages, the completions must offer every
-option, and the KEYS table must name only actions the configuration knows.
+the OPTIONS sections of their man pages, the bash, zsh and fish completions
+must offer every long option, and the KEYS table must name only actions the configuration knows.
 """
 import os
 import re
@@ -81,13 +81,22 @@ def test_man_page_comparison_notices_a_missing_option():
         raise TestFailure("a missing option went unnoticed")
 
 
+def completion_options(name):
+    """The long options completions/NAME names: "--opt" in the bash and
+    zsh ones, "-l opt" in the fish one."""
+    with open(os.path.join(SRCDIR, "completions", name)) as f:
+        text = f.read()
+    if name.endswith(".fish"):
+        return {"--" + o for o in re.findall(r"\s-l\s+([\w-]+)", text)}
+    return set(re.findall(r"(?<![\w-])(--[A-Za-z0-9][\w-]*)", text))
+
+
 def test_completions_offer_every_long_option():
+    """At run time: --help may gain options, the completions must follow
+    (tests/integration/test_completions.py asks the shells themselves)."""
     want = {o for o in help_options(LOGDECK) if o.startswith("--")}
-    for name in ("logdeck", "_logdeck"):
-        with open(os.path.join(SRCDIR, "completions", name)) as f:
-            text = f.read()
-        missing = sorted(o for o in want
-                         if not re.search(re.escape(o) + r"(?![\w-])", text))
+    for name in ("logdeck", "_logdeck", "logdeck.fish"):
+        missing = sorted(want - completion_options(name))
         if missing:
             raise TestFailure("completions/%s lacks %s" % (name, missing))
 

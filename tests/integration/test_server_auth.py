@@ -272,6 +272,74 @@ def test_sigterm_ends_streams_and_exits_zero():
         assert "draining" in srv.stderr()
 
 
+def rewrite(path, text):
+    """Replace the auth file's content in place (its mode stays 600)."""
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def test_sighup_admits_a_new_client_and_keeps_open_streams():
+    with auth_server() as srv:
+        path = "/api/automations/r/logs"
+        srv.post(path, {"message": "before"}, bearer(PRODUCER))
+        ops = get_token(srv)
+        ci = get_token(srv, "ci", "s3cret-ci-Pw")["access_token"]
+        st = srv.stream(path + "?stream=true", bearer(ops["access_token"]))
+        assert st.status == 200
+        assert json.loads(next_typed(st)["data"])["message"] == "before"
+        new = {"client_id": "new", "client_secret": "s3cret-new-Pw"}
+        assert srv.post("/api/auth/token", new)[0] == 401
+        # ci leaves, new arrives, ops moves behind it in the file.
+        rewrite(srv.auth_path, json.dumps([new, CLIENTS[0]]))
+        srv.proc.send_signal(signal.SIGHUP)
+        assert srv.wait_stderr("read %s again" % srv.auth_path, 5), \
+            srv.stderr()
+        assert srv.post("/api/auth/token", new)[0] == 200
+        assert srv.get_json("/api/automations",
+                            bearer(ops["access_token"]))[0] == 200
+        assert srv.get_json("/api/automations", bearer(ci))[0] == 401
+        status, grant = srv.post("/api/auth/refresh",
+                                 {"refresh_token": ops["refresh_token"]})
+        assert status == 200, grant
+        srv.post(path, {"message": "after"}, bearer(PRODUCER))
+        ev = next_typed(st)
+        while ev is not None and ev["event"] != "log":
+            ev = next_typed(st)
+        assert ev is not None, "the stream ended at the reload"
+        assert json.loads(ev["data"])["message"] == "after"
+        st.close()
+        assert srv.proc.poll() is None
+    os.unlink(srv.auth_path)
+
+
+def test_sighup_with_a_broken_auth_file_keeps_the_clients_in_use():
+    with auth_server() as srv:
+        ops = get_token(srv)["access_token"]
+        for text, why in (("clients: [", "line"),
+                          ('[{"client_id": "ops"}]', "client_secret"),
+                          (json.dumps([CLIENTS[0], CLIENTS[0]]), "repeats")):
+            rewrite(srv.auth_path, text)
+            before = srv.stderr().count("kept the clients in use")
+            srv.proc.send_signal(signal.SIGHUP)
+            ldtest.wait_for(lambda: srv.stderr().count(
+                "kept the clients in use") > before, 5, "the reload log")
+            assert why in srv.stderr().splitlines()[-1], srv.stderr()
+            assert srv.get_json("/api/automations", bearer(ops))[0] == 200
+            get_token(srv, "ci", "s3cret-ci-Pw")
+        os.chmod(srv.auth_path, 0o644)
+        rewrite(srv.auth_path, json.dumps(CLIENTS[:1]))
+        srv.proc.send_signal(signal.SIGHUP)
+        assert srv.wait_stderr("chmod 600", 5), srv.stderr()
+        get_token(srv, "ci", "s3cret-ci-Pw")
+    os.unlink(srv.auth_path)
+
+
+def test_sighup_without_an_auth_file_changes_nothing():
+    with Server("--token", PRODUCER) as srv:
+        srv.proc.send_signal(signal.SIGHUP)
+        assert srv.wait_stderr("no --auth-file", 5), srv.stderr()
+        assert srv.get_json("/api/automations", bearer(PRODUCER))[0] == 200
+
 
 if __name__ == "__main__":
     ldtest.main(globals())
