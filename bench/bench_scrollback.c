@@ -1,8 +1,8 @@
 /* bench_scrollback.c - the TUI model under a million lines: append,
  * re-filter by level and by pattern, search, and the longest single
  * slice (what one loop pass may cost), each next to a plain baseline
- * measured in the same run; then a merged pane's index by time against
- * the same index by seq. Prints tables; it asserts nothing. */
+ * measured in the same run; then a merged pane's index and search by time
+ * against the same by seq. Prints tables; it asserts nothing. */
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +80,43 @@ bench_index(struct scrollback *sb, enum lineidx_order order, double *slice_ms,
 	return ms;
 }
 
+/* Search sb indexed in order for a word of every line (each line a match,
+ * the worst case for keeping matches in order); the ms of the search
+ * alone, its longest slice in *slice_ms, and -1 in *ok when a match is
+ * missing. */
+static double
+bench_search(
+    struct scrollback *sb, enum lineidx_order order, double *slice_ms, int *ok)
+{
+	struct lineidx li;
+	struct search s;
+	struct filter f;
+	char err[128];
+	double t0, t1, ms;
+
+	filter_init(&f);
+	lineidx_init(&li, sb);
+	lineidx_set_order(&li, sb, order);
+	while (lineidx_pending(&li, sb))
+		lineidx_scan(&li, sb, &f, BENCH_SLICE);
+	search_init(&s);
+	search_start(&s, "rows", false, err, sizeof err);
+	*slice_ms = 0;
+	t0 = bench_ms();
+	while (search_pending(&s, &li)) {
+		t1 = bench_ms();
+		search_scan(&s, &li, sb, BENCH_SLICE);
+		if (bench_ms() - t1 > *slice_ms)
+			*slice_ms = bench_ms() - t1;
+	}
+	ms = bench_ms() - t0;
+	*ok = search_count(&s) == lineidx_count(&li) ? 0 : -1;
+	search_free(&s);
+	lineidx_free(&li);
+	filter_free(&f);
+	return ms;
+}
+
 /* Store n lines whose times come from ms_of(i) (ms after a fixed start),
  * then index them by seq and by time; one row of the merged table. */
 static void
@@ -88,10 +125,11 @@ bench_merged(const char *what, long n, int64_t (*ms_of)(long))
 	struct scrollback *sb = sb_new((size_t)512 << 20);
 	struct log_event ev;
 	double seq_ms, time_ms, seq_slice, time_slice, t0, append_ms;
+	double sseq_ms, stime_ms, sseq_slice, stime_slice;
 	char ts[32];
 	int64_t ms;
 	long i;
-	int ok_seq, ok_time;
+	int ok_seq, ok_time, ok_sseq, ok_stime;
 
 	memset(&ev, 0, sizeof ev);
 	ev.level = LEVEL_INFO;
@@ -114,9 +152,15 @@ bench_merged(const char *what, long n, int64_t (*ms_of)(long))
 	append_ms = bench_ms() - t0;
 	seq_ms = bench_index(sb, LINEIDX_BY_SEQ, &seq_slice, &ok_seq);
 	time_ms = bench_index(sb, LINEIDX_BY_TIME, &time_slice, &ok_time);
-	printf("%-34s %9.1f %9.1f %9.1f %6.2fx %9.2f %9.2f%s\n", what,
-	    append_ms, seq_ms, time_ms, seq_ms > 0 ? time_ms / seq_ms : 0,
-	    seq_slice, time_slice, ok_seq || ok_time ? "  MISMATCH" : "");
+	sseq_ms = bench_search(sb, LINEIDX_BY_SEQ, &sseq_slice, &ok_sseq);
+	stime_ms = bench_search(sb, LINEIDX_BY_TIME, &stime_slice, &ok_stime);
+	printf("%-34s %9.1f %9.1f %9.1f %6.2fx %9.2f %9.2f\n", what, append_ms,
+	    seq_ms, time_ms, seq_ms > 0 ? time_ms / seq_ms : 0, seq_slice,
+	    time_slice);
+	printf("%-34s %9s %9.1f %9.1f %6.2fx %9.2f %9.2f%s\n",
+	    "  search, every line a match", "", sseq_ms, stime_ms,
+	    sseq_ms > 0 ? stime_ms / sseq_ms : 0, sseq_slice, stime_slice,
+	    ok_seq || ok_time || ok_sseq || ok_stime ? "  MISMATCH" : "");
 	sb_free(sb);
 }
 
@@ -147,8 +191,9 @@ bench_block(long i)
 static void
 bench_merged_table(void)
 {
-	printf("\n%-34s %9s %9s %9s %7s %9s %9s\n", "merged pane (index only)",
-	    "append ms", "seq ms", "time ms", "ratio", "seq slc", "time slc");
+	printf("\n%-34s %9s %9s %9s %7s %9s %9s\n",
+	    "merged pane (index, search)", "append ms", "seq ms", "time ms",
+	    "ratio", "seq slc", "time slc");
 	srand(1);
 	bench_merged(
 	    "1M lines in order, 20 sources", BENCH_LINES, bench_in_order);

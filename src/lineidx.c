@@ -72,7 +72,7 @@ lineidx_qcmp(const void *a, const void *b)
 }
 
 /* The first of the n entries of e that sorts at or after key. */
-static size_t
+size_t
 lineidx_ent_lower(
     const struct lineidx_ent *e, size_t n, const struct lineidx_ent *key)
 {
@@ -143,23 +143,31 @@ lineidx_reserve(struct lineidx *li)
 	return 0;
 }
 
-/* Sort the late entries and merge them into e in one pass from the back:
- * each is placed by binary search and only the entries after the earliest
- * of them move, each once. */
+/* Sort the late entries and merge them into the sorted ones in one pass
+ * from the back: each is placed by binary search and only the entries
+ * after the earliest of them move, each once. */
+void
+lineidx_ent_merge(
+    struct lineidx_ent *e, size_t n, struct lineidx_ent *late, size_t nlate)
+{
+	size_t i = n, j, p;
+
+	if (nlate == 0)
+		return;
+	qsort(late, nlate, sizeof *late, lineidx_qcmp);
+	for (j = nlate; j-- > 0;) {
+		p = lineidx_ent_lower(e, i, &late[j]);
+		memmove(e + p + j + 1, e + p, (i - p) * sizeof *e);
+		e[p + j] = late[j];
+		i = p;
+	}
+}
+
+/* Merge this scan's late entries into e. */
 static void
 lineidx_merge(struct lineidx *li)
 {
-	size_t b = li->nlate, i = li->len - li->nlate, j, p;
-
-	if (b == 0)
-		return;
-	qsort(li->late, b, sizeof *li->late, lineidx_qcmp);
-	for (j = b; j-- > 0;) {
-		p = lineidx_ent_lower(li->e, i, &li->late[j]);
-		memmove(li->e + p + j + 1, li->e + p, (i - p) * sizeof *li->e);
-		li->e[p + j] = li->late[j];
-		i = p;
-	}
+	lineidx_ent_merge(li->e, li->len - li->nlate, li->late, li->nlate);
 	li->nlate = 0;
 }
 
@@ -297,21 +305,32 @@ lineidx_seq_at(const struct lineidx *li, size_t i)
 	return li->v[li->off + i];
 }
 
+/* The sort key of line seq in li's order. */
+void
+lineidx_key(const struct lineidx *li, uint64_t seq, struct lineidx_ent *out)
+{
+	struct sb_key k;
+
+	out->seq = seq;
+	if (li->order != LINEIDX_BY_TIME)
+		out->ms = 0;
+	else if (seq >= sb_end(li->sb))
+		out->ms = INT64_MAX; /* after every line written */
+	else if (!sb_key(li->sb, seq, &k))
+		out->ms = INT64_MIN; /* evicted: before every line held */
+	else
+		out->ms = k.order_ms;
+}
+
 /* Where line seq is or would go. */
 size_t
 lineidx_lower(const struct lineidx *li, uint64_t seq)
 {
 	struct lineidx_ent key;
-	struct sb_key k;
 
 	if (li->order != LINEIDX_BY_TIME)
 		return lineidx_seq_lower(li, seq);
-	if (seq >= sb_end(li->sb))
-		return li->len;
-	if (!sb_key(li->sb, seq, &k))
-		return 0;
-	key.ms = k.order_ms;
-	key.seq = seq;
+	lineidx_key(li, seq, &key);
 	return lineidx_ent_lower(li->e, li->len, &key);
 }
 

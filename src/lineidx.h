@@ -35,7 +35,8 @@ enum lineidx_order {
 	LINEIDX_BY_TIME, /* (order_ms, seq) */
 };
 
-/* One entry of a by-time index. */
+/* One entry of a by-time index, and the sort key of a line in either
+ * order (by seq, ms is 0). Search keeps its matches in the same order. */
 struct lineidx_ent {
 	int64_t ms; /* the line's order time, copied from the store */
 	uint64_t seq;
@@ -103,5 +104,21 @@ size_t lineidx_lower(const struct lineidx *li, uint64_t seq);
  * paused pane, right even when new lines land above the reader. O(log n),
  * both orders. */
 size_t lineidx_count_since(const struct lineidx *li, uint64_t seq);
+/* The sort key of line seq in li's order: (0, seq) by seq; by time
+ * (order time, seq), a seq not written yet sorting after every line and
+ * an evicted one before every line held. O(1). */
+void lineidx_key(
+    const struct lineidx *li, uint64_t seq, struct lineidx_ent *out);
+
+/* Arrays sorted by (ms, seq), as a by-time index and a search's matches
+ * keep them. The first of the n entries of e that sorts at or after key.
+ * O(log n). */
+size_t lineidx_ent_lower(
+    const struct lineidx_ent *e, size_t n, const struct lineidx_ent *key);
+/* Sort the nlate entries of late and merge them into the n sorted ones of
+ * e, which has room for n + nlate: only the entries after the earliest
+ * late one move, each once. O(nlate log n + moved). */
+void lineidx_ent_merge(
+    struct lineidx_ent *e, size_t n, struct lineidx_ent *late, size_t nlate);
 
 #endif

@@ -375,6 +375,7 @@ tui_match(struct tui *t, int i, bool same_dir)
 	bool fwd = p->s.backward ? !same_dir : same_dir;
 	size_t n = lineidx_count(&p->li);
 	uint64_t from, to;
+	bool found;
 
 	if (!p->s.active) {
 		tui_msg(t, false, "no search: / or ? starts one");
@@ -382,9 +383,14 @@ tui_match(struct tui *t, int i, bool same_dir)
 	}
 	if (n == 0)
 		return;
-	from = p->follow ? lineidx_at(&p->li, n - 1) + (fwd ? 0 : 1)
-	                 : lineidx_at(&p->li, view_log_cur_index(t, i));
-	if (!search_next(&p->s, from, fwd, &to)) {
+	from = lineidx_at(&p->li, p->follow ? n - 1 : view_log_cur_index(t, i));
+	/* Following, going back, the last line itself counts: the last match
+	 * in the pane's order. */
+	if (p->follow && !fwd)
+		found = search_edge(&p->s, false, &to);
+	else
+		found = search_next(&p->s, &p->li, from, fwd, &to);
+	if (!found) {
 		/* Wrap around, as less and vi do, and say so. */
 		if (!search_edge(&p->s, fwd, &to)) {
 			tui_msg(t, false, "no match for %s", p->s.pat.text);

@@ -127,7 +127,7 @@ status_line1(struct tui *t, char *line)
 {
 	struct tui_pane *p = &t->pane[status_pane(t)];
 	char num[32], tmp[FILTER_PATTERN_LEN * FILTER_PATTERNS_MAX + 64];
-	size_t n, pos, cur, done;
+	size_t n, pos, cur, left;
 	int pct;
 
 	line[0] = '\0';
@@ -148,7 +148,7 @@ status_line1(struct tui *t, char *line)
 	if (p->s.active) {
 		cur = view_log_cur_index(t, status_pane(t));
 		pos = lineidx_count(&p->li) && !p->follow
-		          ? search_pos(&p->s, lineidx_at(&p->li, cur))
+		          ? search_pos(&p->s, &p->li, lineidx_at(&p->li, cur))
 		          : 0;
 		snprintf(tmp, sizeof tmp, "%c%s %zu/%zu",
 		    p->s.backward ? '?' : '/', p->s.pat.text, pos,
@@ -156,11 +156,10 @@ status_line1(struct tui *t, char *line)
 		status_part(line, tmp);
 		/* A count still growing through old lines says how far. */
 		n = lineidx_count(&p->li);
-		done = lineidx_lower(&p->li, p->s.next);
-		if (search_pending(&p->s, &p->li) &&
-		    n - done > STATUS_PROGRESS_MIN) {
+		left = search_left(&p->s, &p->li);
+		if (left > STATUS_PROGRESS_MIN) {
 			snprintf(tmp, sizeof tmp, " (counting %zu%%)",
-			    done * 100 / n);
+			    (n - left) * 100 / n);
 			status_add(line, tmp);
 		}
 	}

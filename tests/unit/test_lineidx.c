@@ -4,44 +4,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "filter.h"
 #include "lineidx.h"
 #include "scrollback.h"
 #include "tui_testutil.h"
-
-/* 2024-05-01T12:00:00Z in Unix ms: the tests' time zero. */
-#define T0 1714564800000LL
-
-/* An ISO timestamp for T0 + ms into out. */
-static const char *
-iso(char *out, size_t outlen, int64_t ms)
-{
-	time_t s = (time_t)((T0 + ms) / 1000);
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&s, &tm);
-	n = strftime(out, outlen, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, outlen - n, ".%03dZ", (int)((T0 + ms) % 1000));
-	return out;
-}
-
-/* Append a line of level lv from src at T0 + ms (ms < 0: no timestamp). */
-static int64_t
-add(struct scrollback *sb, uint16_t src, enum level lv, int64_t ms,
-    const char *msg)
-{
-	struct log_event ev = mkev(lv, msg);
-	char ts[40];
-
-	if (ms >= 0) {
-		ev.timestamp.p = iso(ts, sizeof ts, ms);
-		ev.timestamp.n = strlen(ts);
-	}
-	return sb_append(sb, src, &ev);
-}
 
 /* Scan until caught up, in slices of budget. */
 static void
@@ -151,14 +118,14 @@ START_TEST(markers_pass_a_fatal_floor_and_a_hide_pattern_that_matches_them)
 	int order;
 	uint64_t run, gap, hidden_src;
 
-	add(sb, 0, LEVEL_INFO, 1000, "run step one");
-	run = sb_append_mark(sb, 0, SB_KIND_RUN, T0 + 1500,
+	test_add(sb, 0, LEVEL_INFO, 1000, "run step one");
+	run = sb_append_mark(sb, 0, SB_KIND_RUN, TEST_T0 + 1500,
 	    "\xe2\x94\x80\xe2\x94\x80 run 7 started 12:00:01", 28);
-	add(sb, 0, LEVEL_FATAL, 2000, "disk gone");
-	add(sb, 0, LEVEL_FATAL, 2100, "run aborted");
-	gap = sb_append_mark(sb, 1, SB_KIND_GAP, T0 + 500,
+	test_add(sb, 0, LEVEL_FATAL, 2000, "disk gone");
+	test_add(sb, 0, LEVEL_FATAL, 2100, "run aborted");
+	gap = sb_append_mark(sb, 1, SB_KIND_GAP, TEST_T0 + 500,
 	    "run lines before id 4 are no longer held", 40);
-	hidden_src = sb_append_mark(sb, 2, SB_KIND_RUN, T0, "run 1", 5);
+	hidden_src = sb_append_mark(sb, 2, SB_KIND_RUN, TEST_T0, "run 1", 5);
 	filter_init(&f);
 	f.floor = LEVEL_FATAL;
 	ck_assert_int_eq(filter_push(&f, "run", false, err, sizeof err), 0);
@@ -205,7 +172,8 @@ START_TEST(merged_history_of_three_sources_comes_out_in_time_order)
 	 * and their times interleave. */
 	for (s = 2; s >= 0; s--) {
 		for (k = 0; k < 50; k++)
-			add(sb, (uint16_t)s, LEVEL_INFO, k * 30 + s * 10, "h");
+			test_add(
+			    sb, (uint16_t)s, LEVEL_INFO, k * 30 + s * 10, "h");
 	}
 	filter_init(&f);
 	lineidx_init(&li, sb);
@@ -240,9 +208,9 @@ START_TEST(late_line_lands_at_its_place)
 	lineidx_init(&li, sb);
 	lineidx_set_order(&li, sb, LINEIDX_BY_TIME);
 	for (k = 0; k < 10; k++)
-		add(sb, 0, LEVEL_INFO, k * 1000, "live");
+		test_add(sb, 0, LEVEL_INFO, k * 1000, "live");
 	scan_all(&li, sb, &f, 100);
-	late = add(sb, 1, LEVEL_INFO, 4500, "late");
+	late = test_add(sb, 1, LEVEL_INFO, 4500, "late");
 	ck_assert_uint_eq(lineidx_lower(&li, (uint64_t)late), 5);
 	ck_assert_uint_eq(lineidx_count_since(&li, (uint64_t)late), 0);
 	scan_all(&li, sb, &f, 100);
@@ -266,12 +234,12 @@ START_TEST(lines_of_one_millisecond_keep_their_arrival_order)
 	struct lineidx li;
 	struct filter f;
 
-	add(sb, 0, LEVEL_INFO, 1000, "a");
-	add(sb, 1, LEVEL_INFO, 2000, "b");
-	add(sb, 2, LEVEL_INFO, 1000, "c");
-	add(sb, 0, LEVEL_INFO, 1000, "d");
-	add(sb, 1, LEVEL_INFO, -1, "e: no time, takes b's");
-	add(sb, 2, LEVEL_INFO, 1000, "f");
+	test_add(sb, 0, LEVEL_INFO, 1000, "a");
+	test_add(sb, 1, LEVEL_INFO, 2000, "b");
+	test_add(sb, 2, LEVEL_INFO, 1000, "c");
+	test_add(sb, 0, LEVEL_INFO, 1000, "d");
+	test_add(sb, 1, LEVEL_INFO, -1, "e: no time, takes b's");
+	test_add(sb, 2, LEVEL_INFO, 1000, "f");
 	filter_init(&f);
 	lineidx_init(&li, sb);
 	lineidx_set_order(&li, sb, LINEIDX_BY_TIME);
@@ -297,10 +265,10 @@ START_TEST(late_run_past_the_merge_limit_lands_in_order)
 	int k, n = 2 * LINEIDX_LATE_MAX + 5;
 
 	for (k = 0; k < 100; k++)
-		add(sb, 0, LEVEL_INFO, 1000000 + k, "newer");
+		test_add(sb, 0, LEVEL_INFO, 1000000 + k, "newer");
 	/* An older history block, itself slightly out of order. */
 	for (k = 0; k < n; k++)
-		add(sb, 1, LEVEL_INFO, (k * 7919) % n, "history");
+		test_add(sb, 1, LEVEL_INFO, (k * 7919) % n, "history");
 	filter_init(&f);
 	lineidx_init(&li, sb);
 	lineidx_set_order(&li, sb, LINEIDX_BY_TIME);
@@ -321,9 +289,9 @@ START_TEST(changing_the_order_rebuilds_in_the_new_one)
 	struct lineidx li;
 	struct filter f;
 
-	add(sb, 0, LEVEL_INFO, 3000, "c");
-	add(sb, 1, LEVEL_INFO, 1000, "a");
-	add(sb, 2, LEVEL_INFO, 2000, "b");
+	test_add(sb, 0, LEVEL_INFO, 3000, "c");
+	test_add(sb, 1, LEVEL_INFO, 1000, "a");
+	test_add(sb, 2, LEVEL_INFO, 2000, "b");
 	filter_init(&f);
 	lineidx_init(&li, sb);
 	scan_all(&li, sb, &f, 10);
@@ -367,7 +335,7 @@ START_TEST(lower_trim_and_count_since_hold_under_eviction_in_both_orders)
 		for (k = 0; k < 3000; k++) {
 			snprintf(msg, sizeof msg, "line %d %0200d", k, 0);
 			/* Four sources; one lags two seconds behind. */
-			add(sb, (uint16_t)(k % 4), (enum level)(k % 5),
+			test_add(sb, (uint16_t)(k % 4), (enum level)(k % 5),
 			    k * 10 - (k % 4 == 3 ? 2000 : 0) + 5000, msg);
 			if (k % 40 == 0)
 				sb_append_mark(sb, (uint16_t)(k % 4),
@@ -443,9 +411,10 @@ START_TEST(random_streams_match_a_sorted_reference)
 		if (rand() % 40 == 0)
 			sb_append_mark(sb, (uint16_t)src,
 			    rand() % 2 ? SB_KIND_RUN : SB_KIND_GAP,
-			    rand() % 2 ? T0 + ms : INT64_MIN, msg, strlen(msg));
+			    rand() % 2 ? TEST_T0 + ms : INT64_MIN, msg,
+			    strlen(msg));
 		else
-			add(sb, (uint16_t)src, (enum level)(rand() % 7),
+			test_add(sb, (uint16_t)src, (enum level)(rand() % 7),
 			    rand() % 20 == 0 ? -1 : ms, msg);
 		if (rand() % 500 == 0) {
 			for (o = 0; o < 2; o++) {
