@@ -1,0 +1,118 @@
+"""Scenarios an operator watching several automations goes through, in the
+full-screen view (tmux 120x40, the real server on loopback, driven by
+POSTs): the list keeps names and its cursor, split panes each show their
+own automation, resizing keeps the list width, saving keeps the source,
+the status line names failures once and lets messages expire, and field
+filters narrow a pane and switch off one by one."""
+import json
+import os
+import re
+import tempfile
+
+import ldtest
+from ldtest import Server, check, eq, ev
+from tuitmux import Tmux, viewer
+
+FRAME_V = "\u2502\u2551"  # vertical frame lines, plain and focused
+WATCHED = "\u25c9"
+
+
+def list_rows(scr):
+    """The list pane's rows (inside its frame), stripped."""
+    out = []
+    for row in scr.split("\n")[1:]:
+        if not row or row[0] not in FRAME_V:
+            break
+        end = min([row.index(c, 1) for c in FRAME_V if c in row[1:]] or
+                  [len(row)])
+        out.append(row[1:end].rstrip())
+    return out
+
+
+def list_width(scr):
+    """Columns of the list pane, frame included."""
+    top = scr.split("\n")[0]
+    ends = [top.index(c) for c in "\u2510\u2557" if c in top]
+    return min(ends) + 1 if ends else 0
+
+
+def row_of(scr, name):
+    """The list row naming name, or None."""
+    for r in list_rows(scr):
+        if name in r:
+            return r
+    return None
+
+
+def named(s, ident, name, status="running"):
+    """Create automation ident called name with one line, in status."""
+    s.ingest(ident, [ev(1, "hello from " + ident)])
+    s.status(ident, status, name=name)
+
+
+def test_wide_counters_keep_names():
+    with Server() as s:
+        named(s, "nightly", "Nightly sync")
+        named(s, "invoice", "Invoice export")
+        s.ingest("nightly", [ev(i, "w", level="WARN") for i in range(312)] +
+                 [ev(i, "e", level="ERROR") for i in range(27)])
+        s.ingest("invoice", [ev(i, "w", level="WARN") for i in range(60)] +
+                 [ev(i, "e", level="ERROR") for i in range(2)])
+        with viewer(s, "nightly", "invoice") as t:
+            def shown(x):
+                a, b = row_of(x, "Nightly sync"), row_of(x, "Invoice export")
+                return a and b and "E27" in a and "E2" in b
+            scr = t.wait(shown, "both names whole, with their error counts")
+            check("W312" in row_of(scr, "Nightly sync"), scr)
+            # Narrower: the warnings go before the errors, the names stay.
+            t.keys("<", "<")
+            scr = t.wait(lambda x: list_width(x) == 22 and
+                         row_of(x, "Invoice export") is not None and
+                         row_of(x, "Nightly sync") is not None and
+                         "E27" in row_of(x, "Nightly sync"),
+                         "names whole in a narrow list, errors kept")
+            check("W312" not in row_of(scr, "Nightly sync"), scr)
+
+
+def test_list_cursor_stays_on_its_automation_when_the_list_resorts():
+    with Server() as s:
+        for ident in ("aa", "bb", "cc", "dd"):
+            named(s, ident, "job " + ident)
+        named(s, "zz", "job zz", "completed")
+        with viewer(s) as t:
+            t.wait(lambda x: len([r for r in list_rows(x) if "job" in r])
+                   == 5, "five automations")
+            t.keys("j")  # on "job bb"
+            t.wait_text("job bb (not watched")
+            # "job aa" ends and sinks below the running ones: the cursor
+            # stays on "job bb", now the first row.
+            s.status("aa", "completed")
+            t.wait(lambda x: list_rows(x)[0].endswith("job bb") or
+                   "job bb" in list_rows(x)[0], "the list re-sorted")
+            t.keys("Space", "j", "Space")
+            scr = t.wait(lambda x: sum(WATCHED in r for r in list_rows(x))
+                         == 2, "two watched")
+            for name in ("job bb", "job cc"):
+                check(WATCHED in row_of(scr, name),
+                      "%s not watched:\n%s" % (name, scr))
+            for name in ("job aa", "job dd", "job zz"):
+                check(WATCHED not in row_of(scr, name),
+                      "%s watched:\n%s" % (name, scr))
+
+
+def test_resize_small_and_back_keeps_the_list_width():
+    with Server() as s:
+        named(s, "rs", "Resized")
+        with viewer(s, "rs") as t:
+            want = list_width(t.wait_text("hello from rs"))
+            t.resize(50, 20)
+            t.wait(lambda x: 0 < list_width(x) < want, "a narrower list")
+            t.resize(120, 40)
+            scr = t.wait(lambda x: len(x.split("\n")[0].rstrip()) == 120,
+                         "the full width again")
+            scr = t.wait(lambda x: list_width(x) == want,
+                         "the list width the operator had (%d)" % want)
+
+
+if __name__ == "__main__":
+    ldtest.main(globals())
