@@ -1387,8 +1387,12 @@ tui_key(struct tui *t, int key)
 		break;
 	case ACT_LIST_WIDER:
 	case ACT_LIST_NARROWER:
-		t->list_w = layout_list_width(
-		    t->list_w + (a == ACT_LIST_WIDER ? 4 : -4), COLS);
+		/* From the width on screen: a wish the screen cuts is
+		 * forgotten once the operator changes it. */
+		t->list_w =
+		    layout_list_width(layout_list_width(t->list_w, COLS) +
+		                          (a == ACT_LIST_WIDER ? 4 : -4),
+		        COLS);
 		break;
 	case ACT_LIST_FILTER:
 		tui_prompt_open(t, PROMPT_LIST);
@@ -1439,7 +1443,8 @@ tui_on_winch(int sig, void *arg)
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
 	    ws.ws_col > 0)
 		resizeterm(ws.ws_row, ws.ws_col);
-	t->list_w = layout_list_width(t->list_w, COLS);
+	/* t->list_w stays what the operator chose: the layout clamps it to
+	 * each size, so a small window and back gives the same list. */
 	t->full_redraw = true;
 	tui_dirty(t);
 }
