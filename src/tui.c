@@ -47,8 +47,9 @@
 #define TUI_LIST_BODY_MAX (8 * 1024 * 1024)
 /* Lines an incremental search looks through at once for the first hit. */
 #define TUI_ISEARCH_LINES 200000
-/* Longest list of failed automation names on the status bar. */
-#define TUI_FAILED_MAX 120
+/* How long a notice stays on the status bar; errors stay longer. */
+#define TUI_MSG_MS 4000
+#define TUI_MSG_ERROR_MS 8000
 
 /* Whether curses owns the terminal: the exit and fatal-signal paths
  * (which cannot reach the viewer's state) restore it when true. */
@@ -155,7 +156,23 @@ tui_msg(struct tui *t, bool error, const char *fmt, ...)
 	vsnprintf(t->msg, sizeof t->msg, fmt, ap);
 	va_end(ap);
 	t->msg_error = error;
+	t->msg_until = loop_now() + (error ? TUI_MSG_ERROR_MS : TUI_MSG_MS);
 	tui_dirty(t);
+}
+
+/* Timer: the notice has been up long enough (tui_before_sleep arms it,
+ * and it arms itself again when a newer notice came meanwhile). */
+static void
+tui_on_msg_timer(void *arg)
+{
+	struct tui *t = arg;
+
+	if (t->msg[0] != '\0' && loop_now() >= t->msg_until) {
+		t->msg[0] = '\0';
+		tui_dirty(t);
+	} else if (t->msg[0] != '\0')
+		loop_timer_in(
+		    t->loop, &t->msg_timer, t->msg_until - loop_now());
 }
 
 /* The pane keys act on: the focused one, or the list's target. */
@@ -500,28 +517,22 @@ tui_src_add(struct tui *t, const struct source *src)
 	return t->nsrcs++;
 }
 
-/* Record the run state of source i; a failure is made loud. */
+/* Record the run state of source i (the status bar names the failed
+ * ones from it). An exit code belongs to the state it came with: a new
+ * state without one drops the last run's. */
 static void
 tui_src_run(
     struct tui *t, int i, enum run_status run, bool has_exit, int exit_code)
 {
 	struct tui_src *s = &t->srcs[i];
-	const char *name = tui_src_name(t, i);
-	size_t len;
 
+	if (run != RUN_UNKNOWN && s->run != run) {
+		s->run = run;
+		s->has_exit_code = false;
+	}
 	if (has_exit) {
 		s->has_exit_code = true;
 		s->exit_code = exit_code;
-		tui_dirty(t);
-	}
-	if (run == RUN_UNKNOWN || s->run == run)
-		return;
-	s->run = run;
-	if (run == RUN_FAILED) {
-		len = strlen(t->failed);
-		if (len < TUI_FAILED_MAX)
-			snprintf(t->failed + len, sizeof t->failed - len,
-			    "%s%s", len ? ", " : "", name);
 	}
 	tui_dirty(t);
 }
@@ -1559,12 +1570,16 @@ tui_before_sleep(void *arg)
 
 	if (t->quit)
 		return;
+	now = loop_now();
 	if (tui_work(t)) {
 		tui_dirty(t);
 		loop_timer_in(t->loop, &t->work_timer, 0);
 	}
 	if (!t->tick_timer.armed && tui_needs_tick(t))
 		loop_timer_in(t->loop, &t->tick_timer, TUI_TICK_MS);
+	if (!t->msg_timer.armed && t->msg[0] != '\0')
+		loop_timer_in(t->loop, &t->msg_timer,
+		    t->msg_until > now ? t->msg_until - now : 0);
 	if (!t->dirty)
 		return;
 	now = loop_now();
@@ -1649,6 +1664,7 @@ tui_free(struct tui *t)
 		loop_timer_stop(t->loop, &t->work_timer);
 		loop_timer_stop(t->loop, &t->list_timer);
 		loop_timer_stop(t->loop, &t->tick_timer);
+		loop_timer_stop(t->loop, &t->msg_timer);
 	}
 	loop_free(t->loop);
 }
@@ -1665,6 +1681,8 @@ tui_run(const struct tui_opts *o)
 	int rc, i;
 
 	memset(&t, 0, sizeof t);
+	/* Before anything can call tui_msg, which arms it. */
+	loop_timer_init(&t.msg_timer, tui_on_msg_timer, &t);
 	t.o = o;
 	t.sel = -1;
 	t.list_shown = true;

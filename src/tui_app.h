@@ -125,7 +125,8 @@ struct tui {
 
 	char msg[256]; /* last error or notice, one line */
 	bool msg_error;
-	char failed[128]; /* names of automations that failed */
+	uint64_t msg_until;          /* loop_now() when msg expires */
+	struct loop_timer msg_timer; /* clears msg at msg_until */
 	struct rate total;
 	uint64_t evicted_seen;
 	uint64_t last_event; /* loop_now() of the newest line */

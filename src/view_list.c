@@ -8,8 +8,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include "buf.h"
-#include "esc.h"
 #include "loop.h"
 #include "stream.h"
 #include "tui_app.h"
@@ -18,8 +16,6 @@
 
 /* Column of the name in a row: glyph, space, watch mark, space. */
 #define LIST_NAME_X 4
-/* Most bytes of a name's escaped form measured for its width. */
-#define LIST_NAME_MAX 4096
 
 /* The display rank of a run status: running first. */
 static int
@@ -221,7 +217,6 @@ view_list_row(struct tui *t, int i, int y, int x, int w, bool selected)
 	struct tui_src *s = &t->srcs[i];
 	struct list_part parts[LIST_PARTS_MAX];
 	bool keep[LIST_PARTS_MAX];
-	struct buf nb;
 	attr_t base = A_NORMAL;
 	const char *name = tui_src_name(t, i);
 	int n, k, worst, used, namew, room, cx;
@@ -241,11 +236,7 @@ view_list_row(struct tui *t, int i, int y, int x, int w, bool selected)
 		return;
 
 	/* The name's columns as drawn (escaped), capped by the row. */
-	buf_init(&nb, LIST_NAME_MAX);
-	namew = esc_text(&nb, name, strlen(name)) == 0 && nb.p != NULL
-	            ? draw_width(nb.p, nb.len)
-	            : w;
-	buf_free(&nb);
+	namew = draw_untrusted_width(name, strlen(name));
 	if (namew > w - LIST_NAME_X)
 		namew = w - LIST_NAME_X;
 	draw_untrusted(

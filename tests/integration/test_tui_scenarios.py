@@ -114,5 +114,72 @@ def test_resize_small_and_back_keeps_the_list_width():
                          "the list width the operator had (%d)" % want)
 
 
+def status_lines(scr):
+    """The two status lines at the bottom."""
+    rows = [r for r in scr.split("\n")]
+    while rows and rows[-1] == "":
+        rows.pop()
+    return rows[-2:]
+
+
+def test_failed_names_once_and_clears_when_it_runs_again():
+    with Server() as s:
+        named(s, "flaky", "Flaky job")
+        named(s, "steady", "Steady job")
+        with viewer(s) as t:
+            t.wait_text("Steady job")
+            s.status("flaky", "failed", exitCode=2)
+            t.wait(lambda x: "FAILED: Flaky job" in status_lines(x)[1],
+                   "the failure named")
+            s.status("flaky", "running")
+            t.wait(lambda x: "FAILED" not in status_lines(x)[1],
+                   "the failure cleared when it runs again")
+            s.status("flaky", "failed", exitCode=3)
+            scr = t.wait(lambda x: "FAILED: Flaky job" in status_lines(x)[1],
+                         "the failure named again")
+            eq(status_lines(scr)[1].count("Flaky job"), 1,
+               "times the name is on the status line")
+
+
+def test_exit_code_shown_is_the_failed_runs():
+    with Server() as s:
+        named(s, "inv", "Invoice export")
+        with viewer(s, "inv") as t:
+            t.wait_text("Invoice export: live")
+            s.status("inv", "completed", exitCode=0)
+            t.wait_text("Invoice export: completed")
+            # The next run fails; the list says so, the ended stream
+            # does not: the old run's exit 0 is not this failure's.
+            s.status("inv", "running")
+            s.status("inv", "failed", exitCode=1)
+            scr = t.wait(lambda x: "Invoice export: failed" in x,
+                         "the failure on the status line")
+            check("failed (exit 0)" not in scr, scr)
+
+
+def test_a_message_expires():
+    with Server() as s:
+        named(s, "msg", "Quiet")
+        with viewer(s, "msg") as t:
+            t.wait_text("hello from msg")
+            t.keys("n")  # no search yet: a notice says how to start one
+            t.wait_text("no search: / or ? starts one")
+            t.wait_gone("no search: / or ? starts one")
+
+
+def test_stream_states_fit_the_status_line():
+    with Server() as s:
+        ids = ["long-automation-name-%d" % i for i in range(8)]
+        for i in ids:
+            named(s, i, i)
+        with viewer(s, *ids) as t:
+            def fitted(x):
+                line = status_lines(x)[1].rstrip()
+                m = re.search(r"\+(\d+) more$", line)
+                return m and line.count(": live") + int(m.group(1)) == 8
+            scr = t.wait(fitted, "every state shown live or counted")
+            check(len(status_lines(scr)[1].rstrip()) <= 120, scr)
+
+
 if __name__ == "__main__":
     ldtest.main(globals())
