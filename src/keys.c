@@ -118,7 +118,7 @@ static const struct key_binding keys[] = {
     {'&', KEYS_LOG, ACT_FILTER_KEEP, "&", "keep only lines matching"},
     {'!', KEYS_LOG, ACT_FILTER_HIDE, "!", "hide lines matching"},
     {'c', KEYS_LOG, ACT_FILTER_CLEAR, "c", "clear filters and search"},
-    {'S', KEYS_ANY, ACT_SAVE, "S", "save the view (text or .jsonl)"},
+    {'S', KEYS_ANY, ACT_SAVE, "S", "save the view (text, .jsonl, .csv)"},
     {'m', KEYS_ANY, ACT_MERGED, "m", "merged view of watched sources"},
     {'s', KEYS_ANY, ACT_SPLIT, "s", "split the log area (1-4 panes)"},
     {'|', KEYS_ANY, ACT_SPLIT_DIR, "|", "stack panes or put them side by side"},

@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "client.h"
 #include "conf.h"
+#include "format.h"
 #include "keys.h"
 #include "loop.h"
 #include "stream.h"
@@ -47,6 +48,12 @@
 #define TUI_LIST_BODY_MAX (8 * 1024 * 1024)
 /* Lines an incremental search looks through at once for the first hit. */
 #define TUI_ISEARCH_LINES 200000
+/* Largest formatted line a save writes: a stored event is at most
+ * EVENT_SCRATCH_MAX bytes (the stream's cap), and a formatter makes at
+ * most FORMAT_MAX_GROWTH bytes of each, plus its slack. */
+#define TUI_SAVE_LINE_MAX                                                      \
+	((size_t)FORMAT_MAX_GROWTH * (EVENT_SCRATCH_MAX + 1024) +              \
+	    FORMAT_LINE_SLACK)
 /* How long a notice stays on the status bar; errors stay longer. */
 #define TUI_MSG_MS 4000
 #define TUI_MSG_ERROR_MS 8000
@@ -841,90 +848,134 @@ tui_on_wake(void *arg)
 {
 }
 
-/* Write one line of the view to f as text or JSON. */
+/* The event of stored line l, for the --output formatters: its raw
+ * data decoded again when the store kept all of it, else rebuilt from
+ * what the store kept (when is scratch room for the timestamp). */
 static void
-tui_save_line(struct tui *t, FILE *f, const struct sb_line *l, bool json)
+tui_save_event(struct event_decoder *d, const struct sb_line *l,
+    struct log_event *ev, char *when, size_t whenlen)
 {
-	char when[80] = "-";
 	struct tm tm;
 	time_t sec;
-	cJSON *o;
-	char *s;
-	size_t k;
 
-	if (l->ts_ms != INT64_MIN) {
-		sec = (time_t)(l->ts_ms / 1000);
-		gmtime_r(&sec, &tm);
-		snprintf(when, sizeof when,
-		    "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		    (int)(l->ts_ms % 1000));
+	if (!(l->flags & SB_CUT_RAW)) {
+		event_decode(d, l->raw, l->raw_len, ev);
+	} else {
+		memset(ev, 0, sizeof *ev);
+		ev->level = l->level;
+		ev->level_name.p = l->lvname;
+		ev->level_name.n = l->lvname_len;
+		ev->message.p = l->msg;
+		ev->message.n = l->msg_len;
+		ev->raw = ev->message;
+		when[0] = '\0';
+		if (l->ts_ms != INT64_MIN) {
+			sec = (time_t)(l->ts_ms / 1000);
+			gmtime_r(&sec, &tm);
+			snprintf(when, whenlen,
+			    "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+			    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			    tm.tm_hour, tm.tm_min, tm.tm_sec,
+			    (int)(l->ts_ms % 1000));
+		}
+		ev->timestamp.p = when;
+		ev->timestamp.n = strlen(when);
+		ev->truncated = 1;
 	}
-	if (!json) {
-		fprintf(f, "%s %-5s [%s] %s\n", when, level_name(l->level),
-		    tui_src_name(t, l->src), l->msg);
-		return;
-	}
-	if (l->raw_len > 0 && l->raw[0] == '{') {
-		/* The event as received, kept on one line. */
-		for (k = 0; k < l->raw_len; k++)
-			fputc(l->raw[k] == '\n' || l->raw[k] == '\r'
-			          ? ' '
-			          : l->raw[k],
-			    f);
-		fputc('\n', f);
-		return;
-	}
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "source", tui_src_name(t, l->src));
-	cJSON_AddStringToObject(o, "level", level_name(l->level));
-	if (l->ts_ms != INT64_MIN)
-		cJSON_AddStringToObject(o, "timestamp", when);
-	cJSON_AddStringToObject(o, "message", l->msg);
-	s = cJSON_PrintUnformatted(o);
-	if (s != NULL)
-		fprintf(f, "%s\n", s);
-	free(s);
-	cJSON_Delete(o);
+	ev->id = l->id;
+	if (l->flags & SB_CUT_EVENT)
+		ev->truncated = ev->truncated ? ev->truncated : 1;
 }
 
-/* Save the focused pane's view (or every line) to path. */
+/* The output shape a save path asks for by its extension: .json and
+ * .jsonl JSON lines, .csv CSV, anything else text. */
+static enum output_format
+tui_save_format(const char *path)
+{
+	size_t len = strlen(path);
+
+	if ((len > 5 && strcmp(path + len - 5, ".json") == 0) ||
+	    (len > 6 && strcmp(path + len - 6, ".jsonl") == 0))
+		return OUTPUT_JSON;
+	if (len > 4 && strcmp(path + len - 4, ".csv") == 0)
+		return OUTPUT_CSV;
+	return OUTPUT_TEXT;
+}
+
+/* Format stored line seq into out and write it to f; false when it is
+ * gone. *failed is set on a write error. */
+static bool
+tui_save_one(struct tui *t, struct formatter *fmt, struct event_decoder *d,
+    struct buf *out, FILE *f, uint64_t seq, bool *failed)
+{
+	struct log_event ev;
+	struct sb_line l;
+	char when[80];
+
+	if (!sb_get(t->sb, seq, &l))
+		return false;
+	tui_save_event(d, &l, &ev, when, sizeof when);
+	buf_clear(out);
+	if (formatter_event(fmt, out, tui_src_name(t, l.src), &ev) != 0 ||
+	    fwrite(out->p, 1, out->len, f) != out->len)
+		*failed = true;
+	return true;
+}
+
+/* Save the focused pane's view (or every line) to path, in the shape
+ * follow mode's --output gives (source named on every line). */
 static void
 tui_save(struct tui *t, const char *path)
 {
 	struct tui_pane *p = &t->pane[tui_pane_index(t)];
-	size_t len = strlen(path), n = 0, k;
-	bool json = (len > 5 && strcmp(path + len - 5, ".json") == 0) ||
-	            (len > 6 && strcmp(path + len - 6, ".jsonl") == 0);
-	struct sb_line l;
+	struct format_opts fo = {
+	    .format = tui_save_format(path),
+	    .utc = t->o->utc,
+	    .with_source = true,
+	};
+	static const char *shape[] = {
+	    [OUTPUT_TEXT] = "text",
+	    [OUTPUT_JSON] = "JSON lines",
+	    [OUTPUT_CSV] = "CSV",
+	};
+	struct formatter *fmt = formatter_new(&fo);
+	struct event_decoder *d = event_decoder_new();
+	bool failed = false;
+	size_t n = 0, k;
+	struct buf out;
 	uint64_t seq;
 	FILE *f;
 
+	buf_init(&out, TUI_SAVE_LINE_MAX);
+	if (fmt == NULL || d == NULL) {
+		tui_msg(t, true, "cannot save: out of memory");
+		goto done;
+	}
 	f = fopen(path, "w");
 	if (f == NULL) {
 		tui_msg(t, true, "cannot write %s: %s", path, strerror(errno));
-		return;
+		goto done;
 	}
+	if (formatter_begin(fmt, &out) == 0 &&
+	    fwrite(out.p, 1, out.len, f) != out.len)
+		failed = true;
 	if (t->save_all) {
-		for (seq = sb_first(t->sb); seq < sb_end(t->sb); seq++) {
-			if (sb_get(t->sb, seq, &l)) {
-				tui_save_line(t, f, &l, json);
-				n++;
-			}
-		}
+		for (seq = sb_first(t->sb); seq < sb_end(t->sb); seq++)
+			n += tui_save_one(t, fmt, d, &out, f, seq, &failed);
 	} else {
-		for (k = 0; k < lineidx_count(&p->li); k++) {
-			if (sb_get(t->sb, lineidx_at(&p->li, k), &l)) {
-				tui_save_line(t, f, &l, json);
-				n++;
-			}
-		}
+		for (k = 0; k < lineidx_count(&p->li); k++)
+			n += tui_save_one(
+			    t, fmt, d, &out, f, lineidx_at(&p->li, k), &failed);
 	}
-	if (fclose(f) != 0)
+	if (fclose(f) != 0 || failed)
 		tui_msg(t, true, "writing %s: %s", path, strerror(errno));
 	else
 		tui_msg(t, false, "wrote %zu lines (%s) to %s", n,
-		    json ? "JSON lines" : "text", path);
+		    shape[fo.format], path);
+done:
+	buf_free(&out);
+	formatter_free(fmt);
+	event_decoder_free(d);
 }
 
 /* Open the prompt of kind k. */

@@ -181,5 +181,50 @@ def test_stream_states_fit_the_status_line():
             check(len(status_lines(scr)[1].rstrip()) <= 120, scr)
 
 
+def save_view(t, path):
+    """S, the path, Enter; wait for the notice."""
+    t.keys("S")
+    t.wait_text("save the filtered view")
+    t.keys("C-u")
+    t.type(path)
+    t.keys("Enter")
+    t.wait_text("to " + path)
+
+
+def test_save_merged_as_json_keeps_source():
+    d = tempfile.mkdtemp(prefix="ldsave-")
+    with Server() as s:
+        named(s, "sa", "Source A")
+        named(s, "sb", "Source B")
+        s.ingest("sa", [ev(2, "alpha line", rows=17)])
+        s.ingest("sb", [ev(3, "beta line", level="WARN")])
+        with viewer(s, "sa", "sb", extra=["--merged"]) as t:
+            t.wait(lambda x: "alpha line" in x and "beta line" in x,
+                   "both in the merged view")
+            path = os.path.join(d, "merged.jsonl")
+            save_view(t, path)
+            with open(path) as f:
+                rows = [json.loads(line) for line in f]
+            eq(len(rows), 4, "lines saved")
+            by_msg = {r["message"]: r for r in rows}
+            eq(by_msg["alpha line"]["source"], "Source A", "source of alpha")
+            eq(by_msg["beta line"]["source"], "Source B", "source of beta")
+            eq(by_msg["alpha line"]["rows"], 17, "an original member kept")
+            eq(by_msg["beta line"]["level"], "WARN", "level")
+            path = os.path.join(d, "merged.csv")
+            save_view(t, path)
+            with open(path) as f:
+                lines = f.read().split("\n")
+            check(lines[0].startswith("source,"), "CSV header: %r" % lines[0])
+            check(any(l.startswith("Source B,") and "beta line" in l
+                      for l in lines), "\n".join(lines))
+            path = os.path.join(d, "merged.log")
+            save_view(t, path)
+            with open(path) as f:
+                text = f.read()
+            check("Source A | " in text and "] WARN: beta line" in text,
+                  text)
+
+
 if __name__ == "__main__":
     ldtest.main(globals())
