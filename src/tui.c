@@ -1146,7 +1146,9 @@ tui_list_move(struct tui *t, int delta)
 	if (order[at] == t->sel)
 		return;
 	t->sel = order[at];
-	if (!t->pane[t->target].merged)
+	/* One pane shows what the cursor is on; split panes each keep the
+	 * automation chosen for them (ACT_SHOW). */
+	if (t->npanes == 1 && !t->pane[t->target].merged)
 		tui_pane_show(t, t->target, t->sel, false);
 	tui_dirty(t);
 }
@@ -1165,7 +1167,8 @@ tui_split(struct tui *t)
 			t->focus = 0;
 		t->target = 0;
 	} else {
-		tui_pane_init(t, t->npanes, t->sel, t->sel < 0,
+		/* Empty until an automation is chosen for it in the list. */
+		tui_pane_init(t, t->npanes, -1, false,
 		    t->pane[tui_pane_index(t)].f.floor);
 		t->npanes = n;
 		t->focus = t->target = n - 1;
@@ -1308,6 +1311,12 @@ tui_key(struct tui *t, int key)
 		if (k >= 0)
 			t->target = k;
 		break;
+	case ACT_FOCUS_LIST:
+		/* The list's Enter then fills the pane that had focus. */
+		t->target = i;
+		t->focus = -1;
+		t->list_shown = true;
+		break;
 	case ACT_DOWN:
 	case ACT_UP:
 		if (list)
@@ -1435,6 +1444,12 @@ tui_key(struct tui *t, int key)
 	case ACT_WATCH:
 		if (t->sel >= 0)
 			tui_watch(t, t->sel, t->srcs[t->sel].stream == NULL);
+		break;
+	case ACT_SHOW:
+		if (t->sel >= 0) {
+			tui_pane_show(t, t->target, t->sel, false);
+			tui_watch(t, t->sel, true);
+		}
 		break;
 	case ACT_WATCH_ALL:
 		tui_watch_running(t);

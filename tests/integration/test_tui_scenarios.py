@@ -226,5 +226,66 @@ def test_save_merged_as_json_keeps_source():
                   text)
 
 
+def pane_texts(scr, col):
+    """The text of each stacked log pane (rows between frame tops) right
+    of column col."""
+    rows = scr.split("\n")
+    tops = [i for i, r in enumerate(rows)
+            if len(r) > col and r[col] in "\u250c\u2554"]
+    out = []
+    for k, top in enumerate(tops):
+        end = tops[k + 1] if k + 1 < len(tops) else len(rows)
+        out.append("\n".join(r[col:] for r in rows[top:end]))
+    return out
+
+
+def choose(t, name):
+    """In the focused list, put the cursor on name and press Enter."""
+    t.keys("/")
+    t.type(name)
+    t.keys("Enter")
+    t.wait_text("automations /" + name)
+    t.keys("g", "Enter", "Escape")
+    t.wait_gone("automations /")
+
+
+def test_three_split_panes_each_show_their_own_automation():
+    with Server() as s:
+        for k, word in enumerate(("one", "two", "three")):
+            named(s, "p" + word, "Pane " + word)
+            s.ingest("p" + word, [ev(k, "line of %s" % word)])
+        with viewer(s) as t:
+            t.wait_text("Pane three")
+            t.keys("s", "s")  # three panes; the two new ones start empty
+            scr = t.wait(lambda x: x.count("empty pane") == 2,
+                         "two empty panes with a hint")
+            check("empty: o, then Enter on an automation in the list" in scr,
+                  scr)
+            col = list_width(scr)
+            # The third pane has focus: o, choose, Enter.
+            t.keys("o")
+            choose(t, "Pane three")
+            t.keys("Tab", "o")  # the first pane
+            choose(t, "Pane one")
+            t.keys("Tab", "Tab", "o")  # the second pane
+            choose(t, "Pane two")
+
+            def each_its_own(x):
+                p = pane_texts(x, col)
+                return (len(p) == 3 and all(
+                    ("line of " + w) in p[k] and "Pane " + w in p[k]
+                    for k, w in enumerate(("one", "two", "three"))))
+            scr = t.wait(each_its_own, "each pane its own automation")
+            for k, w in enumerate(("one", "two", "three")):
+                others = [o for o in ("one", "two", "three") if o != w]
+                for o in others:
+                    check("line of " + o not in pane_texts(scr, col)[k],
+                          "pane %d shows %s:\n%s" % (k, o, scr))
+            # Moving in the list no longer changes a split pane.
+            t.keys("Tab", "o", "j", "j")
+            t.wait(lambda x: "\u25b8 Pane one" in x, "pane one is the target")
+            scr = t.wait(each_its_own, "the panes kept their automations")
+
+
 if __name__ == "__main__":
     ldtest.main(globals())
