@@ -951,6 +951,14 @@ tui_save(struct tui *t, const char *path)
 		tui_msg(t, true, "cannot save: out of memory");
 		goto done;
 	}
+	/* Keys typed ahead (a floor, then S) can come before the pane's
+	 * scan: finish it, so the file holds the whole view. */
+	while (!t->save_all && lineidx_pending(&p->li, t->sb)) {
+		if (lineidx_scan(&p->li, t->sb, &p->f, TUI_SLICE_LINES) < 0) {
+			tui_msg(t, true, "cannot save: out of memory");
+			goto done;
+		}
+	}
 	f = fopen(path, "w");
 	if (f == NULL) {
 		tui_msg(t, true, "cannot write %s: %s", path, strerror(errno));
