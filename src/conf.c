@@ -54,9 +54,10 @@ static const char *const conf_actions[] = {"quit", "help", "focus-next",
     "timestamps", "floor-trace", "floor-debug", "floor-info", "floor-warn",
     "floor-error", "next-error", "prev-error", "next-warn", "search-forward",
     "search-backward", "next-match", "prev-match", "filter-keep", "filter-hide",
-    "filter-clear", "save", "merged", "split", "split-direction", "detail",
-    "watch", "show", "watch-all", "refresh", "list-toggle", "list-wider",
-    "list-narrower", "list-filter", "close", "suspend", "redraw", NULL};
+    "filter-clear", "filter-list", "save", "merged", "split", "split-direction",
+    "detail", "watch", "show", "watch-all", "refresh", "list-toggle",
+    "list-wider", "list-narrower", "list-filter", "close", "suspend", "redraw",
+    NULL};
 
 /* Named keys and their codes (function keys or-ed with CONF_KEY_FN). */
 static const struct {

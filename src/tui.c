@@ -243,6 +243,13 @@ tui_pane_show(struct tui *t, int i, int src, bool merged)
 	tui_pane_refilter(t, i);
 }
 
+/* The name "source" field filters compare with. */
+static const char *
+tui_filter_src_name(const void *arg, uint16_t src)
+{
+	return tui_src_name(arg, src);
+}
+
 /* Set up pane i showing src, following, at level floor. */
 static void
 tui_pane_init(struct tui *t, int i, int src, bool merged, uint8_t floor)
@@ -252,6 +259,8 @@ tui_pane_init(struct tui *t, int i, int src, bool merged, uint8_t floor)
 	memset(p, 0, sizeof *p);
 	filter_init(&p->f);
 	p->f.floor = floor;
+	p->f.src_name = tui_filter_src_name;
+	p->f.src_arg = t;
 	lineidx_init(&p->li, t->sb);
 	search_init(&p->s);
 	p->follow = true;
@@ -1252,6 +1261,27 @@ tui_modal_key(struct tui *t, int key)
 	tui_dirty(t);
 }
 
+/* A key in the filter list: a digit switches that filter off or on,
+ * anything that closes or quits closes it. */
+static void
+tui_filters_key(struct tui *t, int key)
+{
+	int i = t->filters_pane;
+	enum action a = keys_lookup(key, KEYS_LOG);
+
+	if (key >= '1' && key < '1' + FILTER_PATTERNS_MAX) {
+		if (filter_toggle(&t->pane[i].f, key - '1') == 0)
+			tui_pane_refilter(t, i);
+	} else if (a == ACT_CLOSE || a == ACT_QUIT || a == ACT_FILTER_LIST) {
+		t->mode = TUI_NORMAL;
+		if (key == KEYS_CTRL('c')) {
+			t->quit = true;
+			loop_stop(t->loop, 0);
+		}
+	}
+	tui_dirty(t);
+}
+
 /* Mouse wheel: scroll the pane under the pointer (or the focused one). */
 static void
 tui_mouse(struct tui *t)
@@ -1293,6 +1323,10 @@ tui_key(struct tui *t, int key)
 	}
 	if (t->mode == TUI_DETAIL || t->mode == TUI_HELP) {
 		tui_modal_key(t, key);
+		return;
+	}
+	if (t->mode == TUI_FILTERS) {
+		tui_filters_key(t, key);
 		return;
 	}
 	switch (a) {
@@ -1424,6 +1458,10 @@ tui_key(struct tui *t, int key)
 		break;
 	case ACT_FILTER_HIDE:
 		tui_prompt_open(t, PROMPT_HIDE);
+		break;
+	case ACT_FILTER_LIST:
+		t->mode = TUI_FILTERS;
+		t->filters_pane = i;
 		break;
 	case ACT_FILTER_CLEAR:
 		filter_clear(&p->f);
@@ -1588,6 +1626,8 @@ tui_draw(struct tui *t)
 		view_detail_draw(t);
 	else if (t->mode == TUI_HELP)
 		view_help_draw(t);
+	else if (t->mode == TUI_FILTERS)
+		view_filters_draw(t);
 	curs_set(t->mode == TUI_PROMPT ? 1 : 0);
 	view_status_draw(t);
 	refresh();

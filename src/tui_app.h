@@ -75,7 +75,7 @@ struct tui_pane {
 	size_t drawn_n;   /* lines the last draw showed */
 };
 
-enum tui_mode { TUI_NORMAL, TUI_PROMPT, TUI_DETAIL, TUI_HELP };
+enum tui_mode { TUI_NORMAL, TUI_PROMPT, TUI_DETAIL, TUI_HELP, TUI_FILTERS };
 
 enum tui_prompt {
 	PROMPT_SEARCH_FWD,
@@ -122,6 +122,7 @@ struct tui {
 	uint64_t detail_seq;
 	int detail_top;
 	int help_top;
+	int filters_pane; /* the pane the filter list shows */
 
 	char msg[256]; /* last error or notice, one line */
 	bool msg_error;

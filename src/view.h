@@ -34,6 +34,9 @@ void view_detail_draw(struct tui *t);
 /* Rows the detail text takes at the current width (for scrolling). */
 int view_detail_rows(struct tui *t);
 
+/* Draw the filter list of pane t->filters_pane over the log area. */
+void view_filters_draw(struct tui *t);
+
 /* Draw the help overlay generated from the key table. */
 void view_help_draw(struct tui *t);
 /* Rows of help text. */

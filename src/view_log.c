@@ -282,11 +282,26 @@ view_log_drawn(const struct tui *t, int i, size_t *top, size_t *n)
 	*n = t->pane[i].drawn_n;
 }
 
+/* The first key name bound to action a in where into out ("-": none). */
+static void
+view_log_key(enum action a, unsigned where, char *out, size_t outlen)
+{
+	char *sp;
+
+	keys_names(a, where, out, outlen);
+	if ((sp = strchr(out, ' ')) != NULL)
+		*sp = '\0';
+	if (out[0] == '\0')
+		snprintf(out, outlen, "-");
+}
+
 /* The pane's title: what it follows and how. */
 static void
 view_log_title(struct tui *t, int i, char *out, size_t outlen)
 {
 	struct tui_pane *p = &t->pane[i];
+	char filters[FILTER_PATTERN_LEN * 2], key[64];
+	size_t len;
 	int n = 0, k;
 
 	/* With the list focused and panes split, the pane Enter fills. */
@@ -305,19 +320,14 @@ view_log_title(struct tui *t, int i, char *out, size_t outlen)
 		        : "");
 	else
 		snprintf(out, outlen, "%sempty pane", mark);
-}
-
-/* The first key name bound to action a in where into out ("-": none). */
-static void
-view_log_key(enum action a, unsigned where, char *out, size_t outlen)
-{
-	char *sp;
-
-	keys_names(a, where, out, outlen);
-	if ((sp = strchr(out, ' ')) != NULL)
-		*sp = '\0';
-	if (out[0] == '\0')
-		snprintf(out, outlen, "-");
+	/* The filters switched on, so a narrowed pane says why. */
+	filter_describe(&p->f, filters, sizeof filters);
+	if (filters[0] != '\0') {
+		view_log_key(ACT_FILTER_LIST, KEYS_LOG, key, sizeof key);
+		len = strlen(out);
+		snprintf(
+		    out + len, outlen - len, " | %s (%s lists)", filters, key);
+	}
 }
 
 /* Tell an empty pane's reader how to fill it, with the keys in force. */
@@ -346,7 +356,7 @@ view_log_draw(struct tui *t, int i)
 	size_t n = lineidx_count(&p->li), top, cur = 0, k;
 	int used, rows, y;
 	struct sb_line l;
-	char title[128];
+	char title[FILTER_PATTERN_LEN * 3];
 
 	view_log_title(t, i, title, sizeof title);
 	draw_frame(stdscr, r.y, r.x, r.h, r.w, t->focus == i, title);

@@ -10,6 +10,7 @@ import re
 import tempfile
 
 import ldtest
+import tuitmux
 from ldtest import Server, check, eq, ev
 from tuitmux import Tmux, viewer
 
@@ -285,6 +286,55 @@ def test_three_split_panes_each_show_their_own_automation():
             t.keys("Tab", "o", "j", "j")
             t.wait(lambda x: "\u25b8 Pane one" in x, "pane one is the target")
             scr = t.wait(each_its_own, "the panes kept their automations")
+
+
+def test_field_filters_narrow_the_pane_and_switch_off_one_by_one():
+    with Server() as s:
+        named(s, "crm", "CRM import")
+        named(s, "nightly", "Nightly sync")
+        s.ingest("crm", [ev(1, "crm extract", task="extract", rows=500),
+                         ev(2, "crm load big", task="load", rows=5000),
+                         ev(3, "crm load small", task="load", rows=10)])
+        s.ingest("nightly", [ev(4, "nightly scan", level="WARN",
+                                task="scan", rows=2000)])
+        msgs = ("hello from crm", "hello from nightly", "crm extract",
+                "crm load big", "crm load small", "nightly scan")
+
+        def only(*want):
+            def pred(x):
+                shown = " ".join(tuitmux.log_rows(x))
+                return all((m in shown) == (m in want) for m in msgs)
+            return pred
+        with viewer(s, "crm", "nightly", extra=["--merged"]) as t:
+            t.wait(only(*msgs), "every line")
+            for key, text in (("&", "source:crm"), ("!", "task:load"),
+                              ("&", "rows>1000")):
+                t.keys(key)
+                t.type(text)
+                t.keys("Enter")
+            scr = t.wait(only(), "no line passes all three")
+            check("&source:crm !task:load &rows>1000 (f lists)" in scr,
+                  "the pane header lists the filters:\n" + scr)
+            # Each switched off alone in the filter list.
+            t.keys("f")
+            t.wait_text("1  on   &source:crm")
+            t.keys("1")
+            t.wait_text("1  off  &source:crm")
+            t.keys("Escape")
+            t.wait(only("nightly scan"), "the source filter off")
+            t.keys("f", "3", "Escape")
+            t.wait(only("hello from crm", "hello from nightly",
+                        "crm extract", "nightly scan"),
+                   "the rows filter off too")
+            t.keys("f", "1", "Escape")
+            t.wait(only("hello from crm", "crm extract"),
+                   "the source filter on again")
+            t.keys("f", "2", "1", "Escape")
+            t.wait(only(*msgs), "every filter off")
+            t.keys("!")
+            t.type("rows>lots")
+            t.keys("Enter")
+            t.wait_text("rows>lots: not a number")
 
 
 if __name__ == "__main__":
