@@ -54,6 +54,9 @@
 #define TUI_SAVE_LINE_MAX                                                      \
 	((size_t)FORMAT_MAX_GROWTH * (EVENT_SCRATCH_MAX + 1024) +              \
 	    FORMAT_LINE_SLACK)
+/* How long the list keeps its order after a key in it: the rows do not
+ * re-sort under an operator moving and watching. */
+#define TUI_LIST_HOLD_MS 5000
 /* How long a notice stays on the status bar; errors stay longer. */
 #define TUI_MSG_MS 4000
 #define TUI_MSG_ERROR_MS 8000
@@ -851,6 +854,13 @@ tui_on_tick(void *arg)
 	tui_dirty(arg);
 }
 
+/* Timer: the list's hold ended; draw it re-sorted. */
+static void
+tui_on_list_hold(void *arg)
+{
+	tui_dirty(arg);
+}
+
 /* Timer used only to wake the loop (throttled redraw, pending scans). */
 static void
 tui_on_wake(void *arg)
@@ -1329,6 +1339,10 @@ tui_key(struct tui *t, int key)
 		tui_filters_key(t, key);
 		return;
 	}
+	if (list && a != ACT_NONE) {
+		view_list_hold(t, loop_now() + TUI_LIST_HOLD_MS);
+		loop_timer_in(t->loop, &t->list_hold_timer, TUI_LIST_HOLD_MS);
+	}
 	switch (a) {
 	case ACT_NONE:
 		return;
@@ -1779,6 +1793,7 @@ tui_free(struct tui *t)
 		loop_timer_stop(t->loop, &t->list_timer);
 		loop_timer_stop(t->loop, &t->tick_timer);
 		loop_timer_stop(t->loop, &t->msg_timer);
+		loop_timer_stop(t->loop, &t->list_hold_timer);
 	}
 	loop_free(t->loop);
 }
@@ -1852,6 +1867,7 @@ tui_run(const struct tui_opts *o)
 	loop_timer_init(&t.work_timer, tui_on_wake, &t);
 	loop_timer_init(&t.list_timer, tui_on_list_timer, &t);
 	loop_timer_init(&t.tick_timer, tui_on_tick, &t);
+	loop_timer_init(&t.list_hold_timer, tui_on_list_hold, &t);
 	loop_add_fd(t.loop, STDIN_FILENO, tui_on_stdin, &t);
 	loop_add_signal(t.loop, SIGWINCH, tui_on_winch, &t);
 	loop_add_signal(t.loop, SIGCONT, tui_on_cont, &t);

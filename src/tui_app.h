@@ -97,6 +97,12 @@ struct tui {
 	int sel;      /* selected source index in the list (-1: none) */
 	int list_top; /* first displayed row of the list */
 	char list_filter[TUI_LIST_FILTER_MAX + 1];
+	/* The display order held while the operator moves in the list, so
+	 * rows do not re-sort under the keys (view_list_hold). */
+	int list_held[FILTER_SOURCES_MAX];
+	int list_nheld;
+	uint64_t list_hold_until;          /* loop_now(); 0: not held */
+	struct loop_timer list_hold_timer; /* re-sorts when the hold ends */
 
 	struct tui_pane pane[LAYOUT_PANES_MAX];
 	int npanes;

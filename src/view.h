@@ -12,9 +12,14 @@ struct tui;
 /* Draw the automation list into t->lay.list. */
 void view_list_draw(struct tui *t);
 /* The source index shown at list row r (-1 when none), in display order
- * (running first, then the rest, narrowed by the name filter). Returns
- * the number of rows; order may be NULL to only count. */
+ * (running first, then the rest, narrowed by the name filter; while held,
+ * the order of view_list_hold). Returns the number of rows; order may be
+ * NULL to only count. */
 int view_list_order(const struct tui *t, int *order, int max);
+
+/* Keep the list's current display order until loop_now() reaches until
+ * (sources that appear meanwhile go below the held rows). */
+void view_list_hold(struct tui *t, uint64_t until);
 
 /* Draw log pane i into t->lay.pane[i]. */
 void view_log_draw(struct tui *t, int i);

@@ -45,16 +45,40 @@ view_list_passes(const struct tui *t, int i)
 	       strcasestr(s->src.id, t->list_filter) != NULL;
 }
 
-/* Sources in display order. */
+/* True when source i is in the held order. */
+static bool
+view_list_is_held(const struct tui *t, int i)
+{
+	int k;
+
+	for (k = 0; k < t->list_nheld; k++) {
+		if (t->list_held[k] == i)
+			return true;
+	}
+	return false;
+}
+
+/* Sources in display order: the held rows first while the hold lasts,
+ * then by rank. */
 int
 view_list_order(const struct tui *t, int *order, int max)
 {
-	int n = 0, rank, i;
+	bool held = t->list_hold_until > loop_now();
+	int n = 0, rank, i, k;
 
+	for (k = 0; held && k < t->list_nheld; k++) {
+		i = t->list_held[k];
+		if (i >= t->nsrcs || !view_list_passes(t, i))
+			continue;
+		if (order != NULL && n < max)
+			order[n] = i;
+		n++;
+	}
 	for (rank = 0; rank < 4; rank++) {
 		for (i = 0; i < t->nsrcs; i++) {
 			if (view_list_rank(t->srcs[i].run) != rank ||
-			    !view_list_passes(t, i))
+			    !view_list_passes(t, i) ||
+			    (held && view_list_is_held(t, i)))
 				continue;
 			if (order != NULL && n < max)
 				order[n] = i;
@@ -62,6 +86,22 @@ view_list_order(const struct tui *t, int *order, int max)
 		}
 	}
 	return n;
+}
+
+/* Hold the order on screen (every source, not only those the name filter
+ * passes, so changing the filter keeps it too). */
+void
+view_list_hold(struct tui *t, uint64_t until)
+{
+	int order[FILTER_SOURCES_MAX], n;
+	char saved = t->list_filter[0];
+
+	t->list_filter[0] = '\0';
+	n = view_list_order(t, order, FILTER_SOURCES_MAX);
+	t->list_filter[0] = saved;
+	t->list_nheld = n < FILTER_SOURCES_MAX ? n : FILTER_SOURCES_MAX;
+	memcpy(t->list_held, order, (size_t)t->list_nheld * sizeof order[0]);
+	t->list_hold_until = until;
 }
 
 /* The glyph of a run status. */

@@ -75,30 +75,40 @@ def test_wide_counters_keep_names():
             check("W312" not in row_of(scr, "Nightly sync"), scr)
 
 
-def test_list_cursor_stays_on_its_automation_when_the_list_resorts():
+def test_j_space_acts_on_the_aimed_rows_while_the_list_resorts():
     with Server() as s:
-        for ident in ("aa", "bb", "cc", "dd"):
+        ids = ("aa", "bb", "cc", "dd")
+        for ident in ids:
             named(s, ident, "job " + ident)
-        named(s, "zz", "job zz", "completed")
-        with viewer(s) as t:
-            t.wait(lambda x: len([r for r in list_rows(x) if "job" in r])
-                   == 5, "five automations")
-            t.keys("j")  # on "job bb"
-            t.wait_text("job bb (not watched")
-            # "job aa" ends and sinks below the running ones: the cursor
-            # stays on "job bb", now the first row.
-            s.status("aa", "completed")
-            t.wait(lambda x: list_rows(x)[0].endswith("job bb") or
-                   "job bb" in list_rows(x)[0], "the list re-sorted")
-            t.keys("Space", "j", "Space")
-            scr = t.wait(lambda x: sum(WATCHED in r for r in list_rows(x))
-                         == 2, "two watched")
-            for name in ("job bb", "job cc"):
+        # Watched from the start, so a status reaches the view at once.
+        with viewer(s, *ids) as t:
+            def names(x):
+                return [r.split("job ")[1].split()[0] for r in list_rows(x)
+                        if "job " in r]
+            t.wait(lambda x: names(x) == list(ids) and
+                   sum(WATCHED in r for r in list_rows(x)) == 4,
+                   "four running, watched")
+            t.keys("Tab", "j")  # the list; the cursor on "job bb"
+            # "job cc", right below the cursor, ends: it would sink under
+            # "job dd", but the rows hold while the operator is at work.
+            s.status("cc", "completed")
+            t.wait(lambda x: names(x) == list(ids) and
+                   "\u2713" in row_of(x, "job cc"),
+                   "job cc completed, in its row")
+            t.keys("j", "Space")  # aimed at the row below: job cc
+            scr = t.wait(lambda x: WATCHED not in row_of(x, "job cc"),
+                         "job cc unwatched")
+            for name in ("job aa", "job bb", "job dd"):
                 check(WATCHED in row_of(scr, name),
-                      "%s not watched:\n%s" % (name, scr))
-            for name in ("job aa", "job dd", "job zz"):
-                check(WATCHED not in row_of(scr, name),
-                      "%s watched:\n%s" % (name, scr))
+                      "%s unwatched instead:\n%s" % (name, scr))
+            # Once the operator pauses, the list re-sorts; the cursor
+            # stays on its automation.
+            t.wait(lambda x: names(x) == ["aa", "bb", "dd", "cc"],
+                   "the list re-sorted after the hold")
+            t.keys("k", "Space")  # from job cc (last) up: job dd
+            scr = t.wait(lambda x: WATCHED not in row_of(x, "job dd"),
+                         "job dd unwatched")
+            check(WATCHED in row_of(scr, "job bb"), scr)
 
 
 def test_resize_small_and_back_keeps_the_list_width():
