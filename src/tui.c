@@ -826,7 +826,8 @@ tui_on_list_timer(void *arg)
 }
 
 /* True while something on screen changes with time alone: relative
- * timestamps, sparklines of recent events, reconnect countdowns. */
+ * timestamps, sparklines of recent events, reconnect countdowns, the
+ * durations of open runs in the list. */
 static bool
 tui_needs_tick(const struct tui *t)
 {
@@ -837,6 +838,10 @@ tui_needs_tick(const struct tui *t)
 	    loop_now() - t->last_event < (RATE_SECONDS + 1) * 1000)
 		return true;
 	for (k = 0; k < t->nsrcs; k++) {
+		if (t->list_shown && t->srcs[k].run_no > 0 &&
+		    t->srcs[k].run_started_ms != INT64_MIN &&
+		    t->srcs[k].run_ended_ms == INT64_MIN)
+			return true;
 		if (t->srcs[k].stream == NULL)
 			continue;
 		st = stream_status(t->srcs[k].stream);
