@@ -283,6 +283,35 @@ START_TEST(filters_switch_off_and_on_one_at_a_time)
 }
 END_TEST
 
+START_TEST(numbers_past_filter_number_len_are_text)
+{
+	char text[FILTER_NUMBER_LEN + 16], raw[FILTER_NUMBER_LEN + 32];
+	struct filter f;
+	struct sb_line l;
+	char err[160];
+
+	/* A value of exactly FILTER_NUMBER_LEN digits is a number. */
+	strcpy(text, "rows>");
+	memset(text + 5, '1', FILTER_NUMBER_LEN);
+	text[5 + FILTER_NUMBER_LEN] = '\0';
+	filter_init(&f);
+	ck_assert_int_eq(filter_push(&f, text, true, err, sizeof err), 0);
+	/* One digit more is not. */
+	strcat(text, "1");
+	ck_assert_int_eq(filter_push(&f, text, true, err, sizeof err), -1);
+	filter_free(&f);
+	/* Nor is a member that long. */
+	snprintf(
+	    raw, sizeof raw, "{\"rows\":%.*s1}", FILTER_NUMBER_LEN, text + 5);
+	l = mkline(raw, "m", "INFO", 0);
+	ck_assert(!keeps("rows>1", &l));
+	raw[strlen(raw) - 2] = '}';
+	raw[strlen(raw) - 1] = '\0';
+	l = mkline(raw, "m", "INFO", 0);
+	ck_assert(keeps("rows>1", &l));
+}
+END_TEST
+
 START_TEST(at_most_filter_patterns_max_filters)
 {
 	struct filter f;
@@ -548,6 +577,7 @@ filter_suite(void)
 	tcase_add_test(tc, field_filters_survive_hostile_events);
 	tcase_add_test(tc, filters_switch_off_and_on_one_at_a_time);
 	tcase_add_test(tc, at_most_filter_patterns_max_filters);
+	tcase_add_test(tc, numbers_past_filter_number_len_are_text);
 	suite_add_tcase(s, tc);
 	return s;
 }
