@@ -347,5 +347,24 @@ def test_field_filters_narrow_the_pane_and_switch_off_one_by_one():
             t.wait_text("rows>lots: not a number")
 
 
+def test_save_writes_an_event_at_the_servers_size_cap_whole():
+    # The worst growth a formatter has (a control byte becomes \u0001)
+    # on the largest event the server keeps: TUI_SAVE_LINE_MAX holds it.
+    d = tempfile.mkdtemp(prefix="ldsave-")
+    big = "\x01" * (42 * 1024)  # 6 bytes each as JSON: near the cap
+    with Server() as s:
+        named(s, "big", "Big one")
+        s.ingest("big", [ev(2, big)])
+        with viewer(s, "big") as t:
+            t.wait_text("\\x01\\x01")
+            path = os.path.join(d, "big.jsonl")
+            save_view(t, path)
+            with open(path) as f:
+                rows = [json.loads(line) for line in f]
+            eq(len(rows), 2, "lines saved")
+            eq(rows[1]["message"], big, "the whole message")
+            eq(rows[1]["source"], "Big one", "source")
+
+
 if __name__ == "__main__":
     ldtest.main(globals())
