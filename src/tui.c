@@ -548,12 +548,13 @@ tui_src_run(
 	if (run != RUN_UNKNOWN && s->run != run) {
 		s->run = run;
 		s->has_exit_code = false;
+		tui_dirty(t);
 	}
 	if (has_exit) {
 		s->has_exit_code = true;
 		s->exit_code = exit_code;
+		tui_dirty(t);
 	}
-	tui_dirty(t);
 }
 
 /* A line arrived on a stream: store it and count it. */

@@ -1,5 +1,6 @@
 /* view.h - the screen states of the viewer, one file each (view layer):
- * the list pane, log panes, status bar, detail view and help overlay. */
+ * the list pane, log panes, status bar, detail view, filter list and help
+ * overlay. */
 #ifndef LOGDECK_VIEW_H
 #define LOGDECK_VIEW_H
 
