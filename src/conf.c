@@ -49,15 +49,15 @@ static const char *const conf_ts_names[] = {
 
 /* The actions of the full-screen view that keys: can rebind, by name. */
 static const char *const conf_actions[] = {"quit", "help", "focus-next",
-    "focus-prev", "down", "up", "page-down", "page-up", "half-down", "half-up",
-    "top", "bottom", "pause", "follow", "left", "right", "wrap", "timestamps",
-    "floor-trace", "floor-debug", "floor-info", "floor-warn", "floor-error",
-    "next-error", "prev-error", "next-warn", "search-forward",
+    "focus-prev", "choose", "down", "up", "page-down", "page-up", "half-down",
+    "half-up", "top", "bottom", "pause", "follow", "left", "right", "wrap",
+    "timestamps", "floor-trace", "floor-debug", "floor-info", "floor-warn",
+    "floor-error", "next-error", "prev-error", "next-warn", "search-forward",
     "search-backward", "next-match", "prev-match", "filter-keep", "filter-hide",
-    "filter-clear", "save", "merged", "split", "split-direction", "detail",
-    "watch", "watch-all", "refresh", "list-toggle", "list-wider",
-    "list-narrower", "list-filter", "close", "suspend", "redraw", "runs",
-    "kind", NULL};
+    "filter-clear", "filter-list", "save", "merged", "split", "split-direction",
+    "detail", "watch", "show", "watch-all", "refresh", "list-toggle",
+    "list-wider", "list-narrower", "list-filter", "close", "suspend", "redraw",
+    "runs", "kind", NULL};
 
 /* Named keys and their codes (function keys or-ed with CONF_KEY_FN). */
 static const struct {

@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "client.h"
 #include "conf.h"
+#include "format.h"
 #include "keys.h"
 #include "loop.h"
 #include "stream.h"
@@ -43,8 +44,18 @@
 #define TUI_SLICE_LINES 4096
 /* Lines an incremental search looks through at once for the first hit. */
 #define TUI_ISEARCH_LINES 200000
-/* Longest list of failed automation names on the status bar. */
-#define TUI_FAILED_MAX 120
+/* Largest formatted line a save writes: a stored event is at most
+ * EVENT_SCRATCH_MAX bytes (the stream's cap), and a formatter makes at
+ * most FORMAT_MAX_GROWTH bytes of each, plus its slack. */
+#define TUI_SAVE_LINE_MAX                                                      \
+	((size_t)FORMAT_MAX_GROWTH * (EVENT_SCRATCH_MAX + 1024) +              \
+	    FORMAT_LINE_SLACK)
+/* How long the list keeps its order after a key in it: the rows do not
+ * re-sort under an operator moving and watching. */
+#define TUI_LIST_HOLD_MS 5000
+/* How long a notice stays on the status bar; errors stay longer. */
+#define TUI_MSG_MS 4000
+#define TUI_MSG_ERROR_MS 8000
 
 /* Whether curses owns the terminal: the exit and fatal-signal paths
  * (which cannot reach the viewer's state) restore it when true. */
@@ -149,7 +160,23 @@ tui_msg(struct tui *t, bool error, const char *fmt, ...)
 	vsnprintf(t->msg, sizeof t->msg, fmt, ap);
 	va_end(ap);
 	t->msg_error = error;
+	t->msg_until = loop_now() + (error ? TUI_MSG_ERROR_MS : TUI_MSG_MS);
 	tui_dirty(t);
+}
+
+/* Timer: the notice has been up long enough (tui_before_sleep arms it,
+ * and it arms itself again when a newer notice came meanwhile). */
+static void
+tui_on_msg_timer(void *arg)
+{
+	struct tui *t = arg;
+
+	if (t->msg[0] != '\0' && loop_now() >= t->msg_until) {
+		t->msg[0] = '\0';
+		tui_dirty(t);
+	} else if (t->msg[0] != '\0')
+		loop_timer_in(
+		    t->loop, &t->msg_timer, t->msg_until - loop_now());
 }
 
 /* The pane keys act on: the focused one, or the list's target. */
@@ -218,6 +245,13 @@ tui_pane_show(struct tui *t, int i, int src, bool merged)
 	tui_pane_refilter(t, i);
 }
 
+/* The name "source" field filters compare with. */
+static const char *
+tui_filter_src_name(const void *arg, uint16_t src)
+{
+	return tui_src_name(arg, src);
+}
+
 /* Set up pane i showing src, following, at level floor. */
 static void
 tui_pane_init(struct tui *t, int i, int src, bool merged, uint8_t floor)
@@ -227,6 +261,8 @@ tui_pane_init(struct tui *t, int i, int src, bool merged, uint8_t floor)
 	memset(p, 0, sizeof *p);
 	filter_init(&p->f);
 	p->f.floor = floor;
+	p->f.src_name = tui_filter_src_name;
+	p->f.src_arg = t;
 	lineidx_init(&p->li, t->sb);
 	search_init(&p->s);
 	p->follow = true;
@@ -521,30 +557,25 @@ tui_src_add(struct tui *t, const struct source *src)
 	return t->nsrcs++;
 }
 
-/* Record the run state of source i; a failure is made loud. */
+/* Record the run state of source i (the status bar names the failed
+ * ones from it). An exit code belongs to the state it came with: a new
+ * state without one drops the last run's. */
 void
 tui_src_run(
     struct tui *t, int i, enum run_status run, bool has_exit, int exit_code)
 {
 	struct tui_src *s = &t->srcs[i];
-	const char *name = tui_src_name(t, i);
-	size_t len;
 
+	if (run != RUN_UNKNOWN && s->run != run) {
+		s->run = run;
+		s->has_exit_code = false;
+		tui_dirty(t);
+	}
 	if (has_exit) {
 		s->has_exit_code = true;
 		s->exit_code = exit_code;
 		tui_dirty(t);
 	}
-	if (run == RUN_UNKNOWN || s->run == run)
-		return;
-	s->run = run;
-	if (run == RUN_FAILED) {
-		len = strlen(t->failed);
-		if (len < TUI_FAILED_MAX)
-			snprintf(t->failed + len, sizeof t->failed - len,
-			    "%s%s", len ? ", " : "", name);
-	}
-	tui_dirty(t);
 }
 
 /* A line arrived on a stream: store it and count it. */
@@ -653,7 +684,8 @@ tui_watch_running(struct tui *t)
 }
 
 /* True while something on screen changes with time alone: relative
- * timestamps, sparklines of recent events, reconnect countdowns. */
+ * timestamps, sparklines of recent events, reconnect countdowns, the
+ * durations of open runs in the list. */
 static bool
 tui_needs_tick(const struct tui *t)
 {
@@ -664,6 +696,10 @@ tui_needs_tick(const struct tui *t)
 	    loop_now() - t->last_event < (RATE_SECONDS + 1) * 1000)
 		return true;
 	for (k = 0; k < t->nsrcs; k++) {
+		if (t->list_shown && t->srcs[k].run_no > 0 &&
+		    t->srcs[k].run_started_ms != INT64_MIN &&
+		    t->srcs[k].run_ended_ms == INT64_MIN)
+			return true;
 		if (t->srcs[k].stream == NULL)
 			continue;
 		st = stream_status(t->srcs[k].stream);
@@ -681,96 +717,155 @@ tui_on_tick(void *arg)
 	tui_dirty(arg);
 }
 
+/* Timer: the list's hold ended; draw it re-sorted. */
+static void
+tui_on_list_hold(void *arg)
+{
+	tui_dirty(arg);
+}
+
 /* Timer used only to wake the loop (throttled redraw, pending scans). */
 static void
 tui_on_wake(void *arg)
 {
 }
 
-/* Write one line of the view to f as text or JSON. */
+/* The event of stored line l, for the --output formatters: its raw
+ * data decoded again when the store kept all of it, else rebuilt from
+ * what the store kept (when is scratch room for the timestamp). */
 static void
-tui_save_line(struct tui *t, FILE *f, const struct sb_line *l, bool json)
+tui_save_event(struct event_decoder *d, const struct sb_line *l,
+    struct log_event *ev, char *when, size_t whenlen)
 {
-	char when[80] = "-";
 	struct tm tm;
 	time_t sec;
-	cJSON *o;
-	char *s;
-	size_t k;
 
-	if (l->ts_ms != INT64_MIN) {
-		sec = (time_t)(l->ts_ms / 1000);
-		gmtime_r(&sec, &tm);
-		snprintf(when, sizeof when,
-		    "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		    (int)(l->ts_ms % 1000));
+	if (!(l->flags & SB_CUT_RAW)) {
+		event_decode(d, l->raw, l->raw_len, ev);
+	} else {
+		memset(ev, 0, sizeof *ev);
+		ev->level = l->level;
+		ev->level_name.p = l->lvname;
+		ev->level_name.n = l->lvname_len;
+		ev->message.p = l->msg;
+		ev->message.n = l->msg_len;
+		ev->raw = ev->message;
+		when[0] = '\0';
+		if (l->ts_ms != INT64_MIN) {
+			sec = (time_t)(l->ts_ms / 1000);
+			gmtime_r(&sec, &tm);
+			snprintf(when, whenlen,
+			    "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+			    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			    tm.tm_hour, tm.tm_min, tm.tm_sec,
+			    (int)(l->ts_ms % 1000));
+		}
+		ev->timestamp.p = when;
+		ev->timestamp.n = strlen(when);
+		ev->truncated = 1;
 	}
-	if (!json) {
-		fprintf(f, "%s %-5s [%s] %s\n", when, level_name(l->level),
-		    tui_src_name(t, l->src), l->msg);
-		return;
-	}
-	if (l->raw_len > 0 && l->raw[0] == '{') {
-		/* The event as received, kept on one line. */
-		for (k = 0; k < l->raw_len; k++)
-			fputc(l->raw[k] == '\n' || l->raw[k] == '\r'
-			          ? ' '
-			          : l->raw[k],
-			    f);
-		fputc('\n', f);
-		return;
-	}
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "source", tui_src_name(t, l->src));
-	cJSON_AddStringToObject(o, "level", level_name(l->level));
-	if (l->ts_ms != INT64_MIN)
-		cJSON_AddStringToObject(o, "timestamp", when);
-	cJSON_AddStringToObject(o, "message", l->msg);
-	s = cJSON_PrintUnformatted(o);
-	if (s != NULL)
-		fprintf(f, "%s\n", s);
-	free(s);
-	cJSON_Delete(o);
+	ev->id = l->id;
+	if (l->flags & SB_CUT_EVENT)
+		ev->truncated = ev->truncated ? ev->truncated : 1;
 }
 
-/* Save the focused pane's view (or every line) to path. */
+/* The output shape a save path asks for by its extension: .json and
+ * .jsonl JSON lines, .csv CSV, anything else text. */
+static enum output_format
+tui_save_format(const char *path)
+{
+	size_t len = strlen(path);
+
+	if ((len > 5 && strcmp(path + len - 5, ".json") == 0) ||
+	    (len > 6 && strcmp(path + len - 6, ".jsonl") == 0))
+		return OUTPUT_JSON;
+	if (len > 4 && strcmp(path + len - 4, ".csv") == 0)
+		return OUTPUT_CSV;
+	return OUTPUT_TEXT;
+}
+
+/* Format stored line seq into out and write it to f; false when it is
+ * gone. *failed is set on a write error. */
+static bool
+tui_save_one(struct tui *t, struct formatter *fmt, struct event_decoder *d,
+    struct buf *out, FILE *f, uint64_t seq, bool *failed)
+{
+	struct log_event ev;
+	struct sb_line l;
+	char when[80];
+
+	if (!sb_get(t->sb, seq, &l))
+		return false;
+	tui_save_event(d, &l, &ev, when, sizeof when);
+	buf_clear(out);
+	if (formatter_event(fmt, out, tui_src_name(t, l.src), &ev) != 0 ||
+	    fwrite(out->p, 1, out->len, f) != out->len)
+		*failed = true;
+	return true;
+}
+
+/* Save the focused pane's view (or every line) to path, in the shape
+ * follow mode's --output gives (source named on every line). */
 static void
 tui_save(struct tui *t, const char *path)
 {
 	struct tui_pane *p = &t->pane[tui_pane_index(t)];
-	size_t len = strlen(path), n = 0, k;
-	bool json = (len > 5 && strcmp(path + len - 5, ".json") == 0) ||
-	            (len > 6 && strcmp(path + len - 6, ".jsonl") == 0);
-	struct sb_line l;
+	struct format_opts fo = {
+	    .format = tui_save_format(path),
+	    .utc = t->o->utc,
+	    .with_source = true,
+	};
+	static const char *shape[] = {
+	    [OUTPUT_TEXT] = "text",
+	    [OUTPUT_JSON] = "JSON lines",
+	    [OUTPUT_CSV] = "CSV",
+	};
+	struct formatter *fmt = formatter_new(&fo);
+	struct event_decoder *d = event_decoder_new();
+	bool failed = false;
+	size_t n = 0, k;
+	struct buf out;
 	uint64_t seq;
 	FILE *f;
 
+	buf_init(&out, TUI_SAVE_LINE_MAX);
+	if (fmt == NULL || d == NULL) {
+		tui_msg(t, true, "cannot save: out of memory");
+		goto done;
+	}
+	/* Keys typed ahead (a floor, then S) can come before the pane's
+	 * scan: finish it, so the file holds the whole view. */
+	while (!t->save_all && lineidx_pending(&p->li, t->sb)) {
+		if (lineidx_scan(&p->li, t->sb, &p->f, TUI_SLICE_LINES) < 0) {
+			tui_msg(t, true, "cannot save: out of memory");
+			goto done;
+		}
+	}
 	f = fopen(path, "w");
 	if (f == NULL) {
 		tui_msg(t, true, "cannot write %s: %s", path, strerror(errno));
-		return;
+		goto done;
 	}
+	if (formatter_begin(fmt, &out) == 0 &&
+	    fwrite(out.p, 1, out.len, f) != out.len)
+		failed = true;
 	if (t->save_all) {
-		for (seq = sb_first(t->sb); seq < sb_end(t->sb); seq++) {
-			if (sb_get(t->sb, seq, &l)) {
-				tui_save_line(t, f, &l, json);
-				n++;
-			}
-		}
+		for (seq = sb_first(t->sb); seq < sb_end(t->sb); seq++)
+			n += tui_save_one(t, fmt, d, &out, f, seq, &failed);
 	} else {
-		for (k = 0; k < lineidx_count(&p->li); k++) {
-			if (sb_get(t->sb, lineidx_at(&p->li, k), &l)) {
-				tui_save_line(t, f, &l, json);
-				n++;
-			}
-		}
+		for (k = 0; k < lineidx_count(&p->li); k++)
+			n += tui_save_one(
+			    t, fmt, d, &out, f, lineidx_at(&p->li, k), &failed);
 	}
-	if (fclose(f) != 0)
+	if (fclose(f) != 0 || failed)
 		tui_msg(t, true, "writing %s: %s", path, strerror(errno));
 	else
 		tui_msg(t, false, "wrote %zu lines (%s) to %s", n,
-		    json ? "JSON lines" : "text", path);
+		    shape[fo.format], path);
+done:
+	buf_free(&out);
+	formatter_free(fmt);
+	event_decoder_free(d);
 }
 
 /* Open the prompt of kind k. */
@@ -941,7 +1036,9 @@ tui_list_move(struct tui *t, int delta)
 	if (order[at] == t->sel)
 		return;
 	t->sel = order[at];
-	if (!t->pane[t->target].merged)
+	/* One pane shows what the cursor is on; split panes each keep the
+	 * automation chosen for them (ACT_SHOW). */
+	if (t->npanes == 1 && !t->pane[t->target].merged)
 		tui_pane_show(t, t->target, t->sel, false);
 	tui_dirty(t);
 }
@@ -960,7 +1057,8 @@ tui_split(struct tui *t)
 			t->focus = 0;
 		t->target = 0;
 	} else {
-		tui_pane_init(t, t->npanes, t->sel, t->sel < 0,
+		/* Empty until an automation is chosen for it in the list. */
+		tui_pane_init(t, t->npanes, -1, false,
 		    t->pane[tui_pane_index(t)].f.floor);
 		t->npanes = n;
 		t->focus = t->target = n - 1;
@@ -1036,6 +1134,27 @@ tui_modal_key(struct tui *t, int key)
 	tui_dirty(t);
 }
 
+/* A key in the filter list: a digit switches that filter off or on,
+ * anything that closes or quits closes it. */
+static void
+tui_filters_key(struct tui *t, int key)
+{
+	int i = t->filters_pane;
+	enum action a = keys_lookup(key, KEYS_LOG);
+
+	if (key >= '1' && key < '1' + FILTER_PATTERNS_MAX) {
+		if (filter_toggle(&t->pane[i].f, key - '1') == 0)
+			tui_pane_refilter(t, i);
+	} else if (a == ACT_CLOSE || a == ACT_QUIT || a == ACT_FILTER_LIST) {
+		t->mode = TUI_NORMAL;
+		if (key == KEYS_CTRL('c')) {
+			t->quit = true;
+			loop_stop(t->loop, 0);
+		}
+	}
+	tui_dirty(t);
+}
+
 /* Mouse wheel: scroll the pane under the pointer (or the focused one). */
 static void
 tui_mouse(struct tui *t)
@@ -1084,6 +1203,14 @@ tui_key(struct tui *t, int key)
 		tui_dirty(t);
 		return;
 	}
+	if (t->mode == TUI_FILTERS) {
+		tui_filters_key(t, key);
+		return;
+	}
+	if (list && a != ACT_NONE) {
+		view_list_hold(t, loop_now() + TUI_LIST_HOLD_MS);
+		loop_timer_in(t->loop, &t->list_hold_timer, TUI_LIST_HOLD_MS);
+	}
 	switch (a) {
 	case ACT_NONE:
 		return;
@@ -1107,6 +1234,12 @@ tui_key(struct tui *t, int key)
 		t->focus = k;
 		if (k >= 0)
 			t->target = k;
+		break;
+	case ACT_FOCUS_LIST:
+		/* The list's Enter then fills the pane that had focus. */
+		t->target = i;
+		t->focus = -1;
+		t->list_shown = true;
 		break;
 	case ACT_DOWN:
 	case ACT_UP:
@@ -1208,6 +1341,10 @@ tui_key(struct tui *t, int key)
 	case ACT_FILTER_HIDE:
 		tui_prompt_open(t, PROMPT_HIDE);
 		break;
+	case ACT_FILTER_LIST:
+		t->mode = TUI_FILTERS;
+		t->filters_pane = i;
+		break;
 	case ACT_FILTER_CLEAR:
 		filter_clear(&p->f);
 		search_clear(&p->s);
@@ -1236,6 +1373,12 @@ tui_key(struct tui *t, int key)
 		if (t->sel >= 0)
 			tui_watch(t, t->sel, t->srcs[t->sel].stream == NULL);
 		break;
+	case ACT_SHOW:
+		if (t->sel >= 0) {
+			tui_pane_show(t, t->target, t->sel, false);
+			tui_watch(t, t->sel, true);
+		}
+		break;
 	case ACT_WATCH_ALL:
 		tui_watch_running(t);
 		break;
@@ -1261,8 +1404,12 @@ tui_key(struct tui *t, int key)
 		break;
 	case ACT_LIST_WIDER:
 	case ACT_LIST_NARROWER:
-		t->list_w = layout_list_width(
-		    t->list_w + (a == ACT_LIST_WIDER ? 4 : -4), COLS);
+		/* From the width on screen: a wish the screen cuts is
+		 * forgotten once the operator changes it. */
+		t->list_w =
+		    layout_list_width(layout_list_width(t->list_w, COLS) +
+		                          (a == ACT_LIST_WIDER ? 4 : -4),
+		        COLS);
 		break;
 	case ACT_LIST_FILTER:
 		tui_prompt_open(t, PROMPT_LIST);
@@ -1313,7 +1460,8 @@ tui_on_winch(int sig, void *arg)
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
 	    ws.ws_col > 0)
 		resizeterm(ws.ws_row, ws.ws_col);
-	t->list_w = layout_list_width(t->list_w, COLS);
+	/* t->list_w stays what the operator chose: the layout clamps it to
+	 * each size, so a small window and back gives the same list. */
 	t->full_redraw = true;
 	tui_dirty(t);
 }
@@ -1374,6 +1522,8 @@ tui_draw(struct tui *t)
 		view_help_draw(t);
 	else if (t->mode == TUI_RUNS)
 		view_runs_draw(t);
+	else if (t->mode == TUI_FILTERS)
+		view_filters_draw(t);
 	curs_set(t->mode == TUI_PROMPT ? 1 : 0);
 	view_status_draw(t);
 	refresh();
@@ -1430,12 +1580,16 @@ tui_before_sleep(void *arg)
 
 	if (t->quit)
 		return;
+	now = loop_now();
 	if (tui_work(t)) {
 		tui_dirty(t);
 		loop_timer_in(t->loop, &t->work_timer, 0);
 	}
 	if (!t->tick_timer.armed && tui_needs_tick(t))
 		loop_timer_in(t->loop, &t->tick_timer, TUI_TICK_MS);
+	if (!t->msg_timer.armed && t->msg[0] != '\0')
+		loop_timer_in(t->loop, &t->msg_timer,
+		    t->msg_until > now ? t->msg_until - now : 0);
 	if (!t->dirty)
 		return;
 	now = loop_now();
@@ -1513,6 +1667,8 @@ tui_free(struct tui *t)
 		loop_timer_stop(t->loop, &t->redraw_timer);
 		loop_timer_stop(t->loop, &t->work_timer);
 		loop_timer_stop(t->loop, &t->tick_timer);
+		loop_timer_stop(t->loop, &t->msg_timer);
+		loop_timer_stop(t->loop, &t->list_hold_timer);
 	}
 	loop_free(t->loop);
 }
@@ -1529,6 +1685,8 @@ tui_run(const struct tui_opts *o)
 	int rc, i;
 
 	memset(&t, 0, sizeof t);
+	/* Before anything can call tui_msg, which arms it. */
+	loop_timer_init(&t.msg_timer, tui_on_msg_timer, &t);
 	t.o = o;
 	t.sel = -1;
 	t.list_shown = true;
@@ -1595,6 +1753,7 @@ tui_run(const struct tui_opts *o)
 	loop_timer_init(&t.redraw_timer, tui_on_wake, &t);
 	loop_timer_init(&t.work_timer, tui_on_wake, &t);
 	loop_timer_init(&t.tick_timer, tui_on_tick, &t);
+	loop_timer_init(&t.list_hold_timer, tui_on_list_hold, &t);
 	loop_add_fd(t.loop, STDIN_FILENO, tui_on_stdin, &t);
 	loop_add_signal(t.loop, SIGWINCH, tui_on_winch, &t);
 	loop_add_signal(t.loop, SIGCONT, tui_on_cont, &t);

@@ -106,7 +106,14 @@ struct tui_pane {
 	size_t drawn_n;   /* lines the last draw showed */
 };
 
-enum tui_mode { TUI_NORMAL, TUI_PROMPT, TUI_DETAIL, TUI_HELP, TUI_RUNS };
+enum tui_mode {
+	TUI_NORMAL,
+	TUI_PROMPT,
+	TUI_DETAIL,
+	TUI_HELP,
+	TUI_FILTERS,
+	TUI_RUNS,
+};
 
 enum tui_prompt {
 	PROMPT_SEARCH_FWD,
@@ -130,6 +137,12 @@ struct tui {
 	int sel;      /* selected source index in the list (-1: none) */
 	int list_top; /* first displayed row of the list */
 	char list_filter[TUI_LIST_FILTER_MAX + 1];
+	/* The display order held while the operator moves in the list, so
+	 * rows do not re-sort under the keys (view_list_hold). */
+	int list_held[FILTER_SOURCES_MAX];
+	int list_nheld;
+	uint64_t list_hold_until;          /* loop_now(); 0: not held */
+	struct loop_timer list_hold_timer; /* re-sorts when the hold ends */
 
 	struct tui_pane pane[LAYOUT_PANES_MAX];
 	int npanes;
@@ -161,10 +174,12 @@ struct tui {
 	struct tui_run_row *runs;
 	int nruns;
 	int runs_sel, runs_top;
+	int filters_pane; /* the pane the filter list shows */
 
 	char msg[256]; /* last error or notice, one line */
 	bool msg_error;
-	char failed[128]; /* names of automations that failed */
+	uint64_t msg_until;          /* loop_now() when msg expires */
+	struct loop_timer msg_timer; /* clears msg at msg_until */
 	struct rate total;
 	uint64_t evicted_seen;
 	uint64_t last_event; /* loop_now() of the newest line */

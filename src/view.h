@@ -1,5 +1,6 @@
 /* view.h - the screen states of the viewer, one file each (view layer):
- * the list pane, log panes, status bar, detail view and help overlay. */
+ * the list pane, log panes, status bar, detail view, filter list and help
+ * overlay. */
 #ifndef LOGDECK_VIEW_H
 #define LOGDECK_VIEW_H
 
@@ -12,9 +13,14 @@ struct tui;
 /* Draw the automation list into t->lay.list. */
 void view_list_draw(struct tui *t);
 /* The source index shown at list row r (-1 when none), in display order
- * (running first, then the rest, narrowed by the name filter). Returns
- * the number of rows; order may be NULL to only count. */
+ * (running first, then the rest, narrowed by the name filter; while held,
+ * the order of view_list_hold). Returns the number of rows; order may be
+ * NULL to only count. */
 int view_list_order(const struct tui *t, int *order, int max);
+
+/* Keep the list's current display order until loop_now() reaches until
+ * (sources that appear meanwhile go below the held rows). */
+void view_list_hold(struct tui *t, uint64_t until);
 
 /* Draw log pane i into t->lay.pane[i]. */
 void view_log_draw(struct tui *t, int i);
@@ -33,6 +39,9 @@ void view_status_draw(struct tui *t);
 void view_detail_draw(struct tui *t);
 /* Rows the detail text takes at the current width (for scrolling). */
 int view_detail_rows(struct tui *t);
+
+/* Draw the filter list of pane t->filters_pane over the log area. */
+void view_filters_draw(struct tui *t);
 
 /* Draw the help overlay generated from the key table. */
 void view_help_draw(struct tui *t);

@@ -183,6 +183,21 @@ draw_untrusted(
 	return cols < width ? cols : width;
 }
 
+/* Columns untrusted text takes once escaped (as draw_untrusted draws
+ * it, up to DRAW_ESC_MAX bytes of the escaped form). */
+int
+draw_untrusted_width(const char *s, size_t n)
+{
+	struct buf b;
+	int cols = 0;
+
+	buf_init(&b, DRAW_ESC_MAX);
+	if ((esc_text(&b, s, n) == 0 || b.len > 0) && b.p != NULL)
+		cols = draw_width(b.p, b.len);
+	buf_free(&b);
+	return cols;
+}
+
 /* Width of one code point as drawn: marks 0, bad or control 1. */
 static int
 draw_cp_width(uint32_t cp)

@@ -37,6 +37,8 @@ size_t draw_text(WINDOW *w, int y, int x, int width, const char *s, size_t n,
  * pretty-printed JSON): it is escaped first. Returns columns used. */
 int draw_untrusted(
     WINDOW *w, int y, int x, int width, const char *s, size_t n, attr_t attr);
+/* Columns untrusted text s would take as draw_untrusted draws it. */
+int draw_untrusted_width(const char *s, size_t n);
 /* Bytes of safe text s that fit in width columns (at least one
  * character, so wrapping always advances). */
 size_t draw_fit(const char *s, size_t n, int width);

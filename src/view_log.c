@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "keys.h"
 #include "tui_app.h"
 #include "view.h"
 #include "view_draw.h"
@@ -303,24 +304,68 @@ view_log_drawn(const struct tui *t, int i, size_t *top, size_t *n)
 	*n = t->pane[i].drawn_n;
 }
 
+/* The first key name bound to action a in where into out ("-": none). */
+static void
+view_log_key(enum action a, unsigned where, char *out, size_t outlen)
+{
+	char *sp;
+
+	keys_names(a, where, out, outlen);
+	if ((sp = strchr(out, ' ')) != NULL)
+		*sp = '\0';
+	if (out[0] == '\0')
+		snprintf(out, outlen, "-");
+}
+
 /* The pane's title: what it follows and how. */
 static void
 view_log_title(struct tui *t, int i, char *out, size_t outlen)
 {
 	struct tui_pane *p = &t->pane[i];
+	char filters[FILTER_PATTERN_LEN * 2], key[64];
+	size_t len;
 	int n = 0, k;
+
+	/* With the list focused and panes split, the pane Enter fills. */
+	const char *mark = t->focus < 0 && t->npanes > 1 && t->target == i
+	                       ? (t->utf8 ? "\u25b8 " : "> ")
+	                       : "";
 
 	if (p->merged) {
 		for (k = 0; k < t->nsrcs; k++)
 			n += t->srcs[k].stream != NULL;
-		snprintf(out, outlen, "merged: %d watched", n);
+		snprintf(out, outlen, "%smerged: %d watched", mark, n);
 	} else if (p->src >= 0)
-		snprintf(out, outlen, "%s%s", tui_src_name(t, p->src),
+		snprintf(out, outlen, "%s%s%s", mark, tui_src_name(t, p->src),
 		    t->srcs[p->src].stream == NULL
 		        ? " (not watched: Space in the list watches it)"
 		        : "");
 	else
-		snprintf(out, outlen, "no source: select one in the list");
+		snprintf(out, outlen, "%sempty pane", mark);
+	/* The filters switched on, so a narrowed pane says why. */
+	filter_describe(&p->f, filters, sizeof filters);
+	if (filters[0] != '\0') {
+		view_log_key(ACT_FILTER_LIST, KEYS_LOG, key, sizeof key);
+		len = strlen(out);
+		snprintf(
+		    out + len, outlen - len, " | %s (%s lists)", filters, key);
+	}
+}
+
+/* Tell an empty pane's reader how to fill it, with the keys in force. */
+static void
+view_log_empty_hint(int y, int x, int w)
+{
+	char choose[64], show[64], merged[64], hint[320];
+
+	view_log_key(ACT_FOCUS_LIST, KEYS_LOG, choose, sizeof choose);
+	view_log_key(ACT_SHOW, KEYS_LIST, show, sizeof show);
+	view_log_key(ACT_MERGED, KEYS_LOG, merged, sizeof merged);
+	snprintf(hint, sizeof hint,
+	    "empty: %s, then %s on an automation in the list shows it here "
+	    "(%s: merged)",
+	    choose, show, merged);
+	draw_untrusted(stdscr, y, x, w, hint, strlen(hint), A_NORMAL);
 }
 
 /* Draw log pane i. */
@@ -333,7 +378,7 @@ view_log_draw(struct tui *t, int i)
 	size_t n = lineidx_count(&p->li), top, cur = 0, k;
 	int used, rows, y;
 	struct sb_line l;
-	char title[128];
+	char title[FILTER_PATTERN_LEN * 3];
 
 	view_log_title(t, i, title, sizeof title);
 	draw_frame(stdscr, r.y, r.x, r.h, r.w, t->focus == i, title);
@@ -344,6 +389,8 @@ view_log_draw(struct tui *t, int i)
 		p->drawn_top = p->drawn_n = 0;
 		if (lineidx_pending(&p->li, t->sb))
 			mvaddstr(y0, x0, "filtering...");
+		else if (!p->merged && p->src < 0)
+			view_log_empty_hint(y0, x0, w);
 		return;
 	}
 	if (p->follow) {

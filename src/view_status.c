@@ -1,6 +1,6 @@
 /* view_status.c - the two status lines: follow state, level floor,
  * filters, search position, rates and scrollback use; then each watched
- * stream's state, failures and the last error (or the prompt). */
+ * stream's state, failures and the last notice (or the prompt). */
 #include <stdio.h>
 #include <string.h>
 
@@ -52,6 +52,22 @@ status_part(char *line, const char *text)
 	status_add(line, text);
 }
 
+/* The exit code of the run the state describes: the list's newest run
+ * when it ended as the state says, else the one the state came with. */
+static bool
+status_exit_code(const struct tui_src *s, int *code)
+{
+	if (s->run_no > 0 && s->run_status == s->run && s->run_has_exit_code) {
+		*code = s->run_exit_code;
+		return true;
+	}
+	if (s->has_exit_code) {
+		*code = s->exit_code;
+		return true;
+	}
+	return false;
+}
+
 /* Describe a stream's state: "live", "reconnecting #3 in 4s", ... */
 static void
 status_stream(const struct tui_src *s, char *out, size_t outlen)
@@ -59,9 +75,11 @@ status_stream(const struct tui_src *s, char *out, size_t outlen)
 	const struct stream_status *st = stream_status(s->stream);
 	uint64_t now = loop_now();
 
+	int code;
+
 	if (s->run == RUN_FAILED) {
-		if (s->has_exit_code)
-			snprintf(out, outlen, "failed (exit %d)", s->exit_code);
+		if (status_exit_code(s, &code))
+			snprintf(out, outlen, "failed (exit %d)", code);
 		else
 			snprintf(out, outlen, "failed");
 		return;
@@ -134,7 +152,7 @@ status_line1(struct tui *t, char *line)
 	if (p->follow)
 		status_add(line, " FOLLOW");
 	else {
-		n = lineidx_count(&p->li) - lineidx_lower(&p->li, p->pause_end);
+		n = lineidx_count_since(&p->li, p->pause_end);
 		status_count(n, num, sizeof num);
 		snprintf(tmp, sizeof tmp, " PAUSED +%s new", num);
 		status_add(line, tmp);
@@ -204,14 +222,112 @@ status_prompt(struct tui *t, int y, int w)
 	move(y, lw < w ? lw : w - 1);
 }
 
+/* Columns " +N more" takes. */
+static int
+status_more_width(int n)
+{
+	char more[32];
+
+	return snprintf(more, sizeof more, " +%d more", n);
+}
+
+/* Draw item (untrusted text) at *x on row y when it fits in w columns
+ * with room left for " +N more" about the left items after it; true
+ * when drawn. sep is the separator before it (none at first). */
+static bool
+status_item(int y, int *x, int w, const char *sep, const char *item, int left,
+    attr_t attr)
+{
+	int need = (int)strlen(sep) + draw_untrusted_width(item, strlen(item)) +
+	           (left > 0 ? status_more_width(left) : 0);
+
+	if (*x + need > w)
+		return false;
+	*x += draw_untrusted(stdscr, y, *x, w - *x, sep, strlen(sep), attr);
+	*x += draw_untrusted(stdscr, y, *x, w - *x, item, strlen(item), attr);
+	return true;
+}
+
+/* Draw " +N more" at *x when n items did not fit. */
+static void
+status_more(int y, int *x, int w, int n, attr_t attr)
+{
+	char more[32];
+
+	if (n <= 0 || *x >= w)
+		return;
+	snprintf(more, sizeof more, " +%d more", n);
+	*x += draw_untrusted(stdscr, y, *x, w - *x, more, strlen(more), attr);
+}
+
+/* Name each failed automation once (from the list's state, so one that
+ * runs again leaves it); returns the column after it. */
+static int
+status_failed(struct tui *t, int y, int w)
+{
+	attr_t alert = draw_attr(COL_ALERT);
+	int i, n = 0, shown = 0, x = 0;
+
+	for (i = 0; i < t->nsrcs; i++)
+		n += t->srcs[i].run == RUN_FAILED;
+	if (n == 0)
+		return 0;
+	x += draw_untrusted(stdscr, y, x, w, " FAILED: ", 9, alert);
+	for (i = 0; i < t->nsrcs; i++) {
+		if (t->srcs[i].run != RUN_FAILED)
+			continue;
+		if (!status_item(y, &x, w, shown ? ", " : "",
+		        tui_src_name(t, i), n - shown - 1, alert))
+			break;
+		shown++;
+	}
+	status_more(y, &x, w, n - shown, alert);
+	if (x < w)
+		x += draw_untrusted(stdscr, y, x, w - x, " ", 1, alert);
+	return x + 1;
+}
+
+/* Each watched stream's state from column x: those that need attention
+ * first (failed, refused, reconnecting or stalled), then the healthy
+ * ones, as many as fit, then "+N more". */
+static void
+status_streams(struct tui *t, int y, int x, int w)
+{
+	char line[STATUS_LINE_MAX], st[128];
+	int i, pass, n = 0, shown = 0;
+	attr_t a;
+
+	for (i = 0; i < t->nsrcs; i++)
+		n += t->srcs[i].stream != NULL;
+	for (pass = 0; pass < 2 && shown < n; pass++) {
+		for (i = 0; i < t->nsrcs; i++) {
+			if (t->srcs[i].stream == NULL ||
+			    status_healthy(&t->srcs[i]) != (pass == 1))
+				continue;
+			status_stream(&t->srcs[i], st, sizeof st);
+			snprintf(line, sizeof line, "%s: %s",
+			    tui_src_name(t, i), st);
+			a = pass == 1 ? A_NORMAL
+			              : draw_attr(t->srcs[i].run == RUN_FAILED
+			                              ? COL_FAILED
+			                              : COL_WARN);
+			if (!status_item(y, &x, w, shown ? "  " : "", line,
+			        n - shown - 1, a))
+				goto full;
+			shown++;
+		}
+	}
+full:
+	status_more(y, &x, w, n - shown, A_NORMAL);
+}
+
 /* Draw the status bar. */
 void
 view_status_draw(struct tui *t)
 {
 	struct rect r = t->lay.status;
-	char line[STATUS_LINE_MAX], st[128];
-	int x = 0, i, used, pass;
-	attr_t alert = draw_attr(COL_ALERT);
+	char line[STATUS_LINE_MAX];
+	int x;
 	const char *mode;
 
 	status_line1(t, line);
@@ -227,35 +343,12 @@ view_status_draw(struct tui *t)
 		status_prompt(t, r.y + 1, r.w);
 		return;
 	}
-	if (t->failed[0] != '\0') {
-		snprintf(line, sizeof line, " FAILED: %s ", t->failed);
-		x += draw_untrusted(stdscr, r.y + 1, x, r.w - x, line,
-		         strlen(line), alert) +
-		     1;
-	}
-	if (t->msg[0] != '\0' && x < r.w) {
+	x = status_failed(t, r.y + 1, r.w);
+	if (t->msg[0] != '\0' && x < r.w && loop_now() < t->msg_until) {
 		x += draw_untrusted(stdscr, r.y + 1, x, r.w - x, t->msg,
 		         strlen(t->msg),
 		         t->msg_error ? draw_attr(COL_ERROR) : A_BOLD) +
 		     2;
 	}
-	/* Streams that need attention first (the line may not hold all):
-	 * failed, refused, reconnecting or stalled, then the healthy ones. */
-	for (pass = 0; pass < 2; pass++) {
-		for (i = 0; i < t->nsrcs && x < r.w; i++) {
-			if (t->srcs[i].stream == NULL ||
-			    status_healthy(&t->srcs[i]) != (pass == 1))
-				continue;
-			status_stream(&t->srcs[i], st, sizeof st);
-			snprintf(line, sizeof line, "%s: %s",
-			    tui_src_name(t, i), st);
-			used = draw_untrusted(stdscr, r.y + 1, x, r.w - x, line,
-			    strlen(line),
-			    pass == 0 ? draw_attr(t->srcs[i].run == RUN_FAILED
-			                              ? COL_FAILED
-			                              : COL_WARN)
-			              : A_NORMAL);
-			x += used + 2;
-		}
-	}
+	status_streams(t, r.y + 1, x, r.w);
 }

@@ -46,8 +46,8 @@ def test_split_and_tab_move_the_focus_frame():
             t.keys("Tab")  # the list -> pane 0
             t.wait(lambda x: x.split("\n")[0][col] == DOUBLE_TOP and
                    x.count(DOUBLE_TOP) == 1, "only the upper pane focused")
-            # The list drives the last focused log pane: pane 1 gets "two".
-            t.keys("Tab", "Tab", "j")
+            # The list fills the last focused log pane: pane 1 gets "two".
+            t.keys("Tab", "Tab", "j", "Enter")
             scr = t.wait(lambda x: "line of two" in x, "pane 1 shows two")
             upper = "\n".join(scr.split("\n")[:lower])
             check("line of one" in upper, "pane 0 kept its source:\n" + scr)

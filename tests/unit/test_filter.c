@@ -3,6 +3,7 @@
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "filter.h"
 #include "lineidx.h"
@@ -36,6 +37,296 @@ scan_all(struct lineidx *li, struct scrollback *sb, struct filter *f)
 	while (lineidx_pending(li, sb) && guard++ < 1000000)
 		ck_assert_int_ge(lineidx_scan(li, sb, f, 7), 0);
 }
+
+/* A stored line of source src whose raw event is the JSON text raw, with
+ * message msg and level name lv. */
+static struct sb_line
+mkline(const char *raw, const char *msg, const char *lv, uint16_t src)
+{
+	struct sb_line l;
+
+	memset(&l, 0, sizeof l);
+	l.raw = raw;
+	l.raw_len = (uint32_t)strlen(raw);
+	l.msg = msg;
+	l.msg_len = (uint32_t)strlen(msg);
+	l.lvname = lv;
+	l.lvname_len = (uint8_t)strlen(lv);
+	l.level = level_parse(lv, strlen(lv));
+	l.src = src;
+	l.id = -1;
+	l.ts_ms = INT64_MIN;
+	return l;
+}
+
+/* Names of sources 0 and 1 for "source" filters. */
+static const char *
+test_src_name(const void *arg, uint16_t src)
+{
+	(void)arg;
+	return src == 0 ? "CRM import" : "Nightly sync";
+}
+
+/* A filter with one pattern pushed (keep or hide); fails the test when
+ * the push fails. */
+static void
+push1(struct filter *f, const char *text, bool keep)
+{
+	char err[160];
+
+	filter_init(f);
+	f->src_name = test_src_name;
+	ck_assert_msg(filter_push(f, text, keep, err, sizeof err) == 0,
+	    "%s: %s", text, err);
+}
+
+/* True when a filter of just text (keep) passes l. */
+static bool
+keeps(const char *text, const struct sb_line *l)
+{
+	struct filter f;
+	bool r;
+
+	push1(&f, text, true);
+	r = filter_pass(&f, l);
+	filter_free(&f);
+	return r;
+}
+
+START_TEST(field_filters_parse_name_operator_and_value)
+{
+	struct filter f;
+
+	push1(&f, "rows>=1000", true);
+	ck_assert_int_eq(f.fld[0].op, FILTER_GE);
+	ck_assert_str_eq(f.fld[0].name, "rows");
+	ck_assert(f.fld[0].is_num && f.fld[0].num == 1000);
+	filter_free(&f);
+	push1(&f, "task:lo+ad", true);
+	ck_assert_int_eq(f.fld[0].op, FILTER_MATCH);
+	ck_assert_str_eq(f.pat[0].text, "task:lo+ad");
+	filter_free(&f);
+	push1(&f, "a.b-c_d<-2.5e3", true);
+	ck_assert_int_eq(f.fld[0].op, FILTER_LT);
+	ck_assert_str_eq(f.fld[0].name, "a.b-c_d");
+	ck_assert(f.fld[0].num == -2500);
+	filter_free(&f);
+	push1(&f, "x:y=1", true); /* the first operator counts */
+	ck_assert_int_eq(f.fld[0].op, FILTER_MATCH);
+	filter_free(&f);
+	/* Not a name first: a plain pattern on the message. */
+	push1(&f, "(db|cache): timeout", true);
+	ck_assert_int_eq(f.fld[0].op, FILTER_MESSAGE);
+	filter_free(&f);
+	push1(&f, " task:load", true);
+	ck_assert_int_eq(f.fld[0].op, FILTER_MESSAGE);
+	filter_free(&f);
+}
+END_TEST
+
+START_TEST(field_filters_refuse_bad_numbers_names_and_regexes)
+{
+	struct filter f;
+	char err[160], name[FILTER_FIELD_LEN + 8];
+
+	filter_init(&f);
+	ck_assert_int_eq(
+	    filter_push(&f, "rows>many", true, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "not a number"));
+	ck_assert_int_eq(filter_push(&f, "rows<", true, err, sizeof err), -1);
+	ck_assert_int_eq(
+	    filter_push(&f, "rows>1e999", true, err, sizeof err), -1);
+	ck_assert_int_eq(
+	    filter_push(&f, "rows>nan", true, err, sizeof err), -1);
+	ck_assert_int_eq(filter_push(&f, "task:(", true, err, sizeof err), -1);
+	/* A name of exactly FILTER_FIELD_LEN bytes is fine, one more is not. */
+	memset(name, 'n', FILTER_FIELD_LEN);
+	strcpy(name + FILTER_FIELD_LEN, ":x");
+	ck_assert_int_eq(filter_push(&f, name, true, err, sizeof err), 0);
+	memset(name, 'n', FILTER_FIELD_LEN + 1);
+	strcpy(name + FILTER_FIELD_LEN + 1, ":x");
+	ck_assert_int_eq(filter_push(&f, name, true, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "field name longer"));
+	ck_assert_int_eq(f.npat, 1);
+	filter_free(&f);
+}
+END_TEST
+
+START_TEST(field_filters_match_members_source_and_level)
+{
+	struct sb_line l = mkline(
+	    "{\"level\":\"warn\",\"message\":\"rows loaded\",\"task\":\"load\","
+	    "\"rows\":1500,\"batch\":\"17\",\"ok\":true,\"meta\":{\"a\":1},"
+	    "\"gone\":null,\"t\\u0061g\":\"x\\ny\"}",
+	    "rows loaded", "WARN", 1);
+
+	ck_assert(keeps("source:nightly", &l));
+	ck_assert(!keeps("source:crm", &l));
+	ck_assert(keeps("source=nightly sync", &l));
+	ck_assert(!keeps("source=Nightly", &l));
+	ck_assert(keeps("level:warn", &l));
+	ck_assert(keeps("level=WARN", &l));
+	ck_assert(!keeps("level:error", &l));
+	ck_assert(keeps("task:load", &l));
+	ck_assert(keeps("task:^lo", &l));
+	ck_assert(!keeps("task:LOAD", &l)); /* smart case */
+	ck_assert(keeps("rows>1000", &l));
+	ck_assert(keeps("rows>=1500", &l));
+	ck_assert(keeps("rows<=1500", &l));
+	ck_assert(!keeps("rows<1500", &l));
+	ck_assert(keeps("rows=1500.0", &l));
+	ck_assert(keeps("rows:15", &l)); /* the number's text */
+	ck_assert(keeps("batch>9", &l)); /* a numeric string is a number */
+	ck_assert(keeps("batch=17", &l));
+	ck_assert(keeps("ok=true", &l));
+	ck_assert(!keeps("ok>0", &l)); /* true is no number */
+	ck_assert(keeps("meta:\"a\"", &l));
+	ck_assert(!keeps("gone:", &l)); /* null is absent */
+	ck_assert(!keeps("missing:", &l));
+	ck_assert(!keeps("missing<5", &l));
+	ck_assert(keeps("tag:x", &l)); /* escaped key and value */
+	ck_assert(keeps("message:^rows", &l));
+	ck_assert(keeps("loaded", &l)); /* plain patterns still work */
+}
+END_TEST
+
+START_TEST(hide_field_filters_keep_lines_without_the_member)
+{
+	struct sb_line l = mkline("{\"task\":\"load\"}", "m", "INFO", 0);
+	struct sb_line plain = mkline("not json", "not json", "INFO", 0);
+	struct filter f;
+
+	push1(&f, "task:load", false);
+	ck_assert(!filter_pass(&f, &l));
+	ck_assert(filter_pass(&f, &plain));
+	filter_free(&f);
+}
+END_TEST
+
+START_TEST(field_filters_survive_hostile_events)
+{
+	static const char *raws[] = {
+	    "",
+	    "{",
+	    "}",
+	    "[1,2]",
+	    "{\"rows\":",
+	    "{\"rows\":1e999999}",
+	    "{\"rows\":\"\\ud800\"}",
+	    "{\"rows\" 1}",
+	    "\"rows\":5",
+	    "{\"rows\":\"\\u0000\"}",
+	    "{\"a\":[[[[[[[[[[]]]]]]]]]]}",
+	};
+	char *deep, *big;
+	size_t k, n = 100000;
+	struct sb_line l;
+
+	for (k = 0; k < sizeof raws / sizeof raws[0]; k++) {
+		l = mkline(raws[k], "m", "INFO", 0);
+		ck_assert(!keeps("rows>0", &l));
+		keeps("rows:.", &l);
+	}
+	/* Nesting past the scanner's depth limit is no object at all. */
+	deep = malloc(2 * n + 16);
+	strcpy(deep, "{\"a\":");
+	memset(deep + 5, '[', n);
+	memset(deep + 5 + n, ']', n);
+	strcpy(deep + 5 + 2 * n, ",\"rows\":5}");
+	l = mkline(deep, "m", "INFO", 0);
+	ck_assert(!keeps("rows>0", &l));
+	free(deep);
+	/* A cut or broken event: members before the damage are still seen,
+	 * none after it. */
+	l = mkline("{\"rows\":7,\"message\":\"cut her", "m", "INFO", 0);
+	ck_assert(keeps("rows=7", &l));
+	l = mkline("{\"rows\":1,,\"task\":\"x\"}", "m", "INFO", 0);
+	ck_assert(keeps("rows=1", &l));
+	ck_assert(!keeps("task:x", &l));
+	/* A value past FILTER_VALUE_MAX is matched on its first bytes. */
+	big = malloc(FILTER_VALUE_MAX + 64);
+	strcpy(big, "{\"v\":\"");
+	memset(big + 6, 'a', FILTER_VALUE_MAX + 10);
+	strcpy(big + 6 + FILTER_VALUE_MAX + 10, "z\"}");
+	l = mkline(big, "m", "INFO", 0);
+	ck_assert(keeps("v:^a+$", &l));
+	ck_assert(!keeps("v:z", &l));
+	free(big);
+}
+END_TEST
+
+START_TEST(filters_switch_off_and_on_one_at_a_time)
+{
+	struct sb_line a =
+	    mkline("{\"task\":\"load\",\"rows\":5}", "a", "INFO", 0);
+	struct sb_line b =
+	    mkline("{\"task\":\"scan\",\"rows\":50}", "b", "INFO", 0);
+	struct filter f;
+	char err[160], d[128];
+
+	push1(&f, "task:load", true);
+	ck_assert_int_eq(filter_push(&f, "rows>10", true, err, sizeof err), 0);
+	ck_assert(!filter_pass(&f, &a) && !filter_pass(&f, &b));
+	ck_assert(!filter_cheap(&f));
+	ck_assert_int_eq(filter_toggle(&f, 1), 0);
+	ck_assert(filter_pass(&f, &a) && !filter_pass(&f, &b));
+	filter_describe(&f, d, sizeof d);
+	ck_assert_str_eq(d, "&task:load");
+	ck_assert_int_eq(filter_toggle(&f, 0), 0);
+	ck_assert(filter_pass(&f, &a) && filter_pass(&f, &b));
+	ck_assert(filter_cheap(&f));
+	ck_assert_int_eq(filter_toggle(&f, 1), 0);
+	ck_assert(!filter_pass(&f, &a) && filter_pass(&f, &b));
+	ck_assert_int_eq(filter_toggle(&f, 2), -1);
+	ck_assert_int_eq(filter_toggle(&f, -1), -1);
+	filter_free(&f);
+}
+END_TEST
+
+START_TEST(numbers_past_filter_number_len_are_text)
+{
+	char text[FILTER_NUMBER_LEN + 16], raw[FILTER_NUMBER_LEN + 32];
+	struct filter f;
+	struct sb_line l;
+	char err[160];
+
+	/* A value of exactly FILTER_NUMBER_LEN digits is a number. */
+	strcpy(text, "rows>");
+	memset(text + 5, '1', FILTER_NUMBER_LEN);
+	text[5 + FILTER_NUMBER_LEN] = '\0';
+	filter_init(&f);
+	ck_assert_int_eq(filter_push(&f, text, true, err, sizeof err), 0);
+	/* One digit more is not. */
+	strcat(text, "1");
+	ck_assert_int_eq(filter_push(&f, text, true, err, sizeof err), -1);
+	filter_free(&f);
+	/* Nor is a member that long. */
+	snprintf(
+	    raw, sizeof raw, "{\"rows\":%.*s1}", FILTER_NUMBER_LEN, text + 5);
+	l = mkline(raw, "m", "INFO", 0);
+	ck_assert(!keeps("rows>1", &l));
+	raw[strlen(raw) - 2] = '}';
+	raw[strlen(raw) - 1] = '\0';
+	l = mkline(raw, "m", "INFO", 0);
+	ck_assert(keeps("rows>1", &l));
+}
+END_TEST
+
+START_TEST(at_most_filter_patterns_max_filters)
+{
+	struct filter f;
+	char err[160];
+	int i;
+
+	filter_init(&f);
+	for (i = 0; i < FILTER_PATTERNS_MAX; i++)
+		ck_assert_int_eq(
+		    filter_push(&f, "rows>1", i % 2, err, sizeof err), 0);
+	ck_assert_int_eq(filter_push(&f, "rows>1", true, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "at most"));
+	filter_free(&f);
+}
+END_TEST
 
 START_TEST(level_floor_hides_lower_levels)
 {
@@ -279,6 +570,14 @@ filter_suite(void)
 	tcase_add_test(tc, rebuild_after_floor_change_finds_the_same_event);
 	tcase_add_test(tc, lines_arriving_later_are_filtered_too);
 	tcase_add_test(tc, trim_drops_evicted_lines);
+	tcase_add_test(tc, field_filters_parse_name_operator_and_value);
+	tcase_add_test(tc, field_filters_refuse_bad_numbers_names_and_regexes);
+	tcase_add_test(tc, field_filters_match_members_source_and_level);
+	tcase_add_test(tc, hide_field_filters_keep_lines_without_the_member);
+	tcase_add_test(tc, field_filters_survive_hostile_events);
+	tcase_add_test(tc, filters_switch_off_and_on_one_at_a_time);
+	tcase_add_test(tc, at_most_filter_patterns_max_filters);
+	tcase_add_test(tc, numbers_past_filter_number_len_are_text);
 	suite_add_tcase(s, tc);
 	return s;
 }

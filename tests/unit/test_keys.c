@@ -39,7 +39,16 @@ START_TEST(space_pauses_a_log_and_watches_in_the_list)
 	ck_assert_int_eq(keys_lookup(' ', KEYS_LOG), ACT_PAUSE);
 	ck_assert_int_eq(keys_lookup(' ', KEYS_LIST), ACT_WATCH);
 	ck_assert_int_eq(keys_lookup('\r', KEYS_LOG), ACT_DETAIL);
-	ck_assert_int_eq(keys_lookup('\r', KEYS_LIST), ACT_WATCH);
+}
+END_TEST
+
+START_TEST(enter_in_the_list_fills_the_pane_o_in_a_pane_chooses)
+{
+	ck_assert_int_eq(keys_lookup('\r', KEYS_LIST), ACT_SHOW);
+	ck_assert_int_eq(keys_lookup('o', KEYS_LIST), ACT_SHOW);
+	ck_assert_int_eq(keys_lookup('o', KEYS_LOG), ACT_FOCUS_LIST);
+	ck_assert_str_eq(keys_action_name(ACT_SHOW), "show");
+	ck_assert_str_eq(keys_action_name(ACT_FOCUS_LIST), "choose");
 }
 END_TEST
 
@@ -129,6 +138,8 @@ keys_suite(void)
 	tcase_add_test(
 	    tc, question_mark_is_help_in_the_list_and_search_in_a_log);
 	tcase_add_test(tc, space_pauses_a_log_and_watches_in_the_list);
+	tcase_add_test(
+	    tc, enter_in_the_list_fills_the_pane_o_in_a_pane_chooses);
 	tcase_add_test(tc, issue_keys_are_bound);
 	tcase_add_test(tc, rebinding_replaces_the_default_keys_of_that_action);
 	tcase_add_test(tc, rebinding_wins_over_another_actions_default_key);
