@@ -469,6 +469,22 @@ event_decode_reset(const char *data, size_t len)
 	return id < 0 ? -1 : id;
 }
 
+bool
+event_reset_renumbered(const char *data, size_t len)
+{
+	struct json_iter it;
+	struct json_value k, v;
+
+	if (event_object_begin(&it, data, len) != 0)
+		return false;
+	while (json_iter_next(&it, &k, &v) == 1) {
+		if (json_body_eq(k.s, k.sn, k.escaped, "reason", 6))
+			return v.type == JSON_STRING &&
+			       json_body_eq(v.s, v.sn, v.escaped, "unknown", 7);
+	}
+	return false;
+}
+
 /* Read exactly w digits at s[*i]; -1 when they are not all digits. */
 static int
 event_digits(const char *s, size_t n, size_t *i, int w)

@@ -102,6 +102,10 @@ int event_decode_status(const char *data, size_t len, struct status_event *out);
 /* Decode the data of an "event: reset"; returns oldestId (a number or
  * numeric string >= 0), or -1. */
 long long event_decode_reset(const char *data, size_t len);
+/* True when a reset says the server numbers anew (reason "unknown": it
+ * has nothing as new as the resume point, e.g. it was restarted with an
+ * empty store), not that it dropped lines (reason "retention"). */
+bool event_reset_renumbered(const char *data, size_t len);
 
 /* Parse an ISO 8601 timestamp ("2024-05-01T12:00:00.123Z", offsets,
  * fraction of any length) to Unix ms; INT64_MIN when unusable. */

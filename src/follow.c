@@ -196,12 +196,17 @@ follow_on_status(struct stream *s, const struct status_event *st, void *arg)
 
 /* Stream callback: the server lost the resume point. */
 static void
-follow_on_reset(struct stream *s, long long oldest, void *arg)
+follow_on_reset(struct stream *s, long long oldest, bool renumbered, void *arg)
 {
-	follow_note(arg, stream_source(s),
-	    "Gap: lines before id %lld are no "
-	    "longer on the server; some lines were lost",
-	    oldest);
+	if (renumbered)
+		follow_note(arg, stream_source(s),
+		    "The server numbers its lines anew (restarted?); "
+		    "going on from its oldest line");
+	else
+		follow_note(arg, stream_source(s),
+		    "Gap: lines before id %lld are no "
+		    "longer on the server; some lines were lost",
+		    oldest);
 }
 
 /* Fold one finished stream into the exit status. */

@@ -284,11 +284,16 @@ stream_on_sse_event(const struct sse_event *ev, void *arg)
 		if (event_decode_status(ev->data, ev->data_len, &st) == 0)
 			stream_deliver_status(s, &st);
 	} else if (ev->type_len == 5 && memcmp(ev->type, "reset", 5) == 0) {
+		bool renumbered =
+		    event_reset_renumbered(ev->data, ev->data_len);
+
 		oldest = event_decode_reset(ev->data, ev->data_len);
 		s->st.resets++;
-		if (s->m->h->on_reset != NULL) {
-			s->m->h->on_reset(s, oldest, s->m->arg);
-		}
+		/* A server that numbers anew numbers its runs anew too. */
+		if (renumbered)
+			s->boundary = 0;
+		if (s->m->h->on_reset != NULL)
+			s->m->h->on_reset(s, oldest, renumbered, s->m->arg);
 	} else if (ev->type_len == 5 && memcmp(ev->type, "error", 5) == 0) {
 		cJSON *j = cJSON_ParseWithLength(ev->data, ev->data_len);
 		cJSON *r = cJSON_GetObjectItemCaseSensitive(j, "reason");

@@ -51,9 +51,12 @@ struct stream_handlers {
 	    struct stream *s, const struct status_event *st, void *arg);
 	/* The stream_state (or its error, attempt, retry time) changed. */
 	void (*on_state)(struct stream *s, void *arg);
-	/* The server no longer holds the resume point; lines before oldest_id
-	 * that were not received are lost (the gap is shown, never silent). */
-	void (*on_reset)(struct stream *s, long long oldest_id, void *arg);
+	/* The server no longer holds the resume point: lines before oldest_id
+	 * that were not received are lost (the gap is shown, never silent);
+	 * or, renumbered, the server numbers anew (it was restarted) and the
+	 * stream goes on from its oldest line. */
+	void (*on_reset)(
+	    struct stream *s, long long oldest_id, bool renumbered, void *arg);
 };
 
 /* Create a manager of streams on loop's multi handle. cfg and h must

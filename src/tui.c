@@ -635,25 +635,34 @@ tui_on_state(struct stream *st, void *arg)
 
 /* The server dropped lines we had not received: say so in the log. */
 static void
-tui_on_reset(struct stream *st, long long oldest_id, void *arg)
+tui_on_reset(struct stream *st, long long oldest_id, bool renumbered, void *arg)
 {
 	struct tui *t = arg;
-	struct log_event ev;
-	char msg[160];
+	int i = (int)(intptr_t)stream_data(st);
+	struct tui_src *s = &t->srcs[i];
+	struct timespec now;
+	char msg[200];
 
-	snprintf(msg, sizeof msg,
-	    "--- lines before id %lld were lost: the "
-	    "server no longer holds them ---",
-	    oldest_id);
-	memset(&ev, 0, sizeof ev);
-	ev.id = -1;
-	ev.level = LEVEL_WARN;
-	ev.level_name.p = "WARN";
-	ev.level_name.n = 4;
-	ev.message.p = msg;
-	ev.message.n = strlen(msg);
-	ev.raw = ev.message;
-	sb_append(t->sb, (uint16_t)(intptr_t)stream_data(st), &ev);
+	if (renumbered) {
+		/* A restarted server: its ids and runs start again, so what
+		 * this source held says nothing of them. */
+		snprintf(msg, sizeof msg,
+		    "── the server numbers its lines anew "
+		    "(restarted?): going on from its oldest line ──");
+		s->last_id_held = 0;
+		s->bound_key = 0;
+		s->run_no = 0;
+		s->last_outcome = RUN_UNKNOWN;
+	} else
+		snprintf(msg, sizeof msg,
+		    "── lines before id %lld were lost: the server no "
+		    "longer holds them ──",
+		    oldest_id);
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (sb_append_mark(t->sb, (uint16_t)i, SB_KIND_GAP,
+	        (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000, msg,
+	        strlen(msg)) < 0)
+		tui_msg(t, true, "out of memory: a gap marker was not stored");
 	tui_dirty(t);
 }
 
@@ -784,11 +793,12 @@ tui_save_format(const char *path)
 	return OUTPUT_TEXT;
 }
 
-/* Format stored line seq into out and write it to f; false when it is
- * gone. *failed is set on a write error. */
+/* Format stored line seq into out and write it to f; true when it was
+ * an event (a marker is written only to text files, and not counted).
+ * *failed is set on a write error. */
 static bool
 tui_save_one(struct tui *t, struct formatter *fmt, struct event_decoder *d,
-    struct buf *out, FILE *f, uint64_t seq, bool *failed)
+    struct buf *out, FILE *f, uint64_t seq, bool text, bool *failed)
 {
 	struct log_event ev;
 	struct sb_line l;
@@ -796,6 +806,14 @@ tui_save_one(struct tui *t, struct formatter *fmt, struct event_decoder *d,
 
 	if (!sb_get(t->sb, seq, &l))
 		return false;
+	if (l.kind != SB_KIND_LOG) {
+		/* A run boundary or gap: a line of its own in a text file,
+		 * nothing in JSON or CSV, where every line is an event. */
+		if (text && (fwrite(l.msg, 1, l.msg_len, f) != l.msg_len ||
+		                fputc('\n', f) == EOF))
+			*failed = true;
+		return false;
+	}
 	tui_save_event(d, &l, &ev, when, sizeof when);
 	buf_clear(out);
 	if (formatter_event(fmt, out, tui_src_name(t, l.src), &ev) != 0 ||
@@ -851,11 +869,13 @@ tui_save(struct tui *t, const char *path)
 		failed = true;
 	if (t->save_all) {
 		for (seq = sb_first(t->sb); seq < sb_end(t->sb); seq++)
-			n += tui_save_one(t, fmt, d, &out, f, seq, &failed);
+			n += tui_save_one(t, fmt, d, &out, f, seq,
+			    fo.format == OUTPUT_TEXT, &failed);
 	} else {
 		for (k = 0; k < lineidx_count(&p->li); k++)
-			n += tui_save_one(
-			    t, fmt, d, &out, f, lineidx_at(&p->li, k), &failed);
+			n += tui_save_one(t, fmt, d, &out, f,
+			    lineidx_at(&p->li, k), fo.format == OUTPUT_TEXT,
+			    &failed);
 	}
 	if (fclose(f) != 0 || failed)
 		tui_msg(t, true, "writing %s: %s", path, strerror(errno));
@@ -1580,6 +1600,7 @@ tui_before_sleep(void *arg)
 
 	if (t->quit)
 		return;
+	tui_lists_apply(t);
 	now = loop_now();
 	if (tui_work(t)) {
 		tui_dirty(t);

@@ -58,6 +58,12 @@ struct tui_src {
 	bool seen;              /* named by the list being received */
 	bool gone;              /* the server no longer lists it: hidden */
 	bool from_cmdline;      /* named on the command line: never gone */
+	/* Watch (1) or unwatch (-1) at the end of this loop pass: the lists
+	 * decide it from inside a transfer's callback, where no transfer may
+	 * be added to or taken off the multi handle. */
+	int pending_watch;
+	long long first_run; /* --all: its newest run when first listed at
+	                        start-up (runs before the viewer are not new) */
 	/* A past run opened from the runs view: this entry streams only that
 	 * run (run=RUN) and is not listed; "" for an ordinary source. */
 	char run_sel[32];
@@ -74,6 +80,7 @@ struct tui_kind {
 	struct tui *t;
 	enum source_kind kind;
 	struct srclist *list;
+	bool primed; /* the first whole list has come */
 };
 
 /* One row of the runs view, copied from GET .../runs. */
@@ -248,6 +255,8 @@ int tui_lists_open(struct tui *t);
 void tui_lists_refresh(struct tui *t);
 /* Stop the lists. */
 void tui_lists_close(struct tui *t);
+/* Open and close the streams the lists asked for (once per loop pass). */
+void tui_lists_apply(struct tui *t);
 /* Record what is known of source i's newest run. */
 void tui_src_set_run(struct tui *t, int i, long long run, const char *run_id,
     enum run_status st, bool has_exit, int exit_code, int64_t started_ms,

@@ -182,6 +182,9 @@ tui_list_source(const struct srclist_entry *e, void *arg)
 		src.name = (char *)(e->name && *e->name ? e->name : e->id);
 		if ((i = tui_src_add(t, &src)) < 0)
 			return;
+		/* What ran before the viewer started is not new to --all;
+		 * a source that appears later is. */
+		t->srcs[i].first_run = k->primed ? 0 : e->run;
 	} else if (e->name != NULL && *e->name != '\0' &&
 	           strcmp(tui_src_name(t, i), e->name) != 0)
 		source_set_name(&t->srcs[i].src, e->name);
@@ -189,20 +192,30 @@ tui_list_source(const struct srclist_entry *e, void *arg)
 	s->seen = true;
 	if (s->gone) {
 		s->gone = false;
+		if (s->pending_watch < 0)
+			s->pending_watch = 0;
 		tui_dirty(t);
 	}
 	tui_src_run(t, i, e->status, e->has_exit_code, e->exit_code);
+	if (e->run > 0 && e->run < s->run_no) {
+		/* The list is the server's word on the newest run: an older
+		 * number means it numbers anew (a restart). */
+		s->run_no = 0;
+		s->last_outcome = RUN_UNKNOWN;
+	}
 	if (e->run > 0)
 		tui_src_set_run(t, i, e->run, e->run_id, e->run_status,
 		    e->run_has_exit_code, e->run_exit_code, e->run_started_ms,
 		    e->run_ended_ms);
-	/* --all: every automation that runs is watched, once; a stream that
-	 * follows runs stays watched run after run. */
+	/* --all: every automation that runs (now, or later, however short
+	 * its run) is watched, once; a stream that follows runs stays
+	 * watched run after run. */
 	if (t->o->watch_all && k->kind == SOURCE_AUTOMATION &&
-	    !s->auto_watched && (e->run > 0 || e->status == RUN_RUNNING)) {
+	    !s->auto_watched &&
+	    (e->status == RUN_RUNNING || e->run > s->first_run)) {
 		s->auto_watched = true;
 		if (s->stream == NULL)
-			tui_watch(t, i, true);
+			s->pending_watch = 1;
 	}
 	tui_dirty(t);
 }
@@ -223,9 +236,9 @@ tui_list_end(void *arg)
 		    s->run_sel[0] != '\0' || s->from_cmdline)
 			continue;
 		s->gone = true;
-		if (s->stream != NULL)
-			tui_watch(t, i, false);
+		s->pending_watch = s->stream != NULL ? -1 : 0;
 	}
+	k->primed = true;
 	tui_list_first_selection(t);
 	tui_dirty(t);
 }
@@ -235,9 +248,15 @@ static void
 tui_list_error(const char *msg, void *arg)
 {
 	struct tui_kind *k = arg;
+	struct tui *t = k->t;
 
 	if (msg != NULL)
-		tui_msg(k->t, true, "list of %s", msg);
+		tui_msg(t, true, "list of %s", msg);
+	else if (strncmp(t->msg, "list of ", 8) == 0) {
+		/* Working again: its last complaint is old news. */
+		t->msg[0] = '\0';
+		tui_dirty(t);
+	}
 }
 
 static const struct srclist_handlers tui_list_handlers = {
@@ -270,6 +289,19 @@ tui_lists_refresh(struct tui *t)
 
 	for (k = 0; k < TUI_KINDS; k++)
 		srclist_refresh(t->kinds[k].list);
+}
+
+void
+tui_lists_apply(struct tui *t)
+{
+	int i;
+
+	for (i = 0; i < t->nsrcs; i++) {
+		if (t->srcs[i].pending_watch != 0) {
+			tui_watch(t, i, t->srcs[i].pending_watch > 0);
+			t->srcs[i].pending_watch = 0;
+		}
+	}
 }
 
 void

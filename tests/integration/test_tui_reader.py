@@ -88,9 +88,11 @@ def test_paging_and_sideways_scrolling():
             t.wait_text("PAUSED")
             t.keys("C-u", "C-d", "PPage", "NPage", "g")
             scr = t.wait(lambda x: re.search(r"INFO  row 0\s", x), "top")
-            t.keys("C-d", "C-d", "C-d")  # 3 x 17 lines: the view scrolls
+            # 3 x 17 lines: the view scrolls (the run's start marker is
+            # the first line, so row 50 is the 52nd).
+            t.keys("C-d", "C-d", "C-d")
             t.wait(lambda x: not re.search(r"INFO  row 0\s", x) and
-                   re.search(r"INFO  row 51\s", x), "half pages down")
+                   re.search(r"INFO  row 50\s", x), "half pages down")
 
 
 def test_level_floor_keeps_the_same_event_in_place():
@@ -234,8 +236,10 @@ def test_save_writes_the_filtered_view():
         eq(len(got), 8, "saved count")
         with open(text) as f:
             lines = f.read().splitlines()
-        eq(len(lines), 20, "all lines")
-        eq(lines[0], "sv | [2024-12-07 14:23:00] TRACE: save 0", "text")
+        # The run's start is a line of the text file, not an event.
+        eq(len(lines), 21, "all lines and the run's start")
+        check(lines[0].startswith("\u2500\u2500 run 1 started"), lines[0])
+        eq(lines[1], "sv | [2024-12-07 14:23:00] TRACE: save 0", "text")
 
 
 ldtest.main(globals())

@@ -179,6 +179,10 @@ def test_restarted_server_replaces_the_list_without_false_gaps():
                              "the new server's list and lines")
                 check("were lost" not in scr,
                       "a restart is not a loss:\n" + scr)
+                scr = t.wait(lambda x: x.find("numbers its lines anew") <
+                             x.find("run 1 started", x.find("restart 3")) <
+                             x.find("after restart"),
+                             "the restart said, then the new run's start")
             finally:
                 s2.stop()
     finally:

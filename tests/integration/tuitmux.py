@@ -120,11 +120,13 @@ def viewer(server, *sources, env=None, extra=()):
 
 
 def log_rows(screen_text):
-    """The rows of the screen that hold log lines (time stamp first)."""
+    """The rows of the screen that hold log lines (time stamp first), not
+    the markers the viewer inserts (run boundaries, gaps: "── ...")."""
     out = []
     for row in screen_text.split("\n"):
         for c in re.split("[\u2502\u2551]", row):
             c = c.strip()
-            if len(c) > 12 and c[2] == ":" and c[5] == ":" and c[8] == ".":
+            if len(c) > 12 and c[2] == ":" and c[5] == ":" and \
+                    c[8] == "." and "\u2500\u2500 " not in c:
                 out.append(c)
     return out

@@ -616,6 +616,23 @@ START_TEST(reset_gives_oldest_id)
 }
 END_TEST
 
+START_TEST(reset_tells_a_renumbering_server_from_lost_lines)
+{
+	const char *s = "{\"reason\":\"unknown\",\"oldestId\":1}";
+
+	ck_assert(event_reset_renumbered(s, strlen(s)));
+	s = "{\"oldestId\":1,\"reason\":\"unkn\\u006fwn\"}";
+	ck_assert(event_reset_renumbered(s, strlen(s)));
+	s = "{\"reason\":\"retention\",\"oldestId\":5000}";
+	ck_assert(!event_reset_renumbered(s, strlen(s)));
+	s = "{\"oldestId\":5000}";
+	ck_assert(!event_reset_renumbered(s, strlen(s)));
+	s = "{\"reason\":7}";
+	ck_assert(!event_reset_renumbered(s, strlen(s)));
+	ck_assert(!event_reset_renumbered("", 0));
+}
+END_TEST
+
 START_TEST(unusable_reset_is_minus_one)
 {
 	const char *bad[] = {"", "5000", "{\"reason\":\"retention\"}",
@@ -688,6 +705,7 @@ event_suite(void)
 	tcase_add_test(tc, unusable_run_fields_count_as_absent);
 	tcase_add_test(tc, times_parse_with_offsets_and_fractions);
 	tcase_add_test(tc, reset_gives_oldest_id);
+	tcase_add_test(tc, reset_tells_a_renumbering_server_from_lost_lines);
 	tcase_add_test(tc, unusable_reset_is_minus_one);
 	tcase_add_test(tc, free_accepts_null);
 	suite_add_tcase(s, tc);
