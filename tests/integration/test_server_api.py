@@ -777,6 +777,46 @@ def test_the_live_list_tells_of_every_source_when_too_many_have_news():
         st.close()
 
 
+def test_a_live_list_that_does_not_read_gets_a_snapshot_not_a_backlog():
+    changes = 16000  # about 10 MB of source objects: past 4 MiB unsent
+    with Server() as srv:
+        post_status(srv, "s", "running")
+        c = srv.conn(10)
+        c.sock = socket.socket()
+        c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 256 * 1024)
+        c.sock.settimeout(10)
+        c.sock.connect(("127.0.0.1", srv.port))
+        c.request("GET", "/api/automations?stream=true")
+        bodies = [json.dumps({"status": "running",
+                              "name": "n%05d" % i + "." * 250}).encode()
+                  for i in range(changes - 1)]
+        bodies.append(b'{"status":"completed","name":"final"}')
+        sock = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+        sock.sendall(b"".join(
+            b"POST /api/automations/s/status HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(b), b) for b in bodies))
+        answers = b""
+        while answers.count(b"HTTP/1.1 200") < changes:
+            chunk = sock.recv(1 << 20)
+            assert chunk, "the server closed the pipelined connection"
+            answers += chunk
+        sock.close()
+        st = EventStream(c, c.getresponse())
+        st.next()
+        kinds = []
+        while True:
+            ev = st.next_event()
+            kinds.append(ev["event"])
+            data = json.loads(ev["data"])
+            last = data[0] if ev["event"] == "sources" else data
+            if last["name"] == "final":
+                break
+        assert kinds.count("sources") == 2, kinds[:3] + kinds[-3:]
+        assert kinds[-1] == "sources" and last["status"] == "completed"
+        assert kinds.count("source") < changes - 1
+        st.close()
+
+
 def test_a_slow_client_gets_every_boundary_in_place():
     runs, size = 80, 200 * 1000
     with Server() as srv:
