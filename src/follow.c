@@ -248,6 +248,7 @@ follow_on_state(struct stream *s, void *arg)
 	struct follow *f = arg;
 	const struct stream_status *st = stream_status(s);
 	const struct source *src = stream_source(s);
+	const struct follow_src *fs;
 	uint64_t now = loop_now(), secs;
 
 	switch (st->state) {
@@ -276,13 +277,12 @@ follow_on_state(struct stream *s, void *arg)
 		    (unsigned long long)secs, st->error);
 		break;
 	case STREAM_ENDED:
-		if (stream_data(s) != NULL &&
-		    ((struct follow_src *)stream_data(s))->told_end)
-			;
-		else if (st->has_exit_code)
+		/* Unless a run boundary told it already, with the number. */
+		fs = stream_data(s);
+		if ((fs == NULL || !fs->told_end) && st->has_exit_code)
 			follow_note(f, src, "Run %s (exit code %d)",
 			    run_status_name(st->run), st->exit_code);
-		else
+		else if (fs == NULL || !fs->told_end)
 			follow_note(f, src, "Run %s", run_status_name(st->run));
 		follow_settle(f, s);
 		break;

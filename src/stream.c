@@ -617,7 +617,9 @@ stream_on_done(CURL *easy, CURLcode rc, void *arg)
 		/* A server without runs: poll the source's status instead. */
 		s->no_runs = true;
 		stream_connect(s);
-	} else if (status == 404 && s->run != NULL) {
+	} else if (status == 404 && s->run != NULL &&
+	           strstr(stream_body_error(s, ""), "run") != NULL) {
+		/* The server says which is missing: the run, not the source. */
 		stream_error(s, "%s '%s' has no run '%s' (HTTP 404)",
 		    source_kind_path(s->src.kind), s->src.name, s->run);
 		stream_finish(s, STREAM_GONE);

@@ -891,4 +891,33 @@ def test_a_numeric_id_in_the_list_resolves():
         eq(_messages(r.stdout), ["paid"], "lines of source 42")
 
 
+def test_polling_follows_the_current_run_and_a_previous_one():
+    nostream = [(b"stream=true", b"stream=no"),
+                (b"Accept: text/event-stream", b"Accept: */*")]
+    with Server() as s:
+        run_once(s, "old", ["one"], "failed", 2)
+        s.status("old", "running")
+        s.ingest("old", [ev(0, "two a")])
+        with ChaosProxy(s.port, rewrite=nostream) as px:
+            f = Live("--server", px.url, "-f", "old")
+            try:
+                f.wait_line("polling", "err")
+                f.wait_line("two a")
+                s.ingest("old", [ev(1, "two b")])
+                f.wait_line("two b")
+                s.status("old", "completed", exitCode=0)
+                eq(f.finish(), 0, "exit status: %r" % f.lines("err"))
+            finally:
+                f.stop()
+            eq([l.split(": ", 1)[1] for l in f.lines()], ["two a", "two b"],
+               "the current run's lines")
+            check(any(l.startswith("Run 2 completed (exit code 0)")
+                      for l in f.lines("err")), f.lines("err"))
+            r = logdeck("--server", px.url, "-f", "--run", "previous", "old")
+            eq(r.returncode, 1, "run 1 failed: %r" % r.stderr)
+            eq(_messages(r.stdout), ["one"], "run 1's lines")
+            check(any(b"run=previous" in h for h in px.requests),
+                  "polled with run=")
+
+
 ldtest.main(globals())
