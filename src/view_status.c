@@ -108,6 +108,21 @@ status_stream(const struct tui_src *s, char *out, size_t outlen)
 	case STREAM_ENDED:
 		snprintf(out, outlen, "%s", run_status_name(s->run));
 		break;
+	case STREAM_LIVE:
+	case STREAM_POLLING:
+		/* Watched run after run: between runs, say how the last one
+		 * went; while one runs, that the stream is live. */
+		if (s->run != RUN_RUNNING && s->run != RUN_UNKNOWN) {
+			if (status_exit_code(s, &code))
+				snprintf(out, outlen, "%s (exit %d)",
+				    run_status_name(s->run), code);
+			else
+				snprintf(out, outlen, "%s",
+				    run_status_name(s->run));
+			break;
+		}
+		snprintf(out, outlen, "%s", stream_state_name(st->state));
+		break;
 	default:
 		snprintf(out, outlen, "%s", stream_state_name(st->state));
 	}
