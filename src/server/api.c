@@ -5,7 +5,6 @@
 #include "feed.h"
 #include "ingest.h"
 #include "render.h"
-#include "scrollback.h" /* sb_parse_time: the one ISO 8601 parser */
 #include "store.h"
 #include "util.h"
 
@@ -447,7 +446,7 @@ api_since_param(struct api *a, struct evhttp_request *req,
 	*has = false;
 	if (v == NULL)
 		return 0;
-	if ((ms = sb_parse_time(v, strlen(v))) == INT64_MIN) {
+	if ((ms = event_parse_time(v, strlen(v))) == INT64_MIN) {
 		api_error(a, req, 400,
 		    "since must be an ISO 8601 time "
 		    "(2024-12-07T14:23:45.123Z)");

@@ -3,7 +3,6 @@
  * event after any id is found by arithmetic. Its runs are a second, smaller
  * ring (the newest STORE_RUNS_MAX), numbered consecutively the same way. */
 #include "mstore.h"
-#include "scrollback.h" /* sb_parse_time: the one ISO 8601 parser */
 #include "store.h"
 #include "util.h"
 
@@ -623,7 +622,7 @@ mstore_event_ms(const struct mline *l)
 	p += 1 + k;
 	if ((q = memchr(p, '"', (size_t)(end - p))) == NULL)
 		return INT64_MIN;
-	return sb_parse_time(p, (size_t)(q - p));
+	return event_parse_time(p, (size_t)(q - p));
 }
 
 /* store_ops.since: the first retained event at or after ms, by a scan
