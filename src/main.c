@@ -718,6 +718,7 @@ main(int argc, char **argv)
 		    .tail = fo.tail,
 		    .since = fo.since,
 		    .run = fo.run,
+		    .profile = mc.profile != NULL ? mc.profile->name : NULL,
 		    .floor = view.floor,
 		    .merged = view.merged,
 		    .watch_all = watch_all,

@@ -53,6 +53,7 @@ struct stream {
 	char *since;   /* owned; ISO 8601, or NULL */
 	char *run;     /* owned; the run selector, or NULL */
 	bool all_runs; /* runs=all: run after run, never ended by a status */
+	bool pinned;   /* run= was made the number of the run it read */
 	bool no_runs;  /* polling: the server has no runs endpoint */
 	/* The newest run boundary delivered: run * 2, plus 1 once it ended
 	 * (0: none). A resumed stream repeats boundaries; each is told once. */
@@ -239,6 +240,26 @@ stream_deliver_log(const struct log_event *ev, void *arg)
 	s->m->h->on_log(s, ev, s->m->arg);
 }
 
+/* A run named relative to now ("current", "previous") becomes the number
+ * of the run the stream turned out to read, so that a reconnect after a
+ * new run began still reads that one (and ends with it). */
+static void
+stream_pin_run(struct stream *s, long long run)
+{
+	char num[24], *copy;
+
+	if (s->run == NULL || s->pinned || s->all_runs)
+		return;
+	s->pinned = true;
+	if (strcmp(s->run, "current") != 0 && strcmp(s->run, "previous") != 0)
+		return;
+	snprintf(num, sizeof num, "%lld", run);
+	if ((copy = strdup(num)) == NULL)
+		return;
+	free(s->run);
+	s->run = copy;
+}
+
 /* Deliver a status change; a terminal one ends the stream unless it
  * follows run after run. A run boundary already delivered is dropped. */
 static void
@@ -252,6 +273,7 @@ stream_deliver_status(struct stream *s, const struct status_event *st)
 		if (b <= s->boundary)
 			return;
 		s->boundary = b;
+		stream_pin_run(s, st->run);
 	}
 	s->st.run = st->status;
 	s->st.has_exit_code = st->has_exit_code;
@@ -681,7 +703,9 @@ stream_query(struct stream *s, struct buf *q)
 			rc |= buf_printf(q, "&tail=%ld", s->tail);
 		else if (idlen == 0 && s->since != NULL)
 			rc |= stream_query_arg(q, "since", s->since);
-		if (s->run != NULL)
+		/* Run after run, a resume point says it all: the run the
+		 * stream began with may be gone from a restarted server. */
+		if (s->run != NULL && !(s->all_runs && idlen > 0))
 			rc |= stream_query_arg(q, "run", s->run);
 		if (s->all_runs)
 			rc |= buf_puts(q, "&runs=all");

@@ -21,6 +21,7 @@ struct tui_opts {
 	const char *since;           /* start there (ISO 8601), or NULL */
 	const char *run;             /* --run: the command line's sources show
 	                                this run alone, or NULL */
+	const char *profile;         /* the configuration profile, or NULL */
 	enum level floor;            /* initial level floor */
 	bool merged;                 /* start in the merged view */
 	bool watch_all;              /* watch each automation once when the

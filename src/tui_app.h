@@ -58,9 +58,9 @@ struct tui_src {
 	bool seen;              /* named by the list being received */
 	bool gone;              /* the server no longer lists it: hidden */
 	bool from_cmdline;      /* named on the command line: never gone */
-	/* Watch (1) or unwatch (-1) at the end of this loop pass: the lists
-	 * decide it from inside a transfer's callback, where no transfer may
-	 * be added to or taken off the multi handle. */
+	/* Watch (1), unwatch (-1) or watch anew (2) at the end of this loop
+	 * pass: the lists decide it from inside a transfer's callback, where
+	 * no transfer may be added to or taken off the multi handle. */
 	int pending_watch;
 	long long first_run; /* --all: its newest run when first listed at
 	                        start-up (runs before the viewer are not new) */

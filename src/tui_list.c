@@ -190,6 +190,12 @@ tui_list_source(const struct srclist_entry *e, void *arg)
 		source_set_name(&t->srcs[i].src, e->name);
 	s = &t->srcs[i];
 	s->seen = true;
+	/* A watched source whose stream gave up on it (a 404 from a server
+	 * that had not yet heard of it again) is listed: watch it anew. */
+	if (s->stream != NULL && stream_finished(s->stream) &&
+	    stream_status(s->stream)->state == STREAM_GONE &&
+	    (e->run > 0 || e->last_log_id > 0))
+		s->pending_watch = 2;
 	if (s->gone) {
 		s->gone = false;
 		if (s->pending_watch < 0)
@@ -297,6 +303,8 @@ tui_lists_apply(struct tui *t)
 	int i;
 
 	for (i = 0; i < t->nsrcs; i++) {
+		if (t->srcs[i].pending_watch == 2) /* anew */
+			tui_watch(t, i, false);
 		if (t->srcs[i].pending_watch != 0) {
 			tui_watch(t, i, t->srcs[i].pending_watch > 0);
 			t->srcs[i].pending_watch = 0;

@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "client.h"
 #include "loop.h"
 #include "stream.h"
 #include "tui_app.h"
@@ -313,6 +314,24 @@ view_list_row(struct tui *t, int i, int y, int x, int w, bool selected)
 	}
 }
 
+/* Name the server (and profile) the list comes from on the list's bottom
+ * border, so an operator with several profiles knows which one is open. */
+static void
+view_list_server(struct tui *t, struct rect r)
+{
+	const char *url = t->o->client->server, *host = strstr(url, "://");
+	char label[160];
+
+	host = host != NULL ? host + 3 : url;
+	if (t->o->profile != NULL)
+		snprintf(label, sizeof label, " %s: %s ", t->o->profile, host);
+	else
+		snprintf(label, sizeof label, " %s ", host);
+	if (r.w > 6)
+		draw_untrusted(stdscr, r.y + r.h - 1, r.x + 2, r.w - 4, label,
+		    strlen(label), draw_attr(COL_TITLE));
+}
+
 /* Draw the list pane. */
 void
 view_list_draw(struct tui *t)
@@ -321,13 +340,15 @@ view_list_draw(struct tui *t)
 	int order[FILTER_SOURCES_MAX], n, h = r.h - 2, k, sel_row = -1;
 	char title[128];
 
-	if (t->list_filter[0] != '\0')
-		snprintf(
-		    title, sizeof title, "automations /%s", t->list_filter);
-	else
-		snprintf(title, sizeof title, "automations (%d)", t->nsrcs);
-	draw_frame(stdscr, r.y, r.x, r.h, r.w, t->focus == -1, title);
 	n = view_list_order(t, order, FILTER_SOURCES_MAX);
+	if (t->list_filter[0] != '\0')
+		snprintf(title, sizeof title, "%s /%s",
+		    source_kind_path(t->list_kind), t->list_filter);
+	else
+		snprintf(title, sizeof title, "%s (%d)",
+		    source_kind_path(t->list_kind), n);
+	draw_frame(stdscr, r.y, r.x, r.h, r.w, t->focus == -1, title);
+	view_list_server(t, r);
 	if (n > FILTER_SOURCES_MAX)
 		n = FILTER_SOURCES_MAX;
 	for (k = 0; k < n; k++) {
@@ -342,9 +363,14 @@ view_list_draw(struct tui *t)
 	}
 	if (t->list_top > n - 1)
 		t->list_top = n > 0 ? n - 1 : 0;
-	if (n == 0)
-		mvaddstr(r.y + 1, r.x + 2,
-		    t->nsrcs ? "(no match)" : "(no automations)");
+	if (n == 0) {
+		if (t->list_filter[0] != '\0')
+			snprintf(title, sizeof title, "(no match)");
+		else
+			snprintf(title, sizeof title, "(no %s)",
+			    source_kind_path(t->list_kind));
+		mvaddstr(r.y + 1, r.x + 2, title);
+	}
 	for (k = t->list_top; k < n && k - t->list_top < h; k++)
 		view_list_row(t, order[k], r.y + 1 + k - t->list_top, r.x + 1,
 		    r.w - 2, order[k] == t->sel);

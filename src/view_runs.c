@@ -292,9 +292,10 @@ view_runs_draw(struct tui *t)
 		mvaddstr(1, 2, "no runs yet");
 		return;
 	}
-	draw_untrusted(stdscr, 1, 2, w - 4,
-	    "  run   outcome               started              duration", 60,
-	    draw_attr(COL_TITLE));
+	snprintf(line, sizeof line, "%s",
+	    "  run    outcome               started              duration");
+	draw_untrusted(
+	    stdscr, 1, 2, w - 4, line, strlen(line), draw_attr(COL_TITLE));
 	if (t->runs_sel < t->runs_top)
 		t->runs_top = t->runs_sel;
 	if (rows > 1 && t->runs_sel >= t->runs_top + rows - 1)

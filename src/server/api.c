@@ -423,9 +423,16 @@ api_run_param(struct api *a, struct evhttp_request *req,
     char *idbuf, bool *has)
 {
 	const char *v = evhttp_find_header(q, "run");
+	struct store_info info;
 
 	*has = false;
 	if (v == NULL)
+		return 0;
+	/* The current run of a source that has not run yet is the one it
+	 * will run: read from the start, as without run=. */
+	if (strcmp(v, "current") == 0 &&
+	    store_get(a->st, r->kind, r->id, &info) == STORE_OK &&
+	    !info.has_run)
 		return 0;
 	if (api_run_find(a, req, r, v, run, idbuf) != 0)
 		return -1;

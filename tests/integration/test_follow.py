@@ -762,6 +762,40 @@ def test_default_follow_of_a_finished_source_prints_its_last_run():
         check(b"Run 2 failed (exit code 3) after " in r.stderr, r.stderr)
 
 
+def test_a_cut_while_the_next_run_starts_still_ends_with_the_run_followed():
+    # The stream is cut after its first line; the reconnect is refused
+    # once (Retry-After: 1), and meanwhile run 1 ends and run 2 starts.
+    # The resumed stream must read run 1 to its end, not "the current
+    # run", which is now run 2.
+    busy = (b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 17\r\n"
+            b"Connection: close\r\n\r\n{\"error\":\"busy\"}")
+    with Server("--retry-ms", "50") as s:
+        s.status("pin", "running", runId="pin-1")
+        s.ingest("pin", [ev(1, "run 1 line 1")])
+        # Connection 0 is the look-up; 1 the stream (463 bytes up to the
+        # end of the first event), cut inside the second; 2 the refused
+        # reconnect.
+        with ChaosProxy(s.port, [{}, {"cut": 520}, {"canned": busy}]) as px:
+            p = spawn("--server", px.url, "-f", "pin")
+            ldtest.wait_for(lambda: px.connections >= 2, what="the stream")
+            s.ingest("pin", [ev(2, "run 1 line 2")])
+            ldtest.wait_for(lambda: px.connections >= 3, what="the refusal")
+            s.status("pin", "completed", exitCode=0)
+            s.status("pin", "running", runId="pin-2")
+            s.ingest("pin", [ev(3, "run 2 line 1")])
+            try:
+                out, err = p.communicate(timeout=ldtest.WAIT_S)
+            finally:
+                if p.poll() is None:
+                    p.kill()
+        eq(p.returncode, 0, "exit status: %r" % err)
+        eq(_messages(out), ["run 1 line 1", "run 1 line 2"], "lines")
+        resumed = [h for h in px.requests if b"Last-Event-ID" in h]
+        check(resumed and b"run=1" in resumed[-1].split(b"\r\n")[0],
+              "the resume names run 1: %r" % resumed)
+
+
 def test_run_previous_and_run_by_number_or_id():
     with Server() as s:
         run_once(s, "job", ["one a", "one b"], "failed", 2, "job-run-1")

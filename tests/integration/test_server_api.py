@@ -533,6 +533,23 @@ def test_a_stream_of_the_current_run_is_live_and_ends_with_it():
         st.close()
 
 
+def test_the_current_run_of_a_source_that_has_not_run_is_its_next():
+    with Server() as srv:
+        post_status(srv, "q", "queued")
+        st = srv.stream("/api/automations/q/logs?stream=true&run=current")
+        st.next()
+        post_status(srv, "q", "running", runId="q-1")
+        ingest(srv, "/api/automations/q/logs", ["first"])
+        post_status(srv, "q", "completed", exitCode=0)
+        # As a stream without run=: the status when caught up (queued),
+        # then the run that comes, to its end.
+        got = [item(st.next_event()) for _ in range(4)]
+        assert got == [("status", "queued", None), ("status", "running", 1),
+                       ("log", 1), ("status", "completed", 1)], got
+        assert st.next() is None, "the stream ends with that run"
+        st.close()
+
+
 def test_resuming_mid_run_sends_the_later_boundaries_again():
     with Server() as srv:
         three_runs(srv)

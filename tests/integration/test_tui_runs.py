@@ -160,7 +160,9 @@ def free_port():
 
 def test_restarted_server_replaces_the_list_without_false_gaps():
     port = free_port()
-    s1 = Server("--listen", "127.0.0.1:%d" % port).start()
+    # A short retry: the viewer reconnects while the port is closed, and
+    # each refused attempt doubles its wait from the server's retry.
+    s1 = Server("--retry-ms", "200", "--listen", "127.0.0.1:%d" % port).start()
     try:
         s1.status("stays", "running", runId="stays-1")
         s1.ingest("stays", [ev(k, "before restart %d" % k, ts=ts(k))
@@ -170,8 +172,14 @@ def test_restarted_server_replaces_the_list_without_false_gaps():
             t.wait(lambda x: "leaves" in x and "before restart 3" in x,
                    "both listed, stays watched")
             s1.stop()
-            s2 = Server("--listen", "127.0.0.1:%d" % port).start()
+            s2 = Server("--retry-ms", "200",
+                        "--listen", "127.0.0.1:%d" % port).start()
             try:
+                # The new server has it queued, with no run yet: the
+                # watch must wait for its run, not give up on it.
+                s2.status("stays", "queued")
+                t.wait(lambda x: "\u25cb \u25c9 stays" in x and
+                       "leaves" not in x, "stays queued, still watched")
                 s2.status("stays", "running", runId="stays-2")
                 s2.ingest("stays", [ev(1, "after restart", ts=ts(30))])
                 scr = t.wait(lambda x: "after restart" in x and
@@ -183,6 +191,31 @@ def test_restarted_server_replaces_the_list_without_false_gaps():
                              x.find("run 1 started", x.find("restart 3")) <
                              x.find("after restart"),
                              "the restart said, then the new run's start")
+            finally:
+                s2.stop()
+    finally:
+        s1.stop()
+
+
+def test_a_watched_automation_comes_back_after_the_server_forgot_it():
+    port = free_port()
+    args = ("--retry-ms", "200", "--listen", "127.0.0.1:%d" % port)
+    s1 = Server(*args).start()
+    try:
+        s1.status("ghost", "running", runId="ghost-1")
+        s1.ingest("ghost", [ev(1, "ghost before", ts=ts(1))])
+        with viewer(s1, "ghost") as t:
+            t.wait_text("ghost before")
+            s1.stop()
+            s2 = Server(*args).start()
+            try:
+                # The new server has not heard of it: the stream is told
+                # 404 and stops...
+                t.wait_text("not found (HTTP 404)")
+                # ...until a producer brings it back.
+                s2.status("ghost", "running", runId="ghost-2")
+                s2.ingest("ghost", [ev(2, "ghost is back", ts=ts(2))])
+                t.wait_text("ghost is back")
             finally:
                 s2.stop()
     finally:
