@@ -134,6 +134,13 @@ def test_lines_lost_to_retention_show_as_a_gap_line():
                 t.wait_text("were lost: the server no longer holds")
                 t.wait_text("m39")
                 check("m20" not in t.text(), "a line the ring dropped")
+                # The gap keeps its time and stays under any level floor.
+                t.keys("5")
+                scr = t.wait(lambda x: "m39" not in x and
+                             "level>=ERROR" in x, "floor ERROR")
+                gap = [r for r in scr.split("\n") if "were lost" in r]
+                check(gap and not re.search(r"--:--:--", gap[0]),
+                      "the gap line, with its time:\n" + scr)
 
 
 def test_refused_token_is_the_last_error():
