@@ -134,7 +134,7 @@ def test_several_streams_are_live_at_once():
             for j in jobs:
                 s.ingest(j, [ev(2, "%s live now" % j, ts=ts(2))])
             t.wait(lambda x: all(j + " live now" in x for j in jobs),
-                   "every stream's live line within a second", timeout=1.5)
+                   "every stream's live line within a second", timeout=1.0)
 
 
 def test_merged_history_is_in_time_order():
