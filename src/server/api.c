@@ -526,15 +526,15 @@ api_post_status(
 {
 	struct store_status ch;
 	const char *body;
-	char err[256], name[INGEST_NAME_MAX + 1];
+	char err[256], name[INGEST_NAME_MAX + 1], run_id[STORE_RUN_ID_MAX + 1];
 	size_t len;
 	bool created = false;
 	int rc;
 
 	if ((body = api_ingest_body(a, req, r, &len)) == NULL)
 		return;
-	rc =
-	    ingest_status(body, len, util_now_ms(), &ch, name, err, sizeof err);
+	rc = ingest_status(
+	    body, len, util_now_ms(), &ch, name, run_id, err, sizeof err);
 	if (rc != 0) {
 		api_error(a, req, rc, "%s", err);
 		return;

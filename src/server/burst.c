@@ -23,6 +23,7 @@ struct burst_store {
 	int64_t created_ms;
 	struct store_sub idle; /* what subscribers of a burst source get */
 	char name[BURST_ID_MAX];
+	char run_id[BURST_ID_MAX + 8]; /* "burst-K-run-1" */
 };
 
 static const char *const burst_tasks[] = {"extract", "transform", "load"};
@@ -126,6 +127,22 @@ burst_index(const struct burst_store *b, enum source_kind kind, const char *id)
 	return (unsigned)v;
 }
 
+/* Describe the one run of burst source k: every event, completed. */
+static void
+burst_run(struct burst_store *b, unsigned k, struct store_run *out)
+{
+	snprintf(b->run_id, sizeof b->run_id, "burst-%u-run-1", k);
+	*out = (struct store_run){.run = 1,
+	    .run_id = b->run_id,
+	    .status = RUN_COMPLETED,
+	    .has_exit_code = true,
+	    .started_ms = b->created_ms,
+	    .ended_ms = b->created_ms,
+	    .end_after = b->count,
+	    .first_id = b->count > 0 ? 1 : 0,
+	    .last_id = b->count};
+}
+
 /* Describe burst source k. */
 static void
 burst_info(struct burst_store *b, unsigned k, struct store_info *out)
@@ -141,6 +158,8 @@ burst_info(struct burst_store *b, unsigned k, struct store_info *out)
 	out->oldest_id = 1;
 	out->last_id = b->count;
 	out->evicted_id = 0;
+	out->has_run = true;
+	burst_run(b, k, &out->run);
 }
 
 /* store_ops.get */
@@ -234,14 +253,15 @@ burst_tail(struct store *st, enum source_kind kind, const char *id, size_t n,
 	return STORE_OK;
 }
 
-/* store_ops.subscribe: a burst source never changes. */
+/* store_ops.subscribe: a burst source never changes, so a subscription
+ * to a kind (id NULL) is inner's alone. */
 static struct store_sub *
 burst_subscribe(struct store *st, enum source_kind kind, const char *id,
     store_note_fn fn, void *arg)
 {
 	struct burst_store *b = (struct burst_store *)st;
 
-	if (burst_index(b, kind, id) != 0)
+	if (id != NULL && burst_index(b, kind, id) != 0)
 		return &b->idle;
 	return store_subscribe(b->inner, kind, id, fn, arg);
 }
@@ -254,6 +274,40 @@ burst_unsubscribe(struct store *st, struct store_sub *sub)
 
 	if (sub != &b->idle)
 		store_unsubscribe(b->inner, sub);
+}
+
+/* store_ops.runs: a burst source has one run. */
+static long
+burst_runs(struct store *st, enum source_kind kind, const char *id,
+    int64_t after_run, size_t limit, store_run_fn fn, void *arg)
+{
+	struct burst_store *b = (struct burst_store *)st;
+	struct store_run r;
+	unsigned k = burst_index(b, kind, id);
+
+	if (k == 0)
+		return store_runs(
+		    b->inner, kind, id, after_run, limit, fn, arg);
+	if (after_run >= 1 || limit == 0)
+		return 0;
+	burst_run(b, k, &r);
+	fn(&r, arg);
+	return 1;
+}
+
+/* store_ops.since: event i of a burst source is i ms after the epoch. */
+static int
+burst_since(struct store *st, enum source_kind kind, const char *id, int64_t ms,
+    int64_t *after)
+{
+	struct burst_store *b = (struct burst_store *)st;
+	int64_t i;
+
+	if (burst_index(b, kind, id) == 0)
+		return store_since(b->inner, kind, id, ms, after);
+	i = ms - BURST_EPOCH_MS; /* the first event at or after ms */
+	*after = i < 1 ? 0 : i - 1 > b->count ? b->count : i - 1;
+	return STORE_OK;
 }
 
 /* store_ops.free */
@@ -276,6 +330,8 @@ static const struct store_ops burst_ops = {
     .tail = burst_tail,
     .subscribe = burst_subscribe,
     .unsubscribe = burst_unsubscribe,
+    .runs = burst_runs,
+    .since = burst_since,
 };
 
 struct store *

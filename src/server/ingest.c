@@ -209,7 +209,8 @@ ingest_batch_free(struct ingest_batch *b)
 
 int
 ingest_status(const char *body, size_t len, int64_t now_ms,
-    struct store_status *out, char *name_buf, char *err, size_t errlen)
+    struct store_status *out, char *name_buf, char *run_id_buf, char *err,
+    size_t errlen)
 {
 	char reason[128], *min;
 	cJSON *root = NULL, *it;
@@ -262,6 +263,17 @@ ingest_status(const char *body, size_t len, int64_t now_ms,
 		}
 		out->has_exit_code = true;
 		out->exit_code = (int)it->valuedouble;
+	}
+	if ((it = cJSON_GetObjectItemCaseSensitive(root, "runId")) != NULL) {
+		if (!cJSON_IsString(it) || *it->valuestring == '\0' ||
+		    strlen(it->valuestring) > STORE_RUN_ID_MAX) {
+			snprintf(err, errlen,
+			    "\"runId\" must be a string of 1 to %d bytes",
+			    STORE_RUN_ID_MAX);
+			goto out;
+		}
+		strcpy(run_id_buf, it->valuestring);
+		out->run_id = run_id_buf;
 	}
 	rc = 0;
 out:

@@ -33,9 +33,11 @@ int ingest_logs(const char *body, size_t len, int64_t now_ms,
 /* Free what ingest_logs allocated; a zeroed batch is fine. */
 void ingest_batch_free(struct ingest_batch *b);
 /* Check a POST .../status body into *out (at_ms = now_ms); a name is copied
- * into name_buf (INGEST_NAME_MAX + 1 bytes) and out->name points to it.
+ * into name_buf (INGEST_NAME_MAX + 1 bytes) and out->name points to it, a
+ * runId into run_id_buf (STORE_RUN_ID_MAX + 1 bytes) for out->run_id.
  * Returns 0, or 400 (500 when out of memory) with a reason in err. */
 int ingest_status(const char *body, size_t len, int64_t now_ms,
-    struct store_status *out, char *name_buf, char *err, size_t errlen);
+    struct store_status *out, char *name_buf, char *run_id_buf, char *err,
+    size_t errlen);
 
 #endif

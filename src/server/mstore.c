@@ -1,10 +1,14 @@
 /* mstore.c - the in-memory store. Each source keeps its events in a ring of
  * rendered JSON lines ({"id":N,...}); ids are consecutive per source, so the
- * event after any id is found by arithmetic. */
+ * event after any id is found by arithmetic. Its runs are a second, smaller
+ * ring (the newest STORE_RUNS_MAX), numbered consecutively the same way. */
 #include "mstore.h"
+#include "scrollback.h" /* sb_parse_time: the one ISO 8601 parser */
 #include "store.h"
 #include "util.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +16,10 @@
 #define MSTORE_BUCKETS 1024
 /* First ring allocation; it doubles up to the ring size. */
 #define MSTORE_RING_INITIAL 64
+/* First run ring allocation; it doubles up to STORE_RUNS_MAX. */
+#define MSTORE_RUNS_INITIAL 8
+/* Where ingest puts an event's timestamp: first, right after the id. */
+#define MSTORE_TS_KEY "\"timestamp\":\""
 
 struct mline {
 	char *json;
@@ -22,7 +30,8 @@ struct msource;
 
 struct msub {
 	struct store_sub base;
-	struct msource *src;
+	struct msource *src; /* NULL: every source of kind */
+	enum source_kind kind;
 	store_note_fn fn;
 	void *arg;
 	bool dead; /* unsubscribed while notifying; freed afterwards */
@@ -46,6 +55,12 @@ struct msource {
 	int64_t first_id; /* id of ring[head] */
 	int64_t last_id;
 
+	/* Runs, oldest first from runs_head; run_id strings are owned. */
+	struct store_run *runs;
+	size_t runs_cap;
+	size_t runs_head;
+	size_t runs_count;
+
 	struct msub *subs;
 	int notifying; /* depth of notify calls running on this source */
 
@@ -60,6 +75,9 @@ struct mstore {
 	struct msource *buckets[MSTORE_BUCKETS];
 	struct msource *kind_head[SOURCE_KIND_COUNT];
 	struct msource *kind_tail[SOURCE_KIND_COUNT];
+	/* Subscriptions to a whole kind, and their notify depth. */
+	struct msub *kind_subs[SOURCE_KIND_COUNT];
+	int kind_notifying[SOURCE_KIND_COUNT];
 };
 
 /* The bucket of a source: FNV-1a over the kind and the id. */
@@ -126,10 +144,21 @@ mstore_find_or_create(struct mstore *ms, enum source_kind kind, const char *id,
 	return s;
 }
 
+/* The newest run of s, or NULL before the first. */
+static struct store_run *
+mstore_run_newest(const struct msource *s)
+{
+	if (s->runs_count == 0)
+		return NULL;
+	return &s->runs[(s->runs_head + s->runs_count - 1) % s->runs_cap];
+}
+
 /* Fill info from a source. */
 static void
 mstore_info(const struct msource *s, struct store_info *out)
 {
+	const struct store_run *r = mstore_run_newest(s);
+
 	out->kind = s->kind;
 	out->id = s->id;
 	out->name = s->name;
@@ -140,28 +169,113 @@ mstore_info(const struct msource *s, struct store_info *out)
 	out->oldest_id = s->count > 0 ? s->first_id : s->last_id + 1;
 	out->last_id = s->last_id;
 	out->evicted_id = (s->count > 0 ? s->first_id : s->last_id + 1) - 1;
+	out->has_run = r != NULL;
+	if (r != NULL)
+		out->run = *r;
 }
 
-/* Tell every live subscriber of s; they may unsubscribe meanwhile. */
+/* Tell every live subscription of list (*pp, whose notify depth is
+ * *depth) of note; they may unsubscribe meanwhile, and the dead ones are
+ * freed once the outermost notify is done. */
 static void
-mstore_notify(struct msource *s, const struct store_note *note)
+mstore_notify_list(struct msub **pp, int *depth, const struct store_note *note)
 {
-	struct msub *sub, **pp;
+	struct msub *sub;
 
-	s->notifying++;
-	for (sub = s->subs; sub != NULL; sub = sub->next) {
+	(*depth)++;
+	for (sub = *pp; sub != NULL; sub = sub->next) {
 		if (!sub->dead)
 			sub->fn(note, sub->arg);
 	}
-	if (--s->notifying > 0)
+	if (--*depth > 0)
 		return;
-	for (pp = &s->subs; (sub = *pp) != NULL;) {
+	while ((sub = *pp) != NULL) {
 		if (sub->dead) {
 			*pp = sub->next;
 			free(sub);
 		} else
 			pp = &sub->next;
 	}
+}
+
+/* Tell the subscribers of s, then those of its whole kind. */
+static void
+mstore_notify(
+    struct mstore *ms, struct msource *s, const struct store_note *note)
+{
+	mstore_notify_list(&s->subs, &s->notifying, note);
+	mstore_notify_list(
+	    &ms->kind_subs[s->kind], &ms->kind_notifying[s->kind], note);
+}
+
+/* Make room for one more run in s (the oldest goes at STORE_RUNS_MAX);
+ * 0, or -1 when out of memory. */
+static int
+mstore_run_room(struct msource *s)
+{
+	struct store_run *runs;
+	size_t cap, i;
+
+	if (s->runs_count == STORE_RUNS_MAX) {
+		free((char *)s->runs[s->runs_head].run_id);
+		s->runs_head = (s->runs_head + 1) % s->runs_cap;
+		s->runs_count--;
+		return 0;
+	}
+	if (s->runs_count < s->runs_cap)
+		return 0;
+	cap = s->runs_cap ? s->runs_cap * 2 : MSTORE_RUNS_INITIAL;
+	if (cap > STORE_RUNS_MAX)
+		cap = STORE_RUNS_MAX;
+	if ((runs = malloc(cap * sizeof *runs)) == NULL)
+		return -1;
+	for (i = 0; i < s->runs_count; i++)
+		runs[i] = s->runs[(s->runs_head + i) % s->runs_cap];
+	free(s->runs);
+	s->runs = runs;
+	s->runs_cap = cap;
+	s->runs_head = 0;
+	return 0;
+}
+
+/* The runId a new run gets: the producer's, else its number; NULL when
+ * out of memory. */
+static char *
+mstore_run_name(const char *given, int64_t run)
+{
+	char num[24];
+
+	if (given != NULL)
+		return strdup(given);
+	snprintf(num, sizeof num, "%" PRId64, run);
+	return strdup(num);
+}
+
+/* Open a new run of s at at_ms, named run_id (NULL: its number), after
+ * the events s holds now; the new run, or NULL when out of memory. */
+static struct store_run *
+mstore_run_open(struct msource *s, const char *run_id, int64_t at_ms)
+{
+	const struct store_run *prev = mstore_run_newest(s);
+	int64_t n = prev != NULL ? prev->run + 1 : 1;
+	struct store_run *r;
+	char *name;
+
+	if ((name = mstore_run_name(run_id, n)) == NULL)
+		return NULL;
+	if (mstore_run_room(s) != 0) {
+		free(name);
+		return NULL;
+	}
+	r = &s->runs[(s->runs_head + s->runs_count) % s->runs_cap];
+	s->runs_count++;
+	*r = (struct store_run){.run = n,
+	    .run_id = name,
+	    .status = RUN_RUNNING,
+	    .started_ms = at_ms,
+	    .start_after = s->last_id,
+	    .end_after = -1};
+	return r;
 }
 
 /* Drop the oldest event of s. */
@@ -225,14 +339,17 @@ mstore_render(int64_t id, const struct store_line *l, size_t *len)
 	return p;
 }
 
-/* store_ops.append: render every line first so a failure stores nothing. */
+/* store_ops.append: render every line first so a failure stores nothing.
+ * A source created here starts its first run with these events, and its
+ * kind's subscribers hear of that (a status note) before the events. */
 static int
 mstore_append(struct store *st, enum source_kind kind, const char *id,
     const struct store_line *lines, size_t n, int64_t now_ms, bool *created)
 {
 	struct mstore *ms = (struct mstore *)st;
 	struct msource *s;
-	struct mline *fresh;
+	struct mline *fresh = NULL;
+	struct store_run *run;
 	struct store_note note = {.type = STORE_NOTE_LOGS};
 	int err = STORE_OK;
 	size_t i, tail;
@@ -243,6 +360,8 @@ mstore_append(struct store *st, enum source_kind kind, const char *id,
 	}
 	if ((s = mstore_find_or_create(ms, kind, id, created, &err)) == NULL)
 		return err;
+	if (*created && mstore_run_open(s, NULL, now_ms) == NULL)
+		goto nomem;
 	if ((fresh = calloc(n ? n : 1, sizeof *fresh)) == NULL ||
 	    mstore_grow(s, s->count + n, ms->ring_max) != 0)
 		goto nomem;
@@ -266,9 +385,25 @@ mstore_append(struct store *st, enum source_kind kind, const char *id,
 		s->last_id++;
 	}
 	free(fresh);
+	/* The events belong to the newest run, open or not (doc/api.md). */
+	if ((run = mstore_run_newest(s)) != NULL && n > 0) {
+		if (run->first_id == 0)
+			run->first_id = s->last_id - (int64_t)n + 1;
+		run->last_id = s->last_id;
+	}
 	s->updated_ms = now_ms;
+	if (*created) {
+		struct store_note born = {.type = STORE_NOTE_STATUS,
+		    .id = s->id,
+		    .status = RUN_RUNNING,
+		    .at_ms = now_ms,
+		    .run = run};
+
+		mstore_notify(ms, s, &born);
+	}
+	note.id = s->id;
 	note.last_id = s->last_id;
-	mstore_notify(s, &note);
+	mstore_notify(ms, s, &note);
 	return STORE_OK;
 nomem:
 	for (i = 0; fresh != NULL && i < n; i++)
@@ -277,22 +412,44 @@ nomem:
 	return STORE_ENOMEM;
 }
 
-/* store_ops.set_status */
+/* store_ops.set_status: running opens a run unless one is open (a job
+ * put back in the queue and started again goes on with its run); a
+ * terminal status ends the open run, or records one that starts and ends
+ * at once. */
 static int
 mstore_set_status(struct store *st, enum source_kind kind, const char *id,
     const struct store_status *ch, bool *created)
 {
 	struct mstore *ms = (struct mstore *)st;
 	struct msource *s;
+	struct store_run *run = NULL, *newest;
 	struct store_note note = {.type = STORE_NOTE_STATUS};
-	char *name;
+	char *name = NULL;
+	bool open;
 	int err = STORE_OK;
 
 	if ((s = mstore_find_or_create(ms, kind, id, created, &err)) == NULL)
 		return err;
-	if (ch->name != NULL) {
-		if ((name = strdup(ch->name)) == NULL)
+	if (ch->name != NULL && (name = strdup(ch->name)) == NULL)
+		return STORE_ENOMEM;
+	newest = mstore_run_newest(s);
+	open = newest != NULL && newest->status == RUN_RUNNING;
+	if (!open &&
+	    (ch->status == RUN_RUNNING || run_status_terminal(ch->status))) {
+		if ((run = mstore_run_open(s, ch->run_id, ch->at_ms)) == NULL) {
+			free(name);
 			return STORE_ENOMEM;
+		}
+	} else if (run_status_terminal(ch->status))
+		run = newest;
+	if (run != NULL && run_status_terminal(ch->status)) {
+		run->status = ch->status;
+		run->has_exit_code = ch->has_exit_code;
+		run->exit_code = ch->has_exit_code ? ch->exit_code : 0;
+		run->ended_ms = ch->at_ms;
+		run->end_after = s->last_id;
+	}
+	if (name != NULL) {
 		free(s->name);
 		s->name = name;
 	}
@@ -300,12 +457,14 @@ mstore_set_status(struct store *st, enum source_kind kind, const char *id,
 	s->has_exit_code = ch->has_exit_code;
 	s->exit_code = ch->has_exit_code ? ch->exit_code : 0;
 	s->updated_ms = ch->at_ms;
+	note.id = s->id;
 	note.last_id = s->last_id;
 	note.status = s->status;
 	note.has_exit_code = s->has_exit_code;
 	note.exit_code = s->exit_code;
 	note.at_ms = ch->at_ms;
-	mstore_notify(s, &note);
+	note.run = run;
+	mstore_notify(ms, s, &note);
 	return STORE_OK;
 }
 
@@ -375,22 +534,28 @@ mstore_tail(struct store *st, enum source_kind kind, const char *id, size_t n,
 	return STORE_OK;
 }
 
-/* store_ops.subscribe */
+/* store_ops.subscribe: to one source, or (id NULL) to every source of
+ * kind, present and future. */
 static struct store_sub *
 mstore_subscribe(struct store *st, enum source_kind kind, const char *id,
     store_note_fn fn, void *arg)
 {
-	struct msource *s = mstore_find((struct mstore *)st, kind, id);
+	struct mstore *ms = (struct mstore *)st;
+	struct msource *s = NULL;
 	struct msub *sub, **pp;
 
-	if (s == NULL || (sub = calloc(1, sizeof *sub)) == NULL)
+	if (id != NULL && (s = mstore_find(ms, kind, id)) == NULL)
+		return NULL;
+	if ((sub = calloc(1, sizeof *sub)) == NULL)
 		return NULL;
 	sub->base.owner = st;
 	sub->src = s;
+	sub->kind = kind;
 	sub->fn = fn;
 	sub->arg = arg;
 	/* Append, so subscribers are told in the order they came. */
-	for (pp = &s->subs; *pp != NULL; pp = &(*pp)->next)
+	for (pp = s != NULL ? &s->subs : &ms->kind_subs[kind]; *pp != NULL;
+	     pp = &(*pp)->next)
 		;
 	*pp = sub;
 	return &sub->base;
@@ -400,16 +565,100 @@ mstore_subscribe(struct store *st, enum source_kind kind, const char *id,
 static void
 mstore_unsubscribe(struct store *st, struct store_sub *base)
 {
+	struct mstore *ms = (struct mstore *)st;
 	struct msub *sub = (struct msub *)base, **pp;
+	int depth = sub->src != NULL ? sub->src->notifying
+	                             : ms->kind_notifying[sub->kind];
 
-	if (sub->src->notifying > 0) {
+	if (depth > 0) {
 		sub->dead = true;
 		return;
 	}
-	for (pp = &sub->src->subs; *pp != sub; pp = &(*pp)->next)
+	for (pp = sub->src != NULL ? &sub->src->subs
+	                           : &ms->kind_subs[sub->kind];
+	     *pp != sub; pp = &(*pp)->next)
 		;
 	*pp = sub->next;
 	free(sub);
+}
+
+/* store_ops.runs */
+static long
+mstore_runs(struct store *st, enum source_kind kind, const char *id,
+    int64_t after_run, size_t limit, store_run_fn fn, void *arg)
+{
+	struct msource *s = mstore_find((struct mstore *)st, kind, id);
+	const struct store_run *r;
+	int64_t first;
+	size_t i;
+	long done = 0;
+
+	if (s == NULL)
+		return STORE_ENOENT;
+	if (s->runs_count == 0)
+		return 0;
+	first = s->runs[s->runs_head].run;
+	i = after_run < first ? 0 : (size_t)(after_run + 1 - first);
+	for (; i < s->runs_count && (size_t)done < limit; i++) {
+		r = &s->runs[(s->runs_head + i) % s->runs_cap];
+		done++;
+		if (fn(r, arg) != 0)
+			break;
+	}
+	return done;
+}
+
+/* The time of an event as ingest renders it ({"id":N,"timestamp":"...",
+ * ...}), or INT64_MIN when it has none there. */
+static int64_t
+mstore_event_ms(const struct mline *l)
+{
+	const char *p = memchr(l->json, ',', l->len), *end = l->json + l->len;
+	const char *q;
+	size_t k = sizeof MSTORE_TS_KEY - 1;
+
+	if (p == NULL || (size_t)(end - p - 1) < k ||
+	    memcmp(p + 1, MSTORE_TS_KEY, k) != 0)
+		return INT64_MIN;
+	p += 1 + k;
+	if ((q = memchr(p, '"', (size_t)(end - p))) == NULL)
+		return INT64_MIN;
+	return sb_parse_time(p, (size_t)(q - p));
+}
+
+/* store_ops.since: the first retained event at or after ms, by a scan
+ * from the oldest (once per stream or polling request). */
+static int
+mstore_since(struct store *st, enum source_kind kind, const char *id,
+    int64_t ms, int64_t *after)
+{
+	struct msource *s = mstore_find((struct mstore *)st, kind, id);
+	int64_t t;
+	size_t i;
+
+	if (s == NULL)
+		return STORE_ENOENT;
+	for (i = 0; i < s->count; i++) {
+		t = mstore_event_ms(&s->ring[(s->head + i) % s->cap]);
+		if (t != INT64_MIN && t >= ms) {
+			*after = s->first_id + (int64_t)i - 1;
+			return STORE_OK;
+		}
+	}
+	*after = s->last_id;
+	return STORE_OK;
+}
+
+/* Free a subscription list. */
+static void
+mstore_free_subs(struct msub *sub)
+{
+	struct msub *next;
+
+	for (; sub != NULL; sub = next) {
+		next = sub->next;
+		free(sub);
+	}
 }
 
 /* store_ops.free */
@@ -418,7 +667,7 @@ mstore_free(struct store *st)
 {
 	struct mstore *ms = (struct mstore *)st;
 	struct msource *s, *next;
-	struct msub *sub, *snext;
+	size_t i;
 	int k;
 
 	for (k = 0; k < SOURCE_KIND_COUNT; k++) {
@@ -426,15 +675,19 @@ mstore_free(struct store *st)
 			next = s->knext;
 			while (s->count > 0)
 				mstore_evict(s);
-			for (sub = s->subs; sub != NULL; sub = snext) {
-				snext = sub->next;
-				free(sub);
-			}
+			mstore_free_subs(s->subs);
+			for (i = 0; i < s->runs_count; i++)
+				free(
+				    (char *)s
+				        ->runs[(s->runs_head + i) % s->runs_cap]
+				        .run_id);
+			free(s->runs);
 			free(s->ring);
 			free(s->id);
 			free(s->name);
 			free(s);
 		}
+		mstore_free_subs(ms->kind_subs[k]);
 	}
 	free(ms);
 }
@@ -449,6 +702,8 @@ static const struct store_ops mstore_ops = {
     .tail = mstore_tail,
     .subscribe = mstore_subscribe,
     .unsubscribe = mstore_unsubscribe,
+    .runs = mstore_runs,
+    .since = mstore_since,
 };
 
 struct store *

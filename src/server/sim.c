@@ -206,14 +206,16 @@ sim_flush(struct sim_source *s, size_t n)
 		    util_now_ms(), &created);
 }
 
-/* Change the source's status. */
+/* Change the source's status; running starts a run named s->run_id, the
+ * runId its events carry. */
 static void
 sim_status(struct sim_source *s, enum run_status st, bool has_exit, int code)
 {
 	struct store_status ch = {.status = st,
 	    .has_exit_code = has_exit,
 	    .exit_code = code,
-	    .at_ms = util_now_ms()};
+	    .at_ms = util_now_ms(),
+	    .run_id = st == RUN_RUNNING ? s->run_id : NULL};
 	bool created;
 
 	store_set_status(s->sim->st, s->kind, s->id, &ch, &created);

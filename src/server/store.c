@@ -13,17 +13,51 @@ store_free(struct store *st)
 		st->ops->free(st);
 }
 
+/* A store without the runs op keeps no runs: whatever its get or list
+ * left in has_run, the source has had none. */
+static void
+store_info_runs(const struct store *st, struct store_info *out)
+{
+	if (st->ops->runs == NULL)
+		out->has_run = false;
+}
+
 int
 store_get(struct store *st, enum source_kind kind, const char *id,
     struct store_info *out)
 {
-	return st->ops->get(st, kind, id, out);
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	rc = st->ops->get(st, kind, id, out);
+	store_info_runs(st, out);
+	return rc;
+}
+
+/* A store_list callback and its argument, behind store_list_one. */
+struct store_list_ctx {
+	struct store *st;
+	store_info_fn fn;
+	void *arg;
+};
+
+/* store_info_fn: pass info on, its runs checked. */
+static void
+store_list_one(const struct store_info *info, void *arg)
+{
+	struct store_list_ctx *c = arg;
+	struct store_info copy = *info;
+
+	store_info_runs(c->st, &copy);
+	c->fn(&copy, c->arg);
 }
 
 int
 store_list(struct store *st, enum source_kind kind, store_info_fn fn, void *arg)
 {
-	return st->ops->list(st, kind, fn, arg);
+	struct store_list_ctx c = {st, fn, arg};
+
+	return st->ops->list(st, kind, store_list_one, &c);
 }
 
 int
@@ -58,6 +92,10 @@ struct store_sub *
 store_subscribe(struct store *st, enum source_kind kind, const char *id,
     store_note_fn fn, void *arg)
 {
+	/* Subscribing to a kind came with runs (doc/api.md, "The live list
+	 * of sources"): a store without runs predates it. */
+	if (id == NULL && st->ops->runs == NULL)
+		return NULL;
 	return st->ops->subscribe(st, kind, id, fn, arg);
 }
 
@@ -72,9 +110,15 @@ int
 store_get_live(struct store *st, enum source_kind kind, const char *id,
     struct store_info *out)
 {
+	int rc;
+
+	memset(out, 0, sizeof *out);
 	if (st->ops->get_live == NULL)
-		return st->ops->get(st, kind, id, out);
-	return st->ops->get_live(st, kind, id, out);
+		rc = st->ops->get(st, kind, id, out);
+	else
+		rc = st->ops->get_live(st, kind, id, out);
+	store_info_runs(st, out);
+	return rc;
 }
 
 long
@@ -96,8 +140,8 @@ store_runs(struct store *st, enum source_kind kind, const char *id,
 }
 
 int
-store_since(struct store *st, enum source_kind kind, const char *id,
-    int64_t ms, int64_t *after)
+store_since(struct store *st, enum source_kind kind, const char *id, int64_t ms,
+    int64_t *after)
 {
 	if (st->ops->since == NULL)
 		return STORE_ENOSYS;
@@ -177,7 +221,8 @@ store_run_find(struct store *st, enum source_kind kind, const char *id,
 		f.sel = NULL;
 		got = store_runs(st, kind, id, n - 1, 1, store_find_first, &f);
 	} else
-		got = store_runs(st, kind, id, 0, (size_t)-1, store_find_one, &f);
+		got =
+		    store_runs(st, kind, id, 0, (size_t)-1, store_find_one, &f);
 	if (got < 0)
 		return (int)got;
 	if (!f.found || (n > 0 && out->run != n))

@@ -16,6 +16,9 @@ struct seen {
 	size_t n;
 	size_t stop_after; /* 0: never stop */
 	struct store_note notes[16];
+	int64_t note_run[16];     /* notes[i].run->run, 0 when NULL */
+	char note_run_id[16][32]; /* notes[i].run->run_id */
+	char note_id[16][32];     /* notes[i].id */
 	size_t nnotes;
 	struct store *st;
 	struct store_sub *unsub; /* unsubscribed from inside the callback */
@@ -43,7 +46,13 @@ seen_note(const struct store_note *note, void *arg)
 	struct seen *s = arg;
 
 	ck_assert_uint_lt(s->nnotes, 16);
-	s->notes[s->nnotes++] = *note;
+	s->note_run[s->nnotes] = note->run != NULL ? note->run->run : 0;
+	snprintf(s->note_run_id[s->nnotes], sizeof s->note_run_id[0], "%s",
+	    note->run != NULL ? note->run->run_id : "");
+	snprintf(s->note_id[s->nnotes], sizeof s->note_id[0], "%s",
+	    note->id != NULL ? note->id : "");
+	s->notes[s->nnotes] = *note;
+	s->notes[s->nnotes++].run = NULL; /* valid only during the call */
 	if (s->unsub != NULL) {
 		store_unsubscribe(s->st, s->unsub);
 		s->unsub = NULL;
@@ -359,6 +368,342 @@ START_TEST(unsubscribing_inside_a_note_is_safe_for_every_subscriber)
 }
 END_TEST
 
+/* What a test saw through store_run_fn: the runs, their runIds copied. */
+struct runs_seen {
+	struct store_run runs[8];
+	char ids[8][STORE_RUN_ID_MAX + 1];
+	size_t n;      /* runs handed over */
+	int64_t first; /* the first and last run numbers handed over */
+	int64_t last;
+};
+
+/* store_run_fn recording runs (the first 8 in full). */
+static int
+seen_run(const struct store_run *r, void *arg)
+{
+	struct runs_seen *s = arg;
+
+	if (s->n < 8) {
+		s->runs[s->n] = *r;
+		snprintf(s->ids[s->n], sizeof s->ids[0], "%s", r->run_id);
+		s->runs[s->n].run_id = s->ids[s->n];
+	}
+	if (s->n == 0)
+		s->first = r->run;
+	s->last = r->run;
+	s->n++;
+	return 0;
+}
+
+/* Set the status of automations/id at ms, naming the run when run_id. */
+static void
+set_status(struct store *st, const char *id, enum run_status status, int64_t ms,
+    const char *run_id)
+{
+	struct store_status ch = {
+	    .status = status, .at_ms = ms, .run_id = run_id};
+	bool created;
+
+	if (status == RUN_FAILED) {
+		ch.has_exit_code = true;
+		ch.exit_code = 3;
+	}
+	ck_assert_int_eq(
+	    store_set_status(st, SOURCE_AUTOMATION, id, &ch, &created),
+	    STORE_OK);
+}
+
+/* The runs of automations/id after run after_run (at most 8 kept). */
+static struct runs_seen
+runs_of(struct store *st, const char *id, int64_t after_run, size_t limit)
+{
+	struct runs_seen s = {0};
+
+	ck_assert_int_eq(store_runs(st, SOURCE_AUTOMATION, id, after_run, limit,
+	                     seen_run, &s),
+	    (long)s.n);
+	return s;
+}
+
+START_TEST(running_opens_a_run_that_a_terminal_status_ends)
+{
+	struct store *st = suite_make(50);
+	struct store_info info;
+	struct runs_seen r;
+
+	set_status(st, "a", RUN_RUNNING, 1000, "a-run-1");
+	ck_assert_int_eq(store_get(st, SOURCE_AUTOMATION, "a", &info), 0);
+	ck_assert(info.has_run);
+	ck_assert_int_eq(info.run.run, 1);
+	ck_assert_str_eq(info.run.run_id, "a-run-1");
+	ck_assert_int_eq(info.run.status, RUN_RUNNING);
+	ck_assert_int_eq(info.run.start_after, 0);
+	ck_assert_int_eq(info.run.end_after, -1);
+	ck_assert_int_eq(info.run.first_id, 0);
+	append_n(st, "a", 0, 3);
+	set_status(st, "a", RUN_FAILED, 2000, NULL);
+	r = runs_of(st, "a", 0, 100);
+	ck_assert_uint_eq(r.n, 1);
+	ck_assert_int_eq(r.runs[0].run, 1);
+	ck_assert_str_eq(r.runs[0].run_id, "a-run-1");
+	ck_assert_int_eq(r.runs[0].status, RUN_FAILED);
+	ck_assert(r.runs[0].has_exit_code);
+	ck_assert_int_eq(r.runs[0].exit_code, 3);
+	ck_assert_int_eq(r.runs[0].started_ms, 1000);
+	ck_assert_int_eq(r.runs[0].ended_ms, 2000);
+	ck_assert_int_eq(r.runs[0].start_after, 0);
+	ck_assert_int_eq(r.runs[0].end_after, 3);
+	ck_assert_int_eq(r.runs[0].first_id, 1);
+	ck_assert_int_eq(r.runs[0].last_id, 3);
+	store_free(st);
+}
+END_TEST
+
+START_TEST(runs_are_numbered_and_named_by_number_without_a_run_id)
+{
+	struct store *st = suite_make(50);
+	struct store_info info;
+	struct runs_seen r;
+
+	append_n(st, "a", 0, 2); /* created running: run 1 */
+	set_status(st, "a", RUN_COMPLETED, 100, NULL);
+	set_status(st, "a", RUN_QUEUED, 200, NULL);
+	ck_assert_int_eq(store_get(st, SOURCE_AUTOMATION, "a", &info), 0);
+	ck_assert_int_eq(info.run.run, 1);
+	set_status(st, "a", RUN_RUNNING, 300, NULL);
+	append_n(st, "a", 2, 4);
+	r = runs_of(st, "a", 0, 100);
+	ck_assert_uint_eq(r.n, 2);
+	ck_assert_str_eq(r.runs[0].run_id, "1");
+	ck_assert_int_eq(r.runs[0].first_id, 1);
+	ck_assert_int_eq(r.runs[0].last_id, 2);
+	ck_assert_int_eq(r.runs[0].status, RUN_COMPLETED);
+	ck_assert_int_eq(r.runs[1].run, 2);
+	ck_assert_str_eq(r.runs[1].run_id, "2");
+	ck_assert_int_eq(r.runs[1].status, RUN_RUNNING);
+	ck_assert_int_eq(r.runs[1].started_ms, 300);
+	ck_assert_int_eq(r.runs[1].start_after, 2);
+	ck_assert_int_eq(r.runs[1].first_id, 3);
+	ck_assert_int_eq(r.runs[1].last_id, 6);
+	ck_assert_int_eq(store_get(st, SOURCE_AUTOMATION, "a", &info), 0);
+	ck_assert_int_eq(info.run.run, 2);
+	store_free(st);
+}
+END_TEST
+
+START_TEST(events_after_a_run_ended_belong_to_that_run)
+{
+	struct store *st = suite_make(50);
+	struct runs_seen r;
+
+	set_status(st, "a", RUN_RUNNING, 1, NULL);
+	append_n(st, "a", 0, 2);
+	set_status(st, "a", RUN_COMPLETED, 2, NULL);
+	append_n(st, "a", 2, 3);
+	r = runs_of(st, "a", 0, 100);
+	ck_assert_uint_eq(r.n, 1);
+	ck_assert_int_eq(r.runs[0].end_after, 2);
+	ck_assert_int_eq(r.runs[0].last_id, 5);
+	store_free(st);
+}
+END_TEST
+
+START_TEST(a_job_cancelled_while_queued_is_a_run_that_starts_and_ends_at_once)
+{
+	struct store *st = suite_make(50);
+	struct store_info info;
+	struct runs_seen r;
+
+	set_status(st, "a", RUN_QUEUED, 100, NULL);
+	ck_assert_int_eq(store_get(st, SOURCE_AUTOMATION, "a", &info), 0);
+	ck_assert(!info.has_run);
+	ck_assert_uint_eq(runs_of(st, "a", 0, 100).n, 0);
+	set_status(st, "a", RUN_CANCELLED, 500, "a-7");
+	r = runs_of(st, "a", 0, 100);
+	ck_assert_uint_eq(r.n, 1);
+	ck_assert_str_eq(r.runs[0].run_id, "a-7");
+	ck_assert_int_eq(r.runs[0].status, RUN_CANCELLED);
+	ck_assert_int_eq(r.runs[0].started_ms, 500);
+	ck_assert_int_eq(r.runs[0].ended_ms, 500);
+	ck_assert_int_eq(r.runs[0].start_after, 0);
+	ck_assert_int_eq(r.runs[0].end_after, 0);
+	ck_assert_int_eq(r.runs[0].first_id, 0);
+	ck_assert_int_eq(r.runs[0].last_id, 0);
+	store_free(st);
+}
+END_TEST
+
+START_TEST(status_notes_carry_the_run_only_at_a_run_boundary)
+{
+	struct store *st = suite_make(50);
+	struct seen s = {0};
+
+	set_status(st, "a", RUN_QUEUED, 1, NULL);
+	ck_assert_ptr_nonnull(
+	    store_subscribe(st, SOURCE_AUTOMATION, "a", seen_note, &s));
+	set_status(st, "a", RUN_RUNNING, 2, "first");
+	set_status(st, "a", RUN_RUNNING, 3, "ignored");
+	set_status(st, "a", RUN_QUEUED, 4, NULL);
+	set_status(st, "a", RUN_RUNNING, 5, NULL); /* the same run goes on */
+	set_status(st, "a", RUN_COMPLETED, 6, NULL);
+	ck_assert_uint_eq(s.nnotes, 5);
+	ck_assert_int_eq(s.note_run[0], 1);
+	ck_assert_str_eq(s.note_run_id[0], "first");
+	ck_assert_int_eq(s.note_run[1], 0);
+	ck_assert_int_eq(s.note_run[2], 0);
+	ck_assert_int_eq(s.note_run[3], 0);
+	ck_assert_int_eq(s.note_run[4], 1);
+	ck_assert_int_eq(s.notes[4].status, RUN_COMPLETED);
+	ck_assert_str_eq(s.note_id[4], "a");
+	ck_assert_uint_eq(runs_of(st, "a", 0, 100).n, 1);
+	store_free(st);
+}
+END_TEST
+
+START_TEST(a_store_keeps_the_newest_runs_up_to_its_limit)
+{
+	struct store *st = suite_make(50);
+	struct store_info info;
+	struct runs_seen r;
+	int i;
+
+	for (i = 0; i < STORE_RUNS_MAX + 6; i++) {
+		set_status(st, "a", RUN_RUNNING, i, NULL);
+		set_status(st, "a", RUN_COMPLETED, i, NULL);
+	}
+	r = runs_of(st, "a", 0, (size_t)-1);
+	ck_assert_uint_eq(r.n, STORE_RUNS_MAX);
+	ck_assert_int_eq(r.first, 7);
+	ck_assert_int_eq(r.last, STORE_RUNS_MAX + 6);
+	ck_assert_int_eq(store_get(st, SOURCE_AUTOMATION, "a", &info), 0);
+	ck_assert_int_eq(info.run.run, STORE_RUNS_MAX + 6);
+	r = runs_of(st, "a", STORE_RUNS_MAX + 2, 2);
+	ck_assert_uint_eq(r.n, 2);
+	ck_assert_int_eq(r.first, STORE_RUNS_MAX + 3);
+	ck_assert_int_eq(r.last, STORE_RUNS_MAX + 4);
+	store_free(st);
+}
+END_TEST
+
+START_TEST(a_run_is_found_by_number_run_id_current_or_previous)
+{
+	struct store *st = suite_make(50);
+	struct store_run run;
+	char idbuf[STORE_RUN_ID_MAX + 1];
+
+	set_status(st, "a", RUN_RUNNING, 1, "nightly-1");
+	set_status(st, "a", RUN_FAILED, 2, NULL);
+	set_status(st, "a", RUN_RUNNING, 3, "nightly-2");
+	ck_assert_int_eq(store_run_find(st, SOURCE_AUTOMATION, "a", "current",
+	                     &run, idbuf, sizeof idbuf),
+	    STORE_OK);
+	ck_assert_int_eq(run.run, 2);
+	ck_assert_str_eq(run.run_id, "nightly-2");
+	ck_assert_int_eq(store_run_find(st, SOURCE_AUTOMATION, "a", "previous",
+	                     &run, idbuf, sizeof idbuf),
+	    STORE_OK);
+	ck_assert_int_eq(run.run, 1);
+	ck_assert_int_eq(run.status, RUN_FAILED);
+	ck_assert_int_eq(store_run_find(st, SOURCE_AUTOMATION, "a", "nightly-2",
+	                     &run, idbuf, sizeof idbuf),
+	    STORE_OK);
+	ck_assert_int_eq(run.run, 2);
+	ck_assert_int_eq(store_run_find(st, SOURCE_AUTOMATION, "a", "1", &run,
+	                     idbuf, sizeof idbuf),
+	    STORE_OK);
+	ck_assert_str_eq(run.run_id, "nightly-1");
+	ck_assert_int_eq(store_run_find(st, SOURCE_AUTOMATION, "a", "3", &run,
+	                     idbuf, sizeof idbuf),
+	    STORE_ENOENT);
+	ck_assert_int_eq(store_run_find(st, SOURCE_AUTOMATION, "a", "nope",
+	                     &run, idbuf, sizeof idbuf),
+	    STORE_ENOENT);
+	ck_assert_int_eq(store_run_find(st, SOURCE_AUTOMATION, "b", "current",
+	                     &run, idbuf, sizeof idbuf),
+	    STORE_ENOENT);
+	store_free(st);
+}
+END_TEST
+
+/* Append one event of automations/id at time ts. */
+static void
+append_at(struct store *st, const char *id, const char *ts)
+{
+	char text[128];
+	struct store_line l = {text, 0};
+	bool created;
+
+	snprintf(text, sizeof text,
+	    "\"timestamp\":\"%s\",\"level\":\"INFO\",\"message\":\"m\"", ts);
+	l.len = strlen(text);
+	ck_assert_int_eq(
+	    store_append(st, SOURCE_AUTOMATION, id, &l, 1, 1000, &created),
+	    STORE_OK);
+}
+
+START_TEST(since_finds_the_first_event_at_or_after_a_time)
+{
+	struct store *st = suite_make(50);
+	int64_t after = -1;
+	/* 2024-12-07T14:23:45.000Z and so on. */
+	const int64_t t0 = 1733581425000LL;
+
+	append_at(st, "a", "2024-12-07T14:23:45.000Z");
+	append_at(st, "a", "2024-12-07T14:23:46.000Z");
+	append_at(st, "a", "2024-12-07T14:23:46.500Z");
+	append_at(st, "a", "2024-12-07T14:23:48.000Z");
+	ck_assert_int_eq(store_since(st, SOURCE_AUTOMATION, "a", 0, &after), 0);
+	ck_assert_int_eq(after, 0);
+	ck_assert_int_eq(
+	    store_since(st, SOURCE_AUTOMATION, "a", t0 + 1000, &after), 0);
+	ck_assert_int_eq(after, 1);
+	ck_assert_int_eq(
+	    store_since(st, SOURCE_AUTOMATION, "a", t0 + 1001, &after), 0);
+	ck_assert_int_eq(after, 2);
+	ck_assert_int_eq(
+	    store_since(st, SOURCE_AUTOMATION, "a", t0 + 9000, &after), 0);
+	ck_assert_int_eq(after, 4);
+	ck_assert_int_eq(store_since(st, SOURCE_AUTOMATION, "nope", 0, &after),
+	    STORE_ENOENT);
+	store_free(st);
+}
+END_TEST
+
+START_TEST(a_subscription_to_a_kind_hears_every_source_of_it)
+{
+	struct store *st = suite_make(50);
+	struct seen s = {0};
+	struct store_sub *sub;
+	bool created;
+	struct store_status ch = {.status = RUN_QUEUED};
+
+	append_n(st, "old", 0, 1);
+	sub = store_subscribe(st, SOURCE_AUTOMATION, NULL, seen_note, &s);
+	ck_assert_ptr_nonnull(sub);
+	append_n(st, "new", 0, 2); /* created: its run starts, then events */
+	append_n(st, "old", 1, 1);
+	store_set_status(st, SOURCE_PIPELINE, "other-kind", &ch, &created);
+	set_status(st, "old", RUN_COMPLETED, 9, NULL);
+	ck_assert_uint_eq(s.nnotes, 4);
+	ck_assert_int_eq(s.notes[0].type, STORE_NOTE_STATUS);
+	ck_assert_str_eq(s.note_id[0], "new");
+	ck_assert_int_eq(s.notes[0].status, RUN_RUNNING);
+	ck_assert_int_eq(s.note_run[0], 1);
+	ck_assert_int_eq(s.notes[1].type, STORE_NOTE_LOGS);
+	ck_assert_str_eq(s.note_id[1], "new");
+	ck_assert_int_eq(s.notes[1].last_id, 2);
+	ck_assert_str_eq(s.note_id[2], "old");
+	ck_assert_int_eq(s.notes[2].last_id, 2);
+	ck_assert_str_eq(s.note_id[3], "old");
+	ck_assert_int_eq(s.notes[3].status, RUN_COMPLETED);
+	ck_assert_int_eq(s.note_run[3], 1);
+	store_unsubscribe(st, sub);
+	append_n(st, "old", 2, 1);
+	ck_assert_uint_eq(s.nnotes, 4);
+	store_free(st);
+}
+END_TEST
+
 Suite *
 store_suite(const char *name, store_factory make)
 {
@@ -382,6 +727,30 @@ store_suite(const char *name, store_factory make)
 	tcase_add_test(tc, subscribers_hear_of_events_and_status_changes);
 	tcase_add_test(
 	    tc, unsubscribing_inside_a_note_is_safe_for_every_subscriber);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+Suite *
+store_runs_suite(const char *name, store_factory make)
+{
+	Suite *s = suite_create(name);
+	TCase *tc = tcase_create("runs");
+
+	suite_make = make;
+	/* Over two thousand status changes in the limit case. */
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, running_opens_a_run_that_a_terminal_status_ends);
+	tcase_add_test(
+	    tc, runs_are_numbered_and_named_by_number_without_a_run_id);
+	tcase_add_test(tc, events_after_a_run_ended_belong_to_that_run);
+	tcase_add_test(tc,
+	    a_job_cancelled_while_queued_is_a_run_that_starts_and_ends_at_once);
+	tcase_add_test(tc, status_notes_carry_the_run_only_at_a_run_boundary);
+	tcase_add_test(tc, a_store_keeps_the_newest_runs_up_to_its_limit);
+	tcase_add_test(tc, a_run_is_found_by_number_run_id_current_or_previous);
+	tcase_add_test(tc, since_finds_the_first_event_at_or_after_a_time);
+	tcase_add_test(tc, a_subscription_to_a_kind_hears_every_source_of_it);
 	suite_add_tcase(s, tc);
 	return s;
 }

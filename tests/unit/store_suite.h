@@ -14,5 +14,8 @@ typedef struct store *(*store_factory)(size_t ring);
 
 /* The shared store tests, named name, run against stores from make. */
 Suite *store_suite(const char *name, store_factory make);
+/* The shared tests of runs, since and subscriptions to a kind (the
+ * optional ops of store.h), for a store that implements them. */
+Suite *store_runs_suite(const char *name, store_factory make);
 
 #endif

@@ -130,6 +130,51 @@ START_TEST(a_burst_source_refuses_writes)
 }
 END_TEST
 
+/* store_run_fn keeping the run handed over (its runId is not kept). */
+static int
+keep_run(const struct store_run *r, void *arg)
+{
+	*(struct store_run *)arg = *r;
+	return 0;
+}
+
+START_TEST(a_burst_source_is_one_completed_run_of_every_event)
+{
+	struct store *st = burst_store_new(mstore_new(10), 2, 1000);
+	struct store_info info;
+	struct store_run run = {0};
+	int64_t after;
+
+	ck_assert_int_eq(store_get(st, SOURCE_AUTOMATION, "burst-2", &info), 0);
+	ck_assert(info.has_run);
+	ck_assert_str_eq(info.run.run_id, "burst-2-run-1");
+	ck_assert_int_eq(
+	    store_runs(st, SOURCE_AUTOMATION, "burst-2", 0, 10, keep_run, &run),
+	    1);
+	ck_assert_int_eq(run.run, 1);
+	ck_assert_int_eq(run.status, RUN_COMPLETED);
+	ck_assert_int_eq(run.first_id, 1);
+	ck_assert_int_eq(run.last_id, 1000);
+	ck_assert_int_eq(run.end_after, 1000);
+	ck_assert_int_eq(
+	    store_runs(st, SOURCE_AUTOMATION, "burst-2", 1, 10, keep_run, &run),
+	    0);
+	/* Event i is stamped 2024-12-07T14:00:00.000Z plus i ms. */
+	ck_assert_int_eq(store_since(st, SOURCE_AUTOMATION, "burst-2",
+	                     1733580000000LL + 500, &after),
+	    0);
+	ck_assert_int_eq(after, 499);
+	ck_assert_int_eq(store_since(st, SOURCE_AUTOMATION, "burst-2",
+	                     1733580000000LL + 5000, &after),
+	    0);
+	ck_assert_int_eq(after, 1000);
+	ck_assert_int_eq(
+	    store_since(st, SOURCE_AUTOMATION, "burst-2", 0, &after), 0);
+	ck_assert_int_eq(after, 0);
+	store_free(st);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -139,11 +184,14 @@ main(void)
 	TCase *tc = tcase_create("burst");
 	int failed;
 
+	srunner_add_suite(
+	    sr, store_runs_suite("burst runs pass-through", make_wrapped));
 	tcase_add_test(tc, an_event_is_a_pure_function_of_its_id);
 	tcase_add_test(
 	    tc, events_are_one_line_json_of_about_150_bytes_with_mixed_levels);
 	tcase_add_test(tc, a_burst_source_is_completed_and_reads_count_events);
 	tcase_add_test(tc, a_burst_source_refuses_writes);
+	tcase_add_test(tc, a_burst_source_is_one_completed_run_of_every_event);
 	suite_add_tcase(s, tc);
 	srunner_add_suite(sr, s);
 	srunner_run_all(sr, CK_NORMAL);

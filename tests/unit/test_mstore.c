@@ -97,6 +97,7 @@ main(void)
 	TCase *tc = tcase_create("limits");
 	int failed;
 
+	srunner_add_suite(sr, store_runs_suite("mstore runs", make_mstore));
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(
 	    tc, sources_past_the_limit_are_refused_but_old_ones_still_work);

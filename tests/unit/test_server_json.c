@@ -192,11 +192,15 @@ START_TEST(an_event_over_the_line_limit_is_too_large)
 }
 END_TEST
 
+/* Where status() copies a runId. */
+static char status_run_id[STORE_RUN_ID_MAX + 1];
+
 /* Parse a status body; returns the result. */
 static int
 status(const char *body, struct store_status *st, char *name, char *err)
 {
-	return ingest_status(body, strlen(body), 42, st, name, err, 256);
+	return ingest_status(
+	    body, strlen(body), 42, st, name, status_run_id, err, 256);
 }
 
 START_TEST(a_status_body_sets_status_name_and_exit_code)
@@ -216,6 +220,31 @@ START_TEST(a_status_body_sets_status_name_and_exit_code)
 	ck_assert_int_eq(status("{\"status\":\"queued\"}", &st, name, err), 0);
 	ck_assert_ptr_null(st.name);
 	ck_assert(!st.has_exit_code);
+	ck_assert_ptr_null(st.run_id);
+}
+END_TEST
+
+START_TEST(a_run_id_is_a_string_up_to_its_limit)
+{
+	struct store_status st;
+	char name[INGEST_NAME_MAX + 1], err[256], body[STORE_RUN_ID_MAX + 64];
+
+	snprintf(body, sizeof body,
+	    "{\"status\":\"running\",\"runId\":\"%0*d\"}", STORE_RUN_ID_MAX, 7);
+	ck_assert_int_eq(status(body, &st, name, err), 0);
+	ck_assert_uint_eq(strlen(st.run_id), STORE_RUN_ID_MAX);
+	ck_assert(st.run_id[STORE_RUN_ID_MAX - 1] == '7');
+	snprintf(body, sizeof body,
+	    "{\"status\":\"running\",\"runId\":\"%0*d\"}", STORE_RUN_ID_MAX + 1,
+	    7);
+	ck_assert_int_eq(status(body, &st, name, err), 400);
+	ck_assert_ptr_nonnull(strstr(err, "\"runId\" must be a string"));
+	ck_assert_int_eq(
+	    status("{\"status\":\"running\",\"runId\":7}", &st, name, err),
+	    400);
+	ck_assert_int_eq(
+	    status("{\"status\":\"running\",\"runId\":\"\"}", &st, name, err),
+	    400);
 }
 END_TEST
 
@@ -257,6 +286,7 @@ main(void)
 	tcase_add_test(tj, malformed_json_is_refused_with_the_byte_offset);
 	tcase_add_test(tj, nesting_is_accepted_up_to_the_depth_limit_only);
 	tcase_add_test(ti, an_event_without_timestamp_and_level_gets_defaults);
+	tcase_add_test(ti, a_run_id_is_a_string_up_to_its_limit);
 	tcase_add_test(
 	    ti, producer_fields_are_kept_in_order_and_a_producer_id_is_dropped);
 	tcase_add_test(ti, an_array_is_one_batch_of_events);
