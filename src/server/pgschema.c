@@ -22,6 +22,7 @@
 #define PGSCHEMA_END_SQL PGSCHEMA_S(PGSCHEMA_EDGE_END)
 #define PGSCHEMA_BOTH_SQL PGSCHEMA_S(PGSCHEMA_EDGE_BOTH)
 #define PGSCHEMA_RUN_ID_MAX_SQL PGSCHEMA_S(STORE_RUN_ID_MAX)
+#define PGSCHEMA_RUNS_MAX_SQL PGSCHEMA_S(STORE_RUNS_MAX)
 
 struct pgschema_migration {
 	int version;
@@ -129,8 +130,9 @@ static const char pgschema_v1[] =
  * carries it; it writes the runs row itself except for a new source, whose
  * row exists only after the insert (a BEFORE INSERT trigger also runs for
  * an upsert that ends up updating). runId comes from the transaction-local
- * setting logdeck.run_id, else the run's number. Existing sources get one
- * run reflecting their status (none while queued). */
+ * setting logdeck.run_id, else the run's number. A source keeps its
+ * newest STORE_RUNS_MAX runs, as every store does. Existing sources get
+ * one run reflecting their status (none while queued). */
 static const char pgschema_v2[] =
     "ALTER TABLE sources ADD COLUMN run bigint NOT NULL DEFAULT 0,\n"
     "    ADD COLUMN run_edge smallint NOT NULL DEFAULT 0;\n"
@@ -223,7 +225,9 @@ static const char pgschema_v2[] =
     "                 CASE WHEN s.status = 'running' THEN NULL\n"
     "                 ELSE s.status_ms END AS ended_ms,\n"
     "                 CASE WHEN s.status = 'running' THEN NULL\n"
-    "                 ELSE s.last_id END AS end_after) e\n"
+    "                 ELSE s.last_id END AS end_after) e;\n"
+    "    DELETE FROM runs WHERE source = s.source\n"
+    "        AND run <= s.run - " PGSCHEMA_RUNS_MAX_SQL ";\n"
     "$$;\n"
     "CREATE FUNCTION logdeck_sources_created() RETURNS trigger\n"
     "LANGUAGE plpgsql AS $$\n"

@@ -495,16 +495,15 @@ runs_fn(const struct store_run *r, void *arg)
 	return 0;
 }
 
-/* All runs of automations/id. */
-static struct runs_seen
-all_runs(struct store *st, const char *id)
+/* All runs of automations/id into *rs (which holds their runIds, so it
+ * is filled in place rather than returned). */
+static void
+all_runs(struct store *st, const char *id, struct runs_seen *rs)
 {
-	struct runs_seen rs = {.ordered = true};
-
+	*rs = (struct runs_seen){.ordered = true};
 	ck_assert_int_ge(
-	    store_runs(st, SOURCE_AUTOMATION, id, 0, (size_t)-1, runs_fn, &rs),
+	    store_runs(st, SOURCE_AUTOMATION, id, 0, (size_t)-1, runs_fn, rs),
 	    0);
-	return rs;
 }
 
 START_TEST(a_psql_update_to_running_then_failed_opens_and_closes_a_run)
@@ -571,7 +570,7 @@ START_TEST(a_psql_update_to_running_then_failed_opens_and_closes_a_run)
 	ck_assert_int_eq(s.runs[4].first_id, 4);
 	ck_assert_int_eq(s.runs[4].last_id, 4);
 	/* Read back: the event stored between the runs is run 1's. */
-	rs = all_runs(st, "a");
+	all_runs(st, "a", &rs);
 	ck_assert_int_eq(rs.count, 2);
 	ck_assert_int_eq(rs.runs[0].first_id, 1);
 	ck_assert_int_eq(rs.runs[0].last_id, 2);
@@ -668,7 +667,7 @@ START_TEST(runs_are_read_whole_past_the_runs_page_limit)
 	    " END LOOP; END $$",
 	    PGSTORE_RUNS_PAGE + 2, PGSTORE_RUNS_PAGE + 2);
 	test_sql(c, sql, NULL, 0);
-	rs = all_runs(st, "many");
+	all_runs(st, "many", &rs);
 	ck_assert_int_eq(rs.count, PGSTORE_RUNS_PAGE + 3);
 	ck_assert(rs.ordered);
 	ck_assert_int_eq(rs.runs[0].run, 1);
@@ -807,7 +806,10 @@ END_TEST
 static int64_t
 count_runs(struct store *st, const char *id)
 {
-	return all_runs(st, id).count;
+	struct runs_seen rs;
+
+	all_runs(st, id, &rs);
+	return rs.count;
 }
 
 START_TEST(retention_deletes_the_runs_whose_events_are_all_gone)
@@ -843,7 +845,7 @@ START_TEST(retention_deletes_the_runs_whose_events_are_all_gone)
 		event_base_loopexit(test_base, &tv);
 		event_base_dispatch(test_base);
 	}
-	rs = all_runs(kept, "a");
+	all_runs(kept, "a", &rs);
 	ck_assert_int_eq(rs.count, 1);
 	ck_assert_int_eq(rs.runs[0].run, 2);
 	ck_assert_int_eq(rs.runs[0].first_id, 3);
@@ -873,6 +875,7 @@ main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	sr = srunner_create(store_suite("pgstore", make_pgstore));
+	srunner_add_suite(sr, store_runs_suite("pgstore runs", make_pgstore));
 	s = suite_create("pgstore only");
 	tc = tcase_create("database");
 	tcase_set_timeout(tc, 30);
