@@ -854,6 +854,66 @@ START_TEST(retention_deletes_the_runs_whose_events_are_all_gone)
 }
 END_TEST
 
+START_TEST(the_ring_drops_the_runs_whose_events_it_evicted)
+{
+	struct store *st = make_pgstore(2);
+	struct store_status done = {.status = RUN_COMPLETED, .at_ms = 1};
+	struct store_status again = {.status = RUN_RUNNING, .at_ms = 2};
+	struct runs_seen rs;
+	bool created;
+
+	ck_assert_int_eq(append1(st, "a", "\"message\":\"run 1\""), 0);
+	ck_assert_int_eq(
+	    store_set_status(st, SOURCE_AUTOMATION, "a", &done, &created), 0);
+	ck_assert_int_eq(
+	    store_set_status(st, SOURCE_AUTOMATION, "a", &again, &created), 0);
+	ck_assert_int_eq(append1(st, "a", "\"message\":\"run 2\""), 0);
+	ck_assert_int_eq(count_runs(st, "a"), 2);
+	/* The third event evicts run 1's only one. */
+	ck_assert_int_eq(append1(st, "a", "\"message\":\"run 2\""), 0);
+	all_runs(st, "a", &rs);
+	ck_assert_int_eq(rs.count, 1);
+	ck_assert_int_eq(rs.runs[0].run, 2);
+	store_free(st);
+}
+END_TEST
+
+START_TEST(a_run_that_started_while_nobody_listened_is_told_by_the_catch_up)
+{
+	struct store *st = make_pgstore(100);
+	PGconn *c = test_conn();
+	struct seen s = {0};
+	char n[32];
+
+	ck_assert_int_eq(append1(st, "a", "\"message\":\"one\""), 0);
+	store_subscribe(st, SOURCE_AUTOMATION, "a", seen_note, &s);
+	test_sql(c,
+	    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+	    " WHERE application_name = 'logdeck-server listen'",
+	    n, sizeof n);
+	ck_assert_str_eq(n, "1");
+	/* Running again as it was when subscribed: only the run tells. */
+	test_sql(c,
+	    "UPDATE sources SET status = 'completed' WHERE"
+	    " source = 'automations/a'",
+	    NULL, 0);
+	test_sql(c,
+	    "UPDATE sources SET status = 'running' WHERE"
+	    " source = 'automations/a'",
+	    NULL, 0);
+	wait_notes(&s, 2);
+	ck_assert_int_eq(s.notes[0].type, STORE_NOTE_LOGS);
+	ck_assert_int_eq(s.notes[1].type, STORE_NOTE_STATUS);
+	ck_assert_int_eq(s.notes[1].status, RUN_RUNNING);
+	ck_assert_ptr_nonnull(s.notes[1].run);
+	ck_assert_int_eq(s.runs[1].run, 2);
+	ck_assert_int_eq(s.runs[1].status, RUN_RUNNING);
+	ck_assert_str_eq(s.notes[1].id, "a");
+	PQfinish(c);
+	store_free(st);
+}
+END_TEST
+
 int
 main(int argc, char **argv)
 {
@@ -906,6 +966,9 @@ main(int argc, char **argv)
 	    tc, since_starts_at_the_first_event_at_or_after_the_time);
 	tcase_add_test(
 	    tc, retention_deletes_the_runs_whose_events_are_all_gone);
+	tcase_add_test(tc, the_ring_drops_the_runs_whose_events_it_evicted);
+	tcase_add_test(tc,
+	    a_run_that_started_while_nobody_listened_is_told_by_the_catch_up);
 	suite_add_tcase(s, tc);
 	srunner_add_suite(sr, s);
 	srunner_run_all(sr, CK_NORMAL);
