@@ -914,6 +914,46 @@ START_TEST(a_run_that_started_while_nobody_listened_is_told_by_the_catch_up)
 }
 END_TEST
 
+START_TEST(retention_drops_runs_a_batch_at_a_time_until_all_are_gone)
+{
+	struct store *st = make_pgstore(100), *kept;
+	PGconn *c = test_conn();
+	char sql[640], n[32];
+	int64_t end;
+	struct timeval tv = {0, 20000};
+	/* Sources of an old event and runs of none: more runs to drop
+	 * than one pass takes. */
+	const int per = PGSTORE_RETAIN_BATCH / 5 + 1;
+
+	snprintf(sql, sizeof sql,
+	    "DO $$ BEGIN FOR s IN 1..6 LOOP"
+	    " INSERT INTO logs (source, \"timestamp\", message) VALUES"
+	    "  ('automations/s' || s, '2001-01-01Z', 'old');"
+	    " FOR i IN 1..%d LOOP"
+	    "  UPDATE sources SET status = 'completed'"
+	    "   WHERE source = 'automations/s' || s;"
+	    "  UPDATE sources SET status = 'running'"
+	    "   WHERE source = 'automations/s' || s;"
+	    " END LOOP; END LOOP; END $$",
+	    per);
+	test_sql(c, sql, NULL, 0);
+	test_sql(c, "SELECT count(*) FROM runs", n, sizeof n);
+	ck_assert_int_gt(atoi(n), PGSTORE_RETAIN_BATCH + 6);
+	store_free(st);
+	kept = test_store(0, 1);
+	end = util_mono_ms() + TEST_WAIT_MS;
+	do {
+		event_base_loopexit(test_base, &tv);
+		event_base_dispatch(test_base);
+		test_sql(c, "SELECT count(*) FROM runs", n, sizeof n);
+	} while (atoi(n) != 6 && util_mono_ms() < end);
+	/* Each source keeps its newest run. */
+	ck_assert_str_eq(n, "6");
+	PQfinish(c);
+	store_free(kept);
+}
+END_TEST
+
 int
 main(int argc, char **argv)
 {
@@ -966,6 +1006,8 @@ main(int argc, char **argv)
 	    tc, since_starts_at_the_first_event_at_or_after_the_time);
 	tcase_add_test(
 	    tc, retention_deletes_the_runs_whose_events_are_all_gone);
+	tcase_add_test(
+	    tc, retention_drops_runs_a_batch_at_a_time_until_all_are_gone);
 	tcase_add_test(tc, the_ring_drops_the_runs_whose_events_it_evicted);
 	tcase_add_test(tc,
 	    a_run_that_started_while_nobody_listened_is_told_by_the_catch_up);
