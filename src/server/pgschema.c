@@ -130,7 +130,11 @@ static const char pgschema_v1[] =
  * carries it; it writes the runs row itself except for a new source, whose
  * row exists only after the insert (a BEFORE INSERT trigger also runs for
  * an upsert that ends up updating). runId comes from the transaction-local
- * setting logdeck.run_id, else the run's number. A source keeps its
+ * setting logdeck.run_id, else the run's number. A status change is one
+ * that moves status or status_ms, or any that the setting
+ * logdeck.status_report says is a report (the store's own, so that a
+ * terminal status reported twice in one millisecond records two runs, as
+ * in every store). A source keeps its
  * newest STORE_RUNS_MAX runs, as every store does. Existing sources get
  * one run reflecting their status (none while queued). */
 static const char pgschema_v2[] =
@@ -168,10 +172,13 @@ static const char pgschema_v2[] =
     "DECLARE\n"
     "    is_open boolean := false;\n"
     "    rid text := nullif(current_setting('logdeck.run_id', true), '');\n"
+    "    reported boolean := coalesce(\n"
+    "        current_setting('logdeck.status_report', true) = 'on', false);\n"
     "BEGIN\n"
     "    IF TG_OP = 'UPDATE' THEN\n"
     "        NEW.run := OLD.run;\n"
-    "        IF NEW.status IS NOT DISTINCT FROM OLD.status\n"
+    "        IF NOT reported\n"
+    "           AND NEW.status IS NOT DISTINCT FROM OLD.status\n"
     "           AND NEW.exit_code IS NOT DISTINCT FROM OLD.exit_code\n"
     "           AND NEW.status_ms IS NOT DISTINCT FROM OLD.status_ms\n"
     "           AND NEW.name IS NOT DISTINCT FROM OLD.name THEN\n"
@@ -179,7 +186,9 @@ static const char pgschema_v2[] =
     "            RETURN NEW;\n"
     "        END IF;\n"
     "        NEW.run_edge := 0;\n"
-    "        IF NEW.status IS NOT DISTINCT FROM OLD.status THEN\n"
+    "        IF NOT reported\n"
+    "           AND NEW.status IS NOT DISTINCT FROM OLD.status\n"
+    "           AND NEW.status_ms IS NOT DISTINCT FROM OLD.status_ms THEN\n"
     "            RETURN NEW;\n"
     "        END IF;\n"
     "        SELECT r.end_after IS NULL INTO is_open FROM runs r\n"
@@ -253,6 +262,15 @@ static const char pgschema_v2[] =
     "    PERFORM logdeck_sources_notify(NEW);\n"
     "    RETURN NULL;\n"
     "END $$;\n"
+    "DROP TRIGGER sources_status ON sources;\n"
+    "CREATE TRIGGER sources_status AFTER UPDATE ON sources FOR EACH ROW\n"
+    "    WHEN (OLD.status IS DISTINCT FROM NEW.status\n"
+    "       OR OLD.exit_code IS DISTINCT FROM NEW.exit_code\n"
+    "       OR OLD.status_ms IS DISTINCT FROM NEW.status_ms\n"
+    "       OR OLD.name IS DISTINCT FROM NEW.name\n"
+    "       OR OLD.run IS DISTINCT FROM NEW.run\n"
+    "       OR OLD.run_edge IS DISTINCT FROM NEW.run_edge)\n"
+    "    EXECUTE FUNCTION logdeck_sources_status();\n"
     "CREATE TRIGGER sources_runs BEFORE INSERT OR UPDATE ON sources\n"
     "    FOR EACH ROW EXECUTE FUNCTION logdeck_sources_runs();\n"
     "CREATE TRIGGER sources_created AFTER INSERT ON sources FOR EACH ROW\n"

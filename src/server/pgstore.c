@@ -187,14 +187,16 @@ static const char pgstore_sql_trim[] =
     "  (SELECT max(id) FROM d))"
     " WHERE source = $1 AND EXISTS (SELECT 1 FROM d)";
 
-/* The runId ($8) reaches the triggers as the setting logdeck.run_id,
- * set while the row to insert is made, so before they run. */
+/* The runId ($8) reaches the triggers as the setting logdeck.run_id, and
+ * logdeck.status_report says that this is a status report (pgschema.c),
+ * both set while the row to insert is made, so before they run. */
 static const char pgstore_sql_status[] =
     "WITH pre AS (SELECT count(*) AS n FROM sources WHERE source = $1),"
     " up AS (INSERT INTO sources (source, kind, id, name, status,"
     "  exit_code, status_ms, updated_ms)"
     "  SELECT $1, $2, $3, coalesce($4, $3), $5, $6::integer, $7, $7"
-    "  FROM (SELECT set_config('logdeck.run_id', coalesce($8, ''), true)) c"
+    "  FROM (SELECT set_config('logdeck.run_id', coalesce($8, ''), true),"
+    "   set_config('logdeck.status_report', 'on', true)) c"
     "  ON CONFLICT (source) DO UPDATE SET"
     "  name = coalesce($4, sources.name), status = EXCLUDED.status,"
     "  exit_code = EXCLUDED.exit_code, status_ms = EXCLUDED.status_ms,"

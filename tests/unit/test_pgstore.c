@@ -954,6 +954,39 @@ START_TEST(retention_drops_runs_a_batch_at_a_time_until_all_are_gone)
 }
 END_TEST
 
+START_TEST(each_terminal_report_while_no_run_is_open_is_a_run_of_its_own)
+{
+	struct store *st = make_pgstore(100);
+	PGconn *c = test_conn();
+	struct store_status ch = {.status = RUN_CANCELLED, .at_ms = 5};
+	struct seen s = {0};
+	bool created;
+
+	ck_assert_int_eq(
+	    store_set_status(st, SOURCE_AUTOMATION, "a", &ch, &created), 0);
+	ck_assert_ptr_nonnull(
+	    store_subscribe(st, SOURCE_AUTOMATION, "a", seen_note, &s));
+	/* The same report again, in the same millisecond. */
+	ck_assert_int_eq(
+	    store_set_status(st, SOURCE_AUTOMATION, "a", &ch, &created), 0);
+	ck_assert_int_eq(count_runs(st, "a"), 2);
+	check_boundary(&s, 0, RUN_CANCELLED, 2, "2", 0, 0);
+	/* Direct SQL: a rename is no report, a new time is. */
+	test_sql(c,
+	    "UPDATE sources SET name = 'A' WHERE source = 'automations/a'",
+	    NULL, 0);
+	test_sql(c,
+	    "UPDATE sources SET status_ms = 6 WHERE source = 'automations/a'",
+	    NULL, 0);
+	wait_notes(&s, 3);
+	ck_assert_ptr_null(s.notes[1].run);
+	check_boundary(&s, 2, RUN_CANCELLED, 3, "3", 0, 0);
+	ck_assert_int_eq(count_runs(st, "a"), 3);
+	PQfinish(c);
+	store_free(st);
+}
+END_TEST
+
 int
 main(int argc, char **argv)
 {
@@ -1009,6 +1042,8 @@ main(int argc, char **argv)
 	tcase_add_test(
 	    tc, retention_drops_runs_a_batch_at_a_time_until_all_are_gone);
 	tcase_add_test(tc, the_ring_drops_the_runs_whose_events_it_evicted);
+	tcase_add_test(
+	    tc, each_terminal_report_while_no_run_is_open_is_a_run_of_its_own);
 	tcase_add_test(tc,
 	    a_run_that_started_while_nobody_listened_is_told_by_the_catch_up);
 	suite_add_tcase(s, tc);
