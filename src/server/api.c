@@ -1,9 +1,11 @@
 /* api.c - the HTTP API: one generic evhttp callback routes
- * /api/KIND[/ID[/logs|/status]] to the handlers below. */
+ * /api/KIND[/ID[/logs|/status|/runs[/RUN]]] to the handlers below. */
 #include "api.h"
 #include "auth.h"
 #include "feed.h"
 #include "ingest.h"
+#include "render.h"
+#include "scrollback.h" /* sb_parse_time: the one ISO 8601 parser */
 #include "store.h"
 #include "util.h"
 
@@ -31,6 +33,8 @@
 /* Most events one polling answer carries, and its default. */
 #define API_POLL_MAX 10000
 #define API_POLL_DEFAULT 1000
+/* Runs one GET .../runs answers by default (at most STORE_RUNS_MAX). */
+#define API_RUNS_DEFAULT 100
 
 struct api {
 	struct event_base *base;
@@ -53,7 +57,8 @@ struct api_who {
 struct api_route {
 	enum source_kind kind;
 	char id[API_PATH_MAX];
-	const char *sub; /* "logs", "status" or NULL */
+	const char *sub;        /* "logs", "status", "runs" or NULL */
+	char run[API_PATH_MAX]; /* .../runs/RUN: RUN, else "" */
 };
 
 /* Log one answered request when verbose. */
@@ -96,6 +101,8 @@ api_reason(int code)
 		return "Content Too Large";
 	case 429:
 		return "Too Many Requests";
+	case 501:
+		return "Not Implemented";
 	case 503:
 		return "Service Unavailable";
 	case 507:
@@ -279,41 +286,11 @@ api_auth(struct api *a, struct evhttp_request *req, bool refresh)
 	api_send_json(a, req, 200, v);
 }
 
-/* A source as JSON. */
-static cJSON *
-api_source_json(const struct store_info *info)
-{
-	char when[UTIL_ISO_LEN + 1];
-	cJSON *v = cJSON_CreateObject();
-
-	util_iso_time(when, info->updated_ms);
-	cJSON_AddStringToObject(v, "id", info->id);
-	cJSON_AddStringToObject(v, "name", info->name);
-	cJSON_AddStringToObject(v, "status", run_status_name(info->status));
-	cJSON_AddStringToObject(v, "updatedAt", when);
-	cJSON_AddNumberToObject(v, "lastLogId", (double)info->last_id);
-	if (info->has_exit_code)
-		cJSON_AddNumberToObject(v, "exitCode", info->exit_code);
-	return v;
-}
-
 /* store_info_fn: add a source to a JSON array. */
 static void
 api_list_one(const struct store_info *info, void *arg)
 {
-	cJSON_AddItemToArray(arg, api_source_json(info));
-}
-
-/* store_line_fn: add an event to a JSON array answer being built. */
-static int
-api_poll_line(int64_t id, const char *json, size_t len, void *arg)
-{
-	struct evbuffer *body = arg;
-
-	if (evbuffer_get_length(body) > 1)
-		evbuffer_add(body, ",", 1);
-	evbuffer_add(body, json, len);
-	return 0;
+	cJSON_AddItemToArray(arg, render_source(info));
 }
 
 /* Read a numeric query parameter in [0, max] into *out (left alone when
@@ -359,6 +336,7 @@ api_store_error(struct api *a, struct evhttp_request *req, int err)
 	           : err == STORE_ENOENT    ? 404
 	           : err == STORE_EINVAL    ? 400
 	           : err == STORE_EUNAVAIL  ? 503
+	           : err == STORE_ENOSYS    ? 501
 	                                    : 500;
 
 	if (code == 503)
@@ -367,17 +345,197 @@ api_store_error(struct api *a, struct evhttp_request *req, int err)
 	api_error(a, req, code, "%s", store_strerror(err));
 }
 
+/* Whether another stream of who may start; 0, or -1 after answering 429
+ * (503 while shutting down) with Retry-After. */
+static int
+api_stream_room(
+    struct api *a, struct evhttp_request *req, const struct api_who *who)
+{
+	enum feed_room room = feed_mgr_room(a->feeds, who->name);
+	char wait[16];
+
+	if (room == FEED_ROOM_OK)
+		return 0;
+	snprintf(wait, sizeof wait, "%d", API_RETRY_AFTER_S);
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(req), "Retry-After", wait);
+	if (room == FEED_ROOM_DRAINING)
+		api_error(a, req, 503, "shutting down");
+	else
+		api_error(a, req, 429,
+		    room == FEED_ROOM_CLIENT
+		        ? "too many streams for this client"
+		        : "too many streams");
+	return -1;
+}
+
+/* store_run_fn that takes nothing (store_runs as a probe). */
+static int
+api_run_none(const struct store_run *run, void *arg)
+{
+	return 1;
+}
+
+/* Whether the store keeps runs of the source; 0, or -1 after answering
+ * (404 for an unknown source, 501 for a store without runs). */
+static int
+api_runs_kept(
+    struct api *a, struct evhttp_request *req, const struct api_route *r)
+{
+	long rc = store_runs(a->st, r->kind, r->id, 0, 0, api_run_none, NULL);
+
+	if (rc < 0) {
+		api_store_error(a, req, (int)rc);
+		return -1;
+	}
+	return 0;
+}
+
+/* Find run sel of the route's source into *run (its runId copied into
+ * idbuf, STORE_RUN_ID_MAX + 1 bytes); 0, or -1 after answering (404 for
+ * no such run). */
+static int
+api_run_find(struct api *a, struct evhttp_request *req,
+    const struct api_route *r, const char *sel, struct store_run *run,
+    char *idbuf)
+{
+	int rc;
+
+	if (api_runs_kept(a, req, r) != 0)
+		return -1;
+	rc = store_run_find(
+	    a->st, r->kind, r->id, sel, run, idbuf, STORE_RUN_ID_MAX + 1);
+	if (rc == STORE_ENOENT) {
+		api_error(a, req, 404, "no such run");
+		return -1;
+	}
+	if (rc != STORE_OK) {
+		api_store_error(a, req, rc);
+		return -1;
+	}
+	return 0;
+}
+
+/* The run=RUN parameter into *run (*has says whether it came); 0, or -1
+ * after answering. */
+static int
+api_run_param(struct api *a, struct evhttp_request *req,
+    const struct api_route *r, struct evkeyvalq *q, struct store_run *run,
+    char *idbuf, bool *has)
+{
+	const char *v = evhttp_find_header(q, "run");
+
+	*has = false;
+	if (v == NULL)
+		return 0;
+	if (api_run_find(a, req, r, v, run, idbuf) != 0)
+		return -1;
+	*has = true;
+	return 0;
+}
+
+/* The since=TIME parameter as a start point into *after (*has says
+ * whether it came); 0, or -1 after answering (400 for a bad time). */
+static int
+api_since_param(struct api *a, struct evhttp_request *req,
+    const struct api_route *r, struct evkeyvalq *q, int64_t *after, bool *has)
+{
+	const char *v = evhttp_find_header(q, "since");
+	int64_t ms;
+	int rc;
+
+	*has = false;
+	if (v == NULL)
+		return 0;
+	if ((ms = sb_parse_time(v, strlen(v))) == INT64_MIN) {
+		api_error(a, req, 400,
+		    "since must be an ISO 8601 time "
+		    "(2024-12-07T14:23:45.123Z)");
+		return -1;
+	}
+	if ((rc = store_since(a->st, r->kind, r->id, ms, after)) != STORE_OK) {
+		api_store_error(a, req, rc);
+		return -1;
+	}
+	*has = true;
+	return 0;
+}
+
+/* Open a stream of the route's source as the query asks (doc/api.md,
+ * "Where the stream starts"); start holds run= and since= already. */
+static void
+api_stream_logs(struct api *a, struct evhttp_request *req,
+    const struct api_route *r, struct evkeyvalq *q, const struct api_who *who,
+    struct feed_start *start)
+{
+	const char *runs = evhttp_find_header(q, "runs");
+	const char *h = evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Last-Event-ID");
+	long long tail = -1, v;
+
+	if (runs != NULL && strcmp(runs, "all") != 0) {
+		api_error(a, req, 400, "runs must be all");
+		return;
+	}
+	start->all_runs = runs != NULL;
+	if (start->all_runs && api_runs_kept(a, req, r) != 0)
+		return;
+	if (api_param(a, req, q, "tail", 999999999999LL, &tail) != 0)
+		return;
+	if (h != NULL) {
+		if (util_parse_ll(h, 0, 999999999999999999LL, &v)) {
+			api_error(a, req, 400,
+			    "Last-Event-ID must be a non-negative integer");
+			return;
+		}
+		start->has_last_id = true;
+		start->last_id = v;
+	} else if (evhttp_find_header(q, "after") != NULL) {
+		if (api_param(a, req, q, "after", 999999999999999999LL, &v))
+			return;
+		start->has_last_id = true;
+		start->last_id = v;
+	}
+	start->tail = (long)tail;
+	start->who = who->name;
+	start->expires_ms = who->expires_ms;
+	if (api_stream_room(a, req, who) != 0)
+		return;
+	if (feed_start(a->feeds, req, r->kind, r->id, start) != 0)
+		api_error(a, req, 500, "cannot start a stream");
+}
+
+/* A polling answer being built. */
+struct api_poll {
+	struct evbuffer *body;
+	int64_t upto; /* no event after this id (run=) */
+};
+
+/* store_line_fn: add an event to a JSON array answer being built. */
+static int
+api_poll_line(int64_t id, const char *json, size_t len, void *arg)
+{
+	struct api_poll *p = arg;
+
+	if (id > p->upto)
+		return 1;
+	if (evbuffer_get_length(p->body) > 1)
+		evbuffer_add(p->body, ",", 1);
+	evbuffer_add(p->body, json, len);
+	return 0;
+}
+
 /* GET .../logs: a polling answer or a stream. */
 static void
 api_get_logs(struct api *a, struct evhttp_request *req,
     const struct api_route *r, struct evkeyvalq *q, const struct api_who *who)
 {
 	struct feed_start start = {.tail = -1};
-	enum feed_room room;
+	struct api_poll poll = {.upto = INT64_MAX};
 	struct store_info info;
-	struct evbuffer *body;
+	char run_id[STORE_RUN_ID_MAX + 1];
 	long long after = 0, limit = API_POLL_DEFAULT, tail = -1;
-	const char *h;
+	int64_t from;
 	long n;
 	int rc;
 
@@ -385,76 +543,122 @@ api_get_logs(struct api *a, struct evhttp_request *req,
 		api_store_error(a, req, rc);
 		return;
 	}
+	if (api_run_param(a, req, r, q, &start.run, run_id, &start.has_run) ||
+	    api_since_param(a, req, r, q, &start.since_after, &start.has_since))
+		return;
 	if (api_wants_stream(req, q) &&
 	    evhttp_request_get_command(req) == EVHTTP_REQ_GET) {
-		if (api_param(a, req, q, "tail", 999999999999LL, &tail) != 0)
-			return;
-		h = evhttp_find_header(
-		    evhttp_request_get_input_headers(req), "Last-Event-ID");
-		if (h != NULL) {
-			long long v;
-
-			if (util_parse_ll(h, 0, 999999999999999999LL, &v)) {
-				api_error(a, req, 400,
-				    "Last-Event-ID must be "
-				    "a non-negative integer");
-				return;
-			}
-			start.has_last_id = true;
-			start.last_id = v;
-		}
-		start.tail = (long)tail;
-		start.who = who->name;
-		start.expires_ms = who->expires_ms;
-		if ((room = feed_mgr_room(a->feeds, who->name)) !=
-		    FEED_ROOM_OK) {
-			char wait[16];
-
-			snprintf(wait, sizeof wait, "%d", API_RETRY_AFTER_S);
-			evhttp_add_header(
-			    evhttp_request_get_output_headers(req),
-			    "Retry-After", wait);
-			if (room == FEED_ROOM_DRAINING)
-				api_error(a, req, 503, "shutting down");
-			else
-				api_error(a, req, 429,
-				    room == FEED_ROOM_CLIENT
-				        ? "too many streams for this client"
-				        : "too many streams");
-			return;
-		}
-		if (feed_start(a->feeds, req, r->kind, r->id, &start) != 0)
-			api_error(a, req, 500, "cannot start a stream");
+		api_stream_logs(a, req, r, q, who, &start);
 		return;
 	}
 	if (api_param(a, req, q, "after", 999999999999999999LL, &after) ||
 	    api_param(a, req, q, "limit", API_POLL_MAX, &limit) ||
 	    api_param(a, req, q, "tail", API_POLL_MAX, &tail))
 		return;
+	if (start.has_since && start.since_after > after)
+		after = start.since_after;
+	if (start.has_run) {
+		if (after < start.run.start_after)
+			after = start.run.start_after;
+		poll.upto = start.run.last_id;
+	}
 	if (tail >= 0) {
-		int64_t from;
-
-		if ((rc = store_tail(a->st, r->kind, r->id, (size_t)tail,
-		         &from)) != STORE_OK) {
+		if (start.has_run)
+			from = start.run.last_id - tail; /* see feed_position */
+		else if ((rc = store_tail(a->st, r->kind, r->id, (size_t)tail,
+		              &from)) != STORE_OK) {
 			api_store_error(a, req, rc);
 			return;
 		}
-		after = from;
+		if (from > after || !start.has_run)
+			after = from;
 		limit = tail;
 	}
-	if ((body = evbuffer_new()) == NULL) {
+	if ((poll.body = evbuffer_new()) == NULL) {
 		evhttp_send_error(req, 500, NULL);
 		return;
 	}
-	evbuffer_add(body, "[", 1);
+	evbuffer_add(poll.body, "[", 1);
 	n = store_read(
-	    a->st, r->kind, r->id, after, (size_t)limit, api_poll_line, body);
-	evbuffer_add(body, "]", 1);
+	    a->st, r->kind, r->id, after, (size_t)limit, api_poll_line, &poll);
+	evbuffer_add(poll.body, "]", 1);
 	if (n < 0)
 		api_store_error(a, req, (int)n);
 	else
-		api_send(a, req, 200, body);
-	evbuffer_free(body);
+		api_send(a, req, 200, poll.body);
+	evbuffer_free(poll.body);
+}
+
+/* store_run_fn: add a run object to a JSON array. */
+static int
+api_runs_one(const struct store_run *run, void *arg)
+{
+	cJSON_AddItemToArray(arg, render_run(run));
+	return 0;
+}
+
+/* GET .../runs (the newest limit runs, oldest first) and .../runs/RUN. */
+static void
+api_get_runs(struct api *a, struct evhttp_request *req,
+    const struct api_route *r, struct evkeyvalq *q)
+{
+	struct store_info info;
+	struct store_run run;
+	char run_id[STORE_RUN_ID_MAX + 1];
+	long long limit = API_RUNS_DEFAULT;
+	cJSON *list;
+	long n;
+	int rc;
+
+	if (r->run[0] != '\0') {
+		if (api_run_find(a, req, r, r->run, &run, run_id) == 0)
+			api_send_json(a, req, 200, render_run(&run));
+		return;
+	}
+	if (api_param(a, req, q, "limit", STORE_RUNS_MAX, &limit) != 0 ||
+	    api_runs_kept(a, req, r) != 0)
+		return;
+	if ((rc = store_get(a->st, r->kind, r->id, &info)) != STORE_OK) {
+		api_store_error(a, req, rc);
+		return;
+	}
+	list = cJSON_CreateArray();
+	if (info.has_run && limit > 0) {
+		n = store_runs(a->st, r->kind, r->id,
+		    info.run.run > limit ? info.run.run - limit : 0,
+		    (size_t)limit, api_runs_one, list);
+		if (n < 0) {
+			cJSON_Delete(list);
+			api_store_error(a, req, (int)n);
+			return;
+		}
+	}
+	api_send_json(a, req, 200, list);
+}
+
+/* GET /api/KIND: the sources of a kind, as an array or as the live list
+ * (doc/api.md, "The live list of sources"). A store that cannot follow a
+ * whole kind answers the array, which clients poll instead. */
+static void
+api_get_list(struct api *a, struct evhttp_request *req,
+    const struct api_route *r, struct evkeyvalq *q, const struct api_who *who)
+{
+	cJSON *list;
+	int rc;
+
+	if (api_wants_stream(req, q) &&
+	    evhttp_request_get_command(req) == EVHTTP_REQ_GET) {
+		if (api_stream_room(a, req, who) != 0 ||
+		    feed_list_start(a->feeds, req, r->kind, who->name,
+		        who->expires_ms) == 0)
+			return;
+	}
+	list = cJSON_CreateArray();
+	if ((rc = store_list(a->st, r->kind, api_list_one, list)) != STORE_OK) {
+		cJSON_Delete(list);
+		api_store_error(a, req, rc);
+	} else
+		api_send_json(a, req, 200, list);
 }
 
 /* Answer an accepted ingest: {"accepted":n,"lastId":m}. */
@@ -546,12 +750,31 @@ api_post_status(
 		api_accepted(a, req, r, 1, created);
 }
 
+/* Decode path segment seg into out (API_PATH_MAX bytes); 0, or -1 when
+ * it is empty, holds a NUL or is too long. */
+static int
+api_segment(const char *seg, char *out)
+{
+	char *v;
+	size_t len;
+
+	if ((v = evhttp_uridecode(seg, 0, &len)) == NULL)
+		return -1;
+	if (len == 0 || len != strlen(v) || len >= API_PATH_MAX) {
+		free(v);
+		return -1;
+	}
+	memcpy(out, v, len + 1);
+	free(v);
+	return 0;
+}
+
 /* Split path into the route; 0, or -1 when it is no API path. */
 static int
 api_route(const char *path, struct api_route *r)
 {
-	char buf[API_PATH_MAX], *seg[5], *save = NULL, *s, *id;
-	size_t n = 0, idlen;
+	char buf[API_PATH_MAX], *seg[4], *save = NULL, *s;
+	size_t n = 0;
 	int kind;
 
 	if (path == NULL || strlen(path) >= sizeof buf ||
@@ -562,7 +785,7 @@ api_route(const char *path, struct api_route *r)
 		return -1;
 	for (s = strtok_r(buf, "/", &save); s != NULL;
 	     s = strtok_r(NULL, "/", &save)) {
-		if (n == 3)
+		if (n == 4)
 			return -1;
 		seg[n++] = s;
 	}
@@ -570,26 +793,22 @@ api_route(const char *path, struct api_route *r)
 		return -1;
 	r->kind = (enum source_kind)kind;
 	r->id[0] = '\0';
+	r->run[0] = '\0';
 	r->sub = NULL;
-	if (n >= 2) {
-		if ((id = evhttp_uridecode(seg[1], 0, &idlen)) == NULL)
-			return -1;
-		if (idlen == 0 || idlen != strlen(id) ||
-		    idlen >= sizeof r->id) {
-			free(id);
-			return -1;
-		}
-		memcpy(r->id, id, idlen + 1);
-		free(id);
-	}
-	if (n == 3) {
-		if (strcmp(seg[2], "logs") == 0)
+	if (n >= 2 && api_segment(seg[1], r->id) != 0)
+		return -1;
+	if (n >= 3) {
+		if (strcmp(seg[2], "logs") == 0 && n == 3)
 			r->sub = "logs";
-		else if (strcmp(seg[2], "status") == 0)
+		else if (strcmp(seg[2], "status") == 0 && n == 3)
 			r->sub = "status";
+		else if (strcmp(seg[2], "runs") == 0)
+			r->sub = "runs";
 		else
 			return -1;
 	}
+	if (n == 4 && api_segment(seg[3], r->run) != 0)
+		return -1;
 	return 0;
 }
 
@@ -640,16 +859,8 @@ api_handle(struct evhttp_request *req, void *arg)
 	if (r.id[0] == '\0') {
 		if (!get)
 			api_not_allowed(a, req, "GET, HEAD");
-		else {
-			cJSON *list = cJSON_CreateArray();
-
-			if ((rc = store_list(a->st, r.kind, api_list_one,
-			         list)) != STORE_OK) {
-				cJSON_Delete(list);
-				api_store_error(a, req, rc);
-			} else
-				api_send_json(a, req, 200, list);
-		}
+		else
+			api_get_list(a, req, &r, &q, &who);
 	} else if (r.sub == NULL) {
 		if (!get)
 			api_not_allowed(a, req, "GET, HEAD");
@@ -657,7 +868,7 @@ api_handle(struct evhttp_request *req, void *arg)
 		         STORE_OK)
 			api_store_error(a, req, rc);
 		else
-			api_send_json(a, req, 200, api_source_json(&info));
+			api_send_json(a, req, 200, render_source(&info));
 	} else if (strcmp(r.sub, "logs") == 0) {
 		if (get)
 			api_get_logs(a, req, &r, &q, &who);
@@ -665,6 +876,11 @@ api_handle(struct evhttp_request *req, void *arg)
 			api_post_logs(a, req, &r);
 		else
 			api_not_allowed(a, req, "GET, HEAD, POST");
+	} else if (strcmp(r.sub, "runs") == 0) {
+		if (get)
+			api_get_runs(a, req, &r, &q);
+		else
+			api_not_allowed(a, req, "GET, HEAD");
 	} else {
 		if (cmd == EVHTTP_REQ_POST)
 			api_post_status(a, req, &r);

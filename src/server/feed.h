@@ -1,5 +1,6 @@
-/* feed.h - live server-sent-event streams of a source's log (server
- * transport layer, libevent evhttp). */
+/* feed.h - live server-sent-event streams: a source's log, run after run,
+ * and the live list of a kind's sources (server transport layer, libevent
+ * evhttp). */
 #ifndef LOGDECK_SERVER_FEED_H
 #define LOGDECK_SERVER_FEED_H
 
@@ -8,9 +9,18 @@
 #include <stdint.h>
 
 #include "source.h"
+#include "store.h" /* struct store_run */
 
 /* Unsent output past which a stream is not fed until it drains. */
 #define FEED_OUTBUF_MAX ((size_t)4 << 20)
+/* Run boundaries one stream holds waiting for their place; more are read
+ * again from the store's runs as these go out. */
+#define FEED_BOUNDS_MAX 16
+/* Sources a live list remembers as having new events to tell of; past it
+ * the next tell covers every source. */
+#define FEED_LIST_PENDING_MAX 1024
+/* A live list tells of one source's new events at most this often (ms). */
+#define FEED_LIST_EVENTS_MS 1000
 
 struct event_base;
 struct evhttp_request;
@@ -28,13 +38,19 @@ struct feed_cfg {
 	bool verbose;        /* log stream starts and ends */
 };
 
-/* Where a new stream starts. */
+/* Where a new stream starts and what it follows (doc/api.md, "Where the
+ * stream starts" and "Runs on a stream"). */
 struct feed_start {
-	bool has_last_id; /* a Last-Event-ID header came */
+	bool has_last_id; /* a Last-Event-ID header came, or after= */
 	int64_t last_id;  /* its value */
 	long tail;        /* >= 0: that many events back; -1: from the oldest */
-	const char *who;  /* the client (NULL: anonymous), copied */
-	int64_t expires_ms; /* epoch ms its token expires (0: never) */
+	bool has_since;   /* since=, resolved by store_since: */
+	int64_t since_after;  /* ... start after this event */
+	bool has_run;         /* run=, resolved by store_run_find: */
+	struct store_run run; /* ... that run (run_id is not used) */
+	bool all_runs;        /* runs=all: across runs, never ending */
+	const char *who;      /* the client (NULL: anonymous), copied */
+	int64_t expires_ms;   /* epoch ms its token expires (0: never) */
 };
 
 /* Why a stream may not start (feed_mgr_room). */
@@ -61,5 +77,11 @@ void feed_mgr_drain(struct feed_mgr *m);
  * memory or the source is gone. */
 int feed_start(struct feed_mgr *m, struct evhttp_request *req,
     enum source_kind kind, const char *id, const struct feed_start *start);
+/* Answer req with the live list of kind's sources; from here on the
+ * manager owns the reply. Returns 0, or -1 (nothing sent) when out of
+ * memory or the store cannot follow a whole kind. who and expires_ms as
+ * in struct feed_start. */
+int feed_list_start(struct feed_mgr *m, struct evhttp_request *req,
+    enum source_kind kind, const char *who, int64_t expires_ms);
 
 #endif

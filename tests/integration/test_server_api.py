@@ -14,7 +14,7 @@ import time
 import os
 
 import ldtest
-from serverutil import Server
+from serverutil import EventStream, Server
 
 STATUSES = {"queued", "running", "completed", "failed", "cancelled"}
 
@@ -404,6 +404,462 @@ def test_bad_flags_exit_2_with_one_line():
     r = subprocess.run([binary, "--version"], capture_output=True, timeout=5)
     assert r.returncode == 0 and r.stdout.startswith(b"logdeck-server ")
 
+
+
+def post_status(srv, source, status, **extra):
+    body = {"status": status}
+    body.update(extra)
+    code, resp = srv.post("/api/automations/%s/status" % source, body)
+    assert code in (200, 201), (code, resp)
+
+
+def item(ev):
+    """An event of a stream, short: ("log", id), ("status", status, run),
+    ("reset", reason)."""
+    assert ev is not None, "the stream ended"
+    data = json.loads(ev["data"])
+    if ev["event"] == "log":
+        return ("log", int(ev["id"]))
+    if ev["event"] == "status":
+        return ("status", data["status"], data.get("run"))
+    return (ev["event"], data.get("reason"))
+
+
+def items(st, n):
+    return [item(st.next_event()) for _ in range(n)]
+
+
+def three_runs(srv, src="r"):
+    """Runs 1 (events 1-2, completed) and 2 (3-4, failed) are over; run 3
+    is open with event 5."""
+    path = "/api/automations/%s/logs" % src
+    post_status(srv, src, "running", runId=src + "-1")
+    ingest(srv, path, ["a", "b"])
+    post_status(srv, src, "completed", exitCode=0)
+    post_status(srv, src, "queued")
+    post_status(srv, src, "running", runId=src + "-2")
+    ingest(srv, path, ["c", "d"])
+    post_status(srv, src, "failed", exitCode=1)
+    post_status(srv, src, "running", runId=src + "-3")
+    ingest(srv, path, ["e"])
+
+
+RUNS_1_TO_3 = [("status", "running", 1), ("log", 1), ("log", 2),
+               ("status", "completed", 1), ("status", "running", 2),
+               ("log", 3), ("log", 4), ("status", "failed", 2),
+               ("status", "running", 3), ("log", 5)]
+
+
+def test_runs_all_streams_boundaries_and_events_in_order_across_runs():
+    with Server() as srv:
+        post_status(srv, "r", "running", runId="r-1")
+        ingest(srv, "/api/automations/r/logs", ["a", "b"])
+        st = srv.stream("/api/automations/r/logs?stream=true&runs=all")
+        assert "retry" in st.next()
+        assert items(st, 3) == [("status", "running", 1), ("log", 1),
+                                ("log", 2)]
+        post_status(srv, "r", "completed", exitCode=0)
+        post_status(srv, "r", "queued")   # no boundary: not sent
+        post_status(srv, "r", "running", runId="r-2")
+        ingest(srv, "/api/automations/r/logs", ["c"])
+        post_status(srv, "r", "failed", exitCode=1)
+        post_status(srv, "r", "cancelled")  # a run that starts and ends
+        post_status(srv, "r", "running")
+        ingest(srv, "/api/automations/r/logs", ["d"])
+        evs = [st.next_event() for _ in range(8)]
+        assert [item(e) for e in evs] == [
+            ("status", "completed", 1),
+            ("status", "running", 2), ("log", 3), ("status", "failed", 2),
+            ("status", "running", 3), ("status", "cancelled", 3),
+            ("status", "running", 4), ("log", 4)]
+        end = json.loads(evs[3]["data"])
+        assert list(end) == ["status", "timestamp", "exitCode", "run",
+                             "runId", "startedAt", "endedAt"], end
+        assert (end["exitCode"], end["runId"]) == (1, "r-2")
+        assert end["timestamp"] == end["endedAt"]
+        start = json.loads(evs[1]["data"])
+        assert list(start) == ["status", "timestamp", "run", "runId",
+                               "startedAt"], start
+        assert start["timestamp"] == start["startedAt"] == end["startedAt"]
+        assert json.loads(evs[6]["data"])["runId"] == "4"
+        st.close()
+        # The same history, streamed from the start at once.
+        st = srv.stream("/api/automations/r/logs?stream=true&runs=all")
+        st.next()
+        assert items(st, 11) == [
+            ("status", "running", 1), ("log", 1), ("log", 2),
+            ("status", "completed", 1), ("status", "running", 2),
+            ("log", 3), ("status", "failed", 2), ("status", "running", 3),
+            ("status", "cancelled", 3), ("status", "running", 4),
+            ("log", 4)]
+        st.close()
+
+
+def test_a_stream_of_a_finished_run_is_sent_whole_then_finished():
+    with Server() as srv:
+        three_runs(srv)
+        for sel in ("previous", "2", "r-2"):
+            st = srv.stream("/api/automations/r/logs?stream=true&run=" + sel)
+            st.next()
+            assert items(st, 4) == RUNS_1_TO_3[4:8], sel
+            assert st.next() is None, "the stream must end after its run"
+            st.close()
+        status, _, body = srv.request(
+            "GET", "/api/automations/r/logs?stream=true&run=9",
+            headers={"Accept": "text/event-stream"})
+        assert status == 404 and "run" in json.loads(body)["error"]
+
+
+def test_a_stream_of_the_current_run_is_live_and_ends_with_it():
+    with Server() as srv:
+        three_runs(srv)
+        st = srv.stream("/api/automations/r/logs?stream=true&run=current")
+        st.next()
+        assert items(st, 2) == RUNS_1_TO_3[8:10]
+        ingest(srv, "/api/automations/r/logs", ["f"])
+        assert items(st, 1) == [("log", 6)]
+        post_status(srv, "r", "completed", exitCode=0)
+        assert items(st, 1) == [("status", "completed", 3)]
+        assert st.next() is None, "the stream must end with its run"
+        st.close()
+        # run= with runs=all starts at that run and goes on.
+        st = srv.stream(
+            "/api/automations/r/logs?stream=true&run=2&runs=all")
+        st.next()
+        assert items(st, 8) == RUNS_1_TO_3[4:10] + [
+            ("log", 6), ("status", "completed", 3)]
+        post_status(srv, "r", "running")
+        assert items(st, 1) == [("status", "running", 4)]
+        st.close()
+
+
+def test_resuming_mid_run_sends_the_later_boundaries_again():
+    with Server() as srv:
+        three_runs(srv)
+        cases = {
+            "3": [("status", "running", 2), ("log", 4),
+                  ("status", "failed", 2), ("status", "running", 3),
+                  ("log", 5)],
+            # Event 2 is the last of run 1: its end comes again.
+            "2": [("status", "running", 1), ("status", "completed", 1),
+                  ("status", "running", 2), ("log", 3)],
+            # Caught up: the newest run's start says where it is.
+            "5": [("status", "running", 3)],
+        }
+        for last, want in cases.items():
+            st = srv.stream("/api/automations/r/logs?stream=true&runs=all",
+                            {"Last-Event-ID": last})
+            st.next()
+            assert items(st, len(want)) == want, last
+            st.close()
+        # after=N is a resume point too; run 2's end comes with its start.
+        st = srv.stream("/api/automations/r/logs?stream=true&runs=all"
+                        "&after=4")
+        st.next()
+        assert items(st, 4) == [("status", "running", 2)] + \
+            RUNS_1_TO_3[7:10]
+        st.close()
+
+
+def test_runs_are_listed_oldest_first_and_found_one_by_one():
+    with Server() as srv:
+        three_runs(srv)
+        status, runs = srv.get_json("/api/automations/r/runs")
+        assert status == 200
+        assert [(r["run"], r["runId"], r["status"]) for r in runs] == [
+            (1, "r-1", "completed"), (2, "r-2", "failed"),
+            (3, "r-3", "running")]
+        assert list(runs[1]) == ["run", "runId", "status", "exitCode",
+                                 "startedAt", "endedAt", "firstLogId",
+                                 "lastLogId"], runs[1]
+        assert (runs[1]["firstLogId"], runs[1]["lastLogId"]) == (3, 4)
+        assert "endedAt" not in runs[2] and "exitCode" not in runs[2]
+        limited = srv.get_json("/api/automations/r/runs?limit=2")[1]
+        assert [r["run"] for r in limited] == [2, 3]
+        assert srv.get_json("/api/automations/r/runs?limit=0")[1] == []
+        for sel, want in (("1", 1), ("r-2", 2), ("current", 3),
+                          ("previous", 2)):
+            status, run = srv.get_json("/api/automations/r/runs/" + sel)
+            assert (status, run["run"]) == (200, want), sel
+        _, src = srv.get_json("/api/automations/r")
+        assert src["run"] == runs[2], src
+        assert srv.get_json("/api/automations")[1][0]["run"] == runs[2]
+        for path in ("/api/automations/r/runs/4", "/api/automations/r/runs/x",
+                     "/api/automations/nope/runs",
+                     "/api/automations/nope/runs/1",
+                     "/api/automations/r/runs/1/more"):
+            status, err = srv.get_json(path)
+            assert status == 404 and "error" in err, (path, status, err)
+        status, err = srv.get_json("/api/automations/r/runs?limit=x")
+        assert status == 400 and "limit" in err["error"]
+        status, hdrs, _ = srv.request("POST", "/api/automations/r/runs")
+        assert status == 405 and hdrs["allow"] == "GET, HEAD"
+        # A source that has had no run yet.
+        post_status(srv, "q", "queued")
+        assert srv.get_json("/api/automations/q/runs") == (200, [])
+        assert "run" not in srv.get_json("/api/automations/q")[1]
+
+
+def test_runs_listing_is_capped_at_the_store_limit():
+    with Server() as srv:
+        for i in range(1030):
+            post_status(srv, "many", "cancelled")
+        runs = srv.get_json("/api/automations/many/runs?limit=99999")[1]
+        assert len(runs) == 1024
+        assert (runs[0]["run"], runs[-1]["run"]) == (7, 1030)
+        assert len(srv.get_json("/api/automations/many/runs")[1]) == 100
+        assert srv.get_json("/api/automations/many/runs/6")[0] == 404
+
+
+def test_polling_answers_one_run_or_from_a_time():
+    with Server() as srv:
+        three_runs(srv)
+        base = "/api/automations/r/logs"
+        ids = lambda q: [e["id"] for e in srv.get_json(base + q)[1]]
+        assert ids("?run=previous") == [3, 4]
+        assert ids("?run=r-1") == [1, 2]
+        assert ids("?run=current") == [5]
+        assert ids("?run=2&tail=1") == [4]
+        assert ids("?run=2&after=3") == [4]
+        assert ids("?run=2&limit=1") == [3]
+        status, err = srv.get_json(base + "?run=7")
+        assert status == 404 and "run" in err["error"]
+        ingest(srv, "/api/automations/t/logs", [])
+        srv.post("/api/automations/t/logs", [
+            {"message": "m%d" % i,
+             "timestamp": "2024-12-07T14:23:%02d.000Z" % (40 + i)}
+            for i in range(5)])
+        tbase = "/api/automations/t/logs"
+        got = srv.get_json(tbase + "?since=2024-12-07T14:23:42Z")[1]
+        assert [e["message"] for e in got] == ["m2", "m3", "m4"]
+        got = srv.get_json(tbase + "?since=2024-12-07T15:23:42.5%2B01:00")[1]
+        assert [e["message"] for e in got] == ["m3", "m4"]
+        assert srv.get_json(tbase + "?since=2030-01-01T00:00:00Z")[1] == []
+        for bad in ("yesterday", "2024-13-07T00:00:00Z", ""):
+            status, err = srv.get_json(tbase + "?since=" + bad)
+            assert status == 400 and "since" in err["error"], (bad, err)
+        st = srv.stream(tbase + "?stream=true&since=2024-12-07T14:23:43Z")
+        st.next()
+        assert items(st, 3) == [("log", 4), ("log", 5),
+                                ("status", "running", 1)]
+        st.close()
+
+
+def test_bad_run_parameters_and_run_ids_are_refused():
+    with Server() as srv:
+        three_runs(srv)
+        for q, code, word in (("runs=some", 400, "runs"),
+                              ("run=99", 404, "run"),
+                              ("since=soon", 400, "since"),
+                              ("after=-1", 400, "after")):
+            status, _, body = srv.request(
+                "GET", "/api/automations/r/logs?stream=true&" + q,
+                headers={"Accept": "text/event-stream"})
+            assert status == code and word in json.loads(body)["error"], \
+                (q, status, body)
+        status, err = srv.post("/api/automations/r/status",
+                               {"status": "running", "runId": "x" * 129})
+        assert status == 400 and "runId" in err["error"]
+        status, err = srv.post("/api/automations/r/status",
+                               {"status": "running", "runId": 5})
+        assert status == 400 and "runId" in err["error"]
+        status, _ = srv.post("/api/automations/r/status",
+                             {"status": "completed", "runId": "y" * 128})
+        assert status == 200
+        assert srv.get_json("/api/automations/r/runs")[1][-1]["runId"] == \
+            "r-3", "runId only names a run that starts"
+
+
+def test_the_live_list_sends_a_snapshot_then_each_change_at_once():
+    with Server("--heartbeat", "1") as srv:
+        three_runs(srv)
+        st = srv.stream("/api/automations?stream=true", timeout=5)
+        assert st.status == 200
+        assert st.headers["content-type"] == "text/event-stream"
+        assert st.next() == {"retry": "2000"}
+        ev = st.next_event()
+        assert ev["event"] == "sources"
+        assert json.loads(ev["data"]) == srv.get_json("/api/automations")[1]
+        t0 = time.monotonic()
+        post_status(srv, "r", "completed", exitCode=0, name="Renamed")
+        ev = st.next_event()
+        took = time.monotonic() - t0
+        assert took < 1.0, "source event after %.2f s" % took
+        src = json.loads(ev["data"])
+        assert ev["event"] == "source"
+        assert (src["id"], src["name"], src["status"]) == \
+            ("r", "Renamed", "completed")
+        assert src["run"]["status"] == "completed"
+        ingest(srv, "/api/automations/fresh/logs", ["x"])
+        src = json.loads(st.next_event()["data"])
+        assert (src["id"], src["status"], src["run"]["run"]) == \
+            ("fresh", "running", 1)
+        srv.post("/api/pipelines/other-kind/status", {"status": "queued"})
+        post_status(srv, "q", "queued")
+        assert json.loads(st.next_event()["data"])["id"] == "q", \
+            "sources of another kind are not on this list"
+        assert st.next() == {"comment": "keepalive"}
+        st.close()
+
+
+def test_the_live_list_tells_of_new_events_at_most_once_a_second():
+    with Server() as srv:
+        post_status(srv, "busy", "running")
+        st = srv.stream("/api/automations?stream=true", timeout=5)
+        st.next()
+        assert st.next_event()["event"] == "sources"
+        t0 = time.monotonic()
+        for _ in range(100):
+            ingest(srv, "/api/automations/busy/logs",
+                   ["m"] * 100)
+        took = time.monotonic() - t0
+        seen = []
+        while not seen or seen[-1]["lastLogId"] < 10000:
+            ev = st.next_event()
+            assert ev["event"] == "source", ev
+            seen.append(json.loads(ev["data"]))
+        assert len(seen) <= 2 + took, \
+            "%d source events for 10,000 events in %.1f s" % (len(seen), took)
+        st.close()
+
+
+def test_the_live_list_counts_as_a_stream_and_ends_at_shutdown():
+    srv = Server("--max-streams", "1")
+    try:
+        post_status(srv, "x", "running")
+        st = srv.stream("/api/automations?stream=true")
+        assert st.status == 200
+        status, hdrs, _ = srv.request(
+            "GET", "/api/automations/x/logs?stream=true")
+        assert status == 429 and int(hdrs["retry-after"]) > 0
+        status, _, _ = srv.request("GET", "/api/automations?stream=true")
+        assert status == 429
+        assert st.next() == {"retry": "2000"}
+        srv.proc.send_signal(signal.SIGTERM)
+        # The chunked reply is finished cleanly (IncompleteRead if cut).
+        rest = st.rest()
+        assert rest.startswith(b"event: sources\n"), rest
+        assert srv.proc.wait(5) == 0
+    finally:
+        srv.stop()
+
+
+def test_the_live_list_tells_of_every_source_when_too_many_have_news():
+    many = 1100  # more than FEED_LIST_PENDING_MAX (1024) within a second
+    with Server() as srv:
+        for i in range(many):
+            post_status(srv, "s%d" % i, "queued")
+        post_status(srv, "quiet", "queued")
+        st = srv.stream("/api/automations?stream=true", timeout=10)
+        st.next()
+        assert len(json.loads(st.next_event()["data"])) == many + 1
+        # One event to each source, pipelined on one connection so that
+        # they all land within the list's one-second window.
+        body = b'{"message":"x"}'
+        reqs = b"".join(
+            b"POST /api/automations/s%d/logs HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (i, len(body), body)
+            for i in range(many))
+        sock = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+        sock.sendall(reqs)
+        answers = b""
+        while answers.count(b"HTTP/1.1 200") < many:
+            chunk = sock.recv(65536)
+            assert chunk, "the server closed the pipelined connection"
+            answers += chunk
+        sock.close()
+        told = {}
+        while len(told) < many + 1:
+            src = json.loads(st.next_event()["data"])
+            told[src["id"]] = src["lastLogId"]
+        assert told["quiet"] == 0, "past the limit every source is told"
+        assert all(told["s%d" % i] == 1 for i in range(many))
+        st.close()
+
+
+def test_a_live_list_that_does_not_read_gets_a_snapshot_not_a_backlog():
+    changes = 16000  # about 10 MB of source objects: past 4 MiB unsent
+    with Server() as srv:
+        post_status(srv, "s", "running")
+        c = srv.conn(10)
+        c.sock = socket.socket()
+        c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 256 * 1024)
+        c.sock.settimeout(10)
+        c.sock.connect(("127.0.0.1", srv.port))
+        c.request("GET", "/api/automations?stream=true")
+        bodies = [json.dumps({"status": "running",
+                              "name": "n%05d" % i + "." * 250}).encode()
+                  for i in range(changes - 1)]
+        bodies.append(b'{"status":"completed","name":"final"}')
+        sock = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+        sock.sendall(b"".join(
+            b"POST /api/automations/s/status HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(b), b) for b in bodies))
+        answers = b""
+        while answers.count(b"HTTP/1.1 200") < changes:
+            chunk = sock.recv(1 << 20)
+            assert chunk, "the server closed the pipelined connection"
+            answers += chunk
+        sock.close()
+        st = EventStream(c, c.getresponse())
+        st.next()
+        kinds = []
+        while True:
+            ev = st.next_event()
+            kinds.append(ev["event"])
+            data = json.loads(ev["data"])
+            last = data[0] if ev["event"] == "sources" else data
+            if last["name"] == "final":
+                break
+        assert kinds.count("sources") == 2, kinds[:3] + kinds[-3:]
+        assert kinds[-1] == "sources" and last["status"] == "completed"
+        assert kinds.count("source") < changes - 1
+        st.close()
+
+
+def test_a_slow_client_gets_every_boundary_in_place():
+    runs, size = 80, 200 * 1000
+    with Server() as srv:
+        post_status(srv, "slow", "queued")
+        c = srv.conn(10)
+        # A small receive buffer (set before connecting, and no smaller
+        # than a loopback segment, or the window stalls the transfer).
+        c.sock = socket.socket()
+        c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 256 * 1024)
+        c.sock.settimeout(10)
+        c.sock.connect(("127.0.0.1", srv.port))
+        c.request("GET", "/api/automations/slow/logs?stream=true&runs=all")
+        # Not read: far more than the 4 MiB a stream is fed past plus
+        # what the sockets hold, with more boundaries than a stream holds.
+        for i in range(runs):
+            post_status(srv, "slow", "running")
+            status, _ = srv.post("/api/automations/slow/logs",
+                                 {"message": "x" * size})
+            assert status == 200
+            post_status(srv, "slow", "completed" if i % 2 else "failed",
+                        exitCode=i % 2)
+        st = EventStream(c, c.getresponse())
+        st.next()
+        want = []
+        for i in range(runs):
+            want += [("status", "running", i + 1), ("log", i + 1),
+                     ("status", "completed" if i % 2 else "failed", i + 1)]
+        got = items(st, len(want))
+        assert got == want, [(g, w) for g, w in zip(got, want) if g != w][:3]
+        st.close()
+
+
+def test_simulated_runs_and_their_events_share_a_run_id():
+    with Server("--simulate", "2", "--rate", "500", "--seed", "3") as srv:
+        def ended():
+            runs = srv.get_json("/api/automations/nightly-sync/runs")[1]
+            return [r for r in runs if r["status"] != "running"]
+        run = ldtest.wait_for(ended, what="a simulated run to end")[0]
+        assert run["runId"] == "nightly-sync-run-1"
+        events = srv.get_json(
+            "/api/automations/nightly-sync/logs?run=1&limit=10000")[1]
+        assert len(events) == run["lastLogId"] - run["firstLogId"] + 1
+        assert {e["runId"] for e in events} == {run["runId"]}
 
 
 if __name__ == "__main__":
