@@ -75,7 +75,7 @@ struct psource {
 	size_t bytes;
 	int64_t floor;
 	int64_t top;
-	int64_t known_last; /* newest id the source is known to have */
+	int64_t known_last; /* newest id its subscribers were told of */
 	PGresult *info;     /* the last get, until a change makes it stale */
 	struct psource *next;
 };
@@ -207,7 +207,8 @@ static const char pgstore_sql_read[] =
     "SELECT id, floor(extract(epoch FROM \"timestamp\") * 1000)::bigint,"
     " to_json(level)::text, to_json(message)::text, to_json(task)::text,"
     " CASE WHEN extra = '{}'::jsonb THEN NULL ELSE extra::text END"
-    " FROM logs WHERE source = $1 AND id > $2 ORDER BY id LIMIT $3";
+    " FROM logs WHERE source = $1 AND id > $2 AND id <= $4"
+    " ORDER BY id LIMIT $3";
 
 static const char pgstore_sql_tail[] =
     "SELECT s.last_id, (SELECT id FROM logs WHERE source = $1"
@@ -631,7 +632,6 @@ pgstore_get(struct store *st, enum source_kind kind, const char *id,
 	const char *vals[1] = {key};
 	struct psource *s;
 	PGresult *r;
-	int64_t last;
 
 	if (!pgstore_key(key, kind, id))
 		return STORE_ENOENT;
@@ -643,11 +643,8 @@ pgstore_get(struct store *st, enum source_kind kind, const char *id,
 		return STORE_ENOENT;
 	}
 	if ((s = pgstore_find(ps, key)) != NULL) {
-		/* Rows newer than the cache whose notification is still on
-		 * its way are read from the database meanwhile. */
-		last = strtoll(PQgetvalue(r, 0, 5), NULL, 10);
-		if (s->known_last < last)
-			s->known_last = last;
+		/* Not known_last: its streams read no further than they were
+		 * told (a run boundary told late would be out of place). */
 		PQclear(s->info);
 		s->info = r;
 	} else {
@@ -980,16 +977,18 @@ pgstore_render(struct pgstore *ps, PGresult *r, int i, size_t *len)
 	return out;
 }
 
-/* Ask the database for up to limit rows of key after after. */
+/* Ask the database for up to limit rows of key with after < id <= upto. */
 static PGresult *
-pgstore_fetch(struct pgstore *ps, const char *key, int64_t after, size_t limit)
+pgstore_fetch(struct pgstore *ps, const char *key, int64_t after, int64_t upto,
+    size_t limit)
 {
-	char from[24], lim[24];
-	const char *vals[3] = {key, from, lim};
+	char from[24], lim[24], to[24];
+	const char *vals[4] = {key, from, lim, to};
 
 	snprintf(from, sizeof from, "%lld", (long long)after);
 	snprintf(lim, sizeof lim, "%zu", limit);
-	return pgstore_query(ps, pgstore_sql_read, 3, vals, true, NULL);
+	snprintf(to, sizeof to, "%lld", (long long)upto);
+	return pgstore_query(ps, pgstore_sql_read, 4, vals, true, NULL);
 }
 
 /* s changed up to last_id: its last get is stale, and the rows after the
@@ -1009,7 +1008,8 @@ pgstore_refresh(struct pgstore *ps, struct psource *s, int64_t last_id)
 		s->known_last = last_id;
 	if (s->top >= s->known_last)
 		return;
-	if ((r = pgstore_fetch(ps, s->key, s->top, PGSTORE_CACHE_ROWS)) == NULL)
+	if ((r = pgstore_fetch(ps, s->key, s->top, s->known_last,
+	         PGSTORE_CACHE_ROWS)) == NULL)
 		return;
 	n = PQntuples(r);
 	if (n == PGSTORE_CACHE_ROWS) {
@@ -1058,12 +1058,11 @@ pgstore_read_cache(
 	return done;
 }
 
-/* store_ops.read: from the database. */
+/* Read from the database the events of kind/id with after < id <= upto. */
 static long
-pgstore_read(struct store *st, enum source_kind kind, const char *id,
-    int64_t after, size_t limit, store_line_fn fn, void *arg)
+pgstore_read_upto(struct pgstore *ps, enum source_kind kind, const char *id,
+    int64_t after, int64_t upto, size_t limit, store_line_fn fn, void *arg)
 {
-	struct pgstore *ps = (struct pgstore *)st;
 	char key[PGSTORE_KEY_MAX];
 	struct store_info info;
 	PGresult *r;
@@ -1072,13 +1071,13 @@ pgstore_read(struct store *st, enum source_kind kind, const char *id,
 
 	if (!pgstore_key(key, kind, id))
 		return STORE_ENOENT;
-	r = pgstore_fetch(ps, key, after,
+	r = pgstore_fetch(ps, key, after, upto,
 	    limit < PGSTORE_READ_MAX ? limit : (size_t)PGSTORE_READ_MAX);
 	if (r == NULL)
 		return STORE_EUNAVAIL;
 	if (PQntuples(r) == 0) {
 		PQclear(r);
-		return pgstore_get(st, kind, id, &info);
+		return pgstore_get(&ps->base, kind, id, &info);
 	}
 	for (i = 0; i < PQntuples(r); i++) {
 		size_t len;
@@ -1093,7 +1092,18 @@ pgstore_read(struct store *st, enum source_kind kind, const char *id,
 	return done;
 }
 
-/* store_ops.read_live: from the cache when it covers the rows wanted. */
+/* store_ops.read: from the database. */
+static long
+pgstore_read(struct store *st, enum source_kind kind, const char *id,
+    int64_t after, size_t limit, store_line_fn fn, void *arg)
+{
+	return pgstore_read_upto(
+	    (struct pgstore *)st, kind, id, after, INT64_MAX, limit, fn, arg);
+}
+
+/* store_ops.read_live: no further than the subscribers were told (rows
+ * committed since are told with the boundaries among them), from the
+ * cache when it covers the rows wanted. */
 static long
 pgstore_read_live(struct store *st, enum source_kind kind, const char *id,
     int64_t after, size_t limit, store_line_fn fn, void *arg)
@@ -1103,10 +1113,12 @@ pgstore_read_live(struct store *st, enum source_kind kind, const char *id,
 	struct psource *s;
 	long done;
 
-	if (pgstore_key(key, kind, id) && (s = pgstore_find(ps, key)) != NULL &&
-	    (done = pgstore_read_cache(s, after, limit, fn, arg)) >= 0)
+	if (!pgstore_key(key, kind, id) || (s = pgstore_find(ps, key)) == NULL)
+		return pgstore_read(st, kind, id, after, limit, fn, arg);
+	if ((done = pgstore_read_cache(s, after, limit, fn, arg)) >= 0)
 		return done;
-	return pgstore_read(st, kind, id, after, limit, fn, arg);
+	return pgstore_read_upto(
+	    ps, kind, id, after, s->known_last, limit, fn, arg);
 }
 
 /* store_ops.tail */

@@ -987,6 +987,75 @@ START_TEST(each_terminal_report_while_no_run_is_open_is_a_run_of_its_own)
 }
 END_TEST
 
+/* What a subscriber that reads on each note saw: per note, the newest id
+ * it was told of and the newest id store_read_live gave it. */
+struct reader {
+	struct store *st;
+	int64_t told[4];
+	int64_t read[4];
+	int64_t cursor;
+	size_t n;
+};
+
+/* store_line_fn moving a reader's cursor. */
+static int
+reader_line(int64_t id, const char *json, size_t len, void *arg)
+{
+	struct reader *r = arg;
+
+	r->cursor = id;
+	return 0;
+}
+
+/* store_note_fn reading on from the cursor, as a stream does. */
+static void
+reader_note(const struct store_note *note, void *arg)
+{
+	struct reader *r = arg;
+
+	ck_assert_uint_lt(r->n, 4);
+	store_read_live(
+	    r->st, SOURCE_AUTOMATION, "a", r->cursor, 100, reader_line, r);
+	r->told[r->n] = note->last_id;
+	r->read[r->n] = r->cursor;
+	r->n++;
+}
+
+START_TEST(a_subscriber_reads_no_further_than_it_was_told)
+{
+	struct store *st = make_pgstore(100);
+	PGconn *c = test_conn();
+	struct reader r = {.st = st};
+	struct timeval tv = {0, 20000};
+	int64_t end;
+
+	ck_assert_int_eq(append1(st, "a", "\"message\":\"one\""), 0);
+	r.cursor = 1;
+	store_subscribe(st, SOURCE_AUTOMATION, "a", reader_note, &r);
+	/* Both committed before the store hears of the first: what it
+	 * tells of the first must not show the second (a boundary told
+	 * between them would come too late). */
+	test_sql(c,
+	    "INSERT INTO logs (source, message) VALUES ('automations/a', 'x')",
+	    NULL, 0);
+	test_sql(c,
+	    "INSERT INTO logs (source, message) VALUES ('automations/a', 'y')",
+	    NULL, 0);
+	end = util_mono_ms() + TEST_WAIT_MS;
+	while (r.n < 2 && util_mono_ms() < end) {
+		event_base_loopexit(test_base, &tv);
+		event_base_dispatch(test_base);
+	}
+	ck_assert_uint_eq(r.n, 2);
+	ck_assert_int_eq(r.told[0], 2);
+	ck_assert_int_eq(r.read[0], 2);
+	ck_assert_int_eq(r.told[1], 3);
+	ck_assert_int_eq(r.read[1], 3);
+	PQfinish(c);
+	store_free(st);
+}
+END_TEST
+
 int
 main(int argc, char **argv)
 {
@@ -1042,6 +1111,7 @@ main(int argc, char **argv)
 	tcase_add_test(
 	    tc, retention_drops_runs_a_batch_at_a_time_until_all_are_gone);
 	tcase_add_test(tc, the_ring_drops_the_runs_whose_events_it_evicted);
+	tcase_add_test(tc, a_subscriber_reads_no_further_than_it_was_told);
 	tcase_add_test(
 	    tc, each_terminal_report_while_no_run_is_open_is_a_run_of_its_own);
 	tcase_add_test(tc,
