@@ -1065,6 +1065,8 @@ feed_list_note(const struct store_note *note, void *arg)
 {
 	struct feed *f = arg;
 
+	if (note->id == NULL) /* a store that does not say which source */
+		return;
 	if (note->type == STORE_NOTE_LOGS) {
 		if (!f->list->resync)
 			feed_list_pend(f, note->id);
