@@ -1,11 +1,14 @@
 /* pgstore.c - the PostgreSQL store. Every call is one or two statements on
  * the query connection (the store interface is synchronous; the database is
- * expected to be near). The only state kept here is which sources this
- * process has subscribers for: everything else is read from the database,
- * so any number of servers, and any producer inserting into logs directly,
- * share one view. Changes arrive as notifications (pgschema.h) on a second
- * connection read from the event loop; this server's own changes are told
- * to its subscribers at once and their echo is ignored. */
+ * expected to be near). The only state kept here is which sources (and
+ * kinds) this process has subscribers for: everything else is read from
+ * the database, so any number of servers, and any producer inserting into
+ * logs or updating a status directly, share one view; runs are kept by the
+ * schema's triggers. Changes arrive as notifications (pgschema.h) on a
+ * second connection read from the event loop, each made into one note (and
+ * one read of the run at a boundary) for all subscribers; this server's
+ * own changes are told to its subscribers at once and their echo is
+ * ignored. */
 #include "pgstore.h"
 #include "json.h"
 #include "pgschema.h"
