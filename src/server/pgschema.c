@@ -3,6 +3,7 @@
  * end of pgschema_migrations, applied once in its own transaction and
  * recorded in schema_migrations. */
 #include "pgschema.h"
+#include "store.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,6 +15,14 @@
 /* First key of the per-source advisory locks of logs inserts (the second
  * is the hash of the source). */
 #define PGSCHEMA_SOURCE_LOCK "1818522476"
+/* Numbers the SQL text uses (pgschema.h, store.h), as SQL text. */
+#define PGSCHEMA_S(x) PGSCHEMA_S2(x)
+#define PGSCHEMA_S2(x) #x
+#define PGSCHEMA_START_SQL PGSCHEMA_S(PGSCHEMA_EDGE_START)
+#define PGSCHEMA_END_SQL PGSCHEMA_S(PGSCHEMA_EDGE_END)
+#define PGSCHEMA_BOTH_SQL PGSCHEMA_S(PGSCHEMA_EDGE_BOTH)
+#define PGSCHEMA_RUN_ID_MAX_SQL PGSCHEMA_S(STORE_RUN_ID_MAX)
+#define PGSCHEMA_RUNS_MAX_SQL PGSCHEMA_S(STORE_RUNS_MAX)
 
 struct pgschema_migration {
 	int version;
@@ -112,8 +121,164 @@ static const char pgschema_v1[] =
     "       OR OLD.name IS DISTINCT FROM NEW.name)\n"
     "    EXECUTE FUNCTION logdeck_sources_status();\n";
 
+/* Version 2: runs (doc/api.md, "Runs"). Triggers on sources keep them, so
+ * a status that any writer sets (a direct UPDATE too) opens and closes
+ * runs. The BEFORE trigger decides what a status change does to the runs
+ * and records it on the row (run: the newest run's number; run_edge: what
+ * the last status change did, PGSCHEMA_EDGE_*), so that the statement
+ * that made the change reads it back in RETURNING and the notification
+ * carries it; it writes the runs row itself except for a new source, whose
+ * row exists only after the insert (a BEFORE INSERT trigger also runs for
+ * an upsert that ends up updating). runId comes from the transaction-local
+ * setting logdeck.run_id, else the run's number. A status change is one
+ * that moves status or status_ms, or any that the setting
+ * logdeck.status_report says is a report (the store's own, so that a
+ * terminal status reported twice in one millisecond records two runs, as
+ * in every store). A source keeps its
+ * newest STORE_RUNS_MAX runs, as every store does. Existing sources get
+ * one run reflecting their status (none while queued). */
+static const char pgschema_v2[] =
+    "ALTER TABLE sources ADD COLUMN run bigint NOT NULL DEFAULT 0,\n"
+    "    ADD COLUMN run_edge smallint NOT NULL DEFAULT 0;\n"
+    "CREATE TABLE runs (\n"
+    "    source      text NOT NULL,\n"
+    "    run         bigint NOT NULL,\n"
+    "    run_id      text NOT NULL CONSTRAINT run_id_length\n"
+    "        CHECK (octet_length(run_id) BETWEEN 1 AND " PGSCHEMA_RUN_ID_MAX_SQL
+    "),\n"
+    "    status      text NOT NULL,\n"
+    "    exit_code   integer,\n"
+    "    started_ms  bigint NOT NULL,\n"
+    "    ended_ms    bigint,\n"
+    "    start_after bigint NOT NULL,\n"
+    "    end_after   bigint,\n"
+    "    PRIMARY KEY (source, run)\n"
+    ");\n"
+    "INSERT INTO runs (source, run, run_id, status, exit_code, started_ms,\n"
+    "                  ended_ms, start_after, end_after)\n"
+    "    SELECT s.source, 1, '1', s.status,\n"
+    "        CASE WHEN s.status = 'running' THEN NULL ELSE s.exit_code END,\n"
+    "        coalesce((SELECT floor(extract(epoch FROM l.\"timestamp\")\n"
+    "                  * 1000)::bigint FROM logs l WHERE l.source = s.source\n"
+    "                  ORDER BY l.id LIMIT 1), s.status_ms),\n"
+    "        CASE WHEN s.status = 'running' THEN NULL ELSE s.status_ms END,\n"
+    "        0,\n"
+    "        CASE WHEN s.status = 'running' THEN NULL ELSE s.last_id END\n"
+    "    FROM sources s WHERE s.status <> 'queued';\n"
+    "UPDATE sources SET run = 1 WHERE status <> 'queued';\n"
+    "CREATE INDEX logs_source_timestamp ON logs (source, \"timestamp\");\n"
+    "CREATE FUNCTION logdeck_sources_runs() RETURNS trigger\n"
+    "LANGUAGE plpgsql AS $$\n"
+    "DECLARE\n"
+    "    is_open boolean := false;\n"
+    "    rid text := nullif(current_setting('logdeck.run_id', true), '');\n"
+    "    reported boolean := coalesce(\n"
+    "        current_setting('logdeck.status_report', true) = 'on', false);\n"
+    "BEGIN\n"
+    "    IF TG_OP = 'UPDATE' THEN\n"
+    "        NEW.run := OLD.run;\n"
+    "        IF NOT reported\n"
+    "           AND NEW.status IS NOT DISTINCT FROM OLD.status\n"
+    "           AND NEW.exit_code IS NOT DISTINCT FROM OLD.exit_code\n"
+    "           AND NEW.status_ms IS NOT DISTINCT FROM OLD.status_ms\n"
+    "           AND NEW.name IS NOT DISTINCT FROM OLD.name THEN\n"
+    "            NEW.run_edge := OLD.run_edge;\n"
+    "            RETURN NEW;\n"
+    "        END IF;\n"
+    "        NEW.run_edge := 0;\n"
+    "        IF NOT reported\n"
+    "           AND NEW.status IS NOT DISTINCT FROM OLD.status\n"
+    "           AND NEW.status_ms IS NOT DISTINCT FROM OLD.status_ms THEN\n"
+    "            RETURN NEW;\n"
+    "        END IF;\n"
+    "        SELECT r.end_after IS NULL INTO is_open FROM runs r\n"
+    "            WHERE r.source = NEW.source AND r.run = NEW.run;\n"
+    "        is_open := coalesce(is_open, false);\n"
+    "    ELSE\n"
+    "        NEW.run := 0;\n"
+    "        NEW.run_edge := 0;\n"
+    "        IF NEW.status_ms = 0 THEN\n"
+    "            NEW.status_ms := NEW.updated_ms;\n"
+    "        END IF;\n"
+    "    END IF;\n"
+    "    IF NEW.status = 'running' AND NOT is_open THEN\n"
+    "        NEW.run := NEW.run + 1;\n"
+    "        NEW.run_edge := " PGSCHEMA_START_SQL ";\n"
+    "    ELSIF NEW.status IN ('completed', 'failed', 'cancelled') THEN\n"
+    "        IF is_open THEN\n"
+    "            NEW.run_edge := " PGSCHEMA_END_SQL ";\n"
+    "            UPDATE runs SET status = NEW.status,\n"
+    "                exit_code = NEW.exit_code, ended_ms = NEW.status_ms,\n"
+    "                end_after = NEW.last_id\n"
+    "                WHERE source = NEW.source AND run = NEW.run;\n"
+    "        ELSE\n"
+    "            NEW.run := NEW.run + 1;\n"
+    "            NEW.run_edge := " PGSCHEMA_BOTH_SQL ";\n"
+    "        END IF;\n"
+    "    END IF;\n"
+    "    IF TG_OP = 'UPDATE' AND NEW.run_edge IN (" PGSCHEMA_START_SQL
+    ", " PGSCHEMA_BOTH_SQL ") THEN\n"
+    "        PERFORM logdeck_run_open(NEW, rid, NEW.last_id);\n"
+    "    END IF;\n"
+    "    RETURN NEW;\n"
+    "END $$;\n"
+    "CREATE FUNCTION logdeck_run_open(s sources, rid text,\n"
+    "                                 start_at bigint) RETURNS void\n"
+    "LANGUAGE sql AS $$\n"
+    "    INSERT INTO runs (source, run, run_id, status, exit_code,\n"
+    "                      started_ms, ended_ms, start_after, end_after)\n"
+    "    SELECT s.source, s.run, coalesce(rid, s.run::text), s.status,\n"
+    "        e.exit_code, s.status_ms, e.ended_ms, start_at, e.end_after\n"
+    "    FROM (SELECT CASE WHEN s.status = 'running' THEN NULL\n"
+    "                 ELSE s.exit_code END AS exit_code,\n"
+    "                 CASE WHEN s.status = 'running' THEN NULL\n"
+    "                 ELSE s.status_ms END AS ended_ms,\n"
+    "                 CASE WHEN s.status = 'running' THEN NULL\n"
+    "                 ELSE s.last_id END AS end_after) e;\n"
+    "    DELETE FROM runs WHERE source = s.source\n"
+    "        AND run <= s.run - " PGSCHEMA_RUNS_MAX_SQL ";\n"
+    "$$;\n"
+    "CREATE FUNCTION logdeck_sources_created() RETURNS trigger\n"
+    "LANGUAGE plpgsql AS $$\n"
+    "BEGIN\n"
+    "    IF NEW.run_edge IN (" PGSCHEMA_START_SQL ", " PGSCHEMA_BOTH_SQL
+    ") THEN\n"
+    "        PERFORM logdeck_run_open(NEW,\n"
+    "            nullif(current_setting('logdeck.run_id', true), ''), 0);\n"
+    "    END IF;\n"
+    "    PERFORM logdeck_sources_notify(NEW);\n"
+    "    RETURN NULL;\n"
+    "END $$;\n"
+    "CREATE FUNCTION logdeck_sources_notify(s sources) RETURNS void\n"
+    "LANGUAGE sql AS $$\n"
+    "    SELECT pg_notify('" PGSCHEMA_CHANNEL "', 'S ' || s.last_id || ' ' ||\n"
+    "        s.run || ' ' || s.run_edge || ' ' || s.status_ms || ' ' ||\n"
+    "        coalesce(s.exit_code::text, '-') || ' ' || s.status || ' ' ||\n"
+    "        s.source)\n"
+    "$$;\n"
+    "CREATE OR REPLACE FUNCTION logdeck_sources_status() RETURNS trigger\n"
+    "LANGUAGE plpgsql AS $$\n"
+    "BEGIN\n"
+    "    PERFORM logdeck_sources_notify(NEW);\n"
+    "    RETURN NULL;\n"
+    "END $$;\n"
+    "DROP TRIGGER sources_status ON sources;\n"
+    "CREATE TRIGGER sources_status AFTER UPDATE ON sources FOR EACH ROW\n"
+    "    WHEN (OLD.status IS DISTINCT FROM NEW.status\n"
+    "       OR OLD.exit_code IS DISTINCT FROM NEW.exit_code\n"
+    "       OR OLD.status_ms IS DISTINCT FROM NEW.status_ms\n"
+    "       OR OLD.name IS DISTINCT FROM NEW.name\n"
+    "       OR OLD.run IS DISTINCT FROM NEW.run\n"
+    "       OR OLD.run_edge IS DISTINCT FROM NEW.run_edge)\n"
+    "    EXECUTE FUNCTION logdeck_sources_status();\n"
+    "CREATE TRIGGER sources_runs BEFORE INSERT OR UPDATE ON sources\n"
+    "    FOR EACH ROW EXECUTE FUNCTION logdeck_sources_runs();\n"
+    "CREATE TRIGGER sources_created AFTER INSERT ON sources FOR EACH ROW\n"
+    "    EXECUTE FUNCTION logdeck_sources_created();\n";
+
 static const struct pgschema_migration pgschema_migrations[] = {
     {1, "sources, logs, change notification", pgschema_v1},
+    {2, "runs", pgschema_v2},
 };
 
 #define PGSCHEMA_COUNT                                                         \
@@ -164,6 +329,12 @@ pgschema_current(PGconn *db, char *err, size_t errlen)
 int
 pgschema_migrate(PGconn *db, char *err, size_t errlen)
 {
+	return pgschema_migrate_to(db, pgschema_version(), err, errlen);
+}
+
+int
+pgschema_migrate_to(PGconn *db, int target, char *err, size_t errlen)
+{
 	char record[256];
 	size_t i;
 	int applied = 0, cur;
@@ -175,7 +346,9 @@ pgschema_migrate(PGconn *db, char *err, size_t errlen)
 	        " applied_at timestamptz NOT NULL DEFAULT now()); COMMIT",
 	        err, errlen))
 		return -1;
-	for (i = 0; i < PGSCHEMA_COUNT; i++) {
+	for (i = 0;
+	     i < PGSCHEMA_COUNT && pgschema_migrations[i].version <= target;
+	     i++) {
 		const struct pgschema_migration *m = &pgschema_migrations[i];
 
 		if (!pgschema_exec(db,

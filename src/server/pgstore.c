@@ -1,11 +1,14 @@
 /* pgstore.c - the PostgreSQL store. Every call is one or two statements on
  * the query connection (the store interface is synchronous; the database is
- * expected to be near). The only state kept here is which sources this
- * process has subscribers for: everything else is read from the database,
- * so any number of servers, and any producer inserting into logs directly,
- * share one view. Changes arrive as notifications (pgschema.h) on a second
- * connection read from the event loop; this server's own changes are told
- * to its subscribers at once and their echo is ignored. */
+ * expected to be near). The only state kept here is which sources (and
+ * kinds) this process has subscribers for: everything else is read from
+ * the database, so any number of servers, and any producer inserting into
+ * logs or updating a status directly, share one view; runs are kept by the
+ * schema's triggers. Changes arrive as notifications (pgschema.h) on a
+ * second connection read from the event loop, each made into one note (and
+ * one read of the run at a boundary) for all subscribers; this server's
+ * own changes are told to its subscribers at once and their echo is
+ * ignored. */
 #include "pgstore.h"
 #include "json.h"
 #include "pgschema.h"
@@ -40,7 +43,8 @@ struct psource;
 
 struct psub {
 	struct store_sub base;
-	struct psource *src;
+	struct psource *src; /* NULL: a subscription to every source of kind */
+	enum source_kind kind;
 	store_note_fn fn;
 	void *arg;
 	bool dead; /* unsubscribed while its source was being told */
@@ -66,15 +70,23 @@ struct psource {
 	bool has_exit_code;
 	int exit_code;
 	int64_t status_ms;
+	int64_t run;        /* the newest run they were told of (0: none) */
+	bool run_open;      /* ... and whether it was open */
 	struct pline *ring; /* PGSTORE_CACHE_ROWS slots once used */
 	size_t head;
 	size_t count;
 	size_t bytes;
 	int64_t floor;
 	int64_t top;
-	int64_t known_last; /* newest id the source is known to have */
+	int64_t known_last; /* newest id its subscribers were told of */
 	PGresult *info;     /* the last get, until a change makes it stale */
 	struct psource *next;
+};
+
+/* The subscribers to every source of one kind. */
+struct pkind {
+	struct psub *subs;
+	int notifying;
 };
 
 struct pgstore {
@@ -97,12 +109,65 @@ struct pgstore {
 	size_t line_cap;
 	char small[2 * PGSTORE_FRAME]; /* the line of a too-large row */
 	struct psource *buckets[PGSTORE_BUCKETS];
+	struct pkind kinds[SOURCE_KIND_COUNT];
 };
 
+/* A run's columns (pgstore_run_cols) for runs r, whose events are those
+ * with r.start_after < id <= UPTO. */
+#define PGSTORE_RUN_COLS(UPTO)                                                 \
+	" r.run, r.run_id, r.status, r.exit_code, r.started_ms, r.ended_ms,"   \
+	" r.start_after, r.end_after,"                                         \
+	" (SELECT l.id FROM logs l WHERE l.source = r.source"                  \
+	"  AND l.id > r.start_after AND l.id <= " UPTO " ORDER BY l.id"        \
+	"  LIMIT 1),"                                                          \
+	" (SELECT l.id FROM logs l WHERE l.source = r.source"                  \
+	"  AND l.id > r.start_after AND l.id <= " UPTO " ORDER BY l.id DESC"   \
+	"  LIMIT 1)"
+/* Columns of a source, then of its newest run (NULL before the first). */
 static const char pgstore_sql_get[] =
     "SELECT s.id, s.name, s.status, s.exit_code, s.updated_ms, s.last_id,"
-    " s.evicted_id, (SELECT min(l.id) FROM logs l WHERE l.source = s.source)"
-    " FROM sources s";
+    " s.evicted_id, (SELECT min(l.id) FROM logs l WHERE l.source = "
+    "s.source)," PGSTORE_RUN_COLS(
+        "s.last_id") " FROM sources s LEFT JOIN runs r ON r.source = s.source"
+                     " AND r.run = s.run";
+/* The first column of the run in a get result. */
+#define PGSTORE_GET_RUN 8
+
+/* Runs after $2, at most $3: each run's events reach up to the next run's
+ * start (doc/api.md: events stored while no run is open belong to the run
+ * before). */
+static const char pgstore_sql_runs[] = "SELECT" PGSTORE_RUN_COLS(
+    "n.upto") " FROM runs r CROSS JOIN LATERAL (SELECT coalesce((SELECT "
+              "x.start_after"
+              "  FROM runs x WHERE x.source = r.source AND x.run > r.run"
+              "  ORDER BY x.run LIMIT 1), 9223372036854775807) AS upto) n"
+              " WHERE r.source = $1 AND r.run > $2 ORDER BY r.run LIMIT $3";
+
+/* One run as it was when it ended (its events up to its end). */
+static const char pgstore_sql_run[] = "SELECT" PGSTORE_RUN_COLS(
+    "r.end_after") " FROM runs r WHERE r.source = $1 AND r.run = $2";
+
+/* Where the events at or after $2 (epoch ms) start. */
+static const char pgstore_sql_since[] =
+    "SELECT s.last_id, (SELECT min(l.id) FROM logs l WHERE l.source = $1"
+    "  AND l.\"timestamp\" >= 'epoch'::timestamptz"
+    "  + $2::bigint * interval '1 millisecond')"
+    " FROM sources s WHERE s.source = $1";
+
+/* Drop the runs whose events are all gone (no retained event of the
+ * source is at or before the end of the run's events), never the newest;
+ * $1: one source, or NULL for all. The evicted_id test only spares the
+ * look at logs for runs that cannot qualify. */
+static const char pgstore_sql_drop_runs[] =
+    "DELETE FROM runs d USING ("
+    " SELECT r.source, r.run FROM runs r"
+    "  JOIN sources s ON s.source = r.source"
+    "  JOIN runs n ON n.source = r.source AND n.run = r.run + 1"
+    "  WHERE ($1::text IS NULL OR r.source = $1) AND r.run < s.run"
+    "  AND r.end_after IS NOT NULL AND n.start_after <= s.evicted_id"
+    "  AND NOT EXISTS (SELECT 1 FROM logs l WHERE l.source = r.source"
+    "   AND l.id <= n.start_after)"
+    "  LIMIT $2) g WHERE d.source = g.source AND d.run = g.run";
 
 static const char pgstore_sql_append[] =
     "WITH pre AS (SELECT count(*) AS n FROM sources WHERE source = $1),"
@@ -125,22 +190,28 @@ static const char pgstore_sql_trim[] =
     "  (SELECT max(id) FROM d))"
     " WHERE source = $1 AND EXISTS (SELECT 1 FROM d)";
 
+/* The runId ($8) reaches the triggers as the setting logdeck.run_id, and
+ * logdeck.status_report says that this is a status report (pgschema.c),
+ * both set while the row to insert is made, so before they run. */
 static const char pgstore_sql_status[] =
     "WITH pre AS (SELECT count(*) AS n FROM sources WHERE source = $1),"
     " up AS (INSERT INTO sources (source, kind, id, name, status,"
     "  exit_code, status_ms, updated_ms)"
-    "  VALUES ($1, $2, $3, coalesce($4, $3), $5, $6::integer, $7, $7)"
+    "  SELECT $1, $2, $3, coalesce($4, $3), $5, $6::integer, $7, $7"
+    "  FROM (SELECT set_config('logdeck.run_id', coalesce($8, ''), true),"
+    "   set_config('logdeck.status_report', 'on', true)) c"
     "  ON CONFLICT (source) DO UPDATE SET"
     "  name = coalesce($4, sources.name), status = EXCLUDED.status,"
     "  exit_code = EXCLUDED.exit_code, status_ms = EXCLUDED.status_ms,"
-    "  updated_ms = EXCLUDED.updated_ms RETURNING last_id)"
-    " SELECT (SELECT n FROM pre), (SELECT last_id FROM up)";
+    "  updated_ms = EXCLUDED.updated_ms RETURNING last_id, run, run_edge)"
+    " SELECT (SELECT n FROM pre), last_id, run, run_edge FROM up";
 
 static const char pgstore_sql_read[] =
     "SELECT id, floor(extract(epoch FROM \"timestamp\") * 1000)::bigint,"
     " to_json(level)::text, to_json(message)::text, to_json(task)::text,"
     " CASE WHEN extra = '{}'::jsonb THEN NULL ELSE extra::text END"
-    " FROM logs WHERE source = $1 AND id > $2 ORDER BY id LIMIT $3";
+    " FROM logs WHERE source = $1 AND id > $2 AND id <= $4"
+    " ORDER BY id LIMIT $3";
 
 static const char pgstore_sql_tail[] =
     "SELECT s.last_id, (SELECT id FROM logs WHERE source = $1"
@@ -384,6 +455,24 @@ pgstore_sweep(struct pgstore *ps, struct psource *s)
 	free(s);
 }
 
+/* Free the dead subscriptions to every source of k, unless someone is
+ * walking over them. */
+static void
+pgstore_sweep_kind(struct pgstore *ps, struct pkind *k)
+{
+	struct psub *sub, **pp;
+
+	if (k->notifying > 0 || ps->walking > 0)
+		return;
+	for (pp = &k->subs; (sub = *pp) != NULL;) {
+		if (sub->dead) {
+			*pp = sub->next;
+			free(sub);
+		} else
+			pp = &sub->next;
+	}
+}
+
 /* Tell every live subscriber of s; they may unsubscribe meanwhile. */
 static void
 pgstore_notify(
@@ -396,6 +485,10 @@ pgstore_notify(
 		s->has_exit_code = note->has_exit_code;
 		s->exit_code = note->exit_code;
 		s->status_ms = note->at_ms;
+		if (note->run != NULL) {
+			s->run = note->run->run;
+			s->run_open = note->run->status == RUN_RUNNING;
+		}
 	}
 	pgstore_refresh(ps, s, note->last_id);
 	s->notifying++;
@@ -405,6 +498,110 @@ pgstore_notify(
 	}
 	s->notifying--;
 	pgstore_sweep(ps, s);
+}
+
+/* Tell every live subscriber to every source of kind. */
+static void
+pgstore_notify_kind(
+    struct pgstore *ps, enum source_kind kind, const struct store_note *note)
+{
+	struct pkind *k = &ps->kinds[kind];
+	struct psub *sub;
+
+	k->notifying++;
+	for (sub = k->subs; sub != NULL; sub = sub->next) {
+		if (!sub->dead)
+			sub->fn(note, sub->arg);
+	}
+	k->notifying--;
+	pgstore_sweep_kind(ps, k);
+}
+
+/* Whether anyone here is to be told of changes of key (of kind). */
+static bool
+pgstore_listened(struct pgstore *ps, enum source_kind kind, const char *key)
+{
+	return ps->kinds[kind].subs != NULL || pgstore_find(ps, key) != NULL;
+}
+
+/* Tell the subscribers of key, a source of kind, and those to every
+ * source of kind, of a change (note->id names the source). */
+static void
+pgstore_tell(struct pgstore *ps, enum source_kind kind, const char *key,
+    const struct store_note *note)
+{
+	struct psource *s = pgstore_find(ps, key);
+
+	if (s != NULL)
+		pgstore_notify(ps, s, note);
+	pgstore_notify_kind(ps, kind, note);
+}
+
+/* Column c of row i as a number, or dflt when NULL. */
+static int64_t
+pgstore_int(PGresult *r, int i, int c, int64_t dflt)
+{
+	return PQgetisnull(r, i, c) ? dflt
+	                            : strtoll(PQgetvalue(r, i, c), NULL, 10);
+}
+
+/* Fill out from the run columns of row i from column c on (as
+ * PGSTORE_RUN_COLS); false when they are NULL (no run). */
+static bool
+pgstore_run_cols(PGresult *r, int i, int c, struct store_run *out)
+{
+	memset(out, 0, sizeof *out);
+	out->end_after = -1;
+	if (PQgetisnull(r, i, c))
+		return false;
+	out->run = pgstore_int(r, i, c, 0);
+	out->run_id = PQgetvalue(r, i, c + 1);
+	out->status = store_status_parse(
+	    PQgetvalue(r, i, c + 2), (size_t)PQgetlength(r, i, c + 2));
+	out->has_exit_code = !PQgetisnull(r, i, c + 3);
+	out->exit_code = (int)pgstore_int(r, i, c + 3, 0);
+	out->started_ms = pgstore_int(r, i, c + 4, 0);
+	out->ended_ms = pgstore_int(r, i, c + 5, 0);
+	out->start_after = pgstore_int(r, i, c + 6, 0);
+	out->end_after = pgstore_int(r, i, c + 7, -1);
+	out->first_id = pgstore_int(r, i, c + 8, 0);
+	out->last_id = pgstore_int(r, i, c + 9, 0);
+	return true;
+}
+
+/* The run that a status change of key touched (run and edge as in
+ * pgschema.h) into *out, its runId copied to idbuf: as it was when it
+ * started for PGSCHEMA_EDGE_START (it may have ended since), else as it
+ * ended. False when the change was no boundary or the run is gone. */
+static bool
+pgstore_edge_run(struct pgstore *ps, const char *key, int64_t run, int edge,
+    struct store_run *out, char idbuf[STORE_RUN_ID_MAX + 1])
+{
+	char num[24];
+	const char *vals[2] = {key, num};
+	PGresult *r;
+	bool ok;
+
+	if (edge == PGSCHEMA_EDGE_NONE || run <= 0)
+		return false;
+	snprintf(num, sizeof num, "%lld", (long long)run);
+	if ((r = pgstore_query(ps, pgstore_sql_run, 2, vals, true, NULL)) ==
+	    NULL)
+		return false;
+	if ((ok = PQntuples(r) == 1 && pgstore_run_cols(r, 0, 0, out))) {
+		snprintf(idbuf, STORE_RUN_ID_MAX + 1, "%s", out->run_id);
+		out->run_id = idbuf;
+		if (edge == PGSCHEMA_EDGE_START) {
+			out->status = RUN_RUNNING;
+			out->has_exit_code = false;
+			out->exit_code = 0;
+			out->ended_ms = 0;
+			out->end_after = -1;
+			out->first_id = out->last_id = 0;
+		}
+	}
+	PQclear(r);
+	return ok;
 }
 
 /* Fill info from row i of a get result (columns as pgstore_sql_get). */
@@ -424,6 +621,7 @@ pgstore_info(PGresult *r, int i, enum source_kind kind, struct store_info *out)
 	out->oldest_id = PQgetisnull(r, i, 7)
 	                     ? out->last_id + 1
 	                     : strtoll(PQgetvalue(r, i, 7), NULL, 10);
+	out->has_run = pgstore_run_cols(r, i, PGSTORE_GET_RUN, &out->run);
 }
 
 /* store_ops.get: from the database; a followed source keeps the answer
@@ -437,7 +635,6 @@ pgstore_get(struct store *st, enum source_kind kind, const char *id,
 	const char *vals[1] = {key};
 	struct psource *s;
 	PGresult *r;
-	int64_t last;
 
 	if (!pgstore_key(key, kind, id))
 		return STORE_ENOENT;
@@ -449,11 +646,8 @@ pgstore_get(struct store *st, enum source_kind kind, const char *id,
 		return STORE_ENOENT;
 	}
 	if ((s = pgstore_find(ps, key)) != NULL) {
-		/* Rows newer than the cache whose notification is still on
-		 * its way are read from the database meanwhile. */
-		last = strtoll(PQgetvalue(r, 0, 5), NULL, 10);
-		if (s->known_last < last)
-			s->known_last = last;
+		/* Not known_last: its streams read no further than they were
+		 * told (a run boundary told late would be out of place). */
 		PQclear(s->info);
 		s->info = r;
 	} else {
@@ -505,18 +699,27 @@ pgstore_list(
 	return STORE_OK;
 }
 
-/* Tell this process's subscribers of key about a change it made. */
-static void
-pgstore_note_local(
-    struct pgstore *ps, const char *key, const struct store_note *note)
+/* Drop up to a batch of runs whose events are all gone, of key (NULL:
+ * of every source); returns how many. */
+static long
+pgstore_drop_runs(struct pgstore *ps, const char *key)
 {
-	struct psource *s = pgstore_find(ps, key);
+	char batch[16];
+	const char *vals[2] = {key, batch};
+	PGresult *r;
+	long n;
 
-	if (s != NULL)
-		pgstore_notify(ps, s, note);
+	snprintf(batch, sizeof batch, "%d", PGSTORE_RETAIN_BATCH);
+	if ((r = pgstore_query(
+	         ps, pgstore_sql_drop_runs, 2, vals, true, NULL)) == NULL)
+		return 0;
+	n = atol(PQcmdTuples(r));
+	PQclear(r);
+	return n;
 }
 
-/* Keep at most ps->ring events of key (after this server appended). */
+/* Keep at most ps->ring events of key (after this server appended), and
+ * the runs that still have events. */
 static void
 pgstore_trim(struct pgstore *ps, const char *key)
 {
@@ -525,8 +728,64 @@ pgstore_trim(struct pgstore *ps, const char *key)
 	PGresult *r;
 
 	snprintf(ring, sizeof ring, "%zu", ps->ring);
-	if ((r = pgstore_query(ps, pgstore_sql_trim, 2, vals, true, NULL)))
+	if ((r = pgstore_query(ps, pgstore_sql_trim, 2, vals, true, NULL))) {
+		if (atol(PQcmdTuples(r)) > 0)
+			pgstore_drop_runs(ps, key);
 		PQclear(r);
+	}
+}
+
+/* Read the status of key from the database into note (type STATUS, id
+ * the source's) and what its last status change did to the runs into
+ * *run and *edge; false when it cannot be read. */
+static bool
+pgstore_fetch_status(struct pgstore *ps, const char *key,
+    struct store_note *note, int64_t *run, int *edge)
+{
+	const char *vals[1] = {key};
+	PGresult *r;
+	bool ok;
+
+	r = pgstore_query(ps,
+	    "SELECT status, exit_code, status_ms, last_id, run, run_edge"
+	    " FROM sources WHERE source = $1",
+	    1, vals, true, NULL);
+	if (r == NULL)
+		return false;
+	if ((ok = PQntuples(r) == 1)) {
+		*note = (struct store_note){.type = STORE_NOTE_STATUS};
+		note->id = strchr(key, '/') + 1;
+		note->status = store_status_parse(
+		    PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0));
+		note->has_exit_code = !PQgetisnull(r, 0, 1);
+		note->exit_code = (int)pgstore_int(r, 0, 1, 0);
+		note->at_ms = pgstore_int(r, 0, 2, 0);
+		note->last_id = pgstore_int(r, 0, 3, 0);
+		*run = pgstore_int(r, 0, 4, 0);
+		*edge = (int)pgstore_int(r, 0, 5, 0);
+	}
+	PQclear(r);
+	return ok;
+}
+
+/* This server created key (of kind): tell those subscribed to every
+ * source of kind its status and first run (nobody can be subscribed to
+ * the source itself yet). */
+static void
+pgstore_tell_created(struct pgstore *ps, enum source_kind kind, const char *key)
+{
+	struct store_note note;
+	struct store_run run;
+	char idbuf[STORE_RUN_ID_MAX + 1];
+	int64_t n;
+	int edge;
+
+	if (ps->kinds[kind].subs == NULL ||
+	    !pgstore_fetch_status(ps, key, &note, &n, &edge))
+		return;
+	if (pgstore_edge_run(ps, key, n, edge, &run, idbuf))
+		note.run = &run;
+	pgstore_notify_kind(ps, kind, &note);
 }
 
 /* An empty batch: create the source when unknown, as any append does. */
@@ -549,6 +808,8 @@ pgstore_touch(struct pgstore *ps, enum source_kind kind, const char *id,
 		return STORE_EUNAVAIL;
 	*created = strcmp(PQgetvalue(r, 0, 0), "1") == 0;
 	PQclear(r);
+	if (*created)
+		pgstore_tell_created(ps, kind, key);
 	return STORE_OK;
 }
 
@@ -558,7 +819,7 @@ pgstore_append(struct store *st, enum source_kind kind, const char *id,
     const struct store_line *lines, size_t n, int64_t now_ms, bool *created)
 {
 	struct pgstore *ps = (struct pgstore *)st;
-	struct store_note note = {.type = STORE_NOTE_LOGS};
+	struct store_note note = {.type = STORE_NOTE_LOGS, .id = id};
 	char key[PGSTORE_KEY_MAX], now[24], *batch, *p;
 	const char *vals[3] = {key, NULL, now}, *state = "";
 	size_t i, size = 3;
@@ -596,7 +857,9 @@ pgstore_append(struct store *st, enum source_kind kind, const char *id,
 	PQclear(r);
 	if (ps->ring > 0)
 		pgstore_trim(ps, key);
-	pgstore_note_local(ps, key, &note);
+	if (*created)
+		pgstore_tell_created(ps, kind, key);
+	pgstore_tell(ps, kind, key, &note);
 	return STORE_OK;
 }
 
@@ -607,28 +870,42 @@ pgstore_set_status(struct store *st, enum source_kind kind, const char *id,
 {
 	struct pgstore *ps = (struct pgstore *)st;
 	struct store_note note = {.type = STORE_NOTE_STATUS,
+	    .id = id,
 	    .status = ch->status,
 	    .has_exit_code = ch->has_exit_code,
 	    .exit_code = ch->has_exit_code ? ch->exit_code : 0,
 	    .at_ms = ch->at_ms};
+	struct store_run run;
 	char key[PGSTORE_KEY_MAX], code[16], at[24];
-	const char *vals[7] = {key, source_kind_path(kind), id, ch->name,
-	    run_status_name(ch->status), ch->has_exit_code ? code : NULL, at};
+	char idbuf[STORE_RUN_ID_MAX + 1];
+	const char *vals[8] = {key, source_kind_path(kind), id, ch->name,
+	    run_status_name(ch->status), ch->has_exit_code ? code : NULL, at,
+	    ch->run_id};
 	const char *state = "";
 	PGresult *r;
+	int64_t n;
+	int edge;
 
 	*created = false;
-	if (!pgstore_key(key, kind, id))
+	if (!pgstore_key(key, kind, id) ||
+	    (vals[7] != NULL && strlen(vals[7]) > STORE_RUN_ID_MAX))
 		return STORE_EINVAL;
 	snprintf(code, sizeof code, "%d", ch->exit_code);
 	snprintf(at, sizeof at, "%lld", (long long)ch->at_ms);
-	r = pgstore_query(ps, pgstore_sql_status, 7, vals, true, &state);
+	r = pgstore_query(ps, pgstore_sql_status, 8, vals, true, &state);
 	if (r == NULL)
 		return *state != '\0' ? STORE_EINVAL : STORE_EUNAVAIL;
 	*created = strcmp(PQgetvalue(r, 0, 0), "0") == 0;
-	note.last_id = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+	note.last_id = pgstore_int(r, 0, 1, 0);
+	n = pgstore_int(r, 0, 2, 0);
+	edge = (int)pgstore_int(r, 0, 3, 0);
 	PQclear(r);
-	pgstore_note_local(ps, key, &note);
+	/* The run is read once for everyone told, and only when someone
+	 * is to be told. */
+	if (pgstore_listened(ps, kind, key) &&
+	    pgstore_edge_run(ps, key, n, edge, &run, idbuf))
+		note.run = &run;
+	pgstore_tell(ps, kind, key, &note);
 	return STORE_OK;
 }
 
@@ -703,16 +980,18 @@ pgstore_render(struct pgstore *ps, PGresult *r, int i, size_t *len)
 	return out;
 }
 
-/* Ask the database for up to limit rows of key after after. */
+/* Ask the database for up to limit rows of key with after < id <= upto. */
 static PGresult *
-pgstore_fetch(struct pgstore *ps, const char *key, int64_t after, size_t limit)
+pgstore_fetch(struct pgstore *ps, const char *key, int64_t after, int64_t upto,
+    size_t limit)
 {
-	char from[24], lim[24];
-	const char *vals[3] = {key, from, lim};
+	char from[24], lim[24], to[24];
+	const char *vals[4] = {key, from, lim, to};
 
 	snprintf(from, sizeof from, "%lld", (long long)after);
 	snprintf(lim, sizeof lim, "%zu", limit);
-	return pgstore_query(ps, pgstore_sql_read, 3, vals, true, NULL);
+	snprintf(to, sizeof to, "%lld", (long long)upto);
+	return pgstore_query(ps, pgstore_sql_read, 4, vals, true, NULL);
 }
 
 /* s changed up to last_id: its last get is stale, and the rows after the
@@ -732,7 +1011,8 @@ pgstore_refresh(struct pgstore *ps, struct psource *s, int64_t last_id)
 		s->known_last = last_id;
 	if (s->top >= s->known_last)
 		return;
-	if ((r = pgstore_fetch(ps, s->key, s->top, PGSTORE_CACHE_ROWS)) == NULL)
+	if ((r = pgstore_fetch(ps, s->key, s->top, s->known_last,
+	         PGSTORE_CACHE_ROWS)) == NULL)
 		return;
 	n = PQntuples(r);
 	if (n == PGSTORE_CACHE_ROWS) {
@@ -781,12 +1061,11 @@ pgstore_read_cache(
 	return done;
 }
 
-/* store_ops.read: from the database. */
+/* Read from the database the events of kind/id with after < id <= upto. */
 static long
-pgstore_read(struct store *st, enum source_kind kind, const char *id,
-    int64_t after, size_t limit, store_line_fn fn, void *arg)
+pgstore_read_upto(struct pgstore *ps, enum source_kind kind, const char *id,
+    int64_t after, int64_t upto, size_t limit, store_line_fn fn, void *arg)
 {
-	struct pgstore *ps = (struct pgstore *)st;
 	char key[PGSTORE_KEY_MAX];
 	struct store_info info;
 	PGresult *r;
@@ -795,13 +1074,13 @@ pgstore_read(struct store *st, enum source_kind kind, const char *id,
 
 	if (!pgstore_key(key, kind, id))
 		return STORE_ENOENT;
-	r = pgstore_fetch(ps, key, after,
+	r = pgstore_fetch(ps, key, after, upto,
 	    limit < PGSTORE_READ_MAX ? limit : (size_t)PGSTORE_READ_MAX);
 	if (r == NULL)
 		return STORE_EUNAVAIL;
 	if (PQntuples(r) == 0) {
 		PQclear(r);
-		return pgstore_get(st, kind, id, &info);
+		return pgstore_get(&ps->base, kind, id, &info);
 	}
 	for (i = 0; i < PQntuples(r); i++) {
 		size_t len;
@@ -816,7 +1095,18 @@ pgstore_read(struct store *st, enum source_kind kind, const char *id,
 	return done;
 }
 
-/* store_ops.read_live: from the cache when it covers the rows wanted. */
+/* store_ops.read: from the database. */
+static long
+pgstore_read(struct store *st, enum source_kind kind, const char *id,
+    int64_t after, size_t limit, store_line_fn fn, void *arg)
+{
+	return pgstore_read_upto(
+	    (struct pgstore *)st, kind, id, after, INT64_MAX, limit, fn, arg);
+}
+
+/* store_ops.read_live: no further than the subscribers were told (rows
+ * committed since are told with the boundaries among them), from the
+ * cache when it covers the rows wanted. */
 static long
 pgstore_read_live(struct store *st, enum source_kind kind, const char *id,
     int64_t after, size_t limit, store_line_fn fn, void *arg)
@@ -826,10 +1116,12 @@ pgstore_read_live(struct store *st, enum source_kind kind, const char *id,
 	struct psource *s;
 	long done;
 
-	if (pgstore_key(key, kind, id) && (s = pgstore_find(ps, key)) != NULL &&
-	    (done = pgstore_read_cache(s, after, limit, fn, arg)) >= 0)
+	if (!pgstore_key(key, kind, id) || (s = pgstore_find(ps, key)) == NULL)
+		return pgstore_read(st, kind, id, after, limit, fn, arg);
+	if ((done = pgstore_read_cache(s, after, limit, fn, arg)) >= 0)
 		return done;
-	return pgstore_read(st, kind, id, after, limit, fn, arg);
+	return pgstore_read_upto(
+	    ps, kind, id, after, s->known_last, limit, fn, arg);
 }
 
 /* store_ops.tail */
@@ -862,6 +1154,78 @@ pgstore_tail(struct store *st, enum source_kind kind, const char *id, size_t n,
 	return STORE_OK;
 }
 
+/* store_ops.runs: in pages of PGSTORE_RUNS_PAGE, so that a walk over
+ * every run (store_run_find by runId) holds one page at a time. */
+static long
+pgstore_runs(struct store *st, enum source_kind kind, const char *id,
+    int64_t after_run, size_t limit, store_run_fn fn, void *arg)
+{
+	struct pgstore *ps = (struct pgstore *)st;
+	char key[PGSTORE_KEY_MAX], from[24], lim[24];
+	const char *vals[3] = {key, from, lim};
+	struct store_info info;
+	struct store_run run;
+	PGresult *r;
+	long done = 0;
+	size_t page;
+	int i, n, rc;
+
+	if (!pgstore_key(key, kind, id))
+		return STORE_ENOENT;
+	while ((size_t)done < limit) {
+		page = limit - (size_t)done;
+		if (page > PGSTORE_RUNS_PAGE)
+			page = PGSTORE_RUNS_PAGE;
+		snprintf(from, sizeof from, "%lld", (long long)after_run);
+		snprintf(lim, sizeof lim, "%zu", page);
+		if ((r = pgstore_query(
+		         ps, pgstore_sql_runs, 3, vals, true, NULL)) == NULL)
+			return STORE_EUNAVAIL;
+		n = PQntuples(r);
+		for (i = 0; i < n; i++) {
+			pgstore_run_cols(r, i, 0, &run);
+			after_run = run.run;
+			done++;
+			if (fn(&run, arg) != 0) {
+				PQclear(r);
+				return done;
+			}
+		}
+		PQclear(r);
+		if ((size_t)n < page)
+			break;
+	}
+	if (done == 0 && (rc = pgstore_get(st, kind, id, &info)) != STORE_OK)
+		return rc;
+	return done;
+}
+
+/* store_ops.since */
+static int
+pgstore_since(struct store *st, enum source_kind kind, const char *id,
+    int64_t ms, int64_t *after)
+{
+	struct pgstore *ps = (struct pgstore *)st;
+	char key[PGSTORE_KEY_MAX], at[24];
+	const char *vals[2] = {key, at};
+	PGresult *r;
+
+	if (!pgstore_key(key, kind, id))
+		return STORE_ENOENT;
+	snprintf(at, sizeof at, "%lld", (long long)ms);
+	if ((r = pgstore_query(ps, pgstore_sql_since, 2, vals, true, NULL)) ==
+	    NULL)
+		return STORE_EUNAVAIL;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return STORE_ENOENT;
+	}
+	*after = PQgetisnull(r, 0, 1) ? pgstore_int(r, 0, 0, 0)
+	                              : pgstore_int(r, 0, 1, 0) - 1;
+	PQclear(r);
+	return STORE_OK;
+}
+
 /* store_ops.subscribe */
 static struct store_sub *
 pgstore_subscribe(struct store *st, enum source_kind kind, const char *id,
@@ -874,6 +1238,18 @@ pgstore_subscribe(struct store *st, enum source_kind kind, const char *id,
 	char key[PGSTORE_KEY_MAX];
 	size_t b;
 
+	if (id == NULL) {
+		if ((sub = calloc(1, sizeof *sub)) == NULL)
+			return NULL;
+		sub->base.owner = st;
+		sub->kind = kind;
+		sub->fn = fn;
+		sub->arg = arg;
+		for (pp = &ps->kinds[kind].subs; *pp != NULL; pp = &(*pp)->next)
+			;
+		*pp = sub;
+		return &sub->base;
+	}
 	if (!pgstore_key(key, kind, id) ||
 	    pgstore_get(st, kind, id, &info) != STORE_OK ||
 	    (sub = calloc(1, sizeof *sub)) == NULL)
@@ -889,6 +1265,8 @@ pgstore_subscribe(struct store *st, enum source_kind kind, const char *id,
 		s->has_exit_code = info.has_exit_code;
 		s->exit_code = info.exit_code;
 		s->status_ms = -1; /* unknown until told */
+		s->run = info.has_run ? info.run.run : 0;
+		s->run_open = info.has_run && info.run.status == RUN_RUNNING;
 		s->floor = s->top = s->known_last = info.last_id;
 		b = pgstore_hash(key);
 		s->next = ps->buckets[b];
@@ -896,6 +1274,7 @@ pgstore_subscribe(struct store *st, enum source_kind kind, const char *id,
 	}
 	sub->base.owner = st;
 	sub->src = s;
+	sub->kind = kind;
 	sub->fn = fn;
 	sub->arg = arg;
 	for (pp = &s->subs; *pp != NULL; pp = &(*pp)->next)
@@ -908,60 +1287,88 @@ pgstore_subscribe(struct store *st, enum source_kind kind, const char *id,
 static void
 pgstore_unsubscribe(struct store *st, struct store_sub *base)
 {
+	struct pgstore *ps = (struct pgstore *)st;
 	struct psub *sub = (struct psub *)base;
 
 	sub->dead = true;
-	pgstore_sweep((struct pgstore *)st, sub->src);
+	if (sub->src != NULL)
+		pgstore_sweep(ps, sub->src);
+	else
+		pgstore_sweep_kind(ps, &ps->kinds[sub->kind]);
 }
 
-/* Read the status of key from the database into note (type STATUS);
- * false when it cannot be read. */
-static bool
-pgstore_fetch_status(
-    struct pgstore *ps, const char *key, struct store_note *note)
+/* Parse an "S" payload after "S " (pgschema.h) into note, *run and
+ * *edge; returns the key, or NULL when it is malformed. */
+static const char *
+pgstore_parse_status(
+    const char *p, struct store_note *note, int64_t *run, int *edge)
 {
-	const char *vals[1] = {key};
-	PGresult *r;
-	bool ok;
+	const char *status;
+	char *end;
 
-	r = pgstore_query(ps,
-	    "SELECT status, exit_code, status_ms, last_id FROM sources"
-	    " WHERE source = $1",
-	    1, vals, true, NULL);
-	if (r == NULL)
-		return false;
-	if ((ok = PQntuples(r) == 1)) {
-		*note = (struct store_note){.type = STORE_NOTE_STATUS};
-		note->status = store_status_parse(
-		    PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0));
-		note->has_exit_code = !PQgetisnull(r, 0, 1);
-		note->exit_code =
-		    note->has_exit_code ? atoi(PQgetvalue(r, 0, 1)) : 0;
-		note->at_ms = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
-		note->last_id = strtoll(PQgetvalue(r, 0, 3), NULL, 10);
+	*note = (struct store_note){.type = STORE_NOTE_STATUS};
+	note->last_id = strtoll(p, &end, 10);
+	if (*end != ' ')
+		return NULL;
+	*run = strtoll(end + 1, &end, 10);
+	if (*end != ' ')
+		return NULL;
+	*edge = (int)strtol(end + 1, &end, 10);
+	if (*end != ' ')
+		return NULL;
+	note->at_ms = strtoll(end + 1, &end, 10);
+	if (*end != ' ')
+		return NULL;
+	if (end[1] == '-')
+		end += 2;
+	else {
+		note->has_exit_code = true;
+		note->exit_code = (int)strtol(end + 1, &end, 10);
 	}
-	PQclear(r);
-	return ok;
+	if (*end != ' ')
+		return NULL;
+	status = end + 1;
+	if ((p = strchr(status, ' ')) == NULL)
+		return NULL;
+	note->status = store_status_parse(status, (size_t)(p - status));
+	return p + 1;
 }
 
-/* One notification from the database (pgschema.h has the payloads). */
+/* One notification from the database (pgschema.h has the payloads): the
+ * note, and for a run boundary the run, are made once for every
+ * subscriber here. */
 static void
 pgstore_ln_note(struct pgstore *ps, const PGnotify *n)
 {
 	struct store_note note = {.type = STORE_NOTE_LOGS};
-	struct psource *s;
-	const char *p = n->extra;
+	struct store_run run;
+	char idbuf[STORE_RUN_ID_MAX + 1], kname[PGSTORE_KEY_MAX];
+	const char *p = n->extra, *key, *slash;
+	int64_t num = 0;
+	int edge = PGSCHEMA_EDGE_NONE, kind;
 	char *end;
 
 	/* This server's own changes were told when they were made. */
 	if (n->be_pid == PQbackendPID(ps->db) || strlen(p) < 4 || p[1] != ' ')
 		return;
-	note.last_id = strtoll(p + 2, &end, 10);
-	if (*end != ' ' || (s = pgstore_find(ps, end + 1)) == NULL)
+	if (p[0] == 'S')
+		key = pgstore_parse_status(p + 2, &note, &num, &edge);
+	else {
+		note.last_id = strtoll(p + 2, &end, 10);
+		key = *end == ' ' ? end + 1 : NULL;
+	}
+	if (key == NULL || (slash = strchr(key, '/')) == NULL ||
+	    (size_t)(slash - key) >= sizeof kname)
 		return;
-	if (p[0] == 'S' && !pgstore_fetch_status(ps, s->key, &note))
+	memcpy(kname, key, (size_t)(slash - key));
+	kname[slash - key] = '\0';
+	if ((kind = store_kind_parse(kname)) < 0 ||
+	    !pgstore_listened(ps, kind, key))
 		return;
-	pgstore_notify(ps, s, &note);
+	note.id = slash + 1;
+	if (pgstore_edge_run(ps, key, num, edge, &run, idbuf))
+		note.run = &run;
+	pgstore_tell(ps, kind, key, &note);
 }
 
 /* The notification connection failed: drop it and try again soon. */
@@ -998,39 +1405,86 @@ pgstore_ln_read(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* After a reconnect: tell every subscribed source its newest id (streams
- * read on from the last id they sent) and its status when it changed
- * while notifications could not arrive. */
+/* What pgstore_catch_kind needs while the sources go by. */
+struct pgstore_catch {
+	struct pgstore *ps;
+	enum source_kind kind;
+};
+
+/* store_info_fn: tell those subscribed to every source of the kind the
+ * source as it is now (a status note without run, for they may have
+ * missed any change). */
+static void
+pgstore_catch_kind(const struct store_info *info, void *arg)
+{
+	struct pgstore_catch *c = arg;
+	struct store_note note = {.type = STORE_NOTE_STATUS,
+	    .id = info->id,
+	    .last_id = info->last_id,
+	    .status = info->status,
+	    .has_exit_code = info->has_exit_code,
+	    .exit_code = info->exit_code,
+	    .at_ms = info->updated_ms};
+
+	pgstore_notify_kind(c->ps, c->kind, &note);
+}
+
+/* Catch up s: tell its newest id (streams read on from the last id they
+ * sent) and its status when it changed while notifications could not
+ * arrive, with its newest run when that changed too (a run that started
+ * and ended meanwhile is told once, as it ended). */
+static void
+pgstore_catch_source(struct pgstore *ps, struct psource *s)
+{
+	struct store_note logs = {.type = STORE_NOTE_LOGS}, st;
+	struct store_run run;
+	char idbuf[STORE_RUN_ID_MAX + 1];
+	int64_t n;
+	int edge;
+
+	if (!pgstore_fetch_status(ps, s->key, &st, &n, &edge))
+		return;
+	logs.id = st.id;
+	logs.last_id = st.last_id;
+	pgstore_notify(ps, s, &logs);
+	if ((n != s->run || s->run_open) &&
+	    pgstore_edge_run(ps, s->key, n, PGSCHEMA_EDGE_END, &run, idbuf) &&
+	    (run.run != s->run || (run.status == RUN_RUNNING) != s->run_open))
+		st.run = &run;
+	if (st.run != NULL || st.status != s->status ||
+	    st.has_exit_code != s->has_exit_code ||
+	    st.exit_code != s->exit_code ||
+	    (s->status_ms >= 0 && st.at_ms != s->status_ms))
+		pgstore_notify(ps, s, &st);
+}
+
+/* After a reconnect: catch up every subscribed source, and tell those
+ * subscribed to a whole kind every source of it. */
 static void
 pgstore_catch_up(struct pgstore *ps)
 {
-	struct store_note logs = {.type = STORE_NOTE_LOGS}, st;
-	struct psource *s;
+	struct pgstore_catch c = {.ps = ps};
+	struct psource *s, *next;
 	size_t b;
 
 	ps->walking++;
 	for (b = 0; b < PGSTORE_BUCKETS; b++) {
-		for (s = ps->buckets[b]; s != NULL; s = s->next) {
-			if (!pgstore_fetch_status(ps, s->key, &st))
-				continue;
-			logs.last_id = st.last_id;
-			pgstore_notify(ps, s, &logs);
-			if (st.status != s->status ||
-			    st.has_exit_code != s->has_exit_code ||
-			    st.exit_code != s->exit_code ||
-			    (s->status_ms >= 0 && st.at_ms != s->status_ms))
-				pgstore_notify(ps, s, &st);
-		}
+		for (s = ps->buckets[b]; s != NULL; s = s->next)
+			pgstore_catch_source(ps, s);
+	}
+	for (c.kind = 0; c.kind < SOURCE_KIND_COUNT; c.kind++) {
+		if (ps->kinds[c.kind].subs != NULL)
+			pgstore_list(&ps->base, c.kind, pgstore_catch_kind, &c);
 	}
 	ps->walking--;
 	for (b = 0; b < PGSTORE_BUCKETS; b++) {
-		struct psource *next;
-
 		for (s = ps->buckets[b]; s != NULL; s = next) {
 			next = s->next;
 			pgstore_sweep(ps, s);
 		}
 	}
+	for (c.kind = 0; c.kind < SOURCE_KIND_COUNT; c.kind++)
+		pgstore_sweep_kind(ps, &ps->kinds[c.kind]);
 }
 
 /* Open the notification connection, LISTEN and watch its socket; false
@@ -1094,7 +1548,7 @@ pgstore_retain(evutil_socket_t fd, short what, void *arg)
 	char days[16], batch[16];
 	const char *vals[2] = {days, batch};
 	PGresult *r;
-	long n = 0;
+	long n = 0, runs;
 
 	snprintf(days, sizeof days, "%d", ps->retain_days);
 	snprintf(batch, sizeof batch, "%d", PGSTORE_RETAIN_BATCH);
@@ -1102,7 +1556,9 @@ pgstore_retain(evutil_socket_t fd, short what, void *arg)
 		n = atol(PQgetvalue(r, 0, 0));
 		PQclear(r);
 	}
-	if (n > 0) {
+	/* A separate statement: it must see the events just deleted gone. */
+	runs = pgstore_drop_runs(ps, NULL);
+	if (n > 0 || runs > 0) {
 		struct psource *s;
 		size_t b;
 
@@ -1115,10 +1571,10 @@ pgstore_retain(evutil_socket_t fd, short what, void *arg)
 		}
 		if (ps->verbose)
 			util_log("retention: deleted %ld events older than "
-			         "%d days",
-			    n, ps->retain_days);
+			         "%d days and %ld runs",
+			    n, ps->retain_days, runs);
 	}
-	if (n >= PGSTORE_RETAIN_BATCH)
+	if (n >= PGSTORE_RETAIN_BATCH || runs >= PGSTORE_RETAIN_BATCH)
 		tv.tv_sec = 0;
 	event_add(ps->retain_ev, &tv);
 }
@@ -1142,6 +1598,12 @@ pgstore_free(struct store *st)
 			pgstore_cache_free(s);
 			free(s->key);
 			free(s);
+		}
+	}
+	for (b = 0; b < SOURCE_KIND_COUNT; b++) {
+		for (sub = ps->kinds[b].subs; sub != NULL; sub = snext) {
+			snext = sub->next;
+			free(sub);
 		}
 	}
 	if (ps->ln_ev != NULL)
@@ -1172,6 +1634,8 @@ static const struct store_ops pgstore_ops = {
     .unsubscribe = pgstore_unsubscribe,
     .get_live = pgstore_get_live,
     .read_live = pgstore_read_live,
+    .runs = pgstore_runs,
+    .since = pgstore_since,
 };
 
 struct store *

@@ -18,7 +18,10 @@
  * clients follow the source. */
 #define PGSTORE_CACHE_ROWS 4096
 #define PGSTORE_CACHE_BYTES ((size_t)8 << 20)
-/* Rows one retention pass deletes, so a sweep never blocks for long. */
+/* Most runs one query asks the database for (a walk over more pages). */
+#define PGSTORE_RUNS_PAGE 256
+/* Rows (events, and runs) one retention pass deletes, so a sweep never
+ * blocks for long. */
 #define PGSTORE_RETAIN_BATCH 5000
 
 struct event_base;

@@ -199,7 +199,7 @@ def test_servers_starting_together_migrate_the_schema_once(pg):
                             {"message": "x"})[0] in (200, 201)
         rows = pg.psql("SELECT count(*) || ' ' || max(version) FROM "
                        "schema_migrations", db="race").strip()
-        assert rows == "1 1", rows
+        assert rows == "2 2", rows
     finally:
         for srv in servers:
             srv.stop()
@@ -282,6 +282,91 @@ def test_bad_ingest_bodies_are_refused_clearly_and_store_nothing(pg):
             assert status == code, (body, status, data)
             assert words in json.loads(data)["error"], data
         assert count() == 1
+
+
+def typed_until(st, pred, timeout=5.0):
+    """The typed events a stream sends up to the first one pred accepts,
+    as (event, data) pairs (bounded in time)."""
+    got, end = [], time.monotonic() + timeout
+    while time.monotonic() < end:
+        ev = next_typed(st)
+        assert ev is not None, "stream ended early after %r" % got
+        got.append((ev["event"], json.loads(ev["data"])))
+        if pred(*got[-1]):
+            return got
+    raise AssertionError("timed out after %r" % got)
+
+
+def shape(events):
+    """Events as short names: a log by its message, a status by its status
+    and run number."""
+    return [d["message"] if e == "log" else
+            "%s:%s:%s" % (e, d.get("status"), d.get("run"))
+            for e, d in events]
+
+
+def test_a_runs_all_stream_sees_run_boundaries_made_by_sql_in_place(pg):
+    with pg_server(pg) as srv:
+        srv.post("/api/automations/sqlrun/logs",
+                 [{"message": "r1 a"}, {"message": "r1 b"}])
+        st = open_log_stream(srv, "/api/automations/sqlrun/logs?runs=all")
+        seen = typed_until(st, lambda e, d: d.get("message") == "r1 b")
+        assert shape(seen) == ["status:running:1", "r1 a", "r1 b"], seen
+        # A producer that writes the database directly, in one session
+        # and without waiting for the stream.
+        psql = Psql(pg)
+        psql.run("UPDATE sources SET status = 'completed', exit_code = 0,"
+                 " status_ms = 1733581425000"
+                 " WHERE source = 'automations/sqlrun';")
+        psql.run("INSERT INTO logs (source, message) VALUES"
+                 " ('automations/sqlrun', 'between');")
+        psql.run("BEGIN; SET LOCAL logdeck.run_id = 'sql-run-2';"
+                 " UPDATE sources SET status = 'running', exit_code = NULL,"
+                 " status_ms = 1733581426000"
+                 " WHERE source = 'automations/sqlrun'; COMMIT;")
+        psql.run("INSERT INTO logs (source, message) VALUES"
+                 " ('automations/sqlrun', 'r2 a');")
+        psql.close()
+        seen = typed_until(st, lambda e, d: d.get("message") == "r2 a")
+        assert shape(seen) == ["status:completed:1", "between",
+                               "status:running:2", "r2 a"], seen
+        ended, started = seen[0][1], seen[2][1]
+        assert ended["exitCode"] == 0 and ended["runId"] == "1", ended
+        assert ended["endedAt"] == "2024-12-07T14:23:45.000Z", ended
+        assert started["runId"] == "sql-run-2", started
+        assert started["startedAt"] == "2024-12-07T14:23:46.000Z", started
+        assert "endedAt" not in started, started
+        # The runs endpoint agrees: the event stored between the runs is
+        # run 1's.
+        status, runs = srv.get_json("/api/automations/sqlrun/runs")
+        assert status == 200, (status, runs)
+        assert [(r["run"], r["runId"], r["status"]) for r in runs] == [
+            (1, "1", "completed"), (2, "sql-run-2", "running")], runs
+        between = int(seen[1][1]["id"])
+        assert runs[0]["lastLogId"] == between, runs
+        st.close()
+
+
+def test_the_live_list_hears_of_sources_and_runs_made_by_sql(pg):
+    with pg_server(pg) as srv:
+        st = open_log_stream(srv, "/api/pipelines?stream=true")
+        assert next_typed(st)["event"] == "sources"
+        pg.psql("INSERT INTO logs (source, message) VALUES"
+                " ('pipelines/listed', 'x')")
+        ev = next_typed(st)
+        assert ev["event"] == "source", ev
+        made = json.loads(ev["data"])
+        assert made["id"] == "listed" and made["status"] == "running", made
+        assert made["run"]["run"] == 1, made
+        pg.psql("UPDATE sources SET status = 'failed', exit_code = 2,"
+                " status_ms = 1733581425000"
+                " WHERE source = 'pipelines/listed'")
+        ended = typed_until(st, lambda e, d: d.get("status") == "failed")
+        run = ended[-1][1]["run"]
+        assert (run["run"], run["status"], run["exitCode"]) == \
+            (1, "failed", 2), ended
+        assert run["endedAt"] == "2024-12-07T14:23:45.000Z", run
+        st.close()
 
 
 
