@@ -319,9 +319,13 @@ view_list_row(struct tui *t, int i, int y, int x, int w, bool selected)
 static void
 view_list_server(struct tui *t, struct rect r)
 {
-	const char *url = t->o->client->server, *host = strstr(url, "://");
+	const char *url, *host;
 	char label[160];
 
+	if (t->o == NULL || t->o->client == NULL ||
+	    (url = t->o->client->server) == NULL)
+		return;
+	host = strstr(url, "://");
 	host = host != NULL ? host + 3 : url;
 	if (t->o->profile != NULL)
 		snprintf(label, sizeof label, " %s: %s ", t->o->profile, host);
