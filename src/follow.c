@@ -143,21 +143,6 @@ follow_on_log(struct stream *s, const struct log_event *ev, void *arg)
 	follow_print(arg, stream_source(s), ev);
 }
 
-/* A duration as "45s", "3m12s" or "2h05m09s". */
-static void
-follow_duration(int64_t ms, char *out, size_t len)
-{
-	long long sec = ms / 1000;
-
-	if (sec < 60)
-		snprintf(out, len, "%llds", sec);
-	else if (sec < 3600)
-		snprintf(out, len, "%lldm%02llds", sec / 60, sec % 60);
-	else
-		snprintf(out, len, "%lldh%02lldm%02llds", sec / 3600,
-		    sec / 60 % 60, sec % 60);
-}
-
 /* Stream callback: a run status. A run boundary is told on stderr, in
  * order with the lines ("Run 7 started", "Run 7 failed (exit code 1)
  * after 3m12s"); the stream tells each boundary once. */
@@ -186,8 +171,8 @@ follow_on_status(struct stream *s, const struct status_event *st, void *arg)
 	if (st->started_ms != INT64_MIN && st->ended_ms != INT64_MIN &&
 	    st->ended_ms >= st->started_ms) {
 		memcpy(took, " after ", 7);
-		follow_duration(
-		    st->ended_ms - st->started_ms, took + 7, sizeof took - 7);
+		format_duration(
+		    took + 7, sizeof took - 7, st->ended_ms - st->started_ms);
 	}
 	fs->told_end = true;
 	follow_note(f, stream_source(s), "Run %lld %s%s%s", st->run,

@@ -650,3 +650,23 @@ formatter_event(struct formatter *f, struct buf *out, const char *source,
 	}
 	return 0;
 }
+
+void
+format_duration(char *out, size_t len, int64_t ms)
+{
+	long long s;
+
+	if (ms < 0)
+		ms = 0;
+	s = ms / 1000;
+	if (ms < 1000)
+		snprintf(out, len, "%lldms", (long long)ms);
+	else if (s < 60)
+		snprintf(out, len, "%llds", s);
+	else if (s < 3600)
+		snprintf(out, len, "%lldm%02llds", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(out, len, "%lldh%02lldm", s / 3600, s % 3600 / 60);
+	else
+		snprintf(out, len, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
+}

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct buf;
 struct log_event;
@@ -47,5 +48,8 @@ int formatter_event(struct formatter *f, struct buf *out, const char *source,
  * DEL, C1 and bidi characters and replacing invalid UTF-8 with \ufffd.
  * Returns 0, or -1 when out is full (out then holds a prefix). */
 int format_json_string(struct buf *out, const char *s, size_t n);
+/* A duration of ms as people read it: "850ms", "45s", "3m12s", "2h05m",
+ * "3d04h" (negative counts as 0). The one writer of durations. */
+void format_duration(char *out, size_t len, int64_t ms);
 
 #endif

@@ -263,8 +263,6 @@ void tui_src_set_run(struct tui *t, int i, long long run, const char *run_id,
     int64_t ended_ms);
 /* A run boundary on source i's stream: the run, and a marker line. */
 void tui_run_boundary(struct tui *t, int i, const struct status_event *se);
-/* "3m12s", "2h05m", "850ms". */
-void tui_duration(char *out, size_t len, int64_t ms);
 
 /* view_runs.c: the runs view of a source. */
 /* Open the runs view of source i (fetches its runs). */

@@ -8,30 +8,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "format.h"
 #include "scrollback.h"
 #include "srclist.h"
 #include "stream.h"
 #include "tui_app.h"
-
-/* Format a duration of ms as "3m12s", "2h05m", "850ms" into out. */
-void
-tui_duration(char *out, size_t len, int64_t ms)
-{
-	long long s = ms / 1000;
-
-	if (ms < 0)
-		ms = s = 0;
-	if (ms < 1000)
-		snprintf(out, len, "%lldms", (long long)ms);
-	else if (s < 60)
-		snprintf(out, len, "%llds", s);
-	else if (s < 3600)
-		snprintf(out, len, "%lldm%02llds", s / 60, s % 60);
-	else if (s < 86400)
-		snprintf(out, len, "%lldh%02lldm", s / 3600, s % 3600 / 60);
-	else
-		snprintf(out, len, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
-}
 
 /* Format epoch ms as local "HH:MM:SS" (UTC with utc) into out. */
 static void
@@ -139,7 +120,7 @@ tui_run_boundary(struct tui *t, int i, const struct status_event *se)
 		dur[0] = '\0';
 		if (se->started_ms != INT64_MIN && se->ended_ms != INT64_MIN) {
 			memcpy(dur, " after ", 7);
-			tui_duration(dur + 7, sizeof dur - 7,
+			format_duration(dur + 7, sizeof dur - 7,
 			    se->ended_ms - se->started_ms);
 		}
 		snprintf(text, sizeof text, "── run %lld %s%s%s at %s ──",

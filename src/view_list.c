@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "client.h"
+#include "format.h"
 #include "loop.h"
 #include "stream.h"
 #include "tui_app.h"
@@ -167,23 +168,6 @@ view_list_count(unsigned long long n, char *out, size_t outlen)
 		snprintf(out, outlen, "%lluG", n / 1000000000);
 }
 
-/* Format a duration in ms as 42s, 3m12s, 5h07m or 3d04h. */
-static void
-view_list_duration(int64_t ms, char *out, size_t outlen)
-{
-	long long s = ms > 0 ? ms / 1000 : 0;
-
-	if (s < 60)
-		snprintf(out, outlen, "%llds", s);
-	else if (s < 3600)
-		snprintf(out, outlen, "%lldm%02llds", s / 60, s % 60);
-	else if (s < 86400)
-		snprintf(out, outlen, "%lldh%02lldm", s / 3600, s % 3600 / 60);
-	else
-		snprintf(
-		    out, outlen, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
-}
-
 /* Add a part to parts (text is terminal-safe ASCII or glyphs). */
 static void
 view_list_part(
@@ -216,8 +200,8 @@ view_list_parts(
 		if (s->run_started_ms != INT64_MIN) {
 			end = s->run_ended_ms != INT64_MIN ? s->run_ended_ms
 			                                   : view_list_now();
-			view_list_duration(
-			    end - s->run_started_ms, text, sizeof text);
+			format_duration(
+			    text, sizeof text, end - s->run_started_ms);
 			view_list_part(parts, &n, text, 3, base);
 		}
 		if (s->last_outcome != RUN_UNKNOWN)

@@ -11,6 +11,7 @@
 
 #include "client.h"
 #include "fetch.h"
+#include "format.h"
 #include "keys.h"
 #include "scrollback.h"
 #include "tui_app.h"
@@ -316,7 +317,7 @@ view_runs_draw(struct tui *t)
 			end = (int64_t)time(NULL) * 1000;
 		dur[0] = '\0';
 		if (r->started_ms != INT64_MIN && end != INT64_MIN)
-			tui_duration(dur, sizeof dur, end - r->started_ms);
+			format_duration(dur, sizeof dur, end - r->started_ms);
 		code[0] = '\0';
 		if (r->has_exit_code)
 			snprintf(code, sizeof code, " (exit %d)", r->exit_code);

@@ -413,16 +413,16 @@ set_status(struct store *st, const char *id, enum run_status status, int64_t ms,
 	    STORE_OK);
 }
 
-/* The runs of automations/id after run after_run (at most 8 kept). */
-static struct runs_seen
-runs_of(struct store *st, const char *id, int64_t after_run, size_t limit)
+/* The runs of automations/id after run after_run into *s (at most 8 kept;
+ * filled in place, since each run's runId points into *s). */
+static void
+runs_of(struct runs_seen *s, struct store *st, const char *id,
+    int64_t after_run, size_t limit)
 {
-	struct runs_seen s = {0};
-
+	memset(s, 0, sizeof *s);
 	ck_assert_int_eq(store_runs(st, SOURCE_AUTOMATION, id, after_run, limit,
-	                     seen_run, &s),
-	    (long)s.n);
-	return s;
+	                     seen_run, s),
+	    (long)s->n);
 }
 
 START_TEST(running_opens_a_run_that_a_terminal_status_ends)
@@ -442,7 +442,7 @@ START_TEST(running_opens_a_run_that_a_terminal_status_ends)
 	ck_assert_int_eq(info.run.first_id, 0);
 	append_n(st, "a", 0, 3);
 	set_status(st, "a", RUN_FAILED, 2000, NULL);
-	r = runs_of(st, "a", 0, 100);
+	runs_of(&r, st, "a", 0, 100);
 	ck_assert_uint_eq(r.n, 1);
 	ck_assert_int_eq(r.runs[0].run, 1);
 	ck_assert_str_eq(r.runs[0].run_id, "a-run-1");
@@ -472,7 +472,7 @@ START_TEST(runs_are_numbered_and_named_by_number_without_a_run_id)
 	ck_assert_int_eq(info.run.run, 1);
 	set_status(st, "a", RUN_RUNNING, 300, NULL);
 	append_n(st, "a", 2, 4);
-	r = runs_of(st, "a", 0, 100);
+	runs_of(&r, st, "a", 0, 100);
 	ck_assert_uint_eq(r.n, 2);
 	ck_assert_str_eq(r.runs[0].run_id, "1");
 	ck_assert_int_eq(r.runs[0].first_id, 1);
@@ -500,7 +500,7 @@ START_TEST(events_after_a_run_ended_belong_to_that_run)
 	append_n(st, "a", 0, 2);
 	set_status(st, "a", RUN_COMPLETED, 2, NULL);
 	append_n(st, "a", 2, 3);
-	r = runs_of(st, "a", 0, 100);
+	runs_of(&r, st, "a", 0, 100);
 	ck_assert_uint_eq(r.n, 1);
 	ck_assert_int_eq(r.runs[0].end_after, 2);
 	ck_assert_int_eq(r.runs[0].last_id, 5);
@@ -517,9 +517,10 @@ START_TEST(a_job_cancelled_while_queued_is_a_run_that_starts_and_ends_at_once)
 	set_status(st, "a", RUN_QUEUED, 100, NULL);
 	ck_assert_int_eq(store_get(st, SOURCE_AUTOMATION, "a", &info), 0);
 	ck_assert(!info.has_run);
-	ck_assert_uint_eq(runs_of(st, "a", 0, 100).n, 0);
+	runs_of(&r, st, "a", 0, 100);
+	ck_assert_uint_eq(r.n, 0);
 	set_status(st, "a", RUN_CANCELLED, 500, "a-7");
-	r = runs_of(st, "a", 0, 100);
+	runs_of(&r, st, "a", 0, 100);
 	ck_assert_uint_eq(r.n, 1);
 	ck_assert_str_eq(r.runs[0].run_id, "a-7");
 	ck_assert_int_eq(r.runs[0].status, RUN_CANCELLED);
@@ -537,6 +538,7 @@ START_TEST(status_notes_carry_the_run_only_at_a_run_boundary)
 {
 	struct store *st = suite_make(50);
 	struct seen s = {0};
+	struct runs_seen r;
 
 	set_status(st, "a", RUN_QUEUED, 1, NULL);
 	ck_assert_ptr_nonnull(
@@ -555,7 +557,8 @@ START_TEST(status_notes_carry_the_run_only_at_a_run_boundary)
 	ck_assert_int_eq(s.note_run[4], 1);
 	ck_assert_int_eq(s.notes[4].status, RUN_COMPLETED);
 	ck_assert_str_eq(s.note_id[4], "a");
-	ck_assert_uint_eq(runs_of(st, "a", 0, 100).n, 1);
+	runs_of(&r, st, "a", 0, 100);
+	ck_assert_uint_eq(r.n, 1);
 	store_free(st);
 }
 END_TEST
@@ -571,13 +574,13 @@ START_TEST(a_store_keeps_the_newest_runs_up_to_its_limit)
 		set_status(st, "a", RUN_RUNNING, i, NULL);
 		set_status(st, "a", RUN_COMPLETED, i, NULL);
 	}
-	r = runs_of(st, "a", 0, (size_t)-1);
+	runs_of(&r, st, "a", 0, (size_t)-1);
 	ck_assert_uint_eq(r.n, STORE_RUNS_MAX);
 	ck_assert_int_eq(r.first, 7);
 	ck_assert_int_eq(r.last, STORE_RUNS_MAX + 6);
 	ck_assert_int_eq(store_get(st, SOURCE_AUTOMATION, "a", &info), 0);
 	ck_assert_int_eq(info.run.run, STORE_RUNS_MAX + 6);
-	r = runs_of(st, "a", STORE_RUNS_MAX + 2, 2);
+	runs_of(&r, st, "a", STORE_RUNS_MAX + 2, 2);
 	ck_assert_uint_eq(r.n, 2);
 	ck_assert_int_eq(r.first, STORE_RUNS_MAX + 3);
 	ck_assert_int_eq(r.last, STORE_RUNS_MAX + 4);

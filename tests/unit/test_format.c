@@ -658,6 +658,38 @@ START_TEST(csv_records_parse_back_to_the_escaped_fields)
 }
 END_TEST
 
+START_TEST(durations_read_as_people_say_them)
+{
+	static const struct {
+		int64_t ms;
+		const char *want;
+	} cases[] = {
+	    {-5, "0ms"},
+	    {0, "0ms"},
+	    {92, "92ms"},
+	    {999, "999ms"},
+	    {1000, "1s"},
+	    {59999, "59s"},
+	    {60000, "1m00s"},
+	    {192000, "3m12s"},
+	    {3599999, "59m59s"},
+	    {3600000, "1h00m"},
+	    {7500000, "2h05m"},
+	    {86400000, "1d00h"},
+	    {273600000, "3d04h"},
+	};
+	char out[32];
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		format_duration(out, sizeof out, cases[i].ms);
+		ck_assert_str_eq(out, cases[i].want);
+	}
+	format_duration(out, 4, 192000); /* cut, still NUL-ended */
+	ck_assert_str_eq(out, "3m1");
+}
+END_TEST
+
 START_TEST(free_accepts_null)
 {
 	formatter_free(NULL);
@@ -704,6 +736,7 @@ format_suite(void)
 	tcase_add_test(tc, csv_escapes_controls_so_a_record_is_one_line);
 	tcase_add_test(tc, csv_message_carries_the_truncation_marker);
 	tcase_add_test(tc, csv_records_parse_back_to_the_escaped_fields);
+	tcase_add_test(tc, durations_read_as_people_say_them);
 	tcase_add_test(tc, free_accepts_null);
 	suite_add_tcase(s, tc);
 	return s;
