@@ -639,31 +639,18 @@ tui_on_reset(struct stream *st, long long oldest_id, bool renumbered, void *arg)
 {
 	struct tui *t = arg;
 	int i = (int)(intptr_t)stream_data(st);
-	struct tui_src *s = &t->srcs[i];
-	struct timespec now;
 	char msg[200];
 
 	if (renumbered) {
-		/* A restarted server: its ids and runs start again, so what
-		 * this source held says nothing of them. */
-		snprintf(msg, sizeof msg,
-		    "── the server numbers its lines anew "
-		    "(restarted?): going on from its oldest line ──");
-		s->last_id_held = 0;
-		s->bound_key = 0;
-		s->run_no = 0;
-		s->last_outcome = RUN_UNKNOWN;
-	} else
-		snprintf(msg, sizeof msg,
-		    "── lines before id %lld were lost: the server no "
-		    "longer holds them ──",
-		    oldest_id);
-	clock_gettime(CLOCK_REALTIME, &now);
-	if (sb_append_mark(t->sb, (uint16_t)i, SB_KIND_GAP,
-	        (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000, msg,
-	        strlen(msg)) < 0)
-		tui_msg(t, true, "out of memory: a gap marker was not stored");
-	tui_dirty(t);
+		tui_src_forget_ids(t, i,
+		    "the server numbers its lines anew (restarted?): going on "
+		    "from its oldest line");
+		return;
+	}
+	snprintf(msg, sizeof msg,
+	    "lines before id %lld were lost: the server no longer holds them",
+	    oldest_id);
+	tui_gap(t, i, msg);
 }
 
 /* With nothing selected yet, select the list's first row and show it

@@ -261,6 +261,12 @@ void tui_lists_apply(struct tui *t);
 void tui_src_set_run(struct tui *t, int i, long long run, const char *run_id,
     enum run_status st, bool has_exit, int exit_code, int64_t started_ms,
     int64_t ended_ms);
+/* A gap in source i's log: a marker line (why, terminal-safe) with the
+ * time it was noticed, kept through every filter. */
+void tui_gap(struct tui *t, int i, const char *why);
+/* The server numbers source i anew (restarted): forget the ids and runs
+ * held, so watching resumes from its start; say why with a gap marker. */
+void tui_src_forget_ids(struct tui *t, int i, const char *why);
 /* A run boundary on source i's stream: the run, and a marker line. */
 void tui_run_boundary(struct tui *t, int i, const struct status_event *se);
 

@@ -132,6 +132,33 @@ tui_run_boundary(struct tui *t, int i, const struct status_event *se)
 	tui_dirty(t);
 }
 
+void
+tui_gap(struct tui *t, int i, const char *why)
+{
+	struct timespec now;
+	char text[240];
+
+	snprintf(text, sizeof text, "── %s ──", why);
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (sb_append_mark(t->sb, (uint16_t)i, SB_KIND_GAP,
+	        (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000, text,
+	        strlen(text)) < 0)
+		tui_msg(t, true, "out of memory: a gap marker was not stored");
+	tui_dirty(t);
+}
+
+void
+tui_src_forget_ids(struct tui *t, int i, const char *why)
+{
+	struct tui_src *s = &t->srcs[i];
+
+	s->last_id_held = 0;
+	s->bound_key = 0;
+	s->run_no = 0;
+	s->last_outcome = RUN_UNKNOWN;
+	tui_gap(t, i, why);
+}
+
 /* srclist: a whole list follows; what it does not name is gone. */
 static void
 tui_list_begin(void *arg)
@@ -284,8 +311,14 @@ tui_lists_apply(struct tui *t)
 	int i;
 
 	for (i = 0; i < t->nsrcs; i++) {
-		if (t->srcs[i].pending_watch == 2) /* anew */
+		if (t->srcs[i].pending_watch == 2) {
+			/* The server had forgotten it: what was held is of
+			 * another numbering. */
 			tui_watch(t, i, false);
+			tui_src_forget_ids(t, i,
+			    "the server knows this automation again "
+			    "(restarted?): watching it anew");
+		}
 		if (t->srcs[i].pending_watch != 0) {
 			tui_watch(t, i, t->srcs[i].pending_watch > 0);
 			t->srcs[i].pending_watch = 0;

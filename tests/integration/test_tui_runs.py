@@ -212,10 +212,15 @@ def test_a_watched_automation_comes_back_after_the_server_forgot_it():
                 # The new server has not heard of it: the stream is told
                 # 404 and stops...
                 t.wait_text("not found (HTTP 404)")
-                # ...until a producer brings it back.
-                s2.status("ghost", "running", runId="ghost-2")
-                s2.ingest("ghost", [ev(2, "ghost is back", ts=ts(2))])
-                t.wait_text("ghost is back")
+                # ...until a producer brings it back. Its lines are
+                # numbered anew (1, 2): the id held before (1) says
+                # nothing of them, so "ghost is back" must show.
+                s2.ingest("ghost", [ev(2, "ghost is back", ts=ts(2)),
+                                    ev(3, "ghost again", ts=ts(3))])
+                scr = t.wait_text("ghost again")
+                check("ghost is back" in scr, "the first line anew:\n" + scr)
+                check("knows this automation again" in scr,
+                      "the gap said:\n" + scr)
             finally:
                 s2.stop()
     finally:
