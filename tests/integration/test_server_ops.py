@@ -262,6 +262,18 @@ def test_access_log_has_requests_streams_and_no_token():
         assert TOKEN not in log and secret_q not in log, log
 
 
+def test_an_access_line_cuts_the_path_at_its_limit():
+    """ACCESS_TARGET_MAX (access.h): a longer path and kept query are
+    cut, so one line stays bounded."""
+    limit = 512
+    with Server("--access-log") as srv:
+        path = "/api/automations/cut/logs?since=" + "A" * 1000 + "&tail=1"
+        assert srv.request("GET", path)[0] == 404
+        ldtest.wait_for(lambda: access_lines(srv), what="the line")
+        logged = re.search(r" path=(\S+) ", access_lines(srv)[0]).group(1)
+        assert logged == path[:limit], logged
+
+
 def test_access_log_as_json_is_one_object_per_line():
     with Server("--access-log", "--log-format", "json") as srv:
         status, _ = srv.post("/api/automations/j1/logs", [ldtest.ev(1)])
