@@ -372,6 +372,21 @@ def run_requests(c):
     c.call("GET", job + "/runs/previous", R1, 404)
     c.call("GET", job + "/runs/1", R1, 200)
 
+    # A method a path does not serve: 405 with Allow and the one error
+    # object of the document (info.description), and unknown paths.
+    for method, path in (("DELETE", job), ("PUT", job + "/logs"),
+                         ("GET", job + "/status")):
+        st, hdrs, data = c.srv.request(
+            method, path, None, {"Authorization": "Bearer " + TOKEN})
+        ldtest.eq(st, 405, "%s %s" % (method, path))
+        ldtest.check("allow" in hdrs, "%s %s: no Allow header" % (method, path))
+        check_schema(c.contract.inline(
+            {"$ref": "#/components/schemas/Error"}), json.loads(data), path)
+    st, _, data = c.srv.request("GET", "/nothing/here")
+    ldtest.eq(st, 404, "unknown path")
+    check_schema(c.contract.inline({"$ref": "#/components/schemas/Error"}),
+                 json.loads(data), "unknown path")
+
 
 def test_expired_token_ends_a_stream_with_a_documented_error():
     contract = Contract(load_doc())
