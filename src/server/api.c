@@ -1,14 +1,20 @@
 /* api.c - the HTTP API: one generic evhttp callback routes
- * /api/KIND[/ID[/logs|/status|/runs[/RUN]]] to the handlers below. */
+ * /api/KIND[/ID[/logs|/status|/runs[/RUN]]] to the handlers below, and
+ * /healthz, /readyz and /metrics (outside /api/, no API token) to the
+ * operations handlers, also served on a listener of their own with
+ * --metrics-listen. */
 #include "api.h"
+#include "access.h"
 #include "auth.h"
 #include "feed.h"
 #include "ingest.h"
+#include "metrics.h"
 #include "render.h"
 #include "store.h"
 #include "util.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -43,7 +49,12 @@ struct api {
 	struct store *st;
 	struct feed_mgr *feeds;
 	struct auth *auth;
-	bool verbose;
+	int64_t t0_us;        /* when the request being handled came */
+	struct evhttp *mhttp; /* the --metrics-listen listener, or NULL */
+	struct evconnlistener *mlistener;
+	char *metrics_token; /* needed for /metrics, or NULL */
+	int ports[2];        /* local ports of the listeners (0: none) */
+	bool stopping;       /* no longer accepting: not ready */
 };
 
 /* Who made a request, once authenticated. */
@@ -60,21 +71,22 @@ struct api_route {
 	char run[API_PATH_MAX]; /* .../runs/RUN: RUN, else "" */
 };
 
-/* Log one answered request when verbose. */
+/* Record one answered request (bytes of body) in the access log and the
+ * metrics. */
 static void
-api_log(struct api *a, struct evhttp_request *req, int code)
+api_log(struct api *a, struct evhttp_request *req, int code, size_t bytes)
 {
-	char uri[256];
+	char target[ACCESS_TARGET_MAX + 1], peer[ACCESS_PEER_MAX];
+	struct access_entry e = {.method = access_method(req),
+	    .target = target,
+	    .peer = peer,
+	    .status = code,
+	    .bytes = bytes,
+	    .duration_us = util_mono_us() - a->t0_us};
 
-	if (!a->verbose)
-		return;
-	util_log_safe(uri, sizeof uri, evhttp_request_get_uri(req));
-	util_log("%s %s -> %d",
-	    evhttp_request_get_command(req) == EVHTTP_REQ_POST   ? "POST"
-	    : evhttp_request_get_command(req) == EVHTTP_REQ_HEAD ? "HEAD"
-	    : evhttp_request_get_command(req) == EVHTTP_REQ_GET  ? "GET"
-	                                                         : "other",
-	    uri, code);
+	access_target(req, target);
+	access_peer(req, peer);
+	access_record(&e);
 }
 
 /* The reason phrase of the codes this API answers with. */
@@ -111,15 +123,26 @@ api_reason(int code)
 	}
 }
 
+/* Send body (moved out of it) as an answer of Content-Type type. */
+static void
+api_send_type(struct api *a, struct evhttp_request *req, int code,
+    struct evbuffer *body, const char *type)
+{
+	size_t bytes = evbuffer_get_length(body);
+
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(req), "Content-Type", type);
+	evhttp_send_reply(req, code, api_reason(code), body);
+	api_log(a, req, code,
+	    evhttp_request_get_command(req) == EVHTTP_REQ_HEAD ? 0 : bytes);
+}
+
 /* Send body (moved out of it) as a JSON answer. */
 static void
 api_send(
     struct api *a, struct evhttp_request *req, int code, struct evbuffer *body)
 {
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "application/json");
-	evhttp_send_reply(req, code, api_reason(code), body);
-	api_log(a, req, code);
+	api_send_type(a, req, code, body, "application/json");
 }
 
 /* Send a cJSON value as the answer (freeing it). */
@@ -590,8 +613,10 @@ api_get_logs(struct api *a, struct evhttp_request *req,
 	evbuffer_add(poll.body, "]", 1);
 	if (n < 0)
 		api_store_error(a, req, (int)n);
-	else
+	else {
+		metrics_add(METRICS_EVENTS_SERVED_POLL, (uint64_t)n);
 		api_send(a, req, 200, poll.body);
+	}
 	evbuffer_free(poll.body);
 }
 
@@ -724,8 +749,13 @@ api_post_logs(
 	    util_now_ms(), &created);
 	if (rc != STORE_OK)
 		api_store_error(a, req, rc);
-	else
+	else {
+		metrics_add(METRICS_EVENTS_INGESTED, batch.n);
+		metrics_observe(METRICS_INGEST_BATCH, (double)batch.n);
+		metrics_observe(METRICS_INGEST_SECONDS,
+		    (double)(util_mono_us() - a->t0_us) / 1e6);
 		api_accepted(a, req, r, batch.n, created);
+	}
 	ingest_batch_free(&batch);
 }
 
@@ -818,6 +848,134 @@ api_route(const char *path, struct api_route *r)
 	return 0;
 }
 
+/* Answer {"status":"ok"} (why NULL) or {"status":"not ready",
+ * "reason":why} with code. */
+static void
+api_status(struct api *a, struct evhttp_request *req, int code, const char *why)
+{
+	cJSON *v = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(v, "status", why == NULL ? "ok" : "not ready");
+	if (why != NULL)
+		cJSON_AddStringToObject(v, "reason", why);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Cache-Control", "no-store");
+	api_send_json(a, req, code, v);
+}
+
+/* The client connections open now: the sockets of this process whose
+ * local port is a listener's and that have a peer (the listening sockets
+ * have none). Read from /proc once per scrape, so nothing is counted per
+ * connection; -1 when /proc cannot be read. */
+static long
+api_connections(const struct api *a)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct sockaddr_storage ss;
+	struct dirent *e;
+	socklen_t sl;
+	long n = 0;
+	int fd, port;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' ||
+		    (fd = atoi(e->d_name)) == dirfd(d))
+			continue;
+		sl = sizeof ss;
+		if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0 ||
+		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
+			continue;
+		port = ss.ss_family == AF_INET6
+		           ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+		           : ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		if (port == 0 || (port != a->ports[0] && port != a->ports[1]))
+			continue;
+		sl = sizeof ss;
+		if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* GET /metrics: the exposition, behind --metrics-token when given. */
+static void
+api_metrics(struct api *a, struct evhttp_request *req)
+{
+	const char *h = evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Authorization");
+	struct store_stats ss;
+	struct evbuffer *body;
+
+	if (a->metrics_token != NULL &&
+	    (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 ||
+	        !util_secret_equal(h + 7, strlen(h + 7), a->metrics_token,
+	            strlen(a->metrics_token)))) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "WWW-Authenticate", "Bearer");
+		api_error(a, req, 401, "the metrics token is required");
+		return;
+	}
+	if ((body = evbuffer_new()) == NULL ||
+	    metrics_render(body,
+	        store_stats(a->st, &ss) == STORE_OK ? &ss : NULL,
+	        api_connections(a)) != 0) {
+		if (body != NULL)
+			evbuffer_free(body);
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Cache-Control", "no-store");
+	api_send_type(a, req, 200, body, METRICS_CONTENT_TYPE);
+	evbuffer_free(body);
+}
+
+/* Serve /healthz, /readyz and (when metrics) /metrics; false when path is
+ * none of them. No API token is asked for; doc/api.md, "Health and
+ * metrics". */
+static bool
+api_ops(
+    struct api *a, struct evhttp_request *req, const char *path, bool metrics)
+{
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	char why[128];
+
+	if (path == NULL ||
+	    (strcmp(path, "/healthz") != 0 && strcmp(path, "/readyz") != 0 &&
+	        (!metrics || strcmp(path, "/metrics") != 0)))
+		return false;
+	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD)
+		api_not_allowed(a, req, "GET, HEAD");
+	else if (strcmp(path, "/healthz") == 0)
+		api_status(a, req, 200, NULL);
+	else if (strcmp(path, "/metrics") == 0)
+		api_metrics(a, req);
+	else if (a->stopping)
+		api_status(a, req, 503, "shutting down");
+	else if (store_ready(a->st, why, sizeof why) != 0)
+		api_status(a, req, 503, why);
+	else
+		api_status(a, req, 200, NULL);
+	return true;
+}
+
+/* The callback of the --metrics-listen listener: the operations paths
+ * only. */
+static void
+api_handle_ops(struct evhttp_request *req, void *arg)
+{
+	struct api *a = arg;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+
+	a->t0_us = util_mono_us();
+	if (!api_ops(
+	        a, req, uri != NULL ? evhttp_uri_get_path(uri) : NULL, true))
+		api_error(a, req, 404, "no such path");
+}
+
 /* The one evhttp callback: authenticate, route, dispatch. */
 static void
 api_handle(struct evhttp_request *req, void *arg)
@@ -834,6 +992,9 @@ api_handle(struct evhttp_request *req, void *arg)
 	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
 	int rc;
 
+	a->t0_us = util_mono_us();
+	if (api_ops(a, req, path, a->mhttp == NULL))
+		return;
 	if (path == NULL || strncmp(path, "/api/", 5) != 0) {
 		api_error(a, req, 404, "no such path");
 		return;
@@ -908,6 +1069,8 @@ api_resume(evutil_socket_t fd, short what, void *arg)
 	struct api *a = arg;
 
 	evconnlistener_enable(a->listener);
+	if (a->mlistener != NULL)
+		evconnlistener_enable(a->mlistener);
 }
 
 /* accept() failed for a reason that does not go away by retrying at once
@@ -929,14 +1092,31 @@ api_accept_error(struct evconnlistener *lev, void *arg)
 void
 api_stop_accepting(struct api *a)
 {
+	a->stopping = true;
 	if (a->listener != NULL)
 		evconnlistener_disable(a->listener);
+	if (a->mlistener != NULL)
+		evconnlistener_disable(a->mlistener);
 	event_del(a->resume);
+}
+
+/* The limits and methods every listener of the API has. */
+static void
+api_http_setup(struct evhttp *http)
+{
+	evhttp_set_max_body_size(http, API_BODY_MAX);
+	evhttp_set_max_headers_size(http, API_HEADERS_MAX);
+	evhttp_set_timeout(http, API_IDLE_TIMEOUT);
+	/* Every method reaches a callback, which answers 405 in JSON. */
+	evhttp_set_allowed_methods(
+	    http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+	              EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+	              EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 }
 
 struct api *
 api_new(struct event_base *base, struct store *st, struct feed_mgr *feeds,
-    struct auth *auth, bool verbose)
+    struct auth *auth)
 {
 	struct api *a;
 
@@ -946,37 +1126,32 @@ api_new(struct event_base *base, struct store *st, struct feed_mgr *feeds,
 	a->st = st;
 	a->feeds = feeds;
 	a->auth = auth;
-	a->verbose = verbose;
 	if ((a->http = evhttp_new(base)) == NULL ||
 	    (a->resume = evtimer_new(base, api_resume, a)) == NULL) {
 		api_free(a);
 		return NULL;
 	}
-	evhttp_set_max_body_size(a->http, API_BODY_MAX);
-	evhttp_set_max_headers_size(a->http, API_HEADERS_MAX);
-	evhttp_set_timeout(a->http, API_IDLE_TIMEOUT);
-	/* Every method reaches api_handle, which answers 405 in JSON. */
-	evhttp_set_allowed_methods(a->http,
-	    EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
-	        EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
-	        EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+	api_http_setup(a->http);
 	evhttp_set_gencb(a->http, api_handle, a);
 	return a;
 }
 
-int
-api_listen(struct api *a, const char *host, int port, int *bound)
+/* Bind http to host:port; its listener into *lev, the port into *bound.
+ * Returns 0, or -1. */
+static int
+api_bind(struct api *a, struct evhttp *http, const char *host, int port,
+    struct evconnlistener **lev, int *bound)
 {
 	struct evhttp_bound_socket *bs;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof ss;
 
-	bs = evhttp_bind_socket_with_handle(a->http, host, (ev_uint16_t)port);
+	bs = evhttp_bind_socket_with_handle(http, host, (ev_uint16_t)port);
 	if (bs == NULL)
 		return -1;
-	a->listener = evhttp_bound_socket_get_listener(bs);
+	*lev = evhttp_bound_socket_get_listener(bs);
 	api_listening = a;
-	evconnlistener_set_error_cb(a->listener, api_accept_error);
+	evconnlistener_set_error_cb(*lev, api_accept_error);
 	if (getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&ss,
 	        &sl) != 0)
 		return -1;
@@ -987,6 +1162,36 @@ api_listen(struct api *a, const char *host, int port, int *bound)
 	return 0;
 }
 
+int
+api_listen(struct api *a, const char *host, int port, int *bound)
+{
+	if (api_bind(a, a->http, host, port, &a->listener, bound) != 0)
+		return -1;
+	a->ports[0] = *bound;
+	return 0;
+}
+
+int
+api_listen_metrics(struct api *a, const char *host, int port, int *bound)
+{
+	if ((a->mhttp = evhttp_new(a->base)) == NULL)
+		return -1;
+	api_http_setup(a->mhttp);
+	evhttp_set_gencb(a->mhttp, api_handle_ops, a);
+	if (api_bind(a, a->mhttp, host, port, &a->mlistener, bound) != 0)
+		return -1;
+	a->ports[1] = *bound;
+	return 0;
+}
+
+int
+api_set_metrics_token(struct api *a, const char *token)
+{
+	free(a->metrics_token);
+	a->metrics_token = token != NULL ? strdup(token) : NULL;
+	return token != NULL && a->metrics_token == NULL ? -1 : 0;
+}
+
 void
 api_free(struct api *a)
 {
@@ -994,6 +1199,9 @@ api_free(struct api *a)
 		return;
 	if (a->http != NULL)
 		evhttp_free(a->http);
+	if (a->mhttp != NULL)
+		evhttp_free(a->mhttp);
+	free(a->metrics_token);
 	if (a->resume != NULL)
 		event_free(a->resume);
 	if (api_listening == a)

@@ -26,12 +26,18 @@ struct api;
 /* Create the API on base; st, feeds and auth (NULL: no authentication)
  * must outlive it. NULL on failure. */
 struct api *api_new(struct event_base *base, struct store *st,
-    struct feed_mgr *feeds, struct auth *auth, bool verbose);
+    struct feed_mgr *feeds, struct auth *auth);
 /* Stop accepting connections (a shutdown drains what is open). */
 void api_stop_accepting(struct api *a);
 /* Listen on host:port (port 0: any free one); *bound gets the port.
  * Returns 0, or -1. */
 int api_listen(struct api *a, const char *host, int port, int *bound);
+/* Serve /metrics (and /healthz, /readyz) on host:port as well, and no
+ * longer on the main listener; *bound gets the port. Returns 0, or -1. */
+int api_listen_metrics(struct api *a, const char *host, int port, int *bound);
+/* Ask for "Authorization: Bearer token" on /metrics (NULL: nothing);
+ * token is copied. Returns 0, or -1 when out of memory. */
+int api_set_metrics_token(struct api *a, const char *token);
 /* Close every connection and free the API; NULL is fine. Free the feed
  * manager first. */
 void api_free(struct api *a);

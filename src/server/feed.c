@@ -17,6 +17,8 @@
  * same heartbeat, limits and drain, a snapshot first, then one source
  * object per change. */
 #include "feed.h"
+#include "access.h"
+#include "metrics.h"
 #include "render.h"
 #include "store.h"
 #include "util.h"
@@ -98,7 +100,11 @@ struct feed {
 	bool done;          /* FEED_ONE_RUN: its end went out */
 	struct flist *list; /* a live list, else NULL */
 	int64_t drained_ms; /* monotonic ms when its output was empty */
-	char peer[80];
+	int64_t started_us; /* monotonic us when it was asked for */
+	uint64_t bytes;     /* bytes of body sent */
+	const char *method; /* for the access log */
+	char target[ACCESS_TARGET_MAX + 1];
+	char peer[ACCESS_PEER_MAX];
 	struct feed *prev;
 	struct feed *next;
 };
@@ -164,11 +170,22 @@ feed_release(struct feed *f)
 	free(f);
 }
 
-/* Forget f: unlink and free (not its request). */
+/* Forget f, which ended as why says (for the access log): unlink and
+ * free (not its request). */
 static void
-feed_forget(struct feed *f)
+feed_forget(struct feed *f, const char *why)
 {
 	struct feed_mgr *m = f->m;
+	struct access_entry e = {.method = f->method,
+	    .target = f->target,
+	    .peer = f->peer,
+	    .status = 200,
+	    .bytes = f->bytes,
+	    .duration_us = util_mono_us() - f->started_us,
+	    .stream = why};
+
+	access_record(&e);
+	metrics_stream(f->kind, f->list != NULL, -1);
 
 	if (f->prev != NULL)
 		f->prev->next = f->next;
@@ -193,7 +210,7 @@ feed_closed(struct evhttp_connection *evcon, void *arg)
 		    source_kind_path(f->kind), feed_name(f), f->peer);
 	if (evhttp_request_get_connection(f->req) == NULL)
 		evhttp_send_reply_end(f->req);
-	feed_forget(f);
+	feed_forget(f, "closed");
 }
 
 /* The run ended: finish the chunked reply; the connection goes back to
@@ -208,7 +225,7 @@ feed_finish(struct feed *f, enum run_status why)
 		util_log("stream of %s/%s to %s ended (%s)",
 		    source_kind_path(f->kind), feed_name(f), f->peer,
 		    run_status_name(why));
-	feed_forget(f);
+	feed_forget(f, "ended");
 }
 
 /* The client has not taken its output for too long: close the connection
@@ -224,7 +241,8 @@ feed_drop(struct feed *f, int64_t now)
 	    (long long)(now - f->drained_ms) / 1000,
 	    evbuffer_get_length(feed_output(f)));
 	evhttp_connection_set_closecb(evcon, NULL, NULL);
-	feed_forget(f);
+	metrics_add(METRICS_STREAMS_DROPPED_SLOW, 1);
+	feed_forget(f, "dropped_slow");
 	evhttp_connection_free(evcon);
 }
 
@@ -245,6 +263,7 @@ feed_drained(struct evhttp_connection *evcon, void *arg)
 static void
 feed_send(struct feed *f)
 {
+	f->bytes += evbuffer_get_length(f->m->chunk);
 	evhttp_send_reply_chunk_with_cb(f->req, f->m->chunk, feed_drained, f);
 }
 
@@ -484,6 +503,7 @@ feed_fill(struct feed *f)
 	n = store_read_live(
 	    c.m->st, f->kind, f->id, f->cursor, (size_t)-1, feed_line, &c);
 	feed_flush(&c);
+	metrics_add(METRICS_EVENTS_SERVED_STREAM, (uint64_t)c.events);
 	return n < 0 ? n : c.events + c.bounds;
 }
 
@@ -611,7 +631,7 @@ feed_expired(evutil_socket_t fd, short what, void *arg)
 	if (f->m->cfg.verbose)
 		util_log("stream of %s/%s to %s ended: token expired",
 		    source_kind_path(f->kind), feed_name(f), f->peer);
-	feed_forget(f);
+	feed_forget(f, "token_expired");
 }
 
 /* The shared heartbeat: a keepalive comment to every stream whose output is
@@ -663,7 +683,7 @@ feed_mgr_free(struct feed_mgr *m)
 		return;
 	while (m->head != NULL) {
 		evhttp_connection_set_closecb(m->head->evcon, NULL, NULL);
-		feed_forget(m->head);
+		feed_forget(m->head, "stopped");
 	}
 	if (m->tick != NULL)
 		event_free(m->tick);
@@ -702,7 +722,7 @@ feed_mgr_drain(struct feed_mgr *m)
 	while ((f = m->head) != NULL) {
 		evhttp_connection_set_closecb(f->evcon, NULL, NULL);
 		evhttp_send_reply_end(f->req);
-		feed_forget(f);
+		feed_forget(f, "drained");
 	}
 }
 
@@ -813,6 +833,7 @@ feed_new(struct feed_mgr *m, enum source_kind kind, const char *id,
 	f->m = m;
 	f->kind = kind;
 	f->bkey = -1;
+	f->started_us = util_mono_us();
 	if ((id != NULL && (f->id = strdup(id)) == NULL) ||
 	    (who != NULL && (f->who = strdup(who)) == NULL) ||
 	    (expires_ms > 0 &&
@@ -833,11 +854,13 @@ feed_open(struct feed *f, struct evhttp_request *req, int64_t expires_ms,
 	struct feed_mgr *m = f->m;
 	struct evkeyvalq *hdrs = evhttp_request_get_output_headers(req);
 	struct bufferevent *bev;
-	char *addr = NULL;
-	ev_uint16_t port = 0;
 
 	f->req = req;
 	f->drained_ms = util_mono_ms();
+	f->method = access_method(req);
+	access_target(req, f->target);
+	access_peer(req, f->peer);
+	metrics_stream(f->kind, f->list != NULL, 1);
 	f->next = m->head;
 	if (m->head != NULL)
 		m->head->prev = f;
@@ -855,8 +878,6 @@ feed_open(struct feed *f, struct evhttp_request *req, int64_t expires_ms,
 	bufferevent_set_timeouts(bev, NULL, NULL);
 	bufferevent_set_max_single_write(bev, FEED_WRITE_MAX);
 	evhttp_connection_set_closecb(f->evcon, feed_closed, f);
-	evhttp_connection_get_peer(f->evcon, &addr, &port);
-	snprintf(f->peer, sizeof f->peer, "%s:%u", addr ? addr : "?", port);
 	if (m->cfg.verbose)
 		util_log("stream of %s/%s to %s starts after id %lld",
 		    source_kind_path(f->kind), feed_name(f), f->peer,

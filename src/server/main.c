@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "api.h"
+#include "access.h"
 #include "auth.h"
 #include "burst.h"
 #include "feed.h"
@@ -56,6 +57,11 @@ struct options {
 	long long max_streams;
 	long long max_per_token;
 	bool verbose;
+	char metrics_host[MAIN_LISTEN_MAX]; /* "": /metrics on --listen */
+	int metrics_port;
+	const char *metrics_token;
+	bool access_log;
+	bool log_json;
 };
 
 /* What the signal handlers need to drain and to reload. */
@@ -108,11 +114,25 @@ static const char main_usage[] =
     "                       --simulate, default 1), each COUNT events\n"
     "                       computed on demand, instead of the simulation\n"
     "  --seed S             seed of the simulation (default 1)\n"
-    "  --verbose            log every request and stream\n"
+    "  --metrics-listen HOST:PORT\n"
+    "                       serve /metrics, /healthz and /readyz on this\n"
+    "                       address too, and /metrics no longer on --listen\n"
+    "  --metrics-token TOKEN\n"
+    "                       /metrics asks for Authorization: Bearer TOKEN\n"
+    "                       (default: no token; API tokens do not count)\n"
+    "  --access-log         log every request and finished stream on stderr\n"
+    "                       (method, path, kept query parameters, status,\n"
+    "                       bytes, duration, client; never a token)\n"
+    "  --log-format FORMAT  text (default) or json: one JSON object per\n"
+    "                       stderr line\n"
+    "  --verbose            log stream starts and ends and database work;\n"
+    "                       implies --access-log\n"
     "  --help               show this help\n"
     "  --version            show the version\n"
     "\n"
-    "When ready it prints \"listening on http://HOST:PORT\" on stdout\n"
+    "GET /healthz and /readyz need no token. When ready it prints\n"
+    "\"listening on http://HOST:PORT\" on stdout (and \"metrics on\n"
+    "http://HOST:PORT\" with --metrics-listen)\n"
     "(and tells systemd, when built with libsystemd). SIGHUP reads the\n"
     "--auth-file again; open streams stay. SIGINT or SIGTERM stops it:\n"
     "it stops accepting, ends open streams (clients resume elsewhere)\n"
@@ -139,6 +159,10 @@ static const struct option main_longopts[] = {
     {"rate", required_argument, NULL, 'a'},
     {"burst", required_argument, NULL, 'b'},
     {"seed", required_argument, NULL, 'e'},
+    {"metrics-listen", required_argument, NULL, 'M'},
+    {"metrics-token", required_argument, NULL, 'K'},
+    {"access-log", no_argument, NULL, 'L'},
+    {"log-format", required_argument, NULL, 'f'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -173,7 +197,7 @@ main_number(const char *name, const char *v, long long min, long long max)
 	long long out;
 
 	if (util_parse_ll(v, min, max, &out) != 0) {
-		char msg[128];
+		char msg[256];
 
 		snprintf(msg, sizeof msg,
 		    "%s needs an integer from %lld to "
@@ -184,25 +208,32 @@ main_number(const char *name, const char *v, long long min, long long max)
 	return out;
 }
 
-/* Split HOST:PORT (or [V6]:PORT) into o. */
+/* Split HOST:PORT (or [V6]:PORT), the value of option opt, into host
+ * (MAIN_LISTEN_MAX bytes) and *port. */
 static void
-main_listen(struct options *o, const char *v)
+main_hostport(const char *opt, const char *v, char *host, int *port)
 {
 	const char *colon = strrchr(v, ':');
+	char msg[128];
 	size_t hl;
 
-	if (colon == NULL || colon == v)
-		main_bad("--listen needs HOST:PORT, not '%s'", v);
+	if (colon == NULL || colon == v) {
+		snprintf(msg, sizeof msg, "%s needs HOST:PORT, not '%%s'", opt);
+		main_bad(msg, v);
+	}
 	hl = (size_t)(colon - v);
 	if (v[0] == '[' && hl >= 2 && v[hl - 1] == ']') {
 		v++;
 		hl -= 2;
 	}
-	if (hl >= sizeof o->host)
-		main_bad("--listen host too long: '%s'", v);
-	memcpy(o->host, v, hl);
-	o->host[hl] = '\0';
-	o->port = (int)main_number("--listen port", colon + 1, 0, 65535);
+	if (hl >= MAIN_LISTEN_MAX) {
+		snprintf(msg, sizeof msg, "%s host too long: '%%s'", opt);
+		main_bad(msg, v);
+	}
+	memcpy(host, v, hl);
+	host[hl] = '\0';
+	snprintf(msg, sizeof msg, "%s port", opt);
+	*port = (int)main_number(msg, colon + 1, 0, 65535);
 }
 
 /* Apply the options of one argument vector to o; where[i] (NULL for the
@@ -222,7 +253,32 @@ main_apply(int argc, char **argv, char *const *where, struct options *o)
 		case 'c':
 			break;
 		case 'l':
-			main_listen(o, optarg);
+			main_hostport("--listen", optarg, o->host, &o->port);
+			break;
+		case 'M':
+			main_hostport("--metrics-listen", optarg,
+			    o->metrics_host, &o->metrics_port);
+			if (o->metrics_host[0] == '\0')
+				main_bad("--metrics-listen needs a host, not "
+				         "'%s'",
+				    optarg);
+			break;
+		case 'K':
+			if (optarg[0] == '\0')
+				main_bad(
+				    "--metrics-token must not be empty%s", "");
+			o->metrics_token = optarg;
+			break;
+		case 'L':
+			o->access_log = true;
+			break;
+		case 'f':
+			if (strcmp(optarg, "json") != 0 &&
+			    strcmp(optarg, "text") != 0)
+				main_bad("--log-format is text or json, not "
+				         "'%s'",
+				    optarg);
+			o->log_json = strcmp(optarg, "json") == 0;
 			break;
 		case 't':
 			if (optarg[0] == '\0')
@@ -475,9 +531,11 @@ main(int argc, char **argv)
 	struct sim *sim = NULL;
 	struct feed_cfg fc;
 	struct optfile of = {0};
-	int port = 0, rc = 1;
+	int port = 0, mport = 0, rc = 1;
 
 	main_options(argc, argv, &o, &of);
+	util_log_set_json(o.log_json);
+	access_set(o.access_log || o.verbose);
 	signal(SIGPIPE, SIG_IGN);
 	main_raise_fd_limit();
 	ac = (struct auth_cfg){.file = o.auth_file,
@@ -499,10 +557,18 @@ main(int argc, char **argv)
 	    .max_per_who = (size_t)o.max_per_token,
 	    .verbose = o.verbose};
 	if ((feeds = feed_mgr_new(base, st, &fc)) == NULL ||
-	    (api = api_new(base, st, feeds, auth, o.verbose)) == NULL)
+	    (api = api_new(base, st, feeds, auth)) == NULL)
 		goto out;
 	if (api_listen(api, o.host, o.port, &port) != 0) {
 		util_log("cannot listen on %s:%d", o.host, o.port);
+		goto out;
+	}
+	if (api_set_metrics_token(api, o.metrics_token) != 0)
+		goto out;
+	if (o.metrics_host[0] != '\0' && api_listen_metrics(api, o.metrics_host,
+	                                     o.metrics_port, &mport) != 0) {
+		util_log(
+		    "cannot listen on %s:%d", o.metrics_host, o.metrics_port);
 		goto out;
 	}
 	if (o.burst == 0 && o.simulate > 0 &&
@@ -532,6 +598,10 @@ main(int argc, char **argv)
 	printf("listening on http://%s%s%s:%d\n",
 	    strchr(o.host, ':') ? "[" : "", o.host,
 	    strchr(o.host, ':') ? "]" : "", port);
+	if (o.metrics_host[0] != '\0')
+		printf("metrics on http://%s%s%s:%d\n",
+		    strchr(o.metrics_host, ':') ? "[" : "", o.metrics_host,
+		    strchr(o.metrics_host, ':') ? "]" : "", mport);
 	fflush(stdout);
 	main_notify("READY=1");
 	event_base_dispatch(base);

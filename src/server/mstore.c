@@ -3,6 +3,7 @@
  * event after any id is found by arithmetic. Its runs are a second, smaller
  * ring (the newest STORE_RUNS_MAX), numbered consecutively the same way. */
 #include "mstore.h"
+#include "metrics.h"
 #include "store.h"
 #include "util.h"
 
@@ -71,6 +72,8 @@ struct mstore {
 	struct store base;
 	size_t ring_max;
 	size_t nsources;
+	size_t events; /* events held, all sources */
+	size_t bytes;  /* their bytes (the sum of the sources' bytes) */
 	struct msource *buckets[MSTORE_BUCKETS];
 	struct msource *kind_head[SOURCE_KIND_COUNT];
 	struct msource *kind_tail[SOURCE_KIND_COUNT];
@@ -279,10 +282,12 @@ mstore_run_open(struct msource *s, const char *run_id, int64_t at_ms)
 
 /* Drop the oldest event of s. */
 static void
-mstore_evict(struct msource *s)
+mstore_evict(struct mstore *ms, struct msource *s)
 {
 	struct mline *l = &s->ring[s->head];
 
+	ms->events--;
+	ms->bytes -= l->len;
 	s->bytes -= l->len;
 	free(l->json);
 	l->json = NULL;
@@ -373,14 +378,18 @@ mstore_append(struct store *st, enum source_kind kind, const char *id,
 	for (i = 0; i < n; i++) {
 		while (s->count > 0 &&
 		       (s->count == ms->ring_max ||
-		           s->bytes + fresh[i].len > MSTORE_SOURCE_BYTES_MAX))
-			mstore_evict(s);
+		           s->bytes + fresh[i].len > MSTORE_SOURCE_BYTES_MAX)) {
+			mstore_evict(ms, s);
+			metrics_add(METRICS_STORE_EVICTED, 1);
+		}
 		if (s->count == 0)
 			s->first_id = s->last_id + 1;
 		tail = (s->head + s->count) % s->cap;
 		s->ring[tail] = fresh[i];
 		s->count++;
 		s->bytes += fresh[i].len;
+		ms->events++;
+		ms->bytes += fresh[i].len;
 		s->last_id++;
 	}
 	free(fresh);
@@ -673,7 +682,7 @@ mstore_free(struct store *st)
 		for (s = ms->kind_head[k]; s != NULL; s = next) {
 			next = s->knext;
 			while (s->count > 0)
-				mstore_evict(s);
+				mstore_evict(ms, s);
 			mstore_free_subs(s->subs);
 			for (i = 0; i < s->runs_count; i++)
 				free(
@@ -691,6 +700,18 @@ mstore_free(struct store *st)
 	free(ms);
 }
 
+/* store_ops.stats: exact, kept up to date by append and evict. */
+static int
+mstore_stats(struct store *st, struct store_stats *out)
+{
+	struct mstore *ms = (struct mstore *)st;
+
+	out->events = (int64_t)ms->events;
+	out->bytes = (int64_t)ms->bytes;
+	out->exact = true;
+	return STORE_OK;
+}
+
 static const struct store_ops mstore_ops = {
     .free = mstore_free,
     .get = mstore_get,
@@ -703,6 +724,7 @@ static const struct store_ops mstore_ops = {
     .unsubscribe = mstore_unsubscribe,
     .runs = mstore_runs,
     .since = mstore_since,
+    .stats = mstore_stats,
 };
 
 struct store *

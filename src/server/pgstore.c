@@ -11,6 +11,7 @@
  * ignored. */
 #include "pgstore.h"
 #include "json.h"
+#include "metrics.h"
 #include "pgschema.h"
 #include "store.h"
 #include "util.h"
@@ -38,6 +39,9 @@
 #define PGSTORE_RESET_GAP_MS 1000
 /* Seconds libpq waits for a connection. */
 #define PGSTORE_CONNECT_TIMEOUT "5"
+/* This server's latest appends remembered until their NOTIFY comes back
+ * (the commit-to-notify delay in the metrics); older ones are forgotten. */
+#define PGSTORE_ECHO_MAX 64
 
 struct psource;
 
@@ -110,6 +114,11 @@ struct pgstore {
 	char small[2 * PGSTORE_FRAME]; /* the line of a too-large row */
 	struct psource *buckets[PGSTORE_BUCKETS];
 	struct pkind kinds[SOURCE_KIND_COUNT];
+	struct {
+		int64_t last_id; /* an append's newest id, 0: free */
+		int64_t at_us;   /* monotonic us its statement returned */
+	} echo[PGSTORE_ECHO_MAX];
+	size_t echo_next;
 };
 
 /* A run's columns (pgstore_run_cols) for runs r, whose events are those
@@ -855,6 +864,9 @@ pgstore_append(struct store *st, enum source_kind kind, const char *id,
 	*created = strcmp(PQgetvalue(r, 0, 0), "0") == 0;
 	note.last_id = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
 	PQclear(r);
+	ps->echo[ps->echo_next].last_id = note.last_id;
+	ps->echo[ps->echo_next].at_us = util_mono_us();
+	ps->echo_next = (ps->echo_next + 1) % PGSTORE_ECHO_MAX;
 	if (ps->ring > 0)
 		pgstore_trim(ps, key);
 	if (*created)
@@ -1334,6 +1346,24 @@ pgstore_parse_status(
 	return p + 1;
 }
 
+/* The NOTIFY of this server's own insert up to last_id came back: count
+ * the time since the statement committed (returned) when it is
+ * remembered. */
+static void
+pgstore_echo(struct pgstore *ps, int64_t last_id)
+{
+	size_t i;
+
+	for (i = 0; i < PGSTORE_ECHO_MAX; i++) {
+		if (ps->echo[i].last_id == last_id && last_id > 0) {
+			metrics_observe(METRICS_NOTIFY_SECONDS,
+			    (double)(util_mono_us() - ps->echo[i].at_us) / 1e6);
+			ps->echo[i].last_id = 0;
+			return;
+		}
+	}
+}
+
 /* One notification from the database (pgschema.h has the payloads): the
  * note, and for a run boundary the run, are made once for every
  * subscriber here. */
@@ -1349,8 +1379,13 @@ pgstore_ln_note(struct pgstore *ps, const PGnotify *n)
 	char *end;
 
 	/* This server's own changes were told when they were made. */
-	if (n->be_pid == PQbackendPID(ps->db) || strlen(p) < 4 || p[1] != ' ')
+	if (strlen(p) < 4 || p[1] != ' ')
 		return;
+	if (n->be_pid == PQbackendPID(ps->db)) {
+		if (p[0] == 'L')
+			pgstore_echo(ps, strtoll(p + 2, NULL, 10));
+		return;
+	}
 	if (p[0] == 'S')
 		key = pgstore_parse_status(p + 2, &note, &num, &edge);
 	else {
@@ -1525,6 +1560,7 @@ pgstore_ln_connect(evutil_socket_t fd, short what, void *arg)
 	char err[256];
 
 	if (pgstore_ln_open(ps, err, sizeof err)) {
+		metrics_add(METRICS_LISTEN_RECONNECTS, 1);
 		util_log("database: listening for changes again");
 		pgstore_catch_up(ps);
 		return;
@@ -1555,6 +1591,7 @@ pgstore_retain(evutil_socket_t fd, short what, void *arg)
 	if ((r = pgstore_query(ps, pgstore_sql_retain, 2, vals, true, NULL))) {
 		n = atol(PQgetvalue(r, 0, 0));
 		PQclear(r);
+		metrics_add(METRICS_STORE_EVICTED, (uint64_t)n);
 	}
 	/* A separate statement: it must see the events just deleted gone. */
 	runs = pgstore_drop_runs(ps, NULL);
@@ -1577,6 +1614,60 @@ pgstore_retain(evutil_socket_t fd, short what, void *arg)
 	if (n >= PGSTORE_RETAIN_BATCH || runs >= PGSTORE_RETAIN_BATCH)
 		tv.tv_sec = 0;
 	event_add(ps->retain_ev, &tv);
+}
+
+/* store_ops.ready: LISTEN is active and the database answers a trivial
+ * statement (a broken query connection is reset at most once per
+ * PGSTORE_RESET_GAP_MS, so probing during an outage stays cheap). */
+static int
+pgstore_ready(struct store *st, char *why, size_t whylen)
+{
+	struct pgstore *ps = (struct pgstore *)st;
+	PGresult *r;
+	bool ok;
+
+	if (ps->evbase != NULL && ps->ln == NULL) {
+		snprintf(why, whylen, "not listening for database changes");
+		return -1;
+	}
+	if (!pgstore_db_up(ps)) {
+		snprintf(why, whylen, "database unreachable");
+		return -1;
+	}
+	r = PQexec(ps->db, "SELECT 1");
+	ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+	PQclear(r);
+	if (!ok)
+		snprintf(why, whylen, "database unreachable");
+	return ok ? 0 : -1;
+}
+
+/* The logs table (and its partitions, when it has any): the planner's
+ * estimate of its rows (reltuples per page times the pages it has now;
+ * 0 before its first ANALYZE) and the bytes it takes with its indexes.
+ * Catalog reads only. */
+static const char pgstore_sql_stats[] =
+    "SELECT coalesce(sum(CASE WHEN c.reltuples > 0 AND c.relpages > 0"
+    "  THEN c.reltuples / c.relpages * (pg_relation_size(c.oid)"
+    "  / current_setting('block_size')::integer) ELSE 0 END), 0)::bigint,"
+    " coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint"
+    " FROM pg_class c WHERE c.oid = 'logs'::regclass OR c.oid IN"
+    " (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'logs'::regclass)";
+
+/* store_ops.stats: the newest cheap estimate, not a count. */
+static int
+pgstore_stats(struct store *st, struct store_stats *out)
+{
+	struct pgstore *ps = (struct pgstore *)st;
+	PGresult *r = pgstore_query(ps, pgstore_sql_stats, 0, NULL, true, NULL);
+
+	if (r == NULL)
+		return STORE_EUNAVAIL;
+	out->events = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	out->bytes = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+	out->exact = false;
+	PQclear(r);
+	return STORE_OK;
 }
 
 /* store_ops.free */
@@ -1636,6 +1727,8 @@ static const struct store_ops pgstore_ops = {
     .read_live = pgstore_read_live,
     .runs = pgstore_runs,
     .since = pgstore_since,
+    .ready = pgstore_ready,
+    .stats = pgstore_stats,
 };
 
 struct store *

@@ -23,6 +23,23 @@ store_info_runs(const struct store *st, struct store_info *out)
 }
 
 int
+store_ready(struct store *st, char *why, size_t whylen)
+{
+	if (st->ops->ready == NULL)
+		return 0;
+	return st->ops->ready(st, why, whylen);
+}
+
+int
+store_stats(struct store *st, struct store_stats *out)
+{
+	memset(out, 0, sizeof *out);
+	if (st->ops->stats == NULL)
+		return STORE_ENOSYS;
+	return st->ops->stats(st, out);
+}
+
+int
 store_get(struct store *st, enum source_kind kind, const char *id,
     struct store_info *out)
 {

@@ -44,9 +44,9 @@ struct store_run {
 	int64_t started_ms;
 	int64_t ended_ms;    /* 0 while open */
 	int64_t start_after; /* the source's last event id when it started */
-	int64_t end_after;   /* its last event id when it ended; -1 while open */
-	int64_t first_id;    /* the run's first event id, 0 while none */
-	int64_t last_id;     /* the run's last event id, 0 while none */
+	int64_t end_after; /* its last event id when it ended; -1 while open */
+	int64_t first_id;  /* the run's first event id, 0 while none */
+	int64_t last_id;   /* the run's last event id, 0 while none */
 };
 
 /* A source as the API shows it. The strings are valid until the next call
@@ -66,7 +66,7 @@ struct store_info {
 	 * a reader that has seen cursor lost events exactly when cursor <
 	 * evicted_id; oldest_id - 1 is no substitute. */
 	int64_t evicted_id;
-	bool has_run;        /* the source has had a run: */
+	bool has_run;         /* the source has had a run: */
 	struct store_run run; /* the newest one */
 };
 
@@ -105,6 +105,13 @@ struct store_note {
 	/* STATUS only: the run this change started or ended, NULL when it is
 	 * no run boundary (queued, or running again while running). */
 	const struct store_run *run;
+};
+
+/* How much a store holds (store_stats), for the metrics. */
+struct store_stats {
+	int64_t events; /* events held */
+	int64_t bytes;  /* bytes they take */
+	bool exact;     /* false: the database's newest estimate */
 };
 
 /* Called for each event read, oldest first: json is the whole event object
@@ -161,6 +168,9 @@ struct store_ops {
 	    int64_t after_run, size_t limit, store_run_fn fn, void *arg);
 	int (*since)(struct store *st, enum source_kind kind, const char *id,
 	    int64_t ms, int64_t *after);
+	/* Optional (NULL: always ready; STORE_ENOSYS): readiness, size. */
+	int (*ready)(struct store *st, char *why, size_t whylen);
+	int (*stats)(struct store *st, struct store_stats *out);
 };
 
 /* Implementations embed this as their first member. */
@@ -223,6 +233,13 @@ int store_run_find(struct store *st, enum source_kind kind, const char *id,
  * is at or after ms (all retained events when ms is before them all). */
 int store_since(struct store *st, enum source_kind kind, const char *id,
     int64_t ms, int64_t *after);
+
+/* Whether the store can serve requests now (PostgreSQL: the database
+ * answers and LISTEN is active); 0, or -1 with a short reason in why. */
+int store_ready(struct store *st, char *why, size_t whylen);
+/* How much the store holds into *out; STORE_OK, or STORE_ENOSYS when the
+ * store cannot tell (or STORE_EUNAVAIL). */
+int store_stats(struct store *st, struct store_stats *out);
 
 /* A short text for a store_err. */
 const char *store_strerror(int err);

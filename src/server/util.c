@@ -7,8 +7,15 @@
 #include <string.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
+
 /* Longest source id; see doc/api.md. */
 #define UTIL_ID_MAX 128
+/* Longest message of one log line (longer ones are cut). */
+#define UTIL_LOG_MAX 2048
+
+/* Log lines are JSON objects (--log-format json). */
+static bool util_json;
 
 int64_t
 util_now_ms(void)
@@ -36,6 +43,15 @@ util_digits(char *out, unsigned v, int width)
 		out[width] = (char)('0' + v % 10);
 		v /= 10;
 	}
+}
+
+int64_t
+util_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 void
@@ -133,15 +149,37 @@ util_valid_id(const char *s, size_t n)
 void
 util_log(const char *fmt, ...)
 {
-	char when[UTIL_ISO_LEN + 1];
+	char when[UTIL_ISO_LEN + 1], msg[UTIL_LOG_MAX], *text;
+	cJSON *v;
 	va_list ap;
 
 	util_iso_time(when, util_now_ms());
-	fprintf(stderr, "%s logdeck-server: ", when);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	if (!util_json) {
+		fprintf(stderr, "%s logdeck-server: %s\n", when, msg);
+		return;
+	}
+	v = cJSON_CreateObject();
+	cJSON_AddStringToObject(v, "time", when);
+	cJSON_AddStringToObject(v, "message", msg);
+	if ((text = cJSON_PrintUnformatted(v)) != NULL)
+		fprintf(stderr, "%s\n", text);
+	free(text);
+	cJSON_Delete(v);
+}
+
+void
+util_log_set_json(bool json)
+{
+	util_json = json;
+}
+
+bool
+util_log_json(void)
+{
+	return util_json;
 }
 
 void

@@ -54,12 +54,17 @@ def refused(text, mode=0o600):
         return r.stderr.replace(path, "FILE")
 
 
-def setting_names():
-    """The long options of --help that are keys of the file."""
+def help_settings():
+    """{name: takes a value} of the long options of --help that are keys
+    of the file."""
     out = run("--help").stdout
-    names = set(re.findall(r"^  --([a-z][a-z0-9-]*)", out, re.M))
-    ldtest.check(len(names) > 10, "options found in --help: %r" % names)
-    return names - NOT_SETTINGS
+    found = re.findall(r"^  --([a-z][a-z0-9-]*)( [A-Z])?", out, re.M)
+    ldtest.check(len(found) > 10, "options found in --help: %r" % found)
+    return {n: bool(arg) for n, arg in found if n not in NOT_SETTINGS}
+
+
+def setting_names():
+    return set(help_settings())
 
 
 def test_file_sets_values_flags_and_secrets():
@@ -77,7 +82,7 @@ def test_file_sets_values_flags_and_secrets():
         ldtest.eq(second.status, 429, "stream past max-streams: 1")
         first.conn.close()
         second.conn.close()
-        ldtest.check(srv.wait_stderr("GET /api/automations", ldtest.WAIT_S),
+        ldtest.check(srv.wait_stderr("path=/api/automations", ldtest.WAIT_S),
                      "verbose: true logs requests: %r" % srv.stderr())
 
 
@@ -90,7 +95,8 @@ def test_command_line_wins_over_the_file():
         st, body = srv.get_json("/api/automations")
         ldtest.eq((st, len(body)), (200, 3), "automations of --simulate 3")
         srv.get_json("/api/automations/sim-1")
-        ldtest.check("GET" not in srv.stderr(), "verbose: false logs nothing")
+        ldtest.check("path=" not in srv.stderr(),
+                     "verbose: false logs no request")
 
 
 def test_empty_file_means_the_defaults():
@@ -144,7 +150,7 @@ def test_missing_file_is_a_command_line_error():
 
 
 def test_secrets_need_a_file_only_its_owner_reads():
-    for text in ("token: s3cret\n",
+    for text in ("token: s3cret\n", "metrics-token: s3cret\n",
                  "store: postgresql://logs:pw@127.0.0.1/logs\n",
                  "store: host=127.0.0.1 password=pw dbname=logs\n"):
         got = refused(text, 0o640)
@@ -174,9 +180,10 @@ def test_every_option_is_a_key_with_no_code_of_its_own():
     # A long option of --help is a key: each accepts its value from the
     # file (checked by --version, which exits once the file is applied).
     values = {"store": "memory", "auth-file": "/dev/null",
-              "listen": "127.0.0.1:0"}
-    for name in sorted(setting_names()):
-        value = values.get(name, "true" if name == "verbose" else "1")
+              "listen": "127.0.0.1:0", "metrics-listen": "127.0.0.1:0",
+              "log-format": "json"}
+    for name, takes_value in sorted(help_settings().items()):
+        value = values.get(name, "1" if takes_value else "true")
         with ConfigFile("%s: %s\n" % (name, value)) as path:
             r = run("--config", path, "--version")
             ldtest.eq((r.returncode, r.stderr), (0, ""),
