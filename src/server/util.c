@@ -11,8 +11,6 @@
 
 /* Longest source id; see doc/api.md. */
 #define UTIL_ID_MAX 128
-/* Longest message of one log line (longer ones are cut). */
-#define UTIL_LOG_MAX 2048
 
 /* Log lines are JSON objects (--log-format json). */
 static bool util_json;

@@ -9,6 +9,8 @@
 
 /* Length of an ISO 8601 timestamp "2024-12-07T14:23:45.123Z". */
 #define UTIL_ISO_LEN 24
+/* Longest message of one log line, NUL included (longer ones are cut). */
+#define UTIL_LOG_MAX 2048
 
 /* Wall-clock time in milliseconds since the epoch. */
 int64_t util_now_ms(void);

@@ -10,6 +10,7 @@ exposition, so the format is checked by the scraper's rules, not ours.
 import http.client
 import json
 import re
+import socket
 import sys
 
 try:
@@ -199,6 +200,25 @@ def test_metrics_move_with_the_traffic():
         ldtest.wait_for(lambda: value(scrape(srv.port),
                                       "logdeck_connections_open") <= 1,
                         what="connections closed")
+
+
+def test_a_client_dropped_as_too_slow_is_counted_and_logged():
+    with Server("--burst", "1000000", "--heartbeat", "1",
+                "--stall-timeout", "1", "--access-log") as srv:
+        stalled = socket.create_connection(("127.0.0.1", srv.port))
+        stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stalled.sendall(b"GET /api/automations/burst-1/logs?stream=true "
+                        b"HTTP/1.1\r\nHost: x\r\n\r\n")
+        ldtest.wait_for(lambda: value(scrape(srv.port),
+                                      "logdeck_streams_dropped_slow") == 1,
+                        timeout=10, what="the drop counted")
+        fams = scrape(srv.port)
+        assert value(fams, "logdeck_streams_open", kind="automations",
+                     type="log") == 0
+        assert value(fams, "logdeck_events_served", via="stream") > 0
+        line = [ln for ln in access_lines(srv) if "stream=" in ln]
+        assert len(line) == 1 and "stream=dropped_slow" in line[0], line
+        stalled.close()
 
 
 def test_metrics_listen_serves_them_apart_behind_their_own_token():

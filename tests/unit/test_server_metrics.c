@@ -1,15 +1,18 @@
 /* test_server_metrics.c - the metrics registry and its Prometheus text:
- * bucket edges, the status-code bound, HELP and TYPE on every family.
- * Check forks per test, so each starts from an empty registry. */
+ * bucket edges, the status-code bound, HELP and TYPE on every family; and
+ * the log lines beside them (util_log's bound and JSON form). Check forks
+ * per test, so each starts from an empty registry. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <check.h>
 #include <event2/buffer.h>
 
 #include "server/metrics.h"
 #include "server/store.h"
+#include "server/util.h"
 
 /* The exposition as a NUL-terminated string (static, reused). */
 static const char *
@@ -129,11 +132,57 @@ START_TEST(every_family_has_help_then_type)
 }
 END_TEST
 
+/* Run util_log("%s", msg) with stderr in a file; the first line written
+ * (static, newline dropped). */
+static const char *
+logged(const char *msg)
+{
+	static char line[2 * UTIL_LOG_MAX];
+	FILE *f = tmpfile();
+
+	ck_assert_ptr_nonnull(f);
+	fflush(stderr);
+	ck_assert_int_ne(dup2(fileno(f), fileno(stderr)), -1);
+	util_log("%s", msg);
+	fflush(stderr);
+	rewind(f);
+	ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+	line[strcspn(line, "\n")] = '\0';
+	fclose(f);
+	return line;
+}
+
+START_TEST(a_log_line_is_cut_at_its_limit)
+{
+	static char msg[3 * UTIL_LOG_MAX];
+	const char *line, *text;
+
+	memset(msg, 'x', sizeof msg - 1);
+	line = logged(msg);
+	text = strstr(line, "logdeck-server: ");
+	ck_assert_ptr_nonnull(text);
+	ck_assert_uint_eq(strlen(text + 16), UTIL_LOG_MAX - 1);
+}
+END_TEST
+
+START_TEST(a_json_log_line_is_one_object)
+{
+	const char *line;
+
+	util_log_set_json(true);
+	line = logged("say \"hi\"\n");
+	ck_assert_msg(strncmp(line, "{\"time\":\"", 9) == 0, "%s", line);
+	ck_assert_msg(
+	    strstr(line, ",\"message\":\"say \\\"hi\\\"\\n\"}") != NULL, "%s",
+	    line);
+}
+END_TEST
+
 int
 main(void)
 {
 	Suite *s = suite_create("server metrics");
-	TCase *tc = tcase_create("registry");
+	TCase *tc = tcase_create("registry"), *tl = tcase_create("log lines");
 	SRunner *sr;
 	int failed;
 
@@ -142,7 +191,10 @@ main(void)
 	tcase_add_test(tc, streams_are_counted_by_kind_and_type);
 	tcase_add_test(tc, store_gauges_appear_only_when_the_store_can_tell);
 	tcase_add_test(tc, every_family_has_help_then_type);
+	tcase_add_test(tl, a_log_line_is_cut_at_its_limit);
+	tcase_add_test(tl, a_json_log_line_is_one_object);
 	suite_add_tcase(s, tc);
+	suite_add_tcase(s, tl);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
