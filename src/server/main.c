@@ -172,6 +172,11 @@ static const struct option main_longopts[] = {
 static const char *const main_not_settings[] = {
     "config", "help", "version", NULL};
 
+/* Options whose values are secrets: a --config file holding one must be
+ * mode 600 (as must one with a database password in any value). */
+static const char *const main_secret_settings[] = {
+    "token", "metrics-token", NULL};
+
 /* "FILE:LINE:COL: " of the configuration value being parsed, or NULL
  * while the command line is. */
 static const char *main_where;
@@ -394,7 +399,8 @@ main_options(int argc, char **argv, struct options *o, struct optfile *f)
 
 	if (path != NULL) {
 		if (optfile_load(f, path, argv[0], main_longopts,
-		        main_not_settings, err, sizeof err) != 0) {
+		        main_not_settings, main_secret_settings, err,
+		        sizeof err) != 0) {
 			fprintf(stderr, "%s\n", err);
 			exit(2);
 		}

@@ -35,16 +35,15 @@ optfile_find(
 	return NULL;
 }
 
-/* True when a value of option name is a secret others must not read: a
- * token, or a database URL carrying a password (postgresql://user:pw@host
- * or a password= parameter). */
+/* True when the value of option name is a secret others must not read: an
+ * option listed in secret, or any value that is a database URL carrying a
+ * password (postgresql://user:pw@host, or a password= parameter). */
 static bool
-optfile_secret(const char *name, const char *value)
+optfile_secret(const char *name, const char *value, const char *const *secret)
 {
-	size_t n = strlen(name);
 	const char *auth, *at;
 
-	if (n >= 5 && strcmp(name + n - 5, "token") == 0)
+	if (optfile_listed(name, secret))
 		return true;
 	if (strstr(value, "password=") != NULL)
 		return true;
@@ -117,8 +116,8 @@ optfile_repeated(struct ydoc *d, const yaml_node_t *root,
 static int
 optfile_pair(struct optfile *f, struct ydoc *d, const char *path,
     const yaml_node_t *key, const yaml_node_t *val, const char **names,
-    const struct option *opts, const char *const *skip, char *err,
-    size_t errlen)
+    const struct option *opts, const char *const *skip,
+    const char *const *secret, char *err, size_t errlen)
 {
 	const char *k = ydoc_scalar(key), *v = ydoc_scalar(val), *s;
 	const struct option *o;
@@ -146,7 +145,7 @@ optfile_pair(struct optfile *f, struct ydoc *d, const char *path,
 	if (strlen(v) != val->data.scalar.length)
 		return ydoc_error(
 		    d, val, err, errlen, "the value of '%s' holds a NUL", k);
-	if (optfile_secret(k, v) &&
+	if (optfile_secret(k, v, secret) &&
 	    optfile_private(d, key, path, k, err, errlen) != 0)
 		return -1;
 	if (o->has_arg == no_argument) {
@@ -163,8 +162,8 @@ optfile_pair(struct optfile *f, struct ydoc *d, const char *path,
 /* Load path into f. */
 int
 optfile_load(struct optfile *f, const char *path, const char *prog,
-    const struct option *opts, const char *const *skip, char *err,
-    size_t errlen)
+    const struct option *opts, const char *const *skip,
+    const char *const *secret, char *err, size_t errlen)
 {
 	struct ydoc d;
 	yaml_node_t *root;
@@ -205,7 +204,7 @@ optfile_load(struct optfile *f, const char *path, const char *prog,
 	     root != NULL && p < root->data.mapping.pairs.top; p++) {
 		if (optfile_repeated(&d, root, p, err, errlen) != 0 ||
 		    optfile_pair(f, &d, path, ydoc_node(&d, p->key),
-		        ydoc_node(&d, p->value), names, opts, skip, err,
+		        ydoc_node(&d, p->value), names, opts, skip, secret, err,
 		        errlen) != 0)
 			goto out;
 	}

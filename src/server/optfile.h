@@ -23,16 +23,17 @@ struct optfile {
 
 /* Read path as a mapping of long option names (from opts, except those named
  * in skip, a NULL-terminated list of options that are not settings) to
- * values. Scalars become "--name=value"; for options without an argument the
+ * values. secret (NULL-terminated) names the options whose values are
+ * secrets. Scalars become "--name=value"; for options without an argument the
  * value is true (the flag) or false (nothing). Refuses unknown keys (with a
  * did-you-mean suggestion), repeated keys, values that are not scalars, and a
- * file that group or others may read when it holds a secret (a key ending in
- * "token", or a database URL with a password). Returns 0, or -1 with
- * "FILE:LINE:COL: reason" in err. f is always set up; release it with
+ * file that group or others may read when it holds a secret (an option of
+ * secret, or any value that is a database URL with a password). Returns 0, or
+ * -1 with "FILE:LINE:COL: reason" in err. f is always set up; release it with
  * optfile_free. */
 int optfile_load(struct optfile *f, const char *path, const char *prog,
-    const struct option *opts, const char *const *skip, char *err,
-    size_t errlen);
+    const struct option *opts, const char *const *skip,
+    const char *const *secret, char *err, size_t errlen);
 /* Release what optfile_load set up; a zeroed struct is fine. */
 void optfile_free(struct optfile *f);
 

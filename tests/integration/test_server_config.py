@@ -55,12 +55,13 @@ def refused(text, mode=0o600):
 
 
 def help_settings():
-    """{name: takes a value} of the long options of --help that are keys
-    of the file."""
+    """{name: the word of its value, "" for a flag} of the long options of
+    --help that are keys of the file."""
     out = run("--help").stdout
-    found = re.findall(r"^  --([a-z][a-z0-9-]*)( [A-Z])?", out, re.M)
+    found = re.findall(r"^  --([a-z][a-z0-9-]*)(?: ([A-Z][A-Z:]*))?", out,
+                       re.M)
     ldtest.check(len(found) > 10, "options found in --help: %r" % found)
-    return {n: bool(arg) for n, arg in found if n not in NOT_SETTINGS}
+    return {n: arg for n, arg in found if n not in NOT_SETTINGS}
 
 
 def setting_names():
@@ -150,9 +151,11 @@ def test_missing_file_is_a_command_line_error():
 
 
 def test_secrets_need_a_file_only_its_owner_reads():
-    for text in ("token: s3cret\n", "metrics-token: s3cret\n",
+    tokens = [n for n, arg in help_settings().items() if arg == "TOKEN"]
+    ldtest.check(len(tokens) >= 2, "TOKEN options of --help: %r" % tokens)
+    for text in ["%s: s3cret\n" % n for n in tokens] + [
                  "store: postgresql://logs:pw@127.0.0.1/logs\n",
-                 "store: host=127.0.0.1 password=pw dbname=logs\n"):
+                 "store: host=127.0.0.1 password=pw dbname=logs\n"]:
         got = refused(text, 0o640)
         ldtest.check(got.startswith("FILE:1:1: ") and
                      "mode 0640" in got and "chmod 600 FILE" in got,
@@ -161,7 +164,8 @@ def test_secrets_need_a_file_only_its_owner_reads():
             Server("--config", path) as srv:
         ldtest.eq(srv.get_json("/api/automations")[0], 401, "token in use")
     # Without a secret others may read the file.
-    with ConfigFile("store: memory\nsimulate: 1\n", 0o644) as path, \
+    with ConfigFile("store: memory\nsimulate: 1\n"
+                    "max-streams-per-token: 5\n", 0o644) as path, \
             Server("--config", path) as srv:
         ldtest.eq(len(srv.get_json("/api/automations")[1]), 1, "sources")
 
