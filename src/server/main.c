@@ -7,6 +7,7 @@
 #include "burst.h"
 #include "feed.h"
 #include "mstore.h"
+#include "optfile.h"
 #include "pgstore.h"
 #include "sim.h"
 #include "store.h"
@@ -78,6 +79,10 @@ static const char main_usage[] =
     "\n"
     "Reference server of the logdeck log-stream API (see doc/api.md).\n"
     "\n"
+    "  --config FILE        read options from a YAML file: each long option\n"
+    "                       is a key (listen: 127.0.0.1:8080, verbose: true);\n"
+    "                       the command line wins; mode 600 when it holds\n"
+    "                       a token or a database password\n"
     "  --listen HOST:PORT   address to serve (default 127.0.0.1:8080;\n"
     "                       port 0 picks a free port)\n"
     "  --store URL          keep sources and events in PostgreSQL\n"
@@ -133,16 +138,60 @@ static const char main_usage[] =
     "it stops accepting, ends open streams (clients resume elsewhere)\n"
     "and exits 0.\n";
 
-/* Complain about a bad command line in one line and exit 2. */
+/* The options, by long name; every one but those of main_not_settings is
+ * also a key of --config FILE. */
+static const struct option main_longopts[] = {
+    {"config", required_argument, NULL, 'c'},
+    {"listen", required_argument, NULL, 'l'},
+    {"token", required_argument, NULL, 't'},
+    {"auth-file", required_argument, NULL, 'A'},
+    {"token-ttl", required_argument, NULL, 'T'},
+    {"refresh-ttl", required_argument, NULL, 'F'},
+    {"store", required_argument, NULL, 'D'},
+    {"retain-days", required_argument, NULL, 'd'},
+    {"max-streams-per-token", required_argument, NULL, 'p'},
+    {"heartbeat", required_argument, NULL, 'H'},
+    {"retry-ms", required_argument, NULL, 'r'},
+    {"stall-timeout", required_argument, NULL, 'S'},
+    {"max-streams", required_argument, NULL, 'm'},
+    {"ring", required_argument, NULL, 'R'},
+    {"simulate", required_argument, NULL, 's'},
+    {"rate", required_argument, NULL, 'a'},
+    {"burst", required_argument, NULL, 'b'},
+    {"seed", required_argument, NULL, 'e'},
+    {"metrics-listen", required_argument, NULL, 'M'},
+    {"metrics-token", required_argument, NULL, 'K'},
+    {"access-log", no_argument, NULL, 'L'},
+    {"log-format", required_argument, NULL, 'f'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+/* Options that are not settings of a --config file. */
+static const char *const main_not_settings[] = {
+    "config", "help", "version", NULL};
+
+/* Options whose values are secrets: a --config file holding one must be
+ * mode 600 (as must one with a database password in any value). */
+static const char *const main_secret_settings[] = {
+    "token", "metrics-token", NULL};
+
+/* "FILE:LINE:COL: " of the configuration value being parsed, or NULL
+ * while the command line is. */
+static const char *main_where;
+
+/* Complain about a bad command line or configuration value in one line and
+ * exit 2. */
 static void main_bad(const char *fmt, const char *arg)
     __attribute__((noreturn));
 
 static void
 main_bad(const char *fmt, const char *arg)
 {
-	fputs("logdeck-server: ", stderr);
+	fputs(main_where != NULL ? main_where : "logdeck-server: ", stderr);
 	fprintf(stderr, fmt, arg);
-	fputs(" (see --help)\n", stderr);
+	fputs(main_where != NULL ? "\n" : " (see --help)\n", stderr);
 	exit(2);
 }
 
@@ -192,43 +241,22 @@ main_hostport(const char *opt, const char *v, char *host, int *port)
 	*port = (int)main_number(msg, colon + 1, 0, 65535);
 }
 
-/* Fill o from the command line (exits on --help, --version, errors). */
+/* Apply the options of one argument vector to o; where[i] (NULL for the
+ * command line) is the location argv[i] came from (exits on --help,
+ * --version, errors). */
 static void
-main_options(int argc, char **argv, struct options *o)
+main_apply(int argc, char **argv, char *const *where, struct options *o)
 {
-	static const struct option longopts[] = {
-	    {"listen", required_argument, NULL, 'l'},
-	    {"token", required_argument, NULL, 't'},
-	    {"auth-file", required_argument, NULL, 'A'},
-	    {"token-ttl", required_argument, NULL, 'T'},
-	    {"refresh-ttl", required_argument, NULL, 'F'},
-	    {"store", required_argument, NULL, 'D'},
-	    {"retain-days", required_argument, NULL, 'd'},
-	    {"max-streams-per-token", required_argument, NULL, 'p'},
-	    {"heartbeat", required_argument, NULL, 'H'},
-	    {"retry-ms", required_argument, NULL, 'r'},
-	    {"stall-timeout", required_argument, NULL, 'S'},
-	    {"max-streams", required_argument, NULL, 'm'},
-	    {"ring", required_argument, NULL, 'R'},
-	    {"simulate", required_argument, NULL, 's'},
-	    {"rate", required_argument, NULL, 'a'},
-	    {"burst", required_argument, NULL, 'b'},
-	    {"seed", required_argument, NULL, 'e'},
-	    {"metrics-listen", required_argument, NULL, 'M'},
-	    {"metrics-token", required_argument, NULL, 'K'},
-	    {"access-log", no_argument, NULL, 'L'},
-	    {"log-format", required_argument, NULL, 'f'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0},
-	};
 	char *end;
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":", main_longopts, NULL)) != -1) {
+		main_where = where != NULL ? where[optind - 1] : NULL;
 		switch (c) {
+		case 'c':
+			break;
 		case 'l':
 			main_hostport("--listen", optarg, o->host, &o->port);
 			break;
@@ -343,6 +371,42 @@ main_options(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		main_bad("unexpected argument '%s'", argv[optind]);
+	main_where = NULL;
+}
+
+/* The FILE of --config FILE on the command line, or NULL. */
+static const char *
+main_config_path(int argc, char **argv)
+{
+	const char *path = NULL;
+	int c;
+
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":", main_longopts, NULL)) != -1)
+		if (c == 'c')
+			path = optarg;
+	return path;
+}
+
+/* Fill o from the --config file (into f, which o points into) and then the
+ * command line, which wins (exits on --help, --version, errors). */
+static void
+main_options(int argc, char **argv, struct options *o, struct optfile *f)
+{
+	const char *path = main_config_path(argc, argv);
+	char err[1400];
+
+	if (path != NULL) {
+		if (optfile_load(f, path, argv[0], main_longopts,
+		        main_not_settings, main_secret_settings, err,
+		        sizeof err) != 0) {
+			fprintf(stderr, "%s\n", err);
+			exit(2);
+		}
+		main_apply(f->argc, f->argv, f->where, o);
+	}
+	main_apply(argc, argv, NULL, o);
 	if (o->store == NULL)
 		o->store = getenv("DATABASE_URL");
 	if (o->store != NULL &&
@@ -472,9 +536,10 @@ main(int argc, char **argv)
 	struct api *api = NULL;
 	struct sim *sim = NULL;
 	struct feed_cfg fc;
+	struct optfile of = {0};
 	int port = 0, mport = 0, rc = 1;
 
-	main_options(argc, argv, &o);
+	main_options(argc, argv, &o, &of);
 	util_log_set_json(o.log_json);
 	access_set(o.access_log || o.verbose);
 	signal(SIGPIPE, SIG_IGN);
@@ -562,5 +627,6 @@ out:
 	if (base != NULL)
 		event_base_free(base);
 	libevent_global_shutdown();
+	optfile_free(&of);
 	return rc;
 }
