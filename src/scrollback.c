@@ -303,9 +303,13 @@ sb_store(struct scrollback *sb, struct sb_rec rec, const char *lvname,
 		                : sb_now_ms();
 	}
 	sb->src_ms[rec.src] = rec.ts_ms;
-	memcpy(p, sb->scratch.p, msg_len);
+	/* An empty message leaves the scratch buffer unallocated: memcpy
+	 * must not be handed its NULL even for 0 bytes. */
+	if (msg_len > 0)
+		memcpy(p, sb->scratch.p, msg_len);
 	p[msg_len] = '\0';
-	memcpy(p + msg_len + 1, lvname, lv_len);
+	if (lv_len > 0)
+		memcpy(p + msg_len + 1, lvname, lv_len);
 	if (raw_len > 0)
 		memcpy(p + msg_len + 1 + lv_len, raw, raw_len);
 	r = &sb->ring[(sb->head + sb->count) & (sb->ring_cap - 1)];

@@ -851,7 +851,8 @@ tui_save(struct tui *t, const char *path)
 		tui_msg(t, true, "cannot write %s: %s", path, strerror(errno));
 		goto done;
 	}
-	if (formatter_begin(fmt, &out) == 0 &&
+	/* Only CSV has a header: an empty buffer has no storage to write. */
+	if (formatter_begin(fmt, &out) == 0 && out.len > 0 &&
 	    fwrite(out.p, 1, out.len, f) != out.len)
 		failed = true;
 	if (t->save_all) {
