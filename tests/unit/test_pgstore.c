@@ -857,6 +857,55 @@ START_TEST(retention_drops_whole_expired_days_and_records_what_they_held)
 }
 END_TEST
 
+START_TEST(a_partition_drop_gives_up_rather_than_hold_up_a_reader)
+{
+	struct store *st = make_pgstore(100);
+	PGconn *c = test_conn(), *reader = test_conn();
+	PGresult *r;
+	char n[64], part[64], sql[128];
+	int64_t t0;
+
+	test_sql(c,
+	    "SELECT logdeck_logs_partition((now() AT TIME ZONE 'UTC')::date"
+	    " - 5)",
+	    NULL, 0);
+	test_sql(c,
+	    "INSERT INTO logs (source, \"timestamp\", message) VALUES"
+	    " ('automations/a', now() - interval '5 days', 'old')",
+	    NULL, 0);
+	day_partition(c, -5, part, sizeof part);
+	/* A long reader holds logs: the drop waits PGSCHEMA_LOCK_WAIT_MS
+	 * (500 ms) for it at most, then gives up with nothing changed. */
+	test_sql(reader, "BEGIN; SELECT count(*) FROM logs", NULL, 0);
+	snprintf(sql, sizeof sql, "SELECT logdeck_logs_drop('%s')", part);
+	t0 = util_mono_ms();
+	r = PQexec(c, sql);
+	ck_assert_int_eq(PQresultStatus(r), PGRES_FATAL_ERROR);
+	ck_assert_str_eq(PQresultErrorField(r, PG_DIAG_SQLSTATE), "55P03");
+	PQclear(r);
+	ck_assert_int_ge(util_mono_ms() - t0, 400);
+	ck_assert_int_lt(util_mono_ms() - t0, 3000);
+	snprintf(sql, sizeof sql, "SELECT to_regclass('%s') IS NOT NULL", part);
+	test_sql(c, sql, n, sizeof n);
+	ck_assert_str_eq(n, "t");
+	test_sql(c,
+	    "SELECT evicted_id FROM sources WHERE source = 'automations/a'", n,
+	    sizeof n);
+	ck_assert_str_eq(n, "0");
+	/* Once the reader is done, the next pass drops it. */
+	test_sql(reader, "COMMIT", NULL, 0);
+	snprintf(sql, sizeof sql, "SELECT logdeck_logs_drop('%s')", part);
+	test_sql(c, sql, NULL, 0);
+	test_sql(c,
+	    "SELECT evicted_id FROM sources WHERE source = 'automations/a'", n,
+	    sizeof n);
+	ck_assert_str_eq(n, "1");
+	PQfinish(reader);
+	PQfinish(c);
+	store_free(st);
+}
+END_TEST
+
 START_TEST(runs_are_read_whole_past_the_runs_page_limit)
 {
 	struct store *st = make_pgstore(100);
@@ -1316,6 +1365,8 @@ main(int argc, char **argv)
 	    rows_of_any_day_are_stored_and_move_into_their_day_when_it_comes);
 	tcase_add_test(
 	    tc, retention_drops_whole_expired_days_and_records_what_they_held);
+	tcase_add_test(
+	    tc, a_partition_drop_gives_up_rather_than_hold_up_a_reader);
 	tcase_add_test(tc, runs_are_read_whole_past_the_runs_page_limit);
 	tcase_add_test(tc, a_run_id_of_up_to_store_run_id_max_bytes_is_kept);
 	tcase_add_test(
