@@ -23,6 +23,12 @@
 #define PGSCHEMA_BOTH_SQL PGSCHEMA_S(PGSCHEMA_EDGE_BOTH)
 #define PGSCHEMA_RUN_ID_MAX_SQL PGSCHEMA_S(STORE_RUN_ID_MAX)
 #define PGSCHEMA_RUNS_MAX_SQL PGSCHEMA_S(STORE_RUNS_MAX)
+#define PGSCHEMA_AHEAD_DAYS_SQL PGSCHEMA_S(PGSCHEMA_AHEAD_DAYS)
+#define PGSCHEMA_BACK_DAYS_SQL PGSCHEMA_S(PGSCHEMA_BACK_DAYS)
+/* Longest wait for a table lock of partition upkeep or retention (ms): it
+ * holds up the inserts and reads queued behind it, so it gives up rather
+ * than wait on a long reader, and tries again on the next pass. */
+#define PGSCHEMA_LOCK_WAIT_MS "500"
 
 struct pgschema_migration {
 	int version;
@@ -276,9 +282,140 @@ static const char pgschema_v2[] =
     "CREATE TRIGGER sources_created AFTER INSERT ON sources FOR EACH ROW\n"
     "    EXECUTE FUNCTION logdeck_sources_created();\n";
 
+/* Version 3: logs partitioned by day of "timestamp" (UTC), so that
+ * retention drops whole days instead of deleting rows (doc/scaling.md).
+ * Daily partitions logs_pYYYYMMDD are made PGSCHEMA_AHEAD_DAYS ahead by
+ * logdeck_logs_upkeep, which the server calls at start and with every
+ * retention pass; a row of any other day (a producer may send a time
+ * years away) lands in logs_default, so an insert never fails for want of
+ * a partition. When the day of such a row comes into the window, its rows
+ * move out of logs_default into the new partition. The primary key holds
+ * the partition key as PostgreSQL requires; ids stay unique because the
+ * BEFORE trigger draws every one from logs_id_seq. The existing rows are
+ * moved with their ids, and the sequence goes on from where it was. */
+static const char pgschema_v3[] =
+    "CREATE FUNCTION logdeck_logs_partition(day date) RETURNS boolean\n"
+    "LANGUAGE plpgsql AS $$\n"
+    "DECLARE\n"
+    "    part text := 'logs_p' || to_char(day, 'YYYYMMDD');\n"
+    "    lo timestamptz := day::timestamp AT TIME ZONE 'UTC';\n"
+    "    hi timestamptz := (day + 1)::timestamp AT TIME ZONE 'UTC';\n"
+    "BEGIN\n"
+    "    IF to_regclass(part) IS NOT NULL THEN\n"
+    "        RETURN false;\n"
+    "    END IF;\n"
+    "    IF NOT EXISTS (SELECT 1 FROM logs_default\n"
+    "                   WHERE \"timestamp\" >= lo AND \"timestamp\" < hi) "
+    "THEN\n"
+    "        EXECUTE format('CREATE TABLE %I PARTITION OF logs\n"
+    "            FOR VALUES FROM (%L) TO (%L)', part, lo, hi);\n"
+    "        RETURN true;\n"
+    "    END IF;\n"
+    "    EXECUTE format('CREATE TABLE %I (LIKE logs INCLUDING DEFAULTS\n"
+    "        INCLUDING CONSTRAINTS)', part);\n"
+    "    EXECUTE format('WITH m AS (DELETE FROM logs_default\n"
+    "        WHERE \"timestamp\" >= $1 AND \"timestamp\" < $2 RETURNING *)\n"
+    "        INSERT INTO %I SELECT * FROM m', part) USING lo, hi;\n"
+    "    EXECUTE format('ALTER TABLE logs ATTACH PARTITION %I\n"
+    "        FOR VALUES FROM (%L) TO (%L)', part, lo, hi);\n"
+    "    RETURN true;\n"
+    "END $$;\n"
+    "CREATE FUNCTION logdeck_logs_upkeep(ahead integer) RETURNS integer\n"
+    "LANGUAGE plpgsql AS $$\n"
+    "DECLARE\n"
+    "    today date := (now() AT TIME ZONE 'UTC')::date;\n"
+    "    made integer := 0;\n"
+    "BEGIN\n"
+    "    PERFORM set_config('lock_timeout', '" PGSCHEMA_LOCK_WAIT_MS
+    "', true);\n"
+    "    PERFORM pg_advisory_xact_lock(" PGSCHEMA_LOCK_KEY ");\n"
+    "    FOR i IN 0..ahead LOOP\n"
+    "        IF logdeck_logs_partition(today + i) THEN\n"
+    "            made := made + 1;\n"
+    "        END IF;\n"
+    "    END LOOP;\n"
+    "    RETURN made;\n"
+    "END $$;\n"
+    "CREATE FUNCTION logdeck_logs_expired(cutoff timestamptz) RETURNS text\n"
+    "LANGUAGE sql AS $$\n"
+    "    SELECT c.relname::text FROM pg_inherits i\n"
+    "        JOIN pg_class c ON c.oid = i.inhrelid\n"
+    "    WHERE i.inhparent = 'logs'::regclass\n"
+    "        AND c.relname ~ '^logs_p[0-9]{8}$'\n"
+    "        AND (to_date(substr(c.relname, 7), 'YYYYMMDD') + 1)::timestamp\n"
+    "            AT TIME ZONE 'UTC' <= cutoff\n"
+    "    ORDER BY c.relname LIMIT 1\n"
+    "$$;\n"
+    "CREATE FUNCTION logdeck_logs_drop(part text) RETURNS bigint\n"
+    "LANGUAGE plpgsql AS $$\n"
+    "DECLARE\n"
+    "    n bigint;\n"
+    "BEGIN\n"
+    "    PERFORM set_config('lock_timeout', '" PGSCHEMA_LOCK_WAIT_MS
+    "', true);\n"
+    "    PERFORM pg_advisory_xact_lock(" PGSCHEMA_LOCK_KEY ");\n"
+    "    IF to_regclass(part) IS NULL THEN\n"
+    "        RETURN 0;\n"
+    "    END IF;\n"
+    "    EXECUTE format('LOCK TABLE %I IN EXCLUSIVE MODE', part);\n"
+    "    SELECT greatest(c.reltuples, 0)::bigint INTO n FROM pg_class c\n"
+    "        WHERE c.oid = to_regclass(part);\n"
+    "    EXECUTE format('WITH RECURSIVE s(source) AS (\n"
+    "        (SELECT source FROM %1$I ORDER BY source LIMIT 1)\n"
+    "        UNION ALL SELECT (SELECT p.source FROM %1$I p\n"
+    "            WHERE p.source > s.source ORDER BY p.source LIMIT 1)\n"
+    "        FROM s WHERE s.source IS NOT NULL)\n"
+    "        UPDATE sources o SET evicted_id = greatest(o.evicted_id, m.top)\n"
+    "        FROM (SELECT s.source, (SELECT max(p.id) FROM %1$I p\n"
+    "              WHERE p.source = s.source) AS top\n"
+    "              FROM s WHERE s.source IS NOT NULL) m\n"
+    "        WHERE o.source = m.source', part);\n"
+    "    EXECUTE format('DROP TABLE %I', part);\n"
+    "    RETURN n;\n"
+    "END $$;\n"
+    "ALTER TABLE logs RENAME TO logs_unpartitioned;\n"
+    "ALTER SEQUENCE logs_id_seq OWNED BY NONE;\n"
+    "CREATE TABLE logs (\n"
+    "    id          bigint NOT NULL,\n"
+    "    source      text NOT NULL CONSTRAINT source_is_kind_slash_id\n"
+    "        CHECK (source ~\n"
+    "        '^(automations|pipelines|artifacts)/[A-Za-z0-9._~:@-]{1,128}$'),\n"
+    "    \"timestamp\" timestamptz NOT NULL DEFAULT now(),\n"
+    "    level       text NOT NULL DEFAULT 'INFO',\n"
+    "    message     text NOT NULL,\n"
+    "    task        text,\n"
+    "    extra       jsonb NOT NULL DEFAULT '{}'\n"
+    "        CONSTRAINT extra_is_an_object\n"
+    "        CHECK (jsonb_typeof(extra) = 'object')\n"
+    ") PARTITION BY RANGE (\"timestamp\");\n"
+    "CREATE TABLE logs_default PARTITION OF logs DEFAULT;\n"
+    "SELECT logdeck_logs_partition(d::date)\n"
+    "    FROM (SELECT min(\"timestamp\") AS lo, max(\"timestamp\") AS hi\n"
+    "          FROM logs_unpartitioned) b,\n"
+    "    generate_series(date_trunc('day', greatest(b.lo,\n"
+    "        now() - interval '" PGSCHEMA_BACK_DAYS_SQL " days')\n"
+    "        AT TIME ZONE 'UTC'), least(b.hi, now()) AT TIME ZONE 'UTC',\n"
+    "        interval '1 day') AS d\n"
+    "    WHERE b.lo IS NOT NULL;\n"
+    "SELECT logdeck_logs_upkeep(" PGSCHEMA_AHEAD_DAYS_SQL ");\n"
+    "INSERT INTO logs SELECT id, source, \"timestamp\", level, message, task,\n"
+    "    extra FROM logs_unpartitioned;\n"
+    "DROP TABLE logs_unpartitioned;\n"
+    "ALTER SEQUENCE logs_id_seq OWNED BY logs.id;\n"
+    "ALTER TABLE logs ADD PRIMARY KEY (id, \"timestamp\");\n"
+    "CREATE INDEX logs_source_id ON logs (source, id);\n"
+    "CREATE INDEX logs_timestamp ON logs (\"timestamp\");\n"
+    "CREATE INDEX logs_source_timestamp ON logs (source, \"timestamp\");\n"
+    "CREATE TRIGGER logs_before BEFORE INSERT ON logs\n"
+    "    FOR EACH ROW EXECUTE FUNCTION logdeck_logs_before();\n"
+    "CREATE TRIGGER logs_after AFTER INSERT ON logs\n"
+    "    REFERENCING NEW TABLE AS new_rows\n"
+    "    FOR EACH STATEMENT EXECUTE FUNCTION logdeck_logs_after();\n";
+
 static const struct pgschema_migration pgschema_migrations[] = {
     {1, "sources, logs, change notification", pgschema_v1},
     {2, "runs", pgschema_v2},
+    {3, "logs partitioned by day", pgschema_v3},
 };
 
 #define PGSCHEMA_COUNT                                                         \

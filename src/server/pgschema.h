@@ -23,6 +23,13 @@
 #define PGSCHEMA_EDGE_END 2   /* it closed run <run> */
 #define PGSCHEMA_EDGE_BOTH 3  /* it recorded run <run>, over at once */
 
+/* Daily partitions of logs made ahead of today (UTC), besides today's
+ * (logdeck_logs_upkeep; a row of a day without one lands in logs_default). */
+#define PGSCHEMA_AHEAD_DAYS 3
+/* Oldest day the migration to partitions gives a partition of its own;
+ * older rows go to logs_default (retention deletes them from there). */
+#define PGSCHEMA_BACK_DAYS 400
+
 /* Bring the database to the newest schema: every migration not yet in
  * schema_migrations is applied once, each in its own transaction, under an
  * advisory lock so that servers starting together do not race. Returns how

@@ -30,7 +30,7 @@
 /* Reconnect delays of the notification connection. */
 #define PGSTORE_RECONNECT_MIN_MS 100
 #define PGSTORE_RECONNECT_MAX_MS 5000
-/* Seconds between retention passes. */
+/* Seconds between upkeep passes (partitions ahead, retention). */
 #define PGSTORE_RETAIN_INTERVAL_S 60
 /* Bytes of a rendered event besides its values: {"id":,"timestamp":"<24>",
  * "level":,"message":,"task":,} and a NUL (about 80, rounded up). */
@@ -228,14 +228,21 @@ static const char pgstore_sql_tail[] =
     " (SELECT min(id) FROM logs WHERE source = $1)"
     " FROM sources s WHERE s.source = $1";
 
+/* Retention of rows outside the daily partitions (pgschema.c, version
+ * 3): the few in logs_default are deleted a batch at a time. */
 static const char pgstore_sql_retain[] =
-    "WITH d AS (DELETE FROM logs WHERE id IN (SELECT id FROM logs"
-    "  WHERE \"timestamp\" < now() - make_interval(days => $1::integer)"
-    "  ORDER BY id LIMIT $2) RETURNING source, id),"
+    "WITH d AS (DELETE FROM logs_default WHERE id IN (SELECT id FROM"
+    "  logs_default WHERE \"timestamp\" < now()"
+    "  - make_interval(days => $1::integer) ORDER BY id LIMIT $2)"
+    "  RETURNING source, id),"
     " m AS (SELECT source, max(id) AS top FROM d GROUP BY source),"
     " u AS (UPDATE sources s SET evicted_id = greatest(s.evicted_id, m.top)"
     "  FROM m WHERE s.source = m.source)"
     " SELECT count(*) FROM d";
+
+/* The oldest daily partition wholly older than the cutoff, or NULL. */
+static const char pgstore_sql_expired[] =
+    "SELECT logdeck_logs_expired(now() - make_interval(days => $1::integer))";
 
 static void pgstore_ln_connect(evutil_socket_t fd, short what, void *arg);
 static void pgstore_refresh(
@@ -1574,8 +1581,44 @@ pgstore_ln_connect(evutil_socket_t fd, short what, void *arg)
 		ps->ln_delay_ms = PGSTORE_RECONNECT_MAX_MS;
 }
 
-/* One retention pass: delete up to a batch of expired events; come back
- * at once while there is more, else after the interval. */
+/* Drop the oldest expired daily partition, if any (recording the newest
+ * id it held of each source as evicted, in the same transaction); returns
+ * about how many events went (the planner's count), 0 when none did. */
+static long
+pgstore_drop_partition(struct pgstore *ps, const char *days, bool *more)
+{
+	const char *vals[1] = {days};
+	PGresult *r;
+	char part[64];
+	long n = 0;
+
+	*more = false;
+	if ((r = pgstore_query(ps, pgstore_sql_expired, 1, vals, true, NULL)) ==
+	    NULL)
+		return 0;
+	if (PQgetisnull(r, 0, 0)) {
+		PQclear(r);
+		return 0;
+	}
+	snprintf(part, sizeof part, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	vals[0] = part;
+	if ((r = pgstore_query(ps, "SELECT logdeck_logs_drop($1)", 1, vals,
+	         false, NULL)) == NULL)
+		return 0;
+	n = atol(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	*more = true;
+	if (ps->verbose)
+		util_log("retention: dropped partition %s (about %ld events)",
+		    part, n);
+	return n;
+}
+
+/* One upkeep pass: make the daily partitions ahead; with --retain-days,
+ * drop an expired partition, delete up to a batch of expired events of
+ * logs_default and the runs whose events are all gone. Come back at once
+ * while there is more, else after the interval. */
 static void
 pgstore_retain(evutil_socket_t fd, short what, void *arg)
 {
@@ -1584,18 +1627,33 @@ pgstore_retain(evutil_socket_t fd, short what, void *arg)
 	char days[16], batch[16];
 	const char *vals[2] = {days, batch};
 	PGresult *r;
-	long n = 0, runs;
+	long n = 0, runs = 0;
+	bool more = false;
 
+	snprintf(days, sizeof days, "%d", PGSCHEMA_AHEAD_DAYS);
+	if ((r = pgstore_query(ps, "SELECT logdeck_logs_upkeep($1)", 1, vals,
+	         false, NULL)) != NULL)
+		PQclear(r);
+	if (ps->retain_days <= 0) {
+		event_add(ps->retain_ev, &tv);
+		return;
+	}
 	snprintf(days, sizeof days, "%d", ps->retain_days);
 	snprintf(batch, sizeof batch, "%d", PGSTORE_RETAIN_BATCH);
+	n = pgstore_drop_partition(ps, days, &more);
 	if ((r = pgstore_query(ps, pgstore_sql_retain, 2, vals, true, NULL))) {
-		n = atol(PQgetvalue(r, 0, 0));
+		long d = atol(PQgetvalue(r, 0, 0));
+
 		PQclear(r);
-		metrics_add(METRICS_STORE_EVICTED, (uint64_t)n);
+		more = more || d >= PGSTORE_RETAIN_BATCH;
+		n += d;
 	}
+	/* Dropped partitions and deleted rows alike are evictions. */
+	if (n > 0)
+		metrics_add(METRICS_STORE_EVICTED, (uint64_t)n);
 	/* A separate statement: it must see the events just deleted gone. */
 	runs = pgstore_drop_runs(ps, NULL);
-	if (n > 0 || runs > 0) {
+	if (n > 0 || runs > 0 || more) {
 		struct psource *s;
 		size_t b;
 
@@ -1611,7 +1669,7 @@ pgstore_retain(evutil_socket_t fd, short what, void *arg)
 			         "%d days and %ld runs",
 			    n, ps->retain_days, runs);
 	}
-	if (n >= PGSTORE_RETAIN_BATCH || runs >= PGSTORE_RETAIN_BATCH)
+	if (more || runs >= PGSTORE_RETAIN_BATCH)
 		tv.tv_sec = 0;
 	event_add(ps->retain_ev, &tv);
 }
@@ -1769,8 +1827,7 @@ pgstore_new(struct event_base *base, const struct pgstore_cfg *cfg, char *err,
 	}
 	if (!pgstore_ln_open(ps, err, errlen))
 		goto fail;
-	if (ps->retain_days > 0)
-		event_active(ps->retain_ev, EV_TIMEOUT, 1);
+	event_active(ps->retain_ev, EV_TIMEOUT, 1);
 	return &ps->base;
 fail:
 	pgstore_free(&ps->base);

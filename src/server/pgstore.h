@@ -20,8 +20,9 @@
 #define PGSTORE_CACHE_BYTES ((size_t)8 << 20)
 /* Most runs one query asks the database for (a walk over more pages). */
 #define PGSTORE_RUNS_PAGE 256
-/* Rows (events, and runs) one retention pass deletes, so a sweep never
- * blocks for long. */
+/* Rows one retention pass deletes one by one (events of logs_default, the
+ * stray days outside the daily partitions, and runs), so a sweep never
+ * blocks for long; whole expired days are dropped a partition a pass. */
 #define PGSTORE_RETAIN_BATCH 5000
 
 struct event_base;

@@ -199,7 +199,7 @@ def test_servers_starting_together_migrate_the_schema_once(pg):
                             {"message": "x"})[0] in (200, 201)
         rows = pg.psql("SELECT count(*) || ' ' || max(version) FROM "
                        "schema_migrations", db="race").strip()
-        assert rows == "2 2", rows
+        assert rows == "3 3", rows
     finally:
         for srv in servers:
             srv.stop()
@@ -251,6 +251,46 @@ def test_resuming_before_the_retained_range_gets_a_reset(pg):
             assert time.monotonic() < end, "retention did not run"
             time.sleep(0.05)
         st = open_log_stream(srv, "/api/automations/old/logs",
+                             {"Last-Event-ID": str(first)})
+        ev = next_typed(st)
+        assert ev["event"] == "reset", ev
+        reset = json.loads(ev["data"])
+        assert reset["reason"] == "retention"
+        ev = next_typed(st)
+        assert ev["event"] == "log" and int(ev["id"]) == reset["oldestId"]
+        assert json.loads(ev["data"])["message"] == "recent"
+        st.close()
+
+
+def test_a_dropped_day_gives_a_reset_and_takes_the_runs_it_held(pg):
+    """Retention drops whole daily partitions: what they held is recorded,
+    so a resume before it gets a reset, and a run whose events all went
+    is dropped (never the newest)."""
+    pg.psql("SELECT logdeck_logs_partition("
+            "(now() AT TIME ZONE 'UTC')::date - 5)")
+    pg.psql("INSERT INTO logs (source, \"timestamp\", message) VALUES "
+            "('automations/dayold', now() - interval '5 days', 'a'),"
+            "('automations/dayold', now() - interval '5 days', 'b')")
+    pg.psql("UPDATE sources SET status = 'completed', exit_code = 0,"
+            " status_ms = 1000 WHERE source = 'automations/dayold'")
+    pg.psql("UPDATE sources SET status = 'running', exit_code = NULL,"
+            " status_ms = 2000 WHERE source = 'automations/dayold'")
+    pg.psql("INSERT INTO logs (source, message) VALUES "
+            "('automations/dayold', 'recent')")
+    first = int(pg.psql("SELECT min(id) FROM logs "
+                        "WHERE source = 'automations/dayold'"))
+    part = pg.psql("SELECT 'logs_p' || to_char((now() AT TIME ZONE 'UTC')"
+                   "::date - 5, 'YYYYMMDD')").strip()
+    with pg_server(pg, "--retain-days", "2") as srv:
+        end = time.monotonic() + 5
+        while len(srv.get_json("/api/automations/dayold/runs")[1]) != 1:
+            assert time.monotonic() < end, "retention did not run"
+            time.sleep(0.05)
+        assert pg.psql("SELECT to_regclass('%s') IS NULL" % part).strip() \
+            == "t"
+        runs = srv.get_json("/api/automations/dayold/runs")[1]
+        assert [r["run"] for r in runs] == [2], runs
+        st = open_log_stream(srv, "/api/automations/dayold/logs",
                              {"Last-Event-ID": str(first)})
         ev = next_typed(st)
         assert ev["event"] == "reset", ev

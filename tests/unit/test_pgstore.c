@@ -647,6 +647,265 @@ START_TEST(migrating_from_version_1_keeps_the_events_and_adds_runs)
 }
 END_TEST
 
+/* The table (partition) holding row id of logs, "" when none. */
+static void
+partition_of(PGconn *c, int id, char *out, size_t outlen)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof sql,
+	    "SELECT tableoid::regclass::text FROM logs WHERE id = %d", id);
+	test_sql(c, sql, out, outlen);
+}
+
+/* The name of the daily partition of today (UTC) plus days. */
+static void
+day_partition(PGconn *c, int days, char *out, size_t outlen)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof sql,
+	    "SELECT 'logs_p' || to_char((now() AT TIME ZONE 'UTC')::date"
+	    " + %d, 'YYYYMMDD')",
+	    days);
+	test_sql(c, sql, out, outlen);
+}
+
+START_TEST(migrating_a_populated_version_2_database_partitions_logs_by_day)
+{
+	struct store *st;
+	PGconn *c;
+	struct store_info info;
+	char err[256], n[64], part[64];
+
+	test_reset();
+	c = test_conn();
+	ck_assert_int_eq(pgschema_migrate_to(c, 2, err, sizeof err), 2);
+	test_sql(c,
+	    "INSERT INTO logs (source, \"timestamp\", message) VALUES"
+	    " ('automations/a', now(), 'today'),"
+	    " ('automations/a', '1900-01-01Z', 'long ago'),"
+	    " ('automations/b', '9999-12-31Z', 'far ahead'),"
+	    " ('automations/a', now() - interval '3 days', 'days ago')",
+	    NULL, 0);
+	test_sql(c,
+	    "UPDATE sources SET status = 'completed', exit_code = 0,"
+	    " status_ms = 5000 WHERE source = 'automations/b'",
+	    NULL, 0);
+	st = test_store(100, 0);
+	test_sql(c, "SELECT max(version) FROM schema_migrations", n, sizeof n);
+	ck_assert_int_eq(atoi(n), 3);
+	test_sql(c, "SELECT relkind FROM pg_class WHERE relname = 'logs'", n,
+	    sizeof n);
+	ck_assert_str_eq(n, "p");
+	/* Every row kept its id, in the partition of its day or, far from
+	 * today, in the default one. */
+	test_sql(c, "SELECT string_agg(id::text, ',' ORDER BY id) FROM logs", n,
+	    sizeof n);
+	ck_assert_str_eq(n, "1,2,3,4");
+	partition_of(c, 1, n, sizeof n);
+	day_partition(c, 0, part, sizeof part);
+	ck_assert_str_eq(n, part);
+	partition_of(c, 4, n, sizeof n);
+	test_sql(c,
+	    "SELECT 'logs_p' || to_char((now() - interval '3 days')"
+	    " AT TIME ZONE 'UTC', 'YYYYMMDD')",
+	    part, sizeof part);
+	ck_assert_str_eq(n, part);
+	partition_of(c, 2, n, sizeof n);
+	ck_assert_str_eq(n, "logs_default");
+	partition_of(c, 3, n, sizeof n);
+	ck_assert_str_eq(n, "logs_default");
+	test_sql(c,
+	    "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM "
+	    "pg_indexes"
+	    " WHERE tablename = 'logs'",
+	    n, sizeof n);
+	ck_assert_str_eq(
+	    n, "logs_pkey,logs_source_id,logs_source_timestamp,logs_timestamp");
+	/* The sequence and both triggers carry on: the store's append and a
+	 * producer's insert (its id replaced) number on from 4. */
+	ck_assert_int_eq(append1(st, "a", "\"message\":\"five\""), 0);
+	test_sql(c,
+	    "INSERT INTO logs (id, source, message) VALUES"
+	    " (1, 'automations/a', 'six')",
+	    NULL, 0);
+	ck_assert_int_eq(store_get(st, SOURCE_AUTOMATION, "a", &info), 0);
+	ck_assert_int_eq(info.last_id, 6);
+	ck_assert_int_eq(info.oldest_id, 1);
+	ck_assert_int_eq(store_get(st, SOURCE_AUTOMATION, "b", &info), 0);
+	ck_assert(info.has_run);
+	ck_assert_int_eq(info.run.status, RUN_COMPLETED);
+	ck_assert_int_eq(info.run.first_id, 3);
+	PQfinish(c);
+	store_free(st);
+}
+END_TEST
+
+START_TEST(rows_of_any_day_are_stored_and_move_into_their_day_when_it_comes)
+{
+	struct store *st = make_pgstore(100);
+	PGconn *c = test_conn();
+	struct seen s = {0};
+	char n[64], part[64], sql[128];
+
+	/* Today's partition and PGSCHEMA_AHEAD_DAYS more were made, no
+	 * further. */
+	day_partition(c, PGSCHEMA_AHEAD_DAYS, part, sizeof part);
+	snprintf(sql, sizeof sql, "SELECT to_regclass('%s') IS NOT NULL", part);
+	test_sql(c, sql, n, sizeof n);
+	ck_assert_str_eq(n, "t");
+	day_partition(c, PGSCHEMA_AHEAD_DAYS + 1, part, sizeof part);
+	snprintf(sql, sizeof sql, "SELECT to_regclass('%s') IS NULL", part);
+	test_sql(c, sql, n, sizeof n);
+	ck_assert_str_eq(n, "t");
+	test_sql(c,
+	    "INSERT INTO logs (source, \"timestamp\", message) VALUES"
+	    " ('automations/a', '0001-01-01Z', 'year one'),"
+	    " ('automations/a', now() + interval '10 days', 'ahead'),"
+	    " ('automations/a', '294275-01-01Z', 'near the end of time')",
+	    NULL, 0);
+	partition_of(c, 2, n, sizeof n);
+	ck_assert_str_eq(n, "logs_default");
+	/* The day comes: its partition takes the row along, id and all. */
+	test_sql(c,
+	    "SELECT logdeck_logs_partition("
+	    "((now() + interval '10 days') AT TIME ZONE 'UTC')::date)",
+	    n, sizeof n);
+	ck_assert_str_eq(n, "t");
+	day_partition(c, 10, part, sizeof part);
+	partition_of(c, 2, n, sizeof n);
+	ck_assert_str_eq(n, part);
+	test_sql(c, "SELECT count(*) FROM logs_default", n, sizeof n);
+	ck_assert_str_eq(n, "2");
+	ck_assert_int_eq(
+	    store_read(st, SOURCE_AUTOMATION, "a", 0, 10, seen_line, &s), 3);
+	ck_assert_int_eq(s.ids[1], 2);
+	PQfinish(c);
+	store_free(st);
+}
+END_TEST
+
+/* Run the loop until sql on c answers want, for at most TEST_WAIT_MS. */
+static void
+wait_sql(PGconn *c, const char *sql, const char *want)
+{
+	int64_t end = util_mono_ms() + TEST_WAIT_MS;
+	struct timeval tv = {0, 20000};
+	char got[64];
+
+	for (;;) {
+		test_sql(c, sql, got, sizeof got);
+		if (strcmp(got, want) == 0 || util_mono_ms() >= end)
+			break;
+		event_base_loopexit(test_base, &tv);
+		event_base_dispatch(test_base);
+	}
+	ck_assert_str_eq(got, want);
+}
+
+START_TEST(retention_drops_whole_expired_days_and_records_what_they_held)
+{
+	struct store *st = make_pgstore(100), *kept;
+	PGconn *c = test_conn();
+	struct store_info info;
+	char n[64], part[64], sql[128];
+
+	test_sql(c,
+	    "SELECT logdeck_logs_partition((now() AT TIME ZONE 'UTC')::date"
+	    " - i) FROM generate_series(2, 5) i",
+	    NULL, 0);
+	/* Ids: 1, 2 five days ago; 3 four days ago; 4 long ago (in
+	 * logs_default); 5 at the start of the day that holds the cutoff
+	 * (older than the cutoff, in a partition that is not wholly so); 6
+	 * now; 7 far ahead. */
+	test_sql(c,
+	    "INSERT INTO logs (source, \"timestamp\", message) VALUES"
+	    " ('automations/a', now() - interval '5 days', 'one'),"
+	    " ('automations/b', now() - interval '5 days', 'two'),"
+	    " ('automations/a', now() - interval '4 days', 'three'),"
+	    " ('automations/a', '2001-01-01Z', 'four'),"
+	    " ('automations/a', date_trunc('day', (now() - interval '2 days')"
+	    "   AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', 'five'),"
+	    " ('automations/a', now(), 'six'),"
+	    " ('automations/c', '2999-01-01Z', 'seven')",
+	    NULL, 0);
+	store_free(st);
+	kept = test_store(0, 2);
+	wait_sql(c, "SELECT string_agg(id::text, ',' ORDER BY id) FROM logs",
+	    "5,6,7");
+	day_partition(c, -5, part, sizeof part);
+	snprintf(sql, sizeof sql, "SELECT to_regclass('%s') IS NULL", part);
+	test_sql(c, sql, n, sizeof n);
+	ck_assert_str_eq(n, "t");
+	day_partition(c, -2, part, sizeof part);
+	partition_of(c, 5, n, sizeof n);
+	ck_assert_str_eq(n, part);
+	/* What went is recorded: a resume before id 4 of a gets a reset. */
+	ck_assert_int_eq(store_get(kept, SOURCE_AUTOMATION, "a", &info), 0);
+	ck_assert_int_eq(info.evicted_id, 4);
+	ck_assert_int_eq(info.oldest_id, 5);
+	ck_assert_int_eq(info.last_id, 6);
+	ck_assert_int_eq(store_get(kept, SOURCE_AUTOMATION, "b", &info), 0);
+	ck_assert_int_eq(info.evicted_id, 2);
+	ck_assert_int_eq(info.oldest_id, 3);
+	ck_assert_int_eq(store_get(kept, SOURCE_AUTOMATION, "c", &info), 0);
+	ck_assert_int_eq(info.evicted_id, 0);
+	ck_assert_int_eq(info.oldest_id, 7);
+	PQfinish(c);
+	store_free(kept);
+}
+END_TEST
+
+START_TEST(a_partition_drop_gives_up_rather_than_hold_up_a_reader)
+{
+	struct store *st = make_pgstore(100);
+	PGconn *c = test_conn(), *reader = test_conn();
+	PGresult *r;
+	char n[64], part[64], sql[128];
+	int64_t t0;
+
+	test_sql(c,
+	    "SELECT logdeck_logs_partition((now() AT TIME ZONE 'UTC')::date"
+	    " - 5)",
+	    NULL, 0);
+	test_sql(c,
+	    "INSERT INTO logs (source, \"timestamp\", message) VALUES"
+	    " ('automations/a', now() - interval '5 days', 'old')",
+	    NULL, 0);
+	day_partition(c, -5, part, sizeof part);
+	/* A long reader holds logs: the drop waits PGSCHEMA_LOCK_WAIT_MS
+	 * (500 ms) for it at most, then gives up with nothing changed. */
+	test_sql(reader, "BEGIN; SELECT count(*) FROM logs", NULL, 0);
+	snprintf(sql, sizeof sql, "SELECT logdeck_logs_drop('%s')", part);
+	t0 = util_mono_ms();
+	r = PQexec(c, sql);
+	ck_assert_int_eq(PQresultStatus(r), PGRES_FATAL_ERROR);
+	ck_assert_str_eq(PQresultErrorField(r, PG_DIAG_SQLSTATE), "55P03");
+	PQclear(r);
+	ck_assert_int_ge(util_mono_ms() - t0, 400);
+	ck_assert_int_lt(util_mono_ms() - t0, 3000);
+	snprintf(sql, sizeof sql, "SELECT to_regclass('%s') IS NOT NULL", part);
+	test_sql(c, sql, n, sizeof n);
+	ck_assert_str_eq(n, "t");
+	test_sql(c,
+	    "SELECT evicted_id FROM sources WHERE source = 'automations/a'", n,
+	    sizeof n);
+	ck_assert_str_eq(n, "0");
+	/* Once the reader is done, the next pass drops it. */
+	test_sql(reader, "COMMIT", NULL, 0);
+	snprintf(sql, sizeof sql, "SELECT logdeck_logs_drop('%s')", part);
+	test_sql(c, sql, NULL, 0);
+	test_sql(c,
+	    "SELECT evicted_id FROM sources WHERE source = 'automations/a'", n,
+	    sizeof n);
+	ck_assert_str_eq(n, "1");
+	PQfinish(reader);
+	PQfinish(c);
+	store_free(st);
+}
+END_TEST
+
 START_TEST(runs_are_read_whole_past_the_runs_page_limit)
 {
 	struct store *st = make_pgstore(100);
@@ -1100,6 +1359,14 @@ main(int argc, char **argv)
 	    tc, a_psql_update_to_running_then_failed_opens_and_closes_a_run);
 	tcase_add_test(
 	    tc, migrating_from_version_1_keeps_the_events_and_adds_runs);
+	tcase_add_test(tc,
+	    migrating_a_populated_version_2_database_partitions_logs_by_day);
+	tcase_add_test(tc,
+	    rows_of_any_day_are_stored_and_move_into_their_day_when_it_comes);
+	tcase_add_test(
+	    tc, retention_drops_whole_expired_days_and_records_what_they_held);
+	tcase_add_test(
+	    tc, a_partition_drop_gives_up_rather_than_hold_up_a_reader);
 	tcase_add_test(tc, runs_are_read_whole_past_the_runs_page_limit);
 	tcase_add_test(tc, a_run_id_of_up_to_store_run_id_max_bytes_is_kept);
 	tcase_add_test(
