@@ -21,6 +21,10 @@
 
 /* Reconnect delay base when the server sent no retry field. */
 #define STREAM_DEFAULT_RETRY_MS 1000
+/* Shortest wait before any reconnect, Retry-After included: a server
+ * that answers "Retry-After: 0" (or a date in the past) on every attempt
+ * must not be asked thousands of times a second. */
+#define STREAM_MIN_WAIT_MS 100
 /* Longest Retry-After honoured; a larger one is clamped. */
 #define STREAM_MAX_RETRY_AFTER_MS (10 * 60 * 1000)
 /* A stream is stalled after this many heartbeat intervals of silence. */
@@ -180,8 +184,10 @@ stream_random(struct stream_mgr *m, uint64_t n)
 	return n ? m->rnd % n : 0;
 }
 
-/* Schedule the next attempt: Retry-After when the server gave one, else
- * capped exponential backoff with full jitter from the server's retry. */
+/* Schedule the next attempt: capped exponential backoff with full jitter
+ * from the server's retry, at least STREAM_MIN_WAIT_MS. A Retry-After is
+ * a lower bound only: the ceiling still doubles on every failed attempt,
+ * so refusals in a row back off even when each says "now". */
 static void
 stream_schedule_retry(struct stream *s)
 {
@@ -193,16 +199,12 @@ stream_schedule_retry(struct stream *s)
 		base = STREAM_DEFAULT_RETRY_MS;
 	if (s->healthy)
 		s->st.attempt = 0;
-	if (s->retry_after_ms >= 0) {
+	ceiling = (uint64_t)base << (s->st.attempt < 16 ? s->st.attempt : 16);
+	if (ceiling > (uint64_t)cfg->backoff_cap_ms)
+		ceiling = (uint64_t)cfg->backoff_cap_ms;
+	delay = stream_random(s->m, ceiling) + STREAM_MIN_WAIT_MS;
+	if (s->retry_after_ms >= 0 && (uint64_t)s->retry_after_ms > delay)
 		delay = (uint64_t)s->retry_after_ms;
-	} else {
-		ceiling = (uint64_t)base
-		          << (s->st.attempt < 16 ? s->st.attempt : 16);
-		if (ceiling > (uint64_t)cfg->backoff_cap_ms)
-			ceiling = (uint64_t)cfg->backoff_cap_ms;
-		/* Full jitter, but never a busy loop. */
-		delay = stream_random(s->m, ceiling) + 100;
-	}
 	s->st.attempt++;
 	s->st.retry_at = loop_now() + delay;
 	loop_timer_stop(s->m->loop, &s->stall_timer);

@@ -2,7 +2,10 @@
 import csv
 import io
 import json
+import os
 import signal
+import subprocess
+import tempfile
 import threading
 import time
 
@@ -507,6 +510,52 @@ def test_retry_after_is_honoured_on_503():
         eq(_messages(r.stdout), ["finally"], "lines")
         check(took >= 1.9, "waited %.2fs, Retry-After said 2s" % took)
         check(b"reconnecting in 2s" in r.stderr, r.stderr)
+
+
+def _refusals_in(window_s, refusal):
+    """Run logdeck against a server that refuses every stream with the
+    canned answer refusal; returns (connections to the stream within
+    window_s seconds of the first refusal, stderr lines by then)."""
+    with Server() as s:
+        s.ingest("busy", [ev(1)])
+        with ChaosProxy(s.port, [{}] + [{"canned": refusal}] * 100000) as px, \
+                tempfile.TemporaryFile() as err:
+            e = dict(os.environ, TZ="UTC")
+            p = subprocess.Popen([ldtest.LOGDECK, "--server", px.url, "-f",
+                                  "busy"], stdout=subprocess.DEVNULL,
+                                 stderr=err, env=e)
+            try:
+                ldtest.wait_for(lambda: px.connections >= 2,
+                                what="the first stream request")
+                t0 = px.accepted_at[1]
+                # The window is wall time; waiting for the process to end
+                # (it never does by itself) is how it passes.
+                try:
+                    p.wait(t0 + window_s - time.monotonic())
+                except subprocess.TimeoutExpired:
+                    pass
+                with px.lock:
+                    n = sum(1 for t in px.accepted_at[1:]
+                            if t < t0 + window_s)
+            finally:
+                p.send_signal(signal.SIGINT)
+                p.wait(ldtest.WAIT_S)
+            err.seek(0)
+            return n, err.read().splitlines()
+
+
+def test_retry_after_zero_or_past_is_floored_and_backs_off():
+    # STREAM_MIN_WAIT_MS and the doubling ceiling (1 s, 2 s, 4 s...) hold
+    # even when every refusal says "come back now".
+    for status, when in ((b"503 Service Unavailable", b"0"),
+                         (b"429 Too Many Requests",
+                          b"Wed, 21 Oct 2015 07:28:00 GMT")):
+        busy = (b"HTTP/1.1 " + status + b"\r\nRetry-After: " + when +
+                b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        n, err = _refusals_in(3.0, busy)
+        check(1 <= n < 15, "%s, Retry-After %s: %d connections in 3 s"
+              % (status, when, n))
+        check(len(err) < 20, "%d stderr lines: %r" % (len(err), err[:5]))
 
 
 def test_a_server_without_streams_is_polled_every_second():
