@@ -89,7 +89,8 @@ follow_note(struct follow *f, const struct source *src, const char *fmt, ...)
 		esc_text(&f->note, src->name, strlen(src->name));
 		buf_puts(&f->note, ": ");
 	}
-	buf_puts(&f->note, line);
+	/* Notes quote the server (errors, statuses): one escaping rule. */
+	esc_text(&f->note, line, strlen(line));
 	buf_putc(&f->note, '\n');
 	/* Keep stdout and stderr in order on a shared terminal. */
 	follow_flush(f);
@@ -509,7 +510,8 @@ follow_fetch(const struct follow_opts *o)
 			free(url);
 			if (status != 200) {
 				if (status == 0)
-					fprintf(stderr, "logdeck: %s\n", err);
+					follow_note(
+					    &f, NULL, "logdeck: %s", err);
 				else
 					fprintf(stderr,
 					    "logdeck: %s: HTTP %ld\n",

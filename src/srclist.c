@@ -16,6 +16,7 @@
 #include "auth.h"
 #include "buf.h"
 #include "client.h"
+#include "esc.h"
 #include "loop.h"
 #include "sse.h"
 
@@ -158,17 +159,14 @@ static void srclist_fail(struct srclist *l, const char *fmt, ...)
 static void
 srclist_fail(struct srclist *l, const char *fmt, ...)
 {
-	char msg[256];
+	char raw[256], msg[256];
 	va_list ap;
-	char *p;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
-	for (p = msg; *p != '\0'; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-	}
+	/* It may quote the server: escape C0, C1 and bidi controls. */
+	esc_line(msg, sizeof msg, raw);
 	l->failing = true;
 	if (l->h->on_error != NULL)
 		l->h->on_error(msg, l->arg);

@@ -15,6 +15,7 @@
 #include "auth.h"
 #include "buf.h"
 #include "client.h"
+#include "esc.h"
 #include "loop.h"
 #include "source.h"
 #include "sse.h"
@@ -155,15 +156,13 @@ static void
 stream_error(struct stream *s, const char *fmt, ...)
 {
 	va_list ap;
-	char *p;
+	char raw[sizeof s->st.error];
 
 	va_start(ap, fmt);
-	vsnprintf(s->st.error, sizeof s->st.error, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
-	for (p = s->st.error; *p != '\0'; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-	}
+	/* It quotes the server (error bodies, names): escape C0, C1, bidi. */
+	esc_line(s->st.error, sizeof s->st.error, raw);
 }
 
 /* True when the stream asks about runs (run= or runs=all). */

@@ -720,6 +720,42 @@ def test_error_bodies_past_their_limit_are_not_quoted():
     check(b"xxxxxxxxxx" not in r.stderr, "the body was quoted")
 
 
+# U+0085 (NEL), U+009B (CSI), U+202E (right-to-left override) and a byte
+# that is not UTF-8: what a hostile server could put in its error texts.
+_HOSTILE = "<\u0085\u009b\u202e".encode() + b"\xff>"
+
+
+def _check_escaped(err):
+    for raw in (b"\xc2\x85", b"\xc2\x9b", b"\xe2\x80\xae", b"\xff"):
+        check(raw not in err, "raw %r reached stderr: %r" % (raw, err))
+    check(b"<\\u0085\\u009b\\u202e\xef\xbf\xbd>" in err,
+          "escaped text: %r" % err)
+
+
+def _answer(status, body, ctype=b"application/json"):
+    return (b"HTTP/1.1 " + status + b"\r\nContent-Type: " + ctype +
+            b"\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+            % len(body) + body)
+
+
+def test_server_error_text_and_names_reach_stderr_escaped():
+    refused = _answer(b"400 Bad Request", b'{"error":"' + _HOSTILE + b'"}')
+    listing = _answer(b"200 OK", b'[{"id":"e1","name":"' + _HOSTILE + b'"}]')
+    gone = _answer(b"404 Not Found", b'{"error":"not found"}')
+    with Server() as s:
+        s.ingest("e", [ev(1)])
+        with ChaosProxy(s.port, [{}, {"canned": refused}]) as px:
+            r = logdeck("--server", px.url, "-f", "e")
+        eq(r.returncode, 3, "exit status: %r" % r.stderr)
+        _check_escaped(r.stderr)
+        with ChaosProxy(s.port, [{"canned": listing},
+                                 {"canned": gone}]) as px:
+            r = logdeck("--server", px.url, "-f", "e1")
+        eq(r.returncode, 3, "exit status: %r" % r.stderr)
+        check(b"not found" in r.stderr, r.stderr)
+        _check_escaped(r.stderr)
+
+
 def test_an_event_escaping_past_64_mib_is_printed_whole():
     # Each ESC byte becomes \u001b (6 bytes) in JSON: 11.2 MB of them make
     # a 67 MB line, more than any fixed 64 MiB output cap would take.
