@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "client.h"
 #include "esc.h"
+#include "json.h"
 #include "loop.h"
 #include "source.h"
 #include "sse.h"
@@ -287,6 +288,19 @@ stream_deliver_status(struct stream *s, const struct status_event *st)
 	}
 }
 
+/* Decode an event cut by --max-event: what arrived whole is kept, and the
+ * id comes from the SSE id field when the cut came before the JSON one. */
+static void
+stream_decode_cut(
+    struct stream *s, const struct sse_event *ev, struct log_event *le)
+{
+	long long id;
+
+	event_decode_cut(s->m->dec, ev->data, ev->data_len, le);
+	if (le->id < 0 && ev->id_len > 0 && json_int(ev->id, ev->id_len, &id))
+		le->id = id;
+}
+
 /* The SSE parser dispatched an event. */
 static void
 stream_on_sse_event(const struct sse_event *ev, void *arg)
@@ -300,8 +314,11 @@ stream_on_sse_event(const struct sse_event *ev, void *arg)
 		return;
 	if ((ev->type_len == 3 && memcmp(ev->type, "log", 3) == 0) ||
 	    (ev->type_len == 7 && memcmp(ev->type, "message", 7) == 0)) {
-		event_decode(s->m->dec, ev->data, ev->data_len, &le);
-		le.truncated = ev->truncated;
+		if (ev->truncated > 0)
+			stream_decode_cut(s, ev, &le);
+		else
+			event_decode(s->m->dec, ev->data, ev->data_len, &le);
+		le.truncated += ev->truncated;
 		stream_deliver_log(&le, s);
 	} else if (ev->type_len == 6 && memcmp(ev->type, "status", 6) == 0) {
 		if (event_decode_status(ev->data, ev->data_len, &st) == 0)

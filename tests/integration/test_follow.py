@@ -756,6 +756,45 @@ def test_server_error_text_and_names_reach_stderr_escaped():
         _check_escaped(r.stderr)
 
 
+def test_an_event_past_max_event_keeps_its_id_time_level_and_says_cut():
+    # --max-event 1024 (its lowest): the server sends id, timestamp and
+    # level first, then the message that the cap cuts.
+    long_msg = "x" * 1500 + "\u00e9"
+    with Server() as s:
+        s.ingest("big", [ev(1, "short"), ev(2, long_msg, level="WARN"),
+                         ev(3, "after")])
+        s.status("big", "completed")
+        r = logdeck("--server", s.url, "-f", "big", "-o", "json",
+                    "--max-event", "1024")
+        eq(r.returncode, 0, "exit status: %r" % r.stderr)
+        out = [json.loads(l) for l in lines(r.stdout)]
+        eq([o["id"] for o in out], [1, 2, 3], "ids")
+        cut = out[1]
+        eq(cut["timestamp"], "2024-12-07T14:23:02.123Z", "timestamp")
+        eq(cut["level"], "WARN", "level")
+        check(cut["truncated"] > 0, "not marked cut: %r" % cut)
+        check(long_msg.startswith(cut["message"]) and
+              len(cut["message"]) > 900, "message: %r" % cut["message"])
+        r = logdeck("--server", s.url, "-f", "big", "--max-event", "1024")
+        text = lines(r.stdout)[1]
+        check(text.startswith("[2024-12-07 14:23:02] WARN: xxx"), text)
+        check(text.endswith(" bytes]") and "[truncated " in text, text)
+    # The cut falls before the JSON id: the SSE id field gives it.
+    stream = (b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+              b"Connection: close\r\n\r\nid: 41\nevent: log\ndata: "
+              b'{"message":"' + b"y" * 2000 + b'","id":41}\n\n'
+              b'event: status\ndata: {"status":"completed"}\n\n')
+    with Server() as s:
+        s.ingest("sse", [ev(1)])
+        with ChaosProxy(s.port, [{}, {"canned": stream}]) as px:
+            r = logdeck("--server", px.url, "-f", "sse", "-o", "json",
+                        "--max-event", "1024")
+        eq(r.returncode, 0, "exit status: %r" % r.stderr)
+        out = json.loads(lines(r.stdout)[0])
+        eq(out["id"], 41, "id from the SSE field")
+        check(out["message"].startswith("yyy"), out)
+
+
 def test_an_event_escaping_past_64_mib_is_printed_whole():
     # Each ESC byte becomes \u001b (6 bytes) in JSON: 11.2 MB of them make
     # a 67 MB line, more than any fixed 64 MiB output cap would take.
