@@ -90,6 +90,20 @@ def test_csv_output_has_a_header_and_rfc4180_quoting():
         check(b'"said ""hi"", then left"' in r.stdout, "quoting")
 
 
+def test_csv_fields_a_spreadsheet_would_run_as_formulas_are_guarded():
+    bad = ['=HYPERLINK("http://evil","x")', "+1+1", "-2", "@SUM(A1)"]
+    with Server() as s:
+        s.ingest("c", [ev(i, m, task="=cmd|' /C calc'!A0")
+                       for i, m in enumerate(bad)] + [ev(9, "a-b")])
+        s.status("c", "completed")
+        r = logdeck("--server", s.url, "-f", "-o", "csv", "c")
+        eq(r.returncode, 0, "exit status")
+        rows = list(csv.reader(io.StringIO(r.stdout.decode(), newline="")))
+        eq([row[6] for row in rows[1:]], ["'" + m for m in bad] + ["a-b"],
+           "messages")
+        eq({row[4] for row in rows[1:-1]}, {"'=cmd|' /C calc'!A0"}, "tasks")
+
+
 def test_failed_run_exits_1_and_completed_exits_0():
     with Server() as s:
         s.ingest("bad", [ev(1, "boom", level="ERROR")])
