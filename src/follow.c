@@ -257,10 +257,22 @@ follow_on_state(struct stream *s, void *arg)
 	case STREAM_WAITING:
 		secs =
 		    st->retry_at > now ? (st->retry_at - now + 999) / 1000 : 0;
-		follow_note(f, src,
-		    "Connection lost, reconnecting in %llus... "
-		    "(%s)",
-		    (unsigned long long)secs, st->error);
+		if (f->o->verbose)
+			/* The backoff made visible: tests read the ceilings,
+			 * which jitter does not blur. */
+			follow_note(f, src,
+			    "Connection lost, reconnecting in %llus... "
+			    "(%s) [attempt %u, wait %llu ms, ceiling %llu ms]",
+			    (unsigned long long)secs, st->error, st->attempt,
+			    (unsigned long long)(st->retry_at > now
+			                             ? st->retry_at - now
+			                             : 0),
+			    (unsigned long long)st->ceiling);
+		else
+			follow_note(f, src,
+			    "Connection lost, reconnecting in %llus... "
+			    "(%s)",
+			    (unsigned long long)secs, st->error);
 		break;
 	case STREAM_ENDED:
 		/* Unless a run boundary told it already, with the number. */

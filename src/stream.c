@@ -206,6 +206,7 @@ stream_schedule_retry(struct stream *s)
 	if (s->retry_after_ms >= 0 && (uint64_t)s->retry_after_ms > delay)
 		delay = (uint64_t)s->retry_after_ms;
 	s->st.attempt++;
+	s->st.ceiling = ceiling;
 	s->st.retry_at = loop_now() + delay;
 	loop_timer_stop(s->m->loop, &s->stall_timer);
 	loop_timer_in(s->m->loop, &s->retry_timer, delay);

@@ -2,6 +2,7 @@
 import csv
 import io
 import json
+import re
 import os
 import signal
 import subprocess
@@ -445,7 +446,9 @@ def test_backoff_grows_from_the_server_retry_and_resets_when_healthy():
     # The server says retry: 50. Connections that deliver lines are cut
     # (healthy: the next wait starts over), the others are cut before a
     # byte (each wait's ceiling doubles). Waits are random below their
-    # ceilings (full jitter) with a 100 ms floor.
+    # ceilings (full jitter) with a 100 ms floor. The ceilings themselves
+    # are not random: -v prints each one, so a missing reset fails every
+    # time, whatever the jitter drew.
     n = 20
     with Server("--retry-ms", "50") as s:
         s.ingest("bo", [ev(i, "m%02d" % i) for i in range(n)])
@@ -453,13 +456,17 @@ def test_backoff_grows_from_the_server_retry_and_resets_when_healthy():
         healthy, dead = {"cut": 600}, {"cut": 0}
         plans = [{}, healthy, dead, dead, dead, healthy, dead]
         with ChaosProxy(s.port, plans) as px:
-            r = logdeck("--server", px.url, "-f", "bo")
+            r = logdeck("--server", px.url, "-f", "-v", "bo")
             at = px.accepted_at
         eq(r.returncode, 0, "exit status: %r" % r.stderr)
         eq(_messages(r.stdout), ["m%02d" % i for i in range(n)], "lines")
         gaps = [b - a for a, b in zip(at[1:], at[2:])]
         eq(len(gaps), 6, "reconnects")
         ceilings = [50, 100, 200, 400, 50, 100]
+        told = [int(m) for m in
+                re.findall(rb"reconnecting in .*ceiling (\d+) ms\]",
+                           r.stderr)]
+        eq(told, ceilings, "backoff ceilings")
         for k, (gap, c) in enumerate(zip(gaps, ceilings)):
             check(0.09 <= gap <= (c + 100) / 1000.0 + 0.25,
                   "wait %d: %.3fs, ceiling %d ms + 100 ms floor; all: %r"
