@@ -46,7 +46,7 @@ esc_unsafe_cp(uint32_t cp)
 	/* C1 controls (U+0080-U+009F) and the bidi controls that reorder
 	 * the text after them. */
 	return (cp >= 0x80 && cp < 0xa0) || (cp >= 0x202a && cp <= 0x202e) ||
-	    (cp >= 0x2066 && cp <= 0x2069);
+	       (cp >= 0x2066 && cp <= 0x2069);
 }
 
 size_t
@@ -188,4 +188,24 @@ esc_text(struct buf *out, const char *s, size_t n)
 		i += used;
 	}
 	return 0;
+}
+
+/* Render a NUL-terminated untrusted string into dst as one safe line. */
+void
+esc_line(char *dst, size_t size, const char *s)
+{
+	char tmp[ESC_MAX_OUT * (1 + ESC_MAX_SEQ)];
+	size_t n = strlen(s), i = 0, o = 0, len, used;
+
+	if (size == 0)
+		return;
+	while (i < n) {
+		len = esc_render(tmp, s + i, n - i, 1, &used);
+		if (o + len >= size)
+			break;
+		memcpy(dst + o, tmp, len);
+		o += len;
+		i += used;
+	}
+	dst[o] = '\0';
 }

@@ -17,6 +17,12 @@ struct buf;
  * rendering). */
 int esc_text(struct buf *out, const char *s, size_t n);
 
+/* Render the NUL-terminated untrusted string s as esc_text does into dst
+ * (size bytes, NUL included), cut before the first item that does not
+ * fit: for one-line messages such as a server's error text. Rendering a
+ * rendering changes nothing, so text escaped twice reads the same. */
+void esc_line(char *dst, size_t size, const char *s);
+
 /* True for a code point past ASCII that must not reach a terminal as
  * is: C1 controls and bidi overrides or isolates. */
 bool esc_unsafe_cp(uint32_t cp);

@@ -334,12 +334,92 @@ event_decode_object(struct event_decoder *d, const char *data, size_t len,
 			break;
 		}
 	}
-	if (r != 0 || json_skip_ws(it.p, end) != end)
-		return -1;
+	/* Before the verdict: a cut event keeps what was decoded. */
 	if (!have_message && msg.p != NULL)
 		out->message = msg;
+	if (r != 0 || json_skip_ws(it.p, end) != end)
+		return -1;
 	out->json = true;
 	return 0;
+}
+
+/* The bytes of a string body cut by the end of the data (s: just past its
+ * opening quote) that form whole items: up to its closing quote if that
+ * arrived, else up to the end less an escape cut in its middle. */
+static size_t
+event_cut_body(const char *s, size_t n)
+{
+	size_t i = 0, step;
+
+	while (i < n && s[i] != '"') {
+		if (s[i] != '\\') {
+			i++;
+			continue;
+		}
+		step = i + 1 < n && s[i + 1] == 'u' ? 6 : 2;
+		if (n - i < step)
+			break;
+		i += step;
+	}
+	return i;
+}
+
+/* Decode the members of a cut object that arrived whole, then the kept
+ * part of a message (or msg) string cut midway; -1 when data does not
+ * start as a JSON object. */
+static int
+event_decode_cut_object(struct event_decoder *d, const char *data, size_t len,
+    struct log_event *out)
+{
+	const char *end = data + len, *p;
+	struct json_iter it;
+	struct json_value k, v;
+	enum event_key key;
+	const char *before;
+
+	if (json_iter_begin(&it, data, end, '{') != 0)
+		return -1;
+	before = it.p;
+	while (json_iter_next(&it, &k, &v) == 1)
+		before = it.p;
+	/* The object scan fails at the cut, after decoding what precedes.
+	 * json stays false: raw is not a whole object to copy extras from. */
+	event_decode_object(d, data, len, out);
+	/* The member the cut fell in: its key, then a string value. */
+	p = json_skip_ws(before, end);
+	if (p < end && *p == ',')
+		p = json_skip_ws(p + 1, end);
+	if ((p = json_value(p, end, &k)) == NULL || k.type != JSON_STRING)
+		return 0;
+	p = json_skip_ws(p, end);
+	if (p >= end || *p != ':')
+		return 0;
+	p = json_skip_ws(p + 1, end);
+	key = event_key(&k);
+	if (p >= end || *p != '"' || (key != KEY_MESSAGE && key != KEY_MSG))
+		return 0;
+	v.type = JSON_STRING;
+	v.p = p;
+	v.s = p + 1;
+	v.sn = event_cut_body(v.s, (size_t)(end - v.s));
+	v.n = v.sn + 1;
+	v.escaped = memchr(v.s, '\\', v.sn) != NULL;
+	out->message = event_value_text(d, &v, len, out);
+	return 0;
+}
+
+/* Decode an event cut by a cap: keep what arrived whole. */
+void
+event_decode_cut(struct event_decoder *d, const char *data, size_t len,
+    struct log_event *out)
+{
+	d->used = 0;
+	d->ready = false;
+	event_defaults(out, data, len);
+	if (event_decode_cut_object(d, data, len, out) == 0)
+		return;
+	event_defaults(out, data, len);
+	out->message = out->raw;
 }
 
 /* Decode one log event; falls back to a text event. */

@@ -87,6 +87,14 @@ void event_decoder_free(struct event_decoder *d);
  * null counts as absent. With duplicate keys the last one wins. */
 void event_decode(struct event_decoder *d, const char *data, size_t len,
     struct log_event *out);
+/* Decode the data of a log event cut by a size cap (data is its first len
+ * bytes). A JSON object keeps the members that arrived whole (id,
+ * timestamp, level... when they come first) and, when the cut fell inside
+ * a message (or msg) string, the whole characters of it before the cut;
+ * other data becomes a text event, as in event_decode. The caller sets
+ * truncated. */
+void event_decode_cut(struct event_decoder *d, const char *data, size_t len,
+    struct log_event *out);
 /* Decode every element of a JSON array of log events (the polling API),
  * calling cb for each in order (an element that is not an object becomes a
  * text event, as in event_decode); returns the count, or -1 (no callback

@@ -89,7 +89,8 @@ follow_note(struct follow *f, const struct source *src, const char *fmt, ...)
 		esc_text(&f->note, src->name, strlen(src->name));
 		buf_puts(&f->note, ": ");
 	}
-	buf_puts(&f->note, line);
+	/* Notes quote the server (errors, statuses): one escaping rule. */
+	esc_text(&f->note, line, strlen(line));
 	buf_putc(&f->note, '\n');
 	/* Keep stdout and stderr in order on a shared terminal. */
 	follow_flush(f);
@@ -256,10 +257,22 @@ follow_on_state(struct stream *s, void *arg)
 	case STREAM_WAITING:
 		secs =
 		    st->retry_at > now ? (st->retry_at - now + 999) / 1000 : 0;
-		follow_note(f, src,
-		    "Connection lost, reconnecting in %llus... "
-		    "(%s)",
-		    (unsigned long long)secs, st->error);
+		if (f->o->verbose)
+			/* The backoff made visible: tests read the ceilings,
+			 * which jitter does not blur. */
+			follow_note(f, src,
+			    "Connection lost, reconnecting in %llus... "
+			    "(%s) [attempt %u, wait %llu ms, ceiling %llu ms]",
+			    (unsigned long long)secs, st->error, st->attempt,
+			    (unsigned long long)(st->retry_at > now
+			                             ? st->retry_at - now
+			                             : 0),
+			    (unsigned long long)st->ceiling);
+		else
+			follow_note(f, src,
+			    "Connection lost, reconnecting in %llus... "
+			    "(%s)",
+			    (unsigned long long)secs, st->error);
 		break;
 	case STREAM_ENDED:
 		/* Unless a run boundary told it already, with the number. */
@@ -509,7 +522,8 @@ follow_fetch(const struct follow_opts *o)
 			free(url);
 			if (status != 200) {
 				if (status == 0)
-					fprintf(stderr, "logdeck: %s\n", err);
+					follow_note(
+					    &f, NULL, "logdeck: %s", err);
 				else
 					fprintf(stderr,
 					    "logdeck: %s: HTTP %ld\n",

@@ -7,7 +7,8 @@
  *        strings sanitised) with "source" (and "truncated") added first.
  * CSV:   source,id,timestamp,level,task,runId,message with RFC 4180
  *        quoting; fields are rendered by esc_text first, so no field holds
- *        a raw CR or LF, and records end in a single LF. */
+ *        a raw CR or LF, and records end in a single LF. A field that a
+ *        spreadsheet would run as a formula gets a leading apostrophe. */
 #include "format.h"
 
 #include <stdint.h>
@@ -20,6 +21,12 @@
 #include "esc.h"
 #include "event.h"
 #include "json.h"
+
+/* First characters that make a spreadsheet cell a formula (OWASP, "CSV
+ * Injection"); a field starting with one is prefixed with an apostrophe.
+ * Tab and CR cannot start a field here (esc_text renders them as \t, \r)
+ * and are listed for the rule's sake. */
+#define FORMAT_CSV_FORMULA_START "=+-@\t\r"
 
 /* Input bytes rendered per buffer reservation in JSON strings. */
 #define FORMAT_JSON_CHUNK 4096
@@ -576,13 +583,35 @@ format_csv_quote(struct buf *out, size_t start)
 	return 0;
 }
 
+/* Guard the CSV field that starts at out->p + start against formula
+ * injection (OWASP): a spreadsheet runs a cell that starts with = + - @
+ * (or a tab or CR) as a formula, so such a field gets a leading
+ * apostrophe, which the spreadsheet shows as text. */
+static int
+format_csv_guard(struct buf *out, size_t start)
+{
+	char *b;
+
+	if (out->len == start || out->p[start] == '\0' ||
+	    strchr(FORMAT_CSV_FORMULA_START, out->p[start]) == NULL)
+		return 0;
+	if (buf_reserve(out, 1) == NULL)
+		return -1;
+	b = out->p + start;
+	memmove(b + 1, b, out->len - start);
+	b[0] = '\'';
+	buf_commit(out, 1);
+	return 0;
+}
+
 /* Append one escaped, quoted CSV field and the separator sep. */
 static int
 format_csv_field(struct buf *out, const char *s, size_t n, char sep)
 {
 	size_t start = out->len;
 
-	if (esc_text(out, s, n) != 0 || format_csv_quote(out, start) != 0)
+	if (esc_text(out, s, n) != 0 || format_csv_guard(out, start) != 0 ||
+	    format_csv_quote(out, start) != 0)
 		return -1;
 	return buf_putc(out, sep);
 }
@@ -608,6 +637,8 @@ format_csv(struct buf *out, const char *source, const struct log_event *ev)
 	start = out->len;
 	rc |= esc_text(out, ev->message.p, ev->message.n);
 	rc |= format_truncated(out, ev);
+	if (rc == 0)
+		rc |= format_csv_guard(out, start);
 	if (rc == 0)
 		rc |= format_csv_quote(out, start);
 	return rc | buf_putc(out, '\n');

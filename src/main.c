@@ -18,6 +18,7 @@
 #include "auth.h"
 #include "client.h"
 #include "conf.h"
+#include "esc.h"
 #include "follow.h"
 #include "resolve.h"
 #include "source.h"
@@ -400,7 +401,7 @@ main(int argc, char **argv)
 	bool insecure_cli = false;
 	long num;
 	size_t nsources = 0, i;
-	char err[512];
+	char err[512], safe[512];
 	int c, rc, first, kind = SOURCE_AUTOMATION;
 	enum resolve_result res;
 	enum conf_token_origin origin;
@@ -684,8 +685,10 @@ main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if ((client.auth = auth_new(&ao)) == NULL ||
 	    auth_start(client.auth, &client, err, sizeof err) != 0) {
-		fprintf(stderr, "logdeck: %s\n",
-		    client.auth ? err : "out of memory");
+		/* The renewal may quote the server: escape it. */
+		esc_line(
+		    safe, sizeof safe, client.auth ? err : "out of memory");
+		fprintf(stderr, "logdeck: %s\n", safe);
 		rc = EXIT_UNREACHABLE;
 		goto out;
 	}
@@ -694,7 +697,8 @@ main(int argc, char **argv)
 		res = resolve_sources(
 		    &client, sources, nsources, runs, err, sizeof err);
 		if (res != RESOLVE_OK) {
-			fprintf(stderr, "logdeck: %s\n", err);
+			esc_line(safe, sizeof safe, err);
+			fprintf(stderr, "logdeck: %s\n", safe);
 			rc = res == RESOLVE_BAD_SOURCE ? EXIT_USAGE
 			                               : EXIT_UNREACHABLE;
 			goto out;

@@ -16,6 +16,7 @@
 #include "auth.h"
 #include "buf.h"
 #include "client.h"
+#include "esc.h"
 #include "loop.h"
 #include "sse.h"
 
@@ -23,6 +24,9 @@
 #define SRCLIST_POLL_MS 3000
 /* Reconnect delay base when the server sent no retry field. */
 #define SRCLIST_DEFAULT_RETRY_MS 1000
+/* Shortest wait before a reconnect, so that no answer can make a busy
+ * loop (the list takes no Retry-After: its backoff alone decides). */
+#define SRCLIST_MIN_WAIT_MS 100
 /* A list stream is stalled after this many heartbeats of silence. */
 #define SRCLIST_STALL_FACTOR 3
 /* Longest request of the polling fallback. */
@@ -155,17 +159,14 @@ static void srclist_fail(struct srclist *l, const char *fmt, ...)
 static void
 srclist_fail(struct srclist *l, const char *fmt, ...)
 {
-	char msg[256];
+	char raw[256], msg[256];
 	va_list ap;
-	char *p;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
-	for (p = msg; *p != '\0'; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-	}
+	/* It may quote the server: escape C0, C1 and bidi controls. */
+	esc_line(msg, sizeof msg, raw);
 	l->failing = true;
 	if (l->h->on_error != NULL)
 		l->h->on_error(msg, l->arg);
@@ -294,7 +295,7 @@ srclist_schedule(struct srclist *l)
 		ceiling = (uint64_t)base << (l->attempt < 16 ? l->attempt : 16);
 		if (ceiling > (uint64_t)l->cfg->backoff_cap_ms)
 			ceiling = (uint64_t)l->cfg->backoff_cap_ms;
-		delay = srclist_random(l, ceiling) + 100;
+		delay = srclist_random(l, ceiling) + SRCLIST_MIN_WAIT_MS;
 	}
 	l->attempt++;
 	if (l->restart)
@@ -478,7 +479,8 @@ srclist_on_done(CURL *easy, CURLcode code, void *arg)
 		srclist_schedule(l);
 	} else {
 		srclist_fail(l, "%s: %sHTTP %ld", kp,
-		    status == 401 || status == 403 ? "unauthorized " : "", status);
+		    status == 401 || status == 403 ? "unauthorized " : "",
+		    status);
 		srclist_schedule(l);
 	}
 	l->depth--;

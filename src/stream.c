@@ -15,12 +15,18 @@
 #include "auth.h"
 #include "buf.h"
 #include "client.h"
+#include "esc.h"
+#include "json.h"
 #include "loop.h"
 #include "source.h"
 #include "sse.h"
 
 /* Reconnect delay base when the server sent no retry field. */
 #define STREAM_DEFAULT_RETRY_MS 1000
+/* Shortest wait before any reconnect, Retry-After included: a server
+ * that answers "Retry-After: 0" (or a date in the past) on every attempt
+ * must not be asked thousands of times a second. */
+#define STREAM_MIN_WAIT_MS 100
 /* Longest Retry-After honoured; a larger one is clamped. */
 #define STREAM_MAX_RETRY_AFTER_MS (10 * 60 * 1000)
 /* A stream is stalled after this many heartbeat intervals of silence. */
@@ -151,15 +157,13 @@ static void
 stream_error(struct stream *s, const char *fmt, ...)
 {
 	va_list ap;
-	char *p;
+	char raw[sizeof s->st.error];
 
 	va_start(ap, fmt);
-	vsnprintf(s->st.error, sizeof s->st.error, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
-	for (p = s->st.error; *p != '\0'; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-	}
+	/* It quotes the server (error bodies, names): escape C0, C1, bidi. */
+	esc_line(s->st.error, sizeof s->st.error, raw);
 }
 
 /* True when the stream asks about runs (run= or runs=all). */
@@ -180,8 +184,10 @@ stream_random(struct stream_mgr *m, uint64_t n)
 	return n ? m->rnd % n : 0;
 }
 
-/* Schedule the next attempt: Retry-After when the server gave one, else
- * capped exponential backoff with full jitter from the server's retry. */
+/* Schedule the next attempt: capped exponential backoff with full jitter
+ * from the server's retry, at least STREAM_MIN_WAIT_MS. A Retry-After is
+ * a lower bound only: the ceiling still doubles on every failed attempt,
+ * so refusals in a row back off even when each says "now". */
 static void
 stream_schedule_retry(struct stream *s)
 {
@@ -193,17 +199,14 @@ stream_schedule_retry(struct stream *s)
 		base = STREAM_DEFAULT_RETRY_MS;
 	if (s->healthy)
 		s->st.attempt = 0;
-	if (s->retry_after_ms >= 0) {
+	ceiling = (uint64_t)base << (s->st.attempt < 16 ? s->st.attempt : 16);
+	if (ceiling > (uint64_t)cfg->backoff_cap_ms)
+		ceiling = (uint64_t)cfg->backoff_cap_ms;
+	delay = stream_random(s->m, ceiling) + STREAM_MIN_WAIT_MS;
+	if (s->retry_after_ms >= 0 && (uint64_t)s->retry_after_ms > delay)
 		delay = (uint64_t)s->retry_after_ms;
-	} else {
-		ceiling = (uint64_t)base
-		          << (s->st.attempt < 16 ? s->st.attempt : 16);
-		if (ceiling > (uint64_t)cfg->backoff_cap_ms)
-			ceiling = (uint64_t)cfg->backoff_cap_ms;
-		/* Full jitter, but never a busy loop. */
-		delay = stream_random(s->m, ceiling) + 100;
-	}
 	s->st.attempt++;
+	s->st.ceiling = ceiling;
 	s->st.retry_at = loop_now() + delay;
 	loop_timer_stop(s->m->loop, &s->stall_timer);
 	loop_timer_in(s->m->loop, &s->retry_timer, delay);
@@ -286,6 +289,19 @@ stream_deliver_status(struct stream *s, const struct status_event *st)
 	}
 }
 
+/* Decode an event cut by --max-event: what arrived whole is kept, and the
+ * id comes from the SSE id field when the cut came before the JSON one. */
+static void
+stream_decode_cut(
+    struct stream *s, const struct sse_event *ev, struct log_event *le)
+{
+	long long id;
+
+	event_decode_cut(s->m->dec, ev->data, ev->data_len, le);
+	if (le->id < 0 && ev->id_len > 0 && json_int(ev->id, ev->id_len, &id))
+		le->id = id;
+}
+
 /* The SSE parser dispatched an event. */
 static void
 stream_on_sse_event(const struct sse_event *ev, void *arg)
@@ -299,8 +315,11 @@ stream_on_sse_event(const struct sse_event *ev, void *arg)
 		return;
 	if ((ev->type_len == 3 && memcmp(ev->type, "log", 3) == 0) ||
 	    (ev->type_len == 7 && memcmp(ev->type, "message", 7) == 0)) {
-		event_decode(s->m->dec, ev->data, ev->data_len, &le);
-		le.truncated = ev->truncated;
+		if (ev->truncated > 0)
+			stream_decode_cut(s, ev, &le);
+		else
+			event_decode(s->m->dec, ev->data, ev->data_len, &le);
+		le.truncated += ev->truncated;
 		stream_deliver_log(&le, s);
 	} else if (ev->type_len == 6 && memcmp(ev->type, "status", 6) == 0) {
 		if (event_decode_status(ev->data, ev->data_len, &st) == 0)

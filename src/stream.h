@@ -34,6 +34,7 @@ struct stream_status {
 	int exit_code;
 	unsigned attempt;  /* reconnects since the last healthy connection */
 	uint64_t retry_at; /* loop_now() of the next attempt when WAITING */
+	uint64_t ceiling;  /* the backoff ceiling of that wait, in ms */
 	uint64_t since;    /* loop_now() when this state began */
 	bool stalled;      /* the last drop was for silence (stall) */
 	long http_status;  /* of the last answer (0: none yet) */
@@ -72,8 +73,8 @@ struct stream_start {
 	long tail;         /* >= 0: that many lines back */
 	long long after;   /* >= 0: after this event id (lines already held) */
 	const char *since; /* an ISO 8601 time, or NULL */
-	const char *run;   /* a run: number, runId, current, previous; or NULL */
-	bool all_runs;     /* runs=all: a terminal status does not end it */
+	const char *run; /* a run: number, runId, current, previous; or NULL */
+	bool all_runs;   /* runs=all: a terminal status does not end it */
 };
 
 /* Open a stream of src (copied) starting as start says. NULL on

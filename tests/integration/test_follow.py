@@ -2,7 +2,11 @@
 import csv
 import io
 import json
+import re
+import os
 import signal
+import subprocess
+import tempfile
 import threading
 import time
 
@@ -85,6 +89,20 @@ def test_csv_output_has_a_header_and_rfc4180_quoting():
         eq([row[6] for row in rows[1:]], ['said "hi", then left', "plain"],
            "messages")
         check(b'"said ""hi"", then left"' in r.stdout, "quoting")
+
+
+def test_csv_fields_a_spreadsheet_would_run_as_formulas_are_guarded():
+    bad = ['=HYPERLINK("http://evil","x")', "+1+1", "-2", "@SUM(A1)"]
+    with Server() as s:
+        s.ingest("c", [ev(i, m, task="=cmd|' /C calc'!A0")
+                       for i, m in enumerate(bad)] + [ev(9, "a-b")])
+        s.status("c", "completed")
+        r = logdeck("--server", s.url, "-f", "-o", "csv", "c")
+        eq(r.returncode, 0, "exit status")
+        rows = list(csv.reader(io.StringIO(r.stdout.decode(), newline="")))
+        eq([row[6] for row in rows[1:]], ["'" + m for m in bad] + ["a-b"],
+           "messages")
+        eq({row[4] for row in rows[1:-1]}, {"'=cmd|' /C calc'!A0"}, "tasks")
 
 
 def test_failed_run_exits_1_and_completed_exits_0():
@@ -428,7 +446,9 @@ def test_backoff_grows_from_the_server_retry_and_resets_when_healthy():
     # The server says retry: 50. Connections that deliver lines are cut
     # (healthy: the next wait starts over), the others are cut before a
     # byte (each wait's ceiling doubles). Waits are random below their
-    # ceilings (full jitter) with a 100 ms floor.
+    # ceilings (full jitter) with a 100 ms floor. The ceilings themselves
+    # are not random: -v prints each one, so a missing reset fails every
+    # time, whatever the jitter drew.
     n = 20
     with Server("--retry-ms", "50") as s:
         s.ingest("bo", [ev(i, "m%02d" % i) for i in range(n)])
@@ -436,13 +456,17 @@ def test_backoff_grows_from_the_server_retry_and_resets_when_healthy():
         healthy, dead = {"cut": 600}, {"cut": 0}
         plans = [{}, healthy, dead, dead, dead, healthy, dead]
         with ChaosProxy(s.port, plans) as px:
-            r = logdeck("--server", px.url, "-f", "bo")
+            r = logdeck("--server", px.url, "-f", "-v", "bo")
             at = px.accepted_at
         eq(r.returncode, 0, "exit status: %r" % r.stderr)
         eq(_messages(r.stdout), ["m%02d" % i for i in range(n)], "lines")
         gaps = [b - a for a, b in zip(at[1:], at[2:])]
         eq(len(gaps), 6, "reconnects")
         ceilings = [50, 100, 200, 400, 50, 100]
+        told = [int(m) for m in
+                re.findall(rb"reconnecting in .*ceiling (\d+) ms\]",
+                           r.stderr)]
+        eq(told, ceilings, "backoff ceilings")
         for k, (gap, c) in enumerate(zip(gaps, ceilings)):
             check(0.09 <= gap <= (c + 100) / 1000.0 + 0.25,
                   "wait %d: %.3fs, ceiling %d ms + 100 ms floor; all: %r"
@@ -507,6 +531,52 @@ def test_retry_after_is_honoured_on_503():
         eq(_messages(r.stdout), ["finally"], "lines")
         check(took >= 1.9, "waited %.2fs, Retry-After said 2s" % took)
         check(b"reconnecting in 2s" in r.stderr, r.stderr)
+
+
+def _refusals_in(window_s, refusal):
+    """Run logdeck against a server that refuses every stream with the
+    canned answer refusal; returns (connections to the stream within
+    window_s seconds of the first refusal, stderr lines by then)."""
+    with Server() as s:
+        s.ingest("busy", [ev(1)])
+        with ChaosProxy(s.port, [{}] + [{"canned": refusal}] * 100000) as px, \
+                tempfile.TemporaryFile() as err:
+            e = dict(os.environ, TZ="UTC")
+            p = subprocess.Popen([ldtest.LOGDECK, "--server", px.url, "-f",
+                                  "busy"], stdout=subprocess.DEVNULL,
+                                 stderr=err, env=e)
+            try:
+                ldtest.wait_for(lambda: px.connections >= 2,
+                                what="the first stream request")
+                t0 = px.accepted_at[1]
+                # The window is wall time; waiting for the process to end
+                # (it never does by itself) is how it passes.
+                try:
+                    p.wait(t0 + window_s - time.monotonic())
+                except subprocess.TimeoutExpired:
+                    pass
+                with px.lock:
+                    n = sum(1 for t in px.accepted_at[1:]
+                            if t < t0 + window_s)
+            finally:
+                p.send_signal(signal.SIGINT)
+                p.wait(ldtest.WAIT_S)
+            err.seek(0)
+            return n, err.read().splitlines()
+
+
+def test_retry_after_zero_or_past_is_floored_and_backs_off():
+    # STREAM_MIN_WAIT_MS and the doubling ceiling (1 s, 2 s, 4 s...) hold
+    # even when every refusal says "come back now".
+    for status, when in ((b"503 Service Unavailable", b"0"),
+                         (b"429 Too Many Requests",
+                          b"Wed, 21 Oct 2015 07:28:00 GMT")):
+        busy = (b"HTTP/1.1 " + status + b"\r\nRetry-After: " + when +
+                b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        n, err = _refusals_in(3.0, busy)
+        check(1 <= n < 15, "%s, Retry-After %s: %d connections in 3 s"
+              % (status, when, n))
+        check(len(err) < 20, "%d stderr lines: %r" % (len(err), err[:5]))
 
 
 def test_a_server_without_streams_is_polled_every_second():
@@ -669,6 +739,81 @@ def test_error_bodies_past_their_limit_are_not_quoted():
     eq(r.returncode, 3, "exit status")
     check(b"HTTP 400: refused by the server" in r.stderr, r.stderr[-300:])
     check(b"xxxxxxxxxx" not in r.stderr, "the body was quoted")
+
+
+# U+0085 (NEL), U+009B (CSI), U+202E (right-to-left override) and a byte
+# that is not UTF-8: what a hostile server could put in its error texts.
+_HOSTILE = "<\u0085\u009b\u202e".encode() + b"\xff>"
+
+
+def _check_escaped(err):
+    for raw in (b"\xc2\x85", b"\xc2\x9b", b"\xe2\x80\xae", b"\xff"):
+        check(raw not in err, "raw %r reached stderr: %r" % (raw, err))
+    check(b"<\\u0085\\u009b\\u202e\xef\xbf\xbd>" in err,
+          "escaped text: %r" % err)
+
+
+def _answer(status, body, ctype=b"application/json"):
+    return (b"HTTP/1.1 " + status + b"\r\nContent-Type: " + ctype +
+            b"\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+            % len(body) + body)
+
+
+def test_server_error_text_and_names_reach_stderr_escaped():
+    refused = _answer(b"400 Bad Request", b'{"error":"' + _HOSTILE + b'"}')
+    listing = _answer(b"200 OK", b'[{"id":"e1","name":"' + _HOSTILE + b'"}]')
+    gone = _answer(b"404 Not Found", b'{"error":"not found"}')
+    with Server() as s:
+        s.ingest("e", [ev(1)])
+        with ChaosProxy(s.port, [{}, {"canned": refused}]) as px:
+            r = logdeck("--server", px.url, "-f", "e")
+        eq(r.returncode, 3, "exit status: %r" % r.stderr)
+        _check_escaped(r.stderr)
+        with ChaosProxy(s.port, [{"canned": listing},
+                                 {"canned": gone}]) as px:
+            r = logdeck("--server", px.url, "-f", "e1")
+        eq(r.returncode, 3, "exit status: %r" % r.stderr)
+        check(b"not found" in r.stderr, r.stderr)
+        _check_escaped(r.stderr)
+
+
+def test_an_event_past_max_event_keeps_its_id_time_level_and_says_cut():
+    # --max-event 1024 (its lowest): the server sends id, timestamp and
+    # level first, then the message that the cap cuts.
+    long_msg = "x" * 1500 + "\u00e9"
+    with Server() as s:
+        s.ingest("big", [ev(1, "short"), ev(2, long_msg, level="WARN"),
+                         ev(3, "after")])
+        s.status("big", "completed")
+        r = logdeck("--server", s.url, "-f", "big", "-o", "json",
+                    "--max-event", "1024")
+        eq(r.returncode, 0, "exit status: %r" % r.stderr)
+        out = [json.loads(l) for l in lines(r.stdout)]
+        eq([o["id"] for o in out], [1, 2, 3], "ids")
+        cut = out[1]
+        eq(cut["timestamp"], "2024-12-07T14:23:02.123Z", "timestamp")
+        eq(cut["level"], "WARN", "level")
+        check(cut["truncated"] > 0, "not marked cut: %r" % cut)
+        check(long_msg.startswith(cut["message"]) and
+              len(cut["message"]) > 900, "message: %r" % cut["message"])
+        r = logdeck("--server", s.url, "-f", "big", "--max-event", "1024")
+        text = lines(r.stdout)[1]
+        check(text.startswith("[2024-12-07 14:23:02] WARN: xxx"), text)
+        check(text.endswith(" bytes]") and "[truncated " in text, text)
+    # The cut falls before the JSON id: the SSE id field gives it.
+    stream = (b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+              b"Connection: close\r\n\r\nid: 41\nevent: log\ndata: "
+              b'{"message":"' + b"y" * 2000 + b'","id":41}\n\n'
+              b'event: status\ndata: {"status":"completed"}\n\n')
+    with Server() as s:
+        s.ingest("sse", [ev(1)])
+        with ChaosProxy(s.port, [{}, {"canned": stream}]) as px:
+            r = logdeck("--server", px.url, "-f", "sse", "-o", "json",
+                        "--max-event", "1024")
+        eq(r.returncode, 0, "exit status: %r" % r.stderr)
+        out = json.loads(lines(r.stdout)[0])
+        eq(out["id"], 41, "id from the SSE field")
+        check(out["message"].startswith("yyy"), out)
 
 
 def test_an_event_escaping_past_64_mib_is_printed_whole():

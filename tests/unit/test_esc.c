@@ -286,6 +286,31 @@ START_TEST(utf8_next_decodes_and_rejects)
 }
 END_TEST
 
+START_TEST(line_escapes_like_text_and_cuts_between_items)
+{
+	char d[16], big[32];
+
+	esc_line(big, sizeof big, "a\xc2\x85\xe2\x80\xae\xff\n");
+	ck_assert_str_eq(big, "a\\u0085\\u202e" REPL "\\n");
+	/* Room for 15 bytes: "ab" then \x1b twice fill 10, a third would
+	 * need 14, a fourth 18: cut after the third, never inside one. */
+	esc_line(d, sizeof d, "ab\x1b\x1b\x1b\x1b");
+	ck_assert_str_eq(d, "ab\\x1b\\x1b\\x1b");
+	esc_line(d, 1, "abc");
+	ck_assert_str_eq(d, "");
+}
+END_TEST
+
+START_TEST(line_escaped_twice_reads_the_same)
+{
+	char once[64], twice[64];
+
+	esc_line(once, sizeof once, "x\xc2\x9b\x1b[2J\xe2\x81\xa6\xfe\\n");
+	esc_line(twice, sizeof twice, once);
+	ck_assert_str_eq(once, twice);
+}
+END_TEST
+
 static Suite *
 esc_suite(void)
 {
@@ -311,6 +336,8 @@ esc_suite(void)
 	tcase_add_test(tc, full_buffer_fails_with_a_prefix_of_the_rendering);
 	tcase_add_test(tc, rendering_appends_to_what_is_there);
 	tcase_add_test(tc, utf8_next_decodes_and_rejects);
+	tcase_add_test(tc, line_escapes_like_text_and_cuts_between_items);
+	tcase_add_test(tc, line_escaped_twice_reads_the_same);
 	suite_add_tcase(s, tc);
 	return s;
 }

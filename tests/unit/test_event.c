@@ -652,6 +652,51 @@ START_TEST(free_accepts_null)
 }
 END_TEST
 
+/* Decode the NUL-terminated s as the kept part of a cut event. */
+static void
+decode_cut(const char *s)
+{
+	event_decode_cut(dec, s, strlen(s), &ev);
+}
+
+START_TEST(cut_event_keeps_the_members_before_the_cut)
+{
+	decode_cut(
+	    "{\"id\": 7, \"timestamp\": \"2024-12-07T14:23:45Z\", "
+	    "\"level\": \"warning\", \"message\": \"abc\\n\\u00e9d\\u00");
+	ck_assert_int_eq(ev.id, 7);
+	ck_assert(SPAN_IS(ev.timestamp, "2024-12-07T14:23:45Z"));
+	ck_assert_int_eq(ev.level, LEVEL_WARN);
+	/* Whole characters only: the escape cut in its middle is dropped. */
+	ck_assert(SPAN_IS(ev.message, "abc\n\xc3\xa9"
+	                              "d"));
+	ck_assert(!ev.json);
+}
+END_TEST
+
+START_TEST(cut_event_in_a_later_member_keeps_a_whole_message)
+{
+	decode_cut("{\"id\": 8, \"msg\": \"whole\", \"extra\": [1, 2, {\"a\":");
+	ck_assert_int_eq(ev.id, 8);
+	ck_assert(SPAN_IS(ev.message, "whole"));
+	decode_cut("{\"id\": 9, \"message\": \"done\"");
+	ck_assert(SPAN_IS(ev.message, "done"));
+	decode_cut("{\"id\": 10, \"message\": \"x\\");
+	ck_assert(SPAN_IS(ev.message, "x"));
+}
+END_TEST
+
+START_TEST(cut_event_before_any_member_has_no_id_and_cut_text_stays_text)
+{
+	decode_cut("{\"i");
+	ck_assert_int_eq(ev.id, -1);
+	ck_assert_int_eq(ev.message.n, 0);
+	ck_assert_int_eq(ev.level, LEVEL_INFO);
+	decode_cut("plain text cut");
+	ck_assert(SPAN_IS(ev.message, "plain text cut"));
+}
+END_TEST
+
 static Suite *
 event_suite(void)
 {
@@ -708,6 +753,10 @@ event_suite(void)
 	tcase_add_test(tc, reset_tells_a_renumbering_server_from_lost_lines);
 	tcase_add_test(tc, unusable_reset_is_minus_one);
 	tcase_add_test(tc, free_accepts_null);
+	tcase_add_test(tc, cut_event_keeps_the_members_before_the_cut);
+	tcase_add_test(tc, cut_event_in_a_later_member_keeps_a_whole_message);
+	tcase_add_test(
+	    tc, cut_event_before_any_member_has_no_id_and_cut_text_stays_text);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -627,6 +627,23 @@ START_TEST(csv_message_carries_the_truncation_marker)
 }
 END_TEST
 
+START_TEST(csv_fields_a_spreadsheet_would_run_get_an_apostrophe)
+{
+	use(OUTPUT_CSV, false, true, true);
+	ck_assert_str_eq(line_of("=HYPERLINK(\"http://x\",\"y\")"),
+	    ",,,INFO,,,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"\n");
+	ck_assert_str_eq(line_of("+1"), ",,,INFO,,,'+1\n");
+	ck_assert_str_eq(line_of("-2+3"), ",,,INFO,,,'-2+3\n");
+	ck_assert_str_eq(line_of("@SUM(A1)"), ",,,INFO,,,'@SUM(A1)\n");
+	/* Tab and CR are escaped first, so they never start a field. */
+	ck_assert_str_eq(line_of("\t=1"), ",,,INFO,,,\\t=1\n");
+	ck_assert_str_eq(line_of("a=1"), ",,,INFO,,,a=1\n");
+	decode("{\"level\":\"=cmd\",\"task\":\"@t\",\"runId\":\"-r\","
+	       "\"message\":\"ok\"}");
+	ck_assert_str_eq(line("+src"), "'+src,,,'=cmd,'@t,'-r,ok\n");
+}
+END_TEST
+
 START_TEST(csv_records_parse_back_to_the_escaped_fields)
 {
 	static const char bytes[] = "ab ,\"\r\n\t\x1b\x00\xff\xc3\xa9\\";
@@ -736,6 +753,8 @@ format_suite(void)
 	tcase_add_test(tc, csv_escapes_controls_so_a_record_is_one_line);
 	tcase_add_test(tc, csv_message_carries_the_truncation_marker);
 	tcase_add_test(tc, csv_records_parse_back_to_the_escaped_fields);
+	tcase_add_test(
+	    tc, csv_fields_a_spreadsheet_would_run_get_an_apostrophe);
 	tcase_add_test(tc, durations_read_as_people_say_them);
 	tcase_add_test(tc, free_accepts_null);
 	suite_add_tcase(s, tc);
