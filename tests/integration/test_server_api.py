@@ -879,5 +879,19 @@ def test_simulated_runs_and_their_events_share_a_run_id():
         assert {e["runId"] for e in events} == {run["runId"]}
 
 
+def test_numbers_that_would_render_huge_are_refused_and_others_kept():
+    huge = '{"message": "x", "n": [%s]}' % ",".join(["1e131071"] * 9000)
+    ordinary = '{"message": "ok", "a": 1.5e10, "b": -0.25,' \
+        ' "c": 12345678901234567890}'
+    with Server() as srv:
+        status, err = srv.post("/api/automations/num/logs", huge)
+        assert status == 400 and "64 characters" in err["error"], err
+        status, _ = srv.post("/api/automations/num/logs", ordinary)
+        assert status == 201
+        status, _, data = srv.request("GET", "/api/automations/num/logs")
+        assert status == 200
+        assert b'"a":1.5e10,"b":-0.25,"c":12345678901234567890' in data
+
+
 if __name__ == "__main__":
     ldtest.main(globals())

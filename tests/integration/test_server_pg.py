@@ -409,6 +409,20 @@ def test_the_live_list_hears_of_sources_and_runs_made_by_sql(pg):
         st.close()
 
 
+def test_numbers_that_would_render_huge_are_refused_and_others_kept(pg):
+    huge = '{"message": "x", "n": [%s]}' % ",".join(["1e131071"] * 9000)
+    ordinary = '{"message": "ok", "a": 1.5e10, "b": -0.25,' \
+        ' "c": 12345678901234567890}'
+    with pg_server(pg) as srv:
+        status, err = srv.post("/api/automations/num/logs", huge)
+        assert status == 400 and "64 characters" in err["error"], err
+        status, _ = srv.post("/api/automations/num/logs", ordinary)
+        assert status == 201
+        status, events = srv.get_json("/api/automations/num/logs")
+        assert status == 200
+        assert [(e["a"], e["b"], e["c"]) for e in events] == \
+            [(1.5e10, -0.25, 12345678901234567890)], events
+
 
 if __name__ == "__main__":
     with Cluster() as pg:

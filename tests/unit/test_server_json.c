@@ -66,6 +66,36 @@ START_TEST(malformed_json_is_refused_with_the_byte_offset)
 }
 END_TEST
 
+/* Numbers are measured as PostgreSQL writes them back: in full, without
+ * an exponent (1e3 is "1000", 1e-3 is "0.001"). */
+START_TEST(numbers_longer_than_the_render_limit_written_out_are_refused)
+{
+	char in[64], err[128];
+
+	ck_assert_str_eq(
+	    minify("[1.5e10, -0.25, 12345678901234567890, 1e-5]", err),
+	    "[1.5e10,-0.25,12345678901234567890,1e-5]");
+	/* 1e63 is 64 characters written out; 1e64 is 65. */
+	snprintf(in, sizeof in, "1e%d", JSON_NUMBER_RENDER_MAX - 1);
+	ck_assert_ptr_nonnull(minify(in, err));
+	snprintf(in, sizeof in, "1e%d", JSON_NUMBER_RENDER_MAX);
+	ck_assert_ptr_null(minify(in, err));
+	ck_assert_msg(strstr(err, "64 characters") != NULL, "%s", err);
+	/* -1e62 is 64 with its sign; 1e-62 is "0." and 62 digits. */
+	snprintf(in, sizeof in, "-1e%d", JSON_NUMBER_RENDER_MAX - 2);
+	ck_assert_ptr_nonnull(minify(in, err));
+	snprintf(in, sizeof in, "-1e%d", JSON_NUMBER_RENDER_MAX - 1);
+	ck_assert_ptr_null(minify(in, err));
+	snprintf(in, sizeof in, "1e-%d", JSON_NUMBER_RENDER_MAX - 2);
+	ck_assert_ptr_nonnull(minify(in, err));
+	snprintf(in, sizeof in, "1e-%d", JSON_NUMBER_RENDER_MAX - 1);
+	ck_assert_ptr_null(minify(in, err));
+	ck_assert_ptr_null(minify("{\"x\":[1e131071]}", err));
+	ck_assert_ptr_null(minify("1e99999999999999999999999999", err));
+	ck_assert_ptr_null(minify("1e-99999999999999999999999999", err));
+}
+END_TEST
+
 START_TEST(nesting_is_accepted_up_to_the_depth_limit_only)
 {
 	char deep[2 * JSON_DEPTH_MAX + 8], err[128];
@@ -285,6 +315,8 @@ main(void)
 	tcase_add_test(tj, numbers_and_escapes_stay_byte_for_byte);
 	tcase_add_test(tj, malformed_json_is_refused_with_the_byte_offset);
 	tcase_add_test(tj, nesting_is_accepted_up_to_the_depth_limit_only);
+	tcase_add_test(
+	    tj, numbers_longer_than_the_render_limit_written_out_are_refused);
 	tcase_add_test(ti, an_event_without_timestamp_and_level_gets_defaults);
 	tcase_add_test(ti, a_run_id_is_a_string_up_to_its_limit);
 	tcase_add_test(
