@@ -24,13 +24,12 @@ struct ingest_span {
 	size_t n;
 };
 
-/* True when the raw member name key (quotes included) is name. */
+/* True when the member name key (quotes included) is name once its
+ * escapes are decoded, so "\u0069d" is "id" as every JSON reader sees it. */
 static bool
 ingest_key_is(struct ingest_span key, const char *name)
 {
-	size_t n = strlen(name);
-
-	return key.n == n + 2 && memcmp(key.p + 1, name, n) == 0;
+	return json_string_is(key.p, key.n, name);
 }
 
 /* Append n bytes to the text being built. */

@@ -305,6 +305,47 @@ json_minify(const char *in, size_t len, char *out, char *err, size_t errlen)
 	return (long)p.olen;
 }
 
+/* The value of the four hex digits at p. */
+static unsigned
+json_hex4(const char *p)
+{
+	unsigned v = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		char c = p[i];
+
+		v = v * 16 + (unsigned)(c <= '9'   ? c - '0'
+		                        : c <= 'F' ? c - 'A' + 10
+		                                   : c - 'a' + 10);
+	}
+	return v;
+}
+
+bool
+json_string_is(const char *p, size_t n, const char *name)
+{
+	static const char plain[] = "\"\\/bfnrt", real[] = "\"\\/\b\f\n\r\t";
+	const char *end = p + n - 1;
+	unsigned c;
+
+	for (p++; p < end; name++) {
+		if (*p != '\\')
+			c = (unsigned char)*p++;
+		else if (p[1] == 'u') {
+			c = json_hex4(p + 2);
+			p += 6;
+		} else {
+			c = (unsigned char)real[strchr(plain, p[1]) - plain];
+			p += 2;
+		}
+		/* A NUL or a character past ASCII never matches a name. */
+		if (c == 0 || c != (unsigned char)*name)
+			return false;
+	}
+	return *name == '\0';
+}
+
 size_t
 json_value_len(const char *p)
 {

@@ -5,6 +5,7 @@
 #ifndef LOGDECK_SERVER_JSON_H
 #define LOGDECK_SERVER_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Deepest nesting of arrays and objects accepted. */
@@ -23,6 +24,9 @@
  * with a one-line reason naming the byte offset in err. */
 long json_minify(
     const char *in, size_t len, char *out, char *err, size_t errlen);
+/* True when the string at p (n bytes, quotes included, as json_minify wrote
+ * it) is name once its escapes are decoded ("\u0069d" is "id"). */
+bool json_string_is(const char *p, size_t n, const char *name);
 /* The length of the value that starts at p in text json_minify wrote. */
 size_t json_value_len(const char *p);
 

@@ -893,5 +893,18 @@ def test_numbers_that_would_render_huge_are_refused_and_others_kept():
         assert b'"a":1.5e10,"b":-0.25,"c":12345678901234567890' in data
 
 
+def test_escaped_member_names_get_the_rules_of_their_decoded_names():
+    with Server() as srv:
+        status, _ = srv.post("/api/automations/esc/logs",
+                             '{"\\u0069d": 999999, "message": "a"}')
+        assert status == 201
+        ingest(srv, "/api/automations/esc/logs", ["b"])
+        status, events = srv.get_json("/api/automations/esc/logs")
+        assert [e["id"] for e in events] == [1, 2], events
+        status, err = srv.post("/api/automations/esc/logs",
+                               '{"message": "a", "mess\\u0061ge": 5}')
+        assert status == 400 and "message" in err["error"], err
+
+
 if __name__ == "__main__":
     ldtest.main(globals())

@@ -166,6 +166,33 @@ START_TEST(producer_fields_are_kept_in_order_and_a_producer_id_is_dropped)
 }
 END_TEST
 
+START_TEST(member_names_are_compared_with_their_escapes_decoded)
+{
+	struct ingest_batch b;
+	char err[256];
+
+	ck_assert_int_eq(ingest("{\"\\u0069d\": 1, \"\\u0069\\u0064\": 2, "
+	                        "\"mess\\u0061ge\": \"x\", \"l\\u0065vel\": "
+	                        "\"WARN\", \"i\\u0000d\": 3, \"\\u00edd\": 4}",
+	                     &b, err),
+	    0);
+	ck_assert_str_eq(line(&b, 0),
+	    "\"timestamp\":\"2024-12-07T14:03:45.123Z\",\"level\":\"WARN\","
+	    "\"mess\\u0061ge\":\"x\",\"i\\u0000d\":3,\"\\u00edd\":4");
+	ingest_batch_free(&b);
+	ck_assert_int_eq(
+	    ingest("{\"message\": \"a\", \"mess\\u0061ge\": 5}", &b, err), 400);
+	ck_assert_str_eq(err, "event 1: \"message\" must be a string");
+	ck_assert_int_eq(ingest("{\"mess\\u0061g\": \"a\"}", &b, err), 400);
+	ck_assert_int_eq(
+	    ingest("{\"message\": \"a\", \"\\u0074ask\": [1]}", &b, err), 400);
+	ck_assert_str_eq(err, "event 1: \"task\" must be a string");
+	ck_assert(json_string_is("\"a\\n\\\"\\/\"", 9, "a\n\"/"));
+	ck_assert(!json_string_is("\"id\"", 4, "i"));
+	ck_assert(!json_string_is("\"i\"", 3, "id"));
+}
+END_TEST
+
 START_TEST(an_array_is_one_batch_of_events)
 {
 	struct ingest_batch b;
@@ -321,6 +348,8 @@ main(void)
 	tcase_add_test(ti, a_run_id_is_a_string_up_to_its_limit);
 	tcase_add_test(
 	    ti, producer_fields_are_kept_in_order_and_a_producer_id_is_dropped);
+	tcase_add_test(
+	    ti, member_names_are_compared_with_their_escapes_decoded);
 	tcase_add_test(ti, an_array_is_one_batch_of_events);
 	tcase_add_test(ti, one_bad_event_refuses_the_whole_batch);
 	tcase_add_test(ti, an_event_over_the_line_limit_is_too_large);
