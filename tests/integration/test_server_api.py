@@ -906,5 +906,19 @@ def test_escaped_member_names_get_the_rules_of_their_decoded_names():
         assert status == 400 and "message" in err["error"], err
 
 
+def test_timestamps_outside_years_1_to_9999_are_400():
+    with Server() as srv:
+        for ts in ("infinity", "10000-01-01T00:00:00Z", "yesterday",
+                   "0000-12-31T00:00:00Z"):
+            status, err = srv.post("/api/automations/when/logs",
+                                   {"message": "x", "timestamp": ts})
+            assert status == 400 and "years 1 to 9999" in err["error"], \
+                (ts, err)
+        status, _ = srv.post("/api/automations/when/logs",
+                             {"message": "x",
+                              "timestamp": "9999-12-31T23:59:59.999Z"})
+        assert status == 201
+
+
 if __name__ == "__main__":
     ldtest.main(globals())

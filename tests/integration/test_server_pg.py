@@ -313,7 +313,7 @@ def test_bad_ingest_bodies_are_refused_clearly_and_store_nothing(pg):
             (b'[{"message": "a"}, {"message": ', 400, "malformed JSON"),
             (b'[{"message": "a"}, {"level": "INFO"}]', 400, "message"),
             (b'[{"message": "a"}, {"message": "b", "timestamp": "never"}]',
-             400, "refused"),
+             400, "timestamp"),
             (b'[{"message": "a"}, 5]', 400, "not a JSON object"),
         ]
         for body, code, words in cases:
@@ -422,6 +422,23 @@ def test_numbers_that_would_render_huge_are_refused_and_others_kept(pg):
         assert status == 200
         assert [(e["a"], e["b"], e["c"]) for e in events] == \
             [(1.5e10, -0.25, 12345678901234567890)], events
+
+
+def test_timestamps_outside_years_1_to_9999_are_400_not_503(pg):
+    with pg_server(pg) as srv:
+        for ts in ("infinity", "-infinity", "10000-01-01T00:00:00Z",
+                   "0001-01-01T00:00:00Z BC", "0000-12-31T00:00:00Z",
+                   "9999-12-31T23:59:59-01:00"):
+            status, err = srv.post("/api/automations/when/logs",
+                                   {"message": "x", "timestamp": ts})
+            assert status == 400 and "timestamp" in err["error"], (ts, err)
+        for ts in ("0001-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z"):
+            status, _ = srv.post("/api/automations/when/logs",
+                                 {"message": "x", "timestamp": ts})
+            assert status in (200, 201), ts
+        status, events = srv.get_json("/api/automations/when/logs")
+        assert [e["timestamp"] for e in events] == \
+            ["0001-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z"], events
 
 
 if __name__ == "__main__":

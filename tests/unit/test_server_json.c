@@ -155,11 +155,12 @@ START_TEST(producer_fields_are_kept_in_order_and_a_producer_id_is_dropped)
 	ck_assert_int_eq(
 	    ingest("{\"id\": 7, \"task\": \"load\", \"message\": "
 	           "\"x\", \"level\": \"WARN\", \"big\": 12345678901234567890, "
-	           "\"nested\": {\"a\": [1, 2]}, \"timestamp\": \"yesterday\"}",
+	           "\"nested\": {\"a\": [1, 2]}, \"timestamp\": \"2024-01-01 "
+	           "00:00:00+01\"}",
 	        &b, err),
 	    0);
 	ck_assert_str_eq(line(&b, 0),
-	    "\"timestamp\":\"yesterday\",\"level\":"
+	    "\"timestamp\":\"2024-01-01 00:00:00+01\",\"level\":"
 	    "\"WARN\",\"task\":\"load\",\"message\":\"x\",\"big\":"
 	    "12345678901234567890,\"nested\":{\"a\":[1,2]}");
 	ingest_batch_free(&b);
@@ -190,6 +191,38 @@ START_TEST(member_names_are_compared_with_their_escapes_decoded)
 	ck_assert(json_string_is("\"a\\n\\\"\\/\"", 9, "a\n\"/"));
 	ck_assert(!json_string_is("\"id\"", 4, "i"));
 	ck_assert(!json_string_is("\"i\"", 3, "id"));
+}
+END_TEST
+
+START_TEST(timestamps_are_iso_times_of_years_1_to_9999)
+{
+	static const char *const bad[] = {"yesterday", "infinity", "-infinity",
+	    "10000-01-01T00:00:00Z", "0000-12-31T23:59:59.999Z",
+	    "0001-01-01T00:00:00Z BC", "0001-01-01T00:59:59+01:00",
+	    "9999-12-31T23:59:59-00:01", "2024-01-01",
+	    "\\u0032024-01-01T00:00:00Z"};
+	static const char *const good[] = {"0001-01-01T00:00:00.000Z",
+	    "9999-12-31T23:59:59.999Z", "0001-01-01T01:00:00+01:00",
+	    "2024-12-07 14:23:45.123-05:30"};
+	struct ingest_batch b;
+	char body[128], err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(body, sizeof body,
+		    "{\"message\":\"x\",\"timestamp\":\"%s\"}", bad[i]);
+		ck_assert_msg(
+		    ingest(body, &b, err) == 400, "accepted %s", bad[i]);
+		ck_assert_msg(
+		    strstr(err, "years 1 to 9999") != NULL, "%s", err);
+	}
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		snprintf(body, sizeof body,
+		    "{\"message\":\"x\",\"timestamp\":\"%s\"}", good[i]);
+		ck_assert_msg(
+		    ingest(body, &b, err) == 0, "%s: %s", good[i], err);
+		ingest_batch_free(&b);
+	}
 }
 END_TEST
 
@@ -350,6 +383,7 @@ main(void)
 	    ti, producer_fields_are_kept_in_order_and_a_producer_id_is_dropped);
 	tcase_add_test(
 	    ti, member_names_are_compared_with_their_escapes_decoded);
+	tcase_add_test(ti, timestamps_are_iso_times_of_years_1_to_9999);
 	tcase_add_test(ti, an_array_is_one_batch_of_events);
 	tcase_add_test(ti, one_bad_event_refuses_the_whole_batch);
 	tcase_add_test(ti, an_event_over_the_line_limit_is_too_large);
