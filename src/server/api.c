@@ -8,6 +8,7 @@
 #include "auth.h"
 #include "feed.h"
 #include "ingest.h"
+#include "json.h"
 #include "metrics.h"
 #include "render.h"
 #include "store.h"
@@ -221,13 +222,20 @@ api_auth_body(struct api *a, struct evhttp_request *req)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	size_t len = evbuffer_get_length(in);
+	const char *body;
 	cJSON *v;
 
 	if (len > API_AUTH_BODY_MAX) {
 		api_error(a, req, 413, "body over %d bytes", API_AUTH_BODY_MAX);
 		return NULL;
 	}
-	v = cJSON_ParseWithLength((const char *)evbuffer_pullup(in, -1), len);
+	body = (const char *)evbuffer_pullup(in, -1);
+	/* cJSON would cut a secret at \u0000 and compare only its start. */
+	if (body != NULL && json_has_nul_escape(body, len)) {
+		api_error(a, req, 400, "strings must not contain \\u0000");
+		return NULL;
+	}
+	v = cJSON_ParseWithLength(body, len);
 	if (!cJSON_IsObject(v)) {
 		cJSON_Delete(v);
 		api_error(a, req, 400, "expected a JSON object");
@@ -1017,6 +1025,13 @@ api_handle(struct evhttp_request *req, void *arg)
 	}
 	if (api_route(path, &r) != 0) {
 		api_error(a, req, 404, "no such path");
+		return;
+	}
+	/* No source can have such an id (ingest refuses it with 400), not
+	 * even one a producer inserted into PostgreSQL itself. */
+	if (r.id[0] != '\0' && cmd != EVHTTP_REQ_POST &&
+	    !util_valid_id(r.id, strlen(r.id))) {
+		api_error(a, req, 404, "no such source");
 		return;
 	}
 	if (query != NULL && evhttp_parse_query_str(query, &q) != 0) {

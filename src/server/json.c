@@ -346,6 +346,24 @@ json_string_is(const char *p, size_t n, const char *name)
 	return *name == '\0';
 }
 
+bool
+json_has_nul_escape(const char *s, size_t n)
+{
+	bool in_string = false;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '"')
+			in_string = !in_string;
+		else if (in_string && s[i] == '\\') {
+			if (n - i >= 6 && memcmp(s + i + 1, "u0000", 5) == 0)
+				return true;
+			i++;
+		}
+	}
+	return false;
+}
+
 size_t
 json_value_len(const char *p)
 {

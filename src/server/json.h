@@ -27,6 +27,9 @@ long json_minify(
 /* True when the string at p (n bytes, quotes included, as json_minify wrote
  * it) is name once its escapes are decoded ("\u0069d" is "id"). */
 bool json_string_is(const char *p, size_t n, const char *name);
+/* True when a string of the JSON text s (n bytes) holds \u0000, which
+ * cJSON's NUL-terminated strings would silently cut there. */
+bool json_has_nul_escape(const char *s, size_t n);
 /* The length of the value that starts at p in text json_minify wrote. */
 size_t json_value_len(const char *p);
 

@@ -920,5 +920,36 @@ def test_timestamps_outside_years_1_to_9999_are_400():
         assert status == 201
 
 
+def test_dot_source_ids_are_refused_on_ingest_and_unknown_on_reads():
+    with Server() as srv:
+        for seg in (".", "..", "%2E", "%2e%2E"):
+            for sub in ("logs", "status"):
+                status, err = srv.post("/api/automations/%s/%s" % (seg, sub),
+                                       {"message": "x", "status": "running"})
+                assert status == 400 and "id" in err["error"], (seg, err)
+            for path in ("/api/automations/%s", "/api/automations/%s/logs",
+                         "/api/automations/%s/runs"):
+                status, _, _ = srv.request("GET", path % seg)
+                assert status == 404, (path, seg, status)
+        ingest(srv, "/api/automations/.../logs", ["three dots are fine"])
+        ingest(srv, "/api/automations/.a/logs", ["so is a leading dot"])
+
+
+def test_a_client_secret_is_compared_whole_past_an_escaped_nul():
+    import tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml") as f:
+        f.write('[{"client_id": "ops", "client_secret": "s3cret"}]')
+        f.flush()
+        os.chmod(f.name, 0o600)
+        with Server("--auth-file", f.name) as srv:
+            status, _, data = srv.request(
+                "POST", "/api/auth/token",
+                b'{"client_id": "ops", "client_secret": "s3cret\\u0000x"}')
+            assert status == 400 and b"u0000" in data, (status, data)
+            status, _ = srv.post("/api/auth/token", {
+                "client_id": "ops", "client_secret": "s3cret"})
+            assert status == 200
+
+
 if __name__ == "__main__":
     ldtest.main(globals())

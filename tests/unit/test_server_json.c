@@ -96,6 +96,24 @@ START_TEST(numbers_longer_than_the_render_limit_written_out_are_refused)
 }
 END_TEST
 
+START_TEST(an_escaped_nul_in_a_string_is_found)
+{
+	static const char *const with[] = {
+	    "\"\\u0000\"", "{\"a\":\"s\\u0000x\"}", "{\"\\\\\":\"\\u0000\"}"};
+	static const char *const without[] = {
+	    "\"\\\\u0000\"", "\"u0000\"", "\"\\u0001\"", "\"\\u000\""};
+	size_t i;
+
+	for (i = 0; i < sizeof with / sizeof with[0]; i++)
+		ck_assert_msg(json_has_nul_escape(with[i], strlen(with[i])),
+		    "%s", with[i]);
+	for (i = 0; i < sizeof without / sizeof without[0]; i++)
+		ck_assert_msg(
+		    !json_has_nul_escape(without[i], strlen(without[i])), "%s",
+		    without[i]);
+}
+END_TEST
+
 START_TEST(nesting_is_accepted_up_to_the_depth_limit_only)
 {
 	char deep[2 * JSON_DEPTH_MAX + 8], err[128];
@@ -375,6 +393,7 @@ main(void)
 	tcase_add_test(tj, numbers_and_escapes_stay_byte_for_byte);
 	tcase_add_test(tj, malformed_json_is_refused_with_the_byte_offset);
 	tcase_add_test(tj, nesting_is_accepted_up_to_the_depth_limit_only);
+	tcase_add_test(tj, an_escaped_nul_in_a_string_is_found);
 	tcase_add_test(
 	    tj, numbers_longer_than_the_render_limit_written_out_are_refused);
 	tcase_add_test(ti, an_event_without_timestamp_and_level_gets_defaults);
