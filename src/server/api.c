@@ -367,6 +367,7 @@ api_store_error(struct api *a, struct evhttp_request *req, int err)
 	           : err == STORE_EINVAL    ? 400
 	           : err == STORE_EUNAVAIL  ? 503
 	           : err == STORE_ENOSYS    ? 501
+	           : err == STORE_EQUERY    ? 500
 	                                    : 500;
 
 	if (code == 503)

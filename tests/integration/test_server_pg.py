@@ -441,6 +441,25 @@ def test_timestamps_outside_years_1_to_9999_are_400_not_503(pg):
             ["0001-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z"], events
 
 
+def test_a_read_the_database_cannot_answer_fails_alone_and_not_as_503(pg):
+    # What an event of 9,000 copies of 1e131071 made before ingest refused
+    # such numbers: PostgreSQL would render over 1 GB of text to read it.
+    with pg_server(pg) as srv:
+        pg.psql("INSERT INTO logs (source, message, extra) VALUES"
+                " ('automations/unreadable', 'x', ('{\"n\": ['"
+                " || repeat('1e131071,', 8999) || '1e131071]}')::jsonb)")
+        ingest_ok = srv.post("/api/automations/readable/logs",
+                             {"message": "fine"})
+        assert ingest_ok[0] == 201
+        status, hdrs, data = srv.request(
+            "GET", "/api/automations/unreadable/logs")
+        assert status == 500 and "retry-after" not in hdrs, (status, data)
+        assert b"cannot answer" in data, data
+        status, events = srv.get_json("/api/automations/readable/logs")
+        assert status == 200 and events[0]["message"] == "fine"
+        assert srv.request("GET", "/readyz")[0] == 200
+
+
 if __name__ == "__main__":
     with Cluster() as pg:
         ldtest.main(globals(), pg)
