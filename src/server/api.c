@@ -971,6 +971,44 @@ api_ops(
 	return true;
 }
 
+/* True when the request's Content-Length headers frame it in doubt:
+ * one that is not plain digits ("+15"), or two that differ. libevent
+ * takes the first and reads strtoll's idea of it; a proxy in front may
+ * take another, and the rest of the body would be read as a request
+ * (RFC 9112 6.3: answer 400 and close). */
+static bool
+api_bad_length(struct evhttp_request *req)
+{
+	const struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+	const struct evkeyval *kv;
+	const char *first = NULL;
+
+	for (kv = h->tqh_first; kv != NULL; kv = kv->next.tqe_next) {
+		if (strcasecmp(kv->key, "Content-Length") != 0)
+			continue;
+		if (kv->value[0] == '\0' ||
+		    kv->value[strspn(kv->value, "0123456789")] != '\0')
+			return true;
+		if (first != NULL && strcmp(first, kv->value) != 0)
+			return true;
+		first = kv->value;
+	}
+	return false;
+}
+
+/* Answer 400 and close the connection when the request's framing is in
+ * doubt (api_bad_length); true when it did. */
+static bool
+api_refuse_framing(struct api *a, struct evhttp_request *req)
+{
+	if (!api_bad_length(req))
+		return false;
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(req), "Connection", "close");
+	api_error(a, req, 400, "conflicting or malformed Content-Length");
+	return true;
+}
+
 /* The callback of the --metrics-listen listener: the operations paths
  * only. */
 static void
@@ -980,6 +1018,8 @@ api_handle_ops(struct evhttp_request *req, void *arg)
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 
 	a->t0_us = util_mono_us();
+	if (api_refuse_framing(a, req))
+		return;
 	if (!api_ops(
 	        a, req, uri != NULL ? evhttp_uri_get_path(uri) : NULL, true))
 		api_error(a, req, 404, "no such path");
@@ -1002,7 +1042,8 @@ api_handle(struct evhttp_request *req, void *arg)
 	int rc;
 
 	a->t0_us = util_mono_us();
-	if (api_ops(a, req, path, a->mhttp == NULL))
+	if (api_refuse_framing(a, req) ||
+	    api_ops(a, req, path, a->mhttp == NULL))
 		return;
 	if (path == NULL || strncmp(path, "/api/", 5) != 0) {
 		api_error(a, req, 404, "no such path");

@@ -951,5 +951,43 @@ def test_a_client_secret_is_compared_whole_past_an_escaped_nul():
             assert status == 200
 
 
+def raw_exchange(port, data):
+    """Send data on a fresh connection and read until the server closes
+    it (bounded by the socket timeout)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall(data)
+    got = b""
+    try:
+        while True:
+            part = s.recv(65536)
+            if not part:
+                break
+            got += part
+    except socket.timeout:
+        got += b"<timeout>"
+    s.close()
+    return got
+
+
+def test_conflicting_or_signed_content_lengths_get_400_and_close():
+    body = b'{"message":"x"}'
+    smuggled = b"GET /api/automations/cl HTTP/1.1\r\nHost: x\r\n\r\n"
+    with Server() as srv:
+        for lengths in ((b"15", b"0"), (b"0", b"15"), (b"+15",), (b"-0",),
+                        (b"0x0f",)):
+            head = b"POST /api/automations/cl/logs HTTP/1.1\r\nHost: x\r\n"
+            for n in lengths:
+                head += b"Content-Length: " + n + b"\r\n"
+            reply = raw_exchange(srv.port, head + b"\r\n" + body + smuggled)
+            assert reply.startswith(b"HTTP/1.1 400"), (lengths, reply)
+            assert b"Content-Length" in reply and b"<timeout>" not in reply
+            assert reply.count(b"HTTP/1.1") == 1, (lengths, reply)
+        assert srv.get_json("/api/automations/cl")[0] == 404
+        same = (b"POST /api/automations/cl/logs HTTP/1.1\r\nHost: x\r\n"
+                b"Content-Length: 15\r\ncontent-length: 15\r\n"
+                b"Connection: close\r\n\r\n" + body)
+        assert raw_exchange(srv.port, same).startswith(b"HTTP/1.1 201")
+
+
 if __name__ == "__main__":
     ldtest.main(globals())
