@@ -8,6 +8,7 @@
 #include "auth.h"
 #include "feed.h"
 #include "ingest.h"
+#include "json.h"
 #include "metrics.h"
 #include "render.h"
 #include "store.h"
@@ -221,13 +222,20 @@ api_auth_body(struct api *a, struct evhttp_request *req)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	size_t len = evbuffer_get_length(in);
+	const char *body;
 	cJSON *v;
 
 	if (len > API_AUTH_BODY_MAX) {
 		api_error(a, req, 413, "body over %d bytes", API_AUTH_BODY_MAX);
 		return NULL;
 	}
-	v = cJSON_ParseWithLength((const char *)evbuffer_pullup(in, -1), len);
+	body = (const char *)evbuffer_pullup(in, -1);
+	/* cJSON would cut a secret at \u0000 and compare only its start. */
+	if (body != NULL && json_has_nul_escape(body, len)) {
+		api_error(a, req, 400, "strings must not contain \\u0000");
+		return NULL;
+	}
+	v = cJSON_ParseWithLength(body, len);
 	if (!cJSON_IsObject(v)) {
 		cJSON_Delete(v);
 		api_error(a, req, 400, "expected a JSON object");
@@ -359,6 +367,7 @@ api_store_error(struct api *a, struct evhttp_request *req, int err)
 	           : err == STORE_EINVAL    ? 400
 	           : err == STORE_EUNAVAIL  ? 503
 	           : err == STORE_ENOSYS    ? 501
+	           : err == STORE_EQUERY    ? 500
 	                                    : 500;
 
 	if (code == 503)
@@ -962,6 +971,44 @@ api_ops(
 	return true;
 }
 
+/* True when the request's Content-Length headers frame it in doubt:
+ * one that is not plain digits ("+15"), or two that differ. libevent
+ * takes the first and reads strtoll's idea of it; a proxy in front may
+ * take another, and the rest of the body would be read as a request
+ * (RFC 9112 6.3: answer 400 and close). */
+static bool
+api_bad_length(struct evhttp_request *req)
+{
+	const struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+	const struct evkeyval *kv;
+	const char *first = NULL;
+
+	for (kv = h->tqh_first; kv != NULL; kv = kv->next.tqe_next) {
+		if (strcasecmp(kv->key, "Content-Length") != 0)
+			continue;
+		if (kv->value[0] == '\0' ||
+		    kv->value[strspn(kv->value, "0123456789")] != '\0')
+			return true;
+		if (first != NULL && strcmp(first, kv->value) != 0)
+			return true;
+		first = kv->value;
+	}
+	return false;
+}
+
+/* Answer 400 and close the connection when the request's framing is in
+ * doubt (api_bad_length); true when it did. */
+static bool
+api_refuse_framing(struct api *a, struct evhttp_request *req)
+{
+	if (!api_bad_length(req))
+		return false;
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(req), "Connection", "close");
+	api_error(a, req, 400, "conflicting or malformed Content-Length");
+	return true;
+}
+
 /* The callback of the --metrics-listen listener: the operations paths
  * only. */
 static void
@@ -971,6 +1018,8 @@ api_handle_ops(struct evhttp_request *req, void *arg)
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 
 	a->t0_us = util_mono_us();
+	if (api_refuse_framing(a, req))
+		return;
 	if (!api_ops(
 	        a, req, uri != NULL ? evhttp_uri_get_path(uri) : NULL, true))
 		api_error(a, req, 404, "no such path");
@@ -993,7 +1042,8 @@ api_handle(struct evhttp_request *req, void *arg)
 	int rc;
 
 	a->t0_us = util_mono_us();
-	if (api_ops(a, req, path, a->mhttp == NULL))
+	if (api_refuse_framing(a, req) ||
+	    api_ops(a, req, path, a->mhttp == NULL))
 		return;
 	if (path == NULL || strncmp(path, "/api/", 5) != 0) {
 		api_error(a, req, 404, "no such path");
@@ -1017,6 +1067,13 @@ api_handle(struct evhttp_request *req, void *arg)
 	}
 	if (api_route(path, &r) != 0) {
 		api_error(a, req, 404, "no such path");
+		return;
+	}
+	/* No source can have such an id (ingest refuses it with 400), not
+	 * even one a producer inserted into PostgreSQL itself. */
+	if (r.id[0] != '\0' && cmd != EVHTTP_REQ_POST &&
+	    !util_valid_id(r.id, strlen(r.id))) {
+		api_error(a, req, 404, "no such source");
 		return;
 	}
 	if (query != NULL && evhttp_parse_query_str(query, &q) != 0) {

@@ -1,5 +1,6 @@
 /* ingest.c - turning POSTed bodies into store input. */
 #include "ingest.h"
+#include "event.h"
 #include "json.h"
 #include "store.h"
 #include "util.h"
@@ -18,19 +19,35 @@
 /* Bytes the store adds around the members: {"id":<20 digits>,...}. */
 #define INGEST_ID_OVERHEAD 29
 
+/* The times an event may carry, years 1 to 9999 (what the API writes as
+ * YYYY-MM-DDTHH:MM:SS.mmmZ): 0001-01-01T00:00:00.000Z and
+ * 9999-12-31T23:59:59.999Z in epoch ms. PostgreSQL reads more (infinity,
+ * BC, year 10000 and on) that no reader could be given back. */
+#define INGEST_TIME_MIN_MS (-62135596800000LL)
+#define INGEST_TIME_MAX_MS 253402300799999LL
+
 /* A member of an event object, as spans of the minified text. */
 struct ingest_span {
 	const char *p;
 	size_t n;
 };
 
-/* True when the raw member name key (quotes included) is name. */
+/* True when the member name key (quotes included) is name once its
+ * escapes are decoded, so "\u0069d" is "id" as every JSON reader sees it. */
 static bool
 ingest_key_is(struct ingest_span key, const char *name)
 {
-	size_t n = strlen(name);
+	return json_string_is(key.p, key.n, name);
+}
 
-	return key.n == n + 2 && memcmp(key.p + 1, name, n) == 0;
+/* True when the string ts (quotes included) is a time of years 1..9999. */
+static bool
+ingest_time_ok(struct ingest_span ts)
+{
+	int64_t ms = event_parse_time(ts.p + 1, ts.n - 2);
+
+	return ms != INT64_MIN && ms >= INGEST_TIME_MIN_MS &&
+	       ms <= INGEST_TIME_MAX_MS;
 }
 
 /* Append n bytes to the text being built. */
@@ -78,6 +95,13 @@ ingest_event(const char *obj, size_t idx, const char *now, char *text,
 			level = val;
 		else if (ingest_key_is(key, "message"))
 			message = true;
+	}
+	if (ts.p != NULL && !ingest_time_ok(ts)) {
+		snprintf(err, errlen,
+		    "event %zu: \"timestamp\" must be an ISO 8601 time "
+		    "(YYYY-MM-DDTHH:MM:SS[.mmm][Z|+HH:MM]) in years 1 to 9999",
+		    idx);
+		return 400;
 	}
 	if (!message) {
 		snprintf(err, errlen, "event %zu: \"message\" is missing", idx);

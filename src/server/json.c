@@ -141,31 +141,74 @@ json_digits(const struct json_parser *p, size_t from)
 	return n;
 }
 
-/* A number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+/* The value of the n exponent digits at from, saturated at limit. */
+static long
+json_exponent(const struct json_parser *p, size_t from, size_t n, long limit)
+{
+	long e = 0;
+	size_t i;
+
+	for (i = 0; i < n && e <= limit; i++)
+		e = e * 10 + (p->in[from + i] - '0');
+	return e > limit ? limit + 1 : e;
+}
+
+/* An upper bound of the characters of a number written out in full (as
+ * PostgreSQL's numeric does): int_n integer and frac_n fraction digits
+ * times 10^exp, with a sign and a point. */
+static long
+json_render_len(size_t int_n, size_t frac_n, long exp, bool neg)
+{
+	long before = (long)int_n + exp, after = (long)frac_n - exp;
+
+	return (before > 1 ? before : 1) + (after > 0 ? after + 1 : 0) +
+	       (neg ? 1 : 0);
+}
+
+/* A number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, at most
+ * JSON_NUMBER_RENDER_MAX characters when written out in full. */
 static int
 json_number(struct json_parser *p)
 {
-	size_t q = p->pos, n;
+	/* Past this the exponent alone makes the number too long. */
+	const long exp_limit = JSON_NUMBER_RENDER_MAX + (long)p->len;
+	size_t q = p->pos, n, int_n, frac_n = 0;
+	bool neg = false, exp_neg = false;
+	long exp = 0;
+	char why[80];
 
-	if (q < p->len && p->in[q] == '-')
+	if (q < p->len && p->in[q] == '-') {
+		neg = true;
 		q++;
+	}
 	if ((n = json_digits(p, q)) == 0)
 		return json_fail(p, "bad number");
 	if (n > 1 && p->in[q] == '0')
 		return json_fail(p, "number with a leading zero");
+	int_n = n;
 	q += n;
 	if (q < p->len && p->in[q] == '.') {
 		if ((n = json_digits(p, q + 1)) == 0)
 			return json_fail(p, "bad number");
+		frac_n = n;
 		q += 1 + n;
 	}
 	if (q < p->len && (p->in[q] == 'e' || p->in[q] == 'E')) {
 		q++;
 		if (q < p->len && (p->in[q] == '+' || p->in[q] == '-'))
-			q++;
+			exp_neg = p->in[q++] == '-';
 		if ((n = json_digits(p, q)) == 0)
 			return json_fail(p, "bad number");
+		exp = json_exponent(p, q, n, exp_limit);
+		if (exp_neg)
+			exp = -exp;
 		q += n;
+	}
+	if (json_render_len(int_n, frac_n, exp, neg) > JSON_NUMBER_RENDER_MAX) {
+		snprintf(why, sizeof why,
+		    "number longer than %d characters written out in full",
+		    JSON_NUMBER_RENDER_MAX);
+		return json_fail(p, why);
 	}
 	json_copy(p, q - p->pos);
 	return 0;
@@ -260,6 +303,65 @@ json_minify(const char *in, size_t len, char *out, char *err, size_t errlen)
 		return -1;
 	}
 	return (long)p.olen;
+}
+
+/* The value of the four hex digits at p. */
+static unsigned
+json_hex4(const char *p)
+{
+	unsigned v = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		char c = p[i];
+
+		v = v * 16 + (unsigned)(c <= '9'   ? c - '0'
+		                        : c <= 'F' ? c - 'A' + 10
+		                                   : c - 'a' + 10);
+	}
+	return v;
+}
+
+bool
+json_string_is(const char *p, size_t n, const char *name)
+{
+	static const char plain[] = "\"\\/bfnrt", real[] = "\"\\/\b\f\n\r\t";
+	const char *end = p + n - 1;
+	unsigned c;
+
+	for (p++; p < end; name++) {
+		if (*p != '\\')
+			c = (unsigned char)*p++;
+		else if (p[1] == 'u') {
+			c = json_hex4(p + 2);
+			p += 6;
+		} else {
+			c = (unsigned char)real[strchr(plain, p[1]) - plain];
+			p += 2;
+		}
+		/* A NUL or a character past ASCII never matches a name. */
+		if (c == 0 || c != (unsigned char)*name)
+			return false;
+	}
+	return *name == '\0';
+}
+
+bool
+json_has_nul_escape(const char *s, size_t n)
+{
+	bool in_string = false;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '"')
+			in_string = !in_string;
+		else if (in_string && s[i] == '\\') {
+			if (n - i >= 6 && memcmp(s + i + 1, "u0000", 5) == 0)
+				return true;
+			i++;
+		}
+	}
+	return false;
 }
 
 size_t

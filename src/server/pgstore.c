@@ -100,7 +100,10 @@ struct pgstore {
 	size_t ring;
 	int retain_days;
 	bool verbose;
-	PGconn *db;          /* queries */
+	PGconn *db; /* queries */
+	/* The last statement failed on a live connection for a reason that
+	 * a retry would meet again (pgstore_query, pgstore_read_err). */
+	bool query_refused;
 	int64_t db_retry_ms; /* no reset of a broken db before (monotonic) */
 	PGconn *ln;          /* LISTEN; NULL while reconnecting */
 	struct event *ln_ev;
@@ -315,6 +318,35 @@ pgstore_db_up(struct pgstore *ps)
 	return true;
 }
 
+/* True when SQLSTATE state (NULL: none) may pass by itself: connection
+ * trouble (08), a rolled-back transaction (40), the server short of
+ * resources (53), a lock not available (55), an operator's intervention
+ * (57) or a system error (58). */
+static bool
+pgstore_transient(const char *state)
+{
+	static const char *const classes[] = {
+	    "08", "40", "53", "55", "57", "58"};
+	size_t i;
+
+	if (state == NULL || strlen(state) != 5)
+		return true;
+	for (i = 0; i < sizeof classes / sizeof classes[0]; i++) {
+		if (strncmp(state, classes[i], 2) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The error of a read whose statement failed: STORE_EQUERY when the
+ * database refused it for good (its rows cannot be rendered), so that
+ * this read fails and not as "try again", else STORE_EUNAVAIL. */
+static int
+pgstore_read_err(const struct pgstore *ps)
+{
+	return ps->query_refused ? STORE_EQUERY : STORE_EUNAVAIL;
+}
+
 /* Run a statement on the query connection. A statement that may safely
  * run twice (retry) is retried once on a fresh connection when the
  * connection was lost (one that changes data is not: it may have been
@@ -332,6 +364,7 @@ pgstore_query(struct pgstore *ps, const char *sql, int n,
 
 	if (sqlstate != NULL)
 		*sqlstate = "";
+	ps->query_refused = false;
 	for (attempt = 0; pgstore_db_up(ps); attempt++) {
 		r = PQexecParams(ps->db, sql, n, NULL, vals, NULL, NULL, 0);
 		s = PQresultStatus(r);
@@ -343,6 +376,8 @@ pgstore_query(struct pgstore *ps, const char *sql, int n,
 		        strncmp(state, "23", 2) == 0))
 			*sqlstate = strncmp(state, "22", 2) == 0 ? "22" : "23";
 		pgstore_log_error("statement failed", ps->db);
+		ps->query_refused = PQstatus(ps->db) == CONNECTION_OK &&
+		                    !pgstore_transient(state);
 		PQclear(r);
 		if (PQstatus(ps->db) != CONNECTION_BAD || !retry || attempt > 0)
 			return NULL;
@@ -1096,7 +1131,7 @@ pgstore_read_upto(struct pgstore *ps, enum source_kind kind, const char *id,
 	r = pgstore_fetch(ps, key, after, upto,
 	    limit < PGSTORE_READ_MAX ? limit : (size_t)PGSTORE_READ_MAX);
 	if (r == NULL)
-		return STORE_EUNAVAIL;
+		return pgstore_read_err(ps);
 	if (PQntuples(r) == 0) {
 		PQclear(r);
 		return pgstore_get(&ps->base, kind, id, &info);
@@ -1158,7 +1193,7 @@ pgstore_tail(struct store *st, enum source_kind kind, const char *id, size_t n,
 	snprintf(off, sizeof off, "%zu", n);
 	if ((r = pgstore_query(ps, pgstore_sql_tail, 2, vals, true, NULL)) ==
 	    NULL)
-		return STORE_EUNAVAIL;
+		return pgstore_read_err(ps);
 	if (PQntuples(r) != 1) {
 		PQclear(r);
 		return STORE_ENOENT;
@@ -1199,7 +1234,7 @@ pgstore_runs(struct store *st, enum source_kind kind, const char *id,
 		snprintf(lim, sizeof lim, "%zu", page);
 		if ((r = pgstore_query(
 		         ps, pgstore_sql_runs, 3, vals, true, NULL)) == NULL)
-			return STORE_EUNAVAIL;
+			return pgstore_read_err(ps);
 		n = PQntuples(r);
 		for (i = 0; i < n; i++) {
 			pgstore_run_cols(r, i, 0, &run);
@@ -1234,7 +1269,7 @@ pgstore_since(struct store *st, enum source_kind kind, const char *id,
 	snprintf(at, sizeof at, "%lld", (long long)ms);
 	if ((r = pgstore_query(ps, pgstore_sql_since, 2, vals, true, NULL)) ==
 	    NULL)
-		return STORE_EUNAVAIL;
+		return pgstore_read_err(ps);
 	if (PQntuples(r) != 1) {
 		PQclear(r);
 		return STORE_ENOENT;

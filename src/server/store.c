@@ -267,6 +267,8 @@ store_strerror(int err)
 		return "the database is unavailable; try again";
 	case STORE_ENOSYS:
 		return "not supported by this store";
+	case STORE_EQUERY:
+		return "the database cannot answer this request";
 	default:
 		return "out of memory";
 	}

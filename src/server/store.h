@@ -26,6 +26,8 @@ enum store_err {
 	STORE_EINVAL = -6,    /* the database refused a value (a timestamp) */
 	STORE_EUNAVAIL = -7,  /* the database cannot be reached just now */
 	STORE_ENOSYS = -8,    /* this store does not implement the call */
+	STORE_EQUERY = -9, /* the database cannot answer this request (its data
+	                    * makes the statement fail): retrying won't help */
 };
 
 /* Most runs a store keeps per source in memory (the oldest go first). */

@@ -132,6 +132,9 @@ util_valid_id(const char *s, size_t n)
 
 	if (n == 0 || n > UTIL_ID_MAX)
 		return false;
+	/* A URL path cannot carry these: clients remove dot segments. */
+	if ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+		return false;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 

@@ -879,5 +879,115 @@ def test_simulated_runs_and_their_events_share_a_run_id():
         assert {e["runId"] for e in events} == {run["runId"]}
 
 
+def test_numbers_that_would_render_huge_are_refused_and_others_kept():
+    huge = '{"message": "x", "n": [%s]}' % ",".join(["1e131071"] * 9000)
+    ordinary = '{"message": "ok", "a": 1.5e10, "b": -0.25,' \
+        ' "c": 12345678901234567890}'
+    with Server() as srv:
+        status, err = srv.post("/api/automations/num/logs", huge)
+        assert status == 400 and "64 characters" in err["error"], err
+        status, _ = srv.post("/api/automations/num/logs", ordinary)
+        assert status == 201
+        status, _, data = srv.request("GET", "/api/automations/num/logs")
+        assert status == 200
+        assert b'"a":1.5e10,"b":-0.25,"c":12345678901234567890' in data
+
+
+def test_escaped_member_names_get_the_rules_of_their_decoded_names():
+    with Server() as srv:
+        status, _ = srv.post("/api/automations/esc/logs",
+                             '{"\\u0069d": 999999, "message": "a"}')
+        assert status == 201
+        ingest(srv, "/api/automations/esc/logs", ["b"])
+        status, events = srv.get_json("/api/automations/esc/logs")
+        assert [e["id"] for e in events] == [1, 2], events
+        status, err = srv.post("/api/automations/esc/logs",
+                               '{"message": "a", "mess\\u0061ge": 5}')
+        assert status == 400 and "message" in err["error"], err
+
+
+def test_timestamps_outside_years_1_to_9999_are_400():
+    with Server() as srv:
+        for ts in ("infinity", "10000-01-01T00:00:00Z", "yesterday",
+                   "0000-12-31T00:00:00Z"):
+            status, err = srv.post("/api/automations/when/logs",
+                                   {"message": "x", "timestamp": ts})
+            assert status == 400 and "years 1 to 9999" in err["error"], \
+                (ts, err)
+        status, _ = srv.post("/api/automations/when/logs",
+                             {"message": "x",
+                              "timestamp": "9999-12-31T23:59:59.999Z"})
+        assert status == 201
+
+
+def test_dot_source_ids_are_refused_on_ingest_and_unknown_on_reads():
+    with Server() as srv:
+        for seg in (".", "..", "%2E", "%2e%2E"):
+            for sub in ("logs", "status"):
+                status, err = srv.post("/api/automations/%s/%s" % (seg, sub),
+                                       {"message": "x", "status": "running"})
+                assert status == 400 and "id" in err["error"], (seg, err)
+            for path in ("/api/automations/%s", "/api/automations/%s/logs",
+                         "/api/automations/%s/runs"):
+                status, _, _ = srv.request("GET", path % seg)
+                assert status == 404, (path, seg, status)
+        ingest(srv, "/api/automations/.../logs", ["three dots are fine"])
+        ingest(srv, "/api/automations/.a/logs", ["so is a leading dot"])
+
+
+def test_a_client_secret_is_compared_whole_past_an_escaped_nul():
+    import tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml") as f:
+        f.write('[{"client_id": "ops", "client_secret": "s3cret"}]')
+        f.flush()
+        os.chmod(f.name, 0o600)
+        with Server("--auth-file", f.name) as srv:
+            status, _, data = srv.request(
+                "POST", "/api/auth/token",
+                b'{"client_id": "ops", "client_secret": "s3cret\\u0000x"}')
+            assert status == 400 and b"u0000" in data, (status, data)
+            status, _ = srv.post("/api/auth/token", {
+                "client_id": "ops", "client_secret": "s3cret"})
+            assert status == 200
+
+
+def raw_exchange(port, data):
+    """Send data on a fresh connection and read until the server closes
+    it (bounded by the socket timeout)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall(data)
+    got = b""
+    try:
+        while True:
+            part = s.recv(65536)
+            if not part:
+                break
+            got += part
+    except socket.timeout:
+        got += b"<timeout>"
+    s.close()
+    return got
+
+
+def test_conflicting_or_signed_content_lengths_get_400_and_close():
+    body = b'{"message":"x"}'
+    smuggled = b"GET /api/automations/cl HTTP/1.1\r\nHost: x\r\n\r\n"
+    with Server() as srv:
+        for lengths in ((b"15", b"0"), (b"0", b"15"), (b"+15",), (b"-0",),
+                        (b"0x0f",)):
+            head = b"POST /api/automations/cl/logs HTTP/1.1\r\nHost: x\r\n"
+            for n in lengths:
+                head += b"Content-Length: " + n + b"\r\n"
+            reply = raw_exchange(srv.port, head + b"\r\n" + body + smuggled)
+            assert reply.startswith(b"HTTP/1.1 400"), (lengths, reply)
+            assert b"Content-Length" in reply and b"<timeout>" not in reply
+            assert reply.count(b"HTTP/1.1") == 1, (lengths, reply)
+        assert srv.get_json("/api/automations/cl")[0] == 404
+        same = (b"POST /api/automations/cl/logs HTTP/1.1\r\nHost: x\r\n"
+                b"Content-Length: 15\r\ncontent-length: 15\r\n"
+                b"Connection: close\r\n\r\n" + body)
+        assert raw_exchange(srv.port, same).startswith(b"HTTP/1.1 201")
+
+
 if __name__ == "__main__":
     ldtest.main(globals())

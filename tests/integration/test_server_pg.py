@@ -313,7 +313,7 @@ def test_bad_ingest_bodies_are_refused_clearly_and_store_nothing(pg):
             (b'[{"message": "a"}, {"message": ', 400, "malformed JSON"),
             (b'[{"message": "a"}, {"level": "INFO"}]', 400, "message"),
             (b'[{"message": "a"}, {"message": "b", "timestamp": "never"}]',
-             400, "refused"),
+             400, "timestamp"),
             (b'[{"message": "a"}, 5]', 400, "not a JSON object"),
         ]
         for body, code, words in cases:
@@ -408,6 +408,56 @@ def test_the_live_list_hears_of_sources_and_runs_made_by_sql(pg):
         assert run["endedAt"] == "2024-12-07T14:23:45.000Z", run
         st.close()
 
+
+def test_numbers_that_would_render_huge_are_refused_and_others_kept(pg):
+    huge = '{"message": "x", "n": [%s]}' % ",".join(["1e131071"] * 9000)
+    ordinary = '{"message": "ok", "a": 1.5e10, "b": -0.25,' \
+        ' "c": 12345678901234567890}'
+    with pg_server(pg) as srv:
+        status, err = srv.post("/api/automations/num/logs", huge)
+        assert status == 400 and "64 characters" in err["error"], err
+        status, _ = srv.post("/api/automations/num/logs", ordinary)
+        assert status == 201
+        status, events = srv.get_json("/api/automations/num/logs")
+        assert status == 200
+        assert [(e["a"], e["b"], e["c"]) for e in events] == \
+            [(1.5e10, -0.25, 12345678901234567890)], events
+
+
+def test_timestamps_outside_years_1_to_9999_are_400_not_503(pg):
+    with pg_server(pg) as srv:
+        for ts in ("infinity", "-infinity", "10000-01-01T00:00:00Z",
+                   "0001-01-01T00:00:00Z BC", "0000-12-31T00:00:00Z",
+                   "9999-12-31T23:59:59-01:00"):
+            status, err = srv.post("/api/automations/when/logs",
+                                   {"message": "x", "timestamp": ts})
+            assert status == 400 and "timestamp" in err["error"], (ts, err)
+        for ts in ("0001-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z"):
+            status, _ = srv.post("/api/automations/when/logs",
+                                 {"message": "x", "timestamp": ts})
+            assert status in (200, 201), ts
+        status, events = srv.get_json("/api/automations/when/logs")
+        assert [e["timestamp"] for e in events] == \
+            ["0001-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z"], events
+
+
+def test_a_read_the_database_cannot_answer_fails_alone_and_not_as_503(pg):
+    # What an event of 9,000 copies of 1e131071 made before ingest refused
+    # such numbers: PostgreSQL would render over 1 GB of text to read it.
+    with pg_server(pg) as srv:
+        pg.psql("INSERT INTO logs (source, message, extra) VALUES"
+                " ('automations/unreadable', 'x', ('{\"n\": ['"
+                " || repeat('1e131071,', 8999) || '1e131071]}')::jsonb)")
+        ingest_ok = srv.post("/api/automations/readable/logs",
+                             {"message": "fine"})
+        assert ingest_ok[0] == 201
+        status, hdrs, data = srv.request(
+            "GET", "/api/automations/unreadable/logs")
+        assert status == 500 and "retry-after" not in hdrs, (status, data)
+        assert b"cannot answer" in data, data
+        status, events = srv.get_json("/api/automations/readable/logs")
+        assert status == 200 and events[0]["message"] == "fine"
+        assert srv.request("GET", "/readyz")[0] == 200
 
 
 if __name__ == "__main__":

@@ -66,6 +66,54 @@ START_TEST(malformed_json_is_refused_with_the_byte_offset)
 }
 END_TEST
 
+/* Numbers are measured as PostgreSQL writes them back: in full, without
+ * an exponent (1e3 is "1000", 1e-3 is "0.001"). */
+START_TEST(numbers_longer_than_the_render_limit_written_out_are_refused)
+{
+	char in[64], err[128];
+
+	ck_assert_str_eq(
+	    minify("[1.5e10, -0.25, 12345678901234567890, 1e-5]", err),
+	    "[1.5e10,-0.25,12345678901234567890,1e-5]");
+	/* 1e63 is 64 characters written out; 1e64 is 65. */
+	snprintf(in, sizeof in, "1e%d", JSON_NUMBER_RENDER_MAX - 1);
+	ck_assert_ptr_nonnull(minify(in, err));
+	snprintf(in, sizeof in, "1e%d", JSON_NUMBER_RENDER_MAX);
+	ck_assert_ptr_null(minify(in, err));
+	ck_assert_msg(strstr(err, "64 characters") != NULL, "%s", err);
+	/* -1e62 is 64 with its sign; 1e-62 is "0." and 62 digits. */
+	snprintf(in, sizeof in, "-1e%d", JSON_NUMBER_RENDER_MAX - 2);
+	ck_assert_ptr_nonnull(minify(in, err));
+	snprintf(in, sizeof in, "-1e%d", JSON_NUMBER_RENDER_MAX - 1);
+	ck_assert_ptr_null(minify(in, err));
+	snprintf(in, sizeof in, "1e-%d", JSON_NUMBER_RENDER_MAX - 2);
+	ck_assert_ptr_nonnull(minify(in, err));
+	snprintf(in, sizeof in, "1e-%d", JSON_NUMBER_RENDER_MAX - 1);
+	ck_assert_ptr_null(minify(in, err));
+	ck_assert_ptr_null(minify("{\"x\":[1e131071]}", err));
+	ck_assert_ptr_null(minify("1e99999999999999999999999999", err));
+	ck_assert_ptr_null(minify("1e-99999999999999999999999999", err));
+}
+END_TEST
+
+START_TEST(an_escaped_nul_in_a_string_is_found)
+{
+	static const char *const with[] = {
+	    "\"\\u0000\"", "{\"a\":\"s\\u0000x\"}", "{\"\\\\\":\"\\u0000\"}"};
+	static const char *const without[] = {
+	    "\"\\\\u0000\"", "\"u0000\"", "\"\\u0001\"", "\"\\u000\""};
+	size_t i;
+
+	for (i = 0; i < sizeof with / sizeof with[0]; i++)
+		ck_assert_msg(json_has_nul_escape(with[i], strlen(with[i])),
+		    "%s", with[i]);
+	for (i = 0; i < sizeof without / sizeof without[0]; i++)
+		ck_assert_msg(
+		    !json_has_nul_escape(without[i], strlen(without[i])), "%s",
+		    without[i]);
+}
+END_TEST
+
 START_TEST(nesting_is_accepted_up_to_the_depth_limit_only)
 {
 	char deep[2 * JSON_DEPTH_MAX + 8], err[128];
@@ -125,14 +173,74 @@ START_TEST(producer_fields_are_kept_in_order_and_a_producer_id_is_dropped)
 	ck_assert_int_eq(
 	    ingest("{\"id\": 7, \"task\": \"load\", \"message\": "
 	           "\"x\", \"level\": \"WARN\", \"big\": 12345678901234567890, "
-	           "\"nested\": {\"a\": [1, 2]}, \"timestamp\": \"yesterday\"}",
+	           "\"nested\": {\"a\": [1, 2]}, \"timestamp\": \"2024-01-01 "
+	           "00:00:00+01\"}",
 	        &b, err),
 	    0);
 	ck_assert_str_eq(line(&b, 0),
-	    "\"timestamp\":\"yesterday\",\"level\":"
+	    "\"timestamp\":\"2024-01-01 00:00:00+01\",\"level\":"
 	    "\"WARN\",\"task\":\"load\",\"message\":\"x\",\"big\":"
 	    "12345678901234567890,\"nested\":{\"a\":[1,2]}");
 	ingest_batch_free(&b);
+}
+END_TEST
+
+START_TEST(member_names_are_compared_with_their_escapes_decoded)
+{
+	struct ingest_batch b;
+	char err[256];
+
+	ck_assert_int_eq(ingest("{\"\\u0069d\": 1, \"\\u0069\\u0064\": 2, "
+	                        "\"mess\\u0061ge\": \"x\", \"l\\u0065vel\": "
+	                        "\"WARN\", \"i\\u0000d\": 3, \"\\u00edd\": 4}",
+	                     &b, err),
+	    0);
+	ck_assert_str_eq(line(&b, 0),
+	    "\"timestamp\":\"2024-12-07T14:03:45.123Z\",\"level\":\"WARN\","
+	    "\"mess\\u0061ge\":\"x\",\"i\\u0000d\":3,\"\\u00edd\":4");
+	ingest_batch_free(&b);
+	ck_assert_int_eq(
+	    ingest("{\"message\": \"a\", \"mess\\u0061ge\": 5}", &b, err), 400);
+	ck_assert_str_eq(err, "event 1: \"message\" must be a string");
+	ck_assert_int_eq(ingest("{\"mess\\u0061g\": \"a\"}", &b, err), 400);
+	ck_assert_int_eq(
+	    ingest("{\"message\": \"a\", \"\\u0074ask\": [1]}", &b, err), 400);
+	ck_assert_str_eq(err, "event 1: \"task\" must be a string");
+	ck_assert(json_string_is("\"a\\n\\\"\\/\"", 9, "a\n\"/"));
+	ck_assert(!json_string_is("\"id\"", 4, "i"));
+	ck_assert(!json_string_is("\"i\"", 3, "id"));
+}
+END_TEST
+
+START_TEST(timestamps_are_iso_times_of_years_1_to_9999)
+{
+	static const char *const bad[] = {"yesterday", "infinity", "-infinity",
+	    "10000-01-01T00:00:00Z", "0000-12-31T23:59:59.999Z",
+	    "0001-01-01T00:00:00Z BC", "0001-01-01T00:59:59+01:00",
+	    "9999-12-31T23:59:59-00:01", "2024-01-01",
+	    "\\u0032024-01-01T00:00:00Z"};
+	static const char *const good[] = {"0001-01-01T00:00:00.000Z",
+	    "9999-12-31T23:59:59.999Z", "0001-01-01T01:00:00+01:00",
+	    "2024-12-07 14:23:45.123-05:30"};
+	struct ingest_batch b;
+	char body[128], err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(body, sizeof body,
+		    "{\"message\":\"x\",\"timestamp\":\"%s\"}", bad[i]);
+		ck_assert_msg(
+		    ingest(body, &b, err) == 400, "accepted %s", bad[i]);
+		ck_assert_msg(
+		    strstr(err, "years 1 to 9999") != NULL, "%s", err);
+	}
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		snprintf(body, sizeof body,
+		    "{\"message\":\"x\",\"timestamp\":\"%s\"}", good[i]);
+		ck_assert_msg(
+		    ingest(body, &b, err) == 0, "%s: %s", good[i], err);
+		ingest_batch_free(&b);
+	}
 }
 END_TEST
 
@@ -285,10 +393,16 @@ main(void)
 	tcase_add_test(tj, numbers_and_escapes_stay_byte_for_byte);
 	tcase_add_test(tj, malformed_json_is_refused_with_the_byte_offset);
 	tcase_add_test(tj, nesting_is_accepted_up_to_the_depth_limit_only);
+	tcase_add_test(tj, an_escaped_nul_in_a_string_is_found);
+	tcase_add_test(
+	    tj, numbers_longer_than_the_render_limit_written_out_are_refused);
 	tcase_add_test(ti, an_event_without_timestamp_and_level_gets_defaults);
 	tcase_add_test(ti, a_run_id_is_a_string_up_to_its_limit);
 	tcase_add_test(
 	    ti, producer_fields_are_kept_in_order_and_a_producer_id_is_dropped);
+	tcase_add_test(
+	    ti, member_names_are_compared_with_their_escapes_decoded);
+	tcase_add_test(ti, timestamps_are_iso_times_of_years_1_to_9999);
 	tcase_add_test(ti, an_array_is_one_batch_of_events);
 	tcase_add_test(ti, one_bad_event_refuses_the_whole_batch);
 	tcase_add_test(ti, an_event_over_the_line_limit_is_too_large);
