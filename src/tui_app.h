@@ -141,6 +141,7 @@ struct tui {
 	int nsrcs, srcs_cap;
 	struct tui_kind kinds[TUI_KINDS];
 	enum source_kind list_kind; /* the kind the list pane shows */
+	bool watch_pending;         /* some tui_src.pending_watch is set */
 	int sel;      /* selected source index in the list (-1: none) */
 	int list_top; /* first displayed row of the list */
 	char list_filter[TUI_LIST_FILTER_MAX + 1];

@@ -159,6 +159,16 @@ tui_src_forget_ids(struct tui *t, int i, const char *why)
 	tui_gap(t, i, why);
 }
 
+/* Ask for source s to be watched (1), unwatched (-1) or watched anew (2)
+ * at the end of the loop pass (0: nothing). */
+static void
+tui_want_watch(struct tui *t, struct tui_src *s, int v)
+{
+	s->pending_watch = v;
+	if (v != 0)
+		t->watch_pending = true;
+}
+
 /* srclist: a whole list follows; what it does not name is gone. */
 static void
 tui_list_begin(void *arg)
@@ -203,7 +213,7 @@ tui_list_source(const struct srclist_entry *e, void *arg)
 	if (s->stream != NULL && stream_finished(s->stream) &&
 	    stream_status(s->stream)->state == STREAM_GONE &&
 	    (e->run > 0 || e->last_log_id > 0))
-		s->pending_watch = 2;
+		tui_want_watch(t, s, 2);
 	if (s->gone) {
 		s->gone = false;
 		if (s->pending_watch < 0)
@@ -229,7 +239,7 @@ tui_list_source(const struct srclist_entry *e, void *arg)
 	    (e->status == RUN_RUNNING || e->run > s->first_run)) {
 		s->auto_watched = true;
 		if (s->stream == NULL)
-			s->pending_watch = 1;
+			tui_want_watch(t, s, 1);
 	}
 	tui_dirty(t);
 }
@@ -250,7 +260,7 @@ tui_list_end(void *arg)
 		    s->run_sel[0] != '\0' || s->from_cmdline)
 			continue;
 		s->gone = true;
-		s->pending_watch = s->stream != NULL ? -1 : 0;
+		tui_want_watch(t, s, s->stream != NULL ? -1 : 0);
 	}
 	k->primed = true;
 	tui_list_first_selection(t);
@@ -310,6 +320,9 @@ tui_lists_apply(struct tui *t)
 {
 	int i;
 
+	if (!t->watch_pending)
+		return;
+	t->watch_pending = false;
 	for (i = 0; i < t->nsrcs; i++) {
 		if (t->srcs[i].pending_watch == 2) {
 			/* The server had forgotten it: what was held is of
