@@ -5,7 +5,9 @@ Per connection (counted from 0) a plan may say:
   cut=N      close both sides after N bytes went to the client
   stall=N    after N bytes, forward nothing more but keep the socket open
   canned=B   do not connect upstream; answer the request with bytes B
-Globally, rewrite=[(old, new), ...] edits every request head before it
+by_path=[(needle, plan), ...] gives a request whose first line holds the
+bytes needle that plan instead (the first match), whichever connection
+it comes on. Globally, rewrite=[(old, new), ...] edits every request head before it
 goes upstream (e.g. to play a server without streams), and chunk=K sends at most K bytes per send() with TCP_NODELAY and
 delay=S seconds between sends, so the client sees tiny reads.
 """
@@ -17,8 +19,9 @@ import time
 
 class ChaosProxy:
     def __init__(self, upstream_port, plans=None, chunk=None, delay=0.0,
-                 rewrite=(), tls=None):
+                 rewrite=(), tls=None, by_path=()):
         self.upstream_port = upstream_port
+        self.by_path = list(by_path)
         self.rewrite = list(rewrite)
         self.plans = plans or []
         self.chunk = chunk
@@ -116,6 +119,11 @@ class ChaosProxy:
             if self.tls:
                 c = self.tls.wrap_socket(c, server_side=True)
             head = self._read_head(c)
+            first = head.split(b"\r\n", 1)[0]
+            for needle, p in self.by_path:
+                if needle in first:
+                    plan = p
+                    break
             if "canned" in plan:
                 self._send(c, plan["canned"])
                 c.shutdown(socket.SHUT_RDWR)

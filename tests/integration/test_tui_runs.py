@@ -11,6 +11,7 @@ import time
 
 import ldtest
 from ldtest import Server, check, eq, ev
+from chaosproxy import ChaosProxy
 from tuitmux import Tmux, log_rows, viewer
 
 RUN = "\u2500\u2500 run "  # "── run "
@@ -225,6 +226,42 @@ def test_a_watched_automation_comes_back_after_the_server_forgot_it():
                 s2.stop()
     finally:
         s1.stop()
+
+
+def test_a_runs_answer_past_its_limit_is_named_and_the_view_closes():
+    # FETCH_MAX_BODY is 4 MiB; this answer to the runs look-up is larger.
+    size = 4 * 1024 * 1024 + 16
+    big = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+           b"Content-Length: %d\r\nConnection: close\r\n\r\n[" % size
+           + b" " * (size - 2) + b"]")
+    with Server() as s:
+        three_runs(s, "big")
+        with ChaosProxy(s.port, by_path=[(b"/runs?", {"canned": big})]) as px:
+            with viewer(px, "big") as t:
+                t.wait_text("run 3 line 2")
+                t.keys("R")
+                t.wait_text("runs: answer larger than 4194304 bytes")
+                t.wait_gone("runs of big")
+                check(any(b"/runs?" in h for h in px.requests),
+                      "the runs were asked for")
+
+
+def test_the_runs_view_holds_the_newest_runs_up_to_its_limit():
+    # RUNS_VIEW_MAX is 200: of 206 runs, #7 to #206 are listed.
+    with Server() as s:
+        for n in range(1, 206):
+            s.status("many", "running", runId="many-%d" % n)
+            s.status("many", "completed", exitCode=0)
+        s.status("many", "running", runId="many-206")
+        s.ingest("many", [ev(1, "the newest run", ts=ts(1))])
+        with viewer(s, "many") as t:
+            t.wait_text("the newest run")
+            t.keys("R")
+            t.wait(lambda x: "runs of many" in x and "#206" in x,
+                   "the newest run listed")
+            t.keys("g")
+            scr = t.wait(lambda x: re.search(r"> #7 ", x), "the oldest kept")
+            check(not re.search(r"#6 ", scr), "no run past the limit:\n" + scr)
 
 
 def test_runs_view_lists_runs_and_opens_a_past_one():
