@@ -76,9 +76,9 @@ class Server:
         return http.client.HTTPConnection("127.0.0.1", self.port,
                                           timeout=timeout)
 
-    def request(self, method, path, body=None, headers=None):
+    def request(self, method, path, body=None, headers=None, timeout=5.0):
         """One request; returns (status, headers dict, body bytes)."""
-        c = self.conn()
+        c = self.conn(timeout)
         if isinstance(body, (dict, list)):
             body = json.dumps(body)
         c.request(method, path, body=body, headers=headers or {})
