@@ -9,9 +9,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "buf.h"
-#include "event.h"
-#include "format.h"
+#include "core/buf.h"
+#include "core/event.h"
+#include "core/format.h"
 
 /* Output is flushed (dropped) whenever it reaches this, as a write would. */
 #define BENCH_FLUSH (64 * 1024)

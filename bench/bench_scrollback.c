@@ -9,10 +9,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "filter.h"
-#include "lineidx.h"
-#include "scrollback.h"
-#include "search.h"
+#include "tui/filter.h"
+#include "tui/lineidx.h"
+#include "tui/scrollback.h"
+#include "tui/search.h"
 
 /* Lines appended. */
 #define BENCH_LINES 1000000

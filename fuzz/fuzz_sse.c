@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sse.h"
+#include "core/sse.h"
 
 /* Most split points one input can name. */
 #define FUZZ_MAX_SPLITS 15

@@ -14,11 +14,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "client.h"
+#include "net/client.h"
 #include "conf.h"
-#include "auth.h"
-#include "esc.h"
-#include "ydoc.h"
+#include "net/auth.h"
+#include "core/esc.h"
+#include "core/ydoc.h"
 
 /* Largest configuration file read. */
 #define CONF_MAX_FILE (1024 * 1024)

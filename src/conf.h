@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "event.h"
+#include "core/event.h"
 
 struct client_cfg;
 

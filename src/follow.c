@@ -11,13 +11,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "client.h"
-#include "esc.h"
-#include "loop.h"
-#include "resolve.h"
-#include "source.h"
-#include "stream.h"
+#include "core/buf.h"
+#include "net/client.h"
+#include "core/esc.h"
+#include "net/loop.h"
+#include "net/resolve.h"
+#include "core/source.h"
+#include "net/stream.h"
 
 /* Output is written when this much is pending, and once per loop pass:
  * one write per batch of events, not per event. */

@@ -6,8 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "event.h"
-#include "format.h"
+#include "core/event.h"
+#include "core/format.h"
 
 struct client_cfg;
 struct source;

@@ -15,16 +15,16 @@
 
 #include <curl/curl.h>
 
-#include "auth.h"
-#include "client.h"
+#include "net/auth.h"
+#include "net/client.h"
 #include "conf.h"
-#include "esc.h"
+#include "core/esc.h"
 #include "follow.h"
-#include "resolve.h"
-#include "source.h"
-#include "sse.h"
+#include "net/resolve.h"
+#include "core/source.h"
+#include "core/sse.h"
 #include "theme.h"
-#include "tui.h"
+#include "tui/tui.h"
 
 /* Most sources one invocation may name. */
 #define MAIN_MAX_SOURCES 256

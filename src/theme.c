@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "theme.h"
-#include "ydoc.h"
+#include "core/ydoc.h"
 
 /* Largest theme file read. */
 #define THEME_MAX_FILE (256 * 1024)

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "source.h"
+#include "core/source.h"
 #include "store.h" /* struct store_run */
 
 /* Unsent output past which a stream is not fed until it drains. */

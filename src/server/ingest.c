@@ -1,6 +1,6 @@
 /* ingest.c - turning POSTed bodies into store input. */
 #include "ingest.h"
-#include "event.h"
+#include "core/event.h"
 #include "json.h"
 #include "store.h"
 #include "util.h"

@@ -1,7 +1,7 @@
 /* optfile.c - a YAML file of long options, read as command-line arguments. */
 #include "optfile.h"
 
-#include "../ydoc.h"
+#include "core/ydoc.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "event.h"  /* enum run_status */
-#include "source.h" /* enum source_kind */
+#include "core/event.h"  /* enum run_status */
+#include "core/source.h" /* enum source_kind */
 
 #define SOURCE_KIND_COUNT 3
 

@@ -1,4 +1,4 @@
-"""The live list of sources (src/srclist.c) against the real server,
+"""The live list of sources (src/net/srclist.c) against the real server,
 through tests/ldwatch, a driver that prints what a viewer is told."""
 import json
 import os
@@ -13,9 +13,9 @@ from chaosproxy import ChaosProxy
 LDWATCH = os.environ.get("LDWATCH", os.path.join(
     os.path.dirname(ldtest.LOGDECK), "..", "tests", "ldwatch"))
 
-# src/stream.c
+# src/net/stream.c
 STREAM_MAX_QUERY = 4096
-# src/srclist.h
+# src/net/srclist.h
 SRCLIST_MAX_BODY = 16 * 1024 * 1024
 SRCLIST_MAX_SOURCES = 10000
 

@@ -1,0 +1,389 @@
+/* loop.c - the single-threaded poll() loop: fds, signals, timers and the
+ * libcurl multi handle. */
+#include "net/loop.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Longest sleep when nothing is due: only a safety net, every real wake-up
+ * comes from an fd, a timer or curl's own deadline. */
+#define LOOP_MAX_SLEEP_MS 60000
+
+struct loop_fd {
+	int fd;
+	void (*cb)(int, void *);
+	void *arg;
+};
+
+struct loop_sig {
+	int sig;
+	void (*cb)(int, void *);
+	void *arg;
+	struct sigaction old;
+};
+
+struct loop_xfer {
+	CURL *easy;
+	void (*done)(CURL *, CURLcode, void *);
+	void *arg;
+};
+
+struct loop {
+	CURLM *multi;
+	struct loop_fd fds[LOOP_MAX_FDS];
+	int nfds;
+	struct loop_sig sigs[LOOP_MAX_SIGNALS];
+	int nsigs;
+	struct loop_xfer *xfers;
+	size_t nxfers, capxfers;
+	struct loop_timer *timers;
+	uint64_t pass;
+	void (*before_sleep)(void *);
+	void *before_sleep_arg;
+	bool stopped;
+	int code;
+};
+
+/* The self-pipe: the only thing signal handlers touch. One per process,
+ * because signal handlers cannot find a loop any other way. */
+static int loop_sigpipe[2] = {-1, -1};
+
+uint64_t
+loop_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+struct loop *
+loop_new(void)
+{
+	struct loop *l = calloc(1, sizeof *l);
+
+	if (l == NULL)
+		return NULL;
+	l->multi = curl_multi_init();
+	if (l->multi == NULL) {
+		free(l);
+		return NULL;
+	}
+	return l;
+}
+
+void
+loop_free(struct loop *l)
+{
+	size_t i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->nxfers; i++)
+		curl_multi_remove_handle(l->multi, l->xfers[i].easy);
+	free(l->xfers);
+	for (i = 0; i < (size_t)l->nsigs; i++)
+		sigaction(l->sigs[i].sig, &l->sigs[i].old, NULL);
+	if (l->nsigs > 0 && loop_sigpipe[0] != -1) {
+		close(loop_sigpipe[0]);
+		close(loop_sigpipe[1]);
+		loop_sigpipe[0] = loop_sigpipe[1] = -1;
+	}
+	curl_multi_cleanup(l->multi);
+	free(l);
+}
+
+int
+loop_add_fd(struct loop *l, int fd, void (*cb)(int, void *), void *arg)
+{
+	if (l->nfds == LOOP_MAX_FDS)
+		return -1;
+	l->fds[l->nfds].fd = fd;
+	l->fds[l->nfds].cb = cb;
+	l->fds[l->nfds].arg = arg;
+	l->nfds++;
+	return 0;
+}
+
+void
+loop_remove_fd(struct loop *l, int fd)
+{
+	int i;
+
+	for (i = 0; i < l->nfds; i++) {
+		if (l->fds[i].fd == fd) {
+			l->fds[i] = l->fds[--l->nfds];
+			return;
+		}
+	}
+}
+
+/* The handler: one byte into the self-pipe, errno preserved. */
+static void
+loop_on_signal(int sig)
+{
+	int saved = errno;
+	unsigned char c = (unsigned char)sig;
+
+	if (write(loop_sigpipe[1], &c, 1) < 0) {
+		/* The pipe is full: signals are already pending. */
+	}
+	errno = saved;
+}
+
+/* Read the self-pipe and hand each signal to its callback. */
+static void
+loop_read_signals(int fd, void *arg)
+{
+	struct loop *l = arg;
+	unsigned char c[64];
+	ssize_t n, i;
+	int j;
+
+	while ((n = read(fd, c, sizeof c)) > 0) {
+		for (i = 0; i < n; i++) {
+			for (j = 0; j < l->nsigs; j++) {
+				if (l->sigs[j].sig == c[i])
+					l->sigs[j].cb(c[i], l->sigs[j].arg);
+			}
+		}
+	}
+}
+
+int
+loop_add_signal(struct loop *l, int sig, void (*cb)(int, void *), void *arg)
+{
+	struct sigaction sa;
+	int i;
+
+	if (l->nsigs == LOOP_MAX_SIGNALS)
+		return -1;
+	if (loop_sigpipe[0] == -1) {
+		if (pipe(loop_sigpipe) != 0)
+			return -1;
+		for (i = 0; i < 2; i++) {
+			fcntl(loop_sigpipe[i], F_SETFL,
+			    fcntl(loop_sigpipe[i], F_GETFL) | O_NONBLOCK);
+			fcntl(loop_sigpipe[i], F_SETFD, FD_CLOEXEC);
+		}
+		if (loop_add_fd(l, loop_sigpipe[0], loop_read_signals, l) != 0)
+			return -1;
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = loop_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	l->sigs[l->nsigs].sig = sig;
+	l->sigs[l->nsigs].cb = cb;
+	l->sigs[l->nsigs].arg = arg;
+	if (sigaction(sig, &sa, &l->sigs[l->nsigs].old) != 0)
+		return -1;
+	l->nsigs++;
+	return 0;
+}
+
+void
+loop_timer_init(struct loop_timer *t, void (*cb)(void *), void *arg)
+{
+	memset(t, 0, sizeof *t);
+	t->cb = cb;
+	t->arg = arg;
+}
+
+void
+loop_timer_in(struct loop *l, struct loop_timer *t, uint64_t ms)
+{
+	t->when = loop_now() + ms;
+	t->armed = true;
+	if (!t->listed) {
+		t->next = l->timers;
+		l->timers = t;
+		t->listed = true;
+	}
+}
+
+void
+loop_timer_stop(struct loop *l, struct loop_timer *t)
+{
+	struct loop_timer **pp;
+
+	t->armed = false;
+	if (!t->listed)
+		return;
+	for (pp = &l->timers; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	}
+	t->listed = false;
+	t->next = NULL;
+}
+
+/* Fire every due timer once. A callback may arm, stop or free any timer
+ * (after stopping it), so the walk restarts after each call; fired_pass
+ * keeps a timer re-armed for "now" from firing twice in one pass. */
+static void
+loop_run_timers(struct loop *l, uint64_t now)
+{
+	struct loop_timer *t;
+
+again:
+	for (t = l->timers; t != NULL; t = t->next) {
+		if (t->armed && t->when <= now && t->fired_pass != l->pass) {
+			t->armed = false;
+			t->fired_pass = l->pass;
+			t->cb(t->arg);
+			goto again;
+		}
+	}
+}
+
+/* Milliseconds until the earliest armed timer, capped. */
+static int
+loop_next_timeout(struct loop *l, uint64_t now)
+{
+	struct loop_timer *t;
+	uint64_t best = LOOP_MAX_SLEEP_MS;
+
+	for (t = l->timers; t != NULL; t = t->next) {
+		if (!t->armed)
+			continue;
+		if (t->when <= now)
+			return 0;
+		if (t->when - now < best)
+			best = t->when - now;
+	}
+	return (int)best;
+}
+
+int
+loop_add_transfer(struct loop *l, CURL *easy,
+    void (*done)(CURL *, CURLcode, void *), void *arg)
+{
+	struct loop_xfer *x;
+
+	if (l->nxfers == l->capxfers) {
+		size_t cap = l->capxfers ? l->capxfers * 2 : 16;
+
+		x = realloc(l->xfers, cap * sizeof *x);
+		if (x == NULL)
+			return -1;
+		l->xfers = x;
+		l->capxfers = cap;
+	}
+	if (curl_multi_add_handle(l->multi, easy) != CURLM_OK)
+		return -1;
+	x = &l->xfers[l->nxfers++];
+	x->easy = easy;
+	x->done = done;
+	x->arg = arg;
+	return 0;
+}
+
+/* Forget the transfer at index i (swap-remove). */
+static void
+loop_drop_xfer(struct loop *l, size_t i)
+{
+	curl_multi_remove_handle(l->multi, l->xfers[i].easy);
+	l->xfers[i] = l->xfers[--l->nxfers];
+}
+
+void
+loop_remove_transfer(struct loop *l, CURL *easy)
+{
+	size_t i;
+
+	for (i = 0; i < l->nxfers; i++) {
+		if (l->xfers[i].easy == easy) {
+			loop_drop_xfer(l, i);
+			return;
+		}
+	}
+}
+
+/* Hand finished transfers to their owners, after taking them off the
+ * multi handle so that done may re-add or free the easy handle. */
+static void
+loop_reap_transfers(struct loop *l)
+{
+	CURLMsg *msg;
+	int left;
+	size_t i;
+
+	while ((msg = curl_multi_info_read(l->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		for (i = 0; i < l->nxfers; i++) {
+			if (l->xfers[i].easy == msg->easy_handle) {
+				struct loop_xfer x = l->xfers[i];
+				CURLcode rc = msg->data.result;
+
+				loop_drop_xfer(l, i);
+				x.done(x.easy, rc, x.arg);
+				break;
+			}
+		}
+	}
+}
+
+void
+loop_set_before_sleep(struct loop *l, void (*cb)(void *), void *arg)
+{
+	l->before_sleep = cb;
+	l->before_sleep_arg = arg;
+}
+
+int
+loop_run(struct loop *l)
+{
+	struct curl_waitfd wfds[LOOP_MAX_FDS];
+	int i, n, running, numfds;
+
+	/* A loop_stop before loop_run (say, every stream already failed
+	 * while being opened) makes it return at once. */
+	while (!l->stopped) {
+		l->pass++;
+		n = l->nfds;
+		for (i = 0; i < n; i++) {
+			wfds[i].fd = l->fds[i].fd;
+			wfds[i].events = CURL_WAIT_POLLIN;
+			wfds[i].revents = 0;
+		}
+		if (curl_multi_poll(l->multi, wfds, (unsigned)n,
+		        loop_next_timeout(l, loop_now()), &numfds) != CURLM_OK)
+			return -1;
+		/* Callbacks may remove fds: look each one up again. */
+		for (i = 0; i < n; i++) {
+			int j;
+
+			if (wfds[i].revents == 0)
+				continue;
+			for (j = 0; j < l->nfds; j++) {
+				if (l->fds[j].fd == wfds[i].fd) {
+					l->fds[j].cb(wfds[i].fd, l->fds[j].arg);
+					break;
+				}
+			}
+		}
+		curl_multi_perform(l->multi, &running);
+		loop_reap_transfers(l);
+		loop_run_timers(l, loop_now());
+		if (l->before_sleep != NULL)
+			l->before_sleep(l->before_sleep_arg);
+	}
+	return l->code;
+}
+
+void
+loop_stop(struct loop *l, int code)
+{
+	l->stopped = true;
+	l->code = code;
+}

@@ -1,0 +1,439 @@
+/* filter.c - smart-case patterns and the per-pane line filter: plain
+ * patterns test the message, field filters a member of the event's JSON
+ * (read in place with the json.c scanner, nothing allocated per line). */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "tui/filter.h"
+#include "core/json.h"
+
+/* Compile a smart-case extended regular expression. */
+int
+pattern_compile(struct pattern *p, const char *text, char *err, size_t errlen)
+{
+	int flags = REG_EXTENDED | REG_NEWLINE, rc;
+	const char *c;
+
+	p->compiled = false;
+	if (strlen(text) > FILTER_PATTERN_LEN) {
+		snprintf(err, errlen, "pattern longer than %d bytes",
+		    FILTER_PATTERN_LEN);
+		return -1;
+	}
+	flags |= REG_ICASE;
+	for (c = text; *c != '\0'; c++) {
+		if (*c >= 'A' && *c <= 'Z') {
+			flags &= ~REG_ICASE;
+			break;
+		}
+	}
+	rc = regcomp(&p->re, text, flags);
+	if (rc != 0) {
+		char msg[128];
+
+		regerror(rc, &p->re, msg, sizeof msg);
+		snprintf(err, errlen, "bad pattern: %s", msg);
+		return -1;
+	}
+	strcpy(p->text, text);
+	p->compiled = true;
+	return 0;
+}
+
+/* Release a compiled pattern. */
+void
+pattern_free(struct pattern *p)
+{
+	if (p->compiled)
+		regfree(&p->re);
+	p->compiled = false;
+}
+
+/* True when s matches p. */
+bool
+pattern_match(const struct pattern *p, const char *s)
+{
+	return p->compiled && regexec(&p->re, s, 0, NULL, 0) == 0;
+}
+
+/* Find the next match at or after off. */
+bool
+pattern_find(
+    const struct pattern *p, const char *s, size_t off, size_t *so, size_t *eo)
+{
+	regmatch_t m;
+
+	if (!p->compiled)
+		return false;
+	if (regexec(&p->re, s + off, 1, &m, off > 0 ? REG_NOTBOL : 0) != 0)
+		return false;
+	*so = off + m.rm_so;
+	*eo = off + m.rm_eo;
+	return true;
+}
+
+/* A filter that passes everything. */
+void
+filter_init(struct filter *f)
+{
+	memset(f, 0, sizeof *f);
+	f->all_sources = true;
+}
+
+/* Drop patterns. */
+void
+filter_free(struct filter *f)
+{
+	filter_clear(f);
+}
+
+/* Add or remove one source. */
+void
+filter_set_source(struct filter *f, uint16_t src, bool on)
+{
+	if (src >= FILTER_SOURCES_MAX)
+		return;
+	if (on)
+		f->sources[src / 8] |= 1u << (src % 8);
+	else
+		f->sources[src / 8] &= ~(1u << (src % 8));
+}
+
+/* True when src passes. */
+bool
+filter_has_source(const struct filter *f, uint16_t src)
+{
+	if (f->all_sources)
+		return true;
+	if (src >= FILTER_SOURCES_MAX)
+		return false;
+	return (f->sources[src / 8] >> (src % 8)) & 1;
+}
+
+/* Parse text as a number (all of it, finite); false otherwise. */
+static bool
+filter_number(const char *s, size_t n, double *out)
+{
+	char tmp[FILTER_NUMBER_LEN + 1];
+	char *end;
+
+	if (n == 0 || n > FILTER_NUMBER_LEN)
+		return false;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	if (isspace((unsigned char)tmp[0]))
+		return false;
+	*out = strtod(tmp, &end);
+	return *end == '\0' && isfinite(*out);
+}
+
+/* Split "name OP value" off text; the operator and the value's start go
+ * to *op and *value. False when text is no field filter. */
+static bool
+filter_split(
+    const char *text, size_t *namelen, enum filter_op *op, const char **value)
+{
+	size_t n = 0;
+
+	if (!isalpha((unsigned char)text[0]) && text[0] != '_')
+		return false;
+	while (isalnum((unsigned char)text[n]) || text[n] == '_' ||
+	       text[n] == '.' || text[n] == '-')
+		n++;
+	*namelen = n;
+	switch (text[n]) {
+	case ':':
+		*op = FILTER_MATCH;
+		*value = text + n + 1;
+		return true;
+	case '=':
+		*op = FILTER_EQ;
+		*value = text + n + 1;
+		return true;
+	case '<':
+	case '>':
+		if (text[n + 1] == '=') {
+			*op = text[n] == '<' ? FILTER_LE : FILTER_GE;
+			*value = text + n + 2;
+		} else {
+			*op = text[n] == '<' ? FILTER_LT : FILTER_GT;
+			*value = text + n + 1;
+		}
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Parse text into pattern slot i (not yet counted). */
+static int
+filter_parse(
+    struct filter *f, int i, const char *text, char *err, size_t errlen)
+{
+	struct filter_field *fld = &f->fld[i];
+	struct pattern *p = &f->pat[i];
+	const char *value, *c;
+	size_t namelen;
+
+	memset(fld, 0, sizeof *fld);
+	if (strlen(text) > FILTER_PATTERN_LEN) {
+		snprintf(err, errlen, "pattern longer than %d bytes",
+		    FILTER_PATTERN_LEN);
+		return -1;
+	}
+	if (!filter_split(text, &namelen, &fld->op, &value)) {
+		fld->op = FILTER_MESSAGE;
+		return pattern_compile(p, text, err, errlen);
+	}
+	if (namelen > FILTER_FIELD_LEN) {
+		snprintf(err, errlen, "field name longer than %d bytes",
+		    FILTER_FIELD_LEN);
+		return -1;
+	}
+	memcpy(fld->name, text, namelen);
+	fld->name[namelen] = '\0';
+	fld->is_num = filter_number(value, strlen(value), &fld->num);
+	switch (fld->op) {
+	case FILTER_MATCH:
+		if (pattern_compile(p, value, err, errlen) == -1)
+			return -1;
+		break;
+	case FILTER_EQ:
+		snprintf(fld->text, sizeof fld->text, "%s", value);
+		fld->icase = true;
+		for (c = value; *c != '\0'; c++) {
+			if (*c >= 'A' && *c <= 'Z')
+				fld->icase = false;
+		}
+		p->compiled = false;
+		break;
+	default:
+		if (!fld->is_num) {
+			snprintf(err, errlen, "%s: not a number after the %s",
+			    text,
+			    fld->op == FILTER_LT || fld->op == FILTER_LE ? "<"
+			                                                 : ">");
+			return -1;
+		}
+		p->compiled = false;
+	}
+	/* The whole text, for the descriptions. */
+	strcpy(p->text, text);
+	return 0;
+}
+
+/* Push a pattern. */
+int
+filter_push(
+    struct filter *f, const char *text, bool keep, char *err, size_t errlen)
+{
+	if (f->npat == FILTER_PATTERNS_MAX) {
+		snprintf(
+		    err, errlen, "at most %d filters", FILTER_PATTERNS_MAX);
+		return -1;
+	}
+	if (filter_parse(f, f->npat, text, err, errlen) == -1)
+		return -1;
+	f->keep[f->npat] = keep;
+	f->off[f->npat++] = false;
+	return 0;
+}
+
+/* Switch one pattern off or on. */
+int
+filter_toggle(struct filter *f, int i)
+{
+	if (i < 0 || i >= f->npat)
+		return -1;
+	f->off[i] = !f->off[i];
+	return 0;
+}
+
+/* Drop every pattern. */
+void
+filter_clear(struct filter *f)
+{
+	int i;
+
+	for (i = 0; i < f->npat; i++)
+		pattern_free(&f->pat[i]);
+	f->npat = 0;
+}
+
+/* OTHER is ranked like INFO and FATAL above ERROR. */
+uint8_t
+filter_level_rank(uint8_t level)
+{
+	return level == LEVEL_OTHER ? LEVEL_INFO : level;
+}
+
+/* True when no pattern has to run. */
+bool
+filter_cheap(const struct filter *f)
+{
+	int i;
+
+	for (i = 0; i < f->npat; i++) {
+		if (!f->off[i])
+			return false;
+	}
+	return true;
+}
+
+/* Level and source test. */
+bool
+filter_pass_meta(const struct filter *f, uint8_t level, uint16_t src)
+{
+	return filter_level_rank(level) >= f->floor &&
+	       filter_has_source(f, src);
+}
+
+/* A member's value as the filters see it: its text (unescaped for a
+ * string, JSON text otherwise; at most FILTER_VALUE_MAX bytes,
+ * NUL-ended) and, when it reads as a number, that number. */
+struct filter_value {
+	char text[FILTER_VALUE_MAX + 1];
+	bool is_num;
+	double num;
+};
+
+/* Set v from n bytes of plain text. */
+static void
+filter_value_text(struct filter_value *v, const char *s, size_t n)
+{
+	if (n > FILTER_VALUE_MAX)
+		n = FILTER_VALUE_MAX;
+	memcpy(v->text, s, n);
+	v->text[n] = '\0';
+	v->is_num = filter_number(v->text, n, &v->num);
+}
+
+/* Find top-level member name in the JSON object raw (n bytes) and read
+ * its value into v; false when raw is no object or has no such member
+ * before it ends or turns invalid (a cut event keeps what came first).
+ * null counts as absent; with duplicate keys the last one wins. */
+static bool
+filter_member(
+    const char *raw, size_t n, const char *name, struct filter_value *v)
+{
+	struct json_iter it;
+	struct json_value key, val, found;
+	size_t used, len, nl = strlen(name);
+	bool have = false;
+
+	if (json_iter_begin(&it, raw, raw + n, '{') == -1)
+		return false;
+	while (json_iter_next(&it, &key, &val) == 1) {
+		if (json_body_eq(key.s, key.sn, key.escaped, name, nl)) {
+			found = val;
+			have = val.type != JSON_NULL;
+		}
+	}
+	if (!have)
+		return false;
+	if (found.type == JSON_STRING) {
+		len = json_unescape(
+		    v->text, FILTER_VALUE_MAX, found.s, found.sn, &used);
+		v->text[len] = '\0';
+		v->is_num = filter_number(v->text, len, &v->num);
+	} else
+		filter_value_text(v, found.p, found.n);
+	return true;
+}
+
+/* Read field name of line into v (source and level come from the store
+ * and the caller, message is the shown text); false when absent. */
+static bool
+filter_field_value(const struct filter *f, const struct sb_line *line,
+    const char *name, struct filter_value *v)
+{
+	const char *s;
+
+	if (strcmp(name, "source") == 0 && f->src_name != NULL) {
+		s = f->src_name(f->src_arg, line->src);
+		filter_value_text(v, s, strlen(s));
+		return true;
+	}
+	if (strcmp(name, "level") == 0) {
+		filter_value_text(v, line->lvname, line->lvname_len);
+		return true;
+	}
+	if (strcmp(name, "message") == 0) {
+		filter_value_text(v, line->msg, line->msg_len);
+		return true;
+	}
+	return filter_member(line->raw, line->raw_len, name, v);
+}
+
+/* True when pattern i matches line. */
+static bool
+filter_match(const struct filter *f, int i, const struct sb_line *line)
+{
+	const struct filter_field *fld = &f->fld[i];
+	struct filter_value v;
+
+	if (fld->op == FILTER_MESSAGE)
+		return pattern_match(&f->pat[i], line->msg);
+	if (!filter_field_value(f, line, fld->name, &v))
+		return false;
+	switch (fld->op) {
+	case FILTER_MATCH:
+		return pattern_match(&f->pat[i], v.text);
+	case FILTER_EQ:
+		if (fld->is_num && v.is_num)
+			return v.num == fld->num;
+		return fld->icase ? strcasecmp(v.text, fld->text) == 0
+		                  : strcmp(v.text, fld->text) == 0;
+	case FILTER_LT:
+		return v.is_num && v.num < fld->num;
+	case FILTER_GT:
+		return v.is_num && v.num > fld->num;
+	case FILTER_LE:
+		return v.is_num && v.num <= fld->num;
+	case FILTER_GE:
+		return v.is_num && v.num >= fld->num;
+	default:
+		return false;
+	}
+}
+
+/* The whole test: every keep pattern that is on must match, no hide
+ * pattern that is on may. */
+bool
+filter_pass(const struct filter *f, const struct sb_line *line)
+{
+	int i;
+
+	if (!filter_pass_meta(f, line->level, line->src))
+		return false;
+	for (i = 0; i < f->npat; i++) {
+		if (!f->off[i] && filter_match(f, i, line) != f->keep[i])
+			return false;
+	}
+	return true;
+}
+
+/* Describe the pattern stack, e.g. "&db !health". */
+void
+filter_describe(const struct filter *f, char *out, size_t outlen)
+{
+	size_t len = 0;
+	int i, n;
+
+	if (outlen == 0)
+		return;
+	out[0] = '\0';
+	for (i = 0; i < f->npat && len < outlen; i++) {
+		if (f->off[i])
+			continue;
+		n = snprintf(out + len, outlen - len, "%s%c%s", len ? " " : "",
+		    f->keep[i] ? '&' : '!', f->pat[i].text);
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+}

@@ -1,0 +1,342 @@
+/* lineidx.c - a pane's filtered view of the store, scanned in slices. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui/lineidx.h"
+
+/* The first allocation of an index, in entries. */
+#define LINEIDX_MIN 1024
+
+/* An empty index by seq starting at the store's first line. */
+void
+lineidx_init(struct lineidx *li, const struct scrollback *sb)
+{
+	memset(li, 0, sizeof *li);
+	li->sb = sb;
+	li->order = LINEIDX_BY_SEQ;
+	li->next = li->start = sb_first(sb);
+}
+
+/* Free storage. */
+void
+lineidx_free(struct lineidx *li)
+{
+	free(li->v);
+	free(li->e);
+	free(li->late);
+	li->v = NULL;
+	li->e = li->late = NULL;
+	li->off = li->len = li->cap = li->ecap = li->nlate = 0;
+}
+
+/* Start over from the first retained line. */
+void
+lineidx_rebuild(struct lineidx *li, const struct scrollback *sb)
+{
+	li->off = li->len = li->nlate = 0;
+	li->next = li->start = sb_first(sb);
+	li->rebuilding = li->next < sb_end(sb);
+}
+
+/* Change the order and start over. */
+void
+lineidx_set_order(
+    struct lineidx *li, const struct scrollback *sb, enum lineidx_order order)
+{
+	if (order == LINEIDX_BY_SEQ) {
+		free(li->e);
+		free(li->late);
+		li->e = li->late = NULL;
+		li->ecap = 0;
+	}
+	li->order = order;
+	lineidx_rebuild(li, sb);
+}
+
+/* Order of two by-time entries: by time, then by seq (arrival). */
+static int
+lineidx_cmp(const struct lineidx_ent *a, const struct lineidx_ent *b)
+{
+	if (a->ms != b->ms)
+		return a->ms < b->ms ? -1 : 1;
+	if (a->seq != b->seq)
+		return a->seq < b->seq ? -1 : 1;
+	return 0;
+}
+
+/* lineidx_cmp for qsort. */
+static int
+lineidx_qcmp(const void *a, const void *b)
+{
+	return lineidx_cmp(a, b);
+}
+
+/* The first of the n entries of e that sorts at or after key. */
+size_t
+lineidx_ent_lower(
+    const struct lineidx_ent *e, size_t n, const struct lineidx_ent *key)
+{
+	size_t lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (lineidx_cmp(&e[mid], key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The first position of v (by seq) whose seq is >= seq. */
+static size_t
+lineidx_seq_lower(const struct lineidx *li, uint64_t seq)
+{
+	size_t lo = 0, hi = li->len, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (li->v[li->off + mid] < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Make room for one more entry in every array the order uses, so that
+ * adding it and merging the late ones cannot fail; -1 on failure. */
+static int
+lineidx_reserve(struct lineidx *li)
+{
+	uint64_t *n;
+	struct lineidx_ent *ne;
+	size_t ncap;
+
+	if (li->off + li->len == li->cap) {
+		if (li->off > li->len) {
+			memmove(
+			    li->v, li->v + li->off, li->len * sizeof *li->v);
+			li->off = 0;
+		} else {
+			ncap = li->cap ? li->cap * 2 : LINEIDX_MIN;
+			n = realloc(li->v, ncap * sizeof *n);
+			if (n == NULL)
+				return -1;
+			li->v = n;
+			li->cap = ncap;
+		}
+	}
+	if (li->order != LINEIDX_BY_TIME)
+		return 0;
+	if (li->len + 1 > li->ecap) {
+		ncap = li->ecap ? li->ecap * 2 : LINEIDX_MIN;
+		ne = realloc(li->e, ncap * sizeof *ne);
+		if (ne == NULL)
+			return -1;
+		li->e = ne;
+		li->ecap = ncap;
+	}
+	if (li->late == NULL &&
+	    (li->late = malloc(LINEIDX_LATE_MAX * sizeof *li->late)) == NULL)
+		return -1;
+	return 0;
+}
+
+/* Sort the late entries and merge them into the sorted ones in one pass
+ * from the back: each is placed by binary search and only the entries
+ * after the earliest of them move, each once. */
+void
+lineidx_ent_merge(
+    struct lineidx_ent *e, size_t n, struct lineidx_ent *late, size_t nlate)
+{
+	size_t i = n, j, p;
+
+	if (nlate == 0)
+		return;
+	qsort(late, nlate, sizeof *late, lineidx_qcmp);
+	for (j = nlate; j-- > 0;) {
+		p = lineidx_ent_lower(e, i, &late[j]);
+		memmove(e + p + j + 1, e + p, (i - p) * sizeof *e);
+		e[p + j] = late[j];
+		i = p;
+	}
+}
+
+/* Merge this scan's late entries into e. */
+static void
+lineidx_merge(struct lineidx *li)
+{
+	lineidx_ent_merge(li->e, li->len - li->nlate, li->late, li->nlate);
+	li->nlate = 0;
+}
+
+/* Add line seq (order time ms), the newest seq so far; -1 on failure. */
+static int
+lineidx_add(struct lineidx *li, uint64_t seq, int64_t ms)
+{
+	size_t ne = li->len - li->nlate; /* entries in e */
+
+	if (lineidx_reserve(li) == -1)
+		return -1;
+	li->v[li->off + li->len++] = seq;
+	if (li->order != LINEIDX_BY_TIME)
+		return 0;
+	if (ne == 0 || ms >= li->e[ne - 1].ms) {
+		/* In order: the seq is newer than every entry. */
+		li->e[ne].ms = ms;
+		li->e[ne].seq = seq;
+		return 0;
+	}
+	li->late[li->nlate].ms = ms;
+	li->late[li->nlate].seq = seq;
+	if (++li->nlate == LINEIDX_LATE_MAX)
+		lineidx_merge(li);
+	return 0;
+}
+
+/* Whether the line with key k passes f: markers need only their source. */
+static bool
+lineidx_pass(const struct scrollback *sb, uint64_t seq, const struct sb_key *k,
+    const struct filter *f, bool cheap)
+{
+	struct sb_line line;
+
+	if (k->kind != SB_KIND_LOG)
+		return filter_has_source(f, k->src);
+	if (cheap)
+		return filter_pass_meta(f, k->level, k->src);
+	return sb_get(sb, seq, &line) && filter_pass(f, &line);
+}
+
+/* Test a slice of store lines. */
+long
+lineidx_scan(struct lineidx *li, const struct scrollback *sb,
+    const struct filter *f, size_t budget)
+{
+	uint64_t end = sb_end(sb), seq;
+	struct sb_key k;
+	long done = 0;
+	bool cheap = filter_cheap(f);
+
+	if (li->next < sb_first(sb))
+		li->next = sb_first(sb);
+	for (seq = li->next; seq < end && (size_t)done < budget; seq++) {
+		done++;
+		if (!sb_key(sb, seq, &k) ||
+		    !lineidx_pass(sb, seq, &k, f, cheap))
+			continue;
+		if (lineidx_add(li, seq, k.order_ms) == -1) {
+			lineidx_merge(li);
+			li->next = seq;
+			return -1;
+		}
+	}
+	lineidx_merge(li);
+	li->next = seq;
+	if (seq == end)
+		li->rebuilding = false;
+	return done;
+}
+
+/* Lines left to test. */
+bool
+lineidx_pending(const struct lineidx *li, const struct scrollback *sb)
+{
+	return li->next < sb_end(sb);
+}
+
+/* Rebuild progress in percent. */
+int
+lineidx_progress(const struct lineidx *li, const struct scrollback *sb)
+{
+	uint64_t start = li->start, end = sb_end(sb);
+
+	if (!li->rebuilding || end <= start)
+		return 100;
+	if (start < sb_first(sb))
+		start = sb_first(sb);
+	if (li->next <= start)
+		return 0;
+	return (int)((li->next - start) * 100 / (end - start));
+}
+
+/* Drop evicted entries: the front of v; by time, wherever they sit in e. */
+void
+lineidx_trim(struct lineidx *li, const struct scrollback *sb)
+{
+	uint64_t first = sb_first(sb);
+	size_t n = lineidx_seq_lower(li, first), i, kept = 0;
+
+	if (n == 0)
+		return;
+	li->off += n;
+	li->len -= n;
+	if (li->len == 0)
+		li->off = 0;
+	if (li->order != LINEIDX_BY_TIME)
+		return;
+	for (i = 0; i < li->len + n; i++) {
+		if (li->e[i].seq >= first)
+			li->e[kept++] = li->e[i];
+	}
+}
+
+/* Entries shown. */
+size_t
+lineidx_count(const struct lineidx *li)
+{
+	return li->len;
+}
+
+/* Entry i. */
+uint64_t
+lineidx_at(const struct lineidx *li, size_t i)
+{
+	if (li->order == LINEIDX_BY_TIME)
+		return li->e[i].seq;
+	return li->v[li->off + i];
+}
+
+/* Entry i in seq order. */
+uint64_t
+lineidx_seq_at(const struct lineidx *li, size_t i)
+{
+	return li->v[li->off + i];
+}
+
+/* The sort key of line seq in li's order. */
+void
+lineidx_key(const struct lineidx *li, uint64_t seq, struct lineidx_ent *out)
+{
+	struct sb_key k;
+
+	out->seq = seq;
+	if (li->order != LINEIDX_BY_TIME)
+		out->ms = 0;
+	else if (seq >= sb_end(li->sb))
+		out->ms = INT64_MAX; /* after every line written */
+	else if (!sb_key(li->sb, seq, &k))
+		out->ms = INT64_MIN; /* evicted: before every line held */
+	else
+		out->ms = k.order_ms;
+}
+
+/* Where line seq is or would go. */
+size_t
+lineidx_lower(const struct lineidx *li, uint64_t seq)
+{
+	struct lineidx_ent key;
+
+	if (li->order != LINEIDX_BY_TIME)
+		return lineidx_seq_lower(li, seq);
+	lineidx_key(li, seq, &key);
+	return lineidx_ent_lower(li->e, li->len, &key);
+}
+
+/* Entries with a seq >= seq. */
+size_t
+lineidx_count_since(const struct lineidx *li, uint64_t seq)
+{
+	return li->len - lineidx_seq_lower(li, seq);
+}

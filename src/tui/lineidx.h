@@ -1,0 +1,124 @@
+/* lineidx.h - the seqs of the stored lines one pane shows, in order,
+ * built by scanning the store in bounded slices so that re-filtering a
+ * million lines never stalls input (model layer).
+ *
+ * Two orders. LINEIDX_BY_SEQ (the default) is arrival order. LINEIDX_BY_TIME
+ * is for merged panes, where each source's history arrives as one block
+ * and live lines can step back in time: entries are sorted by the store's
+ * order time (sb_line.order_ms), then by seq, so lines of one millisecond
+ * keep their arrival order.
+ *
+ * Marker lines (sb_append_mark) of a shown source are always in the index,
+ * whatever the filter's level floor and patterns; they are hidden only with
+ * their source.
+ *
+ * Positions (0 .. lineidx_count) are only valid until the next call that
+ * changes the index (scan, trim, rebuild, set_order): by time, a late line
+ * lands in the middle and moves every position after it. Keep a seq, not a
+ * position, and find it again with lineidx_lower. */
+#ifndef LOGDECK_LINEIDX_H
+#define LOGDECK_LINEIDX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tui/filter.h"
+#include "tui/scrollback.h"
+
+/* Lines of one scan that go before the newest entry (by time) are merged
+ * into the index in runs of at most this many. */
+#define LINEIDX_LATE_MAX 8192
+
+enum lineidx_order {
+	LINEIDX_BY_SEQ,  /* arrival order */
+	LINEIDX_BY_TIME, /* (order_ms, seq) */
+};
+
+/* One entry of a by-time index, and the sort key of a line in either
+ * order (by seq, ms is 0). Search keeps its matches in the same order. */
+struct lineidx_ent {
+	int64_t ms; /* the line's order time, copied from the store */
+	uint64_t seq;
+};
+
+struct lineidx {
+	const struct scrollback *sb; /* the store it indexes (not owned) */
+	enum lineidx_order order;
+	uint64_t *v; /* the seqs shown, by seq: v[off .. off+len) (both
+	                orders; by seq it is the index itself) */
+	size_t off, len, cap;
+	struct lineidx_ent *e; /* BY_TIME: the same lines by time, e[0..len) */
+	size_t ecap;
+	struct lineidx_ent *late; /* BY_TIME: this scan's late lines */
+	size_t nlate;
+	uint64_t next;   /* next store seq to test */
+	uint64_t start;  /* where the current rebuild began (progress) */
+	bool rebuilding; /* a re-filter is in progress */
+};
+
+/* Set up an empty index by seq of store sb (which must outlive it; every
+ * call taking sb must pass the same one) that will scan from its first
+ * line. Allocates nothing. */
+void lineidx_init(struct lineidx *li, const struct scrollback *sb);
+/* Free the index storage (the index is then empty; init again to reuse). */
+void lineidx_free(struct lineidx *li);
+/* Forget every entry and rescan the store from its first retained line,
+ * in the same order. O(1); the memory is kept for the rescan. */
+void lineidx_rebuild(struct lineidx *li, const struct scrollback *sb);
+/* Switch to order and rebuild (as lineidx_rebuild), even when the order
+ * is unchanged. Switching to BY_SEQ frees the by-time arrays. */
+void lineidx_set_order(
+    struct lineidx *li, const struct scrollback *sb, enum lineidx_order order);
+/* Test up to budget store lines against f (markers: only their source)
+ * and add those that pass; returns how many were tested (0 when caught
+ * up), or -1 on allocation failure (what was added stays, and the next
+ * call goes on from the first line not added). Cost per line: the filter,
+ * plus O(1) amortised for a line that sorts last. By time, lines that go
+ * before the newest entry are sorted and merged in one pass per
+ * LINEIDX_LATE_MAX of them, moving only the entries after the earliest
+ * of them: a late live line costs one binary search and a short move. */
+long lineidx_scan(struct lineidx *li, const struct scrollback *sb,
+    const struct filter *f, size_t budget);
+/* True while lines are waiting to be tested. */
+bool lineidx_pending(const struct lineidx *li, const struct scrollback *sb);
+/* Percent of a rebuild done (100 when none is running). */
+int lineidx_progress(const struct lineidx *li, const struct scrollback *sb);
+/* Drop the entries the store has evicted. By seq O(log n); by time O(log n)
+ * when none is held, else one O(n) pass (they can sit anywhere). */
+void lineidx_trim(struct lineidx *li, const struct scrollback *sb);
+/* Number of lines shown. O(1). */
+size_t lineidx_count(const struct lineidx *li);
+/* The seq at position i (< count). O(1). */
+uint64_t lineidx_at(const struct lineidx *li, size_t i);
+/* The i-th shown seq in seq (arrival) order (i < count), whatever the
+ * order: with lineidx_count_since it walks the lines that came after a
+ * given seq, as search must in a by-time pane. O(1). */
+uint64_t lineidx_seq_at(const struct lineidx *li, size_t i);
+/* The position of line seq, or where it would go when the index does not
+ * hold it (count when it sorts after every entry). O(log n). By time the
+ * line's order time is read from the index's store: a seq not written yet
+ * gives count, an evicted one 0 (the start, as by seq once trimmed). */
+size_t lineidx_lower(const struct lineidx *li, uint64_t seq);
+/* Entries whose seq is >= seq, wherever they sit: the "+N new" count of a
+ * paused pane, right even when new lines land above the reader. O(log n),
+ * both orders. */
+size_t lineidx_count_since(const struct lineidx *li, uint64_t seq);
+/* The sort key of line seq in li's order: (0, seq) by seq; by time
+ * (order time, seq), a seq not written yet sorting after every line and
+ * an evicted one before every line held. O(1). */
+void lineidx_key(
+    const struct lineidx *li, uint64_t seq, struct lineidx_ent *out);
+
+/* Arrays sorted by (ms, seq), as a by-time index and a search's matches
+ * keep them. The first of the n entries of e that sorts at or after key.
+ * O(log n). */
+size_t lineidx_ent_lower(
+    const struct lineidx_ent *e, size_t n, const struct lineidx_ent *key);
+/* Sort the nlate entries of late and merge them into the n sorted ones of
+ * e, which has room for n + nlate: only the entries after the earliest
+ * late one move, each once. O(nlate log n + moved). */
+void lineidx_ent_merge(
+    struct lineidx_ent *e, size_t n, struct lineidx_ent *late, size_t nlate);
+
+#endif

@@ -1,0 +1,289 @@
+/* tui_app.h - the viewer's state, shared by the app (tui.c) and the view
+ * files (view_*.c) that draw it. Not for use outside the TUI. */
+#ifndef LOGDECK_TUI_APP_H
+#define LOGDECK_TUI_APP_H
+
+#include <curses.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <curl/curl.h>
+
+#include "core/buf.h"
+#include "core/event.h"
+#include "tui/filter.h"
+#include "tui/layout.h"
+#include "tui/lineidx.h"
+#include "net/loop.h"
+#include "tui/rate.h"
+#include "tui/scrollback.h"
+#include "tui/search.h"
+#include "core/source.h"
+#include "tui/tui.h"
+
+struct stream;
+struct stream_mgr;
+
+/* Longest text typed at a prompt. */
+#define TUI_PROMPT_MAX FILTER_PATTERN_LEN
+/* Longest name filter of the list pane. */
+#define TUI_LIST_FILTER_MAX 64
+
+/* One automation (or command-line source) in the list pane. Its index in
+ * tui.srcs is the src number its lines carry in the store. */
+struct tui_src {
+	struct source src;
+	enum run_status run;
+	bool has_exit_code;
+	int exit_code;
+	struct stream *stream;     /* non-NULL while watched */
+	bool auto_watched;         /* --all opened it once; never again */
+	unsigned long long unread; /* lines that arrived while not on screen */
+	unsigned long long errors, warnings;
+	struct rate rate;
+	/* The newest run as the server's list tells it (run 0: none yet). */
+	long long run_no;
+	char run_id[64];
+	enum run_status run_status; /* running, or how the run ended */
+	bool run_has_exit_code;
+	int run_exit_code;
+	int64_t run_started_ms; /* epoch ms, INT64_MIN when unknown */
+	int64_t run_ended_ms;   /* epoch ms, INT64_MIN while open or unknown */
+	/* How the run before the current one ended (RUN_UNKNOWN: none). */
+	enum run_status last_outcome;
+	bool last_has_exit_code;
+	int last_exit_code;
+	long long last_id_held; /* newest event id held in the scrollback */
+	long long bound_key;    /* last run boundary marked: run*2 (+1 end) */
+	bool seen;              /* named by the list being received */
+	bool gone;              /* the server no longer lists it: hidden */
+	bool from_cmdline;      /* named on the command line: never gone */
+	/* Watch (1), unwatch (-1) or watch anew (2) at the end of this loop
+	 * pass: the lists decide it from inside a transfer's callback, where
+	 * no transfer may be added to or taken off the multi handle. */
+	int pending_watch;
+	long long first_run; /* --all: its newest run when first listed at
+	                        start-up (runs before the viewer are not new) */
+	/* A past run opened from the runs view: this entry streams only that
+	 * run (run=RUN) and is not listed; "" for an ordinary source. */
+	char run_sel[32];
+};
+
+/* Kinds of source the list follows (enum source_kind). */
+#define TUI_KINDS 3
+
+struct srclist;
+struct fetch;
+
+/* One live list of sources (srclist callbacks get this). */
+struct tui_kind {
+	struct tui *t;
+	enum source_kind kind;
+	struct srclist *list;
+	bool primed; /* the first whole list has come */
+};
+
+/* One row of the runs view, copied from GET .../runs. */
+struct tui_run_row {
+	long long run;
+	char run_id[64];
+	enum run_status status;
+	bool has_exit_code;
+	int exit_code;
+	int64_t started_ms, ended_ms; /* INT64_MIN when unknown / open */
+	long long first_id, last_id;
+};
+
+enum tui_ts { TUI_TS_ABSOLUTE, TUI_TS_RELATIVE, TUI_TS_OFF };
+
+/* One log pane: what it shows and where its reader is. */
+struct tui_pane {
+	struct filter f;
+	struct lineidx li;
+	struct search s;
+	bool merged; /* every watched source, else only src */
+	int src;     /* -1: none yet */
+	bool follow;
+	uint64_t cur;       /* the current line's seq when not following */
+	int cur_row;        /* its row on screen, in lines from the top */
+	uint64_t pause_end; /* store end when paused: later lines are new */
+	int hscroll;
+	int rows;         /* inner height at the last draw */
+	size_t drawn_top; /* index of the top line at the last draw */
+	size_t drawn_n;   /* lines the last draw showed */
+};
+
+enum tui_mode {
+	TUI_NORMAL,
+	TUI_PROMPT,
+	TUI_DETAIL,
+	TUI_HELP,
+	TUI_FILTERS,
+	TUI_RUNS,
+};
+
+enum tui_prompt {
+	PROMPT_SEARCH_FWD,
+	PROMPT_SEARCH_BACK,
+	PROMPT_KEEP,
+	PROMPT_HIDE,
+	PROMPT_SAVE,
+	PROMPT_LIST,
+};
+
+struct tui {
+	const struct tui_opts *o;
+	struct loop *loop;
+	struct stream_mgr *mgr;
+	struct scrollback *sb;
+
+	struct tui_src *srcs;
+	int nsrcs, srcs_cap;
+	struct tui_kind kinds[TUI_KINDS];
+	enum source_kind list_kind; /* the kind the list pane shows */
+	bool watch_pending;         /* some tui_src.pending_watch is set */
+	int sel;      /* selected source index in the list (-1: none) */
+	int list_top; /* first displayed row of the list */
+	char list_filter[TUI_LIST_FILTER_MAX + 1];
+	/* The display order held while the operator moves in the list, so
+	 * rows do not re-sort under the keys (view_list_hold). */
+	int list_held[FILTER_SOURCES_MAX];
+	int list_nheld;
+	uint64_t list_hold_until;          /* loop_now(); 0: not held */
+	struct loop_timer list_hold_timer; /* re-sorts when the hold ends */
+
+	struct tui_pane pane[LAYOUT_PANES_MAX];
+	int npanes;
+	bool side_by_side;
+	int focus;  /* -1: list pane, else a log pane */
+	int target; /* the log pane the list selection drives */
+	bool list_shown;
+	int list_w;
+	struct layout lay;
+
+	bool wrap;
+	enum tui_ts ts;
+	bool utf8;
+
+	enum tui_mode mode;
+	enum tui_prompt prompt;
+	char ptext[TUI_PROMPT_MAX + 1];
+	size_t plen;
+	bool save_all;       /* the save prompt writes every line */
+	uint64_t pstart_cur; /* where the reader was when a search began */
+	bool pstart_follow;
+	int pstart_row;
+	uint64_t detail_seq;
+	int detail_top;
+	int help_top;
+	/* The runs view: the runs of source runs_src, newest last. */
+	int runs_src;
+	struct fetch *runs_fetch; /* the look-up under way, or NULL */
+	struct tui_run_row *runs;
+	int nruns;
+	int runs_sel, runs_top;
+	int filters_pane; /* the pane the filter list shows */
+
+	char msg[256]; /* last error or notice, one line */
+	bool msg_error;
+	uint64_t msg_until;          /* loop_now() when msg expires */
+	struct loop_timer msg_timer; /* clears msg at msg_until */
+	struct rate total;
+	uint64_t evicted_seen;
+	uint64_t last_event; /* loop_now() of the newest line */
+	bool dirty;
+	bool key_pending;               /* a key came in since the last draw */
+	struct loop_timer redraw_timer; /* the throttled redraw */
+	struct loop_timer work_timer;   /* no sleep while scans are left */
+	struct loop_timer tick_timer;   /* time-dependent parts, 1 s */
+	bool full_redraw;
+	uint64_t last_draw;
+	bool quit;
+};
+
+/* What an element of the screen is drawn as; draw_attr maps each to the
+ * theme's element (theme.h). */
+enum tui_color {
+	COL_NONE,
+	COL_TRACE,
+	COL_DEBUG,
+	COL_INFO,
+	COL_WARN,
+	COL_ERROR,
+	COL_FATAL,
+	COL_MATCH,
+	COL_CURRENT,
+	COL_FAILED,
+	COL_FRAME,
+	COL_STATUS,
+	COL_ALERT,
+	COL_BORDER,
+	COL_TITLE,
+	COL_MODE,
+	COL_QUEUED,
+	COL_RUNNING,
+	COL_CANCELLED,
+	COL_DETAIL,
+	COL_DETAIL_KEY,
+	COL_HELP,
+	COL_HELP_KEY,
+	COL_TAG0, /* COL_TAG0 + i for source tags */
+};
+#define TUI_TAG_COLORS 6
+
+/* Shared by the app's files (tui.c, tui_list.c, view_runs.c). */
+/* Ask for a redraw at the next chance. */
+void tui_dirty(struct tui *t);
+/* Show a one-line notice (error true: in the error colour). */
+void tui_msg(struct tui *t, bool error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Open or close the stream of source i. */
+void tui_watch(struct tui *t, int i, bool on);
+/* Add a source to the list (copied); returns its index or -1. */
+int tui_src_add(struct tui *t, const struct source *src);
+/* Record the status of source i as the list or a stream tells it. */
+void tui_src_run(
+    struct tui *t, int i, enum run_status run, bool has_exit, int exit_code);
+/* With nothing selected yet, select the list's first row. */
+void tui_list_first_selection(struct tui *t);
+/* Make pane i show source src alone (or merged when merged). */
+void tui_pane_show(struct tui *t, int i, int src, bool merged);
+
+/* tui_list.c: the live lists of sources and the run model. */
+/* Open one live list per kind; 0 or -1 (out of memory). */
+int tui_lists_open(struct tui *t);
+/* Fetch every list again now (the refresh key). */
+void tui_lists_refresh(struct tui *t);
+/* Stop the lists. */
+void tui_lists_close(struct tui *t);
+/* Open and close the streams the lists asked for (once per loop pass). */
+void tui_lists_apply(struct tui *t);
+/* Record what is known of source i's newest run. */
+void tui_src_set_run(struct tui *t, int i, long long run, const char *run_id,
+    enum run_status st, bool has_exit, int exit_code, int64_t started_ms,
+    int64_t ended_ms);
+/* A gap in source i's log: a marker line (why, terminal-safe) with the
+ * time it was noticed, kept through every filter. */
+void tui_gap(struct tui *t, int i, const char *why);
+/* The server numbers source i anew (restarted): forget the ids and runs
+ * held, so watching resumes from its start; say why with a gap marker. */
+void tui_src_forget_ids(struct tui *t, int i, const char *why);
+/* A run boundary on source i's stream: the run, and a marker line. */
+void tui_run_boundary(struct tui *t, int i, const struct status_event *se);
+
+/* view_runs.c: the runs view of a source. */
+/* Open the runs view of source i (fetches its runs). */
+void view_runs_open(struct tui *t, int i);
+/* Draw it over the panes. */
+void view_runs_draw(struct tui *t);
+/* A key while it is open. */
+void view_runs_key(struct tui *t, int key);
+/* Forget it (closing, or the viewer ends). */
+void view_runs_close(struct tui *t);
+
+/* The reader-facing name of source i. */
+const char *tui_src_name(const struct tui *t, int i);
+/* True when source i is on screen in some pane. */
+bool tui_src_visible(const struct tui *t, int i);
+
+#endif

@@ -1,0 +1,433 @@
+/* view_log.c - a log pane: time, level, source tag and message per line,
+ * following the newest line or held still while the reader looks. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "tui/keys.h"
+#include "tui/tui_app.h"
+#include "tui/view.h"
+#include "tui/view_draw.h"
+
+/* Width of the source tag column in the merged view. */
+#define VIEW_LOG_TAG_W 12
+/* Narrowest message column wrapped rows line up under; narrower panes
+ * wrap onto nearly their whole width instead. */
+#define VIEW_LOG_MSG_MIN 16
+/* Indent of such wrapped rows. */
+#define VIEW_LOG_INDENT 2
+
+/* Unix time now in ms. */
+static int64_t
+view_log_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Format a timestamp: HH:MM:SS.mmm, -1m05s, or nothing. */
+void
+view_log_time(const struct tui *t, int64_t ts_ms, char *out, size_t outlen)
+{
+	struct tm tm;
+	time_t sec;
+	int64_t d;
+
+	if (t->ts == TUI_TS_OFF) {
+		out[0] = '\0';
+		return;
+	}
+	if (ts_ms == INT64_MIN) {
+		snprintf(out, outlen, "%s",
+		    t->ts == TUI_TS_ABSOLUTE ? "--:--:--.---" : "      ?");
+		return;
+	}
+	if (t->ts == TUI_TS_RELATIVE) {
+		d = (view_log_now() - ts_ms) / 1000;
+		if (d < 0)
+			d = 0;
+		if (d < 60)
+			snprintf(out, outlen, "%6llds", (long long)d);
+		else if (d < 3600)
+			snprintf(out, outlen, "%3lldm%02llds",
+			    (long long)(d / 60), (long long)(d % 60));
+		else if (d < 100 * 3600)
+			snprintf(out, outlen, "%3lldh%02lldm",
+			    (long long)(d / 3600), (long long)(d / 60 % 60));
+		else if (d < 1000LL * 86400)
+			snprintf(out, outlen, "%3lldd%02lldh",
+			    (long long)(d / 86400), (long long)(d / 3600 % 24));
+		else
+			snprintf(out, outlen, "%6lldd",
+			    (long long)(d / 86400 % 1000000));
+		return;
+	}
+	sec = (time_t)(ts_ms >= 0 ? ts_ms / 1000 : (ts_ms - 999) / 1000);
+	if (t->o->utc)
+		gmtime_r(&sec, &tm);
+	else
+		localtime_r(&sec, &tm);
+	snprintf(out, outlen, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min,
+	    tm.tm_sec, (int)(ts_ms - (int64_t)sec * 1000));
+}
+
+/* The colour role of a level. */
+static int
+view_log_level_color(uint8_t level)
+{
+	switch (level) {
+	case LEVEL_TRACE:
+		return COL_TRACE;
+	case LEVEL_DEBUG:
+		return COL_DEBUG;
+	case LEVEL_WARN:
+		return COL_WARN;
+	case LEVEL_ERROR:
+		return COL_ERROR;
+	case LEVEL_FATAL:
+		return COL_FATAL;
+	default:
+		return COL_INFO;
+	}
+}
+
+/* Columns before the message: time, level, tag. */
+static int
+view_log_prefix_w(const struct tui *t, const struct tui_pane *p)
+{
+	int w = 6;
+
+	if (t->ts == TUI_TS_ABSOLUTE)
+		w += 13;
+	else if (t->ts == TUI_TS_RELATIVE)
+		w += 8;
+	if (p->merged)
+		w += VIEW_LOG_TAG_W + 1;
+	return w;
+}
+
+/* Where wrapped rows go in a pane w columns wide: the first row after
+ * the prefix, the rest under the message, or nearly the whole width when
+ * the prefix leaves the message less than VIEW_LOG_MSG_MIN columns. */
+static void
+view_log_geom(const struct tui *t, const struct tui_pane *p, int w,
+    int *first_w, int *cont_x, int *cont_w)
+{
+	int pw = view_log_prefix_w(t, p);
+
+	*first_w = w - pw;
+	if (*first_w >= VIEW_LOG_MSG_MIN) {
+		*cont_x = pw;
+		*cont_w = *first_w;
+	} else {
+		*cont_x = VIEW_LOG_INDENT < w ? VIEW_LOG_INDENT : 0;
+		*cont_w = w - *cont_x;
+	}
+}
+
+/* Bytes of the message on the wrapped row that starts at off. */
+static size_t
+view_log_chunk(
+    const struct sb_line *l, size_t off, bool first, int first_w, int cont_w)
+{
+	size_t fit;
+
+	if (first) {
+		/* A narrow first row takes the message only when all of it
+		 * fits: "a" + "lpha" would be worse than starting below. */
+		if (first_w <= 0)
+			return 0;
+		fit = draw_wrap_fit(l->msg, l->msg_len, first_w);
+		return fit == l->msg_len || first_w >= VIEW_LOG_MSG_MIN ? fit
+		                                                        : 0;
+	}
+	return draw_wrap_fit(l->msg + off, l->msg_len - off, cont_w);
+}
+
+/* Rows line takes in pane p, w columns wide. */
+static int
+view_log_height(const struct tui *t, const struct tui_pane *p,
+    const struct sb_line *l, int w)
+{
+	int first_w, cont_x, cont_w, rows = 1;
+	size_t off;
+
+	if (!t->wrap || l->kind != SB_KIND_LOG)
+		return 1;
+	view_log_geom(t, p, w, &first_w, &cont_x, &cont_w);
+	if (cont_w <= 0)
+		return 1;
+	off = view_log_chunk(l, 0, true, first_w, cont_w);
+	while (off < l->msg_len) {
+		off += view_log_chunk(l, off, false, first_w, cont_w);
+		rows++;
+	}
+	return rows;
+}
+
+/* Collect the search matches of a line for highlighting. */
+static void
+view_log_matches(
+    const struct tui_pane *p, const struct sb_line *l, struct draw_hl *hl)
+{
+	size_t off = 0, so, eo;
+
+	hl->n = 0;
+	hl->attr = draw_attr(COL_MATCH);
+	if (!p->s.active)
+		return;
+	while (hl->n < DRAW_HL_MAX && off <= l->msg_len &&
+	       pattern_find(&p->s.pat, l->msg, off, &so, &eo)) {
+		hl->so[hl->n] = so;
+		hl->eo[hl->n++] = eo;
+		off = eo > so ? eo : eo + 1;
+	}
+}
+
+/* Draw one line from row y; returns rows used (at most maxrows). */
+static int
+view_log_line(struct tui *t, struct tui_pane *p, const struct sb_line *l, int y,
+    int x, int w, int maxrows, bool current)
+{
+	attr_t base = current ? draw_attr(COL_CURRENT) : A_NORMAL;
+	char tbuf[32], lv[8];
+	struct draw_hl hl;
+	int cx = x, msgw = w - view_log_prefix_w(t, p), rows = 1;
+	int first_w, cont_x, cont_w;
+	size_t used, off;
+	const char *name;
+
+	if (current)
+		draw_blank(stdscr, y, x, w, base);
+	if (t->ts != TUI_TS_OFF) {
+		view_log_time(t, l->ts_ms, tbuf, sizeof tbuf);
+		draw_text(stdscr, y, cx, w - (cx - x), tbuf, strlen(tbuf), 0,
+		    base, NULL);
+		cx += t->ts == TUI_TS_ABSOLUTE ? 13 : 8;
+	}
+	if (l->kind != SB_KIND_LOG) {
+		/* A marker the viewer inserted (run boundary, gap): its own
+		 * colour, no level, one row. */
+		cx += 6;
+		if (p->merged) {
+			name = tui_src_name(t, l->src);
+			draw_untrusted(stdscr, y, cx, VIEW_LOG_TAG_W, name,
+			    strlen(name),
+			    base |
+			        draw_attr(COL_TAG0 + l->src % TUI_TAG_COLORS));
+			cx += VIEW_LOG_TAG_W + 1;
+		}
+		if (msgw > 0)
+			draw_text(stdscr, y, cx, msgw, l->msg, l->msg_len, 0,
+			    current ? base
+			            : draw_attr(l->kind == SB_KIND_GAP
+			                            ? COL_WARN
+			                            : COL_TITLE) |
+			                  A_BOLD,
+			    NULL);
+		return 1;
+	}
+	if (l->level == LEVEL_OTHER && l->lvname_len > 0)
+		draw_untrusted(stdscr, y, cx, 5, l->lvname, l->lvname_len,
+		    base | draw_attr(view_log_level_color(l->level)));
+	else {
+		snprintf(lv, sizeof lv, "%-5s", level_name(l->level));
+		draw_text(stdscr, y, cx, w - (cx - x), lv, 5, 0,
+		    current ? base : draw_attr(view_log_level_color(l->level)),
+		    NULL);
+	}
+	cx += 6;
+	if (p->merged) {
+		name = tui_src_name(t, l->src);
+		draw_untrusted(stdscr, y, cx, VIEW_LOG_TAG_W, name,
+		    strlen(name),
+		    current ? base
+		            : draw_attr(COL_TAG0 + l->src % TUI_TAG_COLORS));
+		cx += VIEW_LOG_TAG_W + 1;
+	}
+	view_log_matches(p, l, &hl);
+	if (!t->wrap) {
+		if (msgw > 0)
+			draw_text(stdscr, y, cx, msgw, l->msg, l->msg_len,
+			    p->hscroll, base, &hl);
+		return 1;
+	}
+	view_log_geom(t, p, w, &first_w, &cont_x, &cont_w);
+	if (cont_w <= 0)
+		return 1;
+	off = 0;
+	for (;;) {
+		used = view_log_chunk(
+		    l, off, off == 0 && rows == 1, first_w, cont_w);
+		if (used > 0)
+			draw_text(stdscr, y, rows == 1 ? cx : x + cont_x,
+			    rows == 1 ? first_w : cont_w, l->msg + off, used, 0,
+			    base, &hl);
+		/* Highlights are byte offsets of the whole message. */
+		for (int k = 0; k < hl.n; k++) {
+			hl.so[k] = hl.so[k] > used ? hl.so[k] - used : 0;
+			hl.eo[k] = hl.eo[k] > used ? hl.eo[k] - used : 0;
+		}
+		off += used;
+		if (off >= l->msg_len || rows >= maxrows)
+			break;
+		y++;
+		rows++;
+		if (current)
+			draw_blank(stdscr, y, x, w, base);
+	}
+	return rows;
+}
+
+/* Index of the reader's line. */
+size_t
+view_log_cur_index(const struct tui *t, int i)
+{
+	const struct tui_pane *p = &t->pane[i];
+	size_t n = lineidx_count(&p->li), k;
+
+	if (n == 0)
+		return 0;
+	if (p->follow)
+		return n - 1;
+	k = lineidx_lower(&p->li, p->cur);
+	return k < n ? k : n - 1;
+}
+
+/* What the last draw showed. */
+void
+view_log_drawn(const struct tui *t, int i, size_t *top, size_t *n)
+{
+	*top = t->pane[i].drawn_top;
+	*n = t->pane[i].drawn_n;
+}
+
+/* The first key name bound to action a in where into out ("-": none). */
+static void
+view_log_key(enum action a, unsigned where, char *out, size_t outlen)
+{
+	char *sp;
+
+	keys_names(a, where, out, outlen);
+	if ((sp = strchr(out, ' ')) != NULL)
+		*sp = '\0';
+	if (out[0] == '\0')
+		snprintf(out, outlen, "-");
+}
+
+/* The pane's title: what it follows and how. */
+static void
+view_log_title(struct tui *t, int i, char *out, size_t outlen)
+{
+	struct tui_pane *p = &t->pane[i];
+	char filters[FILTER_PATTERN_LEN * 2], key[64];
+	size_t len;
+	int n = 0, k;
+
+	/* With the list focused and panes split, the pane Enter fills. */
+	const char *mark = t->focus < 0 && t->npanes > 1 && t->target == i
+	                       ? (t->utf8 ? "\u25b8 " : "> ")
+	                       : "";
+
+	if (p->merged) {
+		for (k = 0; k < t->nsrcs; k++)
+			n += t->srcs[k].stream != NULL;
+		snprintf(out, outlen, "%smerged: %d watched", mark, n);
+	} else if (p->src >= 0)
+		snprintf(out, outlen, "%s%s%s", mark, tui_src_name(t, p->src),
+		    t->srcs[p->src].stream == NULL
+		        ? " (not watched: Space in the list watches it)"
+		        : "");
+	else
+		snprintf(out, outlen, "%sempty pane", mark);
+	/* The filters switched on, so a narrowed pane says why. */
+	filter_describe(&p->f, filters, sizeof filters);
+	if (filters[0] != '\0') {
+		view_log_key(ACT_FILTER_LIST, KEYS_LOG, key, sizeof key);
+		len = strlen(out);
+		snprintf(
+		    out + len, outlen - len, " | %s (%s lists)", filters, key);
+	}
+}
+
+/* Tell an empty pane's reader how to fill it, with the keys in force. */
+static void
+view_log_empty_hint(int y, int x, int w)
+{
+	char choose[64], show[64], merged[64], hint[320];
+
+	view_log_key(ACT_FOCUS_LIST, KEYS_LOG, choose, sizeof choose);
+	view_log_key(ACT_SHOW, KEYS_LIST, show, sizeof show);
+	view_log_key(ACT_MERGED, KEYS_LOG, merged, sizeof merged);
+	snprintf(hint, sizeof hint,
+	    "empty: %s, then %s on an automation in the list shows it here "
+	    "(%s: merged)",
+	    choose, show, merged);
+	draw_untrusted(stdscr, y, x, w, hint, strlen(hint), A_NORMAL);
+}
+
+/* Draw log pane i. */
+void
+view_log_draw(struct tui *t, int i)
+{
+	struct tui_pane *p = &t->pane[i];
+	struct rect r = t->lay.pane[i];
+	int y0 = r.y + 1, x0 = r.x + 1, h = r.h - 2, w = r.w - 2;
+	size_t n = lineidx_count(&p->li), top, cur = 0, k;
+	int used, rows, y;
+	struct sb_line l;
+	char title[FILTER_PATTERN_LEN * 3];
+
+	view_log_title(t, i, title, sizeof title);
+	draw_frame(stdscr, r.y, r.x, r.h, r.w, t->focus == i, title);
+	p->rows = h;
+	if (h <= 0 || w <= 0)
+		return;
+	if (n == 0) {
+		p->drawn_top = p->drawn_n = 0;
+		if (lineidx_pending(&p->li, t->sb))
+			mvaddstr(y0, x0, "filtering...");
+		else if (!p->merged && p->src < 0)
+			view_log_empty_hint(y0, x0, w);
+		return;
+	}
+	if (p->follow) {
+		/* Fill from the newest line upwards. */
+		rows = 0;
+		top = n;
+		while (
+		    top > 0 && sb_get(t->sb, lineidx_at(&p->li, top - 1), &l)) {
+			used = view_log_height(t, p, &l, w);
+			if (rows + used > h && rows > 0)
+				break;
+			rows += used;
+			top--;
+		}
+	} else {
+		cur = view_log_cur_index(t, i);
+		top = cur > (size_t)p->cur_row ? cur - p->cur_row : 0;
+		/* With wrapping, long lines can push the reader's line off:
+		 * drop lines from the top until it fits. */
+		while (t->wrap && top < cur) {
+			rows = 0;
+			for (k = top; k <= cur && rows <= h; k++) {
+				if (sb_get(t->sb, lineidx_at(&p->li, k), &l))
+					rows += view_log_height(t, p, &l, w);
+			}
+			if (rows <= h)
+				break;
+			top++;
+		}
+	}
+	y = 0;
+	for (k = top; k < n && y < h; k++) {
+		if (!sb_get(t->sb, lineidx_at(&p->li, k), &l))
+			continue;
+		y += view_log_line(
+		    t, p, &l, y0 + y, x0, w, h - y, !p->follow && k == cur);
+	}
+	p->drawn_top = top;
+	p->drawn_n = k - top;
+}
