@@ -17,13 +17,13 @@
 
 #include <curl/curl.h>
 
-#include "buf.h"
-#include "client.h"
-#include "esc.h"
-#include "loop.h"
-#include "source.h"
-#include "srclist.h"
-#include "stream.h"
+#include "core/buf.h"
+#include "net/client.h"
+#include "core/esc.h"
+#include "net/loop.h"
+#include "core/source.h"
+#include "net/srclist.h"
+#include "net/stream.h"
 
 /* Longest command line read from stdin. */
 #define LDWATCH_MAX_INPUT 256

@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "auth.h"
-#include "client.h"
+#include "net/auth.h"
+#include "net/client.h"
 #include "conf.h"
 
 static char tmpdir[64];

@@ -8,11 +8,11 @@
 
 #include <cjson/cJSON.h>
 
-#include "buf.h"
-#include "client.h"
-#include "loop.h"
-#include "source.h"
-#include "srclist.h"
+#include "core/buf.h"
+#include "net/client.h"
+#include "net/loop.h"
+#include "core/source.h"
+#include "net/srclist.h"
 
 START_TEST(buf_refuses_to_grow_past_its_limit)
 {

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "esc.h"
+#include "core/buf.h"
+#include "core/esc.h"
 
 #define REPL "\xef\xbf\xbd"
 

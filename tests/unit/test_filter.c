@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "filter.h"
-#include "lineidx.h"
+#include "tui/filter.h"
+#include "tui/lineidx.h"
 #include "tui_testutil.h"
 
 /* A store with n lines cycling through the five levels and two sources;

@@ -7,10 +7,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "buf.h"
-#include "esc.h"
-#include "event.h"
-#include "format.h"
+#include "core/buf.h"
+#include "core/esc.h"
+#include "core/event.h"
+#include "core/format.h"
 
 /* Central European time with its summer time rule, spelled out so the
  * test does not depend on the tz database being installed. */

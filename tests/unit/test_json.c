@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "core/json.h"
 
 /* True when s is one valid JSON text (whitespace around allowed). */
 static bool

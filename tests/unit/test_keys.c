@@ -3,7 +3,7 @@
 #include <curses.h>
 #include <stdlib.h>
 
-#include "keys.h"
+#include "tui/keys.h"
 
 START_TEST(every_action_has_a_key_and_a_help_line)
 {

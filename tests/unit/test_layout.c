@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "layout.h"
-#include "rate.h"
+#include "tui/layout.h"
+#include "tui/rate.h"
 
 START_TEST(one_pane_fills_the_right_of_the_list)
 {

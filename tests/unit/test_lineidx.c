@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "filter.h"
-#include "lineidx.h"
-#include "scrollback.h"
+#include "tui/filter.h"
+#include "tui/lineidx.h"
+#include "tui/scrollback.h"
 #include "tui_testutil.h"
 
 /* Scan until caught up, in slices of budget. */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "scrollback.h"
+#include "tui/scrollback.h"
 #include "tui_testutil.h"
 
 START_TEST(appended_line_reads_back_with_all_fields)

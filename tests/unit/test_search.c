@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "search.h"
+#include "tui/search.h"
 #include "tui_testutil.h"
 
 /* A store of n lines; every 10th says "needle". */

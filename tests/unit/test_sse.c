@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
+#include "core/buf.h"
 #include "fuzz_sse.h"
-#include "sse.h"
+#include "core/sse.h"
 
 /* Cap on a recorder's log; the biggest test logs about 1 MiB. */
 #define REC_LOG_MAX (16 * 1024 * 1024)

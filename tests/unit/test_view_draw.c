@@ -10,7 +10,7 @@
 #include <wchar.h>
 
 #include "theme.h"
-#include "view_draw.h"
+#include "tui/view_draw.h"
 
 static SCREEN *scr;
 static FILE *out, *in;

@@ -12,9 +12,9 @@
 #include <wchar.h>
 
 #include "theme.h"
-#include "tui_app.h"
-#include "view.h"
-#include "view_draw.h"
+#include "tui/tui_app.h"
+#include "tui/view.h"
+#include "tui/view_draw.h"
 
 static SCREEN *scr;
 static FILE *out, *in;

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "event.h"
-#include "scrollback.h"
+#include "core/event.h"
+#include "tui/scrollback.h"
 
 /* An event with message msg at level lv (no id, no timestamp). */
 static inline struct log_event
