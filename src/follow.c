@@ -24,7 +24,7 @@
 #define FOLLOW_FLUSH_AT (64 * 1024)
 /* Page size of the one-shot fetch. */
 #define FOLLOW_FETCH_PAGE 1000
-/* Longest query of a fetch: --run (main.c takes at most 128 bytes) and
+/* Longest query of a fetch: --run (logdeck.c takes at most 128 bytes) and
  * --since (a 24-byte time), escaped to at most three bytes each, and the
  * numbers; the options' own limits keep a fetch below it. */
 #define FOLLOW_MAX_QUERY 1024

@@ -1034,7 +1034,7 @@ def test_several_sources_end_when_every_run_has_ended():
 
 def test_run_and_since_past_their_limits_are_usage_errors():
     # MAIN_MAX_RUN (128 bytes, the API's runId) and MAIN_MAX_SINCE_S
-    # (3650 days) in src/main.c.
+    # (3650 days) in src/logdeck.c.
     with Server() as s:
         s.ingest("lim", [ev(1)])
         s.status("lim", "completed", exitCode=0)

@@ -1,4 +1,4 @@
-/* main.c - command line: parse options, pick follow, fetch or the
+/* logdeck.c - command line: parse options, pick follow, fetch or the
  * full-screen view. */
 #include "config.h"
 

@@ -1,4 +1,4 @@
-/* main.c - logdeck-server: options, signals, and the event loop. */
+/* server.c - logdeck-server: options, signals, and the event loop. */
 #include "config.h"
 
 #include "api.h"
