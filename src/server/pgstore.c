@@ -14,7 +14,7 @@
 #include "pgstore.h"
 #include "pglisten.h"
 #include "hash.h"
-#include "json.h"
+#include "jsoncheck.h"
 #include "metrics.h"
 #include "pgschema.h"
 #include "store.h"
@@ -875,7 +875,7 @@ pgstore_render(struct pgstore *ps, PGresult *r, int i, size_t *len)
 	/* extra is a whole object ({...}) as PostgreSQL prints it: minify
 	 * it and keep its members, so the event stays one compact line. */
 	if (v[5] != NULL &&
-	    (m = json_minify(v[5], l[5], out + n + 1, err, sizeof err)) > 2) {
+	    (m = jsoncheck_minify(v[5], l[5], out + n + 1, err, sizeof err)) > 2) {
 		out[n] = ',';
 		memmove(out + n + 1, out + n + 2, (size_t)m - 2);
 		n += (size_t)m - 1;
