@@ -20,6 +20,7 @@
 #include "core/buf.h"
 #include "core/esc.h"
 #include "core/event.h"
+#include "core/hash.h"
 #include "core/json.h"
 
 /* First characters that make a spreadsheet cell a formula (OWASP, "CSV
@@ -199,10 +200,8 @@ format_when(struct formatter *f, long long sec)
 static const char *
 format_source_color(const char *s)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = hash_fnv1a_str(HASH_FNV1A_INIT, s);
 
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
 	return format_source_colors[h % (sizeof format_source_colors /
 	                                    sizeof *format_source_colors)];
 }

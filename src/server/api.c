@@ -5,10 +5,10 @@
  * --metrics-listen. */
 #include "api.h"
 #include "access.h"
-#include "auth.h"
+#include "tokens.h"
 #include "feed.h"
 #include "ingest.h"
-#include "json.h"
+#include "jsoncheck.h"
 #include "metrics.h"
 #include "render.h"
 #include "store.h"
@@ -49,7 +49,7 @@ struct api {
 	struct event *resume; /* re-enables accepting after a pause */
 	struct store *st;
 	struct feed_mgr *feeds;
-	struct auth *auth;
+	struct tokens *tokens;
 	int64_t t0_us;        /* when the request being handled came */
 	struct evhttp *mhttp; /* the --metrics-listen listener, or NULL */
 	struct evconnlistener *mlistener;
@@ -196,7 +196,7 @@ api_not_allowed(struct api *a, struct evhttp_request *req, const char *allow)
 }
 
 /* Check the request's bearer token (when one is needed) into *who;
- * AUTH_OK, or AUTH_MISSING / AUTH_INVALID. */
+ * TOKENS_OK, or TOKENS_MISSING / TOKENS_INVALID. */
 static int
 api_authorized(struct api *a, struct evhttp_request *req, struct api_who *who)
 {
@@ -204,15 +204,15 @@ api_authorized(struct api *a, struct evhttp_request *req, struct api_who *who)
 
 	who->name = NULL;
 	who->expires_ms = 0;
-	if (!auth_required(a->auth))
-		return AUTH_OK;
+	if (!tokens_required(a->tokens))
+		return TOKENS_OK;
 	h = evhttp_find_header(
 	    evhttp_request_get_input_headers(req), "Authorization");
 	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
-		return AUTH_MISSING;
+		return TOKENS_MISSING;
 	h += 7;
-	return auth_check(
-	    a->auth, h, strlen(h), util_now_ms(), &who->name, &who->expires_ms);
+	return tokens_check(
+	    a->tokens, h, strlen(h), util_now_ms(), &who->name, &who->expires_ms);
 }
 
 /* The JSON body of an /api/auth request as a cJSON object, or NULL after
@@ -231,7 +231,7 @@ api_auth_body(struct api *a, struct evhttp_request *req)
 	}
 	body = (const char *)evbuffer_pullup(in, -1);
 	/* cJSON would cut a secret at \u0000 and compare only its start. */
-	if (body != NULL && json_has_nul_escape(body, len)) {
+	if (body != NULL && jsoncheck_has_nul_escape(body, len)) {
 		api_error(a, req, 400, "strings must not contain \\u0000");
 		return NULL;
 	}
@@ -257,7 +257,7 @@ api_auth_member(cJSON *v, const char *name)
 static void
 api_auth(struct api *a, struct evhttp_request *req, bool refresh)
 {
-	struct auth_grant g;
+	struct tokens_grant g;
 	const char *id, *secret, *rt;
 	cJSON *body, *v;
 	int rc;
@@ -266,7 +266,7 @@ api_auth(struct api *a, struct evhttp_request *req, bool refresh)
 		api_not_allowed(a, req, "POST");
 		return;
 	}
-	if (!auth_has_clients(a->auth)) {
+	if (!tokens_has_clients(a->tokens)) {
 		api_error(a, req, 404, "this server issues no tokens");
 		return;
 	}
@@ -280,7 +280,7 @@ api_auth(struct api *a, struct evhttp_request *req, bool refresh)
 			    "missing");
 			return;
 		}
-		rc = auth_refresh(a->auth, rt, util_now_ms(), &g);
+		rc = tokens_refresh(a->tokens, rt, util_now_ms(), &g);
 	} else {
 		id = api_auth_member(body, "client_id");
 		secret = api_auth_member(body, "client_secret");
@@ -292,16 +292,16 @@ api_auth(struct api *a, struct evhttp_request *req, bool refresh)
 			    "required");
 			return;
 		}
-		rc = auth_issue(a->auth, id, secret, util_now_ms(), &g);
+		rc = tokens_issue(a->tokens, id, secret, util_now_ms(), &g);
 	}
 	cJSON_Delete(body);
-	if (rc == AUTH_INVALID) {
+	if (rc == TOKENS_INVALID) {
 		api_error(a, req, 401,
 		    refresh ? "invalid or expired refresh token"
 		            : "wrong client_id or client_secret");
 		return;
 	}
-	if (rc != AUTH_OK) {
+	if (rc != TOKENS_OK) {
 		api_error(a, req, 500, "cannot issue a token");
 		return;
 	}
@@ -1054,14 +1054,14 @@ api_handle(struct evhttp_request *req, void *arg)
 		api_auth(a, req, path[10] == 'r');
 		return;
 	}
-	if ((rc = api_authorized(a, req, &who)) != AUTH_OK) {
+	if ((rc = api_authorized(a, req, &who)) != TOKENS_OK) {
 		/* RFC 6750: name the error only when a token was given. */
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "WWW-Authenticate",
-		    rc == AUTH_MISSING ? "Bearer"
+		    rc == TOKENS_MISSING ? "Bearer"
 		                       : "Bearer error=\"invalid_token\"");
 		api_error(a, req, 401,
-		    rc == AUTH_MISSING ? "a bearer token is required"
+		    rc == TOKENS_MISSING ? "a bearer token is required"
 		                       : "invalid or expired token");
 		return;
 	}
@@ -1173,7 +1173,7 @@ api_http_setup(struct evhttp *http)
 
 struct api *
 api_new(struct event_base *base, struct store *st, struct feed_mgr *feeds,
-    struct auth *auth)
+    struct tokens *tokens)
 {
 	struct api *a;
 
@@ -1182,7 +1182,7 @@ api_new(struct event_base *base, struct store *st, struct feed_mgr *feeds,
 	a->base = base;
 	a->st = st;
 	a->feeds = feeds;
-	a->auth = auth;
+	a->tokens = tokens;
 	if ((a->http = evhttp_new(base)) == NULL ||
 	    (a->resume = evtimer_new(base, api_resume, a)) == NULL) {
 		api_free(a);

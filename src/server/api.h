@@ -17,16 +17,16 @@
 /* Seconds a client refused for too many streams is told to wait. */
 #define API_RETRY_AFTER_S 5
 
-struct auth;
+struct tokens;
 struct event_base;
 struct store;
 struct feed_mgr;
 struct api;
 
-/* Create the API on base; st, feeds and auth (NULL: no authentication)
+/* Create the API on base; st, feeds and tokens (NULL: no authentication)
  * must outlive it. NULL on failure. */
 struct api *api_new(struct event_base *base, struct store *st,
-    struct feed_mgr *feeds, struct auth *auth);
+    struct feed_mgr *feeds, struct tokens *tokens);
 /* Stop accepting connections (a shutdown drains what is open). */
 void api_stop_accepting(struct api *a);
 /* Listen on host:port (port 0: any free one); *bound gets the port.

@@ -1,7 +1,7 @@
 /* ingest.c - turning POSTed bodies into store input. */
 #include "ingest.h"
 #include "core/event.h"
-#include "json.h"
+#include "jsoncheck.h"
 #include "store.h"
 #include "util.h"
 
@@ -37,7 +37,7 @@ struct ingest_span {
 static bool
 ingest_key_is(struct ingest_span key, const char *name)
 {
-	return json_string_is(key.p, key.n, name);
+	return jsoncheck_string_is(key.p, key.n, name);
 }
 
 /* True when the string ts (quotes included) is a time of years 1..9999. */
@@ -74,9 +74,9 @@ ingest_event(const char *obj, size_t idx, const char *now, char *text,
 	/* First pass: find and check the members the API gives meaning to. */
 	while (*p != '}') {
 		key.p = p;
-		key.n = json_value_len(p);
+		key.n = jsoncheck_value_len(p);
 		val.p = p + key.n + 1;
-		val.n = json_value_len(val.p);
+		val.n = jsoncheck_value_len(val.p);
 		p = val.p + val.n;
 		if (*p == ',')
 			p++;
@@ -124,9 +124,9 @@ ingest_event(const char *obj, size_t idx, const char *now, char *text,
 	for (p = obj + 1; *p != '}';) {
 		rest = p;
 		key.p = p;
-		key.n = json_value_len(p);
+		key.n = jsoncheck_value_len(p);
 		val.p = p + key.n + 1;
-		val.n = json_value_len(val.p);
+		val.n = jsoncheck_value_len(val.p);
 		p = val.p + val.n;
 		rest_len = (size_t)(p - rest);
 		if (*p == ',')
@@ -163,7 +163,7 @@ ingest_logs(const char *body, size_t len, int64_t now_ms,
 		snprintf(err, errlen, "out of memory");
 		return 500;
 	}
-	if ((mlen = json_minify(body, len, min, reason, sizeof reason)) < 0) {
+	if ((mlen = jsoncheck_minify(body, len, min, reason, sizeof reason)) < 0) {
 		snprintf(err, errlen, "malformed JSON: %s", reason);
 		free(min);
 		return 400;
@@ -189,7 +189,7 @@ ingest_logs(const char *body, size_t len, int64_t now_ms,
 				free(min);
 				return 400;
 			}
-			p += json_value_len(p);
+			p += jsoncheck_value_len(p);
 			if (*p == ',')
 				p++;
 		}
@@ -214,7 +214,7 @@ ingest_logs(const char *body, size_t len, int64_t now_ms,
 		}
 		out->lines[i].members = out->text + start;
 		out->lines[i].len = tlen - start;
-		p += json_value_len(p);
+		p += jsoncheck_value_len(p);
 		if (*p == ',')
 			p++;
 	}
@@ -247,7 +247,7 @@ ingest_status(const char *body, size_t len, int64_t now_ms,
 		snprintf(err, errlen, "out of memory");
 		return 500;
 	}
-	if ((mlen = json_minify(body, len, min, reason, sizeof reason)) < 0) {
+	if ((mlen = jsoncheck_minify(body, len, min, reason, sizeof reason)) < 0) {
 		snprintf(err, errlen, "malformed JSON: %s", reason);
 		goto out;
 	}

@@ -3,6 +3,7 @@
  * event after any id is found by arithmetic. Its runs are a second, smaller
  * ring (the newest STORE_RUNS_MAX), numbered consecutively the same way. */
 #include "mstore.h"
+#include "core/hash.h"
 #include "metrics.h"
 #include "store.h"
 #include "util.h"
@@ -28,14 +29,11 @@ struct mline {
 
 struct msource;
 
+/* A subscription: where it is listed (store.c owns the list). */
 struct msub {
 	struct store_sub base;
 	struct msource *src; /* NULL: every source of kind */
 	enum source_kind kind;
-	store_note_fn fn;
-	void *arg;
-	bool dead; /* unsubscribed while notifying; freed afterwards */
-	struct msub *next;
 };
 
 struct msource {
@@ -61,8 +59,7 @@ struct msource {
 	size_t runs_head;
 	size_t runs_count;
 
-	struct msub *subs;
-	int notifying; /* depth of notify calls running on this source */
+	struct store_subs subs;
 
 	struct msource *hnext; /* hash chain */
 	struct msource *knext; /* this kind's list, in creation order */
@@ -77,19 +74,16 @@ struct mstore {
 	struct msource *buckets[MSTORE_BUCKETS];
 	struct msource *kind_head[SOURCE_KIND_COUNT];
 	struct msource *kind_tail[SOURCE_KIND_COUNT];
-	/* Subscriptions to a whole kind, and their notify depth. */
-	struct msub *kind_subs[SOURCE_KIND_COUNT];
-	int kind_notifying[SOURCE_KIND_COUNT];
+	/* Subscriptions to a whole kind. */
+	struct store_subs kind_subs[SOURCE_KIND_COUNT];
 };
 
 /* The bucket of a source: FNV-1a over the kind and the id. */
 static size_t
 mstore_hash(enum source_kind kind, const char *id)
 {
-	uint32_t h = 2166136261u ^ (uint32_t)kind;
+	uint32_t h = hash_fnv1a_str(HASH_FNV1A_INIT ^ (uint32_t)kind, id);
 
-	for (; *id != '\0'; id++)
-		h = (h ^ (unsigned char)*id) * 16777619u;
 	return h & (MSTORE_BUCKETS - 1);
 }
 
@@ -176,38 +170,13 @@ mstore_info(const struct msource *s, struct store_info *out)
 		out->run = *r;
 }
 
-/* Tell every live subscription of list (*pp, whose notify depth is
- * *depth) of note; they may unsubscribe meanwhile, and the dead ones are
- * freed once the outermost notify is done. */
-static void
-mstore_notify_list(struct msub **pp, int *depth, const struct store_note *note)
-{
-	struct msub *sub;
-
-	(*depth)++;
-	for (sub = *pp; sub != NULL; sub = sub->next) {
-		if (!sub->dead)
-			sub->fn(note, sub->arg);
-	}
-	if (--*depth > 0)
-		return;
-	while ((sub = *pp) != NULL) {
-		if (sub->dead) {
-			*pp = sub->next;
-			free(sub);
-		} else
-			pp = &sub->next;
-	}
-}
-
 /* Tell the subscribers of s, then those of its whole kind. */
 static void
 mstore_notify(
     struct mstore *ms, struct msource *s, const struct store_note *note)
 {
-	mstore_notify_list(&s->subs, &s->notifying, note);
-	mstore_notify_list(
-	    &ms->kind_subs[s->kind], &ms->kind_notifying[s->kind], note);
+	store_subs_tell(&s->subs, note);
+	store_subs_tell(&ms->kind_subs[s->kind], note);
 }
 
 /* Make room for one more run in s (the oldest goes at STORE_RUNS_MAX);
@@ -550,22 +519,16 @@ mstore_subscribe(struct store *st, enum source_kind kind, const char *id,
 {
 	struct mstore *ms = (struct mstore *)st;
 	struct msource *s = NULL;
-	struct msub *sub, **pp;
+	struct msub *sub;
 
 	if (id != NULL && (s = mstore_find(ms, kind, id)) == NULL)
 		return NULL;
 	if ((sub = calloc(1, sizeof *sub)) == NULL)
 		return NULL;
-	sub->base.owner = st;
 	sub->src = s;
 	sub->kind = kind;
-	sub->fn = fn;
-	sub->arg = arg;
-	/* Append, so subscribers are told in the order they came. */
-	for (pp = s != NULL ? &s->subs : &ms->kind_subs[kind]; *pp != NULL;
-	     pp = &(*pp)->next)
-		;
-	*pp = sub;
+	store_subs_add(s != NULL ? &s->subs : &ms->kind_subs[kind], &sub->base,
+	    st, fn, arg);
 	return &sub->base;
 }
 
@@ -574,20 +537,11 @@ static void
 mstore_unsubscribe(struct store *st, struct store_sub *base)
 {
 	struct mstore *ms = (struct mstore *)st;
-	struct msub *sub = (struct msub *)base, **pp;
-	int depth = sub->src != NULL ? sub->src->notifying
-	                             : ms->kind_notifying[sub->kind];
+	struct msub *sub = (struct msub *)base;
 
-	if (depth > 0) {
-		sub->dead = true;
-		return;
-	}
-	for (pp = sub->src != NULL ? &sub->src->subs
-	                           : &ms->kind_subs[sub->kind];
-	     *pp != sub; pp = &(*pp)->next)
-		;
-	*pp = sub->next;
-	free(sub);
+	store_subs_remove(
+	    sub->src != NULL ? &sub->src->subs : &ms->kind_subs[sub->kind],
+	    base);
 }
 
 /* store_ops.runs */
@@ -657,18 +611,6 @@ mstore_since(struct store *st, enum source_kind kind, const char *id,
 	return STORE_OK;
 }
 
-/* Free a subscription list. */
-static void
-mstore_free_subs(struct msub *sub)
-{
-	struct msub *next;
-
-	for (; sub != NULL; sub = next) {
-		next = sub->next;
-		free(sub);
-	}
-}
-
 /* store_ops.free */
 static void
 mstore_free(struct store *st)
@@ -683,7 +625,7 @@ mstore_free(struct store *st)
 			next = s->knext;
 			while (s->count > 0)
 				mstore_evict(ms, s);
-			mstore_free_subs(s->subs);
+			store_subs_clear(&s->subs);
 			for (i = 0; i < s->runs_count; i++)
 				free(
 				    (char *)s
@@ -695,7 +637,7 @@ mstore_free(struct store *st)
 			free(s->name);
 			free(s);
 		}
-		mstore_free_subs(ms->kind_subs[k]);
+		store_subs_clear(&ms->kind_subs[k]);
 	}
 	free(ms);
 }

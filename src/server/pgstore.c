@@ -1,4 +1,6 @@
-/* pgstore.c - the PostgreSQL store. Every call is one or two statements on
+/* pgstore.c - the PostgreSQL store, its SQL half: the store operations,
+ * the subscriptions and the cache of followed sources (pglisten.c is the
+ * other half: LISTEN, catch-up after a reconnect, retention). Every call is one or two statements on
  * the query connection (the store interface is synchronous; the database is
  * expected to be near). The only state kept here is which sources (and
  * kinds) this process has subscribers for: everything else is read from
@@ -10,7 +12,9 @@
  * own changes are told to its subscribers at once and their echo is
  * ignored. */
 #include "pgstore.h"
-#include "json.h"
+#include "pglisten.h"
+#include "core/hash.h"
+#include "jsoncheck.h"
 #include "metrics.h"
 #include "pgschema.h"
 #include "store.h"
@@ -23,105 +27,16 @@
 #include <event2/event.h>
 #include <libpq-fe.h>
 
-/* Hash buckets of the subscribed sources (a power of two). */
-#define PGSTORE_BUCKETS 256
-/* Longest "KIND/ID" key (the longest kind, '/', the longest id). */
-#define PGSTORE_KEY_MAX 160
-/* Reconnect delays of the notification connection. */
-#define PGSTORE_RECONNECT_MIN_MS 100
-#define PGSTORE_RECONNECT_MAX_MS 5000
-/* Seconds between upkeep passes (partitions ahead, retention). */
-#define PGSTORE_RETAIN_INTERVAL_S 60
-/* Bytes of a rendered event besides its values: {"id":,"timestamp":"<24>",
- * "level":,"message":,"task":,} and a NUL (about 80, rounded up). */
-#define PGSTORE_FRAME 128
 /* Least time between two resets of a broken query connection. */
 #define PGSTORE_RESET_GAP_MS 1000
 /* Seconds libpq waits for a connection. */
 #define PGSTORE_CONNECT_TIMEOUT "5"
-/* This server's latest appends remembered until their NOTIFY comes back
- * (the commit-to-notify delay in the metrics); older ones are forgotten. */
-#define PGSTORE_ECHO_MAX 64
 
-struct psource;
-
+/* A subscription: where it is listed (store.c owns the list). */
 struct psub {
 	struct store_sub base;
 	struct psource *src; /* NULL: a subscription to every source of kind */
 	enum source_kind kind;
-	store_note_fn fn;
-	void *arg;
-	bool dead; /* unsubscribed while its source was being told */
-	struct psub *next;
-};
-
-/* One cached row: its id and its rendered JSON line. */
-struct pline {
-	int64_t id;
-	char *json;
-	size_t len;
-};
-
-/* A source this process has subscribers for, with the status they were
- * last told (to tell a change apart from a repeat after a reconnect) and
- * a cache derived from the database: the source's rows with
- * floor < id <= top, valid while top >= known_last, and its last get. */
-struct psource {
-	char *key; /* "KIND/ID" */
-	struct psub *subs;
-	int notifying;
-	enum run_status status;
-	bool has_exit_code;
-	int exit_code;
-	int64_t status_ms;
-	int64_t run;        /* the newest run they were told of (0: none) */
-	bool run_open;      /* ... and whether it was open */
-	struct pline *ring; /* PGSTORE_CACHE_ROWS slots once used */
-	size_t head;
-	size_t count;
-	size_t bytes;
-	int64_t floor;
-	int64_t top;
-	int64_t known_last; /* newest id its subscribers were told of */
-	PGresult *info;     /* the last get, until a change makes it stale */
-	struct psource *next;
-};
-
-/* The subscribers to every source of one kind. */
-struct pkind {
-	struct psub *subs;
-	int notifying;
-};
-
-struct pgstore {
-	struct store base;
-	struct event_base *evbase;
-	char *url;
-	size_t ring;
-	int retain_days;
-	bool verbose;
-	PGconn *db; /* queries */
-	/* The last statement failed on a live connection for a reason that
-	 * a retry would meet again (pgstore_query, pgstore_read_err). */
-	bool query_refused;
-	int64_t db_retry_ms; /* no reset of a broken db before (monotonic) */
-	PGconn *ln;          /* LISTEN; NULL while reconnecting */
-	struct event *ln_ev;
-	struct event *ln_retry;
-	int ln_delay_ms;
-	struct event *retain_ev;
-	int walking;   /* catch-up walks over the sources running */
-	PGresult *get; /* backs the strings of the last store_get */
-	char *line;    /* rendering buffer, at most PGSTORE_LINE_MAX bytes */
-	size_t line_cap;
-	char small[2 * PGSTORE_FRAME]; /* the line of a too-large row */
-	struct psource *buckets[PGSTORE_BUCKETS];
-	struct pkind kinds[SOURCE_KIND_COUNT];
-	struct {
-		int64_t last_id; /* an append's newest id, 0: free */
-		int64_t at_us;   /* monotonic us its statement returned */
-	} echo[PGSTORE_ECHO_MAX];
-	size_t echo_next;
 };
 
 /* A run's columns (pgstore_run_cols) for runs r, whose events are those
@@ -231,23 +146,6 @@ static const char pgstore_sql_tail[] =
     " (SELECT min(id) FROM logs WHERE source = $1)"
     " FROM sources s WHERE s.source = $1";
 
-/* Retention of rows outside the daily partitions (pgschema.c, version
- * 3): the few in logs_default are deleted a batch at a time. */
-static const char pgstore_sql_retain[] =
-    "WITH d AS (DELETE FROM logs_default WHERE id IN (SELECT id FROM"
-    "  logs_default WHERE \"timestamp\" < now()"
-    "  - make_interval(days => $1::integer) ORDER BY id LIMIT $2)"
-    "  RETURNING source, id),"
-    " m AS (SELECT source, max(id) AS top FROM d GROUP BY source),"
-    " u AS (UPDATE sources s SET evicted_id = greatest(s.evicted_id, m.top)"
-    "  FROM m WHERE s.source = m.source)"
-    " SELECT count(*) FROM d";
-
-/* The oldest daily partition wholly older than the cutoff, or NULL. */
-static const char pgstore_sql_expired[] =
-    "SELECT logdeck_logs_expired(now() - make_interval(days => $1::integer))";
-
-static void pgstore_ln_connect(evutil_socket_t fd, short what, void *arg);
 static void pgstore_refresh(
     struct pgstore *ps, struct psource *s, int64_t last_id);
 
@@ -260,7 +158,7 @@ pgstore_quiet(void *arg, const char *message)
 
 /* Log a database failure (its text may quote stored data, so it is made
  * safe first). */
-static void
+void
 pgstore_log_error(const char *what, PGconn *c)
 {
 	char line[512], safe[512];
@@ -272,7 +170,7 @@ pgstore_log_error(const char *what, PGconn *c)
 }
 
 /* Open a connection named app; NULL with the reason in err. */
-static PGconn *
+PGconn *
 pgstore_connect(const char *url, const char *app, char *err, size_t errlen)
 {
 	const char *const keys[] = {
@@ -353,7 +251,7 @@ pgstore_read_err(const struct pgstore *ps)
  * committed). Returns the result when it succeeded, else NULL, with the
  * class of a refused value ("22" data, "23" constraint, else "") in
  * *sqlstate. */
-static PGresult *
+PGresult *
 pgstore_query(struct pgstore *ps, const char *sql, int n,
     const char *const *vals, bool retry, const char **sqlstate)
 {
@@ -399,11 +297,7 @@ pgstore_key(char key[PGSTORE_KEY_MAX], enum source_kind kind, const char *id)
 static size_t
 pgstore_hash(const char *key)
 {
-	uint32_t h = 2166136261u;
-
-	for (; *key != '\0'; key++)
-		h = (h ^ (unsigned char)*key) * 16777619u;
-	return h & (PGSTORE_BUCKETS - 1);
+	return hash_fnv1a_str(HASH_FNV1A_INIT, key) & (PGSTORE_BUCKETS - 1);
 }
 
 /* The subscribed source key, or NULL. */
@@ -478,24 +372,14 @@ pgstore_cache_add(struct psource *s, int64_t id, const char *json, size_t len)
 	s->top = id;
 }
 
-/* Free the dead subscriptions of s, and s itself when none are left,
- * unless someone is still walking over them. */
-static void
+/* Free s when it has no subscription left, unless its list is busy or a
+ * walk over the sources is running (they are swept when it ends). */
+void
 pgstore_sweep(struct pgstore *ps, struct psource *s)
 {
-	struct psub *sub, **pp;
 	struct psource **sp;
 
-	if (s->notifying > 0 || ps->walking > 0)
-		return;
-	for (pp = &s->subs; (sub = *pp) != NULL;) {
-		if (sub->dead) {
-			*pp = sub->next;
-			free(sub);
-		} else
-			pp = &sub->next;
-	}
-	if (s->subs != NULL)
+	if (s->subs.busy > 0 || ps->walking > 0 || s->subs.head != NULL)
 		return;
 	for (sp = &ps->buckets[pgstore_hash(s->key)]; *sp != s;
 	     sp = &(*sp)->next)
@@ -506,31 +390,11 @@ pgstore_sweep(struct pgstore *ps, struct psource *s)
 	free(s);
 }
 
-/* Free the dead subscriptions to every source of k, unless someone is
- * walking over them. */
-static void
-pgstore_sweep_kind(struct pgstore *ps, struct pkind *k)
-{
-	struct psub *sub, **pp;
-
-	if (k->notifying > 0 || ps->walking > 0)
-		return;
-	for (pp = &k->subs; (sub = *pp) != NULL;) {
-		if (sub->dead) {
-			*pp = sub->next;
-			free(sub);
-		} else
-			pp = &sub->next;
-	}
-}
-
 /* Tell every live subscriber of s; they may unsubscribe meanwhile. */
-static void
+void
 pgstore_notify(
     struct pgstore *ps, struct psource *s, const struct store_note *note)
 {
-	struct psub *sub;
-
 	if (note->type == STORE_NOTE_STATUS) {
 		s->status = note->status;
 		s->has_exit_code = note->has_exit_code;
@@ -542,42 +406,29 @@ pgstore_notify(
 		}
 	}
 	pgstore_refresh(ps, s, note->last_id);
-	s->notifying++;
-	for (sub = s->subs; sub != NULL; sub = sub->next) {
-		if (!sub->dead)
-			sub->fn(note, sub->arg);
-	}
-	s->notifying--;
+	store_subs_tell(&s->subs, note);
 	pgstore_sweep(ps, s);
 }
 
 /* Tell every live subscriber to every source of kind. */
-static void
+void
 pgstore_notify_kind(
     struct pgstore *ps, enum source_kind kind, const struct store_note *note)
 {
-	struct pkind *k = &ps->kinds[kind];
-	struct psub *sub;
-
-	k->notifying++;
-	for (sub = k->subs; sub != NULL; sub = sub->next) {
-		if (!sub->dead)
-			sub->fn(note, sub->arg);
-	}
-	k->notifying--;
-	pgstore_sweep_kind(ps, k);
+	store_subs_tell(&ps->kinds[kind], note);
 }
 
 /* Whether anyone here is to be told of changes of key (of kind). */
-static bool
+bool
 pgstore_listened(struct pgstore *ps, enum source_kind kind, const char *key)
 {
-	return ps->kinds[kind].subs != NULL || pgstore_find(ps, key) != NULL;
+	return !store_subs_empty(&ps->kinds[kind]) ||
+	       pgstore_find(ps, key) != NULL;
 }
 
 /* Tell the subscribers of key, a source of kind, and those to every
  * source of kind, of a change (note->id names the source). */
-static void
+void
 pgstore_tell(struct pgstore *ps, enum source_kind kind, const char *key,
     const struct store_note *note)
 {
@@ -624,7 +475,7 @@ pgstore_run_cols(PGresult *r, int i, int c, struct store_run *out)
  * pgschema.h) into *out, its runId copied to idbuf: as it was when it
  * started for PGSCHEMA_EDGE_START (it may have ended since), else as it
  * ended. False when the change was no boundary or the run is gone. */
-static bool
+bool
 pgstore_edge_run(struct pgstore *ps, const char *key, int64_t run, int edge,
     struct store_run *out, char idbuf[STORE_RUN_ID_MAX + 1])
 {
@@ -752,7 +603,7 @@ pgstore_list(
 
 /* Drop up to a batch of runs whose events are all gone, of key (NULL:
  * of every source); returns how many. */
-static long
+long
 pgstore_drop_runs(struct pgstore *ps, const char *key)
 {
 	char batch[16];
@@ -789,7 +640,7 @@ pgstore_trim(struct pgstore *ps, const char *key)
 /* Read the status of key from the database into note (type STATUS, id
  * the source's) and what its last status change did to the runs into
  * *run and *edge; false when it cannot be read. */
-static bool
+bool
 pgstore_fetch_status(struct pgstore *ps, const char *key,
     struct store_note *note, int64_t *run, int *edge)
 {
@@ -831,7 +682,7 @@ pgstore_tell_created(struct pgstore *ps, enum source_kind kind, const char *key)
 	int64_t n;
 	int edge;
 
-	if (ps->kinds[kind].subs == NULL ||
+	if (store_subs_empty(&ps->kinds[kind]) ||
 	    !pgstore_fetch_status(ps, key, &note, &n, &edge))
 		return;
 	if (pgstore_edge_run(ps, key, n, edge, &run, idbuf))
@@ -1024,7 +875,7 @@ pgstore_render(struct pgstore *ps, PGresult *r, int i, size_t *len)
 	/* extra is a whole object ({...}) as PostgreSQL prints it: minify
 	 * it and keep its members, so the event stays one compact line. */
 	if (v[5] != NULL &&
-	    (m = json_minify(v[5], l[5], out + n + 1, err, sizeof err)) > 2) {
+	    (m = jsoncheck_minify(v[5], l[5], out + n + 1, err, sizeof err)) > 2) {
 		out[n] = ',';
 		memmove(out + n + 1, out + n + 2, (size_t)m - 2);
 		n += (size_t)m - 1;
@@ -1288,20 +1139,15 @@ pgstore_subscribe(struct store *st, enum source_kind kind, const char *id,
 	struct pgstore *ps = (struct pgstore *)st;
 	struct store_info info;
 	struct psource *s;
-	struct psub *sub, **pp;
+	struct psub *sub;
 	char key[PGSTORE_KEY_MAX];
 	size_t b;
 
 	if (id == NULL) {
 		if ((sub = calloc(1, sizeof *sub)) == NULL)
 			return NULL;
-		sub->base.owner = st;
 		sub->kind = kind;
-		sub->fn = fn;
-		sub->arg = arg;
-		for (pp = &ps->kinds[kind].subs; *pp != NULL; pp = &(*pp)->next)
-			;
-		*pp = sub;
+		store_subs_add(&ps->kinds[kind], &sub->base, st, fn, arg);
 		return &sub->base;
 	}
 	if (!pgstore_key(key, kind, id) ||
@@ -1326,14 +1172,9 @@ pgstore_subscribe(struct store *st, enum source_kind kind, const char *id,
 		s->next = ps->buckets[b];
 		ps->buckets[b] = s;
 	}
-	sub->base.owner = st;
 	sub->src = s;
 	sub->kind = kind;
-	sub->fn = fn;
-	sub->arg = arg;
-	for (pp = &s->subs; *pp != NULL; pp = &(*pp)->next)
-		;
-	*pp = sub;
+	store_subs_add(&s->subs, &sub->base, st, fn, arg);
 	return &sub->base;
 }
 
@@ -1344,369 +1185,12 @@ pgstore_unsubscribe(struct store *st, struct store_sub *base)
 	struct pgstore *ps = (struct pgstore *)st;
 	struct psub *sub = (struct psub *)base;
 
-	sub->dead = true;
-	if (sub->src != NULL)
-		pgstore_sweep(ps, sub->src);
-	else
-		pgstore_sweep_kind(ps, &ps->kinds[sub->kind]);
-}
-
-/* Parse an "S" payload after "S " (pgschema.h) into note, *run and
- * *edge; returns the key, or NULL when it is malformed. */
-static const char *
-pgstore_parse_status(
-    const char *p, struct store_note *note, int64_t *run, int *edge)
-{
-	const char *status;
-	char *end;
-
-	*note = (struct store_note){.type = STORE_NOTE_STATUS};
-	note->last_id = strtoll(p, &end, 10);
-	if (*end != ' ')
-		return NULL;
-	*run = strtoll(end + 1, &end, 10);
-	if (*end != ' ')
-		return NULL;
-	*edge = (int)strtol(end + 1, &end, 10);
-	if (*end != ' ')
-		return NULL;
-	note->at_ms = strtoll(end + 1, &end, 10);
-	if (*end != ' ')
-		return NULL;
-	if (end[1] == '-')
-		end += 2;
-	else {
-		note->has_exit_code = true;
-		note->exit_code = (int)strtol(end + 1, &end, 10);
-	}
-	if (*end != ' ')
-		return NULL;
-	status = end + 1;
-	if ((p = strchr(status, ' ')) == NULL)
-		return NULL;
-	note->status = store_status_parse(status, (size_t)(p - status));
-	return p + 1;
-}
-
-/* The NOTIFY of this server's own insert up to last_id came back: count
- * the time since the statement committed (returned) when it is
- * remembered. */
-static void
-pgstore_echo(struct pgstore *ps, int64_t last_id)
-{
-	size_t i;
-
-	for (i = 0; i < PGSTORE_ECHO_MAX; i++) {
-		if (ps->echo[i].last_id == last_id && last_id > 0) {
-			metrics_observe(METRICS_NOTIFY_SECONDS,
-			    (double)(util_mono_us() - ps->echo[i].at_us) / 1e6);
-			ps->echo[i].last_id = 0;
-			return;
-		}
-	}
-}
-
-/* One notification from the database (pgschema.h has the payloads): the
- * note, and for a run boundary the run, are made once for every
- * subscriber here. */
-static void
-pgstore_ln_note(struct pgstore *ps, const PGnotify *n)
-{
-	struct store_note note = {.type = STORE_NOTE_LOGS};
-	struct store_run run;
-	char idbuf[STORE_RUN_ID_MAX + 1], kname[PGSTORE_KEY_MAX];
-	const char *p = n->extra, *key, *slash;
-	int64_t num = 0;
-	int edge = PGSCHEMA_EDGE_NONE, kind;
-	char *end;
-
-	/* This server's own changes were told when they were made. */
-	if (strlen(p) < 4 || p[1] != ' ')
-		return;
-	if (n->be_pid == PQbackendPID(ps->db)) {
-		if (p[0] == 'L')
-			pgstore_echo(ps, strtoll(p + 2, NULL, 10));
+	if (sub->src == NULL) {
+		store_subs_remove(&ps->kinds[sub->kind], base);
 		return;
 	}
-	if (p[0] == 'S')
-		key = pgstore_parse_status(p + 2, &note, &num, &edge);
-	else {
-		note.last_id = strtoll(p + 2, &end, 10);
-		key = *end == ' ' ? end + 1 : NULL;
-	}
-	if (key == NULL || (slash = strchr(key, '/')) == NULL ||
-	    (size_t)(slash - key) >= sizeof kname)
-		return;
-	memcpy(kname, key, (size_t)(slash - key));
-	kname[slash - key] = '\0';
-	if ((kind = store_kind_parse(kname)) < 0 ||
-	    !pgstore_listened(ps, kind, key))
-		return;
-	note.id = slash + 1;
-	if (pgstore_edge_run(ps, key, num, edge, &run, idbuf))
-		note.run = &run;
-	pgstore_tell(ps, kind, key, &note);
-}
-
-/* The notification connection failed: drop it and try again soon. */
-static void
-pgstore_ln_lost(struct pgstore *ps)
-{
-	struct timeval tv;
-
-	pgstore_log_error("notification connection lost", ps->ln);
-	event_free(ps->ln_ev);
-	ps->ln_ev = NULL;
-	PQfinish(ps->ln);
-	ps->ln = NULL;
-	ps->ln_delay_ms = PGSTORE_RECONNECT_MIN_MS;
-	tv.tv_sec = ps->ln_delay_ms / 1000;
-	tv.tv_usec = ps->ln_delay_ms % 1000 * 1000;
-	event_add(ps->ln_retry, &tv);
-}
-
-/* The notification connection is readable. */
-static void
-pgstore_ln_read(evutil_socket_t fd, short what, void *arg)
-{
-	struct pgstore *ps = arg;
-	PGnotify *n;
-
-	if (!PQconsumeInput(ps->ln) || PQstatus(ps->ln) == CONNECTION_BAD) {
-		pgstore_ln_lost(ps);
-		return;
-	}
-	while (ps->ln != NULL && (n = PQnotifies(ps->ln)) != NULL) {
-		pgstore_ln_note(ps, n);
-		PQfreemem(n);
-	}
-}
-
-/* What pgstore_catch_kind needs while the sources go by. */
-struct pgstore_catch {
-	struct pgstore *ps;
-	enum source_kind kind;
-};
-
-/* store_info_fn: tell those subscribed to every source of the kind the
- * source as it is now (a status note without run, for they may have
- * missed any change). */
-static void
-pgstore_catch_kind(const struct store_info *info, void *arg)
-{
-	struct pgstore_catch *c = arg;
-	struct store_note note = {.type = STORE_NOTE_STATUS,
-	    .id = info->id,
-	    .last_id = info->last_id,
-	    .status = info->status,
-	    .has_exit_code = info->has_exit_code,
-	    .exit_code = info->exit_code,
-	    .at_ms = info->updated_ms};
-
-	pgstore_notify_kind(c->ps, c->kind, &note);
-}
-
-/* Catch up s: tell its newest id (streams read on from the last id they
- * sent) and its status when it changed while notifications could not
- * arrive, with its newest run when that changed too (a run that started
- * and ended meanwhile is told once, as it ended). */
-static void
-pgstore_catch_source(struct pgstore *ps, struct psource *s)
-{
-	struct store_note logs = {.type = STORE_NOTE_LOGS}, st;
-	struct store_run run;
-	char idbuf[STORE_RUN_ID_MAX + 1];
-	int64_t n;
-	int edge;
-
-	if (!pgstore_fetch_status(ps, s->key, &st, &n, &edge))
-		return;
-	logs.id = st.id;
-	logs.last_id = st.last_id;
-	pgstore_notify(ps, s, &logs);
-	if ((n != s->run || s->run_open) &&
-	    pgstore_edge_run(ps, s->key, n, PGSCHEMA_EDGE_END, &run, idbuf) &&
-	    (run.run != s->run || (run.status == RUN_RUNNING) != s->run_open))
-		st.run = &run;
-	if (st.run != NULL || st.status != s->status ||
-	    st.has_exit_code != s->has_exit_code ||
-	    st.exit_code != s->exit_code ||
-	    (s->status_ms >= 0 && st.at_ms != s->status_ms))
-		pgstore_notify(ps, s, &st);
-}
-
-/* After a reconnect: catch up every subscribed source, and tell those
- * subscribed to a whole kind every source of it. */
-static void
-pgstore_catch_up(struct pgstore *ps)
-{
-	struct pgstore_catch c = {.ps = ps};
-	struct psource *s, *next;
-	size_t b;
-
-	ps->walking++;
-	for (b = 0; b < PGSTORE_BUCKETS; b++) {
-		for (s = ps->buckets[b]; s != NULL; s = s->next)
-			pgstore_catch_source(ps, s);
-	}
-	for (c.kind = 0; c.kind < SOURCE_KIND_COUNT; c.kind++) {
-		if (ps->kinds[c.kind].subs != NULL)
-			pgstore_list(&ps->base, c.kind, pgstore_catch_kind, &c);
-	}
-	ps->walking--;
-	for (b = 0; b < PGSTORE_BUCKETS; b++) {
-		for (s = ps->buckets[b]; s != NULL; s = next) {
-			next = s->next;
-			pgstore_sweep(ps, s);
-		}
-	}
-	for (c.kind = 0; c.kind < SOURCE_KIND_COUNT; c.kind++)
-		pgstore_sweep_kind(ps, &ps->kinds[c.kind]);
-}
-
-/* Open the notification connection, LISTEN and watch its socket; false
- * with the reason in err. */
-static bool
-pgstore_ln_open(struct pgstore *ps, char *err, size_t errlen)
-{
-	PGresult *r;
-	bool ok;
-
-	ps->ln = pgstore_connect(ps->url, "logdeck-server listen", err, errlen);
-	if (ps->ln == NULL)
-		return false;
-	r = PQexec(ps->ln, "LISTEN " PGSCHEMA_CHANNEL);
-	ok = PQresultStatus(r) == PGRES_COMMAND_OK &&
-	     (ps->ln_ev = event_new(ps->evbase, PQsocket(ps->ln),
-	          EV_READ | EV_PERSIST, pgstore_ln_read, ps)) != NULL &&
-	     event_add(ps->ln_ev, NULL) == 0;
-	PQclear(r);
-	if (ok)
-		return true;
-	snprintf(err, errlen, "LISTEN failed");
-	if (ps->ln_ev != NULL)
-		event_free(ps->ln_ev);
-	ps->ln_ev = NULL;
-	PQfinish(ps->ln);
-	ps->ln = NULL;
-	return false;
-}
-
-/* Timer: reopen the notification connection and catch up; on failure
- * try again later, waiting longer each time. */
-static void
-pgstore_ln_connect(evutil_socket_t fd, short what, void *arg)
-{
-	struct pgstore *ps = arg;
-	struct timeval tv;
-	char err[256];
-
-	if (pgstore_ln_open(ps, err, sizeof err)) {
-		metrics_add(METRICS_LISTEN_RECONNECTS, 1);
-		util_log("database: listening for changes again");
-		pgstore_catch_up(ps);
-		return;
-	}
-	util_log("database: cannot listen (%s); retrying in %d ms", err,
-	    ps->ln_delay_ms);
-	tv.tv_sec = ps->ln_delay_ms / 1000;
-	tv.tv_usec = ps->ln_delay_ms % 1000 * 1000;
-	event_add(ps->ln_retry, &tv);
-	if ((ps->ln_delay_ms *= 2) > PGSTORE_RECONNECT_MAX_MS)
-		ps->ln_delay_ms = PGSTORE_RECONNECT_MAX_MS;
-}
-
-/* Drop the oldest expired daily partition, if any (recording the newest
- * id it held of each source as evicted, in the same transaction); returns
- * about how many events went (the planner's count), 0 when none did. */
-static long
-pgstore_drop_partition(struct pgstore *ps, const char *days, bool *more)
-{
-	const char *vals[1] = {days};
-	PGresult *r;
-	char part[64];
-	long n = 0;
-
-	*more = false;
-	if ((r = pgstore_query(ps, pgstore_sql_expired, 1, vals, true, NULL)) ==
-	    NULL)
-		return 0;
-	if (PQgetisnull(r, 0, 0)) {
-		PQclear(r);
-		return 0;
-	}
-	snprintf(part, sizeof part, "%s", PQgetvalue(r, 0, 0));
-	PQclear(r);
-	vals[0] = part;
-	if ((r = pgstore_query(ps, "SELECT logdeck_logs_drop($1)", 1, vals,
-	         false, NULL)) == NULL)
-		return 0;
-	n = atol(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	*more = true;
-	if (ps->verbose)
-		util_log("retention: dropped partition %s (about %ld events)",
-		    part, n);
-	return n;
-}
-
-/* One upkeep pass: make the daily partitions ahead; with --retain-days,
- * drop an expired partition, delete up to a batch of expired events of
- * logs_default and the runs whose events are all gone. Come back at once
- * while there is more, else after the interval. */
-static void
-pgstore_retain(evutil_socket_t fd, short what, void *arg)
-{
-	struct pgstore *ps = arg;
-	struct timeval tv = {PGSTORE_RETAIN_INTERVAL_S, 0};
-	char days[16], batch[16];
-	const char *vals[2] = {days, batch};
-	PGresult *r;
-	long n = 0, runs = 0;
-	bool more = false;
-
-	snprintf(days, sizeof days, "%d", PGSCHEMA_AHEAD_DAYS);
-	if ((r = pgstore_query(ps, "SELECT logdeck_logs_upkeep($1)", 1, vals,
-	         false, NULL)) != NULL)
-		PQclear(r);
-	if (ps->retain_days <= 0) {
-		event_add(ps->retain_ev, &tv);
-		return;
-	}
-	snprintf(days, sizeof days, "%d", ps->retain_days);
-	snprintf(batch, sizeof batch, "%d", PGSTORE_RETAIN_BATCH);
-	n = pgstore_drop_partition(ps, days, &more);
-	if ((r = pgstore_query(ps, pgstore_sql_retain, 2, vals, true, NULL))) {
-		long d = atol(PQgetvalue(r, 0, 0));
-
-		PQclear(r);
-		more = more || d >= PGSTORE_RETAIN_BATCH;
-		n += d;
-	}
-	/* Dropped partitions and deleted rows alike are evictions. */
-	if (n > 0)
-		metrics_add(METRICS_STORE_EVICTED, (uint64_t)n);
-	/* A separate statement: it must see the events just deleted gone. */
-	runs = pgstore_drop_runs(ps, NULL);
-	if (n > 0 || runs > 0 || more) {
-		struct psource *s;
-		size_t b;
-
-		/* Oldest and evicted ids moved: the cached gets are stale. */
-		for (b = 0; b < PGSTORE_BUCKETS; b++) {
-			for (s = ps->buckets[b]; s != NULL; s = s->next) {
-				PQclear(s->info);
-				s->info = NULL;
-			}
-		}
-		if (ps->verbose)
-			util_log("retention: deleted %ld events older than "
-			         "%d days and %ld runs",
-			    n, ps->retain_days, runs);
-	}
-	if (more || runs >= PGSTORE_RETAIN_BATCH)
-		tv.tv_sec = 0;
-	event_add(ps->retain_ev, &tv);
+	store_subs_remove(&sub->src->subs, base);
+	pgstore_sweep(ps, sub->src);
 }
 
 /* store_ops.ready: LISTEN is active and the database answers a trivial
@@ -1769,36 +1253,21 @@ pgstore_free(struct store *st)
 {
 	struct pgstore *ps = (struct pgstore *)st;
 	struct psource *s, *next;
-	struct psub *sub, *snext;
 	size_t b;
 
 	for (b = 0; b < PGSTORE_BUCKETS; b++) {
 		for (s = ps->buckets[b]; s != NULL; s = next) {
 			next = s->next;
-			for (sub = s->subs; sub != NULL; sub = snext) {
-				snext = sub->next;
-				free(sub);
-			}
+			store_subs_clear(&s->subs);
 			pgstore_cache_free(s);
 			free(s->key);
 			free(s);
 		}
 	}
-	for (b = 0; b < SOURCE_KIND_COUNT; b++) {
-		for (sub = ps->kinds[b].subs; sub != NULL; sub = snext) {
-			snext = sub->next;
-			free(sub);
-		}
-	}
-	if (ps->ln_ev != NULL)
-		event_free(ps->ln_ev);
-	if (ps->ln_retry != NULL)
-		event_free(ps->ln_retry);
-	if (ps->retain_ev != NULL)
-		event_free(ps->retain_ev);
+	for (b = 0; b < SOURCE_KIND_COUNT; b++)
+		store_subs_clear(&ps->kinds[b]);
+	pglisten_stop(ps);
 	PQclear(ps->get);
-	if (ps->ln != NULL)
-		PQfinish(ps->ln);
 	if (ps->db != NULL)
 		PQfinish(ps->db);
 	free(ps->line);
@@ -1842,7 +1311,6 @@ pgstore_new(struct event_base *base, const struct pgstore_cfg *cfg, char *err,
 	ps->ring = cfg->ring;
 	ps->retain_days = cfg->retain_days;
 	ps->verbose = cfg->verbose;
-	ps->ln_delay_ms = PGSTORE_RECONNECT_MIN_MS;
 	if ((ps->db = pgstore_connect(
 	         ps->url, "logdeck-server", err, errlen)) == NULL)
 		goto fail;
@@ -1854,15 +1322,8 @@ pgstore_new(struct event_base *base, const struct pgstore_cfg *cfg, char *err,
 		    applied, pgschema_version());
 	if (base == NULL)
 		return &ps->base;
-	ps->ln_retry = evtimer_new(base, pgstore_ln_connect, ps);
-	ps->retain_ev = evtimer_new(base, pgstore_retain, ps);
-	if (ps->ln_retry == NULL || ps->retain_ev == NULL) {
-		snprintf(err, errlen, "out of memory");
+	if (!pglisten_start(ps, err, errlen))
 		goto fail;
-	}
-	if (!pgstore_ln_open(ps, err, errlen))
-		goto fail;
-	event_active(ps->retain_ev, EV_TIMEOUT, 1);
 	return &ps->base;
 fail:
 	pgstore_free(&ps->base);

@@ -3,7 +3,7 @@
 
 #include "api.h"
 #include "access.h"
-#include "auth.h"
+#include "tokens.h"
 #include "burst.h"
 #include "feed.h"
 #include "mstore.h"
@@ -69,7 +69,7 @@ struct main_ctx {
 	struct event_base *base;
 	struct api *api;
 	struct feed_mgr *feeds;
-	struct auth *auth;
+	struct tokens *tokens;
 	const char *auth_file; /* NULL: nothing to reload */
 	bool stopping;
 };
@@ -457,7 +457,7 @@ main_reload(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	main_notify("RELOADING=1");
-	if (auth_reload(ctx->auth, ctx->auth_file, err, sizeof err) != 0)
+	if (tokens_reload(ctx->tokens, ctx->auth_file, err, sizeof err) != 0)
 		util_log("caught SIGHUP: kept the clients in use: %s", err);
 	else
 		util_log("caught SIGHUP: read %s again", ctx->auth_file);
@@ -525,8 +525,8 @@ main(int argc, char **argv)
 	    .token_ttl = 3600,
 	    .refresh_ttl = 86400,
 	    .max_streams = 10000};
-	struct auth_cfg ac;
-	struct auth *auth = NULL;
+	struct tokens_cfg ac;
+	struct tokens *tokens = NULL;
 	struct main_ctx ctx = {0};
 	char err[512];
 	struct event_base *base = NULL;
@@ -544,11 +544,11 @@ main(int argc, char **argv)
 	access_set(o.access_log || o.verbose);
 	signal(SIGPIPE, SIG_IGN);
 	main_raise_fd_limit();
-	ac = (struct auth_cfg){.file = o.auth_file,
+	ac = (struct tokens_cfg){.file = o.auth_file,
 	    .token = o.token,
 	    .token_ttl_s = o.token_ttl,
 	    .refresh_ttl_s = o.refresh_ttl};
-	if ((auth = auth_new(&ac, err, sizeof err)) == NULL) {
+	if ((tokens = tokens_new(&ac, err, sizeof err)) == NULL) {
 		util_log("cannot use the auth file: %s", err);
 		goto out;
 	}
@@ -563,7 +563,7 @@ main(int argc, char **argv)
 	    .max_per_who = (size_t)o.max_per_token,
 	    .verbose = o.verbose};
 	if ((feeds = feed_mgr_new(base, st, &fc)) == NULL ||
-	    (api = api_new(base, st, feeds, auth)) == NULL)
+	    (api = api_new(base, st, feeds, tokens)) == NULL)
 		goto out;
 	if (api_listen(api, o.host, o.port, &port) != 0) {
 		util_log("cannot listen on %s:%d", o.host, o.port);
@@ -586,7 +586,7 @@ main(int argc, char **argv)
 	ctx = (struct main_ctx){.base = base,
 	    .api = api,
 	    .feeds = feeds,
-	    .auth = auth,
+	    .tokens = tokens,
 	    .auth_file = o.auth_file};
 	sigint = evsignal_new(base, SIGINT, main_signal, &ctx);
 	sigterm = evsignal_new(base, SIGTERM, main_signal, &ctx);
@@ -597,7 +597,7 @@ main(int argc, char **argv)
 		goto out;
 	util_log("started: %s store, heartbeat %d s, auth %s, %s",
 	    o.store != NULL ? "PostgreSQL" : "in-memory", o.heartbeat_s,
-	    auth_required(auth) ? "on" : "off",
+	    tokens_required(tokens) ? "on" : "off",
 	    o.burst > 0      ? "burst sources"
 	    : o.simulate > 0 ? "simulating"
 	                     : "ingest only");
@@ -617,7 +617,7 @@ out:
 	feed_mgr_free(feeds);
 	api_free(api);
 	store_free(st);
-	auth_free(auth);
+	tokens_free(tokens);
 	if (sigint != NULL)
 		event_free(sigint);
 	if (sigterm != NULL)

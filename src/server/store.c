@@ -299,3 +299,98 @@ store_kind_parse(const char *name)
 	}
 	return -1;
 }
+
+void
+store_subs_add(struct store_subs *l, struct store_sub *sub,
+    struct store *owner, store_note_fn fn, void *arg)
+{
+	struct store_sub **pp;
+
+	sub->owner = owner;
+	sub->fn = fn;
+	sub->arg = arg;
+	sub->dead = false;
+	sub->next = NULL;
+	/* Append, so subscribers are told in the order they came. */
+	for (pp = &l->head; *pp != NULL; pp = &(*pp)->next)
+		;
+	*pp = sub;
+}
+
+/* Free the dead subscriptions of l, unless it is busy. */
+static void
+store_subs_sweep(struct store_subs *l)
+{
+	struct store_sub *sub, **pp;
+
+	if (l->busy > 0)
+		return;
+	for (pp = &l->head; (sub = *pp) != NULL;) {
+		if (sub->dead) {
+			*pp = sub->next;
+			free(sub);
+		} else
+			pp = &sub->next;
+	}
+}
+
+void
+store_subs_tell(struct store_subs *l, const struct store_note *note)
+{
+	struct store_sub *sub;
+
+	/* A subscription added meanwhile sits at the tail and is told of
+	 * this note too. Dead ones stay linked until the sweep, so each
+	 * next pointer stays valid whatever the callbacks remove. */
+	l->busy++;
+	for (sub = l->head; sub != NULL; sub = sub->next) {
+		if (!sub->dead)
+			sub->fn(note, sub->arg);
+	}
+	l->busy--;
+	store_subs_sweep(l);
+}
+
+void
+store_subs_remove(struct store_subs *l, struct store_sub *sub)
+{
+	sub->dead = true;
+	store_subs_sweep(l);
+}
+
+void
+store_subs_hold(struct store_subs *l)
+{
+	l->busy++;
+}
+
+void
+store_subs_release(struct store_subs *l)
+{
+	l->busy--;
+	store_subs_sweep(l);
+}
+
+bool
+store_subs_empty(const struct store_subs *l)
+{
+	const struct store_sub *sub;
+
+	for (sub = l->head; sub != NULL; sub = sub->next) {
+		if (!sub->dead)
+			return false;
+	}
+	return true;
+}
+
+void
+store_subs_clear(struct store_subs *l)
+{
+	struct store_sub *sub, *next;
+
+	for (sub = l->head; sub != NULL; sub = next) {
+		next = sub->next;
+		free(sub);
+	}
+	l->head = NULL;
+}

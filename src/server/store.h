@@ -133,10 +133,43 @@ typedef void (*store_note_fn)(const struct store_note *note, void *arg);
 struct store;
 
 /* A subscription; implementations embed it as the first member of their
- * own record. */
+ * own record, allocated with malloc (a store_subs list frees it). */
 struct store_sub {
 	struct store *owner;
+	store_note_fn fn;
+	void *arg;
+	bool dead; /* removed while its list was busy; freed when it is not */
+	struct store_sub *next;
 };
+
+/* The subscriptions to one source (or one kind), told in the order they
+ * came. Removal is deferred while the list is busy (being told, or held
+ * by a walk): the subscription is marked dead, skipped, and freed when the
+ * outermost telling or hold ends, so a callback may remove any
+ * subscription, its own included (deferred deletion written once, as
+ * redis's ae.c does). The list owns its subscriptions. */
+struct store_subs {
+	struct store_sub *head;
+	int busy; /* tellings and holds running */
+};
+
+/* Append sub (zeroed, the first member of a malloc'ed record; the list
+ * owns it from now on) to l, to call fn(note, arg) on every note. */
+void store_subs_add(struct store_subs *l, struct store_sub *sub,
+    struct store *owner, store_note_fn fn, void *arg);
+/* Tell every live subscription of l of note, in order. */
+void store_subs_tell(struct store_subs *l, const struct store_note *note);
+/* Remove sub from l: freed now, or when l is no longer busy. */
+void store_subs_remove(struct store_subs *l, struct store_sub *sub);
+/* Keep the removed subscriptions of l allocated until the release (for a
+ * walk that tells l among others); holds nest. */
+void store_subs_hold(struct store_subs *l);
+void store_subs_release(struct store_subs *l);
+/* Whether l has no live subscription (dead ones awaiting their free do
+ * not count). */
+bool store_subs_empty(const struct store_subs *l);
+/* Free every subscription of l, live or dead (the store is going). */
+void store_subs_clear(struct store_subs *l);
 
 /* What a store implementation provides. */
 struct store_ops {

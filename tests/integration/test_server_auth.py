@@ -20,7 +20,7 @@ from serverutil import Server
 CLIENTS = [{"client_id": "ops", "client_secret": "s3cret-ops-Pw"},
            {"client_id": "ci", "client_secret": "s3cret-ci-Pw"}]
 PRODUCER = "producer-static-T0ken"
-# Token slots per client in the server (auth.h AUTH_TOKENS_PER_CLIENT).
+# Token slots per client in the server (tokens.h TOKENS_PER_CLIENT).
 TOKENS_PER_CLIENT = 64
 CLIENTS_MAX = 1024
 

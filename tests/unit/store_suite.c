@@ -368,6 +368,76 @@ START_TEST(unsubscribing_inside_a_note_is_safe_for_every_subscriber)
 }
 END_TEST
 
+/* A subscriber that appends one more event to the source it hears of,
+ * once, so the store tells its subscribers again from inside a note. */
+struct reenter {
+	struct store *st;
+	int appended;
+	size_t heard;
+};
+
+/* store_note_fn: append once from inside the note (a nested telling). */
+static void
+reenter_note(const struct store_note *note, void *arg)
+{
+	struct reenter *r = arg;
+
+	(void)note;
+	r->heard++;
+	if (r->appended++ == 0)
+		append_n(r->st, "a", 100, 1);
+}
+
+START_TEST(a_subscription_removed_in_a_nested_note_is_told_no_more)
+{
+	struct store *st = suite_make(50);
+	struct reenter r = {.st = st};
+	struct seen b = {0}, c = {0};
+	struct store_sub *sb, *sc;
+
+	append_n(st, "a", 0, 1);
+	store_subscribe(st, SOURCE_AUTOMATION, "a", reenter_note, &r);
+	sb = store_subscribe(st, SOURCE_AUTOMATION, "a", seen_note, &b);
+	sc = store_subscribe(st, SOURCE_AUTOMATION, "a", seen_note, &c);
+	/* The outer note reaches r, whose append tells b (which drops
+	 * itself) and c (which drops nothing) inside it; the outer note then
+	 * goes on to c only: b is gone, and freed only after both end. */
+	b.st = st;
+	b.unsub = sb;
+	append_n(st, "a", 1, 1);
+	ck_assert_uint_eq(r.heard, 2);
+	ck_assert_uint_eq(b.nnotes, 1);
+	ck_assert_uint_eq(c.nnotes, 2);
+	append_n(st, "a", 2, 1);
+	ck_assert_uint_eq(b.nnotes, 1);
+	ck_assert_uint_eq(c.nnotes, 3);
+	store_unsubscribe(st, sc);
+	store_free(st);
+}
+END_TEST
+
+START_TEST(a_source_whose_last_subscriber_left_can_be_followed_again)
+{
+	struct store *st = suite_make(50);
+	struct seen a = {0}, b = {0};
+	struct store_sub *sa;
+
+	append_n(st, "a", 0, 1);
+	sa = store_subscribe(st, SOURCE_AUTOMATION, "a", seen_note, &a);
+	a.st = st;
+	a.unsub = sa; /* the only subscriber leaves inside its note */
+	append_n(st, "a", 1, 1);
+	ck_assert_uint_eq(a.nnotes, 1);
+	ck_assert_ptr_nonnull(
+	    store_subscribe(st, SOURCE_AUTOMATION, "a", seen_note, &b));
+	append_n(st, "a", 2, 2);
+	ck_assert_uint_eq(a.nnotes, 1);
+	ck_assert_uint_eq(b.nnotes, 1);
+	ck_assert_int_eq(b.notes[0].type, STORE_NOTE_LOGS);
+	store_free(st);
+}
+END_TEST
+
 /* What a test saw through store_run_fn: the runs, their runIds copied. */
 struct runs_seen {
 	struct store_run runs[8];
@@ -712,6 +782,33 @@ START_TEST(a_subscription_to_a_kind_hears_every_source_of_it)
 }
 END_TEST
 
+START_TEST(unsubscribing_from_a_kind_inside_a_note_is_safe)
+{
+	struct store *st = suite_make(50);
+	struct seen a = {0}, b = {0}, c = {0};
+	struct store_sub *sa, *sc;
+
+	append_n(st, "x", 0, 1);
+	sa = store_subscribe(st, SOURCE_AUTOMATION, NULL, seen_note, &a);
+	store_subscribe(st, SOURCE_AUTOMATION, NULL, seen_note, &b);
+	sc = store_subscribe(st, SOURCE_AUTOMATION, NULL, seen_note, &c);
+	ck_assert_ptr_nonnull(sc);
+	/* a drops itself, b drops c (which has not been told yet). */
+	a.st = b.st = st;
+	a.unsub = sa;
+	b.unsub = sc;
+	append_n(st, "x", 1, 1);
+	ck_assert_uint_eq(a.nnotes, 1);
+	ck_assert_uint_eq(b.nnotes, 1);
+	ck_assert_uint_eq(c.nnotes, 0);
+	append_n(st, "x", 2, 1);
+	ck_assert_uint_eq(a.nnotes, 1);
+	ck_assert_uint_eq(b.nnotes, 2);
+	ck_assert_uint_eq(c.nnotes, 0);
+	store_free(st);
+}
+END_TEST
+
 Suite *
 store_suite(const char *name, store_factory make)
 {
@@ -735,6 +832,10 @@ store_suite(const char *name, store_factory make)
 	tcase_add_test(tc, subscribers_hear_of_events_and_status_changes);
 	tcase_add_test(
 	    tc, unsubscribing_inside_a_note_is_safe_for_every_subscriber);
+	tcase_add_test(
+	    tc, a_subscription_removed_in_a_nested_note_is_told_no_more);
+	tcase_add_test(
+	    tc, a_source_whose_last_subscriber_left_can_be_followed_again);
 	suite_add_tcase(s, tc);
 	return s;
 }
@@ -759,6 +860,7 @@ store_runs_suite(const char *name, store_factory make)
 	tcase_add_test(tc, a_run_is_found_by_number_run_id_current_or_previous);
 	tcase_add_test(tc, since_finds_the_first_event_at_or_after_a_time);
 	tcase_add_test(tc, a_subscription_to_a_kind_hears_every_source_of_it);
+	tcase_add_test(tc, unsubscribing_from_a_kind_inside_a_note_is_safe);
 	suite_add_tcase(s, tc);
 	return s;
 }

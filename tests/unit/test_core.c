@@ -9,10 +9,24 @@
 #include <cjson/cJSON.h>
 
 #include "core/buf.h"
+#include "core/hash.h"
 #include "net/client.h"
 #include "net/loop.h"
 #include "core/source.h"
 #include "net/srclist.h"
+
+START_TEST(hash_is_fnv1a_whole_or_in_pieces)
+{
+	/* The published FNV-1a 32-bit test vectors. */
+	ck_assert_uint_eq(hash_fnv1a_str(HASH_FNV1A_INIT, ""), 0x811c9dc5u);
+	ck_assert_uint_eq(hash_fnv1a_str(HASH_FNV1A_INIT, "a"), 0xe40c292cu);
+	ck_assert_uint_eq(
+	    hash_fnv1a_str(HASH_FNV1A_INIT, "foobar"), 0xbf9cf968u);
+	ck_assert_uint_eq(hash_fnv1a(hash_fnv1a(HASH_FNV1A_INIT, "foo", 3),
+	                      "bar", 3),
+	    0xbf9cf968u);
+}
+END_TEST
 
 START_TEST(buf_refuses_to_grow_past_its_limit)
 {
@@ -344,6 +358,7 @@ main(void)
 	SRunner *sr;
 	int failed;
 
+	tcase_add_test(tc, hash_is_fnv1a_whole_or_in_pieces);
 	tcase_add_test(tc, buf_refuses_to_grow_past_its_limit);
 	tcase_add_test(tc, buf_keeps_binary_content_and_a_terminating_nul);
 	tcase_add_test(tc, source_kinds_and_ids_parse);

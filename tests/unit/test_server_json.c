@@ -7,7 +7,7 @@
 #include <check.h>
 
 #include "server/ingest.h"
-#include "server/json.h"
+#include "server/jsoncheck.h"
 #include "server/store.h"
 
 /* Minify s; returns the result (static) or NULL with the reason in err. */
@@ -15,7 +15,7 @@ static const char *
 minify(const char *s, char *err)
 {
 	static char out[4096];
-	long n = json_minify(s, strlen(s), out, err, 128);
+	long n = jsoncheck_minify(s, strlen(s), out, err, 128);
 
 	if (n < 0)
 		return NULL;
@@ -76,19 +76,19 @@ START_TEST(numbers_longer_than_the_render_limit_written_out_are_refused)
 	    minify("[1.5e10, -0.25, 12345678901234567890, 1e-5]", err),
 	    "[1.5e10,-0.25,12345678901234567890,1e-5]");
 	/* 1e63 is 64 characters written out; 1e64 is 65. */
-	snprintf(in, sizeof in, "1e%d", JSON_NUMBER_RENDER_MAX - 1);
+	snprintf(in, sizeof in, "1e%d", JSONCHECK_NUMBER_RENDER_MAX - 1);
 	ck_assert_ptr_nonnull(minify(in, err));
-	snprintf(in, sizeof in, "1e%d", JSON_NUMBER_RENDER_MAX);
+	snprintf(in, sizeof in, "1e%d", JSONCHECK_NUMBER_RENDER_MAX);
 	ck_assert_ptr_null(minify(in, err));
 	ck_assert_msg(strstr(err, "64 characters") != NULL, "%s", err);
 	/* -1e62 is 64 with its sign; 1e-62 is "0." and 62 digits. */
-	snprintf(in, sizeof in, "-1e%d", JSON_NUMBER_RENDER_MAX - 2);
+	snprintf(in, sizeof in, "-1e%d", JSONCHECK_NUMBER_RENDER_MAX - 2);
 	ck_assert_ptr_nonnull(minify(in, err));
-	snprintf(in, sizeof in, "-1e%d", JSON_NUMBER_RENDER_MAX - 1);
+	snprintf(in, sizeof in, "-1e%d", JSONCHECK_NUMBER_RENDER_MAX - 1);
 	ck_assert_ptr_null(minify(in, err));
-	snprintf(in, sizeof in, "1e-%d", JSON_NUMBER_RENDER_MAX - 2);
+	snprintf(in, sizeof in, "1e-%d", JSONCHECK_NUMBER_RENDER_MAX - 2);
 	ck_assert_ptr_nonnull(minify(in, err));
-	snprintf(in, sizeof in, "1e-%d", JSON_NUMBER_RENDER_MAX - 1);
+	snprintf(in, sizeof in, "1e-%d", JSONCHECK_NUMBER_RENDER_MAX - 1);
 	ck_assert_ptr_null(minify(in, err));
 	ck_assert_ptr_null(minify("{\"x\":[1e131071]}", err));
 	ck_assert_ptr_null(minify("1e99999999999999999999999999", err));
@@ -105,25 +105,25 @@ START_TEST(an_escaped_nul_in_a_string_is_found)
 	size_t i;
 
 	for (i = 0; i < sizeof with / sizeof with[0]; i++)
-		ck_assert_msg(json_has_nul_escape(with[i], strlen(with[i])),
+		ck_assert_msg(jsoncheck_has_nul_escape(with[i], strlen(with[i])),
 		    "%s", with[i]);
 	for (i = 0; i < sizeof without / sizeof without[0]; i++)
 		ck_assert_msg(
-		    !json_has_nul_escape(without[i], strlen(without[i])), "%s",
+		    !jsoncheck_has_nul_escape(without[i], strlen(without[i])), "%s",
 		    without[i]);
 }
 END_TEST
 
 START_TEST(nesting_is_accepted_up_to_the_depth_limit_only)
 {
-	char deep[2 * JSON_DEPTH_MAX + 8], err[128];
+	char deep[2 * JSONCHECK_DEPTH_MAX + 8], err[128];
 	int i;
 
-	for (i = 0; i < JSON_DEPTH_MAX; i++) {
+	for (i = 0; i < JSONCHECK_DEPTH_MAX; i++) {
 		deep[i] = '[';
-		deep[JSON_DEPTH_MAX + i] = ']';
+		deep[JSONCHECK_DEPTH_MAX + i] = ']';
 	}
-	deep[2 * JSON_DEPTH_MAX] = '\0';
+	deep[2 * JSONCHECK_DEPTH_MAX] = '\0';
 	ck_assert_ptr_nonnull(minify(deep, err));
 	memmove(deep + 1, deep, strlen(deep) + 1);
 	deep[0] = '[';
@@ -206,9 +206,9 @@ START_TEST(member_names_are_compared_with_their_escapes_decoded)
 	ck_assert_int_eq(
 	    ingest("{\"message\": \"a\", \"\\u0074ask\": [1]}", &b, err), 400);
 	ck_assert_str_eq(err, "event 1: \"task\" must be a string");
-	ck_assert(json_string_is("\"a\\n\\\"\\/\"", 9, "a\n\"/"));
-	ck_assert(!json_string_is("\"id\"", 4, "i"));
-	ck_assert(!json_string_is("\"i\"", 3, "id"));
+	ck_assert(jsoncheck_string_is("\"a\\n\\\"\\/\"", 9, "a\n\"/"));
+	ck_assert(!jsoncheck_string_is("\"id\"", 4, "i"));
+	ck_assert(!jsoncheck_string_is("\"i\"", 3, "id"));
 }
 END_TEST
 

@@ -1,9 +1,9 @@
-/* auth.c - static token, auth file clients, issued tokens. An issued token
- * is AUTH_TOKEN_LEN hex digits: the client's index (4), the slot it sits
+/* tokens.c - static token, auth file clients, issued tokens. An issued token
+ * is TOKENS_LEN hex digits: the client's index (4), the slot it sits
  * in (2) and 29 random bytes (58). The index and slot only say where to
  * look, never whether it matches: the whole token is then compared in
  * constant time with the one stored in that slot. */
-#include "auth.h"
+#include "tokens.h"
 #include "util.h"
 
 #include <errno.h>
@@ -17,28 +17,28 @@
 #include <yaml.h>
 
 /* Hex digits of the client index and of the slot at a token's start. */
-#define AUTH_INDEX_DIGITS 4
-#define AUTH_SLOT_DIGITS 2
+#define TOKENS_INDEX_DIGITS 4
+#define TOKENS_SLOT_DIGITS 2
 /* Random bytes in a token. */
-#define AUTH_RANDOM_BYTES                                                      \
-	((AUTH_TOKEN_LEN - AUTH_INDEX_DIGITS - AUTH_SLOT_DIGITS) / 2)
+#define TOKENS_RANDOM_BYTES                                                      \
+	((TOKENS_LEN - TOKENS_INDEX_DIGITS - TOKENS_SLOT_DIGITS) / 2)
 
-struct auth_slot {
-	char token[AUTH_TOKEN_LEN + 1]; /* "" when free */
+struct tokens_slot {
+	char token[TOKENS_LEN + 1]; /* "" when free */
 	bool refresh;
 	int64_t expires_ms;
 	uint64_t serial; /* issue order, to find the oldest */
 };
 
-struct auth_client {
+struct tokens_client {
 	char *id;
 	char *secret;
-	struct auth_slot slots[AUTH_TOKENS_PER_CLIENT];
+	struct tokens_slot slots[TOKENS_PER_CLIENT];
 };
 
-struct auth {
+struct tokens {
 	char *token; /* the static token, or NULL */
-	struct auth_client *clients;
+	struct tokens_client *clients;
 	size_t nclients;
 	int64_t token_ttl_ms;
 	int64_t refresh_ttl_ms;
@@ -46,10 +46,10 @@ struct auth {
 	int urandom;
 };
 
-/* Read the whole file at path (at most AUTH_FILE_MAX bytes) into a new
+/* Read the whole file at path (at most TOKENS_FILE_MAX bytes) into a new
  * allocation; NULL with err set. Refuses a file group or others can use. */
 static char *
-auth_read_file(const char *path, size_t *len, char *err, size_t errlen)
+tokens_read_file(const char *path, size_t *len, char *err, size_t errlen)
 {
 	struct stat sb;
 	char *buf = NULL;
@@ -68,9 +68,9 @@ auth_read_file(const char *path, size_t *len, char *err, size_t errlen)
 		    path);
 		goto fail;
 	}
-	if (!S_ISREG(sb.st_mode) || sb.st_size > AUTH_FILE_MAX) {
+	if (!S_ISREG(sb.st_mode) || sb.st_size > TOKENS_FILE_MAX) {
 		snprintf(err, errlen, "%s: not a file of at most %d bytes",
-		    path, AUTH_FILE_MAX);
+		    path, TOKENS_FILE_MAX);
 		goto fail;
 	}
 	if ((buf = malloc((size_t)sb.st_size + 1)) == NULL) {
@@ -93,7 +93,7 @@ fail:
 
 /* The scalar value of key in mapping node m, or NULL. */
 static const char *
-auth_yaml_get(yaml_document_t *doc, yaml_node_t *m, const char *key)
+tokens_yaml_get(yaml_document_t *doc, yaml_node_t *m, const char *key)
 {
 	yaml_node_pair_t *p;
 	yaml_node_t *k, *v;
@@ -113,7 +113,7 @@ auth_yaml_get(yaml_document_t *doc, yaml_node_t *m, const char *key)
 
 /* The index of the client named id in a->clients, or -1. */
 static long
-auth_index(const struct auth *a, const char *id)
+tokens_index(const struct tokens *a, const char *id)
 {
 	size_t i;
 
@@ -128,8 +128,8 @@ auth_index(const struct auth *a, const char *id)
  * client_secret}, or a mapping whose "clients" member is one. 0 or -1
  * with err set. */
 static int
-auth_load_clients(
-    struct auth *a, yaml_document_t *doc, char *err, size_t errlen)
+tokens_load_clients(
+    struct tokens *a, yaml_document_t *doc, char *err, size_t errlen)
 {
 	yaml_node_t *root = yaml_document_get_root_node(doc), *item;
 	yaml_node_item_t *it;
@@ -157,9 +157,9 @@ auth_load_clients(
 	}
 	n = (size_t)(root->data.sequence.items.top -
 	             root->data.sequence.items.start);
-	if (n == 0 || n > AUTH_CLIENTS_MAX) {
+	if (n == 0 || n > TOKENS_CLIENTS_MAX) {
 		snprintf(err, errlen, "expected 1 to %d clients, not %zu",
-		    AUTH_CLIENTS_MAX, n);
+		    TOKENS_CLIENTS_MAX, n);
 		return -1;
 	}
 	if ((a->clients = calloc(n, sizeof *a->clients)) == NULL) {
@@ -171,19 +171,19 @@ auth_load_clients(
 		item = yaml_document_get_node(doc, *it);
 		id = secret = NULL;
 		if (item != NULL && item->type == YAML_MAPPING_NODE) {
-			id = auth_yaml_get(doc, item, "client_id");
-			secret = auth_yaml_get(doc, item, "client_secret");
+			id = tokens_yaml_get(doc, item, "client_id");
+			secret = tokens_yaml_get(doc, item, "client_secret");
 		}
 		if (id == NULL || secret == NULL || *id == '\0' ||
-		    *secret == '\0' || strlen(id) > AUTH_FIELD_MAX ||
-		    strlen(secret) > AUTH_FIELD_MAX) {
+		    *secret == '\0' || strlen(id) > TOKENS_FIELD_MAX ||
+		    strlen(secret) > TOKENS_FIELD_MAX) {
 			snprintf(err, errlen,
 			    "client %zu needs client_id and client_secret "
 			    "(1 to %d bytes each)",
-			    i + 1, AUTH_FIELD_MAX);
+			    i + 1, TOKENS_FIELD_MAX);
 			return -1;
 		}
-		if (auth_index(a, id) >= 0) {
+		if (tokens_index(a, id) >= 0) {
 			snprintf(err, errlen,
 			    "client %zu repeats client_id '%.64s'", i + 1, id);
 			return -1;
@@ -200,7 +200,7 @@ auth_load_clients(
 
 /* Parse the auth file at path into a->clients; 0 or -1 with err set. */
 static int
-auth_load(struct auth *a, const char *path, char *err, size_t errlen)
+tokens_load(struct tokens *a, const char *path, char *err, size_t errlen)
 {
 	yaml_parser_t parser;
 	yaml_document_t doc;
@@ -209,7 +209,7 @@ auth_load(struct auth *a, const char *path, char *err, size_t errlen)
 	char *text;
 	int rc = -1;
 
-	if ((text = auth_read_file(path, &len, err, errlen)) == NULL)
+	if ((text = tokens_read_file(path, &len, err, errlen)) == NULL)
 		return -1;
 	if (!yaml_parser_initialize(&parser)) {
 		free(text);
@@ -222,7 +222,7 @@ auth_load(struct auth *a, const char *path, char *err, size_t errlen)
 		    parser.problem_mark.line + 1,
 		    parser.problem != NULL ? parser.problem : "parse error");
 	} else {
-		if ((rc = auth_load_clients(a, &doc, why, sizeof why)) != 0)
+		if ((rc = tokens_load_clients(a, &doc, why, sizeof why)) != 0)
 			snprintf(err, errlen, "%s: %s", path, why);
 		yaml_document_delete(&doc);
 	}
@@ -232,10 +232,10 @@ auth_load(struct auth *a, const char *path, char *err, size_t errlen)
 	return rc;
 }
 
-struct auth *
-auth_new(const struct auth_cfg *cfg, char *err, size_t errlen)
+struct tokens *
+tokens_new(const struct tokens_cfg *cfg, char *err, size_t errlen)
 {
-	struct auth *a;
+	struct tokens *a;
 
 	if ((a = calloc(1, sizeof *a)) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -249,7 +249,7 @@ auth_new(const struct auth_cfg *cfg, char *err, size_t errlen)
 		goto fail;
 	}
 	if (cfg->file != NULL) {
-		if (auth_load(a, cfg->file, err, errlen) != 0)
+		if (tokens_load(a, cfg->file, err, errlen) != 0)
 			goto fail;
 		if ((a->urandom = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) <
 		    0) {
@@ -260,13 +260,13 @@ auth_new(const struct auth_cfg *cfg, char *err, size_t errlen)
 	}
 	return a;
 fail:
-	auth_free(a);
+	tokens_free(a);
 	return NULL;
 }
 
 /* Wipe and free what client c holds, leaving an empty entry (id NULL). */
 static void
-auth_client_clear(struct auth_client *c)
+tokens_client_clear(struct tokens_client *c)
 {
 	free(c->id);
 	if (c->secret != NULL)
@@ -277,23 +277,23 @@ auth_client_clear(struct auth_client *c)
 
 /* Wipe and free every client of a. */
 static void
-auth_clients_free(struct auth *a)
+tokens_clients_free(struct tokens *a)
 {
 	size_t i;
 
 	for (i = 0; i < a->nclients; i++)
-		auth_client_clear(&a->clients[i]);
+		tokens_client_clear(&a->clients[i]);
 	free(a->clients);
 	a->clients = NULL;
 	a->nclients = 0;
 }
 
 void
-auth_free(struct auth *a)
+tokens_free(struct tokens *a)
 {
 	if (a == NULL)
 		return;
-	auth_clients_free(a);
+	tokens_clients_free(a);
 	free(a->token);
 	if (a->urandom >= 0)
 		close(a->urandom);
@@ -301,20 +301,20 @@ auth_free(struct auth *a)
 }
 
 bool
-auth_required(const struct auth *a)
+tokens_required(const struct tokens *a)
 {
 	return a != NULL && (a->token != NULL || a->nclients > 0);
 }
 
 bool
-auth_has_clients(const struct auth *a)
+tokens_has_clients(const struct tokens *a)
 {
 	return a != NULL && a->nclients > 0;
 }
 
 /* The value of n hex digits at s, or -1. */
 static long
-auth_hex(const char *s, int n)
+tokens_hex(const char *s, int n)
 {
 	long v = 0;
 	int i, d;
@@ -332,62 +332,62 @@ auth_hex(const char *s, int n)
 }
 
 /* The live slot holding token (n bytes) of the wanted type, or NULL. */
-static struct auth_slot *
-auth_find(struct auth *a, const char *token, size_t n, bool refresh,
-    int64_t now_ms, struct auth_client **client)
+static struct tokens_slot *
+tokens_find(struct tokens *a, const char *token, size_t n, bool refresh,
+    int64_t now_ms, struct tokens_client **client)
 {
-	struct auth_slot *s;
+	struct tokens_slot *s;
 	long ci, si;
 
-	if (n != AUTH_TOKEN_LEN ||
-	    (ci = auth_hex(token, AUTH_INDEX_DIGITS)) < 0 ||
+	if (n != TOKENS_LEN ||
+	    (ci = tokens_hex(token, TOKENS_INDEX_DIGITS)) < 0 ||
 	    (size_t)ci >= a->nclients ||
-	    (si = auth_hex(token + AUTH_INDEX_DIGITS, AUTH_SLOT_DIGITS)) < 0 ||
-	    si >= AUTH_TOKENS_PER_CLIENT)
+	    (si = tokens_hex(token + TOKENS_INDEX_DIGITS, TOKENS_SLOT_DIGITS)) < 0 ||
+	    si >= TOKENS_PER_CLIENT)
 		return NULL;
 	*client = &a->clients[ci];
 	s = &(*client)->slots[si];
 	if (s->token[0] == '\0' || s->refresh != refresh ||
 	    s->expires_ms <= now_ms ||
-	    !util_secret_equal(token, n, s->token, AUTH_TOKEN_LEN))
+	    !util_secret_equal(token, n, s->token, TOKENS_LEN))
 		return NULL;
 	return s;
 }
 
 int
-auth_check(struct auth *a, const char *token, size_t n, int64_t now_ms,
+tokens_check(struct tokens *a, const char *token, size_t n, int64_t now_ms,
     const char **who, int64_t *expires_ms)
 {
-	struct auth_client *c;
-	struct auth_slot *s;
+	struct tokens_client *c;
+	struct tokens_slot *s;
 
 	if (token == NULL)
-		return AUTH_MISSING;
+		return TOKENS_MISSING;
 	if (a->token != NULL &&
 	    util_secret_equal(token, n, a->token, strlen(a->token))) {
 		*who = "static token";
 		*expires_ms = 0;
-		return AUTH_OK;
+		return TOKENS_OK;
 	}
-	if ((s = auth_find(a, token, n, false, now_ms, &c)) == NULL)
-		return AUTH_INVALID;
+	if ((s = tokens_find(a, token, n, false, now_ms, &c)) == NULL)
+		return TOKENS_INVALID;
 	*who = c->id;
 	*expires_ms = s->expires_ms;
-	return AUTH_OK;
+	return TOKENS_OK;
 }
 
 /* Put a new token of client c into a slot (a free or expired one, else
- * the oldest) and write it to out; 0 or AUTH_ERROR. */
+ * the oldest) and write it to out; 0 or TOKENS_ERROR. */
 static int
-auth_mint(struct auth *a, struct auth_client *c, bool refresh, int64_t now_ms,
-    char out[AUTH_TOKEN_LEN + 1])
+tokens_mint(struct tokens *a, struct tokens_client *c, bool refresh, int64_t now_ms,
+    char out[TOKENS_LEN + 1])
 {
 	static const char hex[] = "0123456789abcdef";
-	unsigned char rnd[AUTH_RANDOM_BYTES];
-	struct auth_slot *s, *pick = &c->slots[0];
+	unsigned char rnd[TOKENS_RANDOM_BYTES];
+	struct tokens_slot *s, *pick = &c->slots[0];
 	size_t i;
 
-	for (s = c->slots; s < c->slots + AUTH_TOKENS_PER_CLIENT; s++) {
+	for (s = c->slots; s < c->slots + TOKENS_PER_CLIENT; s++) {
 		if (s->token[0] == '\0' || s->expires_ms <= now_ms) {
 			pick = s;
 			break;
@@ -396,65 +396,65 @@ auth_mint(struct auth *a, struct auth_client *c, bool refresh, int64_t now_ms,
 			pick = s;
 	}
 	if (read(a->urandom, rnd, sizeof rnd) != (ssize_t)sizeof rnd)
-		return AUTH_ERROR;
-	snprintf(out, AUTH_TOKEN_LEN + 1, "%04zx%02zx",
+		return TOKENS_ERROR;
+	snprintf(out, TOKENS_LEN + 1, "%04zx%02zx",
 	    (size_t)(c - a->clients), (size_t)(pick - c->slots));
 	for (i = 0; i < sizeof rnd; i++) {
-		out[AUTH_INDEX_DIGITS + AUTH_SLOT_DIGITS + 2 * i] =
+		out[TOKENS_INDEX_DIGITS + TOKENS_SLOT_DIGITS + 2 * i] =
 		    hex[rnd[i] >> 4];
-		out[AUTH_INDEX_DIGITS + AUTH_SLOT_DIGITS + 2 * i + 1] =
+		out[TOKENS_INDEX_DIGITS + TOKENS_SLOT_DIGITS + 2 * i + 1] =
 		    hex[rnd[i] & 15];
 	}
-	out[AUTH_TOKEN_LEN] = '\0';
+	out[TOKENS_LEN] = '\0';
 	explicit_bzero(rnd, sizeof rnd);
-	memcpy(pick->token, out, AUTH_TOKEN_LEN + 1);
+	memcpy(pick->token, out, TOKENS_LEN + 1);
 	pick->refresh = refresh;
 	pick->serial = ++a->serial;
 	pick->expires_ms =
 	    now_ms + (refresh ? a->refresh_ttl_ms : a->token_ttl_ms);
-	return AUTH_OK;
+	return TOKENS_OK;
 }
 
 /* Issue an access and a refresh token to c. */
 static int
-auth_grant(struct auth *a, struct auth_client *c, int64_t now_ms,
-    struct auth_grant *out)
+tokens_grant(struct tokens *a, struct tokens_client *c, int64_t now_ms,
+    struct tokens_grant *out)
 {
-	if (auth_mint(a, c, true, now_ms, out->refresh) != 0 ||
-	    auth_mint(a, c, false, now_ms, out->access) != 0)
-		return AUTH_ERROR;
+	if (tokens_mint(a, c, true, now_ms, out->refresh) != 0 ||
+	    tokens_mint(a, c, false, now_ms, out->access) != 0)
+		return TOKENS_ERROR;
 	out->expires_in = a->token_ttl_ms / 1000;
-	return AUTH_OK;
+	return TOKENS_OK;
 }
 
 int
-auth_issue(struct auth *a, const char *client_id, const char *secret,
-    int64_t now_ms, struct auth_grant *out)
+tokens_issue(struct tokens *a, const char *client_id, const char *secret,
+    int64_t now_ms, struct tokens_grant *out)
 {
-	struct auth_client *c;
+	struct tokens_client *c;
 	long i;
 
-	if ((i = auth_index(a, client_id)) < 0)
-		return AUTH_INVALID;
+	if ((i = tokens_index(a, client_id)) < 0)
+		return TOKENS_INVALID;
 	c = &a->clients[i];
 	if (!util_secret_equal(
 	        secret, strlen(secret), c->secret, strlen(c->secret)))
-		return AUTH_INVALID;
-	return auth_grant(a, c, now_ms, out);
+		return TOKENS_INVALID;
+	return tokens_grant(a, c, now_ms, out);
 }
 
 int
-auth_refresh(
-    struct auth *a, const char *refresh, int64_t now_ms, struct auth_grant *out)
+tokens_refresh(
+    struct tokens *a, const char *refresh, int64_t now_ms, struct tokens_grant *out)
 {
-	struct auth_client *c;
-	struct auth_slot *s;
+	struct tokens_client *c;
+	struct tokens_slot *s;
 
-	if ((s = auth_find(a, refresh, strlen(refresh), true, now_ms, &c)) ==
+	if ((s = tokens_find(a, refresh, strlen(refresh), true, now_ms, &c)) ==
 	    NULL)
-		return AUTH_INVALID;
+		return TOKENS_INVALID;
 	explicit_bzero(s, sizeof *s);
-	return auth_grant(a, c, now_ms, out);
+	return tokens_grant(a, c, now_ms, out);
 }
 
 /* Move the clients of fresh into a. A client still listed keeps its index
@@ -463,11 +463,11 @@ auth_refresh(
  * the first empty index. fresh is left empty. 0 or -1 (out of memory,
  * nothing changed). */
 static int
-auth_merge(struct auth *a, struct auth *fresh)
+tokens_merge(struct tokens *a, struct tokens *fresh)
 {
 	size_t n =
 	    a->nclients > fresh->nclients ? a->nclients : fresh->nclients;
-	struct auth_client *merged, *c;
+	struct tokens_client *merged, *c;
 	size_t i, next = 0;
 	long j;
 
@@ -477,14 +477,14 @@ auth_merge(struct auth *a, struct auth *fresh)
 		c = &a->clients[i];
 		if (c->id == NULL)
 			continue;
-		if ((j = auth_index(fresh, c->id)) < 0) {
-			auth_client_clear(c);
+		if ((j = tokens_index(fresh, c->id)) < 0) {
+			tokens_client_clear(c);
 			continue;
 		}
 		merged[i] = *c;
 		merged[i].secret = fresh->clients[j].secret;
 		fresh->clients[j].secret = c->secret;
-		auth_client_clear(&fresh->clients[j]);
+		tokens_client_clear(&fresh->clients[j]);
 	}
 	for (i = 0; i < fresh->nclients; i++) {
 		if (fresh->clients[i].id == NULL)
@@ -498,14 +498,14 @@ auth_merge(struct auth *a, struct auth *fresh)
 	free(a->clients);
 	a->clients = merged;
 	a->nclients = n;
-	auth_clients_free(fresh);
+	tokens_clients_free(fresh);
 	return 0;
 }
 
 int
-auth_reload(struct auth *a, const char *path, char *err, size_t errlen)
+tokens_reload(struct tokens *a, const char *path, char *err, size_t errlen)
 {
-	struct auth fresh = {.urandom = -1};
+	struct tokens fresh = {.urandom = -1};
 
 	if (a->urandom < 0) {
 		snprintf(err, errlen,
@@ -513,13 +513,13 @@ auth_reload(struct auth *a, const char *path, char *err, size_t errlen)
 		    "auth file");
 		return -1;
 	}
-	if (auth_load(&fresh, path, err, errlen) != 0) {
-		auth_clients_free(&fresh);
+	if (tokens_load(&fresh, path, err, errlen) != 0) {
+		tokens_clients_free(&fresh);
 		return -1;
 	}
-	if (auth_merge(a, &fresh) != 0) {
+	if (tokens_merge(a, &fresh) != 0) {
 		snprintf(err, errlen, "out of memory");
-		auth_clients_free(&fresh);
+		tokens_clients_free(&fresh);
 		return -1;
 	}
 	return 0;

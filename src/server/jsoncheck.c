@@ -1,12 +1,13 @@
-/* json.c - strict JSON checking and minifying (recursive descent). */
-#include "json.h"
+/* jsoncheck.c - strict JSON checking and minifying of ingested events
+ * (recursive descent). */
+#include "jsoncheck.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-struct json_parser {
+struct jsoncheck_parser {
 	const char *in;
 	size_t len;
 	size_t pos;
@@ -17,11 +18,11 @@ struct json_parser {
 	size_t errlen;
 };
 
-static int json_value(struct json_parser *p);
+static int jsoncheck_value(struct jsoncheck_parser *p);
 
 /* Record why parsing stopped, at the current offset; returns -1. */
 static int
-json_fail(struct json_parser *p, const char *what)
+jsoncheck_fail(struct jsoncheck_parser *p, const char *what)
 {
 	snprintf(p->err, p->errlen, "%s at byte %zu", what, p->pos);
 	return -1;
@@ -29,7 +30,7 @@ json_fail(struct json_parser *p, const char *what)
 
 /* Skip JSON whitespace. */
 static void
-json_ws(struct json_parser *p)
+jsoncheck_ws(struct jsoncheck_parser *p)
 {
 	while (p->pos < p->len && strchr(" \t\r\n", p->in[p->pos]) != NULL &&
 	       p->in[p->pos] != '\0')
@@ -38,14 +39,14 @@ json_ws(struct json_parser *p)
 
 /* The next byte, or -1 at the end. */
 static int
-json_peek(const struct json_parser *p)
+jsoncheck_peek(const struct jsoncheck_parser *p)
 {
 	return p->pos < p->len ? (unsigned char)p->in[p->pos] : -1;
 }
 
 /* Copy n input bytes to the output. */
 static void
-json_copy(struct json_parser *p, size_t n)
+jsoncheck_copy(struct jsoncheck_parser *p, size_t n)
 {
 	memcpy(p->out + p->olen, p->in + p->pos, n);
 	p->olen += n;
@@ -54,7 +55,7 @@ json_copy(struct json_parser *p, size_t n)
 
 /* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
 static size_t
-json_utf8_len(const unsigned char *s, size_t n)
+jsoncheck_utf8_len(const unsigned char *s, size_t n)
 {
 	uint32_t cp;
 	size_t len, i;
@@ -84,54 +85,54 @@ json_utf8_len(const unsigned char *s, size_t n)
 
 /* A string, quotes included. */
 static int
-json_string(struct json_parser *p)
+jsoncheck_string(struct jsoncheck_parser *p)
 {
 	size_t n, i;
 	int c;
 
-	json_copy(p, 1);
+	jsoncheck_copy(p, 1);
 	for (;;) {
-		if ((c = json_peek(p)) < 0)
-			return json_fail(p, "unterminated string");
+		if ((c = jsoncheck_peek(p)) < 0)
+			return jsoncheck_fail(p, "unterminated string");
 		if (c == '"') {
-			json_copy(p, 1);
+			jsoncheck_copy(p, 1);
 			return 0;
 		}
 		if (c < 0x20)
-			return json_fail(p, "control character in string");
+			return jsoncheck_fail(p, "control character in string");
 		if (c == '\\') {
 			if (p->pos + 1 >= p->len)
-				return json_fail(p, "unterminated string");
+				return jsoncheck_fail(p, "unterminated string");
 			c = (unsigned char)p->in[p->pos + 1];
 			if (c == 'u') {
 				if (p->pos + 6 > p->len)
-					return json_fail(p, "bad \\u escape");
+					return jsoncheck_fail(p, "bad \\u escape");
 				for (i = 2; i < 6; i++) {
 					if (strchr("0123456789abcdefABCDEF",
 					        p->in[p->pos + i]) == NULL ||
 					    p->in[p->pos + i] == '\0')
-						return json_fail(
+						return jsoncheck_fail(
 						    p, "bad \\u escape");
 				}
-				json_copy(p, 6);
+				jsoncheck_copy(p, 6);
 				continue;
 			}
 			if (c == 0 || strchr("\"\\/bfnrt", c) == NULL)
-				return json_fail(p, "bad escape in string");
-			json_copy(p, 2);
+				return jsoncheck_fail(p, "bad escape in string");
+			jsoncheck_copy(p, 2);
 			continue;
 		}
-		n = json_utf8_len(
+		n = jsoncheck_utf8_len(
 		    (const unsigned char *)p->in + p->pos, p->len - p->pos);
 		if (n == 0)
-			return json_fail(p, "invalid UTF-8 in string");
-		json_copy(p, n);
+			return jsoncheck_fail(p, "invalid UTF-8 in string");
+		jsoncheck_copy(p, n);
 	}
 }
 
 /* Count the digits at the current offset. */
 static size_t
-json_digits(const struct json_parser *p, size_t from)
+jsoncheck_digits(const struct jsoncheck_parser *p, size_t from)
 {
 	size_t n = 0;
 
@@ -143,7 +144,7 @@ json_digits(const struct json_parser *p, size_t from)
 
 /* The value of the n exponent digits at from, saturated at limit. */
 static long
-json_exponent(const struct json_parser *p, size_t from, size_t n, long limit)
+jsoncheck_exponent(const struct jsoncheck_parser *p, size_t from, size_t n, long limit)
 {
 	long e = 0;
 	size_t i;
@@ -157,7 +158,7 @@ json_exponent(const struct json_parser *p, size_t from, size_t n, long limit)
  * PostgreSQL's numeric does): int_n integer and frac_n fraction digits
  * times 10^exp, with a sign and a point. */
 static long
-json_render_len(size_t int_n, size_t frac_n, long exp, bool neg)
+jsoncheck_render_len(size_t int_n, size_t frac_n, long exp, bool neg)
 {
 	long before = (long)int_n + exp, after = (long)frac_n - exp;
 
@@ -166,12 +167,12 @@ json_render_len(size_t int_n, size_t frac_n, long exp, bool neg)
 }
 
 /* A number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, at most
- * JSON_NUMBER_RENDER_MAX characters when written out in full. */
+ * JSONCHECK_NUMBER_RENDER_MAX characters when written out in full. */
 static int
-json_number(struct json_parser *p)
+jsoncheck_number(struct jsoncheck_parser *p)
 {
 	/* Past this the exponent alone makes the number too long. */
-	const long exp_limit = JSON_NUMBER_RENDER_MAX + (long)p->len;
+	const long exp_limit = JSONCHECK_NUMBER_RENDER_MAX + (long)p->len;
 	size_t q = p->pos, n, int_n, frac_n = 0;
 	bool neg = false, exp_neg = false;
 	long exp = 0;
@@ -181,15 +182,15 @@ json_number(struct json_parser *p)
 		neg = true;
 		q++;
 	}
-	if ((n = json_digits(p, q)) == 0)
-		return json_fail(p, "bad number");
+	if ((n = jsoncheck_digits(p, q)) == 0)
+		return jsoncheck_fail(p, "bad number");
 	if (n > 1 && p->in[q] == '0')
-		return json_fail(p, "number with a leading zero");
+		return jsoncheck_fail(p, "number with a leading zero");
 	int_n = n;
 	q += n;
 	if (q < p->len && p->in[q] == '.') {
-		if ((n = json_digits(p, q + 1)) == 0)
-			return json_fail(p, "bad number");
+		if ((n = jsoncheck_digits(p, q + 1)) == 0)
+			return jsoncheck_fail(p, "bad number");
 		frac_n = n;
 		q += 1 + n;
 	}
@@ -197,109 +198,109 @@ json_number(struct json_parser *p)
 		q++;
 		if (q < p->len && (p->in[q] == '+' || p->in[q] == '-'))
 			exp_neg = p->in[q++] == '-';
-		if ((n = json_digits(p, q)) == 0)
-			return json_fail(p, "bad number");
-		exp = json_exponent(p, q, n, exp_limit);
+		if ((n = jsoncheck_digits(p, q)) == 0)
+			return jsoncheck_fail(p, "bad number");
+		exp = jsoncheck_exponent(p, q, n, exp_limit);
 		if (exp_neg)
 			exp = -exp;
 		q += n;
 	}
-	if (json_render_len(int_n, frac_n, exp, neg) > JSON_NUMBER_RENDER_MAX) {
+	if (jsoncheck_render_len(int_n, frac_n, exp, neg) > JSONCHECK_NUMBER_RENDER_MAX) {
 		snprintf(why, sizeof why,
 		    "number longer than %d characters written out in full",
-		    JSON_NUMBER_RENDER_MAX);
-		return json_fail(p, why);
+		    JSONCHECK_NUMBER_RENDER_MAX);
+		return jsoncheck_fail(p, why);
 	}
-	json_copy(p, q - p->pos);
+	jsoncheck_copy(p, q - p->pos);
 	return 0;
 }
 
 /* An array or object; open is '[' or '{'. */
 static int
-json_container(struct json_parser *p, char open)
+jsoncheck_container(struct jsoncheck_parser *p, char open)
 {
 	char close = open == '[' ? ']' : '}';
 	bool first = true;
 
-	if (++p->depth > JSON_DEPTH_MAX)
-		return json_fail(p, "nested too deeply");
-	json_copy(p, 1);
-	json_ws(p);
-	if (json_peek(p) == close) {
-		json_copy(p, 1);
+	if (++p->depth > JSONCHECK_DEPTH_MAX)
+		return jsoncheck_fail(p, "nested too deeply");
+	jsoncheck_copy(p, 1);
+	jsoncheck_ws(p);
+	if (jsoncheck_peek(p) == close) {
+		jsoncheck_copy(p, 1);
 		p->depth--;
 		return 0;
 	}
 	for (;;) {
 		if (!first) {
-			json_ws(p);
-			if (json_peek(p) == close)
+			jsoncheck_ws(p);
+			if (jsoncheck_peek(p) == close)
 				break;
-			if (json_peek(p) != ',')
-				return json_fail(
+			if (jsoncheck_peek(p) != ',')
+				return jsoncheck_fail(
 				    p, open == '[' ? "expected ',' or ']'"
 				                   : "expected ',' or '}'");
-			json_copy(p, 1);
+			jsoncheck_copy(p, 1);
 		}
 		first = false;
-		json_ws(p);
+		jsoncheck_ws(p);
 		if (open == '{') {
-			if (json_peek(p) != '"')
-				return json_fail(p, "expected a member name");
-			if (json_string(p) != 0)
+			if (jsoncheck_peek(p) != '"')
+				return jsoncheck_fail(p, "expected a member name");
+			if (jsoncheck_string(p) != 0)
 				return -1;
-			json_ws(p);
-			if (json_peek(p) != ':')
-				return json_fail(p, "expected ':'");
-			json_copy(p, 1);
-			json_ws(p);
+			jsoncheck_ws(p);
+			if (jsoncheck_peek(p) != ':')
+				return jsoncheck_fail(p, "expected ':'");
+			jsoncheck_copy(p, 1);
+			jsoncheck_ws(p);
 		}
-		if (json_value(p) != 0)
+		if (jsoncheck_value(p) != 0)
 			return -1;
 	}
-	json_copy(p, 1);
+	jsoncheck_copy(p, 1);
 	p->depth--;
 	return 0;
 }
 
 /* Any value, at a non-whitespace byte. */
 static int
-json_value(struct json_parser *p)
+jsoncheck_value(struct jsoncheck_parser *p)
 {
 	static const char *const words[] = {"true", "false", "null"};
-	int c = json_peek(p);
+	int c = jsoncheck_peek(p);
 	size_t i, n;
 
 	if (c == '"')
-		return json_string(p);
+		return jsoncheck_string(p);
 	if (c == '{' || c == '[')
-		return json_container(p, (char)c);
+		return jsoncheck_container(p, (char)c);
 	if (c == '-' || (c >= '0' && c <= '9'))
-		return json_number(p);
+		return jsoncheck_number(p);
 	for (i = 0; i < 3; i++) {
 		n = strlen(words[i]);
 		if (p->len - p->pos >= n &&
 		    memcmp(p->in + p->pos, words[i], n) == 0) {
-			json_copy(p, n);
+			jsoncheck_copy(p, n);
 			return 0;
 		}
 	}
-	return json_fail(
+	return jsoncheck_fail(
 	    p, c < 0 ? "unexpected end of input" : "unexpected character");
 }
 
 long
-json_minify(const char *in, size_t len, char *out, char *err, size_t errlen)
+jsoncheck_minify(const char *in, size_t len, char *out, char *err, size_t errlen)
 {
-	struct json_parser p = {
+	struct jsoncheck_parser p = {
 	    .in = in, .len = len, .out = out, .err = err, .errlen = errlen};
 
-	json_ws(&p);
-	if (json_value(&p) != 0)
+	jsoncheck_ws(&p);
+	if (jsoncheck_value(&p) != 0)
 		return -1;
-	json_ws(&p);
+	jsoncheck_ws(&p);
 	if (p.pos != len) {
-		json_fail(&p, "trailing characters after the JSON value");
+		jsoncheck_fail(&p, "trailing characters after the JSON value");
 		return -1;
 	}
 	return (long)p.olen;
@@ -307,7 +308,7 @@ json_minify(const char *in, size_t len, char *out, char *err, size_t errlen)
 
 /* The value of the four hex digits at p. */
 static unsigned
-json_hex4(const char *p)
+jsoncheck_hex4(const char *p)
 {
 	unsigned v = 0;
 	int i;
@@ -323,7 +324,7 @@ json_hex4(const char *p)
 }
 
 bool
-json_string_is(const char *p, size_t n, const char *name)
+jsoncheck_string_is(const char *p, size_t n, const char *name)
 {
 	static const char plain[] = "\"\\/bfnrt", real[] = "\"\\/\b\f\n\r\t";
 	const char *end = p + n - 1;
@@ -333,7 +334,7 @@ json_string_is(const char *p, size_t n, const char *name)
 		if (*p != '\\')
 			c = (unsigned char)*p++;
 		else if (p[1] == 'u') {
-			c = json_hex4(p + 2);
+			c = jsoncheck_hex4(p + 2);
 			p += 6;
 		} else {
 			c = (unsigned char)real[strchr(plain, p[1]) - plain];
@@ -347,7 +348,7 @@ json_string_is(const char *p, size_t n, const char *name)
 }
 
 bool
-json_has_nul_escape(const char *s, size_t n)
+jsoncheck_has_nul_escape(const char *s, size_t n)
 {
 	bool in_string = false;
 	size_t i;
@@ -365,7 +366,7 @@ json_has_nul_escape(const char *s, size_t n)
 }
 
 size_t
-json_value_len(const char *p)
+jsoncheck_value_len(const char *p)
 {
 	size_t n = 0;
 	int depth = 0;

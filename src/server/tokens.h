@@ -1,29 +1,29 @@
-/* auth.h - who may use the API: a static token and/or clients from an
+/* tokens.h - who may use the API: a static token and/or clients from an
  * auth file that trade their secret for short-lived access tokens and
  * longer-lived refresh tokens (server model layer, no I/O but reading the
  * file and /dev/urandom). Tokens are never logged. */
-#ifndef LOGDECK_SERVER_AUTH_H
-#define LOGDECK_SERVER_AUTH_H
+#ifndef LOGDECK_SERVER_TOKENS_H
+#define LOGDECK_SERVER_TOKENS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 /* Largest auth file read. */
-#define AUTH_FILE_MAX (1024 * 1024)
+#define TOKENS_FILE_MAX (1024 * 1024)
 /* Most clients an auth file may list. */
-#define AUTH_CLIENTS_MAX 1024
+#define TOKENS_CLIENTS_MAX 1024
 /* Longest client_id and client_secret. */
-#define AUTH_FIELD_MAX 256
+#define TOKENS_FIELD_MAX 256
 /* Live tokens (access and refresh together) kept per client; issuing one
  * more replaces the client's oldest. */
-#define AUTH_TOKENS_PER_CLIENT 64
+#define TOKENS_PER_CLIENT 64
 /* Length of an issued token: hex digits. */
-#define AUTH_TOKEN_LEN 64
+#define TOKENS_LEN 64
 
-struct auth;
+struct tokens;
 
-struct auth_cfg {
+struct tokens_cfg {
 	const char *file;      /* YAML or JSON list of clients, or NULL */
 	const char *token;     /* a static, never-expiring token, or NULL */
 	int64_t token_ttl_s;   /* lifetime of access tokens */
@@ -31,46 +31,46 @@ struct auth_cfg {
 };
 
 /* What /api/auth/token and /api/auth/refresh answer. */
-struct auth_grant {
-	char access[AUTH_TOKEN_LEN + 1];
-	char refresh[AUTH_TOKEN_LEN + 1];
+struct tokens_grant {
+	char access[TOKENS_LEN + 1];
+	char refresh[TOKENS_LEN + 1];
 	int64_t expires_in; /* seconds the access token lives */
 };
 
-/* Results of auth_check, auth_issue and auth_refresh. */
-enum auth_result {
-	AUTH_OK = 0,
-	AUTH_MISSING = -1, /* no token given */
-	AUTH_INVALID = -2, /* wrong, expired or revoked token or secret */
-	AUTH_ERROR = -3,   /* no randomness */
+/* Results of tokens_check, tokens_issue and tokens_refresh. */
+enum tokens_result {
+	TOKENS_OK = 0,
+	TOKENS_MISSING = -1, /* no token given */
+	TOKENS_INVALID = -2, /* wrong, expired or revoked token or secret */
+	TOKENS_ERROR = -3,   /* no randomness */
 };
 
 /* Load the configuration; NULL with a one-line reason in err (a file
  * group or others may read is refused). */
-struct auth *auth_new(const struct auth_cfg *cfg, char *err, size_t errlen);
+struct tokens *tokens_new(const struct tokens_cfg *cfg, char *err, size_t errlen);
 /* Read the auth file at path again and swap its clients in: a client
  * still listed keeps its issued tokens (and takes a changed secret), one
  * no longer listed loses them, a new one can get tokens. On failure
  * (-1, a one-line reason in err) the clients in use stay as they were.
- * Invalidates the names auth_check handed out. */
-int auth_reload(struct auth *a, const char *path, char *err, size_t errlen);
+ * Invalidates the names tokens_check handed out. */
+int tokens_reload(struct tokens *a, const char *path, char *err, size_t errlen);
 /* Free everything; NULL is fine. */
-void auth_free(struct auth *a);
+void tokens_free(struct tokens *a);
 /* True when requests need a token. */
-bool auth_required(const struct auth *a);
+bool tokens_required(const struct tokens *a);
 /* True when clients can ask for tokens (an auth file was given). */
-bool auth_has_clients(const struct auth *a);
-/* Check an access token (n bytes, may be NULL) at now_ms. On AUTH_OK,
- * *who names the client (valid until auth_reload or auth_free) and *expires_ms
+bool tokens_has_clients(const struct tokens *a);
+/* Check an access token (n bytes, may be NULL) at now_ms. On TOKENS_OK,
+ * *who names the client (valid until tokens_reload or tokens_free) and *expires_ms
  * is when the token expires (0: never). */
-int auth_check(struct auth *a, const char *token, size_t n, int64_t now_ms,
+int tokens_check(struct tokens *a, const char *token, size_t n, int64_t now_ms,
     const char **who, int64_t *expires_ms);
 /* Client credentials: a new access and refresh token. */
-int auth_issue(struct auth *a, const char *client_id, const char *secret,
-    int64_t now_ms, struct auth_grant *out);
+int tokens_issue(struct tokens *a, const char *client_id, const char *secret,
+    int64_t now_ms, struct tokens_grant *out);
 /* Trade a refresh token for a new pair; the old refresh token is revoked
  * (rotation), the old access token lives until it expires. */
-int auth_refresh(struct auth *a, const char *refresh, int64_t now_ms,
-    struct auth_grant *out);
+int tokens_refresh(struct tokens *a, const char *refresh, int64_t now_ms,
+    struct tokens_grant *out);
 
 #endif
