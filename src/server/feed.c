@@ -100,6 +100,10 @@ struct feed {
 	bool done;          /* FEED_ONE_RUN: its end went out */
 	struct flist *list; /* a live list, else NULL */
 	int64_t drained_ms; /* monotonic ms when its output was empty */
+	struct evbuffer *out; /* its connection's output (counted in
+	                       * m->buffered through outcb) */
+	struct evbuffer_cb_entry *outcb;
+	bool starved; /* not fed for the memory budget: fed at the tick */
 	int64_t started_us; /* monotonic us when it was asked for */
 	uint64_t bytes;     /* bytes of body sent */
 	const char *method; /* for the access log */
@@ -119,6 +123,7 @@ struct feed_mgr {
 	bool draining;          /* shutting down: no new streams */
 	struct evbuffer *chunk; /* the next reply chunk; moves into a reply */
 	char *scratch;          /* FEED_CHUNK bytes to render events into */
+	size_t buffered;        /* unsent output of every stream */
 };
 
 /* Rendering state while the store hands events to feed_line. */
@@ -138,14 +143,6 @@ static const char *
 feed_name(const struct feed *f)
 {
 	return f->id != NULL ? f->id : "*";
-}
-
-/* The unsent output of f's connection. */
-static struct evbuffer *
-feed_output(struct feed *f)
-{
-	return bufferevent_get_output(
-	    evhttp_connection_get_bufferevent(f->evcon));
 }
 
 /* Free a stream that is not linked (or no longer): its subscription,
@@ -186,6 +183,12 @@ feed_forget(struct feed *f, const char *why)
 
 	access_record(&e);
 	metrics_stream(f->kind, f->list != NULL, -1);
+	if (f->outcb != NULL) {
+		/* What is left drains (or is freed) without us. */
+		evbuffer_remove_cb_entry(f->out, f->outcb);
+		m->buffered -= evbuffer_get_length(f->out);
+		metrics_stream_buffered(m->buffered);
+	}
 
 	if (f->prev != NULL)
 		f->prev->next = f->next;
@@ -228,22 +231,75 @@ feed_finish(struct feed *f, enum run_status why)
 	feed_forget(f, "ended");
 }
 
-/* The client has not taken its output for too long: close the connection
- * (which frees the request too). */
+/* The client has not taken its output for too long (memory false), or
+ * the streams' output is over the memory budget and this client is
+ * behind (memory true): close the connection (which frees the request
+ * too). */
 static void
-feed_drop(struct feed *f, int64_t now)
+feed_drop(struct feed *f, int64_t now, bool memory)
 {
 	struct evhttp_connection *evcon = f->evcon;
 
-	util_log("dropped stream of %s/%s to %s: output not drained for "
-	         "%lld s (%zu bytes pending)",
-	    source_kind_path(f->kind), feed_name(f), f->peer,
-	    (long long)(now - f->drained_ms) / 1000,
-	    evbuffer_get_length(feed_output(f)));
+	if (memory)
+		util_log("dropped stream of %s/%s to %s: stream output over "
+		         "--max-stream-memory (%zu bytes; %zu of them its)",
+		    source_kind_path(f->kind), feed_name(f), f->peer,
+		    f->m->buffered, evbuffer_get_length(f->out));
+	else
+		util_log("dropped stream of %s/%s to %s: output not drained "
+		         "for %lld s (%zu bytes pending)",
+		    source_kind_path(f->kind), feed_name(f), f->peer,
+		    (long long)(now - f->drained_ms) / 1000,
+		    evbuffer_get_length(f->out));
 	evhttp_connection_set_closecb(evcon, NULL, NULL);
-	metrics_add(METRICS_STREAMS_DROPPED_SLOW, 1);
-	feed_forget(f, "dropped_slow");
+	metrics_add(memory ? METRICS_STREAMS_DROPPED_MEMORY
+	                   : METRICS_STREAMS_DROPPED_SLOW,
+	    1);
+	feed_forget(f, memory ? "dropped_memory" : "dropped_slow");
 	evhttp_connection_free(evcon);
+}
+
+/* evbuffer callback of a stream's output: keep the total of every
+ * stream's unsent output. */
+static void
+feed_outcb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct feed *f = arg;
+
+	f->m->buffered += info->n_added;
+	f->m->buffered -= info->n_deleted;
+	metrics_stream_buffered(f->m->buffered);
+}
+
+/* Whether f may be fed now under the memory budget; when not, it waits
+ * for the tick (feed_tick), which cuts the streams holding the most. */
+static bool
+feed_budget(struct feed *f)
+{
+	f->starved = f->m->buffered >= f->m->cfg.memory_max;
+	return !f->starved;
+}
+
+/* Over the memory budget: cut the streams holding the most unsent output
+ * until under it (a scan per cut, only while over). Only the tick calls
+ * this, outside any walk over the streams. */
+static void
+feed_trim(struct feed_mgr *m, int64_t now)
+{
+	struct feed *f, *worst;
+
+	while (m->buffered >= m->cfg.memory_max) {
+		worst = NULL;
+		for (f = m->head; f != NULL; f = f->next) {
+			if (worst == NULL || evbuffer_get_length(f->out) >
+			                         evbuffer_get_length(worst->out))
+				worst = f;
+		}
+		if (worst == NULL || evbuffer_get_length(worst->out) == 0)
+			return; /* what is left belongs to ended streams */
+		feed_drop(worst, now, true);
+	}
 }
 
 /* The connection's output is empty again: feed it more. */
@@ -527,8 +583,10 @@ feed_pump(struct feed *f)
 	struct store_info info;
 	long n;
 
-	while (
-	    !f->done && evbuffer_get_length(feed_output(f)) < FEED_OUTBUF_MAX) {
+	if (!feed_budget(f))
+		return;
+	while (!f->done && evbuffer_get_length(f->out) < FEED_OUTBUF_MAX &&
+	       f->m->buffered < f->m->cfg.memory_max) {
 		if (store_get_live(f->m->st, f->kind, f->id, &info) != STORE_OK)
 			break;
 		if (f->cursor < info.evicted_id) {
@@ -634,8 +692,10 @@ feed_expired(evutil_socket_t fd, short what, void *arg)
 	feed_forget(f, "token_expired");
 }
 
-/* The shared heartbeat: a keepalive comment to every stream whose output is
- * empty, and a drop for those whose output has not drained for too long. */
+/* The shared heartbeat: cut streams while over the memory budget; a
+ * keepalive comment to every stream whose output is empty (and more
+ * events for one that waited for the budget), and a drop for those whose
+ * output has not drained for too long. */
 static void
 feed_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -643,15 +703,18 @@ feed_tick(evutil_socket_t fd, short what, void *arg)
 	struct feed *f, *next;
 	int64_t now = util_mono_ms();
 
+	feed_trim(m, now);
 	for (f = m->head; f != NULL; f = next) {
 		next = f->next;
-		if (evbuffer_get_length(feed_output(f)) == 0) {
+		if (evbuffer_get_length(f->out) == 0) {
 			f->drained_ms = now;
 			evbuffer_add(m->chunk, ": keepalive\n\n", 13);
 			feed_send(f);
+			if (f->starved)
+				feed_drained(f->evcon, f);
 		} else if (now - f->drained_ms >=
 		           (int64_t)m->cfg.stall_timeout_s * 1000)
-			feed_drop(f, now);
+			feed_drop(f, now, false);
 	}
 }
 
@@ -667,6 +730,8 @@ feed_mgr_new(
 	m->base = base;
 	m->st = st;
 	m->cfg = *cfg;
+	if (m->cfg.memory_max == 0)
+		m->cfg.memory_max = FEED_MEMORY_MAX;
 	m->chunk = evbuffer_new();
 	m->tick = event_new(base, -1, EV_PERSIST, feed_tick, m);
 	if (m->chunk == NULL || m->tick == NULL || event_add(m->tick, &tv)) {
@@ -878,6 +943,9 @@ feed_open(struct feed *f, struct evhttp_request *req, int64_t expires_ms,
 	bufferevent_set_timeouts(bev, NULL, NULL);
 	bufferevent_set_max_single_write(bev, FEED_WRITE_MAX);
 	evhttp_connection_set_closecb(f->evcon, feed_closed, f);
+	f->out = bufferevent_get_output(bev);
+	m->buffered += evbuffer_get_length(f->out);
+	f->outcb = evbuffer_add_cb(f->out, feed_outcb, f);
 	if (m->cfg.verbose)
 		util_log("stream of %s/%s to %s starts after id %lld",
 		    source_kind_path(f->kind), feed_name(f), f->peer,
@@ -999,7 +1067,7 @@ feed_list_room(struct feed *f)
 {
 	if (f->list->resync)
 		return false;
-	if (evbuffer_get_length(feed_output(f)) < FEED_OUTBUF_MAX)
+	if (evbuffer_get_length(f->out) < FEED_OUTBUF_MAX && feed_budget(f))
 		return true;
 	f->list->resync = true;
 	feed_list_clear(f->list);
@@ -1104,8 +1172,11 @@ feed_list_note(const struct store_note *note, void *arg)
 static void
 feed_list_pump(struct feed *f)
 {
-	if (f->list->resync &&
-	    evbuffer_get_length(feed_output(f)) < FEED_OUTBUF_MAX) {
+	if (!f->list->resync)
+		return;
+	if (!feed_budget(f))
+		return; /* the tick tries again */
+	if (evbuffer_get_length(f->out) < FEED_OUTBUF_MAX) {
 		f->list->resync = false;
 		feed_list_snapshot(f);
 	}

@@ -11,8 +11,16 @@
 #include "core/source.h"
 #include "store.h" /* struct store_run */
 
-/* Unsent output past which a stream is not fed until it drains. */
+/* Unsent output past which a stream is not fed until it drains: the
+ * memory one slow reader may hold (plus one reply chunk). */
 #define FEED_OUTBUF_MAX ((size_t)4 << 20)
+/* Default of --max-stream-memory: the unsent output of all streams
+ * together. No stream is fed while the total is at or past it; at the
+ * next heartbeat the streams holding the most unsent output are cut until
+ * it is under (their clients resume with Last-Event-ID and lose nothing).
+ * Without it, memory was bounded only by max_streams times
+ * FEED_OUTBUF_MAX (45 GB at the defaults). */
+#define FEED_MEMORY_MAX ((size_t)256 << 20)
 /* Run boundaries one stream holds waiting for their place; more are read
  * again from the store's runs as these go out. */
 #define FEED_BOUNDS_MAX 16
@@ -35,6 +43,8 @@ struct feed_cfg {
 	size_t max_streams;  /* refuse streams past this many (429) */
 	size_t max_per_who;  /* ... and past this many of one client (0: no
 	                        limit of its own) */
+	size_t memory_max;   /* unsent output of all streams (bytes; 0:
+	                        FEED_MEMORY_MAX) */
 	bool verbose;        /* log stream starts and ends */
 };
 

@@ -51,6 +51,8 @@ static uint64_t metrics_counters[METRICS_COUNTER_COUNT];
 static struct metrics_hist_val metrics_hists[METRICS_HIST_COUNT];
 /* Open streams by kind; [kind][1] are live lists. */
 static int64_t metrics_streams[SOURCE_KIND_COUNT][2];
+/* Unsent stream output, all streams (feed.c keeps it exact). */
+static size_t metrics_buffered;
 /* Answers by status code; [0] counts codes out of range. */
 static uint64_t metrics_codes[METRICS_CODE_MAX + 1];
 
@@ -58,6 +60,12 @@ void
 metrics_add(enum metrics_counter c, uint64_t n)
 {
 	metrics_counters[c] += n;
+}
+
+void
+metrics_stream_buffered(size_t bytes)
+{
+	metrics_buffered = bytes;
 }
 
 void
@@ -175,6 +183,13 @@ metrics_render(
 	    "Streams cut because their client did not read for "
 	    "--stall-timeout.",
 	    c[METRICS_STREAMS_DROPPED_SLOW]);
+	metrics_one(out, "logdeck_streams_dropped_memory_total", "counter",
+	    "Streams cut because the unsent output of all streams reached "
+	    "--max-stream-memory while their client was behind.",
+	    c[METRICS_STREAMS_DROPPED_MEMORY]);
+	metrics_one(out, "logdeck_stream_buffered_bytes", "gauge",
+	    "Unsent output of all streams, held in this process.",
+	    (unsigned long long)metrics_buffered);
 	metrics_one(out, "logdeck_events_ingested_total", "counter",
 	    "Events stored from POST .../logs requests.",
 	    c[METRICS_EVENTS_INGESTED]);

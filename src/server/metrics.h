@@ -8,6 +8,7 @@
 #define LOGDECK_SERVER_METRICS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/source.h" /* enum source_kind */
@@ -23,6 +24,7 @@ enum metrics_counter {
 	METRICS_EVENTS_SERVED_STREAM, /* events sent on streams */
 	METRICS_EVENTS_SERVED_POLL,   /* events sent in polling answers */
 	METRICS_STREAMS_DROPPED_SLOW, /* streams cut for not reading */
+	METRICS_STREAMS_DROPPED_MEMORY, /* cut over --max-stream-memory */
 	METRICS_STORE_EVICTED,        /* events the store let go */
 	METRICS_LISTEN_RECONNECTS,    /* LISTEN connection re-established */
 	METRICS_COUNTER_COUNT
@@ -45,6 +47,8 @@ void metrics_add(enum metrics_counter c, uint64_t n);
 void metrics_observe(enum metrics_hist h, double v);
 /* A stream of kind opened (delta 1) or ended (-1); list: a live list. */
 void metrics_stream(enum source_kind kind, bool list, int delta);
+/* The unsent output of every stream together is now bytes. */
+void metrics_stream_buffered(size_t bytes);
 /* Count one answer with HTTP status code. */
 void metrics_response(int code);
 /* Write every family to out. store: what the store holds, or NULL when it

@@ -32,6 +32,8 @@
 #define MAIN_RING_MAX 10000000LL
 #define MAIN_BURST_MAX 1000000000000LL
 #define MAIN_TTL_MAX (366LL * 86400)
+/* Largest --max-stream-memory (bytes). */
+#define MAIN_STREAM_MEMORY_MAX (1LL << 40)
 /* How long a shutdown lets the last bytes of ended streams go out. */
 #define MAIN_DRAIN_MS 300
 
@@ -56,6 +58,7 @@ struct options {
 	long long seed;
 	long long max_streams;
 	long long max_per_token;
+	long long max_stream_memory;
 	bool verbose;
 	char metrics_host[MAIN_LISTEN_MAX]; /* "": /metrics on --listen */
 	int metrics_port;
@@ -101,6 +104,10 @@ static const char main_usage[] =
     "  --stall-timeout SEC  drop a stream whose output has not drained\n"
     "                       for this long (default 60)\n"
     "  --max-streams N      streams served at once (default 10000)\n"
+    "  --max-stream-memory BYTES\n"
+    "                       unsent output of all streams together; past\n"
+    "                       it the clients furthest behind are cut and\n"
+    "                       resume (default 268435456: 256 MiB)\n"
     "  --max-streams-per-token N\n"
     "                       streams one client may hold (default: no\n"
     "                       limit of its own)\n"
@@ -154,6 +161,7 @@ static const struct option main_longopts[] = {
     {"retry-ms", required_argument, NULL, 'r'},
     {"stall-timeout", required_argument, NULL, 'S'},
     {"max-streams", required_argument, NULL, 'm'},
+    {"max-stream-memory", required_argument, NULL, 'B'},
     {"ring", required_argument, NULL, 'R'},
     {"simulate", required_argument, NULL, 's'},
     {"rate", required_argument, NULL, 'a'},
@@ -327,6 +335,10 @@ main_apply(int argc, char **argv, char *const *where, struct options *o)
 		case 'm':
 			o->max_streams =
 			    main_number("--max-streams", optarg, 0, 1000000);
+			break;
+		case 'B':
+			o->max_stream_memory = main_number("--max-stream-memory",
+			    optarg, 65536, MAIN_STREAM_MEMORY_MAX);
 			break;
 		case 'R':
 			o->ring =
@@ -524,7 +536,8 @@ main(int argc, char **argv)
 	    .seed = 1,
 	    .token_ttl = 3600,
 	    .refresh_ttl = 86400,
-	    .max_streams = 10000};
+	    .max_streams = 10000,
+	    .max_stream_memory = (long long)FEED_MEMORY_MAX};
 	struct tokens_cfg ac;
 	struct tokens *tokens = NULL;
 	struct main_ctx ctx = {0};
@@ -561,6 +574,7 @@ main(int argc, char **argv)
 	    .idle_timeout_s = API_IDLE_TIMEOUT,
 	    .max_streams = (size_t)o.max_streams,
 	    .max_per_who = (size_t)o.max_per_token,
+	    .memory_max = (size_t)o.max_stream_memory,
 	    .verbose = o.verbose};
 	if ((feeds = feed_mgr_new(base, st, &fc)) == NULL ||
 	    (api = api_new(base, st, feeds, tokens)) == NULL)
