@@ -57,6 +57,8 @@ complete -c logdeck -s n -l tail -x -d 'start N lines back'
 complete -c logdeck -l since -x -d 'start at TIME (ISO 8601) or 90s/10m/2h/1d back'
 complete -c logdeck -l run -x -a previous -d 'follow run RUN: its number, its runId, or previous'
 complete -c logdeck -l until-stopped -d 'with --follow: follow run after run, never exit'
+complete -c logdeck -l until -r -d 'with --follow: stop when this rule fires or a line matches'
+complete -c logdeck -l alert -r -d 'add a rule for this run (KEY: VALUE, ...)'
 complete -c logdeck -l color -x -a 'auto always never' -d 'colour lines by level'
 complete -c logdeck -l utc -d 'show timestamps in UTC'
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alert.h"
 #include "core/buf.h"
 #include "net/client.h"
 #include "core/esc.h"
@@ -33,6 +34,7 @@
 struct follow_src {
 	bool runs;     /* the stream follows runs (run= or runs=all) */
 	bool told_end; /* the run's end was told as a boundary */
+	long long run; /* the run being read, 0: unknown */
 };
 
 struct follow {
@@ -49,6 +51,9 @@ struct follow {
 	bool write_failed;     /* stdout is gone (EPIPE): stop quietly */
 	unsigned reauths_seen; /* renewals already told about */
 	struct buf note;       /* scratch for stderr lines */
+	struct alert *alert;   /* the rules at work, or NULL */
+	bool until_hit;        /* the --until rule fired: stop */
+	bool finished;         /* every stream has ended */
 };
 
 /* Write everything pending to stdout; false once stdout is gone. */
@@ -137,11 +142,52 @@ follow_print(
 		follow_flush(f);
 }
 
+/* Test the rules against what happened on source src; the --until rule
+ * firing ends the follow once its actions are done. */
+static void
+follow_rules(struct follow *f, const struct source *src,
+    struct rule_subject *sub)
+{
+	if (f->alert == NULL)
+		return;
+	sub->source_id = src->id;
+	sub->source_name = src->name;
+	if (alert_event(f->alert, sub, f->o->until_rule) && !f->until_hit) {
+		f->until_hit = true;
+		follow_note(f, src, "Stopping: rule '%s' fired (--until)",
+		    f->o->rules->r[f->o->until_rule].name);
+	}
+}
+
 /* Stream callback: a log line. */
 static void
 follow_on_log(struct stream *s, const struct log_event *ev, void *arg)
 {
-	follow_print(arg, stream_source(s), ev);
+	struct follow *f = arg;
+	const struct follow_src *fs = stream_data(s);
+	struct rule_subject sub = {.event = RULE_LINE, .ev = ev};
+
+	if (f->until_hit)
+		return; /* the follow has ended; lines after are not its */
+	follow_print(f, stream_source(s), ev);
+	sub.run = fs != NULL ? fs->run : 0;
+	follow_rules(f, stream_source(s), &sub);
+}
+
+/* The rules' view of a run that ended: failed unless it completed with
+ * exit code 0 (or none). */
+static void
+follow_rules_end(struct follow *f, const struct source *src,
+    enum run_status status, long long run, bool has_code, int code)
+{
+	struct rule_subject sub = {.run = run,
+	    .has_exit_code = has_code,
+	    .exit_code = code};
+
+	sub.event = status == RUN_COMPLETED && (!has_code || code == 0)
+	                ? RULE_COMPLETED
+	                : RULE_FAILED;
+	follow_rules(f, src, &sub);
 }
 
 /* Stream callback: a run status. A run boundary is told on stderr, in
@@ -156,13 +202,19 @@ follow_on_status(struct stream *s, const struct status_event *st, void *arg)
 
 	if (st->run <= 0 || fs == NULL)
 		return; /* no run boundary: the end is told when it ends */
+	fs->run = st->run;
 	if (st->status == RUN_RUNNING) {
 		/* Without runs, "running" is the state when caught up, not
 		 * where the run started. */
 		fs->told_end = false;
-		if (fs->runs)
+		if (fs->runs) {
+			struct rule_subject sub = {
+			    .event = RULE_STARTED, .run = st->run};
+
 			follow_note(
 			    f, stream_source(s), "Run %lld started", st->run);
+			follow_rules(f, stream_source(s), &sub);
+		}
 		return;
 	}
 	if (!run_status_terminal(st->status))
@@ -178,6 +230,8 @@ follow_on_status(struct stream *s, const struct status_event *st, void *arg)
 	fs->told_end = true;
 	follow_note(f, stream_source(s), "Run %lld %s%s%s", st->run,
 	    run_status_name(st->status), code, took);
+	follow_rules_end(f, stream_source(s), st->status, st->run,
+	    st->has_exit_code, st->exit_code);
 }
 
 /* Stream callback: the server lost the resume point. */
@@ -223,8 +277,10 @@ follow_settle(struct follow *f, const struct stream *s)
 	}
 	if (code > f->worst)
 		f->worst = code;
+	/* Stopped before the loop sleeps, once the rules' actions are
+	 * done (follow_before_sleep). */
 	if (--f->open == 0)
-		loop_stop(f->loop, f->worst);
+		f->finished = true;
 }
 
 /* Stream callback: connection state changed; tell the operator. */
@@ -282,6 +338,9 @@ follow_on_state(struct stream *s, void *arg)
 			    run_status_name(st->run), st->exit_code);
 		else if (fs == NULL || !fs->told_end)
 			follow_note(f, src, "Run %s", run_status_name(st->run));
+		if (fs == NULL || !fs->told_end)
+			follow_rules_end(f, src, st->run, fs ? fs->run : 0,
+			    st->has_exit_code, st->exit_code);
 		follow_settle(f, s);
 		break;
 	case STREAM_GONE:
@@ -301,6 +360,16 @@ follow_before_sleep(void *arg)
 
 	if (!follow_flush(f))
 		loop_stop(f->loop, f->worst);
+	else if ((f->until_hit || f->finished) &&
+	         (f->alert == NULL || alert_idle(f->alert)))
+		loop_stop(f->loop, f->until_hit ? EXIT_UNTIL : f->worst);
+}
+
+/* A rule's action failed (a command's status, a webhook, a full queue). */
+static void
+follow_on_alert_note(const char *text, void *arg)
+{
+	follow_note(arg, NULL, "logdeck: rule %s", text);
 }
 
 /* SIGINT or SIGTERM: stop after flushing. */
@@ -400,6 +469,16 @@ follow_run(const struct follow_opts *o)
 		goto out;
 	}
 	loop_set_before_sleep(f.loop, follow_before_sleep, &f);
+	/* Bell and notifications go to the terminal on stderr, never into
+	 * the data on stdout. */
+	if (o->rules != NULL && o->rules->n > 0 &&
+	    (f.alert = alert_new(f.loop, o->rules,
+	         isatty(STDERR_FILENO) ? STDERR_FILENO : -1,
+	         follow_on_alert_note, &f)) == NULL) {
+		fprintf(stderr, "logdeck: cannot set up the rules\n");
+		rc = EXIT_UNREACHABLE;
+		goto out;
+	}
 	if ((f.srcs = calloc(o->nsources, sizeof *f.srcs)) == NULL) {
 		fprintf(stderr, "logdeck: out of memory\n");
 		rc = EXIT_UNREACHABLE;
@@ -432,6 +511,7 @@ follow_run(const struct follow_opts *o)
 	rc = loop_run(f.loop);
 	follow_flush(&f);
 out:
+	alert_free(f.alert);
 	stream_mgr_free(f.mgr);
 	loop_free(f.loop);
 	free(f.srcs);
