@@ -13,6 +13,7 @@
 
 #include "alert.h"
 #include "core/buf.h"
+#include "core/stall.h"
 #include "net/client.h"
 #include "core/esc.h"
 #include "net/loop.h"
@@ -35,6 +36,10 @@ struct follow_src {
 	bool runs;     /* the stream follows runs (run= or runs=all) */
 	bool told_end; /* the run's end was told as a boundary */
 	long long run; /* the run being read, 0: unknown */
+	struct follow *f;
+	const struct source *src;
+	struct stall stall;       /* is it quiet? */
+	struct loop_timer quiet;  /* armed at the stall's due time */
 };
 
 struct follow {
@@ -159,17 +164,64 @@ follow_rules(struct follow *f, const struct source *src,
 	}
 }
 
+/* The quiet timer: say it once, and fire the quiet rules; or, when lines
+ * came meanwhile, wait for the new due time. */
+static void
+follow_on_quiet(void *arg)
+{
+	struct follow_src *fs = arg;
+	struct follow *f = fs->f;
+	int64_t now = (int64_t)loop_now(), silent, usual, due;
+	char took[32], gap[32];
+
+	if (stall_check(&fs->stall, now, &silent)) {
+		struct rule_subject sub = {.event = RULE_QUIET,
+		    .run = fs->run,
+		    .quiet_ms = silent};
+
+		format_duration(took, sizeof took, silent);
+		if ((usual = stall_usual(&fs->stall)) >= 0) {
+			format_duration(gap, sizeof gap, usual);
+			follow_note(f, NULL,
+			    "%s: quiet %s (usually a line every %s)",
+			    fs->src->name, took, gap);
+		} else
+			follow_note(
+			    f, NULL, "%s: quiet %s", fs->src->name, took);
+		follow_rules(f, fs->src, &sub);
+	} else if ((due = stall_due(&fs->stall)) >= 0)
+		loop_timer_in(f->loop, &fs->quiet,
+		    due > now ? (uint64_t)(due - now) : 0);
+}
+
+/* A line arrived: the source is not quiet; watch for the next silence. */
+static void
+follow_stall_line(struct follow_src *fs, const struct log_event *ev)
+{
+	int64_t now = (int64_t)loop_now(), due;
+
+	stall_line(&fs->stall, now,
+	    event_parse_time(ev->timestamp.p, ev->timestamp.n));
+	/* One timer per source, moved only when it fires: no work per line
+	 * beyond recording the gap. */
+	if (!fs->quiet.armed && (due = stall_due(&fs->stall)) >= 0)
+		loop_timer_in(fs->f->loop, &fs->quiet,
+		    due > now ? (uint64_t)(due - now) : 0);
+}
+
 /* Stream callback: a log line. */
 static void
 follow_on_log(struct stream *s, const struct log_event *ev, void *arg)
 {
 	struct follow *f = arg;
-	const struct follow_src *fs = stream_data(s);
+	struct follow_src *fs = stream_data(s);
 	struct rule_subject sub = {.event = RULE_LINE, .ev = ev};
 
 	if (f->until_hit)
 		return; /* the follow has ended; lines after are not its */
 	follow_print(f, stream_source(s), ev);
+	if (fs != NULL)
+		follow_stall_line(fs, ev);
 	sub.run = fs != NULL ? fs->run : 0;
 	follow_rules(f, stream_source(s), &sub);
 }
@@ -228,6 +280,9 @@ follow_on_status(struct stream *s, const struct status_event *st, void *arg)
 		    took + 7, sizeof took - 7, st->ended_ms - st->started_ms);
 	}
 	fs->told_end = true;
+	/* An ended run is not quiet. */
+	stall_pause(&fs->stall);
+	loop_timer_stop(f->loop, &fs->quiet);
 	follow_note(f, stream_source(s), "Run %lld %s%s%s", st->run,
 	    run_status_name(st->status), code, took);
 	follow_rules_end(f, stream_source(s), st->status, st->run,
@@ -277,6 +332,11 @@ follow_settle(struct follow *f, const struct stream *s)
 	}
 	if (code > f->worst)
 		f->worst = code;
+	if (stream_data(s) != NULL) {
+		struct follow_src *fs = stream_data(s);
+
+		loop_timer_stop(f->loop, &fs->quiet);
+	}
 	/* Stopped before the loop sleeps, once the rules' actions are
 	 * done (follow_before_sleep). */
 	if (--f->open == 0)
@@ -499,6 +559,10 @@ follow_run(const struct follow_opts *o)
 		    o->runs[i].run > 0)
 			start.run = "current";
 		f.srcs[i].runs = start.run != NULL || start.all_runs;
+		f.srcs[i].f = &f;
+		f.srcs[i].src = &o->sources[i];
+		stall_init(&f.srcs[i].stall, o->quiet_after_ms);
+		loop_timer_init(&f.srcs[i].quiet, follow_on_quiet, &f.srcs[i]);
 		/* Counted first: a stream can finish inside stream_open. */
 		f.open++;
 		if ((s = stream_open(f.mgr, &o->sources[i], &start)) == NULL) {
@@ -511,6 +575,8 @@ follow_run(const struct follow_opts *o)
 	rc = loop_run(f.loop);
 	follow_flush(&f);
 out:
+	for (i = 0; f.srcs != NULL && i < o->nsources; i++)
+		loop_timer_stop(f.loop, &f.srcs[i].quiet);
 	alert_free(f.alert);
 	stream_mgr_free(f.mgr);
 	loop_free(f.loop);

@@ -41,6 +41,7 @@ struct follow_opts {
 	/* Rules in force (NULL: none); their suppression state changes. */
 	struct rule_set *rules;
 	int until_rule; /* the rule whose firing ends the follow, or -1 */
+	long quiet_after_ms; /* stall floor (core/stall.h); 0: the default */
 };
 
 /* Follow the sources until each followed run ends (or, until_stopped,

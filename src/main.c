@@ -35,6 +35,8 @@
 #define MAIN_DEFAULT_SCROLLBACK_MIB 256
 /* Longest --run: the API's longest runId (doc/api.md, Ingest). */
 #define MAIN_MAX_RUN 128
+/* Longest --quiet-after, in seconds (a day). */
+#define MAIN_MAX_QUIET_S 86400
 /* Furthest back --since DURATION reaches (ten years, in seconds). */
 #define MAIN_MAX_SINCE_S (3650L * 86400)
 
@@ -58,6 +60,7 @@ enum {
 	OPT_UNTIL_STOPPED,
 	OPT_ALERT,
 	OPT_UNTIL,
+	OPT_QUIET_AFTER,
 };
 
 static const struct option main_options[] = {
@@ -79,6 +82,7 @@ static const struct option main_options[] = {
     {"until-stopped", no_argument, NULL, OPT_UNTIL_STOPPED},
     {"alert", required_argument, NULL, OPT_ALERT},
     {"until", required_argument, NULL, OPT_UNTIL},
+    {"quiet-after", required_argument, NULL, OPT_QUIET_AFTER},
     {"color", required_argument, NULL, OPT_COLOR},
     {"colour", required_argument, NULL, OPT_COLOR},
     {"utc", no_argument, NULL, OPT_UTC},
@@ -167,6 +171,10 @@ main_usage(void)
 "                         --alert 'match: timeout, level: error, bell: true'\n"
 "                         keys: name source level match field on bell notify\n"
 "                         command webhook every timeout; may be repeated\n"
+"      --quiet-after=DURATION  a running automation silent this long, and\n"
+"                         much longer than its usual gap between lines, is\n"
+"                         quiet: said once on stderr, quiet rules fire\n"
+"                         (default: stall_floor of the configuration, 5m)\n"
 "\n"
 "Full-screen view:\n"
 "  -m, --merged           start in the merged view of all watched sources\n"
@@ -567,6 +575,14 @@ main(int argc, char **argv)
 		case OPT_UNTIL:
 			until = optarg;
 			break;
+		case OPT_QUIET_AFTER:
+			if ((num = rule_seconds(optarg, MAIN_MAX_QUIET_S)) < 1)
+				return main_bad("--quiet-after: '%s' is not a "
+				                "duration of 1s to 1d (90s, 10m, "
+				                "2h)",
+				    optarg);
+			fo.quiet_after_ms = num * 1000;
+			break;
 		case OPT_COLOR:
 			color = optarg;
 			if (strcmp(color, "auto") != 0 &&
@@ -722,6 +738,8 @@ main(int argc, char **argv)
 	if ((rc = main_until(mc.conf, until, &fo.until_rule)) != 0)
 		goto out_conf;
 	fo.rules = &mc.conf->rules;
+	if (fo.quiet_after_ms == 0)
+		fo.quiet_after_ms = mc.conf->stall_floor_s * 1000;
 	if (conf_token(mc.profile, cli_token, getenv("LOGDECK_TOKEN"), &token,
 	        &origin, err, sizeof err) != 0) {
 		fprintf(stderr, "logdeck: %s\n", err);

@@ -343,5 +343,46 @@ def test_bad_rules_are_usage_errors():
     eq(r.returncode, 2, "--until without --follow")
 
 
+def test_a_source_that_goes_quiet_is_told_once_and_fires_quiet_rules():
+    # The server sends keepalives every second: the transport is alive,
+    # the job is not, and only lines count.
+    with Server("--heartbeat", "1") as s, \
+            tempfile.TemporaryDirectory() as tmp:
+        rec = os.path.join(tmp, "rec")
+        s.status("etl", "running")
+        p = subprocess.Popen(
+            [ldtest.LOGDECK, "--server", s.url, "-f", "--until-stopped",
+             "--heartbeat", "1", "--quiet-after", "2s", "etl",
+             "--alert", "on: quiet, command: %s" % json.dumps(RECORD)],
+            cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=dict(os.environ, REC=rec))
+        try:
+            # A line every 50 ms (by the lines' own times) for a while.
+            s.ingest("etl", [ev(i, "step %d" % i,
+                                ts="2024-12-07T14:00:%02d.%03dZ"
+                                % (i * 50 // 1000, i * 50 % 1000))
+                             for i in range(40)])
+            t0 = time.monotonic()
+            wait_for(lambda: len(records(rec)) == 1, timeout=WAIT_S * 2,
+                     what="the quiet rule")
+            check(time.monotonic() - t0 >= 1.5, "quiet before the floor")
+            got = records(rec)[0]
+            eq(got["LOGDECK_EVENT"], "quiet", "event")
+            check(int(got["LOGDECK_QUIET_SECONDS"]) >= 2, got)
+            # Keepalives go on; the silence is told once.
+            time_ok = time.monotonic() + 3
+            wait_for(lambda: time.monotonic() > time_ok, what="keepalives")
+            eq(len(records(rec)), 1, "one firing per silence")
+            # A line ends the silence; the next one is told again.
+            s.ingest("etl", [ev(99, "back")])
+            wait_for(lambda: len(records(rec)) == 2, timeout=WAIT_S * 2,
+                     what="the second silence")
+        finally:
+            p.terminate()
+            _, err = p.communicate(timeout=WAIT_S)
+        check(err.count(b"etl: quiet ") == 2, err)
+        check(b"(usually a line every 50ms)" in err, err)
+
+
 if __name__ == "__main__":
     ldtest.main(globals())
