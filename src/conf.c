@@ -35,8 +35,10 @@
 #define CONF_DEFAULT_LIST_WIDTH 30
 #define CONF_DEFAULT_SCROLLBACK_MIB 256
 
-static const char *const conf_top_keys[] = {
-    "profile", "profiles", "view", "watch", "keys", "theme", NULL};
+static const char *const conf_top_keys[] = {"profile", "profiles", "view",
+    "watch", "keys", "theme", "rules", "stall_floor", NULL};
+/* Longest stall_floor, in seconds (a day). */
+#define CONF_MAX_STALL_FLOOR_S 86400
 static const char *const conf_profile_keys[] = {"server", "token",
     "token_command", "token_file", "token_env", "cacert", "insecure",
     "heartbeat", "reconnect_cap", "max_event", "watch", NULL};
@@ -167,6 +169,7 @@ conf_free(struct conf *c)
 	free(c->theme);
 	conf_strv_free(c->watch, c->nwatch);
 	free(c->warnings);
+	rule_set_free(&c->rules);
 	free(c);
 }
 
@@ -565,6 +568,112 @@ conf_keys_pair(struct conf_parse *cp, void *arg, const char *k, yaml_node_t *kn,
 	return 0;
 }
 
+/* One key of a rule: a scalar, or a list of scalars for `on`. */
+static int
+conf_rule_pair(struct conf_parse *cp, void *arg, const char *k,
+    yaml_node_t *kn, yaml_node_t *v)
+{
+	int i = *(int *)arg, r;
+	const char *s;
+	yaml_node_item_t *it;
+	yaml_node_t *item;
+	char why[256];
+
+	if (v->type == YAML_SEQUENCE_NODE && strcmp(k, "on") == 0) {
+		for (it = v->data.sequence.items.start;
+		     it < v->data.sequence.items.top; it++) {
+			item = ydoc_node(&cp->d, *it);
+			if (conf_rule_pair(cp, arg, k, kn, item) != 0)
+				return -1;
+		}
+		return 0;
+	}
+	if ((s = ydoc_scalar(v)) == NULL)
+		return ydoc_error(&cp->d, v, cp->err, cp->errlen,
+		    "'%s' must be a single value", k);
+	if ((r = rule_set_key(&cp->c->rules, i, k, s, why, sizeof why)) < 0)
+		return ydoc_error(
+		    &cp->d, v, cp->err, cp->errlen, "rule: %s", why);
+	/* A rule that runs a command makes the file as sensitive as one
+	 * with a token_command. */
+	if (strcmp(k, "command") == 0)
+		cp->has_command = true;
+	return r;
+}
+
+/* One rule: a mapping of rule keys (core/rule.h). */
+static int
+conf_rule(struct conf_parse *cp, yaml_node_t *n)
+{
+	char why[256];
+	int i;
+
+	if ((i = rule_add(&cp->c->rules, NULL, why, sizeof why)) < 0)
+		return ydoc_error(&cp->d, n, cp->err, cp->errlen, "%s", why);
+	if (conf_mapping(cp, n, "a rule", rule_keys(), conf_rule_pair, &i) !=
+	    0)
+		return -1;
+	if (rule_check(&cp->c->rules, i, why, sizeof why) != 0)
+		return ydoc_error(
+		    &cp->d, n, cp->err, cp->errlen, "rule: %s", why);
+	return 0;
+}
+
+/* `rules:`, a list of rules. */
+static int
+conf_rules(struct conf_parse *cp, yaml_node_t *v)
+{
+	yaml_node_item_t *it;
+
+	if (v->type != YAML_SEQUENCE_NODE)
+		return ydoc_error(&cp->d, v, cp->err, cp->errlen,
+		    "'rules' must be a list of rules");
+	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+	     it++) {
+		if (conf_rule(cp, ydoc_node(&cp->d, *it)) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+conf_alert(struct conf *c, const char *text, char *err, size_t errlen)
+{
+	struct conf_parse cp = {.c = c, .err = err, .errlen = errlen};
+	yaml_node_t *root;
+	char *wrapped = NULL;
+	int r = -1;
+
+	/* Braces optional: "match: x, bell: true" is the mapping. */
+	while (isspace((unsigned char)*text))
+		text++;
+	if (*text != '{' && asprintf(&wrapped, "{%s}", text) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (ydoc_load_text(&cp.d, "--alert", wrapped ? wrapped : text, err,
+	        errlen) != 0)
+		goto out;
+	if ((root = ydoc_root(&cp.d)) == NULL ||
+	    root->type != YAML_MAPPING_NODE) {
+		snprintf(err, errlen,
+		    "--alert: must be KEY: VALUE, ... (as in a rule of "
+		    "logdeck.yaml(5))");
+		goto out;
+	}
+	r = conf_rule(&cp, root);
+	/* Unknown keys on the command line are mistakes, not warnings. */
+	if (r == 0 && cp.d.warn.len > 0) {
+		snprintf(err, errlen, "%.*s", (int)strcspn(cp.d.warn.p, "\n"),
+		    cp.d.warn.p);
+		r = -1;
+	}
+out:
+	ydoc_free(&cp.d);
+	free(wrapped);
+	return r;
+}
+
 /* One key at the top level. */
 static int
 conf_top_pair(struct conf_parse *cp, void *arg, const char *k, yaml_node_t *kn,
@@ -589,6 +698,19 @@ conf_top_pair(struct conf_parse *cp, void *arg, const char *k, yaml_node_t *kn,
 		    conf_actions, conf_keys_pair, NULL);
 	if (strcmp(k, "theme") == 0)
 		return conf_string(cp, v, k, &c->theme);
+	if (strcmp(k, "rules") == 0)
+		return conf_rules(cp, v);
+	if (strcmp(k, "stall_floor") == 0) {
+		const char *t = ydoc_scalar(v);
+
+		if ((c->stall_floor_s = rule_seconds(t, CONF_MAX_STALL_FLOOR_S)) <
+		        1)
+			return ydoc_error(&cp->d, v, cp->err, cp->errlen,
+			    "'stall_floor' must be a duration of 1 to %d "
+			    "seconds (90, 90s, 10m, 2h)",
+			    CONF_MAX_STALL_FLOOR_S);
+		return 0;
+	}
 	return 1;
 }
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "core/event.h"
+#include "core/rule.h"
 
 struct client_cfg;
 
@@ -80,6 +81,8 @@ struct conf {
 	char **watch;
 	size_t nwatch;
 	char *warnings; /* "file:line:col: warning: ..." lines, or "" */
+	struct rule_set rules; /* `rules:`; --alert adds to them */
+	long stall_floor_s;    /* `stall_floor:`, 0 when unset */
 };
 
 /* The default path: $XDG_CONFIG_HOME/logdeck/config.yaml, else
@@ -148,6 +151,11 @@ struct conf_effective {
 /* Print the effective configuration as YAML a config file could hold,
  * with every secret masked. */
 void conf_print(FILE *out, const struct conf_effective *e);
+
+/* Add the rule of an --alert value to c->rules: a YAML flow mapping with
+ * the keys of a `rules:` entry, braces optional ("match: timeout, bell:
+ * true"). 0, or -1 with "--alert:line:col: reason" in err. */
+int conf_alert(struct conf *c, const char *text, char *err, size_t errlen);
 
 /* The action names keys: may rebind, NULL-terminated (the TUI's actions). */
 const char *const *conf_action_names(void);

@@ -11,7 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alert.h"
 #include "core/buf.h"
+#include "core/stall.h"
 #include "net/client.h"
 #include "core/esc.h"
 #include "net/loop.h"
@@ -33,6 +35,11 @@
 struct follow_src {
 	bool runs;     /* the stream follows runs (run= or runs=all) */
 	bool told_end; /* the run's end was told as a boundary */
+	long long run; /* the run being read, 0: unknown */
+	struct follow *f;
+	const struct source *src;
+	struct stall stall;       /* is it quiet? */
+	struct loop_timer quiet;  /* armed at the stall's due time */
 };
 
 struct follow {
@@ -49,6 +56,9 @@ struct follow {
 	bool write_failed;     /* stdout is gone (EPIPE): stop quietly */
 	unsigned reauths_seen; /* renewals already told about */
 	struct buf note;       /* scratch for stderr lines */
+	struct alert *alert;   /* the rules at work, or NULL */
+	bool until_hit;        /* the --until rule fired: stop */
+	bool finished;         /* every stream has ended */
 };
 
 /* Write everything pending to stdout; false once stdout is gone. */
@@ -137,11 +147,99 @@ follow_print(
 		follow_flush(f);
 }
 
+/* Test the rules against what happened on source src; the --until rule
+ * firing ends the follow once its actions are done. */
+static void
+follow_rules(struct follow *f, const struct source *src,
+    struct rule_subject *sub)
+{
+	if (f->alert == NULL)
+		return;
+	sub->source_id = src->id;
+	sub->source_name = src->name;
+	if (alert_event(f->alert, sub, f->o->until_rule) && !f->until_hit) {
+		f->until_hit = true;
+		follow_note(f, src, "Stopping: rule '%s' fired (--until)",
+		    f->o->rules->r[f->o->until_rule].name);
+	}
+}
+
+/* The quiet timer: say it once, and fire the quiet rules; or, when lines
+ * came meanwhile, wait for the new due time. */
+static void
+follow_on_quiet(void *arg)
+{
+	struct follow_src *fs = arg;
+	struct follow *f = fs->f;
+	int64_t now = (int64_t)loop_now(), silent, usual, due;
+	char took[32], gap[32];
+
+	if (stall_check(&fs->stall, now, &silent)) {
+		struct rule_subject sub = {.event = RULE_QUIET,
+		    .run = fs->run,
+		    .quiet_ms = silent};
+
+		format_duration(took, sizeof took, silent);
+		if ((usual = stall_usual(&fs->stall)) >= 0) {
+			format_duration(gap, sizeof gap, usual);
+			follow_note(f, NULL,
+			    "%s: quiet %s (usually a line every %s)",
+			    fs->src->name, took, gap);
+		} else
+			follow_note(
+			    f, NULL, "%s: quiet %s", fs->src->name, took);
+		follow_rules(f, fs->src, &sub);
+	} else if ((due = stall_due(&fs->stall)) >= 0)
+		loop_timer_in(f->loop, &fs->quiet,
+		    due > now ? (uint64_t)(due - now) : 0);
+}
+
+/* A line arrived: the source is not quiet; watch for the next silence. */
+static void
+follow_stall_line(struct follow_src *fs, const struct log_event *ev)
+{
+	int64_t now = (int64_t)loop_now(), due;
+
+	stall_line(&fs->stall, now,
+	    event_parse_time(ev->timestamp.p, ev->timestamp.n));
+	/* One timer per source, moved only when it fires: no work per line
+	 * beyond recording the gap. */
+	if (!fs->quiet.armed && (due = stall_due(&fs->stall)) >= 0)
+		loop_timer_in(fs->f->loop, &fs->quiet,
+		    due > now ? (uint64_t)(due - now) : 0);
+}
+
 /* Stream callback: a log line. */
 static void
 follow_on_log(struct stream *s, const struct log_event *ev, void *arg)
 {
-	follow_print(arg, stream_source(s), ev);
+	struct follow *f = arg;
+	struct follow_src *fs = stream_data(s);
+	struct rule_subject sub = {.event = RULE_LINE, .ev = ev};
+
+	if (f->until_hit)
+		return; /* the follow has ended; lines after are not its */
+	follow_print(f, stream_source(s), ev);
+	if (fs != NULL)
+		follow_stall_line(fs, ev);
+	sub.run = fs != NULL ? fs->run : 0;
+	follow_rules(f, stream_source(s), &sub);
+}
+
+/* The rules' view of a run that ended: failed unless it completed with
+ * exit code 0 (or none). */
+static void
+follow_rules_end(struct follow *f, const struct source *src,
+    enum run_status status, long long run, bool has_code, int code)
+{
+	struct rule_subject sub = {.run = run,
+	    .has_exit_code = has_code,
+	    .exit_code = code};
+
+	sub.event = status == RUN_COMPLETED && (!has_code || code == 0)
+	                ? RULE_COMPLETED
+	                : RULE_FAILED;
+	follow_rules(f, src, &sub);
 }
 
 /* Stream callback: a run status. A run boundary is told on stderr, in
@@ -156,13 +254,19 @@ follow_on_status(struct stream *s, const struct status_event *st, void *arg)
 
 	if (st->run <= 0 || fs == NULL)
 		return; /* no run boundary: the end is told when it ends */
+	fs->run = st->run;
 	if (st->status == RUN_RUNNING) {
 		/* Without runs, "running" is the state when caught up, not
 		 * where the run started. */
 		fs->told_end = false;
-		if (fs->runs)
+		if (fs->runs) {
+			struct rule_subject sub = {
+			    .event = RULE_STARTED, .run = st->run};
+
 			follow_note(
 			    f, stream_source(s), "Run %lld started", st->run);
+			follow_rules(f, stream_source(s), &sub);
+		}
 		return;
 	}
 	if (!run_status_terminal(st->status))
@@ -176,8 +280,13 @@ follow_on_status(struct stream *s, const struct status_event *st, void *arg)
 		    took + 7, sizeof took - 7, st->ended_ms - st->started_ms);
 	}
 	fs->told_end = true;
+	/* An ended run is not quiet. */
+	stall_pause(&fs->stall);
+	loop_timer_stop(f->loop, &fs->quiet);
 	follow_note(f, stream_source(s), "Run %lld %s%s%s", st->run,
 	    run_status_name(st->status), code, took);
+	follow_rules_end(f, stream_source(s), st->status, st->run,
+	    st->has_exit_code, st->exit_code);
 }
 
 /* Stream callback: the server lost the resume point. */
@@ -223,8 +332,15 @@ follow_settle(struct follow *f, const struct stream *s)
 	}
 	if (code > f->worst)
 		f->worst = code;
+	if (stream_data(s) != NULL) {
+		struct follow_src *fs = stream_data(s);
+
+		loop_timer_stop(f->loop, &fs->quiet);
+	}
+	/* Stopped before the loop sleeps, once the rules' actions are
+	 * done (follow_before_sleep). */
 	if (--f->open == 0)
-		loop_stop(f->loop, f->worst);
+		f->finished = true;
 }
 
 /* Stream callback: connection state changed; tell the operator. */
@@ -282,6 +398,9 @@ follow_on_state(struct stream *s, void *arg)
 			    run_status_name(st->run), st->exit_code);
 		else if (fs == NULL || !fs->told_end)
 			follow_note(f, src, "Run %s", run_status_name(st->run));
+		if (fs == NULL || !fs->told_end)
+			follow_rules_end(f, src, st->run, fs ? fs->run : 0,
+			    st->has_exit_code, st->exit_code);
 		follow_settle(f, s);
 		break;
 	case STREAM_GONE:
@@ -301,6 +420,16 @@ follow_before_sleep(void *arg)
 
 	if (!follow_flush(f))
 		loop_stop(f->loop, f->worst);
+	else if ((f->until_hit || f->finished) &&
+	         (f->alert == NULL || alert_idle(f->alert)))
+		loop_stop(f->loop, f->until_hit ? EXIT_UNTIL : f->worst);
+}
+
+/* A rule's action failed (a command's status, a webhook, a full queue). */
+static void
+follow_on_alert_note(const char *text, void *arg)
+{
+	follow_note(arg, NULL, "logdeck: rule %s", text);
 }
 
 /* SIGINT or SIGTERM: stop after flushing. */
@@ -400,6 +529,16 @@ follow_run(const struct follow_opts *o)
 		goto out;
 	}
 	loop_set_before_sleep(f.loop, follow_before_sleep, &f);
+	/* Bell and notifications go to the terminal on stderr, never into
+	 * the data on stdout. */
+	if (o->rules != NULL && o->rules->n > 0 &&
+	    (f.alert = alert_new(f.loop, o->rules,
+	         isatty(STDERR_FILENO) ? STDERR_FILENO : -1,
+	         follow_on_alert_note, &f)) == NULL) {
+		fprintf(stderr, "logdeck: cannot set up the rules\n");
+		rc = EXIT_UNREACHABLE;
+		goto out;
+	}
 	if ((f.srcs = calloc(o->nsources, sizeof *f.srcs)) == NULL) {
 		fprintf(stderr, "logdeck: out of memory\n");
 		rc = EXIT_UNREACHABLE;
@@ -420,6 +559,10 @@ follow_run(const struct follow_opts *o)
 		    o->runs[i].run > 0)
 			start.run = "current";
 		f.srcs[i].runs = start.run != NULL || start.all_runs;
+		f.srcs[i].f = &f;
+		f.srcs[i].src = &o->sources[i];
+		stall_init(&f.srcs[i].stall, o->quiet_after_ms);
+		loop_timer_init(&f.srcs[i].quiet, follow_on_quiet, &f.srcs[i]);
 		/* Counted first: a stream can finish inside stream_open. */
 		f.open++;
 		if ((s = stream_open(f.mgr, &o->sources[i], &start)) == NULL) {
@@ -432,6 +575,9 @@ follow_run(const struct follow_opts *o)
 	rc = loop_run(f.loop);
 	follow_flush(&f);
 out:
+	for (i = 0; f.srcs != NULL && i < o->nsources; i++)
+		loop_timer_stop(f.loop, &f.srcs[i].quiet);
+	alert_free(f.alert);
 	stream_mgr_free(f.mgr);
 	loop_free(f.loop);
 	free(f.srcs);

@@ -10,6 +10,7 @@
 #include "core/format.h"
 
 struct client_cfg;
+struct rule_set;
 struct source;
 struct resolve_run;
 
@@ -18,6 +19,7 @@ struct resolve_run;
 #define EXIT_RUN_FAILED 1
 #define EXIT_USAGE 2
 #define EXIT_UNREACHABLE 3
+#define EXIT_UNTIL 4 /* the --until rule fired */
 #define EXIT_INTERRUPTED 130
 
 struct follow_opts {
@@ -36,6 +38,10 @@ struct follow_opts {
 	bool ignore_case;
 	struct format_opts fmt;
 	int verbose;
+	/* Rules in force (NULL: none); their suppression state changes. */
+	struct rule_set *rules;
+	int until_rule; /* the rule whose firing ends the follow, or -1 */
+	long quiet_after_ms; /* stall floor (core/stall.h); 0: the default */
 };
 
 /* Follow the sources until each followed run ends (or, until_stopped,

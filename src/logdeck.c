@@ -35,6 +35,8 @@
 #define MAIN_DEFAULT_SCROLLBACK_MIB 256
 /* Longest --run: the API's longest runId (doc/api.md, Ingest). */
 #define MAIN_MAX_RUN 128
+/* Longest --quiet-after, in seconds (a day). */
+#define MAIN_MAX_QUIET_S 86400
 /* Furthest back --since DURATION reaches (ten years, in seconds). */
 #define MAIN_MAX_SINCE_S (3650L * 86400)
 
@@ -56,6 +58,9 @@ enum {
 	OPT_SINCE,
 	OPT_RUN,
 	OPT_UNTIL_STOPPED,
+	OPT_ALERT,
+	OPT_UNTIL,
+	OPT_QUIET_AFTER,
 };
 
 static const struct option main_options[] = {
@@ -75,6 +80,9 @@ static const struct option main_options[] = {
     {"since", required_argument, NULL, OPT_SINCE},
     {"run", required_argument, NULL, OPT_RUN},
     {"until-stopped", no_argument, NULL, OPT_UNTIL_STOPPED},
+    {"alert", required_argument, NULL, OPT_ALERT},
+    {"until", required_argument, NULL, OPT_UNTIL},
+    {"quiet-after", required_argument, NULL, OPT_QUIET_AFTER},
     {"color", required_argument, NULL, OPT_COLOR},
     {"colour", required_argument, NULL, OPT_COLOR},
     {"utc", no_argument, NULL, OPT_UTC},
@@ -151,9 +159,22 @@ main_usage(void)
 "                         previous\n"
 "      --until-stopped    with --follow: follow run after run and never\n"
 "                         exit on its own (run boundaries on stderr)\n"
+"      --until=RULE|REGEX with --follow: stop when the rule named RULE\n"
+"                         fires, or a line's message matches REGEX (exit 4)\n"
 "      --color=WHEN       colour lines by level: auto, always or never\n"
 "                         (default: auto; NO_COLOR is respected)\n"
 "      --utc              show timestamps in UTC instead of local time\n"
+"\n"
+"Rules:\n"
+"      --alert=RULE       add a rule for this run: KEY: VALUE, ... as in a\n"
+"                         rule of logdeck.yaml(5), e.g.\n"
+"                         --alert 'match: timeout, level: error, bell: true'\n"
+"                         keys: name source level match field on bell notify\n"
+"                         command webhook every timeout; may be repeated\n"
+"      --quiet-after=DURATION  a running automation silent this long, and\n"
+"                         much longer than its usual gap between lines, is\n"
+"                         quiet: said once on stderr, quiet rules fire\n"
+"                         (default: stall_floor of the configuration, 5m)\n"
 "\n"
 "Full-screen view:\n"
 "  -m, --merged           start in the merged view of all watched sources\n"
@@ -169,6 +190,7 @@ main_usage(void)
 "  1  a run failed, was cancelled or completed with a non-zero exit code\n"
 "  2  usage or configuration error, or an unknown source at start\n"
 "  3  unrecoverable connection or authorization error\n"
+"  4  the --until rule fired\n"
 "  130  interrupted (Ctrl-C)\n"
 "\n"
 "Examples:\n"
@@ -176,6 +198,8 @@ main_usage(void)
 "  logdeck -f --level warn --output json nightly-sync invoice-export\n"
 "  logdeck -f --run previous nightly-sync\n"
 "  logdeck -f --until-stopped --since 2h nightly-sync\n"
+"  logdeck -f --until-stopped --until 'disk full' nightly-sync\n"
+"  logdeck -f --alert 'on: failed, command: ./page-oncall.sh' nightly-sync\n"
 "  logdeck automations logs nightly-sync --tail 100\n"
 "\n"
 "See logdeck(1) for the keys of the full-screen view, logdeck.yaml(5) for\n"
@@ -380,6 +404,28 @@ main_watch(const struct main_conf *mc, struct source *sources, size_t *n)
 	return 0;
 }
 
+/* The rule --until names, or a new one matching its regex; -1 without
+ * --until. 0, or the exit status. */
+static int
+main_until(struct conf *c, const char *until, int *rule)
+{
+	char err[512];
+	int i;
+
+	*rule = -1;
+	if (until == NULL)
+		return 0;
+	if ((i = rule_find(&c->rules, until)) >= 0) {
+		*rule = i;
+		return 0;
+	}
+	if ((i = rule_add(&c->rules, "--until", err, sizeof err)) < 0 ||
+	    rule_set_key(&c->rules, i, "match", until, err, sizeof err) != 0)
+		return main_bad("--until: %s", err);
+	*rule = i;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -399,6 +445,7 @@ main(int argc, char **argv)
 	struct auth_opts ao = {0};
 	bool follow = false, cli_shape = false, watch_all = false;
 	bool insecure_cli = false;
+	const char *until = NULL;
 	long num;
 	size_t nsources = 0, i;
 	char err[512], safe[512];
@@ -517,6 +564,24 @@ main(int argc, char **argv)
 			break;
 		case OPT_UNTIL_STOPPED:
 			fo.until_stopped = true;
+			break;
+		case OPT_ALERT:
+			if (conf_alert(mc.conf, optarg, err, sizeof err) != 0) {
+				rc = main_bad("%s", err);
+				conf_free(mc.conf);
+				return rc;
+			}
+			break;
+		case OPT_UNTIL:
+			until = optarg;
+			break;
+		case OPT_QUIET_AFTER:
+			if ((num = rule_seconds(optarg, MAIN_MAX_QUIET_S)) < 1)
+				return main_bad("--quiet-after: '%s' is not a "
+				                "duration of 1s to 1d (90s, 10m, "
+				                "2h)",
+				    optarg);
+			fo.quiet_after_ms = num * 1000;
 			break;
 		case OPT_COLOR:
 			color = optarg;
@@ -668,6 +733,13 @@ main(int argc, char **argv)
 		return main_bad("%s", "--follow: name at least one source");
 	if (fo.until_stopped && !follow)
 		return main_bad("%s", "--until-stopped: only with --follow");
+	if (until != NULL && !follow)
+		return main_bad("%s", "--until: only with --follow");
+	if ((rc = main_until(mc.conf, until, &fo.until_rule)) != 0)
+		goto out_conf;
+	fo.rules = &mc.conf->rules;
+	if (fo.quiet_after_ms == 0)
+		fo.quiet_after_ms = mc.conf->stall_floor_s * 1000;
 	if (conf_token(mc.profile, cli_token, getenv("LOGDECK_TOKEN"), &token,
 	        &origin, err, sizeof err) != 0) {
 		fprintf(stderr, "logdeck: %s\n", err);

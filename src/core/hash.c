@@ -22,3 +22,4 @@ hash_fnv1a_str(uint32_t h, const char *s)
 		h = (h ^ (unsigned char)*s) * HASH_FNV1A_PRIME;
 	return h;
 }
+

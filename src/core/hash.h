@@ -17,4 +17,19 @@ uint32_t hash_fnv1a(uint32_t h, const void *p, size_t n);
 /* Hash the NUL-terminated string s on from h. */
 uint32_t hash_fnv1a_str(uint32_t h, const char *s);
 
+/* The 64-bit FNV-1a, for keys that must rarely collide (the patterns of
+ * messages, core/pattern.c): start from HASH_FNV1A64_INIT and add bytes. */
+#define HASH_FNV1A64_INIT 14695981039346656037ULL
+/* Inline: the pattern normaliser calls it for every few bytes. */
+static inline uint64_t
+hash_fnv1a64(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ b[i]) * 1099511628211ULL;
+	return h;
+}
+
 #endif

@@ -65,19 +65,14 @@ ydoc_read(const char *path, size_t max, char **out, size_t *len, char *err,
 	return 0;
 }
 
-/* Load and parse one YAML file. */
-int
-ydoc_load(
-    struct ydoc *d, const char *path, size_t max, char *err, size_t errlen)
+/* Parse len bytes of YAML text into d (set up for its name). */
+static int
+ydoc_parse(struct ydoc *d, const char *path, const char *text, size_t len,
+    char *err, size_t errlen)
 {
 	yaml_parser_t parser;
-	char *text;
-	size_t len;
 	int ok;
 
-	ydoc_init(d, path);
-	if (ydoc_read(path, max, &text, &len, err, errlen) != 0)
-		return -1;
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	ok = yaml_parser_load(&parser, &d->doc);
@@ -91,8 +86,33 @@ ydoc_load(
 	} else
 		d->loaded = true;
 	yaml_parser_delete(&parser);
-	free(text);
 	return ok ? 0 : -1;
+}
+
+/* Load and parse one YAML file. */
+int
+ydoc_load(
+    struct ydoc *d, const char *path, size_t max, char *err, size_t errlen)
+{
+	char *text;
+	size_t len;
+	int r;
+
+	ydoc_init(d, path);
+	if (ydoc_read(path, max, &text, &len, err, errlen) != 0)
+		return -1;
+	r = ydoc_parse(d, path, text, len, err, errlen);
+	free(text);
+	return r;
+}
+
+/* Parse YAML text given on the command line. */
+int
+ydoc_load_text(struct ydoc *d, const char *name, const char *text, char *err,
+    size_t errlen)
+{
+	ydoc_init(d, name);
+	return ydoc_parse(d, name, text, strlen(text), err, errlen);
 }
 
 /* Free the document, path and warnings. */

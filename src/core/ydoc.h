@@ -22,6 +22,10 @@ struct ydoc {
  * err. d is always set up and must be released with ydoc_free. */
 int ydoc_load(
     struct ydoc *d, const char *path, size_t max, char *err, size_t errlen);
+/* Parse text (an option's value) as ydoc_load parses a file; messages
+ * name it name ("--alert:1:5: ..."). */
+int ydoc_load_text(struct ydoc *d, const char *name, const char *text,
+    char *err, size_t errlen);
 /* Release what ydoc_load set up; a zeroed struct is fine. */
 void ydoc_free(struct ydoc *d);
 /* The root node, or NULL for an empty document. */

@@ -114,61 +114,6 @@ filter_has_source(const struct filter *f, uint16_t src)
 	return (f->sources[src / 8] >> (src % 8)) & 1;
 }
 
-/* Parse text as a number (all of it, finite); false otherwise. */
-static bool
-filter_number(const char *s, size_t n, double *out)
-{
-	char tmp[FILTER_NUMBER_LEN + 1];
-	char *end;
-
-	if (n == 0 || n > FILTER_NUMBER_LEN)
-		return false;
-	memcpy(tmp, s, n);
-	tmp[n] = '\0';
-	if (isspace((unsigned char)tmp[0]))
-		return false;
-	*out = strtod(tmp, &end);
-	return *end == '\0' && isfinite(*out);
-}
-
-/* Split "name OP value" off text; the operator and the value's start go
- * to *op and *value. False when text is no field filter. */
-static bool
-filter_split(
-    const char *text, size_t *namelen, enum filter_op *op, const char **value)
-{
-	size_t n = 0;
-
-	if (!isalpha((unsigned char)text[0]) && text[0] != '_')
-		return false;
-	while (isalnum((unsigned char)text[n]) || text[n] == '_' ||
-	       text[n] == '.' || text[n] == '-')
-		n++;
-	*namelen = n;
-	switch (text[n]) {
-	case ':':
-		*op = FILTER_MATCH;
-		*value = text + n + 1;
-		return true;
-	case '=':
-		*op = FILTER_EQ;
-		*value = text + n + 1;
-		return true;
-	case '<':
-	case '>':
-		if (text[n + 1] == '=') {
-			*op = text[n] == '<' ? FILTER_LE : FILTER_GE;
-			*value = text + n + 2;
-		} else {
-			*op = text[n] == '<' ? FILTER_LT : FILTER_GT;
-			*value = text + n + 1;
-		}
-		return true;
-	default:
-		return false;
-	}
-}
-
 /* Parse text into pattern slot i (not yet counted). */
 static int
 filter_parse(
@@ -177,6 +122,7 @@ filter_parse(
 	struct filter_field *fld = &f->fld[i];
 	struct pattern *p = &f->pat[i];
 	const char *value, *c;
+	enum field_op fop;
 	size_t namelen;
 
 	memset(fld, 0, sizeof *fld);
@@ -185,10 +131,11 @@ filter_parse(
 		    FILTER_PATTERN_LEN);
 		return -1;
 	}
-	if (!filter_split(text, &namelen, &fld->op, &value)) {
+	if (!field_split(text, &namelen, &fop, &value)) {
 		fld->op = FILTER_MESSAGE;
 		return pattern_compile(p, text, err, errlen);
 	}
+	fld->op = (enum filter_op)fop;
 	if (namelen > FILTER_FIELD_LEN) {
 		snprintf(err, errlen, "field name longer than %d bytes",
 		    FILTER_FIELD_LEN);
@@ -196,7 +143,7 @@ filter_parse(
 	}
 	memcpy(fld->name, text, namelen);
 	fld->name[namelen] = '\0';
-	fld->is_num = filter_number(value, strlen(value), &fld->num);
+	fld->is_num = field_number(value, strlen(value), &fld->num);
 	switch (fld->op) {
 	case FILTER_MATCH:
 		if (pattern_compile(p, value, err, errlen) == -1)
@@ -292,81 +239,28 @@ filter_pass_meta(const struct filter *f, uint8_t level, uint16_t src)
 	       filter_has_source(f, src);
 }
 
-/* A member's value as the filters see it: its text (unescaped for a
- * string, JSON text otherwise; at most FILTER_VALUE_MAX bytes,
- * NUL-ended) and, when it reads as a number, that number. */
-struct filter_value {
-	char text[FILTER_VALUE_MAX + 1];
-	bool is_num;
-	double num;
-};
-
-/* Set v from n bytes of plain text. */
-static void
-filter_value_text(struct filter_value *v, const char *s, size_t n)
-{
-	if (n > FILTER_VALUE_MAX)
-		n = FILTER_VALUE_MAX;
-	memcpy(v->text, s, n);
-	v->text[n] = '\0';
-	v->is_num = filter_number(v->text, n, &v->num);
-}
-
-/* Find top-level member name in the JSON object raw (n bytes) and read
- * its value into v; false when raw is no object or has no such member
- * before it ends or turns invalid (a cut event keeps what came first).
- * null counts as absent; with duplicate keys the last one wins. */
-static bool
-filter_member(
-    const char *raw, size_t n, const char *name, struct filter_value *v)
-{
-	struct json_iter it;
-	struct json_value key, val, found;
-	size_t used, len, nl = strlen(name);
-	bool have = false;
-
-	if (json_iter_begin(&it, raw, raw + n, '{') == -1)
-		return false;
-	while (json_iter_next(&it, &key, &val) == 1) {
-		if (json_body_eq(key.s, key.sn, key.escaped, name, nl)) {
-			found = val;
-			have = val.type != JSON_NULL;
-		}
-	}
-	if (!have)
-		return false;
-	if (found.type == JSON_STRING) {
-		len = json_unescape(
-		    v->text, FILTER_VALUE_MAX, found.s, found.sn, &used);
-		v->text[len] = '\0';
-		v->is_num = filter_number(v->text, len, &v->num);
-	} else
-		filter_value_text(v, found.p, found.n);
-	return true;
-}
-
 /* Read field name of line into v (source and level come from the store
  * and the caller, message is the shown text); false when absent. */
 static bool
 filter_field_value(const struct filter *f, const struct sb_line *line,
-    const char *name, struct filter_value *v)
+    const char *name, struct field_value *v)
 {
 	const char *s;
 
 	if (strcmp(name, "source") == 0 && f->src_name != NULL) {
 		s = f->src_name(f->src_arg, line->src);
-		filter_value_text(v, s, strlen(s));
+		field_value_set(v, s, strlen(s));
 		return true;
 	}
 	if (strcmp(name, "level") == 0) {
-		filter_value_text(v, line->lvname, line->lvname_len);
+		field_value_set(v, line->lvname, line->lvname_len);
 		return true;
 	}
 	if (strcmp(name, "message") == 0) {
-		filter_value_text(v, line->msg, line->msg_len);
+		field_value_set(v, line->msg, line->msg_len);
 		return true;
 	}
-	return filter_member(line->raw, line->raw_len, name, v);
+	return field_member(line->raw, line->raw_len, name, v);
 }
 
 /* True when pattern i matches line. */
@@ -374,31 +268,16 @@ static bool
 filter_match(const struct filter *f, int i, const struct sb_line *line)
 {
 	const struct filter_field *fld = &f->fld[i];
-	struct filter_value v;
+	struct field_value v;
 
 	if (fld->op == FILTER_MESSAGE)
 		return pattern_match(&f->pat[i], line->msg);
 	if (!filter_field_value(f, line, fld->name, &v))
 		return false;
-	switch (fld->op) {
-	case FILTER_MATCH:
+	if (fld->op == FILTER_MATCH)
 		return pattern_match(&f->pat[i], v.text);
-	case FILTER_EQ:
-		if (fld->is_num && v.is_num)
-			return v.num == fld->num;
-		return fld->icase ? strcasecmp(v.text, fld->text) == 0
-		                  : strcmp(v.text, fld->text) == 0;
-	case FILTER_LT:
-		return v.is_num && v.num < fld->num;
-	case FILTER_GT:
-		return v.is_num && v.num > fld->num;
-	case FILTER_LE:
-		return v.is_num && v.num <= fld->num;
-	case FILTER_GE:
-		return v.is_num && v.num >= fld->num;
-	default:
-		return false;
-	}
+	return field_compare((enum field_op)fld->op, fld->is_num, fld->num,
+	    fld->text, fld->icase, &v);
 }
 
 /* The whole test: every keep pattern that is on must match, no hide

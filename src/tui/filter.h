@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/field.h"
 #include "tui/scrollback.h"
 
 /* How many keep/hide patterns may stack on one pane. */
@@ -16,13 +17,10 @@
 #define FILTER_PATTERN_LEN 256
 /* Source indexes a filter can name (the store's src field). */
 #define FILTER_SOURCES_MAX 1024
-/* Longest member name a field filter can name. */
-#define FILTER_FIELD_LEN 64
-/* Bytes of a member's value a field filter looks at: a longer string is
- * matched on its first FILTER_VALUE_MAX bytes (once unescaped). */
-#define FILTER_VALUE_MAX 4096
-/* Longest number text (value of a filter or member) compared as one. */
-#define FILTER_NUMBER_LEN 64
+/* The limits of field filters are core/field.h's. */
+#define FILTER_FIELD_LEN FIELD_NAME_LEN
+#define FILTER_VALUE_MAX FIELD_VALUE_MAX
+#define FILTER_NUMBER_LEN FIELD_NUMBER_LEN
 
 /* A compiled regular expression with smart case: it ignores case unless
  * the pattern holds an upper-case letter. */
@@ -48,13 +46,13 @@ bool pattern_find(
  * patterns), or a member of the event's JSON (field filters: "rows>1000",
  * "task:load", "level=warn"; "source" is the automation's name). */
 enum filter_op {
-	FILTER_MESSAGE, /* regex on the message */
-	FILTER_MATCH,   /* field:REGEX, on the value's text */
-	FILTER_EQ,      /* field=V: equal numbers, else equal text */
-	FILTER_LT,
-	FILTER_GT,
-	FILTER_LE,
-	FILTER_GE,
+	FILTER_MESSAGE = -1,         /* regex on the message */
+	FILTER_MATCH = FIELD_MATCH, /* field:REGEX, on the value's text */
+	FILTER_EQ = FIELD_EQ,       /* field=V: equal numbers, else text */
+	FILTER_LT = FIELD_LT,
+	FILTER_GT = FIELD_GT,
+	FILTER_LE = FIELD_LE,
+	FILTER_GE = FIELD_GE,
 };
 
 /* What a field filter compares with. */
