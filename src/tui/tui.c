@@ -1221,6 +1221,7 @@ tui_key(struct tui *t, int key)
 	}
 	switch (a) {
 	case ACT_NONE:
+	case ACT_COUNT:
 		return;
 	case ACT_QUIT:
 		t->quit = true;
