@@ -42,8 +42,6 @@
 #define TUI_SLICE_MS 8
 /* Lines scanned between two looks at the clock. */
 #define TUI_SLICE_LINES 4096
-/* Lines an incremental search looks through at once for the first hit. */
-#define TUI_ISEARCH_LINES 200000
 /* Largest formatted line a save writes: a stored event is at most
  * EVENT_SCRATCH_MAX bytes (the stream's cap), and a formatter makes at
  * most FORMAT_MAX_GROWTH bytes of each, plus its slack. */
@@ -136,7 +134,7 @@ tui_src_visible(const struct tui *t, int i)
 	int k;
 
 	for (k = 0; k < t->npanes; k++) {
-		if (t->pane[k].merged ? filter_has_source(&t->pane[k].f, i)
+		if (t->pane[k].merged ? filter_has_source(&t->pane[k].r.f, i)
 		                      : t->pane[k].src == i)
 			return true;
 	}
@@ -192,10 +190,7 @@ tui_pane_index(const struct tui *t)
 static void
 tui_pane_refilter(struct tui *t, int i)
 {
-	struct tui_pane *p = &t->pane[i];
-
-	lineidx_rebuild(&p->li, t->sb);
-	search_restart(&p->s);
+	reader_refilter(&t->pane[i].r);
 	tui_dirty(t);
 }
 
@@ -205,11 +200,11 @@ tui_merged_sources(struct tui *t, struct tui_pane *p)
 {
 	int k;
 
-	p->f.all_sources = false;
-	memset(p->f.sources, 0, sizeof p->f.sources);
+	p->r.f.all_sources = false;
+	memset(p->r.f.sources, 0, sizeof p->r.f.sources);
 	for (k = 0; k < t->nsrcs; k++) {
 		if (t->srcs[k].stream != NULL)
-			filter_set_source(&p->f, k, true);
+			filter_set_source(&p->r.f, k, true);
 	}
 }
 
@@ -224,24 +219,24 @@ tui_pane_show(struct tui *t, int i, int src, bool merged)
 		tui_merged_sources(t, p);
 	else {
 		p->src = src;
-		p->f.all_sources = false;
-		memset(p->f.sources, 0, sizeof p->f.sources);
+		p->r.f.all_sources = false;
+		memset(p->r.f.sources, 0, sizeof p->r.f.sources);
 		if (src >= 0)
-			filter_set_source(&p->f, src, true);
+			filter_set_source(&p->r.f, src, true);
 	}
 	if (src >= 0 && src < t->nsrcs)
 		t->srcs[src].unread = 0;
 	if (merged) {
 		for (int k = 0; k < t->nsrcs; k++) {
-			if (filter_has_source(&p->f, k))
+			if (filter_has_source(&p->r.f, k))
 				t->srcs[k].unread = 0;
 		}
 	}
 	/* Several sources in one pane are read in time order, one in the
 	 * order it was written. */
-	if (p->li.order != (merged ? LINEIDX_BY_TIME : LINEIDX_BY_SEQ))
+	if (p->r.li.order != (merged ? LINEIDX_BY_TIME : LINEIDX_BY_SEQ))
 		lineidx_set_order(
-		    &p->li, t->sb, merged ? LINEIDX_BY_TIME : LINEIDX_BY_SEQ);
+		    &p->r.li, t->sb, merged ? LINEIDX_BY_TIME : LINEIDX_BY_SEQ);
 	tui_pane_refilter(t, i);
 }
 
@@ -259,13 +254,10 @@ tui_pane_init(struct tui *t, int i, int src, bool merged, uint8_t floor)
 	struct tui_pane *p = &t->pane[i];
 
 	memset(p, 0, sizeof *p);
-	filter_init(&p->f);
-	p->f.floor = floor;
-	p->f.src_name = tui_filter_src_name;
-	p->f.src_arg = t;
-	lineidx_init(&p->li, t->sb);
-	search_init(&p->s);
-	p->follow = true;
+	reader_init(&p->r, t->sb);
+	p->r.f.floor = floor;
+	p->r.f.src_name = tui_filter_src_name;
+	p->r.f.src_arg = t;
 	p->src = -1;
 	tui_pane_show(t, i, src, merged);
 }
@@ -274,9 +266,7 @@ tui_pane_init(struct tui *t, int i, int src, bool merged, uint8_t floor)
 static void
 tui_pane_free(struct tui *t, int i)
 {
-	filter_free(&t->pane[i].f);
-	lineidx_free(&t->pane[i].li);
-	search_free(&t->pane[i].s);
+	reader_free(&t->pane[i].r);
 }
 
 /* Update every merged pane after the watched set changed. */
@@ -291,187 +281,55 @@ tui_watch_changed(struct tui *t)
 	}
 }
 
-/* Stop following in pane i, holding the screen where it is. */
-static void
-tui_pause(struct tui *t, int i)
-{
-	struct tui_pane *p = &t->pane[i];
-	size_t n = lineidx_count(&p->li), last;
-
-	if (!p->follow)
-		return;
-	p->follow = false;
-	p->pause_end = sb_end(t->sb);
-	if (n == 0) {
-		p->cur = sb_end(t->sb);
-		p->cur_row = 0;
-		return;
-	}
-	last = n - 1;
-	p->cur = lineidx_at(&p->li, last);
-	p->cur_row = last >= p->drawn_top ? (int)(last - p->drawn_top) : 0;
-	if (p->rows > 0 && p->cur_row >= p->rows)
-		p->cur_row = p->rows - 1;
-}
-
-/* Resume following in pane i. */
-static void
-tui_follow(struct tui *t, int i)
-{
-	t->pane[i].follow = true;
-	tui_dirty(t);
-}
-
 /* Move the reader of pane i by delta lines (negative: up). */
 static void
 tui_move(struct tui *t, int i, long delta)
 {
-	struct tui_pane *p = &t->pane[i];
-	size_t n = lineidx_count(&p->li), idx;
-	long to, row;
-
-	if (n == 0)
-		return;
-	if (p->follow) {
-		if (delta >= 0)
-			return;
-		tui_pause(t, i);
-	}
-	idx = view_log_cur_index(t, i);
-	to = (long)idx + delta;
-	if (to < 0)
-		to = 0;
-	if (to > (long)n - 1)
-		to = (long)n - 1;
-	row = p->cur_row + (to - (long)idx);
-	if (row < 0)
-		row = 0;
-	if (p->rows > 0 && row > p->rows - 1)
-		row = p->rows - 1;
-	if (row > to)
-		row = to;
-	p->cur = lineidx_at(&p->li, (size_t)to);
-	p->cur_row = (int)row;
+	reader_move(&t->pane[i].r, delta);
 	tui_dirty(t);
 }
 
-/* Put the reader of pane i on line seq: where it is when it is on
- * screen, else in the middle. */
-static void
-tui_goto(struct tui *t, int i, uint64_t seq)
-{
-	struct tui_pane *p = &t->pane[i];
-	size_t idx;
-
-	tui_pause(t, i);
-	idx = lineidx_lower(&p->li, seq);
-	if (idx >= p->drawn_top && idx < p->drawn_top + p->drawn_n)
-		p->cur_row = (int)(idx - p->drawn_top);
-	else
-		p->cur_row = p->rows / 2;
-	if ((size_t)p->cur_row > idx)
-		p->cur_row = (int)idx;
-	p->cur = seq;
-	tui_dirty(t);
-}
-
-/* Find the next (dir 1) or previous (dir -1) line at exactly level lv,
- * or at lv and above when at_least. */
+/* Go to the next (dir 1) or previous line at level lv (or above, with
+ * at_least) in pane i, or say there is none. */
 static void
 tui_jump_level(struct tui *t, int i, int dir, uint8_t lv, bool at_least)
 {
-	struct tui_pane *p = &t->pane[i];
-	size_t n = lineidx_count(&p->li), idx;
-	uint8_t level;
-	uint16_t src;
-	long k;
-
-	if (n == 0)
-		return;
-	idx = view_log_cur_index(t, i);
-	for (k = (long)idx + dir; k >= 0 && k < (long)n; k += dir) {
-		if (!sb_meta(t->sb, lineidx_at(&p->li, k), &level, &src))
-			continue;
-		if (level == lv ||
-		    (at_least && level >= lv && level != LEVEL_OTHER)) {
-			tui_goto(t, i, lineidx_at(&p->li, k));
-			return;
-		}
-	}
-	tui_msg(t, false, "no %s %s line", dir > 0 ? "next" : "previous",
-	    level_name(lv));
+	if (lineidx_count(&t->pane[i].r.li) > 0 &&
+	    !reader_jump_level(&t->pane[i].r, dir, lv, at_least))
+		tui_msg(t, false, "no %s %s line",
+		    dir > 0 ? "next" : "previous", level_name(lv));
 }
 
-/* Move to the next match in the search's direction (forward true) or
- * against it. */
+/* Move to the next match in pane i, saying when it wrapped or failed. */
 static void
 tui_match(struct tui *t, int i, bool same_dir)
 {
-	struct tui_pane *p = &t->pane[i];
-	bool fwd = p->s.backward ? !same_dir : same_dir;
-	size_t n = lineidx_count(&p->li);
-	uint64_t from, to;
-	bool found;
+	struct reader *r = &t->pane[i].r;
+	bool fwd = r->s.backward ? !same_dir : same_dir;
 
-	if (!p->s.active) {
+	switch (reader_match(r, same_dir)) {
+	case READER_NO_SEARCH:
 		tui_msg(t, false, "no search: / or ? starts one");
-		return;
-	}
-	if (n == 0)
-		return;
-	from = lineidx_at(&p->li, p->follow ? n - 1 : view_log_cur_index(t, i));
-	/* Following, going back, the last line itself counts: the last match
-	 * in the pane's order. */
-	if (p->follow && !fwd)
-		found = search_edge(&p->s, false, &to);
-	else
-		found = search_next(&p->s, &p->li, from, fwd, &to);
-	if (!found) {
-		/* Wrap around, as less and vi do, and say so. */
-		if (!search_edge(&p->s, fwd, &to)) {
-			tui_msg(t, false, "no match for %s", p->s.pat.text);
-			return;
-		}
+		break;
+	case READER_NONE:
+		if (lineidx_count(&r->li) > 0)
+			tui_msg(t, false, "no match for %s", r->s.pat.text);
+		break;
+	case READER_WRAPPED:
 		tui_msg(t, false, "search wrapped around to the %s",
 		    fwd ? "first line" : "last line");
+		break;
+	case READER_FOUND:
+		break;
 	}
-	tui_goto(t, i, to);
 }
 
-/* The incremental step of a search prompt: match what is typed so far
- * and move to the first hit from where the search began. */
+/* The incremental step of a search prompt. */
 static void
 tui_isearch(struct tui *t)
 {
-	int i = tui_pane_index(t);
-	struct tui_pane *p = &t->pane[i];
-	bool back = t->prompt == PROMPT_SEARCH_BACK;
-	size_t n = lineidx_count(&p->li), idx, k, looked = 0;
-	struct sb_line l;
-	char err[128];
-
-	if (t->plen == 0) {
-		search_clear(&p->s);
-		tui_dirty(t);
-		return;
-	}
-	if (search_start(&p->s, t->ptext, back, err, sizeof err) == -1)
-		return; /* half-typed regex: keep the last good one */
-	if (n == 0)
-		return;
-	idx = t->pstart_follow ? n - 1 : lineidx_lower(&p->li, t->pstart_cur);
-	if (idx >= n)
-		idx = n - 1;
-	/* From where the search began, in its direction, wrapping around
-	 * the ends, for at most TUI_ISEARCH_LINES lines. */
-	for (k = idx; looked < TUI_ISEARCH_LINES && looked < n; looked++) {
-		if (sb_get(t->sb, lineidx_at(&p->li, k), &l) &&
-		    pattern_match(&p->s.pat, l.msg)) {
-			tui_goto(t, i, lineidx_at(&p->li, k));
-			return;
-		}
-		k = back ? (k == 0 ? n - 1 : k - 1) : (k + 1 == n ? 0 : k + 1);
-	}
+	reader_isearch(&t->pane[tui_pane_index(t)].r, t->ptext,
+	    t->prompt == PROMPT_SEARCH_BACK);
 	tui_dirty(t);
 }
 
@@ -481,9 +339,9 @@ tui_floor(struct tui *t, uint8_t lv)
 {
 	int i = tui_pane_index(t);
 
-	if (t->pane[i].f.floor == lv)
+	if (t->pane[i].r.f.floor == lv)
 		return;
-	t->pane[i].f.floor = lv;
+	t->pane[i].r.f.floor = lv;
 	tui_pane_refilter(t, i);
 }
 
@@ -840,8 +698,8 @@ tui_save(struct tui *t, const char *path)
 	}
 	/* Keys typed ahead (a floor, then S) can come before the pane's
 	 * scan: finish it, so the file holds the whole view. */
-	while (!t->save_all && lineidx_pending(&p->li, t->sb)) {
-		if (lineidx_scan(&p->li, t->sb, &p->f, TUI_SLICE_LINES) < 0) {
+	while (!t->save_all && lineidx_pending(&p->r.li, t->sb)) {
+		if (lineidx_scan(&p->r.li, t->sb, &p->r.f, TUI_SLICE_LINES) < 0) {
 			tui_msg(t, true, "cannot save: out of memory");
 			goto done;
 		}
@@ -860,9 +718,9 @@ tui_save(struct tui *t, const char *path)
 			n += tui_save_one(t, fmt, d, &out, f, seq,
 			    fo.format == OUTPUT_TEXT, &failed);
 	} else {
-		for (k = 0; k < lineidx_count(&p->li); k++)
+		for (k = 0; k < lineidx_count(&p->r.li); k++)
 			n += tui_save_one(t, fmt, d, &out, f,
-			    lineidx_at(&p->li, k), fo.format == OUTPUT_TEXT,
+			    lineidx_at(&p->r.li, k), fo.format == OUTPUT_TEXT,
 			    &failed);
 	}
 	if (fclose(f) != 0 || failed)
@@ -888,9 +746,7 @@ tui_prompt_open(struct tui *t, enum tui_prompt k)
 	t->prompt = k;
 	t->ptext[0] = '\0';
 	t->plen = 0;
-	t->pstart_cur = p->cur;
-	t->pstart_follow = p->follow;
-	t->pstart_row = p->cur_row;
+	reader_isearch_begin(&p->r);
 	if (k == PROMPT_SAVE) {
 		now = time(NULL);
 		localtime_r(&now, &tm);
@@ -935,7 +791,7 @@ tui_prompt_commit(struct tui *t)
 	case PROMPT_HIDE:
 		if (t->plen == 0)
 			break;
-		if (filter_push(&t->pane[i].f, t->ptext,
+		if (filter_push(&t->pane[i].r.f, t->ptext,
 		        t->prompt == PROMPT_KEEP, err, sizeof err) == -1)
 			tui_msg(t, true, "%s", err);
 		else
@@ -948,7 +804,7 @@ tui_prompt_commit(struct tui *t)
 	case PROMPT_SEARCH_FWD:
 	case PROMPT_SEARCH_BACK:
 		if (t->plen > 0 &&
-		    search_start(&t->pane[i].s, t->ptext,
+		    search_start(&t->pane[i].r.s, t->ptext,
 		        t->prompt == PROMPT_SEARCH_BACK, err, sizeof err) == -1)
 			tui_msg(t, true, "%s", err);
 		break;
@@ -966,10 +822,7 @@ tui_prompt_cancel(struct tui *t)
 
 	t->mode = TUI_NORMAL;
 	if (t->prompt == PROMPT_SEARCH_FWD || t->prompt == PROMPT_SEARCH_BACK) {
-		search_clear(&p->s);
-		p->follow = t->pstart_follow;
-		p->cur = t->pstart_cur;
-		p->cur_row = t->pstart_row;
+		reader_isearch_cancel(&p->r);
 	} else if (t->prompt == PROMPT_LIST)
 		t->list_filter[0] = '\0';
 	tui_dirty(t);
@@ -1067,7 +920,7 @@ tui_split(struct tui *t)
 	} else {
 		/* Empty until an automation is chosen for it in the list. */
 		tui_pane_init(t, t->npanes, -1, false,
-		    t->pane[tui_pane_index(t)].f.floor);
+		    t->pane[tui_pane_index(t)].r.f.floor);
 		t->npanes = n;
 		t->focus = t->target = n - 1;
 	}
@@ -1151,7 +1004,7 @@ tui_filters_key(struct tui *t, int key)
 	enum action a = keys_lookup(key, KEYS_LOG);
 
 	if (key >= '1' && key < '1' + FILTER_PATTERNS_MAX) {
-		if (filter_toggle(&t->pane[i].f, key - '1') == 0)
+		if (filter_toggle(&t->pane[i].r.f, key - '1') == 0)
 			tui_pane_refilter(t, i);
 	} else if (a == ACT_CLOSE || a == ACT_QUIT || a == ACT_FILTER_LIST) {
 		t->mode = TUI_NORMAL;
@@ -1195,7 +1048,7 @@ tui_key(struct tui *t, int key)
 	enum action a = keys_lookup(key, where);
 	int i = tui_pane_index(t), k;
 	struct tui_pane *p = &t->pane[i];
-	int page = p->rows > 1 ? p->rows - 1 : 1;
+	int page = p->r.rows > 1 ? p->r.rows - 1 : 1;
 	bool list = t->focus < 0;
 
 	if (t->mode == TUI_PROMPT) {
@@ -1278,28 +1131,23 @@ tui_key(struct tui *t, int key)
 	case ACT_TOP:
 		if (list)
 			tui_list_move(t, -FILTER_SOURCES_MAX);
-		else if (lineidx_count(&p->li) > 0) {
-			tui_pause(t, i);
-			p->cur = lineidx_at(&p->li, 0);
-			p->cur_row = 0;
-		}
+		else
+			reader_first(&p->r);
 		break;
 	case ACT_BOTTOM:
 		if (list)
 			tui_list_move(t, FILTER_SOURCES_MAX);
-		else if (lineidx_count(&p->li) > 0) {
-			tui_pause(t, i);
-			tui_move(t, i, (long)lineidx_count(&p->li));
-		}
+		else
+			reader_last(&p->r);
 		break;
 	case ACT_PAUSE:
-		if (p->follow)
-			tui_pause(t, i);
+		if (p->r.follow)
+			reader_pause(&p->r);
 		else
-			tui_follow(t, i);
+			reader_follow(&p->r);
 		break;
 	case ACT_FOLLOW:
-		tui_follow(t, i);
+		reader_follow(&p->r);
 		break;
 	case ACT_LEFT:
 		if (!t->wrap) {
@@ -1355,8 +1203,8 @@ tui_key(struct tui *t, int key)
 		t->filters_pane = i;
 		break;
 	case ACT_FILTER_CLEAR:
-		filter_clear(&p->f);
-		search_clear(&p->s);
+		filter_clear(&p->r.f);
+		search_clear(&p->r.s);
 		tui_pane_refilter(t, i);
 		break;
 	case ACT_SAVE:
@@ -1372,9 +1220,8 @@ tui_key(struct tui *t, int key)
 		t->side_by_side = !t->side_by_side;
 		break;
 	case ACT_DETAIL:
-		if (lineidx_count(&p->li) == 0)
+		if (!reader_cur_seq(&p->r, &t->detail_seq))
 			return;
-		t->detail_seq = lineidx_at(&p->li, view_log_cur_index(t, i));
 		t->detail_top = 0;
 		t->mode = TUI_DETAIL;
 		break;
@@ -1550,18 +1397,18 @@ tui_work(struct tui *t)
 	if (sb_evicted(t->sb) != t->evicted_seen) {
 		t->evicted_seen = sb_evicted(t->sb);
 		for (k = 0; k < t->npanes; k++) {
-			lineidx_trim(&t->pane[k].li, t->sb);
-			search_trim(&t->pane[k].s, t->sb);
+			lineidx_trim(&t->pane[k].r.li, t->sb);
+			search_trim(&t->pane[k].r.s, t->sb);
 		}
 	}
 	for (k = 0; k < t->npanes; k++) {
 		struct tui_pane *p = &t->pane[k];
 
-		while (lineidx_pending(&p->li, t->sb) ||
-		       search_pending(&p->s, &p->li)) {
+		while (lineidx_pending(&p->r.li, t->sb) ||
+		       search_pending(&p->r.s, &p->r.li)) {
 			if (lineidx_scan(
-			        &p->li, t->sb, &p->f, TUI_SLICE_LINES) < 0 ||
-			    search_scan(&p->s, &p->li, t->sb, TUI_SLICE_LINES) <
+			        &p->r.li, t->sb, &p->r.f, TUI_SLICE_LINES) < 0 ||
+			    search_scan(&p->r.s, &p->r.li, t->sb, TUI_SLICE_LINES) <
 			        0) {
 				tui_msg(t, true,
 				    "out of memory while "

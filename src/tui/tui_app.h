@@ -16,6 +16,7 @@
 #include "tui/lineidx.h"
 #include "net/loop.h"
 #include "tui/rate.h"
+#include "tui/reader.h"
 #include "tui/scrollback.h"
 #include "tui/search.h"
 #include "core/source.h"
@@ -96,21 +97,13 @@ struct tui_run_row {
 
 enum tui_ts { TUI_TS_ABSOLUTE, TUI_TS_RELATIVE, TUI_TS_OFF };
 
-/* One log pane: what it shows and where its reader is. */
+/* One log pane: what it shows (the reader: its lines and where the
+ * reader is in them) and which sources feed it. */
 struct tui_pane {
-	struct filter f;
-	struct lineidx li;
-	struct search s;
+	struct reader r;
 	bool merged; /* every watched source, else only src */
 	int src;     /* -1: none yet */
-	bool follow;
-	uint64_t cur;       /* the current line's seq when not following */
-	int cur_row;        /* its row on screen, in lines from the top */
-	uint64_t pause_end; /* store end when paused: later lines are new */
 	int hscroll;
-	int rows;         /* inner height at the last draw */
-	size_t drawn_top; /* index of the top line at the last draw */
-	size_t drawn_n;   /* lines the last draw showed */
 };
 
 enum tui_mode {
@@ -170,9 +163,6 @@ struct tui {
 	char ptext[TUI_PROMPT_MAX + 1];
 	size_t plen;
 	bool save_all;       /* the save prompt writes every line */
-	uint64_t pstart_cur; /* where the reader was when a search began */
-	bool pstart_follow;
-	int pstart_row;
 	uint64_t detail_seq;
 	int detail_top;
 	int help_top;

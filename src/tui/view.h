@@ -24,10 +24,6 @@ void view_list_hold(struct tui *t, uint64_t until);
 
 /* Draw log pane i into t->lay.pane[i]. */
 void view_log_draw(struct tui *t, int i);
-/* The index (in the pane's line index) of the line the reader is on. */
-size_t view_log_cur_index(const struct tui *t, int i);
-/* The index of the top line and how many lines the last draw showed. */
-void view_log_drawn(const struct tui *t, int i, size_t *top, size_t *n);
 /* Format line seq's time per the timestamp mode into out (may be ""). */
 void view_log_time(
     const struct tui *t, int64_t ts_ms, char *out, size_t outlen);

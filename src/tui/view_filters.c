@@ -15,7 +15,7 @@
 void
 view_filters_draw(struct tui *t)
 {
-	struct filter *f = &t->pane[t->filters_pane].f;
+	struct filter *f = &t->pane[t->filters_pane].r.f;
 	int w = COLS < FILTERS_BOX_W ? COLS : FILTERS_BOX_W;
 	int h = f->npat + 4, x = (COLS - w) / 2, y = 1, k;
 	char line[FILTER_PATTERN_LEN + 32];

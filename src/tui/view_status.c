@@ -164,39 +164,39 @@ status_line1(struct tui *t, char *line)
 	int pct;
 
 	line[0] = '\0';
-	if (p->follow)
+	if (p->r.follow)
 		status_add(line, " FOLLOW");
 	else {
-		n = lineidx_count_since(&p->li, p->pause_end);
+		n = lineidx_count_since(&p->r.li, p->r.pause_end);
 		status_count(n, num, sizeof num);
 		snprintf(tmp, sizeof tmp, " PAUSED +%s new", num);
 		status_add(line, tmp);
 	}
-	snprintf(tmp, sizeof tmp, "level>=%s", level_name(p->f.floor));
+	snprintf(tmp, sizeof tmp, "level>=%s", level_name(p->r.f.floor));
 	status_part(line, tmp);
-	if (p->f.npat > 0) {
-		filter_describe(&p->f, tmp, sizeof tmp);
+	if (p->r.f.npat > 0) {
+		filter_describe(&p->r.f, tmp, sizeof tmp);
 		status_part(line, tmp);
 	}
-	if (p->s.active) {
-		cur = view_log_cur_index(t, status_pane(t));
-		pos = lineidx_count(&p->li) && !p->follow
-		          ? search_pos(&p->s, &p->li, lineidx_at(&p->li, cur))
+	if (p->r.s.active) {
+		cur = reader_cur_index(&p->r);
+		pos = lineidx_count(&p->r.li) && !p->r.follow
+		          ? search_pos(&p->r.s, &p->r.li, lineidx_at(&p->r.li, cur))
 		          : 0;
 		snprintf(tmp, sizeof tmp, "%c%s %zu/%zu",
-		    p->s.backward ? '?' : '/', p->s.pat.text, pos,
-		    search_count(&p->s));
+		    p->r.s.backward ? '?' : '/', p->r.s.pat.text, pos,
+		    search_count(&p->r.s));
 		status_part(line, tmp);
 		/* A count still growing through old lines says how far. */
-		n = lineidx_count(&p->li);
-		left = search_left(&p->s, &p->li);
+		n = lineidx_count(&p->r.li);
+		left = search_left(&p->r.s, &p->r.li);
 		if (left > STATUS_PROGRESS_MIN) {
 			snprintf(tmp, sizeof tmp, " (counting %zu%%)",
 			    (n - left) * 100 / n);
 			status_add(line, tmp);
 		}
 	}
-	pct = lineidx_progress(&p->li, t->sb);
+	pct = lineidx_progress(&p->r.li, t->sb);
 	if (pct < 100) {
 		snprintf(tmp, sizeof tmp, "filtering %d%%", pct);
 		status_part(line, tmp);
