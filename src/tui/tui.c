@@ -42,12 +42,6 @@
 #define TUI_SLICE_MS 8
 /* Lines scanned between two looks at the clock. */
 #define TUI_SLICE_LINES 4096
-/* Largest formatted line a save writes: a stored event is at most
- * EVENT_SCRATCH_MAX bytes (the stream's cap), and a formatter makes at
- * most FORMAT_MAX_GROWTH bytes of each, plus its slack. */
-#define TUI_SAVE_LINE_MAX                                                      \
-	((size_t)FORMAT_MAX_GROWTH * (EVENT_SCRATCH_MAX + 1024) +              \
-	    FORMAT_LINE_SLACK)
 /* How long the list keeps its order after a key in it: the rows do not
  * re-sort under an operator moving and watching. */
 #define TUI_LIST_HOLD_MS 5000
@@ -178,7 +172,7 @@ tui_on_msg_timer(void *arg)
 }
 
 /* The pane keys act on: the focused one, or the list's target. */
-static int
+int
 tui_pane_index(const struct tui *t)
 {
 	return t->focus >= 0 ? t->focus : t->target;
@@ -187,7 +181,7 @@ tui_pane_index(const struct tui *t)
 /* Start re-filtering pane i from the first line, keeping the reader's
  * place (the current line's seq stays, so the same event stays on screen
  * when it still passes). */
-static void
+void
 tui_pane_refilter(struct tui *t, int i)
 {
 	reader_refilter(&t->pane[i].r);
@@ -322,15 +316,6 @@ tui_match(struct tui *t, int i, bool same_dir)
 	case READER_FOUND:
 		break;
 	}
-}
-
-/* The incremental step of a search prompt. */
-static void
-tui_isearch(struct tui *t)
-{
-	reader_isearch(&t->pane[tui_pane_index(t)].r, t->ptext,
-	    t->prompt == PROMPT_SEARCH_BACK);
-	tui_dirty(t);
 }
 
 /* Set the level floor of the pane keys act on. */
@@ -584,298 +569,6 @@ tui_on_wake(void *arg)
 {
 }
 
-/* The event of stored line l, for the --output formatters: its raw
- * data decoded again when the store kept all of it, else rebuilt from
- * what the store kept (when is scratch room for the timestamp). */
-static void
-tui_save_event(struct event_decoder *d, const struct sb_line *l,
-    struct log_event *ev, char *when, size_t whenlen)
-{
-	struct tm tm;
-	time_t sec;
-
-	if (!(l->flags & SB_CUT_RAW)) {
-		event_decode(d, l->raw, l->raw_len, ev);
-	} else {
-		memset(ev, 0, sizeof *ev);
-		ev->level = l->level;
-		ev->level_name.p = l->lvname;
-		ev->level_name.n = l->lvname_len;
-		ev->message.p = l->msg;
-		ev->message.n = l->msg_len;
-		ev->raw = ev->message;
-		when[0] = '\0';
-		if (l->ts_ms != INT64_MIN) {
-			sec = (time_t)(l->ts_ms / 1000);
-			gmtime_r(&sec, &tm);
-			snprintf(when, whenlen,
-			    "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-			    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-			    tm.tm_hour, tm.tm_min, tm.tm_sec,
-			    (int)(l->ts_ms % 1000));
-		}
-		ev->timestamp.p = when;
-		ev->timestamp.n = strlen(when);
-		ev->truncated = 1;
-	}
-	ev->id = l->id;
-	if (l->flags & SB_CUT_EVENT)
-		ev->truncated = ev->truncated ? ev->truncated : 1;
-}
-
-/* The output shape a save path asks for by its extension: .json and
- * .jsonl JSON lines, .csv CSV, anything else text. */
-static enum output_format
-tui_save_format(const char *path)
-{
-	size_t len = strlen(path);
-
-	if ((len > 5 && strcmp(path + len - 5, ".json") == 0) ||
-	    (len > 6 && strcmp(path + len - 6, ".jsonl") == 0))
-		return OUTPUT_JSON;
-	if (len > 4 && strcmp(path + len - 4, ".csv") == 0)
-		return OUTPUT_CSV;
-	return OUTPUT_TEXT;
-}
-
-/* Format stored line seq into out and write it to f; true when it was
- * an event (a marker is written only to text files, and not counted).
- * *failed is set on a write error. */
-static bool
-tui_save_one(struct tui *t, struct formatter *fmt, struct event_decoder *d,
-    struct buf *out, FILE *f, uint64_t seq, bool text, bool *failed)
-{
-	struct log_event ev;
-	struct sb_line l;
-	char when[80];
-
-	if (!sb_get(t->sb, seq, &l))
-		return false;
-	if (l.kind != SB_KIND_LOG) {
-		/* A run boundary or gap: a line of its own in a text file,
-		 * nothing in JSON or CSV, where every line is an event. */
-		if (text && (fwrite(l.msg, 1, l.msg_len, f) != l.msg_len ||
-		                fputc('\n', f) == EOF))
-			*failed = true;
-		return false;
-	}
-	tui_save_event(d, &l, &ev, when, sizeof when);
-	buf_clear(out);
-	if (formatter_event(fmt, out, tui_src_name(t, l.src), &ev) != 0 ||
-	    fwrite(out->p, 1, out->len, f) != out->len)
-		*failed = true;
-	return true;
-}
-
-/* Save the focused pane's view (or every line) to path, in the shape
- * follow mode's --output gives (source named on every line). */
-static void
-tui_save(struct tui *t, const char *path)
-{
-	struct tui_pane *p = &t->pane[tui_pane_index(t)];
-	struct format_opts fo = {
-	    .format = tui_save_format(path),
-	    .utc = t->o->utc,
-	    .with_source = true,
-	};
-	static const char *shape[] = {
-	    [OUTPUT_TEXT] = "text",
-	    [OUTPUT_JSON] = "JSON lines",
-	    [OUTPUT_CSV] = "CSV",
-	};
-	struct formatter *fmt = formatter_new(&fo);
-	struct event_decoder *d = event_decoder_new();
-	bool failed = false;
-	size_t n = 0, k;
-	struct buf out;
-	uint64_t seq;
-	FILE *f;
-
-	buf_init(&out, TUI_SAVE_LINE_MAX);
-	if (fmt == NULL || d == NULL) {
-		tui_msg(t, true, "cannot save: out of memory");
-		goto done;
-	}
-	/* Keys typed ahead (a floor, then S) can come before the pane's
-	 * scan: finish it, so the file holds the whole view. */
-	while (!t->save_all && lineidx_pending(&p->r.li, t->sb)) {
-		if (lineidx_scan(&p->r.li, t->sb, &p->r.f, TUI_SLICE_LINES) < 0) {
-			tui_msg(t, true, "cannot save: out of memory");
-			goto done;
-		}
-	}
-	f = fopen(path, "w");
-	if (f == NULL) {
-		tui_msg(t, true, "cannot write %s: %s", path, strerror(errno));
-		goto done;
-	}
-	/* Only CSV has a header: an empty buffer has no storage to write. */
-	if (formatter_begin(fmt, &out) == 0 && out.len > 0 &&
-	    fwrite(out.p, 1, out.len, f) != out.len)
-		failed = true;
-	if (t->save_all) {
-		for (seq = sb_first(t->sb); seq < sb_end(t->sb); seq++)
-			n += tui_save_one(t, fmt, d, &out, f, seq,
-			    fo.format == OUTPUT_TEXT, &failed);
-	} else {
-		for (k = 0; k < lineidx_count(&p->r.li); k++)
-			n += tui_save_one(t, fmt, d, &out, f,
-			    lineidx_at(&p->r.li, k), fo.format == OUTPUT_TEXT,
-			    &failed);
-	}
-	if (fclose(f) != 0 || failed)
-		tui_msg(t, true, "writing %s: %s", path, strerror(errno));
-	else
-		tui_msg(t, false, "wrote %zu lines (%s) to %s", n,
-		    shape[fo.format], path);
-done:
-	buf_free(&out);
-	formatter_free(fmt);
-	event_decoder_free(d);
-}
-
-/* Open the prompt of kind k. */
-static void
-tui_prompt_open(struct tui *t, enum tui_prompt k)
-{
-	struct tui_pane *p = &t->pane[tui_pane_index(t)];
-	struct tm tm;
-	time_t now;
-
-	t->mode = TUI_PROMPT;
-	t->prompt = k;
-	t->ptext[0] = '\0';
-	t->plen = 0;
-	reader_isearch_begin(&p->r);
-	if (k == PROMPT_SAVE) {
-		now = time(NULL);
-		localtime_r(&now, &tm);
-		t->plen = strftime(t->ptext, sizeof t->ptext,
-		    "logdeck-%Y%m%d-%H%M%S.log", &tm);
-	} else if (k == PROMPT_LIST) {
-		snprintf(t->ptext, sizeof t->ptext, "%s", t->list_filter);
-		t->plen = strlen(t->ptext);
-	}
-	tui_dirty(t);
-}
-
-/* The prompt's text changed. */
-static void
-tui_prompt_changed(struct tui *t)
-{
-	switch (t->prompt) {
-	case PROMPT_SEARCH_FWD:
-	case PROMPT_SEARCH_BACK:
-		tui_isearch(t);
-		break;
-	case PROMPT_LIST:
-		/* The list prompt stops at TUI_LIST_FILTER_MAX bytes. */
-		memcpy(t->list_filter, t->ptext, t->plen + 1);
-		break;
-	default:
-		break;
-	}
-	tui_dirty(t);
-}
-
-/* Enter at the prompt: act on the text. */
-static void
-tui_prompt_commit(struct tui *t)
-{
-	int i = tui_pane_index(t);
-	char err[160];
-
-	t->mode = TUI_NORMAL;
-	switch (t->prompt) {
-	case PROMPT_KEEP:
-	case PROMPT_HIDE:
-		if (t->plen == 0)
-			break;
-		if (filter_push(&t->pane[i].r.f, t->ptext,
-		        t->prompt == PROMPT_KEEP, err, sizeof err) == -1)
-			tui_msg(t, true, "%s", err);
-		else
-			tui_pane_refilter(t, i);
-		break;
-	case PROMPT_SAVE:
-		if (t->plen > 0)
-			tui_save(t, t->ptext);
-		break;
-	case PROMPT_SEARCH_FWD:
-	case PROMPT_SEARCH_BACK:
-		if (t->plen > 0 &&
-		    search_start(&t->pane[i].r.s, t->ptext,
-		        t->prompt == PROMPT_SEARCH_BACK, err, sizeof err) == -1)
-			tui_msg(t, true, "%s", err);
-		break;
-	default:
-		break;
-	}
-	tui_dirty(t);
-}
-
-/* Esc at the prompt: undo what the incremental prompt did. */
-static void
-tui_prompt_cancel(struct tui *t)
-{
-	struct tui_pane *p = &t->pane[tui_pane_index(t)];
-
-	t->mode = TUI_NORMAL;
-	if (t->prompt == PROMPT_SEARCH_FWD || t->prompt == PROMPT_SEARCH_BACK) {
-		reader_isearch_cancel(&p->r);
-	} else if (t->prompt == PROMPT_LIST)
-		t->list_filter[0] = '\0';
-	tui_dirty(t);
-}
-
-/* A key while the prompt is open. */
-static void
-tui_prompt_key(struct tui *t, int key)
-{
-	char enc[8];
-	int n;
-
-	if (key == '\r' || key == '\n' || key == (KEY_ENTER | KEYS_FN)) {
-		tui_prompt_commit(t);
-		return;
-	}
-	if (key == 0x1b || key == KEYS_CTRL('c') || key == KEYS_CTRL('g')) {
-		tui_prompt_cancel(t);
-		return;
-	}
-	if (key == '\t' && t->prompt == PROMPT_SAVE) {
-		t->save_all = !t->save_all;
-		tui_dirty(t);
-		return;
-	}
-	if (key == 0x7f || key == 0x08 || key == (KEY_BACKSPACE | KEYS_FN)) {
-		while (t->plen > 0 &&
-		       ((unsigned char)t->ptext[--t->plen] & 0xc0) == 0x80)
-			;
-		t->ptext[t->plen] = '\0';
-		tui_prompt_changed(t);
-		return;
-	}
-	if (key == KEYS_CTRL('u')) {
-		t->plen = 0;
-		t->ptext[0] = '\0';
-		tui_prompt_changed(t);
-		return;
-	}
-	if ((key & KEYS_FN) || key < 0x20 || key == 0x7f ||
-	    (key >= 0x80 && key < 0xa0))
-		return;
-	n = wctomb(enc, (wchar_t)key);
-	if (n <= 0 || t->plen + (size_t)n > (t->prompt == PROMPT_LIST
-	                                            ? TUI_LIST_FILTER_MAX
-	                                            : TUI_PROMPT_MAX))
-		return;
-	memcpy(t->ptext + t->plen, enc, (size_t)n);
-	t->plen += (size_t)n;
-	t->ptext[t->plen] = '\0';
-	tui_prompt_changed(t);
-}
-
 /* Move the list selection by delta rows of the display order. */
 static void
 tui_list_move(struct tui *t, int delta)
@@ -938,84 +631,6 @@ tui_suspend(struct tui *t)
 	tui_dirty(t);
 }
 
-/* Scroll a modal view (detail, help) by delta rows. */
-static void
-tui_modal_scroll(int *top, int delta, int rows)
-{
-	*top += delta;
-	if (*top > rows - 1)
-		*top = rows - 1;
-	if (*top < 0)
-		*top = 0;
-}
-
-/* A key in the detail view or help overlay. */
-static void
-tui_modal_key(struct tui *t, int key)
-{
-	enum action a = keys_lookup(key, KEYS_LOG);
-	int *top = t->mode == TUI_DETAIL ? &t->detail_top : &t->help_top;
-	int rows =
-	    t->mode == TUI_DETAIL ? view_detail_rows(t) : view_help_rows();
-	int page = t->lay.status.y - 2;
-
-	switch (a) {
-	case ACT_CLOSE:
-	case ACT_QUIT:
-	case ACT_HELP:
-	case ACT_DETAIL:
-	case ACT_SEARCH_BACK: /* "?" closes the help it opened */
-		if (key == KEYS_CTRL('c')) {
-			t->quit = true;
-			loop_stop(t->loop, 0);
-		}
-		t->mode = TUI_NORMAL;
-		break;
-	case ACT_DOWN:
-		tui_modal_scroll(top, 1, rows);
-		break;
-	case ACT_UP:
-		tui_modal_scroll(top, -1, rows);
-		break;
-	case ACT_PAGE_DOWN:
-	case ACT_HALF_DOWN:
-	case ACT_PAUSE:
-		tui_modal_scroll(top, page, rows);
-		break;
-	case ACT_PAGE_UP:
-	case ACT_HALF_UP:
-		tui_modal_scroll(top, -page, rows);
-		break;
-	case ACT_TOP:
-		*top = 0;
-		break;
-	default:
-		return;
-	}
-	tui_dirty(t);
-}
-
-/* A key in the filter list: a digit switches that filter off or on,
- * anything that closes or quits closes it. */
-static void
-tui_filters_key(struct tui *t, int key)
-{
-	int i = t->filters_pane;
-	enum action a = keys_lookup(key, KEYS_LOG);
-
-	if (key >= '1' && key < '1' + FILTER_PATTERNS_MAX) {
-		if (filter_toggle(&t->pane[i].r.f, key - '1') == 0)
-			tui_pane_refilter(t, i);
-	} else if (a == ACT_CLOSE || a == ACT_QUIT || a == ACT_FILTER_LIST) {
-		t->mode = TUI_NORMAL;
-		if (key == KEYS_CTRL('c')) {
-			t->quit = true;
-			loop_stop(t->loop, 0);
-		}
-	}
-	tui_dirty(t);
-}
-
 /* Mouse wheel: scroll the pane under the pointer (or the focused one). */
 static void
 tui_mouse(struct tui *t)
@@ -1050,22 +665,11 @@ tui_key(struct tui *t, int key)
 	struct tui_pane *p = &t->pane[i];
 	int page = p->r.rows > 1 ? p->r.rows - 1 : 1;
 	bool list = t->focus < 0;
+	uint64_t seq;
 
-	if (t->mode == TUI_PROMPT) {
-		tui_prompt_key(t, key);
-		return;
-	}
-	if (t->mode == TUI_DETAIL || t->mode == TUI_HELP) {
-		tui_modal_key(t, key);
-		return;
-	}
-	if (t->mode == TUI_RUNS) {
-		view_runs_key(t, key);
-		tui_dirty(t);
-		return;
-	}
-	if (t->mode == TUI_FILTERS) {
-		tui_filters_key(t, key);
+	if (t->mode != NULL) {
+		if (t->mode->key(t, key) != TUI_KEEP)
+			tui_dirty(t);
 		return;
 	}
 	if (list && a != ACT_NONE) {
@@ -1077,12 +681,10 @@ tui_key(struct tui *t, int key)
 	case ACT_COUNT:
 		return;
 	case ACT_QUIT:
-		t->quit = true;
-		loop_stop(t->loop, 0);
+		tui_quit(t);
 		return;
 	case ACT_HELP:
-		t->mode = TUI_HELP;
-		t->help_top = 0;
+		view_help_open(t);
 		break;
 	case ACT_FOCUS_NEXT:
 	case ACT_FOCUS_PREV:
@@ -1183,24 +785,23 @@ tui_key(struct tui *t, int key)
 		tui_jump_level(t, i, 1, LEVEL_WARN, false);
 		break;
 	case ACT_SEARCH_FWD:
-		tui_prompt_open(t, PROMPT_SEARCH_FWD);
+		view_prompt_open(t, PROMPT_SEARCH_FWD);
 		break;
 	case ACT_SEARCH_BACK:
-		tui_prompt_open(t, PROMPT_SEARCH_BACK);
+		view_prompt_open(t, PROMPT_SEARCH_BACK);
 		break;
 	case ACT_MATCH_NEXT:
 	case ACT_MATCH_PREV:
 		tui_match(t, i, a == ACT_MATCH_NEXT);
 		break;
 	case ACT_FILTER_KEEP:
-		tui_prompt_open(t, PROMPT_KEEP);
+		view_prompt_open(t, PROMPT_KEEP);
 		break;
 	case ACT_FILTER_HIDE:
-		tui_prompt_open(t, PROMPT_HIDE);
+		view_prompt_open(t, PROMPT_HIDE);
 		break;
 	case ACT_FILTER_LIST:
-		t->mode = TUI_FILTERS;
-		t->filters_pane = i;
+		view_filters_open(t, i);
 		break;
 	case ACT_FILTER_CLEAR:
 		filter_clear(&p->r.f);
@@ -1208,7 +809,7 @@ tui_key(struct tui *t, int key)
 		tui_pane_refilter(t, i);
 		break;
 	case ACT_SAVE:
-		tui_prompt_open(t, PROMPT_SAVE);
+		view_prompt_open(t, PROMPT_SAVE);
 		break;
 	case ACT_MERGED:
 		tui_pane_show(t, i, p->merged ? t->sel : -1, !p->merged);
@@ -1220,10 +821,9 @@ tui_key(struct tui *t, int key)
 		t->side_by_side = !t->side_by_side;
 		break;
 	case ACT_DETAIL:
-		if (!reader_cur_seq(&p->r, &t->detail_seq))
+		if (!reader_cur_seq(&p->r, &seq))
 			return;
-		t->detail_top = 0;
-		t->mode = TUI_DETAIL;
+		view_detail_open(t, seq);
 		break;
 	case ACT_WATCH:
 		if (t->sel >= 0)
@@ -1268,7 +868,7 @@ tui_key(struct tui *t, int key)
 		        COLS);
 		break;
 	case ACT_LIST_FILTER:
-		tui_prompt_open(t, PROMPT_LIST);
+		view_prompt_open(t, PROMPT_LIST);
 		break;
 	case ACT_CLOSE:
 		t->msg[0] = '\0';
@@ -1332,6 +932,14 @@ tui_on_cont(int sig, void *arg)
 	tui_dirty(t);
 }
 
+/* Leave through the normal path, exit status 0. */
+void
+tui_quit(struct tui *t)
+{
+	t->quit = true;
+	loop_stop(t->loop, 0);
+}
+
 /* SIGINT, SIGTERM, SIGHUP: leave through the normal path. */
 static void
 tui_on_quit_signal(int sig, void *arg)
@@ -1372,15 +980,9 @@ tui_draw(struct tui *t)
 		view_list_draw(t);
 	for (k = 0; k < t->lay.npanes; k++)
 		view_log_draw(t, k);
-	if (t->mode == TUI_DETAIL)
-		view_detail_draw(t);
-	else if (t->mode == TUI_HELP)
-		view_help_draw(t);
-	else if (t->mode == TUI_RUNS)
-		view_runs_draw(t);
-	else if (t->mode == TUI_FILTERS)
-		view_filters_draw(t);
-	curs_set(t->mode == TUI_PROMPT ? 1 : 0);
+	if (t->mode != NULL && t->mode->draw != NULL)
+		t->mode->draw(t);
+	curs_set(t->mode == &view_prompt_mode ? 1 : 0);
 	view_status_draw(t);
 	refresh();
 }
@@ -1438,7 +1040,7 @@ tui_before_sleep(void *arg)
 		return;
 	tui_lists_apply(t);
 	now = loop_now();
-	if (tui_work(t)) {
+	if (tui_work(t) | tui_save_step(t, loop_now() + TUI_SLICE_MS)) {
 		tui_dirty(t);
 		loop_timer_in(t->loop, &t->work_timer, 0);
 	}
@@ -1511,6 +1113,7 @@ tui_free(struct tui *t)
 {
 	int k;
 
+	tui_save_finish(t);
 	view_runs_close(t);
 	tui_lists_close(t);
 	stream_mgr_free(t->mgr);

@@ -216,27 +216,6 @@ status_line1(struct tui *t, char *line)
 	status_part(line, t->wrap ? "wrap" : "nowrap");
 }
 
-/* Draw the prompt on the second line. */
-static void
-status_prompt(struct tui *t, int y, int w)
-{
-	static const char *labels[] = {
-	    "/", "?", "keep: &", "hide: !", "", "list: /"};
-	char label[96];
-	int lw;
-
-	if (t->prompt == PROMPT_SAVE)
-		snprintf(label, sizeof label, "save %s (Tab toggles) to: ",
-		    t->save_all ? "ALL lines" : "the filtered view");
-	else
-		snprintf(label, sizeof label, "%s", labels[t->prompt]);
-	lw = draw_width(label, strlen(label));
-	draw_text(stdscr, y, 0, w, label, strlen(label), 0, A_BOLD, NULL);
-	lw += draw_untrusted(
-	    stdscr, y, lw, w - lw - 1, t->ptext, t->plen, A_NORMAL);
-	move(y, lw < w ? lw : w - 1);
-}
-
 /* Columns " +N more" takes. */
 static int
 status_more_width(int n)
@@ -354,8 +333,8 @@ view_status_draw(struct tui *t)
 	if (mode != NULL)
 		draw_untrusted(stdscr, r.y, 0, r.w, line, (size_t)(mode - line),
 		    draw_attr(COL_MODE));
-	if (t->mode == TUI_PROMPT) {
-		status_prompt(t, r.y + 1, r.w);
+	if (t->mode == &view_prompt_mode) {
+		view_prompt_draw(t, r.y + 1, r.w);
 		return;
 	}
 	x = status_failed(t, r.y + 1, r.w);
