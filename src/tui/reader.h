@@ -98,7 +98,7 @@ void reader_isearch_cancel(struct reader *r);
  * lines from the newest upwards when following, else the current line at
  * its row (moved up so a tall wrapped line still shows it). height gives
  * each line's rows; NULL: one row each. */
-void reader_frame(struct reader *r, int rows, reader_height_fn height,
-    void *arg);
+void reader_frame(
+    struct reader *r, int rows, reader_height_fn height, void *arg);
 
 #endif

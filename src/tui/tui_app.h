@@ -1,4 +1,4 @@
-/* tui_app.h - the viewer's state, shared by the app (tui.c) and the view
+/* tui_app.h - the viewer's state, shared by the app (tui*.c) and the view
  * files (view_*.c) that draw it. Not for use outside the TUI. */
 #ifndef LOGDECK_TUI_APP_H
 #define LOGDECK_TUI_APP_H
@@ -25,6 +25,7 @@
 
 struct stream;
 struct stream_mgr;
+struct stream_handlers;
 
 /* Longest name filter of the list pane. */
 #define TUI_LIST_FILTER_MAX 64
@@ -176,7 +177,7 @@ struct tui {
 	const struct tui_mode *mode; /* NULL: the panes take the keys */
 	enum tui_prompt prompt;      /* what the prompt is for */
 	struct prompt pline;         /* the prompt's line */
-	bool save_all;       /* the save prompt writes every line */
+	bool save_all;               /* the save prompt writes every line */
 	uint64_t detail_seq;
 	int detail_top;
 	int help_top;
@@ -237,7 +238,8 @@ enum tui_color {
 };
 #define TUI_TAG_COLORS 6
 
-/* Shared by the app's files (tui.c, tui_list.c, view_runs.c). */
+/* Shared by the app's files (tui.c, tui_panes.c, tui_actions.c,
+ * tui_list.c, tui_save.c and the modes). */
 /* Ask for a redraw at the next chance. */
 void tui_dirty(struct tui *t);
 /* Show a one-line notice (error true: in the error colour). */
@@ -254,12 +256,26 @@ void tui_src_run(
 void tui_list_first_selection(struct tui *t);
 /* Make pane i show source src alone (or merged when merged). */
 void tui_pane_show(struct tui *t, int i, int src, bool merged);
+/* Set up pane i showing src (-1: none) or the merged view, following,
+ * at level floor; tui_pane_free releases it. */
+void tui_pane_init(struct tui *t, int i, int src, bool merged, uint8_t floor);
+void tui_pane_free(struct tui *t, int i);
+/* One more pane (back to one after the last). */
+void tui_split(struct tui *t);
+/* What the streams bring, stored and counted (tui_panes.c). */
+extern const struct stream_handlers tui_stream_handlers;
 /* The pane keys act on: the focused one, or the list's target. */
 int tui_pane_index(const struct tui *t);
 /* Pane i's filter changed: scan its lines again. */
 void tui_pane_refilter(struct tui *t, int i);
 /* Leave the viewer at the end of this loop pass (exit status 0). */
 void tui_quit(struct tui *t);
+/* Stop for the shell (C-z) until continued; the caller repaints. */
+void tui_suspend(struct tui *t);
+
+/* tui_actions.c: do what key means with no mode open (the action the
+ * key table names); returns TUI_KEEP, TUI_REDRAW or TUI_REDRAW_FULL. */
+unsigned tui_action(struct tui *t, int key);
 
 /* tui_save.c: saving a pane's view (or every line) to a file. */
 /* Start saving to path (copied) the view of the pane keys act on, or

@@ -31,19 +31,19 @@ struct tui_save {
 	struct event_decoder *d;
 	struct buf out;
 	enum output_format format;
-	bool all;       /* every line held, else the view of pane */
+	bool all; /* every line held, else the view of pane */
 	int pane;
 	/* The view: the seqs its index held once its scan was done (owned;
 	 * at most one per line held, so bounded by the scrollback). */
 	uint64_t *seqs;
 	size_t nseqs;
 	bool snapped;
-	size_t next;      /* the view: next index into seqs */
-	uint64_t seq;     /* every line: next seq to write */
-	uint64_t end;     /* every line: the store's end when it began */
-	size_t written;   /* events written */
-	size_t lost;      /* lines evicted before their turn came */
-	bool failed;      /* a write failed */
+	size_t next;    /* the view: next index into seqs */
+	uint64_t seq;   /* every line: next seq to write */
+	uint64_t end;   /* every line: the store's end when it began */
+	size_t written; /* events written */
+	size_t lost;    /* lines evicted before their turn came */
+	bool failed;    /* a write failed */
 };
 
 /* The event of stored line l, for the --output formatters: its raw

@@ -390,7 +390,7 @@ view_log_draw(struct tui *t, int i)
 	for (k = p->r.top; k < p->r.top + p->r.shown && y < h; k++) {
 		if (!sb_get(t->sb, lineidx_at(&p->r.li, k), &l))
 			continue;
-		y += view_log_line(t, p, &l, y0 + y, x0, w, h - y,
-		    !p->r.follow && k == cur);
+		y += view_log_line(
+		    t, p, &l, y0 + y, x0, w, h - y, !p->r.follow && k == cur);
 	}
 }

@@ -181,7 +181,8 @@ status_line1(struct tui *t, char *line)
 	if (p->r.s.active) {
 		cur = reader_cur_index(&p->r);
 		pos = lineidx_count(&p->r.li) && !p->r.follow
-		          ? search_pos(&p->r.s, &p->r.li, lineidx_at(&p->r.li, cur))
+		          ? search_pos(
+		                &p->r.s, &p->r.li, lineidx_at(&p->r.li, cur))
 		          : 0;
 		snprintf(tmp, sizeof tmp, "%c%s %zu/%zu",
 		    p->r.s.backward ? '?' : '/', p->r.s.pat.text, pos,

@@ -172,9 +172,8 @@ START_TEST(match_moves_between_hits_and_wraps_around)
 	char err[128];
 
 	ck_assert_int_eq(reader_match(&r, true), READER_NO_SEARCH);
-	ck_assert_int_eq(search_start(&r.s, "line [13]0$", false, err,
-	                     sizeof err),
-	    0);
+	ck_assert_int_eq(
+	    search_start(&r.s, "line [13]0$", false, err, sizeof err), 0);
 	scan();
 	reader_frame(&r, 10, NULL, NULL);
 	reader_first(&r);
@@ -186,8 +185,8 @@ START_TEST(match_moves_between_hits_and_wraps_around)
 	ck_assert_uint_eq(cur(), 10);
 	ck_assert_int_eq(reader_match(&r, false), READER_WRAPPED);
 	ck_assert_uint_eq(cur(), 30);
-	ck_assert_int_eq(search_start(&r.s, "nothing", false, err, sizeof err),
-	    0);
+	ck_assert_int_eq(
+	    search_start(&r.s, "nothing", false, err, sizeof err), 0);
 	scan();
 	ck_assert_int_eq(reader_match(&r, true), READER_NONE);
 	ck_assert_uint_eq(cur(), 30);
@@ -198,8 +197,8 @@ START_TEST(match_backward_from_following_takes_the_last_line)
 {
 	char err[128];
 
-	ck_assert_int_eq(search_start(&r.s, "line 99", true, err, sizeof err),
-	    0);
+	ck_assert_int_eq(
+	    search_start(&r.s, "line 99", true, err, sizeof err), 0);
 	scan();
 	reader_frame(&r, 10, NULL, NULL);
 	ck_assert_int_eq(reader_match(&r, true), READER_FOUND);
