@@ -2,7 +2,6 @@
 /* asprintf */
 #define _GNU_SOURCE
 #include <ctype.h>
-#include <curses.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,8 +16,8 @@
 #include "net/client.h"
 #include "conf.h"
 #include "net/auth.h"
-#include "core/esc.h"
 #include "core/ydoc.h"
+#include "tui/keys.h"
 
 /* Largest configuration file read. */
 #define CONF_MAX_FILE (1024 * 1024)
@@ -48,41 +47,6 @@ static const char *const conf_levels[] = {
     "trace", "debug", "info", "warn", "error", "fatal", NULL};
 static const char *const conf_ts_names[] = {
     "absolute", "relative", "off", NULL};
-
-/* The actions of the full-screen view that keys: can rebind, by name. */
-static const char *const conf_actions[] = {"quit", "help", "focus-next",
-    "focus-prev", "choose", "down", "up", "page-down", "page-up", "half-down",
-    "half-up", "top", "bottom", "pause", "follow", "left", "right", "wrap",
-    "timestamps", "floor-trace", "floor-debug", "floor-info", "floor-warn",
-    "floor-error", "next-error", "prev-error", "next-warn", "search-forward",
-    "search-backward", "next-match", "prev-match", "filter-keep", "filter-hide",
-    "filter-clear", "filter-list", "save", "merged", "split", "split-direction",
-    "detail", "watch", "show", "watch-all", "refresh", "list-toggle",
-    "list-wider", "list-narrower", "list-filter", "close", "suspend", "redraw",
-    "runs", "kind", NULL};
-
-/* Named keys and their codes (function keys or-ed with CONF_KEY_FN). */
-static const struct {
-	const char *name;
-	int code;
-} conf_key_names[] = {
-    {"Space", ' '},
-    {"Tab", '\t'},
-    {"S-Tab", CONF_KEY_FN | KEY_BTAB},
-    {"Enter", '\r'},
-    {"Esc", 0x1b},
-    {"Backspace", CONF_KEY_FN | KEY_BACKSPACE},
-    {"Delete", CONF_KEY_FN | KEY_DC},
-    {"Insert", CONF_KEY_FN | KEY_IC},
-    {"Up", CONF_KEY_FN | KEY_UP},
-    {"Down", CONF_KEY_FN | KEY_DOWN},
-    {"Left", CONF_KEY_FN | KEY_LEFT},
-    {"Right", CONF_KEY_FN | KEY_RIGHT},
-    {"PgUp", CONF_KEY_FN | KEY_PPAGE},
-    {"PgDn", CONF_KEY_FN | KEY_NPAGE},
-    {"Home", CONF_KEY_FN | KEY_HOME},
-    {"End", CONF_KEY_FN | KEY_END},
-};
 
 /* What a parse step needs: the document, the file's directory (relative
  * paths in the file are relative to it) and the error buffer. */
@@ -529,7 +493,7 @@ conf_key_add(struct conf_parse *cp, const char *action, yaml_node_t *v)
 	const char *s = ydoc_scalar(v);
 	int code;
 
-	if (s == NULL || (code = conf_key_parse(s)) < 0)
+	if (s == NULL || (code = keys_parse_name(s)) < 0)
 		return ydoc_error(&cp->d, v, cp->err, cp->errlen,
 		    "'%s' must be a key name such as q, C-x, F5, PgDn, Space "
 		    "or Enter",
@@ -550,13 +514,8 @@ conf_keys_pair(struct conf_parse *cp, void *arg, const char *k, yaml_node_t *kn,
     yaml_node_t *v)
 {
 	yaml_node_item_t *it;
-	size_t i;
 
-	for (i = 0; conf_actions[i] != NULL; i++) {
-		if (strcmp(conf_actions[i], k) == 0)
-			break;
-	}
-	if (conf_actions[i] == NULL)
+	if (keys_action_by_name(k) == ACT_NONE)
 		return 1;
 	if (v->type != YAML_SEQUENCE_NODE)
 		return conf_key_add(cp, k, v);
@@ -695,7 +654,7 @@ conf_top_pair(struct conf_parse *cp, void *arg, const char *k, yaml_node_t *kn,
 		return conf_watch_list(cp, v, &c->watch, &c->nwatch);
 	if (strcmp(k, "keys") == 0)
 		return conf_mapping(cp, v, "'keys' (action names)",
-		    conf_actions, conf_keys_pair, NULL);
+		    keys_action_names(), conf_keys_pair, NULL);
 	if (strcmp(k, "theme") == 0)
 		return conf_string(cp, v, k, &c->theme);
 	if (strcmp(k, "rules") == 0)
@@ -1263,63 +1222,6 @@ conf_print(FILE *out, const struct conf_effective *e)
 	}
 	conf_print_kv(
 	    out, "", "theme", e->theme != NULL ? e->theme : "default");
-}
-
-/* The rebindable action names. */
-const char *const *
-conf_action_names(void)
-{
-	return conf_actions;
-}
-
-/* Decode one UTF-8 character that is the whole of s; -1 otherwise. */
-static int
-conf_utf8_char(const char *s)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	uint32_t cp;
-	size_t len;
-
-	if (u[0] == '\0')
-		return -1;
-	if (u[0] < 0x80)
-		return u[1] == '\0' && u[0] > 0x20 && u[0] != 0x7f ? u[0] : -1;
-	len = esc_utf8_next(s, strlen(s), &cp);
-	if (len == 0 || s[len] != '\0' || cp < 0xa0)
-		return -1;
-	return (int)cp;
-}
-
-/* Parse a key name. */
-int
-conf_key_parse(const char *name)
-{
-	size_t i;
-	char *end;
-	long f;
-
-	if (strlen(name) > 16)
-		return -1;
-	for (i = 0; i < sizeof conf_key_names / sizeof conf_key_names[0]; i++) {
-		if (strcasecmp(name, conf_key_names[i].name) == 0)
-			return conf_key_names[i].code;
-	}
-	if ((strncasecmp(name, "C-", 2) == 0 && strlen(name) == 3) ||
-	    (strncasecmp(name, "Ctrl-", 5) == 0 && strlen(name) == 6)) {
-		char ch = (char)tolower((unsigned char)name[strlen(name) - 1]);
-
-		if (ch >= 'a' && ch <= 'z')
-			return ch & 0x1f;
-		return -1;
-	}
-	if ((name[0] == 'F' || name[0] == 'f') &&
-	    isdigit((unsigned char)name[1])) {
-		f = strtol(name + 1, &end, 10);
-		if (*end == '\0' && f >= 1 && f <= 12)
-			return CONF_KEY_FN | KEY_F((int)f);
-		return -1;
-	}
-	return conf_utf8_char(name);
 }
 
 /* The name of a level floor. */

@@ -17,11 +17,6 @@
 
 struct client_cfg;
 
-/* Key codes of bindings: characters are their code point; curses function
- * keys (KEY_UP, KEY_F(5), ...) are or-ed with CONF_KEY_FN, the same
- * encoding as KEYS_FN in keys.h. */
-#define CONF_KEY_FN 0x1000000
-
 enum conf_timestamps {
 	CONF_TS_ABSOLUTE,
 	CONF_TS_RELATIVE,
@@ -63,9 +58,9 @@ struct conf_view {
  * action replace its default keys and win over another action's default
  * binding of the same key (logdeck.yaml(5)). */
 struct conf_key {
-	char *action; /* one of conf_action_names() */
+	char *action; /* one of keys_action_names() (tui/keys.h) */
 	char *key;    /* as written, e.g. "C-x", "F5", "q" */
-	int code;     /* see CONF_KEY_FN */
+	int code;     /* keys_parse_name(key) */
 };
 
 struct conf {
@@ -157,11 +152,6 @@ void conf_print(FILE *out, const struct conf_effective *e);
  * true"). 0, or -1 with "--alert:line:col: reason" in err. */
 int conf_alert(struct conf *c, const char *text, char *err, size_t errlen);
 
-/* The action names keys: may rebind, NULL-terminated (the TUI's actions). */
-const char *const *conf_action_names(void);
-/* Parse a key name ("q", "Space", "C-x", "F5", "PgDn", ...) into a code
- * (see CONF_KEY_FN); -1 when it names no key. */
-int conf_key_parse(const char *name);
 /* The level name for a floor ("info"). */
 const char *conf_level_name(enum level l);
 

@@ -1,8 +1,13 @@
-/* keys.c - the key table. */
+/* keys.c - the key table, the action names and the key names: the one
+ * owner of each, read by the dispatcher, the help and the configuration. */
+#include <ctype.h>
 #include <curses.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "core/esc.h"
 #include "tui/keys.h"
 
 #define FN(k) ((k) | KEYS_FN)
@@ -10,8 +15,9 @@
 #define KEYS_NAME_MAX 15
 
 /* The configuration names of the actions, in enum order (logdeck.yaml(5)
- * and conf.c list the same names). */
-static const char *const keys_names_of[] = {
+ * lists the same names; test_config checks it). The unnamed actions come
+ * last, so [ACT_MOUSE] is the NULL that ends keys_action_names(). */
+static const char *const keys_names_of[ACT_COUNT] = {
     [ACT_QUIT] = "quit",
     [ACT_HELP] = "help",
     [ACT_FOCUS_NEXT] = "focus-next",
@@ -201,28 +207,41 @@ keys_bound_action(int key, unsigned where)
 const char *
 keys_action_name(enum action a)
 {
-	if ((size_t)a >= sizeof keys_names_of / sizeof keys_names_of[0])
+	if ((unsigned)a >= ACT_COUNT)
 		return NULL;
 	return keys_names_of[a];
+}
+
+/* The action of a configuration name. */
+enum action
+keys_action_by_name(const char *name)
+{
+	int a;
+
+	for (a = ACT_NONE + 1; a < ACT_MOUSE; a++) {
+		if (strcmp(keys_names_of[a], name) == 0)
+			return (enum action)a;
+	}
+	return ACT_NONE;
+}
+
+/* The names, NULL-terminated: the table from its first named action. */
+const char *const *
+keys_action_names(void)
+{
+	return keys_names_of + ACT_NONE + 1;
 }
 
 /* Add a rebinding. */
 int
 keys_bind(const char *action, int key, const char *name)
 {
-	size_t a;
+	enum action a = keys_action_by_name(action);
 
-	if (keys_nbound == KEYS_BIND_MAX)
-		return -1;
-	for (a = 1; a < sizeof keys_names_of / sizeof keys_names_of[0]; a++) {
-		if (keys_names_of[a] != NULL &&
-		    strcmp(keys_names_of[a], action) == 0)
-			break;
-	}
-	if (a == sizeof keys_names_of / sizeof keys_names_of[0])
+	if (keys_nbound == KEYS_BIND_MAX || a == ACT_NONE)
 		return -1;
 	keys_bound[keys_nbound].key = key;
-	keys_bound[keys_nbound].action = (enum action)a;
+	keys_bound[keys_nbound].action = a;
 	snprintf(keys_bound[keys_nbound].name,
 	    sizeof keys_bound[keys_nbound].name, "%s", name);
 	keys_nbound++;
@@ -298,4 +317,77 @@ keys_table(size_t *n)
 {
 	*n = KEYS_COUNT;
 	return keys;
+}
+
+/* Named keys and their codes, for keys_parse_name. */
+static const struct {
+	const char *name;
+	int code;
+} keys_named[] = {
+    {"Space", ' '},
+    {"Tab", '\t'},
+    {"S-Tab", FN(KEY_BTAB)},
+    {"Enter", '\r'},
+    {"Esc", 0x1b},
+    {"Backspace", FN(KEY_BACKSPACE)},
+    {"Delete", FN(KEY_DC)},
+    {"Insert", FN(KEY_IC)},
+    {"Up", FN(KEY_UP)},
+    {"Down", FN(KEY_DOWN)},
+    {"Left", FN(KEY_LEFT)},
+    {"Right", FN(KEY_RIGHT)},
+    {"PgUp", FN(KEY_PPAGE)},
+    {"PgDn", FN(KEY_NPAGE)},
+    {"Home", FN(KEY_HOME)},
+    {"End", FN(KEY_END)},
+};
+
+/* Decode one UTF-8 character that is the whole of s; -1 otherwise. */
+static int
+keys_utf8_char(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint32_t cp;
+	size_t len;
+
+	if (u[0] == '\0')
+		return -1;
+	if (u[0] < 0x80)
+		return u[1] == '\0' && u[0] > 0x20 && u[0] != 0x7f ? u[0] : -1;
+	len = esc_utf8_next(s, strlen(s), &cp);
+	if (len == 0 || s[len] != '\0' || cp < 0xa0)
+		return -1;
+	return (int)cp;
+}
+
+/* Parse a key name. */
+int
+keys_parse_name(const char *name)
+{
+	size_t i;
+	char *end;
+	long f;
+
+	if (strlen(name) > KEYS_PARSE_MAX)
+		return -1;
+	for (i = 0; i < sizeof keys_named / sizeof keys_named[0]; i++) {
+		if (strcasecmp(name, keys_named[i].name) == 0)
+			return keys_named[i].code;
+	}
+	if ((strncasecmp(name, "C-", 2) == 0 && strlen(name) == 3) ||
+	    (strncasecmp(name, "Ctrl-", 5) == 0 && strlen(name) == 6)) {
+		char ch = (char)tolower((unsigned char)name[strlen(name) - 1]);
+
+		if (ch >= 'a' && ch <= 'z')
+			return ch & 0x1f;
+		return -1;
+	}
+	if ((name[0] == 'F' || name[0] == 'f') &&
+	    isdigit((unsigned char)name[1])) {
+		f = strtol(name + 1, &end, 10);
+		if (*end == '\0' && f >= 1 && f <= 12)
+			return FN(KEY_F((int)f));
+		return -1;
+	}
+	return keys_utf8_char(name);
 }

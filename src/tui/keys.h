@@ -1,5 +1,7 @@
 /* keys.h - the one table mapping keys to named actions (input layer). The
- * dispatcher and the help overlay both read it, so they cannot disagree. */
+ * dispatcher, the help overlay and the configuration's keys: section all
+ * read it, so they cannot disagree: this module owns the action names and
+ * both directions of key names (parsing "C-x" and showing it). */
 #ifndef LOGDECK_KEYS_H
 #define LOGDECK_KEYS_H
 
@@ -62,11 +64,14 @@ enum action {
 	ACT_LIST_NARROWER,
 	ACT_LIST_FILTER,
 	ACT_CLOSE,
-	ACT_MOUSE,
 	ACT_SUSPEND,
 	ACT_REDRAW,
 	ACT_RUNS,
 	ACT_KIND,
+	/* Actions without a name (no configuration can rebind them) come
+	 * after the named ones. */
+	ACT_MOUSE,
+	ACT_COUNT /* not an action: how many there are */
 };
 
 /* Where a binding applies: the focused pane's kind. */
@@ -88,6 +93,16 @@ struct key_binding {
 /* The configuration name of an action ("page-down"); NULL for ACT_NONE
  * and the mouse. */
 const char *keys_action_name(enum action a);
+/* The action named name, or ACT_NONE when no action has that name. */
+enum action keys_action_by_name(const char *name);
+/* Every action name a configuration may rebind, in enum order,
+ * NULL-terminated (static storage). */
+const char *const *keys_action_names(void);
+/* Parse a key name ("q", "Space", "C-x", "F5", "PgDn", "é", ...) into a
+ * key code (function keys or-ed with KEYS_FN); -1 when it names no key.
+ * Names are at most KEYS_PARSE_MAX bytes. */
+int keys_parse_name(const char *name);
+#define KEYS_PARSE_MAX 16
 /* Bind key (shown in the help as name, copied) to the action named
  * action, as the configuration's keys: do: the keys bound to an action
  * replace its default keys and win over another action's default binding

@@ -1,4 +1,4 @@
-/* tui_app.h - the viewer's state, shared by the app (tui.c) and the view
+/* tui_app.h - the viewer's state, shared by the app (tui*.c) and the view
  * files (view_*.c) that draw it. Not for use outside the TUI. */
 #ifndef LOGDECK_TUI_APP_H
 #define LOGDECK_TUI_APP_H
@@ -14,8 +14,10 @@
 #include "tui/filter.h"
 #include "tui/layout.h"
 #include "tui/lineidx.h"
+#include "tui/prompt.h"
 #include "net/loop.h"
 #include "tui/rate.h"
+#include "tui/reader.h"
 #include "tui/scrollback.h"
 #include "tui/search.h"
 #include "core/source.h"
@@ -23,9 +25,8 @@
 
 struct stream;
 struct stream_mgr;
+struct stream_handlers;
 
-/* Longest text typed at a prompt. */
-#define TUI_PROMPT_MAX FILTER_PATTERN_LEN
 /* Longest name filter of the list pane. */
 #define TUI_LIST_FILTER_MAX 64
 
@@ -74,6 +75,7 @@ struct tui_src {
 
 struct srclist;
 struct fetch;
+struct tui_save;
 
 /* One live list of sources (srclist callbacks get this). */
 struct tui_kind {
@@ -96,31 +98,38 @@ struct tui_run_row {
 
 enum tui_ts { TUI_TS_ABSOLUTE, TUI_TS_RELATIVE, TUI_TS_OFF };
 
-/* One log pane: what it shows and where its reader is. */
+/* One log pane: what it shows (the reader: its lines and where the
+ * reader is in them) and which sources feed it. */
 struct tui_pane {
-	struct filter f;
-	struct lineidx li;
-	struct search s;
+	struct reader r;
 	bool merged; /* every watched source, else only src */
 	int src;     /* -1: none yet */
-	bool follow;
-	uint64_t cur;       /* the current line's seq when not following */
-	int cur_row;        /* its row on screen, in lines from the top */
-	uint64_t pause_end; /* store end when paused: later lines are new */
 	int hscroll;
-	int rows;         /* inner height at the last draw */
-	size_t drawn_top; /* index of the top line at the last draw */
-	size_t drawn_n;   /* lines the last draw showed */
 };
 
-enum tui_mode {
-	TUI_NORMAL,
-	TUI_PROMPT,
-	TUI_DETAIL,
-	TUI_HELP,
-	TUI_FILTERS,
-	TUI_RUNS,
+/* What a key handler asks of the loop (htop's Action.c): the loop turns
+ * it into one redraw in its pass. */
+#define TUI_KEEP 0x0        /* nothing on screen changed */
+#define TUI_REDRAW 0x1      /* redraw at the next chance */
+#define TUI_REDRAW_FULL 0x2 /* repaint the whole terminal (clearok) */
+
+struct tui;
+
+/* A mode over the panes (tmux's struct window_mode): while t->mode points
+ * at one it takes every key, and draws over the log area. A mode closes
+ * itself by setting t->mode to NULL. */
+struct tui_mode {
+	const char *name;
+	void (*draw)(struct tui *t); /* NULL: nothing over the panes */
+	unsigned (*key)(struct tui *t, int key); /* TUI_KEEP, TUI_REDRAW.. */
 };
+
+/* The modes, one file each (view_*.c). */
+extern const struct tui_mode view_detail_mode;
+extern const struct tui_mode view_help_mode;
+extern const struct tui_mode view_filters_mode;
+extern const struct tui_mode view_runs_mode;
+extern const struct tui_mode view_prompt_mode;
 
 enum tui_prompt {
 	PROMPT_SEARCH_FWD,
@@ -165,14 +174,10 @@ struct tui {
 	enum tui_ts ts;
 	bool utf8;
 
-	enum tui_mode mode;
-	enum tui_prompt prompt;
-	char ptext[TUI_PROMPT_MAX + 1];
-	size_t plen;
-	bool save_all;       /* the save prompt writes every line */
-	uint64_t pstart_cur; /* where the reader was when a search began */
-	bool pstart_follow;
-	int pstart_row;
+	const struct tui_mode *mode; /* NULL: the panes take the keys */
+	enum tui_prompt prompt;      /* what the prompt is for */
+	struct prompt pline;         /* the prompt's line */
+	bool save_all;               /* the save prompt writes every line */
 	uint64_t detail_seq;
 	int detail_top;
 	int help_top;
@@ -183,6 +188,8 @@ struct tui {
 	int nruns;
 	int runs_sel, runs_top;
 	int filters_pane; /* the pane the filter list shows */
+
+	struct tui_save *save; /* the save under way (owned), or NULL */
 
 	char msg[256]; /* last error or notice, one line */
 	bool msg_error;
@@ -231,7 +238,8 @@ enum tui_color {
 };
 #define TUI_TAG_COLORS 6
 
-/* Shared by the app's files (tui.c, tui_list.c, view_runs.c). */
+/* Shared by the app's files (tui.c, tui_panes.c, tui_actions.c,
+ * tui_list.c, tui_save.c and the modes). */
 /* Ask for a redraw at the next chance. */
 void tui_dirty(struct tui *t);
 /* Show a one-line notice (error true: in the error colour). */
@@ -248,6 +256,49 @@ void tui_src_run(
 void tui_list_first_selection(struct tui *t);
 /* Make pane i show source src alone (or merged when merged). */
 void tui_pane_show(struct tui *t, int i, int src, bool merged);
+/* Set up pane i showing src (-1: none) or the merged view, following,
+ * at level floor; tui_pane_free releases it. */
+void tui_pane_init(struct tui *t, int i, int src, bool merged, uint8_t floor);
+void tui_pane_free(struct tui *t, int i);
+/* One more pane (back to one after the last). */
+void tui_split(struct tui *t);
+/* What the streams bring, stored and counted (tui_panes.c). */
+extern const struct stream_handlers tui_stream_handlers;
+/* The pane keys act on: the focused one, or the list's target. */
+int tui_pane_index(const struct tui *t);
+/* Pane i's filter changed: scan its lines again. */
+void tui_pane_refilter(struct tui *t, int i);
+/* Leave the viewer at the end of this loop pass (exit status 0). */
+void tui_quit(struct tui *t);
+/* Stop for the shell (C-z) until continued; the caller repaints. */
+void tui_suspend(struct tui *t);
+
+/* tui_actions.c: do what key means with no mode open (the action the
+ * key table names); returns TUI_KEEP, TUI_REDRAW or TUI_REDRAW_FULL. */
+unsigned tui_action(struct tui *t, int key);
+
+/* tui_save.c: saving a pane's view (or every line) to a file. */
+/* Start saving to path (copied) the view of the pane keys act on, or
+ * every line held (all); written in slices by tui_save_step. */
+void tui_save_start(struct tui *t, const char *path, bool all);
+/* Write the next slice of the save under way until loop_now() reaches
+ * deadline; true while some is left. Once per loop pass. */
+bool tui_save_step(struct tui *t, uint64_t deadline);
+/* Write what is left of a save (the viewer is ending). */
+void tui_save_finish(struct tui *t);
+
+/* The modes' entries. */
+/* Open the prompt of kind k on the status bar. */
+void view_prompt_open(struct tui *t, enum tui_prompt k);
+/* Open the detail view of stored line seq. */
+void view_detail_open(struct tui *t, uint64_t seq);
+/* Open the help overlay. */
+void view_help_open(struct tui *t);
+/* Open the filter list of pane i. */
+void view_filters_open(struct tui *t, int i);
+/* The keys of a scrolled text (detail, help): scroll *top over rows
+ * rows, or close the mode. */
+unsigned view_scroll_key(struct tui *t, int key, int *top, int rows);
 
 /* tui_list.c: the live lists of sources and the run model. */
 /* Open one live list per kind; 0 or -1 (out of memory). */
@@ -274,10 +325,6 @@ void tui_run_boundary(struct tui *t, int i, const struct status_event *se);
 /* view_runs.c: the runs view of a source. */
 /* Open the runs view of source i (fetches its runs). */
 void view_runs_open(struct tui *t, int i);
-/* Draw it over the panes. */
-void view_runs_draw(struct tui *t);
-/* A key while it is open. */
-void view_runs_key(struct tui *t, int key);
 /* Forget it (closing, or the viewer ends). */
 void view_runs_close(struct tui *t);
 

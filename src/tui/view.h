@@ -1,6 +1,6 @@
 /* view.h - the screen states of the viewer, one file each (view layer):
- * the list pane, log panes, status bar, detail view, filter list and help
- * overlay. */
+ * the list pane, log panes and status bar. The modes over them (detail,
+ * help, filter list, runs, prompt) are struct tui_mode (tui_app.h). */
 #ifndef LOGDECK_VIEW_H
 #define LOGDECK_VIEW_H
 
@@ -24,10 +24,6 @@ void view_list_hold(struct tui *t, uint64_t until);
 
 /* Draw log pane i into t->lay.pane[i]. */
 void view_log_draw(struct tui *t, int i);
-/* The index (in the pane's line index) of the line the reader is on. */
-size_t view_log_cur_index(const struct tui *t, int i);
-/* The index of the top line and how many lines the last draw showed. */
-void view_log_drawn(const struct tui *t, int i, size_t *top, size_t *n);
 /* Format line seq's time per the timestamp mode into out (may be ""). */
 void view_log_time(
     const struct tui *t, int64_t ts_ms, char *out, size_t outlen);
@@ -35,18 +31,8 @@ void view_log_time(
 /* Draw the two status lines (or the prompt) into t->lay.status. */
 void view_status_draw(struct tui *t);
 
-/* Draw the detail view of t->detail_seq over the log area. */
-void view_detail_draw(struct tui *t);
-/* Rows the detail text takes at the current width (for scrolling). */
-int view_detail_rows(struct tui *t);
-
-/* Draw the filter list of pane t->filters_pane over the log area. */
-void view_filters_draw(struct tui *t);
-
-/* Draw the help overlay generated from the key table. */
-void view_help_draw(struct tui *t);
-/* Rows of help text. */
-int view_help_rows(void);
+/* Draw the prompt on row y (w columns) of the status bar. */
+void view_prompt_draw(struct tui *t, int y, int w);
 
 /* Draw the "terminal too small" message. */
 void view_too_small(struct tui *t);

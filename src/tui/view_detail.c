@@ -8,6 +8,7 @@
 
 #include "core/buf.h"
 #include "core/esc.h"
+#include "tui/keys.h"
 #include "tui/tui_app.h"
 #include "tui/view.h"
 #include "tui/view_draw.h"
@@ -129,8 +130,8 @@ detail_layout(
 }
 
 /* Rows of detail text at the current width. */
-int
-view_detail_rows(struct tui *t)
+static int
+detail_rows(struct tui *t)
 {
 	struct buf text;
 	int rows = 0, w = COLS - 2;
@@ -142,9 +143,9 @@ view_detail_rows(struct tui *t)
 	return rows;
 }
 
-/* Draw the detail view over everything above the status bar. */
-void
-view_detail_draw(struct tui *t)
+/* tui_mode draw: the detail view over everything above the status bar. */
+static void
+detail_draw(struct tui *t)
 {
 	struct buf text;
 	int h = t->lay.status.y, w = COLS;
@@ -158,4 +159,78 @@ view_detail_draw(struct tui *t)
 	else
 		detail_layout(&text, 1, 1, w - 2, h - 2, t->detail_top, true);
 	buf_free(&text);
+}
+
+/* Scroll *top by delta rows within rows. */
+static void
+scroll_by(int *top, int delta, int rows)
+{
+	*top += delta;
+	if (*top > rows - 1)
+		*top = rows - 1;
+	if (*top < 0)
+		*top = 0;
+}
+
+/* The keys of a scrolled text: what closes the mode or opened it closes
+ * it (C-c quits too), the moves scroll. */
+unsigned
+view_scroll_key(struct tui *t, int key, int *top, int rows)
+{
+	int page = t->lay.status.y - 2;
+
+	switch (keys_lookup(key, KEYS_LOG)) {
+	case ACT_CLOSE:
+	case ACT_QUIT:
+	case ACT_HELP:
+	case ACT_DETAIL:
+	case ACT_SEARCH_BACK: /* "?" closes the help it opened */
+		if (key == KEYS_CTRL('c'))
+			tui_quit(t);
+		t->mode = NULL;
+		break;
+	case ACT_DOWN:
+		scroll_by(top, 1, rows);
+		break;
+	case ACT_UP:
+		scroll_by(top, -1, rows);
+		break;
+	case ACT_PAGE_DOWN:
+	case ACT_HALF_DOWN:
+	case ACT_PAUSE:
+		scroll_by(top, page, rows);
+		break;
+	case ACT_PAGE_UP:
+	case ACT_HALF_UP:
+		scroll_by(top, -page, rows);
+		break;
+	case ACT_TOP:
+		*top = 0;
+		break;
+	default:
+		return TUI_KEEP;
+	}
+	return TUI_REDRAW;
+}
+
+/* tui_mode key: scroll the event, or close it. */
+static unsigned
+detail_key(struct tui *t, int key)
+{
+	return view_scroll_key(t, key, &t->detail_top, detail_rows(t));
+}
+
+const struct tui_mode view_detail_mode = {
+    .name = "detail",
+    .draw = detail_draw,
+    .key = detail_key,
+};
+
+/* Open the detail view of line seq. */
+void
+view_detail_open(struct tui *t, uint64_t seq)
+{
+	t->detail_seq = seq;
+	t->detail_top = 0;
+	t->mode = &view_detail_mode;
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tui/keys.h"
 #include "tui/tui_app.h"
 #include "tui/view.h"
 #include "tui/view_draw.h"
@@ -11,11 +12,11 @@
 /* Columns of the overlay box (narrower screens get their width). */
 #define FILTERS_BOX_W 72
 
-/* Draw the filter list of pane t->filters_pane. */
-void
-view_filters_draw(struct tui *t)
+/* tui_mode draw: the filter list of pane t->filters_pane. */
+static void
+filters_draw(struct tui *t)
 {
-	struct filter *f = &t->pane[t->filters_pane].f;
+	struct filter *f = &t->pane[t->filters_pane].r.f;
 	int w = COLS < FILTERS_BOX_W ? COLS : FILTERS_BOX_W;
 	int h = f->npat + 4, x = (COLS - w) / 2, y = 1, k;
 	char line[FILTER_PATTERN_LEN + 32];
@@ -43,4 +44,37 @@ view_filters_draw(struct tui *t)
 	snprintf(line, sizeof line, "c in the pane clears them all");
 	draw_untrusted(
 	    stdscr, y + h - 2, x + 2, w - 4, line, strlen(line), A_NORMAL);
+}
+
+/* tui_mode key: a digit switches that filter off or on, anything that
+ * closes or quits closes the list (C-c quits too). */
+static unsigned
+filters_key(struct tui *t, int key)
+{
+	int i = t->filters_pane;
+	enum action a = keys_lookup(key, KEYS_LOG);
+
+	if (key >= '1' && key < '1' + FILTER_PATTERNS_MAX) {
+		if (filter_toggle(&t->pane[i].r.f, key - '1') == 0)
+			tui_pane_refilter(t, i);
+	} else if (a == ACT_CLOSE || a == ACT_QUIT || a == ACT_FILTER_LIST) {
+		t->mode = NULL;
+		if (key == KEYS_CTRL('c'))
+			tui_quit(t);
+	}
+	return TUI_REDRAW;
+}
+
+const struct tui_mode view_filters_mode = {
+    .name = "filters",
+    .draw = filters_draw,
+    .key = filters_key,
+};
+
+/* Open the filter list of pane i. */
+void
+view_filters_open(struct tui *t, int i)
+{
+	t->filters_pane = i;
+	t->mode = &view_filters_mode;
 }

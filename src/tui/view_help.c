@@ -42,8 +42,8 @@ help_line(int k, char *out, size_t outlen)
 }
 
 /* Lines of help. */
-int
-view_help_rows(void)
+static int
+help_rows(void)
 {
 	char tmp[160];
 	int n = 0;
@@ -53,12 +53,12 @@ view_help_rows(void)
 	return n;
 }
 
-/* Draw the overlay over the panes: two columns when the screen is wide
- * enough, scrolled by help_top rows. */
-void
-view_help_draw(struct tui *t)
+/* tui_mode draw: the overlay over the panes, two columns when the screen
+ * is wide enough, scrolled by help_top rows. */
+static void
+help_draw(struct tui *t)
 {
-	int rows = view_help_rows(), h = t->lay.status.y, w = COLS, ncol, per,
+	int rows = help_rows(), h = t->lay.status.y, w = COLS, ncol, per,
 	    colw, k, c, y;
 	char line[160];
 
@@ -80,6 +80,27 @@ view_help_draw(struct tui *t)
 			    strlen(line), 0, A_NORMAL, NULL);
 		}
 	}
+}
+
+/* tui_mode key: scroll the help, or close it. */
+static unsigned
+help_key(struct tui *t, int key)
+{
+	return view_scroll_key(t, key, &t->help_top, help_rows());
+}
+
+const struct tui_mode view_help_mode = {
+    .name = "help",
+    .draw = help_draw,
+    .key = help_key,
+};
+
+/* Open the help at its first line. */
+void
+view_help_open(struct tui *t)
+{
+	t->help_top = 0;
+	t->mode = &view_help_mode;
 }
 
 /* The message a terminal too small gets. */

@@ -176,10 +176,10 @@ view_log_matches(
 
 	hl->n = 0;
 	hl->attr = draw_attr(COL_MATCH);
-	if (!p->s.active)
+	if (!p->r.s.active)
 		return;
 	while (hl->n < DRAW_HL_MAX && off <= l->msg_len &&
-	       pattern_find(&p->s.pat, l->msg, off, &so, &eo)) {
+	       pattern_find(&p->r.s.pat, l->msg, off, &so, &eo)) {
 		hl->so[hl->n] = so;
 		hl->eo[hl->n++] = eo;
 		off = eo > so ? eo : eo + 1;
@@ -281,29 +281,6 @@ view_log_line(struct tui *t, struct tui_pane *p, const struct sb_line *l, int y,
 	return rows;
 }
 
-/* Index of the reader's line. */
-size_t
-view_log_cur_index(const struct tui *t, int i)
-{
-	const struct tui_pane *p = &t->pane[i];
-	size_t n = lineidx_count(&p->li), k;
-
-	if (n == 0)
-		return 0;
-	if (p->follow)
-		return n - 1;
-	k = lineidx_lower(&p->li, p->cur);
-	return k < n ? k : n - 1;
-}
-
-/* What the last draw showed. */
-void
-view_log_drawn(const struct tui *t, int i, size_t *top, size_t *n)
-{
-	*top = t->pane[i].drawn_top;
-	*n = t->pane[i].drawn_n;
-}
-
 /* The first key name bound to action a in where into out ("-": none). */
 static void
 view_log_key(enum action a, unsigned where, char *out, size_t outlen)
@@ -343,7 +320,7 @@ view_log_title(struct tui *t, int i, char *out, size_t outlen)
 	else
 		snprintf(out, outlen, "%sempty pane", mark);
 	/* The filters switched on, so a narrowed pane says why. */
-	filter_describe(&p->f, filters, sizeof filters);
+	filter_describe(&p->r.f, filters, sizeof filters);
 	if (filters[0] != '\0') {
 		view_log_key(ACT_FILTER_LIST, KEYS_LOG, key, sizeof key);
 		len = strlen(out);
@@ -368,66 +345,52 @@ view_log_empty_hint(int y, int x, int w)
 	draw_untrusted(stdscr, y, x, w, hint, strlen(hint), A_NORMAL);
 }
 
-/* Draw log pane i. */
+/* What reader_frame asks: rows of line l in the pane being drawn. */
+struct view_log_geo {
+	const struct tui *t;
+	const struct tui_pane *p;
+	int w;
+};
+
+/* reader_height_fn: rows line l takes when wrapped. */
+static int
+view_log_row_height(void *arg, const struct sb_line *l)
+{
+	const struct view_log_geo *g = arg;
+
+	return view_log_height(g->t, g->p, l, g->w);
+}
+
+/* Draw log pane i: the reader lays out the frame, this draws it. */
 void
 view_log_draw(struct tui *t, int i)
 {
 	struct tui_pane *p = &t->pane[i];
 	struct rect r = t->lay.pane[i];
-	int y0 = r.y + 1, x0 = r.x + 1, h = r.h - 2, w = r.w - 2;
-	size_t n = lineidx_count(&p->li), top, cur = 0, k;
-	int used, rows, y;
+	int y0 = r.y + 1, x0 = r.x + 1, h = r.h - 2, w = r.w - 2, y;
+	size_t cur, k;
+	struct view_log_geo geo = {t, p, w};
 	struct sb_line l;
 	char title[FILTER_PATTERN_LEN * 3];
 
 	view_log_title(t, i, title, sizeof title);
 	draw_frame(stdscr, r.y, r.x, r.h, r.w, t->focus == i, title);
-	p->rows = h;
+	reader_frame(&p->r, h, t->wrap ? view_log_row_height : NULL, &geo);
 	if (h <= 0 || w <= 0)
 		return;
-	if (n == 0) {
-		p->drawn_top = p->drawn_n = 0;
-		if (lineidx_pending(&p->li, t->sb))
+	if (lineidx_count(&p->r.li) == 0) {
+		if (lineidx_pending(&p->r.li, t->sb))
 			mvaddstr(y0, x0, "filtering...");
 		else if (!p->merged && p->src < 0)
 			view_log_empty_hint(y0, x0, w);
 		return;
 	}
-	if (p->follow) {
-		/* Fill from the newest line upwards. */
-		rows = 0;
-		top = n;
-		while (
-		    top > 0 && sb_get(t->sb, lineidx_at(&p->li, top - 1), &l)) {
-			used = view_log_height(t, p, &l, w);
-			if (rows + used > h && rows > 0)
-				break;
-			rows += used;
-			top--;
-		}
-	} else {
-		cur = view_log_cur_index(t, i);
-		top = cur > (size_t)p->cur_row ? cur - p->cur_row : 0;
-		/* With wrapping, long lines can push the reader's line off:
-		 * drop lines from the top until it fits. */
-		while (t->wrap && top < cur) {
-			rows = 0;
-			for (k = top; k <= cur && rows <= h; k++) {
-				if (sb_get(t->sb, lineidx_at(&p->li, k), &l))
-					rows += view_log_height(t, p, &l, w);
-			}
-			if (rows <= h)
-				break;
-			top++;
-		}
-	}
+	cur = reader_cur_index(&p->r);
 	y = 0;
-	for (k = top; k < n && y < h; k++) {
-		if (!sb_get(t->sb, lineidx_at(&p->li, k), &l))
+	for (k = p->r.top; k < p->r.top + p->r.shown && y < h; k++) {
+		if (!sb_get(t->sb, lineidx_at(&p->r.li, k), &l))
 			continue;
 		y += view_log_line(
-		    t, p, &l, y0 + y, x0, w, h - y, !p->follow && k == cur);
+		    t, p, &l, y0 + y, x0, w, h - y, !p->r.follow && k == cur);
 	}
-	p->drawn_top = top;
-	p->drawn_n = k - top;
 }

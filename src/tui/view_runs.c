@@ -81,7 +81,7 @@ runs_fetched(
 		else
 			tui_msg(t, true, "runs: HTTP %ld%s", status,
 			    status == 404 ? " (the server keeps no runs)" : "");
-		t->mode = TUI_NORMAL;
+		t->mode = NULL;
 		tui_dirty(t);
 		return;
 	}
@@ -90,7 +90,7 @@ runs_fetched(
 	    (t->runs = calloc((size_t)cJSON_GetArraySize(list) + 1,
 	         sizeof *t->runs)) == NULL) {
 		tui_msg(t, true, "runs: not a JSON array");
-		t->mode = TUI_NORMAL;
+		t->mode = NULL;
 	} else {
 		cJSON_ArrayForEach(o, list)
 		{
@@ -138,7 +138,7 @@ view_runs_open(struct tui *t, int i)
 		return;
 	}
 	t->runs_src = i;
-	t->mode = TUI_RUNS;
+	t->mode = &view_runs_mode;
 }
 
 void
@@ -149,8 +149,8 @@ view_runs_close(struct tui *t)
 	free(t->runs);
 	t->runs = NULL;
 	t->nruns = 0;
-	if (t->mode == TUI_RUNS)
-		t->mode = TUI_NORMAL;
+	if (t->mode == &view_runs_mode)
+		t->mode = NULL;
 }
 
 /* The entry that streams run row of source i alone (made on first use);
@@ -206,15 +206,16 @@ runs_open_selected(struct tui *t)
 	view_runs_close(t);
 }
 
-void
-view_runs_key(struct tui *t, int key)
+/* tui_mode key: move in the runs, open one, or close. */
+static unsigned
+runs_key(struct tui *t, int key)
 {
 	enum action a = keys_lookup(key, KEYS_LOG);
 	int page = t->lay.status.y - 4;
 
 	if (key == '\r' || key == '\n' || key == (KEYS_FN | KEY_ENTER)) {
 		runs_open_selected(t);
-		return;
+		return TUI_REDRAW;
 	}
 	switch (a) {
 	case ACT_CLOSE:
@@ -223,10 +224,8 @@ view_runs_key(struct tui *t, int key)
 		break;
 	case ACT_QUIT:
 		view_runs_close(t);
-		if (key == KEYS_CTRL('c')) {
-			t->quit = true;
-			loop_stop(t->loop, 0);
-		}
+		if (key == KEYS_CTRL('c'))
+			tui_quit(t);
 		break;
 	case ACT_DOWN:
 		t->runs_sel++;
@@ -254,6 +253,7 @@ view_runs_key(struct tui *t, int key)
 		t->runs_sel = t->nruns - 1;
 	if (t->runs_sel < 0)
 		t->runs_sel = 0;
+	return TUI_REDRAW;
 }
 
 /* The colour of a run status. */
@@ -274,8 +274,9 @@ runs_color(enum run_status st)
 	}
 }
 
-void
-view_runs_draw(struct tui *t)
+/* tui_mode draw: the runs over the panes. */
+static void
+runs_draw(struct tui *t)
 {
 	int h = t->lay.status.y, w = COLS, rows = h - 3, y, k;
 	char title[200], line[256], when[32], dur[32], code[24];
@@ -334,3 +335,9 @@ view_runs_draw(struct tui *t)
 		draw_untrusted(stdscr, y, 2 + 9, 21, line, strlen(line), at);
 	}
 }
+
+const struct tui_mode view_runs_mode = {
+    .name = "runs",
+    .draw = runs_draw,
+    .key = runs_key,
+};

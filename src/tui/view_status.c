@@ -164,39 +164,40 @@ status_line1(struct tui *t, char *line)
 	int pct;
 
 	line[0] = '\0';
-	if (p->follow)
+	if (p->r.follow)
 		status_add(line, " FOLLOW");
 	else {
-		n = lineidx_count_since(&p->li, p->pause_end);
+		n = lineidx_count_since(&p->r.li, p->r.pause_end);
 		status_count(n, num, sizeof num);
 		snprintf(tmp, sizeof tmp, " PAUSED +%s new", num);
 		status_add(line, tmp);
 	}
-	snprintf(tmp, sizeof tmp, "level>=%s", level_name(p->f.floor));
+	snprintf(tmp, sizeof tmp, "level>=%s", level_name(p->r.f.floor));
 	status_part(line, tmp);
-	if (p->f.npat > 0) {
-		filter_describe(&p->f, tmp, sizeof tmp);
+	if (p->r.f.npat > 0) {
+		filter_describe(&p->r.f, tmp, sizeof tmp);
 		status_part(line, tmp);
 	}
-	if (p->s.active) {
-		cur = view_log_cur_index(t, status_pane(t));
-		pos = lineidx_count(&p->li) && !p->follow
-		          ? search_pos(&p->s, &p->li, lineidx_at(&p->li, cur))
+	if (p->r.s.active) {
+		cur = reader_cur_index(&p->r);
+		pos = lineidx_count(&p->r.li) && !p->r.follow
+		          ? search_pos(
+		                &p->r.s, &p->r.li, lineidx_at(&p->r.li, cur))
 		          : 0;
 		snprintf(tmp, sizeof tmp, "%c%s %zu/%zu",
-		    p->s.backward ? '?' : '/', p->s.pat.text, pos,
-		    search_count(&p->s));
+		    p->r.s.backward ? '?' : '/', p->r.s.pat.text, pos,
+		    search_count(&p->r.s));
 		status_part(line, tmp);
 		/* A count still growing through old lines says how far. */
-		n = lineidx_count(&p->li);
-		left = search_left(&p->s, &p->li);
+		n = lineidx_count(&p->r.li);
+		left = search_left(&p->r.s, &p->r.li);
 		if (left > STATUS_PROGRESS_MIN) {
 			snprintf(tmp, sizeof tmp, " (counting %zu%%)",
 			    (n - left) * 100 / n);
 			status_add(line, tmp);
 		}
 	}
-	pct = lineidx_progress(&p->li, t->sb);
+	pct = lineidx_progress(&p->r.li, t->sb);
 	if (pct < 100) {
 		snprintf(tmp, sizeof tmp, "filtering %d%%", pct);
 		status_part(line, tmp);
@@ -214,27 +215,6 @@ status_line1(struct tui *t, char *line)
 		status_add(line, tmp);
 	}
 	status_part(line, t->wrap ? "wrap" : "nowrap");
-}
-
-/* Draw the prompt on the second line. */
-static void
-status_prompt(struct tui *t, int y, int w)
-{
-	static const char *labels[] = {
-	    "/", "?", "keep: &", "hide: !", "", "list: /"};
-	char label[96];
-	int lw;
-
-	if (t->prompt == PROMPT_SAVE)
-		snprintf(label, sizeof label, "save %s (Tab toggles) to: ",
-		    t->save_all ? "ALL lines" : "the filtered view");
-	else
-		snprintf(label, sizeof label, "%s", labels[t->prompt]);
-	lw = draw_width(label, strlen(label));
-	draw_text(stdscr, y, 0, w, label, strlen(label), 0, A_BOLD, NULL);
-	lw += draw_untrusted(
-	    stdscr, y, lw, w - lw - 1, t->ptext, t->plen, A_NORMAL);
-	move(y, lw < w ? lw : w - 1);
 }
 
 /* Columns " +N more" takes. */
@@ -354,8 +334,8 @@ view_status_draw(struct tui *t)
 	if (mode != NULL)
 		draw_untrusted(stdscr, r.y, 0, r.w, line, (size_t)(mode - line),
 		    draw_attr(COL_MODE));
-	if (t->mode == TUI_PROMPT) {
-		status_prompt(t, r.y + 1, r.w);
+	if (t->mode == &view_prompt_mode) {
+		view_prompt_draw(t, r.y + 1, r.w);
 		return;
 	}
 	x = status_failed(t, r.y + 1, r.w);

@@ -242,4 +242,29 @@ def test_save_writes_the_filtered_view():
         eq(lines[1], "sv | [2024-12-07 14:23:00] TRACE: save 0", "text")
 
 
+def test_large_save_is_written_in_slices_with_every_line_once():
+    """A save of many slices (tui_save.c writes from the loop, a slice
+    at a time) holds every line of the view exactly once, in order."""
+    n = 30000
+    with Server() as s:
+        for b in range(0, n, 5000):
+            s.ingest("big", [ev(i, "big %d" % i) for i in range(b, b + 5000)])
+        d = tempfile.mkdtemp(prefix="ldsave-")
+        path = os.path.join(d, "big.jsonl")
+        with viewer(s, "big") as t:
+            t.wait_text("big %d" % (n - 1))
+            t.keys("S", "C-u")
+            t.type(path)
+            t.keys("Enter")
+            # Generous: CI machines are slower (it takes well under 1 s).
+            t.wait_text("wrote %d lines (JSON lines)" % n, timeout=120)
+            # The viewer still answers keys afterwards.
+            t.keys("g")
+            t.wait_text("PAUSED")
+        with open(path) as f:
+            got = [json.loads(l)["message"] for l in f]
+        eq(len(got), n, "saved count")
+        eq(got, ["big %d" % i for i in range(n)], "every line once, in order")
+
+
 ldtest.main(globals())

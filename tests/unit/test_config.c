@@ -12,6 +12,7 @@
 #include "net/auth.h"
 #include "net/client.h"
 #include "conf.h"
+#include "tui/keys.h"
 
 static char tmpdir[64];
 static char err[1024];
@@ -323,7 +324,7 @@ START_TEST(keys_rebind_actions_by_name)
 	ck_assert_str_eq(c->keys[0].action, "quit");
 	ck_assert_int_eq(c->keys[0].code, 'Q');
 	ck_assert_str_eq(c->keys[2].key, "F5");
-	ck_assert_int_eq(c->keys[2].code, CONF_KEY_FN | KEY_F(5));
+	ck_assert_int_eq(c->keys[2].code, KEYS_FN | KEY_F(5));
 	ck_assert_int_eq(c->keys[3].code, 6);
 	ck_assert_ptr_nonnull(strstr(c->warnings,
 	    ":5:3: warning: unknown key "
@@ -337,24 +338,6 @@ START_TEST(bad_key_name_is_an_error)
 {
 	ck_assert_ptr_null(load("keys:\n  quit: Ctrl+Q\n", 0600));
 	ck_assert_ptr_nonnull(strstr(err, ":2:9: 'quit' must be a key name"));
-}
-END_TEST
-
-START_TEST(key_names_parse)
-{
-	ck_assert_int_eq(conf_key_parse("q"), 'q');
-	ck_assert_int_eq(conf_key_parse("Space"), ' ');
-	ck_assert_int_eq(conf_key_parse("enter"), '\r');
-	ck_assert_int_eq(conf_key_parse("C-u"), 0x15);
-	ck_assert_int_eq(conf_key_parse("Ctrl-D"), 0x04);
-	ck_assert_int_eq(conf_key_parse("PgDn"), CONF_KEY_FN | KEY_NPAGE);
-	ck_assert_int_eq(conf_key_parse("F12"), CONF_KEY_FN | KEY_F(12));
-	ck_assert_int_eq(conf_key_parse("\xc3\xa9"), 0xe9);
-	ck_assert_int_eq(conf_key_parse("F13"), -1);
-	ck_assert_int_eq(conf_key_parse("qq"), -1);
-	ck_assert_int_eq(conf_key_parse(""), -1);
-	ck_assert_int_eq(conf_key_parse("C-1"), -1);
-	ck_assert_int_eq(conf_key_parse("\x1b"), -1);
 }
 END_TEST
 
@@ -710,7 +693,7 @@ END_TEST
 START_TEST(man_page_names_every_rebindable_action)
 {
 	const char *src = getenv("LOGDECK_SRCDIR");
-	const char *const *a = conf_action_names();
+	const char *const *a = keys_action_names();
 	char path[512], line[256], listed[4096] = " ";
 	bool in_list = false;
 	size_t n = 0;
@@ -774,7 +757,6 @@ config_suite(void)
 	tcase_add_test(tc, view_defaults_are_read);
 	tcase_add_test(tc, keys_rebind_actions_by_name);
 	tcase_add_test(tc, bad_key_name_is_an_error);
-	tcase_add_test(tc, key_names_parse);
 	tcase_add_test(tc, inline_token_in_a_file_others_can_read_is_refused);
 	tcase_add_test(
 	    tc, token_command_in_a_file_others_can_change_is_refused);

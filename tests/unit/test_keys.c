@@ -14,7 +14,7 @@ START_TEST(every_action_has_a_key_and_a_help_line)
 
 	tab = keys_table(&n);
 	ck_assert(tab[0].help != NULL);
-	for (a = ACT_NONE + 1; a <= ACT_REDRAW; a++) {
+	for (a = ACT_NONE + 1; a < ACT_COUNT; a++) {
 		found = false;
 		for (i = 0; i < n; i++) {
 			if (tab[i].action == (enum action)a)
@@ -118,7 +118,7 @@ START_TEST(every_action_has_a_configuration_name)
 {
 	int a;
 
-	for (a = ACT_NONE + 1; a <= ACT_REDRAW; a++) {
+	for (a = ACT_NONE + 1; a < ACT_COUNT; a++) {
 		if (a == ACT_MOUSE)
 			continue;
 		ck_assert_msg(keys_action_name(a) != NULL, "action %d", a);
@@ -128,6 +128,40 @@ START_TEST(every_action_has_a_configuration_name)
 END_TEST
 
 /* Key table tests. */
+START_TEST(key_names_parse_into_codes)
+{
+	ck_assert_int_eq(keys_parse_name("q"), 'q');
+	ck_assert_int_eq(keys_parse_name("Space"), ' ');
+	ck_assert_int_eq(keys_parse_name("enter"), '\r');
+	ck_assert_int_eq(keys_parse_name("C-u"), 0x15);
+	ck_assert_int_eq(keys_parse_name("Ctrl-D"), 0x04);
+	ck_assert_int_eq(keys_parse_name("PgDn"), KEYS_FN | KEY_NPAGE);
+	ck_assert_int_eq(keys_parse_name("F12"), KEYS_FN | KEY_F(12));
+	ck_assert_int_eq(keys_parse_name("\xc3\xa9"), 0xe9);
+	ck_assert_int_eq(keys_parse_name("F13"), -1);
+	ck_assert_int_eq(keys_parse_name("qq"), -1);
+	ck_assert_int_eq(keys_parse_name(""), -1);
+	ck_assert_int_eq(keys_parse_name("C-1"), -1);
+	ck_assert_int_eq(keys_parse_name("\x1b"), -1);
+}
+END_TEST
+
+START_TEST(every_action_name_maps_back_to_its_action)
+{
+	const char *const *names = keys_action_names();
+	size_t n = 0;
+
+	for (; names[n] != NULL; n++)
+		ck_assert_int_eq(
+		    keys_action_by_name(names[n]), ACT_NONE + 1 + (int)n);
+	ck_assert_uint_eq(n, ACT_MOUSE - ACT_NONE - 1);
+	ck_assert_str_eq(keys_action_name(ACT_FOCUS_LIST), "choose");
+	ck_assert_int_eq(keys_action_by_name("filter-list"), ACT_FILTER_LIST);
+	ck_assert_int_eq(keys_action_by_name("mouse"), ACT_NONE);
+	ck_assert_int_eq(keys_action_by_name("pasue"), ACT_NONE);
+}
+END_TEST
+
 static Suite *
 keys_suite(void)
 {
@@ -145,6 +179,8 @@ keys_suite(void)
 	tcase_add_test(tc, rebinding_wins_over_another_actions_default_key);
 	tcase_add_test(tc, unknown_action_and_too_many_bindings_are_refused);
 	tcase_add_test(tc, every_action_has_a_configuration_name);
+	tcase_add_test(tc, key_names_parse_into_codes);
+	tcase_add_test(tc, every_action_name_maps_back_to_its_action);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,7 +1,7 @@
 /* test_view_list.c - rows of the automation list: the whole name before
  * any counter, the run number, its duration and the last outcome within
  * the row's width. Runs curses on a screen that writes to /dev/null; the
- * two lookups tui.c provides are given here. */
+ * two lookups tui_panes.c provides are given here. */
 #include <check.h>
 #include <curses.h>
 #include <locale.h>
@@ -21,7 +21,7 @@ static FILE *out, *in;
 static struct theme *th;
 static struct tui *t;
 
-/* The display name of source i (tui.c's, for the test's sources). */
+/* The display name of source i (tui_panes.c's, for the test's sources). */
 const char *
 tui_src_name(const struct tui *tt, int i)
 {
