@@ -239,6 +239,9 @@ follow_on_state(struct stream *s, void *arg)
 
 	switch (st->state) {
 	case STREAM_CONNECTING:
+	case STREAM_RENEWING:
+		/* A renewal is told when it worked ("Re-authenticated") or
+		 * failed (the stream stops, saying why). */
 		break;
 	case STREAM_LIVE:
 		if (st->reauths > f->reauths_seen) {

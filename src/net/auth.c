@@ -16,6 +16,7 @@
 
 #include "core/esc.h"
 #include "net/client.h"
+#include "net/fetch.h"
 #include "net/job.h"
 #include "net/loop.h"
 
@@ -25,7 +26,23 @@ struct auth {
 	char *access;  /* owned; wiped before free */
 	char *refresh; /* owned; wiped before free */
 	unsigned gen;
+
+	/* The renewal under way (loop != NULL): one at a time, shared by
+	 * every waiter. */
+	struct loop *loop;
+	const struct client_cfg *cfg;
+	int step;                  /* enum auth_step: the way being tried */
+	struct fetch *fetch;       /* the POST to a token endpoint, or NULL */
+	struct job *job;           /* the token command, or NULL */
+	struct auth_wait *waiters; /* told when it ends */
+	struct auth_wait *told;    /* being told now (auth_on_notify) */
+	struct loop_timer notify;
+	int rc;
+	char err[320]; /* why the last way failed; never holds a token */
 };
+
+static void auth_abort(struct auth *a);
+static void auth_on_notify(void *arg);
 
 /* Overwrite and free a secret. */
 static void
@@ -138,6 +155,7 @@ auth_new(const struct auth_opts *o)
 		return NULL;
 	a->o = *o;
 	a->origin = auth_origin(o);
+	loop_timer_init(&a->notify, auth_on_notify, a);
 	if (a->o.command_timeout_ms <= 0)
 		a->o.command_timeout_ms = AUTH_COMMAND_TIMEOUT_MS;
 	if (o->refresh_token != NULL && *o->refresh_token != '\0' &&
@@ -153,6 +171,7 @@ auth_free(struct auth *a)
 {
 	if (a == NULL)
 		return;
+	auth_abort(a);
 	auth_wipe(&a->access);
 	auth_wipe(&a->refresh);
 	free(a);
@@ -439,128 +458,331 @@ auth_load(struct auth *a, char *err, size_t errlen)
 	return 0;
 }
 
-/* Run the token command again to renew; 0 or -1. */
-static int
-auth_run_command(struct auth *a, char *err, size_t errlen)
-{
-	char *token;
+/* The ways of renewing, tried in this order. */
+enum auth_step {
+	AUTH_STEP_REFRESH,     /* POST /api/auth/refresh */
+	AUTH_STEP_CREDENTIALS, /* POST /api/auth/token */
+	AUTH_STEP_COMMAND,     /* token_command again */
+	AUTH_STEP_NONE,        /* all tried */
+};
 
-	if (auth_command_sync(a, true, &token, err, errlen) != 0)
-		return -1;
-	auth_set(a, token);
-	return 0;
+static void auth_next(struct auth *a);
+
+/* The renewal ended with rc (0: a new token; -1: err says why): tell the
+ * waiters from the loop, never from inside auth_renew. */
+static void
+auth_end(struct auth *a, int rc)
+{
+	a->rc = rc;
+	a->fetch = NULL;
+	a->job = NULL;
+	loop_timer_in(a->loop, &a->notify, 0);
 }
 
-/* POST a JSON body to an auth endpoint and take the tokens it returns. */
-static int
-auth_exchange(struct auth *a, const struct client_cfg *c, const char *path,
-    cJSON *req, char *err, size_t errlen)
+/* Timer: tell every waiter how the renewal went. A waiter's callback may
+ * start the next renewal, or cancel other waits: the told list is popped
+ * one at a time and a new renewal collects new waiters. */
+static void
+auth_on_notify(void *arg)
 {
-	char *url, *body, *resp = NULL, msg[CURL_ERROR_SIZE] = "";
-	size_t len;
-	long status;
-	cJSON *j, *at, *rt;
-	int rc = -1;
+	struct auth *a = arg;
+	struct auth_wait *w;
+	char err[sizeof a->err];
 
-	body = cJSON_PrintUnformatted(req);
-	url = body ? client_url(c, "auth", NULL, path) : NULL;
-	if (url == NULL) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
+	/* Off this loop's list: the next renewal may run on another. */
+	loop_timer_stop(a->loop, &a->notify);
+	a->told = a->waiters;
+	a->waiters = NULL;
+	a->loop = NULL;
+	snprintf(err, sizeof err, "%s", a->err);
+	while ((w = a->told) != NULL) {
+		a->told = w->next;
+		w->next = NULL;
+		w->waiting = false;
+		w->done(w, a->rc, a->rc == 0 ? NULL : err);
 	}
-	status = client_post_sync(c, url, body, &resp, &len, msg, sizeof msg);
+}
+
+/* A token endpoint answered: take the tokens, or try the next way. */
+static void
+auth_on_answer(
+    long status, const char *body, size_t len, const char *err, void *arg)
+{
+	struct auth *a = arg;
+	cJSON *j, *at, *rt;
+	char *copy;
+
+	a->fetch = NULL;
 	if (status != 200) {
 		if (status == 0)
-			snprintf(err, errlen, "token renewal: %s", msg);
+			snprintf(a->err, sizeof a->err, "token renewal: %s",
+			    err != NULL ? err : "no answer");
 		else
-			snprintf(err, errlen,
+			snprintf(a->err, sizeof a->err,
 			    "token renewal refused (HTTP %ld)", status);
-		goto out;
+		a->step++;
+		auth_next(a);
+		return;
 	}
-	j = cJSON_ParseWithLength(resp, len);
+	j = cJSON_ParseWithLength(body, len);
 	at = cJSON_GetObjectItemCaseSensitive(j, "access_token");
 	rt = cJSON_GetObjectItemCaseSensitive(j, "refresh_token");
 	if (cJSON_IsString(at) &&
-	    auth_token_ok(at->valuestring, strlen(at->valuestring))) {
-		auth_set(a, strdup(at->valuestring));
+	    auth_token_ok(at->valuestring, strlen(at->valuestring)) &&
+	    (copy = strdup(at->valuestring)) != NULL) {
+		auth_set(a, copy);
 		if (cJSON_IsString(rt) &&
-		    auth_token_ok(rt->valuestring, strlen(rt->valuestring))) {
+		    auth_token_ok(rt->valuestring, strlen(rt->valuestring)) &&
+		    (copy = strdup(rt->valuestring)) != NULL) {
 			auth_wipe(&a->refresh);
-			a->refresh = strdup(rt->valuestring);
+			a->refresh = copy;
 		}
-		rc = 0;
-	} else {
-		snprintf(err, errlen,
-		    "token renewal: no usable access_token in the "
-		    "answer");
+		/* cJSON's copies of the tokens go with it. */
+		if (cJSON_IsString(at))
+			explicit_bzero(at->valuestring, strlen(at->valuestring));
+		if (cJSON_IsString(rt))
+			explicit_bzero(rt->valuestring, strlen(rt->valuestring));
+		cJSON_Delete(j);
+		auth_end(a, 0);
+		return;
 	}
+	if (cJSON_IsString(at))
+		explicit_bzero(at->valuestring, strlen(at->valuestring));
+	if (cJSON_IsString(rt))
+		explicit_bzero(rt->valuestring, strlen(rt->valuestring));
 	cJSON_Delete(j);
-out:
+	snprintf(a->err, sizeof a->err,
+	    "token renewal: no usable access_token in the answer");
+	a->step++;
+	auth_next(a);
+}
+
+/* POST {name1: value1, name2: value2} to the auth endpoint path on the
+ * loop; 0, or -1 when it could not start. */
+static int
+auth_post(struct auth *a, const char *path, const char *name1,
+    const char *value1, const char *name2, const char *value2)
+{
+	cJSON *req = cJSON_CreateObject();
+	char *body = NULL, *url = NULL;
+
+	if (req != NULL && cJSON_AddStringToObject(req, name1, value1) &&
+	    (name2 == NULL || cJSON_AddStringToObject(req, name2, value2)))
+		body = cJSON_PrintUnformatted(req);
+	url = body != NULL ? client_url(a->cfg, "auth", NULL, path) : NULL;
+	if (url != NULL)
+		a->fetch = fetch_post(
+		    a->loop, a->cfg, url, body, auth_on_answer, a);
 	if (body != NULL) {
 		explicit_bzero(body, strlen(body));
 		free(body);
 	}
-	if (resp != NULL) {
-		explicit_bzero(resp, len);
-		free(resp);
+	/* The request object holds copies of the secrets. */
+	if (req != NULL) {
+		cJSON *it;
+
+		cJSON_ArrayForEach(it, req)
+		{
+			if (cJSON_IsString(it))
+				explicit_bzero(
+				    it->valuestring, strlen(it->valuestring));
+		}
 	}
+	cJSON_Delete(req);
 	free(url);
-	return rc;
+	if (a->fetch == NULL) {
+		snprintf(a->err, sizeof a->err, "token renewal: out of memory");
+		return -1;
+	}
+	return 0;
 }
 
-/* Ask the refresh endpoint for a new access token. */
-static int
-auth_use_refresh(
-    struct auth *a, const struct client_cfg *c, char *err, size_t errlen)
+/* The token command of a renewal ended. */
+static void
+auth_on_command(const struct job_result *r, void *arg)
 {
-	cJSON *req = cJSON_CreateObject();
-	int rc;
+	struct auth *a = arg;
+	char *token = NULL;
 
-	cJSON_AddStringToObject(req, "refresh_token", a->refresh);
-	rc = auth_exchange(a, c, "/refresh", req, err, errlen);
-	cJSON_Delete(req);
-	return rc;
+	a->job = NULL;
+	if (auth_command_result(a, r, &token, a->err, sizeof a->err) == 0) {
+		auth_set(a, token);
+		auth_end(a, 0);
+		return;
+	}
+	a->step++;
+	auth_next(a);
 }
 
-/* Log in with client credentials. */
-static int
-auth_use_credentials(
-    struct auth *a, const struct client_cfg *c, char *err, size_t errlen)
+/* Start the next way of renewing that applies, or end the renewal. */
+static void
+auth_next(struct auth *a)
 {
-	cJSON *req = cJSON_CreateObject();
-	int rc;
+	struct job_opts o;
+	char why[128], what[160];
 
-	cJSON_AddStringToObject(req, "client_id", a->o.client_id);
-	cJSON_AddStringToObject(req, "client_secret", a->o.client_secret);
-	rc = auth_exchange(a, c, "/token", req, err, errlen);
-	cJSON_Delete(req);
-	return rc;
+	for (; a->step < AUTH_STEP_NONE; a->step++) {
+		switch (a->step) {
+		case AUTH_STEP_REFRESH:
+			if (a->refresh != NULL &&
+			    auth_post(a, "/refresh", "refresh_token",
+			        a->refresh, NULL, NULL) == 0)
+				return;
+			break;
+		case AUTH_STEP_CREDENTIALS:
+			if (a->o.client_id != NULL &&
+			    a->o.client_secret != NULL &&
+			    auth_post(a, "/token", "client_id", a->o.client_id,
+			        "client_secret", a->o.client_secret) == 0)
+				return;
+			break;
+		case AUTH_STEP_COMMAND:
+			if (a->origin != AUTH_FROM_COMMAND)
+				break;
+			/* While the loop runs the terminal is not the
+			 * command's: detached. */
+			o = auth_command_opts(a, true);
+			a->job = job_start(a->loop, &o, auth_on_command, a,
+			    why, sizeof why);
+			if (a->job != NULL)
+				return;
+			auth_command_what(a, what, sizeof what);
+			snprintf(a->err, sizeof a->err, "%s: %s", what, why);
+			break;
+		case AUTH_STEP_NONE:
+			break;
+		}
+	}
+	auth_end(a, -1);
+}
+
+bool
+auth_renewable(const struct auth *a)
+{
+	return a != NULL &&
+	       (a->refresh != NULL || a->origin == AUTH_FROM_COMMAND ||
+	           (a->o.client_id != NULL && a->o.client_secret != NULL));
+}
+
+void
+auth_wait_init(struct auth_wait *w,
+    void (*done)(struct auth_wait *w, int rc, const char *err), void *arg)
+{
+	memset(w, 0, sizeof *w);
+	w->done = done;
+	w->arg = arg;
 }
 
 int
-auth_renew(struct auth *a, const struct client_cfg *c, char *err, size_t errlen)
+auth_renew(struct auth *a, struct loop *loop, const struct client_cfg *c,
+    struct auth_wait *w, char *err, size_t errlen)
 {
-	snprintf(err, errlen,
-	    "the server refused the token and nothing can "
-	    "renew it (no refresh token, credentials or token_command)");
-	if (a->refresh != NULL && auth_use_refresh(a, c, err, errlen) == 0)
+	if (!auth_renewable(a)) {
+		snprintf(err, errlen,
+		    "the server refused the token and nothing can "
+		    "renew it (no refresh token, credentials or "
+		    "token_command)");
+		return -1;
+	}
+	if (w->waiting)
 		return 0;
-	if (a->o.client_id != NULL && a->o.client_secret != NULL &&
-	    auth_use_credentials(a, c, err, errlen) == 0)
-		return 0;
-	if (a->origin == AUTH_FROM_COMMAND &&
-	    auth_run_command(a, err, errlen) == 0)
-		return 0;
-	return -1;
+	w->next = a->waiters;
+	a->waiters = w;
+	w->waiting = true;
+	if (a->loop != NULL)
+		return 0; /* a renewal runs: wait for it too */
+	a->loop = loop;
+	a->cfg = c;
+	a->step = AUTH_STEP_REFRESH;
+	auth_next(a);
+	return 0;
+}
+
+/* Drop a renewal nobody waits for any more: the fetch, the command. */
+static void
+auth_abort(struct auth *a)
+{
+	if (a->loop == NULL)
+		return;
+	fetch_cancel(a->fetch);
+	job_cancel(a->job);
+	a->fetch = NULL;
+	a->job = NULL;
+	loop_timer_stop(a->loop, &a->notify);
+	a->loop = NULL;
+}
+
+/* Take w off the list at *pp; true when it was there. */
+static bool
+auth_unlink(struct auth_wait **pp, struct auth_wait *w)
+{
+	for (; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == w) {
+			*pp = w->next;
+			w->next = NULL;
+			return true;
+		}
+	}
+	return false;
+}
+
+void
+auth_wait_cancel(struct auth *a, struct auth_wait *w)
+{
+	if (a == NULL || !w->waiting)
+		return;
+	w->waiting = false;
+	if (!auth_unlink(&a->waiters, w))
+		auth_unlink(&a->told, w);
+	else if (a->waiters == NULL)
+		auth_abort(a);
+}
+
+/* What a blocking renewal waits for. */
+struct auth_block {
+	struct auth_wait w;
+	struct loop *loop;
+	int rc;
+	char *err;
+	size_t errlen;
+};
+
+/* The blocking renewal ended. */
+static void
+auth_block_done(struct auth_wait *w, int rc, const char *err)
+{
+	struct auth_block *b = w->arg;
+
+	b->rc = rc;
+	if (rc != 0)
+		snprintf(b->err, b->errlen, "%s", err);
+	loop_stop(b->loop, 0);
+}
+
+int
+auth_renew_sync(
+    struct auth *a, const struct client_cfg *c, char *err, size_t errlen)
+{
+	struct auth_block b = {.loop = loop_new(), .rc = -1, .err = err,
+	    .errlen = errlen};
+
+	if (b.loop == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	auth_wait_init(&b.w, auth_block_done, &b);
+	if (auth_renew(a, b.loop, c, &b.w, err, errlen) == 0)
+		loop_run(b.loop);
+	auth_wait_cancel(a, &b.w);
+	loop_free(b.loop);
+	return b.rc;
 }
 
 int
 auth_start(struct auth *a, const struct client_cfg *c, char *err, size_t errlen)
 {
-	if (a->access != NULL)
-		return 0;
-	if (a->refresh == NULL && a->origin != AUTH_FROM_COMMAND &&
-	    (a->o.client_id == NULL || a->o.client_secret == NULL))
-		return 0; /* no token at all: the server may not want one */
-	return auth_renew(a, c, err, errlen);
+	if (a->access != NULL || !auth_renewable(a))
+		return 0; /* a token, or none at all: the server may not
+		           * want one */
+	return auth_renew_sync(a, c, err, errlen);
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 struct client_cfg;
+struct loop;
 
 /* Longest access token taken from any source: it must fit one HTTP
  * header line (client.c). */
@@ -86,14 +87,44 @@ const char *auth_token(const struct auth *a);
 /* Counts renewals, so a stream can tell whether the token changed since
  * it connected (then it just reconnects instead of renewing again). */
 unsigned auth_generation(const struct auth *a);
-/* Get the first token from a renewal source when no token was given;
- * 0, or -1 with a message in err (which never holds a token). */
-int auth_start(
+/* A wait for a renewal, embedded in its owner (no allocation): done is
+ * called once from the loop with 0 (a new token) or -1 and a message
+ * that never holds a token. */
+struct auth_wait {
+	void (*done)(struct auth_wait *w, int rc, const char *err);
+	void *arg;
+	/* auth's bookkeeping; do not touch. */
+	struct auth_wait *next;
+	bool waiting;
+};
+
+/* Set up a wait (not waiting). */
+void auth_wait_init(struct auth_wait *w,
+    void (*done)(struct auth_wait *w, int rc, const char *err), void *arg);
+/* True when something can renew a refused token: a refresh token, client
+ * credentials or a token_command. */
+bool auth_renewable(const struct auth *a);
+/* Replace a refused or expired token without blocking the loop: the
+ * refresh endpoint, then client credentials, then the token command
+ * (detached: stdin /dev/null, stderr kept for the message), each a
+ * transfer or a job on loop. One renewal runs at a time: a second caller
+ * waits for the same one. Returns 0 (w->done will be called from the
+ * loop, never from inside this call), or -1 with err when nothing can
+ * renew it. */
+int auth_renew(struct auth *a, struct loop *loop, const struct client_cfg *c,
+    struct auth_wait *w, char *err, size_t errlen);
+/* Stop waiting (done is not called); harmless when not waiting. When the
+ * last waiter leaves, the renewal is abandoned (its command killed).
+ * Call before freeing the owner or the loop. */
+void auth_wait_cancel(struct auth *a, struct auth_wait *w);
+/* auth_renew on a loop of its own, waiting for the end: for start-up,
+ * before any other loop runs. 0 or -1 with err. */
+int auth_renew_sync(
     struct auth *a, const struct client_cfg *c, char *err, size_t errlen);
-/* Replace a refused or expired token: the refresh endpoint, then client
- * credentials, then the token command. Blocking but bounded; 0, or -1
- * when nothing can renew it. */
-int auth_renew(
+/* Get the first token from a renewal source when no token was given
+ * (blocking, at start-up); 0, or -1 with a message in err (which never
+ * holds a token). */
+int auth_start(
     struct auth *a, const struct client_cfg *c, char *err, size_t errlen);
 
 #endif

@@ -23,6 +23,7 @@ struct job {
 	struct loop *loop;
 	pid_t pid;
 	bool detached;
+	bool gave_tty; /* the terminal's foreground group is the job's */
 	int out_fd, err_fd; /* -1 once closed */
 	char *out;          /* max_out + 1 bytes, wiped before free */
 	size_t outlen, max_out;
@@ -49,21 +50,46 @@ job_close_fd(struct job *j, int *fd)
 	*fd = -1;
 }
 
-/* Kill the command (its whole group when detached). */
+/* Kill the command and its process group. */
 static void
 job_kill(struct job *j)
 {
 	if (j->pid <= 0)
 		return;
-	if (j->detached)
-		kill(-j->pid, SIGKILL);
+	kill(-j->pid, SIGKILL);
 	kill(j->pid, SIGKILL);
+}
+
+/* Make group pgid the terminal's foreground group (SIGTTOU ignored for
+ * the call: a background group may not do it otherwise). */
+static void
+job_set_fg(pid_t pgid)
+{
+	struct sigaction ign, old;
+
+	memset(&ign, 0, sizeof ign);
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGTTOU, &ign, &old);
+	tcsetpgrp(STDIN_FILENO, pgid);
+	sigaction(SIGTTOU, &old, NULL);
+}
+
+/* Take the terminal back from the job's group. */
+static void
+job_take_tty(struct job *j)
+{
+	if (!j->gave_tty)
+		return;
+	job_set_fg(getpgrp());
+	j->gave_tty = false;
 }
 
 /* Free what j holds, wiping the output. */
 static void
 job_free(struct job *j)
 {
+	job_take_tty(j);
 	job_close_fd(j, &j->out_fd);
 	job_close_fd(j, &j->err_fd);
 	loop_timer_stop(j->loop, &j->deadline);
@@ -95,6 +121,7 @@ job_finish(struct job *j)
 	}
 	j->out[j->outlen] = '\0';
 	j->err[j->errlen] = '\0';
+	job_take_tty(j);
 	j->done(&r, j->arg);
 	job_free(j);
 }
@@ -216,13 +243,16 @@ job_on_err(int fd, void *arg)
 
 /* In the child: set up fds and signals, then exec the shell. */
 static void __attribute__((noreturn))
-job_child(const struct job_opts *o, int out[2], int err[2])
+job_child(const struct job_opts *o, bool fg, int out[2], int err[2])
 {
 	sigset_t none;
 	int fd;
 
+	/* A group of its own, so that the deadline kills what it started. */
+	setpgid(0, 0);
+	if (fg)
+		job_set_fg(getpid());
 	if (o->detached) {
-		setpgid(0, 0);
 		if ((fd = open("/dev/null", O_RDONLY)) >= 0) {
 			dup2(fd, STDIN_FILENO);
 			if (fd != STDIN_FILENO)
@@ -245,6 +275,7 @@ job_start(struct loop *loop, const struct job_opts *o, job_done_fn done,
 {
 	int out[2] = {-1, -1}, errp[2] = {-1, -1};
 	struct job *j = calloc(1, sizeof *j);
+	bool fg;
 
 	if (j == NULL || (j->out = malloc(o->max_out + 1)) == NULL) {
 		free(j);
@@ -264,6 +295,11 @@ job_start(struct loop *loop, const struct job_opts *o, job_done_fn done,
 		snprintf(err, errlen, "%s", strerror(errno));
 		goto fail;
 	}
+	/* Not detached, the command may prompt: when logdeck has the
+	 * terminal, the command's group gets it for the run, as a shell
+	 * does (Ctrl-C then stops the command, an error that says so). */
+	fg = !o->detached && isatty(STDIN_FILENO) &&
+	     tcgetpgrp(STDIN_FILENO) == getpgrp();
 	fflush(NULL);
 	if ((j->pid = fork()) < 0) {
 		snprintf(err, errlen, "%s", strerror(errno));
@@ -271,9 +307,12 @@ job_start(struct loop *loop, const struct job_opts *o, job_done_fn done,
 		goto fail;
 	}
 	if (j->pid == 0)
-		job_child(o, out, errp);
-	if (o->detached)
-		setpgid(j->pid, j->pid); /* no race with the kill */
+		job_child(o, fg, out, errp);
+	setpgid(j->pid, j->pid); /* no race with the kill */
+	if (fg) {
+		job_set_fg(j->pid);
+		j->gave_tty = true;
+	}
 	close(out[1]);
 	j->out_fd = out[0];
 	fcntl(j->out_fd, F_SETFL, fcntl(j->out_fd, F_GETFL) | O_NONBLOCK);

@@ -20,12 +20,13 @@ struct job_opts {
 	const char *command; /* run with /bin/sh -c COMMAND (copied) */
 	size_t max_out;      /* most stdout bytes; past it the job is killed */
 	uint64_t timeout_ms; /* deadline from the start; then it is killed */
-	/* The terminal belongs to someone else (curses, or the loop that
-	 * must not wait on a prompt): stdin is /dev/null, the command gets
-	 * a process group of its own (no signals from the terminal; the
-	 * deadline kills the whole group) and its stderr is captured
-	 * instead of written over the screen. false: it inherits stdin and
-	 * stderr, so it may prompt. */
+	/* The command always runs in a process group of its own, which
+	 * the deadline kills whole. detached: the terminal belongs to
+	 * someone else (curses, or a loop that must not wait on a prompt):
+	 * stdin is /dev/null and stderr is captured instead of written over
+	 * the screen. false: it inherits stdin and stderr and, when logdeck
+	 * has the terminal, its group gets the terminal for the run, so it
+	 * may prompt. */
 	bool detached;
 };
 

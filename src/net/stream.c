@@ -88,6 +88,9 @@ struct stream {
 	bool token_expired;    /* the server ended the stream: token expired */
 	unsigned auth_gen;     /* auth_generation() when this request began */
 	unsigned reauth_tries; /* renewals since the last accepted request */
+	struct auth_wait auth_wait; /* waiting for a renewal (RENEWING) */
+	bool renew_failed;     /* this answer's renewal failed: decide anew */
+	CURLcode rc;           /* how the last transfer ended */
 	bool closing;          /* stream_close was deferred; freed soon */
 
 	uint64_t last_byte;
@@ -124,6 +127,8 @@ stream_state_name(enum stream_state st)
 		return "polling";
 	case STREAM_WAITING:
 		return "reconnecting";
+	case STREAM_RENEWING:
+		return "renewing token";
 	case STREAM_ENDED:
 		return "ended";
 	case STREAM_GONE:
@@ -524,27 +529,61 @@ stream_on_retry_timer(void *arg)
 }
 
 /* The token was refused or expired: renew it (unless another stream
- * already did) and reconnect at once. false when it cannot be renewed. */
+ * already did, then reconnect at once) and wait in STREAM_RENEWING for
+ * the renewal, which runs on the loop. false when it cannot be renewed. */
 static bool
 stream_reauth(struct stream *s)
 {
 	struct auth *a = s->m->cfg->auth;
 	char err[256];
 
-	if (a == NULL || s->reauth_tries >= STREAM_MAX_REAUTH)
+	if (a == NULL || s->renew_failed || s->reauth_tries >= STREAM_MAX_REAUTH)
 		return false;
 	s->reauth_tries++;
-	if (auth_generation(a) == s->auth_gen &&
-	    auth_renew(a, s->m->cfg, err, sizeof err) != 0) {
+	if (auth_generation(a) != s->auth_gen) {
+		s->st.reauths++;
+		s->st.attempt = 0;
+		/* No wait: the transfer has ended (we are in its done
+		 * callback), so the next one can start now. */
+		stream_connect(s);
+		return true;
+	}
+	if (auth_renew(a, s->m->loop, s->m->cfg, &s->auth_wait, err,
+	        sizeof err) != 0) {
 		stream_error(s, "unauthorized: %s", err);
 		return false;
 	}
-	s->st.reauths++;
-	s->st.attempt = 0;
-	/* No wait: the transfer has ended (we are in its done callback), so
-	 * the next one can start now, under the new token. */
-	stream_connect(s);
+	loop_timer_stop(s->m->loop, &s->stall_timer);
+	stream_set_state(s, STREAM_RENEWING);
 	return true;
+}
+
+static void stream_decide(struct stream *s);
+
+/* The renewal the stream waited for ended: reconnect under the new
+ * token, or decide again knowing it cannot be renewed. */
+static void
+stream_on_renewed(struct auth_wait *w, int rc, const char *err)
+{
+	struct stream *s = w->arg;
+
+	if (s->closing) {
+		stream_destroy(s);
+		return;
+	}
+	s->m->depth++;
+	if (rc == 0) {
+		s->st.reauths++;
+		s->st.attempt = 0;
+		stream_connect(s);
+	} else {
+		stream_error(s, "unauthorized: %s", err);
+		s->renew_failed = true;
+		stream_decide(s);
+	}
+	s->m->depth--;
+	if (s->closing)
+		stream_destroy(s);
 }
 
 /* Polling fallback: a logs page or the source object arrived. */
@@ -600,23 +639,14 @@ stream_poll_done(struct stream *s)
 	loop_timer_in(s->m->loop, &s->retry_timer, STREAM_POLL_MS);
 }
 
-/* A transfer ended: decide between done, reconnect and giving up. */
+/* Decide between done, reconnect, renewing the token and giving up
+ * after a transfer ended (again after a renewal failed). */
 static void
-stream_on_done(CURL *easy, CURLcode rc, void *arg)
+stream_decide(struct stream *s)
 {
-	struct stream *s = arg;
+	CURLcode rc = s->rc;
 	long status = s->http_status;
 
-	s->in_multi = false;
-	s->st.http_status = status;
-	loop_timer_stop(s->m->loop, &s->stall_timer);
-	if (s->closing) {
-		stream_destroy(s);
-		return;
-	}
-	s->m->depth++;
-	if (status == 200 && (s->healthy || s->is_sse))
-		s->reauth_tries = 0; /* the token was accepted */
 	if (s->terminal && s->is_sse) {
 		stream_finish(s, STREAM_ENDED);
 	} else if (s->too_big) {
@@ -685,6 +715,28 @@ stream_on_done(CURL *easy, CURLcode rc, void *arg)
 		    stream_body_error(s, "refused by the server"));
 		stream_finish(s, STREAM_FAILED);
 	}
+}
+
+/* A transfer ended: decide what comes next. */
+static void
+stream_on_done(CURL *easy, CURLcode rc, void *arg)
+{
+	struct stream *s = arg;
+
+	(void)easy;
+	s->in_multi = false;
+	s->rc = rc;
+	s->renew_failed = false;
+	s->st.http_status = s->http_status;
+	loop_timer_stop(s->m->loop, &s->stall_timer);
+	if (s->closing) {
+		stream_destroy(s);
+		return;
+	}
+	s->m->depth++;
+	if (s->http_status == 200 && (s->healthy || s->is_sse))
+		s->reauth_tries = 0; /* the token was accepted */
+	stream_decide(s);
 	s->m->depth--;
 	if (s->closing)
 		stream_destroy(s);
@@ -911,6 +963,7 @@ stream_open(struct stream_mgr *m, const struct source *src,
 	}
 	buf_init(&s->body, STREAM_MAX_ERROR_BODY);
 	loop_timer_init(&s->retry_timer, stream_on_retry_timer, s);
+	auth_wait_init(&s->auth_wait, stream_on_renewed, s);
 	loop_timer_init(&s->stall_timer, stream_on_stall_timer, s);
 	s->st.state = STREAM_CONNECTING;
 	s->st.since = loop_now();
@@ -933,6 +986,7 @@ stream_destroy(struct stream *s)
 
 	if (s->in_multi)
 		loop_remove_transfer(m->loop, s->easy);
+	auth_wait_cancel(m->cfg->auth, &s->auth_wait);
 	loop_timer_stop(m->loop, &s->retry_timer);
 	loop_timer_stop(m->loop, &s->stall_timer);
 	if (s->prev != NULL)
