@@ -678,10 +678,7 @@ auth_renew(struct auth *a, struct loop *loop, const struct client_cfg *c,
     struct auth_wait *w, char *err, size_t errlen)
 {
 	if (!auth_renewable(a)) {
-		snprintf(err, errlen,
-		    "the server refused the token and nothing can "
-		    "renew it (no refresh token, credentials or "
-		    "token_command)");
+		snprintf(err, errlen, "%s", AUTH_CANNOT_RENEW);
 		return -1;
 	}
 	if (w->waiting)

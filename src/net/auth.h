@@ -22,6 +22,11 @@ struct loop;
  * error, unless the profile's token_command_timeout says otherwise. */
 #define AUTH_COMMAND_TIMEOUT_MS 30000
 
+/* Why a refused token stays refused when no source can renew it. */
+#define AUTH_CANNOT_RENEW \
+	"the server refused the token and nothing can renew it (no " \
+	"refresh token, credentials or token_command)"
+
 /* Where the first token comes from (for --print-config and messages). */
 enum auth_origin {
 	AUTH_FROM_NONE,
