@@ -5,12 +5,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "net/client.h"
@@ -27,9 +25,6 @@
 #define CONF_MAX_PROFILES 64
 #define CONF_MAX_WATCH 256
 #define CONF_MAX_KEYS 128
-/* Most bytes read from a token command or token file (the token itself
- * is limited to AUTH_MAX_TOKEN). */
-#define CONF_MAX_TOKEN_READ 16384
 /* Built-in view defaults. */
 #define CONF_DEFAULT_LIST_WIDTH 30
 #define CONF_DEFAULT_SCROLLBACK_MIB 256
@@ -39,7 +34,8 @@ static const char *const conf_top_keys[] = {"profile", "profiles", "view",
 /* Longest stall_floor, in seconds (a day). */
 #define CONF_MAX_STALL_FLOOR_S 86400
 static const char *const conf_profile_keys[] = {"server", "token",
-    "token_command", "token_file", "token_env", "cacert", "insecure",
+    "token_command", "token_command_timeout", "token_file", "token_env",
+    "cacert", "insecure",
     "heartbeat", "reconnect_cap", "max_event", "watch", NULL};
 static const char *const conf_view_keys[] = {
     "level", "timestamps", "wrap", "merged", "list_width", "scrollback", NULL};
@@ -374,6 +370,9 @@ conf_profile_pair(struct conf_parse *cp, void *arg, const char *k,
 		cp->has_command = true;
 		return conf_string(cp, v, k, &p->token_command);
 	}
+	if (strcmp(k, "token_command_timeout") == 0)
+		return conf_number(cp, v, k, 1, 3600, "seconds",
+		    &p->token_command_timeout_s);
 	if (strcmp(k, "token_file") == 0)
 		return conf_path(cp, v, k, &p->token_file);
 	if (strcmp(k, "token_env") == 0)
@@ -673,47 +672,6 @@ conf_top_pair(struct conf_parse *cp, void *arg, const char *k, yaml_node_t *kn,
 	return 1;
 }
 
-/* Refuse a file that someone else owns, or that others can read when it
- * holds a secret (secret) or change when it names a command to run, the
- * way ssh treats keys and its config. what names the file ("token_file",
- * "the configuration file"). */
-static int
-conf_private(int fd, const char *path, const char *what, bool secret, char *err,
-    size_t errlen)
-{
-	const char *holds = secret ? "holds a token" : "runs a token_command";
-	struct stat st;
-
-	if (fstat(fd, &st) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (st.st_uid != getuid()) {
-		snprintf(err, errlen,
-		    "%s: %s %s but belongs to another user; "
-		    "refusing to use it",
-		    path, what, holds);
-		return -1;
-	}
-	if (secret && (st.st_mode & 077) != 0) {
-		snprintf(err, errlen,
-		    "%s: %s holds a token but other users "
-		    "can read or change it (mode %04o); refusing to use it. "
-		    "Run: chmod 600 %s",
-		    path, what, (unsigned)(st.st_mode & 07777), path);
-		return -1;
-	}
-	if (!secret && (st.st_mode & 022) != 0) {
-		snprintf(err, errlen,
-		    "%s: %s runs a token_command but other "
-		    "users can change it (mode %04o); refusing to use it. "
-		    "Run: chmod go-w %s",
-		    path, what, (unsigned)(st.st_mode & 07777), path);
-		return -1;
-	}
-	return 0;
-}
-
 /* The directory part of path, or NULL for the current one. */
 static char *
 conf_dirname(const char *path)
@@ -750,8 +708,8 @@ conf_check(struct conf_parse *cp)
 		    cp->err, cp->errlen, "%s: %s", c->path, strerror(errno));
 		return -1;
 	}
-	r = conf_private(fd, c->path, "the configuration file", c->has_secret,
-	    cp->err, cp->errlen);
+	r = auth_file_private(fd, c->path, "the configuration file",
+	    c->has_secret, cp->err, cp->errlen);
 	close(fd);
 	return r;
 }
@@ -881,250 +839,6 @@ conf_watch(const struct conf *c, const struct conf_profile *p, size_t *n)
 	return (const char *const *)c->watch;
 }
 
-/* Refuse a token that is too long for a header line or holds control
- * characters (a CR or LF would start a header of its own). */
-static int
-conf_token_check(
-    const char *v, size_t len, const char *what, char *err, size_t errlen)
-{
-	if (len > AUTH_MAX_TOKEN) {
-		snprintf(err, errlen, "%s gave a token longer than %d bytes",
-		    what, AUTH_MAX_TOKEN);
-		return -1;
-	}
-	if (!auth_token_ok(v, len)) {
-		snprintf(err, errlen, "%s gave a token with control characters",
-		    what);
-		return -1;
-	}
-	return 0;
-}
-
-/* Keep the first line of raw as the token; reject what cannot be a
- * bearer token. what names the source for messages. */
-static int
-conf_token_line(char *raw, size_t n, char **token, const char *what, char *err,
-    size_t errlen)
-{
-	size_t len = 0;
-
-	while (len < n && raw[len] != '\n')
-		len++;
-	if (len > 0 && raw[len - 1] == '\r')
-		len--;
-	if (len == 0) {
-		snprintf(err, errlen, "%s gave an empty token", what);
-		return -1;
-	}
-	if (conf_token_check(raw, len, what, err, errlen) != 0)
-		return -1;
-	if ((*token = strndup(raw, len)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	return 0;
-}
-
-/* Read up to CONF_MAX_TOKEN_READ bytes from fd into raw; -1 when longer. */
-static ssize_t
-conf_read_all(int fd, char *raw)
-{
-	size_t n = 0;
-	ssize_t r;
-
-	for (;;) {
-		r = read(fd, raw + n, CONF_MAX_TOKEN_READ + 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-		if (n > CONF_MAX_TOKEN_READ)
-			return -1;
-	}
-	return r < 0 ? -1 : (ssize_t)n;
-}
-
-/* Run the token command; its stdout's first line is the token, its stderr
- * goes to ours. */
-static int
-conf_token_command(
-    const struct conf_profile *p, char **token, char *err, size_t errlen)
-{
-	char raw[CONF_MAX_TOKEN_READ + 1], what[128];
-	int fds[2], status, r;
-	ssize_t n;
-	pid_t pid;
-
-	snprintf(what, sizeof what, "token_command of profile '%s'", p->name);
-	if (pipe(fds) != 0) {
-		snprintf(err, errlen, "%s: %s", what, strerror(errno));
-		return -1;
-	}
-	if ((pid = fork()) < 0) {
-		snprintf(err, errlen, "%s: %s", what, strerror(errno));
-		close(fds[0]);
-		close(fds[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		dup2(fds[1], STDOUT_FILENO);
-		close(fds[0]);
-		close(fds[1]);
-		signal(SIGPIPE, SIG_DFL);
-		execl("/bin/sh", "sh", "-c", p->token_command, (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	n = conf_read_all(fds[0], raw);
-	close(fds[0]);
-	while ((r = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
-		;
-	if (r < 0) {
-		snprintf(err, errlen, "%s: %s", what, strerror(errno));
-		r = -1;
-	} else if (WIFSIGNALED(status)) {
-		snprintf(err, errlen, "%s was killed by signal %d", what,
-		    WTERMSIG(status));
-		r = -1;
-	} else if (WEXITSTATUS(status) != 0) {
-		snprintf(err, errlen, "%s failed (exit status %d)", what,
-		    WEXITSTATUS(status));
-		r = -1;
-	} else if (n < 0) {
-		snprintf(err, errlen, "%s printed more than %d bytes", what,
-		    CONF_MAX_TOKEN_READ);
-		r = -1;
-	} else
-		r = conf_token_line(raw, (size_t)n, token, what, err, errlen);
-	explicit_bzero(raw, sizeof raw);
-	return r;
-}
-
-/* Read the token file, refusing one that others can read. */
-static int
-conf_token_file(
-    const struct conf_profile *p, char **token, char *err, size_t errlen)
-{
-	char raw[CONF_MAX_TOKEN_READ + 1];
-	ssize_t n;
-	int fd, r;
-
-	if ((fd = open(p->token_file, O_RDONLY | O_CLOEXEC)) < 0) {
-		snprintf(err, errlen, "%s: token_file of profile '%s': %s",
-		    p->token_file, p->name, strerror(errno));
-		return -1;
-	}
-	if (conf_private(fd, p->token_file, "token_file", true, err, errlen) !=
-	    0) {
-		close(fd);
-		return -1;
-	}
-	n = conf_read_all(fd, raw);
-	close(fd);
-	if (n < 0) {
-		snprintf(err, errlen,
-		    "%s: token_file is unreadable or longer "
-		    "than %d bytes",
-		    p->token_file, CONF_MAX_TOKEN_READ);
-		return -1;
-	}
-	r = conf_token_line(raw, (size_t)n, token, p->token_file, err, errlen);
-	explicit_bzero(raw, sizeof raw);
-	return r;
-}
-
-/* Which source the token will come from, without reading it. */
-enum conf_token_origin
-conf_token_source(
-    const struct conf_profile *p, const char *cli, const char *env)
-{
-	if (cli != NULL)
-		return CONF_TOKEN_CLI;
-	if (env != NULL && *env != '\0')
-		return CONF_TOKEN_ENV;
-	if (p == NULL)
-		return CONF_TOKEN_NONE;
-	if (p->token != NULL)
-		return CONF_TOKEN_INLINE;
-	if (p->token_command != NULL)
-		return CONF_TOKEN_COMMAND;
-	if (p->token_file != NULL)
-		return CONF_TOKEN_FILE;
-	if (p->token_env != NULL)
-		return CONF_TOKEN_ENV_NAMED;
-	return CONF_TOKEN_NONE;
-}
-
-/* Find the token by precedence. */
-int
-conf_token(const struct conf_profile *p, const char *cli, const char *env,
-    char **token, enum conf_token_origin *origin, char *err, size_t errlen)
-{
-	const char *v = NULL;
-
-	*token = NULL;
-	*origin = conf_token_source(p, cli, env);
-	switch (*origin) {
-	case CONF_TOKEN_NONE:
-		return 0;
-	case CONF_TOKEN_CLI:
-		v = cli;
-		break;
-	case CONF_TOKEN_ENV:
-		v = env;
-		break;
-	case CONF_TOKEN_INLINE:
-		v = p->token;
-		break;
-	case CONF_TOKEN_COMMAND:
-		return conf_token_command(p, token, err, errlen);
-	case CONF_TOKEN_FILE:
-		return conf_token_file(p, token, err, errlen);
-	case CONF_TOKEN_ENV_NAMED:
-		v = getenv(p->token_env);
-		if (v == NULL || *v == '\0') {
-			snprintf(err, errlen,
-			    "token_env of profile '%s': the "
-			    "environment variable %s is not set",
-			    p->name, p->token_env);
-			return -1;
-		}
-		break;
-	}
-	if (conf_token_check(v, strlen(v), conf_token_origin_name(*origin), err,
-	        errlen) != 0)
-		return -1;
-	if ((*token = strdup(v)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	return 0;
-}
-
-/* How an origin is named. */
-const char *
-conf_token_origin_name(enum conf_token_origin o)
-{
-	switch (o) {
-	case CONF_TOKEN_CLI:
-		return "--token";
-	case CONF_TOKEN_ENV:
-		return "LOGDECK_TOKEN";
-	case CONF_TOKEN_INLINE:
-		return "the profile's token";
-	case CONF_TOKEN_COMMAND:
-		return "token_command";
-	case CONF_TOKEN_FILE:
-		return "token_file";
-	case CONF_TOKEN_ENV_NAMED:
-		return "token_env";
-	case CONF_TOKEN_NONE:
-		break;
-	}
-	return "none";
-}
-
 /* Print s as a YAML double-quoted string. */
 static void
 conf_print_str(FILE *out, const char *s)
@@ -1178,18 +892,21 @@ conf_print(FILE *out, const struct conf_effective *e)
 		fprintf(out, ":\n");
 	}
 	conf_print_kv(out, in, "server", cl->server);
-	if (e->token_origin == CONF_TOKEN_NONE)
+	if (e->token_origin == AUTH_FROM_NONE)
 		fprintf(out, "%s# token: none\n", in);
-	else if (e->token_origin >= CONF_TOKEN_COMMAND)
+	else if (e->token_origin >= AUTH_FROM_COMMAND)
 		fprintf(out,
 		    "%s# token: from %s (not read by "
 		    "--print-config)\n",
-		    in, conf_token_origin_name(e->token_origin));
+		    in, auth_origin_name(e->token_origin));
 	else
 		fprintf(out, "%s# token: ******** (from %s)\n", in,
-		    conf_token_origin_name(e->token_origin));
+		    auth_origin_name(e->token_origin));
 	if (p != NULL) {
 		conf_print_kv(out, in, "token_command", p->token_command);
+		if (p->token_command_timeout_s > 0)
+			fprintf(out, "%stoken_command_timeout: %ld\n", in,
+			    p->token_command_timeout_s);
 		conf_print_kv(out, in, "token_file", p->token_file);
 		conf_print_kv(out, in, "token_env", p->token_env);
 	}

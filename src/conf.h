@@ -14,6 +14,7 @@
 
 #include "core/event.h"
 #include "core/rule.h"
+#include "net/auth.h"
 
 struct client_cfg;
 
@@ -31,6 +32,7 @@ struct conf_profile {
 	char *server;
 	char *token;         /* inline token (the file must be private) */
 	char *token_command; /* run with /bin/sh -c; first stdout line */
+	long token_command_timeout_s; /* its deadline; 0: the default */
 	char *token_file;    /* first line; refused unless private */
 	char *token_env;     /* name of an environment variable */
 	char *cacert;
@@ -106,37 +108,12 @@ void conf_apply_client(const struct conf_profile *p, struct client_cfg *cl);
 const char *const *conf_watch(
     const struct conf *c, const struct conf_profile *p, size_t *n);
 
-/* Where the token came from, for --print-config and messages. */
-enum conf_token_origin {
-	CONF_TOKEN_NONE,
-	CONF_TOKEN_CLI,
-	CONF_TOKEN_ENV,    /* LOGDECK_TOKEN */
-	CONF_TOKEN_INLINE, /* the profile's token: */
-	/* The ones below are read only when needed. */
-	CONF_TOKEN_COMMAND,
-	CONF_TOKEN_FILE,
-	CONF_TOKEN_ENV_NAMED, /* the profile's token_env */
-};
-
-/* Which source conf_token would use, without running or reading it. */
-enum conf_token_origin conf_token_source(
-    const struct conf_profile *p, const char *cli, const char *env);
-/* Find the token: cli (--token), then env (LOGDECK_TOKEN's value), then
- * the profile's token, token_command, token_file, token_env. *token is
- * NULL when there is none, else a new string the caller frees (clear it
- * first). Returns 0, or -1 with a message in err that never holds the
- * token (a failing command, a token file others can read, ...). */
-int conf_token(const struct conf_profile *p, const char *cli, const char *env,
-    char **token, enum conf_token_origin *origin, char *err, size_t errlen);
-/* How an origin is named in --print-config. */
-const char *conf_token_origin_name(enum conf_token_origin o);
-
 /* What --print-config shows besides the file's own content. */
 struct conf_effective {
 	const struct conf *conf;
 	const char *profile; /* NULL: none */
 	const struct client_cfg *client;
-	enum conf_token_origin token_origin;
+	enum auth_origin token_origin; /* see auth_origin() */
 	const struct conf_view *view;
 	const char *theme; /* name or path */
 	const char *const *watch;

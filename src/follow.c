@@ -309,27 +309,27 @@ static void
 follow_settle(struct follow *f, const struct stream *s)
 {
 	const struct stream_status *st = stream_status(s);
-	int code = EXIT_OK;
+	enum policy_action stop;
+	int code;
 
 	switch (st->state) {
 	case STREAM_ENDED:
-		/* A run that completed with a non-zero exit code failed. */
-		if (st->run == RUN_FAILED || st->run == RUN_CANCELLED ||
-		    (st->has_exit_code && st->exit_code != 0))
-			code = EXIT_RUN_FAILED;
+		stop = POLICY_ENDED;
 		break;
 	case STREAM_GONE:
-		/* 204 is the server's documented "stop": not an error. */
-		if (st->http_status != 204)
-			code = EXIT_UNREACHABLE;
+		stop = POLICY_GONE;
 		break;
 	case STREAM_UNAUTHORIZED:
+		stop = POLICY_UNAUTHORIZED;
+		break;
 	case STREAM_FAILED:
-		code = EXIT_UNREACHABLE;
+		stop = POLICY_FAILED;
 		break;
 	default:
 		return;
 	}
+	code = policy_exit_status(stop, st->http_status, st->run,
+	    st->has_exit_code, st->exit_code);
 	if (code > f->worst)
 		f->worst = code;
 	if (stream_data(s) != NULL) {
@@ -355,6 +355,9 @@ follow_on_state(struct stream *s, void *arg)
 
 	switch (st->state) {
 	case STREAM_CONNECTING:
+	case STREAM_RENEWING:
+		/* A renewal is told when it worked ("Re-authenticated") or
+		 * failed (the stream stops, saying why). */
 		break;
 	case STREAM_LIVE:
 		if (st->reauths > f->reauths_seen) {

@@ -8,17 +8,19 @@
 
 #include "core/event.h"
 #include "core/format.h"
+#include "net/policy.h"
 
 struct client_cfg;
 struct rule_set;
 struct source;
 struct resolve_run;
 
-/* Exit statuses of follow mode (documented in --help and logdeck(1)). */
-#define EXIT_OK 0
-#define EXIT_RUN_FAILED 1
+/* Exit statuses of follow mode (documented in --help and logdeck(1));
+ * those of a finished stream are the stream policy's. */
+#define EXIT_OK POLICY_EXIT_OK
+#define EXIT_RUN_FAILED POLICY_EXIT_RUN_FAILED
 #define EXIT_USAGE 2
-#define EXIT_UNREACHABLE 3
+#define EXIT_UNREACHABLE POLICY_EXIT_UNREACHABLE
 #define EXIT_UNTIL 4 /* the --until rule fired */
 #define EXIT_INTERRUPTED 130
 

@@ -426,6 +426,27 @@ main_until(struct conf *c, const char *until, int *rule)
 	return 0;
 }
 
+/* The token sources in force: --token, LOGDECK_TOKEN, the profile's
+ * sources, and the renewal ones from the environment (auth.h). */
+static void
+main_auth_opts(struct auth_opts *ao, const struct conf_profile *p,
+    const char *cli_token)
+{
+	ao->cli_token = cli_token;
+	ao->env_token = getenv("LOGDECK_TOKEN");
+	if (p != NULL) {
+		ao->profile = p->name;
+		ao->token = p->token;
+		ao->token_command = p->token_command;
+		ao->token_file = p->token_file;
+		ao->token_env = p->token_env;
+		ao->command_timeout_ms = p->token_command_timeout_s * 1000;
+	}
+	ao->refresh_token = getenv("LOGDECK_REFRESH_TOKEN");
+	ao->client_id = getenv("LOGDECK_CLIENT_ID");
+	ao->client_secret = getenv("LOGDECK_CLIENT_SECRET");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -441,7 +462,7 @@ main(int argc, char **argv)
 	struct main_conf mc = {0};
 	struct conf_view view;
 	const char *color = "auto", *env;
-	char *token = NULL, *cli_token = NULL, *server_copy = NULL;
+	char *cli_token = NULL, *server_copy = NULL;
 	struct auth_opts ao = {0};
 	bool follow = false, cli_shape = false, watch_all = false;
 	bool insecure_cli = false;
@@ -451,7 +472,6 @@ main(int argc, char **argv)
 	char err[512], safe[512];
 	int c, rc, first, kind = SOURCE_AUTOMATION;
 	enum resolve_result res;
-	enum conf_token_origin origin;
 
 	setlocale(LC_ALL, "");
 	client.server = MAIN_DEFAULT_SERVER;
@@ -690,6 +710,7 @@ main(int argc, char **argv)
 		                "URL",
 		    client.server);
 	mc.theme = main_check_theme(mc.theme);
+	main_auth_opts(&ao, mc.profile, cli_token);
 	if (nsources == 0 && !follow && !cli_shape &&
 	    (rc = main_watch(&mc, sources, &nsources)) != 0)
 		goto out_conf;
@@ -706,8 +727,7 @@ main(int argc, char **argv)
 
 		if (first == argc || follow || cli_shape)
 			e.watch = conf_watch(mc.conf, mc.profile, &e.nwatch);
-		e.token_origin = conf_token_source(
-		    mc.profile, cli_token, getenv("LOGDECK_TOKEN"));
+		e.token_origin = auth_origin(&ao);
 		conf_print(stdout, &e);
 		rc = EXIT_OK;
 		goto out_conf;
@@ -740,26 +760,20 @@ main(int argc, char **argv)
 	fo.rules = &mc.conf->rules;
 	if (fo.quiet_after_ms == 0)
 		fo.quiet_after_ms = mc.conf->stall_floor_s * 1000;
-	if (conf_token(mc.profile, cli_token, getenv("LOGDECK_TOKEN"), &token,
-	        &origin, err, sizeof err) != 0) {
+	if ((client.auth = auth_new(&ao)) == NULL) {
+		fprintf(stderr, "logdeck: out of memory\n");
+		rc = EXIT_UNREACHABLE;
+		goto out_conf;
+	}
+	if (auth_load(client.auth, err, sizeof err) != 0) {
 		fprintf(stderr, "logdeck: %s\n", err);
 		rc = EXIT_USAGE;
 		goto out_conf;
 	}
-	/* Renewal: the refresh endpoint, client credentials, or running
-	 * the profile's token_command again. */
-	ao.token = token;
-	ao.token_command =
-	    origin == CONF_TOKEN_COMMAND ? mc.profile->token_command : NULL;
-	ao.refresh_token = getenv("LOGDECK_REFRESH_TOKEN");
-	ao.client_id = getenv("LOGDECK_CLIENT_ID");
-	ao.client_secret = getenv("LOGDECK_CLIENT_SECRET");
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if ((client.auth = auth_new(&ao)) == NULL ||
-	    auth_start(client.auth, &client, err, sizeof err) != 0) {
+	if (auth_start(client.auth, &client, err, sizeof err) != 0) {
 		/* The renewal may quote the server: escape it. */
-		esc_line(
-		    safe, sizeof safe, client.auth ? err : "out of memory");
+		esc_line(safe, sizeof safe, err);
 		fprintf(stderr, "logdeck: %s\n", safe);
 		rc = EXIT_UNREACHABLE;
 		goto out;
@@ -812,14 +826,11 @@ main(int argc, char **argv)
 		rc = tui_run(&to);
 	}
 out:
-	auth_free(client.auth);
 	curl_global_cleanup();
 out_conf:
+	auth_free(client.auth);
 	for (i = 0; i < nsources; i++)
 		source_clear(&sources[i]);
-	if (token != NULL)
-		explicit_bzero(token, strlen(token));
-	free(token);
 	if (cli_token != NULL)
 		explicit_bzero(cli_token, strlen(cli_token));
 	free(cli_token);

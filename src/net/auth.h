@@ -1,5 +1,8 @@
 /* auth.h - where the bearer token comes from and how it is renewed when
- * the server refuses it (transport layer). */
+ * the server refuses it: every token source (--token, LOGDECK_TOKEN, a
+ * profile's token, token_command, token_file, token_env) and every way of
+ * renewing (refresh token, client credentials, the command again) lives
+ * here (transport layer). */
 #ifndef LOGDECK_AUTH_H
 #define LOGDECK_AUTH_H
 
@@ -7,17 +10,48 @@
 #include <stddef.h>
 
 struct client_cfg;
+struct loop;
 
 /* Longest access token taken from any source: it must fit one HTTP
  * header line (client.c). */
 #define AUTH_MAX_TOKEN 4096
+/* Most bytes read from a token command or token file (the token itself,
+ * its first line, is limited to AUTH_MAX_TOKEN). */
+#define AUTH_MAX_TOKEN_READ 16384
+/* How long token_command may run before it is killed and that is an
+ * error, unless the profile's token_command_timeout says otherwise. */
+#define AUTH_COMMAND_TIMEOUT_MS 30000
 
-/* The token sources, in the order they are tried. Strings are borrowed
- * and must outlive the auth object. */
+/* Why a refused token stays refused when no source can renew it. */
+#define AUTH_CANNOT_RENEW \
+	"the server refused the token and nothing can renew it (no " \
+	"refresh token, credentials or token_command)"
+
+/* Where the first token comes from (for --print-config and messages). */
+enum auth_origin {
+	AUTH_FROM_NONE,
+	AUTH_FROM_CLI,    /* --token */
+	AUTH_FROM_ENV,    /* LOGDECK_TOKEN */
+	AUTH_FROM_INLINE, /* the profile's token: */
+	/* The ones below are read only when needed. */
+	AUTH_FROM_COMMAND,
+	AUTH_FROM_FILE,
+	AUTH_FROM_ENV_NAMED, /* the profile's token_env */
+};
+
+/* The token sources; the first set of cli_token, env_token, token,
+ * token_command, token_file, token_env gives the token. Strings are
+ * borrowed and must outlive the auth object. */
 struct auth_opts {
-	const char *token;         /* --token or LOGDECK_TOKEN, used as is */
-	const char *token_command; /* a command whose first output line is
-	                            * the token; re-run to renew */
+	const char *cli_token;     /* --token */
+	const char *env_token;     /* LOGDECK_TOKEN's value ("" is unset) */
+	const char *profile;       /* the profile's name, for messages */
+	const char *token;         /* the profile's token: */
+	const char *token_command; /* run with /bin/sh -c; its first output
+	                            * line is the token; re-run to renew */
+	const char *token_file;    /* first line; refused unless private */
+	const char *token_env;     /* name of an environment variable */
+	long command_timeout_ms;   /* 0: AUTH_COMMAND_TIMEOUT_MS */
 	const char *refresh_token; /* LOGDECK_REFRESH_TOKEN */
 	const char *client_id;     /* with client_secret: client credentials */
 	const char *client_secret; /* LOGDECK_CLIENT_SECRET */
@@ -29,23 +63,73 @@ struct auth;
  * characters (a CR or LF would smuggle in a header of its own). */
 bool auth_token_ok(const char *v, size_t len);
 
-/* Create the token holder; NULL on allocation failure. */
+/* Which source gives the token, without running or reading it. */
+enum auth_origin auth_origin(const struct auth_opts *o);
+/* How an origin is named ("token_command", "LOGDECK_TOKEN", ...). */
+const char *auth_origin_name(enum auth_origin o);
+
+/* Refuse a file that someone else owns, or that others can read when it
+ * holds a secret (secret) or change when it names a command to run, the
+ * way ssh treats keys and its config. what names the file ("token_file",
+ * "the configuration file"). 0, or -1 with a message saying how to fix
+ * it. */
+int auth_file_private(int fd, const char *path, const char *what,
+    bool secret, char *err, size_t errlen);
+
+/* Create the token holder (the options are copied, their strings
+ * borrowed); NULL on allocation failure. */
 struct auth *auth_new(const struct auth_opts *o);
 /* Wipe and free every token; NULL is fine. */
 void auth_free(struct auth *a);
+/* Take the first token from its source: a value, the file, or the
+ * command, which runs here with the terminal's stdin and stderr (it may
+ * prompt) and must end within its deadline. Before any loop runs. 0, or
+ * -1 with a message in err that never holds the token (a failing
+ * command, a token file others can read, ...): a configuration error. */
+int auth_load(struct auth *a, char *err, size_t errlen);
 /* The current access token, or NULL when there is none. */
 const char *auth_token(const struct auth *a);
 /* Counts renewals, so a stream can tell whether the token changed since
  * it connected (then it just reconnects instead of renewing again). */
 unsigned auth_generation(const struct auth *a);
-/* Get the first token from whatever source was given; 0, or -1 with a
- * message in err (which never holds a token). */
-int auth_start(
+/* A wait for a renewal, embedded in its owner (no allocation): done is
+ * called once from the loop with 0 (a new token) or -1 and a message
+ * that never holds a token. */
+struct auth_wait {
+	void (*done)(struct auth_wait *w, int rc, const char *err);
+	void *arg;
+	/* auth's bookkeeping; do not touch. */
+	struct auth_wait *next;
+	bool waiting;
+};
+
+/* Set up a wait (not waiting). */
+void auth_wait_init(struct auth_wait *w,
+    void (*done)(struct auth_wait *w, int rc, const char *err), void *arg);
+/* True when something can renew a refused token: a refresh token, client
+ * credentials or a token_command. */
+bool auth_renewable(const struct auth *a);
+/* Replace a refused or expired token without blocking the loop: the
+ * refresh endpoint, then client credentials, then the token command
+ * (detached: stdin /dev/null, stderr kept for the message), each a
+ * transfer or a job on loop. One renewal runs at a time: a second caller
+ * waits for the same one. Returns 0 (w->done will be called from the
+ * loop, never from inside this call), or -1 with err when nothing can
+ * renew it. */
+int auth_renew(struct auth *a, struct loop *loop, const struct client_cfg *c,
+    struct auth_wait *w, char *err, size_t errlen);
+/* Stop waiting (done is not called); harmless when not waiting. When the
+ * last waiter leaves, the renewal is abandoned (its command killed).
+ * Call before freeing the owner or the loop. */
+void auth_wait_cancel(struct auth *a, struct auth_wait *w);
+/* auth_renew on a loop of its own, waiting for the end: for start-up,
+ * before any other loop runs. 0 or -1 with err. */
+int auth_renew_sync(
     struct auth *a, const struct client_cfg *c, char *err, size_t errlen);
-/* Replace a refused or expired token: the refresh endpoint, then client
- * credentials, then the token command. Blocking but bounded; 0, or -1
- * when nothing can renew it. */
-int auth_renew(
+/* Get the first token from a renewal source when no token was given
+ * (blocking, at start-up); 0, or -1 with a message in err (which never
+ * holds a token). */
+int auth_start(
     struct auth *a, const struct client_cfg *c, char *err, size_t errlen);
 
 #endif

@@ -145,10 +145,9 @@ client_sync_write(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-/* One blocking request: GET, or POST when json is given. */
-static long
-client_sync(const struct client_cfg *c, const char *url, const char *json,
-    char **body, size_t *len, char *err, size_t errlen)
+long
+client_get_sync(const struct client_cfg *c, const char *url, char **body,
+    size_t *len, char *err, size_t errlen)
 {
 	CURL *easy;
 	struct curl_slist *hdrs;
@@ -165,12 +164,6 @@ client_sync(const struct client_cfg *c, const char *url, const char *json,
 	}
 	buf_init(&b, CLIENT_MAX_BODY);
 	client_setup(c, easy, &hdrs, "application/json");
-	if (json != NULL) {
-		hdrs =
-		    curl_slist_append(hdrs, "Content-Type: application/json");
-		curl_easy_setopt(easy, CURLOPT_HTTPHEADER, hdrs);
-		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, json);
-	}
 	curl_easy_setopt(easy, CURLOPT_URL, url);
 	curl_easy_setopt(easy, CURLOPT_TIMEOUT, (long)CLIENT_SYNC_TIMEOUT_S);
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, client_sync_write);
@@ -195,16 +188,3 @@ client_sync(const struct client_cfg *c, const char *url, const char *json,
 	return status;
 }
 
-long
-client_get_sync(const struct client_cfg *c, const char *url, char **body,
-    size_t *len, char *err, size_t errlen)
-{
-	return client_sync(c, url, NULL, body, len, err, errlen);
-}
-
-long
-client_post_sync(const struct client_cfg *c, const char *url, const char *json,
-    char **body, size_t *len, char *err, size_t errlen)
-{
-	return client_sync(c, url, json, body, len, err, errlen);
-}

@@ -37,13 +37,11 @@ bool client_multiplexed(const struct client_cfg *c);
 /* Build "server/api/KIND/ID[suffix]" with the id URL-escaped; caller frees. */
 char *client_url(const struct client_cfg *c, const char *kind_path,
     const char *id, const char *suffix);
-/* Blocking GET for start-up look-ups; returns the HTTP status (0 on a
- * transport error with err filled) and the body in *body (caller frees). */
+/* Blocking GET for start-up look-ups and the one-shot fetch, never from
+ * inside the loop (fetch.h is the loop's); returns the HTTP status (0 on
+ * a transport error with err filled) and the body in *body (caller
+ * frees). */
 long client_get_sync(const struct client_cfg *c, const char *url, char **body,
     size_t *len, char *err, size_t errlen);
-
-/* Blocking POST of a JSON body, otherwise as client_get_sync. */
-long client_post_sync(const struct client_cfg *c, const char *url,
-    const char *json, char **body, size_t *len, char *err, size_t errlen);
 
 #endif

@@ -1,4 +1,5 @@
-/* fetch.c - one JSON GET on the shared multi handle (see fetch.h). */
+/* fetch.c - one JSON GET or POST on the shared multi handle (see fetch.h). */
+#define _GNU_SOURCE /* explicit_bzero */
 #include "net/fetch.h"
 #include "core/buf.h"
 #include "net/client.h"
@@ -6,6 +7,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <curl/curl.h>
 
@@ -14,17 +16,25 @@ struct fetch {
 	CURL *easy;
 	struct curl_slist *hdrs; /* kept alive while easy uses it */
 	struct buf body;
+	char *post; /* the POST body (owned), or NULL for a GET */
 	fetch_done_fn done;
 	void *arg;
 	char errbuf[CURL_ERROR_SIZE];
 };
 
-/* Free what f holds, and f. */
+/* Free what f holds, and f. A POST's body and answer carry secrets
+ * (credentials, tokens): they are wiped first. */
 static void
 fetch_free(struct fetch *f)
 {
 	curl_easy_cleanup(f->easy);
 	curl_slist_free_all(f->hdrs);
+	if (f->post != NULL) {
+		explicit_bzero(f->post, strlen(f->post));
+		free(f->post);
+		if (f->body.p != NULL)
+			explicit_bzero(f->body.p, f->body.len);
+	}
 	buf_free(&f->body);
 	free(f);
 }
@@ -62,9 +72,10 @@ fetch_ended(CURL *easy, CURLcode rc, void *arg)
 	fetch_free(f);
 }
 
-struct fetch *
-fetch_get(struct loop *loop, const struct client_cfg *cfg, const char *url,
-    fetch_done_fn done, void *arg)
+/* Start a GET, or a POST of json (copied) when it is not NULL. */
+static struct fetch *
+fetch_start(struct loop *loop, const struct client_cfg *cfg, const char *url,
+    const char *json, fetch_done_fn done, void *arg)
 {
 	struct fetch *f;
 
@@ -78,7 +89,19 @@ fetch_get(struct loop *loop, const struct client_cfg *cfg, const char *url,
 		free(f);
 		return NULL;
 	}
+	if (json != NULL && (f->post = strdup(json)) == NULL) {
+		fetch_free(f);
+		return NULL;
+	}
 	client_setup(cfg, f->easy, &f->hdrs, "application/json");
+	if (f->post != NULL) {
+		f->hdrs = curl_slist_append(
+		    f->hdrs, "Content-Type: application/json");
+		curl_easy_setopt(f->easy, CURLOPT_HTTPHEADER, f->hdrs);
+		curl_easy_setopt(f->easy, CURLOPT_POSTFIELDS, f->post);
+		curl_easy_setopt(
+		    f->easy, CURLOPT_POSTFIELDSIZE, (long)strlen(f->post));
+	}
 	curl_easy_setopt(f->easy, CURLOPT_URL, url);
 	curl_easy_setopt(f->easy, CURLOPT_WRITEFUNCTION, fetch_write);
 	curl_easy_setopt(f->easy, CURLOPT_WRITEDATA, f);
@@ -89,6 +112,20 @@ fetch_get(struct loop *loop, const struct client_cfg *cfg, const char *url,
 		return NULL;
 	}
 	return f;
+}
+
+struct fetch *
+fetch_get(struct loop *loop, const struct client_cfg *cfg, const char *url,
+    fetch_done_fn done, void *arg)
+{
+	return fetch_start(loop, cfg, url, NULL, done, arg);
+}
+
+struct fetch *
+fetch_post(struct loop *loop, const struct client_cfg *cfg, const char *url,
+    const char *json, fetch_done_fn done, void *arg)
+{
+	return fetch_start(loop, cfg, url, json, done, arg);
 }
 
 void

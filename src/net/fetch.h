@@ -1,6 +1,6 @@
-/* fetch.h - one JSON GET on the shared curl multi handle, never blocking
- * the loop: for look-ups the viewer makes while it runs (a source's runs)
- * (transport layer). */
+/* fetch.h - one JSON GET or POST on the shared curl multi handle, never
+ * blocking the loop: for look-ups the viewer makes while it runs (a
+ * source's runs) and for token renewal (transport layer). */
 #ifndef LOGDECK_FETCH_H
 #define LOGDECK_FETCH_H
 
@@ -26,6 +26,10 @@ typedef void (*fetch_done_fn)(
  * failure (done is not called then). */
 struct fetch *fetch_get(struct loop *loop, const struct client_cfg *cfg,
     const char *url, fetch_done_fn done, void *arg);
+/* POST json (copied; wiped with the answer when the fetch is freed, for
+ * both may carry secrets) as application/json; otherwise as fetch_get. */
+struct fetch *fetch_post(struct loop *loop, const struct client_cfg *cfg,
+    const char *url, const char *json, fetch_done_fn done, void *arg);
 /* Abandon a fetch that has not ended; done is not called. NULL is fine. */
 void fetch_cancel(struct fetch *f);
 

@@ -30,7 +30,7 @@ resolve_fetch(const struct client_cfg *c, enum source_kind kind,
 	}
 	status = client_get_sync(c, url, &body, &len, msg, sizeof msg);
 	if ((status == 401 || status == 403) && c->auth != NULL &&
-	    auth_renew(c->auth, c, msg, sizeof msg) == 0) {
+	    auth_renew_sync(c->auth, c, msg, sizeof msg) == 0) {
 		/* The token had expired: renewed, ask once more. */
 		free(body);
 		status = client_get_sync(c, url, &body, &len, msg, sizeof msg);

@@ -57,6 +57,7 @@ struct srclist {
 	bool failing;  /* an error was told and not yet cleared */
 	unsigned attempt;
 	unsigned auth_gen; /* auth_generation() when the request began */
+	struct auth_wait auth_wait; /* waiting for a token renewal */
 	unsigned rnd;
 	uint64_t last_byte;
 
@@ -409,7 +410,8 @@ srclist_on_timer(void *arg)
 }
 
 /* The server refused the token: renew it unless someone already did
- * since the request began; true when a new attempt was started. */
+ * since the request began (then ask again at once); the renewal runs on
+ * the loop and srclist_on_renewed goes on. true when either started. */
 static bool
 srclist_reauth(struct srclist *l)
 {
@@ -418,13 +420,37 @@ srclist_reauth(struct srclist *l)
 
 	if (a == NULL)
 		return false;
-	if (auth_generation(a) == l->auth_gen &&
-	    auth_renew(a, l->cfg, err, sizeof err) != 0)
-		return false;
-	if (auth_generation(a) == l->auth_gen)
-		return false;
-	srclist_connect(l);
-	return true;
+	if (auth_generation(a) != l->auth_gen) {
+		srclist_connect(l);
+		return true;
+	}
+	return auth_renew(a, l->loop, l->cfg, &l->auth_wait, err,
+	           sizeof err) == 0;
+}
+
+/* The renewal the list waited for ended: ask again under the new token,
+ * or say the token is refused and try again later. */
+static void
+srclist_on_renewed(struct auth_wait *w, int rc, const char *err)
+{
+	struct srclist *l = w->arg;
+
+	(void)err;
+	if (l->closing) {
+		srclist_destroy(l);
+		return;
+	}
+	l->depth++;
+	if (rc == 0) {
+		srclist_connect(l);
+	} else {
+		srclist_fail(l, "%s: unauthorized HTTP %ld",
+		    source_kind_path(l->kind), l->http_status);
+		srclist_schedule(l);
+	}
+	l->depth--;
+	if (l->closing && !l->in_multi)
+		srclist_destroy(l);
 }
 
 /* A transfer ended: a snapshot to deliver, a reconnect, or polling. */
@@ -565,6 +591,7 @@ srclist_new(struct loop *loop, const struct client_cfg *cfg,
 		return NULL;
 	}
 	buf_init(&l->body, SRCLIST_MAX_ERROR_BODY);
+	auth_wait_init(&l->auth_wait, srclist_on_renewed, l);
 	loop_timer_init(&l->timer, srclist_on_timer, l);
 	loop_timer_init(&l->stall, srclist_on_stall, l);
 	l->depth++;
@@ -607,6 +634,7 @@ srclist_destroy(struct srclist *l)
 {
 	if (l->in_multi)
 		loop_remove_transfer(l->loop, l->easy);
+	auth_wait_cancel(l->cfg->auth, &l->auth_wait);
 	loop_timer_stop(l->loop, &l->timer);
 	loop_timer_stop(l->loop, &l->stall);
 	curl_easy_cleanup(l->easy);

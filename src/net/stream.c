@@ -18,25 +18,16 @@
 #include "core/esc.h"
 #include "core/json.h"
 #include "net/loop.h"
+#include "net/policy.h"
 #include "core/source.h"
 #include "core/sse.h"
 
-/* Reconnect delay base when the server sent no retry field. */
-#define STREAM_DEFAULT_RETRY_MS 1000
-/* Shortest wait before any reconnect, Retry-After included: a server
- * that answers "Retry-After: 0" (or a date in the past) on every attempt
- * must not be asked thousands of times a second. */
-#define STREAM_MIN_WAIT_MS 100
-/* Longest Retry-After honoured; a larger one is clamped. */
-#define STREAM_MAX_RETRY_AFTER_MS (10 * 60 * 1000)
 /* A stream is stalled after this many heartbeat intervals of silence. */
 #define STREAM_STALL_FACTOR 3
 /* Polling fallback: interval between ?after= requests. */
 #define STREAM_POLL_MS 1000
 /* Polling fallback: events asked for per request. */
 #define STREAM_POLL_LIMIT 1000
-/* Renewals in a row that may fail to be accepted before giving up. */
-#define STREAM_MAX_REAUTH 2
 /* How much of an error response body is kept for the message. */
 #define STREAM_MAX_ERROR_BODY 4096
 /* Longest path and query a request builds past the source's URL: room
@@ -88,6 +79,9 @@ struct stream {
 	bool token_expired;    /* the server ended the stream: token expired */
 	unsigned auth_gen;     /* auth_generation() when this request began */
 	unsigned reauth_tries; /* renewals since the last accepted request */
+	struct auth_wait auth_wait; /* waiting for a renewal (RENEWING) */
+	bool renew_failed;     /* this answer's renewal failed: decide anew */
+	CURLcode rc;           /* how the last transfer ended */
 	bool closing;          /* stream_close was deferred; freed soon */
 
 	uint64_t last_byte;
@@ -124,6 +118,8 @@ stream_state_name(enum stream_state st)
 		return "polling";
 	case STREAM_WAITING:
 		return "reconnecting";
+	case STREAM_RENEWING:
+		return "renewing token";
 	case STREAM_ENDED:
 		return "ended";
 	case STREAM_GONE:
@@ -184,32 +180,22 @@ stream_random(struct stream_mgr *m, uint64_t n)
 	return n ? m->rnd % n : 0;
 }
 
-/* Schedule the next attempt: capped exponential backoff with full jitter
- * from the server's retry, at least STREAM_MIN_WAIT_MS. A Retry-After is
- * a lower bound only: the ceiling still doubles on every failed attempt,
- * so refusals in a row back off even when each says "now". */
+/* Schedule the next attempt after the backoff (policy_backoff). */
 static void
 stream_schedule_retry(struct stream *s)
 {
-	const struct client_cfg *cfg = s->m->cfg;
-	long base = sse_retry(s->sse);
-	uint64_t delay, ceiling;
+	struct policy_wait w;
 
-	if (base <= 0)
-		base = STREAM_DEFAULT_RETRY_MS;
 	if (s->healthy)
 		s->st.attempt = 0;
-	ceiling = (uint64_t)base << (s->st.attempt < 16 ? s->st.attempt : 16);
-	if (ceiling > (uint64_t)cfg->backoff_cap_ms)
-		ceiling = (uint64_t)cfg->backoff_cap_ms;
-	delay = stream_random(s->m, ceiling) + STREAM_MIN_WAIT_MS;
-	if (s->retry_after_ms >= 0 && (uint64_t)s->retry_after_ms > delay)
-		delay = (uint64_t)s->retry_after_ms;
+	w = policy_backoff(sse_retry(s->sse), s->st.attempt,
+	    s->m->cfg->backoff_cap_ms, s->retry_after_ms,
+	    stream_random(s->m, UINT64_MAX));
 	s->st.attempt++;
-	s->st.ceiling = ceiling;
-	s->st.retry_at = loop_now() + delay;
+	s->st.ceiling = w.ceiling_ms;
+	s->st.retry_at = loop_now() + w.delay_ms;
 	loop_timer_stop(s->m->loop, &s->stall_timer);
-	loop_timer_in(s->m->loop, &s->retry_timer, delay);
+	loop_timer_in(s->m->loop, &s->retry_timer, w.delay_ms);
 	stream_set_state(s, STREAM_WAITING);
 }
 
@@ -391,17 +377,14 @@ stream_parse_retry_after(const char *v, size_t n)
 	tmp[n] = '\0';
 	secs = strtol(tmp, &end, 10);
 	if (*end != '\0') {
+		/* An HTTP date: the seconds from now, a past one now. */
 		if ((when = curl_getdate(tmp, NULL)) < 0)
 			return -1;
 		secs = (long)(when - time(NULL));
 		if (secs < 0)
 			secs = 0;
 	}
-	if (secs < 0)
-		return -1;
-	if (secs > STREAM_MAX_RETRY_AFTER_MS / 1000)
-		return STREAM_MAX_RETRY_AFTER_MS;
-	return secs * 1000;
+	return policy_retry_after_ms(secs);
 }
 
 /* Header callback: the status of the final response and Retry-After. */
@@ -523,28 +506,61 @@ stream_on_retry_timer(void *arg)
 	s->m->depth--;
 }
 
-/* The token was refused or expired: renew it (unless another stream
- * already did) and reconnect at once. false when it cannot be renewed. */
-static bool
+static void stream_decide(struct stream *s);
+
+/* The token was refused or expired (policy_decide said renew): renew it
+ * unless another stream already did (then reconnect at once) and wait
+ * in STREAM_RENEWING for the renewal, which runs on the loop. */
+static void
 stream_reauth(struct stream *s)
 {
 	struct auth *a = s->m->cfg->auth;
 	char err[256];
 
-	if (a == NULL || s->reauth_tries >= STREAM_MAX_REAUTH)
-		return false;
 	s->reauth_tries++;
-	if (auth_generation(a) == s->auth_gen &&
-	    auth_renew(a, s->m->cfg, err, sizeof err) != 0) {
-		stream_error(s, "unauthorized: %s", err);
-		return false;
+	if (auth_generation(a) != s->auth_gen) {
+		s->st.reauths++;
+		s->st.attempt = 0;
+		/* No wait: the transfer has ended (we are in its done
+		 * callback), so the next one can start now. */
+		stream_connect(s);
+		return;
 	}
-	s->st.reauths++;
-	s->st.attempt = 0;
-	/* No wait: the transfer has ended (we are in its done callback), so
-	 * the next one can start now, under the new token. */
-	stream_connect(s);
-	return true;
+	if (auth_renew(a, s->m->loop, s->m->cfg, &s->auth_wait, err,
+	        sizeof err) != 0) {
+		stream_error(s, "unauthorized: %s", err);
+		s->renew_failed = true;
+		stream_decide(s);
+		return;
+	}
+	loop_timer_stop(s->m->loop, &s->stall_timer);
+	stream_set_state(s, STREAM_RENEWING);
+}
+
+/* The renewal the stream waited for ended: reconnect under the new
+ * token, or decide again knowing it cannot be renewed. */
+static void
+stream_on_renewed(struct auth_wait *w, int rc, const char *err)
+{
+	struct stream *s = w->arg;
+
+	if (s->closing) {
+		stream_destroy(s);
+		return;
+	}
+	s->m->depth++;
+	if (rc == 0) {
+		s->st.reauths++;
+		s->st.attempt = 0;
+		stream_connect(s);
+	} else {
+		stream_error(s, "unauthorized: %s", err);
+		s->renew_failed = true;
+		stream_decide(s);
+	}
+	s->m->depth--;
+	if (s->closing)
+		stream_destroy(s);
 }
 
 /* Polling fallback: a logs page or the source object arrived. */
@@ -600,91 +616,168 @@ stream_poll_done(struct stream *s)
 	loop_timer_in(s->m->loop, &s->retry_timer, STREAM_POLL_MS);
 }
 
-/* A transfer ended: decide between done, reconnect and giving up. */
+/* How the transfer ended, as the policy sees it. */
+static enum policy_net
+stream_net(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_OK:
+		return POLICY_NET_OK;
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_URL_MALFORMAT:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		return POLICY_NET_FATAL; /* waiting will not fix these */
+	default:
+		return POLICY_NET_ERROR;
+	}
+}
+
+/* True when renewing may still help: there is a token holder, this
+ * answer's renewal has not failed, the renewals in a row are under
+ * POLICY_MAX_REAUTH, and either someone renewed since the request began
+ * or something can renew. */
+static bool
+stream_renewable(const struct stream *s)
+{
+	const struct auth *a = s->m->cfg->auth;
+
+	return a != NULL && !s->renew_failed &&
+	       s->reauth_tries < POLICY_MAX_REAUTH &&
+	       (auth_generation(a) != s->auth_gen || auth_renewable(a));
+}
+
+/* Decide what follows a finished transfer (again after a renewal
+ * failed) and do it: the decision is policy_decide's; this writes the
+ * message and carries it out. */
+static void
+stream_decide(struct stream *s)
+{
+	long status = s->http_status;
+	const char *kind = source_kind_path(s->src.kind);
+	const char *curl = *s->errbuf ? s->errbuf : curl_easy_strerror(s->rc);
+	struct policy_facts f = {.net = stream_net(s->rc),
+	    .status = status,
+	    .req = s->req == REQ_STREAM      ? POLICY_REQ_STREAM
+	           : s->req == REQ_POLL_LOGS ? POLICY_REQ_POLL_LOGS
+	                                     : POLICY_REQ_POLL_STATE,
+	    .is_sse = s->is_sse,
+	    .is_json = s->is_json,
+	    .terminal = s->terminal,
+	    .too_big = s->too_big,
+	    .token_expired = s->token_expired,
+	    .renewable = stream_renewable(s),
+	    .uses_runs = stream_uses_runs(s),
+	    .no_runs = s->no_runs,
+	    .has_run = s->run != NULL};
+	struct policy_decision d;
+
+	if (status == 404 && s->run != NULL)
+		f.body_names_run =
+		    strstr(stream_body_error(s, ""), "run") != NULL;
+	d = policy_decide(&f);
+	switch (d.why) {
+	case POLICY_WHY_NONE:
+		break;
+	case POLICY_WHY_TOO_BIG:
+		stream_error(s,
+		    "polling: the server's answer is larger than %d "
+		    "bytes",
+		    CLIENT_MAX_BODY);
+		break;
+	case POLICY_WHY_NOT_JSON:
+		stream_error(s, "polling: the server did not answer with JSON");
+		break;
+	case POLICY_WHY_TRANSPORT:
+		stream_error(s, "%s", curl);
+		break;
+	case POLICY_WHY_CLOSED:
+		stream_error(s, "the server closed the stream");
+		break;
+	case POLICY_WHY_NO_MORE_LOGS:
+		stream_error(s, "the server has no more logs for this source");
+		break;
+	case POLICY_WHY_NO_RUN:
+		/* The server says which is missing: the run, not the source. */
+		stream_error(s, "%s '%s' has no run '%s' (HTTP 404)", kind,
+		    s->src.name, s->run);
+		break;
+	case POLICY_WHY_NOT_FOUND:
+		stream_error(
+		    s, "%s '%s' not found (HTTP 404)", kind, s->src.name);
+		break;
+	case POLICY_WHY_UNAUTHORIZED:
+		if (d.action != POLICY_UNAUTHORIZED ||
+		    strncmp(s->st.error, "unauthorized", 12) == 0)
+			break; /* a renewal's failure already said why */
+		if (s->m->cfg->auth != NULL && !s->renew_failed &&
+		    s->reauth_tries < POLICY_MAX_REAUTH)
+			stream_error(s, "unauthorized: %s", AUTH_CANNOT_RENEW);
+		else
+			stream_error(s, "unauthorized (HTTP %ld): %s", status,
+			    stream_body_error(
+			        s, "the server refused the token"));
+		break;
+	case POLICY_WHY_BUSY:
+		stream_error(s, "server busy (HTTP %ld)", status);
+		break;
+	case POLICY_WHY_REFUSED:
+		stream_error(s, "HTTP %ld: %s", status,
+		    stream_body_error(s, "refused by the server"));
+		break;
+	}
+	switch (d.action) {
+	case POLICY_ENDED:
+		stream_finish(s, STREAM_ENDED);
+		break;
+	case POLICY_POLL:
+		stream_poll_done(s);
+		break;
+	case POLICY_RENEW:
+		/* Resumes with Last-Event-ID under the new token. */
+		stream_reauth(s);
+		break;
+	case POLICY_RETRY:
+		stream_schedule_retry(s);
+		break;
+	case POLICY_RUNS_FALLBACK:
+		/* A server without runs: poll the source's status instead. */
+		s->no_runs = true;
+		stream_connect(s);
+		break;
+	case POLICY_GONE:
+		stream_finish(s, STREAM_GONE);
+		break;
+	case POLICY_UNAUTHORIZED:
+		stream_finish(s, STREAM_UNAUTHORIZED);
+		break;
+	case POLICY_FAILED:
+		stream_finish(s, STREAM_FAILED);
+		break;
+	}
+}
+
+/* A transfer ended: decide what comes next. */
 static void
 stream_on_done(CURL *easy, CURLcode rc, void *arg)
 {
 	struct stream *s = arg;
-	long status = s->http_status;
 
+	(void)easy;
 	s->in_multi = false;
-	s->st.http_status = status;
+	s->rc = rc;
+	s->renew_failed = false;
+	s->st.http_status = s->http_status;
 	loop_timer_stop(s->m->loop, &s->stall_timer);
 	if (s->closing) {
 		stream_destroy(s);
 		return;
 	}
 	s->m->depth++;
-	if (status == 200 && (s->healthy || s->is_sse))
+	if (s->http_status == 200 && (s->healthy || s->is_sse))
 		s->reauth_tries = 0; /* the token was accepted */
-	if (s->terminal && s->is_sse) {
-		stream_finish(s, STREAM_ENDED);
-	} else if (s->too_big) {
-		/* Asking again would only fetch the same page again. */
-		stream_error(s,
-		    "polling: the server's answer is larger than %d "
-		    "bytes",
-		    CLIENT_MAX_BODY);
-		stream_finish(s, STREAM_FAILED);
-	} else if (s->token_expired && stream_reauth(s)) {
-		/* Resumes with Last-Event-ID under the new token. */
-	} else if (status == 200 && s->is_json && rc == CURLE_OK) {
-		stream_poll_done(s);
-	} else if (status == 200 && s->req != REQ_STREAM && rc == CURLE_OK) {
-		stream_error(s, "polling: the server did not answer with JSON");
-		stream_finish(s, STREAM_FAILED);
-	} else if (rc == CURLE_PEER_FAILED_VERIFICATION ||
-	           rc == CURLE_SSL_CACERT_BADFILE ||
-	           rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_URL_MALFORMAT ||
-	           rc == CURLE_UNSUPPORTED_PROTOCOL) {
-		/* Waiting will not fix a certificate or a URL. */
-		stream_error(
-		    s, "%s", *s->errbuf ? s->errbuf : curl_easy_strerror(rc));
-		stream_finish(s, STREAM_FAILED);
-	} else if (rc != CURLE_OK || status == 0) {
-		stream_error(
-		    s, "%s", *s->errbuf ? s->errbuf : curl_easy_strerror(rc));
-		stream_schedule_retry(s);
-	} else if (status == 200) {
-		/* A clean end without a terminal status: libcurl 7.88 may
-		 * report a reset HTTP/2 stream this way. Resume. */
-		stream_error(s, "the server closed the stream");
-		stream_schedule_retry(s);
-	} else if (status == 204) {
-		stream_error(s, "the server has no more logs for this source");
-		stream_finish(s, STREAM_GONE);
-	} else if (status == 404 && s->req == REQ_POLL_STATE &&
-	           stream_uses_runs(s) && !s->no_runs) {
-		/* A server without runs: poll the source's status instead. */
-		s->no_runs = true;
-		stream_connect(s);
-	} else if (status == 404 && s->run != NULL &&
-	           strstr(stream_body_error(s, ""), "run") != NULL) {
-		/* The server says which is missing: the run, not the source. */
-		stream_error(s, "%s '%s' has no run '%s' (HTTP 404)",
-		    source_kind_path(s->src.kind), s->src.name, s->run);
-		stream_finish(s, STREAM_GONE);
-	} else if (status == 404) {
-		stream_error(s, "%s '%s' not found (HTTP 404)",
-		    source_kind_path(s->src.kind), s->src.name);
-		stream_finish(s, STREAM_GONE);
-	} else if ((status == 401 || status == 403) && stream_reauth(s)) {
-		/* Renewed: reconnecting. */
-	} else if (status == 401 || status == 403 || s->token_expired) {
-		if (s->st.error[0] == '\0' ||
-		    strncmp(s->st.error, "unauthorized", 12) != 0)
-			stream_error(s, "unauthorized (HTTP %ld): %s", status,
-			    stream_body_error(
-			        s, "the server refused the token"));
-		stream_finish(s, STREAM_UNAUTHORIZED);
-	} else if (status == 429 || status >= 500 || status == 408) {
-		stream_error(s, "server busy (HTTP %ld)", status);
-		stream_schedule_retry(s);
-	} else {
-		stream_error(s, "HTTP %ld: %s", status,
-		    stream_body_error(s, "refused by the server"));
-		stream_finish(s, STREAM_FAILED);
-	}
+	stream_decide(s);
 	s->m->depth--;
 	if (s->closing)
 		stream_destroy(s);
@@ -911,6 +1004,7 @@ stream_open(struct stream_mgr *m, const struct source *src,
 	}
 	buf_init(&s->body, STREAM_MAX_ERROR_BODY);
 	loop_timer_init(&s->retry_timer, stream_on_retry_timer, s);
+	auth_wait_init(&s->auth_wait, stream_on_renewed, s);
 	loop_timer_init(&s->stall_timer, stream_on_stall_timer, s);
 	s->st.state = STREAM_CONNECTING;
 	s->st.since = loop_now();
@@ -933,6 +1027,7 @@ stream_destroy(struct stream *s)
 
 	if (s->in_multi)
 		loop_remove_transfer(m->loop, s->easy);
+	auth_wait_cancel(m->cfg->auth, &s->auth_wait);
 	loop_timer_stop(m->loop, &s->retry_timer);
 	loop_timer_stop(m->loop, &s->stall_timer);
 	if (s->prev != NULL)

@@ -20,6 +20,7 @@ enum stream_state {
 	STREAM_LIVE,         /* 200 text/event-stream, events flowing */
 	STREAM_POLLING,      /* the server has no streams: polling ?after= */
 	STREAM_WAITING,      /* waiting to reconnect (backoff or Retry-After) */
+	STREAM_RENEWING,     /* the token was refused: waiting for a new one */
 	STREAM_ENDED,        /* the run reached a terminal status */
 	STREAM_GONE,         /* 404 or 204: stopped for good */
 	STREAM_UNAUTHORIZED, /* 401 or 403: stopped, credentials refused */

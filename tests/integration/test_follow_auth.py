@@ -2,6 +2,7 @@
 limits streams: renewal without loss, and waiting as told on 429."""
 import json
 import os
+import signal
 import tempfile
 import threading
 import time
@@ -95,6 +96,101 @@ def test_refused_credentials_stop_with_exit_3():
                          "LOGDECK_CLIENT_SECRET": "wrong"})
         eq(r.returncode, 3, "exit status: %r" % r.stderr)
         check(b"refused" in r.stderr, r.stderr)
+
+
+# A token_command that logs in with the client credentials (tokens of
+# --token-ttl) the first time, and on every later run (a renewal) says so
+# in DIR/renewing, then sleeps SLOW seconds first.
+TOKEN_SCRIPT = """
+import json, os, sys, time, urllib.request
+url, d, slow = sys.argv[1], sys.argv[2], float(sys.argv[3])
+if os.path.exists(os.path.join(d, "once")):
+    with open(os.path.join(d, "renewing"), "w") as f:
+        f.write(str(os.getpid()))
+    sys.stderr.write("renewing slowly\\n")
+    time.sleep(slow)
+open(os.path.join(d, "once"), "w").close()
+req = urllib.request.Request(url + "/api/auth/token", data=json.dumps(
+    {"client_id": "ops", "client_secret": "s3cret-ops-Pw"}).encode(),
+    headers={"Content-Type": "application/json"})
+print(json.load(urllib.request.urlopen(req))["access_token"])
+"""
+
+
+def _slow_renewal_profile(d, url, slow, timeout=None):
+    """A config whose token_command renews slowly (see TOKEN_SCRIPT)."""
+    script = os.path.join(d, "token.py")
+    with open(script, "w") as f:
+        f.write(TOKEN_SCRIPT)
+    cfg = os.path.join(d, "config.yaml")
+    with open(cfg, "w") as f:
+        f.write("profile: p\nprofiles:\n  p:\n    server: %s\n"
+                "    token_command: python3 %s %s %s %s\n"
+                % (url, script, url, d, slow))
+        if timeout:
+            f.write("    token_command_timeout: %d\n" % timeout)
+    os.chmod(cfg, 0o600)
+    return cfg
+
+
+def _gone(pid):
+    """True when process pid has ended (or is a zombie about to go)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def test_ctrl_c_is_answered_at_once_while_a_slow_renewal_runs():
+    with tempfile.TemporaryDirectory() as d, \
+            auth_server("--token-ttl", "2") as s:
+        s.ingest("slow", [ev(1, "before expiry")], token=PRODUCER)
+        p = spawn("--config", _slow_renewal_profile(d, s.url, 60),
+                  "-f", "slow")
+        renewing = os.path.join(d, "renewing")
+        ldtest.wait_for(lambda: os.path.exists(renewing) and
+                        open(renewing).read(), what="the renewal")
+        pid = int(open(renewing).read())
+        t0 = time.monotonic()
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=ldtest.WAIT_S)
+        took = time.monotonic() - t0
+        eq(p.returncode, 130, "exit status: %r" % err)
+        check(took < 2, "Ctrl-C took %.1fs" % took)
+        eq(messages(out), ["before expiry"], "lines")
+        # The command was killed with its process group, not left behind.
+        ldtest.wait_for(lambda: _gone(pid), what="the command to go")
+        check(b"renewing slowly" not in err, err)
+
+
+def test_a_token_command_past_its_deadline_is_killed_with_a_clear_error():
+    with tempfile.TemporaryDirectory() as d, \
+            auth_server("--token-ttl", "2") as s:
+        s.ingest("dl", [ev(1, "before expiry")], token=PRODUCER)
+        t0 = time.monotonic()
+        r = logdeck("--config", _slow_renewal_profile(d, s.url, 600, 1),
+                    "-f", "dl")
+        eq(r.returncode, 3, "exit status: %r" % r.stderr)
+        check(b"token_command of profile 'p' did not finish within 1 s "
+              b"and was killed" in r.stderr, r.stderr)
+        check(b"renewing slowly" in r.stderr, "its stderr is quoted: %r"
+              % r.stderr)
+        check(time.monotonic() - t0 < ldtest.WAIT_S, "took too long")
+        pid = int(open(os.path.join(d, "renewing")).read())
+        ldtest.wait_for(lambda: _gone(pid), what="the command to go")
+    with tempfile.TemporaryDirectory() as d:
+        # At start too: the first run has the same deadline.
+        cfg = os.path.join(d, "config.yaml")
+        with open(cfg, "w") as f:
+            f.write("profiles:\n  default:\n    server: http://127.0.0.1:9"
+                    "\n    token_command: sleep 600\n"
+                    "    token_command_timeout: 1\n")
+        os.chmod(cfg, 0o600)
+        r = logdeck("--config", cfg, "-f", "x")
+        eq(r.returncode, 2, "exit status: %r" % r.stderr)
+        check(b"token_command of profile 'default' did not finish within "
+              b"1 s and was killed" in r.stderr, r.stderr)
 
 
 def test_stream_limit_429_is_waited_out_as_told():

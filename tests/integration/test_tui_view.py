@@ -4,6 +4,7 @@ import os
 import re
 import signal
 import subprocess
+import tempfile
 import unicodedata
 
 import ldtest
@@ -147,6 +148,42 @@ def test_refused_token_is_the_last_error():
     with Server("--token", "right") as s:
         with viewer(s, env={"LOGDECK_TOKEN": "wrong"}) as t:
             t.wait_text("list of automations: unauthorized HTTP 401")
+
+
+def test_keys_are_answered_while_a_slow_token_command_renews():
+    """The list's token is refused; token_command takes 5 s to renew it
+    and the view answers keys meanwhile, its stderr off the screen."""
+    token = "right-T0ken"
+    with Server("--token", token) as s, \
+            tempfile.TemporaryDirectory() as d:
+        s.ingest("alpha-job", [ev(1, "a")], token=token)
+        script = os.path.join(d, "token.sh")
+        with open(script, "w") as f:
+            f.write('if [ -f "{d}/once" ]; then touch "{d}/renewing"; '
+                    'echo "renewal noise on stderr" >&2; sleep 5; '
+                    'touch "{d}/renewed"; echo {t}; '
+                    'else touch "{d}/once"; echo wrong-token; fi\n'
+                    .format(d=d, t=token))
+        cfg = os.path.join(d, "config.yaml")
+        with open(cfg, "w") as f:
+            f.write("profile: p\nprofiles:\n  p:\n    server: %s\n"
+                    "    token_command: sh %s\n" % (s.url, script))
+        os.chmod(cfg, 0o600)
+        with Tmux([ldtest.LOGDECK, "--config", cfg, "--utc"]) as t:
+            ldtest.wait_for(
+                lambda: os.path.exists(os.path.join(d, "renewing")),
+                what="the renewal to start")
+            t.keys("F1")
+            scr = t.wait_text("keys (Esc closes")
+            check(not os.path.exists(os.path.join(d, "renewed")),
+                  "help came only after the renewal")
+            t.keys("Escape")
+            t.wait_gone("keys (Esc closes")
+            check(not os.path.exists(os.path.join(d, "renewed")),
+                  "Esc was answered only after the renewal")
+            scr = t.wait_text("alpha-job")
+            check("renewal noise" not in scr + t.text(),
+                  "the command's stderr reached the screen:\n" + scr)
 
 
 def test_an_automation_list_past_its_limit_is_named_not_read():

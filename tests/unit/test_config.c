@@ -379,161 +379,12 @@ START_TEST(world_readable_file_without_token_is_fine)
 }
 END_TEST
 
-/* A profile for the token tests. */
-static struct conf_profile *
-token_profile(void)
-{
-	static struct conf_profile p;
-
-	memset(&p, 0, sizeof p);
-	p.name = "t";
-	p.insecure = -1;
-	return &p;
-}
-
-START_TEST(token_precedence_is_cli_env_then_profile)
-{
-	struct conf_profile *p = token_profile();
-	enum conf_token_origin o;
-	char *tok;
-
-	p->token = "inline";
-	p->token_env = "LOGDECK_TEST_TOKEN";
-	ck_assert_int_eq(
-	    conf_token(p, "cli", "env", &tok, &o, err, sizeof err), 0);
-	ck_assert_str_eq(tok, "cli");
-	ck_assert_int_eq(o, CONF_TOKEN_CLI);
-	free(tok);
-	ck_assert_int_eq(
-	    conf_token(p, NULL, "env", &tok, &o, err, sizeof err), 0);
-	ck_assert_str_eq(tok, "env");
-	ck_assert_int_eq(o, CONF_TOKEN_ENV);
-	free(tok);
-	/* An empty LOGDECK_TOKEN counts as unset. */
-	ck_assert_int_eq(conf_token(p, NULL, "", &tok, &o, err, sizeof err), 0);
-	ck_assert_str_eq(tok, "inline");
-	free(tok);
-	p->token = NULL;
-	p->token_command = "echo from-command";
-	ck_assert_int_eq(
-	    conf_token(p, NULL, NULL, &tok, &o, err, sizeof err), 0);
-	ck_assert_str_eq(tok, "from-command");
-	ck_assert_int_eq(o, CONF_TOKEN_COMMAND);
-	free(tok);
-	p->token_command = NULL;
-	setenv("LOGDECK_TEST_TOKEN", "from-env-named", 1);
-	ck_assert_int_eq(
-	    conf_token(p, NULL, NULL, &tok, &o, err, sizeof err), 0);
-	ck_assert_str_eq(tok, "from-env-named");
-	ck_assert_int_eq(o, CONF_TOKEN_ENV_NAMED);
-	free(tok);
-	ck_assert_int_eq(
-	    conf_token(NULL, NULL, NULL, &tok, &o, err, sizeof err), 0);
-	ck_assert_ptr_null(tok);
-	ck_assert_int_eq(o, CONF_TOKEN_NONE);
-}
-END_TEST
-
-START_TEST(token_command_gives_its_first_line)
-{
-	struct conf_profile *p = token_profile();
-	enum conf_token_origin o;
-	char *tok;
-
-	p->token_command = "printf 'abc\\r\\nsecond\\n'; echo noise >&2";
-	ck_assert_int_eq(
-	    conf_token(p, NULL, NULL, &tok, &o, err, sizeof err), 0);
-	ck_assert_str_eq(tok, "abc");
-	free(tok);
-}
-END_TEST
-
-START_TEST(failing_token_command_is_a_clear_error)
-{
-	struct conf_profile *p = token_profile();
-	enum conf_token_origin o;
-	char *tok;
-
-	p->token_command = "echo half-a-secret; exit 3";
-	ck_assert_int_eq(
-	    conf_token(p, NULL, NULL, &tok, &o, err, sizeof err), -1);
-	ck_assert_ptr_null(tok);
-	ck_assert_str_eq(err, "token_command of profile 't' failed (exit "
-	                      "status 3)");
-	p->token_command = "true";
-	ck_assert_int_eq(
-	    conf_token(p, NULL, NULL, &tok, &o, err, sizeof err), -1);
-	ck_assert_ptr_nonnull(strstr(err, "gave an empty token"));
-}
-END_TEST
-
-START_TEST(token_over_the_limits_is_refused)
-{
-	struct conf_profile *p = token_profile();
-	enum conf_token_origin o;
-	char *tok;
-
-	p->token_command = "head -c 16385 /dev/zero | tr '\\0' x";
-	ck_assert_int_eq(
-	    conf_token(p, NULL, NULL, &tok, &o, err, sizeof err), -1);
-	ck_assert_ptr_nonnull(strstr(err, "printed more than 16384 bytes"));
-	p->token_command = "head -c 4097 /dev/zero | tr '\\0' x";
-	ck_assert_int_eq(
-	    conf_token(p, NULL, NULL, &tok, &o, err, sizeof err), -1);
-	ck_assert_ptr_nonnull(strstr(err, "gave a token longer than 4096 "
-	                                  "bytes"));
-	p->token_command = "head -c 4096 /dev/zero | tr '\\0' x; echo; "
-	                   "head -c 9000 /dev/zero";
-	ck_assert_int_eq(
-	    conf_token(p, NULL, NULL, &tok, &o, err, sizeof err), 0);
-	ck_assert_int_eq(strlen(tok), 4096);
-	free(tok);
-}
-END_TEST
-
-START_TEST(token_file_others_can_read_is_refused)
-{
-	struct conf_profile *p = token_profile();
-	enum conf_token_origin o;
-	char *tok, path[256];
-
-	snprintf(path, sizeof path, "%s", put("token", "t0ken\n", 0644));
-	p->token_file = path;
-	ck_assert_int_eq(
-	    conf_token(p, NULL, NULL, &tok, &o, err, sizeof err), -1);
-	ck_assert_ptr_nonnull(
-	    strstr(err, "token_file holds a token but "
-	                "other users can read or change it (mode 0644)"));
-	ck_assert_ptr_null(strstr(err, "t0ken\n"));
-	ck_assert_int_eq(chmod(path, 0600), 0);
-	ck_assert_int_eq(
-	    conf_token(p, NULL, NULL, &tok, &o, err, sizeof err), 0);
-	ck_assert_str_eq(tok, "t0ken");
-	ck_assert_int_eq(o, CONF_TOKEN_FILE);
-	free(tok);
-}
-END_TEST
-
-START_TEST(unset_token_env_is_a_clear_error)
-{
-	struct conf_profile *p = token_profile();
-	enum conf_token_origin o;
-	char *tok;
-
-	p->token_env = "LOGDECK_TEST_TOKEN";
-	ck_assert_int_eq(
-	    conf_token(p, NULL, NULL, &tok, &o, err, sizeof err), -1);
-	ck_assert_str_eq(err, "token_env of profile 't': the environment "
-	                      "variable LOGDECK_TEST_TOKEN is not set");
-}
-END_TEST
-
 /* Print the effective configuration of c into a string (caller frees). */
 static char *
 print_to_string(struct conf *c, const char *profile, const char *token,
-    enum conf_token_origin o)
+    enum auth_origin o)
 {
-	struct auth_opts ao = {.token = token};
+	struct auth_opts ao = {.cli_token = token};
 	struct client_cfg cl = {.server = "https://logs.example.com",
 	    .auth = auth_new(&ao),
 	    .heartbeat_ms = 30000,
@@ -565,7 +416,7 @@ START_TEST(print_config_masks_the_token)
 	char *text;
 
 	ck_assert_msg(c != NULL, "%s", err);
-	text = print_to_string(c, "w", "s3cret-inline", CONF_TOKEN_INLINE);
+	text = print_to_string(c, "w", "s3cret-inline", AUTH_FROM_INLINE);
 	ck_assert_ptr_null(strstr(text, "s3cret"));
 	ck_assert_ptr_nonnull(strstr(text, "# token: ******** (from the "
 	                                   "profile's token)\n"));
@@ -584,7 +435,7 @@ START_TEST(printed_config_loads_back_without_warnings)
 
 	ck_assert_msg(c != NULL, "%s", err);
 	c->view.floor = LEVEL_ERROR;
-	text = print_to_string(c, "work", NULL, CONF_TOKEN_FILE);
+	text = print_to_string(c, "work", NULL, AUTH_FROM_FILE);
 	again = load(text, 0600);
 	ck_assert_msg(again != NULL, "%s\n%s", err, text);
 	ck_assert_str_eq(again->warnings, "");
@@ -761,12 +612,6 @@ config_suite(void)
 	tcase_add_test(
 	    tc, token_command_in_a_file_others_can_change_is_refused);
 	tcase_add_test(tc, world_readable_file_without_token_is_fine);
-	tcase_add_test(tc, token_precedence_is_cli_env_then_profile);
-	tcase_add_test(tc, token_command_gives_its_first_line);
-	tcase_add_test(tc, failing_token_command_is_a_clear_error);
-	tcase_add_test(tc, token_over_the_limits_is_refused);
-	tcase_add_test(tc, token_file_others_can_read_is_refused);
-	tcase_add_test(tc, unset_token_env_is_a_clear_error);
 	tcase_add_test(tc, print_config_masks_the_token);
 	tcase_add_test(tc, printed_config_loads_back_without_warnings);
 	tcase_add_test(tc, more_profiles_than_the_limit_is_an_error);

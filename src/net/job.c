@@ -1,0 +1,358 @@
+/* job.c - a command run on pipes the loop watches (see job.h). */
+#define _GNU_SOURCE /* pipe2 */
+#include "net/job.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "net/loop.h"
+
+/* After both pipes closed, how often to look whether the command has
+ * exited (it may close stdout and go on); doubling up to the cap. The
+ * deadline still bounds the whole wait. */
+#define JOB_REAP_FIRST_MS 5
+#define JOB_REAP_MAX_MS 200
+
+struct job {
+	struct loop *loop;
+	pid_t pid;
+	bool detached;
+	bool gave_tty; /* the terminal's foreground group is the job's */
+	int out_fd, err_fd; /* -1 once closed */
+	char *out;          /* max_out + 1 bytes, wiped before free */
+	size_t outlen, max_out;
+	char err[JOB_MAX_STDERR + 1];
+	size_t errlen;
+	enum job_end end;
+	bool killed; /* end is JOB_TIMED_OUT or JOB_TOO_LONG */
+	int status;  /* waitpid's */
+	uint64_t reap_ms;
+	struct loop_timer deadline;
+	struct loop_timer reap;
+	job_done_fn done;
+	void *arg;
+};
+
+/* Stop watching fd and close it. */
+static void
+job_close_fd(struct job *j, int *fd)
+{
+	if (*fd < 0)
+		return;
+	loop_remove_fd(j->loop, *fd);
+	close(*fd);
+	*fd = -1;
+}
+
+/* Kill the command and its process group. */
+static void
+job_kill(struct job *j)
+{
+	if (j->pid <= 0)
+		return;
+	kill(-j->pid, SIGKILL);
+	kill(j->pid, SIGKILL);
+}
+
+/* Make group pgid the terminal's foreground group (SIGTTOU ignored for
+ * the call: a background group may not do it otherwise). */
+static void
+job_set_fg(pid_t pgid)
+{
+	struct sigaction ign, old;
+
+	memset(&ign, 0, sizeof ign);
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGTTOU, &ign, &old);
+	tcsetpgrp(STDIN_FILENO, pgid);
+	sigaction(SIGTTOU, &old, NULL);
+}
+
+/* Take the terminal back from the job's group. */
+static void
+job_take_tty(struct job *j)
+{
+	if (!j->gave_tty)
+		return;
+	job_set_fg(getpgrp());
+	j->gave_tty = false;
+}
+
+/* Free what j holds, wiping the output. */
+static void
+job_free(struct job *j)
+{
+	job_take_tty(j);
+	job_close_fd(j, &j->out_fd);
+	job_close_fd(j, &j->err_fd);
+	loop_timer_stop(j->loop, &j->deadline);
+	loop_timer_stop(j->loop, &j->reap);
+	if (j->out != NULL) {
+		explicit_bzero(j->out, j->max_out + 1);
+		free(j->out);
+	}
+	free(j);
+}
+
+/* The command has been reaped: tell the owner, then free. */
+static void
+job_finish(struct job *j)
+{
+	struct job_result r = {.end = j->end,
+	    .out = j->out,
+	    .outlen = j->outlen,
+	    .err = j->err};
+
+	if (!j->killed) {
+		if (WIFSIGNALED(j->status)) {
+			r.end = JOB_SIGNALLED;
+			r.code = WTERMSIG(j->status);
+		} else {
+			r.end = JOB_EXITED;
+			r.code = WEXITSTATUS(j->status);
+		}
+	}
+	j->out[j->outlen] = '\0';
+	j->err[j->errlen] = '\0';
+	job_take_tty(j);
+	j->done(&r, j->arg);
+	job_free(j);
+}
+
+/* Reap the command if it has exited; else look again soon. */
+static void
+job_try_reap(struct job *j)
+{
+	pid_t r;
+
+	while ((r = waitpid(j->pid, &j->status, WNOHANG)) < 0 && errno == EINTR)
+		;
+	if (r == j->pid || r < 0) {
+		/* r < 0: someone else reaped it (cannot happen here); end. */
+		j->pid = 0;
+		job_finish(j);
+		return;
+	}
+	loop_timer_in(j->loop, &j->reap, j->reap_ms);
+	if (j->reap_ms < JOB_REAP_MAX_MS)
+		j->reap_ms *= 2;
+}
+
+/* Timer: look again whether the command has exited. */
+static void
+job_on_reap(void *arg)
+{
+	job_try_reap(arg);
+}
+
+/* Kill the command for reason end and wait for it to go. */
+static void
+job_abort(struct job *j, enum job_end end)
+{
+	j->end = end;
+	j->killed = true;
+	job_kill(j);
+	job_close_fd(j, &j->out_fd);
+	job_close_fd(j, &j->err_fd);
+	loop_timer_stop(j->loop, &j->deadline);
+	j->reap_ms = JOB_REAP_FIRST_MS;
+	job_try_reap(j);
+}
+
+/* Timer: the deadline passed. */
+static void
+job_on_deadline(void *arg)
+{
+	job_abort(arg, JOB_TIMED_OUT);
+}
+
+/* Both pipes are closed: wait for the exit. */
+static void
+job_pipes_closed(struct job *j)
+{
+	if (j->out_fd >= 0 || j->err_fd >= 0)
+		return;
+	j->reap_ms = JOB_REAP_FIRST_MS;
+	job_try_reap(j);
+}
+
+/* stdout is readable: keep up to max_out bytes. */
+static void
+job_on_out(int fd, void *arg)
+{
+	struct job *j = arg;
+	ssize_t n;
+
+	(void)fd;
+	for (;;) {
+		n = read(j->out_fd, j->out + j->outlen,
+		    j->max_out + 1 - j->outlen);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0) {
+			job_close_fd(j, &j->out_fd);
+			job_pipes_closed(j);
+			return;
+		}
+		j->outlen += (size_t)n;
+		if (j->outlen > j->max_out) {
+			j->outlen = j->max_out;
+			job_abort(j, JOB_TOO_LONG);
+			return;
+		}
+	}
+}
+
+/* stderr is readable: keep the first JOB_MAX_STDERR bytes, drop the rest. */
+static void
+job_on_err(int fd, void *arg)
+{
+	struct job *j = arg;
+	char drop[512];
+	ssize_t n;
+
+	(void)fd;
+	for (;;) {
+		if (j->errlen < JOB_MAX_STDERR)
+			n = read(j->err_fd, j->err + j->errlen,
+			    JOB_MAX_STDERR - j->errlen);
+		else
+			n = read(j->err_fd, drop, sizeof drop);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0) {
+			job_close_fd(j, &j->err_fd);
+			job_pipes_closed(j);
+			return;
+		}
+		if (j->errlen < JOB_MAX_STDERR)
+			j->errlen += (size_t)n;
+	}
+}
+
+/* In the child: set up fds and signals, then exec the shell. */
+static void __attribute__((noreturn))
+job_child(const struct job_opts *o, bool fg, int out[2], int err[2])
+{
+	sigset_t none;
+	int fd;
+
+	/* A group of its own, so that the deadline kills what it started. */
+	setpgid(0, 0);
+	if (fg)
+		job_set_fg(getpid());
+	if (o->detached) {
+		if ((fd = open("/dev/null", O_RDONLY)) >= 0) {
+			dup2(fd, STDIN_FILENO);
+			if (fd != STDIN_FILENO)
+				close(fd);
+		}
+		dup2(err[1], STDERR_FILENO);
+	}
+	dup2(out[1], STDOUT_FILENO);
+	/* The loop ignores SIGPIPE and may block signals: not the child. */
+	signal(SIGPIPE, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execl("/bin/sh", "sh", "-c", o->command, (char *)NULL);
+	_exit(127);
+}
+
+struct job *
+job_start(struct loop *loop, const struct job_opts *o, job_done_fn done,
+    void *arg, char *err, size_t errlen)
+{
+	int out[2] = {-1, -1}, errp[2] = {-1, -1};
+	struct job *j = calloc(1, sizeof *j);
+	bool fg;
+
+	if (j == NULL || (j->out = malloc(o->max_out + 1)) == NULL) {
+		free(j);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	j->loop = loop;
+	j->detached = o->detached;
+	j->max_out = o->max_out;
+	j->done = done;
+	j->arg = arg;
+	j->out_fd = j->err_fd = -1;
+	loop_timer_init(&j->deadline, job_on_deadline, j);
+	loop_timer_init(&j->reap, job_on_reap, j);
+	if (pipe2(out, O_CLOEXEC) != 0 ||
+	    (o->detached && pipe2(errp, O_CLOEXEC) != 0)) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		goto fail;
+	}
+	/* Not detached, the command may prompt: when logdeck has the
+	 * terminal, the command's group gets it for the run, as a shell
+	 * does (Ctrl-C then stops the command, an error that says so). */
+	fg = !o->detached && isatty(STDIN_FILENO) &&
+	     tcgetpgrp(STDIN_FILENO) == getpgrp();
+	fflush(NULL);
+	if ((j->pid = fork()) < 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		j->pid = 0;
+		goto fail;
+	}
+	if (j->pid == 0)
+		job_child(o, fg, out, errp);
+	setpgid(j->pid, j->pid); /* no race with the kill */
+	if (fg) {
+		job_set_fg(j->pid);
+		j->gave_tty = true;
+	}
+	close(out[1]);
+	j->out_fd = out[0];
+	fcntl(j->out_fd, F_SETFL, fcntl(j->out_fd, F_GETFL) | O_NONBLOCK);
+	if (o->detached) {
+		close(errp[1]);
+		j->err_fd = errp[0];
+		fcntl(j->err_fd, F_SETFL,
+		    fcntl(j->err_fd, F_GETFL) | O_NONBLOCK);
+	}
+	if (loop_add_fd(loop, j->out_fd, job_on_out, j) != 0 ||
+	    (j->err_fd >= 0 &&
+	        loop_add_fd(loop, j->err_fd, job_on_err, j) != 0)) {
+		snprintf(err, errlen, "the loop watches too many fds");
+		job_cancel(j);
+		return NULL;
+	}
+	loop_timer_in(loop, &j->deadline, o->timeout_ms);
+	return j;
+fail:
+	if (out[0] >= 0) {
+		close(out[0]);
+		close(out[1]);
+	}
+	if (errp[0] >= 0) {
+		close(errp[0]);
+		close(errp[1]);
+	}
+	job_free(j);
+	return NULL;
+}
+
+void
+job_cancel(struct job *j)
+{
+	if (j == NULL)
+		return;
+	if (j->pid > 0) {
+		job_kill(j);
+		while (waitpid(j->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	job_free(j);
+}
