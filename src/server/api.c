@@ -4,6 +4,7 @@
  * operations handlers, also served on a listener of their own with
  * --metrics-listen. */
 #include "api.h"
+#include "core/hash.h"
 #include "access.h"
 #include "tokens.h"
 #include "feed.h"
@@ -54,6 +55,7 @@ struct api {
 	struct evhttp *mhttp; /* the --metrics-listen listener, or NULL */
 	struct evconnlistener *mlistener;
 	char *metrics_token; /* needed for /metrics, or NULL */
+	int64_t idem_window_ms; /* how long an Idempotency-Key is kept */
 	int ports[2];        /* local ports of the listeners (0: none) */
 	bool stopping;       /* no longer accepting: not ready */
 };
@@ -111,6 +113,8 @@ api_reason(int code)
 		return "Conflict";
 	case 413:
 		return "Content Too Large";
+	case 422:
+		return "Unprocessable Content";
 	case 429:
 		return "Too Many Requests";
 	case 501:
@@ -735,35 +739,109 @@ api_ingest_body(struct api *a, struct evhttp_request *req,
 	return body != NULL ? body : "";
 }
 
+/* True when all n bytes of s are printable ASCII (space to tilde). */
+static bool
+api_printable(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			return false;
+	return true;
+}
+
+/* The request's Idempotency-Key into *key (NULL when it has none); 0, or
+ * -1 after answering 400 for one that is empty, too long, not printable
+ * ASCII, or given twice. */
+static int
+api_idem_key(struct api *a, struct evhttp_request *req, const char **key)
+{
+	const struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+	const struct evkeyval *kv;
+	size_t len;
+
+	*key = NULL;
+	for (kv = h->tqh_first; kv != NULL; kv = kv->next.tqe_next) {
+		if (strcasecmp(kv->key, "Idempotency-Key") != 0)
+			continue;
+		len = strlen(kv->value);
+		if (*key != NULL || len == 0 || len > STORE_IDEM_KEY_MAX ||
+		    !api_printable(kv->value, len)) {
+			api_error(a, req, 400,
+			    "Idempotency-Key must be one header of 1 to %d "
+			    "printable ASCII characters",
+			    STORE_IDEM_KEY_MAX);
+			return -1;
+		}
+		*key = kv->value;
+	}
+	return 0;
+}
+
+/* Answer a keyed batch from its receipt, the same whether it was stored
+ * now or before (a replay also says so in Idempotent-Replayed). */
+static void
+api_receipt(struct api *a, struct evhttp_request *req,
+    const struct store_receipt *rc)
+{
+	cJSON *v = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(v, "accepted", (double)rc->accepted);
+	cJSON_AddNumberToObject(v, "lastId", (double)rc->last_id);
+	if (rc->replayed)
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Idempotent-Replayed", "true");
+	api_send_json(a, req, rc->created ? 201 : 200, v);
+}
+
 /* POST .../logs */
 static void
 api_post_logs(
     struct api *a, struct evhttp_request *req, const struct api_route *r)
 {
 	struct ingest_batch batch;
+	struct store_receipt receipt;
+	struct store_idem idem = {.window_ms = a->idem_window_ms};
 	const char *body;
 	char err[256];
 	size_t len;
 	bool created = false;
 	int rc;
 
-	if ((body = api_ingest_body(a, req, r, &len)) == NULL)
+	if ((body = api_ingest_body(a, req, r, &len)) == NULL ||
+	    api_idem_key(a, req, &idem.key) != 0)
 		return;
 	rc = ingest_logs(body, len, util_now_ms(), &batch, err, sizeof err);
 	if (rc != 0) {
 		api_error(a, req, rc, "%s", err);
 		return;
 	}
-	rc = store_append(a->st, r->kind, r->id, batch.lines, batch.n,
-	    util_now_ms(), &created);
-	if (rc != STORE_OK)
+	/* An empty batch stores no event: it needs no key. */
+	if (idem.key != NULL && batch.n > 0) {
+		idem.body_hash = hash_fnv1a(HASH_FNV1A_INIT, body, len);
+		idem.body_len = len;
+		rc = store_append_once(a->st, r->kind, r->id, &idem,
+		    batch.lines, batch.n, util_now_ms(), &receipt);
+	} else
+		rc = store_append(a->st, r->kind, r->id, batch.lines, batch.n,
+		    util_now_ms(), &created);
+	if (rc == STORE_EKEYREUSE)
+		api_error(a, req, 422, "%s", store_strerror(rc));
+	else if (rc != STORE_OK)
 		api_store_error(a, req, rc);
-	else {
+	else if (idem.key != NULL && batch.n > 0 && receipt.replayed) {
+		metrics_add(METRICS_INGEST_REPLAYED, 1);
+		api_receipt(a, req, &receipt);
+	} else {
 		metrics_add(METRICS_EVENTS_INGESTED, batch.n);
 		metrics_observe(METRICS_INGEST_BATCH, (double)batch.n);
 		metrics_observe(METRICS_INGEST_SECONDS,
 		    (double)(util_mono_us() - a->t0_us) / 1e6);
-		api_accepted(a, req, r, batch.n, created);
+		if (idem.key != NULL && batch.n > 0)
+			api_receipt(a, req, &receipt);
+		else
+			api_accepted(a, req, r, batch.n, created);
 	}
 	ingest_batch_free(&batch);
 }
@@ -1183,6 +1261,7 @@ api_new(struct event_base *base, struct store *st, struct feed_mgr *feeds,
 	a->st = st;
 	a->feeds = feeds;
 	a->tokens = tokens;
+	a->idem_window_ms = (int64_t)STORE_IDEM_WINDOW_S * 1000;
 	if ((a->http = evhttp_new(base)) == NULL ||
 	    (a->resume = evtimer_new(base, api_resume, a)) == NULL) {
 		api_free(a);
@@ -1239,6 +1318,12 @@ api_listen_metrics(struct api *a, const char *host, int port, int *bound)
 		return -1;
 	a->ports[1] = *bound;
 	return 0;
+}
+
+void
+api_set_idem_window(struct api *a, int64_t window_ms)
+{
+	a->idem_window_ms = window_ms;
 }
 
 int

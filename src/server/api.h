@@ -4,6 +4,7 @@
 #define LOGDECK_SERVER_API_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* Largest request body; libevent answers 413 past it. */
 #define API_BODY_MAX (8 * 1024 * 1024)
@@ -35,6 +36,9 @@ int api_listen(struct api *a, const char *host, int port, int *bound);
 /* Serve /metrics (and /healthz, /readyz) on host:port as well, and no
  * longer on the main listener; *bound gets the port. Returns 0, or -1. */
 int api_listen_metrics(struct api *a, const char *host, int port, int *bound);
+/* Remember an ingest's Idempotency-Key for window_ms (default
+ * STORE_IDEM_WINDOW_S seconds). */
+void api_set_idem_window(struct api *a, int64_t window_ms);
 /* Ask for "Authorization: Bearer token" on /metrics (NULL: nothing);
  * token is copied. Returns 0, or -1 when out of memory. */
 int api_set_metrics_token(struct api *a, const char *token);

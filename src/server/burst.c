@@ -203,6 +203,20 @@ burst_append(struct store *st, enum source_kind kind, const char *id,
 	return store_append(b->inner, kind, id, lines, n, now_ms, created);
 }
 
+/* store_ops.append_once */
+static int
+burst_append_once(struct store *st, enum source_kind kind, const char *id,
+    const struct store_idem *idem, const struct store_line *lines, size_t n,
+    int64_t now_ms, struct store_receipt *out)
+{
+	struct burst_store *b = (struct burst_store *)st;
+
+	if (burst_index(b, kind, id) != 0)
+		return STORE_EREADONLY;
+	return store_append_once(
+	    b->inner, kind, id, idem, lines, n, now_ms, out);
+}
+
 /* store_ops.set_status */
 static int
 burst_set_status(struct store *st, enum source_kind kind, const char *id,
@@ -325,6 +339,7 @@ static const struct store_ops burst_ops = {
     .get = burst_get,
     .list = burst_list,
     .append = burst_append,
+    .append_once = burst_append_once,
     .set_status = burst_set_status,
     .read = burst_read,
     .tail = burst_tail,

@@ -193,6 +193,10 @@ metrics_render(
 	metrics_one(out, "logdeck_events_ingested_total", "counter",
 	    "Events stored from POST .../logs requests.",
 	    c[METRICS_EVENTS_INGESTED]);
+	metrics_one(out, "logdeck_ingest_replayed_total", "counter",
+	    "POST .../logs retries answered from their Idempotency-Key, "
+	    "storing nothing.",
+	    c[METRICS_INGEST_REPLAYED]);
 	metrics_head(out, "logdeck_events_served_total", "counter",
 	    "Events sent to clients, on streams and in polling answers.");
 	evbuffer_add_printf(out,

@@ -27,6 +27,7 @@ enum metrics_counter {
 	METRICS_STREAMS_DROPPED_MEMORY, /* cut over --max-stream-memory */
 	METRICS_STORE_EVICTED,        /* events the store let go */
 	METRICS_LISTEN_RECONNECTS,    /* LISTEN connection re-established */
+	METRICS_INGEST_REPLAYED,      /* batches answered from their key */
 	METRICS_COUNTER_COUNT
 };
 

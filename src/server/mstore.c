@@ -4,6 +4,7 @@
  * ring (the newest STORE_RUNS_MAX), numbered consecutively the same way. */
 #include "mstore.h"
 #include "core/hash.h"
+#include "idem.h"
 #include "metrics.h"
 #include "store.h"
 #include "util.h"
@@ -76,6 +77,8 @@ struct mstore {
 	struct msource *kind_tail[SOURCE_KIND_COUNT];
 	/* Subscriptions to a whole kind. */
 	struct store_subs kind_subs[SOURCE_KIND_COUNT];
+	size_t idem_max;       /* Idempotency-Keys remembered at most */
+	struct idem_tab *idem; /* made at the first keyed batch */
 };
 
 /* The bucket of a source: FNV-1a over the kind and the id. */
@@ -389,6 +392,40 @@ nomem:
 	return STORE_ENOMEM;
 }
 
+/* store_ops.append_once: the key is looked up first, so a retry stores
+ * nothing; a batch that fails keeps no key. */
+static int
+mstore_append_once(struct store *st, enum source_kind kind, const char *id,
+    const struct store_idem *idem, const struct store_line *lines, size_t n,
+    int64_t now_ms, struct store_receipt *out)
+{
+	struct mstore *ms = (struct mstore *)st;
+	const struct store_receipt *old;
+	uint32_t hash;
+	size_t len;
+	int rc;
+
+	if (ms->idem == NULL && (ms->idem = idem_new(ms->idem_max)) == NULL)
+		return STORE_ENOMEM;
+	idem_expire(ms->idem, now_ms, idem->window_ms);
+	if ((old = idem_find(ms->idem, kind, id, idem->key, &hash, &len))) {
+		if (hash != idem->body_hash || len != idem->body_len)
+			return STORE_EKEYREUSE;
+		*out = *old;
+		out->replayed = true;
+		return STORE_OK;
+	}
+	*out = (struct store_receipt){.accepted = n};
+	rc = mstore_append(st, kind, id, lines, n, now_ms, &out->created);
+	if (rc != STORE_OK)
+		return rc;
+	out->last_id = mstore_find(ms, kind, id)->last_id;
+	/* Stored: a key that cannot be remembered (out of memory) only
+	 * means a retry would store the batch again. */
+	idem_add(ms->idem, kind, id, idem, out, now_ms);
+	return STORE_OK;
+}
+
 /* store_ops.set_status: running opens a run unless one is open (a job
  * put back in the queue and started again goes on with its run); a
  * terminal status ends the open run, or records one that starts and ends
@@ -639,6 +676,7 @@ mstore_free(struct store *st)
 		}
 		store_subs_clear(&ms->kind_subs[k]);
 	}
+	idem_free(ms->idem);
 	free(ms);
 }
 
@@ -659,6 +697,7 @@ static const struct store_ops mstore_ops = {
     .get = mstore_get,
     .list = mstore_list,
     .append = mstore_append,
+    .append_once = mstore_append_once,
     .set_status = mstore_set_status,
     .read = mstore_read,
     .tail = mstore_tail,
@@ -678,5 +717,12 @@ mstore_new(size_t ring)
 		return NULL;
 	ms->base.ops = &mstore_ops;
 	ms->ring_max = ring;
+	ms->idem_max = IDEM_KEYS_DEFAULT;
 	return &ms->base;
+}
+
+void
+mstore_set_idem_keys(struct store *st, size_t max)
+{
+	((struct mstore *)st)->idem_max = max > 0 ? max : 1;
 }

@@ -15,5 +15,8 @@ struct store;
 /* Create an empty store keeping at most ring events per source (ring >= 1);
  * free it with store_free. NULL on allocation failure. */
 struct store *mstore_new(size_t ring);
+/* Remember at most max Idempotency-Keys (default IDEM_KEYS_DEFAULT, idem.h);
+ * set before the first keyed batch. st must come from mstore_new. */
+void mstore_set_idem_keys(struct store *st, size_t max);
 
 #endif

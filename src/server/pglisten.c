@@ -30,6 +30,14 @@ static const char pglisten_sql_retain[] =
     "  FROM m WHERE s.source = m.source)"
     " SELECT count(*) FROM d";
 
+/* Forget up to $2 Idempotency-Keys stored before $1 (epoch ms). */
+static const char pglisten_sql_idem_expire[] =
+    "WITH o AS (SELECT source, key FROM ingest_keys WHERE at_ms < $1"
+    "  ORDER BY at_ms LIMIT $2),"
+    " d AS (DELETE FROM ingest_keys k USING o"
+    "  WHERE k.source = o.source AND k.key = o.key RETURNING 1)"
+    " SELECT count(*) FROM d";
+
 /* The oldest daily partition wholly older than the cutoff, or NULL. */
 static const char pglisten_sql_expired[] =
     "SELECT logdeck_logs_expired(now() - make_interval(days => $1::integer))";
@@ -331,10 +339,32 @@ pglisten_drop_partition(struct pgstore *ps, const char *days, bool *more)
 	return n;
 }
 
-/* One upkeep pass: make the daily partitions ahead; with --retain-days,
- * drop an expired partition, delete up to a batch of expired events of
- * logs_default and the runs whose events are all gone. Come back at once
- * while there is more, else after the interval. */
+/* Delete up to a batch of Idempotency-Keys older than the window; true
+ * when there may be more. */
+static bool
+pglisten_idem_expire(struct pgstore *ps)
+{
+	char before[24], batch[16];
+	const char *vals[2] = {before, batch};
+	PGresult *r;
+	long n;
+
+	snprintf(before, sizeof before, "%lld",
+	    (long long)(util_now_ms() - ps->idem_window_ms));
+	snprintf(batch, sizeof batch, "%d", PGSTORE_RETAIN_BATCH);
+	if ((r = pgstore_query(
+	         ps, pglisten_sql_idem_expire, 2, vals, true, NULL)) == NULL)
+		return false;
+	n = atol(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return n >= PGSTORE_RETAIN_BATCH;
+}
+
+/* One upkeep pass: make the daily partitions ahead, forget the expired
+ * Idempotency-Keys; with --retain-days, drop an expired partition, delete
+ * up to a batch of expired events of logs_default and the runs whose
+ * events are all gone. Come back at once while there is more, else after
+ * the interval. */
 static void
 pglisten_retain(evutil_socket_t fd, short what, void *arg)
 {
@@ -344,13 +374,16 @@ pglisten_retain(evutil_socket_t fd, short what, void *arg)
 	const char *vals[2] = {days, batch};
 	PGresult *r;
 	long n = 0, runs = 0;
-	bool more = false;
+	bool more = false, keys_left;
 
 	snprintf(days, sizeof days, "%d", PGSCHEMA_AHEAD_DAYS);
 	if ((r = pgstore_query(ps, "SELECT logdeck_logs_upkeep($1)", 1, vals,
 	         false, NULL)) != NULL)
 		PQclear(r);
+	keys_left = pglisten_idem_expire(ps);
 	if (ps->retain_days <= 0) {
+		if (keys_left)
+			tv.tv_sec = 0;
 		event_add(ps->retain_ev, &tv);
 		return;
 	}
@@ -385,7 +418,7 @@ pglisten_retain(evutil_socket_t fd, short what, void *arg)
 			         "%d days and %ld runs",
 			    n, ps->retain_days, runs);
 	}
-	if (more || runs >= PGSTORE_RETAIN_BATCH)
+	if (more || keys_left || runs >= PGSTORE_RETAIN_BATCH)
 		tv.tv_sec = 0;
 	event_add(ps->retain_ev, &tv);
 }

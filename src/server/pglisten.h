@@ -78,6 +78,8 @@ struct pgstore {
 	/* The last statement failed on a live connection for a reason that
 	 * a retry would meet again (pgstore_query, pgstore_read_err). */
 	bool query_refused;
+	char sqlstate[6]; /* SQLSTATE of the last failed statement, or "" */
+	int64_t idem_window_ms; /* Idempotency-Keys are deleted past this */
 	int64_t db_retry_ms; /* no reset of a broken db before (monotonic) */
 	PGconn *ln;          /* LISTEN; NULL while reconnecting */
 	struct event *ln_ev;

@@ -412,10 +412,31 @@ static const char pgschema_v3[] =
     "    REFERENCING NEW TABLE AS new_rows\n"
     "    FOR EACH STATEMENT EXECUTE FUNCTION logdeck_logs_after();\n";
 
+/* Version 4. The Idempotency-Keys of ingested batches (doc/api.md,
+ * "Ingest"): the receipt of the batch first stored with a key on a source,
+ * inserted by the statement that stores the batch, so that the primary key
+ * makes a retry through any server sharing the database fail as a whole
+ * and read the receipt instead. Rows older than --idempotency-window are
+ * deleted by the upkeep pass (at_ms is the epoch ms of the insert). */
+static const char pgschema_v4[] =
+    "CREATE TABLE ingest_keys (\n"
+    "    source    text NOT NULL,\n"
+    "    key       text NOT NULL,\n"
+    "    at_ms     bigint NOT NULL,\n"
+    "    body_hash bigint NOT NULL,\n"
+    "    body_len  bigint NOT NULL,\n"
+    "    accepted  integer NOT NULL,\n"
+    "    last_id   bigint NOT NULL,\n"
+    "    created   boolean NOT NULL,\n"
+    "    PRIMARY KEY (source, key)\n"
+    ");\n"
+    "CREATE INDEX ingest_keys_at_ms ON ingest_keys (at_ms);\n";
+
 static const struct pgschema_migration pgschema_migrations[] = {
     {1, "sources, logs, change notification", pgschema_v1},
     {2, "runs", pgschema_v2},
     {3, "logs partitioned by day", pgschema_v3},
+    {4, "idempotency keys", pgschema_v4},
 };
 
 #define PGSCHEMA_COUNT                                                         \

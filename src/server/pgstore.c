@@ -108,6 +108,34 @@ static const char pgstore_sql_append[] =
     "  ORDER BY n RETURNING id)"
     " SELECT (SELECT n FROM pre), (SELECT max(id) FROM ins)";
 
+/* The append with an Idempotency-Key ($4, its body's hash $5 and length
+ * $6): the key's row goes in with the events, so a key already there
+ * (PRIMARY KEY (source, key), SQLSTATE 23505) undoes the whole statement;
+ * the ids are unique per statement, max(id) is the batch's last. */
+static const char pgstore_sql_append_once[] =
+    "WITH pre AS (SELECT count(*) AS n FROM sources WHERE source = $1),"
+    " ins AS (INSERT INTO logs (source, \"timestamp\", level, message, task,"
+    "  extra)"
+    "  SELECT $1, coalesce((e->>'timestamp')::timestamptz,"
+    "   to_timestamp($3::bigint / 1000.0)), coalesce(e->>'level', 'INFO'),"
+    "   coalesce(e->>'message', ''), e->>'task',"
+    "   e - ARRAY['id', 'timestamp', 'level', 'message', 'task']"
+    "  FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(e, n)"
+    "  ORDER BY n RETURNING id),"
+    " k AS (INSERT INTO ingest_keys (source, key, at_ms, body_hash,"
+    "  body_len, accepted, last_id, created)"
+    "  SELECT $1, $4, $3, $5, $6, (SELECT count(*) FROM ins),"
+    "   (SELECT max(id) FROM ins), (SELECT n FROM pre) = 0)"
+    " SELECT (SELECT n FROM pre), (SELECT max(id) FROM ins)";
+
+/* The receipt of key $2 on source $1 unless it is older than $3 (epoch
+ * ms), which is deleted: a forgotten key must not block its reuse. */
+static const char pgstore_sql_idem_find[] =
+    "WITH d AS (DELETE FROM ingest_keys WHERE source = $1 AND key = $2"
+    "  AND at_ms < $3)"
+    " SELECT body_hash, body_len, accepted, last_id, created"
+    " FROM ingest_keys WHERE source = $1 AND key = $2 AND at_ms >= $3";
+
 static const char pgstore_sql_trim[] =
     "WITH cut AS (SELECT id FROM logs WHERE source = $1"
     "  ORDER BY id DESC OFFSET $2 LIMIT 1),"
@@ -263,12 +291,15 @@ pgstore_query(struct pgstore *ps, const char *sql, int n,
 	if (sqlstate != NULL)
 		*sqlstate = "";
 	ps->query_refused = false;
+	ps->sqlstate[0] = '\0';
 	for (attempt = 0; pgstore_db_up(ps); attempt++) {
 		r = PQexecParams(ps->db, sql, n, NULL, vals, NULL, NULL, 0);
 		s = PQresultStatus(r);
 		if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK)
 			return r;
 		state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+		snprintf(ps->sqlstate, sizeof ps->sqlstate, "%s",
+		    state != NULL ? state : "");
 		if (sqlstate != NULL && state != NULL &&
 		    (strncmp(state, "22", 2) == 0 ||
 		        strncmp(state, "23", 2) == 0))
@@ -715,23 +746,23 @@ pgstore_touch(struct pgstore *ps, enum source_kind kind, const char *id,
 	return STORE_OK;
 }
 
-/* store_ops.append: one statement, so the batch is all or nothing. */
+/* Store the batch of n > 0 lines in one statement, so that it is all or
+ * nothing: with idem (NULL: none) its key goes in with it. *last_id gets
+ * the batch's last id. */
 static int
-pgstore_append(struct store *st, enum source_kind kind, const char *id,
-    const struct store_line *lines, size_t n, int64_t now_ms, bool *created)
+pgstore_insert(struct pgstore *ps, enum source_kind kind, const char *id,
+    const struct store_idem *idem, const struct store_line *lines, size_t n,
+    int64_t now_ms, bool *created, int64_t *last_id)
 {
-	struct pgstore *ps = (struct pgstore *)st;
 	struct store_note note = {.type = STORE_NOTE_LOGS, .id = id};
-	char key[PGSTORE_KEY_MAX], now[24], *batch, *p;
-	const char *vals[3] = {key, NULL, now}, *state = "";
+	char key[PGSTORE_KEY_MAX], now[24], hash[16], blen[24], *batch, *p;
+	const char *vals[6] = {key, NULL, now, NULL, hash, blen};
+	const char *state = "";
 	size_t i, size = 3;
 	PGresult *r;
 
-	*created = false;
 	if (!pgstore_key(key, kind, id))
 		return STORE_EINVAL;
-	if (n == 0)
-		return pgstore_touch(ps, kind, id, key, now_ms, created);
 	for (i = 0; i < n; i++)
 		size += lines[i].len + 3;
 	if ((batch = malloc(size)) == NULL)
@@ -750,12 +781,23 @@ pgstore_append(struct store *st, enum source_kind kind, const char *id,
 	*p = '\0';
 	vals[1] = batch;
 	snprintf(now, sizeof now, "%lld", (long long)now_ms);
-	r = pgstore_query(ps, pgstore_sql_append, 3, vals, false, &state);
+	if (idem != NULL) {
+		vals[3] = idem->key;
+		snprintf(hash, sizeof hash, "%lu", (unsigned long)idem->body_hash);
+		snprintf(blen, sizeof blen, "%zu", idem->body_len);
+	}
+	r = pgstore_query(ps,
+	    idem != NULL ? pgstore_sql_append_once : pgstore_sql_append,
+	    idem != NULL ? 6 : 3, vals, false, &state);
 	free(batch);
-	if (r == NULL)
+	if (r == NULL) {
+		if (idem != NULL && strcmp(ps->sqlstate, "23505") == 0)
+			return STORE_EKEYREUSE; /* the key is there already */
 		return *state != '\0' ? STORE_EINVAL : STORE_EUNAVAIL;
+	}
 	*created = strcmp(PQgetvalue(r, 0, 0), "0") == 0;
 	note.last_id = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+	*last_id = note.last_id;
 	PQclear(r);
 	ps->echo[ps->echo_next].last_id = note.last_id;
 	ps->echo[ps->echo_next].at_us = util_mono_us();
@@ -766,6 +808,86 @@ pgstore_append(struct store *st, enum source_kind kind, const char *id,
 		pgstore_tell_created(ps, kind, key);
 	pgstore_tell(ps, kind, key, &note);
 	return STORE_OK;
+}
+
+/* store_ops.append */
+static int
+pgstore_append(struct store *st, enum source_kind kind, const char *id,
+    const struct store_line *lines, size_t n, int64_t now_ms, bool *created)
+{
+	struct pgstore *ps = (struct pgstore *)st;
+	char key[PGSTORE_KEY_MAX];
+	int64_t last;
+
+	*created = false;
+	if (n == 0) {
+		if (!pgstore_key(key, kind, id))
+			return STORE_EINVAL;
+		return pgstore_touch(ps, kind, id, key, now_ms, created);
+	}
+	return pgstore_insert(ps, kind, id, NULL, lines, n, now_ms, created,
+	    &last);
+}
+
+/* The receipt of idem's key on kind/id into *out (replayed); STORE_OK,
+ * STORE_ENOENT when the key is not there (or forgotten), STORE_EKEYREUSE
+ * when it was stored for another body, else STORE_EUNAVAIL. */
+static int
+pgstore_idem_find(struct pgstore *ps, enum source_kind kind, const char *id,
+    const struct store_idem *idem, int64_t now_ms, struct store_receipt *out)
+{
+	char key[PGSTORE_KEY_MAX], since[24];
+	const char *vals[3] = {key, idem->key, since};
+	PGresult *r;
+	int rc = STORE_ENOENT;
+
+	if (!pgstore_key(key, kind, id))
+		return STORE_EINVAL;
+	snprintf(since, sizeof since, "%lld",
+	    (long long)(now_ms - idem->window_ms));
+	if ((r = pgstore_query(ps, pgstore_sql_idem_find, 3, vals, true,
+	         NULL)) == NULL)
+		return STORE_EUNAVAIL;
+	if (PQntuples(r) == 1) {
+		if (strtoull(PQgetvalue(r, 0, 0), NULL, 10) != idem->body_hash ||
+		    strtoull(PQgetvalue(r, 0, 1), NULL, 10) != idem->body_len)
+			rc = STORE_EKEYREUSE;
+		else {
+			*out = (struct store_receipt){
+			    .accepted = (size_t)pgstore_int(r, 0, 2, 0),
+			    .last_id = pgstore_int(r, 0, 3, 0),
+			    .created = strcmp(PQgetvalue(r, 0, 4), "t") == 0,
+			    .replayed = true};
+			rc = STORE_OK;
+		}
+	}
+	PQclear(r);
+	return rc;
+}
+
+/* store_ops.append_once: look the key up first, so that a retry costs
+ * one read and stores nothing; a key that another server stores in
+ * between makes the insert fail as a whole, and is read then. */
+static int
+pgstore_append_once(struct store *st, enum source_kind kind, const char *id,
+    const struct store_idem *idem, const struct store_line *lines, size_t n,
+    int64_t now_ms, struct store_receipt *out)
+{
+	struct pgstore *ps = (struct pgstore *)st;
+	int rc;
+
+	if (n == 0)
+		return STORE_EINVAL;
+	rc = pgstore_idem_find(ps, kind, id, idem, now_ms, out);
+	if (rc != STORE_ENOENT)
+		return rc;
+	*out = (struct store_receipt){.accepted = n};
+	rc = pgstore_insert(ps, kind, id, idem, lines, n, now_ms,
+	    &out->created, &out->last_id);
+	if (rc != STORE_EKEYREUSE)
+		return rc;
+	rc = pgstore_idem_find(ps, kind, id, idem, now_ms, out);
+	return rc == STORE_ENOENT ? STORE_EUNAVAIL : rc;
 }
 
 /* store_ops.set_status */
@@ -1280,6 +1402,7 @@ static const struct store_ops pgstore_ops = {
     .get = pgstore_get,
     .list = pgstore_list,
     .append = pgstore_append,
+    .append_once = pgstore_append_once,
     .set_status = pgstore_set_status,
     .read = pgstore_read,
     .tail = pgstore_tail,
@@ -1311,6 +1434,9 @@ pgstore_new(struct event_base *base, const struct pgstore_cfg *cfg, char *err,
 	ps->ring = cfg->ring;
 	ps->retain_days = cfg->retain_days;
 	ps->verbose = cfg->verbose;
+	ps->idem_window_ms = cfg->idem_window_ms > 0
+	                         ? cfg->idem_window_ms
+	                         : (int64_t)STORE_IDEM_WINDOW_S * 1000;
 	if ((ps->db = pgstore_connect(
 	         ps->url, "logdeck-server", err, errlen)) == NULL)
 		goto fail;

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Most events one read asks the database for. */
 #define PGSTORE_READ_MAX 10000
@@ -34,6 +35,8 @@ struct pgstore_cfg {
 	                    (enforced when this server appends) */
 	int retain_days; /* > 0: delete events older than this many days */
 	bool verbose;    /* log reconnects and retention passes */
+	int64_t idem_window_ms; /* delete Idempotency-Keys older than this
+	                           (0: STORE_IDEM_WINDOW_S) */
 };
 
 /* Connect (twice: queries and notifications), migrate the schema and

@@ -6,6 +6,7 @@
 #include "tokens.h"
 #include "burst.h"
 #include "feed.h"
+#include "idem.h"
 #include "mstore.h"
 #include "optfile.h"
 #include "pgstore.h"
@@ -59,6 +60,8 @@ struct options {
 	long long max_streams;
 	long long max_per_token;
 	long long max_stream_memory;
+	long long idem_window_s;
+	long long idem_keys;
 	bool verbose;
 	char metrics_host[MAIN_LISTEN_MAX]; /* "": /metrics on --listen */
 	int metrics_port;
@@ -111,6 +114,12 @@ static const char main_usage[] =
     "  --max-streams-per-token N\n"
     "                       streams one client may hold (default: no\n"
     "                       limit of its own)\n"
+    "  --idempotency-window SEC\n"
+    "                       how long the Idempotency-Key of an ingest is\n"
+    "                       remembered: a retry within it stores nothing\n"
+    "                       again (default 86400)\n"
+    "  --idempotency-keys N in-memory store: most keys remembered, the\n"
+    "                       oldest forgotten first (default 65536)\n"
     "  --ring N             events kept per source (default 100000; with\n"
     "                       PostgreSQL only when given)\n"
     "  --simulate N         simulate N automations, 2 pipelines and an\n"
@@ -162,6 +171,8 @@ static const struct option main_longopts[] = {
     {"stall-timeout", required_argument, NULL, 'S'},
     {"max-streams", required_argument, NULL, 'm'},
     {"max-stream-memory", required_argument, NULL, 'B'},
+    {"idempotency-window", required_argument, NULL, 'I'},
+    {"idempotency-keys", required_argument, NULL, 'k'},
     {"ring", required_argument, NULL, 'R'},
     {"simulate", required_argument, NULL, 's'},
     {"rate", required_argument, NULL, 'a'},
@@ -340,6 +351,14 @@ main_apply(int argc, char **argv, char *const *where, struct options *o)
 			o->max_stream_memory = main_number("--max-stream-memory",
 			    optarg, 65536, MAIN_STREAM_MEMORY_MAX);
 			break;
+		case 'I':
+			o->idem_window_s = main_number("--idempotency-window",
+			    optarg, 1, MAIN_TTL_MAX);
+			break;
+		case 'k':
+			o->idem_keys = main_number("--idempotency-keys", optarg,
+			    1, IDEM_KEYS_MAX);
+			break;
 		case 'R':
 			o->ring =
 			    main_number("--ring", optarg, 1, MAIN_RING_MAX);
@@ -505,7 +524,8 @@ main_store(struct event_base *base, const struct options *o)
 	struct pgstore_cfg pc = {.url = o->store,
 	    .ring = o->ring_set ? (size_t)o->ring : 0,
 	    .retain_days = (int)o->retain_days,
-	    .verbose = o->verbose};
+	    .verbose = o->verbose,
+	    .idem_window_ms = o->idem_window_s * 1000};
 	struct store *st;
 	char err[512];
 
@@ -514,7 +534,8 @@ main_store(struct event_base *base, const struct options *o)
 			util_log("cannot use the database: %s", err);
 		return st;
 	}
-	st = mstore_new((size_t)o->ring);
+	if ((st = mstore_new((size_t)o->ring)) != NULL)
+		mstore_set_idem_keys(st, (size_t)o->idem_keys);
 	if (o->burst > 0)
 		st = burst_store_new(
 		    st, o->simulate_set ? (unsigned)o->simulate : 1, o->burst);
@@ -537,7 +558,9 @@ main(int argc, char **argv)
 	    .token_ttl = 3600,
 	    .refresh_ttl = 86400,
 	    .max_streams = 10000,
-	    .max_stream_memory = (long long)FEED_MEMORY_MAX};
+	    .max_stream_memory = (long long)FEED_MEMORY_MAX,
+	    .idem_window_s = STORE_IDEM_WINDOW_S,
+	    .idem_keys = IDEM_KEYS_DEFAULT};
 	struct tokens_cfg ac;
 	struct tokens *tokens = NULL;
 	struct main_ctx ctx = {0};
@@ -583,6 +606,7 @@ main(int argc, char **argv)
 		util_log("cannot listen on %s:%d", o.host, o.port);
 		goto out;
 	}
+	api_set_idem_window(api, o.idem_window_s * 1000);
 	if (api_set_metrics_token(api, o.metrics_token) != 0)
 		goto out;
 	if (o.metrics_host[0] != '\0' && api_listen_metrics(api, o.metrics_host,

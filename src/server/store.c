@@ -85,6 +85,16 @@ store_append(struct store *st, enum source_kind kind, const char *id,
 }
 
 int
+store_append_once(struct store *st, enum source_kind kind, const char *id,
+    const struct store_idem *idem, const struct store_line *lines, size_t n,
+    int64_t now_ms, struct store_receipt *out)
+{
+	if (st->ops->append_once == NULL)
+		return STORE_ENOSYS;
+	return st->ops->append_once(st, kind, id, idem, lines, n, now_ms, out);
+}
+
+int
 store_set_status(struct store *st, enum source_kind kind, const char *id,
     const struct store_status *ch, bool *created)
 {
@@ -269,6 +279,8 @@ store_strerror(int err)
 		return "not supported by this store";
 	case STORE_EQUERY:
 		return "the database cannot answer this request";
+	case STORE_EKEYREUSE:
+		return "this Idempotency-Key was used for another body";
 	default:
 		return "out of memory";
 	}

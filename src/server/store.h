@@ -28,6 +28,8 @@ enum store_err {
 	STORE_ENOSYS = -8,    /* this store does not implement the call */
 	STORE_EQUERY = -9, /* the database cannot answer this request (its data
 	                    * makes the statement fail): retrying won't help */
+	STORE_EKEYREUSE = -10, /* an Idempotency-Key came back with another
+	                        * body */
 };
 
 /* Most runs a store keeps per source in memory (the oldest go first). */
@@ -78,6 +80,29 @@ struct store_info {
 struct store_line {
 	const char *members;
 	size_t len;
+};
+
+/* Longest Idempotency-Key of a batch (bytes, printable ASCII). */
+#define STORE_IDEM_KEY_MAX 255
+/* How long a key is remembered by default (seconds): a retry later than
+ * this is stored again (--idempotency-window). */
+#define STORE_IDEM_WINDOW_S 86400
+
+/* The Idempotency-Key of a batch (doc/api.md, "Ingest"). A key belongs to
+ * its source: the same key on another source is another key. */
+struct store_idem {
+	const char *key;    /* 1 to STORE_IDEM_KEY_MAX printable ASCII bytes */
+	uint32_t body_hash; /* of the request body: a retry must send the */
+	size_t body_len;    /* same body, else STORE_EKEYREUSE */
+	int64_t window_ms;  /* a key stored longer ago than this is forgotten */
+};
+
+/* What a keyed batch stored: the first time, or again for a retry. */
+struct store_receipt {
+	size_t accepted;  /* events of the batch */
+	int64_t last_id;  /* the batch's newest event id */
+	bool created;     /* the batch created the source */
+	bool replayed;    /* a retry: this was stored before, nothing now */
 };
 
 /* A status change. */
@@ -181,6 +206,11 @@ struct store_ops {
 	int (*append)(struct store *st, enum source_kind kind, const char *id,
 	    const struct store_line *lines, size_t n, int64_t now_ms,
 	    bool *created);
+	/* Optional (NULL: STORE_ENOSYS): append, once per key. */
+	int (*append_once)(struct store *st, enum source_kind kind,
+	    const char *id, const struct store_idem *idem,
+	    const struct store_line *lines, size_t n, int64_t now_ms,
+	    struct store_receipt *out);
 	int (*set_status)(struct store *st, enum source_kind kind,
 	    const char *id, const struct store_status *ch, bool *created);
 	long (*read)(struct store *st, enum source_kind kind, const char *id,
@@ -226,6 +256,14 @@ int store_list(
  * get the next ids; the oldest are evicted past the store's bounds. */
 int store_append(struct store *st, enum source_kind kind, const char *id,
     const struct store_line *lines, size_t n, int64_t now_ms, bool *created);
+/* store_append of a non-empty batch that a producer may send again: the
+ * first batch with idem's key on this source within idem->window_ms is
+ * stored and its receipt kept; a later one with the same key and body
+ * stores nothing and gets that receipt (out->replayed), one with another
+ * body STORE_EKEYREUSE. Stores without keys: STORE_ENOSYS. */
+int store_append_once(struct store *st, enum source_kind kind, const char *id,
+    const struct store_idem *idem, const struct store_line *lines, size_t n,
+    int64_t now_ms, struct store_receipt *out);
 /* Change a source's status (and name), creating it when unknown. */
 int store_set_status(struct store *st, enum source_kind kind, const char *id,
     const struct store_status *ch, bool *created);

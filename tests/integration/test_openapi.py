@@ -153,9 +153,12 @@ class Client:
         self.token = token
         self.seen = set()
 
-    def call(self, method, path, template, want, body=None, token=True):
-        """Make a request, check its answer, return the decoded body."""
+    def call(self, method, path, template, want, body=None, token=True,
+             extra=None):
+        """Make a request (with the extra headers), check its answer,
+        return the decoded body."""
         headers = {"Content-Type": "application/json"}
+        headers.update(extra or {})
         tok = self.token if token is True else token
         if tok:
             headers["Authorization"] = "Bearer " + tok
@@ -317,6 +320,12 @@ def run_requests(c):
     c.call("POST", job + "/logs", L, 200,
            [ldtest.ev(i, runId="ns-1", rows=i) for i in range(1, 4)])
     c.call("POST", "/api/pipelines/etl-7/logs", L, 201, {"message": "hi"})
+    key = {"Idempotency-Key": "batch-0001"}
+    first = c.call("POST", job + "/logs", L, 200, {"message": "once"},
+                   extra=key)
+    ldtest.eq(c.call("POST", job + "/logs", L, 200, {"message": "once"},
+                     extra=key), first, "the replayed answer")
+    c.call("POST", job + "/logs", L, 422, {"message": "twice"}, extra=key)
     c.call("POST", job + "/logs", L, 400, '[{"message": 1}]')
     c.call("POST", job + "/logs", L, 400, '{"message": "x"')
     c.call("POST", job + "/status", ST, 400, {"status": "sleeping"})

@@ -5,6 +5,7 @@ readers, over real HTTP on loopback (doc/api.md, "Streams").
 Each test starts its own server; every wait is a condition with a
 deadline.
 """
+import json
 import re
 import socket
 import time
@@ -102,6 +103,65 @@ def test_stream_memory_budget_cuts_the_reader_furthest_behind():
                 want += 1
         st.close()
         assert metric(srv, "logdeck_stream_buffered_bytes") <= BUDGET + SLACK
+
+
+def keyed_post(srv, path, body, key):
+    """POST body with Idempotency-Key key; (status, headers, JSON body)."""
+    status, hdrs, data = srv.request("POST", path, body,
+                                     {"Idempotency-Key": key})
+    return status, hdrs, json.loads(data)
+
+
+def test_a_retried_batch_with_its_idempotency_key_is_stored_once():
+    with Server() as srv:
+        path = "/api/automations/idem/logs"
+        batch = [{"message": "m%d" % i} for i in range(3)]
+        first = keyed_post(srv, path, batch, "k-1")
+        assert first[0] == 201 and first[2] == {"accepted": 3, "lastId": 3}
+        assert "idempotent-replayed" not in first[1], first[1]
+        again = keyed_post(srv, path, batch, "k-1")
+        assert again[0] == first[0] and again[2] == first[2], again
+        assert again[1].get("idempotent-replayed") == "true", again[1]
+        # Another body under the same key is a client's mistake, not a
+        # retry: refused, and nothing stored.
+        other = keyed_post(srv, path, [{"message": "other"}], "k-1")
+        assert other[0] == 422 and "Idempotency-Key" in other[2]["error"]
+        # A key belongs to its source; a new key is a new batch.
+        assert keyed_post(srv, "/api/automations/idem2/logs", batch,
+                          "k-1")[0] == 201
+        assert keyed_post(srv, path, batch, "k-2")[2]["lastId"] == 6
+        status, events = srv.get_json(path)
+        assert [e["id"] for e in events] == [1, 2, 3, 4, 5, 6], events
+        assert metric(srv, "logdeck_ingest_replayed_total") == 1
+        for bad in ("", "x" * 256, "caf\u00e9"):
+            status, _, data = srv.request("POST", path, batch,
+                                          {"Idempotency-Key": bad})
+            assert status == 400 and b"Idempotency-Key" in data, (bad, data)
+        # Two keys in one request: which one counts is in doubt.
+        s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+        s.sendall(b"POST " + path.encode() + b" HTTP/1.1\r\nHost: x\r\n"
+                  b"Idempotency-Key: a\r\nIdempotency-Key: b\r\n"
+                  b"Content-Length: 15\r\n\r\n{\"message\":\"x\"}")
+        assert s.recv(4096).startswith(b"HTTP/1.1 400"), "two keys"
+        s.close()
+        status, events = srv.get_json(path)
+        assert len(events) == 6, events
+
+
+def test_idempotency_keys_are_bounded_in_number_and_age():
+    with Server("--idempotency-keys", "2", "--idempotency-window", "1") as srv:
+        path = "/api/automations/idem-bound/logs"
+        body = {"message": "x"}
+        for key in ("a", "b", "c"):
+            assert keyed_post(srv, path, body, key)[0] in (200, 201)
+        # "a" was forgotten for "c": its retry is stored again.
+        assert keyed_post(srv, path, body, "b")[2]["lastId"] == 2
+        assert keyed_post(srv, path, body, "a")[2]["lastId"] == 4
+        # Past the window (1 s) a key is forgotten too: until then every
+        # retry is a replay that stores nothing.
+        ldtest.wait_for(
+            lambda: keyed_post(srv, path, body, "c")[2]["lastId"] == 5,
+            30, "key c forgotten after --idempotency-window")
 
 
 if __name__ == "__main__":

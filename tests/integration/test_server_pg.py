@@ -16,6 +16,8 @@ from pgcluster import BINDIR, Cluster
 import ldtest
 from serverutil import Server
 
+# The newest migration of src/server/pgschema.c.
+SCHEMA_VERSION = 4
 # The latency the issue asks for, insert to client receipt: the median of
 # the samples (one sample on a loaded machine can take longer; that is
 # what bench/ measures, not this test), and a bound no sample may pass.
@@ -203,7 +205,7 @@ def test_servers_starting_together_migrate_the_schema_once(pg):
                             {"message": "x"})[0] in (200, 201)
         rows = pg.psql("SELECT count(*) || ' ' || max(version) FROM "
                        "schema_migrations", db="race").strip()
-        assert rows == "3 3", rows
+        assert rows == "%d %d" % (SCHEMA_VERSION, SCHEMA_VERSION), rows
     finally:
         for srv in servers:
             srv.stop()
@@ -464,6 +466,84 @@ def test_a_read_the_database_cannot_answer_fails_alone_and_not_as_503(pg):
         status, events = srv.get_json("/api/automations/readable/logs")
         assert status == 200 and events[0]["message"] == "fine"
         assert srv.request("GET", "/readyz")[0] == 200
+
+
+def keyed_post(srv, path, body, key):
+    """POST body with Idempotency-Key key; (status, headers, JSON body)."""
+    status, hdrs, data = srv.request("POST", path, body,
+                                     {"Idempotency-Key": key}, timeout=60)
+    return status, hdrs, json.loads(data)
+
+
+def test_a_retry_through_another_server_is_stored_once(pg):
+    path = "/api/automations/idem/logs"
+    batch = [{"message": "m%d" % i} for i in range(3)]
+    with pg_server(pg) as a, pg_server(pg) as b:
+        first = keyed_post(a, path, batch, "retry-1")
+        assert first[0] == 201 and first[2]["accepted"] == 3, first
+        # The producer got no answer from a and retries on b.
+        again = keyed_post(b, path, batch, "retry-1")
+        assert again[0] == 201 and again[2] == first[2], (again, first)
+        assert again[1].get("idempotent-replayed") == "true", again[1]
+        assert keyed_post(b, path, [{"message": "no"}], "retry-1")[0] == 422
+        assert pg.psql("SELECT count(*) FROM logs WHERE source ="
+                       " 'automations/idem'").strip() == "3"
+        # Two servers taking the same key at once: the second one's
+        # insert waits on the first's row, fails as a whole when it
+        # commits, and answers with its receipt (here a transaction held
+        # open in psql plays the first server).
+        psql = Psql(pg)
+        psql.run("SET application_name = 'race'; BEGIN;"
+                 " INSERT INTO ingest_keys VALUES ('automations/idem',"
+                 " 'race', %d, %d, %d, 7, 77, false);"
+                 % ((int(time.time() * 1000),) + race_fingerprint(batch)))
+        ldtest.wait_for(lambda: pg.psql(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name ="
+            " 'race' AND state = 'idle in transaction'").strip() == "1",
+            60, "the first insert holding the key")
+        out = []
+        t = threading.Thread(
+            target=lambda: out.append(keyed_post(a, path, batch, "race")))
+        t.start()
+        ldtest.wait_for(lambda: pg.psql(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name ="
+            " 'logdeck-server' AND wait_event_type = 'Lock'").strip() == "1",
+            60, "the second insert waiting on the key")
+        psql.run("COMMIT;")
+        t.join(60)
+        psql.close()
+        assert out and out[0][0] == 200, out
+        assert out[0][2] == {"accepted": 7, "lastId": 77}, out
+        assert pg.psql("SELECT count(*) FROM logs WHERE source ="
+                       " 'automations/idem'").strip() == "3"
+
+
+def race_fingerprint(batch):
+    """The body hash (FNV-1a 32) and length the server computes for the
+    JSON body the test client sends for batch."""
+    data = json.dumps(batch).encode()
+    h = 2166136261
+    for c in data:
+        h = ((h ^ c) * 16777619) & 0xffffffff
+    return h, len(data)
+
+
+def test_idempotency_keys_expire_from_the_database(pg):
+    # A key of long ago, as a server that stopped would leave it.
+    pg.psql("INSERT INTO ingest_keys VALUES ('automations/old', 'k', 0, 1,"
+            " 1, 1, 1, true)")
+    path = "/api/automations/old2/logs"
+    with pg_server(pg, "--idempotency-window", "1") as srv:
+        # The upkeep pass at start deletes it.
+        ldtest.wait_for(lambda: pg.psql(
+            "SELECT count(*) FROM ingest_keys WHERE source ="
+            " 'automations/old'").strip() == "0", 60, "old key deleted")
+        first = keyed_post(srv, path, {"message": "x"}, "w")
+        assert first[0] == 201, first
+        # Past the window the key is forgotten: the batch is stored anew.
+        ldtest.wait_for(
+            lambda: keyed_post(srv, path, {"message": "x"}, "w")[2]["lastId"]
+            != first[2]["lastId"], 30, "key forgotten after the window")
 
 
 if __name__ == "__main__":
