@@ -640,3 +640,54 @@ event_parse_time(const char *s, size_t n)
 		return INT64_MIN;
 	return t * 1000 + ms;
 }
+
+/* Write the two digits of v (0..99) at d. */
+static void
+event_put2(char *d, int v)
+{
+	d[0] = (char)('0' + v / 10);
+	d[1] = (char)('0' + v % 10);
+}
+
+/* Write Unix ms as an ISO 8601 UTC timestamp with milliseconds (the civil
+ * date from days since 1970: H. Hinnant's civil_from_days). */
+bool
+event_format_time(int64_t ms, char out[EVENT_TIME_LEN])
+{
+	int64_t days, secs, z, era, doe, yoe, y, doy, mp;
+	int m, d, msec;
+
+	/* 0000-01-01 and 10000-01-01 in Unix ms. */
+	if (ms < -62167219200000LL || ms >= 253402300800000LL)
+		return false;
+	days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
+	secs = (ms - days * 86400000) / 1000;
+	msec = (int)((ms - days * 86400000) % 1000);
+	z = days + 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	y += m <= 2;
+	event_put2(out, (int)(y / 100));
+	event_put2(out + 2, (int)(y % 100));
+	out[4] = '-';
+	event_put2(out + 5, m);
+	out[7] = '-';
+	event_put2(out + 8, d);
+	out[10] = 'T';
+	event_put2(out + 11, (int)(secs / 3600));
+	out[13] = ':';
+	event_put2(out + 14, (int)(secs / 60 % 60));
+	out[16] = ':';
+	event_put2(out + 17, (int)(secs % 60));
+	out[19] = '.';
+	out[20] = (char)('0' + msec / 100);
+	event_put2(out + 21, msec % 100);
+	out[23] = 'Z';
+	return true;
+}

@@ -791,7 +791,7 @@ tui_save_one(struct tui *t, struct formatter *fmt, struct event_decoder *d,
 	struct sb_line l;
 	char when[80];
 
-	if (!sb_get(t->sb, seq, &l))
+	if (!sb_get_raw(t->sb, seq, &l))
 		return false;
 	if (l.kind != SB_KIND_LOG) {
 		/* A run boundary or gap: a line of its own in a text file,
