@@ -147,6 +147,7 @@ event_defaults(struct log_event *out, const char *data, size_t len)
 	out->raw.p = data;
 	out->raw.n = len;
 	out->json = false;
+	out->plain = false;
 	out->truncated = 0;
 }
 
@@ -272,6 +273,65 @@ event_key(const struct json_value *k)
 	return KEY_OTHER;
 }
 
+/* True when the n bytes at s are all printable ASCII (0x20 to 0x7e). */
+static bool
+event_printable(const char *s, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t highs = 0x8080808080808080ULL;
+	uint64_t w;
+	size_t i = 0;
+
+	for (; n - i >= 8; i += 8) {
+		memcpy(&w, s + i, 8);
+		/* A byte below 0x20, or one of 0x7f and up. */
+		if ((((w - ones * 0x20) & ~w) | (w + ones) | w) & highs)
+			return false;
+	}
+	for (; i < n; i++) {
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			return false;
+	}
+	return true;
+}
+
+/* True when a backslash followed by 'u' is in the n bytes at s (an
+ * escaped backslash before a 'u' counts too: the caller only loses a
+ * fast path). */
+static bool
+event_has_u_escape(const char *s, size_t n)
+{
+	const char *p = s, *end = s + n;
+
+	while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL) {
+		if (++p < end && *p == 'u')
+			return true;
+	}
+	return false;
+}
+
+/* Whether member k: v of an object, following the byte at prev, keeps
+ * the object plain (struct log_event.plain): no whitespace around it, a
+ * key without escapes other than "source", a value that is no container
+ * and holds no \u escape. */
+static bool
+event_member_plain(
+    const char *prev, const struct json_value *k, const struct json_value *v)
+{
+	if (k->p != prev + 1 || v->p != k->p + k->n + 1 || k->escaped ||
+	    (k->sn == 6 && memcmp(k->s, "source", 6) == 0))
+		return false;
+	switch (v->type) {
+	case JSON_OBJECT:
+	case JSON_ARRAY:
+		return false;
+	case JSON_STRING:
+		return !v->escaped || !event_has_u_escape(v->s, v->sn);
+	default:
+		return true;
+	}
+}
+
 /* Decode data as one JSON object into out; -1 when it is not one. */
 static int
 event_decode_object(struct event_decoder *d, const char *data, size_t len,
@@ -281,12 +341,17 @@ event_decode_object(struct event_decoder *d, const char *data, size_t len,
 	struct json_iter it;
 	struct json_value k, v;
 	struct span msg = {NULL, 0}, lvl;
-	bool have_message = false;
+	bool have_message = false, plain = len > 0 && data[0] == '{';
+	const char *prev = data;
 	int r;
 
 	if (json_iter_begin(&it, data, end, '{') != 0)
 		return -1;
 	while ((r = json_iter_next(&it, &k, &v)) == 1) {
+		if (plain) {
+			plain = event_member_plain(prev, &k, &v);
+			prev = v.p + v.n;
+		}
 		switch (event_key(&k)) {
 		case KEY_ID:
 			out->id = event_value_id(&v);
@@ -340,6 +405,10 @@ event_decode_object(struct event_decoder *d, const char *data, size_t len,
 	if (r != 0 || json_skip_ws(it.p, end) != end)
 		return -1;
 	out->json = true;
+	/* At least one member, the closing brace right after the last,
+	 * nothing after it. */
+	out->plain = plain && it.p == end && prev != data && prev + 1 == end &&
+	             event_printable(data, len);
 	return 0;
 }
 

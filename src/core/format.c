@@ -508,7 +508,12 @@ format_json(struct buf *out, const char *source, const struct log_event *ev)
 		rc |= format_json_key(out, &first, "truncated");
 		rc |= buf_printf(out, "%zu", ev->truncated);
 	}
-	if (ev->json &&
+	if (ev->json && ev->plain) {
+		/* Member by member it would come out unchanged: copy it. */
+		if (!first)
+			rc |= buf_putc(out, ',');
+		rc |= buf_append(out, ev->raw.p + 1, ev->raw.n - 2);
+	} else if (ev->json &&
 	    json_iter_begin(&it, ev->raw.p, ev->raw.p + ev->raw.n, '{') == 0) {
 		while (rc == 0 && json_iter_next(&it, &k, &v) == 1) {
 			if (!first)
