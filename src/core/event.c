@@ -63,6 +63,11 @@ event_decoder_free(struct event_decoder *d)
 enum level
 level_parse(const char *s, size_t n)
 {
+	/* Most producers write the canonical name: one compare. */
+	if (n == 4 && memcmp(s, "INFO", 4) == 0)
+		return LEVEL_INFO;
+	if (n == 5 && memcmp(s, "DEBUG", 5) == 0)
+		return LEVEL_DEBUG;
 	switch (n) {
 	case 4:
 		if (strncasecmp(s, "INFO", 4) == 0)
@@ -273,28 +278,6 @@ event_key(const struct json_value *k)
 	return KEY_OTHER;
 }
 
-/* True when the n bytes at s are all printable ASCII (0x20 to 0x7e). */
-static bool
-event_printable(const char *s, size_t n)
-{
-	const uint64_t ones = 0x0101010101010101ULL;
-	const uint64_t highs = 0x8080808080808080ULL;
-	uint64_t w;
-	size_t i = 0;
-
-	for (; n - i >= 8; i += 8) {
-		memcpy(&w, s + i, 8);
-		/* A byte below 0x20, or one of 0x7f and up. */
-		if ((((w - ones * 0x20) & ~w) | (w + ones) | w) & highs)
-			return false;
-	}
-	for (; i < n; i++) {
-		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
-			return false;
-	}
-	return true;
-}
-
 /* True when a backslash followed by 'u' is in the n bytes at s (an
  * escaped backslash before a 'u' counts too: the caller only loses a
  * fast path). */
@@ -407,8 +390,7 @@ event_decode_object(struct event_decoder *d, const char *data, size_t len,
 	out->json = true;
 	/* At least one member, the closing brace right after the last,
 	 * nothing after it. */
-	out->plain = plain && it.p == end && prev != data && prev + 1 == end &&
-	             event_printable(data, len);
+	out->plain = plain && it.p == end && prev != data && prev + 1 == end;
 	return 0;
 }
 

@@ -55,10 +55,11 @@ struct log_event {
 	struct span run_id;     /* empty when absent */
 	struct span raw;        /* the event data exactly as received */
 	bool json;              /* raw is a JSON object (extras live there) */
-	/* raw is a JSON object without whitespace, all printable ASCII,
-	 * whose keys have no escapes and whose members are no objects,
-	 * arrays, \u escapes or "source": written member by member with
-	 * strings sanitised, it comes out unchanged (format's fast path). */
+	/* raw is a JSON object without whitespace whose keys have no
+	 * escapes and whose members are no objects, arrays, \u escapes or
+	 * "source": when it is also all printable ASCII (not checked here),
+	 * written member by member with strings sanitised it comes out
+	 * unchanged (format's fast path for JSON output). */
 	bool plain;
 	size_t truncated;       /* bytes cut by the transport or decoder caps */
 };

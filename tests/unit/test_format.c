@@ -696,8 +696,11 @@ START_TEST(json_copy_of_a_plain_event_is_what_member_by_member_gives)
 	    {"{ \"message\":\"m\"}", false},
 	    {"{\"message\":\"m\" }", false},
 	    {"{\"message\":\"m\"}\n", false},
-	    {"{\"message\":\"caf\xc3\xa9\"}", false},
-	    {"{\"message\":\"del\x7f\"}", false},
+	    /* Plain to the decoder; the writer checks the bytes. */
+	    {"{\"message\":\"caf\xc3\xa9\"}", true},
+	    {"{\"message\":\"del\x7f\"}", true},
+	    {"{\"message\":\"bidi\xe2\x80\xae\"}", true},
+	    {"{\"message\":\"c1\xc2\x9b\"}", true},
 	    {"{\"tags\":[1, 2],\"o\":{\"a\" :1}}", false},
 	    {"{}", false},
 	};
