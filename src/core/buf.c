@@ -51,7 +51,8 @@ buf_grow(struct buf *b, size_t n)
 int
 buf_append(struct buf *b, const void *src, size_t n)
 {
-	if (buf_grow(b, n) != 0)
+	/* Room for n and the NUL is within max: cap never passes max + 1. */
+	if (b->cap - b->len <= n && buf_grow(b, n) != 0)
 		return -1;
 	if (n > 0)
 		memcpy(b->p + b->len, src, n);

@@ -63,6 +63,11 @@ event_decoder_free(struct event_decoder *d)
 enum level
 level_parse(const char *s, size_t n)
 {
+	/* Most producers write the canonical name: one compare. */
+	if (n == 4 && memcmp(s, "INFO", 4) == 0)
+		return LEVEL_INFO;
+	if (n == 5 && memcmp(s, "DEBUG", 5) == 0)
+		return LEVEL_DEBUG;
 	switch (n) {
 	case 4:
 		if (strncasecmp(s, "INFO", 4) == 0)
@@ -147,6 +152,7 @@ event_defaults(struct log_event *out, const char *data, size_t len)
 	out->raw.p = data;
 	out->raw.n = len;
 	out->json = false;
+	out->plain = false;
 	out->truncated = 0;
 }
 
@@ -272,6 +278,43 @@ event_key(const struct json_value *k)
 	return KEY_OTHER;
 }
 
+/* True when a backslash followed by 'u' is in the n bytes at s (an
+ * escaped backslash before a 'u' counts too: the caller only loses a
+ * fast path). */
+static bool
+event_has_u_escape(const char *s, size_t n)
+{
+	const char *p = s, *end = s + n;
+
+	while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL) {
+		if (++p < end && *p == 'u')
+			return true;
+	}
+	return false;
+}
+
+/* Whether member k: v of an object, following the byte at prev, keeps
+ * the object plain (struct log_event.plain): no whitespace around it, a
+ * key without escapes other than "source", a value that is no container
+ * and holds no \u escape. */
+static bool
+event_member_plain(
+    const char *prev, const struct json_value *k, const struct json_value *v)
+{
+	if (k->p != prev + 1 || v->p != k->p + k->n + 1 || k->escaped ||
+	    (k->sn == 6 && memcmp(k->s, "source", 6) == 0))
+		return false;
+	switch (v->type) {
+	case JSON_OBJECT:
+	case JSON_ARRAY:
+		return false;
+	case JSON_STRING:
+		return !v->escaped || !event_has_u_escape(v->s, v->sn);
+	default:
+		return true;
+	}
+}
+
 /* Decode data as one JSON object into out; -1 when it is not one. */
 static int
 event_decode_object(struct event_decoder *d, const char *data, size_t len,
@@ -281,12 +324,17 @@ event_decode_object(struct event_decoder *d, const char *data, size_t len,
 	struct json_iter it;
 	struct json_value k, v;
 	struct span msg = {NULL, 0}, lvl;
-	bool have_message = false;
+	bool have_message = false, plain = len > 0 && data[0] == '{';
+	const char *prev = data;
 	int r;
 
 	if (json_iter_begin(&it, data, end, '{') != 0)
 		return -1;
 	while ((r = json_iter_next(&it, &k, &v)) == 1) {
+		if (plain) {
+			plain = event_member_plain(prev, &k, &v);
+			prev = v.p + v.n;
+		}
 		switch (event_key(&k)) {
 		case KEY_ID:
 			out->id = event_value_id(&v);
@@ -340,6 +388,9 @@ event_decode_object(struct event_decoder *d, const char *data, size_t len,
 	if (r != 0 || json_skip_ws(it.p, end) != end)
 		return -1;
 	out->json = true;
+	/* At least one member, the closing brace right after the last,
+	 * nothing after it. */
+	out->plain = plain && it.p == end && prev != data && prev + 1 == end;
 	return 0;
 }
 
@@ -639,4 +690,55 @@ event_parse_time(const char *s, size_t n)
 	if (i != n)
 		return INT64_MIN;
 	return t * 1000 + ms;
+}
+
+/* Write the two digits of v (0..99) at d. */
+static void
+event_put2(char *d, int v)
+{
+	d[0] = (char)('0' + v / 10);
+	d[1] = (char)('0' + v % 10);
+}
+
+/* Write Unix ms as an ISO 8601 UTC timestamp with milliseconds (the civil
+ * date from days since 1970: H. Hinnant's civil_from_days). */
+bool
+event_format_time(int64_t ms, char out[EVENT_TIME_LEN])
+{
+	int64_t days, secs, z, era, doe, yoe, y, doy, mp;
+	int m, d, msec;
+
+	/* 0000-01-01 and 10000-01-01 in Unix ms. */
+	if (ms < -62167219200000LL || ms >= 253402300800000LL)
+		return false;
+	days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
+	secs = (ms - days * 86400000) / 1000;
+	msec = (int)((ms - days * 86400000) % 1000);
+	z = days + 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	y += m <= 2;
+	event_put2(out, (int)(y / 100));
+	event_put2(out + 2, (int)(y % 100));
+	out[4] = '-';
+	event_put2(out + 5, m);
+	out[7] = '-';
+	event_put2(out + 8, d);
+	out[10] = 'T';
+	event_put2(out + 11, (int)(secs / 3600));
+	out[13] = ':';
+	event_put2(out + 14, (int)(secs / 60 % 60));
+	out[16] = ':';
+	event_put2(out + 17, (int)(secs % 60));
+	out[19] = '.';
+	out[20] = (char)('0' + msec / 100);
+	event_put2(out + 21, msec % 100);
+	out[23] = 'Z';
+	return true;
 }

@@ -55,6 +55,12 @@ struct log_event {
 	struct span run_id;     /* empty when absent */
 	struct span raw;        /* the event data exactly as received */
 	bool json;              /* raw is a JSON object (extras live there) */
+	/* raw is a JSON object without whitespace whose keys have no
+	 * escapes and whose members are no objects, arrays, \u escapes or
+	 * "source": when it is also all printable ASCII (not checked here),
+	 * written member by member with strings sanitised it comes out
+	 * unchanged (format's fast path for JSON output). */
+	bool plain;
 	size_t truncated;       /* bytes cut by the transport or decoder caps */
 };
 
@@ -118,6 +124,12 @@ bool event_reset_renumbered(const char *data, size_t len);
 /* Parse an ISO 8601 timestamp ("2024-05-01T12:00:00.123Z", offsets,
  * fraction of any length) to Unix ms; INT64_MIN when unusable. */
 int64_t event_parse_time(const char *s, size_t n);
+/* Length of the timestamps event_format_time writes. */
+#define EVENT_TIME_LEN 24
+/* Write Unix ms as "2024-05-01T12:00:00.123Z" (EVENT_TIME_LEN bytes, no
+ * NUL) to out, the inverse of event_parse_time for that shape; false
+ * (nothing written) outside the years 0000 to 9999. */
+bool event_format_time(int64_t ms, char out[EVENT_TIME_LEN]);
 
 /* Map a level name (any case, WARNING too) to a level. */
 enum level level_parse(const char *s, size_t n);

@@ -233,6 +233,24 @@ format_truncated(struct buf *out, const struct log_event *ev)
 	return buf_printf(out, " [truncated %zu bytes]", ev->truncated);
 }
 
+/* Append the decimal digits of v. */
+static int
+format_int(struct buf *out, long long v)
+{
+	char d[24];
+	size_t i = sizeof d;
+	unsigned long long u =
+	    v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
+
+	do {
+		d[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u > 0);
+	if (v < 0)
+		d[--i] = '-';
+	return buf_append(out, d + i, sizeof d - i);
+}
+
 /* Append ev as a text line. */
 static int
 format_text(struct formatter *f, struct buf *out, const char *source,
@@ -474,6 +492,28 @@ format_json_value(struct buf *out, const struct json_value *v)
 	return rc;
 }
 
+/* True when the n bytes at s are all printable ASCII (0x20 to 0x7e),
+ * which format_json_render copies as they are (quotes and backslashes
+ * stand in escapes of a plain event's strings). */
+static bool
+format_printable(const char *s, size_t n)
+{
+	unsigned long long w;
+	size_t i = 0;
+
+	for (; n - i >= 8; i += 8) {
+		memcpy(&w, s + i, 8);
+		/* A byte below 0x20, or one of 0x7f and up. */
+		if ((((w - ONES * 0x20) & ~w) | (w + ONES) | w) & HIGHS)
+			return false;
+	}
+	for (; i < n; i++) {
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			return false;
+	}
+	return true;
+}
+
 /* Append a member "key": of the output object, after a comma if not the
  * first. */
 static int
@@ -507,7 +547,12 @@ format_json(struct buf *out, const char *source, const struct log_event *ev)
 		rc |= format_json_key(out, &first, "truncated");
 		rc |= buf_printf(out, "%zu", ev->truncated);
 	}
-	if (ev->json &&
+	if (ev->json && ev->plain && format_printable(ev->raw.p, ev->raw.n)) {
+		/* Member by member it would come out unchanged: copy it. */
+		if (!first)
+			rc |= buf_putc(out, ',');
+		rc |= buf_append(out, ev->raw.p + 1, ev->raw.n - 2);
+	} else if (ev->json &&
 	    json_iter_begin(&it, ev->raw.p, ev->raw.p + ev->raw.n, '{') == 0) {
 		while (rc == 0 && json_iter_next(&it, &k, &v) == 1) {
 			if (!first)
@@ -525,7 +570,7 @@ format_json(struct buf *out, const char *source, const struct log_event *ev)
 	} else {
 		rc |= format_json_key(out, &first, "id");
 		if (ev->id >= 0)
-			rc |= buf_printf(out, "%lld", ev->id);
+			rc |= format_int(out, ev->id);
 		else
 			rc |= buf_append(out, "null", 4);
 		rc |= format_json_key(out, &first, "timestamp");
@@ -548,16 +593,36 @@ format_json(struct buf *out, const char *source, const struct log_event *ev)
 	return rc | buf_append(out, "}\n", 2);
 }
 
+/* Nonzero when one of the eight bytes of w is a quote, a comma, LF or CR
+ * (what makes a CSV field need quotes). */
+static inline unsigned long long
+format_csv_special8(unsigned long long w)
+{
+	unsigned long long q = w ^ (ONES * '"'), c = w ^ (ONES * ','),
+	                   n = w ^ (ONES * '\n'), r = w ^ (ONES * '\r');
+
+	return (((q - ONES) & ~q) | ((c - ONES) & ~c) | ((n - ONES) & ~n) |
+	           ((r - ONES) & ~r)) &
+	       HIGHS;
+}
+
 /* Quote the CSV field that starts at out->p + start if it holds a comma or
  * a quote (esc_text output never holds CR or LF), doubling its quotes. */
 static int
 format_csv_quote(struct buf *out, size_t start)
 {
 	size_t len = out->len - start, q = 0, i, src, dst;
+	unsigned long long w;
 	bool need = false;
 	char *b;
 
-	for (i = start; i < out->len; i++) {
+	/* Most fields need no quotes: find that out eight bytes a time. */
+	for (i = start; out->len - i >= 8; i += 8) {
+		memcpy(&w, out->p + i, 8);
+		if (format_csv_special8(w))
+			break;
+	}
+	for (; i < out->len; i++) {
 		if (out->p[i] == '"')
 			q++;
 		if (out->p[i] == '"' || out->p[i] == ',' || out->p[i] == '\n' ||
@@ -592,7 +657,8 @@ format_csv_guard(struct buf *out, size_t start)
 	char *b;
 
 	if (out->len == start || out->p[start] == '\0' ||
-	    strchr(FORMAT_CSV_FORMULA_START, out->p[start]) == NULL)
+	    memchr(FORMAT_CSV_FORMULA_START, out->p[start],
+	        sizeof FORMAT_CSV_FORMULA_START - 1) == NULL)
 		return 0;
 	if (buf_reserve(out, 1) == NULL)
 		return -1;
@@ -627,7 +693,7 @@ format_csv(struct buf *out, const char *source, const struct log_event *ev)
 	else
 		rc |= buf_putc(out, ',');
 	if (ev->id >= 0)
-		rc |= buf_printf(out, "%lld", ev->id);
+		rc |= format_int(out, ev->id);
 	rc |= buf_putc(out, ',');
 	rc |= format_csv_field(out, ev->timestamp.p, ev->timestamp.n, ',');
 	rc |= format_csv_field(out, ev->level_name.p, ev->level_name.n, ',');

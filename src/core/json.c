@@ -83,10 +83,17 @@ json_scan_string(const char *p, const char *end, bool *escaped)
 		/* Eight bytes at a time while none is a quote or backslash. */
 		while (end - p >= 8) {
 			memcpy(&w, p, 8);
-			if (json_has_zero(w ^ (ONES * '"')) |
-			    json_has_zero(w ^ (ONES * '\\')))
-				break;
-			p += 8;
+			w = json_has_zero(w ^ (ONES * '"')) |
+			    json_has_zero(w ^ (ONES * '\\'));
+			if (w == 0) {
+				p += 8;
+				continue;
+			}
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			/* The lowest flagged byte is exact: jump to it. */
+			p += __builtin_ctzll(w) >> 3;
+#endif
+			break;
 		}
 		while (p < end && *p != '"' && *p != '\\')
 			p++;

@@ -231,6 +231,25 @@ filter_cheap(const struct filter *f)
 	return true;
 }
 
+/* True when a pattern that is on looks up a member of the event data:
+ * a field other than those filter_field_value takes from the store. */
+bool
+filter_reads_event(const struct filter *f)
+{
+	const char *name;
+	int i;
+
+	for (i = 0; i < f->npat; i++) {
+		name = f->fld[i].name;
+		if (f->off[i] || f->fld[i].op == FILTER_MESSAGE ||
+		    strcmp(name, "level") == 0 || strcmp(name, "message") == 0 ||
+		    (strcmp(name, "source") == 0 && f->src_name != NULL))
+			continue;
+		return true;
+	}
+	return false;
+}
+
 /* Level and source test. */
 bool
 filter_pass_meta(const struct filter *f, uint8_t level, uint16_t src)

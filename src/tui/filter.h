@@ -106,6 +106,9 @@ void filter_clear(struct filter *f);
 uint8_t filter_level_rank(uint8_t level);
 /* True when only level and source matter (no pattern to run). */
 bool filter_cheap(const struct filter *f);
+/* True when a pattern that is on reads a member of the event data (so
+ * filter_pass needs the line's raw: sb_get_raw). */
+bool filter_reads_event(const struct filter *f);
 /* True when the level and source pass (no pattern test). */
 bool filter_pass_meta(const struct filter *f, uint8_t level, uint16_t src);
 /* True when line passes the whole filter. */

@@ -198,7 +198,7 @@ lineidx_add(struct lineidx *li, uint64_t seq, int64_t ms)
 /* Whether the line with key k passes f: markers need only their source. */
 static bool
 lineidx_pass(const struct scrollback *sb, uint64_t seq, const struct sb_key *k,
-    const struct filter *f, bool cheap)
+    const struct filter *f, bool cheap, bool raw)
 {
 	struct sb_line line;
 
@@ -206,7 +206,10 @@ lineidx_pass(const struct scrollback *sb, uint64_t seq, const struct sb_key *k,
 		return filter_has_source(f, k->src);
 	if (cheap)
 		return filter_pass_meta(f, k->level, k->src);
-	return sb_get(sb, seq, &line) && filter_pass(f, &line);
+	if (!filter_pass_meta(f, k->level, k->src))
+		return false;
+	return (raw ? sb_get_raw(sb, seq, &line) : sb_get(sb, seq, &line)) &&
+	       filter_pass(f, &line);
 }
 
 /* Test a slice of store lines. */
@@ -217,14 +220,14 @@ lineidx_scan(struct lineidx *li, const struct scrollback *sb,
 	uint64_t end = sb_end(sb), seq;
 	struct sb_key k;
 	long done = 0;
-	bool cheap = filter_cheap(f);
+	bool cheap = filter_cheap(f), raw = filter_reads_event(f);
 
 	if (li->next < sb_first(sb))
 		li->next = sb_first(sb);
 	for (seq = li->next; seq < end && (size_t)done < budget; seq++) {
 		done++;
 		if (!sb_key(sb, seq, &k) ||
-		    !lineidx_pass(sb, seq, &k, f, cheap))
+		    !lineidx_pass(sb, seq, &k, f, cheap, raw))
 			continue;
 		if (lineidx_add(li, seq, k.order_ms) == -1) {
 			lineidx_merge(li);

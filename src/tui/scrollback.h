@@ -21,11 +21,13 @@
  * stored, so every rebuild of an index sorts the same way. */
 
 /* One retained line. The text fields point into the store and are valid
- * until the next sb_append (which may evict) or sb_free. */
+ * until the next sb_append (which may evict) or sb_free; raw only when
+ * sb_get_raw filled it, and then until the next sb_get_raw too. */
 struct sb_line {
 	const char *msg; /* terminal-safe message (esc_text), NUL-ended */
 	uint32_t msg_len;
-	const char *raw; /* the event data exactly as received */
+	const char *raw; /* the event data exactly as received (sb_get_raw;
+	                    sb_get leaves it empty) */
 	uint32_t raw_len;
 	const char *lvname; /* level as written (OTHER keeps its name) */
 	uint8_t lvname_len;
@@ -82,8 +84,15 @@ int64_t sb_append_mark(struct scrollback *sb, uint16_t src, uint8_t kind,
 uint64_t sb_first(const struct scrollback *sb);
 /* One past the newest seq. */
 uint64_t sb_end(const struct scrollback *sb);
-/* Fill *out with line seq; false when it is evicted or not yet written. */
+/* Fill *out with line seq, all but the event data (raw is left empty);
+ * false when it is evicted or not yet written. */
 bool sb_get(const struct scrollback *sb, uint64_t seq, struct sb_line *out);
+/* As sb_get, and also point raw at the event data exactly as received:
+ * into the store, or, for a line kept compactly, rebuilt into a buffer
+ * the store owns (so valid only until the next sb_get_raw). false also
+ * when the rebuild fails (allocation). */
+bool sb_get_raw(
+    const struct scrollback *sb, uint64_t seq, struct sb_line *out);
 /* Level and source of line seq without the text (fast path for scans). */
 bool sb_meta(
     const struct scrollback *sb, uint64_t seq, uint8_t *level, uint16_t *src);
@@ -91,7 +100,9 @@ bool sb_meta(
  * it is evicted or not yet written. */
 bool sb_key(const struct scrollback *sb, uint64_t seq, struct sb_key *out);
 /* Bytes in use (chunks plus index) and the cap. The order time of each
- * source's last line is kept apart: at most SB_SOURCES * 8 bytes. */
+ * source's last line is kept apart (at most SB_SOURCES * 8 bytes), and so
+ * are the interned task and runId strings of compact lines (scrollback.c,
+ * SB_INTERN_MAX, under 5 MiB). */
 size_t sb_used(const struct scrollback *sb);
 size_t sb_cap(const struct scrollback *sb);
 /* Lines evicted so far to stay under the cap. */

@@ -110,7 +110,7 @@ save_one(struct tui *t, struct tui_save *sv, uint64_t seq)
 	struct sb_line l;
 	char when[80];
 
-	if (!sb_get(t->sb, seq, &l))
+	if (!sb_get_raw(t->sb, seq, &l))
 		return -1;
 	if (l.kind != SB_KIND_LOG) {
 		if (sv->format == OUTPUT_TEXT &&

@@ -49,7 +49,7 @@ detail_build(struct tui *t, struct buf *out)
 	char *pretty, tbuf[64];
 	bool utc_save;
 
-	if (!sb_get(t->sb, t->detail_seq, &l))
+	if (!sb_get_raw(t->sb, t->detail_seq, &l))
 		return false;
 	buf_printf(out, "source:  ");
 	esc_text(out, tui_src_name(t, l.src), strlen(tui_src_name(t, l.src)));

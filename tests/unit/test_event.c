@@ -606,6 +606,24 @@ START_TEST(times_parse_with_offsets_and_fractions)
 }
 END_TEST
 
+START_TEST(formatted_times_parse_back_to_the_same_ms)
+{
+	static const int64_t ms[] = {0, 1, 999, 1733580131250LL, -1, -86400001LL,
+	    951868799999LL, -62167219200000LL, 253402300799999LL};
+	char out[EVENT_TIME_LEN];
+	size_t i;
+
+	for (i = 0; i < sizeof ms / sizeof *ms; i++) {
+		ck_assert(event_format_time(ms[i], out));
+		ck_assert_int_eq(event_parse_time(out, EVENT_TIME_LEN), ms[i]);
+	}
+	ck_assert(event_format_time(1733580131250LL, out));
+	ck_assert(memcmp(out, "2024-12-07T14:02:11.250Z", EVENT_TIME_LEN) == 0);
+	ck_assert(!event_format_time(-62167219200001LL, out));
+	ck_assert(!event_format_time(253402300800000LL, out));
+}
+END_TEST
+
 START_TEST(reset_gives_oldest_id)
 {
 	const char *s = "{\"reason\":\"retention\",\"oldestId\":5000}";
@@ -753,6 +771,7 @@ event_suite(void)
 	tcase_add_test(tc, reset_tells_a_renumbering_server_from_lost_lines);
 	tcase_add_test(tc, unusable_reset_is_minus_one);
 	tcase_add_test(tc, free_accepts_null);
+	tcase_add_test(tc, formatted_times_parse_back_to_the_same_ms);
 	tcase_add_test(tc, cut_event_keeps_the_members_before_the_cut);
 	tcase_add_test(tc, cut_event_in_a_later_member_keeps_a_whole_message);
 	tcase_add_test(

@@ -675,6 +675,64 @@ START_TEST(csv_records_parse_back_to_the_escaped_fields)
 }
 END_TEST
 
+START_TEST(json_copy_of_a_plain_event_is_what_member_by_member_gives)
+{
+	static const struct {
+		const char *data;
+		bool plain;
+	} cases[] = {
+	    {"{\"id\":1,\"timestamp\":\"2024-12-07T14:00:00.001Z\",\"level\":"
+	     "\"INFO\",\"message\":\"processed record 1\",\"task\":\"extract\","
+	     "\"runId\":\"burst-1-run-1\"}",
+	        true},
+	    {"{\"id\":2,\"n\":-1.5e3,\"t\":true,\"f\":false,\"z\":null,"
+	     "\"m\":\"a \\\"q\\\" \\\\ \\/ \\n\\t\"}",
+	        true},
+	    {"{\"message\":\"\\u00e9\\ud800\"}", false},
+	    {"{\"message\":\"x\\\\u\"}", false},
+	    {"{\"source\":\"theirs\",\"message\":\"m\"}", false},
+	    {"{\"sour\\u0063e\":\"theirs\",\"message\":\"m\"}", false},
+	    {"{\"message\": \"spaced\"}", false},
+	    {"{ \"message\":\"m\"}", false},
+	    {"{\"message\":\"m\" }", false},
+	    {"{\"message\":\"m\"}\n", false},
+	    /* Plain to the decoder; the writer checks the bytes. */
+	    {"{\"message\":\"caf\xc3\xa9\"}", true},
+	    {"{\"message\":\"del\x7f\"}", true},
+	    {"{\"message\":\"bidi\xe2\x80\xae\"}", true},
+	    {"{\"message\":\"c1\xc2\x9b\"}", true},
+	    {"{\"tags\":[1, 2],\"o\":{\"a\" :1}}", false},
+	    {"{}", false},
+	};
+	struct buf slow;
+	struct log_event e;
+	size_t i;
+	int src;
+
+	buf_init(&slow, 1 << 20);
+	use(OUTPUT_JSON, false, true, true);
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		decode(cases[i].data);
+		ck_assert_msg(ev.plain == cases[i].plain, "case %zu", i);
+		for (src = 0; src < 2; src++) {
+			e = ev;
+			e.truncated = src ? 0 : 7;
+			buf_clear(&out);
+			ck_assert_int_eq(formatter_event(fmt, &out,
+			                     src ? "a-src" : NULL, &e),
+			    0);
+			e.plain = false;
+			buf_clear(&slow);
+			ck_assert_int_eq(formatter_event(fmt, &slow,
+			                     src ? "a-src" : NULL, &e),
+			    0);
+			ck_assert_str_eq(out.p, slow.p);
+		}
+	}
+	buf_free(&slow);
+}
+END_TEST
+
 START_TEST(durations_read_as_people_say_them)
 {
 	static const struct {
@@ -755,6 +813,7 @@ format_suite(void)
 	tcase_add_test(tc, csv_records_parse_back_to_the_escaped_fields);
 	tcase_add_test(
 	    tc, csv_fields_a_spreadsheet_would_run_get_an_apostrophe);
+	tcase_add_test(tc, json_copy_of_a_plain_event_is_what_member_by_member_gives);
 	tcase_add_test(tc, durations_read_as_people_say_them);
 	tcase_add_test(tc, free_accepts_null);
 	suite_add_tcase(s, tc);

@@ -157,6 +157,60 @@ START_TEST(markers_pass_a_fatal_floor_and_a_hide_pattern_that_matches_them)
 }
 END_TEST
 
+START_TEST(member_filters_read_compact_lines)
+{
+	static const char *ev[] = {
+	    "{\"id\":1,\"timestamp\":\"2024-05-01T12:00:00.000Z\",\"level\":"
+	    "\"INFO\",\"message\":\"a\",\"task\":\"load\",\"runId\":\"r1\","
+	    "\"rows\":5}",
+	    "{\"id\":2,\"timestamp\":\"2024-05-01T12:00:00.001Z\",\"level\":"
+	    "\"INFO\",\"message\":\"b\",\"task\":\"save\",\"runId\":\"r1\","
+	    "\"rows\":5000}",
+	    "{\"id\":3,\"timestamp\":\"2024-05-01T12:00:00.002Z\",\"level\":"
+	    "\"INFO\",\"message\":\"c\",\"task\":\"load\",\"runId\":\"r2\"}",
+	};
+	struct event_decoder *d = event_decoder_new();
+	struct scrollback *sb = sb_new(1 << 20);
+	struct log_event e;
+	struct lineidx li;
+	struct filter f;
+	char err[128];
+	size_t i;
+
+	for (i = 0; i < sizeof ev / sizeof *ev; i++) {
+		event_decode(d, ev[i], strlen(ev[i]), &e);
+		ck_assert_int_eq(sb_append(sb, 0, &e), (int64_t)i);
+	}
+	filter_init(&f);
+	ck_assert(!filter_reads_event(&f));
+	ck_assert_int_eq(filter_push(&f, "task:load", true, err, sizeof err), 0);
+	ck_assert(filter_reads_event(&f));
+	lineidx_init(&li, sb);
+	scan_all(&li, sb, &f, 2);
+	ck_assert_uint_eq(lineidx_count(&li), 2);
+	ck_assert_uint_eq(lineidx_at(&li, 0), 0);
+	ck_assert_uint_eq(lineidx_at(&li, 1), 2);
+	lineidx_free(&li);
+	filter_clear(&f);
+	ck_assert_int_eq(filter_push(&f, "rows>100", true, err, sizeof err), 0);
+	lineidx_init(&li, sb);
+	scan_all(&li, sb, &f, 2);
+	ck_assert_uint_eq(lineidx_count(&li), 1);
+	ck_assert_uint_eq(lineidx_at(&li, 0), 1);
+	lineidx_free(&li);
+	filter_clear(&f);
+	ck_assert_int_eq(filter_push(&f, "runId=r2", true, err, sizeof err), 0);
+	lineidx_init(&li, sb);
+	scan_all(&li, sb, &f, 2);
+	ck_assert_uint_eq(lineidx_count(&li), 1);
+	ck_assert_uint_eq(lineidx_at(&li, 0), 2);
+	lineidx_free(&li);
+	filter_free(&f);
+	sb_free(sb);
+	event_decoder_free(d);
+}
+END_TEST
+
 START_TEST(merged_history_of_three_sources_comes_out_in_time_order)
 {
 	struct scrollback *sb = sb_new(1 << 20);
@@ -453,6 +507,7 @@ lineidx_suite(void)
 	    markers_pass_a_fatal_floor_and_a_hide_pattern_that_matches_them);
 	tcase_add_test(
 	    tc, merged_history_of_three_sources_comes_out_in_time_order);
+	tcase_add_test(tc, member_filters_read_compact_lines);
 	tcase_add_test(tc, late_line_lands_at_its_place);
 	tcase_add_test(tc, lines_of_one_millisecond_keep_their_arrival_order);
 	tcase_add_test(tc, late_run_past_the_merge_limit_lands_in_order);

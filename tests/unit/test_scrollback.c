@@ -23,6 +23,8 @@ START_TEST(appended_line_reads_back_with_all_fields)
 	seq = sb_append(sb, 3, &ev);
 	ck_assert_int_eq(seq, 0);
 	ck_assert(sb_get(sb, 0, &l));
+	ck_assert_uint_eq(l.raw_len, 0);
+	ck_assert(sb_get_raw(sb, 0, &l));
 	ck_assert_str_eq(l.msg, "disk almost full");
 	ck_assert_uint_eq(l.msg_len, 16);
 	ck_assert_int_eq(l.level, LEVEL_WARN);
@@ -150,7 +152,7 @@ START_TEST(long_level_name_and_raw_event_are_cut_to_fit)
 	ev.raw.p = raw;
 	ev.raw.n = sizeof raw;
 	ck_assert_int_eq(sb_append(sb, 0, &ev), 0);
-	ck_assert(sb_get(sb, 0, &l));
+	ck_assert(sb_get_raw(sb, 0, &l));
 	ck_assert_uint_eq(l.lvname_len, 15);
 	ck_assert(memcmp(l.lvname, "A-VERY-LONG-CUS", 15) == 0);
 	ck_assert_uint_gt(l.raw_len, 0);
@@ -336,6 +338,180 @@ START_TEST(highest_source_index_keeps_its_time)
 }
 END_TEST
 
+/* Decode data as the viewer does and append it from source src; its seq. */
+static int64_t
+append_json(struct scrollback *sb, uint16_t src, const char *data)
+{
+	struct event_decoder *d = event_decoder_new();
+	struct log_event ev;
+	int64_t seq;
+
+	event_decode(d, data, strlen(data), &ev);
+	seq = sb_append(sb, src, &ev);
+	event_decoder_free(d);
+	return seq;
+}
+
+/* True when line seq gives back data exactly, by sb_get_raw. */
+static bool
+raw_is(struct scrollback *sb, uint64_t seq, const char *data)
+{
+	struct sb_line l;
+
+	return sb_get_raw(sb, seq, &l) && l.raw_len == strlen(data) &&
+	       memcmp(l.raw, data, l.raw_len) == 0;
+}
+
+/* The event the reference server sends, in its member order. */
+#define EV_PLAIN                                                          \
+	"{\"id\":7,\"timestamp\":\"2024-12-07T14:00:00.001Z\",\"level\":"  \
+	"\"WARN\",\"message\":\"processed record 1 of batch 0 in 56 ms\","    \
+	"\"task\":\"extract\",\"runId\":\"burst-1-run-1\"}"
+
+START_TEST(compact_event_without_extras_rebuilds_exactly)
+{
+	struct scrollback *sb = sb_new(1 << 20);
+	struct sb_line l;
+	size_t before;
+
+	ck_assert_int_eq(append_json(sb, 2, EV_PLAIN), 0);
+	before = sb_used(sb);
+	/* Kept compactly: the record, the message and its NUL, no raw. */
+	ck_assert(sb_get(sb, 0, &l));
+	ck_assert_str_eq(l.msg, "processed record 1 of batch 0 in 56 ms");
+	ck_assert_int_eq(l.id, 7);
+	ck_assert_int_eq(l.level, LEVEL_WARN);
+	ck_assert_uint_eq(l.lvname_len, 4);
+	ck_assert(memcmp(l.lvname, "WARN", 4) == 0);
+	ck_assert_int_eq(l.src, 2);
+	ck_assert_int_eq(l.ts_ms, 1733580000001LL);
+	ck_assert_uint_eq(l.raw_len, 0);
+	ck_assert(raw_is(sb, 0, EV_PLAIN));
+	/* A second event of the same run costs no more for task and runId. */
+	ck_assert_int_eq(append_json(sb, 2, EV_PLAIN), 1);
+	ck_assert_uint_le(sb_used(sb) - before, 40 + l.msg_len + 1);
+	ck_assert(raw_is(sb, 1, EV_PLAIN));
+	sb_free(sb);
+}
+END_TEST
+
+START_TEST(compact_event_with_extras_rebuilds_exactly)
+{
+	static const char *ev[] = {
+	    /* Extra members after the known ones, nested, escaped. */
+	    "{\"id\":1,\"timestamp\":\"2024-12-07T14:00:00.000Z\",\"level\":"
+	    "\"INFO\",\"message\":\"loaded\",\"task\":\"t\",\"runId\":\"r\","
+	    "\"rows\":512,\"tags\":{\"a\":[1,2,\"x\\ny\"]}}",
+	    /* PostgreSQL's order: runId among the extras, after rows. */
+	    "{\"id\":2,\"timestamp\":\"2024-12-07T14:00:00.000Z\",\"level\":"
+	    "\"INFO\",\"message\":\"loaded\",\"task\":\"t\",\"rows\":512,"
+	    "\"runId\":\"r\"}",
+	    /* No task, a runId. */
+	    "{\"id\":3,\"timestamp\":\"2024-12-07T14:00:00.000Z\",\"level\":"
+	    "\"DEBUG\",\"message\":\"\",\"runId\":\"r\"}",
+	    /* Neither, and an id past 32 bits. */
+	    "{\"id\":12345678901,\"timestamp\":\"1969-12-31T23:59:59.999Z\","
+	    "\"level\":\"FATAL\",\"message\":\"m\",\"x\":null}",
+	};
+	struct scrollback *sb = sb_new(1 << 20);
+	struct sb_line l;
+	size_t i;
+
+	for (i = 0; i < sizeof ev / sizeof *ev; i++) {
+		ck_assert_int_eq(append_json(sb, 0, ev[i]), (int64_t)i);
+		ck_assert(raw_is(sb, i, ev[i]));
+	}
+	/* Each raw read rebuilds into the store's buffer: the last one. */
+	ck_assert(sb_get_raw(sb, 0, &l));
+	ck_assert(raw_is(sb, 3, ev[3]));
+	sb_free(sb);
+}
+END_TEST
+
+START_TEST(events_the_rebuild_would_change_are_kept_whole)
+{
+	static const char *ev[] = {
+	    "{\"id\":1,\"timestamp\":\"2024-12-07T14:00:00Z\",\"level\":"
+	    "\"INFO\",\"message\":\"no millis\"}",
+	    "{\"id\":1,\"timestamp\":\"2024-12-07T14:00:00.000Z\",\"level\":"
+	    "\"info\",\"message\":\"lower-case level\"}",
+	    "{\"id\":1,\"timestamp\":\"2024-12-07T14:00:00.000Z\",\"level\":"
+	    "\"INFO\",\"message\":\"a\\u0041 escape\"}",
+	    "{\"id\":1,\"timestamp\":\"2024-12-07T14:00:00.000Z\",\"level\":"
+	    "\"INFO\",\"message\":\"tab\\tin it\"}",
+	    "{\"id\":1,\"timestamp\":\"2024-12-07T14:00:00.000Z\",\"level\":"
+	    "\"INFO\",\"message\":\"m\",\"task\":\"t\\u00e9\"}",
+	    "{\"id\": 1, \"timestamp\": \"2024-12-07T14:00:00.000Z\"}",
+	    "{\"timestamp\":\"2024-12-07T14:00:00.000Z\",\"id\":1,\"level\":"
+	    "\"INFO\",\"message\":\"m\"}",
+	    "{\"id\":\"1\",\"timestamp\":\"2024-12-07T14:00:00.000Z\","
+	    "\"level\":\"INFO\",\"message\":\"m\"}",
+	    "{\"id\":1,\"timestamp\":\"2024-12-07T14:00:00.000Z\",\"level\":"
+	    "\"NOTICE\",\"message\":\"m\"}",
+	    "{\"id\":1,\"timestamp\":\"2024-12-07T14:00:00.000Z\",\"level\":"
+	    "\"INFO\",\"msg\":\"m\"}",
+	    "plain text \x1b[31m with a control",
+	    "{\"id\":1,\"timestamp\":\"2024-12-07T14:00:00.000Z\",\"level\":"
+	    "\"INFO\",\"message\":\"m\"} ",
+	};
+	struct scrollback *sb = sb_new(1 << 20);
+	size_t i;
+
+	for (i = 0; i < sizeof ev / sizeof *ev; i++) {
+		ck_assert_int_eq(append_json(sb, 0, ev[i]), (int64_t)i);
+		ck_assert(raw_is(sb, i, ev[i]));
+	}
+	sb_free(sb);
+}
+END_TEST
+
+START_TEST(text_event_is_its_own_data)
+{
+	struct scrollback *sb = sb_new(1 << 20);
+	struct sb_line l;
+	size_t before;
+
+	ck_assert_int_eq(append_json(sb, 0, "just a line of text"), 0);
+	before = sb_used(sb);
+	ck_assert_int_eq(append_json(sb, 0, "just a line of text"), 1);
+	/* The message is the data: stored once. */
+	ck_assert_uint_le(sb_used(sb) - before, 40 + 19 + 1);
+	ck_assert(sb_get(sb, 1, &l));
+	ck_assert_str_eq(l.msg, "just a line of text");
+	ck_assert_int_eq(l.level, LEVEL_INFO);
+	ck_assert(raw_is(sb, 1, "just a line of text"));
+	sb_free(sb);
+}
+END_TEST
+
+/* The reference server's event i of run "run-i" into data. */
+static const char *
+run_event(char *data, size_t len, int i)
+{
+	snprintf(data, len,
+	    "{\"id\":%d,\"timestamp\":\"2024-12-07T14:00:00.000Z\","
+	    "\"level\":\"INFO\",\"message\":\"m\",\"task\":\"t\","
+	    "\"runId\":\"run-%d\"}",
+	    i, i);
+	return data;
+}
+
+START_TEST(full_intern_table_keeps_new_runs_in_the_members)
+{
+	struct scrollback *sb = sb_new(64 << 20);
+	char data[256];
+	int i, n = 20000; /* past the table's SB_INTERN_MAX of 16383 */
+
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(
+		    append_json(sb, 0, run_event(data, sizeof data, i)), i);
+	for (i = 0; i < n; i += 997)
+		ck_assert(raw_is(sb, (uint64_t)i, run_event(data, sizeof data, i)));
+	ck_assert(raw_is(sb, (uint64_t)n - 1, run_event(data, sizeof data, n - 1)));
+	sb_free(sb);
+}
+END_TEST
+
 /* The store's tests. */
 static Suite *
 scrollback_suite(void)
@@ -358,6 +534,11 @@ scrollback_suite(void)
 	tcase_add_test(tc, line_without_time_sorts_at_its_sources_last_time);
 	tcase_add_test(tc, first_line_without_time_sorts_at_its_arrival);
 	tcase_add_test(tc, highest_source_index_keeps_its_time);
+	tcase_add_test(tc, compact_event_without_extras_rebuilds_exactly);
+	tcase_add_test(tc, compact_event_with_extras_rebuilds_exactly);
+	tcase_add_test(tc, events_the_rebuild_would_change_are_kept_whole);
+	tcase_add_test(tc, text_event_is_its_own_data);
+	tcase_add_test(tc, full_intern_table_keeps_new_runs_in_the_members);
 	suite_add_tcase(s, tc);
 	return s;
 }
