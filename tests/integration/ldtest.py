@@ -4,6 +4,7 @@ Tests start the real logdeck-server on an ephemeral loopback port and run
 the real logdeck binary against it. A test file defines functions named
 test_* and ends with ldtest.main(globals()).
 """
+import atexit
 import http.client
 import json
 import os
@@ -31,6 +32,7 @@ WAIT_S = 20
 # prints it. The fatal settings (halt_on_error, exitcode) come from make
 # check's environment (Makefile.am); a normal build never writes here.
 SANITIZER_DIR = tempfile.mkdtemp(prefix="ldsan-")
+atexit.register(shutil.rmtree, SANITIZER_DIR, True)
 for _var in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
     os.environ[_var] = ":".join(
         o for o in (os.environ.get(_var, ""),
@@ -205,6 +207,5 @@ def main(ns, *args):
             for r in sanitizer_reports():
                 print("a child's sanitizer report:\n" + r)
         sys.stdout.flush()
-    shutil.rmtree(SANITIZER_DIR, ignore_errors=True)
     print("%d passed, %d failed" % (ran - failed, failed))
     sys.exit(1 if failed else 0)
