@@ -513,19 +513,22 @@ main(int argc, char **argv)
 			client.http2 = true;
 			break;
 		case OPT_HEARTBEAT:
-			if (main_number(optarg, 86400, &num) != 0 || num == 0)
-				return main_bad("--heartbeat: '%s' is not a "
-				                "number of seconds (1-86400)",
+			if (main_number(optarg, 86400, &num) != 0 || num == 0) {
+				rc = main_bad("--heartbeat: '%s' is not a "
+				              "number of seconds (1-86400)",
 				    optarg);
+				goto out_conf;
+			}
 			client.heartbeat_ms = num * 1000;
 			break;
 		case OPT_MAX_EVENT:
 			if (main_number(optarg, 256L << 20, &num) != 0 ||
-			    num < 1024)
-				return main_bad(
-				    "--max-event: '%s' is not a byte "
-				    "count from 1024 to 268435456",
+			    num < 1024) {
+				rc = main_bad("--max-event: '%s' is not a byte "
+				              "count from 1024 to 268435456",
 				    optarg);
+				goto out_conf;
+			}
 			client.max_event = (size_t)num;
 			break;
 		case 'f':
@@ -538,17 +541,21 @@ main(int argc, char **argv)
 				fo.fmt.format = OUTPUT_JSON;
 			else if (strcmp(optarg, "csv") == 0)
 				fo.fmt.format = OUTPUT_CSV;
-			else
-				return main_bad("--output: '%s' is not text, "
-				                "json or csv",
+			else {
+				rc = main_bad("--output: '%s' is not text, "
+				              "json or csv",
 				    optarg);
+				goto out_conf;
+			}
 			break;
 		case 'l':
-			if ((rc = main_level(optarg)) < 0)
-				return main_bad(
+			if ((rc = main_level(optarg)) < 0) {
+				rc = main_bad(
 				    "--level: '%s' is not trace, "
 				    "debug, info, warn, error or fatal",
 				    optarg);
+				goto out_conf;
+			}
 			fo.floor = view.floor = (enum level)rc;
 			break;
 		case 'g':
@@ -558,28 +565,33 @@ main(int argc, char **argv)
 			fo.ignore_case = true;
 			break;
 		case 'n':
-			if (main_number(optarg, 100000000L, &num) != 0)
-				return main_bad(
-				    "--tail: '%s' is not a number of "
-				    "lines",
+			if (main_number(optarg, 100000000L, &num) != 0) {
+				rc = main_bad("--tail: '%s' is not a number of "
+				              "lines",
 				    optarg);
+				goto out_conf;
+			}
 			fo.tail = num;
 			break;
 		case OPT_SINCE:
-			if (main_since(optarg, since, sizeof since) != 0)
-				return main_bad(
+			if (main_since(optarg, since, sizeof since) != 0) {
+				rc = main_bad(
 				    "--since: '%s' is not an ISO 8601 time or "
 				    "a duration such as 90s, 10m, 2h, 1d (at "
 				    "most 3650d)",
 				    optarg);
+				goto out_conf;
+			}
 			fo.since = since;
 			break;
 		case OPT_RUN:
-			if (main_run(optarg) != 0)
-				return main_bad(
+			if (main_run(optarg) != 0) {
+				rc = main_bad(
 				    "--run: '%s' is not a run number, runId "
 				    "(at most 128 bytes) or previous",
 				    optarg);
+				goto out_conf;
+			}
 			fo.run = optarg;
 			break;
 		case OPT_UNTIL_STOPPED:
@@ -596,21 +608,25 @@ main(int argc, char **argv)
 			until = optarg;
 			break;
 		case OPT_QUIET_AFTER:
-			if ((num = rule_seconds(optarg, MAIN_MAX_QUIET_S)) < 1)
-				return main_bad("--quiet-after: '%s' is not a "
-				                "duration of 1s to 1d (90s, 10m, "
-				                "2h)",
+			if ((num = rule_seconds(optarg, MAIN_MAX_QUIET_S)) < 1) {
+				rc = main_bad("--quiet-after: '%s' is not a "
+				              "duration of 1s to 1d (90s, 10m, "
+				              "2h)",
 				    optarg);
+				goto out_conf;
+			}
 			fo.quiet_after_ms = num * 1000;
 			break;
 		case OPT_COLOR:
 			color = optarg;
 			if (strcmp(color, "auto") != 0 &&
 			    strcmp(color, "always") != 0 &&
-			    strcmp(color, "never") != 0)
-				return main_bad("--color: '%s' is not auto, "
-				                "always or never",
+			    strcmp(color, "never") != 0) {
+				rc = main_bad("--color: '%s' is not auto, "
+				              "always or never",
 				    color);
+				goto out_conf;
+			}
 			break;
 		case OPT_UTC:
 			fo.fmt.utc = true;
@@ -622,10 +638,12 @@ main(int argc, char **argv)
 			view.merged = true;
 			break;
 		case OPT_SCROLLBACK:
-			if (main_number(optarg, 65536, &num) != 0 || num < 1)
-				return main_bad("--scrollback: '%s' is not a "
-				                "number of MiB (1-65536)",
+			if (main_number(optarg, 65536, &num) != 0 || num < 1) {
+				rc = main_bad("--scrollback: '%s' is not a "
+				              "number of MiB (1-65536)",
 				    optarg);
+				goto out_conf;
+			}
 			view.scrollback_mib = num;
 			break;
 		case OPT_CONFIG:
@@ -649,29 +667,29 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			main_usage();
-			conf_free(mc.conf);
-			return EXIT_OK;
+			rc = EXIT_OK;
+			goto out_conf;
 		case 'V':
 			printf("logdeck %s\n", PACKAGE_VERSION);
-			conf_free(mc.conf);
-			return EXIT_OK;
+			rc = EXIT_OK;
+			goto out_conf;
 		default:
 			fprintf(stderr, "Try 'logdeck --help' for more "
 			                "information.\n");
-			conf_free(mc.conf);
-			return EXIT_USAGE;
+			rc = EXIT_USAGE;
+			goto out_conf;
 		}
 	}
 	if (mc.list_themes) {
 		theme_list(stdout);
-		conf_free(mc.conf);
-		return EXIT_OK;
+		rc = EXIT_OK;
+		goto out_conf;
 	}
 	if (mc.list_profiles) {
 		for (i = 0; i < mc.conf->nprofiles; i++)
 			printf("%s\n", mc.conf->profiles[i].name);
-		conf_free(mc.conf);
-		return EXIT_OK;
+		rc = EXIT_OK;
+		goto out_conf;
 	}
 
 	/* The familiar shape: logdeck automations logs ID... [--follow] */
@@ -681,16 +699,22 @@ main(int argc, char **argv)
 		kind = source_kind_parse(argv[optind]);
 		first = optind + 2;
 		cli_shape = true;
-		if (first == argc)
-			return main_bad(
+		if (first == argc) {
+			rc = main_bad(
 			    "%s logs: which one? Give an id.", argv[optind]);
+			goto out_conf;
+		}
 	}
 	for (i = (size_t)first; i < (size_t)argc; i++) {
-		if (nsources == MAIN_MAX_SOURCES)
-			return main_bad("more than %s sources", "256");
+		if (nsources == MAIN_MAX_SOURCES) {
+			rc = main_bad("more than %s sources", "256");
+			goto out_conf;
+		}
 		if (source_parse(
-		        argv[i], &sources[nsources], err, sizeof err) != 0)
-			return main_bad("%s", err);
+		        argv[i], &sources[nsources], err, sizeof err) != 0) {
+			rc = main_bad("%s", err);
+			goto out_conf;
+		}
 		if (cli_shape && strchr(argv[i], ':') == NULL)
 			sources[nsources].kind = (enum source_kind)kind;
 		nsources++;
@@ -705,10 +729,12 @@ main(int argc, char **argv)
 		client.server = server_copy;
 	}
 	if (strncmp(client.server, "http://", 7) != 0 &&
-	    strncmp(client.server, "https://", 8) != 0)
-		return main_bad("--server: '%s' is not an http:// or https:// "
-		                "URL",
+	    strncmp(client.server, "https://", 8) != 0) {
+		rc = main_bad("--server: '%s' is not an http:// or https:// "
+		              "URL",
 		    client.server);
+		goto out_conf;
+	}
 	mc.theme = main_check_theme(mc.theme);
 	main_auth_opts(&ao, mc.profile, cli_token);
 	if (nsources == 0 && !follow && !cli_shape &&
@@ -746,15 +772,23 @@ main(int argc, char **argv)
 		    isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL &&
 		    (env = getenv("TERM")) != NULL && strcmp(env, "dumb") != 0;
 
-	if (!follow && !cli_shape && !isatty(STDOUT_FILENO))
-		return main_bad("%s", "the full-screen view needs a terminal; "
-		                      "use --follow to print lines");
-	if ((follow || cli_shape) && nsources == 0)
-		return main_bad("%s", "--follow: name at least one source");
-	if (fo.until_stopped && !follow)
-		return main_bad("%s", "--until-stopped: only with --follow");
-	if (until != NULL && !follow)
-		return main_bad("%s", "--until: only with --follow");
+	if (!follow && !cli_shape && !isatty(STDOUT_FILENO)) {
+		rc = main_bad("%s", "the full-screen view needs a terminal; "
+		                    "use --follow to print lines");
+		goto out_conf;
+	}
+	if ((follow || cli_shape) && nsources == 0) {
+		rc = main_bad("%s", "--follow: name at least one source");
+		goto out_conf;
+	}
+	if (fo.until_stopped && !follow) {
+		rc = main_bad("%s", "--until-stopped: only with --follow");
+		goto out_conf;
+	}
+	if (until != NULL && !follow) {
+		rc = main_bad("%s", "--until: only with --follow");
+		goto out_conf;
+	}
 	if ((rc = main_until(mc.conf, until, &fo.until_rule)) != 0)
 		goto out_conf;
 	fo.rules = &mc.conf->rules;

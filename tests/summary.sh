@@ -2,8 +2,9 @@
 # summary.sh - after make check: show each test program's result, the logs
 # of the failures, and one closing line "N passed, N failed" that counts
 # the individual checks (Check cases and integration test functions).
-# Usage: tests/summary.sh MAKE_STATUS
-cd "$(dirname "$0")/.."
+# Usage: tests/summary.sh MAKE_STATUS [BUILDDIR]
+# (BUILDDIR: where make check ran, by default the source tree.)
+cd "${2:-$(dirname "$0")/..}"
 status=${1:-0}
 passed=0
 failed=0
@@ -11,26 +12,27 @@ for trs in $(find tests -name '*.trs' | sort); do
 	log=${trs%.trs}.log
 	result=$(sed -n 's/^:test-result: //p' "$trs")
 	printf '%-6s %s\n' "$result" "${trs%.trs}"
-	# Check: "100%: Checks: 12, Failures: 0, Errors: 0"
-	line=$(grep -E '^[0-9]+%: Checks: ' "$log" | tail -1)
+	# ldtest, and a step that ran a whole suite: "N passed, N failed"
+	# (first: such a step's log may quote a Check log); Check: "100%:
+	# Checks: 12, Failures: 0, Errors: 0"; else the program is one check.
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
+	check=$(grep -E '^[0-9]+%: Checks: ' "$log" | tail -1)
 	if [ -n "$line" ]; then
-		n=$(echo "$line" | sed 's/.*Checks: \([0-9]*\).*/\1/')
-		f=$(echo "$line" | sed 's/.*Failures: \([0-9]*\), Errors: \([0-9]*\).*/\1 \2/')
+		n=$(( ${line%% *} + $(echo "$line" | cut -d' ' -f3) ))
+		bad=$(echo "$line" | cut -d' ' -f3)
+	elif [ -n "$check" ]; then
+		n=$(echo "$check" | sed 's/.*Checks: \([0-9]*\).*/\1/')
+		f=$(echo "$check" | sed 's/.*Failures: \([0-9]*\), Errors: \([0-9]*\).*/\1 \2/')
 		bad=$(( $(echo "$f" | cut -d' ' -f1) + $(echo "$f" | cut -d' ' -f2) ))
-		passed=$((passed + n - bad))
-		failed=$((failed + bad))
 	else
-		# ldtest: "N passed, N failed"
-		line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
-		if [ -n "$line" ]; then
-			passed=$((passed + ${line%% *}))
-			failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
-		elif [ "$result" = PASS ]; then
-			passed=$((passed + 1))
-		else
-			failed=$((failed + 1))
-		fi
+		n=1
+		bad=0
 	fi
+	# A program that failed counts one failure at least, whatever its
+	# log says (it may have died after printing its count).
+	[ "$result" = PASS ] || [ "$bad" -gt 0 ] || { bad=1; [ "$n" -gt 0 ] || n=1; }
+	passed=$((passed + n - bad))
+	failed=$((failed + bad))
 	if [ "$result" != PASS ]; then
 		status=1
 		echo "---- $log ----"

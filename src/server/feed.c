@@ -975,6 +975,7 @@ feed_start(struct feed_mgr *m, struct evhttp_request *req,
 	struct store_note now;
 	struct feed *f;
 	const char *reset;
+	char run_id[STORE_RUN_ID_MAX + 1];
 
 	if ((f = feed_new(m, kind, id, start->who, start->expires_ms)) == NULL)
 		return -1;
@@ -985,8 +986,19 @@ feed_start(struct feed_mgr *m, struct evhttp_request *req,
 	f->max_run = f->mode == FEED_ONE_RUN ? start->run.run : INT64_MAX;
 	if ((f->mode != FEED_PLAIN && (f->bounds = calloc(FEED_BOUNDS_MAX,
 	                                   sizeof *f->bounds)) == NULL) ||
-	    store_get(m->st, kind, id, &info) != STORE_OK ||
-	    (f->sub = store_subscribe(m->st, kind, id, feed_note, f)) == NULL) {
+	    store_get(m->st, kind, id, &info) != STORE_OK) {
+		feed_release(f);
+		return -1;
+	}
+	/* info's strings last until the next call on the store, and
+	 * subscribing is one (PostgreSQL's reads the source again): keep the
+	 * run's name, the one string used below; the others are not. */
+	if (info.has_run) {
+		snprintf(run_id, sizeof run_id, "%s", info.run.run_id);
+		info.run.run_id = run_id;
+	}
+	info.id = info.name = NULL;
+	if ((f->sub = store_subscribe(m->st, kind, id, feed_note, f)) == NULL) {
 		feed_release(f);
 		return -1;
 	}

@@ -4,13 +4,16 @@ Tests start the real logdeck-server on an ephemeral loopback port and run
 the real logdeck binary against it. A test file defines functions named
 test_* and ends with ldtest.main(globals()).
 """
+import atexit
 import http.client
 import json
 import os
 import select
 import signal
 import subprocess
+import shutil
 import sys
+import tempfile
 import time
 import traceback
 
@@ -20,6 +23,20 @@ SRCDIR = os.environ.get("LOGDECK_SRCDIR", ".")
 
 # Upper bound for anything a test waits for; tests fail, never hang.
 WAIT_S = 20
+
+# A sanitized build (./configure --enable-sanitizers) writes every
+# AddressSanitizer, LeakSanitizer or UBSan report of every child to a file
+# in SANITIZER_DIR (log_path) rather than to the child's stderr, which a
+# test may never read: a full-screen view in a tmux pane, a server stopped
+# at the end of a test. main() fails the test that left a report and
+# prints it. The fatal settings (halt_on_error, exitcode) come from make
+# check's environment (Makefile.am); a normal build never writes here.
+SANITIZER_DIR = tempfile.mkdtemp(prefix="ldsan-")
+atexit.register(shutil.rmtree, SANITIZER_DIR, True)
+for _var in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
+    os.environ[_var] = ":".join(
+        o for o in (os.environ.get(_var, ""),
+                    "log_path=" + os.path.join(SANITIZER_DIR, "report")) if o)
 
 
 class TestFailure(AssertionError):
@@ -148,9 +165,21 @@ def spawn(*args, env=None):
                             stderr=subprocess.PIPE, env=e)
 
 
+def sanitizer_reports():
+    """The sanitizer reports children wrote since the last call (their
+    text), removing them so each fails one test only."""
+    out = []
+    for name in sorted(os.listdir(SANITIZER_DIR)):
+        path = os.path.join(SANITIZER_DIR, name)
+        with open(path, errors="replace") as f:
+            out.append("%s:\n%s" % (name, f.read()))
+        os.unlink(path)
+    return out
+
+
 def main(ns, *args):
     """Run every test_* function of the calling module, each given args;
-    exit 1 on failure."""
+    exit 1 on failure, or when a child wrote a sanitizer report."""
     names = [n for n in ns if n.startswith("test_") and callable(ns[n])]
     only = sys.argv[1:]
     unknown = [n for n in only if n not in names]
@@ -166,11 +195,17 @@ def main(ns, *args):
         t0 = time.monotonic()
         try:
             ns[name](*args)
+            reports = sanitizer_reports()
+            if reports:
+                raise TestFailure("a child's sanitizer report:\n" +
+                                  "\n".join(reports))
             print("ok   %s (%.2fs)" % (name, time.monotonic() - t0))
         except Exception:
             failed += 1
             print("FAIL %s" % name)
             traceback.print_exc(file=sys.stdout)
+            for r in sanitizer_reports():
+                print("a child's sanitizer report:\n" + r)
         sys.stdout.flush()
     print("%d passed, %d failed" % (ran - failed, failed))
     sys.exit(1 if failed else 0)

@@ -3,6 +3,7 @@
 The option lists of `logdeck --help` and `logdeck-server --help` must equal
 the OPTIONS sections of their man pages, the bash, zsh and fish completions
 must offer every long option, and the KEYS table must name only actions the configuration knows.
+SECURITY.md names only limits, options and tests that exist.
 """
 import os
 import re
@@ -101,6 +102,48 @@ def test_completions_offer_every_long_option():
         missing = sorted(want - completion_options(name))
         if missing:
             raise TestFailure("completions/%s lacks %s" % (name, missing))
+
+
+def security_names():
+    """The limits (`NAME_MAX`), options (`--name`) and tests
+    (`test_name`) SECURITY.md names in backquotes."""
+    with open(os.path.join(SRCDIR, "SECURITY.md")) as f:
+        text = f.read()
+    quoted = re.findall(r"`([^`]+)`", text)
+    limits = {q for q in quoted if re.fullmatch(r"[A-Z][A-Z0-9_]+", q)}
+    options = {q for q in quoted if re.fullmatch(r"--[a-z][\w-]*", q)}
+    tests = {q for q in quoted if re.fullmatch(r"test_\w+", q)}
+    return limits, options, tests
+
+
+def tree_text(*dirs):
+    """Every C or Python file under the given folders of the source tree,
+    as one string."""
+    out = []
+    for d in dirs:
+        for root, _, files in os.walk(os.path.join(SRCDIR, d)):
+            for name in files:
+                if name.endswith((".c", ".h", ".py")):
+                    with open(os.path.join(root, name), errors="replace") as f:
+                        out.append(f.read())
+    return "\n".join(out)
+
+
+def test_security_md_names_only_limits_options_and_tests_that_exist():
+    limits, options, tests = security_names()
+    ldtest.check(limits and options and tests, "nothing found in SECURITY.md")
+    src = tree_text("src")
+    missing = sorted(n for n in limits
+                     if not re.search(r"#define %s\b" % n, src))
+    ldtest.eq(missing, [], "limits SECURITY.md names that are not defined")
+    known = help_options(LOGDECK)
+    if os.environ.get("LOGDECK_HAVE_SERVER", "yes") == "yes":
+        known |= help_options(LOGDECK_SERVER)
+        ldtest.eq(sorted(options - known), [],
+                  "options SECURITY.md names that no --help lists")
+    defined = set(re.findall(r"(?m)^def (test_\w+)", tree_text("tests")))
+    ldtest.eq(sorted(tests - defined), [],
+              "tests SECURITY.md names that do not exist")
 
 
 def test_readme_config_example_loads_without_warnings():

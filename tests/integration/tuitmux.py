@@ -100,9 +100,20 @@ class Tmux:
                           "#{pane_title}").strip()
 
     def close(self):
+        """Kill the tmux server (the pane's command gets SIGHUP) and wait
+        until that command has ended, so what it does on its way out (a
+        sanitizer's leak report) belongs to this test."""
         try:
+            try:
+                pid = int(self._tmux("display-message", "-p", "-t", "t",
+                                     "#{pane_pid}"))
+            except (TestFailure, ValueError):
+                pid = None
             subprocess.run([TMUX, "-S", self.sock, "kill-server"],
                            capture_output=True, env=self.env, timeout=10)
+            if pid is not None:
+                ldtest.wait_for(lambda: not _running(pid),
+                                what="the command in tmux to end")
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -111,6 +122,15 @@ class Tmux:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _running(pid):
+    """Whether process pid still runs (a zombie has ended)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def viewer(server, *sources, env=None, extra=()):
