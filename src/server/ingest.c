@@ -253,7 +253,7 @@ ingest_status(const char *body, size_t len, int64_t now_ms,
 	}
 	/* cJSON would cut a name or runId at \u0000 and store the start,
 	 * as if that were what the producer sent. */
-	if (json_has_nul_escape(min, (size_t)mlen)) {
+	if (jsoncheck_has_nul_escape(min, (size_t)mlen)) {
 		snprintf(err, errlen, "strings must not contain \\u0000");
 		goto out;
 	}
