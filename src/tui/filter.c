@@ -31,7 +31,7 @@ pattern_cost_mul(size_t a, size_t b)
 
 /* How many copies of a piece the repetition at *s makes glibc's regcomp
  * build ('+' is the piece and then its star: two; {m,n} up to n), with
- * *s moved past it; 1 for '*' and '?', which build none. */
+ * *s moved past it; 1 for '*' and '?', which copy nothing. */
 static size_t
 pattern_copies(const char **s)
 {
@@ -97,10 +97,15 @@ pattern_cost(const char *s)
 		case '+':
 		case '?':
 		case '{':
+			/* Each repetition also wraps the piece in a node of
+			 * its own: "a" and 70 '*' stack 70 closures, which
+			 * a '+' after them then copies. */
 			k = pattern_copies(&s);
-			sum[depth] = pattern_cost_add(
-			    sum[depth], pattern_cost_mul(last[depth], k - 1));
-			last[depth] = pattern_cost_mul(last[depth], k);
+			sum[depth] = pattern_cost_add(sum[depth],
+			    pattern_cost_add(
+			        pattern_cost_mul(last[depth], k - 1), 1));
+			last[depth] = pattern_cost_add(
+			    pattern_cost_mul(last[depth], k), 1);
 			continue;
 		case '[':
 			/* A bracket expression is one atom: skip to its ']'
