@@ -204,15 +204,18 @@ event_value_text(struct event_decoder *d, const struct json_value *v,
 	return sp;
 }
 
-/* The id in a number or numeric string value, or -1. */
+/* The id in a number or numeric string value, or -1. Ids are never
+ * negative (doc/api.md): -5 would pass for an event with an id where
+ * callers test id >= 0 and sort before every real one where they compare. */
 static long long
 event_value_id(const struct json_value *v)
 {
 	long long id;
 
-	if (v->type == JSON_NUMBER && json_int(v->p, v->n, &id))
+	if (v->type == JSON_NUMBER && json_int(v->p, v->n, &id) && id >= 0)
 		return id;
-	if (v->type == JSON_STRING && !v->escaped && json_int(v->s, v->sn, &id))
+	if (v->type == JSON_STRING && !v->escaped &&
+	    json_int(v->s, v->sn, &id) && id >= 0)
 		return id;
 	return -1;
 }
@@ -646,7 +649,22 @@ event_days(int64_t y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
-/* Parse an ISO 8601 timestamp to Unix ms (the one parser of them). */
+/* Days in month m (1..12) of year y (proleptic Gregorian). */
+static int
+event_month_days(int y, int m)
+{
+	static const unsigned char days[] = {
+	    31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+	if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+		return 29;
+	return days[m - 1];
+}
+
+/* Parse an ISO 8601 timestamp to Unix ms (the one parser of them). A date
+ * that does not exist (February 30) or an offset past 23:59 is refused,
+ * not carried into the next month or day: the server stores what the
+ * producer wrote, and PostgreSQL refuses those too. */
 int64_t
 event_parse_time(const char *s, size_t n)
 {
@@ -658,8 +676,9 @@ event_parse_time(const char *s, size_t n)
 		return INT64_MIN;
 	if ((y = event_digits(s, n, &i, 4)) < 0 || i >= n || s[i++] != '-' ||
 	    (mo = event_digits(s, n, &i, 2)) < 1 || mo > 12 || i >= n ||
-	    s[i++] != '-' || (d = event_digits(s, n, &i, 2)) < 1 || d > 31 ||
-	    i >= n || (s[i] != 'T' && s[i] != 't' && s[i] != ' '))
+	    s[i++] != '-' || (d = event_digits(s, n, &i, 2)) < 1 ||
+	    d > event_month_days(y, mo) || i >= n ||
+	    (s[i] != 'T' && s[i] != 't' && s[i] != ' '))
 		return INT64_MIN;
 	i++;
 	if ((h = event_digits(s, n, &i, 2)) < 0 || h > 23 || i >= n ||
@@ -682,7 +701,7 @@ event_parse_time(const char *s, size_t n)
 		if (i < n && s[i] == ':')
 			i++;
 		om = i < n ? event_digits(s, n, &i, 2) : 0;
-		if (om < 0)
+		if (om < 0 || oh > 23 || om > 59)
 			return INT64_MIN;
 		t -= sign * (oh * 3600 + om * 60);
 	} else if (i < n && (s[i] == 'Z' || s[i] == 'z'))

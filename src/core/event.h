@@ -86,9 +86,9 @@ struct event_decoder *event_decoder_new(void);
 void event_decoder_free(struct event_decoder *d);
 /* Decode the data of one log event. Never fails: data that is not a JSON
  * object becomes the message of an INFO event, bad JSON included.
- * Members: id (number or numeric string, else -1), timestamp, level (case
- * insensitive, WARNING is WARN; empty means INFO), message (else msg),
- * task, runId. A string value is unescaped (\u0000 kept as a NUL byte,
+ * Members: id (a number or numeric string >= 0, else -1), timestamp,
+ * level (case insensitive, WARNING is WARN; empty means INFO), message
+ * (else msg), task, runId. A string value is unescaped (\u0000 kept as a NUL byte,
  * lone surrogates as U+FFFD); any other value is kept as its JSON text;
  * null counts as absent. With duplicate keys the last one wins. */
 void event_decode(struct event_decoder *d, const char *data, size_t len,

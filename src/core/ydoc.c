@@ -65,6 +65,24 @@ ydoc_read(const char *path, size_t max, char **out, size_t *len, char *err,
 	return 0;
 }
 
+/* Refuse a document with a scalar that holds a NUL ("a\0b" or
+ * "\u0000" in a quoted scalar): its users read scalars as C strings, so a
+ * token or secret would silently end at the NUL. 0, or -1 with err set. */
+static int
+ydoc_check_nul(struct ydoc *d, char *err, size_t errlen)
+{
+	yaml_node_t *n;
+
+	for (n = d->doc.nodes.start; n < d->doc.nodes.top; n++) {
+		if (n->type == YAML_SCALAR_NODE &&
+		    strlen((const char *)n->data.scalar.value) !=
+		        n->data.scalar.length)
+			return ydoc_error(d, n, err, errlen,
+			    "a value must not hold a NUL character");
+	}
+	return 0;
+}
+
 /* Parse len bytes of YAML text into d (set up for its name). */
 static int
 ydoc_parse(struct ydoc *d, const char *path, const char *text, size_t len,
@@ -86,6 +104,8 @@ ydoc_parse(struct ydoc *d, const char *path, const char *text, size_t len,
 	} else
 		d->loaded = true;
 	yaml_parser_delete(&parser);
+	if (ok && ydoc_check_nul(d, err, errlen) != 0)
+		return -1;
 	return ok ? 0 : -1;
 }
 

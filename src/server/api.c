@@ -11,6 +11,7 @@
 #include "ingest.h"
 #include "jsoncheck.h"
 #include "metrics.h"
+#include "query.h"
 #include "render.h"
 #include "store.h"
 #include "util.h"
@@ -33,8 +34,6 @@
 #include <event2/listener.h>
 #include <event2/keyvalq_struct.h>
 
-/* Longest request path routed (anything longer cannot be a valid one). */
-#define API_PATH_MAX 512
 /* How long accepting pauses when the process is out of descriptors. */
 #define API_ACCEPT_PAUSE_MS 1000
 /* Most events one polling answer carries, and its default. */
@@ -64,14 +63,6 @@ struct api {
 struct api_who {
 	const char *name;   /* the client; NULL without authentication */
 	int64_t expires_ms; /* its token's expiry (0: never) */
-};
-
-/* What a request is about, once routed. */
-struct api_route {
-	enum source_kind kind;
-	char id[API_PATH_MAX];
-	const char *sub;        /* "logs", "status", "runs" or NULL */
-	char run[API_PATH_MAX]; /* .../runs/RUN: RUN, else "" */
 };
 
 /* Record one answered request (bytes of body) in the access log and the
@@ -337,13 +328,11 @@ api_param(struct api *a, struct evhttp_request *req, struct evkeyvalq *q,
 
 	if (v == NULL)
 		return 0;
-	if (util_parse_ll(v, 0, 999999999999999999LL, out) != 0) {
+	if (query_number(v, max, out) != 0) {
 		api_error(
 		    a, req, 400, "%s must be a non-negative integer", name);
 		return -1;
 	}
-	if (*out > max)
-		*out = max;
 	return 0;
 }
 
@@ -415,7 +404,7 @@ api_run_none(const struct store_run *run, void *arg)
  * (404 for an unknown source, 501 for a store without runs). */
 static int
 api_runs_kept(
-    struct api *a, struct evhttp_request *req, const struct api_route *r)
+    struct api *a, struct evhttp_request *req, const struct query_route *r)
 {
 	long rc = store_runs(a->st, r->kind, r->id, 0, 0, api_run_none, NULL);
 
@@ -431,7 +420,7 @@ api_runs_kept(
  * no such run). */
 static int
 api_run_find(struct api *a, struct evhttp_request *req,
-    const struct api_route *r, const char *sel, struct store_run *run,
+    const struct query_route *r, const char *sel, struct store_run *run,
     char *idbuf)
 {
 	int rc;
@@ -455,7 +444,7 @@ api_run_find(struct api *a, struct evhttp_request *req,
  * after answering. */
 static int
 api_run_param(struct api *a, struct evhttp_request *req,
-    const struct api_route *r, struct evkeyvalq *q, struct store_run *run,
+    const struct query_route *r, struct evkeyvalq *q, struct store_run *run,
     char *idbuf, bool *has)
 {
 	const char *v = evhttp_find_header(q, "run");
@@ -480,7 +469,7 @@ api_run_param(struct api *a, struct evhttp_request *req,
  * whether it came); 0, or -1 after answering (400 for a bad time). */
 static int
 api_since_param(struct api *a, struct evhttp_request *req,
-    const struct api_route *r, struct evkeyvalq *q, int64_t *after, bool *has)
+    const struct query_route *r, struct evkeyvalq *q, int64_t *after, bool *has)
 {
 	const char *v = evhttp_find_header(q, "since");
 	int64_t ms;
@@ -507,7 +496,7 @@ api_since_param(struct api *a, struct evhttp_request *req,
  * "Where the stream starts"); start holds run= and since= already. */
 static void
 api_stream_logs(struct api *a, struct evhttp_request *req,
-    const struct api_route *r, struct evkeyvalq *q, const struct api_who *who,
+    const struct query_route *r, struct evkeyvalq *q, const struct api_who *who,
     struct feed_start *start)
 {
 	const char *runs = evhttp_find_header(q, "runs");
@@ -525,7 +514,7 @@ api_stream_logs(struct api *a, struct evhttp_request *req,
 	if (api_param(a, req, q, "tail", 999999999999LL, &tail) != 0)
 		return;
 	if (h != NULL) {
-		if (util_parse_ll(h, 0, 999999999999999999LL, &v)) {
+		if (query_number(h, QUERY_NUMBER_MAX, &v)) {
 			api_error(a, req, 400,
 			    "Last-Event-ID must be a non-negative integer");
 			return;
@@ -533,7 +522,7 @@ api_stream_logs(struct api *a, struct evhttp_request *req,
 		start->has_last_id = true;
 		start->last_id = v;
 	} else if (evhttp_find_header(q, "after") != NULL) {
-		if (api_param(a, req, q, "after", 999999999999999999LL, &v))
+		if (api_param(a, req, q, "after", QUERY_NUMBER_MAX, &v))
 			return;
 		start->has_last_id = true;
 		start->last_id = v;
@@ -570,7 +559,7 @@ api_poll_line(int64_t id, const char *json, size_t len, void *arg)
 /* GET .../logs: a polling answer or a stream. */
 static void
 api_get_logs(struct api *a, struct evhttp_request *req,
-    const struct api_route *r, struct evkeyvalq *q, const struct api_who *who)
+    const struct query_route *r, struct evkeyvalq *q, const struct api_who *who)
 {
 	struct feed_start start = {.tail = -1};
 	struct api_poll poll = {.upto = INT64_MAX};
@@ -593,7 +582,7 @@ api_get_logs(struct api *a, struct evhttp_request *req,
 		api_stream_logs(a, req, r, q, who, &start);
 		return;
 	}
-	if (api_param(a, req, q, "after", 999999999999999999LL, &after) ||
+	if (api_param(a, req, q, "after", QUERY_NUMBER_MAX, &after) ||
 	    api_param(a, req, q, "limit", API_POLL_MAX, &limit) ||
 	    api_param(a, req, q, "tail", API_POLL_MAX, &tail))
 		return;
@@ -644,7 +633,7 @@ api_runs_one(const struct store_run *run, void *arg)
 /* GET .../runs (the newest limit runs, oldest first) and .../runs/RUN. */
 static void
 api_get_runs(struct api *a, struct evhttp_request *req,
-    const struct api_route *r, struct evkeyvalq *q)
+    const struct query_route *r, struct evkeyvalq *q)
 {
 	struct store_info info;
 	struct store_run run;
@@ -685,7 +674,7 @@ api_get_runs(struct api *a, struct evhttp_request *req,
  * whole kind answers the array, which clients poll instead. */
 static void
 api_get_list(struct api *a, struct evhttp_request *req,
-    const struct api_route *r, struct evkeyvalq *q, const struct api_who *who)
+    const struct query_route *r, struct evkeyvalq *q, const struct api_who *who)
 {
 	cJSON *list;
 	int rc;
@@ -708,7 +697,7 @@ api_get_list(struct api *a, struct evhttp_request *req,
 /* Answer an accepted ingest: {"accepted":n,"lastId":m}. */
 static void
 api_accepted(struct api *a, struct evhttp_request *req,
-    const struct api_route *r, size_t n, bool created)
+    const struct query_route *r, size_t n, bool created)
 {
 	struct store_info info;
 	cJSON *v = cJSON_CreateObject();
@@ -725,7 +714,7 @@ api_accepted(struct api *a, struct evhttp_request *req,
  * or NULL after answering 400 when the source id cannot be created. */
 static const char *
 api_ingest_body(struct api *a, struct evhttp_request *req,
-    const struct api_route *r, size_t *len)
+    const struct query_route *r, size_t *len)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	const char *body;
@@ -798,7 +787,7 @@ api_receipt(struct api *a, struct evhttp_request *req,
 /* POST .../logs */
 static void
 api_post_logs(
-    struct api *a, struct evhttp_request *req, const struct api_route *r)
+    struct api *a, struct evhttp_request *req, const struct query_route *r)
 {
 	struct ingest_batch batch;
 	struct store_receipt receipt;
@@ -849,7 +838,7 @@ api_post_logs(
 /* POST .../status */
 static void
 api_post_status(
-    struct api *a, struct evhttp_request *req, const struct api_route *r)
+    struct api *a, struct evhttp_request *req, const struct query_route *r)
 {
 	struct store_status ch;
 	const char *body;
@@ -871,68 +860,6 @@ api_post_status(
 		api_store_error(a, req, rc);
 	else
 		api_accepted(a, req, r, 1, created);
-}
-
-/* Decode path segment seg into out (API_PATH_MAX bytes); 0, or -1 when
- * it is empty, holds a NUL or is too long. */
-static int
-api_segment(const char *seg, char *out)
-{
-	char *v;
-	size_t len;
-
-	if ((v = evhttp_uridecode(seg, 0, &len)) == NULL)
-		return -1;
-	if (len == 0 || len != strlen(v) || len >= API_PATH_MAX) {
-		free(v);
-		return -1;
-	}
-	memcpy(out, v, len + 1);
-	free(v);
-	return 0;
-}
-
-/* Split path into the route; 0, or -1 when it is no API path. */
-static int
-api_route(const char *path, struct api_route *r)
-{
-	char buf[API_PATH_MAX], *seg[4], *save = NULL, *s;
-	size_t n = 0;
-	int kind;
-
-	if (path == NULL || strlen(path) >= sizeof buf ||
-	    strncmp(path, "/api/", 5) != 0)
-		return -1;
-	strcpy(buf, path + 5);
-	if (buf[0] == '\0' || buf[strlen(buf) - 1] == '/')
-		return -1;
-	for (s = strtok_r(buf, "/", &save); s != NULL;
-	     s = strtok_r(NULL, "/", &save)) {
-		if (n == 4)
-			return -1;
-		seg[n++] = s;
-	}
-	if (n == 0 || (kind = store_kind_parse(seg[0])) < 0)
-		return -1;
-	r->kind = (enum source_kind)kind;
-	r->id[0] = '\0';
-	r->run[0] = '\0';
-	r->sub = NULL;
-	if (n >= 2 && api_segment(seg[1], r->id) != 0)
-		return -1;
-	if (n >= 3) {
-		if (strcmp(seg[2], "logs") == 0 && n == 3)
-			r->sub = "logs";
-		else if (strcmp(seg[2], "status") == 0 && n == 3)
-			r->sub = "status";
-		else if (strcmp(seg[2], "runs") == 0)
-			r->sub = "runs";
-		else
-			return -1;
-	}
-	if (n == 4 && api_segment(seg[3], r->run) != 0)
-		return -1;
-	return 0;
 }
 
 /* Answer {"status":"ok"} (why NULL) or {"status":"not ready",
@@ -1113,7 +1040,7 @@ api_handle(struct evhttp_request *req, void *arg)
 	bool get = cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD;
 	struct evkeyvalq q = {0};
 	struct store_info info;
-	struct api_route r;
+	struct query_route r;
 	struct api_who who;
 	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
@@ -1143,7 +1070,7 @@ api_handle(struct evhttp_request *req, void *arg)
 		                       : "invalid or expired token");
 		return;
 	}
-	if (api_route(path, &r) != 0) {
+	if (query_route(path, &r) != 0) {
 		api_error(a, req, 404, "no such path");
 		return;
 	}

@@ -251,6 +251,12 @@ ingest_status(const char *body, size_t len, int64_t now_ms,
 		snprintf(err, errlen, "malformed JSON: %s", reason);
 		goto out;
 	}
+	/* cJSON would cut a name or runId at \u0000 and store the start,
+	 * as if that were what the producer sent. */
+	if (jsoncheck_has_nul_escape(min, (size_t)mlen)) {
+		snprintf(err, errlen, "strings must not contain \\u0000");
+		goto out;
+	}
 	root = cJSON_ParseWithLength(min, (size_t)mlen);
 	if (!cJSON_IsObject(root)) {
 		snprintf(err, errlen, "expected a JSON object");

@@ -91,9 +91,11 @@ fail:
 	return NULL;
 }
 
-/* The scalar value of key in mapping node m, or NULL. */
+/* The scalar value of key in mapping node m, or NULL; *nul is set when
+ * it holds a NUL ("pw\0tail"), which C strings would cut it at. */
 static const char *
-tokens_yaml_get(yaml_document_t *doc, yaml_node_t *m, const char *key)
+tokens_yaml_get(
+    yaml_document_t *doc, yaml_node_t *m, const char *key, bool *nul)
 {
 	yaml_node_pair_t *p;
 	yaml_node_t *k, *v;
@@ -103,10 +105,14 @@ tokens_yaml_get(yaml_document_t *doc, yaml_node_t *m, const char *key)
 		k = yaml_document_get_node(doc, p->key);
 		v = yaml_document_get_node(doc, p->value);
 		if (k != NULL && k->type == YAML_SCALAR_NODE &&
-		    strcmp((char *)k->data.scalar.value, key) == 0)
-			return v != NULL && v->type == YAML_SCALAR_NODE
-			           ? (const char *)v->data.scalar.value
-			           : NULL;
+		    strcmp((char *)k->data.scalar.value, key) == 0) {
+			if (v == NULL || v->type != YAML_SCALAR_NODE)
+				return NULL;
+			if (strlen((char *)v->data.scalar.value) !=
+			    v->data.scalar.length)
+				*nul = true;
+			return (const char *)v->data.scalar.value;
+		}
 	}
 	return NULL;
 }
@@ -136,6 +142,7 @@ tokens_load_clients(
 	yaml_node_pair_t *p;
 	const char *id, *secret;
 	size_t n, i;
+	bool nul;
 
 	if (root != NULL && root->type == YAML_MAPPING_NODE) {
 		root = NULL;
@@ -170,9 +177,19 @@ tokens_load_clients(
 	     it < root->data.sequence.items.top; it++, i++) {
 		item = yaml_document_get_node(doc, *it);
 		id = secret = NULL;
+		nul = false;
 		if (item != NULL && item->type == YAML_MAPPING_NODE) {
-			id = tokens_yaml_get(doc, item, "client_id");
-			secret = tokens_yaml_get(doc, item, "client_secret");
+			id = tokens_yaml_get(doc, item, "client_id", &nul);
+			secret =
+			    tokens_yaml_get(doc, item, "client_secret", &nul);
+		}
+		/* A secret cut at its NUL would let its start in alone. */
+		if (nul) {
+			snprintf(err, errlen,
+			    "client %zu: client_id and client_secret must not "
+			    "hold a NUL",
+			    i + 1);
+			return -1;
 		}
 		if (id == NULL || secret == NULL || *id == '\0' ||
 		    *secret == '\0' || strlen(id) > TOKENS_FIELD_MAX ||

@@ -11,6 +11,144 @@
 #include "tui/filter.h"
 #include "core/json.h"
 
+/* Add a and b, saturating at FILTER_REGEX_COST_MAX + 1. */
+static size_t
+pattern_cost_add(size_t a, size_t b)
+{
+	return a + b > FILTER_REGEX_COST_MAX ? FILTER_REGEX_COST_MAX + 1
+	                                     : a + b;
+}
+
+/* Multiply a by b, saturating at FILTER_REGEX_COST_MAX + 1. */
+static size_t
+pattern_cost_mul(size_t a, size_t b)
+{
+	if (a == 0 || b == 0)
+		return 0;
+	return a > (FILTER_REGEX_COST_MAX + 1) / b ? FILTER_REGEX_COST_MAX + 1
+	                                           : a * b;
+}
+
+/* How many copies of a piece the repetition at *s makes glibc's regcomp
+ * build ('+' is the piece and then its star: two; {m,n} up to n), with
+ * *s moved past it; 1 for '*' and '?', which copy nothing. */
+static size_t
+pattern_copies(const char **s)
+{
+	const char *c = *s;
+	unsigned long m = 0, n;
+	char *end;
+
+	if (*c == '+') {
+		*s = c + 1;
+		return 2;
+	}
+	if (*c != '{') {
+		*s = c + 1;
+		return 1;
+	}
+	m = strtoul(c + 1, &end, 10);
+	n = m;
+	if (*end == ',')
+		n = end[1] == '}' ? m + 1 : strtoul(end + 1, &end, 10);
+	*s = strchr(c, '}') != NULL ? strchr(c, '}') + 1 : c + strlen(c);
+	if (n < m)
+		n = m;
+	return n > FILTER_REGEX_COST_MAX ? FILTER_REGEX_COST_MAX + 1
+	                                 : (n > 0 ? n : 1);
+}
+
+/* The nodes glibc's regcomp builds for an extended regex, roughly: every
+ * atom counts one, times the copies each repetition around it makes. Its
+ * parser copies a piece per repetition, so stacked or nested ones multiply
+ * ("a++++" doubles per '+'): 30 of them took 1.5 GB. */
+static size_t
+pattern_cost(const char *s)
+{
+	/* Per open group: its cost so far and that of its last piece. */
+	size_t sum[FILTER_PATTERN_LEN + 1] = {0};
+	size_t last[FILTER_PATTERN_LEN + 1] = {0};
+	size_t depth = 0, g, k;
+
+	while (*s != '\0') {
+		switch (*s) {
+		case '(':
+			depth++;
+			sum[depth] = last[depth] = 0;
+			s++;
+			continue;
+		case ')':
+			if (depth == 0) {
+				/* Unmatched: regcomp refuses it; count an
+				 * atom. */
+				s++;
+				break;
+			}
+			g = sum[depth--];
+			sum[depth] = pattern_cost_add(sum[depth], g);
+			last[depth] = g;
+			s++;
+			continue;
+		case '|':
+			last[depth] = 0;
+			s++;
+			continue;
+		case '*':
+		case '+':
+		case '?':
+		case '{':
+			/* Each repetition also wraps the piece in a node of
+			 * its own: "a" and 70 '*' stack 70 closures, which
+			 * a '+' after them then copies. */
+			k = pattern_copies(&s);
+			sum[depth] = pattern_cost_add(sum[depth],
+			    pattern_cost_add(
+			        pattern_cost_mul(last[depth], k - 1), 1));
+			last[depth] = pattern_cost_add(
+			    pattern_cost_mul(last[depth], k), 1);
+			continue;
+		case '[':
+			/* A bracket expression is one atom: skip to its ']'
+			 * (a ']' first is literal, [:class:] nests). */
+			s++;
+			if (*s == '^')
+				s++;
+			if (*s == ']')
+				s++;
+			while (*s != '\0' && *s != ']') {
+				if (*s == '[' && (s[1] == ':' || s[1] == '.' ||
+				                     s[1] == '=')) {
+					const char *close = strstr(s + 2, "]");
+
+					s = close != NULL ? close + 1
+					                  : s + strlen(s);
+					continue;
+				}
+				s++;
+			}
+			if (*s == ']')
+				s++;
+			break;
+		case '\\':
+			s++;
+			if (*s != '\0')
+				s++;
+			break;
+		default:
+			s++;
+			break;
+		}
+		/* An atom. */
+		sum[depth] = pattern_cost_add(sum[depth], 1);
+		last[depth] = 1;
+	}
+	while (depth > 0) {
+		g = sum[depth--];
+		sum[depth] = pattern_cost_add(sum[depth], g);
+	}
+	return sum[0];
+}
+
 /* Compile a smart-case extended regular expression. */
 int
 pattern_compile(struct pattern *p, const char *text, char *err, size_t errlen)
@@ -22,6 +160,12 @@ pattern_compile(struct pattern *p, const char *text, char *err, size_t errlen)
 	if (strlen(text) > FILTER_PATTERN_LEN) {
 		snprintf(err, errlen, "pattern longer than %d bytes",
 		    FILTER_PATTERN_LEN);
+		return -1;
+	}
+	if (pattern_cost(text) > FILTER_REGEX_COST_MAX) {
+		snprintf(err, errlen,
+		    "pattern repeats too much (more than %d copies)",
+		    FILTER_REGEX_COST_MAX);
 		return -1;
 	}
 	flags |= REG_ICASE;

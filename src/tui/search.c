@@ -88,10 +88,14 @@ search_reserve(struct search *s)
 	return 0;
 }
 
-/* Merge this scan's late matches into the sorted ones. */
+/* Merge this scan's late matches into the sorted ones. Nothing to merge
+ * returns at once: before the first match s->m is NULL, and s->m + s->off
+ * would be arithmetic on a null pointer (undefined, UBSan says). */
 static void
 search_merge(struct search *s)
 {
+	if (s->nlate == 0)
+		return;
 	lineidx_ent_merge(s->m + s->off, s->len - s->nlate, s->late, s->nlate);
 	s->nlate = 0;
 }

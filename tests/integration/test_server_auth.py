@@ -238,9 +238,14 @@ def test_auth_files_are_checked_before_the_server_starts():
         [{"client_id": "c%d" % i, "client_secret": "s"}
          for i in range(CLIENTS_MAX + 1)]))
     no_secret = auth_file('[{"client_id": "x"}]')
+    # Found by fuzz_auth: the secret counted only up to its NUL, so "pw"
+    # alone would have been let in.
+    nul_secret = auth_file(
+        '[{"client_id": "x", "client_secret": "pw\\u0000tail"}]')
     try:
         for path, words in ((readable, "chmod 600"), (too_many, "1024"),
                             (no_secret, "client_secret"),
+                            (nul_secret, "must not hold a NUL"),
                             ("/nonexistent/auth", "No such file")):
             r = subprocess.run([binary, "--auth-file", path,
                                 "--listen", "127.0.0.1:0"],
@@ -254,7 +259,7 @@ def test_auth_files_are_checked_before_the_server_starts():
             # Without a token, even the token-less paths stay closed.
             assert srv.get_json("/api/automations")[0] == 401
     finally:
-        for p in (yaml_ok, readable, too_many, no_secret):
+        for p in (yaml_ok, readable, too_many, no_secret, nul_secret):
             os.unlink(p)
 
 

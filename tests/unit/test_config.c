@@ -251,6 +251,20 @@ START_TEST(yaml_syntax_error_names_line_and_column)
 }
 END_TEST
 
+/* Found by fuzz_optfile: a quoted "\0" put a NUL in a value and every
+ * reader of the document (configuration, themes, the server's --config)
+ * took only the part before it, a token included. */
+START_TEST(a_value_holding_a_nul_is_an_error)
+{
+	ck_assert_ptr_null(
+	    load("profiles:\n  w:\n    token: \"pw\\0tail\"\n", 0600));
+	ck_assert_ptr_nonnull(strstr(err, "config.yaml:3:12: a value must not "
+	                                  "hold a NUL"));
+	ck_assert_ptr_null(load("theme: \"x\\u0000y\"\n", 0600));
+	ck_assert_ptr_nonnull(strstr(err, "must not hold a NUL"));
+}
+END_TEST
+
 START_TEST(wrong_kind_of_value_is_an_error)
 {
 	ck_assert_ptr_null(load("view: 3\n", 0600));
@@ -602,6 +616,7 @@ config_suite(void)
 	tcase_add_test(tc, file_default_profile_must_exist);
 	tcase_add_test(tc, bad_number_names_file_line_and_column);
 	tcase_add_test(tc, yaml_syntax_error_names_line_and_column);
+	tcase_add_test(tc, a_value_holding_a_nul_is_an_error);
 	tcase_add_test(tc, wrong_kind_of_value_is_an_error);
 	tcase_add_test(tc, misspelt_word_value_gets_a_suggestion);
 	tcase_add_test(tc, unknown_key_is_a_warning_with_did_you_mean);

@@ -221,6 +221,18 @@ START_TEST(unusable_id_is_minus_one)
 }
 END_TEST
 
+/* Found by fuzz_event: a negative id passed for an id. */
+START_TEST(negative_id_is_minus_one)
+{
+	decode("{\"id\":-5}");
+	ck_assert_int_eq(ev.id, -1);
+	decode("{\"id\":\"-999999999999999999\"}");
+	ck_assert_int_eq(ev.id, -1);
+	decode("{\"id\":-0}");
+	ck_assert_int_eq(ev.id, 0);
+}
+END_TEST
+
 START_TEST(msg_is_used_when_message_is_absent)
 {
 	decode("{\"msg\":\"from msg\"}");
@@ -624,6 +636,25 @@ START_TEST(formatted_times_parse_back_to_the_same_ms)
 }
 END_TEST
 
+/* Found by fuzz_event: February 31 was read as March 2, and an offset of
+ * +99:99 was applied as given. */
+START_TEST(times_that_do_not_exist_are_refused)
+{
+	static const char *bad[] = {"2024-02-30T00:00:00Z",
+	    "2023-02-29T00:00:00Z", "2024-04-31T00:00:00Z",
+	    "1900-02-29T00:00:00Z", "2024-12-07T14:02:11+24:00",
+	    "2024-12-07T14:02:11-05:60"};
+	const char *leap = "2000-02-29T00:00:00Z";
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ck_assert_msg(
+		    event_parse_time(bad[i], strlen(bad[i])) == INT64_MIN,
+		    "%s accepted", bad[i]);
+	ck_assert_int_eq(event_parse_time(leap, strlen(leap)), 951782400000LL);
+}
+END_TEST
+
 START_TEST(reset_gives_oldest_id)
 {
 	const char *s = "{\"reason\":\"retention\",\"oldestId\":5000}";
@@ -738,6 +769,7 @@ event_suite(void)
 	tcase_add_test(tc, every_escaped_field_keeps_its_own_text);
 	tcase_add_test(tc, id_may_be_a_numeric_string);
 	tcase_add_test(tc, unusable_id_is_minus_one);
+	tcase_add_test(tc, negative_id_is_minus_one);
 	tcase_add_test(tc, msg_is_used_when_message_is_absent);
 	tcase_add_test(tc, message_wins_over_msg_in_any_order);
 	tcase_add_test(tc, non_string_message_becomes_its_json_text);
@@ -767,6 +799,7 @@ event_suite(void)
 	tcase_add_test(tc, status_without_run_fields_has_their_defaults);
 	tcase_add_test(tc, unusable_run_fields_count_as_absent);
 	tcase_add_test(tc, times_parse_with_offsets_and_fractions);
+	tcase_add_test(tc, times_that_do_not_exist_are_refused);
 	tcase_add_test(tc, reset_gives_oldest_id);
 	tcase_add_test(tc, reset_tells_a_renumbering_server_from_lost_lines);
 	tcase_add_test(tc, unusable_reset_is_minus_one);

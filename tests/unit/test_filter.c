@@ -552,6 +552,45 @@ START_TEST(trim_drops_evicted_lines)
 END_TEST
 
 /* Filter tests. */
+/* Found by fuzz_filter: "row" and 150 '+' made glibc's regcomp take 2 GB
+ * (each '+' copies the piece before it), typed as a filter or a search.
+ * The bound is on the copies a pattern stands for: exactly
+ * FILTER_REGEX_COST_MAX passes, one more does not. */
+START_TEST(patterns_that_repeat_too_much_are_refused)
+{
+	struct pattern p;
+	char err[160], text[FILTER_PATTERN_LEN + 1];
+
+	memset(text, '+', 40);
+	memcpy(text, "row", 3);
+	text[40] = '\0';
+	ck_assert_int_eq(pattern_compile(&p, text, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "repeats too much"));
+	ck_assert_int_eq(
+	    pattern_compile(&p, "(a{1,100}){1,100}", err, sizeof err), -1);
+	/* x{1,N} stands for 1 + (N - 1) copies + its own node. */
+	snprintf(text, sizeof text, "x{1,%d}", FILTER_REGEX_COST_MAX - 1);
+	ck_assert_int_eq(pattern_compile(&p, text, err, sizeof err), 0);
+	pattern_free(&p);
+	snprintf(text, sizeof text, "x{1,%d}", FILTER_REGEX_COST_MAX);
+	ck_assert_int_eq(pattern_compile(&p, text, err, sizeof err), -1);
+	/* Stacked stars are nodes too, which a '+' then copies (it took
+	 * seconds to compile). */
+	memset(text, '*', 70);
+	memcpy(text, "row", 3);
+	strcpy(text + 70, "+++++");
+	ck_assert_int_eq(pattern_compile(&p, text, err, sizeof err), -1);
+	/* Everyday patterns stay well under it. */
+	ck_assert_int_eq(pattern_compile(&p, "[0-9]{1,3}(\\.[0-9]{1,3}){3}",
+	                     err, sizeof err),
+	    0);
+	pattern_free(&p);
+	ck_assert_int_eq(
+	    pattern_compile(&p, "(ab|[[:alpha:]]+)+ x*y?", err, sizeof err), 0);
+	pattern_free(&p);
+}
+END_TEST
+
 static Suite *
 filter_suite(void)
 {
@@ -561,6 +600,7 @@ filter_suite(void)
 	tcase_add_test(tc, level_floor_hides_lower_levels);
 	tcase_add_test(tc, other_level_ranks_as_info);
 	tcase_add_test(tc, keep_and_hide_patterns_stack);
+	tcase_add_test(tc, patterns_that_repeat_too_much_are_refused);
 	tcase_add_test(tc, patterns_use_smart_case);
 	tcase_add_test(tc, bad_regex_is_refused_with_a_reason);
 	tcase_add_test(tc, pattern_stack_stops_at_its_limit);

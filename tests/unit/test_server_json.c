@@ -218,7 +218,8 @@ START_TEST(timestamps_are_iso_times_of_years_1_to_9999)
 	    "10000-01-01T00:00:00Z", "0000-12-31T23:59:59.999Z",
 	    "0001-01-01T00:00:00Z BC", "0001-01-01T00:59:59+01:00",
 	    "9999-12-31T23:59:59-00:01", "2024-01-01",
-	    "\\u0032024-01-01T00:00:00Z"};
+	    "\\u0032024-01-01T00:00:00Z", "2024-02-30T00:00:00Z",
+	    "2024-12-07T14:23:45+24:00"};
 	static const char *const good[] = {"0001-01-01T00:00:00.000Z",
 	    "9999-12-31T23:59:59.999Z", "0001-01-01T01:00:00+01:00",
 	    "2024-12-07 14:23:45.123-05:30"};
@@ -381,6 +382,25 @@ START_TEST(a_bad_status_body_is_refused)
 }
 END_TEST
 
+/* Found by fuzz_ingest: cJSON cut "a\u0000b" to "a" and the status
+ * stored a name (or runId) the producer never sent. */
+START_TEST(a_status_string_with_an_escaped_nul_is_refused)
+{
+	struct store_status st;
+	char name[INGEST_NAME_MAX + 1], err[256];
+
+	ck_assert_int_eq(
+	    status("{\"status\":\"running\",\"name\":\"a\\u0000b\"}", &st, name,
+	        err),
+	    400);
+	ck_assert_ptr_nonnull(strstr(err, "\\u0000"));
+	ck_assert_int_eq(status("{\"status\":\"running\",\"runId\":"
+	                        "\"r\\u0000x\"}",
+	                     &st, name, err),
+	    400);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -408,6 +428,7 @@ main(void)
 	tcase_add_test(ti, an_event_over_the_line_limit_is_too_large);
 	tcase_add_test(ti, a_status_body_sets_status_name_and_exit_code);
 	tcase_add_test(ti, a_bad_status_body_is_refused);
+	tcase_add_test(ti, a_status_string_with_an_escaped_nul_is_refused);
 	suite_add_tcase(s, tj);
 	suite_add_tcase(s, ti);
 	sr = srunner_create(s);
