@@ -38,6 +38,8 @@ HERE = benchlib.HERE
 NPM_DIR = os.path.join(benchlib.BUILDDIR, "bench", "npm")
 # Seconds to wait for a viewer or server to reach a state before giving up.
 DEADLINE = 300
+# The /metrics sample of automations' open log streams.
+LOG_STREAMS = 'logdeck_streams_open{kind="automations",type="log"}'
 
 
 class Config:
@@ -297,18 +299,18 @@ def make_sources(port, count):
 
 def idle_cpu(pid, seconds):
     """CPU ms per second of pid over seconds."""
-    c0, w0 = benchlib.cpu_seconds(pid), time.monotonic()
+    c0, w0 = benchlib.cpu_ns(pid), time.monotonic()
     time.sleep(seconds)
-    return (benchlib.cpu_seconds(pid) - c0) / (time.monotonic() - w0) * 1000
+    return (benchlib.cpu_ns(pid) - c0) / 1e6 / (time.monotonic() - w0)
 
 
 def open_streams(srv, count, spawn):
     """spawn() a client of count streams; (its pid holder, seconds until
     the server counts them all open)."""
-    base = benchlib.metric(srv.port, "logdeck_streams_open")
+    base = benchlib.metric(srv.port, LOG_STREAMS)
     t0 = time.monotonic()
     client = spawn()
-    wait_until(lambda: benchlib.metric(srv.port, "logdeck_streams_open")
+    wait_until(lambda: benchlib.metric(srv.port, LOG_STREAMS)
                >= base + count, DEADLINE, "%d streams" % count)
     return client, time.monotonic() - t0
 
@@ -337,7 +339,7 @@ def row_idle(cfg, table):
                 p.terminate()
                 p.wait()
                 wait_until(lambda: benchlib.metric(
-                    srv.port, "logdeck_streams_open") == 0, 30, "closed")
+                    srv.port, LOG_STREAMS) == 0, 30, "closed")
                 t, _ = open_streams(srv, count, lambda: Tmux(
                     [LOGDECK, "--server", url, "--heartbeat", "1"] + names))
                 try:
@@ -348,7 +350,7 @@ def row_idle(cfg, table):
                 finally:
                     t.close()
                 wait_until(lambda: benchlib.metric(
-                    srv.port, "logdeck_streams_open") == 0, 30, "closed")
+                    srv.port, LOG_STREAMS) == 0, 30, "closed")
                 if es:
                     urls = [url + "/api/automations/%s/logs?stream=true" % n
                             for n in names]
@@ -361,7 +363,7 @@ def row_idle(cfg, table):
                     p.terminate()
                     p.wait()
                     wait_until(lambda: benchlib.metric(
-                        srv.port, "logdeck_streams_open") == 0, 30, "closed")
+                        srv.port, LOG_STREAMS) == 0, 30, "closed")
         es_med = stats(node)[0] if node else None
         for what, v in (("follow", follow), ("full-screen", view)):
             med = stats(v)[0]
@@ -443,7 +445,7 @@ def row_h2(cfg, table, tmp):
                 p.terminate()
                 p.wait()
                 wait_until(lambda: benchlib.metric(
-                    srv.port, "logdeck_streams_open") == 0, 60, "closed")
+                    srv.port, LOG_STREAMS) == 0, 60, "closed")
         finally:
             proxy.terminate()
             proxy.wait()
