@@ -52,9 +52,10 @@ class Config:
         self.follow_events = 200000 if quick else 1000000
         self.held_events = 200000 if quick else 1000000
         self.idle_streams = (100,) if quick else (100, 1000)
-        self.idle_seconds = 3 if quick else 10
+        self.idle_seconds = 2 if quick else 10
         self.fullscreen_events = 50000 if quick else 100000  # per stream
-        self.ingest_seconds = 2 if quick else 5
+        self.ingest_seconds = 1 if quick else 5
+        self.copy_rows = 50000 if quick else 500000
 
 
 def fmt_ratio(parts):
@@ -390,7 +391,7 @@ def row_idle(cfg, table):
                     if kind in opened:
                         opened[kind].append(secs)
                     try:
-                        time.sleep(2)
+                        time.sleep(1 if cfg.quick else 2)
                         res[kind].append(idle_cpu(c.pid, cfg.idle_seconds))
                     finally:
                         c.close()
@@ -407,7 +408,7 @@ def row_idle(cfg, table):
             med = stats(v)[0]
             table.add("5", line, "ms CPU/s", v,
                       "%.2fx es" % (med / es_med) if es_med else "",
-                      "<10 ms/s (1%% core)" if count >= 1000 else "",
+                      "<10 ms/s (1% core)" if count >= 1000 else "",
                       med < 10 if count >= 1000 else None, fmt="%.2f")
         table.add("5", "  npm eventsource, %d streams" % count, "ms CPU/s",
                   res["es"] if res["es"] else "n/a (npm unavailable)",
@@ -601,8 +602,7 @@ def row_server(cfg, table, tmp):
         with Cluster() as pg, Server("--store", pg.url) as srv:
             for _ in range(cfg.runs):
                 pgr.append(ingest_rate(srv.port, cfg.ingest_seconds))
-                cp.append(copy_rate(pg, 200000 if cfg.quick else 500000,
-                                    tmp))
+                cp.append(copy_rate(pg, cfg.copy_rows, tmp))
             path = "/api/automations/delay/logs"
             benchlib.post(srv.port, "/api/automations/delay/status",
                           {"status": "running"})
