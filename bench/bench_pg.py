@@ -10,13 +10,13 @@ off, so the numbers show the server's cost, not the disk's.
 import http.client
 import json
 import os
-import selectors
-import socket
 import subprocess
 import sys
 import threading
 import time
 
+import benchlib
+from benchlib import Readers, pct
 from pgcluster import BINDIR, Cluster
 from serverutil import Server
 
@@ -28,88 +28,14 @@ RATE_BATCH = 100        # events per POST in the rate phase
 RATE_PRODUCERS = 2
 
 
-class Readers:
-    """CLIENTS raw SSE connections read in one select loop; each log event
-    whose message is "t=<monotonic send time>" is timed on arrival."""
-
-    def __init__(self, port, path, timed=True):
-        self.timed = timed
-        self.sel = selectors.DefaultSelector()
-        self.delays = []
-        self.events = 0
-        self.socks = []
-        for _ in range(CLIENTS):
-            s = socket.create_connection(("127.0.0.1", port))
-            s.sendall(("GET %s?stream=true&tail=0 HTTP/1.1\r\nHost: x\r\n"
-                       "Accept: text/event-stream\r\n\r\n" % path).encode())
-            s.setblocking(False)
-            self.sel.register(s, selectors.EVENT_READ, [b""])
-            self.socks.append(s)
-
-    def pump(self, until, quiet=None):
-        """Read until the monotonic time until (or, given quiet, until
-        nothing came for that long)."""
-        last = time.monotonic()
-        while True:
-            now = time.monotonic()
-            left = until - now
-            if left <= 0 or (quiet is not None and now - last > quiet):
-                return
-            for key, _ in self.sel.select(min(left, 0.05)):
-                try:
-                    data = key.fileobj.recv(1 << 20)
-                except BlockingIOError:
-                    continue
-                now = last = time.monotonic()
-                if not self.timed:
-                    # Count only: the marker may straddle two reads.
-                    buf = key.data[0] + data
-                    self.events += buf.count(b"\nevent: log\n")
-                    key.data[0] = buf[-11:]
-                    continue
-                buf = key.data[0] + data
-                *frames, key.data[0] = buf.split(b"\n\n")
-                for frame in frames:
-                    for line in frame.split(b"\n"):
-                        if not line.startswith(b"data: {\"id\""):
-                            continue
-                        self.events += 1
-                        msg = json.loads(line[6:])["message"]
-                        if msg.startswith("t="):
-                            self.delays.append(now - float(msg[2:]))
-
-    def close(self):
-        for s in self.socks:
-            s.close()
-
-
-def pct(values, p):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(len(values) * p))] * 1000
-
-
 def measure_delay(srv, path, insert):
     """insert(message) DELAY_EVENTS times while CLIENTS streams read."""
-    readers = Readers(srv.port, path)
-    readers.pump(time.monotonic() + 0.5)
-    for _ in range(DELAY_EVENTS):
-        insert("t=%.6f" % time.monotonic())
-        readers.pump(time.monotonic() + DELAY_GAP)
-    readers.pump(time.monotonic() + 1.0)
-    readers.close()
-    return readers.delays
+    return benchlib.measure_delay(srv.port, path, insert, CLIENTS,
+                                  DELAY_EVENTS, DELAY_GAP)
 
 
 def post_one(srv, path):
-    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
-
-    def insert(message):
-        conn.request("POST", path, body=json.dumps({"message": message}),
-                     headers={"Content-Type": "application/json"})
-        r = conn.getresponse()
-        r.read()
-        assert r.status in (200, 201), r.status
-    return insert
+    return benchlib.post_one(srv.port, path)
 
 
 def psql_one(pg, path):
@@ -131,7 +57,7 @@ def measure_rate(srv, path):
     """Events per second ingested in batches while CLIENTS streams read,
     and the share of them the clients received in time."""
     srv.post(path.rsplit("/logs", 1)[0] + "/status", {"status": "running"})
-    readers = Readers(srv.port, path, timed=False)
+    readers = Readers(srv.port, path, CLIENTS, timed=False)
     readers.pump(time.monotonic() + 0.5)
     body = json.dumps([{"message": "rate %d" % i, "task": "bench"}
                        for i in range(RATE_BATCH)])

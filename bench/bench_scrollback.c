@@ -4,6 +4,7 @@
  * measured in the same run; then a merged pane's index and search by time
  * against the same by seq. Prints tables; it asserts nothing. */
 #include <regex.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +15,13 @@
 #include "tui/scrollback.h"
 #include "tui/search.h"
 
-/* Lines appended. */
-#define BENCH_LINES 1000000
+/* Lines appended by default; argv[1] may ask for fewer or more. */
+#define BENCH_LINES_DEFAULT 1000000
+/* Most lines argv[1] may ask for (the store below is 512 MiB). */
+#define BENCH_LINES_MAX 4000000
+
+/* Lines appended in this run. */
+static long bench_lines = BENCH_LINES_DEFAULT;
 /* Lines per slice, as the viewer scans between two loop passes. */
 #define BENCH_SLICE 4096
 /* Sources of the merged-pane rows. */
@@ -40,7 +46,7 @@ static void
 bench_row(const char *what, double ms, double base_ms, const char *base)
 {
 	printf("%-28s %10.1f %9.1f %10.1f %7.2fx  %s\n", what, ms,
-	    ms * 1e6 / BENCH_LINES, base_ms, base_ms > 0 ? ms / base_ms : 0,
+	    ms * 1e6 / bench_lines, base_ms, base_ms > 0 ? ms / base_ms : 0,
 	    base);
 }
 
@@ -196,9 +202,9 @@ bench_merged_table(void)
 	    "ratio", "seq slc", "time slc");
 	srand(1);
 	bench_merged(
-	    "1M lines in order, 20 sources", BENCH_LINES, bench_in_order);
+	    "1M lines in order, 20 sources", BENCH_LINES_DEFAULT, bench_in_order);
 	bench_merged(
-	    "1M lines, 20 sources, 2 s jitter", BENCH_LINES, bench_jitter);
+	    "1M lines, 20 sources, 2 s jitter", BENCH_LINES_DEFAULT, bench_jitter);
 	bench_merged(
 	    "100k history block after 100k", 2 * BENCH_BLOCK, bench_block);
 	printf("  (slc: longest %d-line slice in ms; ratio: time ms / seq "
@@ -206,15 +212,17 @@ bench_merged_table(void)
 	    BENCH_SLICE);
 }
 
+/* usage: bench_scrollback [LINES [--no-merged]] (bench/run.py passes
+ * both: its quick run holds fewer lines and skips the merged table). */
 int
-main(void)
+main(int argc, char **argv)
 {
 	static const char *lv[] = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR"};
 	struct scrollback *sb = sb_new((size_t)512 << 20);
-	char **msgs = malloc(BENCH_LINES * sizeof *msgs);
-	unsigned char *levels = malloc(BENCH_LINES);
+	char **msgs;
+	unsigned char *levels;
 	char *flat, err[128];
-	size_t *lens = malloc(BENCH_LINES * sizeof *lens), total = 0, off;
+	size_t *lens, total = 0, off;
 	struct log_event ev;
 	struct filter f;
 	struct lineidx li;
@@ -223,10 +231,20 @@ main(void)
 	double t0, ms, base, slice_max = 0, t1;
 	long hits = 0, i, got;
 	char buf[160];
+	bool merged = !(argc > 2 && strcmp(argv[2], "--no-merged") == 0);
 
+	if (argc > 1)
+		bench_lines = strtol(argv[1], NULL, 10);
+	if (bench_lines < 1 || bench_lines > BENCH_LINES_MAX) {
+		fprintf(stderr, "bench_scrollback: LINES 1..%d\n", BENCH_LINES_MAX);
+		return 2;
+	}
+	msgs = malloc(bench_lines * sizeof *msgs);
+	levels = malloc(bench_lines);
+	lens = malloc(bench_lines * sizeof *lens);
 	if (sb == NULL || msgs == NULL || levels == NULL || lens == NULL)
 		return 1;
-	for (i = 0; i < BENCH_LINES; i++) {
+	for (i = 0; i < bench_lines; i++) {
 		snprintf(buf, sizeof buf,
 		    "GET /api/items/%ld status=%d "
 		    "latency=%ldms worker=%ld request handled",
@@ -238,18 +256,18 @@ main(void)
 	}
 	flat = malloc(total);
 
-	printf("%-28s %10s %9s %10s %8s  %s\n", "operation (1M lines)", "ms",
+	printf("%-28s %10s %9s %10s %8s  %s\n", "operation (all lines)", "ms",
 	    "ns/line", "base ms", "ratio", "baseline");
 
 	t0 = bench_ms();
-	for (i = 0, off = 0; i < BENCH_LINES; i++) {
+	for (i = 0, off = 0; i < bench_lines; i++) {
 		memcpy(flat + off, msgs[i], lens[i]);
 		off += lens[i];
 	}
 	base = bench_ms() - t0;
 	memset(&ev, 0, sizeof ev);
 	t0 = bench_ms();
-	for (i = 0; i < BENCH_LINES; i++) {
+	for (i = 0; i < bench_lines; i++) {
 		ev.id = i;
 		ev.level = levels[i];
 		ev.level_name.p = lv[levels[i]];
@@ -266,7 +284,7 @@ main(void)
 
 	/* Level floor: the cheap path reads only the index. */
 	t0 = bench_ms();
-	for (i = 0, got = 0; i < BENCH_LINES; i++)
+	for (i = 0, got = 0; i < bench_lines; i++)
 		got += levels[i] >= LEVEL_WARN;
 	base = bench_ms() - t0;
 	filter_init(&f);
@@ -289,7 +307,7 @@ main(void)
 	regcomp(
 	    &re, "status=5[0-9][0-9]", REG_EXTENDED | REG_ICASE | REG_NEWLINE);
 	t0 = bench_ms();
-	for (i = 0; i < BENCH_LINES; i++)
+	for (i = 0; i < bench_lines; i++)
 		hits += regexec(&re, msgs[i], 0, NULL, 0) == 0;
 	base = bench_ms() - t0;
 	filter_push(&f, "status=5[0-9][0-9]", true, err, sizeof err);
@@ -320,7 +338,7 @@ main(void)
 	    &re, "latency=99[0-9]ms", REG_EXTENDED | REG_ICASE | REG_NEWLINE);
 	hits = 0;
 	t0 = bench_ms();
-	for (i = 0; i < BENCH_LINES; i++)
+	for (i = 0; i < bench_lines; i++)
 		hits += regexec(&re, msgs[i], 0, NULL, 0) == 0;
 	base = bench_ms() - t0;
 	slice_max = 0;
@@ -335,22 +353,45 @@ main(void)
 	bench_row("search: latency=99x", ms, base, "regexec loop");
 	printf("  longest %d-line slice: %.2f ms (matches %zu, regexec %ld)\n",
 	    BENCH_SLICE, slice_max, search_count(&s), hits);
+
+	/* Search for a plain substring (no regex operators). */
+	search_free(&s);
+	search_init(&s);
+	search_start(&s, "status=503", false, err, sizeof err);
+	hits = 0;
+	t0 = bench_ms();
+	for (i = 0; i < bench_lines; i++)
+		hits += strstr(msgs[i], "status=503") != NULL;
+	base = bench_ms() - t0;
+	slice_max = 0;
+	t0 = bench_ms();
+	while (search_pending(&s, &li)) {
+		t1 = bench_ms();
+		search_scan(&s, &li, sb, BENCH_SLICE);
+		if (bench_ms() - t1 > slice_max)
+			slice_max = bench_ms() - t1;
+	}
+	ms = bench_ms() - t0;
+	bench_row("search: status=503", ms, base, "strstr loop");
+	printf("  longest %d-line slice: %.2f ms (matches %zu, strstr %ld)\n",
+	    BENCH_SLICE, slice_max, search_count(&s), hits);
 	printf("store: %zu bytes for %llu lines (%.1f bytes/line, text %.1f)\n",
 	    sb_used(sb), (unsigned long long)(sb_end(sb) - sb_first(sb)),
 	    (double)sb_used(sb) / (sb_end(sb) - sb_first(sb)),
-	    (double)total / BENCH_LINES);
+	    (double)total / bench_lines);
 
 	search_free(&s);
 	lineidx_free(&li);
 	filter_free(&f);
 	regfree(&re);
 	sb_free(sb);
-	for (i = 0; i < BENCH_LINES; i++)
+	for (i = 0; i < bench_lines; i++)
 		free(msgs[i]);
 	free(msgs);
 	free(lens);
 	free(levels);
 	free(flat);
-	bench_merged_table();
+	if (merged)
+		bench_merged_table();
 	return 0;
 }
