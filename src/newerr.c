@@ -15,6 +15,7 @@
 #include "core/source.h"
 #include "net/client.h"
 #include "net/fetch.h"
+#include "net/loop.h"
 
 /* A held line or note, in arrival order. */
 struct newerr_item {
@@ -39,6 +40,10 @@ struct newerr {
 	struct newerr_out out;
 	bool prefetch;
 	struct event_decoder *dec;
+	/* Runs newerr_pump from the loop: the callers' calls come from
+	 * inside curl's callbacks (the stream's), where curl refuses to start
+	 * or stop a transfer (CURLM_RECURSIVE_API_CALL). */
+	struct loop_timer pump;
 
 	/* The runs. */
 	struct fetch *runs_fetch; /* the list of runs, until it answers */
@@ -68,6 +73,7 @@ struct newerr {
 };
 
 static void newerr_pump(struct newerr *ne);
+static void newerr_kick(struct newerr *ne);
 
 /* One note of newerr's own. */
 static void newerr_say(struct newerr *ne, const char *fmt, ...)
@@ -334,8 +340,9 @@ base_next_page(struct newerr *ne)
 	if (ne->page == NULL) {
 		newerr_say(ne, "--new-errors: out of memory reading run %lld",
 		    ne->base_run);
-		/* Judged against what was read; the caller pumps. */
+		/* Judged against what was read. */
 		ne->base = BASE_READY;
+		newerr_kick(ne);
 	}
 }
 
@@ -480,7 +487,21 @@ newerr_hold(struct newerr *ne, bool note, long long run, uint64_t hash,
 		item_emit(ne, old, false);
 		free(old);
 	}
-	newerr_pump(ne);
+	newerr_kick(ne);
+}
+
+/* The pump timer: pass on what can be judged, fetch what is needed. */
+static void
+newerr_on_pump(void *arg)
+{
+	newerr_pump(arg);
+}
+
+/* Pump from the loop, soon (see pump). */
+static void
+newerr_kick(struct newerr *ne)
+{
+	loop_timer_in(ne->loop, &ne->pump, 0);
 }
 
 /* --- the interface --- */
@@ -499,6 +520,7 @@ newerr_new(struct loop *loop, const struct client_cfg *cfg,
 	ne->src = src;
 	ne->out = *out;
 	ne->prefetch = prefetch;
+	loop_timer_init(&ne->pump, newerr_on_pump, ne);
 	if ((ne->dec = event_decoder_new()) == NULL) {
 		free(ne);
 		return NULL;
@@ -523,6 +545,7 @@ newerr_free(struct newerr *ne)
 
 	if (ne == NULL)
 		return;
+	loop_timer_stop(ne->loop, &ne->pump);
 	fetch_cancel(ne->runs_fetch);
 	fetch_cancel(ne->page);
 	while ((it = ne->head) != NULL) {
@@ -553,7 +576,7 @@ newerr_run_ended(struct newerr *ne, long long run, bool ok)
 	ne->cur_ok = ok;
 	if (ok)
 		runs_add_ok(ne, run);
-	newerr_pump(ne);
+	newerr_kick(ne);
 }
 
 void
