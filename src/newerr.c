@@ -20,11 +20,11 @@
 /* A held line or note, in arrival order. */
 struct newerr_item {
 	struct newerr_item *next;
-	bool note;      /* a note for stderr, else a line to judge */
-	long long run;  /* the line's run (0: unknown) */
-	uint64_t hash;  /* the line's pattern */
-	size_t n;       /* bytes of text */
-	char text[];    /* owned */
+	bool note;     /* a note for stderr, else a line to judge */
+	long long run; /* the line's run (0: unknown) */
+	uint64_t hash; /* the line's pattern */
+	size_t n;      /* bytes of text */
+	char text[];   /* owned */
 };
 
 enum newerr_base {
@@ -56,12 +56,12 @@ struct newerr {
 
 	/* The baseline. */
 	enum newerr_base base;
-	long long base_run;     /* loaded or loading; 0: no successful run */
-	struct fetch *page;     /* the page being read */
-	long long base_after;   /* the last id read */
-	long base_lines;        /* lines read */
-	long page_size;         /* lines asked for per page */
-	uint64_t *set;          /* open addressing; 0 is an empty slot */
+	long long base_run;   /* loaded or loading; 0: no successful run */
+	struct fetch *page;   /* the page being read */
+	long long base_after; /* the last id read */
+	long base_lines;      /* lines read */
+	long page_size;       /* lines asked for per page */
+	uint64_t *set;        /* open addressing; 0 is an empty slot */
 	size_t set_cap, set_n;
 
 	/* Held, oldest first. */
@@ -214,8 +214,9 @@ runs_fetched(
 			snprintf(why, sizeof why, "%s", err);
 		else
 			snprintf(why, sizeof why, "HTTP %ld", status);
-		newerr_say(ne, "--new-errors: cannot read the runs (%s): "
-		               "every ERROR and WARN line counts as new",
+		newerr_say(ne,
+		    "--new-errors: cannot read the runs (%s): "
+		    "every ERROR and WARN line counts as new",
 		    why);
 		ne->told_none = true;
 		newerr_pump(ne);
@@ -527,9 +528,8 @@ newerr_new(struct loop *loop, const struct client_cfg *cfg,
 	}
 	snprintf(suffix, sizeof suffix, "/runs?limit=%d", NEWERR_RUNS_MAX);
 	url = client_url(cfg, source_kind_path(src->kind), src->id, suffix);
-	ne->runs_fetch = url == NULL
-	                     ? NULL
-	                     : fetch_get(loop, cfg, url, runs_fetched, ne);
+	ne->runs_fetch =
+	    url == NULL ? NULL : fetch_get(loop, cfg, url, runs_fetched, ne);
 	free(url);
 	if (ne->runs_fetch == NULL) {
 		newerr_free(ne);
@@ -580,8 +580,8 @@ newerr_run_ended(struct newerr *ne, long long run, bool ok)
 }
 
 void
-newerr_line(struct newerr *ne, long long run, uint64_t hash,
-    const char *text, size_t n)
+newerr_line(
+    struct newerr *ne, long long run, uint64_t hash, const char *text, size_t n)
 {
 	if (ne->head == NULL && ne->runs_known) {
 		long long want = runs_baseline(ne, run);
