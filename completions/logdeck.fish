@@ -58,6 +58,7 @@ complete -c logdeck -l since -x -d 'start at TIME (ISO 8601) or 90s/10m/2h/1d ba
 complete -c logdeck -l run -x -a previous -d 'follow run RUN: its number, its runId, or previous'
 complete -c logdeck -l until-stopped -d 'with --follow: follow run after run, never exit'
 complete -c logdeck -l until -r -d 'with --follow: stop when this rule fires or a line matches'
+complete -c logdeck -l new-errors -d 'with --follow: only WARN and ERROR lines not seen in the last successful run'
 complete -c logdeck -l alert -r -d 'add a rule for this run (KEY: VALUE, ...)'
 complete -c logdeck -l quiet-after -r -d 'silence after which a running automation is quiet'
 complete -c logdeck -l color -x -a 'auto always never' -d 'colour lines by level'

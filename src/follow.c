@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "alert.h"
+#include "newerr.h"
+#include "core/pattern.h"
 #include "core/buf.h"
 #include "core/stall.h"
 #include "net/client.h"
@@ -40,6 +42,7 @@ struct follow_src {
 	const struct source *src;
 	struct stall stall;       /* is it quiet? */
 	struct loop_timer quiet;  /* armed at the stall's due time */
+	struct newerr *ne;        /* --new-errors: the judge, else NULL */
 };
 
 struct follow {
@@ -56,6 +59,7 @@ struct follow {
 	bool write_failed;     /* stdout is gone (EPIPE): stop quietly */
 	unsigned reauths_seen; /* renewals already told about */
 	struct buf note;       /* scratch for stderr lines */
+	struct buf line;       /* scratch for a line --new-errors judges */
 	struct alert *alert;   /* the rules at work, or NULL */
 	bool until_hit;        /* the --until rule fired: stop */
 	bool finished;         /* every stream has ended */
@@ -82,18 +86,26 @@ follow_flush(struct follow *f)
 	return !f->write_failed;
 }
 
-/* One line about a source on stderr; text is trusted, the name is not. */
-static void follow_note(struct follow *f, const struct source *src,
-    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Write a note line (n bytes, built by follow_vnote) to stderr. */
 static void
-follow_note(struct follow *f, const struct source *src, const char *fmt, ...)
+follow_note_write(struct follow *f, const char *p, size_t n)
 {
-	va_list ap;
+	/* Keep stdout and stderr in order on a shared terminal. */
+	follow_flush(f);
+	fwrite(p, 1, n, stderr);
+	fflush(stderr);
+}
+
+/* One line about a source on stderr; text is trusted, the name is not.
+ * Given a judge (--new-errors), the line goes out in order with the lines
+ * it holds. */
+static void
+follow_vnote(struct follow *f, const struct source *src, struct newerr *ne,
+    const char *fmt, va_list ap)
+{
 	char line[512];
 
-	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
 	buf_clear(&f->note);
 	if (src != NULL && f->o->nsources > 1) {
 		esc_text(&f->note, src->name, strlen(src->name));
@@ -102,10 +114,38 @@ follow_note(struct follow *f, const struct source *src, const char *fmt, ...)
 	/* Notes quote the server (errors, statuses): one escaping rule. */
 	esc_text(&f->note, line, strlen(line));
 	buf_putc(&f->note, '\n');
-	/* Keep stdout and stderr in order on a shared terminal. */
-	follow_flush(f);
-	fwrite(f->note.p, 1, f->note.len, stderr);
-	fflush(stderr);
+	if (ne != NULL)
+		newerr_note(ne, f->note.p, f->note.len);
+	else
+		follow_note_write(f, f->note.p, f->note.len);
+}
+
+/* One line about a source on stderr, at once. */
+static void follow_note(struct follow *f, const struct source *src,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void
+follow_note(struct follow *f, const struct source *src, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	follow_vnote(f, src, NULL, fmt, ap);
+	va_end(ap);
+}
+
+/* A run boundary on stderr: in order with the lines --new-errors holds. */
+static void follow_boundary(struct follow *f, const struct follow_src *fs,
+    const struct source *src, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void
+follow_boundary(struct follow *f, const struct follow_src *fs,
+    const struct source *src, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	follow_vnote(f, src, fs != NULL ? fs->ne : NULL, fmt, ap);
+	va_end(ap);
 }
 
 /* True when the event passes --level and --grep. */
@@ -126,10 +166,12 @@ follow_wanted(struct follow *f, const struct log_event *ev)
 	           REG_STARTEND) == 0;
 }
 
-/* Format one event into the pending output. */
+/* Format one event into the pending output; with --new-errors (fs's
+ * judge), only a line of a new pattern, once the judge knows. fs may be
+ * NULL (the one-shot fetch). */
 static void
-follow_print(
-    struct follow *f, const struct source *src, const struct log_event *ev)
+follow_print(struct follow *f, const struct follow_src *fs,
+    const struct source *src, const struct log_event *ev)
 {
 	/* Text names the source only when there are several; JSON and CSV
 	 * always carry it, so their consumers need not guess. */
@@ -139,6 +181,17 @@ follow_print(
 
 	if (!follow_wanted(f, ev))
 		return;
+	if (fs != NULL && fs->ne != NULL) {
+		/* --new-errors: WARN and above, judged by their pattern. */
+		if (ev->level < LEVEL_WARN || ev->level == LEVEL_OTHER)
+			return;
+		buf_clear(&f->line);
+		if (formatter_event(f->fmt, &f->line, name, ev) == 0)
+			newerr_line(fs->ne, fs->run,
+			    pattern_hash(ev->message.p, ev->message.n),
+			    f->line.p, f->line.len);
+		return;
+	}
 	if (formatter_event(f->fmt, &f->out, name, ev) != 0) {
 		follow_flush(f);
 		formatter_event(f->fmt, &f->out, name, ev);
@@ -219,7 +272,7 @@ follow_on_log(struct stream *s, const struct log_event *ev, void *arg)
 
 	if (f->until_hit)
 		return; /* the follow has ended; lines after are not its */
-	follow_print(f, stream_source(s), ev);
+	follow_print(f, fs, stream_source(s), ev);
 	if (fs != NULL)
 		follow_stall_line(fs, ev);
 	sub.run = fs != NULL ? fs->run : 0;
@@ -255,6 +308,8 @@ follow_on_status(struct stream *s, const struct status_event *st, void *arg)
 	if (st->run <= 0 || fs == NULL)
 		return; /* no run boundary: the end is told when it ends */
 	fs->run = st->run;
+	if (st->status == RUN_RUNNING && fs->ne != NULL && fs->runs)
+		newerr_run_started(fs->ne, st->run);
 	if (st->status == RUN_RUNNING) {
 		/* Without runs, "running" is the state when caught up, not
 		 * where the run started. */
@@ -263,8 +318,8 @@ follow_on_status(struct stream *s, const struct status_event *st, void *arg)
 			struct rule_subject sub = {
 			    .event = RULE_STARTED, .run = st->run};
 
-			follow_note(
-			    f, stream_source(s), "Run %lld started", st->run);
+			follow_boundary(f, fs, stream_source(s),
+			    "Run %lld started", st->run);
 			follow_rules(f, stream_source(s), &sub);
 		}
 		return;
@@ -283,8 +338,13 @@ follow_on_status(struct stream *s, const struct status_event *st, void *arg)
 	/* An ended run is not quiet. */
 	stall_pause(&fs->stall);
 	loop_timer_stop(f->loop, &fs->quiet);
-	follow_note(f, stream_source(s), "Run %lld %s%s%s", st->run,
+	follow_boundary(f, fs, stream_source(s), "Run %lld %s%s%s", st->run,
 	    run_status_name(st->status), code, took);
+	/* Completed with exit code 0 (or none): the next run's baseline. */
+	if (fs->ne != NULL)
+		newerr_run_ended(fs->ne, st->run,
+		    st->status == RUN_COMPLETED &&
+		        (!st->has_exit_code || st->exit_code == 0));
 	follow_rules_end(f, stream_source(s), st->status, st->run,
 	    st->has_exit_code, st->exit_code);
 }
@@ -397,10 +457,11 @@ follow_on_state(struct stream *s, void *arg)
 		/* Unless a run boundary told it already, with the number. */
 		fs = stream_data(s);
 		if ((fs == NULL || !fs->told_end) && st->has_exit_code)
-			follow_note(f, src, "Run %s (exit code %d)",
+			follow_boundary(f, fs, src, "Run %s (exit code %d)",
 			    run_status_name(st->run), st->exit_code);
 		else if (fs == NULL || !fs->told_end)
-			follow_note(f, src, "Run %s", run_status_name(st->run));
+			follow_boundary(
+			    f, fs, src, "Run %s", run_status_name(st->run));
 		if (fs == NULL || !fs->told_end)
 			follow_rules_end(f, src, st->run, fs ? fs->run : 0,
 			    st->has_exit_code, st->exit_code);
@@ -415,7 +476,20 @@ follow_on_state(struct stream *s, void *arg)
 	}
 }
 
-/* Before the loop sleeps: write what the pass produced. */
+/* True when no --new-errors judge holds a line: the follow may end. */
+static bool
+follow_newerr_idle(const struct follow *f)
+{
+	size_t i;
+
+	for (i = 0; f->srcs != NULL && i < f->o->nsources; i++)
+		if (f->srcs[i].ne != NULL && !newerr_idle(f->srcs[i].ne))
+			return false;
+	return true;
+}
+
+/* Before the loop sleeps: write what the pass produced (and what the
+ * --new-errors judges passed on meanwhile). */
 static void
 follow_before_sleep(void *arg)
 {
@@ -424,7 +498,8 @@ follow_before_sleep(void *arg)
 	if (!follow_flush(f))
 		loop_stop(f->loop, f->worst);
 	else if ((f->until_hit || f->finished) &&
-	         (f->alert == NULL || alert_idle(f->alert)))
+	         (f->alert == NULL || alert_idle(f->alert)) &&
+	         follow_newerr_idle(f))
 		loop_stop(f->loop, f->until_hit ? EXIT_UNTIL : f->worst);
 }
 
@@ -443,6 +518,39 @@ follow_on_signal(int sig, void *arg)
 
 	f->worst = sig == SIGINT ? EXIT_INTERRUPTED : 128 + sig;
 	loop_stop(f->loop, f->worst);
+}
+
+/* newerr_out: a judged line to the pending output. */
+static void
+follow_ne_line(const char *p, size_t n, void *arg)
+{
+	struct follow_src *fs = arg;
+	struct follow *f = fs->f;
+
+	if (buf_append(&f->out, p, n) != 0) {
+		follow_flush(f);
+		buf_append(&f->out, p, n);
+	}
+	if (f->out.len >= FOLLOW_FLUSH_AT)
+		follow_flush(f);
+}
+
+/* newerr_out: a held run boundary, built by follow_vnote. */
+static void
+follow_ne_note(const char *p, size_t n, void *arg)
+{
+	struct follow_src *fs = arg;
+
+	follow_note_write(fs->f, p, n);
+}
+
+/* newerr_out: the judge's own note about the source. */
+static void
+follow_ne_say(const char *text, void *arg)
+{
+	struct follow_src *fs = arg;
+
+	follow_note(fs->f, fs->src, "%s", text);
 }
 
 static const struct stream_handlers follow_handlers = {
@@ -477,6 +585,7 @@ follow_init(struct follow *f, const struct follow_opts *o)
 	f->o = o;
 	buf_init(&f->out, follow_max_pending(o));
 	buf_init(&f->note, 4096);
+	buf_init(&f->line, follow_max_pending(o));
 	if (o->grep != NULL) {
 		rc = regcomp(&f->re, o->grep,
 		    REG_EXTENDED | REG_NOSUB |
@@ -507,6 +616,7 @@ follow_fini(struct follow *f)
 	formatter_free(f->fmt);
 	buf_free(&f->out);
 	buf_free(&f->note);
+	buf_free(&f->line);
 }
 
 int
@@ -566,6 +676,22 @@ follow_run(const struct follow_opts *o)
 		f.srcs[i].src = &o->sources[i];
 		stall_init(&f.srcs[i].stall, o->quiet_after_ms);
 		loop_timer_init(&f.srcs[i].quiet, follow_on_quiet, &f.srcs[i]);
+		if (o->new_errors) {
+			struct newerr_out no = {.line = follow_ne_line,
+			    .note = follow_ne_note,
+			    .say = follow_ne_say,
+			    .arg = &f.srcs[i]};
+
+			/* Run after run: each successful run is fetched as
+			 * it ends, ready for the next one. */
+			if ((f.srcs[i].ne = newerr_new(f.loop, o->client,
+			         &o->sources[i], o->until_stopped, &no)) ==
+			    NULL) {
+				fprintf(stderr, "logdeck: out of memory\n");
+				rc = EXIT_UNREACHABLE;
+				goto out;
+			}
+		}
 		/* Counted first: a stream can finish inside stream_open. */
 		f.open++;
 		if ((s = stream_open(f.mgr, &o->sources[i], &start)) == NULL) {
@@ -578,8 +704,10 @@ follow_run(const struct follow_opts *o)
 	rc = loop_run(f.loop);
 	follow_flush(&f);
 out:
-	for (i = 0; f.srcs != NULL && i < o->nsources; i++)
+	for (i = 0; f.srcs != NULL && i < o->nsources; i++) {
 		loop_timer_stop(f.loop, &f.srcs[i].quiet);
+		newerr_free(f.srcs[i].ne);
+	}
 	alert_free(f.alert);
 	stream_mgr_free(f.mgr);
 	loop_free(f.loop);
@@ -605,7 +733,7 @@ follow_page_event(const struct log_event *ev, void *arg)
 	if (ev->id > pg->last_id)
 		pg->last_id = ev->id;
 	pg->count++;
-	follow_print(pg->f, pg->src, ev);
+	follow_print(pg->f, NULL, pg->src, ev);
 }
 
 /* Append "&name=value", value URL-escaped. */

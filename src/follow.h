@@ -44,6 +44,9 @@ struct follow_opts {
 	struct rule_set *rules;
 	int until_rule; /* the rule whose firing ends the follow, or -1 */
 	long quiet_after_ms; /* stall floor (core/stall.h); 0: the default */
+	/* --new-errors: print only the WARN-and-above lines whose pattern
+	 * did not occur in the last successful run (newerr.h). */
+	bool new_errors;
 };
 
 /* Follow the sources until each followed run ends (or, until_stopped,

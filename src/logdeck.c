@@ -61,6 +61,7 @@ enum {
 	OPT_ALERT,
 	OPT_UNTIL,
 	OPT_QUIET_AFTER,
+	OPT_NEW_ERRORS,
 };
 
 static const struct option main_options[] = {
@@ -82,6 +83,7 @@ static const struct option main_options[] = {
     {"until-stopped", no_argument, NULL, OPT_UNTIL_STOPPED},
     {"alert", required_argument, NULL, OPT_ALERT},
     {"until", required_argument, NULL, OPT_UNTIL},
+    {"new-errors", no_argument, NULL, OPT_NEW_ERRORS},
     {"quiet-after", required_argument, NULL, OPT_QUIET_AFTER},
     {"color", required_argument, NULL, OPT_COLOR},
     {"colour", required_argument, NULL, OPT_COLOR},
@@ -161,6 +163,11 @@ main_usage(void)
 "                         exit on its own (run boundaries on stderr)\n"
 "      --until=RULE|REGEX with --follow: stop when the rule named RULE\n"
 "                         fires, or a line's message matches REGEX (exit 4)\n"
+"      --new-errors       with --follow: print only the WARN, ERROR and FATAL\n"
+"                         lines whose pattern (numbers, ids, durations,\n"
+"                         quoted values set aside) did not occur in the\n"
+"                         automation's last successful run; every such line,\n"
+"                         not only the first (run boundaries on stderr)\n"
 "      --color=WHEN       colour lines by level: auto, always or never\n"
 "                         (default: auto; NO_COLOR is respected)\n"
 "      --utc              show timestamps in UTC instead of local time\n"
@@ -199,6 +206,7 @@ main_usage(void)
 "  logdeck -f --run previous nightly-sync\n"
 "  logdeck -f --until-stopped --since 2h nightly-sync\n"
 "  logdeck -f --until-stopped --until 'disk full' nightly-sync\n"
+"  logdeck -f --until-stopped --new-errors nightly-sync\n"
 "  logdeck -f --alert 'on: failed, command: ./page-oncall.sh' nightly-sync\n"
 "  logdeck automations logs nightly-sync --tail 100\n"
 "\n"
@@ -607,6 +615,9 @@ main(int argc, char **argv)
 		case OPT_UNTIL:
 			until = optarg;
 			break;
+		case OPT_NEW_ERRORS:
+			fo.new_errors = true;
+			break;
 		case OPT_QUIET_AFTER:
 			if ((num = rule_seconds(optarg, MAIN_MAX_QUIET_S)) < 1) {
 				rc = main_bad("--quiet-after: '%s' is not a "
@@ -787,6 +798,10 @@ main(int argc, char **argv)
 	}
 	if (until != NULL && !follow) {
 		rc = main_bad("%s", "--until: only with --follow");
+		goto out_conf;
+	}
+	if (fo.new_errors && !follow) {
+		rc = main_bad("%s", "--new-errors: only with --follow");
 		goto out_conf;
 	}
 	if ((rc = main_until(mc.conf, until, &fo.until_rule)) != 0)
