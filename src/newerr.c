@@ -418,8 +418,9 @@ tell_none(struct newerr *ne, long long run)
 }
 
 /* Pass on what can be judged now, oldest first; ask for the baseline the
- * oldest held line needs. With nothing held, fetch the next run's
- * baseline ahead when asked to. */
+ * oldest held line needs. With nothing held, fetch the baseline of the
+ * current run ahead (of the next run, once the current one completed,
+ * when asked to). */
 static void
 newerr_pump(struct newerr *ne)
 {
@@ -440,8 +441,12 @@ newerr_pump(struct newerr *ne)
 		item_emit(ne, item_pop(ne), true);
 		free(it);
 	}
-	if (ne->prefetch && ne->runs_known && ne->cur_ok)
-		base_want(ne, runs_baseline(ne, ne->cur + 1));
+	/* Nothing held: read the baseline the next lines will need now,
+	 * not when they come (a run's backlog arrives at once). */
+	if (ne->runs_known)
+		base_want(
+		    ne, runs_baseline(
+		            ne, ne->prefetch && ne->cur_ok ? ne->cur + 1 : 0));
 }
 
 /* Hold text (a note, or a line of run with pattern hash); past the hold

@@ -22,9 +22,10 @@ struct newerr;
  * them the baseline is what was read: said once on stderr, and a pattern
  * that first occurs later in that run counts as new. */
 #define NEWERR_BASELINE_MAX 100000
-/* Lines asked for per page of the baseline (halved, down to 1, while an
- * answer is larger than FETCH_MAX_BODY). */
-#define NEWERR_PAGE 1000
+/* Lines asked for per page of the baseline: the API's largest page, few
+ * round trips (halved, down to 1, while an answer is larger than
+ * FETCH_MAX_BODY). */
+#define NEWERR_PAGE 10000
 /* Most distinct patterns a baseline keeps (8 bytes each, twice over in the
  * table); past them further patterns of the baseline are not added (said
  * once), so their lines count as new. */
@@ -35,8 +36,8 @@ struct newerr;
 /* Lines (and bytes of formatted text) held while a baseline is fetched.
  * Past either the oldest held line is printed unjudged, as if new (said
  * once): a slow server never hides an error, and nothing is lost. */
-#define NEWERR_HOLD_LINES 10000
-#define NEWERR_HOLD_BYTES (8 * 1024 * 1024)
+#define NEWERR_HOLD_LINES 100000
+#define NEWERR_HOLD_BYTES (32 * 1024 * 1024)
 
 /* Where judged lines and notes go (the follow mode's output). */
 struct newerr_out {
@@ -52,7 +53,8 @@ struct newerr_out {
 };
 
 /* Start judging the lines of src (borrowed, as are cfg and loop; they
- * must outlive it): asks for its runs at once. prefetch: when a run
+ * must outlive it): asks for its runs at once, then for the current
+ * run's baseline before any line needs it. prefetch: when a run
  * completes, fetch it as the next run's baseline before that run starts
  * (for run-after-run following). NULL on allocation failure. */
 struct newerr *newerr_new(struct loop *loop, const struct client_cfg *cfg,
