@@ -25,6 +25,7 @@ fuzz_print(const struct conf *c)
 	    .backoff_cap_ms = 30000,
 	    .max_event = 1024 * 1024};
 	struct conf_effective e = {0};
+	struct auth_opts ao = {0};
 	char *text = NULL, err[512];
 	size_t len = 0;
 	bool found;
@@ -35,7 +36,14 @@ fuzz_print(const struct conf *c)
 	e.conf = c;
 	e.profile = p != NULL ? p->name : NULL;
 	e.client = &cl;
-	e.token_origin = conf_token_source(p, NULL, NULL);
+	if (p != NULL) {
+		ao.profile = p->name;
+		ao.token = p->token;
+		ao.token_command = p->token_command;
+		ao.token_file = p->token_file;
+		ao.token_env = p->token_env;
+	}
+	e.token_origin = auth_origin(&ao);
 	e.view = &c->view;
 	e.theme = c->theme;
 	e.watch = conf_watch(c, p, &e.nwatch);

@@ -1,4 +1,4 @@
-/* fuzz_keys.c - libFuzzer target for key names (conf.c's conf_key_parse,
+/* fuzz_keys.c - libFuzzer target for key names (tui/keys.c keys_parse_name,
  * as a configuration's keys: mapping writes them) and the key table they
  * rebind (tui/keys.c). Input: lines "ACTION KEYNAME", bound in order.
  * Properties beyond no crash: a name parses to -1 or a code the table can
@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf.h"
 #include "fuzzutil.h"
 #include "tui/keys.h"
 
@@ -23,15 +22,7 @@
 static enum action
 fuzz_action(const char *name)
 {
-	const char *n;
-	int a;
-
-	for (a = 1; a <= ACT_KIND; a++) {
-		n = keys_action_name((enum action)a);
-		if (n != NULL && strcmp(n, name) == 0)
-			return (enum action)a;
-	}
-	return ACT_NONE;
+	return keys_action_by_name(name);
 }
 
 /* True when s is ASCII only. */
@@ -78,10 +69,10 @@ LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 			name = line;
 		else
 			*name++ = '\0';
-		code = conf_key_parse(name);
+		code = keys_parse_name(name);
 		if (code < -1 || code == 0)
 			fuzz_fail("key code %d", code);
-		if (code > 0 && (code & ~CONF_KEY_FN) > 0x10ffff)
+		if (code > 0 && (code & ~KEYS_FN) > 0x10ffff)
 			fuzz_fail("key code %d past Unicode", code);
 		/* Named keys are case blind: the upper-case spelling of a
 		 * name longer than one character parses the same. */
@@ -93,7 +84,7 @@ LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 				if (upper[i] >= 'a' && upper[i] <= 'z')
 					upper[i] -= 'a' - 'A';
 			if (strlen(upper) == strlen(name) && fuzz_ascii(name) &&
-			    conf_key_parse(upper) != code)
+			    keys_parse_name(upper) != code)
 				fuzz_fail("%s and %s differ", name, upper);
 			free(upper);
 		}

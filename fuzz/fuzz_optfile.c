@@ -17,7 +17,7 @@
 #include "fuzzutil.h"
 #include "server/optfile.h"
 
-/* The server's options (src/server/main.c main_longopts). */
+/* The server's options (src/server/server.c main_longopts). */
 static const struct option fuzz_opts[] = {
     {"config", required_argument, NULL, 'c'},
     {"listen", required_argument, NULL, 'l'},
