@@ -169,7 +169,13 @@ def sanitizer_reports():
     """The sanitizer reports children wrote since the last call (their
     text), removing them so each fails one test only."""
     out = []
-    for name in sorted(os.listdir(SANITIZER_DIR)):
+    try:
+        names = sorted(os.listdir(SANITIZER_DIR))
+    except FileNotFoundError:
+        # Removed under us (a clean-up of /tmp): make it again.
+        os.makedirs(SANITIZER_DIR, exist_ok=True)
+        return out
+    for name in names:
         path = os.path.join(SANITIZER_DIR, name)
         with open(path, errors="replace") as f:
             out.append("%s:\n%s" % (name, f.read()))

@@ -547,6 +547,12 @@ def main():
             time.sleep(max(0.01, min(next_sample, next_restart, next_tui,
                                      end) - time.monotonic()))
 
+        if step % 4 == 3:
+            # The last action unwatched a source: watch it again, so the
+            # view's end shows every source.
+            view.keys("Space")
+            view.wait(lambda s: s.count("\u25c9") == SOURCES,
+                      "every source watched again", 60)
         say("stopping the producer; completing every run")
         producer.stopping.set()
         producer.join(120)
