@@ -37,10 +37,13 @@ class Tmux:
         self.env = dict(os.environ)
         self.env.pop("TMUX", None)
         self.env.update({"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"})
-        self._tmux("-f", "/dev/null", "new-session", "-d", "-s", "t",
+        # One command list: the options hold before the command starts,
+        # so a command that exits at once still leaves its pane to read.
+        self._tmux("-f", "/dev/null", "start-server", ";",
+                   "set-option", "-g", "remain-on-exit", "on", ";",
+                   "set-option", "-g", "default-terminal", "tmux-256color",
+                   ";", "new-session", "-d", "-s", "t",
                    "-x", str(cols), "-y", str(rows), cmd)
-        self._tmux("set-option", "-g", "remain-on-exit", "on")
-        self._tmux("set-option", "-g", "default-terminal", "tmux-256color")
 
     def _tmux(self, *args):
         r = subprocess.run([TMUX, "-u", "-S", self.sock] + list(args),
