@@ -95,7 +95,9 @@ watch_ne_line(const char *p, size_t n, void *arg)
 	struct tui_judged j;
 	unsigned k;
 
-	if (n != sizeof j)
+	/* Without a successful run before, nothing is compared: the view
+	 * marks no line rather than every one. */
+	if (n != sizeof j || !newerr_has_baseline(w->ne))
 		return;
 	memcpy(&j, p, sizeof j);
 	seqs_add(&w->fresh, j.seq);
@@ -130,6 +132,12 @@ watch_ne_say(const char *text, void *arg)
 
 	if (strncmp(text, opt, sizeof opt - 1) == 0)
 		text += sizeof opt - 1;
+	if (strstr(text, "no successful run") != NULL) {
+		tui_msg(w->t, false,
+		    "%s: no successful run before: no error is marked new",
+		    tui_src_name(w->t, w->i));
+		return;
+	}
 	tui_msg(w->t, false, "%s: %s", tui_src_name(w->t, w->i), text);
 }
 

@@ -222,7 +222,7 @@ view_list_parts(
 	 * the run (tui_watch.c): kept longest after the name. */
 	nw = tui_watch_list_parts(t, i, watch, what, 3);
 	for (k = 0; k < nw; k++)
-		view_list_part(parts, &n, watch[k], what[k] == 'n' ? 1 : 0,
+		view_list_part(parts, &n, watch[k], what[k] == 'n' ? 2 : 0,
 		    selected       ? base | A_BOLD
 		    : what[k] == 'q' ? draw_attr(COL_WARN) | A_BOLD
 		                     : draw_attr(COL_ALERT) | A_BOLD);
