@@ -178,7 +178,7 @@ alert_event(struct alert *a, const struct rule_subject *sub, int watch)
 		if (!rule_fire(r, now, &suppressed))
 			continue;
 		alert_act(a, r, sub, suppressed);
-		if (i == watch)
+		if (i == watch || watch == ALERT_ANY)
 			hit = true;
 	}
 	return hit;

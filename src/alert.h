@@ -24,8 +24,10 @@ struct alert *alert_new(struct loop *loop, struct rule_set *rules,
     int tty_fd, alert_note_fn note, void *arg);
 /* Free a; actions still running are stopped. NULL is fine. */
 void alert_free(struct alert *a);
+/* alert_event's watch: any rule. */
+#define ALERT_ANY (-2)
 /* Test every rule against sub and act for those that fire now. Returns
- * true when rule number watch (or -1) fired. */
+ * true when rule number watch fired (ALERT_ANY: when any did; -1: never). */
 bool alert_event(struct alert *a, const struct rule_subject *sub, int watch);
 /* True when no command or post is queued or running. */
 bool alert_idle(const struct alert *a);

@@ -871,6 +871,8 @@ main(int argc, char **argv)
 		    .list_width = view.list_width,
 		    .keys = mc.conf->keys,
 		    .nkeys = mc.conf->nkeys,
+		    .rules = &mc.conf->rules,
+		    .quiet_after_ms = fo.quiet_after_ms,
 		};
 		rc = tui_run(&to);
 	}

@@ -613,6 +613,12 @@ newerr_note(struct newerr *ne, const char *text, size_t n)
 }
 
 bool
+newerr_has_baseline(const struct newerr *ne)
+{
+	return ne->base == BASE_READY && ne->base_run > 0;
+}
+
+bool
 newerr_idle(const struct newerr *ne)
 {
 	return ne->head == NULL;

@@ -75,6 +75,9 @@ void newerr_line(struct newerr *ne, long long run, uint64_t hash,
 /* Pass a note (n bytes, copied when held) to out->note in order with the
  * lines given before it. */
 void newerr_note(struct newerr *ne, const char *text, size_t n);
+/* True when the lines are judged against a successful run's patterns
+ * now (false while there is none, or before it is read). */
+bool newerr_has_baseline(const struct newerr *ne);
 /* True when nothing is held (a follow may end). */
 bool newerr_idle(const struct newerr *ne);
 

@@ -71,6 +71,9 @@ static const char *const keys_names_of[ACT_COUNT] = {
     [ACT_REDRAW] = "redraw",
     [ACT_RUNS] = "runs",
     [ACT_KIND] = "kind",
+    [ACT_FOLD] = "fold",
+    [ACT_NEXT_NEW] = "next-new-error",
+    [ACT_PREV_NEW] = "prev-new-error",
 };
 
 /* The configuration's rebindings. */
@@ -156,6 +159,11 @@ static const struct key_binding keys[] = {
     {'L', KEYS_ANY, ACT_LIST_TOGGLE, "L", "hide / show the list pane"},
     {'>', KEYS_ANY, ACT_LIST_WIDER, ">", "widen the list pane"},
     {'<', KEYS_ANY, ACT_LIST_NARROWER, "<", "narrow the list pane"},
+    {'z', KEYS_LOG, ACT_FOLD, "z",
+        "fold repeated lines of a source (x214 first-last shape)"},
+    {'u', KEYS_LOG, ACT_NEXT_NEW, "u",
+        "next ERROR/WARN new since the last good run (*)"},
+    {'U', KEYS_LOG, ACT_PREV_NEW, "U", "previous new ERROR/WARN line"},
     {0x1b, KEYS_ANY, ACT_CLOSE, "Esc", "close / cancel"},
     {FN(KEY_MOUSE), KEYS_ANY, ACT_MOUSE, "Wheel", "scroll"},
 };

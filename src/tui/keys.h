@@ -68,6 +68,9 @@ enum action {
 	ACT_REDRAW,
 	ACT_RUNS,
 	ACT_KIND,
+	ACT_FOLD,
+	ACT_NEXT_NEW,
+	ACT_PREV_NEW,
 	/* Actions without a name (no configuration can rebind them) come
 	 * after the named ones. */
 	ACT_MOUSE,

@@ -24,6 +24,9 @@ lineidx_free(struct lineidx *li)
 	free(li->v);
 	free(li->e);
 	free(li->late);
+	free(li->fold_last);
+	li->fold_last = NULL;
+	li->fold = NULL;
 	li->v = NULL;
 	li->e = li->late = NULL;
 	li->off = li->len = li->cap = li->ecap = li->nlate = 0;
@@ -36,6 +39,52 @@ lineidx_rebuild(struct lineidx *li, const struct scrollback *sb)
 	li->off = li->len = li->nlate = 0;
 	li->next = li->start = sb_first(sb);
 	li->rebuilding = li->next < sb_end(sb);
+	if (li->fold_last != NULL)
+		memset(li->fold_last, 0,
+		    FILTER_SOURCES_MAX * sizeof *li->fold_last);
+}
+
+/* Fold or unfold, and start over. */
+int
+lineidx_set_fold(struct lineidx *li, const struct scrollback *sb,
+    lineidx_fold_fn fn, void *arg)
+{
+	int rc = 0;
+
+	if (fn != NULL && li->fold_last == NULL &&
+	    (li->fold_last = calloc(
+	         FILTER_SOURCES_MAX, sizeof *li->fold_last)) == NULL) {
+		fn = NULL;
+		rc = -1;
+	}
+	if (fn == NULL) {
+		free(li->fold_last);
+		li->fold_last = NULL;
+	}
+	li->fold = fn;
+	li->fold_arg = arg;
+	lineidx_rebuild(li, sb);
+	return rc;
+}
+
+/* Folded: true when line seq (a log line that passed) is not the first
+ * passing line of its source's fold entry, so it stays out. */
+static bool
+lineidx_folded_away(struct lineidx *li, uint64_t seq, const struct sb_key *k)
+{
+	int64_t e;
+
+	if (li->fold == NULL || k->kind != SB_KIND_LOG ||
+	    k->src >= FILTER_SOURCES_MAX)
+		return false;
+	if ((e = li->fold(li->fold_arg, seq, k->src)) < 0) {
+		li->fold_last[k->src] = 0;
+		return false;
+	}
+	if (li->fold_last[k->src] == (uint64_t)e + 1)
+		return true;
+	li->fold_last[k->src] = (uint64_t)e + 1;
+	return false;
 }
 
 /* Change the order and start over. */
@@ -227,9 +276,13 @@ lineidx_scan(struct lineidx *li, const struct scrollback *sb,
 	for (seq = li->next; seq < end && (size_t)done < budget; seq++) {
 		done++;
 		if (!sb_key(sb, seq, &k) ||
-		    !lineidx_pass(sb, seq, &k, f, cheap, raw))
+		    !lineidx_pass(sb, seq, &k, f, cheap, raw) ||
+		    lineidx_folded_away(li, seq, &k))
 			continue;
 		if (lineidx_add(li, seq, k.order_ms) == -1) {
+			/* Tried again from this line: not folded away then. */
+			if (li->fold_last != NULL && k.src < FILTER_SOURCES_MAX)
+				li->fold_last[k.src] = 0;
 			lineidx_merge(li);
 			li->next = seq;
 			return -1;

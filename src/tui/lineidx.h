@@ -26,6 +26,10 @@
 #include "tui/filter.h"
 #include "tui/scrollback.h"
 
+/* Folding (core/fold.h): the fold entry a stored line belongs to, or -1
+ * when it is in none (not added to a fold, or dropped from its ring). */
+typedef int64_t (*lineidx_fold_fn)(void *arg, uint64_t seq, uint16_t src);
+
 /* Lines of one scan that go before the newest entry (by time) are merged
  * into the index in runs of at most this many. */
 #define LINEIDX_LATE_MAX 8192
@@ -55,6 +59,13 @@ struct lineidx {
 	uint64_t next;   /* next store seq to test */
 	uint64_t start;  /* where the current rebuild began (progress) */
 	bool rebuilding; /* a re-filter is in progress */
+	/* Folded (lineidx_set_fold): of the log lines of one source that
+	 * pass the filter and belong to one fold entry, only the first is
+	 * added; the rest stay in the store, where filters tested them. */
+	lineidx_fold_fn fold;
+	void *fold_arg;
+	uint64_t *fold_last; /* per source: 1 + the entry of its last line
+	                        added; 0: none (FILTER_SOURCES_MAX, owned) */
 };
 
 /* Set up an empty index by seq of store sb (which must outlive it; every
@@ -70,6 +81,11 @@ void lineidx_rebuild(struct lineidx *li, const struct scrollback *sb);
  * is unchanged. Switching to BY_SEQ frees the by-time arrays. */
 void lineidx_set_order(
     struct lineidx *li, const struct scrollback *sb, enum lineidx_order order);
+/* Fold the index (fn non-NULL: fn names each line's fold entry, arg is
+ * passed to it) or unfold it (fn NULL), and rebuild. 0, or -1 when out of
+ * memory (the index is then left unfolded). */
+int lineidx_set_fold(struct lineidx *li, const struct scrollback *sb,
+    lineidx_fold_fn fn, void *arg);
 /* Test up to budget store lines against f (markers: only their source)
  * and add those that pass; returns how many were tested (0 when caught
  * up), or -1 on allocation failure (what was added stays, and the next

@@ -710,6 +710,7 @@ sb_get(const struct scrollback *sb, uint64_t seq, struct sb_line *out)
 	out->order_ms = r->ts_ms;
 	out->flags = r->flags & (SB_CUT_EVENT | SB_CUT_RAW);
 	out->kind = r->kind;
+	out->seq = seq;
 	return true;
 }
 

@@ -38,6 +38,7 @@ struct sb_line {
 	int64_t order_ms; /* the time the line sorts at (never INT64_MIN) */
 	uint8_t flags;    /* SB_CUT_* */
 	uint8_t kind;     /* SB_KIND_* */
+	uint64_t seq;     /* the line's seq */
 };
 
 /* sb_line.kind: a log line, or a marker the view inserted. A marker has

@@ -22,6 +22,7 @@
 #include "tui/keys.h"
 #include "tui/tui.h"
 #include "tui/tui_app.h"
+#include "tui/tui_watch.h"
 #include "tui/view.h"
 #include "tui/view_draw.h"
 
@@ -153,7 +154,8 @@ tui_needs_tick(const struct tui *t)
 	int k;
 
 	if (t->ts == TUI_TS_RELATIVE ||
-	    loop_now() - t->last_event < (RATE_SECONDS + 1) * 1000)
+	    loop_now() - t->last_event < (RATE_SECONDS + 1) * 1000 ||
+	    tui_watch_ticking(t))
 		return true;
 	for (k = 0; k < t->nsrcs; k++) {
 		if (t->list_shown && t->srcs[k].run_no > 0 &&
@@ -364,6 +366,7 @@ tui_before_sleep(void *arg)
 	if (t->quit)
 		return;
 	tui_lists_apply(t);
+	tui_watch_pass(t);
 	now = loop_now();
 	if (tui_work(t) | tui_save_step(t, loop_now() + TUI_SLICE_MS)) {
 		tui_dirty(t);
@@ -434,6 +437,7 @@ tui_free(struct tui *t)
 	tui_save_finish(t);
 	view_runs_close(t);
 	tui_lists_close(t);
+	tui_watch_close(t);
 	stream_mgr_free(t->mgr);
 	for (k = 0; k < t->npanes; k++)
 		tui_pane_free(t, k);
@@ -532,6 +536,9 @@ tui_run(const struct tui_opts *o)
 	loop_timer_init(&t.work_timer, tui_on_wake, &t);
 	loop_timer_init(&t.tick_timer, tui_on_tick, &t);
 	loop_timer_init(&t.list_hold_timer, tui_on_list_hold, &t);
+	/* Bell and notifications go straight to the terminal between
+	 * screen updates (curses has flushed; they move no cursor). */
+	tui_watch_open(&t, isatty(STDOUT_FILENO) ? STDOUT_FILENO : -1);
 	loop_add_fd(t.loop, STDIN_FILENO, tui_on_stdin, &t);
 	loop_add_signal(t.loop, SIGWINCH, tui_on_winch, &t);
 	loop_add_signal(t.loop, SIGCONT, tui_on_cont, &t);

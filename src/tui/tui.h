@@ -10,6 +10,7 @@
 struct client_cfg;
 struct conf_key;
 struct source;
+struct rule_set;
 
 /* What main hands to the full-screen viewer. All pointers are borrowed
  * and stay valid until tui_run returns. */
@@ -36,6 +37,10 @@ struct tui_opts {
 	int list_width;              /* list pane columns, 0: default */
 	const struct conf_key *keys; /* rebindings from the configuration */
 	size_t nkeys;
+	struct rule_set *rules;      /* rules: and --alert (their suppression
+	                                state is updated), or NULL */
+	long quiet_after_ms;         /* stall floor (core/stall.h); 0: the
+	                                default */
 };
 
 /* Run the viewer until the operator quits; returns the process exit status.

@@ -8,6 +8,7 @@
 #include "net/loop.h"
 #include "tui/keys.h"
 #include "tui/tui_app.h"
+#include "tui/tui_watch.h"
 #include "tui/view.h"
 
 /* How long the list keeps its order after a key in it: the rows do not
@@ -192,6 +193,27 @@ act_prompt(struct tui *t, enum action a, int i, bool list)
 	};
 
 	view_prompt_open(t, kind[a]);
+	if (a == ACT_SEARCH_FWD || a == ACT_SEARCH_BACK)
+		tui_watch_search_opens(t, i);
+	return TUI_REDRAW;
+}
+
+/* Fold the pane's repeats, or unfold them. */
+static unsigned
+act_fold(struct tui *t, enum action a, int i, bool list)
+{
+	tui_watch_fold_toggle(t, i);
+	tui_msg(t, false, "%s", t->pane[i].fold ? "folded repeats" : "unfolded");
+	return TUI_REDRAW;
+}
+
+/* The next or previous line of a new error pattern. */
+static unsigned
+act_new_error(struct tui *t, enum action a, int i, bool list)
+{
+	if (!tui_watch_jump_new(t, i, a == ACT_PREV_NEW ? -1 : 1))
+		tui_msg(t, false, "no %s new ERROR or WARN line",
+		    a == ACT_PREV_NEW ? "previous" : "next");
 	return TUI_REDRAW;
 }
 
@@ -428,6 +450,9 @@ static const tui_action_fn tui_actions[ACT_COUNT] = {
     [ACT_REDRAW] = act_terminal,
     [ACT_RUNS] = act_mode,
     [ACT_KIND] = act_list,
+    [ACT_FOLD] = act_fold,
+    [ACT_NEXT_NEW] = act_new_error,
+    [ACT_PREV_NEW] = act_new_error,
     [ACT_MOUSE] = act_mouse,
 };
 

@@ -68,12 +68,17 @@ struct tui_src {
 	/* A past run opened from the runs view: this entry streams only that
 	 * run (run=RUN) and is not listed; "" for an ordinary source. */
 	char run_sel[32];
+	/* What the view watches for in it (tui_watch.c): folds, quiet,
+	 * rules fired, new error patterns. Owned; NULL until first used. */
+	struct tui_wsrc *watch;
 };
 
 /* Kinds of source the list follows (enum source_kind). */
 #define TUI_KINDS 3
 
 struct srclist;
+struct tui_wsrc;
+struct alert;
 struct fetch;
 struct tui_save;
 
@@ -105,6 +110,7 @@ struct tui_pane {
 	bool merged; /* every watched source, else only src */
 	int src;     /* -1: none yet */
 	int hscroll;
+	bool fold; /* folded repeats asked for (tui_watch.c) */
 };
 
 /* What a key handler asks of the loop (htop's Action.c): the loop turns
@@ -190,6 +196,8 @@ struct tui {
 	int filters_pane; /* the pane the filter list shows */
 
 	struct tui_save *save; /* the save under way (owned), or NULL */
+	struct alert *alert;   /* the rules at work (owned), or NULL */
+	struct loop_timer stall_timer; /* the next quiet check (tui_watch) */
 
 	char msg[256]; /* last error or notice, one line */
 	bool msg_error;

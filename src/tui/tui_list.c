@@ -13,6 +13,7 @@
 #include "net/srclist.h"
 #include "net/stream.h"
 #include "tui/tui_app.h"
+#include "tui/tui_watch.h"
 
 /* Format epoch ms as local "HH:MM:SS" (UTC with utc) into out. */
 static void
@@ -93,7 +94,7 @@ tui_run_boundary(struct tui *t, int i, const struct status_event *se)
 	bool end = run_status_terminal(se->status);
 	long long key = se->run * 2 + (end ? 1 : 0);
 	char text[200], when[16], dur[32], code[32], rid[64];
-	int64_t at;
+	int64_t at, seq;
 
 	if (se->run <= 0 || key <= s->bound_key)
 		return;
@@ -126,9 +127,13 @@ tui_run_boundary(struct tui *t, int i, const struct status_event *se)
 		snprintf(text, sizeof text, "── run %lld %s%s%s at %s ──",
 		    se->run, run_status_name(se->status), code, dur, when);
 	}
-	if (sb_append_mark(
-	        t->sb, (uint16_t)i, SB_KIND_RUN, at, text, strlen(text)) < 0)
+	if ((seq = sb_append_mark(t->sb, (uint16_t)i, SB_KIND_RUN, at, text,
+	         strlen(text))) < 0)
 		tui_msg(t, true, "out of memory: a run marker was not stored");
+	else
+		tui_watch_mark(t, i, (uint64_t)seq);
+	tui_watch_run(t, i, se->run, se->status, se->has_exit_code,
+	    se->exit_code);
 	tui_dirty(t);
 }
 
@@ -137,13 +142,16 @@ tui_gap(struct tui *t, int i, const char *why)
 {
 	struct timespec now;
 	char text[240];
+	int64_t seq;
 
 	snprintf(text, sizeof text, "── %s ──", why);
 	clock_gettime(CLOCK_REALTIME, &now);
-	if (sb_append_mark(t->sb, (uint16_t)i, SB_KIND_GAP,
-	        (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000, text,
-	        strlen(text)) < 0)
+	if ((seq = sb_append_mark(t->sb, (uint16_t)i, SB_KIND_GAP,
+	         (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000, text,
+	         strlen(text))) < 0)
 		tui_msg(t, true, "out of memory: a gap marker was not stored");
+	else
+		tui_watch_mark(t, i, (uint64_t)seq);
 	tui_dirty(t);
 }
 

@@ -9,6 +9,7 @@
 
 #include "net/stream.h"
 #include "tui/tui_app.h"
+#include "tui/tui_watch.h"
 #include "tui/view.h"
 
 /* The display name of source i. */
@@ -77,12 +78,16 @@ tui_pane_show(struct tui *t, int i, int src, bool merged)
 		if (src >= 0)
 			filter_set_source(&p->r.f, src, true);
 	}
-	if (src >= 0 && src < t->nsrcs)
+	if (src >= 0 && src < t->nsrcs) {
 		t->srcs[src].unread = 0;
+		tui_watch_seen(t, src);
+	}
 	if (merged) {
 		for (int k = 0; k < t->nsrcs; k++) {
-			if (filter_has_source(&p->r.f, k))
+			if (filter_has_source(&p->r.f, k)) {
 				t->srcs[k].unread = 0;
+				tui_watch_seen(t, k);
+			}
 		}
 	}
 	/* Several sources in one pane are read in time order, one in the
@@ -196,6 +201,7 @@ tui_watch(struct tui *t, int i, bool on)
 		stream_close(s->stream);
 		s->stream = NULL;
 	}
+	tui_watch_stream(t, i, on);
 	tui_watch_changed(t);
 	tui_dirty(t);
 }
@@ -256,11 +262,13 @@ tui_on_log(struct stream *st, const struct log_event *ev, void *arg)
 	int i = (int)(intptr_t)stream_data(st);
 	struct tui_src *s = &t->srcs[i];
 	uint64_t now = loop_now();
+	int64_t seq;
 
-	if (sb_append(t->sb, (uint16_t)i, ev) < 0) {
+	if ((seq = sb_append(t->sb, (uint16_t)i, ev)) < 0) {
 		tui_msg(t, true, "out of memory: a line was not stored");
 		return;
 	}
+	tui_watch_line(t, i, (uint64_t)seq, ev);
 	if (ev->id > s->last_id_held)
 		s->last_id_held = ev->id;
 	if (ev->level >= LEVEL_ERROR && ev->level != LEVEL_OTHER)

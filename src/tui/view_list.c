@@ -13,6 +13,7 @@
 #include "net/loop.h"
 #include "net/stream.h"
 #include "tui/tui_app.h"
+#include "tui/tui_watch.h"
 #include "tui/view.h"
 #include "tui/view_draw.h"
 
@@ -129,7 +130,7 @@ view_list_glyph(enum run_status s, bool utf8)
 }
 
 /* Most parts a row shows right of the name. */
-#define LIST_PARTS_MAX 8
+#define LIST_PARTS_MAX 10
 /* Longest part ("#123456789 12h34m", a sparkline of RATE_SECONDS cells). */
 #define LIST_PART_LEN 48
 /* Counts past this are shown shortened (12k, 3M) so they stay narrow. */
@@ -190,9 +191,9 @@ view_list_parts(
     struct tui *t, int i, bool selected, attr_t base, struct list_part *parts)
 {
 	struct tui_src *s = &t->srcs[i];
-	char num[32], text[LIST_PART_LEN];
+	char num[32], text[LIST_PART_LEN], watch[3][24], what[3];
 	int64_t end;
-	int n = 0;
+	int n = 0, k, nw;
 
 	if (s->run_no > 0) {
 		snprintf(text, sizeof text, "#%lld", s->run_no);
@@ -217,6 +218,14 @@ view_list_parts(
 		snprintf(text, sizeof text, "+%s", num);
 		view_list_part(parts, &n, text, 5, base | A_BOLD);
 	}
+	/* Quiet, rules fired while not on screen, new error patterns of
+	 * the run (tui_watch.c): kept longest after the name. */
+	nw = tui_watch_list_parts(t, i, watch, what, 3);
+	for (k = 0; k < nw; k++)
+		view_list_part(parts, &n, watch[k], what[k] == 'n' ? 2 : 0,
+		    selected       ? base | A_BOLD
+		    : what[k] == 'q' ? draw_attr(COL_WARN) | A_BOLD
+		                     : draw_attr(COL_ALERT) | A_BOLD);
 	if (s->errors > 0) {
 		view_list_count(s->errors, num, sizeof num);
 		snprintf(text, sizeof text, "E%s", num);

@@ -6,6 +6,7 @@
 
 #include "tui/keys.h"
 #include "tui/tui_app.h"
+#include "tui/tui_watch.h"
 #include "tui/view.h"
 #include "tui/view_draw.h"
 
@@ -16,6 +17,8 @@
 #define VIEW_LOG_MSG_MIN 16
 /* Indent of such wrapped rows. */
 #define VIEW_LOG_INDENT 2
+/* Longest fold row drawn (x214, the times, the shape, hidden lines). */
+#define VIEW_LOG_FOLD_MAX 512
 
 /* Unix time now in ms. */
 static int64_t
@@ -154,7 +157,10 @@ view_log_height(const struct tui *t, const struct tui_pane *p,
 	int first_w, cont_x, cont_w, rows = 1;
 	size_t off;
 
-	if (!t->wrap || l->kind != SB_KIND_LOG)
+	char fold[VIEW_LOG_FOLD_MAX];
+
+	if (!t->wrap || l->kind != SB_KIND_LOG ||
+	    tui_watch_fold_text(t, (int)(p - t->pane), l, fold, sizeof fold))
 		return 1;
 	view_log_geom(t, p, w, &first_w, &cont_x, &cont_w);
 	if (cont_w <= 0)
@@ -192,7 +198,7 @@ view_log_line(struct tui *t, struct tui_pane *p, const struct sb_line *l, int y,
     int x, int w, int maxrows, bool current)
 {
 	attr_t base = current ? draw_attr(COL_CURRENT) : A_NORMAL;
-	char tbuf[32], lv[8];
+	char tbuf[32], lv[8], sign[2] = "", fold[VIEW_LOG_FOLD_MAX];
 	struct draw_hl hl;
 	int cx = x, msgw = w - view_log_prefix_w(t, p), rows = 1;
 	int first_w, cont_x, cont_w;
@@ -238,6 +244,11 @@ view_log_line(struct tui *t, struct tui_pane *p, const struct sb_line *l, int y,
 		    current ? base : draw_attr(view_log_level_color(l->level)),
 		    NULL);
 	}
+	/* The gutter after the level: '!' a rule fired on the line, '*'
+	 * its pattern is new since the last successful run. */
+	if ((sign[0] = tui_watch_sign(t, l)) != 0 && cx + 5 < x + w)
+		draw_text(stdscr, y, cx + 5, 1, sign, 1, 0,
+		    current ? base : draw_attr(COL_ALERT) | A_BOLD, NULL);
 	cx += 6;
 	if (p->merged) {
 		name = tui_src_name(t, l->src);
@@ -246,6 +257,14 @@ view_log_line(struct tui *t, struct tui_pane *p, const struct sb_line *l, int y,
 		    current ? base
 		            : draw_attr(COL_TAG0 + l->src % TUI_TAG_COLORS));
 		cx += VIEW_LOG_TAG_W + 1;
+	}
+	if (tui_watch_fold_text(t, (int)(p - t->pane), l, fold, sizeof fold)) {
+		/* A fold row: one row, no search highlight (a search unfolds
+		 * the pane). */
+		if (msgw > 0)
+			draw_untrusted(
+			    stdscr, y, cx, msgw, fold, strlen(fold), base);
+		return 1;
 	}
 	view_log_matches(p, l, &hl);
 	if (!t->wrap) {

@@ -7,6 +7,7 @@
 #include "net/loop.h"
 #include "net/stream.h"
 #include "tui/tui_app.h"
+#include "tui/tui_watch.h"
 #include "tui/view.h"
 #include "tui/view_draw.h"
 
@@ -215,6 +216,10 @@ status_line1(struct tui *t, char *line)
 		status_add(line, tmp);
 	}
 	status_part(line, t->wrap ? "wrap" : "nowrap");
+	/* Folded, and the pane's quiet automations. */
+	tui_watch_status(t, status_pane(t), tmp, sizeof tmp);
+	if (tmp[0] != '\0')
+		status_part(line, tmp);
 }
 
 /* Columns " +N more" takes. */
@@ -288,8 +293,9 @@ status_failed(struct tui *t, int y, int w)
 static void
 status_streams(struct tui *t, int y, int x, int w)
 {
-	char line[STATUS_LINE_MAX], st[128];
+	char line[STATUS_LINE_MAX], st[128], ago[16];
 	int i, pass, n = 0, shown = 0;
+	int64_t quiet;
 	attr_t a;
 
 	for (i = 0; i < t->nsrcs; i++)
@@ -297,11 +303,18 @@ status_streams(struct tui *t, int y, int x, int w)
 	for (pass = 0; pass < 2 && shown < n; pass++) {
 		for (i = 0; i < t->nsrcs; i++) {
 			if (t->srcs[i].stream == NULL ||
-			    status_healthy(&t->srcs[i]) != (pass == 1))
+			    (status_healthy(&t->srcs[i]) &&
+			        !tui_watch_quiet(t, i, &quiet)) != (pass == 1))
 				continue;
 			status_stream(&t->srcs[i], st, sizeof st);
 			snprintf(line, sizeof line, "%s: %s",
 			    tui_src_name(t, i), st);
+			if (tui_watch_quiet(t, i, &quiet)) {
+				tui_watch_ago(quiet, ago, sizeof ago);
+				snprintf(line + strlen(line),
+				    sizeof line - strlen(line), ", quiet %s",
+				    ago);
+			}
 			a = pass == 1 ? A_NORMAL
 			              : draw_attr(t->srcs[i].run == RUN_FAILED
 			                              ? COL_FAILED

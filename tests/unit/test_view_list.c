@@ -13,6 +13,7 @@
 
 #include "theme.h"
 #include "tui/tui_app.h"
+#include "tui/tui_watch.h"
 #include "tui/view.h"
 #include "tui/view_draw.h"
 
@@ -35,6 +36,19 @@ tui_src_visible(const struct tui *tt, int i)
 	(void)tt;
 	(void)i;
 	return false;
+}
+
+/* Nothing watched for in these tests (tui_watch.c's). */
+int
+tui_watch_list_parts(
+    const struct tui *tt, int i, char out[][24], char *what, int max)
+{
+	(void)tt;
+	(void)i;
+	(void)out;
+	(void)what;
+	(void)max;
+	return 0;
 }
 
 /* Unix time now in ms. */
