@@ -1,4 +1,4 @@
-/* fuzz_keys.c - libFuzzer target for key names (conf.c's conf_key_parse,
+/* fuzz_keys.c - libFuzzer target for key names (keys.c's keys_parse_name,
  * as a configuration's keys: mapping writes them) and the key table they
  * rebind (tui/keys.c). Input: lines "ACTION KEYNAME", bound in order.
  * Properties beyond no crash: a name parses to -1 or a code the table can
@@ -78,10 +78,10 @@ LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 			name = line;
 		else
 			*name++ = '\0';
-		code = conf_key_parse(name);
+		code = keys_parse_name(name);
 		if (code < -1 || code == 0)
 			fuzz_fail("key code %d", code);
-		if (code > 0 && (code & ~CONF_KEY_FN) > 0x10ffff)
+		if (code > 0 && (code & ~KEYS_FN) > 0x10ffff)
 			fuzz_fail("key code %d past Unicode", code);
 		/* Named keys are case blind: the upper-case spelling of a
 		 * name longer than one character parses the same. */
@@ -93,7 +93,7 @@ LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 				if (upper[i] >= 'a' && upper[i] <= 'z')
 					upper[i] -= 'a' - 'A';
 			if (strlen(upper) == strlen(name) && fuzz_ascii(name) &&
-			    conf_key_parse(upper) != code)
+			    keys_parse_name(upper) != code)
 				fuzz_fail("%s and %s differ", name, upper);
 			free(upper);
 		}
