@@ -29,7 +29,7 @@ runs_time(const cJSON *o, const char *name)
 
 	if (!cJSON_IsString(v))
 		return INT64_MIN;
-	return sb_parse_time(v->valuestring, strlen(v->valuestring));
+	return event_parse_time(v->valuestring, strlen(v->valuestring));
 }
 
 /* Copy one run object into row; false when it is not one. */
