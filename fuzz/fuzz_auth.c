@@ -1,4 +1,4 @@
-/* fuzz_auth.c - libFuzzer target for the server's auth file (server/auth.c:
+/* fuzz_auth.c - libFuzzer target for the server's auth file (server/tokens.c:
  * a YAML or JSON list of {client_id, client_secret}, or a mapping whose
  * "clients" member is one). The harness reads the file with libyaml too,
  * as an independent view of what it lists.
@@ -16,7 +16,7 @@
 #include <yaml.h>
 
 #include "fuzzutil.h"
-#include "server/auth.h"
+#include "server/tokens.h"
 
 /* The time the fuzz target issues and checks tokens at. */
 #define FUZZ_NOW_MS 1733581425123LL
@@ -45,14 +45,14 @@ fuzz_get(yaml_document_t *doc, yaml_node_t *m, const char *key, size_t *n)
 
 /* Check every client the file lists against the loaded auth. */
 static void
-fuzz_check_clients(struct auth *a, const uint8_t *in, size_t size)
+fuzz_check_clients(struct tokens *a, const uint8_t *in, size_t size)
 {
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	yaml_node_t *root, *item, *k;
 	yaml_node_pair_t *p;
 	yaml_node_item_t *it;
-	struct auth_grant g;
+	struct tokens_grant g;
 	const char *id, *secret, *who;
 	size_t idn = 0, secn = 0;
 	int64_t exp;
@@ -90,13 +90,13 @@ fuzz_check_clients(struct auth *a, const uint8_t *in, size_t size)
 		if (strlen(id) != idn || strlen(secret) != secn)
 			fuzz_fail("accepted an id or secret with a NUL: "
 			          "it counts only up to the NUL");
-		if (auth_issue(a, id, secret, FUZZ_NOW_MS, &g) != AUTH_OK)
+		if (tokens_issue(a, id, secret, FUZZ_NOW_MS, &g) != TOKENS_OK)
 			fuzz_fail("client '%s' cannot get a token", id);
-		if (auth_check(a, g.access, strlen(g.access), FUZZ_NOW_MS, &who,
-		        &exp) != AUTH_OK ||
+		if (tokens_check(a, g.access, strlen(g.access), FUZZ_NOW_MS, &who,
+		        &exp) != TOKENS_OK ||
 		    strcmp(who, id) != 0)
 			fuzz_fail("client '%s' token checks otherwise", id);
-		if (auth_issue(a, id, "", FUZZ_NOW_MS, &g) == AUTH_OK)
+		if (tokens_issue(a, id, "", FUZZ_NOW_MS, &g) == TOKENS_OK)
 			fuzz_fail("an empty secret got a token");
 	}
 	yaml_document_delete(&doc);
@@ -106,28 +106,28 @@ fuzz_check_clients(struct auth *a, const uint8_t *in, size_t size)
 int
 LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 {
-	struct auth_cfg cfg = {.file = fuzz_file(0, in, size),
+	struct tokens_cfg cfg = {.file = fuzz_file(0, in, size),
 	    .token_ttl_s = 60,
 	    .refresh_ttl_s = 600};
-	struct auth *a;
+	struct tokens *a;
 	char err[512];
 	const char *who;
 	int64_t exp;
 
 	err[0] = '\0';
-	if ((a = auth_new(&cfg, err, sizeof err)) == NULL) {
+	if ((a = tokens_new(&cfg, err, sizeof err)) == NULL) {
 		if (err[0] == '\0')
 			fuzz_fail("refused without a reason");
 		return 0;
 	}
-	if (!auth_required(a) || !auth_has_clients(a))
+	if (!tokens_required(a) || !tokens_has_clients(a))
 		fuzz_fail("an auth file that requires nothing");
-	if (auth_check(a, "0123456789abcdef", 16, FUZZ_NOW_MS, &who, &exp) !=
-	    AUTH_INVALID)
+	if (tokens_check(a, "0123456789abcdef", 16, FUZZ_NOW_MS, &who, &exp) !=
+	    TOKENS_INVALID)
 		fuzz_fail("a made-up token passed");
 	fuzz_check_clients(a, in, size);
-	if (auth_reload(a, cfg.file, err, sizeof err) != 0)
+	if (tokens_reload(a, cfg.file, err, sizeof err) != 0)
 		fuzz_fail("the same file does not reload: %s", err);
-	auth_free(a);
+	tokens_free(a);
 	return 0;
 }

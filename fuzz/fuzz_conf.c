@@ -12,6 +12,7 @@
 
 #include "conf.h"
 #include "fuzzutil.h"
+#include "net/auth.h"
 #include "net/client.h"
 
 /* Print c as --print-config does with its default profile and nothing from
@@ -35,7 +36,17 @@ fuzz_print(const struct conf *c)
 	e.conf = c;
 	e.profile = p != NULL ? p->name : NULL;
 	e.client = &cl;
-	e.token_origin = conf_token_source(p, NULL, NULL);
+	if (p != NULL) {
+		/* The profile's own sources, as logdeck.c hands them over. */
+		struct auth_opts ao = {.profile = p->name,
+		    .token = p->token,
+		    .token_command = p->token_command,
+		    .token_file = p->token_file,
+		    .token_env = p->token_env};
+
+		e.token_origin = auth_origin(&ao);
+	} else
+		e.token_origin = AUTH_FROM_NONE;
 	e.view = &c->view;
 	e.theme = c->theme;
 	e.watch = conf_watch(c, p, &e.nwatch);

@@ -1,7 +1,7 @@
 /* fuzz_ingest.c - libFuzzer target for the server's ingest bodies
  * (server/ingest.c on the server's strict JSON module): the input is one
  * POST body, checked as .../logs and as .../status.
- * Properties beyond no crash or leak: json_minify's output is no longer
+ * Properties beyond no crash or leak: jsoncheck_minify's output is no longer
  * than its input, minifies to itself and reads as the same JSON with
  * core/json.c and cJSON; an accepted batch holds lines that each read as
  * one object (members in braces) with "timestamp" first and "level"
@@ -21,7 +21,7 @@
 #include "core/event.h"
 #include "core/json.h"
 #include "fuzzutil.h"
-#include "server/json.h"
+#include "server/jsoncheck.h"
 #include "server/ingest.h"
 #include "server/store.h"
 
@@ -106,7 +106,7 @@ fuzz_check_line(const struct store_line *l)
 	    !cJSON_IsObject(o))
 		fuzz_fail("cJSON does not read a line: %s", obj);
 	m = cJSON_GetObjectItemCaseSensitive(o, "message");
-	if (!json_has_nul_escape(obj, l->len + 2) && !cJSON_IsString(m))
+	if (!jsoncheck_has_nul_escape(obj, l->len + 2) && !cJSON_IsString(m))
 		fuzz_fail("a line without a message string: %s", obj);
 	cJSON_Delete(o);
 	free(obj);
@@ -162,11 +162,11 @@ LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 		fuzz_fail("out of memory");
 	memcpy(body, in, size);
 
-	n = json_minify(body, size, min, err, sizeof err);
+	n = jsoncheck_minify(body, size, min, err, sizeof err);
 	if (n >= 0) {
 		if ((size_t)n > size)
 			fuzz_fail("minified past the input");
-		n2 = json_minify(min, (size_t)n, min2, err, sizeof err);
+		n2 = jsoncheck_minify(min, (size_t)n, min2, err, sizeof err);
 		if (n2 != n || memcmp(min, min2, (size_t)n) != 0)
 			fuzz_fail("minify is not idempotent");
 		if (json_value(min, min + n, &v) != min + n)
