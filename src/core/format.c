@@ -11,6 +11,8 @@
  *        spreadsheet would run as a formula gets a leading apostrophe. */
 #include "core/format.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -682,4 +684,40 @@ format_duration(char *out, size_t len, int64_t ms)
 		snprintf(out, len, "%lldh%02lldm", s / 3600, s % 3600 / 60);
 	else
 		snprintf(out, len, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
+}
+
+long
+format_parse_duration(const char *s, long max)
+{
+	char *end;
+	long n, mul = 1;
+
+	if (s == NULL || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	if (*end != '\0') {
+		if (end[1] != '\0')
+			return -1;
+		switch (*end) {
+		case 's':
+			break;
+		case 'm':
+			mul = 60;
+			break;
+		case 'h':
+			mul = 3600;
+			break;
+		case 'd':
+			mul = 86400;
+			break;
+		default:
+			return -1;
+		}
+	}
+	if (n < 0 || n > max / mul)
+		return -1;
+	return n * mul;
 }
