@@ -1,4 +1,4 @@
-/* fuzz_auth.c - libFuzzer target for the server's auth file (server/auth.c:
+/* fuzz_auth.c - libFuzzer target for the server's auth file (server/tokens.c:
  * a YAML or JSON list of {client_id, client_secret}, or a mapping whose
  * "clients" member is one). The harness reads the file with libyaml too,
  * as an independent view of what it lists.

@@ -12,6 +12,7 @@
 
 #include "conf.h"
 #include "fuzzutil.h"
+#include "net/auth.h"
 #include "net/client.h"
 
 /* Print c as --print-config does with its default profile and nothing from

@@ -56,7 +56,7 @@ fuzz_check(const struct search *s, const struct lineidx *li,
 		if (!sb_get(sb, seq, &line))
 			fuzz_fail("shown line %llu not stored",
 			    (unsigned long long)seq);
-		if (!pattern_match(&s->pat, line.msg))
+		if (!filter_regex_match(&s->pat, line.msg))
 			continue;
 		want++;
 		if (!have) {

@@ -14,6 +14,7 @@
 #include "net/client.h"
 #include "conf.h"
 #include "net/auth.h"
+#include "core/format.h"
 #include "core/ydoc.h"
 #include "tui/keys.h"
 
@@ -661,7 +662,7 @@ conf_top_pair(struct conf_parse *cp, void *arg, const char *k, yaml_node_t *kn,
 	if (strcmp(k, "stall_floor") == 0) {
 		const char *t = ydoc_scalar(v);
 
-		if ((c->stall_floor_s = rule_seconds(t, CONF_MAX_STALL_FLOOR_S)) <
+		if ((c->stall_floor_s = format_parse_duration(t, CONF_MAX_STALL_FLOOR_S)) <
 		        1)
 			return ydoc_error(&cp->d, v, cp->err, cp->errlen,
 			    "'stall_floor' must be a duration of 1 to %d "

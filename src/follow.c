@@ -253,8 +253,7 @@ follow_stall_line(struct follow_src *fs, const struct log_event *ev)
 {
 	int64_t now = (int64_t)loop_now(), due;
 
-	stall_line(&fs->stall, now,
-	    event_parse_time(ev->timestamp.p, ev->timestamp.n));
+	stall_line(&fs->stall, now, ev->ts_ms);
 	/* One timer per source, moved only when it fires: no work per line
 	 * beyond recording the gap. */
 	if (!fs->quiet.armed && (due = stall_due(&fs->stall)) >= 0)

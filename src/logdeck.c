@@ -19,6 +19,7 @@
 #include "net/client.h"
 #include "conf.h"
 #include "core/esc.h"
+#include "core/format.h"
 #include "follow.h"
 #include "net/resolve.h"
 #include "core/source.h"
@@ -243,37 +244,25 @@ main_number(const char *s, long max, long *out)
 }
 
 /* Turn a --since argument (an ISO 8601 time, or a duration back from
- * now: 90s, 10m, 2h, 1d) into a UTC ISO 8601 time in out; 0, or -1. */
+ * now: 90s, 10m, 2h, 1d; the unit is required) into a UTC ISO 8601 time
+ * in out; 0, or -1. */
 static int
 main_since(const char *arg, char *out, size_t outlen)
 {
-	static const struct {
-		char unit;
-		long secs;
-	} units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}};
-	size_t n = strlen(arg), i;
+	size_t n = strlen(arg);
 	int64_t ms = event_parse_time(arg, n);
 	struct timeval now;
-	char digits[16];
 	struct tm tm;
 	time_t t;
 	long v;
 
 	if (ms == INT64_MIN) {
-		if (n < 2 || n - 1 >= sizeof digits)
-			return -1;
-		memcpy(digits, arg, n - 1);
-		digits[n - 1] = '\0';
-		for (i = 0; i < sizeof units / sizeof *units; i++) {
-			if (arg[n - 1] == units[i].unit)
-				break;
-		}
-		if (i == sizeof units / sizeof *units ||
-		    main_number(digits, MAIN_MAX_SINCE_S / units[i].secs, &v) !=
-		        0)
+		/* A bare number is no time back: say which unit. */
+		if (n < 2 || isdigit((unsigned char)arg[n - 1]) ||
+		    (v = format_parse_duration(arg, MAIN_MAX_SINCE_S)) < 0)
 			return -1;
 		gettimeofday(&now, NULL);
-		ms = ((int64_t)now.tv_sec - (int64_t)v * units[i].secs) * 1000 +
+		ms = ((int64_t)now.tv_sec - (int64_t)v) * 1000 +
 		     now.tv_usec / 1000;
 	}
 	t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
@@ -619,7 +608,7 @@ main(int argc, char **argv)
 			fo.new_errors = true;
 			break;
 		case OPT_QUIET_AFTER:
-			if ((num = rule_seconds(optarg, MAIN_MAX_QUIET_S)) < 1) {
+			if ((num = format_parse_duration(optarg, MAIN_MAX_QUIET_S)) < 1) {
 				rc = main_bad("--quiet-after: '%s' is not a "
 				              "duration of 1s to 1d (90s, 10m, "
 				              "2h)",

@@ -8,14 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "core/event.h"
 #include "core/pattern.h"
 #include "core/source.h"
 #include "net/client.h"
 #include "net/fetch.h"
 #include "net/loop.h"
+#include "net/srclist.h"
 
 /* A held line or note, in arrival order. */
 struct newerr_item {
@@ -203,7 +202,8 @@ runs_fetched(
     long status, const char *body, size_t len, const char *err, void *arg)
 {
 	struct newerr *ne = arg;
-	cJSON *list, *arr, *o;
+	struct srclist_run *runs;
+	long n, i;
 
 	ne->runs_fetch = NULL;
 	ne->runs_known = true;
@@ -222,28 +222,15 @@ runs_fetched(
 		newerr_pump(ne);
 		return;
 	}
-	list = cJSON_ParseWithLength(body, len);
-	arr = cJSON_IsArray(list) ? list : NULL;
-	cJSON_ArrayForEach(o, arr)
-	{
-		const cJSON *run = cJSON_GetObjectItemCaseSensitive(o, "run");
-		const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "status");
-		const cJSON *code =
-		    cJSON_GetObjectItemCaseSensitive(o, "exitCode");
-		long long n;
-
-		if (!cJSON_IsNumber(run) || run->valuedouble < 1 ||
-		    run->valuedouble > 9e15)
-			continue;
-		n = (long long)run->valuedouble;
-		if (n > ne->newest)
-			ne->newest = n;
-		if (cJSON_IsString(st) &&
-		    strcmp(st->valuestring, "completed") == 0 &&
-		    (!cJSON_IsNumber(code) || code->valuedouble == 0))
-			runs_add_ok(ne, n);
+	if ((n = srclist_decode_runs(body, len, &runs)) < 0)
+		n = 0; /* not a list: as if it named no run */
+	for (i = 0; i < n; i++) {
+		if (runs[i].run > ne->newest)
+			ne->newest = runs[i].run;
+		if (srclist_run_ok(&runs[i]))
+			runs_add_ok(ne, runs[i].run);
 	}
-	cJSON_Delete(list);
+	free(runs);
 	newerr_pump(ne);
 }
 

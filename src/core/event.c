@@ -143,6 +143,7 @@ event_defaults(struct log_event *out, const char *data, size_t len)
 
 	out->id = -1;
 	out->timestamp = empty;
+	out->ts_ms = INT64_MIN;
 	out->level = LEVEL_INFO;
 	out->level_name.p = level_names[LEVEL_INFO];
 	out->level_name.n = 4;
@@ -343,9 +344,11 @@ event_decode_object(struct event_decoder *d, const char *data, size_t len,
 			out->id = event_value_id(&v);
 			break;
 		case KEY_TIMESTAMP:
-			if (v.type != JSON_NULL)
-				out->timestamp =
-				    event_value_text(d, &v, len, out);
+			if (v.type == JSON_NULL)
+				break;
+			out->timestamp = event_value_text(d, &v, len, out);
+			out->ts_ms = event_parse_time(
+			    out->timestamp.p, out->timestamp.n);
 			break;
 		case KEY_LEVEL:
 			if (v.type == JSON_NULL)
@@ -544,6 +547,7 @@ event_decode_status(const char *data, size_t len, struct status_event *out)
 	out->exit_code = 0;
 	out->timestamp.p = "";
 	out->timestamp.n = 0;
+	out->ts_ms = INT64_MIN;
 	out->run = 0;
 	out->run_id.p = "";
 	out->run_id.n = 0;
@@ -567,6 +571,7 @@ event_decode_status(const char *data, size_t len, struct status_event *out)
 		           v.type == JSON_STRING) {
 			out->timestamp.p = v.s;
 			out->timestamp.n = v.sn;
+			out->ts_ms = event_parse_time(v.s, v.sn);
 		} else if (json_body_eq(k.s, k.sn, k.escaped, "run", 3) &&
 		           v.type == JSON_NUMBER && json_int(v.p, v.n, &code) &&
 		           code > 0) {

@@ -48,6 +48,10 @@ struct span {
 struct log_event {
 	long long id;           /* -1 when the event carries none */
 	struct span timestamp;  /* as sent (ISO 8601), empty when absent */
+	/* timestamp in Unix ms, parsed once by event_decode (the one
+	 * parser, event_parse_time): INT64_MIN when absent or unparsable.
+	 * Whoever builds an event by hand sets it too. */
+	int64_t ts_ms;
 	enum level level;       /* LEVEL_INFO when absent */
 	struct span level_name; /* canonical (WARN for "warning"), or as sent */
 	struct span message;    /* unescaped; may hold NULs and bad UTF-8 */
@@ -70,6 +74,7 @@ struct status_event {
 	bool has_exit_code;
 	int exit_code;
 	struct span timestamp; /* into the data, JSON escapes left as sent */
+	int64_t ts_ms;         /* timestamp in Unix ms; INT64_MIN: none */
 	/* Run boundaries (doc/api.md, "Runs on a stream"): the run this
 	 * status starts or ends; run 0 and empty spans when absent. */
 	long long run;

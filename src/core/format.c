@@ -11,6 +11,8 @@
  *        spreadsheet would run as a formula gets a leading apostrophe. */
 #include "core/format.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,91 +87,6 @@ void
 formatter_free(struct formatter *f)
 {
 	free(f);
-}
-
-/* Days from 1970-01-01 to the civil date y-m-d (proleptic Gregorian). */
-static long long
-format_days_from_civil(long long y, unsigned m, unsigned d)
-{
-	long long era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* The value of n decimal digits at s, or -1. */
-static int
-format_digits(const char *s, size_t n)
-{
-	int v = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
-/* Parse an ISO 8601 / RFC 3339 timestamp: YYYY-MM-DD, T (or t or a
- * space), hh:mm:ss, optional fraction (ignored), then Z, +hh:mm, +hhmm,
- * +hh or nothing (taken as UTC). Sets *epoch; false when unparsable. */
-static bool
-format_ts_parse(const char *s, size_t n, long long *epoch)
-{
-	static const unsigned char mdays[] = {
-	    31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
-	size_t i = 19;
-
-	if (n < 19 || s[4] != '-' || s[7] != '-' || s[13] != ':' ||
-	    s[16] != ':' || (s[10] != 'T' && s[10] != 't' && s[10] != ' '))
-		return false;
-	y = format_digits(s, 4);
-	mo = format_digits(s + 5, 2);
-	d = format_digits(s + 8, 2);
-	h = format_digits(s + 11, 2);
-	mi = format_digits(s + 14, 2);
-	sec = format_digits(s + 17, 2);
-	if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
-	    (mo == 2 && d == 29 &&
-	        (y % 4 != 0 || (y % 100 == 0 && y % 400 != 0))) ||
-	    h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60)
-		return false;
-	if (i < n && (s[i] == '.' || s[i] == ',')) {
-		i++;
-		if (i == n || s[i] < '0' || s[i] > '9')
-			return false;
-		while (i < n && s[i] >= '0' && s[i] <= '9')
-			i++;
-	}
-	if (i < n && (s[i] == 'Z' || s[i] == 'z'))
-		i++;
-	else if (i < n && (s[i] == '+' || s[i] == '-')) {
-		sign = s[i] == '+' ? 1 : -1;
-		if (n - i < 3 || (oh = format_digits(s + i + 1, 2)) < 0)
-			return false;
-		i += 3;
-		if (i < n && s[i] == ':')
-			i++;
-		if (i < n) {
-			if (n - i < 2 || (om = format_digits(s + i, 2)) < 0)
-				return false;
-			i += 2;
-		}
-		if (oh > 23 || om > 59)
-			return false;
-	}
-	if (i != n)
-		return false;
-	*epoch = format_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
-	         h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60);
-	return true;
 }
 
 /* Convert sec into f->when (local time, or UTC with opts.utc), reusing the
@@ -260,6 +177,9 @@ format_text(struct formatter *f, struct buf *out, const char *source,
 	long long sec;
 	int rc = 0;
 
+	/* The event's time, parsed once by event_decode; floor to the
+	 * second (before 1970 too). */
+	sec = ev->ts_ms >= 0 ? ev->ts_ms / 1000 : (ev->ts_ms - 999) / 1000;
 	if (f->o.with_source && source != NULL) {
 		if (f->o.color)
 			rc |= buf_puts(out, format_source_color(source));
@@ -274,8 +194,7 @@ format_text(struct formatter *f, struct buf *out, const char *source,
 		rc |= buf_append(out, "[-] ", 4);
 	else {
 		rc |= buf_putc(out, '[');
-		if (format_ts_parse(ev->timestamp.p, ev->timestamp.n, &sec) &&
-		    format_when(f, sec))
+		if (ev->ts_ms != INT64_MIN && format_when(f, sec))
 			rc |= buf_append(out, f->when, f->when_len);
 		else
 			rc |= esc_text(out, ev->timestamp.p, ev->timestamp.n);
@@ -765,4 +684,40 @@ format_duration(char *out, size_t len, int64_t ms)
 		snprintf(out, len, "%lldh%02lldm", s / 3600, s % 3600 / 60);
 	else
 		snprintf(out, len, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
+}
+
+long
+format_parse_duration(const char *s, long max)
+{
+	char *end;
+	long n, mul = 1;
+
+	if (s == NULL || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	if (*end != '\0') {
+		if (end[1] != '\0')
+			return -1;
+		switch (*end) {
+		case 's':
+			break;
+		case 'm':
+			mul = 60;
+			break;
+		case 'h':
+			mul = 3600;
+			break;
+		case 'd':
+			mul = 86400;
+			break;
+		default:
+			return -1;
+		}
+	}
+	if (n < 0 || n > max / mul)
+		return -1;
+	return n * mul;
 }

@@ -51,5 +51,10 @@ int format_json_string(struct buf *out, const char *s, size_t n);
 /* A duration of ms as people read it: "850ms", "45s", "3m12s", "2h05m",
  * "3d04h" (negative counts as 0). The one writer of durations. */
 void format_duration(char *out, size_t len, int64_t ms);
+/* Seconds from a duration written by people: decimal digits, then s, m,
+ * h or d, or no unit for seconds ("90", "90s", "10m", "2h", "1d"); -1
+ * when it is none or above max seconds. The one reader of durations:
+ * rules (every, timeout, quiet), --quiet, stall_floor, --since. */
+long format_parse_duration(const char *s, long max);
 
 #endif

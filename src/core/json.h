@@ -1,5 +1,7 @@
 /* json.h - zero-allocation JSON scanner: validates and walks one JSON text
- * in place, without building a tree (protocol layer, no I/O).
+ * in place, without building a tree (protocol layer, no I/O). The server's
+ * strict validator and minifier of ingested events is another thing
+ * (server/jsoncheck.h says why): this one reads what any server sends.
  *
  * Grammar is RFC 8259 with two tolerances, both about string content, never
  * structure: raw control bytes and invalid UTF-8 inside strings are accepted

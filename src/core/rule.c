@@ -3,7 +3,6 @@
 #include "core/rule.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,42 +96,6 @@ rule_add(struct rule_set *s, const char *name, char *err, size_t errlen)
 	}
 	r->timeout_s = RULE_TIMEOUT_DEFAULT_S;
 	return s->n++;
-}
-
-long
-rule_seconds(const char *s, long max)
-{
-	char *end;
-	long n, mul = 1;
-
-	if (s == NULL || !isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	n = strtol(s, &end, 10);
-	if (errno != 0)
-		return -1;
-	if (*end != '\0') {
-		if (end[1] != '\0')
-			return -1;
-		switch (*end) {
-		case 's':
-			break;
-		case 'm':
-			mul = 60;
-			break;
-		case 'h':
-			mul = 3600;
-			break;
-		case 'd':
-			mul = 86400;
-			break;
-		default:
-			return -1;
-		}
-	}
-	if (n < 0 || n > max / mul)
-		return -1;
-	return n * mul;
 }
 
 /* Compile re with smart case (ignore case unless it has a capital). */
@@ -324,7 +287,7 @@ rule_set_key(struct rule_set *s, int i, const char *key, const char *value,
 		bool every = key[0] == 'e';
 		long max = every ? RULE_EVERY_MAX_S : RULE_TIMEOUT_MAX_S;
 
-		if ((n = rule_seconds(value, max)) < 0 || (!every && n == 0)) {
+		if ((n = format_parse_duration(value, max)) < 0 || (!every && n == 0)) {
 			snprintf(err, errlen,
 			    "'%s' must be a duration of %s to %ld seconds "
 			    "(90, 90s, 10m, 2h)",

@@ -131,10 +131,6 @@ int rule_summary(struct buf *out, const struct rule_subject *sub);
  * RULE_NOTIFY_TEXT_MAX, into out. */
 int rule_osc(struct buf *out, const struct rule *r,
     const struct rule_subject *sub, uint64_t suppressed);
-/* Seconds from a duration ("90", "90s", "10m", "2h", "1d") of at most
- * max seconds; -1 when it is none (the one reader of rule and stall
- * durations). */
-long rule_seconds(const char *s, long max);
 /* The name of a run event ("failed"); "line" for RULE_LINE. */
 const char *rule_event_name(enum rule_event e);
 

@@ -1,6 +1,7 @@
 /* fetch.c - one JSON GET or POST on the shared multi handle (see fetch.h). */
 #define _GNU_SOURCE /* explicit_bzero */
 #include "net/fetch.h"
+#include "net/auth.h"
 #include "core/buf.h"
 #include "net/client.h"
 #include "net/loop.h"
@@ -13,6 +14,12 @@
 
 struct fetch {
 	struct loop *loop;
+	const struct client_cfg *cfg; /* borrowed; outlives the fetch */
+	char *url;                    /* owned, for the retry */
+	unsigned auth_gen;            /* auth_generation() at the request */
+	bool renewed;                 /* the one retry under a new token */
+	long refused;                 /* 401/403 kept while renewal runs */
+	struct auth_wait wait;
 	CURL *easy;
 	struct curl_slist *hdrs; /* kept alive while easy uses it */
 	struct buf body;
@@ -27,8 +34,11 @@ struct fetch {
 static void
 fetch_free(struct fetch *f)
 {
+	if (f->cfg != NULL && f->cfg->auth != NULL)
+		auth_wait_cancel(f->cfg->auth, &f->wait);
 	curl_easy_cleanup(f->easy);
 	curl_slist_free_all(f->hdrs);
+	free(f->url);
 	if (f->post != NULL) {
 		explicit_bzero(f->post, strlen(f->post));
 		free(f->post);
@@ -48,7 +58,67 @@ fetch_write(char *p, size_t size, size_t n, void *arg)
 	return buf_append(&f->body, p, size * n) == 0 ? size * n : 0;
 }
 
-/* The transfer ended: tell the caller, then free. */
+static int fetch_send(struct fetch *f);
+
+/* Tell the caller how the fetch ended (status code, err or NULL), then
+ * free it. */
+static void
+fetch_finish(struct fetch *f, long code, const char *err)
+{
+	if (buf_append(&f->body, "", 1) == 0)
+		f->body.len--;
+	f->done(code, f->body.p ? f->body.p : "", f->body.len, err, f->arg);
+	fetch_free(f);
+}
+
+/* Ask again, under the token renewed since the refusal. */
+static void
+fetch_retry(struct fetch *f)
+{
+	buf_clear(&f->body);
+	f->errbuf[0] = '\0';
+	if (fetch_send(f) != 0)
+		fetch_finish(f, 0, "cannot start the transfer again");
+}
+
+/* The renewal a refused GET waited for ended: ask again with the new
+ * token, or hand the refusal over as it came. */
+static void
+fetch_on_renewed(struct auth_wait *w, int rc, const char *err)
+{
+	struct fetch *f = w->arg;
+
+	(void)err; /* the refusal is what the caller hears */
+	if (rc == 0)
+		fetch_retry(f);
+	else
+		fetch_finish(f, f->refused, NULL);
+}
+
+/* A GET was refused (401, 403): renew the token on the loop as every
+ * other transfer does (net/auth.c) and ask once more. True when that is
+ * under way; false when nothing can renew it (or it was tried). A POST
+ * is not retried: token renewal itself posts. */
+static bool
+fetch_reauth(struct fetch *f, long code)
+{
+	struct auth *a = f->cfg->auth;
+	char err[256];
+
+	if (a == NULL || f->post != NULL || f->renewed)
+		return false;
+	f->renewed = true;
+	f->refused = code;
+	if (auth_generation(a) != f->auth_gen) {
+		/* Renewed while this one was in flight: just ask again. */
+		fetch_retry(f);
+		return true;
+	}
+	return auth_renew(a, f->loop, f->cfg, &f->wait, err, sizeof err) == 0;
+}
+
+/* The transfer ended: tell the caller, then free (after a refusal,
+ * renew the token and ask once more first). */
 static void
 fetch_ended(CURL *easy, CURLcode rc, void *arg)
 {
@@ -65,11 +135,37 @@ fetch_ended(CURL *easy, CURLcode rc, void *arg)
 		    f->errbuf[0] ? f->errbuf : curl_easy_strerror(rc));
 	else
 		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
-	if (buf_append(&f->body, "", 1) == 0)
-		f->body.len--;
-	f->done(code, f->body.p ? f->body.p : "", f->body.len,
-	    err[0] ? err : NULL, f->arg);
-	fetch_free(f);
+	if ((code == 401 || code == 403) && fetch_reauth(f, code))
+		return;
+	fetch_finish(f, code, err[0] ? err : NULL);
+}
+
+/* Set the request up on f->easy (the token as it is now) and hand it to
+ * the loop; 0 or -1. */
+static int
+fetch_send(struct fetch *f)
+{
+	curl_easy_reset(f->easy);
+	curl_slist_free_all(f->hdrs);
+	f->hdrs = NULL;
+	if (f->cfg->auth != NULL)
+		f->auth_gen = auth_generation(f->cfg->auth);
+	client_setup(f->cfg, f->easy, &f->hdrs, "application/json");
+	if (f->post != NULL) {
+		f->hdrs = curl_slist_append(
+		    f->hdrs, "Content-Type: application/json");
+		curl_easy_setopt(f->easy, CURLOPT_HTTPHEADER, f->hdrs);
+		curl_easy_setopt(f->easy, CURLOPT_POSTFIELDS, f->post);
+		curl_easy_setopt(
+		    f->easy, CURLOPT_POSTFIELDSIZE, (long)strlen(f->post));
+	}
+	curl_easy_setopt(f->easy, CURLOPT_URL, f->url);
+	curl_easy_setopt(f->easy, CURLOPT_WRITEFUNCTION, fetch_write);
+	curl_easy_setopt(f->easy, CURLOPT_WRITEDATA, f);
+	curl_easy_setopt(f->easy, CURLOPT_ERRORBUFFER, f->errbuf);
+	curl_easy_setopt(f->easy, CURLOPT_TIMEOUT, (long)FETCH_TIMEOUT_S);
+	return loop_add_transfer(f->loop, f->easy, fetch_ended, f) == -1 ? -1
+	                                                                 : 0;
 }
 
 /* Start a GET, or a POST of json (copied) when it is not NULL. */
@@ -89,25 +185,14 @@ fetch_start(struct loop *loop, const struct client_cfg *cfg, const char *url,
 		free(f);
 		return NULL;
 	}
-	if (json != NULL && (f->post = strdup(json)) == NULL) {
+	f->cfg = cfg;
+	auth_wait_init(&f->wait, fetch_on_renewed, f);
+	if ((f->url = strdup(url)) == NULL ||
+	    (json != NULL && (f->post = strdup(json)) == NULL)) {
 		fetch_free(f);
 		return NULL;
 	}
-	client_setup(cfg, f->easy, &f->hdrs, "application/json");
-	if (f->post != NULL) {
-		f->hdrs = curl_slist_append(
-		    f->hdrs, "Content-Type: application/json");
-		curl_easy_setopt(f->easy, CURLOPT_HTTPHEADER, f->hdrs);
-		curl_easy_setopt(f->easy, CURLOPT_POSTFIELDS, f->post);
-		curl_easy_setopt(
-		    f->easy, CURLOPT_POSTFIELDSIZE, (long)strlen(f->post));
-	}
-	curl_easy_setopt(f->easy, CURLOPT_URL, url);
-	curl_easy_setopt(f->easy, CURLOPT_WRITEFUNCTION, fetch_write);
-	curl_easy_setopt(f->easy, CURLOPT_WRITEDATA, f);
-	curl_easy_setopt(f->easy, CURLOPT_ERRORBUFFER, f->errbuf);
-	curl_easy_setopt(f->easy, CURLOPT_TIMEOUT, (long)FETCH_TIMEOUT_S);
-	if (loop_add_transfer(loop, f->easy, fetch_ended, f) == -1) {
+	if (fetch_send(f) != 0) {
 		fetch_free(f);
 		return NULL;
 	}

@@ -22,12 +22,16 @@ typedef void (*fetch_done_fn)(
     long status, const char *body, size_t len, const char *err, void *arg);
 
 /* GET url (copied) with the client's TLS and token settings; done is
- * called later, never from inside fetch_get. NULL on allocation
- * failure (done is not called then). */
+ * called later, never from inside fetch_get. A 401 or 403 renews the
+ * token (cfg->auth, on the loop, as streams and the list do) and asks
+ * once more; done hears the refusal only when that fails. cfg must
+ * outlive the fetch. NULL on allocation failure (done is not called
+ * then). */
 struct fetch *fetch_get(struct loop *loop, const struct client_cfg *cfg,
     const char *url, fetch_done_fn done, void *arg);
 /* POST json (copied; wiped with the answer when the fetch is freed, for
- * both may carry secrets) as application/json; otherwise as fetch_get. */
+ * both may carry secrets) as application/json; otherwise as fetch_get,
+ * but a refusal is not retried (token renewal itself posts). */
 struct fetch *fetch_post(struct loop *loop, const struct client_cfg *cfg,
     const char *url, const char *json, fetch_done_fn done, void *arg);
 /* Abandon a fetch that has not ended; done is not called. NULL is fine. */

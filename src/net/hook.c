@@ -1,22 +1,18 @@
-/* hook.c - commands and webhook posts of rules (see hook.h). */
-#define _GNU_SOURCE /* pipe2, asprintf */
+/* hook.c - commands and webhook posts of rules (see hook.h). The
+ * commands run through net/job.c, the one owner of a child on the loop:
+ * this file queues them, bounds how many run and tells how they ended. */
+#define _GNU_SOURCE /* asprintf */
 #include "net/hook.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <curl/curl.h>
 
+#include "net/job.h"
 #include "net/loop.h"
-
-extern char **environ;
 
 enum hook_kind { HOOK_CMD, HOOK_POST };
 enum hook_state { HOOK_QUEUED, HOOK_ACTIVE, HOOK_RETRY };
@@ -27,15 +23,13 @@ struct hook_job {
 	enum hook_state state;
 	char *label;
 	struct hook_job *next;
-	struct loop_timer timer; /* command deadline, or post retry */
+	struct loop_timer timer; /* post retry */
 	/* HOOK_CMD */
 	char *command;
 	long timeout_s;
-	char *env[HOOK_MAX_ENV]; /* "NAME=value" */
+	char *env[HOOK_MAX_ENV + 1]; /* "NAME=value", NULL ended */
 	size_t nenv;
-	pid_t pid;
-	int fd;         /* the read end of its stdout and stderr, or -1 */
-	bool term_sent; /* past the deadline: SIGTERM went, SIGKILL next */
+	struct job *job; /* while it runs; the job frees itself at its end */
 	/* HOOK_POST */
 	char *url;
 	char *body;
@@ -78,7 +72,8 @@ hook_notef(struct hook *h, const char *fmt, ...)
 	h->note(line, h->arg);
 }
 
-/* Unlink job from h and free it (its transfer, fd and timer released). */
+/* Unlink job from h and free it (its transfer, child and timer
+ * released: a command still running is killed). */
 static void
 hook_job_free(struct hook_job *j)
 {
@@ -99,10 +94,7 @@ hook_job_free(struct hook_job *j)
 	else
 		h->posting--;
 	loop_timer_stop(h->loop, &j->timer);
-	if (j->fd >= 0) {
-		loop_remove_fd(h->loop, j->fd);
-		close(j->fd);
-	}
+	job_cancel(j->job);
 	if (j->easy != NULL) {
 		loop_remove_transfer(h->loop, j->easy);
 		curl_easy_cleanup(j->easy);
@@ -133,7 +125,6 @@ hook_job_new(struct hook *h, enum hook_kind kind, const char *label)
 	}
 	j->h = h;
 	j->kind = kind;
-	j->fd = -1;
 	j->label = strdup(label);
 	for (pp = &h->jobs; *pp != NULL; pp = &(*pp)->next)
 		;
@@ -142,149 +133,52 @@ hook_job_new(struct hook *h, enum hook_kind kind, const char *label)
 	return j;
 }
 
-/* The command's output: read and drop (it must not block on a full
- * pipe); at its end, stop watching. */
+/* A command ended (job.c reaped it; the job frees itself after this):
+ * tell how, unless it went well, and start what waits. */
 static void
-hook_on_output(int fd, void *arg)
+hook_on_command_done(const struct job_result *r, void *arg)
 {
 	struct hook_job *j = arg;
-	char tmp[4096];
-	ssize_t n;
+	struct hook *h = j->h;
 
-	while ((n = read(fd, tmp, sizeof tmp)) > 0)
-		;
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-		loop_remove_fd(j->h->loop, fd);
-		close(fd);
-		j->fd = -1;
-	}
-}
-
-/* Past the deadline: SIGTERM the command's process group, then SIGKILL. */
-static void
-hook_on_deadline(void *arg)
-{
-	struct hook_job *j = arg;
-
-	if (!j->term_sent) {
-		j->term_sent = true;
-		kill(-j->pid, SIGTERM);
-		hook_notef(j->h, "%s: command still running after %lds; "
-		                 "stopping it",
+	j->job = NULL;
+	if (r->end == JOB_EXITED && r->code != 0)
+		hook_notef(h, "%s: command exited with status %d", j->label,
+		    r->code);
+	else if (r->end == JOB_SIGNALLED)
+		hook_notef(h, "%s: command killed by signal %d", j->label,
+		    r->code);
+	else if (r->end == JOB_TIMED_OUT)
+		hook_notef(h, "%s: command still running after %lds; "
+		              "stopping it",
 		    j->label, j->timeout_s);
-		loop_timer_in(j->h->loop, &j->timer, HOOK_KILL_GRACE_MS);
-	} else
-		kill(-j->pid, SIGKILL);
-}
-
-/* SIGCHLD: reap our commands that ended (only by their pids, so other
- * children of the process are left to their owners). */
-static void
-hook_on_sigchld(int sig, void *arg)
-{
-	struct hook *h = arg;
-	struct hook_job *j, *next;
-	int st;
-
-	for (j = h->jobs; j != NULL; j = next) {
-		next = j->next;
-		if (j->kind != HOOK_CMD || j->state != HOOK_ACTIVE ||
-		    waitpid(j->pid, &st, WNOHANG) != j->pid)
-			continue;
-		if (WIFEXITED(st) && WEXITSTATUS(st) != 0)
-			hook_notef(h, "%s: command exited with status %d",
-			    j->label, WEXITSTATUS(st));
-		else if (WIFSIGNALED(st) && !j->term_sent)
-			hook_notef(h, "%s: command killed by signal %d",
-			    j->label, WTERMSIG(st));
-		/* A child it left behind may hold the pipe: stop reading. */
-		hook_job_free(j);
-	}
+	hook_job_free(j);
 	hook_pump(h);
 }
 
-/* The environment of a command: the process's, less the names the event
- * sets, then the event's. A new array of borrowed strings. */
-static char **
-hook_envp(const struct hook_job *j)
-{
-	size_t n = 0, k = 0, i, e;
-	char **envp;
-
-	while (environ[n] != NULL)
-		n++;
-	if ((envp = calloc(n + j->nenv + 1, sizeof *envp)) == NULL)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		bool ours = false;
-
-		for (e = 0; e < j->nenv && !ours; e++) {
-			size_t nl = (size_t)(strchr(j->env[e], '=') - j->env[e]);
-
-			ours = strncmp(environ[i], j->env[e], nl + 1) == 0;
-		}
-		if (!ours)
-			envp[k++] = environ[i];
-	}
-	for (e = 0; e < j->nenv; e++)
-		envp[k++] = j->env[e];
-	envp[k] = NULL;
-	return envp;
-}
-
-/* Start a queued command: fork, exec /bin/sh -c COMMAND with the event in
- * the environment and its output on a pipe the loop watches. */
+/* Start a queued command: /bin/sh -c COMMAND with the event in the
+ * environment, stdin /dev/null, its output read and dropped, SIGTERM at
+ * the deadline and SIGKILL HOOK_KILL_GRACE_MS later. */
 static void
 hook_start_command(struct hook_job *j)
 {
 	struct hook *h = j->h;
-	char **envp = hook_envp(j);
-	int p[2], null;
-	pid_t pid;
+	struct job_opts o = {.command = j->command,
+	    .timeout_ms = (uint64_t)j->timeout_s * 1000,
+	    .detached = true,
+	    .env = (const char *const *)j->env,
+	    .discard = true,
+	    .term_grace_ms = HOOK_KILL_GRACE_MS};
+	char why[128];
 
-	if (envp == NULL || pipe2(p, O_CLOEXEC) != 0) {
-		hook_notef(h, "%s: cannot run the command: %s", j->label,
-		    strerror(errno));
-		free(envp);
-		hook_job_free(j);
-		return;
-	}
-	if ((pid = fork()) == 0) {
-		/* Only async-signal-safe calls from here to exec. */
-		setpgid(0, 0);
-		null = open("/dev/null", O_RDONLY);
-		if (null >= 0)
-			dup2(null, 0);
-		dup2(p[1], 1);
-		dup2(p[1], 2);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGCHLD, SIG_DFL);
-		execve("/bin/sh",
-		    (char *const[]){"sh", "-c", j->command, NULL}, envp);
-		_exit(127);
-	}
-	free(envp);
-	close(p[1]);
-	if (pid < 0) {
-		close(p[0]);
-		hook_notef(h, "%s: cannot run the command: %s", j->label,
-		    strerror(errno));
-		hook_job_free(j);
-		return;
-	}
-	/* Also here: the child may not have run setpgid yet when we kill. */
-	setpgid(pid, pid);
-	j->pid = pid;
 	j->state = HOOK_ACTIVE;
 	h->queued--;
 	h->running++;
-	fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_NONBLOCK);
-	if (loop_add_fd(h->loop, p[0], hook_on_output, j) == 0)
-		j->fd = p[0];
-	else
-		close(p[0]); /* it gets EPIPE writing: output is dropped */
-	loop_timer_init(&j->timer, hook_on_deadline, j);
-	loop_timer_in(h->loop, &j->timer, (uint64_t)j->timeout_s * 1000);
+	if ((j->job = job_start(h->loop, &o, hook_on_command_done, j, why,
+	         sizeof why)) == NULL) {
+		hook_notef(h, "%s: cannot run the command: %s", j->label, why);
+		hook_job_free(j);
+	}
 }
 
 /* curl write callback: the answer is not needed. */
@@ -412,10 +306,6 @@ hook_new(struct loop *loop, hook_note_fn note, void *arg)
 	h->note = note;
 	h->arg = arg;
 	loop_timer_init(&h->pump, hook_on_pump, h);
-	if (loop_add_signal(loop, SIGCHLD, hook_on_sigchld, h) != 0) {
-		free(h);
-		return NULL;
-	}
 	return h;
 }
 
@@ -424,15 +314,8 @@ hook_free(struct hook *h)
 {
 	if (h == NULL)
 		return;
-	while (h->jobs != NULL) {
-		struct hook_job *j = h->jobs;
-
-		if (j->kind == HOOK_CMD && j->state == HOOK_ACTIVE) {
-			kill(-j->pid, SIGKILL);
-			waitpid(j->pid, NULL, 0);
-		}
-		hook_job_free(j);
-	}
+	while (h->jobs != NULL)
+		hook_job_free(h->jobs); /* kills a running command */
 	loop_timer_stop(h->loop, &h->pump);
 	free(h);
 }

@@ -1,5 +1,5 @@
 /* hook.h - the actions of rules that leave the process: a command run
- * through a pipe the loop watches, and an HTTP POST to a webhook on the
+ * as a job (net/job.c: pipes the loop watches, a deadline), and an HTTP POST to a webhook on the
  * shared curl multi handle (transport layer). Nothing here blocks the
  * loop; both are bounded (queue, concurrency, deadline, retries).
  *
@@ -46,8 +46,7 @@ typedef void (*hook_note_fn)(const char *what, void *arg);
 
 /* A hook runner on loop; note (may be NULL) hears failures: a command
  * that exited non-zero or ran past its deadline, a post that failed for
- * good, a full queue. NULL when out of memory or SIGCHLD cannot be
- * watched. */
+ * good, a full queue. NULL when out of memory. */
 struct hook *hook_new(struct loop *loop, hook_note_fn note, void *arg);
 /* Stop everything (running commands are killed, posts abandoned) and
  * free; NULL is fine. */

@@ -13,9 +13,11 @@
 
 #include "net/loop.h"
 
-/* After both pipes closed, how often to look whether the command has
- * exited (it may close stdout and go on); doubling up to the cap. The
- * deadline still bounds the whole wait. */
+extern char **environ;
+
+/* After both pipes closed (for a discarding job, from its start), how
+ * often to look whether the command has exited (it may close stdout and
+ * go on); doubling up to the cap. The deadline still bounds the wait. */
 #define JOB_REAP_FIRST_MS 5
 #define JOB_REAP_MAX_MS 200
 
@@ -23,6 +25,9 @@ struct job {
 	struct loop *loop;
 	pid_t pid;
 	bool detached;
+	bool discard;  /* output read and dropped; ends at the exit */
+	bool term_sent; /* the deadline sent SIGTERM; SIGKILL is next */
+	uint64_t grace_ms;
 	bool gave_tty; /* the terminal's foreground group is the job's */
 	int out_fd, err_fd; /* -1 once closed */
 	char *out;          /* max_out + 1 bytes, wiped before free */
@@ -50,14 +55,14 @@ job_close_fd(struct job *j, int *fd)
 	*fd = -1;
 }
 
-/* Kill the command and its process group. */
+/* Send sig to the command and its process group. */
 static void
-job_kill(struct job *j)
+job_kill(struct job *j, int sig)
 {
 	if (j->pid <= 0)
 		return;
-	kill(-j->pid, SIGKILL);
-	kill(j->pid, SIGKILL);
+	kill(-j->pid, sig);
+	kill(j->pid, sig);
 }
 
 /* Make group pgid the terminal's foreground group (SIGTTOU ignored for
@@ -158,7 +163,7 @@ job_abort(struct job *j, enum job_end end)
 {
 	j->end = end;
 	j->killed = true;
-	job_kill(j);
+	job_kill(j, SIGKILL);
 	job_close_fd(j, &j->out_fd);
 	job_close_fd(j, &j->err_fd);
 	loop_timer_stop(j->loop, &j->deadline);
@@ -166,11 +171,22 @@ job_abort(struct job *j, enum job_end end)
 	job_try_reap(j);
 }
 
-/* Timer: the deadline passed. */
+/* Timer: the deadline passed (SIGTERM first when there is a grace), or
+ * the grace after it. */
 static void
 job_on_deadline(void *arg)
 {
-	job_abort(arg, JOB_TIMED_OUT);
+	struct job *j = arg;
+
+	if (j->grace_ms > 0 && !j->term_sent) {
+		j->term_sent = true;
+		j->end = JOB_TIMED_OUT;
+		j->killed = true;
+		job_kill(j, SIGTERM);
+		loop_timer_in(j->loop, &j->deadline, j->grace_ms);
+		return;
+	}
+	job_abort(j, JOB_TIMED_OUT);
 }
 
 /* Both pipes are closed: wait for the exit. */
@@ -183,17 +199,21 @@ job_pipes_closed(struct job *j)
 	job_try_reap(j);
 }
 
-/* stdout is readable: keep up to max_out bytes. */
+/* stdout is readable: keep up to max_out bytes (or drop them all). */
 static void
 job_on_out(int fd, void *arg)
 {
 	struct job *j = arg;
+	char drop[4096];
 	ssize_t n;
 
 	(void)fd;
 	for (;;) {
-		n = read(j->out_fd, j->out + j->outlen,
-		    j->max_out + 1 - j->outlen);
+		if (j->discard)
+			n = read(j->out_fd, drop, sizeof drop);
+		else
+			n = read(j->out_fd, j->out + j->outlen,
+			    j->max_out + 1 - j->outlen);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -203,6 +223,8 @@ job_on_out(int fd, void *arg)
 			job_pipes_closed(j);
 			return;
 		}
+		if (j->discard)
+			continue;
 		j->outlen += (size_t)n;
 		if (j->outlen > j->max_out) {
 			j->outlen = j->max_out;
@@ -241,9 +263,46 @@ job_on_err(int fd, void *arg)
 	}
 }
 
-/* In the child: set up fds and signals, then exec the shell. */
+/* The environment of a command with variables env: the process's, less
+ * the names env sets, then env. A new array of borrowed strings; NULL
+ * when out of memory. */
+static char **
+job_envp(const char *const *env)
+{
+	size_t n = 0, ne = 0, k = 0, i, e;
+	char **envp;
+
+	while (environ[n] != NULL)
+		n++;
+	while (env[ne] != NULL)
+		ne++;
+	if ((envp = calloc(n + ne + 1, sizeof *envp)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		bool set = false;
+
+		for (e = 0; e < ne && !set; e++) {
+			const char *eq = strchr(env[e], '=');
+			size_t nl = eq != NULL ? (size_t)(eq - env[e])
+			                       : strlen(env[e]);
+
+			set = strncmp(environ[i], env[e], nl) == 0 &&
+			      environ[i][nl] == '=';
+		}
+		if (!set)
+			envp[k++] = environ[i];
+	}
+	for (e = 0; e < ne; e++)
+		envp[k++] = (char *)env[e];
+	envp[k] = NULL;
+	return envp;
+}
+
+/* In the child: set up fds and signals, then exec the shell (with envp
+ * when not NULL). Only async-signal-safe calls from fork to exec. */
 static void __attribute__((noreturn))
-job_child(const struct job_opts *o, bool fg, int out[2], int err[2])
+job_child(const struct job_opts *o, bool fg, int out[2], int err[2],
+    char **envp)
 {
 	sigset_t none;
 	int fd;
@@ -258,14 +317,20 @@ job_child(const struct job_opts *o, bool fg, int out[2], int err[2])
 			if (fd != STDIN_FILENO)
 				close(fd);
 		}
-		dup2(err[1], STDERR_FILENO);
+		dup2(o->discard ? out[1] : err[1], STDERR_FILENO);
 	}
 	dup2(out[1], STDOUT_FILENO);
 	/* The loop ignores SIGPIPE and may block signals: not the child. */
 	signal(SIGPIPE, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	execl("/bin/sh", "sh", "-c", o->command, (char *)NULL);
+	if (envp != NULL)
+		execve("/bin/sh",
+		    (char *const[]){"sh", "-c", (char *)o->command, NULL},
+		    envp);
+	else
+		execl("/bin/sh", "sh", "-c", o->command, (char *)NULL);
 	_exit(127);
 }
 
@@ -275,7 +340,8 @@ job_start(struct loop *loop, const struct job_opts *o, job_done_fn done,
 {
 	int out[2] = {-1, -1}, errp[2] = {-1, -1};
 	struct job *j = calloc(1, sizeof *j);
-	bool fg;
+	char **envp = NULL;
+	bool fg, errpipe = o->detached && !o->discard;
 
 	if (j == NULL || (j->out = malloc(o->max_out + 1)) == NULL) {
 		free(j);
@@ -284,14 +350,20 @@ job_start(struct loop *loop, const struct job_opts *o, job_done_fn done,
 	}
 	j->loop = loop;
 	j->detached = o->detached;
-	j->max_out = o->max_out;
+	j->discard = o->discard;
+	j->grace_ms = o->term_grace_ms;
+	j->max_out = o->discard ? 0 : o->max_out;
 	j->done = done;
 	j->arg = arg;
 	j->out_fd = j->err_fd = -1;
 	loop_timer_init(&j->deadline, job_on_deadline, j);
 	loop_timer_init(&j->reap, job_on_reap, j);
+	if (o->env != NULL && (envp = job_envp(o->env)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	if (pipe2(out, O_CLOEXEC) != 0 ||
-	    (o->detached && pipe2(errp, O_CLOEXEC) != 0)) {
+	    (errpipe && pipe2(errp, O_CLOEXEC) != 0)) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		goto fail;
 	}
@@ -307,7 +379,9 @@ job_start(struct loop *loop, const struct job_opts *o, job_done_fn done,
 		goto fail;
 	}
 	if (j->pid == 0)
-		job_child(o, fg, out, errp);
+		job_child(o, fg, out, errp, envp);
+	free(envp);
+	envp = NULL;
 	setpgid(j->pid, j->pid); /* no race with the kill */
 	if (fg) {
 		job_set_fg(j->pid);
@@ -316,7 +390,7 @@ job_start(struct loop *loop, const struct job_opts *o, job_done_fn done,
 	close(out[1]);
 	j->out_fd = out[0];
 	fcntl(j->out_fd, F_SETFL, fcntl(j->out_fd, F_GETFL) | O_NONBLOCK);
-	if (o->detached) {
+	if (errpipe) {
 		close(errp[1]);
 		j->err_fd = errp[0];
 		fcntl(j->err_fd, F_SETFL,
@@ -330,8 +404,14 @@ job_start(struct loop *loop, const struct job_opts *o, job_done_fn done,
 		return NULL;
 	}
 	loop_timer_in(loop, &j->deadline, o->timeout_ms);
+	if (j->discard) {
+		/* It ends at its exit, not at the pipe's end: look for it. */
+		j->reap_ms = JOB_REAP_FIRST_MS;
+		loop_timer_in(loop, &j->reap, j->reap_ms);
+	}
 	return j;
 fail:
+	free(envp);
 	if (out[0] >= 0) {
 		close(out[0]);
 		close(out[1]);
@@ -350,7 +430,7 @@ job_cancel(struct job *j)
 	if (j == NULL)
 		return;
 	if (j->pid > 0) {
-		job_kill(j);
+		job_kill(j, SIGKILL);
 		while (waitpid(j->pid, NULL, 0) < 0 && errno == EINTR)
 			;
 	}

@@ -1,6 +1,6 @@
 /* job.h - a command run on pipes the loop watches, with a deadline and
  * bounded output, never blocking the loop (as tmux's job.c) (transport
- * layer: it serves token_command). */
+ * layer: it serves token_command and the commands of rules, hook.c). */
 #ifndef LOGDECK_JOB_H
 #define LOGDECK_JOB_H
 
@@ -28,6 +28,19 @@ struct job_opts {
 	 * has the terminal, its group gets the terminal for the run, so it
 	 * may prompt. */
 	bool detached;
+	/* Variables for the command, "NAME=value" each, NULL ended (read
+	 * during job_start only): they replace the process's variables of
+	 * the same names. NULL: the process's environment as it is. */
+	const char *const *env;
+	/* The output is nobody's: stdout and stderr go to one pipe that is
+	 * read and dropped (max_out is not used), and the job ends when the
+	 * command exits, even if something it left in the background still
+	 * holds the pipe (that keeps running; its output is not read). */
+	bool discard;
+	/* 0: the deadline SIGKILLs the process group. Else the deadline
+	 * sends SIGTERM to the group and SIGKILL follows this much later,
+	 * if the command has not ended by then. */
+	uint64_t term_grace_ms;
 };
 
 /* How a job ended. */

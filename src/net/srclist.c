@@ -113,11 +113,66 @@ srclist_status(const cJSON *o)
 }
 
 int
+srclist_decode_run(const struct cJSON *o, struct srclist_run *r)
+{
+	const cJSON *run = cJSON_GetObjectItemCaseSensitive(o, "run");
+	const cJSON *first = cJSON_GetObjectItemCaseSensitive(o, "firstLogId");
+	const cJSON *last = cJSON_GetObjectItemCaseSensitive(o, "lastLogId");
+	const char *rid;
+
+	if (!cJSON_IsObject(o) || !cJSON_IsNumber(run) ||
+	    run->valuedouble < 1 || run->valuedouble > SRCLIST_RUN_MAX)
+		return -1;
+	memset(r, 0, sizeof *r);
+	r->run = (long long)run->valuedouble;
+	if ((rid = srclist_str(o, "runId")) != NULL)
+		snprintf(r->run_id, sizeof r->run_id, "%s", rid);
+	r->status = srclist_status(o);
+	r->has_exit_code = srclist_exit_code(o, &r->exit_code);
+	r->started_ms = srclist_time(o, "startedAt");
+	r->ended_ms = srclist_time(o, "endedAt");
+	r->first_id =
+	    cJSON_IsNumber(first) ? (long long)first->valuedouble : 0;
+	r->last_id = cJSON_IsNumber(last) ? (long long)last->valuedouble : 0;
+	return 0;
+}
+
+long
+srclist_decode_runs(const char *body, size_t len, struct srclist_run **out)
+{
+	cJSON *list = cJSON_ParseWithLength(body, len), *o;
+	long n = 0;
+
+	*out = NULL;
+	if (!cJSON_IsArray(list) ||
+	    (*out = calloc((size_t)cJSON_GetArraySize(list) + 1,
+	         sizeof **out)) == NULL) {
+		cJSON_Delete(list);
+		return -1;
+	}
+	cJSON_ArrayForEach(o, list)
+	{
+		if (srclist_decode_run(o, &(*out)[n]) == 0)
+			n++;
+	}
+	cJSON_Delete(list);
+	return n;
+}
+
+bool
+srclist_run_ok(const struct srclist_run *r)
+{
+	return r->status == RUN_COMPLETED &&
+	       (!r->has_exit_code || r->exit_code == 0);
+}
+
+int
 srclist_decode(const struct cJSON *item, enum source_kind kind,
     struct srclist_entry *e, char *num, size_t numlen)
 {
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "id");
 	const cJSON *v, *run;
+	struct srclist_run r;
 
 	memset(e, 0, sizeof *e);
 	e->kind = kind;
@@ -141,15 +196,14 @@ srclist_decode(const struct cJSON *item, enum source_kind kind,
 	e->run_started_ms = INT64_MIN;
 	e->run_ended_ms = INT64_MIN;
 	run = cJSON_GetObjectItemCaseSensitive(item, "run");
-	v = cJSON_GetObjectItemCaseSensitive(run, "run");
-	if (cJSON_IsObject(run) && cJSON_IsNumber(v) && v->valuedouble >= 1) {
-		e->run = (long long)v->valuedouble;
-		e->run_id = srclist_str(run, "runId");
-		e->run_status = srclist_status(run);
-		e->run_has_exit_code =
-		    srclist_exit_code(run, &e->run_exit_code);
-		e->run_started_ms = srclist_time(run, "startedAt");
-		e->run_ended_ms = srclist_time(run, "endedAt");
+	if (srclist_decode_run(run, &r) == 0) {
+		e->run = r.run;
+		e->run_id = srclist_str(run, "runId"); /* whole, borrowed */
+		e->run_status = r.status;
+		e->run_has_exit_code = r.has_exit_code;
+		e->run_exit_code = r.exit_code;
+		e->run_started_ms = r.started_ms;
+		e->run_ended_ms = r.ended_ms;
 	}
 	return 0;
 }

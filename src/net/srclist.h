@@ -56,6 +56,37 @@ struct srclist_handlers {
 	void (*on_error)(const char *msg, void *arg);
 };
 
+/* Longest runId a decoded run keeps (the API's limit); longer is cut. */
+#define SRCLIST_RUN_ID_MAX 128
+/* Largest run number taken (beyond, a double no longer counts exactly). */
+#define SRCLIST_RUN_MAX 9000000000000000LL
+
+/* One run as the server describes it: an item of GET /api/KIND/ID/runs,
+ * or the "run" member of a source (doc/api.md, "Runs on a stream"). */
+struct srclist_run {
+	long long run;                       /* 1 to SRCLIST_RUN_MAX */
+	char run_id[SRCLIST_RUN_ID_MAX + 1]; /* "" when absent */
+	enum run_status status;              /* RUN_UNKNOWN when absent */
+	bool has_exit_code;                  /* an int exitCode came */
+	int exit_code;
+	int64_t started_ms; /* INT64_MIN when absent */
+	int64_t ended_ms;   /* INT64_MIN while open or absent */
+	long long first_id, last_id; /* its log ids; 0 when absent */
+};
+
+/* Decode one run object into r: the one decoder of them (the runs view,
+ * --new-errors, a source's newest run). 0, or -1 when o is no run (no
+ * run number in range). */
+int srclist_decode_run(const struct cJSON *o, struct srclist_run *r);
+/* Decode a JSON array of run objects (len bytes of body), skipping items
+ * that are no run: their count, with *out a new array (the caller frees
+ * it; at least one slot even when the count is 0), or -1 when body is
+ * not a JSON array or memory ran out. */
+long srclist_decode_runs(
+    const char *body, size_t len, struct srclist_run **out);
+/* True when run r ended well: completed, with exit code 0 or none. */
+bool srclist_run_ok(const struct srclist_run *r);
+
 /* Decode one source object of the API (GET /api/KIND, GET /api/KIND/ID,
  * the live list) into e: the one decoder of them. An id may be a string
  * or a number (written into num, numlen bytes; 32 are enough). e's

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/json.h"
+
 struct jsoncheck_parser {
 	const char *in;
 	size_t len;
@@ -306,23 +308,6 @@ jsoncheck_minify(const char *in, size_t len, char *out, char *err, size_t errlen
 	return (long)p.olen;
 }
 
-/* The value of the four hex digits at p. */
-static unsigned
-jsoncheck_hex4(const char *p)
-{
-	unsigned v = 0;
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		char c = p[i];
-
-		v = v * 16 + (unsigned)(c <= '9'   ? c - '0'
-		                        : c <= 'F' ? c - 'A' + 10
-		                                   : c - 'a' + 10);
-	}
-	return v;
-}
-
 bool
 jsoncheck_string_is(const char *p, size_t n, const char *name)
 {
@@ -334,7 +319,8 @@ jsoncheck_string_is(const char *p, size_t n, const char *name)
 		if (*p != '\\')
 			c = (unsigned char)*p++;
 		else if (p[1] == 'u') {
-			c = jsoncheck_hex4(p + 2);
+			/* Checked by jsoncheck_minify: never -1 here. */
+			c = (unsigned)json_hex4(p + 2);
 			p += 6;
 		} else {
 			c = (unsigned char)real[strchr(plain, p[1]) - plain];

@@ -1,7 +1,19 @@
 /* jsoncheck.h - strict JSON checking and minifying for ingested events (server
  * protocol layer). cJSON is not used on this path because it re-encodes
  * numbers as doubles, stops strings at \u0000 and accepts raw control
- * characters, so events would neither stay verbatim nor stay one line. */
+ * characters, so events would neither stay verbatim nor stay one line.
+ *
+ * Why this is not core/json.c's scanner with a strict mode: that scanner
+ * is the client's, tolerant on purpose (raw control bytes and bad UTF-8
+ * in strings are log text to show, escaped), validates a value before it
+ * is walked (walking nested members scans them again), and says only
+ * "invalid". Here the server refuses what it would store: one pass that
+ * checks UTF-8, controls, leading zeros, a number's written-out length
+ * (JSONCHECK_NUMBER_RENDER_MAX) and depth (JSONCHECK_DEPTH_MAX) while it
+ * writes the minified copy, and names the byte where it failed. A strict
+ * mode would put those checks and a writer into the client's hot loop
+ * for nothing. What both need is shared: the \uXXXX digits are
+ * json_hex4's (core/json.h). */
 #ifndef LOGDECK_SERVER_JSONCHECK_H
 #define LOGDECK_SERVER_JSONCHECK_H
 

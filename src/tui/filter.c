@@ -151,7 +151,8 @@ pattern_cost(const char *s)
 
 /* Compile a smart-case extended regular expression. */
 int
-pattern_compile(struct pattern *p, const char *text, char *err, size_t errlen)
+filter_regex_compile(
+    struct filter_regex *p, const char *text, char *err, size_t errlen)
 {
 	int flags = REG_EXTENDED | REG_NEWLINE, rc;
 	const char *c;
@@ -190,7 +191,7 @@ pattern_compile(struct pattern *p, const char *text, char *err, size_t errlen)
 
 /* Release a compiled pattern. */
 void
-pattern_free(struct pattern *p)
+filter_regex_free(struct filter_regex *p)
 {
 	if (p->compiled)
 		regfree(&p->re);
@@ -199,15 +200,16 @@ pattern_free(struct pattern *p)
 
 /* True when s matches p. */
 bool
-pattern_match(const struct pattern *p, const char *s)
+filter_regex_match(const struct filter_regex *p, const char *s)
 {
 	return p->compiled && regexec(&p->re, s, 0, NULL, 0) == 0;
 }
 
 /* Find the next match at or after off. */
 bool
-pattern_find(
-    const struct pattern *p, const char *s, size_t off, size_t *so, size_t *eo)
+filter_regex_find(
+    const struct filter_regex *p, const char *s, size_t off, size_t *so,
+    size_t *eo)
 {
 	regmatch_t m;
 
@@ -264,7 +266,7 @@ filter_parse(
     struct filter *f, int i, const char *text, char *err, size_t errlen)
 {
 	struct filter_field *fld = &f->fld[i];
-	struct pattern *p = &f->pat[i];
+	struct filter_regex *p = &f->pat[i];
 	const char *value, *c;
 	enum field_op fop;
 	size_t namelen;
@@ -277,7 +279,7 @@ filter_parse(
 	}
 	if (!field_split(text, &namelen, &fop, &value)) {
 		fld->op = FILTER_MESSAGE;
-		return pattern_compile(p, text, err, errlen);
+		return filter_regex_compile(p, text, err, errlen);
 	}
 	fld->op = (enum filter_op)fop;
 	if (namelen > FILTER_FIELD_LEN) {
@@ -290,7 +292,7 @@ filter_parse(
 	fld->is_num = field_number(value, strlen(value), &fld->num);
 	switch (fld->op) {
 	case FILTER_MATCH:
-		if (pattern_compile(p, value, err, errlen) == -1)
+		if (filter_regex_compile(p, value, err, errlen) == -1)
 			return -1;
 		break;
 	case FILTER_EQ:
@@ -351,7 +353,7 @@ filter_clear(struct filter *f)
 	int i;
 
 	for (i = 0; i < f->npat; i++)
-		pattern_free(&f->pat[i]);
+		filter_regex_free(&f->pat[i]);
 	f->npat = 0;
 }
 
@@ -434,11 +436,11 @@ filter_match(const struct filter *f, int i, const struct sb_line *line)
 	struct field_value v;
 
 	if (fld->op == FILTER_MESSAGE)
-		return pattern_match(&f->pat[i], line->msg);
+		return filter_regex_match(&f->pat[i], line->msg);
 	if (!filter_field_value(f, line, fld->name, &v))
 		return false;
 	if (fld->op == FILTER_MATCH)
-		return pattern_match(&f->pat[i], v.text);
+		return filter_regex_match(&f->pat[i], v.text);
 	return field_compare((enum field_op)fld->op, fld->is_num, fld->num,
 	    fld->text, fld->icase, &v);
 }

@@ -30,23 +30,24 @@
 
 /* A compiled regular expression with smart case: it ignores case unless
  * the pattern holds an upper-case letter. */
-struct pattern {
+struct filter_regex {
 	char text[FILTER_PATTERN_LEN + 1];
 	regex_t re;
 	bool compiled;
 };
 
 /* Compile text into p; 0, or -1 with a one-line reason in err. */
-int pattern_compile(
-    struct pattern *p, const char *text, char *err, size_t errlen);
+int filter_regex_compile(
+    struct filter_regex *p, const char *text, char *err, size_t errlen);
 /* Release p (harmless when not compiled). */
-void pattern_free(struct pattern *p);
+void filter_regex_free(struct filter_regex *p);
 /* True when s (NUL-terminated) matches. */
-bool pattern_match(const struct pattern *p, const char *s);
+bool filter_regex_match(const struct filter_regex *p, const char *s);
 /* Find the first match in s at or after byte off; its byte range in
  * *so, *eo. False when there is none. */
-bool pattern_find(
-    const struct pattern *p, const char *s, size_t off, size_t *so, size_t *eo);
+bool filter_regex_find(
+    const struct filter_regex *p, const char *s, size_t off, size_t *so,
+    size_t *eo);
 
 /* How a pattern tests a line: the message against a regex (plain
  * patterns), or a member of the event's JSON (field filters: "rows>1000",
@@ -79,7 +80,7 @@ struct filter {
 	uint8_t floor; /* lowest enum level shown (OTHER ranks as INFO) */
 	bool all_sources;
 	uint8_t sources[FILTER_SOURCES_MAX / 8]; /* bitmap when !all */
-	struct pattern pat[FILTER_PATTERNS_MAX]; /* text: as typed */
+	struct filter_regex pat[FILTER_PATTERNS_MAX]; /* text: as typed */
 	struct filter_field fld[FILTER_PATTERNS_MAX];
 	bool keep[FILTER_PATTERNS_MAX]; /* true: keep matches; false: hide */
 	bool off[FILTER_PATTERNS_MAX];  /* switched off: not applied */

@@ -242,7 +242,7 @@ reader_isearch(struct reader *r, const char *text, bool backward)
 		idx = n - 1;
 	for (k = idx; looked < READER_ISEARCH_LINES && looked < n; looked++) {
 		if (sb_get(r->sb, lineidx_at(&r->li, k), &l) &&
-		    pattern_match(&r->s.pat, l.msg)) {
+		    filter_regex_match(&r->s.pat, l.msg)) {
 			reader_goto(r, lineidx_at(&r->li, k));
 			return;
 		}

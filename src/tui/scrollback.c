@@ -637,7 +637,7 @@ sb_append(struct scrollback *sb, uint16_t src, const struct log_event *ev)
 	rec.level = ev->level;
 	rec.src = src;
 	rec.id = ev->id;
-	rec.ts_ms = sb_parse_time(ev->timestamp.p, ev->timestamp.n);
+	rec.ts_ms = ev->ts_ms; /* parsed once, by event_decode */
 	rec.flags = ev->truncated > 0 ? SB_CUT_EVENT : 0;
 	rec.kind = SB_KIND_LOG;
 	sb_escape(sb, ev->message.p, ev->message.n);
@@ -812,11 +812,4 @@ uint64_t
 sb_evicted(const struct scrollback *sb)
 {
 	return sb->evicted;
-}
-
-/* Parse an ISO 8601 timestamp to Unix ms: event.c owns the parser. */
-int64_t
-sb_parse_time(const char *s, size_t n)
-{
-	return event_parse_time(s, n);
 }

@@ -109,8 +109,4 @@ size_t sb_cap(const struct scrollback *sb);
 /* Lines evicted so far to stay under the cap. */
 uint64_t sb_evicted(const struct scrollback *sb);
 
-/* Parse an ISO 8601 timestamp ("2024-05-01T12:00:00.123Z", offsets,
- * fraction of any length) to Unix ms; INT64_MIN when unusable. */
-int64_t sb_parse_time(const char *s, size_t n);
-
 #endif

@@ -31,9 +31,9 @@ int
 search_start(
     struct search *s, const char *text, bool backward, char *err, size_t errlen)
 {
-	struct pattern p;
+	struct filter_regex p;
 
-	if (pattern_compile(&p, text, err, errlen) == -1)
+	if (filter_regex_compile(&p, text, err, errlen) == -1)
 		return -1;
 	search_clear(s);
 	s->pat = p;
@@ -46,7 +46,7 @@ search_start(
 void
 search_clear(struct search *s)
 {
-	pattern_free(&s->pat);
+	filter_regex_free(&s->pat);
 	s->active = false;
 	search_restart(s);
 }
@@ -144,7 +144,7 @@ search_scan(struct search *s, const struct lineidx *li,
 	     i < n && (size_t)done < budget; i++) {
 		k.seq = lineidx_seq_at(li, i);
 		if (!sb_get(sb, k.seq, &line) ||
-		    !pattern_match(&s->pat, line.msg)) {
+		    !filter_regex_match(&s->pat, line.msg)) {
 			done++;
 			continue;
 		}

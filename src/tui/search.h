@@ -24,7 +24,7 @@
 #define SEARCH_LATE_MAX 4096
 
 struct search {
-	struct pattern pat;
+	struct filter_regex pat;
 	bool active;
 	bool backward;            /* the direction / or ? started */
 	enum lineidx_order order; /* the order m is sorted in (the pane's) */

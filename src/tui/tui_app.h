@@ -16,6 +16,7 @@
 #include "tui/lineidx.h"
 #include "tui/prompt.h"
 #include "net/loop.h"
+#include "net/srclist.h"
 #include "tui/rate.h"
 #include "tui/reader.h"
 #include "tui/scrollback.h"
@@ -90,16 +91,6 @@ struct tui_kind {
 	bool primed; /* the first whole list has come */
 };
 
-/* One row of the runs view, copied from GET .../runs. */
-struct tui_run_row {
-	long long run;
-	char run_id[64];
-	enum run_status status;
-	bool has_exit_code;
-	int exit_code;
-	int64_t started_ms, ended_ms; /* INT64_MIN when unknown / open */
-	long long first_id, last_id;
-};
 
 enum tui_ts { TUI_TS_ABSOLUTE, TUI_TS_RELATIVE, TUI_TS_OFF };
 
@@ -190,7 +181,7 @@ struct tui {
 	/* The runs view: the runs of source runs_src, newest last. */
 	int runs_src;
 	struct fetch *runs_fetch; /* the look-up under way, or NULL */
-	struct tui_run_row *runs;
+	struct srclist_run *runs; /* the runs view's rows (net/srclist.h) */
 	int nruns;
 	int runs_sel, runs_top;
 	int filters_pane; /* the pane the filter list shows */

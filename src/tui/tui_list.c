@@ -108,7 +108,7 @@ tui_run_boundary(struct tui *t, int i, const struct status_event *se)
 		    se->ended_ms);
 	at = end ? se->ended_ms : se->started_ms;
 	if (at == INT64_MIN)
-		at = sb_parse_time(se->timestamp.p, se->timestamp.n);
+		at = se->ts_ms;
 	tui_clock(when, sizeof when, at, t->o->utc);
 	if (!end)
 		snprintf(text, sizeof text, "── run %lld started %s ──",

@@ -53,9 +53,6 @@ static void
 save_event(struct event_decoder *d, const struct sb_line *l,
     struct log_event *ev, char *when, size_t whenlen)
 {
-	struct tm tm;
-	time_t sec;
-
 	if (!(l->flags & SB_CUT_RAW)) {
 		event_decode(d, l->raw, l->raw_len, ev);
 	} else {
@@ -67,15 +64,12 @@ save_event(struct event_decoder *d, const struct sb_line *l,
 		ev->message.n = l->msg_len;
 		ev->raw = ev->message;
 		when[0] = '\0';
-		if (l->ts_ms != INT64_MIN) {
-			sec = (time_t)(l->ts_ms / 1000);
-			gmtime_r(&sec, &tm);
-			snprintf(when, whenlen,
-			    "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-			    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-			    tm.tm_hour, tm.tm_min, tm.tm_sec,
-			    (int)(l->ts_ms % 1000));
-		}
+		ev->ts_ms = l->ts_ms;
+		if (whenlen >= EVENT_TIME_LEN + 1 &&
+		    event_format_time(l->ts_ms, when))
+			when[EVENT_TIME_LEN] = '\0';
+		else
+			ev->ts_ms = INT64_MIN;
 		ev->timestamp.p = when;
 		ev->timestamp.n = strlen(when);
 		ev->truncated = 1;

@@ -185,7 +185,7 @@ view_log_matches(
 	if (!p->r.s.active)
 		return;
 	while (hl->n < DRAW_HL_MAX && off <= l->msg_len &&
-	       pattern_find(&p->r.s.pat, l->msg, off, &so, &eo)) {
+	       filter_regex_find(&p->r.s.pat, l->msg, off, &so, &eo)) {
 		hl->so[hl->n] = so;
 		hl->eo[hl->n++] = eo;
 		off = eo > so ? eo : eo + 1;

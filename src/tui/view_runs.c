@@ -7,10 +7,9 @@
 #include <string.h>
 #include <time.h>
 
-#include <cjson/cJSON.h>
-
 #include "net/client.h"
 #include "net/fetch.h"
+#include "net/srclist.h"
 #include "core/format.h"
 #include "tui/keys.h"
 #include "tui/scrollback.h"
@@ -21,55 +20,13 @@
 /* Most runs the view asks for (the newest). */
 #define RUNS_VIEW_MAX 200
 
-/* Epoch ms of an ISO time member of o, INT64_MIN when absent. */
-static int64_t
-runs_time(const cJSON *o, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-
-	if (!cJSON_IsString(v))
-		return INT64_MIN;
-	return sb_parse_time(v->valuestring, strlen(v->valuestring));
-}
-
-/* Copy one run object into row; false when it is not one. */
-static bool
-runs_row(const cJSON *o, struct tui_run_row *row)
-{
-	const cJSON *run = cJSON_GetObjectItemCaseSensitive(o, "run");
-	const cJSON *rid = cJSON_GetObjectItemCaseSensitive(o, "runId");
-	const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "status");
-	const cJSON *code = cJSON_GetObjectItemCaseSensitive(o, "exitCode");
-	const cJSON *first = cJSON_GetObjectItemCaseSensitive(o, "firstLogId");
-	const cJSON *last = cJSON_GetObjectItemCaseSensitive(o, "lastLogId");
-
-	if (!cJSON_IsNumber(run) || run->valuedouble < 1)
-		return false;
-	memset(row, 0, sizeof *row);
-	row->run = (long long)run->valuedouble;
-	snprintf(row->run_id, sizeof row->run_id, "%s",
-	    cJSON_IsString(rid) ? rid->valuestring : "");
-	row->status = cJSON_IsString(st) ? run_status_parse(st->valuestring,
-	                                       strlen(st->valuestring))
-	                                 : RUN_UNKNOWN;
-	row->has_exit_code = cJSON_IsNumber(code);
-	row->exit_code = row->has_exit_code ? code->valueint : 0;
-	row->started_ms = runs_time(o, "startedAt");
-	row->ended_ms = runs_time(o, "endedAt");
-	row->first_id =
-	    cJSON_IsNumber(first) ? (long long)first->valuedouble : 0;
-	row->last_id = cJSON_IsNumber(last) ? (long long)last->valuedouble : 0;
-	return true;
-}
-
 /* fetch_done_fn: the runs arrived (or did not). */
 static void
 runs_fetched(
     long status, const char *body, size_t len, const char *err, void *arg)
 {
 	struct tui *t = arg;
-	cJSON *list, *o;
-	int n = 0;
+	long n;
 
 	t->runs_fetch = NULL;
 	free(t->runs);
@@ -85,23 +42,14 @@ runs_fetched(
 		tui_dirty(t);
 		return;
 	}
-	list = cJSON_ParseWithLength(body, len);
-	if (!cJSON_IsArray(list) ||
-	    (t->runs = calloc((size_t)cJSON_GetArraySize(list) + 1,
-	         sizeof *t->runs)) == NULL) {
+	if ((n = srclist_decode_runs(body, len, &t->runs)) < 0) {
 		tui_msg(t, true, "runs: not a JSON array");
 		t->mode = NULL;
 	} else {
-		cJSON_ArrayForEach(o, list)
-		{
-			if (runs_row(o, &t->runs[n]))
-				n++;
-		}
-		t->nruns = n;
-		t->runs_sel = n > 0 ? n - 1 : 0;
+		t->nruns = (int)n;
+		t->runs_sel = n > 0 ? (int)n - 1 : 0;
 		t->runs_top = 0;
 	}
-	cJSON_Delete(list);
 	tui_dirty(t);
 }
 
@@ -156,7 +104,7 @@ view_runs_close(struct tui *t)
 /* The entry that streams run row of source i alone (made on first use);
  * -1 when the list is full. */
 static int
-runs_entry(struct tui *t, int i, const struct tui_run_row *row)
+runs_entry(struct tui *t, int i, const struct srclist_run *row)
 {
 	struct source src;
 	char name[160], sel[32];
@@ -186,7 +134,7 @@ runs_entry(struct tui *t, int i, const struct tui_run_row *row)
 static void
 runs_open_selected(struct tui *t)
 {
-	const struct tui_run_row *row;
+	const struct srclist_run *row;
 	int i = t->runs_src, k, pane = t->focus >= 0 ? t->focus : t->target;
 
 	if (t->nruns == 0)
@@ -303,7 +251,7 @@ runs_draw(struct tui *t)
 	if (rows > 1 && t->runs_sel >= t->runs_top + rows - 1)
 		t->runs_top = t->runs_sel - rows + 2;
 	for (k = t->runs_top, y = 2; k < t->nruns && y < h - 1; k++, y++) {
-		const struct tui_run_row *r = &t->runs[k];
+		const struct srclist_run *r = &t->runs[k];
 		time_t secs = (time_t)(r->started_ms / 1000);
 		struct tm tm;
 		int64_t end = r->ended_ms;

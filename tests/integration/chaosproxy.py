@@ -7,7 +7,7 @@ Per connection (counted from 0) a plan may say:
   canned=B   do not connect upstream; answer the request with bytes B
 by_path=[(needle, plan), ...] gives a request whose first line holds the
 bytes needle that plan instead (the first match), whichever connection
-it comes on. Globally, rewrite=[(old, new), ...] edits every request head before it
+it comes on; a plan with once=True is used for one request only. Globally, rewrite=[(old, new), ...] edits every request head before it
 goes upstream (e.g. to play a server without streams), and chunk=K sends at most K bytes per send() with TCP_NODELAY and
 delay=S seconds between sends, so the client sees tiny reads.
 """
@@ -120,10 +120,13 @@ class ChaosProxy:
                 c = self.tls.wrap_socket(c, server_side=True)
             head = self._read_head(c)
             first = head.split(b"\r\n", 1)[0]
-            for needle, p in self.by_path:
-                if needle in first:
-                    plan = p
-                    break
+            with self.lock:
+                for k, (needle, p) in enumerate(self.by_path):
+                    if needle in first:
+                        plan = p
+                        if p.get("once"):
+                            del self.by_path[k]
+                        break
             if "canned" in plan:
                 self._send(c, plan["canned"])
                 c.shutdown(socket.SHUT_RDWR)

@@ -1047,7 +1047,7 @@ def test_run_and_since_past_their_limits_are_usage_errors():
         eq(r.returncode, 2, "--since 3651d")
         r = logdeck("--server", s.url, "-f", "--since", "3650d", "lim")
         eq(r.returncode, 0, "--since 3650d: %r" % r.stderr)
-        for bad in ("yesterday", "10x", "2024-12-07", "-5m", "m"):
+        for bad in ("yesterday", "10x", "2024-12-07", "-5m", "m", "90"):
             r = logdeck("--server", s.url, "-f", "--since", bad, "lim")
             eq(r.returncode, 2, "--since %s" % bad)
         r = logdeck("--server", s.url, "--until-stopped", "automations",

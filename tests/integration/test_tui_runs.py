@@ -5,8 +5,10 @@ the pane, boundaries survive every floor and filter, watching again
 shows nothing twice, --all catches runs shorter than a second, several
 streams are live at once, the merged view is in time order, a restarted
 server's list replaces the old one, and the runs view opens a past run."""
+import os
 import re
 import socket
+import tempfile
 import time
 
 import ldtest
@@ -34,13 +36,18 @@ def marker_rows(scr):
 def three_runs(s, job):
     """Runs 1 (completed, exit 0), 2 (failed, exit 1) and 3 (running),
     with two lines each."""
+    three_runs_as(s, job, None)
+
+
+def three_runs_as(s, job, token):
+    """three_runs, written with token (None: none)."""
     for n, end, code in ((1, "completed", 0), (2, "failed", 1),
                          (3, None, None)):
-        s.status(job, "running", runId="%s-r%d" % (job, n))
+        s.status(job, "running", runId="%s-r%d" % (job, n), token=token)
         s.ingest(job, [ev(n * 10 + k, "run %d line %d" % (n, k),
-                          ts=ts(n * 10 + k)) for k in (1, 2)])
+                          ts=ts(n * 10 + k)) for k in (1, 2)], token=token)
         if end:
-            s.status(job, end, exitCode=code)
+            s.status(job, end, exitCode=code, token=token)
 
 
 def test_watched_automation_stays_watched_across_three_runs():
@@ -244,6 +251,47 @@ def test_a_runs_answer_past_its_limit_is_named_and_the_view_closes():
                 t.wait_gone("runs of big")
                 check(any(b"/runs?" in h for h in px.requests),
                       "the runs were asked for")
+
+
+def test_a_refused_runs_fetch_renews_the_token_and_asks_again():
+    # The runs look-up is a transfer like the others: a 401 renews the
+    # token on the loop (here token_command runs again) and asks once
+    # more, instead of showing "runs: HTTP 401".
+    token = "runs-T0ken"
+    refused = (b"HTTP/1.1 401 Unauthorized\r\nContent-Type: application/"
+               b"json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+    with Server("--token", token) as s, tempfile.TemporaryDirectory() as d:
+        three_runs_as(s, "guarded", token)
+        count = os.path.join(d, "count")
+        script = os.path.join(d, "token.sh")
+        with open(script, "w") as f:
+            f.write('echo x >> "%s"; echo %s\n' % (count, token))
+        # The runs view asks for RUNS_VIEW_MAX (200) runs; the view's
+        # new-error marks ask for runs too, with another limit.
+        view_runs = b"/runs?limit=200"
+        # The proxy looks at the first request of a connection only:
+        # one request per connection, so it sees the view's.
+        with ChaosProxy(s.port, by_path=[
+                (view_runs, {"canned": refused, "once": True})],
+                rewrite=[(b" HTTP/1.1\r\n",
+                          b" HTTP/1.1\r\nConnection: close\r\n")]) as px:
+            cfg = os.path.join(d, "config.yaml")
+            with open(cfg, "w") as f:
+                f.write("profile: p\nprofiles:\n  p:\n    server: %s\n"
+                        "    token_command: sh %s\n" % (px.url, script))
+            os.chmod(cfg, 0o600)
+            with Tmux([ldtest.LOGDECK, "--config", cfg, "--utc",
+                       "guarded"]) as t:
+                t.wait_text("run 3 line 2")
+                t.keys("R")
+                t.wait(lambda x: "runs of guarded" in x and
+                       "failed (exit 1)" in x, "the runs after a renewal")
+                check("HTTP 401" not in t.text(), t.text())
+                with open(count) as f:
+                    eq(len(f.read().split()), 2,
+                       "token_command runs: at start and for the renewal")
+                eq(sum(view_runs in h for h in px.requests), 2,
+                   "runs requests (refused, then asked again)")
 
 
 def test_the_runs_view_holds_the_newest_runs_up_to_its_limit():

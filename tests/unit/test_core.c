@@ -98,6 +98,57 @@ START_TEST(source_objects_may_have_numeric_ids_but_need_one)
 }
 END_TEST
 
+/* The one decoder of run objects (the runs view, --new-errors, a
+ * source's newest run): what it takes, what it skips, what counts as a
+ * run that ended well. */
+START_TEST(run_objects_decode_in_one_place)
+{
+	const char *body =
+	    "[{\"run\":1,\"runId\":\"r-1\",\"status\":\"completed\","
+	    "\"exitCode\":0,\"startedAt\":\"2024-12-07T14:00:00Z\","
+	    "\"endedAt\":\"2024-12-07T14:01:30.5Z\",\"firstLogId\":10,"
+	    "\"lastLogId\":20},"
+	    "{\"run\":2,\"status\":\"completed\",\"exitCode\":3},"
+	    "{\"run\":3,\"status\":\"Completed\"},"
+	    "{\"run\":4,\"status\":\"failed\",\"exitCode\":0.5},"
+	    "{\"run\":0},{\"run\":\"5\"},{\"run\":1e17},{},7,"
+	    "{\"run\":6,\"status\":\"running\",\"endedAt\":null}]";
+	struct srclist_run *r;
+	char big[400];
+
+	ck_assert_int_eq(srclist_decode_runs(body, strlen(body), &r), 5);
+	ck_assert_int_eq(r[0].run, 1);
+	ck_assert_str_eq(r[0].run_id, "r-1");
+	ck_assert_int_eq(r[0].status, RUN_COMPLETED);
+	ck_assert(r[0].has_exit_code && r[0].exit_code == 0);
+	ck_assert_int_eq(r[0].ended_ms - r[0].started_ms, 90500);
+	ck_assert(r[0].first_id == 10 && r[0].last_id == 20);
+	ck_assert(srclist_run_ok(&r[0]));
+	ck_assert(!srclist_run_ok(&r[1])); /* exit 3 */
+	ck_assert(srclist_run_ok(&r[2]));  /* no exit code */
+	ck_assert(!r[3].has_exit_code);    /* 0.5 is no exit code */
+	ck_assert(!srclist_run_ok(&r[3]));
+	ck_assert_int_eq(r[4].run, 6);
+	ck_assert_str_eq(r[4].run_id, "");
+	ck_assert(r[4].ended_ms == INT64_MIN && r[4].first_id == 0);
+	ck_assert(!srclist_run_ok(&r[4]));
+	free(r);
+	ck_assert_int_eq(srclist_decode_runs("[]", 2, &r), 0);
+	ck_assert_ptr_nonnull(r);
+	free(r);
+	ck_assert_int_eq(srclist_decode_runs("{\"run\":1}", 9, &r), -1);
+	ck_assert_ptr_null(r);
+	ck_assert_int_eq(srclist_decode_runs("[", 1, &r), -1);
+	/* A runId past SRCLIST_RUN_ID_MAX is cut, not overflowed. */
+	memset(big, 'x', sizeof big);
+	memcpy(big, "[{\"run\":1,\"runId\":\"", 19);
+	memcpy(big + sizeof big - 4, "\"}]", 3);
+	ck_assert_int_eq(srclist_decode_runs(big, sizeof big - 1, &r), 1);
+	ck_assert_uint_eq(strlen(r[0].run_id), SRCLIST_RUN_ID_MAX);
+	free(r);
+}
+END_TEST
+
 START_TEST(streams_wait_to_share_a_connection_only_over_http2)
 {
 	struct client_cfg c = {.server = "http://127.0.0.1:8080"};
@@ -371,6 +422,7 @@ main(void)
 	tcase_add_test(tc, a_stop_before_run_returns_at_once);
 	tcase_add_test(tc, source_objects_decode_with_their_newest_run);
 	tcase_add_test(tc, source_objects_may_have_numeric_ids_but_need_one);
+	tcase_add_test(tc, run_objects_decode_in_one_place);
 	tcase_add_test(tc, streams_wait_to_share_a_connection_only_over_http2);
 	tcase_add_test(tc, source_ids_past_the_limit_are_refused);
 	tcase_add_test(tc, the_loop_refuses_fds_and_signals_past_its_limits);

@@ -50,6 +50,7 @@ START_TEST(full_event_decodes_every_field)
 	ck_assert(ev.json);
 	ck_assert_int_eq(ev.id, 1042);
 	ck_assert(SPAN_IS(ev.timestamp, "2024-12-07T14:23:45.123Z"));
+	ck_assert_int_eq(ev.ts_ms, 1733581425123LL);
 	ck_assert_int_eq(ev.level, LEVEL_INFO);
 	ck_assert(SPAN_IS(ev.level_name, "INFO"));
 	ck_assert(SPAN_IS(ev.message, "Starting automation execution"));
@@ -183,6 +184,38 @@ START_TEST(invalid_utf8_and_raw_controls_are_kept)
 	decode("{\"message\":\"bad \xff\xc0\x80 esc \x1b[2J tab\t\"}");
 	ck_assert(ev.json);
 	ck_assert(SPAN_IS(ev.message, "bad \xff\xc0\x80 esc \x1b[2J tab\t"));
+}
+END_TEST
+
+/* event_decode parses the timestamp once into ts_ms, for every consumer:
+ * INT64_MIN when absent, null, not a string that parses, or a date that
+ * does not exist; escapes are undone before the parse. */
+START_TEST(the_timestamp_is_parsed_once_into_ts_ms)
+{
+	static const struct {
+		const char *data;
+		int64_t ms;
+	} cases[] = {
+	    {"{\"timestamp\":\"1970-01-01T00:00:01.5Z\"}", 1500},
+	    {"{\"timestamp\":\"2024-12-07T15:23:45+01:00\"}",
+	        1733581425000LL},
+	    {"{\"timestamp\":\"2024\\u002d12-07T14:23:45Z\"}",
+	        1733581425000LL},
+	    {"{\"timestamp\":\"1969-12-31T23:59:59.999Z\"}", -1},
+	    {"{\"timestamp\":\"2024-02-30T00:00:00Z\"}", INT64_MIN},
+	    {"{\"timestamp\":\"yesterday\"}", INT64_MIN},
+	    {"{\"timestamp\":1733581425}", INT64_MIN},
+	    {"{\"timestamp\":null}", INT64_MIN},
+	    {"{\"message\":\"none\"}", INT64_MIN},
+	    {"not json", INT64_MIN},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		decode(cases[i].data);
+		ck_assert_msg(ev.ts_ms == cases[i].ms, "case %zu: %lld", i,
+		    (long long)ev.ts_ms);
+	}
 }
 END_TEST
 
@@ -495,6 +528,7 @@ START_TEST(status_completed_with_exit_code)
 	ck_assert(st.has_exit_code);
 	ck_assert_int_eq(st.exit_code, 0);
 	ck_assert(SPAN_IS(st.timestamp, "2024-12-07T14:25:00Z"));
+	ck_assert_int_eq(st.ts_ms, 1733581500000LL);
 	ck_assert(run_status_terminal(st.status));
 }
 END_TEST
@@ -508,6 +542,7 @@ START_TEST(status_without_exit_code)
 	ck_assert_int_eq(st.status, RUN_RUNNING);
 	ck_assert(!st.has_exit_code);
 	ck_assert_uint_eq(st.timestamp.n, 0);
+	ck_assert(st.ts_ms == INT64_MIN);
 	ck_assert(!run_status_terminal(st.status));
 }
 END_TEST
@@ -805,6 +840,7 @@ event_suite(void)
 	tcase_add_test(tc, unusable_reset_is_minus_one);
 	tcase_add_test(tc, free_accepts_null);
 	tcase_add_test(tc, formatted_times_parse_back_to_the_same_ms);
+	tcase_add_test(tc, the_timestamp_is_parsed_once_into_ts_ms);
 	tcase_add_test(tc, cut_event_keeps_the_members_before_the_cut);
 	tcase_add_test(tc, cut_event_in_a_later_member_keeps_a_whole_message);
 	tcase_add_test(

@@ -390,16 +390,18 @@ END_TEST
 
 START_TEST(patterns_use_smart_case)
 {
-	struct pattern p;
+	struct filter_regex p;
 	char err[128];
 
-	ck_assert_int_eq(pattern_compile(&p, "timeout", err, sizeof err), 0);
-	ck_assert(pattern_match(&p, "Connection TIMEOUT"));
-	pattern_free(&p);
-	ck_assert_int_eq(pattern_compile(&p, "Timeout", err, sizeof err), 0);
-	ck_assert(!pattern_match(&p, "connection timeout"));
-	ck_assert(pattern_match(&p, "Timeout after 5s"));
-	pattern_free(&p);
+	ck_assert_int_eq(
+	    filter_regex_compile(&p, "timeout", err, sizeof err), 0);
+	ck_assert(filter_regex_match(&p, "Connection TIMEOUT"));
+	filter_regex_free(&p);
+	ck_assert_int_eq(
+	    filter_regex_compile(&p, "Timeout", err, sizeof err), 0);
+	ck_assert(!filter_regex_match(&p, "connection timeout"));
+	ck_assert(filter_regex_match(&p, "Timeout after 5s"));
+	filter_regex_free(&p);
 }
 END_TEST
 
@@ -433,12 +435,12 @@ END_TEST
 
 START_TEST(overlong_pattern_is_refused)
 {
-	struct pattern p;
+	struct filter_regex p;
 	char text[FILTER_PATTERN_LEN + 2], err[128];
 
 	memset(text, 'a', sizeof text - 1);
 	text[sizeof text - 1] = '\0';
-	ck_assert_int_eq(pattern_compile(&p, text, err, sizeof err), -1);
+	ck_assert_int_eq(filter_regex_compile(&p, text, err, sizeof err), -1);
 }
 END_TEST
 
@@ -558,36 +560,37 @@ END_TEST
  * FILTER_REGEX_COST_MAX passes, one more does not. */
 START_TEST(patterns_that_repeat_too_much_are_refused)
 {
-	struct pattern p;
+	struct filter_regex p;
 	char err[160], text[FILTER_PATTERN_LEN + 1];
 
 	memset(text, '+', 40);
 	memcpy(text, "row", 3);
 	text[40] = '\0';
-	ck_assert_int_eq(pattern_compile(&p, text, err, sizeof err), -1);
+	ck_assert_int_eq(filter_regex_compile(&p, text, err, sizeof err), -1);
 	ck_assert_ptr_nonnull(strstr(err, "repeats too much"));
 	ck_assert_int_eq(
-	    pattern_compile(&p, "(a{1,100}){1,100}", err, sizeof err), -1);
+	    filter_regex_compile(&p, "(a{1,100}){1,100}", err, sizeof err), -1);
 	/* x{1,N} stands for 1 + (N - 1) copies + its own node. */
 	snprintf(text, sizeof text, "x{1,%d}", FILTER_REGEX_COST_MAX - 1);
-	ck_assert_int_eq(pattern_compile(&p, text, err, sizeof err), 0);
-	pattern_free(&p);
+	ck_assert_int_eq(filter_regex_compile(&p, text, err, sizeof err), 0);
+	filter_regex_free(&p);
 	snprintf(text, sizeof text, "x{1,%d}", FILTER_REGEX_COST_MAX);
-	ck_assert_int_eq(pattern_compile(&p, text, err, sizeof err), -1);
+	ck_assert_int_eq(filter_regex_compile(&p, text, err, sizeof err), -1);
 	/* Stacked stars are nodes too, which a '+' then copies (it took
 	 * seconds to compile). */
 	memset(text, '*', 70);
 	memcpy(text, "row", 3);
 	strcpy(text + 70, "+++++");
-	ck_assert_int_eq(pattern_compile(&p, text, err, sizeof err), -1);
+	ck_assert_int_eq(filter_regex_compile(&p, text, err, sizeof err), -1);
 	/* Everyday patterns stay well under it. */
-	ck_assert_int_eq(pattern_compile(&p, "[0-9]{1,3}(\\.[0-9]{1,3}){3}",
-	                     err, sizeof err),
+	ck_assert_int_eq(filter_regex_compile(&p,
+	                     "[0-9]{1,3}(\\.[0-9]{1,3}){3}", err, sizeof err),
 	    0);
-	pattern_free(&p);
-	ck_assert_int_eq(
-	    pattern_compile(&p, "(ab|[[:alpha:]]+)+ x*y?", err, sizeof err), 0);
-	pattern_free(&p);
+	filter_regex_free(&p);
+	ck_assert_int_eq(filter_regex_compile(
+	                     &p, "(ab|[[:alpha:]]+)+ x*y?", err, sizeof err),
+	    0);
+	filter_regex_free(&p);
 }
 END_TEST
 

@@ -765,6 +765,49 @@ START_TEST(durations_read_as_people_say_them)
 }
 END_TEST
 
+/* format_parse_duration: the one reader of durations people write (rules,
+ * --quiet, stall_floor, --since). */
+START_TEST(durations_people_write_are_read_by_one_parser)
+{
+	static const struct {
+		const char *s;
+		long max, want;
+	} cases[] = {
+	    {"90", 86400, 90},
+	    {"90s", 86400, 90},
+	    {"10m", 86400, 600},
+	    {"2h", 86400, 7200},
+	    {"1d", 86400, 86400},
+	    {"0", 86400, 0},
+	    {"0s", 86400, 0},
+	    {"2d", 86400, -1},      /* above max */
+	    {"1441m", 86400, -1},   /* above max */
+	    {"1440m", 86400, 86400},
+	    {"3650d", 3650L * 86400, 3650L * 86400},
+	    {"3651d", 3650L * 86400, -1},
+	    {"99999999999999999999", 86400, -1}, /* past long */
+	    {"", 86400, -1},
+	    {"s", 86400, -1},
+	    {"-1", 86400, -1},
+	    {"+5", 86400, -1},
+	    {" 5", 86400, -1},
+	    {"5 m", 86400, -1},
+	    {"5ms", 86400, -1},
+	    {"5w", 86400, -1},
+	    {"5M", 86400, -1},
+	    {"1.5h", 86400, -1},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof *cases; i++)
+		ck_assert_msg(format_parse_duration(cases[i].s, cases[i].max) ==
+		                  cases[i].want,
+		    "%s: %ld", cases[i].s,
+		    format_parse_duration(cases[i].s, cases[i].max));
+	ck_assert_int_eq(format_parse_duration(NULL, 86400), -1);
+}
+END_TEST
+
 START_TEST(free_accepts_null)
 {
 	formatter_free(NULL);
@@ -815,6 +858,7 @@ format_suite(void)
 	    tc, csv_fields_a_spreadsheet_would_run_get_an_apostrophe);
 	tcase_add_test(tc, json_copy_of_a_plain_event_is_what_member_by_member_gives);
 	tcase_add_test(tc, durations_read_as_people_say_them);
+	tcase_add_test(tc, durations_people_write_are_read_by_one_parser);
 	tcase_add_test(tc, free_accepts_null);
 	suite_add_tcase(s, tc);
 	return s;

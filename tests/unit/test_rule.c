@@ -152,9 +152,9 @@ START_TEST(bad_keys_and_values_are_refused_with_a_reason)
 	    rule_set_key(&set, i, "timeout", "0", err, sizeof err), -1);
 	ck_assert_int_eq(
 	    rule_set_key(&set, i, "name", "rule 1", err, sizeof err), -1);
-	ck_assert_int_eq(rule_seconds("2h", 86400), 7200);
-	ck_assert_int_eq(rule_seconds("1d", 86400), 86400);
-	ck_assert_int_eq(rule_seconds("-1", 86400), -1);
+	ck_assert_int_eq(
+	    rule_set_key(&set, i, "every", "2h", err, sizeof err), 0);
+	ck_assert_int_eq(set.r[i].every_s, 7200);
 	/* RULE_MAX is enforced. */
 	while (set.n < RULE_MAX)
 		ck_assert_int_ge(rule_add(&set, NULL, err, sizeof err), 0);

@@ -18,6 +18,7 @@ START_TEST(appended_line_reads_back_with_all_fields)
 	ev.id = 42;
 	ev.timestamp.p = "2024-05-01T12:00:01.250Z";
 	ev.timestamp.n = strlen(ev.timestamp.p);
+	ev.ts_ms = event_parse_time(ev.timestamp.p, ev.timestamp.n);
 	ev.raw.p = "{\"message\":\"disk almost full\"}";
 	ev.raw.n = strlen(ev.raw.p);
 	seq = sb_append(sb, 3, &ev);
@@ -170,12 +171,12 @@ START_TEST(timestamps_parse_with_offsets_and_fractions)
 	const char *c = "2024-02-29T22:59:59.500000Z";
 	const char *bad = "2024-13-01T00:00:00Z";
 
-	ck_assert_int_eq(sb_parse_time(a, strlen(a)), 1000);
+	ck_assert_int_eq(event_parse_time(a, strlen(a)), 1000);
 	ck_assert_int_eq(
-	    sb_parse_time(b, strlen(b)), sb_parse_time(c, strlen(c)));
-	ck_assert_int_eq(sb_parse_time(bad, strlen(bad)), INT64_MIN);
-	ck_assert_int_eq(sb_parse_time("", 0), INT64_MIN);
-	ck_assert_int_eq(sb_parse_time("2024-01-01", 10), INT64_MIN);
+	    event_parse_time(b, strlen(b)), event_parse_time(c, strlen(c)));
+	ck_assert_int_eq(event_parse_time(bad, strlen(bad)), INT64_MIN);
+	ck_assert_int_eq(event_parse_time("", 0), INT64_MIN);
+	ck_assert_int_eq(event_parse_time("2024-01-01", 10), INT64_MIN);
 }
 END_TEST
 
@@ -188,6 +189,7 @@ append_at(struct scrollback *sb, uint16_t src, const char *ts)
 	if (ts != NULL) {
 		ev.timestamp.p = ts;
 		ev.timestamp.n = strlen(ts);
+		ev.ts_ms = event_parse_time(ts, ev.timestamp.n);
 	}
 	return sb_append(sb, src, &ev);
 }

@@ -66,7 +66,7 @@ line_matches(const struct search *s, struct scrollback *sb, uint64_t seq)
 {
 	struct sb_line l;
 
-	return sb_get(sb, seq, &l) && pattern_match(&s->pat, l.msg);
+	return sb_get(sb, seq, &l) && filter_regex_match(&s->pat, l.msg);
 }
 
 /* Check the match list of s against every line li shows, tested one by
@@ -268,18 +268,18 @@ END_TEST
 
 START_TEST(match_range_is_found_for_highlighting)
 {
-	struct pattern p;
+	struct filter_regex p;
 	char err[64];
 	size_t so, eo;
 
-	pattern_compile(&p, "o+", err, sizeof err);
-	ck_assert(pattern_find(&p, "foo boo", 0, &so, &eo));
+	filter_regex_compile(&p, "o+", err, sizeof err);
+	ck_assert(filter_regex_find(&p, "foo boo", 0, &so, &eo));
 	ck_assert_uint_eq(so, 1);
 	ck_assert_uint_eq(eo, 3);
-	ck_assert(pattern_find(&p, "foo boo", eo, &so, &eo));
+	ck_assert(filter_regex_find(&p, "foo boo", eo, &so, &eo));
 	ck_assert_uint_eq(so, 5);
-	ck_assert(!pattern_find(&p, "foo boo", eo, &so, &eo));
-	pattern_free(&p);
+	ck_assert(!filter_regex_find(&p, "foo boo", eo, &so, &eo));
+	filter_regex_free(&p);
 }
 END_TEST
 

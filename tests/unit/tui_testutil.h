@@ -21,6 +21,7 @@ mkev(enum level lv, const char *msg)
 
 	memset(&ev, 0, sizeof ev);
 	ev.id = -1;
+	ev.ts_ms = INT64_MIN;
 	ev.level = lv;
 	ev.level_name.p = names[lv];
 	ev.level_name.n = strlen(names[lv]);
@@ -59,6 +60,7 @@ test_add(struct scrollback *sb, uint16_t src, enum level lv, int64_t ms,
 	if (ms >= 0) {
 		ev.timestamp.p = test_iso(ts, sizeof ts, ms);
 		ev.timestamp.n = strlen(ts);
+		ev.ts_ms = event_parse_time(ts, ev.timestamp.n);
 	}
 	return sb_append(sb, src, &ev);
 }
