@@ -32,12 +32,109 @@ struct ingest_span {
 	size_t n;
 };
 
-/* True when the member name key (quotes included) is name once its
- * escapes are decoded, so "\u0069d" is "id" as every JSON reader sees it. */
-static bool
-ingest_key_is(struct ingest_span key, const char *name)
+/* The member names the API gives meaning to. */
+enum ingest_key {
+	INGEST_KEY_OTHER,
+	INGEST_KEY_ID,
+	INGEST_KEY_TIMESTAMP,
+	INGEST_KEY_LEVEL,
+	INGEST_KEY_MESSAGE,
+	INGEST_KEY_TASK,
+	INGEST_KEY_RUN_ID,
+	INGEST_KEY_COUNT
+};
+
+/* Their names, by enum ingest_key; those from "timestamp" on must be
+ * strings. */
+static const char *const ingest_key_names[INGEST_KEY_COUNT] = {
+    NULL, "id", "timestamp", "level", "message", "task", "runId"};
+
+/* One member of the event being read: its name's meaning, the value and
+ * the whole "name":value text. */
+struct ingest_member {
+	enum ingest_key key;
+	struct ingest_span val;
+	struct ingest_span whole;
+};
+
+/* What one request's events are read with: the members of the current
+ * event (grown as needed, reused from event to event). */
+struct ingest_scan {
+	struct ingest_member *m;
+	size_t n;
+	size_t cap;
+};
+
+/* The meaning of member name key (quotes included) once its escapes are
+ * decoded, so "\u0069d" is "id" as every JSON reader sees it. A name
+ * without a backslash is compared as it is. */
+static enum ingest_key
+ingest_key_of(const char *p, size_t n)
 {
-	return jsoncheck_string_is(key.p, key.n, name);
+	int k;
+
+	/* By length first: most names are none of these. */
+	switch (n - 2) {
+	case 2:
+		k = INGEST_KEY_ID;
+		break;
+	case 4:
+		k = INGEST_KEY_TASK;
+		break;
+	case 5:
+		k = p[1] == 'l' ? INGEST_KEY_LEVEL : INGEST_KEY_RUN_ID;
+		break;
+	case 7:
+		k = INGEST_KEY_MESSAGE;
+		break;
+	case 9:
+		k = INGEST_KEY_TIMESTAMP;
+		break;
+	default:
+		k = INGEST_KEY_OTHER;
+	}
+	if (k != INGEST_KEY_OTHER && memcmp(p + 1, ingest_key_names[k], n - 2) == 0)
+		return (enum ingest_key)k;
+	if (memchr(p + 1, '\\', n - 2) == NULL)
+		return INGEST_KEY_OTHER;
+	for (k = INGEST_KEY_ID; k < INGEST_KEY_COUNT; k++) {
+		if (jsoncheck_string_is(p, n, ingest_key_names[k]))
+			return (enum ingest_key)k;
+	}
+	return INGEST_KEY_OTHER;
+}
+
+/* Read the members of the minified object at obj into sc, once; returns
+ * the end of the object (past its '}'), or NULL when out of memory. */
+static const char *
+ingest_members(struct ingest_scan *sc, const char *obj)
+{
+	const char *p = obj + 1;
+	struct ingest_member *m;
+	size_t kn;
+
+	sc->n = 0;
+	while (*p != '}') {
+		if (sc->n == sc->cap) {
+			size_t cap = sc->cap ? sc->cap * 2 : 16;
+
+			if ((m = realloc(sc->m, cap * sizeof *m)) == NULL)
+				return NULL;
+			sc->m = m;
+			sc->cap = cap;
+		}
+		m = &sc->m[sc->n++];
+		kn = jsoncheck_value_len(p);
+		m->key = ingest_key_of(p, kn);
+		m->val.p = p + kn + 1;
+		m->val.n = jsoncheck_value_len(m->val.p);
+		m->whole.p = p;
+		p = m->val.p + m->val.n;
+		m->whole.n = (size_t)(p - m->whole.p);
+		if (*p == ',')
+			p++;
+	}
+	return p + 1;
 }
 
 /* True when the string ts (quotes included) is a time of years 1..9999. */
@@ -58,45 +155,35 @@ ingest_put(char *text, size_t *len, const char *s, size_t n)
 	*len += n;
 }
 
-/* Render the members of event number idx (1-based), the minified object at
- * obj, onto text; 0 or an HTTP status with err set. */
+/* Check the members of event number idx (1-based), read into sc, and
+ * render them onto text (room for the event's text plus
+ * INGEST_DEFAULTS_MAX); 0 or an HTTP status with err set. */
 static int
-ingest_event(const char *obj, size_t idx, const char *now, char *text,
-    size_t *len, char *err, size_t errlen)
+ingest_event(const struct ingest_scan *sc, size_t idx, const char *now,
+    char *text, size_t *len, char *err, size_t errlen)
 {
-	static const char *const strings[] = {
-	    "timestamp", "level", "message", "task", "runId"};
-	struct ingest_span key, val, ts = {NULL, 0}, level = {NULL, 0};
-	const char *p = obj + 1, *rest;
-	size_t start = *len, i, rest_len;
+	const struct ingest_member *ts = NULL, *level = NULL, *m;
+	size_t start = *len, i;
 	bool message = false;
 
-	/* First pass: find and check the members the API gives meaning to. */
-	while (*p != '}') {
-		key.p = p;
-		key.n = jsoncheck_value_len(p);
-		val.p = p + key.n + 1;
-		val.n = jsoncheck_value_len(val.p);
-		p = val.p + val.n;
-		if (*p == ',')
-			p++;
-		for (i = 0; i < sizeof strings / sizeof strings[0]; i++) {
-			if (ingest_key_is(key, strings[i]) && *val.p != '"') {
-				snprintf(err, errlen,
-				    "event %zu: \"%s\" must "
-				    "be a string",
-				    idx, strings[i]);
-				return 400;
-			}
+	/* The members the API gives meaning to. */
+	for (i = 0; i < sc->n; i++) {
+		m = &sc->m[i];
+		if (m->key >= INGEST_KEY_TIMESTAMP && *m->val.p != '"') {
+			snprintf(err, errlen,
+			    "event %zu: \"%s\" must "
+			    "be a string",
+			    idx, ingest_key_names[m->key]);
+			return 400;
 		}
-		if (ingest_key_is(key, "timestamp") && ts.p == NULL)
-			ts = val;
-		else if (ingest_key_is(key, "level") && level.p == NULL)
-			level = val;
-		else if (ingest_key_is(key, "message"))
+		if (m->key == INGEST_KEY_TIMESTAMP && ts == NULL)
+			ts = m;
+		else if (m->key == INGEST_KEY_LEVEL && level == NULL)
+			level = m;
+		else if (m->key == INGEST_KEY_MESSAGE)
 			message = true;
 	}
-	if (ts.p != NULL && !ingest_time_ok(ts)) {
+	if (ts != NULL && !ingest_time_ok(ts->val)) {
 		snprintf(err, errlen,
 		    "event %zu: \"timestamp\" must be an ISO 8601 time "
 		    "(YYYY-MM-DDTHH:MM:SS[.mmm][Z|+HH:MM]) in years 1 to 9999",
@@ -108,35 +195,26 @@ ingest_event(const char *obj, size_t idx, const char *now, char *text,
 		return 400;
 	}
 	ingest_put(text, len, "\"timestamp\":", 12);
-	if (ts.p != NULL)
-		ingest_put(text, len, ts.p, ts.n);
+	if (ts != NULL)
+		ingest_put(text, len, ts->val.p, ts->val.n);
 	else {
 		ingest_put(text, len, "\"", 1);
 		ingest_put(text, len, now, UTIL_ISO_LEN);
 		ingest_put(text, len, "\"", 1);
 	}
 	ingest_put(text, len, ",\"level\":", 9);
-	if (level.p != NULL)
-		ingest_put(text, len, level.p, level.n);
+	if (level != NULL)
+		ingest_put(text, len, level->val.p, level->val.n);
 	else
 		ingest_put(text, len, "\"INFO\"", 6);
-	/* Second pass: every other member, verbatim and in order. */
-	for (p = obj + 1; *p != '}';) {
-		rest = p;
-		key.p = p;
-		key.n = jsoncheck_value_len(p);
-		val.p = p + key.n + 1;
-		val.n = jsoncheck_value_len(val.p);
-		p = val.p + val.n;
-		rest_len = (size_t)(p - rest);
-		if (*p == ',')
-			p++;
-		if (ingest_key_is(key, "id") ||
-		    ingest_key_is(key, "timestamp") ||
-		    ingest_key_is(key, "level"))
+	/* Every other member, verbatim and in order. */
+	for (i = 0; i < sc->n; i++) {
+		m = &sc->m[i];
+		if (m->key == INGEST_KEY_ID || m->key == INGEST_KEY_TIMESTAMP ||
+		    m->key == INGEST_KEY_LEVEL)
 			continue;
 		ingest_put(text, len, ",", 1);
-		ingest_put(text, len, rest, rest_len);
+		ingest_put(text, len, m->whole.p, m->whole.n);
 	}
 	if (*len - start + INGEST_ID_OVERHEAD > INGEST_LINE_MAX) {
 		snprintf(err, errlen,
@@ -148,15 +226,43 @@ ingest_event(const char *obj, size_t idx, const char *now, char *text,
 	return 0;
 }
 
+/* Make room in out for event number n + 1 (text of up to need more
+ * bytes): grow the text and the lines; false when out of memory. The
+ * lines hold only their lengths until the text stops moving. */
+static bool
+ingest_room(struct ingest_batch *out, size_t *text_cap, size_t *lines_cap,
+    size_t tlen, size_t need)
+{
+	void *p;
+	size_t cap;
+
+	if (tlen + need > *text_cap) {
+		cap = *text_cap * 2 > tlen + need ? *text_cap * 2 : tlen + need;
+		if ((p = realloc(out->text, cap)) == NULL)
+			return false;
+		out->text = p;
+		*text_cap = cap;
+	}
+	if (out->n == *lines_cap) {
+		cap = *lines_cap ? *lines_cap * 2 : 64;
+		if ((p = realloc(out->lines, cap * sizeof *out->lines)) == NULL)
+			return false;
+		out->lines = p;
+		*lines_cap = cap;
+	}
+	return true;
+}
+
 int
 ingest_logs(const char *body, size_t len, int64_t now_ms,
     struct ingest_batch *out, char *err, size_t errlen)
 {
 	char now[UTIL_ISO_LEN + 1], reason[128], *min;
-	const char *p;
-	size_t n = 0, i, tlen = 0, start;
+	struct ingest_scan sc = {NULL, 0, 0};
+	const char *p, *end;
+	size_t i, tlen = 0, start, text_cap, lines_cap = 0;
 	long mlen;
-	int rc;
+	int rc = 0;
 
 	memset(out, 0, sizeof *out);
 	if ((min = malloc(len + 1)) == NULL) {
@@ -176,51 +282,54 @@ ingest_logs(const char *body, size_t len, int64_t now_ms,
 		free(min);
 		return 400;
 	}
-	/* Count the events and check that each is an object. */
-	if (min[0] == '{')
-		n = 1;
-	else {
-		for (p = min + 1; *p != ']'; n++) {
-			if (*p != '{') {
-				snprintf(err, errlen,
-				    "event %zu is not a "
-				    "JSON object",
-				    n + 1);
-				free(min);
-				return 400;
-			}
-			p += jsoncheck_value_len(p);
-			if (*p == ',')
-				p++;
-		}
-	}
-	out->text = malloc((size_t)mlen + n * INGEST_DEFAULTS_MAX + 1);
-	out->lines = calloc(n ? n : 1, sizeof *out->lines);
-	if (out->text == NULL || out->lines == NULL) {
-		ingest_batch_free(out);
-		free(min);
-		snprintf(err, errlen, "out of memory");
-		return 500;
+	/* The events are read in one pass, each member once; the text is at
+	 * most the body plus the defaults of each event. */
+	text_cap = (size_t)mlen + INGEST_DEFAULTS_MAX + 1;
+	if ((out->text = malloc(text_cap)) == NULL) {
+		rc = 500;
+		goto fail;
 	}
 	util_iso_time(now, now_ms);
 	p = min[0] == '{' ? min : min + 1;
-	for (i = 0; i < n; i++) {
-		start = tlen;
-		rc = ingest_event(p, i + 1, now, out->text, &tlen, err, errlen);
-		if (rc != 0) {
-			ingest_batch_free(out);
-			free(min);
-			return rc;
+	while (min[0] == '{' ? out->n == 0 : *p != ']') {
+		if (*p != '{') {
+			snprintf(err, errlen, "event %zu is not a JSON object",
+			    out->n + 1);
+			rc = 400;
+			goto fail;
 		}
-		out->lines[i].members = out->text + start;
-		out->lines[i].len = tlen - start;
-		p += jsoncheck_value_len(p);
-		if (*p == ',')
-			p++;
+		if ((end = ingest_members(&sc, p)) == NULL ||
+		    !ingest_room(out, &text_cap, &lines_cap, tlen,
+		        (size_t)(end - p) + INGEST_DEFAULTS_MAX)) {
+			rc = 500;
+			goto fail;
+		}
+		start = tlen;
+		rc = ingest_event(
+		    &sc, out->n + 1, now, out->text, &tlen, err, errlen);
+		if (rc != 0)
+			goto fail;
+		out->lines[out->n++].len = tlen - start;
+		p = *end == ',' ? end + 1 : end;
 	}
-	out->n = n;
+	if (out->lines == NULL && (out->lines = calloc(1, sizeof *out->lines)) == NULL) {
+		rc = 500;
+		goto fail;
+	}
+	for (i = 0, start = 0; i < out->n; i++) {
+		out->lines[i].members = out->text + start;
+		start += out->lines[i].len;
+	}
+	free(sc.m);
 	free(min);
 	return 0;
+fail:
+	if (rc == 500)
+		snprintf(err, errlen, "out of memory");
+	ingest_batch_free(out);
+	free(sc.m);
+	free(min);
+	return rc;
 }
 
 void

@@ -34,8 +34,9 @@ jsoncheck_fail(struct jsoncheck_parser *p, const char *what)
 static void
 jsoncheck_ws(struct jsoncheck_parser *p)
 {
-	while (p->pos < p->len && strchr(" \t\r\n", p->in[p->pos]) != NULL &&
-	       p->in[p->pos] != '\0')
+	while (p->pos < p->len &&
+	       (p->in[p->pos] == ' ' || p->in[p->pos] == '\n' ||
+	           p->in[p->pos] == '\r' || p->in[p->pos] == '\t'))
 		p->pos++;
 }
 
@@ -85,6 +86,24 @@ jsoncheck_utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* Whether the eight bytes at s are all printable ASCII other than '"'
+ * and '\\' (bytes that a string takes as they are); the usual tests for
+ * a zero byte and a byte under a value, on a 64-bit word. */
+static bool
+jsoncheck_plain8(const unsigned char *s)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
+	uint64_t v, q, b, d;
+
+	memcpy(&v, s, 8);
+	q = v ^ (ones * '"');
+	b = v ^ (ones * '\\');
+	d = v ^ (ones * 0x7f);
+	return ((v | ((v - ones * 0x20) & ~v) | ((q - ones) & ~q) |
+	            ((b - ones) & ~b) | ((d - ones) & ~d)) &
+	           high) == 0;
+}
+
 /* A string, quotes included. */
 static int
 jsoncheck_string(struct jsoncheck_parser *p)
@@ -94,6 +113,20 @@ jsoncheck_string(struct jsoncheck_parser *p)
 
 	jsoncheck_copy(p, 1);
 	for (;;) {
+		/* The common bytes (printable ASCII but '"' and '\\') need no
+		 * check of their own: take the whole run at once, eight bytes
+		 * at a time while they are all such. */
+		for (n = p->pos; n + 8 <= p->len &&
+		                 jsoncheck_plain8((const unsigned char *)p->in + n);
+		     n += 8)
+			;
+		for (; n < p->len; n++) {
+			c = (unsigned char)p->in[n];
+			if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+				break;
+		}
+		if (n > p->pos)
+			jsoncheck_copy(p, n - p->pos);
 		if ((c = jsoncheck_peek(p)) < 0)
 			return jsoncheck_fail(p, "unterminated string");
 		if (c == '"') {
@@ -358,6 +391,19 @@ jsoncheck_value_len(const char *p)
 	int depth = 0;
 	bool in_string = false;
 
+	if (*p == '"') {
+		/* A string alone: its end is the first quote after an even
+		 * number of backslashes (the text is valid and NUL-ended). */
+		const char *q = p, *b;
+
+		for (;;) {
+			q = strchr(q + 1, '"');
+			for (b = q; b[-1] == '\\'; b--)
+				;
+			if ((q - b) % 2 == 0)
+				return (size_t)(q - p) + 1;
+		}
+	}
 	for (;;) {
 		char c = p[n++];
 

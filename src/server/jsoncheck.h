@@ -44,7 +44,8 @@ bool jsoncheck_string_is(const char *p, size_t n, const char *name);
 /* True when a string of the JSON text s (n bytes) holds \u0000, which
  * cJSON's NUL-terminated strings would silently cut there. */
 bool jsoncheck_has_nul_escape(const char *s, size_t n);
-/* The length of the value that starts at p in text jsoncheck_minify wrote. */
+/* The length of the value that starts at p in text jsoncheck_minify wrote
+ * (and that a NUL ends). */
 size_t jsoncheck_value_len(const char *p);
 
 #endif

@@ -68,6 +68,45 @@ END_TEST
 
 /* Numbers are measured as PostgreSQL writes them back: in full, without
  * an exponent (1e3 is "1000", 1e-3 is "0.001"). */
+/* A string of 'a's long enough to be checked a word at a time, with c at
+ * offset at. */
+static const char *
+string_with(char c, size_t at)
+{
+	static char s[64];
+
+	memset(s, 'a', 41);
+	s[0] = '"';
+	s[1 + at] = c;
+	s[41] = '"';
+	s[42] = '\0';
+	return s;
+}
+
+START_TEST(every_byte_of_a_long_string_is_checked)
+{
+	char err[128];
+	size_t at;
+
+	/* At each offset of a word: what must stop the string or be
+	 * refused is found, what may stand is kept. */
+	for (at = 0; at < 24; at++) {
+		ck_assert_ptr_null(minify(string_with('\x01', at), err));
+		ck_assert_ptr_null(minify(string_with('\x1f', at), err));
+		ck_assert_ptr_null(minify(string_with('\xff', at), err));
+		ck_assert_ptr_null(minify(string_with('\x80', at), err));
+		ck_assert_ptr_null(minify(string_with('\\', at), err));
+		ck_assert_ptr_null(minify(string_with('"', at), err));
+		ck_assert_str_eq(minify(string_with('\x7f', at), err),
+		    string_with('\x7f', at));
+		ck_assert_str_eq(
+		    minify(string_with(' ', at), err), string_with(' ', at));
+		ck_assert_str_eq(
+		    minify(string_with('~', at), err), string_with('~', at));
+	}
+}
+END_TEST
+
 START_TEST(numbers_longer_than_the_render_limit_written_out_are_refused)
 {
 	char in[64], err[128];
@@ -261,6 +300,41 @@ START_TEST(an_array_is_one_batch_of_events)
 }
 END_TEST
 
+START_TEST(a_large_batch_keeps_every_event_in_order)
+{
+	/* Far more events than the first guesses of room, some with escaped
+	 * quotes and backslashes before the end of a string, some without
+	 * defaults to add. */
+	enum { N = 3000 };
+	static char body[N * 96 + 2];
+	struct ingest_batch b;
+	char err[256], want[96];
+	size_t i, len = 0;
+
+	body[len++] = '[';
+	for (i = 0; i < N; i++)
+		len += (size_t)sprintf(body + len,
+		    i % 3 == 0 ? "%s{\"message\":\"m%zu \\\\\\\"q\\\\\"}"
+		    : i % 3 == 1
+		        ? "%s{\"level\":\"WARN\",\"timestamp\":"
+		          "\"2024-12-07T14:23:45Z\",\"message\":\"m%zu\"}"
+		        : "%s {\"message\" : \"m%zu\" , \"n\" : [1, {\"a\":\"}\"}]}",
+		    i ? "," : "", i);
+	body[len++] = ']';
+	body[len] = '\0';
+	ck_assert_int_eq(ingest(body, &b, err), 0);
+	ck_assert_uint_eq(b.n, N);
+	for (i = 0; i < N; i++) {
+		snprintf(want, sizeof want, "\"message\":\"m%zu%s", i,
+		    i % 3 == 0 ? " \\\\\\\"q\\\\\"" : "\"");
+		ck_assert_msg(strstr(line(&b, i), want) != NULL, "%zu: %s", i,
+		    line(&b, i));
+	}
+	ck_assert_ptr_nonnull(strstr(line(&b, 2), ",\"n\":[1,{\"a\":\"}\"}]"));
+	ingest_batch_free(&b);
+}
+END_TEST
+
 START_TEST(one_bad_event_refuses_the_whole_batch)
 {
 	struct ingest_batch b;
@@ -410,6 +484,7 @@ main(void)
 	int failed;
 
 	tcase_add_test(tj, whitespace_goes_only_outside_strings);
+	tcase_add_test(tj, every_byte_of_a_long_string_is_checked);
 	tcase_add_test(tj, numbers_and_escapes_stay_byte_for_byte);
 	tcase_add_test(tj, malformed_json_is_refused_with_the_byte_offset);
 	tcase_add_test(tj, nesting_is_accepted_up_to_the_depth_limit_only);
@@ -425,6 +500,7 @@ main(void)
 	tcase_add_test(ti, timestamps_are_iso_times_of_years_1_to_9999);
 	tcase_add_test(ti, an_array_is_one_batch_of_events);
 	tcase_add_test(ti, one_bad_event_refuses_the_whole_batch);
+	tcase_add_test(ti, a_large_batch_keeps_every_event_in_order);
 	tcase_add_test(ti, an_event_over_the_line_limit_is_too_large);
 	tcase_add_test(ti, a_status_body_sets_status_name_and_exit_code);
 	tcase_add_test(ti, a_bad_status_body_is_refused);
