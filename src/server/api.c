@@ -694,10 +694,11 @@ api_get_list(struct api *a, struct evhttp_request *req,
 		api_send_json(a, req, 200, list);
 }
 
-/* Answer an accepted ingest: {"accepted":n,"lastId":m}. */
+/* Answer an accepted ingest: {"accepted":n,"lastId":m}; last_id is the
+ * batch's last id, or -1 to read the source's back. */
 static void
 api_accepted(struct api *a, struct evhttp_request *req,
-    const struct query_route *r, size_t n, bool created)
+    const struct query_route *r, size_t n, bool created, int64_t last_id)
 {
 	struct store_info info;
 	cJSON *v = cJSON_CreateObject();
@@ -705,8 +706,11 @@ api_accepted(struct api *a, struct evhttp_request *req,
 	/* The batch is stored: say so even if its last id cannot be read
 	 * back (a retry would store it twice). */
 	cJSON_AddNumberToObject(v, "accepted", (double)n);
-	if (store_get(a->st, r->kind, r->id, &info) == STORE_OK)
-		cJSON_AddNumberToObject(v, "lastId", (double)info.last_id);
+	if (last_id < 0 &&
+	    store_get(a->st, r->kind, r->id, &info) == STORE_OK)
+		last_id = info.last_id;
+	if (last_id >= 0)
+		cJSON_AddNumberToObject(v, "lastId", (double)last_id);
 	api_send_json(a, req, created ? 201 : 200, v);
 }
 
@@ -796,6 +800,7 @@ api_post_logs(
 	char err[256];
 	size_t len;
 	bool created = false;
+	int64_t last_id = -1; /* read back when the batch is empty */
 	int rc;
 
 	if ((body = api_ingest_body(a, req, r, &len)) == NULL ||
@@ -813,8 +818,8 @@ api_post_logs(
 		rc = store_append_once(a->st, r->kind, r->id, &idem,
 		    batch.lines, batch.n, util_now_ms(), &receipt);
 	} else
-		rc = store_append(a->st, r->kind, r->id, batch.lines, batch.n,
-		    util_now_ms(), &created);
+		rc = store_append_last(a->st, r->kind, r->id, batch.lines,
+		    batch.n, util_now_ms(), &created, &last_id);
 	if (rc == STORE_EKEYREUSE)
 		api_error(a, req, 422, "%s", store_strerror(rc));
 	else if (rc != STORE_OK)
@@ -830,7 +835,7 @@ api_post_logs(
 		if (idem.key != NULL && batch.n > 0)
 			api_receipt(a, req, &receipt);
 		else
-			api_accepted(a, req, r, batch.n, created);
+			api_accepted(a, req, r, batch.n, created, last_id);
 	}
 	ingest_batch_free(&batch);
 }
@@ -859,7 +864,7 @@ api_post_status(
 	if (rc != STORE_OK)
 		api_store_error(a, req, rc);
 	else
-		api_accepted(a, req, r, 1, created);
+		api_accepted(a, req, r, 1, created, -1);
 }
 
 /* Answer {"status":"ok"} (why NULL) or {"status":"not ready",

@@ -194,13 +194,15 @@ burst_list(struct store *st, enum source_kind kind, store_info_fn fn, void *arg)
 /* store_ops.append */
 static int
 burst_append(struct store *st, enum source_kind kind, const char *id,
-    const struct store_line *lines, size_t n, int64_t now_ms, bool *created)
+    const struct store_line *lines, size_t n, int64_t now_ms, bool *created,
+    int64_t *last_id)
 {
 	struct burst_store *b = (struct burst_store *)st;
 
 	if (burst_index(b, kind, id) != 0)
 		return STORE_EREADONLY;
-	return store_append(b->inner, kind, id, lines, n, now_ms, created);
+	return store_append_last(
+	    b->inner, kind, id, lines, n, now_ms, created, last_id);
 }
 
 /* store_ops.append_once */

@@ -320,7 +320,8 @@ mstore_render(int64_t id, const struct store_line *l, size_t *len)
  * kind's subscribers hear of that (a status note) before the events. */
 static int
 mstore_append(struct store *st, enum source_kind kind, const char *id,
-    const struct store_line *lines, size_t n, int64_t now_ms, bool *created)
+    const struct store_line *lines, size_t n, int64_t now_ms, bool *created,
+    int64_t *last_id)
 {
 	struct mstore *ms = (struct mstore *)st;
 	struct msource *s;
@@ -383,6 +384,8 @@ mstore_append(struct store *st, enum source_kind kind, const char *id,
 	}
 	note.id = s->id;
 	note.last_id = s->last_id;
+	if (n > 0)
+		*last_id = s->last_id;
 	mstore_notify(ms, s, &note);
 	return STORE_OK;
 nomem:
@@ -416,10 +419,10 @@ mstore_append_once(struct store *st, enum source_kind kind, const char *id,
 		return STORE_OK;
 	}
 	*out = (struct store_receipt){.accepted = n};
-	rc = mstore_append(st, kind, id, lines, n, now_ms, &out->created);
+	rc = mstore_append(
+	    st, kind, id, lines, n, now_ms, &out->created, &out->last_id);
 	if (rc != STORE_OK)
 		return rc;
-	out->last_id = mstore_find(ms, kind, id)->last_id;
 	/* Stored: a key that cannot be remembered (out of memory) only
 	 * means a retry would store the batch again. */
 	idem_add(ms->idem, kind, id, idem, out, now_ms);

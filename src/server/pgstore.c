@@ -813,11 +813,11 @@ pgstore_insert(struct pgstore *ps, enum source_kind kind, const char *id,
 /* store_ops.append */
 static int
 pgstore_append(struct store *st, enum source_kind kind, const char *id,
-    const struct store_line *lines, size_t n, int64_t now_ms, bool *created)
+    const struct store_line *lines, size_t n, int64_t now_ms, bool *created,
+    int64_t *last_id)
 {
 	struct pgstore *ps = (struct pgstore *)st;
 	char key[PGSTORE_KEY_MAX];
-	int64_t last;
 
 	*created = false;
 	if (n == 0) {
@@ -825,8 +825,8 @@ pgstore_append(struct store *st, enum source_kind kind, const char *id,
 			return STORE_EINVAL;
 		return pgstore_touch(ps, kind, id, key, now_ms, created);
 	}
-	return pgstore_insert(ps, kind, id, NULL, lines, n, now_ms, created,
-	    &last);
+	return pgstore_insert(
+	    ps, kind, id, NULL, lines, n, now_ms, created, last_id);
 }
 
 /* The receipt of idem's key on kind/id into *out (replayed); STORE_OK,

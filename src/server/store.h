@@ -203,9 +203,10 @@ struct store_ops {
 	    struct store_info *out);
 	int (*list)(struct store *st, enum source_kind kind, store_info_fn fn,
 	    void *arg);
+	/* *last_id: the batch's last id (n > 0; untouched when n is 0). */
 	int (*append)(struct store *st, enum source_kind kind, const char *id,
 	    const struct store_line *lines, size_t n, int64_t now_ms,
-	    bool *created);
+	    bool *created, int64_t *last_id);
 	/* Optional (NULL: STORE_ENOSYS): append, once per key. */
 	int (*append_once)(struct store *st, enum source_kind kind,
 	    const char *id, const struct store_idem *idem,
@@ -256,6 +257,12 @@ int store_list(
  * get the next ids; the oldest are evicted past the store's bounds. */
 int store_append(struct store *st, enum source_kind kind, const char *id,
     const struct store_line *lines, size_t n, int64_t now_ms, bool *created);
+/* store_append that also gives the id of the batch's last event in
+ * *last_id when n > 0 (so the answer to a POST needs no read back; when n
+ * is 0, *last_id is left as it is). */
+int store_append_last(struct store *st, enum source_kind kind, const char *id,
+    const struct store_line *lines, size_t n, int64_t now_ms, bool *created,
+    int64_t *last_id);
 /* store_append of a non-empty batch that a producer may send again: the
  * first batch with idem's key on this source within idem->window_ms is
  * stored and its receipt kept; a later one with the same key and body

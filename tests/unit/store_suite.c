@@ -133,6 +133,36 @@ START_TEST(append_creates_a_running_source_named_by_its_id)
 }
 END_TEST
 
+START_TEST(append_gives_the_last_id_of_its_batch)
+{
+	struct store *st = suite_make(10);
+	struct store_line l[3] = {{"\"message\":\"x\"", 13},
+	    {"\"message\":\"y\"", 13}, {"\"message\":\"z\"", 13}};
+	struct store_info info;
+	bool created;
+	int64_t last = -7;
+
+	ck_assert_int_eq(store_append_last(st, SOURCE_AUTOMATION, "l1", l, 3,
+	                     1000, &created, &last),
+	    STORE_OK);
+	ck_assert_int_eq(store_get(st, SOURCE_AUTOMATION, "l1", &info), STORE_OK);
+	ck_assert_int_eq(last, info.last_id);
+	append_n(st, "other", 0, 2);
+	ck_assert_int_eq(store_append_last(st, SOURCE_AUTOMATION, "l1", l, 2,
+	                     1001, &created, &last),
+	    STORE_OK);
+	ck_assert_int_eq(store_get(st, SOURCE_AUTOMATION, "l1", &info), STORE_OK);
+	ck_assert_int_eq(last, info.last_id);
+	/* An empty batch has no last event: *last_id is left alone. */
+	last = -7;
+	ck_assert_int_eq(store_append_last(st, SOURCE_AUTOMATION, "l1", l, 0,
+	                     1002, &created, &last),
+	    STORE_OK);
+	ck_assert_int_eq(last, -7);
+	store_free(st);
+}
+END_TEST
+
 START_TEST(same_id_in_another_kind_is_another_source)
 {
 	struct store *st = suite_make(10);
@@ -818,6 +848,7 @@ store_suite(const char *name, store_factory make)
 	suite_make = make;
 	tcase_add_test(tc, unknown_source_is_not_found);
 	tcase_add_test(tc, append_creates_a_running_source_named_by_its_id);
+	tcase_add_test(tc, append_gives_the_last_id_of_its_batch);
 	tcase_add_test(tc, same_id_in_another_kind_is_another_source);
 	tcase_add_test(tc, events_get_consecutive_ids_rendered_into_the_object);
 	tcase_add_test(tc, read_returns_events_after_an_id_up_to_the_limit);
