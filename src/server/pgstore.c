@@ -1021,8 +1021,110 @@ pgstore_fetch(struct pgstore *ps, const char *key, int64_t after, int64_t upto,
 	return pgstore_query(ps, pgstore_sql_read, 4, vals, true, NULL);
 }
 
+#ifdef LIBPQ_HAS_PIPELINING /* libpq 14 and later */
+/* Drain a pipeline that went wrong up to its sync and leave pipeline
+ * mode. A lost connection stays in it until pgstore_db_up resets it
+ * (which leaves it); one still up that cannot leave it is reset here. */
+static void
+pgstore_pipeline_end(struct pgstore *ps)
+{
+	PGresult *r;
+	ExecStatusType st;
+
+	while (PQstatus(ps->db) == CONNECTION_OK &&
+	       PQpipelineStatus(ps->db) != PQ_PIPELINE_OFF) {
+		if ((r = PQgetResult(ps->db)) == NULL) {
+			if (PQexitPipelineMode(ps->db))
+				return;
+			continue; /* the next statement's results */
+		}
+		st = PQresultStatus(r);
+		PQclear(r);
+		if (st == PGRES_FATAL_ERROR && PQstatus(ps->db) != CONNECTION_OK)
+			break;
+	}
+	if (PQstatus(ps->db) == CONNECTION_OK &&
+	    PQpipelineStatus(ps->db) != PQ_PIPELINE_OFF)
+		PQreset(ps->db);
+}
+
+/* One result of a pipeline that must have rows; NULL (logged) when the
+ * statement failed. */
+static PGresult *
+pgstore_pipeline_rows(struct pgstore *ps)
+{
+	PGresult *r = PQgetResult(ps->db), *end;
+
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		pgstore_log_error("statement failed", ps->db);
+		PQclear(r);
+		return NULL;
+	}
+	/* The NULL that ends this statement's results. */
+	if ((end = PQgetResult(ps->db)) != NULL) {
+		PQclear(end);
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* The rows of s after its cache up to its known_last, and in the same
+ * round trip (libpq's pipeline mode) its row as a get reads it, into
+ * *info (NULL when that could not be had). The rows, or NULL. */
+static PGresult *
+pgstore_fetch_info(struct pgstore *ps, struct psource *s, PGresult **info)
+{
+	char from[24], lim[24], to[24], get[sizeof pgstore_sql_get + 40];
+	const char *vals[4] = {s->key, from, lim, to};
+	PGresult *rows = NULL, *r;
+
+	*info = NULL;
+	if (!pgstore_db_up(ps) || !PQenterPipelineMode(ps->db))
+		return pgstore_fetch(
+		    ps, s->key, s->top, s->known_last, PGSTORE_CACHE_ROWS);
+	snprintf(from, sizeof from, "%lld", (long long)s->top);
+	snprintf(lim, sizeof lim, "%d", PGSTORE_CACHE_ROWS);
+	snprintf(to, sizeof to, "%lld", (long long)s->known_last);
+	snprintf(get, sizeof get, "%s WHERE s.source = $1", pgstore_sql_get);
+	if (PQsendQueryParams(ps->db, pgstore_sql_read, 4, NULL, vals, NULL,
+	        NULL, 0) &&
+	    PQsendQueryParams(ps->db, get, 1, NULL, vals, NULL, NULL, 0) &&
+	    PQpipelineSync(ps->db) &&
+	    (rows = pgstore_pipeline_rows(ps)) != NULL &&
+	    (*info = pgstore_pipeline_rows(ps)) != NULL &&
+	    (r = PQgetResult(ps->db)) != NULL) {
+		if (PQresultStatus(r) == PGRES_PIPELINE_SYNC &&
+		    PQexitPipelineMode(ps->db)) {
+			PQclear(r);
+			return rows;
+		}
+		PQclear(r);
+	}
+	PQclear(*info);
+	*info = NULL;
+	pgstore_pipeline_end(ps);
+	/* As a lone statement: the way that retries on a fresh connection. */
+	if (rows == NULL)
+		return pgstore_fetch(
+		    ps, s->key, s->top, s->known_last, PGSTORE_CACHE_ROWS);
+	return rows;
+}
+#else
+/* The rows of s after its cache up to its known_last (*info NULL: its
+ * streams read its row themselves, without pipelining). */
+static PGresult *
+pgstore_fetch_info(struct pgstore *ps, struct psource *s, PGresult **info)
+{
+	*info = NULL;
+	return pgstore_fetch(
+	    ps, s->key, s->top, s->known_last, PGSTORE_CACHE_ROWS);
+}
+#endif
+
 /* s changed up to last_id: its last get is stale, and the rows after the
- * cache are fetched once, for all its streams. When more came than the
+ * cache are fetched once, for all its streams, with its row (so its
+ * streams, which read both, cost one round trip to the database). When more came than the
  * cache holds, it starts over empty at last_id, and streams further back
  * read from the database. */
 static void
@@ -1038,8 +1140,7 @@ pgstore_refresh(struct pgstore *ps, struct psource *s, int64_t last_id)
 		s->known_last = last_id;
 	if (s->top >= s->known_last)
 		return;
-	if ((r = pgstore_fetch(ps, s->key, s->top, s->known_last,
-	         PGSTORE_CACHE_ROWS)) == NULL)
+	if ((r = pgstore_fetch_info(ps, s, &s->info)) == NULL)
 		return;
 	n = PQntuples(r);
 	if (n == PGSTORE_CACHE_ROWS) {

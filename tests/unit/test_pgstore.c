@@ -266,6 +266,100 @@ START_TEST(rows_another_writer_inserts_reach_subscribers_by_notify)
 }
 END_TEST
 
+/* store_note_fn of a stream: what a stream does when told, read the
+ * source's row and the events after the cursor, as the streams do. */
+struct streamer {
+	struct store *st;
+	struct seen seen;
+	int64_t cursor;
+	int64_t last_id; /* of the row read when last told */
+};
+
+static void
+streamer_note(const struct store_note *note, void *arg)
+{
+	struct streamer *t = arg;
+	struct store_info info;
+
+	seen_note(note, &t->seen);
+	ck_assert_int_eq(
+	    store_get_live(t->st, SOURCE_AUTOMATION, "a", &info), STORE_OK);
+	t->last_id = info.last_id;
+	store_read_live(t->st, SOURCE_AUTOMATION, "a", t->cursor, 10,
+	    seen_line, &t->seen);
+	if (t->seen.n > 0)
+		t->cursor = t->seen.ids[t->seen.n - 1];
+}
+
+/* Run the event loop until t has read count events or TEST_WAIT_MS
+ * pass. */
+static void
+wait_rows(struct streamer *t, size_t count)
+{
+	int64_t end = util_mono_ms() + TEST_WAIT_MS;
+	struct timeval tv = {0, 20000};
+
+	while (t->seen.n < count && util_mono_ms() < end) {
+		event_base_loopexit(test_base, &tv);
+		event_base_dispatch(test_base);
+	}
+	ck_assert_uint_ge(t->seen.n, count);
+}
+
+START_TEST(streams_are_fed_when_the_query_connection_was_lost_meanwhile)
+{
+	struct store *st = make_pgstore(100);
+	PGconn *c = test_conn();
+	struct streamer t = {.st = st};
+	char n[32];
+
+	ck_assert_int_eq(append1(st, "a", "\"message\":\"one\""), 0);
+	t.cursor = 1;
+	ck_assert_ptr_nonnull(
+	    store_subscribe(st, SOURCE_AUTOMATION, "a", streamer_note, &t));
+	/* Told of another writer's row, the store reads the new rows and
+	 * the source's row in one round trip. (Notifications come in commit
+	 * order: the echoes of this server's own append are past too.) */
+	test_sql(c,
+	    "INSERT INTO logs (source, message) VALUES"
+	    " ('automations/a', 'two')",
+	    NULL, 0);
+	wait_rows(&t, 1);
+	ck_assert_ptr_nonnull(strstr(t.seen.json[0], "\"message\":\"two\""));
+	ck_assert_int_eq(t.last_id, 2);
+	/* Here the connection it would use is gone: it reconnects and reads
+	 * them one by one. */
+	test_sql(c,
+	    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+	    " WHERE application_name = 'logdeck-server'",
+	    n, sizeof n);
+	ck_assert_str_eq(n, "1");
+	test_sql(c,
+	    "INSERT INTO logs (source, message) VALUES"
+	    " ('automations/a', 'three')",
+	    NULL, 0);
+	wait_rows(&t, 2);
+	ck_assert_ptr_nonnull(strstr(t.seen.json[1], "\"message\":\"three\""));
+	ck_assert_int_eq(t.last_id, 3);
+	/* And on the fresh connection, both in one round trip again. */
+	test_sql(c,
+	    "INSERT INTO logs (source, message) VALUES"
+	    " ('automations/a', 'four')",
+	    NULL, 0);
+	wait_rows(&t, 3);
+	ck_assert_ptr_nonnull(strstr(t.seen.json[2], "\"message\":\"four\""));
+	ck_assert_int_eq(t.last_id, 4);
+	/* This server's own append is told at once. */
+	ck_assert_int_eq(append1(st, "a", "\"message\":\"five\""), 0);
+	ck_assert_uint_eq(t.seen.n, 4);
+	ck_assert_ptr_nonnull(strstr(t.seen.json[3], "\"message\":\"five\""));
+	ck_assert_int_eq(t.last_id, 5);
+	ck_assert_uint_eq(t.seen.n, 4);
+	PQfinish(c);
+	store_free(st);
+}
+END_TEST
+
 START_TEST(own_changes_are_told_once_not_again_by_their_echo)
 {
 	struct store *st = make_pgstore(100);
@@ -1346,6 +1440,8 @@ main(int argc, char **argv)
 	tcase_add_test(tc, a_batch_with_a_bad_timestamp_stores_nothing);
 	tcase_add_test(
 	    tc, rows_another_writer_inserts_reach_subscribers_by_notify);
+	tcase_add_test(
+	    tc, streams_are_fed_when_the_query_connection_was_lost_meanwhile);
 	tcase_add_test(tc, own_changes_are_told_once_not_again_by_their_echo);
 	tcase_add_test(
 	    tc, a_lost_notification_connection_reconnects_and_catches_up);
