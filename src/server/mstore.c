@@ -23,9 +23,20 @@
 /* Where ingest puts an event's timestamp: first, right after the id. */
 #define MSTORE_TS_KEY "\"timestamp\":\""
 
+/* The rendered events of one appended batch, in one allocation that the
+ * last of them to be evicted frees (so a batch costs one malloc and one
+ * free, not one per event). A source's memory is its lines' bytes plus at
+ * most the evicted part of its oldest batch. */
+struct mblock {
+	size_t live; /* its events still held */
+	char text[];
+};
+
+/* One held event: its JSON line, in its batch's block. */
 struct mline {
 	char *json;
 	size_t len;
+	struct mblock *block;
 };
 
 struct msource;
@@ -261,8 +272,10 @@ mstore_evict(struct mstore *ms, struct msource *s)
 	ms->events--;
 	ms->bytes -= l->len;
 	s->bytes -= l->len;
-	free(l->json);
+	if (--l->block->live == 0)
+		free(l->block);
 	l->json = NULL;
+	l->block = NULL;
 	s->head = (s->head + 1) % s->cap;
 	s->count--;
 	s->first_id++;
@@ -294,15 +307,16 @@ mstore_grow(struct msource *s, size_t want, size_t ring_max)
 	return 0;
 }
 
-/* Render {"id":N,<members>} into a new allocation; NULL when out of memory. */
-static char *
-mstore_render(int64_t id, const struct store_line *l, size_t *len)
+/* Bytes of a rendered line besides its members: {"id":<20 digits>,}. */
+#define MSTORE_LINE_OVERHEAD 32
+
+/* Render {"id":N,<members>} at p (room for l->len plus
+ * MSTORE_LINE_OVERHEAD); returns its length. */
+static size_t
+mstore_render(char *p, int64_t id, const struct store_line *l)
 {
-	char *p;
 	size_t n = 0;
 
-	if ((p = malloc(l->len + 32)) == NULL)
-		return NULL;
 	memcpy(p, "{\"id\":", 6);
 	n = 6 + util_u64_dec(p + 6, (uint64_t)id);
 	if (l->len > 0) {
@@ -311,8 +325,7 @@ mstore_render(int64_t id, const struct store_line *l, size_t *len)
 		n += l->len;
 	}
 	p[n++] = '}';
-	*len = n;
-	return p;
+	return n;
 }
 
 /* store_ops.append: render every line first so a failure stores nothing.
@@ -326,27 +339,41 @@ mstore_append(struct store *st, enum source_kind kind, const char *id,
 	struct mstore *ms = (struct mstore *)st;
 	struct msource *s;
 	struct mline *fresh = NULL;
+	struct mblock *block = NULL;
 	struct store_run *run;
 	struct store_note note = {.type = STORE_NOTE_LOGS};
 	int err = STORE_OK;
-	size_t i, tail;
+	size_t i, tail, size = 0;
+	char *p;
 
 	for (i = 0; i < n; i++) {
-		if (lines[i].len + 32 > MSTORE_SOURCE_BYTES_MAX)
+		if (lines[i].len + MSTORE_LINE_OVERHEAD > MSTORE_SOURCE_BYTES_MAX)
 			return STORE_ETOOBIG;
+		size += lines[i].len + MSTORE_LINE_OVERHEAD;
 	}
 	if ((s = mstore_find_or_create(ms, kind, id, created, &err)) == NULL)
 		return err;
 	if (*created && mstore_run_open(s, NULL, now_ms) == NULL)
 		goto nomem;
 	if ((fresh = calloc(n ? n : 1, sizeof *fresh)) == NULL ||
+	    (n > 0 && (block = malloc(sizeof *block + size)) == NULL) ||
 	    mstore_grow(s, s->count + n, ms->ring_max) != 0)
 		goto nomem;
-	for (i = 0; i < n; i++) {
-		fresh[i].json = mstore_render(
-		    s->last_id + 1 + (int64_t)i, &lines[i], &fresh[i].len);
-		if (fresh[i].json == NULL)
-			goto nomem;
+	for (i = 0, size = 0; i < n; i++) {
+		fresh[i].len = mstore_render(block->text + size,
+		    s->last_id + 1 + (int64_t)i, &lines[i]);
+		size += fresh[i].len;
+	}
+	if (n > 0) {
+		/* Room was made for the longest ids: give back the rest. */
+		if ((p = realloc(block, sizeof *block + size)) != NULL)
+			block = (struct mblock *)p;
+		block->live = n;
+	}
+	for (i = 0, size = 0; i < n; i++) {
+		fresh[i].json = block->text + size;
+		fresh[i].block = block;
+		size += fresh[i].len;
 	}
 	for (i = 0; i < n; i++) {
 		while (s->count > 0 &&
@@ -389,8 +416,7 @@ mstore_append(struct store *st, enum source_kind kind, const char *id,
 	mstore_notify(ms, s, &note);
 	return STORE_OK;
 nomem:
-	for (i = 0; fresh != NULL && i < n; i++)
-		free(fresh[i].json);
+	free(block);
 	free(fresh);
 	return STORE_ENOMEM;
 }
