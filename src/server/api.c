@@ -706,8 +706,7 @@ api_accepted(struct api *a, struct evhttp_request *req,
 	/* The batch is stored: say so even if its last id cannot be read
 	 * back (a retry would store it twice). */
 	cJSON_AddNumberToObject(v, "accepted", (double)n);
-	if (last_id < 0 &&
-	    store_get(a->st, r->kind, r->id, &info) == STORE_OK)
+	if (last_id < 0 && store_get(a->st, r->kind, r->id, &info) == STORE_OK)
 		last_id = info.last_id;
 	if (last_id >= 0)
 		cJSON_AddNumberToObject(v, "lastId", (double)last_id);

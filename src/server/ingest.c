@@ -93,7 +93,8 @@ ingest_key_of(const char *p, size_t n)
 	default:
 		k = INGEST_KEY_OTHER;
 	}
-	if (k != INGEST_KEY_OTHER && memcmp(p + 1, ingest_key_names[k], n - 2) == 0)
+	if (k != INGEST_KEY_OTHER &&
+	    memcmp(p + 1, ingest_key_names[k], n - 2) == 0)
 		return (enum ingest_key)k;
 	if (memchr(p + 1, '\\', n - 2) == NULL)
 		return INGEST_KEY_OTHER;
@@ -312,7 +313,8 @@ ingest_logs(const char *body, size_t len, int64_t now_ms,
 		out->lines[out->n++].len = tlen - start;
 		p = *end == ',' ? end + 1 : end;
 	}
-	if (out->lines == NULL && (out->lines = calloc(1, sizeof *out->lines)) == NULL) {
+	if (out->lines == NULL &&
+	    (out->lines = calloc(1, sizeof *out->lines)) == NULL) {
 		rc = 500;
 		goto fail;
 	}

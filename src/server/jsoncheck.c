@@ -116,8 +116,9 @@ jsoncheck_string(struct jsoncheck_parser *p)
 		/* The common bytes (printable ASCII but '"' and '\\') need no
 		 * check of their own: take the whole run at once, eight bytes
 		 * at a time while they are all such. */
-		for (n = p->pos; n + 8 <= p->len &&
-		                 jsoncheck_plain8((const unsigned char *)p->in + n);
+		for (n = p->pos;
+		     n + 8 <= p->len &&
+		     jsoncheck_plain8((const unsigned char *)p->in + n);
 		     n += 8)
 			;
 		for (; n < p->len; n++) {

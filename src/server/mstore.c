@@ -347,7 +347,8 @@ mstore_append(struct store *st, enum source_kind kind, const char *id,
 	char *p;
 
 	for (i = 0; i < n; i++) {
-		if (lines[i].len + MSTORE_LINE_OVERHEAD > MSTORE_SOURCE_BYTES_MAX)
+		if (lines[i].len + MSTORE_LINE_OVERHEAD >
+		    MSTORE_SOURCE_BYTES_MAX)
 			return STORE_ETOOBIG;
 		size += lines[i].len + MSTORE_LINE_OVERHEAD;
 	}
@@ -360,8 +361,8 @@ mstore_append(struct store *st, enum source_kind kind, const char *id,
 	    mstore_grow(s, s->count + n, ms->ring_max) != 0)
 		goto nomem;
 	for (i = 0, size = 0; i < n; i++) {
-		fresh[i].len = mstore_render(block->text + size,
-		    s->last_id + 1 + (int64_t)i, &lines[i]);
+		fresh[i].len = mstore_render(
+		    block->text + size, s->last_id + 1 + (int64_t)i, &lines[i]);
 		size += fresh[i].len;
 	}
 	if (n > 0) {

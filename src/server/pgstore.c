@@ -1040,7 +1040,8 @@ pgstore_pipeline_end(struct pgstore *ps)
 		}
 		st = PQresultStatus(r);
 		PQclear(r);
-		if (st == PGRES_FATAL_ERROR && PQstatus(ps->db) != CONNECTION_OK)
+		if (st == PGRES_FATAL_ERROR &&
+		    PQstatus(ps->db) != CONNECTION_OK)
 			break;
 	}
 	if (PQstatus(ps->db) == CONNECTION_OK &&
@@ -1087,8 +1088,8 @@ pgstore_fetch_info(struct pgstore *ps, struct psource *s, PGresult **info)
 	snprintf(lim, sizeof lim, "%d", PGSTORE_CACHE_ROWS);
 	snprintf(to, sizeof to, "%lld", (long long)s->known_last);
 	snprintf(get, sizeof get, "%s WHERE s.source = $1", pgstore_sql_get);
-	if (PQsendQueryParams(ps->db, pgstore_sql_read, 4, NULL, vals, NULL,
-	        NULL, 0) &&
+	if (PQsendQueryParams(
+	        ps->db, pgstore_sql_read, 4, NULL, vals, NULL, NULL, 0) &&
 	    PQsendQueryParams(ps->db, get, 1, NULL, vals, NULL, NULL, 0) &&
 	    PQpipelineSync(ps->db) &&
 	    (rows = pgstore_pipeline_rows(ps)) != NULL &&
@@ -1124,9 +1125,9 @@ pgstore_fetch_info(struct pgstore *ps, struct psource *s, PGresult **info)
 
 /* s changed up to last_id: its last get is stale, and the rows after the
  * cache are fetched once, for all its streams, with its row (so its
- * streams, which read both, cost one round trip to the database). When more came than the
- * cache holds, it starts over empty at last_id, and streams further back
- * read from the database. */
+ * streams, which read both, cost one round trip to the database). When more
+ * came than the cache holds, it starts over empty at last_id, and streams
+ * further back read from the database. */
 static void
 pgstore_refresh(struct pgstore *ps, struct psource *s, int64_t last_id)
 {

@@ -83,7 +83,8 @@ store_append(struct store *st, enum source_kind kind, const char *id,
 {
 	int64_t last_id;
 
-	return st->ops->append(st, kind, id, lines, n, now_ms, created, &last_id);
+	return st->ops->append(
+	    st, kind, id, lines, n, now_ms, created, &last_id);
 }
 
 int
@@ -91,7 +92,8 @@ store_append_last(struct store *st, enum source_kind kind, const char *id,
     const struct store_line *lines, size_t n, int64_t now_ms, bool *created,
     int64_t *last_id)
 {
-	return st->ops->append(st, kind, id, lines, n, now_ms, created, last_id);
+	return st->ops->append(
+	    st, kind, id, lines, n, now_ms, created, last_id);
 }
 
 int

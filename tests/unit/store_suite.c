@@ -145,13 +145,15 @@ START_TEST(append_gives_the_last_id_of_its_batch)
 	ck_assert_int_eq(store_append_last(st, SOURCE_AUTOMATION, "l1", l, 3,
 	                     1000, &created, &last),
 	    STORE_OK);
-	ck_assert_int_eq(store_get(st, SOURCE_AUTOMATION, "l1", &info), STORE_OK);
+	ck_assert_int_eq(
+	    store_get(st, SOURCE_AUTOMATION, "l1", &info), STORE_OK);
 	ck_assert_int_eq(last, info.last_id);
 	append_n(st, "other", 0, 2);
 	ck_assert_int_eq(store_append_last(st, SOURCE_AUTOMATION, "l1", l, 2,
 	                     1001, &created, &last),
 	    STORE_OK);
-	ck_assert_int_eq(store_get(st, SOURCE_AUTOMATION, "l1", &info), STORE_OK);
+	ck_assert_int_eq(
+	    store_get(st, SOURCE_AUTOMATION, "l1", &info), STORE_OK);
 	ck_assert_int_eq(last, info.last_id);
 	/* An empty batch has no last event: *last_id is left alone. */
 	last = -7;

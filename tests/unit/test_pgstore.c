@@ -285,8 +285,8 @@ streamer_note(const struct store_note *note, void *arg)
 	ck_assert_int_eq(
 	    store_get_live(t->st, SOURCE_AUTOMATION, "a", &info), STORE_OK);
 	t->last_id = info.last_id;
-	store_read_live(t->st, SOURCE_AUTOMATION, "a", t->cursor, 10,
-	    seen_line, &t->seen);
+	store_read_live(
+	    t->st, SOURCE_AUTOMATION, "a", t->cursor, 10, seen_line, &t->seen);
 	if (t->seen.n > 0)
 		t->cursor = t->seen.ids[t->seen.n - 1];
 }

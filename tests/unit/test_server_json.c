@@ -318,7 +318,8 @@ START_TEST(a_large_batch_keeps_every_event_in_order)
 		    : i % 3 == 1
 		        ? "%s{\"level\":\"WARN\",\"timestamp\":"
 		          "\"2024-12-07T14:23:45Z\",\"message\":\"m%zu\"}"
-		        : "%s {\"message\" : \"m%zu\" , \"n\" : [1, {\"a\":\"}\"}]}",
+		        : "%s {\"message\" : \"m%zu\" , \"n\" : [1, "
+		          "{\"a\":\"}\"}]}",
 		    i ? "," : "", i);
 	body[len++] = ']';
 	body[len] = '\0';
