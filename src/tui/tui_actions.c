@@ -327,10 +327,13 @@ act_list(struct tui *t, enum action a, int i, bool list)
 	return TUI_REDRAW;
 }
 
-/* Esc: drop the notice and the list's name filter. */
+/* Esc: leave a pane's context, drop the notice and the list's name
+ * filter. */
 static unsigned
 act_close(struct tui *t, enum action a, int i, bool list)
 {
+	if (!list && tui_context_leave(t, i))
+		return TUI_REDRAW;
 	t->msg[0] = '\0';
 	t->list_filter[0] = '\0';
 	return TUI_REDRAW;
@@ -371,6 +374,13 @@ act_terminal(struct tui *t, enum action a, int i, bool list)
 	if (a == ACT_SUSPEND)
 		tui_suspend(t);
 	return TUI_REDRAW_FULL;
+}
+
+/* Marks, go to time, context (tui_marks.c). */
+static unsigned
+act_marks(struct tui *t, enum action a, int i, bool list)
+{
+	return tui_marks_action(t, a, i, list);
 }
 
 /* Every action's function, by enum action. */
@@ -429,6 +439,12 @@ static const tui_action_fn tui_actions[ACT_COUNT] = {
     [ACT_RUNS] = act_mode,
     [ACT_KIND] = act_list,
     [ACT_MOUSE] = act_mouse,
+    [ACT_MARK] = act_marks,
+    [ACT_NEXT_MARK] = act_marks,
+    [ACT_PREV_MARK] = act_marks,
+    [ACT_MARKS] = act_marks,
+    [ACT_GOTO_TIME] = act_marks,
+    [ACT_CONTEXT] = act_marks,
 };
 
 /* Do what key means with no mode open. */

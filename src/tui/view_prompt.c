@@ -1,6 +1,7 @@
 /* view_prompt.c - the prompt mode: a line typed on the status bar for a
  * search (incremental: the reader moves as the text grows, Esc goes back),
- * a keep or hide filter, the save path, or the list's name filter. The
+ * a keep or hide filter, the save path, the list's name filter, or a
+ * time to go to. The
  * line editing is prompt.c's; this file opens the prompt, acts on its
  * text and draws it. */
 #include <stdio.h>
@@ -54,6 +55,10 @@ prompt_commit(struct tui *t)
 	case PROMPT_SAVE:
 		if (pl->len > 0)
 			tui_save_start(t, pl->text, t->save_all);
+		break;
+	case PROMPT_TIME:
+		if (pl->len > 0)
+			tui_goto_time(t, pl->text);
 		break;
 	case PROMPT_SEARCH_FWD:
 	case PROMPT_SEARCH_BACK:
@@ -136,7 +141,8 @@ void
 view_prompt_draw(struct tui *t, int y, int w)
 {
 	static const char *labels[] = {
-	    "/", "?", "keep: &", "hide: !", "", "list: /"};
+	    "/", "?", "keep: &", "hide: !", "", "list: /",
+	    "go to time (14:02, -5m, 2024-05-01T14:02, run start, run end): "};
 	char label[96];
 	int lw;
 

@@ -1,0 +1,168 @@
+"""Marks, going to a time, context and the timeline in the full-screen
+view (tmux 120x40, the real server on loopback, several live sources at
+once): m marks lines that stay marked through filters and into saves,
+] [ and the marks list go to them, evicted lines lose their marks; T
+goes to a time (14:02, -5m, an ISO time, run start, run end) and says
+what is wrong with a bad one; C shows a filtered line among all lines and
+goes back; the header's timeline counts lines, ERROR and WARN per
+minute, live."""
+import json
+import os
+import re
+import tempfile
+import time
+
+from ldtest import Server, check, eq, ev
+from tuitmux import viewer
+import ldtest
+
+MARK = "\u25c6"      # the gutter glyph of a marked line
+CONTEXT = "\u25b6"   # the gutter glyph of the line context opened on
+
+
+def iso(ms):
+    """Unix ms as an ISO 8601 UTC timestamp."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + \
+        ".%03dZ" % (ms % 1000)
+
+
+def current(t):
+    """The message of the reader's line, read from the detail view."""
+    t.keys("Enter")
+    scr = t.wait_text("event (Esc closes")
+    rows = scr.split("\n")
+    at = [i for i, r in enumerate(rows) if "message:" in r][0]
+    msg = rows[at + 1].strip().strip("\u2551\u2502").strip()
+    t.keys("Escape")
+    t.wait_gone("event (Esc closes")
+    return msg
+
+
+def row_of(scr, text):
+    rows = [r for r in scr.split("\n") if text in r]
+    check(rows, "no row with %r:\n%s" % (text, scr))
+    return rows[0]
+
+
+def search(t, text):
+    t.keys("/")
+    t.type(text)
+    t.keys("Enter")
+
+
+def two_sources(s):
+    """alpha and beta, 40 lines each a second apart, interleaved."""
+    s.ingest("alpha", [ev(i, "alpha %02d" % i,
+                          ts="2024-12-07T10:00:%02d.100Z" % i)
+                       for i in range(40)])
+    s.ingest("beta", [ev(i, "beta %02d" % i,
+                         ts="2024-12-07T10:00:%02d.200Z" % i)
+                      for i in range(40)])
+
+
+def test_marks_stay_through_filters_and_go_to_saves():
+    with Server() as s:
+        two_sources(s)
+        with viewer(s, "alpha", "beta") as t:
+            t.wait_text("alpha 39")
+            t.keys("M")  # merged: both live sources in one pane
+            t.wait(lambda x: "beta 39" in x and "alpha 39" in x, "merged")
+            t.keys("Space")
+            search(t, "alpha 17")
+            t.keys("m")
+            t.wait_text("marked (1 marks)")
+            search(t, "beta 05")
+            t.keys("m")
+            scr = t.wait_text("marked (2 marks)")
+            check(MARK in row_of(scr, "alpha 17"), row_of(scr, "alpha 17"))
+            check(MARK in row_of(scr, "beta 05"), row_of(scr, "beta 05"))
+            check("| 2 marks" in scr, scr)
+            # Lines keep coming on both streams.
+            s.ingest("alpha", [ev(1, "alpha live", ts="2024-12-07T10:01:"
+                                  "00.000Z")])
+            s.ingest("beta", [ev(1, "beta live", ts="2024-12-07T10:01:"
+                                 "00.500Z")])
+            t.wait_text("+2 new")
+            # Hidden by a filter, then shown again: still marked.
+            t.keys("!")
+            t.type("alpha 1")
+            t.keys("Enter")
+            scr = t.wait(lambda x: "alpha 17" not in x and "| 1 mark" in x,
+                         "the marked line filtered out")
+            t.keys("c")
+            t.keys("g")
+            search(t, "alpha 17")
+            scr = t.wait(lambda x: "| 2 marks" in x and "alpha 17" in x,
+                         "shown again")
+            check(MARK in row_of(scr, "alpha 17"), row_of(scr, "alpha 17"))
+            # ] and [ go from mark to mark in the pane's (time) order.
+            t.keys("g", "]")
+            eq(current(t), "beta 05", "first mark")
+            t.keys("]")
+            eq(current(t), "alpha 17", "next mark")
+            t.keys("]")
+            t.wait_text("marks wrapped around to the first")
+            eq(current(t), "beta 05", "wrapped")
+            t.keys("[")
+            t.wait_text("marks wrapped around to the last")
+            eq(current(t), "alpha 17", "wrapped back")
+            # The list of marks: both, Enter goes to the one chosen.
+            t.keys("G", "'")
+            scr = t.wait_text("marks: 2 (Enter")
+            box = [r for r in scr.split("\n") if "alpha 17" in r or
+                   "beta 05" in r]
+            check(len(box) >= 2, scr)
+            t.keys("g", "Enter")
+            t.wait_gone("marks: 2 (Enter")
+            eq(current(t), "alpha 17", "the first mark stored")
+            # Saved views carry the marks.
+            d = tempfile.mkdtemp(prefix="ldmarks-")
+            jpath = os.path.join(d, "view.jsonl")
+            t.keys("S", "C-u")
+            t.type(jpath)
+            t.keys("Enter")
+            t.wait_text("(JSON lines) to")
+            with open(jpath) as f:
+                lines = [json.loads(x) for x in f]
+            eq(sorted(x["message"] for x in lines if x.get("marked")),
+               ["alpha 17", "beta 05"], "marked in JSON")
+            eq(len(lines), 82, "every line of the view")
+            tpath = os.path.join(d, "view.log")
+            t.keys("S", "C-u")
+            t.type(tpath)
+            t.keys("Enter")
+            t.wait_text("(text) to " + tpath)
+            with open(tpath) as f:
+                text = f.read().splitlines()
+            marked = [x for x in text if x.startswith("* ")]
+            eq(len(marked), 2, "marked text lines:\n" + "\n".join(text))
+            check(marked[0].endswith("beta 05") and
+                  marked[1].endswith("alpha 17"), marked)
+            check(all(x.startswith("  ") for x in text
+                      if not x.startswith("* ")), text[:3])
+            # m on a marked line unmarks it.
+            t.keys("m")
+            t.wait_text("unmarked (1 marks)")
+
+
+def test_marks_of_evicted_lines_go():
+    with Server() as s:
+        big = "x" * 400
+        s.ingest("cap", [ev(i, "first %d %s" % (i, big)) for i in range(50)])
+        with viewer(s, "cap", extra=("--scrollback", "1")) as t:
+            t.wait_text("first 49")
+            t.keys("g", "m")
+            t.wait_text("marked (1 marks)")
+            t.keys("F")
+            for k in range(8):
+                s.ingest("cap", [ev(i, "%d-%d %s" % (k, i, big))
+                                 for i in range(500)])
+            t.wait_text("7-499")
+            t.wait(lambda x: re.search(r"[0-9,]+ evicted", x), "evictions")
+            t.keys("'")
+            t.wait_text("marks: 0 (Enter")
+            t.wait_text("no marks: m marks a line")
+
+
+if __name__ == "__main__":
+    ldtest.main(globals())
