@@ -268,7 +268,8 @@ jump_time_index(
 		return lo;
 	}
 	for (k = 0; k < n; k++) {
-		if (sb_key(sb, lineidx_at(li, k), &key) && key.order_ms >= ms)
+		if (sb_key(sb, lineidx_at(li, k), &key) &&
+		    key.kind == SB_KIND_LOG && key.order_ms >= ms)
 			return k;
 	}
 	return n;

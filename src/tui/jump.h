@@ -36,8 +36,10 @@ int jump_parse(const char *text, int64_t now_ms, bool utc,
 
 /* The position in li (in its order) of the first line whose order time
  * is at or after ms; lineidx_count when there is none. By time a binary
- * search; by seq a scan of the lines' keys (no text), as lines of one
- * source can step back in time. */
+ * search over every line; by seq a scan of the lines' keys (no text), as
+ * lines of one source can step back in time, that passes over the
+ * viewer's marker lines (a run's start marker comes before its lines in
+ * arrival order, with the server's time, which may be later than theirs). */
 size_t jump_time_index(
     const struct lineidx *li, const struct scrollback *sb, int64_t ms);
 

@@ -164,5 +164,116 @@ def test_marks_of_evicted_lines_go():
             t.wait_text("no marks: m marks a line")
 
 
+def goto(t, text):
+    t.keys("T")
+    t.wait_text("go to time (")
+    t._tmux("send-keys", "-t", "t", "-l", "--", text)  # "-5m" is no flag
+    t.keys("Enter")
+
+
+def now_iso():
+    return iso(int(time.time() * 1000))
+
+
+def status_row(scr):
+    return scr.split("\n")[39]
+
+
+def test_go_to_a_time_in_one_pane_and_merged():
+    with Server() as s:
+        t0 = int(time.time() * 1000)
+        # web every minute at :30 before t0, db at :45; newest last.
+        web = [t0 - k * 60000 - 30000 for k in range(60)]
+        s.ingest("web", [ev(k, "web %d" % k, ts=iso(web[k]))
+                         for k in reversed(range(60))])
+        s.ingest("db", [ev(k, "db %d" % k, ts=iso(t0 - k * 60000 - 15000))
+                        for k in reversed(range(60))])
+        with viewer(s, "web", "db") as t:
+            t.wait_text("web 0 ")
+            # -5m is within 30 s of t0 - 5m: web 4 is the first after.
+            goto(t, "-5m")
+            t.wait_text("the first line at or after")
+            eq(current(t), "web 4", "-5m")
+            s.ingest("web", [ev(1, "web live one", ts=now_iso())])
+            s.ingest("db", [ev(1, "db live one", ts=now_iso())])
+            goto(t, "-90s")
+            t.wait_text("the first line at or after")
+            eq(current(t), "web 0", "-90s")
+            hhmm = time.strftime("%H:%M", time.gmtime(web[20] // 1000))
+            goto(t, hhmm)
+            t.wait_text(hhmm + ":00")
+            eq(current(t), "web 20", hhmm)
+            hms = time.strftime("%H:%M:%S", time.gmtime(web[40] // 1000))
+            goto(t, hms)
+            t.wait_text(hms)
+            eq(current(t), "web 40", hms)
+            goto(t, iso(web[50]))
+            t.wait_text(time.strftime("%H:%M:%S",
+                                      time.gmtime(web[50] // 1000)))
+            eq(current(t), "web 50", "ISO")
+            # Bad input: said, and the reader stays.
+            goto(t, "banana")
+            scr = t.wait_text("not a time: type 14:02")
+            check("banana" not in status_row(scr), status_row(scr))
+            eq(current(t), "web 50", "after a bad time")
+            goto(t, "-5q")
+            t.wait_text("a relative time is a number")
+            goto(t, "now")
+            t.wait_text("no line at or after")
+            eq(current(t), "web 50", "after a time past the last line")
+            # Merged, in time order: web 4 (t0-4m30s) before db 4.
+            t.keys("M")
+            t.wait_text("merged: 2 watched")
+            t.keys("G")
+            t.wait(lambda x: "db live one" in x and "web live one" in x,
+                   "merged, live lines last")
+            goto(t, "-5m")
+            t.wait_text("the first line at or after")
+            eq(current(t), "web 4", "-5m merged")
+            goto(t, "-4m20s")
+            t.wait_text("the first line at or after")
+            eq(current(t), "db 4", "-4m20s merged")
+
+
+def test_go_to_the_start_and_end_of_a_run():
+    with Server() as s:
+        s.status("job", "running", runId="job-1")
+        s.ingest("job", [ev(k, "r1 %s" % c, ts=now_iso())
+                         for k, c in enumerate("abcde")])
+        s.ingest("other", [ev(1, "other first", ts=now_iso())])
+        with viewer(s, "job", "other") as t:
+            t.wait_text("r1 e")
+            t.keys("M")
+            t.wait_text("other first")
+            # Live: run 1 ends, run 2 starts, other goes on.
+            s.status("job", "completed", exitCode=0)
+            s.status("job", "running", runId="job-2")
+            s.ingest("job", [ev(10 + k, "r2 %s" % c, ts=now_iso())
+                             for k, c in enumerate("abc")])
+            s.ingest("other", [ev(2, "other second", ts=now_iso())])
+            t.wait(lambda x: "r2 c" in x and "other second" in x and
+                   "run 2 started" in x, "run 2 live")
+            t.keys("Space")
+            search(t, "r1 c")
+            t.wait_text("PAUSED")
+            eq(current(t), "r1 c", "on run 1")
+            goto(t, "run end")
+            t.wait(lambda x: current(t).startswith(
+                "\u2500\u2500 run 1 completed"), "run 1's end")
+            goto(t, "run start")
+            t.wait(lambda x: current(t).startswith(
+                "\u2500\u2500 run 1 started"), "run 1's start")
+            search(t, "r2 b")
+            t.wait(lambda x: current(t) == "r2 b", "on run 2")
+            goto(t, "run end")
+            t.wait_text("the run has not ended: its last line held")
+            eq(current(t), "r2 c", "run 2's last line")
+            goto(t, "run start")
+            t.wait(lambda x: current(t).startswith(
+                "\u2500\u2500 run 2 started"), "run 2's start")
+            goto(t, "run middle")
+            t.wait_text("not a time")
+
+
 if __name__ == "__main__":
     ldtest.main(globals())

@@ -301,24 +301,27 @@ END_TEST
 
 START_TEST(time_index_is_the_first_line_at_or_after)
 {
-	/* By seq, times step back: 0, 50, 20, 60 s. */
+	/* By seq, times step back: 0, 50, 20, 60 s, after a marker at 99 s
+	 * that the scan passes over. */
+	add_mark(0, 99000, "── run 1 started ──");
 	test_add(sb, 0, LEVEL_INFO, 0, "a");
 	test_add(sb, 0, LEVEL_INFO, 50000, "b");
 	test_add(sb, 0, LEVEL_INFO, 20000, "c");
 	test_add(sb, 0, LEVEL_INFO, 60000, "d");
 	scan();
-	ck_assert_uint_eq(jump_time_index(&li, sb, TEST_T0 - 1), 0);
-	ck_assert_uint_eq(jump_time_index(&li, sb, TEST_T0 + 10000), 1);
-	ck_assert_uint_eq(jump_time_index(&li, sb, TEST_T0 + 55000), 3);
-	ck_assert_uint_eq(jump_time_index(&li, sb, TEST_T0 + 60001), 4);
-	/* By time: 0, 20, 50, 60. */
+	ck_assert_uint_eq(jump_time_index(&li, sb, TEST_T0 - 1), 1);
+	ck_assert_uint_eq(jump_time_index(&li, sb, TEST_T0 + 10000), 2);
+	ck_assert_uint_eq(jump_time_index(&li, sb, TEST_T0 + 55000), 4);
+	ck_assert_uint_eq(jump_time_index(&li, sb, TEST_T0 + 60001), 5);
+	/* By time: 0, 20, 50, 60, the marker at 99. */
 	lineidx_set_order(&li, sb, LINEIDX_BY_TIME);
 	scan();
 	ck_assert_uint_eq(jump_time_index(&li, sb, TEST_T0 + 10000), 1);
-	ck_assert_uint_eq(lineidx_at(&li, 1), 2);
+	ck_assert_uint_eq(lineidx_at(&li, 1), 3);
 	ck_assert_uint_eq(jump_time_index(&li, sb, TEST_T0 + 20000), 1);
 	ck_assert_uint_eq(jump_time_index(&li, sb, TEST_T0 + 20001), 2);
-	ck_assert_uint_eq(jump_time_index(&li, sb, TEST_T0 + 99000), 4);
+	ck_assert_uint_eq(jump_time_index(&li, sb, TEST_T0 + 61000), 4);
+	ck_assert_uint_eq(jump_time_index(&li, sb, TEST_T0 + 99001), 5);
 }
 END_TEST
 
