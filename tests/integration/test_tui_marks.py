@@ -275,5 +275,62 @@ def test_go_to_the_start_and_end_of_a_run():
             t.wait_text("not a time")
 
 
+def row_index(scr, text):
+    rows = scr.split("\n")
+    at = [i for i, r in enumerate(rows) if text in r]
+    check(at, "no row with %r:\n%s" % (text, scr))
+    return at[0]
+
+
+def test_context_shows_a_filtered_line_among_all_and_goes_back():
+    with Server() as s:
+        s.ingest("app", [ev(k, ("needle %d" if k % 10 == 0 else "step %d") % k,
+                            level="WARN" if k % 10 == 0 else "INFO")
+                         for k in range(60)])
+        s.ingest("side", [ev(1, "side one")])
+        with viewer(s, "app", "side") as t:
+            t.wait_text("needle 50")
+            t.keys("C")
+            t.wait_text("nothing is filtered here")
+            t.keys("&")
+            t.type("needle")
+            t.keys("Enter")
+            t.wait(lambda x: "step 49" not in x and "&needle" in x,
+                   "only the needles")
+            t.keys("Space")
+            search(t, "needle 30")
+            scr = t.wait_text("PAUSED")
+            eq(current(t), "needle 30", "on the needle")
+            y = row_index(scr, "needle 30")
+            t.keys("C")
+            scr = t.wait(lambda x: "CONTEXT: every line (C or Esc" in x and
+                         "step 29" in x and "step 31" in x, "context")
+            check(CONTEXT in row_of(scr, "needle 30"),
+                  row_of(scr, "needle 30"))
+            check("&needle" not in scr.split("\n")[0], scr.split("\n")[0])
+            # Lines keep coming while in context.
+            s.ingest("app", [ev(60, "step live")])
+            s.ingest("side", [ev(2, "side two")])
+            t.wait_text("+1 new")
+            eq(current(t), "needle 30", "in context")
+            t.keys("C")
+            scr = t.wait(lambda x: "CONTEXT" not in x and "step 29" not in x
+                         and "&needle" in x, "back to the needles")
+            eq(row_index(scr, "needle 30"), y, "the same row")
+            eq(current(t), "needle 30", "the same line")
+            # A level floor is a filter too; Esc goes back as well.
+            t.keys("c", "4")
+            t.wait(lambda x: "level>=WARN" in x and "step 29" not in x,
+                   "WARN floor")
+            search(t, "needle 20")
+            t.wait(lambda x: current(t) == "needle 20", "on needle 20")
+            t.keys("C")
+            t.wait(lambda x: "CONTEXT" in x and "step 19" in x, "context")
+            t.keys("Escape")
+            t.wait(lambda x: "CONTEXT" not in x and "step 19" not in x and
+                   "level>=WARN" in x, "back to the floor")
+            eq(current(t), "needle 20", "the same line")
+
+
 if __name__ == "__main__":
     ldtest.main(globals())
