@@ -332,5 +332,43 @@ def test_context_shows_a_filtered_line_among_all_and_goes_back():
             eq(current(t), "needle 20", "the same line")
 
 
+def header(scr):
+    return scr.split("\n")[0]
+
+
+def test_timeline_counts_lines_per_minute_live():
+    with Server() as s:
+        t0 = int(time.time() * 1000)
+        m0 = t0 // 60000 * 60000  # the current minute
+        # Minute -3: 4 lines, one ERROR; -2: 8 lines, two WARN; -1: none;
+        # the current one: 2.
+        lines = [(m0 - 180000 + k, "ERROR" if k == 0 else "INFO")
+                 for k in range(4)]
+        lines += [(m0 - 120000 + k, "WARN" if k < 2 else "INFO")
+                  for k in range(8)]
+        lines += [(m0 + k, "INFO") for k in range(2)]
+        s.ingest("tl", [ev(i, "tl %d" % i, level=lv, ts=iso(ms))
+                        for i, (ms, lv) in enumerate(lines)])
+        s.ingest("tl2", [ev(i, "tl2 %d" % i, level="WARN",
+                            ts=iso(m0 - 60000 + i)) for i in range(5)])
+        with viewer(s, "tl", "tl2") as t:
+            scr = t.wait(lambda x: " 8/min E1 W2 " in header(x),
+                         "the timeline of tl")
+            check("\u2584\u2588 \u2582" in header(scr), header(scr))
+            # Merged: tl2's five WARN lines fill minute -1.
+            t.keys("M")
+            scr = t.wait(lambda x: " 8/min E1 W7 " in header(x),
+                         "the timeline of both")
+            check("\u2584\u2588\u2585\u2582" in header(scr), header(scr))
+            # Live lines count within a second or so.
+            s.ingest("tl2", [ev(9, "tl2 live", level="ERROR", ts=now_iso())
+                             for _ in range(3)])
+            t.wait(lambda x: " E4 W7 " in header(x), "live errors counted")
+            # A new filter counts again: an ERROR floor.
+            t.keys("5")
+            t.wait(lambda x: re.search(r" \d/min E4 W0 ", header(x)),
+                   "only ERROR lines")
+
+
 if __name__ == "__main__":
     ldtest.main(globals())
