@@ -308,8 +308,8 @@ jump_marker(const struct lineidx *li, const struct scrollback *sb, size_t k,
 
 /* The start or the end of the run of the line at k. */
 enum jump_edge
-jump_run_edge(const struct lineidx *li, const struct scrollback *sb,
-    size_t k, bool end, uint64_t *seq)
+jump_run_edge(const struct lineidx *li, const struct scrollback *sb, size_t k,
+    bool end, uint64_t *seq)
 {
 	size_t n = lineidx_count(li), j, last;
 	struct sb_key key;

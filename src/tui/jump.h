@@ -31,8 +31,8 @@ enum jump_kind {
  *   run start, run end
  * 0 with *kind (and *ms for JUMP_TIME), or -1 with a one-line reason in
  * err (the text itself is never copied into it). */
-int jump_parse(const char *text, int64_t now_ms, bool utc,
-    enum jump_kind *kind, int64_t *ms, char *err, size_t errlen);
+int jump_parse(const char *text, int64_t now_ms, bool utc, enum jump_kind *kind,
+    int64_t *ms, char *err, size_t errlen);
 
 /* The position in li (in its order) of the first line whose order time
  * is at or after ms; lineidx_count when there is none. By time a binary

@@ -35,8 +35,8 @@ size_t marks_trim(struct marks *m, uint64_t first);
  * li's order, among the lines li holds, wrapping round the ends (then
  * *wrapped is true); from itself counts only when it is the sole mark.
  * False when li holds no marked line. O(marks log n). */
-bool marks_next(const struct marks *m, const struct lineidx *li,
-    uint64_t from, int dir, uint64_t *out, bool *wrapped);
+bool marks_next(const struct marks *m, const struct lineidx *li, uint64_t from,
+    int dir, uint64_t *out, bool *wrapped);
 /* How many of the marks li holds (the title's count). O(marks log n). */
 size_t marks_in(const struct marks *m, const struct lineidx *li);
 

@@ -100,8 +100,8 @@ timeline_end(const struct timeline *tl, int64_t now_ms, int cells)
 
 /* Draw the cells. */
 void
-timeline_render(const struct timeline *tl, int64_t end, int cells,
-    bool utf8, char *out, size_t outlen, uint64_t *errors, uint64_t *warns)
+timeline_render(const struct timeline *tl, int64_t end, int cells, bool utf8,
+    char *out, size_t outlen, uint64_t *errors, uint64_t *warns)
 {
 	static const char *blocks[] = {" ", "\u2581", "\u2582", "\u2583",
 	    "\u2584", "\u2585", "\u2586", "\u2587", "\u2588"};

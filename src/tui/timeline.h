@@ -36,8 +36,8 @@ struct timeline {
 void timeline_reset(struct timeline *tl);
 /* Count the lines li holds from tl->next on (markers are not counted),
  * at most TIMELINE_SCAN_MAX; true when something was counted. */
-bool timeline_update(struct timeline *tl, const struct lineidx *li,
-    const struct scrollback *sb);
+bool timeline_update(
+    struct timeline *tl, const struct lineidx *li, const struct scrollback *sb);
 /* The counts of minute min (zero when not kept). */
 struct timeline_minute timeline_at(const struct timeline *tl, int64_t min);
 /* The minute a timeline of cells cells drawn at now_ms ends at: the

@@ -56,8 +56,10 @@ marks_toggle_cur(struct tui *t, struct reader *r)
 		tui_msg(t, false, "unmarked (%zu marks)", t->marks.n);
 		break;
 	default:
-		tui_msg(t, true, "%d lines are marked, the most kept: unmark one "
-		    "first", MARKS_MAX);
+		tui_msg(t, true,
+		    "%d lines are marked, the most kept: unmark one "
+		    "first",
+		    MARKS_MAX);
 		break;
 	}
 }
@@ -206,8 +208,8 @@ tui_goto_time(struct tui *t, const char *text)
 		tui_msg(t, false, "the first line at or after %s", when);
 		return;
 	}
-	edge = jump_run_edge(&r->li, t->sb, reader_cur_index(r),
-	    kind == JUMP_RUN_END, &seq);
+	edge = jump_run_edge(
+	    &r->li, t->sb, reader_cur_index(r), kind == JUMP_RUN_END, &seq);
 	if (edge == JUMP_EDGE_NONE)
 		return;
 	reader_goto(r, seq);
@@ -230,8 +232,8 @@ tui_marks_work(struct tui *t)
 		return;
 	t->timeline_at = loop_now();
 	for (k = 0; k < t->npanes; k++)
-		counted |= timeline_update(&t->pane[k].tl, &t->pane[k].r.li,
-		    t->sb);
+		counted |=
+		    timeline_update(&t->pane[k].tl, &t->pane[k].r.li, t->sb);
 	if (counted)
 		tui_dirty(t);
 }

@@ -40,12 +40,12 @@ struct tui_save {
 	uint64_t *seqs;
 	size_t nseqs;
 	bool snapped;
-	size_t next;    /* the view: next index into seqs */
-	uint64_t seq;   /* every line: next seq to write */
-	uint64_t end;   /* every line: the store's end when it began */
-	size_t written; /* events written */
-	size_t lost;    /* lines evicted before their turn came */
-	bool failed;    /* a write failed */
+	size_t next;        /* the view: next index into seqs */
+	uint64_t seq;       /* every line: next seq to write */
+	uint64_t end;       /* every line: the store's end when it began */
+	size_t written;     /* events written */
+	size_t lost;        /* lines evicted before their turn came */
+	bool failed;        /* a write failed */
 	struct marks marks; /* the marks when it began */
 };
 

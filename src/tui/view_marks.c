@@ -64,8 +64,8 @@ marks_draw(struct tui *t)
 			view_log_time(t, l.ts_ms, when, sizeof when);
 			t->ts = save;
 		}
-		draw_text(stdscr, y + 1 + k, cx, 13, when, strlen(when), 0, a,
-		    NULL);
+		draw_text(
+		    stdscr, y + 1 + k, cx, 13, when, strlen(when), 0, a, NULL);
 		cx += 13;
 		name = tui_src_name(t, l.src);
 		draw_untrusted(
@@ -108,8 +108,9 @@ marks_go(struct tui *t)
 	seq = t->marks.seq[t->marks_sel];
 	k = lineidx_lower(&r->li, seq);
 	if (k >= lineidx_count(&r->li) || lineidx_at(&r->li, k) != seq) {
-		tui_msg(t, true, "that line is not in this pane's view "
-		                 "(another source, or filtered out)");
+		tui_msg(t, true,
+		    "that line is not in this pane's view "
+		    "(another source, or filtered out)");
 		return;
 	}
 	t->mode = NULL;

@@ -140,8 +140,8 @@ view_prompt_open(struct tui *t, enum tui_prompt k)
 void
 view_prompt_draw(struct tui *t, int y, int w)
 {
-	static const char *labels[] = {
-	    "/", "?", "keep: &", "hide: !", "", "list: /",
+	static const char *labels[] = {"/", "?", "keep: &", "hide: !", "",
+	    "list: /",
 	    "go to time (14:02, -5m, 2024-05-01T14:02, run start, run end): "};
 	char label[96];
 	int lw;

@@ -48,8 +48,8 @@ teardown(void)
 static int64_t
 add_mark(uint16_t src, int64_t ms, const char *text)
 {
-	return sb_append_mark(sb, src, SB_KIND_RUN, TEST_T0 + ms, text,
-	    strlen(text));
+	return sb_append_mark(
+	    sb, src, SB_KIND_RUN, TEST_T0 + ms, text, strlen(text));
 }
 
 /* ---- marks ---- */
@@ -123,8 +123,8 @@ START_TEST(next_mark_wraps_and_skips_lines_filtered_out)
 	bool wrapped;
 
 	for (int k = 0; k < 10; k++)
-		test_add(sb, 0, k == 5 ? LEVEL_DEBUG : LEVEL_INFO, k * 1000,
-		    "l");
+		test_add(
+		    sb, 0, k == 5 ? LEVEL_DEBUG : LEVEL_INFO, k * 1000, "l");
 	scan();
 	marks_init(&m);
 	marks_toggle(&m, 2);
@@ -287,8 +287,8 @@ START_TEST(bad_times_are_refused)
 	static const char *bad[] = {"", "   ", "banana", "25:00", "14:2",
 	    "14:60", "14:02:", "14:02:30.", "-", "-5", "-5x", "-m", "5m",
 	    "-401d", "-99999999999999h", "2024-02-30T10:00", "2024-13-01",
-	    "2024-05-01T14", "2024-05-01T14:02+25", "2024-05-01T14:02 x",
-	    "run", "run middle", "runstart",
+	    "2024-05-01T14", "2024-05-01T14:02+25", "2024-05-01T14:02 x", "run",
+	    "run middle", "runstart",
 	    "0123456789012345678901234567890123456789012345678901234567890123"
 	    "4"};
 	enum jump_kind k;
@@ -343,37 +343,36 @@ START_TEST(run_edges_of_the_current_line)
 	b1 = test_add(sb, 1, LEVEL_INFO, 5500, "other source again");
 	last2 = test_add(sb, 0, LEVEL_INFO, 6000, "run 2 more");
 	scan();
-	ck_assert_int_eq(jump_run_edge(&li, sb, (size_t)r1, false, &seq),
-	    JUMP_EDGE_FOUND);
+	ck_assert_int_eq(
+	    jump_run_edge(&li, sb, (size_t)r1, false, &seq), JUMP_EDGE_FOUND);
 	ck_assert_uint_eq(seq, (uint64_t)s1);
-	ck_assert_int_eq(jump_run_edge(&li, sb, (size_t)r1, true, &seq),
-	    JUMP_EDGE_FOUND);
+	ck_assert_int_eq(
+	    jump_run_edge(&li, sb, (size_t)r1, true, &seq), JUMP_EDGE_FOUND);
 	ck_assert_uint_eq(seq, (uint64_t)e1);
 	/* On the start marker itself, its run; on the end marker, too. */
-	ck_assert_int_eq(jump_run_edge(&li, sb, (size_t)s1, true, &seq),
-	    JUMP_EDGE_FOUND);
+	ck_assert_int_eq(
+	    jump_run_edge(&li, sb, (size_t)s1, true, &seq), JUMP_EDGE_FOUND);
 	ck_assert_uint_eq(seq, (uint64_t)e1);
-	ck_assert_int_eq(jump_run_edge(&li, sb, (size_t)e1, false, &seq),
-	    JUMP_EDGE_FOUND);
+	ck_assert_int_eq(
+	    jump_run_edge(&li, sb, (size_t)e1, false, &seq), JUMP_EDGE_FOUND);
 	ck_assert_uint_eq(seq, (uint64_t)s1);
 	/* Run 2 is open: its last line. */
-	ck_assert_int_eq(jump_run_edge(&li, sb, (size_t)r2, false, &seq),
-	    JUMP_EDGE_FOUND);
+	ck_assert_int_eq(
+	    jump_run_edge(&li, sb, (size_t)r2, false, &seq), JUMP_EDGE_FOUND);
 	ck_assert_uint_eq(seq, (uint64_t)s2);
-	ck_assert_int_eq(jump_run_edge(&li, sb, (size_t)r2, true, &seq),
-	    JUMP_EDGE_OPEN);
+	ck_assert_int_eq(
+	    jump_run_edge(&li, sb, (size_t)r2, true, &seq), JUMP_EDGE_OPEN);
 	ck_assert_uint_eq(seq, (uint64_t)last2);
 	/* A source without markers: its first and last lines. */
-	ck_assert_int_eq(jump_run_edge(&li, sb, (size_t)b1, false, &seq),
-	    JUMP_EDGE_GONE);
+	ck_assert_int_eq(
+	    jump_run_edge(&li, sb, (size_t)b1, false, &seq), JUMP_EDGE_GONE);
 	ck_assert_uint_eq(seq, (uint64_t)b0);
-	ck_assert_int_eq(jump_run_edge(&li, sb, (size_t)b0, true, &seq),
-	    JUMP_EDGE_OPEN);
+	ck_assert_int_eq(
+	    jump_run_edge(&li, sb, (size_t)b0, true, &seq), JUMP_EDGE_OPEN);
 	ck_assert_uint_eq(seq, (uint64_t)b1);
 	lineidx_free(&li);
 	lineidx_init(&li, sb);
-	ck_assert_int_eq(
-	    jump_run_edge(&li, sb, 0, true, &seq), JUMP_EDGE_NONE);
+	ck_assert_int_eq(jump_run_edge(&li, sb, 0, true, &seq), JUMP_EDGE_NONE);
 }
 END_TEST
 
@@ -448,19 +447,17 @@ START_TEST(timeline_is_bounded_in_minutes_and_per_update)
 	timeline_update(tl, &li, sb);
 	ck_assert_uint_eq(timeline_at(tl, m0).lines, 0);
 	ck_assert_uint_eq(timeline_at(tl, m0 + 1).lines, 0);
-	ck_assert_uint_eq(
-	    timeline_at(tl, m0 + TIMELINE_MINUTES + 5).lines, 1);
+	ck_assert_uint_eq(timeline_at(tl, m0 + TIMELINE_MINUTES + 5).lines, 1);
 	/* One update counts at most TIMELINE_SCAN_MAX lines. */
 	for (size_t k = 0; k < n; k++)
-		test_add(sb, 0, LEVEL_INFO, (TIMELINE_MINUTES + 6) * MIN_MS,
-		    "x");
+		test_add(
+		    sb, 0, LEVEL_INFO, (TIMELINE_MINUTES + 6) * MIN_MS, "x");
 	scan();
 	ck_assert(timeline_update(tl, &li, sb));
 	ck_assert_uint_eq(timeline_at(tl, m0 + TIMELINE_MINUTES + 6).lines,
 	    TIMELINE_SCAN_MAX);
 	ck_assert(timeline_update(tl, &li, sb));
-	ck_assert_uint_eq(
-	    timeline_at(tl, m0 + TIMELINE_MINUTES + 6).lines, n);
+	ck_assert_uint_eq(timeline_at(tl, m0 + TIMELINE_MINUTES + 6).lines, n);
 	free(tl);
 }
 END_TEST
