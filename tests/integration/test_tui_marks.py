@@ -26,10 +26,22 @@ def iso(ms):
         ".%03dZ" % (ms % 1000)
 
 
+def settled(t, pred, what):
+    """Wait for pred on the same screen twice in a row: a screen caught
+    halfway through its drawing does not count."""
+    last = [None]
+
+    def ok(x):
+        same = pred(x) and x == last[0]
+        last[0] = x
+        return same
+    return t.wait(ok, what)
+
+
 def current(t):
     """The message of the reader's line, read from the detail view."""
     t.keys("Enter")
-    scr = t.wait_text("event (Esc closes")
+    scr = settled(t, lambda x: "message:" in x, "the detail view")
     rows = scr.split("\n")
     at = [i for i, r in enumerate(rows) if "message:" in r][0]
     msg = rows[at + 1].strip().strip("\u2551\u2502").strip()
@@ -299,8 +311,9 @@ def test_context_shows_a_filtered_line_among_all_and_goes_back():
                    "only the needles")
             t.keys("Space")
             search(t, "needle 30")
-            scr = t.wait_text("PAUSED")
             eq(current(t), "needle 30", "on the needle")
+            scr = settled(t, lambda x: "PAUSED" in x and "needle 30" in x,
+                          "the needle on screen")
             y = row_index(scr, "needle 30")
             t.keys("C")
             scr = t.wait(lambda x: "CONTEXT: every line (C or Esc" in x and
@@ -314,8 +327,8 @@ def test_context_shows_a_filtered_line_among_all_and_goes_back():
             t.wait_text("+1 new")
             eq(current(t), "needle 30", "in context")
             t.keys("C")
-            scr = t.wait(lambda x: "CONTEXT" not in x and "step 29" not in x
-                         and "&needle" in x, "back to the needles")
+            scr = settled(t, lambda x: "CONTEXT" not in x and "step 29" not in
+                          x and "&needle" in x, "back to the needles")
             eq(row_index(scr, "needle 30"), y, "the same row")
             eq(current(t), "needle 30", "the same line")
             # A level floor is a filter too; Esc goes back as well.
