@@ -62,6 +62,15 @@ prompt_commit(struct tui *t)
 		break;
 	case PROMPT_SEARCH_FWD:
 	case PROMPT_SEARCH_BACK:
+		/* The incremental search already runs this very search:
+		 * starting it again would drop the matches counted so far, and
+		 * a key typed right after Enter (n) would act before they are
+		 * counted again. */
+		if (t->pane[i].r.s.active &&
+		    strcmp(t->pane[i].r.s.pat.text, pl->text) == 0 &&
+		    t->pane[i].r.s.backward ==
+		        (t->prompt == PROMPT_SEARCH_BACK))
+			break;
 		if (pl->len > 0 &&
 		    search_start(&t->pane[i].r.s, pl->text,
 		        t->prompt == PROMPT_SEARCH_BACK, err, sizeof err) == -1)
