@@ -74,6 +74,12 @@ static const char *const keys_names_of[ACT_COUNT] = {
     [ACT_FOLD] = "fold",
     [ACT_NEXT_NEW] = "next-new-error",
     [ACT_PREV_NEW] = "prev-new-error",
+    [ACT_MARK] = "mark",
+    [ACT_NEXT_MARK] = "next-mark",
+    [ACT_PREV_MARK] = "prev-mark",
+    [ACT_MARKS] = "marks",
+    [ACT_GOTO_TIME] = "goto-time",
+    [ACT_CONTEXT] = "context",
 };
 
 /* The configuration's rebindings. */
@@ -138,7 +144,8 @@ static const struct key_binding keys[] = {
         "list filters; 1-8 switch one off/on"},
     {'c', KEYS_LOG, ACT_FILTER_CLEAR, "c", "clear filters and search"},
     {'S', KEYS_ANY, ACT_SAVE, "S", "save the view (text, .jsonl, .csv)"},
-    {'m', KEYS_ANY, ACT_MERGED, "m", "merged view of watched sources"},
+    {'M', KEYS_ANY, ACT_MERGED, "M", "merged view of watched sources"},
+    {'m', KEYS_LIST, ACT_MERGED, "m", NULL},
     {'s', KEYS_ANY, ACT_SPLIT, "s", "split the log area (1-4 panes)"},
     {'|', KEYS_ANY, ACT_SPLIT_DIR, "|", "stack panes or put them side by side"},
     {'\r', KEYS_LOG, ACT_DETAIL, "Enter", "show the whole event"},
@@ -164,6 +171,14 @@ static const struct key_binding keys[] = {
     {'u', KEYS_LOG, ACT_NEXT_NEW, "u",
         "next ERROR/WARN new since the last good run (*)"},
     {'U', KEYS_LOG, ACT_PREV_NEW, "U", "previous new ERROR/WARN line"},
+    {'m', KEYS_LOG, ACT_MARK, "m", "mark / unmark the line"},
+    {']', KEYS_LOG, ACT_NEXT_MARK, "]", "next marked line"},
+    {'[', KEYS_LOG, ACT_PREV_MARK, "[", "previous marked line"},
+    {'\'', KEYS_LOG, ACT_MARKS, "'", "list the marks; Enter goes to one"},
+    {'T', KEYS_LOG, ACT_GOTO_TIME, "T",
+        "go to a time (14:02, -5m, run start)"},
+    {'C', KEYS_LOG, ACT_CONTEXT, "C",
+        "the line in its unfiltered context, and back"},
     {0x1b, KEYS_ANY, ACT_CLOSE, "Esc", "close / cancel"},
     {FN(KEY_MOUSE), KEYS_ANY, ACT_MOUSE, "Wheel", "scroll"},
 };

@@ -71,6 +71,12 @@ enum action {
 	ACT_FOLD,
 	ACT_NEXT_NEW,
 	ACT_PREV_NEW,
+	ACT_MARK,      /* mark / unmark the current line */
+	ACT_NEXT_MARK, /* the next marked line */
+	ACT_PREV_MARK, /* the previous marked line */
+	ACT_MARKS,     /* the list of marks */
+	ACT_GOTO_TIME, /* the go-to-time prompt */
+	ACT_CONTEXT,   /* a filtered line in its full context, and back */
 	/* Actions without a name (no configuration can rebind them) come
 	 * after the named ones. */
 	ACT_MOUSE,

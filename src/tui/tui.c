@@ -323,6 +323,7 @@ tui_work(struct tui *t)
 	bool left = false;
 	int k;
 
+	tui_marks_work(t);
 	if (sb_evicted(t->sb) != t->evicted_seen) {
 		t->evicted_seen = sb_evicted(t->sb);
 		for (k = 0; k < t->npanes; k++) {

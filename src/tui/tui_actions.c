@@ -349,10 +349,13 @@ act_list(struct tui *t, enum action a, int i, bool list)
 	return TUI_REDRAW;
 }
 
-/* Esc: drop the notice and the list's name filter. */
+/* Esc: leave a pane's context, drop the notice and the list's name
+ * filter. */
 static unsigned
 act_close(struct tui *t, enum action a, int i, bool list)
 {
+	if (!list && tui_context_leave(t, i))
+		return TUI_REDRAW;
 	t->msg[0] = '\0';
 	t->list_filter[0] = '\0';
 	return TUI_REDRAW;
@@ -393,6 +396,13 @@ act_terminal(struct tui *t, enum action a, int i, bool list)
 	if (a == ACT_SUSPEND)
 		tui_suspend(t);
 	return TUI_REDRAW_FULL;
+}
+
+/* Marks, go to time, context (tui_marks.c). */
+static unsigned
+act_marks(struct tui *t, enum action a, int i, bool list)
+{
+	return tui_marks_action(t, a, i, list);
 }
 
 /* Every action's function, by enum action. */
@@ -454,6 +464,12 @@ static const tui_action_fn tui_actions[ACT_COUNT] = {
     [ACT_NEXT_NEW] = act_new_error,
     [ACT_PREV_NEW] = act_new_error,
     [ACT_MOUSE] = act_mouse,
+    [ACT_MARK] = act_marks,
+    [ACT_NEXT_MARK] = act_marks,
+    [ACT_PREV_MARK] = act_marks,
+    [ACT_MARKS] = act_marks,
+    [ACT_GOTO_TIME] = act_marks,
+    [ACT_CONTEXT] = act_marks,
 };
 
 /* Do what key means with no mode open. */

@@ -14,6 +14,7 @@
 #include "tui/filter.h"
 #include "tui/layout.h"
 #include "tui/lineidx.h"
+#include "tui/marks.h"
 #include "tui/prompt.h"
 #include "net/loop.h"
 #include "net/srclist.h"
@@ -22,6 +23,7 @@
 #include "tui/scrollback.h"
 #include "tui/search.h"
 #include "core/source.h"
+#include "tui/timeline.h"
 #include "tui/tui.h"
 
 struct stream;
@@ -102,6 +104,13 @@ struct tui_pane {
 	int src;     /* -1: none yet */
 	int hscroll;
 	bool fold; /* folded repeats asked for (tui_watch.c) */
+	/* Context (tui_marks.c): the pane shows every line of its sources
+	 * around line ctx_seq; its own filter waits in ctx_saved. */
+	bool ctx;
+	uint64_t ctx_seq;
+	int ctx_row; /* the line's row in the filtered view */
+	struct filter ctx_saved;
+	struct timeline tl; /* lines per minute for the header */
 };
 
 /* What a key handler asks of the loop (htop's Action.c): the loop turns
@@ -127,6 +136,7 @@ extern const struct tui_mode view_help_mode;
 extern const struct tui_mode view_filters_mode;
 extern const struct tui_mode view_runs_mode;
 extern const struct tui_mode view_prompt_mode;
+extern const struct tui_mode view_marks_mode;
 
 enum tui_prompt {
 	PROMPT_SEARCH_FWD,
@@ -135,6 +145,7 @@ enum tui_prompt {
 	PROMPT_HIDE,
 	PROMPT_SAVE,
 	PROMPT_LIST,
+	PROMPT_TIME, /* go to a time (tui_marks.c) */
 };
 
 struct tui {
@@ -189,6 +200,10 @@ struct tui {
 	struct tui_save *save; /* the save under way (owned), or NULL */
 	struct alert *alert;   /* the rules at work (owned), or NULL */
 	struct loop_timer stall_timer; /* the next quiet check (tui_watch) */
+
+	struct marks marks;    /* the marked lines, of every pane */
+	int marks_sel, marks_top; /* the marks list's cursor and top row */
+	uint64_t timeline_at;  /* loop_now() of the last timeline update */
 
 	char msg[256]; /* last error or notice, one line */
 	bool msg_error;
@@ -275,6 +290,21 @@ void tui_suspend(struct tui *t);
 /* tui_actions.c: do what key means with no mode open (the action the
  * key table names); returns TUI_KEEP, TUI_REDRAW or TUI_REDRAW_FULL. */
 unsigned tui_action(struct tui *t, int key);
+
+/* tui_marks.c: marks, go to time, context and the timelines. */
+/* The actions mark, next-mark, prev-mark, marks, goto-time and context
+ * on pane i (tui_actions.c's table calls it). */
+unsigned tui_marks_action(struct tui *t, int a, int i, bool list);
+/* Go to the time text names in the pane keys act on (the prompt). */
+void tui_goto_time(struct tui *t, const char *text);
+/* Leave pane i's context for its filtered view, at the same line; false
+ * when it was not in context. */
+bool tui_context_leave(struct tui *t, int i);
+/* Drop marks of evicted lines; count new lines into the panes'
+ * timelines, at most once a second (TUI_TIMELINE_MS). Once per pass. */
+void tui_marks_work(struct tui *t);
+/* Open the marks list. */
+void view_marks_open(struct tui *t);
 
 /* tui_save.c: saving a pane's view (or every line) to a file. */
 /* Start saving to path (copied) the view of the pane keys act on, or

@@ -45,6 +45,7 @@ void
 tui_pane_refilter(struct tui *t, int i)
 {
 	reader_refilter(&t->pane[i].r);
+	timeline_reset(&t->pane[i].tl);
 	tui_dirty(t);
 }
 
@@ -125,6 +126,8 @@ void
 tui_pane_free(struct tui *t, int i)
 {
 	reader_free(&t->pane[i].r);
+	if (t->pane[i].ctx)
+		filter_free(&t->pane[i].ctx_saved);
 }
 
 /* Update every merged pane after the watched set changed. */

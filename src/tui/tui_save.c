@@ -1,7 +1,9 @@
 /* tui_save.c - saving the view of a pane (or every line held) to a
  * file, in the shape follow mode's --output gives (core/format.c's
  * formatters, the source named on every line): .json/.jsonl JSON lines,
- * .csv CSV, anything else text. The file is written in slices from the
+ * .csv CSV, anything else text. Marked lines say so: a "marked": true
+ * member in JSON lines and, when any line is marked, a first column of
+ * "* " (marked) or "  " in text. The file is written in slices from the
  * loop (tui_save_step, once per pass), so a large save never holds up the
  * keys or the streams. */
 #include <errno.h>
@@ -38,12 +40,13 @@ struct tui_save {
 	uint64_t *seqs;
 	size_t nseqs;
 	bool snapped;
-	size_t next;    /* the view: next index into seqs */
-	uint64_t seq;   /* every line: next seq to write */
-	uint64_t end;   /* every line: the store's end when it began */
-	size_t written; /* events written */
-	size_t lost;    /* lines evicted before their turn came */
-	bool failed;    /* a write failed */
+	size_t next;        /* the view: next index into seqs */
+	uint64_t seq;       /* every line: next seq to write */
+	uint64_t end;       /* every line: the store's end when it began */
+	size_t written;     /* events written */
+	size_t lost;        /* lines evicted before their turn came */
+	bool failed;        /* a write failed */
+	struct marks marks; /* the marks when it began */
 };
 
 /* The event of stored line l, for the --output formatters: its raw
@@ -103,9 +106,14 @@ save_one(struct tui *t, struct tui_save *sv, uint64_t seq)
 	struct log_event ev;
 	struct sb_line l;
 	char when[80];
+	bool marked = marks_has(&sv->marks, seq);
 
 	if (!sb_get_raw(t->sb, seq, &l))
 		return -1;
+	/* The mark column of text files. */
+	if (sv->format == OUTPUT_TEXT && sv->marks.n > 0 &&
+	    fwrite(marked ? "* " : "  ", 1, 2, sv->f) != 2)
+		sv->failed = true;
 	if (l.kind != SB_KIND_LOG) {
 		if (sv->format == OUTPUT_TEXT &&
 		    (fwrite(l.msg, 1, l.msg_len, sv->f) != l.msg_len ||
@@ -115,8 +123,15 @@ save_one(struct tui *t, struct tui_save *sv, uint64_t seq)
 	}
 	save_event(sv->d, &l, &ev, when, sizeof when);
 	buf_clear(&sv->out);
-	if (formatter_event(sv->fmt, &sv->out, tui_src_name(t, l.src), &ev) !=
-	        0 ||
+	if (formatter_event(sv->fmt, &sv->out, tui_src_name(t, l.src), &ev) ==
+	        0 &&
+	    marked && sv->format == OUTPUT_JSON && sv->out.len >= 2 &&
+	    sv->out.p[sv->out.len - 2] == '}') {
+		/* The line's object ends "}\n": one more member. */
+		sv->out.len -= 2;
+		buf_puts(&sv->out, ",\"marked\":true}\n");
+	}
+	if (sv->out.len == 0 ||
 	    fwrite(sv->out.p, 1, sv->out.len, sv->f) != sv->out.len)
 		sv->failed = true;
 	return 1;
@@ -186,6 +201,7 @@ tui_save_start(struct tui *t, const char *path, bool all)
 	sv->pane = tui_pane_index(t);
 	sv->seq = sb_first(t->sb);
 	sv->end = sb_end(t->sb);
+	sv->marks = t->marks;
 	if ((sv->path = strdup(path)) == NULL ||
 	    (sv->fmt = formatter_new(&fo)) == NULL ||
 	    (sv->d = event_decoder_new()) == NULL)

@@ -19,6 +19,9 @@
 #define VIEW_LOG_INDENT 2
 /* Longest fold row drawn (x214, the times, the shape, hidden lines). */
 #define VIEW_LOG_FOLD_MAX 512
+/* Most minutes the header's timeline shows, and fewest worth drawing. */
+#define VIEW_LOG_TIMELINE_MAX 60
+#define VIEW_LOG_TIMELINE_MIN 8
 
 /* Unix time now in ms. */
 static int64_t
@@ -74,6 +77,19 @@ view_log_time(const struct tui *t, int64_t ts_ms, char *out, size_t outlen)
 		localtime_r(&sec, &tm);
 	snprintf(out, outlen, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min,
 	    tm.tm_sec, (int)(ts_ms - (int64_t)sec * 1000));
+}
+
+/* A count in at most 5 columns: 1234, 12k, 1.2M. */
+static void
+view_log_count(uint64_t n, char *out, size_t outlen)
+{
+	if (n < 100000)
+		snprintf(out, outlen, "%llu", (unsigned long long)n);
+	else if (n < 10000000)
+		snprintf(out, outlen, "%lluk", (unsigned long long)(n / 1000));
+	else
+		snprintf(out, outlen, "%lluM",
+		    (unsigned long long)(n / 1000000 % 100000));
 }
 
 /* The colour role of a level. */
@@ -192,12 +208,14 @@ view_log_matches(
 	}
 }
 
-/* Draw one line from row y; returns rows used (at most maxrows). */
+/* Draw one line from row y, highlighted in colour col (COL_NONE: not);
+ * returns rows used (at most maxrows). */
 static int
 view_log_line(struct tui *t, struct tui_pane *p, const struct sb_line *l, int y,
-    int x, int w, int maxrows, bool current)
+    int x, int w, int maxrows, int col)
 {
-	attr_t base = current ? draw_attr(COL_CURRENT) : A_NORMAL;
+	bool current = col != COL_NONE;
+	attr_t base = current ? draw_attr(col) : A_NORMAL;
 	char tbuf[32], lv[8], sign[2] = "", fold[VIEW_LOG_FOLD_MAX];
 	struct draw_hl hl;
 	int cx = x, msgw = w - view_log_prefix_w(t, p), rows = 1;
@@ -338,6 +356,18 @@ view_log_title(struct tui *t, int i, char *out, size_t outlen)
 		        : "");
 	else
 		snprintf(out, outlen, "%sempty pane", mark);
+	if (p->ctx) {
+		view_log_key(ACT_CONTEXT, KEYS_LOG, key, sizeof key);
+		len = strlen(out);
+		snprintf(out + len, outlen - len,
+		    " | CONTEXT: every line (%s or Esc goes back)", key);
+		return;
+	}
+	if ((n = (int)marks_in(&t->marks, &p->r.li)) > 0) {
+		len = strlen(out);
+		snprintf(out + len, outlen - len, " | %d mark%s", n,
+		    n == 1 ? "" : "s");
+	}
 	/* The filters switched on, so a narrowed pane says why. */
 	filter_describe(&p->r.f, filters, sizeof filters);
 	if (filters[0] != '\0') {
@@ -362,6 +392,63 @@ view_log_empty_hint(int y, int x, int w)
 	    "(%s: merged)",
 	    choose, show, merged);
 	draw_untrusted(stdscr, y, x, w, hint, strlen(hint), A_NORMAL);
+}
+
+/* A marked line (or the line context shows) says so on the pane's left
+ * border, row y. */
+static void
+view_log_gutter(const struct tui *t, const struct tui_pane *p, uint64_t seq,
+    int y, int x)
+{
+	const char *g;
+
+	if (p->ctx && seq == p->ctx_seq)
+		g = t->utf8 ? "\u25b6" : ">";
+	else if (marks_has(&t->marks, seq))
+		g = t->utf8 ? "\u25c6" : "*";
+	else
+		return;
+	draw_text(stdscr, y, x, 1, g, strlen(g), 0,
+	    draw_attr(COL_ALERT) | A_BOLD, NULL);
+}
+
+/* The timeline on the pane's top border, right of a title tw columns
+ * wide: lines per minute (one cell a minute, the newest right), the
+ * busiest minute's count and the ERROR and WARN lines of the window. */
+static void
+view_log_timeline(const struct tui *t, const struct tui_pane *p,
+    struct rect r, int tw)
+{
+	char spark[VIEW_LOG_TIMELINE_MAX * 4 + 1], tail[64], peak[16];
+	uint64_t errors, warns;
+	uint32_t max = 0, c;
+	int cells, tailw, x;
+	int64_t end;
+
+	snprintf(tail, sizeof tail, " 99999/min E99999 W99999 ");
+	tailw = (int)strlen(tail);
+	cells = r.w - 4 - tw - 2 - tailw;
+	if (cells > VIEW_LOG_TIMELINE_MAX)
+		cells = VIEW_LOG_TIMELINE_MAX;
+	if (cells < VIEW_LOG_TIMELINE_MIN || p->tl.newest == INT64_MIN)
+		return;
+	end = timeline_end(&p->tl, view_log_now(), cells);
+	timeline_render(&p->tl, end, cells, t->utf8, spark, sizeof spark,
+	    &errors, &warns);
+	for (int k = 0; k < cells; k++) {
+		c = timeline_at(&p->tl, end - k).lines;
+		max = c > max ? c : max;
+	}
+	view_log_count(max, peak, sizeof peak);
+	snprintf(tail, sizeof tail, " %s/min E%llu W%llu ", peak,
+	    (unsigned long long)errors, (unsigned long long)warns);
+	tailw = (int)strlen(tail);
+	x = r.x + r.w - 1 - tailw - cells - 1;
+	mvaddch(r.y, x, ' ');
+	draw_text(stdscr, r.y, x + 1, cells, spark, strlen(spark), 0,
+	    draw_attr(COL_TITLE), NULL);
+	draw_text(stdscr, r.y, x + 1 + cells, tailw, tail, strlen(tail), 0,
+	    draw_attr(COL_TITLE), NULL);
 }
 
 /* What reader_frame asks: rows of line l in the pane being drawn. */
@@ -391,9 +478,12 @@ view_log_draw(struct tui *t, int i)
 	struct view_log_geo geo = {t, p, w};
 	struct sb_line l;
 	char title[FILTER_PATTERN_LEN * 3];
+	uint64_t seq;
+	int hl;
 
 	view_log_title(t, i, title, sizeof title);
 	draw_frame(stdscr, r.y, r.x, r.h, r.w, t->focus == i, title);
+	view_log_timeline(t, p, r, draw_width(title, strlen(title)));
 	reader_frame(&p->r, h, t->wrap ? view_log_row_height : NULL, &geo);
 	if (h <= 0 || w <= 0)
 		return;
@@ -407,9 +497,13 @@ view_log_draw(struct tui *t, int i)
 	cur = reader_cur_index(&p->r);
 	y = 0;
 	for (k = p->r.top; k < p->r.top + p->r.shown && y < h; k++) {
-		if (!sb_get(t->sb, lineidx_at(&p->r.li, k), &l))
+		seq = lineidx_at(&p->r.li, k);
+		if (!sb_get(t->sb, seq, &l))
 			continue;
-		y += view_log_line(
-		    t, p, &l, y0 + y, x0, w, h - y, !p->r.follow && k == cur);
+		hl = p->ctx && seq == p->ctx_seq ? COL_MATCH
+		     : !p->r.follow && k == cur ? COL_CURRENT
+		                                 : COL_NONE;
+		view_log_gutter(t, p, seq, y0 + y, r.x);
+		y += view_log_line(t, p, &l, y0 + y, x0, w, h - y, hl);
 	}
 }

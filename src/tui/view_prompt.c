@@ -1,6 +1,7 @@
 /* view_prompt.c - the prompt mode: a line typed on the status bar for a
  * search (incremental: the reader moves as the text grows, Esc goes back),
- * a keep or hide filter, the save path, or the list's name filter. The
+ * a keep or hide filter, the save path, the list's name filter, or a
+ * time to go to. The
  * line editing is prompt.c's; this file opens the prompt, acts on its
  * text and draws it. */
 #include <stdio.h>
@@ -55,8 +56,21 @@ prompt_commit(struct tui *t)
 		if (pl->len > 0)
 			tui_save_start(t, pl->text, t->save_all);
 		break;
+	case PROMPT_TIME:
+		if (pl->len > 0)
+			tui_goto_time(t, pl->text);
+		break;
 	case PROMPT_SEARCH_FWD:
 	case PROMPT_SEARCH_BACK:
+		/* The incremental search already runs this very search:
+		 * starting it again would drop the matches counted so far, and
+		 * a key typed right after Enter (n) would act before they are
+		 * counted again. */
+		if (t->pane[i].r.s.active &&
+		    strcmp(t->pane[i].r.s.pat.text, pl->text) == 0 &&
+		    t->pane[i].r.s.backward ==
+		        (t->prompt == PROMPT_SEARCH_BACK))
+			break;
 		if (pl->len > 0 &&
 		    search_start(&t->pane[i].r.s, pl->text,
 		        t->prompt == PROMPT_SEARCH_BACK, err, sizeof err) == -1)
@@ -135,8 +149,9 @@ view_prompt_open(struct tui *t, enum tui_prompt k)
 void
 view_prompt_draw(struct tui *t, int y, int w)
 {
-	static const char *labels[] = {
-	    "/", "?", "keep: &", "hide: !", "", "list: /"};
+	static const char *labels[] = {"/", "?", "keep: &", "hide: !", "",
+	    "list: /",
+	    "go to time (14:02, -5m, 2024-05-01T14:02, run start, run end): "};
 	char label[96];
 	int lw;
 

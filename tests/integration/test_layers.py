@@ -20,7 +20,7 @@ NET_FORBIDS = {"tui/", "server/", "curses.h", "ncurses.h", "event2/",
                "libpq-fe.h"}
 # The viewer's model: no drawing, no network.
 TUI_MODEL = ("scrollback", "lineidx", "filter", "search", "layout", "rate",
-             "keys")
+             "keys", "marks", "jump", "timeline")
 TUI_MODEL_FORBIDS = {"net/", "server/", "curl/", "cjson/"}
 # The server links core only.
 SERVER_FORBIDS = {"net/", "tui/", "curl/", "curses.h", "ncurses.h"}

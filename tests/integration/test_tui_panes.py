@@ -100,7 +100,7 @@ def test_space_in_the_list_watches_and_a_watches_all_running():
             scr = t.wait(lambda x: x.count("\u25c9") == 2, "running watched")
             row = [r for r in scr.split("\n") if "done" in r][0]
             check("\u25c9" not in row, "completed one watched: %r" % row)
-            t.keys("m")
+            t.keys("M")
             t.wait(lambda x: "hello run1" in x and "hello run2" in x,
                    "merged lines of both")
 
@@ -112,7 +112,7 @@ def test_pipelines_and_artifacts_named_on_the_command_line():
         with viewer(s, "pipeline:nightly", "artifact:report") as t:
             scr = t.wait_text("pipeline step one")
             check("nightly" in scr and "report" in scr, scr)
-            t.keys("m")
+            t.keys("M")
             t.wait(lambda x: "pipeline step one" in x and
                    "artifact built" in x, "both in the merged view")
 

@@ -95,7 +95,7 @@ def test_merged_view_tags_lines_with_their_source():
         s.ingest("db", [ev(2, "from db two")])
         with viewer(s, "web", "db") as t:
             t.wait_text("from web one")
-            t.keys("m")
+            t.keys("M")
             scr = t.wait(lambda x: "from db two" in x and "from web one"
                          in x, "both sources merged")
             check("merged: 2 watched" in scr, scr)
@@ -104,7 +104,7 @@ def test_merged_view_tags_lines_with_their_source():
                       for r in rows), "web tag: %r" % rows)
             check(any(re.search(r"INFO\s+db\s+from db two", r)
                       for r in rows), "db tag: %r" % rows)
-            t.keys("m")
+            t.keys("M")
             t.wait_gone("from db two")
 
 
