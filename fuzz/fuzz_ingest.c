@@ -1,5 +1,5 @@
 /* fuzz_ingest.c - libFuzzer target for the server's ingest bodies
- * (server/ingest.c on the server's strict JSON module): the input is one
+ * (server/ingest.c on server/jsoncheck.c): the input is one
  * POST body, checked as .../logs and as .../status.
  * Properties beyond no crash or leak: jsoncheck_minify's output is no longer
  * than its input, minifies to itself and reads as the same JSON with
@@ -7,8 +7,8 @@
  * one object (members in braces) with "timestamp" first and "level"
  * second, a "message" string, no member that reads as "id", "timestamp"
  * or "level" besides those two, a timestamp event_parse_time accepts,
- * no number with an exponent past JSON_NUMBER_RENDER_MAX and a length
- * within INGEST_LINE_MAX; an accepted status has a known status and a
+ * no number with an exponent past JSONCHECK_NUMBER_RENDER_MAX and a
+ * length within INGEST_LINE_MAX; an accepted status has a known status and a
  * name and runId that are the body's strings whole (not cut at a
  * \u0000). A refusal is a 400 or 413 with a reason. */
 #include <stdbool.h>

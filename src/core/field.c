@@ -71,6 +71,10 @@ field_value_set(struct field_value *v, const char *s, size_t n)
 	v->is_num = field_number(v->text, n, &v->num);
 }
 
+/* A member name a field test can name is one json_body_eq compares. */
+_Static_assert(FIELD_NAME_LEN <= JSON_BODY_EQ_MAX,
+    "field names must fit json_body_eq");
+
 bool
 field_member(
     const char *raw, size_t n, const char *name, struct field_value *v)

@@ -465,7 +465,7 @@ bool
 json_body_eq(
     const char *s, size_t n, bool escaped, const char *lit, size_t litlen)
 {
-	char tmp[64];
+	char tmp[JSON_BODY_EQ_MAX];
 	size_t o, used;
 
 	if (!escaped)

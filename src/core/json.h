@@ -70,8 +70,12 @@ size_t json_unescape(
 bool json_int(const char *s, size_t n, long long *v);
 /* The value of the four hex digits at s (a \\u escape), or -1. */
 long json_hex4(const char *s);
-/* True when the n bytes of a string body equal the C string lit once
- * unescaped (keys like "mess\u0061ge" match "message"). */
+/* Longest literal json_body_eq compares an escaped body with (member
+ * names); a longer one never matches a body that holds escapes. */
+#define JSON_BODY_EQ_MAX 64
+/* True when the n bytes of a string body equal the C string lit (at most
+ * JSON_BODY_EQ_MAX bytes) once unescaped (keys like "mess\u0061ge" match
+ * "message"). */
 bool json_body_eq(
     const char *s, size_t n, bool escaped, const char *lit, size_t litlen);
 

@@ -7,6 +7,11 @@
 #include <sys/stat.h>
 
 #include "core/ydoc.h"
+#include "core/esc.h"
+
+/* Longest message (location and reason) before it is made one safe line;
+ * longer ones are cut. */
+#define YDOC_MESSAGE_MAX 4096
 
 /* Warnings kept per file; later ones are dropped. */
 #define YDOC_MAX_WARN 16384
@@ -175,15 +180,20 @@ static void
 ydoc_vformat(const struct ydoc *d, const yaml_node_t *n, char *out,
     size_t outlen, const char *tag, const char *fmt, va_list ap)
 {
+	char msg[YDOC_MESSAGE_MAX];
 	int k;
 
 	if (n != NULL)
-		k = snprintf(out, outlen, "%s:%zu:%zu: %s", d->path,
+		k = snprintf(msg, sizeof msg, "%s:%zu:%zu: %s", d->path,
 		    n->start_mark.line + 1, n->start_mark.column + 1, tag);
 	else
-		k = snprintf(out, outlen, "%s: %s", d->path, tag);
-	if (k >= 0 && (size_t)k < outlen)
-		vsnprintf(out + k, outlen - (size_t)k, fmt, ap);
+		k = snprintf(msg, sizeof msg, "%s: %s", d->path, tag);
+	if (k >= 0 && (size_t)k < sizeof msg)
+		vsnprintf(msg + k, sizeof msg - (size_t)k, fmt, ap);
+	/* Values quoted in the reason come from the file: a name with a
+	 * newline or an escape sequence must not break the one line or
+	 * reach the terminal raw. */
+	esc_line(out, outlen, msg);
 }
 
 /* Write a located error into err. */

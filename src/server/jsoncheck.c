@@ -104,11 +104,37 @@ jsoncheck_plain8(const unsigned char *s)
 	           high) == 0;
 }
 
+/* The value of the \\uXXXX escape at in[at] (its backslash), or -1 when
+ * it is none or runs past the input. */
+static long
+jsoncheck_escape_value(const struct jsoncheck_parser *p, size_t at)
+{
+	long v = 0;
+	size_t i;
+	int c;
+
+	if (at + 6 > p->len || p->in[at + 1] != 'u')
+		return -1;
+	for (i = 2; i < 6; i++) {
+		c = (unsigned char)p->in[at + i];
+		if (c >= '0' && c <= '9')
+			v = v * 16 + (c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v = v * 16 + (c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v = v * 16 + (c - 'A' + 10);
+		else
+			return -1;
+	}
+	return v;
+}
+
 /* A string, quotes included. */
 static int
 jsoncheck_string(struct jsoncheck_parser *p)
 {
-	size_t n, i;
+	size_t n;
+	long u;
 	int c;
 
 	jsoncheck_copy(p, 1);
@@ -141,14 +167,25 @@ jsoncheck_string(struct jsoncheck_parser *p)
 				return jsoncheck_fail(p, "unterminated string");
 			c = (unsigned char)p->in[p->pos + 1];
 			if (c == 'u') {
-				if (p->pos + 6 > p->len)
-					return jsoncheck_fail(p, "bad \\u escape");
-				for (i = 2; i < 6; i++) {
-					if (strchr("0123456789abcdefABCDEF",
-					        p->in[p->pos + i]) == NULL ||
-					    p->in[p->pos + i] == '\0')
-						return jsoncheck_fail(
-						    p, "bad \\u escape");
+				if ((u = jsoncheck_escape_value(p, p->pos)) < 0)
+					return jsoncheck_fail(
+					    p, "bad \\u escape");
+				/* A surrogate only as the first half of a pair:
+				 * PostgreSQL refuses a lone one, cJSON too. */
+				if (u >= 0xdc00 && u <= 0xdfff)
+					return jsoncheck_fail(
+					    p, "lone surrogate in \\u escape");
+				if (u >= 0xd800 && u <= 0xdbff) {
+					u = p->pos + 12 <= p->len &&
+					            p->in[p->pos + 6] == '\\'
+					        ? jsoncheck_escape_value(
+					              p, p->pos + 6)
+					        : -1;
+					if (u < 0xdc00 || u > 0xdfff)
+						return jsoncheck_fail(p,
+						    "lone surrogate in \\u "
+						    "escape");
+					jsoncheck_copy(p, 6);
 				}
 				jsoncheck_copy(p, 6);
 				continue;

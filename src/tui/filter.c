@@ -58,6 +58,59 @@ pattern_copies(const char **s)
 	                                 : (n > 0 ? n : 1);
 }
 
+/* The byte after the bracket expression that opens at s (a ']' first is
+ * literal, [:class:] nests), or the end of s. */
+static const char *
+pattern_bracket_end(const char *s)
+{
+	const char *close;
+
+	s++;
+	if (*s == '^')
+		s++;
+	if (*s == ']')
+		s++;
+	while (*s != '\0' && *s != ']') {
+		if (*s == '[' && (s[1] == ':' || s[1] == '.' || s[1] == '=')) {
+			close = strstr(s + 2, "]");
+			s = close != NULL ? close + 1 : s + strlen(s);
+			continue;
+		}
+		s++;
+	}
+	return *s == ']' ? s + 1 : s;
+}
+
+/* True when a repetition follows a repetition ("a**", "a+*", "a*{2}",
+ * "a*?"; ERE has no lazy ones): POSIX leaves it undefined, and glibc's
+ * regcomp took minutes over "r$x**y***+**********+++++" (an anchor and
+ * stacked repetitions). A group in between is fine: "(a*)*". */
+static bool
+pattern_stacked(const char *s)
+{
+	bool rep = false;
+
+	while (*s != '\0') {
+		if (*s == '*' || *s == '+' || *s == '?' || *s == '{') {
+			if (rep)
+				return true;
+			if (*s == '{' && strchr(s, '}') != NULL)
+				s = strchr(s, '}');
+			rep = true;
+			s++;
+			continue;
+		}
+		rep = false;
+		if (*s == '[')
+			s = pattern_bracket_end(s);
+		else if (*s == '\\' && s[1] != '\0')
+			s += 2;
+		else
+			s++;
+	}
+	return false;
+}
+
 /* The nodes glibc's regcomp builds for an extended regex, roughly: every
  * atom counts one, times the copies each repetition around it makes. Its
  * parser copies a piece per repetition, so stacked or nested ones multiply
@@ -108,26 +161,7 @@ pattern_cost(const char *s)
 			    pattern_cost_mul(last[depth], k), 1);
 			continue;
 		case '[':
-			/* A bracket expression is one atom: skip to its ']'
-			 * (a ']' first is literal, [:class:] nests). */
-			s++;
-			if (*s == '^')
-				s++;
-			if (*s == ']')
-				s++;
-			while (*s != '\0' && *s != ']') {
-				if (*s == '[' && (s[1] == ':' || s[1] == '.' ||
-				                     s[1] == '=')) {
-					const char *close = strstr(s + 2, "]");
-
-					s = close != NULL ? close + 1
-					                  : s + strlen(s);
-					continue;
-				}
-				s++;
-			}
-			if (*s == ']')
-				s++;
+			s = pattern_bracket_end(s);
 			break;
 		case '\\':
 			s++;
@@ -161,6 +195,12 @@ filter_regex_compile(
 	if (strlen(text) > FILTER_PATTERN_LEN) {
 		snprintf(err, errlen, "pattern longer than %d bytes",
 		    FILTER_PATTERN_LEN);
+		return -1;
+	}
+	if (pattern_stacked(text)) {
+		snprintf(err, errlen,
+		    "a repetition cannot follow another (put the first in a "
+		    "group)");
 		return -1;
 	}
 	if (pattern_cost(text) > FILTER_REGEX_COST_MAX) {

@@ -254,6 +254,19 @@ END_TEST
 /* Found by fuzz_optfile: a quoted "\0" put a NUL in a value and every
  * reader of the document (configuration, themes, the server's --config)
  * took only the part before it, a token included. */
+/* Found by fuzz_conf: a profile name with a newline and tabs (a plain
+ * scalar over an empty line) came back raw inside the message, which
+ * then ran over several lines of the terminal. */
+START_TEST(a_message_quoting_the_file_stays_one_safe_line)
+{
+	ck_assert_ptr_null(load("profile: \"local\\n\\t\\x1b[2J\"\n", 0600));
+	ck_assert_ptr_null(strchr(err, '\n'));
+	ck_assert_ptr_null(strchr(err, '\t'));
+	ck_assert_ptr_null(strchr(err, '\x1b'));
+	ck_assert_ptr_nonnull(strstr(err, "local\\n\\t\\x1b[2J"));
+}
+END_TEST
+
 START_TEST(a_value_holding_a_nul_is_an_error)
 {
 	ck_assert_ptr_null(
@@ -617,6 +630,7 @@ config_suite(void)
 	tcase_add_test(tc, bad_number_names_file_line_and_column);
 	tcase_add_test(tc, yaml_syntax_error_names_line_and_column);
 	tcase_add_test(tc, a_value_holding_a_nul_is_an_error);
+	tcase_add_test(tc, a_message_quoting_the_file_stays_one_safe_line);
 	tcase_add_test(tc, wrong_kind_of_value_is_an_error);
 	tcase_add_test(tc, misspelt_word_value_gets_a_suggestion);
 	tcase_add_test(tc, unknown_key_is_a_warning_with_did_you_mean);

@@ -555,19 +555,23 @@ END_TEST
 
 /* Filter tests. */
 /* Found by fuzz_filter: "row" and 150 '+' made glibc's regcomp take 2 GB
- * (each '+' copies the piece before it), typed as a filter or a search.
- * The bound is on the copies a pattern stands for: exactly
- * FILTER_REGEX_COST_MAX passes, one more does not. */
+ * (each '+' copies the piece before it), typed as a filter or a search;
+ * stacked repetitions after an anchor took minutes. The bound is on the
+ * copies a pattern stands for: exactly FILTER_REGEX_COST_MAX passes, one
+ * more does not; a repetition may not follow a repetition. */
 START_TEST(patterns_that_repeat_too_much_are_refused)
 {
 	struct filter_regex p;
 	char err[160], text[FILTER_PATTERN_LEN + 1];
 
-	memset(text, '+', 40);
-	memcpy(text, "row", 3);
-	text[40] = '\0';
-	ck_assert_int_eq(filter_regex_compile(&p, text, err, sizeof err), -1);
+	/* Ten nested '+' pieces: 2^11 - 1 nodes; eight: 511. */
+	ck_assert_int_eq(filter_regex_compile(&p, "((((((((((a+)+)+)+)+)+)+)+)+)+",
+	                     err, sizeof err),
+	    -1);
 	ck_assert_ptr_nonnull(strstr(err, "repeats too much"));
+	ck_assert_int_eq(
+	    filter_regex_compile(&p, "(((((((a+)+)+)+)+)+)+)+", err, sizeof err), 0);
+	filter_regex_free(&p);
 	ck_assert_int_eq(
 	    filter_regex_compile(&p, "(a{1,100}){1,100}", err, sizeof err), -1);
 	/* x{1,N} stands for 1 + (N - 1) copies + its own node. */
@@ -576,12 +580,21 @@ START_TEST(patterns_that_repeat_too_much_are_refused)
 	filter_regex_free(&p);
 	snprintf(text, sizeof text, "x{1,%d}", FILTER_REGEX_COST_MAX);
 	ck_assert_int_eq(filter_regex_compile(&p, text, err, sizeof err), -1);
-	/* Stacked stars are nodes too, which a '+' then copies (it took
-	 * seconds to compile). */
-	memset(text, '*', 70);
+	/* Stacked repetitions are refused: "row" and 150 '+' took 2 GB,
+	 * "r$x**y***+**********+++++" minutes. A group in between is
+	 * fine. */
+	memset(text, '+', 150);
 	memcpy(text, "row", 3);
-	strcpy(text + 70, "+++++");
+	text[150] = '\0';
 	ck_assert_int_eq(filter_regex_compile(&p, text, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "cannot follow another"));
+	ck_assert_int_eq(
+	    filter_regex_compile(&p, "r$x**y***+**********+++++", err, sizeof err),
+	    -1);
+	ck_assert_int_eq(filter_regex_compile(&p, "a*?", err, sizeof err), -1);
+	ck_assert_int_eq(
+	    filter_regex_compile(&p, "(a*)*[*+]+\\*+", err, sizeof err), 0);
+	filter_regex_free(&p);
 	/* Everyday patterns stay well under it. */
 	ck_assert_int_eq(filter_regex_compile(&p,
 	                     "[0-9]{1,3}(\\.[0-9]{1,3}){3}", err, sizeof err),

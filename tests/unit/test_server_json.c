@@ -46,6 +46,28 @@ START_TEST(numbers_and_escapes_stay_byte_for_byte)
 }
 END_TEST
 
+/* Found by fuzz_ingest: "\udddd" was stored, which PostgreSQL (and cJSON)
+ * refuse, so the in-memory store kept what the PostgreSQL one cannot. */
+START_TEST(a_lone_surrogate_escape_is_refused)
+{
+	static const char *const bad[] = {"\"\\ud800\"", "\"\\udc00\"",
+	    "\"\\ud800\\u0041\"", "\"\\ud800x\"", "\"\\udbff\\ud800\"",
+	    "\"\\ud800\\"};
+	char err[128];
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ck_assert_msg(
+		    minify(bad[i], err) == NULL, "accepted %s", bad[i]);
+		ck_assert_msg(strstr(err, "surrogate") != NULL ||
+		                  strstr(err, "unterminated") != NULL,
+		    "%s: %s", bad[i], err);
+	}
+	ck_assert_str_eq(minify("\"\\ud83d\\ude00 \\uDBFF\\uDFFF\"", err),
+	    "\"\\ud83d\\ude00 \\uDBFF\\uDFFF\"");
+}
+END_TEST
+
 START_TEST(malformed_json_is_refused_with_the_byte_offset)
 {
 	static const char *const bad[] = {"", "   ", "{", "[1,]", "{\"a\"}",
@@ -490,6 +512,7 @@ main(void)
 	tcase_add_test(tj, malformed_json_is_refused_with_the_byte_offset);
 	tcase_add_test(tj, nesting_is_accepted_up_to_the_depth_limit_only);
 	tcase_add_test(tj, an_escaped_nul_in_a_string_is_found);
+	tcase_add_test(tj, a_lone_surrogate_escape_is_refused);
 	tcase_add_test(
 	    tj, numbers_longer_than_the_render_limit_written_out_are_refused);
 	tcase_add_test(ti, an_event_without_timestamp_and_level_gets_defaults);
