@@ -6,6 +6,7 @@
 #include "api.h"
 #include "core/hash.h"
 #include "access.h"
+#include "conn.h"
 #include "tokens.h"
 #include "feed.h"
 #include "ingest.h"
@@ -56,6 +57,7 @@ struct api {
 	char *metrics_token; /* needed for /metrics, or NULL */
 	int64_t idem_window_ms; /* how long an Idempotency-Key is kept */
 	int ports[2];        /* local ports of the listeners (0: none) */
+	struct conn_mgr *conns; /* caps the connections, or NULL */
 	bool stopping;       /* no longer accepting: not ready */
 };
 
@@ -1026,6 +1028,7 @@ api_handle_ops(struct evhttp_request *req, void *arg)
 	struct api *a = arg;
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 
+	conn_request_read(req);
 	a->t0_us = util_mono_us();
 	if (api_refuse_framing(a, req))
 		return;
@@ -1050,6 +1053,7 @@ api_handle(struct evhttp_request *req, void *arg)
 	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
 	int rc;
 
+	conn_request_read(req);
 	a->t0_us = util_mono_us();
 	if (api_refuse_framing(a, req) ||
 	    api_ops(a, req, path, a->mhttp == NULL))
@@ -1134,6 +1138,10 @@ api_resume(evutil_socket_t fd, short what, void *arg)
 {
 	struct api *a = arg;
 
+	if (a->conns != NULL) {
+		conn_mgr_resume(a->conns);
+		return;
+	}
 	evconnlistener_enable(a->listener);
 	if (a->mlistener != NULL)
 		evconnlistener_enable(a->mlistener);
@@ -1159,6 +1167,8 @@ void
 api_stop_accepting(struct api *a)
 {
 	a->stopping = true;
+	if (a->conns != NULL)
+		conn_mgr_stop(a->conns);
 	if (a->listener != NULL)
 		evconnlistener_disable(a->listener);
 	if (a->mlistener != NULL)
@@ -1219,6 +1229,8 @@ api_bind(struct api *a, struct evhttp *http, const char *host, int port,
 	*lev = evhttp_bound_socket_get_listener(bs);
 	api_listening = a;
 	evconnlistener_set_error_cb(*lev, api_accept_error);
+	if (a->conns != NULL && conn_mgr_attach(a->conns, http, *lev) != 0)
+		return -1;
 	if (getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&ss,
 	        &sl) != 0)
 		return -1;
@@ -1252,6 +1264,12 @@ api_listen_metrics(struct api *a, const char *host, int port, int *bound)
 }
 
 void
+api_set_conns(struct api *a, struct conn_mgr *conns)
+{
+	a->conns = conns;
+}
+
+void
 api_set_idem_window(struct api *a, int64_t window_ms)
 {
 	a->idem_window_ms = window_ms;
@@ -1270,6 +1288,10 @@ api_free(struct api *a)
 {
 	if (a == NULL)
 		return;
+	/* evhttp_free frees the listeners before the connections, whose
+	 * close must not enable a listener again. */
+	if (a->conns != NULL)
+		conn_mgr_stop(a->conns);
 	if (a->http != NULL)
 		evhttp_free(a->http);
 	if (a->mhttp != NULL)

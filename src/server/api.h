@@ -28,6 +28,11 @@ struct api;
  * must outlive it. NULL on failure. */
 struct api *api_new(struct event_base *base, struct store *st,
     struct feed_mgr *feeds, struct tokens *tokens);
+struct conn_mgr;
+
+/* Count and cap the connections of the listeners made from now on with
+ * conns (it must outlive the API; NULL: none). */
+void api_set_conns(struct api *a, struct conn_mgr *conns);
 /* Stop accepting connections (a shutdown drains what is open). */
 void api_stop_accepting(struct api *a);
 /* Listen on host:port (port 0: any free one); *bound gets the port.

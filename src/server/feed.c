@@ -18,6 +18,7 @@
  * object per change. */
 #include "feed.h"
 #include "access.h"
+#include "conn.h"
 #include "metrics.h"
 #include "render.h"
 #include "store.h"
@@ -221,7 +222,7 @@ feed_closed(struct evhttp_connection *evcon, void *arg)
 static void
 feed_finish(struct feed *f, enum run_status why)
 {
-	evhttp_connection_set_closecb(f->evcon, NULL, NULL);
+	conn_set_closecb(f->evcon, NULL, NULL);
 	evhttp_connection_set_timeout(f->evcon, f->m->cfg.idle_timeout_s);
 	evhttp_send_reply_end(f->req);
 	if (f->m->cfg.verbose)
@@ -251,7 +252,7 @@ feed_drop(struct feed *f, int64_t now, bool memory)
 		    source_kind_path(f->kind), feed_name(f), f->peer,
 		    (long long)(now - f->drained_ms) / 1000,
 		    evbuffer_get_length(f->out));
-	evhttp_connection_set_closecb(evcon, NULL, NULL);
+	conn_set_closecb(evcon, NULL, NULL);
 	metrics_add(memory ? METRICS_STREAMS_DROPPED_MEMORY
 	                   : METRICS_STREAMS_DROPPED_SLOW,
 	    1);
@@ -683,7 +684,7 @@ feed_expired(evutil_socket_t fd, short what, void *arg)
 
 	evbuffer_add(f->m->chunk, ev, sizeof ev - 1);
 	feed_send(f);
-	evhttp_connection_set_closecb(f->evcon, NULL, NULL);
+	conn_set_closecb(f->evcon, NULL, NULL);
 	evhttp_connection_set_timeout(f->evcon, f->m->cfg.idle_timeout_s);
 	evhttp_send_reply_end(f->req);
 	if (f->m->cfg.verbose)
@@ -747,7 +748,7 @@ feed_mgr_free(struct feed_mgr *m)
 	if (m == NULL)
 		return;
 	while (m->head != NULL) {
-		evhttp_connection_set_closecb(m->head->evcon, NULL, NULL);
+		conn_set_closecb(m->head->evcon, NULL, NULL);
 		feed_forget(m->head, "stopped");
 	}
 	if (m->tick != NULL)
@@ -785,7 +786,7 @@ feed_mgr_drain(struct feed_mgr *m)
 
 	m->draining = true;
 	while ((f = m->head) != NULL) {
-		evhttp_connection_set_closecb(f->evcon, NULL, NULL);
+		conn_set_closecb(f->evcon, NULL, NULL);
 		evhttp_send_reply_end(f->req);
 		feed_forget(f, "drained");
 	}
@@ -942,7 +943,7 @@ feed_open(struct feed *f, struct evhttp_request *req, int64_t expires_ms,
 	 * the stall check in feed_tick replaces libevent's timeouts. */
 	bufferevent_set_timeouts(bev, NULL, NULL);
 	bufferevent_set_max_single_write(bev, FEED_WRITE_MAX);
-	evhttp_connection_set_closecb(f->evcon, feed_closed, f);
+	conn_set_closecb(f->evcon, feed_closed, f);
 	f->out = bufferevent_get_output(bev);
 	m->buffered += evbuffer_get_length(f->out);
 	f->outcb = evbuffer_add_cb(f->out, feed_outcb, f);

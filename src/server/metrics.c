@@ -226,6 +226,15 @@ metrics_render(
 	metrics_one(out, "logdeck_connections_open", "gauge",
 	    "Client connections open now (both listeners).",
 	    (unsigned long long)(connections > 0 ? connections : 0));
+	metrics_one(out, "logdeck_connections_refused_total", "counter",
+	    "Connections answered 503 and closed because --max-connections "
+	    "were open.",
+	    c[METRICS_CONN_REFUSED]);
+	metrics_one(out, "logdeck_connections_header_timeouts_total",
+	    "counter",
+	    "Connections cut because a request head was not complete "
+	    "--header-timeout after its first byte.",
+	    c[METRICS_CONN_HEADER_TIMEOUT]);
 	metrics_one(out, "logdeck_listen_reconnects_total", "counter",
 	    "Times the PostgreSQL LISTEN connection was re-established after "
 	    "it was lost.",

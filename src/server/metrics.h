@@ -28,6 +28,8 @@ enum metrics_counter {
 	METRICS_STORE_EVICTED,        /* events the store let go */
 	METRICS_LISTEN_RECONNECTS,    /* LISTEN connection re-established */
 	METRICS_INGEST_REPLAYED,      /* batches answered from their key */
+	METRICS_CONN_REFUSED,         /* refused over --max-connections */
+	METRICS_CONN_HEADER_TIMEOUT,  /* cut at --header-timeout */
 	METRICS_COUNTER_COUNT
 };
 

@@ -5,6 +5,7 @@
 #include "access.h"
 #include "tokens.h"
 #include "burst.h"
+#include "conn.h"
 #include "feed.h"
 #include "idem.h"
 #include "mstore.h"
@@ -63,6 +64,8 @@ struct options {
 	long long max_streams;
 	long long max_per_token;
 	long long max_stream_memory;
+	long long max_connections; /* 0: conn_default_max() */
+	long long header_timeout_s;
 	long long idem_window_s;
 	long long idem_keys;
 	bool verbose;
@@ -110,6 +113,14 @@ static const char main_usage[] =
     "  --stall-timeout SEC  drop a stream whose output has not drained\n"
     "                       for this long (default 60)\n"
     "  --max-streams N      streams served at once (default 10000)\n"
+    "  --max-connections N  client connections open at once, both\n"
+    "                       addresses together; past it a connection is\n"
+    "                       answered 503 with Retry-After and closed\n"
+    "                       (default: the descriptor limit less 128, at\n"
+    "                       most 65536; half the limit when under 256)\n"
+    "  --header-timeout SEC a request head (request line and headers) must\n"
+    "                       be complete this long after its first byte, or\n"
+    "                       the connection is closed (default 10)\n"
     "  --max-stream-memory BYTES\n"
     "                       unsent output of all streams together; past\n"
     "                       it the clients furthest behind are cut and\n"
@@ -174,6 +185,8 @@ static const struct option main_longopts[] = {
     {"stall-timeout", required_argument, NULL, 'S'},
     {"max-streams", required_argument, NULL, 'm'},
     {"max-stream-memory", required_argument, NULL, 'B'},
+    {"max-connections", required_argument, NULL, 'C'},
+    {"header-timeout", required_argument, NULL, 'O'},
     {"idempotency-window", required_argument, NULL, 'I'},
     {"idempotency-keys", required_argument, NULL, 'k'},
     {"ring", required_argument, NULL, 'R'},
@@ -353,6 +366,14 @@ main_apply(int argc, char **argv, char *const *where, struct options *o)
 		case 'B':
 			o->max_stream_memory = main_number("--max-stream-memory",
 			    optarg, 65536, MAIN_STREAM_MEMORY_MAX);
+			break;
+		case 'C':
+			o->max_connections = main_number(
+			    "--max-connections", optarg, 1, CONN_MAX);
+			break;
+		case 'O':
+			o->header_timeout_s = main_number(
+			    "--header-timeout", optarg, 1, 3600);
 			break;
 		case 'I':
 			o->idem_window_s = main_number("--idempotency-window",
@@ -587,6 +608,7 @@ main(int argc, char **argv)
 	    .refresh_ttl = 86400,
 	    .max_streams = 10000,
 	    .max_stream_memory = (long long)FEED_MEMORY_MAX,
+	    .header_timeout_s = CONN_HEADER_TIMEOUT_S,
 	    .idem_window_s = STORE_IDEM_WINDOW_S,
 	    .idem_keys = IDEM_KEYS_DEFAULT};
 	struct tokens_cfg ac;
@@ -597,6 +619,7 @@ main(int argc, char **argv)
 	struct event *sigint = NULL, *sigterm = NULL, *sighup = NULL;
 	struct store *st = NULL;
 	struct feed_mgr *feeds = NULL;
+	struct conn_mgr *conns = NULL;
 	struct api *api = NULL;
 	struct sim *sim = NULL;
 	struct feed_cfg fc;
@@ -608,6 +631,8 @@ main(int argc, char **argv)
 	access_set(o.access_log || o.verbose);
 	signal(SIGPIPE, SIG_IGN);
 	main_raise_fd_limit();
+	if (o.max_connections == 0)
+		o.max_connections = (long long)conn_default_max();
 	main_tune_malloc();
 	ac = (struct tokens_cfg){.file = o.auth_file,
 	    .token = o.token,
@@ -629,8 +654,11 @@ main(int argc, char **argv)
 	    .memory_max = (size_t)o.max_stream_memory,
 	    .verbose = o.verbose};
 	if ((feeds = feed_mgr_new(base, st, &fc)) == NULL ||
+	    (conns = conn_mgr_new(base, (size_t)o.max_connections,
+	         (int)o.header_timeout_s)) == NULL ||
 	    (api = api_new(base, st, feeds, tokens)) == NULL)
 		goto out;
+	api_set_conns(api, conns);
 	if (api_listen(api, o.host, o.port, &port) != 0) {
 		util_log("cannot listen on %s:%d", o.host, o.port);
 		goto out;
@@ -662,9 +690,10 @@ main(int argc, char **argv)
 	    evsignal_add(sigint, NULL) || evsignal_add(sigterm, NULL) ||
 	    evsignal_add(sighup, NULL))
 		goto out;
-	util_log("started: %s store, heartbeat %d s, auth %s, %s",
+	util_log("started: %s store, heartbeat %d s, auth %s, "
+	         "%lld connections at most, %s",
 	    o.store != NULL ? "PostgreSQL" : "in-memory", o.heartbeat_s,
-	    tokens_required(tokens) ? "on" : "off",
+	    tokens_required(tokens) ? "on" : "off", o.max_connections,
 	    o.burst > 0      ? "burst sources"
 	    : o.simulate > 0 ? "simulating"
 	                     : "ingest only");
@@ -683,6 +712,7 @@ out:
 	sim_free(sim);
 	feed_mgr_free(feeds);
 	api_free(api);
+	conn_mgr_free(conns);
 	store_free(st);
 	tokens_free(tokens);
 	if (sigint != NULL)

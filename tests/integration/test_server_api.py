@@ -369,7 +369,9 @@ def test_running_out_of_descriptors_pauses_accepting_without_spinning():
     def few_fds():
         resource.setrlimit(resource.RLIMIT_NOFILE, (40, 40))
 
-    with Server(preexec_fn=few_fds) as srv:
+    # A --max-connections above the descriptor limit: the default cap
+    # (the limit less a reserve) would refuse them before accept fails.
+    with Server("--max-connections", "1000", preexec_fn=few_fds) as srv:
         socks = [socket.create_connection(("127.0.0.1", srv.port))
                  for _ in range(60)]
         time.sleep(0.3)

@@ -164,5 +164,192 @@ def test_idempotency_keys_are_bounded_in_number_and_age():
             30, "key c forgotten after --idempotency-window")
 
 
+def answer(port, raw, timeout=10):
+    """Send raw on a new connection; everything it gets until closed
+    (b"" when the server reset it before answering)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    try:
+        s.sendall(raw)
+        return read_all(s, timeout)
+    except ConnectionResetError:
+        return b""
+    finally:
+        s.close()
+
+
+HEALTHZ = b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+
+
+def test_connection_cap_refuses_with_503_and_frees_as_connections_close():
+    cap = 4
+    with Server("--max-connections", str(cap)) as srv:
+        # cap connections that send nothing yet: every one is served.
+        idle = [socket.create_connection(("127.0.0.1", srv.port),
+                                         timeout=10) for _ in range(cap)]
+        # The next one is answered 503 at once and closed, once the
+        # server has taken the idle ones (a probe until then is served
+        # and closed, which leaves the count as it was).
+        got = ldtest.wait_for(
+            lambda: (lambda b: b if b.startswith(b"HTTP/1.1 503") else
+                     None)(answer(srv.port, HEALTHZ)),
+            30, "a connection over --max-connections refused")
+        head, _, body = got.partition(b"\r\n\r\n")
+        assert b"\r\nRetry-After: 1\r\n" in head, head
+        assert b"\r\nContent-Type: application/json\r\n" in head, head
+        assert "connections" in json.loads(body)["error"], body
+        # The cap's connections are open and served meanwhile (and
+        # closed after their answer, which frees their places).
+        for s in idle[2:]:
+            s.sendall(HEALTHZ)
+            assert read_all(s, 10).startswith(b"HTTP/1.1 200"), "served"
+            s.close()
+        idle[2:] = [socket.create_connection(("127.0.0.1", srv.port),
+                                             timeout=10) for _ in range(2)]
+        ldtest.wait_for(
+            lambda: answer(srv.port, HEALTHZ).startswith(b"HTTP/1.1 503"),
+            30, "the cap full again")
+        # Connections that close without a request free their places too
+        # (evhttp closes them without any request callback).
+        for s in idle:
+            s.close()
+        ldtest.wait_for(
+            lambda: answer(srv.port, HEALTHZ).startswith(b"HTTP/1.1 200"),
+            30, "the cap freed after its connections closed")
+        assert metric(srv, "logdeck_connections_refused_total") >= 2
+        # A burst far over the cap: never more than cap are served at
+        # once, and the rest are refused, not left waiting.
+        burst = [socket.create_connection(("127.0.0.1", srv.port),
+                                          timeout=10) for _ in range(3 * cap)]
+        answers = []
+        for s in burst:
+            try:
+                s.sendall(b"GET /api/automations HTTP/1.1\r\nHost: x\r\n\r\n")
+                s.settimeout(10)
+                answers.append(s.recv(64))
+            except ConnectionResetError:
+                answers.append(b"reset")
+        refused = [a for a in answers if a.startswith(b"HTTP/1.1 503")]
+        served = [a for a in answers if a.startswith(b"HTTP/1.1 200")]
+        assert len(served) == cap and len(served) + len(refused) == \
+            len(burst), answers
+        for s in burst:
+            s.close()
+
+
+def test_default_connection_cap_stays_under_the_descriptor_limit():
+    import resource
+
+    def few_fds():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (40, 40))
+
+    # 40 descriptors: the default cap is half of them (the limit less
+    # conn.h's CONN_FD_RESERVE would leave none), so connections past it
+    # are refused with 503 before accept() ever runs out.
+    with Server(preexec_fn=few_fds) as srv:
+        assert srv.wait_stderr("20 connections at most", 10), srv.stderr()
+        socks = [socket.create_connection(("127.0.0.1", srv.port),
+                                          timeout=10) for _ in range(25)]
+        ldtest.wait_for(
+            lambda: answer(srv.port, HEALTHZ).startswith(b"HTTP/1.1 503"),
+            30, "a refusal at the default cap")
+        assert "cannot accept" not in srv.stderr(), srv.stderr()
+        for s in socks:
+            s.close()
+        ldtest.wait_for(
+            lambda: answer(srv.port, HEALTHZ).startswith(b"HTTP/1.1 200"),
+            30, "served again")
+
+
+def trickle_until_cut(s, data, every, on_byte=None):
+    """Send data on s one byte every `every` seconds (calling on_byte
+    between bytes) until the server closes s; seconds from the first byte
+    to the close."""
+    t0 = time.monotonic()
+    for i in range(len(data)):
+        try:
+            s.sendall(data[i:i + 1])
+        except (BrokenPipeError, ConnectionResetError):
+            return time.monotonic() - t0
+        end = time.monotonic() + every
+        while time.monotonic() < end:
+            s.settimeout(max(0.01, end - time.monotonic()))
+            try:
+                if s.recv(4096) == b"":
+                    return time.monotonic() - t0
+            except socket.timeout:
+                pass
+            except ConnectionResetError:
+                return time.monotonic() - t0
+        if on_byte is not None:
+            on_byte()
+    raise AssertionError("the whole head went through: never cut")
+
+
+def test_header_timeout_cuts_a_trickled_head_and_others_are_served():
+    with Server("--header-timeout", "3") as srv:
+        served = []
+
+        def others():
+            # Another client, on its own connections, all along.
+            assert srv.request("GET", "/healthz")[0] == 200
+            status, _ = srv.post("/api/automations/t/logs",
+                                 [{"message": "m"}])
+            assert status in (200, 201), status
+            served.append(1)
+
+        s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+        head = (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " +
+                b"a" * 200 + b"\r\n\r\n")
+        took = trickle_until_cut(s, head, 1.0, others)
+        s.close()
+        # Cut at the deadline (3 s from the first byte), long before the
+        # idle timeout (60 s), which the trickle would keep off for good.
+        assert 2.5 <= took <= 40, took
+        assert len(served) >= 2, served
+        assert metric(srv, "logdeck_connections_header_timeouts_total") == 1
+
+
+def read_answer(s, timeout):
+    """One HTTP answer with a Content-Length from s: (head, body)."""
+    s.settimeout(timeout)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        b = s.recv(4096)
+        assert b, "closed before an answer: %r" % data
+        data += b
+    head, _, body = data.partition(b"\r\n\r\n")
+    n = int(re.search(rb"(?i)\r\ncontent-length: *(\d+)", head).group(1))
+    while len(body) < n:
+        b = s.recv(4096)
+        assert b, "closed in an answer"
+        body += b
+    return head, body
+
+
+def test_header_timeout_spares_a_slow_body_and_restarts_per_request():
+    with Server("--header-timeout", "2") as srv:
+        s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+        body = b'[{"message": "a slowly uploaded body"}]'
+        s.sendall(b"POST /api/automations/slow/logs HTTP/1.1\r\nHost: x\r\n"
+                  b"Content-Type: application/json\r\n"
+                  b"Content-Length: %d\r\n\r\n" % len(body))
+        # The body takes far longer than the header deadline but each
+        # byte comes well within the idle timeout: it is not cut.
+        t0 = time.monotonic()
+        for i in range(len(body)):
+            s.sendall(body[i:i + 1])
+            time.sleep(0.15)
+        assert time.monotonic() - t0 > 4
+        head, got = read_answer(s, 10)
+        assert head.startswith(b"HTTP/1.1 201"), (head, got)
+        assert json.loads(got)["accepted"] == 1, got
+        # The next request on the same connection has a deadline of its
+        # own, from its first byte.
+        took = trickle_until_cut(
+            s, b"GET /healthz HTTP/1.1\r\nX-Pad: " + b"b" * 100, 0.5)
+        s.close()
+        assert 1.5 <= took <= 40, took
+
+
 if __name__ == "__main__":
     ldtest.main(globals())

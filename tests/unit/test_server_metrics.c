@@ -128,7 +128,7 @@ START_TEST(every_family_has_help_then_type)
 		ck_assert(strncmp(name, "logdeck_", 8) == 0);
 		families++;
 	}
-	ck_assert_int_eq(families, 16);
+	ck_assert_int_eq(families, 18);
 }
 END_TEST
 
