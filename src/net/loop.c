@@ -14,6 +14,11 @@
 /* Longest sleep when nothing is due: only a safety net, every real wake-up
  * comes from an fd, a timer or curl's own deadline. */
 #define LOOP_MAX_SLEEP_MS 60000
+/* Bytes of stream data one pass hands to write callbacks (loop_slice_take)
+ * before the rest waits for the next pass, which reads input first: a
+ * keypress waits for at most about one slice of parsing, not for every
+ * socket to be drained. */
+#define LOOP_SLICE_BYTES (256 * 1024)
 
 struct loop_fd {
 	int fd;
@@ -32,6 +37,7 @@ struct loop_xfer {
 	CURL *easy;
 	void (*done)(CURL *, CURLcode, void *);
 	void *arg;
+	bool paused; /* its write callback paused it: resume next pass */
 };
 
 struct loop {
@@ -44,6 +50,8 @@ struct loop {
 	size_t nxfers, capxfers;
 	struct loop_timer *timers;
 	uint64_t pass;
+	size_t slice_used; /* bytes loop_slice_take granted this pass */
+	size_t npaused;    /* transfers with paused set */
 	void (*before_sleep)(void *);
 	void *before_sleep_arg;
 	bool stopped;
@@ -284,13 +292,63 @@ loop_add_transfer(struct loop *l, CURL *easy,
 	x->easy = easy;
 	x->done = done;
 	x->arg = arg;
+	x->paused = false;
 	return 0;
+}
+
+/* Grant n bytes of this pass's slice to a write callback of easy, or mark
+ * easy paused once the slice is spent. */
+bool
+loop_slice_take(struct loop *l, CURL *easy, size_t n)
+{
+	long version = 0;
+	size_t i;
+
+	if (l->slice_used < LOOP_SLICE_BYTES) {
+		l->slice_used += n;
+		return true;
+	}
+	/* libcurl 7.88 may stall an HTTP/2 stream after pause and resume
+	 * (NOTES-streaming.md): those are never paused. */
+	if (curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &version) !=
+	        CURLE_OK ||
+	    version >= CURL_HTTP_VERSION_2_0)
+		return true;
+	for (i = 0; i < l->nxfers; i++) {
+		if (l->xfers[i].easy == easy) {
+			if (!l->xfers[i].paused) {
+				l->xfers[i].paused = true;
+				l->npaused++;
+			}
+			return false;
+		}
+	}
+	return true; /* not one of ours: nothing would resume it */
+}
+
+/* Start a new slice and resume the transfers the last one paused; curl
+ * may hand them their held data at once, from inside curl_easy_pause. */
+static void
+loop_resume_transfers(struct loop *l)
+{
+	size_t i;
+
+	l->slice_used = 0;
+	for (i = 0; i < l->nxfers && l->npaused > 0; i++) {
+		if (!l->xfers[i].paused)
+			continue;
+		l->xfers[i].paused = false;
+		l->npaused--;
+		curl_easy_pause(l->xfers[i].easy, CURLPAUSE_CONT);
+	}
 }
 
 /* Forget the transfer at index i (swap-remove). */
 static void
 loop_drop_xfer(struct loop *l, size_t i)
 {
+	if (l->xfers[i].paused)
+		l->npaused--;
 	curl_multi_remove_handle(l->multi, l->xfers[i].easy);
 	l->xfers[i] = l->xfers[--l->nxfers];
 }
@@ -356,8 +414,10 @@ loop_run(struct loop *l)
 			wfds[i].events = CURL_WAIT_POLLIN;
 			wfds[i].revents = 0;
 		}
+		/* Paused transfers hold data: only look for input. */
 		if (curl_multi_poll(l->multi, wfds, (unsigned)n,
-		        loop_next_timeout(l, loop_now()), &numfds) != CURLM_OK)
+		        l->npaused > 0 ? 0 : loop_next_timeout(l, loop_now()),
+		        &numfds) != CURLM_OK)
 			return -1;
 		/* Callbacks may remove fds: look each one up again. */
 		for (i = 0; i < n; i++) {
@@ -372,6 +432,8 @@ loop_run(struct loop *l)
 				}
 			}
 		}
+		/* Input came first; now one slice of stream data. */
+		loop_resume_transfers(l);
 		curl_multi_perform(l->multi, &running);
 		loop_reap_transfers(l);
 		loop_run_timers(l, loop_now());

@@ -59,6 +59,15 @@ int loop_add_transfer(struct loop *l, CURL *easy,
     void (*done)(CURL *easy, CURLcode rc, void *arg), void *arg);
 /* Take a transfer off the multi handle without calling done. */
 void loop_remove_transfer(struct loop *l, CURL *easy);
+/* For a write callback of transfer easy that is about to use n bytes:
+ * true when this pass's slice of stream data has room (it is charged n),
+ * false when it is spent: the callback must then return
+ * CURL_WRITEFUNC_PAUSE without using the bytes, and the loop resumes the
+ * transfer next pass, after input (curl hands the same bytes again). A
+ * pass thus parses about LOOP_SLICE_BYTES (loop.c), so input is never
+ * held up behind every socket being drained. HTTP/2 transfers are never
+ * paused (libcurl 7.88 may stall them after a resume). */
+bool loop_slice_take(struct loop *l, CURL *easy, size_t n);
 
 /* Run cb once per loop pass, after all input is handled and before the
  * loop sleeps: the place to redraw or flush output. */

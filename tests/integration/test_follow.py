@@ -130,6 +130,26 @@ def test_follow_streams_live_lines_then_exits_on_terminal_status():
         eq(msgs, ["before"] + ["live %d" % i for i in range(1, 51)], "lines")
 
 
+def test_a_line_on_a_quiet_stream_reaches_stdout_at_once():
+    # Output is batched per loop pass, never held for more input: each
+    # line of a slow stream is written while the stream then stays quiet
+    # (the server's heartbeat is 30 s away). Locally a line takes a few
+    # ms from ingest to stdout; the bound is far above that but far below
+    # any wait for more data.
+    with Server() as s:
+        s.ingest("q", [ev(0, "first")])
+        f = Live("--server", s.url, "-f", "q")
+        f.wait_line("first")
+        took = []
+        for i in range(1, 6):
+            t0 = time.monotonic()
+            s.ingest("q", [ev(i, "slow %d" % i)])
+            took.append(f.wait_line("slow %d" % i) - t0)
+        check(max(took) < 2.0, "a line waited for more input: %r" % took)
+        s.status("q", "completed")
+        eq(f.finish(), 0, "exit status")
+
+
 def test_tail_backfills_then_streams_without_gap_or_duplicate():
     with Server() as s:
         s.ingest("t", [ev(i, "m%d" % i) for i in range(1, 101)])
