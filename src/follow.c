@@ -41,6 +41,7 @@ struct follow_src {
 	struct follow *f;
 	const struct source *src;
 	struct stall stall;       /* is it quiet? */
+	struct event_time_memo tmemo; /* the last line's time, parsed */
 	struct loop_timer quiet;  /* armed at the stall's due time */
 	struct newerr *ne;        /* --new-errors: the judge, else NULL */
 };
@@ -254,7 +255,8 @@ follow_stall_line(struct follow_src *fs, const struct log_event *ev)
 	int64_t now = (int64_t)loop_now(), due;
 
 	stall_line(&fs->stall, now,
-	    event_parse_time(ev->timestamp.p, ev->timestamp.n));
+	    event_parse_time_memo(
+	        &fs->tmemo, ev->timestamp.p, ev->timestamp.n));
 	/* One timer per source, moved only when it fires: no work per line
 	 * beyond recording the gap. */
 	if (!fs->quiet.armed && (due = stall_due(&fs->stall)) >= 0)

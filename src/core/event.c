@@ -668,12 +668,26 @@ event_month_days(int y, int m)
 int64_t
 event_parse_time(const char *s, size_t n)
 {
+	return event_parse_time_memo(NULL, s, n);
+}
+
+/* event_parse_time with a memo of the last whole-second part. */
+int64_t
+event_parse_time_memo(struct event_time_memo *m, const char *s, size_t n)
+{
 	int y, mo, d, h, mi, sec, ms = 0, scale = 100, oh, om, sign;
 	size_t i = 0;
 	int64_t t;
 
 	if (s == NULL)
 		return INT64_MIN;
+	if (m != NULL && m->valid && n > EVENT_TIME_HEAD &&
+	    memcmp(s, m->head, EVENT_TIME_HEAD) == 0) {
+		/* The same second as the last one: parsed already. */
+		t = m->secs;
+		i = EVENT_TIME_HEAD;
+		goto fraction;
+	}
 	if ((y = event_digits(s, n, &i, 4)) < 0 || i >= n || s[i++] != '-' ||
 	    (mo = event_digits(s, n, &i, 2)) < 1 || mo > 12 || i >= n ||
 	    s[i++] != '-' || (d = event_digits(s, n, &i, 2)) < 1 ||
@@ -686,6 +700,14 @@ event_parse_time(const char *s, size_t n)
 	    i >= n || s[i++] != ':' || (sec = event_digits(s, n, &i, 2)) < 0 ||
 	    sec > 60)
 		return INT64_MIN;
+	t = ((event_days(y, mo, d) * 24 + h) * 60 + mi) * 60 + sec;
+	/* Fixed widths: i is EVENT_TIME_HEAD here. */
+	if (m != NULL) {
+		memcpy(m->head, s, EVENT_TIME_HEAD);
+		m->secs = t;
+		m->valid = true;
+	}
+fraction:
 	if (i < n && (s[i] == '.' || s[i] == ',')) {
 		i++;
 		while (i < n && s[i] >= '0' && s[i] <= '9') {
@@ -693,7 +715,6 @@ event_parse_time(const char *s, size_t n)
 			scale /= 10;
 		}
 	}
-	t = ((event_days(y, mo, d) * 24 + h) * 60 + mi) * 60 + sec;
 	if (i < n && (s[i] == '+' || s[i] == '-')) {
 		sign = s[i++] == '-' ? -1 : 1;
 		if ((oh = event_digits(s, n, &i, 2)) < 0)

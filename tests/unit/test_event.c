@@ -618,10 +618,37 @@ START_TEST(times_parse_with_offsets_and_fractions)
 }
 END_TEST
 
+START_TEST(a_time_memo_parses_as_without_one)
+{
+	/* Lines of one second reuse the memo; another second, a broken
+	 * head or a broken tail after a known head give what the memo-less
+	 * parser gives, and a broken head leaves the memo as it was. */
+	static const char *const ts[] = {"2024-12-07T14:02:11.001Z",
+	    "2024-12-07T14:02:11.002Z", "2024-12-07T14:02:11",
+	    "2024-12-07T14:02:11.5+02:00", "2024-12-07T14:02:11.5+99:00",
+	    "2024-12-07T14:02:11Q", "2024-12-07T14:02:12.000Z",
+	    "2024-02-30T14:02:12.000Z", "2024-12-07T14:02:12,25z",
+	    "2024-12-07 14:02:12.1", "2024-12-07T14:02:12.000Z",
+	    "2024-12-07T14:02:1", "", "2024-12-07T14:02:12x"};
+	struct event_time_memo m;
+	size_t i, k;
+
+	memset(&m, 0, sizeof m);
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < sizeof ts / sizeof *ts; i++)
+			ck_assert_int_eq(
+			    event_parse_time_memo(&m, ts[i], strlen(ts[i])),
+			    event_parse_time(ts[i], strlen(ts[i])));
+	}
+	ck_assert(m.valid);
+	ck_assert(memcmp(m.head, "2024-12-07T14:02:12", EVENT_TIME_HEAD) == 0);
+}
+END_TEST
+
 START_TEST(formatted_times_parse_back_to_the_same_ms)
 {
-	static const int64_t ms[] = {0, 1, 999, 1733580131250LL, -1, -86400001LL,
-	    951868799999LL, -62167219200000LL, 253402300799999LL};
+	static const int64_t ms[] = {0, 1, 999, 1733580131250LL, -1,
+	    -86400001LL, 951868799999LL, -62167219200000LL, 253402300799999LL};
 	char out[EVENT_TIME_LEN];
 	size_t i;
 
@@ -800,6 +827,7 @@ event_suite(void)
 	tcase_add_test(tc, unusable_run_fields_count_as_absent);
 	tcase_add_test(tc, times_parse_with_offsets_and_fractions);
 	tcase_add_test(tc, times_that_do_not_exist_are_refused);
+	tcase_add_test(tc, a_time_memo_parses_as_without_one);
 	tcase_add_test(tc, reset_gives_oldest_id);
 	tcase_add_test(tc, reset_tells_a_renumbering_server_from_lost_lines);
 	tcase_add_test(tc, unusable_reset_is_minus_one);
