@@ -1,13 +1,15 @@
-/* loop.c - the single-threaded poll() loop: fds, signals, timers and the
- * libcurl multi handle. */
+/* loop.c - the single-threaded epoll loop: fds, signals, timers and the
+ * libcurl multi handle, driven by curl_multi_socket_action so that a pass
+ * costs what is ready, not every socket held (1,000 idle streams with
+ * heartbeats wake the loop ~1,000 times a second). */
 #include "net/loop.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,11 +21,18 @@
  * keypress waits for at most about one slice of parsing, not for every
  * socket to be drained. */
 #define LOOP_SLICE_BYTES (256 * 1024)
+/* Ready fds one epoll_wait returns; the rest stay ready (level-triggered)
+ * and come in the next pass. */
+#define LOOP_EPOLL_EVENTS 256
+/* epoll data of the loop's own fds: the fd with this bit set; curl's
+ * sockets carry the bare fd. */
+#define LOOP_OWN_FD (1ULL << 32)
 
 struct loop_fd {
 	int fd;
 	void (*cb)(int, void *);
 	void *arg;
+	bool always; /* epoll refuses it (a regular file): always ready */
 };
 
 struct loop_sig {
@@ -42,6 +51,9 @@ struct loop_xfer {
 
 struct loop {
 	CURLM *multi;
+	int epfd;
+	bool curl_due;      /* curl asked for a timeout action */
+	uint64_t curl_when; /* ... at this loop_now() */
 	struct loop_fd fds[LOOP_MAX_FDS];
 	int nfds;
 	struct loop_sig sigs[LOOP_MAX_SIGNALS];
@@ -49,6 +61,7 @@ struct loop {
 	struct loop_xfer *xfers;
 	size_t nxfers, capxfers;
 	struct loop_timer *timers;
+	uint64_t timers_gen; /* bumped when a timer joins or leaves the list */
 	uint64_t pass;
 	size_t slice_used; /* bytes loop_slice_take granted this pass */
 	size_t npaused;    /* transfers with paused set */
@@ -71,6 +84,43 @@ loop_now(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* CURLMOPT_SOCKETFUNCTION: watch socket s as curl asks. */
+static int
+loop_on_curl_socket(
+    CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
+{
+	struct loop *l = userp;
+	struct epoll_event ev;
+
+	(void)easy;
+	(void)socketp;
+	if (what == CURL_POLL_REMOVE) {
+		/* It may be closed already: epoll then forgot it itself. */
+		epoll_ctl(l->epfd, EPOLL_CTL_DEL, s, NULL);
+		return 0;
+	}
+	memset(&ev, 0, sizeof ev);
+	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) |
+	            (what & CURL_POLL_OUT ? EPOLLOUT : 0);
+	ev.data.u64 = (uint64_t)(unsigned)s;
+	if (epoll_ctl(l->epfd, EPOLL_CTL_MOD, s, &ev) != 0 &&
+	    (errno != ENOENT || epoll_ctl(l->epfd, EPOLL_CTL_ADD, s, &ev) != 0))
+		return -1;
+	return 0;
+}
+
+/* CURLMOPT_TIMERFUNCTION: curl wants a timeout action in ms (-1: none). */
+static int
+loop_on_curl_timer(CURLM *multi, long ms, void *userp)
+{
+	struct loop *l = userp;
+
+	(void)multi;
+	l->curl_due = ms >= 0;
+	l->curl_when = loop_now() + (ms > 0 ? (uint64_t)ms : 0);
+	return 0;
+}
+
 struct loop *
 loop_new(void)
 {
@@ -78,11 +128,22 @@ loop_new(void)
 
 	if (l == NULL)
 		return NULL;
-	l->multi = curl_multi_init();
-	if (l->multi == NULL) {
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (l->epfd < 0) {
 		free(l);
 		return NULL;
 	}
+	l->multi = curl_multi_init();
+	if (l->multi == NULL) {
+		close(l->epfd);
+		free(l);
+		return NULL;
+	}
+	curl_multi_setopt(
+	    l->multi, CURLMOPT_SOCKETFUNCTION, loop_on_curl_socket);
+	curl_multi_setopt(l->multi, CURLMOPT_SOCKETDATA, l);
+	curl_multi_setopt(l->multi, CURLMOPT_TIMERFUNCTION, loop_on_curl_timer);
+	curl_multi_setopt(l->multi, CURLMOPT_TIMERDATA, l);
 	return l;
 }
 
@@ -104,14 +165,29 @@ loop_free(struct loop *l)
 		loop_sigpipe[0] = loop_sigpipe[1] = -1;
 	}
 	curl_multi_cleanup(l->multi);
+	close(l->epfd);
 	free(l);
 }
 
 int
 loop_add_fd(struct loop *l, int fd, void (*cb)(int, void *), void *arg)
 {
+	struct epoll_event ev;
+
 	if (l->nfds == LOOP_MAX_FDS)
 		return -1;
+	memset(&ev, 0, sizeof ev);
+	ev.events = EPOLLIN;
+	ev.data.u64 = LOOP_OWN_FD | (uint64_t)(unsigned)fd;
+	l->fds[l->nfds].always = false;
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+		/* A regular file (stdin redirected) or no open fd: poll()
+		 * reported those at once (readable, or POLLNVAL), so the
+		 * loop calls them ready at every pass too. */
+		if (errno != EPERM && errno != EBADF)
+			return -1;
+		l->fds[l->nfds].always = true;
+	}
 	l->fds[l->nfds].fd = fd;
 	l->fds[l->nfds].cb = cb;
 	l->fds[l->nfds].arg = arg;
@@ -126,6 +202,8 @@ loop_remove_fd(struct loop *l, int fd)
 
 	for (i = 0; i < l->nfds; i++) {
 		if (l->fds[i].fd == fd) {
+			if (!l->fds[i].always)
+				epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
 			l->fds[i] = l->fds[--l->nfds];
 			return;
 		}
@@ -213,6 +291,7 @@ loop_timer_in(struct loop *l, struct loop_timer *t, uint64_t ms)
 		t->next = l->timers;
 		l->timers = t;
 		t->listed = true;
+		l->timers_gen++;
 	}
 }
 
@@ -230,35 +309,50 @@ loop_timer_stop(struct loop *l, struct loop_timer *t)
 			break;
 		}
 	}
+	l->timers_gen++;
 	t->listed = false;
 	t->next = NULL;
 }
 
 /* Fire every due timer once. A callback may arm, stop or free any timer
- * (after stopping it), so the walk restarts after each call; fired_pass
- * keeps a timer re-armed for "now" from firing twice in one pass. */
+ * (after stopping it), so the walk restarts after a call that changed the
+ * list (a timer joined or left it); one that only re-armed timers already
+ * listed, as a stream's stall timer does at each heartbeat, lets it go on:
+ * a pass then costs one walk, not one per timer fired. fired_pass keeps a
+ * timer re-armed for "now" from firing twice in one pass. */
 static void
 loop_run_timers(struct loop *l, uint64_t now)
 {
 	struct loop_timer *t;
+	uint64_t gen;
 
 again:
+	gen = l->timers_gen;
 	for (t = l->timers; t != NULL; t = t->next) {
 		if (t->armed && t->when <= now && t->fired_pass != l->pass) {
 			t->armed = false;
 			t->fired_pass = l->pass;
 			t->cb(t->arg);
-			goto again;
+			if (l->timers_gen != gen)
+				goto again;
 		}
 	}
 }
 
-/* Milliseconds until the earliest armed timer, capped. */
+/* Milliseconds until the earliest armed timer or curl's deadline,
+ * capped. */
 static int
 loop_next_timeout(struct loop *l, uint64_t now)
 {
 	struct loop_timer *t;
 	uint64_t best = LOOP_MAX_SLEEP_MS;
+
+	if (l->curl_due) {
+		if (l->curl_when <= now)
+			return 0;
+		if (l->curl_when - now < best)
+			best = l->curl_when - now;
+	}
 
 	for (t = l->timers; t != NULL; t = t->next) {
 		if (!t->armed)
@@ -398,43 +492,76 @@ loop_set_before_sleep(struct loop *l, void (*cb)(void *), void *arg)
 	l->before_sleep_arg = arg;
 }
 
+/* Call the callback of own fd fd, if it is still watched (callbacks may
+ * remove fds). */
+static void
+loop_fd_ready(struct loop *l, int fd)
+{
+	int j;
+
+	for (j = 0; j < l->nfds; j++) {
+		if (l->fds[j].fd == fd) {
+			l->fds[j].cb(fd, l->fds[j].arg);
+			return;
+		}
+	}
+}
+
 int
 loop_run(struct loop *l)
 {
-	struct curl_waitfd wfds[LOOP_MAX_FDS];
-	int i, n, running, numfds;
+	struct epoll_event evs[LOOP_EPOLL_EVENTS];
+	int always[LOOP_MAX_FDS];
+	int i, n, nalways, running, timeout, flags;
 
 	/* A loop_stop before loop_run (say, every stream already failed
 	 * while being opened) makes it return at once. */
 	while (!l->stopped) {
 		l->pass++;
-		n = l->nfds;
-		for (i = 0; i < n; i++) {
-			wfds[i].fd = l->fds[i].fd;
-			wfds[i].events = CURL_WAIT_POLLIN;
-			wfds[i].revents = 0;
+		for (i = nalways = 0; i < l->nfds; i++) {
+			if (l->fds[i].always)
+				always[nalways++] = l->fds[i].fd;
 		}
 		/* Paused transfers hold data: only look for input. */
-		if (curl_multi_poll(l->multi, wfds, (unsigned)n,
-		        l->npaused > 0 ? 0 : loop_next_timeout(l, loop_now()),
-		        &numfds) != CURLM_OK)
-			return -1;
-		/* Callbacks may remove fds: look each one up again. */
-		for (i = 0; i < n; i++) {
-			int j;
-
-			if (wfds[i].revents == 0)
-				continue;
-			for (j = 0; j < l->nfds; j++) {
-				if (l->fds[j].fd == wfds[i].fd) {
-					l->fds[j].cb(wfds[i].fd, l->fds[j].arg);
-					break;
-				}
-			}
+		timeout = l->npaused > 0 || nalways > 0
+		              ? 0
+		              : loop_next_timeout(l, loop_now());
+		n = epoll_wait(l->epfd, evs, LOOP_EPOLL_EVENTS, timeout);
+		if (n < 0) {
+			if (errno != EINTR)
+				return -1;
+			n = 0;
 		}
-		/* Input came first; now one slice of stream data. */
+		/* Input first. */
+		for (i = 0; i < nalways; i++)
+			loop_fd_ready(l, always[i]);
+		for (i = 0; i < n; i++) {
+			if (evs[i].data.u64 & LOOP_OWN_FD)
+				loop_fd_ready(
+				    l, (int)(evs[i].data.u64 & ~LOOP_OWN_FD));
+		}
+		/* Then one slice of stream data: first what the last slice
+		 * paused (resuming sets curl's deadline to now) and curl's
+		 * due timeouts, then the sockets that are ready. */
 		loop_resume_transfers(l);
-		curl_multi_perform(l->multi, &running);
+		if (l->curl_due && l->curl_when <= loop_now()) {
+			l->curl_due = false;
+			curl_multi_socket_action(
+			    l->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+		}
+		for (i = 0; i < n; i++) {
+			if (evs[i].data.u64 & LOOP_OWN_FD)
+				continue;
+			/* As curl maps poll(): an error or hang-up is read
+			 * (and written) to find out what it was. */
+			flags = 0;
+			if (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))
+				flags |= CURL_CSELECT_IN;
+			if (evs[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+				flags |= CURL_CSELECT_OUT;
+			curl_multi_socket_action(l->multi,
+			    (curl_socket_t)evs[i].data.u64, flags, &running);
+		}
 		loop_reap_transfers(l);
 		loop_run_timers(l, loop_now());
 		if (l->before_sleep != NULL)
