@@ -309,10 +309,10 @@ def idle_cpu(pid, seconds):
     return (benchlib.cpu_ns(pid) - c0) / 1e6 / (time.monotonic() - w0)
 
 
-# Most SOURCE arguments logdeck takes (MAIN_MAX_SOURCES in src/main.c);
+# Most SOURCE arguments logdeck takes (MAIN_MAX_SOURCES in src/logdeck.c);
 # beyond it the full-screen view watches them with --all and follow mode
 # cannot take them in one process.
-LOGDECK_MAX_ARGS = 256
+LOGDECK_MAX_ARGS = 4096
 
 
 class Client:

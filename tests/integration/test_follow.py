@@ -694,11 +694,35 @@ def test_tokens_past_the_limit_or_with_control_characters_are_refused():
     eq(r.returncode, 3, "a 4096-byte token is used: %r" % r.stderr)
 
 
-def test_more_than_256_sources_is_a_usage_error():
-    srcs = ["s%d" % i for i in range(257)]
+def test_more_than_4096_sources_is_a_usage_error():
+    # MAIN_MAX_SOURCES in src/logdeck.c.
+    srcs = ["s%d" % i for i in range(4097)]
     r = logdeck("--server", "http://127.0.0.1:1", "-f", *srcs)
     eq(r.returncode, 2, "exit status")
-    check(b"more than 256 sources" in r.stderr, r.stderr)
+    check(b"more than 4096 sources" in r.stderr, r.stderr)
+
+
+def test_follow_streams_more_than_256_sources_at_once():
+    # The limit was 256; 300 streams over HTTP/1.1 are 300 sockets, each
+    # with its backlog and then a live line.
+    names = ["many-%d" % i for i in range(300)]
+    with Server() as s:
+        for n in names:
+            s.ingest(n, [ev(0, n + " before")])
+        f = Live("--server", s.url, "-f", "--tail", "1", *names)
+        try:
+            for n in names:
+                f.wait_line(n + " before", timeout=60)
+            ldtest.wait_for(lambda: established(s.port) >= 300, 60,
+                            "300 streams on the server (have %d)"
+                            % established(s.port))
+            s.ingest(names[-1], [ev(1, "last one live")])
+            f.wait_line("last one live", timeout=30)
+            for n in names:
+                s.status(n, "completed", exitCode=0)
+            eq(f.finish(), 0, "exit status: %r" % f.lines("err")[-3:])
+        finally:
+            f.stop()
 
 
 def test_retry_after_past_ten_minutes_is_clamped():
