@@ -60,8 +60,8 @@ struct loop {
 	int nsigs;
 	struct loop_xfer *xfers;
 	size_t nxfers, capxfers;
-	struct loop_timer *timers;
-	uint64_t timers_gen; /* bumped when a timer joins or leaves the list */
+	struct loop_timer *timers; /* root of the heap of armed timers */
+	uint64_t timer_seq;        /* arming order, the heap's tie-break */
 	uint64_t pass;
 	size_t slice_used; /* bytes loop_slice_take granted this pass */
 	size_t npaused;    /* transfers with paused set */
@@ -282,60 +282,122 @@ loop_timer_init(struct loop_timer *t, void (*cb)(void *), void *arg)
 	t->arg = arg;
 }
 
+/* Whether timer a is due before b: by time, then by arming order. */
+static bool
+loop_timer_before(const struct loop_timer *a, const struct loop_timer *b)
+{
+	return a->when < b->when || (a->when == b->when && a->seq < b->seq);
+}
+
+/* Meld two heaps (roots with no siblings); the new root. */
+static struct loop_timer *
+loop_heap_meld(struct loop_timer *a, struct loop_timer *b)
+{
+	struct loop_timer *t;
+
+	if (a == NULL)
+		return b;
+	if (b == NULL)
+		return a;
+	if (loop_timer_before(b, a)) {
+		t = a;
+		a = b;
+		b = t;
+	}
+	b->prev = a;
+	b->next = a->child;
+	if (a->child != NULL)
+		a->child->prev = b;
+	a->child = b;
+	return a;
+}
+
+/* Meld a list of sibling heaps into one, in two passes (pairs left to
+ * right, then the pairs right to left): O(log n) amortised. */
+static struct loop_timer *
+loop_heap_pairs(struct loop_timer *first)
+{
+	struct loop_timer *stack = NULL, *a, *b, *rest, *root = NULL;
+
+	while (first != NULL) {
+		a = first;
+		b = a->next;
+		rest = b != NULL ? b->next : NULL;
+		a->next = a->prev = NULL;
+		if (b != NULL)
+			b->next = b->prev = NULL;
+		a = loop_heap_meld(a, b);
+		a->next = stack;
+		stack = a;
+		first = rest;
+	}
+	while (stack != NULL) {
+		a = stack;
+		stack = a->next;
+		a->next = NULL;
+		root = loop_heap_meld(root, a);
+	}
+	return root;
+}
+
+/* Take timer t (in the heap) out of it. */
+static void
+loop_heap_remove(struct loop *l, struct loop_timer *t)
+{
+	struct loop_timer *sub = loop_heap_pairs(t->child);
+
+	if (t == l->timers)
+		l->timers = sub;
+	else {
+		if (t->prev->child == t)
+			t->prev->child = t->next;
+		else
+			t->prev->next = t->next;
+		if (t->next != NULL)
+			t->next->prev = t->prev;
+		l->timers = loop_heap_meld(l->timers, sub);
+	}
+	t->child = t->next = t->prev = NULL;
+	t->listed = false;
+}
+
 void
 loop_timer_in(struct loop *l, struct loop_timer *t, uint64_t ms)
 {
+	if (t->listed)
+		loop_heap_remove(l, t);
 	t->when = loop_now() + ms;
 	t->armed = true;
-	if (!t->listed) {
-		t->next = l->timers;
-		l->timers = t;
-		t->listed = true;
-		l->timers_gen++;
-	}
+	t->seq = l->timer_seq++;
+	t->child = t->next = t->prev = NULL;
+	l->timers = loop_heap_meld(l->timers, t);
+	t->listed = true;
 }
 
 void
 loop_timer_stop(struct loop *l, struct loop_timer *t)
 {
-	struct loop_timer **pp;
-
 	t->armed = false;
-	if (!t->listed)
-		return;
-	for (pp = &l->timers; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == t) {
-			*pp = t->next;
-			break;
-		}
-	}
-	l->timers_gen++;
-	t->listed = false;
-	t->next = NULL;
+	if (t->listed)
+		loop_heap_remove(l, t);
 }
 
-/* Fire every due timer once. A callback may arm, stop or free any timer
- * (after stopping it), so the walk restarts after a call that changed the
- * list (a timer joined or left it); one that only re-armed timers already
- * listed, as a stream's stall timer does at each heartbeat, lets it go on:
- * a pass then costs one walk, not one per timer fired. fired_pass keeps a
- * timer re-armed for "now" from firing twice in one pass. */
+/* Fire every due timer once, earliest first. A callback may arm, stop or
+ * free any timer (after stopping it): the heap's root is read afresh
+ * after each. fired_pass keeps a timer re-armed for "now" from firing
+ * twice in one pass; it sorts after every timer due before it, so the
+ * pass ends there. O(log n) per timer fired, nothing per timer held. */
 static void
 loop_run_timers(struct loop *l, uint64_t now)
 {
 	struct loop_timer *t;
-	uint64_t gen;
 
-again:
-	gen = l->timers_gen;
-	for (t = l->timers; t != NULL; t = t->next) {
-		if (t->armed && t->when <= now && t->fired_pass != l->pass) {
-			t->armed = false;
-			t->fired_pass = l->pass;
-			t->cb(t->arg);
-			if (l->timers_gen != gen)
-				goto again;
-		}
+	while ((t = l->timers) != NULL && t->when <= now &&
+	       t->fired_pass != l->pass) {
+		loop_heap_remove(l, t);
+		t->armed = false;
+		t->fired_pass = l->pass;
+		t->cb(t->arg);
 	}
 }
 
@@ -353,10 +415,7 @@ loop_next_timeout(struct loop *l, uint64_t now)
 		if (l->curl_when - now < best)
 			best = l->curl_when - now;
 	}
-
-	for (t = l->timers; t != NULL; t = t->next) {
-		if (!t->armed)
-			continue;
+	if ((t = l->timers) != NULL) {
 		if (t->when <= now)
 			return 0;
 		if (t->when - now < best)

@@ -22,9 +22,13 @@ struct loop_timer {
 	bool armed;
 	void (*cb)(void *arg);
 	void *arg;
-	/* The loop's bookkeeping; do not touch. */
-	struct loop_timer *next;
-	bool listed;
+	/* The loop's bookkeeping; do not touch. Armed timers form a pairing
+	 * heap by (when, seq): child is the first child, next the next
+	 * sibling, prev the previous sibling or, for a first child, the
+	 * parent. */
+	struct loop_timer *child, *next, *prev;
+	uint64_t seq;
+	bool listed; /* in the heap */
 	uint64_t fired_pass;
 };
 
