@@ -745,7 +745,15 @@ event_put2(char *d, int v)
 bool
 event_format_time(int64_t ms, char out[EVENT_TIME_LEN])
 {
-	int64_t days, secs, z, era, doe, yoe, y, doy, mp;
+	return event_format_time_memo(NULL, ms, out);
+}
+
+/* event_format_time with a memo of the last whole-second part. */
+bool
+event_format_time_memo(
+    struct event_time_memo *mm, int64_t ms, char out[EVENT_TIME_LEN])
+{
+	int64_t days, secs, z, era, doe, yoe, y, doy, mp, usecs;
 	int m, d, msec;
 
 	/* 0000-01-01 and 10000-01-01 in Unix ms. */
@@ -754,6 +762,11 @@ event_format_time(int64_t ms, char out[EVENT_TIME_LEN])
 	days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
 	secs = (ms - days * 86400000) / 1000;
 	msec = (int)((ms - days * 86400000) % 1000);
+	usecs = days * 86400 + secs; /* Unix seconds, rounded down */
+	if (mm != NULL && mm->out_valid && mm->out_secs == usecs) {
+		memcpy(out, mm->out, EVENT_TIME_HEAD);
+		goto fraction;
+	}
 	z = days + 719468;
 	era = (z >= 0 ? z : z - 146096) / 146097;
 	doe = z - era * 146097;
@@ -776,6 +789,12 @@ event_format_time(int64_t ms, char out[EVENT_TIME_LEN])
 	event_put2(out + 14, (int)(secs / 60 % 60));
 	out[16] = ':';
 	event_put2(out + 17, (int)(secs % 60));
+	if (mm != NULL) {
+		memcpy(mm->out, out, EVENT_TIME_HEAD);
+		mm->out_secs = usecs;
+		mm->out_valid = true;
+	}
+fraction:
 	out[19] = '.';
 	out[20] = (char)('0' + msec / 100);
 	event_put2(out + 21, msec % 100);

@@ -134,6 +134,10 @@ struct event_time_memo {
 	char head[EVENT_TIME_HEAD];
 	int64_t secs; /* Unix seconds of head, before any offset */
 	bool valid;
+	/* The same for event_format_time_memo's output. */
+	char out[EVENT_TIME_HEAD];
+	int64_t out_secs;
+	bool out_valid;
 };
 /* event_parse_time, reusing and updating m (NULL: none). */
 int64_t event_parse_time_memo(
@@ -144,6 +148,10 @@ int64_t event_parse_time_memo(
  * NUL) to out, the inverse of event_parse_time for that shape; false
  * (nothing written) outside the years 0000 to 9999. */
 bool event_format_time(int64_t ms, char out[EVENT_TIME_LEN]);
+/* event_format_time, reusing and updating m's last output (NULL: none):
+ * times of one second only write their milliseconds. */
+bool event_format_time_memo(
+    struct event_time_memo *m, int64_t ms, char out[EVENT_TIME_LEN]);
 
 /* Map a level name (any case, WARNING too) to a level. */
 enum level level_parse(const char *s, size_t n);
