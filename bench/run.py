@@ -648,6 +648,10 @@ def row_fullscreen(cfg, table):
             t0 = time.monotonic()
             with Tmux([LOGDECK, "--server", url, "--merged",
                        "--scrollback", "4096"] + ids) as t:
+                # A key sent before the first frame is measured against
+                # a blank screen and never "flips": wait for the status.
+                wait_until(lambda: held_lines(t) >= 0, DEADLINE,
+                           "the view's first frame", step=0.01)
                 while held_lines(t) < n * streams:
                     if time.monotonic() - t0 > DEADLINE:
                         raise RuntimeError("view did not take the burst")
