@@ -46,7 +46,8 @@ struct loop_xfer {
 	CURL *easy;
 	void (*done)(CURL *, CURLcode, void *);
 	void *arg;
-	bool paused; /* its write callback paused it: resume next pass */
+	bool paused;     /* its write callback paused it: resume next pass */
+	CURLcode failed; /* resuming it failed with this: finish it */
 };
 
 struct loop {
@@ -119,6 +120,23 @@ loop_on_curl_timer(CURLM *multi, long ms, void *userp)
 	l->curl_due = ms >= 0;
 	l->curl_when = loop_now() + (ms > 0 ? (uint64_t)ms : 0);
 	return 0;
+}
+
+/* Read curl's next deadline after a round of socket actions. The timer
+ * callback reports only changes of its earliest expiry: a timeout action
+ * run a little early (our clock is in ms) finds nothing due, and curl,
+ * seeing the same expiry as the one it reported, stays silent, so a
+ * deadline the loop dropped would be lost until other traffic (a paused
+ * transfer then waited ~10 s). */
+static void
+loop_curl_deadline(struct loop *l)
+{
+	long ms;
+
+	if (curl_multi_timeout(l->multi, &ms) != CURLM_OK)
+		return;
+	l->curl_due = ms >= 0;
+	l->curl_when = loop_now() + (ms > 0 ? (uint64_t)ms : 0);
 }
 
 struct loop *
@@ -446,6 +464,7 @@ loop_add_transfer(struct loop *l, CURL *easy,
 	x->done = done;
 	x->arg = arg;
 	x->paused = false;
+	x->failed = CURLE_OK;
 	return 0;
 }
 
@@ -479,12 +498,16 @@ loop_slice_take(struct loop *l, CURL *easy, size_t n)
 	return true; /* not one of ours: nothing would resume it */
 }
 
+static void loop_drop_xfer(struct loop *l, size_t i);
+
 /* Start a new slice and resume the transfers the last one paused; curl
  * may hand them their held data at once, from inside curl_easy_pause. */
 static void
 loop_resume_transfers(struct loop *l)
 {
 	size_t i;
+	CURLcode rc;
+	bool failed = false;
 
 	l->slice_used = 0;
 	for (i = 0; i < l->nxfers && l->npaused > 0; i++) {
@@ -492,7 +515,27 @@ loop_resume_transfers(struct loop *l)
 			continue;
 		l->xfers[i].paused = false;
 		l->npaused--;
-		curl_easy_pause(l->xfers[i].easy, CURLPAUSE_CONT);
+		/* Curl hands the held data to the write callback from in
+		 * here; when that fails (a stream closing returns 0) curl
+		 * returns the error without scheduling the transfer again,
+		 * and with socket actions nothing would visit it until its
+		 * connect timeout (10 s): it is finished below instead. */
+		rc = curl_easy_pause(l->xfers[i].easy, CURLPAUSE_CONT);
+		if (rc != CURLE_OK) {
+			l->xfers[i].failed = rc;
+			failed = true;
+		}
+	}
+	/* done may add or remove transfers: search again after each. */
+again:
+	for (i = 0; failed && i < l->nxfers; i++) {
+		if (l->xfers[i].failed != CURLE_OK) {
+			struct loop_xfer x = l->xfers[i];
+
+			loop_drop_xfer(l, i);
+			x.done(x.easy, x.failed, x.arg);
+			goto again;
+		}
 	}
 }
 
@@ -621,6 +664,7 @@ loop_run(struct loop *l)
 			curl_multi_socket_action(l->multi,
 			    (curl_socket_t)evs[i].data.u64, flags, &running);
 		}
+		loop_curl_deadline(l);
 		loop_reap_transfers(l);
 		loop_run_timers(l, loop_now());
 		if (l->before_sleep != NULL)
