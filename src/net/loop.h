@@ -1,4 +1,4 @@
-/* loop.h - the single-threaded poll() loop: fds, signals, timers and the
+/* loop.h - the single-threaded epoll loop: fds, signals, timers and the
  * libcurl multi handle (transport layer). */
 #ifndef LOGDECK_LOOP_H
 #define LOGDECK_LOOP_H
