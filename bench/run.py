@@ -312,7 +312,7 @@ def idle_cpu(pid, seconds):
 # Most SOURCE arguments logdeck takes (MAIN_MAX_SOURCES in src/logdeck.c);
 # beyond it the full-screen view watches them with --all and follow mode
 # cannot take them in one process.
-LOGDECK_MAX_ARGS = 256
+LOGDECK_MAX_ARGS = 4096
 
 
 class Client:
@@ -648,6 +648,10 @@ def row_fullscreen(cfg, table):
             t0 = time.monotonic()
             with Tmux([LOGDECK, "--server", url, "--merged",
                        "--scrollback", "4096"] + ids) as t:
+                # A key sent before the first frame is measured against
+                # a blank screen and never "flips": wait for the status.
+                wait_until(lambda: held_lines(t) >= 0, DEADLINE,
+                           "the view's first frame", step=0.01)
                 while held_lines(t) < n * streams:
                     if time.monotonic() - t0 > DEADLINE:
                         raise RuntimeError("view did not take the burst")

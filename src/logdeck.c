@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,8 +28,14 @@
 #include "theme.h"
 #include "tui/tui.h"
 
-/* Most sources one invocation may name. */
-#define MAIN_MAX_SOURCES 256
+/* Most sources one invocation may name (arguments or a watch list). Each
+ * is a stream and, over HTTP/1.1, a socket: the soft fd limit is raised
+ * to the hard one at start (main_raise_fd_limit). The arrays of sources
+ * live on main's stack (40 bytes a source). */
+#define MAIN_MAX_SOURCES 4096
+/* A macro's value as a string literal. */
+#define MAIN_STR(x) MAIN_STR_(x)
+#define MAIN_STR_(x) #x
 #define MAIN_SHORT_OPTIONS "s:kfo:l:g:in:mavhV"
 #define MAIN_DEFAULT_SERVER "http://127.0.0.1:8080"
 #define MAIN_DEFAULT_HEARTBEAT_S 30
@@ -444,6 +451,20 @@ main_auth_opts(struct auth_opts *ao, const struct conf_profile *p,
 	ao->client_secret = getenv("LOGDECK_CLIENT_SECRET");
 }
 
+/* Let the process hold as many fds as its hard limit allows: 1,000
+ * streams over HTTP/1.1 are 1,000 sockets, past the usual soft 1,024 once
+ * the terminal, pipes and curl's own are counted. */
+static void
+main_raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -471,6 +492,7 @@ main(int argc, char **argv)
 	enum resolve_result res;
 
 	setlocale(LC_ALL, "");
+	main_raise_fd_limit();
 	client.server = MAIN_DEFAULT_SERVER;
 	if (main_prescan(argc, argv, &mc) &&
 	    (rc = main_load_config(&mc)) != 0) {
@@ -707,7 +729,8 @@ main(int argc, char **argv)
 	}
 	for (i = (size_t)first; i < (size_t)argc; i++) {
 		if (nsources == MAIN_MAX_SOURCES) {
-			rc = main_bad("more than %s sources", "256");
+			rc = main_bad("more than %s sources",
+			    MAIN_STR(MAIN_MAX_SOURCES));
 			goto out_conf;
 		}
 		if (source_parse(

@@ -21,6 +21,7 @@ struct event_decoder {
 	size_t cap;
 	size_t used;
 	bool ready; /* scratch sized for the current event */
+	struct event_time_memo tmemo; /* the last event's time, parsed */
 };
 
 static const char *const level_names[LEVEL_COUNT] = {
@@ -347,7 +348,8 @@ event_decode_object(struct event_decoder *d, const char *data, size_t len,
 			if (v.type == JSON_NULL)
 				break;
 			out->timestamp = event_value_text(d, &v, len, out);
-			out->ts_ms = event_parse_time(
+			/* Once per event, and per second of times. */
+			out->ts_ms = event_parse_time_memo(&d->tmemo,
 			    out->timestamp.p, out->timestamp.n);
 			break;
 		case KEY_LEVEL:
@@ -673,12 +675,26 @@ event_month_days(int y, int m)
 int64_t
 event_parse_time(const char *s, size_t n)
 {
+	return event_parse_time_memo(NULL, s, n);
+}
+
+/* event_parse_time with a memo of the last whole-second part. */
+int64_t
+event_parse_time_memo(struct event_time_memo *m, const char *s, size_t n)
+{
 	int y, mo, d, h, mi, sec, ms = 0, scale = 100, oh, om, sign;
 	size_t i = 0;
 	int64_t t;
 
 	if (s == NULL)
 		return INT64_MIN;
+	if (m != NULL && m->valid && n > EVENT_TIME_HEAD &&
+	    memcmp(s, m->head, EVENT_TIME_HEAD) == 0) {
+		/* The same second as the last one: parsed already. */
+		t = m->secs;
+		i = EVENT_TIME_HEAD;
+		goto fraction;
+	}
 	if ((y = event_digits(s, n, &i, 4)) < 0 || i >= n || s[i++] != '-' ||
 	    (mo = event_digits(s, n, &i, 2)) < 1 || mo > 12 || i >= n ||
 	    s[i++] != '-' || (d = event_digits(s, n, &i, 2)) < 1 ||
@@ -691,6 +707,14 @@ event_parse_time(const char *s, size_t n)
 	    i >= n || s[i++] != ':' || (sec = event_digits(s, n, &i, 2)) < 0 ||
 	    sec > 60)
 		return INT64_MIN;
+	t = ((event_days(y, mo, d) * 24 + h) * 60 + mi) * 60 + sec;
+	/* Fixed widths: i is EVENT_TIME_HEAD here. */
+	if (m != NULL) {
+		memcpy(m->head, s, EVENT_TIME_HEAD);
+		m->secs = t;
+		m->valid = true;
+	}
+fraction:
 	if (i < n && (s[i] == '.' || s[i] == ',')) {
 		i++;
 		while (i < n && s[i] >= '0' && s[i] <= '9') {
@@ -698,7 +722,6 @@ event_parse_time(const char *s, size_t n)
 			scale /= 10;
 		}
 	}
-	t = ((event_days(y, mo, d) * 24 + h) * 60 + mi) * 60 + sec;
 	if (i < n && (s[i] == '+' || s[i] == '-')) {
 		sign = s[i++] == '-' ? -1 : 1;
 		if ((oh = event_digits(s, n, &i, 2)) < 0)
@@ -729,7 +752,15 @@ event_put2(char *d, int v)
 bool
 event_format_time(int64_t ms, char out[EVENT_TIME_LEN])
 {
-	int64_t days, secs, z, era, doe, yoe, y, doy, mp;
+	return event_format_time_memo(NULL, ms, out);
+}
+
+/* event_format_time with a memo of the last whole-second part. */
+bool
+event_format_time_memo(
+    struct event_time_memo *mm, int64_t ms, char out[EVENT_TIME_LEN])
+{
+	int64_t days, secs, z, era, doe, yoe, y, doy, mp, usecs;
 	int m, d, msec;
 
 	/* 0000-01-01 and 10000-01-01 in Unix ms. */
@@ -738,6 +769,11 @@ event_format_time(int64_t ms, char out[EVENT_TIME_LEN])
 	days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
 	secs = (ms - days * 86400000) / 1000;
 	msec = (int)((ms - days * 86400000) % 1000);
+	usecs = days * 86400 + secs; /* Unix seconds, rounded down */
+	if (mm != NULL && mm->out_valid && mm->out_secs == usecs) {
+		memcpy(out, mm->out, EVENT_TIME_HEAD);
+		goto fraction;
+	}
 	z = days + 719468;
 	era = (z >= 0 ? z : z - 146096) / 146097;
 	doe = z - era * 146097;
@@ -760,6 +796,12 @@ event_format_time(int64_t ms, char out[EVENT_TIME_LEN])
 	event_put2(out + 14, (int)(secs / 60 % 60));
 	out[16] = ':';
 	event_put2(out + 17, (int)(secs % 60));
+	if (mm != NULL) {
+		memcpy(mm->out, out, EVENT_TIME_HEAD);
+		mm->out_secs = usecs;
+		mm->out_valid = true;
+	}
+fraction:
 	out[19] = '.';
 	out[20] = (char)('0' + msec / 100);
 	event_put2(out + 21, msec % 100);

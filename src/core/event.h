@@ -65,7 +65,7 @@ struct log_event {
 	 * written member by member with strings sanitised it comes out
 	 * unchanged (format's fast path for JSON output). */
 	bool plain;
-	size_t truncated;       /* bytes cut by the transport or decoder caps */
+	size_t truncated; /* bytes cut by the transport or decoder caps */
 };
 
 /* A run-state change (event: status). */
@@ -93,8 +93,8 @@ void event_decoder_free(struct event_decoder *d);
  * object becomes the message of an INFO event, bad JSON included.
  * Members: id (a number or numeric string >= 0, else -1), timestamp,
  * level (case insensitive, WARNING is WARN; empty means INFO), message
- * (else msg), task, runId. A string value is unescaped (\u0000 kept as a NUL byte,
- * lone surrogates as U+FFFD); any other value is kept as its JSON text;
+ * (else msg), task, runId. A string value is unescaped (\u0000 kept as a NUL
+ * byte, lone surrogates as U+FFFD); any other value is kept as its JSON text;
  * null counts as absent. With duplicate keys the last one wins. */
 void event_decode(struct event_decoder *d, const char *data, size_t len,
     struct log_event *out);
@@ -129,12 +129,34 @@ bool event_reset_renumbered(const char *data, size_t len);
 /* Parse an ISO 8601 timestamp ("2024-05-01T12:00:00.123Z", offsets,
  * fraction of any length) to Unix ms; INT64_MIN when unusable. */
 int64_t event_parse_time(const char *s, size_t n);
+/* Length of the part of an ISO timestamp up to its seconds
+ * ("2024-05-01T12:00:00"). */
+#define EVENT_TIME_HEAD 19
+/* The last timestamp a caller parsed, up to its seconds, and what that
+ * part came to: lines of one second then parse only their fraction and
+ * zone. Zero it to start. */
+struct event_time_memo {
+	char head[EVENT_TIME_HEAD];
+	int64_t secs; /* Unix seconds of head, before any offset */
+	bool valid;
+	/* The same for event_format_time_memo's output. */
+	char out[EVENT_TIME_HEAD];
+	int64_t out_secs;
+	bool out_valid;
+};
+/* event_parse_time, reusing and updating m (NULL: none). */
+int64_t event_parse_time_memo(
+    struct event_time_memo *m, const char *s, size_t n);
 /* Length of the timestamps event_format_time writes. */
 #define EVENT_TIME_LEN 24
 /* Write Unix ms as "2024-05-01T12:00:00.123Z" (EVENT_TIME_LEN bytes, no
  * NUL) to out, the inverse of event_parse_time for that shape; false
  * (nothing written) outside the years 0000 to 9999. */
 bool event_format_time(int64_t ms, char out[EVENT_TIME_LEN]);
+/* event_format_time, reusing and updating m's last output (NULL: none):
+ * times of one second only write their milliseconds. */
+bool event_format_time_memo(
+    struct event_time_memo *m, int64_t ms, char out[EVENT_TIME_LEN]);
 
 /* Map a level name (any case, WARNING too) to a level. */
 enum level level_parse(const char *s, size_t n);

@@ -3,6 +3,9 @@
 
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define ONES 0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
@@ -70,33 +73,63 @@ json_skip_ws(const char *p, const char *end)
 	return p;
 }
 
-/* Scan the string whose opening quote is at p; returns the byte after the
- * closing quote or NULL. Sets *escaped when a backslash escape occurs. */
-static const char *
-json_scan_string(const char *p, const char *end, bool *escaped)
+/* json_skip_ws, with the usual case (minified text: no whitespace at p)
+ * decided without a call. */
+static inline const char *
+json_ws(const char *p, const char *end)
+{
+	if (p < end && (unsigned char)*p > ' ')
+		return p;
+	return json_skip_ws(p, end);
+}
+
+/* The first quote or backslash in [p, end), or end. Sixteen bytes at a
+ * time with SSE2, else eight with word arithmetic; never reads past end. */
+static inline __attribute__((always_inline)) const char *
+json_find_special(const char *p, const char *end)
 {
 	uint64_t w;
 
-	*escaped = false;
-	p++;
-	for (;;) {
-		/* Eight bytes at a time while none is a quote or backslash. */
-		while (end - p >= 8) {
-			memcpy(&w, p, 8);
-			w = json_has_zero(w ^ (ONES * '"')) |
-			    json_has_zero(w ^ (ONES * '\\'));
-			if (w == 0) {
-				p += 8;
-				continue;
-			}
-#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-			/* The lowest flagged byte is exact: jump to it. */
-			p += __builtin_ctzll(w) >> 3;
+#if defined(__SSE2__)
+	const __m128i quote = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+	__m128i x;
+	unsigned m;
+
+	while (end - p >= 16) {
+		x = _mm_loadu_si128((const __m128i *)(const void *)p);
+		m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bs)));
+		if (m != 0)
+			return p + __builtin_ctz(m);
+		p += 16;
+	}
 #endif
-			break;
+	while (end - p >= 8) {
+		memcpy(&w, p, 8);
+		w = json_has_zero(w ^ (ONES * '"')) |
+		    json_has_zero(w ^ (ONES * '\\'));
+		if (w == 0) {
+			p += 8;
+			continue;
 		}
-		while (p < end && *p != '"' && *p != '\\')
-			p++;
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		/* The lowest flagged byte is exact: jump to it. */
+		p += __builtin_ctzll(w) >> 3;
+#endif
+		break;
+	}
+	while (p < end && *p != '"' && *p != '\\')
+		p++;
+	return p;
+}
+
+/* The rest of a string from p, a backslash or end (json_scan_string's
+ * slow path, out of line): returns the byte after the closing quote or
+ * NULL, and sets *escaped when an escape occurs. */
+static const char *
+json_scan_escapes(const char *p, const char *end, bool *escaped)
+{
+	for (;;) {
 		if (p == end)
 			return NULL;
 		if (*p == '"')
@@ -123,7 +156,21 @@ json_scan_string(const char *p, const char *end, bool *escaped)
 		default:
 			return NULL;
 		}
+		p = json_find_special(p, end);
 	}
+}
+
+/* Scan the string whose opening quote is at p; returns the byte after the
+ * closing quote or NULL. Sets *escaped when a backslash escape occurs.
+ * Inline: a string without escapes, nearly every one, costs no call. */
+static inline __attribute__((always_inline)) const char *
+json_scan_string(const char *p, const char *end, bool *escaped)
+{
+	*escaped = false;
+	p = json_find_special(p + 1, end);
+	if (p < end && *p == '"')
+		return p + 1;
+	return json_scan_escapes(p, end, escaped);
 }
 
 /* Scan a number at p; returns the byte after it or NULL. */
@@ -315,7 +362,7 @@ json_iter_next(
 	const char *p, *end = it->end;
 	bool esc;
 
-	p = json_skip_ws(it->p, end);
+	p = json_ws(it->p, end);
 	if (p == end)
 		return -1;
 	if (*p == it->close) {
@@ -327,7 +374,7 @@ json_iter_next(
 	else {
 		if (*p != ',')
 			return -1;
-		p = json_skip_ws(p + 1, end);
+		p = json_ws(p + 1, end);
 	}
 	if (it->close == '}') {
 		if (p == end || *p != '"')
@@ -341,10 +388,24 @@ json_iter_next(
 		key->s = key->p + 1;
 		key->sn = key->n - 2;
 		key->escaped = esc;
-		p = json_skip_ws(p, end);
+		p = json_ws(p, end);
 		if (p == end || *p != ':')
 			return -1;
-		p = json_skip_ws(p + 1, end);
+		p = json_ws(p + 1, end);
+	}
+	if (p < end && *p == '"') {
+		/* A string member, the usual case: as json_scan would. */
+		val->type = JSON_STRING;
+		val->p = p;
+		p = json_scan_string(p, end, &esc);
+		if (p == NULL)
+			return -1;
+		val->n = (size_t)(p - val->p);
+		val->s = val->p + 1;
+		val->sn = val->n - 2;
+		val->escaped = esc;
+		it->p = p;
+		return 1;
 	}
 	/* The container itself is one level. */
 	p = json_scan(p, end, val, JSON_MAX_DEPTH - 1);

@@ -1,12 +1,13 @@
 /* sse.c - incremental WHATWG event-stream parser.
  *
  * Lines are found with memchr and handled where they lie in the caller's
- * chunk; only a line cut by the end of a chunk leaves state behind. Data
- * values go straight into the event's data buffer, so a data line is never
- * staged; the values of the other fields are staged in a small scratch
- * buffer only when a chunk ends inside them. Buffers are reused from event
- * to event and each has a hard limit, so memory stays under
- * SSE_MEMORY_MAX(max_event) whatever the input. */
+ * chunk; only a line cut by the end of a chunk leaves state behind. An
+ * event whose one data line and blank line arrive in the same chunk is
+ * handed out where it lies, never copied; other data values go straight
+ * into the event's data buffer, so a data line is never staged; the values of
+ * the other fields are staged in a small scratch buffer only when a chunk ends
+ * inside them. Buffers are reused from event to event and each has a hard
+ * limit, so memory stays under SSE_MEMORY_MAX(max_event) whatever the input. */
 #include "core/sse.h"
 
 #include <limits.h>
@@ -61,7 +62,13 @@ struct sse_parser {
 	bool skip_lf;       /* the last chunk ended in CR: drop one LF */
 	unsigned bom;       /* BOM bytes matched; SSE_BOM_LEN: BOM over */
 
-	struct buf data;    /* data lines, each with its LF; max + 1 bytes */
+	struct buf data; /* data lines, each with its LF; max + 1 bytes */
+	/* The event's one data line so far (no LF) where it lies in the
+	 * chunk being fed, when data is empty: the common event is then
+	 * dispatched without a copy. Moved into data before the chunk ends
+	 * and before any more data. */
+	const char *inplace;
+	size_t inplace_n;
 	size_t data_cut;    /* data bytes past the cap */
 	struct buf type;    /* event type buffer */
 	struct buf id;      /* last event id buffer of this connection */
@@ -110,6 +117,18 @@ sse_data_add(struct sse_parser *p, const char *s, size_t n)
 			keep = 0;
 	}
 	sse_add_sat(&p->data_cut, n - keep);
+}
+
+/* Move an in-place data line into the data buffer, as if it had been
+ * appended there (it is at most max bytes: its LF fits too). */
+static void
+sse_inplace_flush(struct sse_parser *p)
+{
+	if (p->inplace == NULL)
+		return;
+	sse_data_add(p, p->inplace, p->inplace_n);
+	sse_data_add(p, "\n", 1);
+	p->inplace = NULL;
 }
 
 /* Append to the scratch buffer up to fcap, as sse_data_add does. */
@@ -245,6 +264,14 @@ sse_dispatch(struct sse_parser *p)
 		if (buf_append(&p->last_id, p->id.p, p->id.len) == 0)
 			p->id_dirty = false;
 	}
+	if (p->inplace != NULL) {
+		/* One whole data line in this chunk: hand it out in place. */
+		ev.data = p->inplace;
+		ev.data_len = p->inplace_n;
+		ev.truncated = 0;
+		p->inplace = NULL;
+		goto fire;
+	}
 	total = p->data.len + p->data_cut;
 	if (total == 0) {
 		buf_clear(&p->type);
@@ -257,14 +284,15 @@ sse_dispatch(struct sse_parser *p)
 		len = p->data.len;
 	if (len > p->max)
 		len = p->max;
+	ev.data = p->data.len > 0 ? p->data.p : "";
+	ev.data_len = len;
+	ev.truncated = total - 1 - len;
+fire:
 	ev.type = p->type.len > 0 ? p->type.p : SSE_DEFAULT_TYPE;
 	ev.type_len =
 	    p->type.len > 0 ? p->type.len : sizeof SSE_DEFAULT_TYPE - 1;
-	ev.data = p->data.len > 0 ? p->data.p : "";
-	ev.data_len = len;
 	ev.id = p->last_id.len > 0 ? p->last_id.p : "";
 	ev.id_len = p->last_id.len;
-	ev.truncated = total - 1 - len;
 	p->cb.on_event(&ev, p->arg);
 	buf_clear(&p->data);
 	p->data_cut = 0;
@@ -289,6 +317,13 @@ sse_value(struct sse_parser *p, const char *s, size_t n, bool eol)
 
 	switch (p->field) {
 	case SSE_F_DATA:
+		if (eol && p->inplace == NULL && p->data.len == 0 &&
+		    p->data_cut == 0 && n <= p->max) {
+			p->inplace = s;
+			p->inplace_n = n;
+			break;
+		}
+		sse_inplace_flush(p);
 		sse_data_add(p, s, n);
 		if (eol)
 			sse_data_add(p, "\n", 1);
@@ -498,6 +533,9 @@ sse_feed(struct sse_parser *p, const char *buf, size_t len)
 	if (p->bom < SSE_BOM_LEN)
 		s = sse_bom(p, s, end);
 	sse_lines(p, s, end);
+	/* The chunk is the caller's: keep what still points into it. */
+	if (!p->dead)
+		sse_inplace_flush(p);
 	p->busy = false;
 	if (p->dead)
 		sse_destroy(p);
@@ -506,6 +544,7 @@ sse_feed(struct sse_parser *p, const char *buf, size_t len)
 void
 sse_reconnect(struct sse_parser *p)
 {
+	p->inplace = NULL;
 	buf_clear(&p->data);
 	p->data_cut = 0;
 	buf_clear(&p->type);

@@ -1,4 +1,4 @@
-/* loop.h - the single-threaded poll() loop: fds, signals, timers and the
+/* loop.h - the single-threaded epoll loop: fds, signals, timers and the
  * libcurl multi handle (transport layer). */
 #ifndef LOGDECK_LOOP_H
 #define LOGDECK_LOOP_H
@@ -22,9 +22,13 @@ struct loop_timer {
 	bool armed;
 	void (*cb)(void *arg);
 	void *arg;
-	/* The loop's bookkeeping; do not touch. */
-	struct loop_timer *next;
-	bool listed;
+	/* The loop's bookkeeping; do not touch. Armed timers form a pairing
+	 * heap by (when, seq): child is the first child, next the next
+	 * sibling, prev the previous sibling or, for a first child, the
+	 * parent. */
+	struct loop_timer *child, *next, *prev;
+	uint64_t seq;
+	bool listed; /* in the heap */
 	uint64_t fired_pass;
 };
 
@@ -59,6 +63,15 @@ int loop_add_transfer(struct loop *l, CURL *easy,
     void (*done)(CURL *easy, CURLcode rc, void *arg), void *arg);
 /* Take a transfer off the multi handle without calling done. */
 void loop_remove_transfer(struct loop *l, CURL *easy);
+/* For a write callback of transfer easy that is about to use n bytes:
+ * true when this pass's slice of stream data has room (it is charged n),
+ * false when it is spent: the callback must then return
+ * CURL_WRITEFUNC_PAUSE without using the bytes, and the loop resumes the
+ * transfer next pass, after input (curl hands the same bytes again). A
+ * pass thus parses about LOOP_SLICE_BYTES (loop.c), so input is never
+ * held up behind every socket being drained. HTTP/2 transfers are never
+ * paused (libcurl 7.88 may stall them after a resume). */
+bool loop_slice_take(struct loop *l, CURL *easy, size_t n);
 
 /* Run cb once per loop pass, after all input is handled and before the
  * loop sleeps: the place to redraw or flush output. */

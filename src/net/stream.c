@@ -442,6 +442,9 @@ stream_on_write(char *p, size_t size, size_t n, void *arg)
 	if (s->closing)
 		return 0;
 	if (s->is_sse) {
+		/* One slice per loop pass: the rest waits, input goes first. */
+		if (!loop_slice_take(s->m->loop, s->easy, len))
+			return CURL_WRITEFUNC_PAUSE;
 		s->m->depth++;
 		sse_feed(s->sse, p, len);
 		s->m->depth--;

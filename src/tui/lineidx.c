@@ -23,20 +23,22 @@ lineidx_free(struct lineidx *li)
 {
 	free(li->v);
 	free(li->e);
+	free(li->run);
 	free(li->late);
 	free(li->fold_last);
 	li->fold_last = NULL;
 	li->fold = NULL;
 	li->v = NULL;
-	li->e = li->late = NULL;
+	li->e = li->run = li->late = NULL;
 	li->off = li->len = li->cap = li->ecap = li->nlate = 0;
+	li->nrun = li->runcap = 0;
 }
 
 /* Start over from the first retained line. */
 void
 lineidx_rebuild(struct lineidx *li, const struct scrollback *sb)
 {
-	li->off = li->len = li->nlate = 0;
+	li->off = li->len = li->nlate = li->nrun = 0;
 	li->next = li->start = sb_first(sb);
 	li->rebuilding = li->next < sb_end(sb);
 	if (li->fold_last != NULL)
@@ -94,9 +96,10 @@ lineidx_set_order(
 {
 	if (order == LINEIDX_BY_SEQ) {
 		free(li->e);
+		free(li->run);
 		free(li->late);
-		li->e = li->late = NULL;
-		li->ecap = 0;
+		li->e = li->run = li->late = NULL;
+		li->ecap = li->runcap = 0;
 	}
 	li->order = order;
 	lineidx_rebuild(li, sb);
@@ -186,45 +189,113 @@ lineidx_reserve(struct lineidx *li)
 		li->e = ne;
 		li->ecap = ncap;
 	}
+	if (li->nrun + li->nlate + 1 > li->runcap) {
+		ncap = li->runcap ? li->runcap * 2 : LINEIDX_MIN;
+		ne = realloc(li->run, ncap * sizeof *ne);
+		if (ne == NULL)
+			return -1;
+		li->run = ne;
+		li->runcap = ncap;
+	}
 	if (li->late == NULL &&
 	    (li->late = malloc(LINEIDX_LATE_MAX * sizeof *li->late)) == NULL)
 		return -1;
 	return 0;
 }
 
-/* Sort the late entries and merge them into the sorted ones in one pass
- * from the back: each is placed by binary search and only the entries
- * after the earliest of them move, each once. */
-void
-lineidx_ent_merge(
-    struct lineidx_ent *e, size_t n, struct lineidx_ent *late, size_t nlate)
+/* The first of the i sorted entries of e that sorts at or after key,
+ * searched from the end (galloping): O(log(i - result)), so placing
+ * late entries that sit close together costs little however long e is. */
+static size_t
+lineidx_gallop(
+    const struct lineidx_ent *e, size_t i, const struct lineidx_ent *key)
+{
+	size_t step = 1, lo;
+
+	while (step <= i && lineidx_cmp(&e[i - step], key) >= 0)
+		step *= 2;
+	/* e[i - step/2 ..) sorts at or after key; e[i - step] (if any)
+	 * before it. */
+	lo = step <= i ? i - step + 1 : 0;
+	return lo + lineidx_ent_lower(e + lo, i - step / 2 - lo, key);
+}
+
+/* Merge the nlate sorted entries of late into the n sorted ones of e,
+ * which has room for n + nlate, from the back: each is placed by a
+ * galloping search and only the entries after the earliest of them
+ * move, each once. */
+static void
+lineidx_merge_sorted(struct lineidx_ent *e, size_t n,
+    const struct lineidx_ent *late, size_t nlate)
 {
 	size_t i = n, j, p;
 
-	if (nlate == 0)
-		return;
-	qsort(late, nlate, sizeof *late, lineidx_qcmp);
 	for (j = nlate; j-- > 0;) {
-		p = lineidx_ent_lower(e, i, &late[j]);
+		p = lineidx_gallop(e, i, &late[j]);
 		memmove(e + p + j + 1, e + p, (i - p) * sizeof *e);
 		e[p + j] = late[j];
 		i = p;
 	}
 }
 
-/* Merge this scan's late entries into e. */
+/* Sort the late entries and merge them into the sorted ones. */
+void
+lineidx_ent_merge(
+    struct lineidx_ent *e, size_t n, struct lineidx_ent *late, size_t nlate)
+{
+	if (nlate == 0)
+		return;
+	qsort(late, nlate, sizeof *late, lineidx_qcmp);
+	lineidx_merge_sorted(e, n, late, nlate);
+}
+
+/* Entries in the main by-time array e. */
+static size_t
+lineidx_nmain(const struct lineidx *li)
+{
+	return li->len - li->nrun - li->nlate;
+}
+
+/* How many late entries the side run may hold beside n main ones before
+ * it is merged into them: max(LINEIDX_RUN_MIN, LINEIDX_RUN_FACTOR *
+ * sqrt(n)), which balances the moves within the run at every scan against
+ * the moves of the main array at every merge. */
+static size_t
+lineidx_run_max(size_t n)
+{
+	size_t x = n, y = (n + 1) / 2; /* Newton's integer square root */
+
+	while (y < x) {
+		x = y;
+		y = (x + n / x) / 2;
+	}
+	x *= LINEIDX_RUN_FACTOR;
+	return x > LINEIDX_RUN_MIN ? x : LINEIDX_RUN_MIN;
+}
+
+/* Sort this scan's late entries into the side run, and the side run into
+ * e once it outgrows lineidx_run_max. Cannot fail: lineidx_reserve made
+ * room in both. */
 static void
 lineidx_merge(struct lineidx *li)
 {
-	lineidx_ent_merge(li->e, li->len - li->nlate, li->late, li->nlate);
-	li->nlate = 0;
+	if (li->nlate > 0) {
+		lineidx_ent_merge(li->run, li->nrun, li->late, li->nlate);
+		li->nrun += li->nlate;
+		li->nlate = 0;
+	}
+	if (li->nrun > lineidx_run_max(lineidx_nmain(li))) {
+		lineidx_merge_sorted(
+		    li->e, lineidx_nmain(li), li->run, li->nrun);
+		li->nrun = 0;
+	}
 }
 
 /* Add line seq (order time ms), the newest seq so far; -1 on failure. */
 static int
 lineidx_add(struct lineidx *li, uint64_t seq, int64_t ms)
 {
-	size_t ne = li->len - li->nlate; /* entries in e */
+	size_t ne = lineidx_nmain(li); /* entries in e */
 
 	if (lineidx_reserve(li) == -1)
 		return -1;
@@ -317,25 +388,41 @@ lineidx_progress(const struct lineidx *li, const struct scrollback *sb)
 	return (int)((li->next - start) * 100 / (end - start));
 }
 
-/* Drop evicted entries: the front of v; by time, wherever they sit in e. */
+/* Keep the entries of e[0..n) whose seq is >= first; returns how many. */
+static size_t
+lineidx_ent_keep(struct lineidx_ent *e, size_t n, uint64_t first)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < n; i++) {
+		if (e[i].seq >= first)
+			e[kept++] = e[i];
+	}
+	return kept;
+}
+
+/* Drop evicted entries: the front of v; by time, wherever they sit in e
+ * and in the side run. */
 void
 lineidx_trim(struct lineidx *li, const struct scrollback *sb)
 {
 	uint64_t first = sb_first(sb);
-	size_t n = lineidx_seq_lower(li, first), i, kept = 0;
+	size_t n = lineidx_seq_lower(li, first), ne;
 
 	if (n == 0)
 		return;
+	if (li->order == LINEIDX_BY_TIME)
+		lineidx_merge(li); /* no unsorted late entries from here on */
+	ne = lineidx_nmain(li);
 	li->off += n;
 	li->len -= n;
 	if (li->len == 0)
 		li->off = 0;
 	if (li->order != LINEIDX_BY_TIME)
 		return;
-	for (i = 0; i < li->len + n; i++) {
-		if (li->e[i].seq >= first)
-			li->e[kept++] = li->e[i];
-	}
+	/* What is kept of e is li->len - nrun: each dropped entry was in v. */
+	li->nrun = lineidx_ent_keep(li->run, li->nrun, first);
+	lineidx_ent_keep(li->e, ne, first);
 }
 
 /* Entries shown. */
@@ -345,13 +432,39 @@ lineidx_count(const struct lineidx *li)
 	return li->len;
 }
 
+/* Entry i of the union of the two sorted by-time runs (e and the side
+ * run): j, the number of side-run entries before position i, is found by
+ * binary search, as in a merge of the two. */
+static const struct lineidx_ent *
+lineidx_time_at(const struct lineidx *li, size_t i)
+{
+	const struct lineidx_ent *a = li->e, *b = li->run;
+	size_t na = lineidx_nmain(li), nb = li->nrun;
+	size_t lo = i > na ? i - na : 0, hi = i < nb ? i : nb, mid;
+
+	/* The smallest j with b[j] after a[i - j - 1]: then b[0..j) and
+	 * a[0..i-j) are the first i entries. */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (lineidx_cmp(&b[mid], &a[i - mid - 1]) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < nb && (i - lo >= na || lineidx_cmp(&b[lo], &a[i - lo]) < 0))
+		return &b[lo];
+	return &a[i - lo];
+}
+
 /* Entry i. */
 uint64_t
 lineidx_at(const struct lineidx *li, size_t i)
 {
-	if (li->order == LINEIDX_BY_TIME)
+	if (li->order != LINEIDX_BY_TIME)
+		return li->v[li->off + i];
+	if (li->nrun == 0)
 		return li->e[i].seq;
-	return li->v[li->off + i];
+	return lineidx_time_at(li, i)->seq;
 }
 
 /* Entry i in seq order. */
@@ -387,7 +500,8 @@ lineidx_lower(const struct lineidx *li, uint64_t seq)
 	if (li->order != LINEIDX_BY_TIME)
 		return lineidx_seq_lower(li, seq);
 	lineidx_key(li, seq, &key);
-	return lineidx_ent_lower(li->e, li->len, &key);
+	return lineidx_ent_lower(li->e, lineidx_nmain(li), &key) +
+	       lineidx_ent_lower(li->run, li->nrun, &key);
 }
 
 /* Entries with a seq >= seq. */

@@ -30,9 +30,15 @@
  * when it is in none (not added to a fold, or dropped from its ring). */
 typedef int64_t (*lineidx_fold_fn)(void *arg, uint64_t seq, uint16_t src);
 
-/* Lines of one scan that go before the newest entry (by time) are merged
- * into the index in runs of at most this many. */
+/* Lines of one scan that go before the newest entry (by time) are sorted
+ * and merged into the side run in batches of at most this many. */
 #define LINEIDX_LATE_MAX 8192
+/* The side run of late lines is merged into the main by-time array once
+ * it holds more than max(LINEIDX_RUN_MIN, LINEIDX_RUN_FACTOR * sqrt(main
+ * entries)) of them: a late line then costs O(sqrt n) moves amortised
+ * instead of moving every newer entry at each scan. */
+#define LINEIDX_RUN_MIN 16384
+#define LINEIDX_RUN_FACTOR 32
 
 enum lineidx_order {
 	LINEIDX_BY_SEQ,  /* arrival order */
@@ -52,9 +58,15 @@ struct lineidx {
 	uint64_t *v; /* the seqs shown, by seq: v[off .. off+len) (both
 	                orders; by seq it is the index itself) */
 	size_t off, len, cap;
-	struct lineidx_ent *e; /* BY_TIME: the same lines by time, e[0..len) */
+	/* BY_TIME: the same lines by time, as two sorted runs whose union is
+	 * the index: the main one e[0..len-nrun-nlate) and the side run of
+	 * late lines run[0..nrun); late[0..nlate) are this scan's late lines,
+	 * not yet sorted (counted in len, shown only once merged). */
+	struct lineidx_ent *e;
 	size_t ecap;
-	struct lineidx_ent *late; /* BY_TIME: this scan's late lines */
+	struct lineidx_ent *run;
+	size_t nrun, runcap;
+	struct lineidx_ent *late;
 	size_t nlate;
 	uint64_t next;   /* next store seq to test */
 	uint64_t start;  /* where the current rebuild began (progress) */
@@ -91,9 +103,10 @@ int lineidx_set_fold(struct lineidx *li, const struct scrollback *sb,
  * up), or -1 on allocation failure (what was added stays, and the next
  * call goes on from the first line not added). Cost per line: the filter,
  * plus O(1) amortised for a line that sorts last. By time, lines that go
- * before the newest entry are sorted and merged in one pass per
- * LINEIDX_LATE_MAX of them, moving only the entries after the earliest
- * of them: a late live line costs one binary search and a short move. */
+ * before the newest entry are sorted and merged into a side run at the
+ * end of the scan (or per LINEIDX_LATE_MAX of them), and the side run
+ * into the main array when it outgrows its bound (LINEIDX_RUN_MIN): a
+ * late line costs O(log n + sqrt n) amortised, however far back it goes. */
 long lineidx_scan(struct lineidx *li, const struct scrollback *sb,
     const struct filter *f, size_t budget);
 /* True while lines are waiting to be tested. */
@@ -105,7 +118,8 @@ int lineidx_progress(const struct lineidx *li, const struct scrollback *sb);
 void lineidx_trim(struct lineidx *li, const struct scrollback *sb);
 /* Number of lines shown. O(1). */
 size_t lineidx_count(const struct lineidx *li);
-/* The seq at position i (< count). O(1). */
+/* The seq at position i (< count). By seq O(1); by time O(log n) while a
+ * side run of late lines is pending, else O(1). */
 uint64_t lineidx_at(const struct lineidx *li, size_t i);
 /* The i-th shown seq in seq (arrival) order (i < count), whatever the
  * order: with lineidx_count_since it walks the lines that came after a

@@ -118,6 +118,9 @@ struct scrollback {
 	 * const store may fill it. */
 	struct buf *rebuilt;
 
+	/* The last time parsed and written: lines of one second skip the
+	 * date arithmetic. */
+	struct event_time_memo tmemo;
 	int64_t *src_ms; /* order time of each source's last line */
 	size_t nsrc;     /* entries of src_ms (INT64_MIN: none yet) */
 };
@@ -415,6 +418,7 @@ struct sb_head {
  * compared with the next bytes of cmp (cmp_len in all). ok turns false at
  * the first difference or failed append. */
 struct sb_sink {
+	struct event_time_memo *tmemo; /* NULL: none */
 	struct buf *out;
 	const char *cmp;
 	size_t cmp_len;
@@ -466,7 +470,7 @@ sb_head_emit(struct sb_sink *k, const struct sb_head *h)
 	} while (v > 0);
 	sb_emit(k, "{\"id\":", 6);
 	sb_emit(k, num + i, sizeof num - i);
-	if (!event_format_time(h->ts_ms, ts))
+	if (!event_format_time_memo(k->tmemo, h->ts_ms, ts))
 		k->ok = false;
 	sb_emit(k, ",\"timestamp\":\"", 14);
 	sb_emit(k, ts, EVENT_TIME_LEN);
@@ -537,6 +541,7 @@ sb_compact(struct scrollback *sb, const struct log_event *ev,
 		h.task_len = ev->task.n;
 		h.run = t & 2 ? ev->run_id.p : NULL;
 		h.run_len = ev->run_id.n;
+		k.tmemo = &sb->tmemo;
 		k.out = NULL;
 		k.cmp = raw;
 		k.cmp_len = n - 1;
@@ -747,6 +752,7 @@ sb_get_raw(const struct scrollback *sb, uint64_t seq, struct sb_line *out)
 	h.run = r->run ? in->text + in->off[r->run] : NULL;
 	h.run_len = r->run ? in->len[r->run] : 0;
 	buf_clear(sb->rebuilt);
+	k.tmemo = NULL; /* a const store: nothing to update */
 	k.out = sb->rebuilt;
 	k.cmp = NULL;
 	k.cmp_len = 0;

@@ -130,6 +130,44 @@ def test_follow_streams_live_lines_then_exits_on_terminal_status():
         eq(msgs, ["before"] + ["live %d" % i for i in range(1, 51)], "lines")
 
 
+def test_a_line_on_a_quiet_stream_reaches_stdout_at_once():
+    # Output is batched per loop pass, never held for more input: each
+    # line of a slow stream is written while the stream then stays quiet
+    # (the server's heartbeat is 30 s away). Locally a line takes a few
+    # ms from ingest to stdout; the bound is far above that but far below
+    # any wait for more data.
+    with Server() as s:
+        s.ingest("q", [ev(0, "first")])
+        f = Live("--server", s.url, "-f", "q")
+        f.wait_line("first")
+        took = []
+        for i in range(1, 6):
+            t0 = time.monotonic()
+            s.ingest("q", [ev(i, "slow %d" % i)])
+            took.append(f.wait_line("slow %d" % i) - t0)
+        check(max(took) < 2.0, "a line waited for more input: %r" % took)
+        s.status("q", "completed")
+        eq(f.finish(), 0, "exit status")
+
+
+def test_a_sliced_burst_ends_as_soon_as_its_run_does():
+    # The loop hands a pass at most one slice of stream data and pauses
+    # the transfer past it. When the run's end arrived in the data held
+    # by a paused transfer, resuming it failed inside curl_easy_pause and
+    # nothing ran the transfer again until curl's 10 s connect timeout:
+    # about one run in ten took 10 s. Each run takes well under a second
+    # here; the bound only has to tell it from that wait.
+    with Server("--burst", "300000", "--simulate", "1") as s:
+        for _ in range(10):
+            t0 = time.monotonic()
+            r = logdeck("--server", s.url, "-f", "-o", "json", "burst-1",
+                        timeout=60)
+            took = time.monotonic() - t0
+            eq(r.returncode, 0, "exit status: %r" % r.stderr[-300:])
+            eq(r.stdout.count(b"\n"), 300000, "lines")
+            check(took < 8, "the burst took %.1f s" % took)
+
+
 def test_tail_backfills_then_streams_without_gap_or_duplicate():
     with Server() as s:
         s.ingest("t", [ev(i, "m%d" % i) for i in range(1, 101)])
@@ -674,11 +712,35 @@ def test_tokens_past_the_limit_or_with_control_characters_are_refused():
     eq(r.returncode, 3, "a 4096-byte token is used: %r" % r.stderr)
 
 
-def test_more_than_256_sources_is_a_usage_error():
-    srcs = ["s%d" % i for i in range(257)]
+def test_more_than_4096_sources_is_a_usage_error():
+    # MAIN_MAX_SOURCES in src/logdeck.c.
+    srcs = ["s%d" % i for i in range(4097)]
     r = logdeck("--server", "http://127.0.0.1:1", "-f", *srcs)
     eq(r.returncode, 2, "exit status")
-    check(b"more than 256 sources" in r.stderr, r.stderr)
+    check(b"more than 4096 sources" in r.stderr, r.stderr)
+
+
+def test_follow_streams_more_than_256_sources_at_once():
+    # The limit was 256; 300 streams over HTTP/1.1 are 300 sockets, each
+    # with its backlog and then a live line.
+    names = ["many-%d" % i for i in range(300)]
+    with Server() as s:
+        for n in names:
+            s.ingest(n, [ev(0, n + " before")])
+        f = Live("--server", s.url, "-f", "--tail", "1", *names)
+        try:
+            for n in names:
+                f.wait_line(n + " before", timeout=60)
+            ldtest.wait_for(lambda: established(s.port) >= 300, 60,
+                            "300 streams on the server (have %d)"
+                            % established(s.port))
+            s.ingest(names[-1], [ev(1, "last one live")])
+            f.wait_line("last one live", timeout=30)
+            for n in names:
+                s.status(n, "completed", exitCode=0)
+            eq(f.finish(), 0, "exit status: %r" % f.lines("err")[-3:])
+        finally:
+            f.stop()
 
 
 def test_retry_after_past_ten_minutes_is_clamped():

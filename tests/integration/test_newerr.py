@@ -198,9 +198,13 @@ def test_run_after_run_the_baseline_is_the_last_successful_run():
             eq(msgs(lv.lines())[len(NEW2) + 2:],
                ["certificate expires in 2 days", "out of memory"],
                "run 4 against run 2")
+            # stderr is its own pipe, read by its own thread: the notes
+            # were written before run 4's lines but may be read after.
+            wait_for(lambda: all(("Run %d started" % n) in
+                                 lv.lines("err") for n in (3, 4)),
+                     WAIT_S * 2, "runs 3 and 4 told on stderr: %r"
+                     % lv.lines("err"))
             err = lv.lines("err")
-            for n in (3, 4):
-                check(("Run %d started" % n) in err, err)
             check(not any("no successful run" in l for l in err), err)
         finally:
             lv.stop()

@@ -22,8 +22,8 @@ START_TEST(hash_is_fnv1a_whole_or_in_pieces)
 	ck_assert_uint_eq(hash_fnv1a_str(HASH_FNV1A_INIT, "a"), 0xe40c292cu);
 	ck_assert_uint_eq(
 	    hash_fnv1a_str(HASH_FNV1A_INIT, "foobar"), 0xbf9cf968u);
-	ck_assert_uint_eq(hash_fnv1a(hash_fnv1a(HASH_FNV1A_INIT, "foo", 3),
-	                      "bar", 3),
+	ck_assert_uint_eq(
+	    hash_fnv1a(hash_fnv1a(HASH_FNV1A_INIT, "foo", 3), "bar", 3),
 	    0xbf9cf968u);
 }
 END_TEST
@@ -308,6 +308,68 @@ START_TEST(a_timer_stopped_from_a_callback_never_fires)
 }
 END_TEST
 
+/* Timers of the many-timers test. */
+#define MANY_TIMERS 3000
+
+static struct loop_timer many[MANY_TIMERS];
+static uint64_t many_when[MANY_TIMERS];
+static int many_fired[MANY_TIMERS], many_left, many_bad_order;
+static uint64_t many_last;
+
+/* Record one of many: each fires once, never before an earlier one; the
+ * callbacks of some stop a later timer or re-arm another. */
+static void
+many_fire(void *arg)
+{
+	long i = (long)arg;
+
+	if (many_when[i] < many_last)
+		many_bad_order++;
+	many_last = many_when[i];
+	many_fired[i]++;
+	if (i % 7 == 0 && i + 1 < MANY_TIMERS && many[i + 1].armed) {
+		loop_timer_stop(tl, &many[i + 1]);
+		many_left--;
+	}
+	if (--many_left == 0)
+		loop_stop(tl, 0);
+}
+
+START_TEST(many_timers_fire_once_each_in_deadline_order)
+{
+	long i;
+
+	tl = loop_new();
+	srand(3);
+	many_left = MANY_TIMERS;
+	many_last = 0;
+	many_bad_order = 0;
+	for (i = 0; i < MANY_TIMERS; i++) {
+		many_fired[i] = 0;
+		loop_timer_init(&many[i], many_fire, (void *)i);
+		loop_timer_in(tl, &many[i], (uint64_t)(rand() % 40));
+	}
+	/* Move a third of them, stop a tenth. */
+	for (i = 0; i < MANY_TIMERS; i += 3)
+		loop_timer_in(tl, &many[i], (uint64_t)(rand() % 60));
+	for (i = 5; i < MANY_TIMERS; i += 10) {
+		loop_timer_stop(tl, &many[i]);
+		many_left--;
+	}
+	for (i = 0; i < MANY_TIMERS; i++)
+		many_when[i] = many[i].when;
+	ck_assert_int_eq(loop_run(tl), 0);
+	ck_assert_int_eq(many_bad_order, 0);
+	for (i = 0; i < MANY_TIMERS; i++) {
+		if (i % 10 == 5)
+			ck_assert_int_eq(many_fired[i], 0);
+		else if (many_fired[i] > 1)
+			ck_assert_int_eq(many_fired[i], 1);
+	}
+	loop_free(tl);
+}
+END_TEST
+
 static int rearms;
 
 /* Re-arms itself for "now": must fire once per pass, not spin. */
@@ -426,6 +488,7 @@ main(void)
 	tcase_add_test(tc, streams_wait_to_share_a_connection_only_over_http2);
 	tcase_add_test(tc, source_ids_past_the_limit_are_refused);
 	tcase_add_test(tc, the_loop_refuses_fds_and_signals_past_its_limits);
+	tcase_add_test(tc, many_timers_fire_once_each_in_deadline_order);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

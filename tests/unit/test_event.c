@@ -653,10 +653,63 @@ START_TEST(times_parse_with_offsets_and_fractions)
 }
 END_TEST
 
+START_TEST(a_time_memo_parses_as_without_one)
+{
+	/* Lines of one second reuse the memo; another second, a broken
+	 * head or a broken tail after a known head give what the memo-less
+	 * parser gives, and a broken head leaves the memo as it was. */
+	static const char *const ts[] = {"2024-12-07T14:02:11.001Z",
+	    "2024-12-07T14:02:11.002Z", "2024-12-07T14:02:11",
+	    "2024-12-07T14:02:11.5+02:00", "2024-12-07T14:02:11.5+99:00",
+	    "2024-12-07T14:02:11Q", "2024-12-07T14:02:12.000Z",
+	    "2024-02-30T14:02:12.000Z", "2024-12-07T14:02:12,25z",
+	    "2024-12-07 14:02:12.1", "2024-12-07T14:02:12.000Z",
+	    "2024-12-07T14:02:1", "", "2024-12-07T14:02:12x"};
+	struct event_time_memo m;
+	size_t i, k;
+
+	memset(&m, 0, sizeof m);
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < sizeof ts / sizeof *ts; i++)
+			ck_assert_int_eq(
+			    event_parse_time_memo(&m, ts[i], strlen(ts[i])),
+			    event_parse_time(ts[i], strlen(ts[i])));
+	}
+	ck_assert(m.valid);
+	ck_assert(memcmp(m.head, "2024-12-07T14:02:12", EVENT_TIME_HEAD) == 0);
+}
+END_TEST
+
+START_TEST(a_time_memo_formats_as_without_one)
+{
+	/* Steps across seconds, days and 1970 in both directions, and the
+	 * ends of the range, against the memo-less writer. */
+	static const int64_t starts[] = {1733580131000LL - 2500, -2500,
+	    86400000LL - 1500, -62167219200000LL, 253402300800000LL - 1500};
+	char a[EVENT_TIME_LEN], b[EVENT_TIME_LEN];
+	struct event_time_memo m;
+	size_t i;
+	int64_t ms;
+
+	memset(&m, 0, sizeof m);
+	for (i = 0; i < sizeof starts / sizeof *starts; i++) {
+		for (ms = starts[i]; ms < starts[i] + 3000; ms += 7) {
+			ck_assert(event_format_time_memo(&m, ms, a) ==
+			          event_format_time(ms, b));
+			if (event_format_time(ms, b) &&
+			    memcmp(a, b, EVENT_TIME_LEN) != 0)
+				ck_abort_msg("ms %lld: %.24s, not %.24s",
+				    (long long)ms, a, b);
+		}
+	}
+	ck_assert(!event_format_time_memo(&m, -62167219200001LL, a));
+}
+END_TEST
+
 START_TEST(formatted_times_parse_back_to_the_same_ms)
 {
-	static const int64_t ms[] = {0, 1, 999, 1733580131250LL, -1, -86400001LL,
-	    951868799999LL, -62167219200000LL, 253402300799999LL};
+	static const int64_t ms[] = {0, 1, 999, 1733580131250LL, -1,
+	    -86400001LL, 951868799999LL, -62167219200000LL, 253402300799999LL};
 	char out[EVENT_TIME_LEN];
 	size_t i;
 
@@ -835,6 +888,8 @@ event_suite(void)
 	tcase_add_test(tc, unusable_run_fields_count_as_absent);
 	tcase_add_test(tc, times_parse_with_offsets_and_fractions);
 	tcase_add_test(tc, times_that_do_not_exist_are_refused);
+	tcase_add_test(tc, a_time_memo_parses_as_without_one);
+	tcase_add_test(tc, a_time_memo_formats_as_without_one);
 	tcase_add_test(tc, reset_gives_oldest_id);
 	tcase_add_test(tc, reset_tells_a_renumbering_server_from_lost_lines);
 	tcase_add_test(tc, unusable_reset_is_minus_one);

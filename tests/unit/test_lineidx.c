@@ -183,7 +183,8 @@ START_TEST(member_filters_read_compact_lines)
 	}
 	filter_init(&f);
 	ck_assert(!filter_reads_event(&f));
-	ck_assert_int_eq(filter_push(&f, "task:load", true, err, sizeof err), 0);
+	ck_assert_int_eq(
+	    filter_push(&f, "task:load", true, err, sizeof err), 0);
 	ck_assert(filter_reads_event(&f));
 	lineidx_init(&li, sb);
 	scan_all(&li, sb, &f, 2);
@@ -330,6 +331,92 @@ START_TEST(late_run_past_the_merge_limit_lands_in_order)
 	ck_assert(!lineidx_pending(&li, sb));
 	ck_assert_uint_eq(lineidx_count(&li), (size_t)n + 100);
 	ck_assert_uint_eq(lineidx_at(&li, (size_t)n), 0);
+	check_against_reference(&li, sb, &f);
+	lineidx_free(&li);
+	filter_free(&f);
+	sb_free(sb);
+}
+END_TEST
+
+START_TEST(bursts_of_many_sources_at_unequal_speeds_keep_time_order)
+{
+	/* As 20 burst streams into a merged pane: event i of each source has
+	 * time i, and the sources run at speeds 1..20, so nearly every line
+	 * goes far back. Scanned in short slices (one per loop pass), late
+	 * lines gather in the side run, which is merged into the main array
+	 * several times; positions are checked while it is pending. */
+	struct scrollback *sb = sb_new(64 << 20);
+	struct lineidx li;
+	struct filter f;
+	int64_t clk[20] = {0};
+	int k, s, r, checks = 0, merges = 0, n = 6 * LINEIDX_RUN_MIN;
+	size_t nrun = 0;
+
+	srand(7);
+	filter_init(&f);
+	lineidx_init(&li, sb);
+	lineidx_set_order(&li, sb, LINEIDX_BY_TIME);
+	for (k = 0; k < n; k++) {
+		r = rand() % 210;
+		for (s = 0; r >= s + 1; s++)
+			r -= s + 1;
+		test_add(sb, (uint16_t)s, LEVEL_INFO, clk[s]++, "burst");
+		if (k % 500 == 499) {
+			scan_all(&li, sb, &f, 1 + (size_t)(rand() % 700));
+			merges += li.nrun < nrun;
+			nrun = li.nrun;
+			if (k % 9000 == 8999 && li.nrun > 0) {
+				check_against_reference(&li, sb, &f);
+				checks++;
+			}
+		}
+	}
+	scan_all(&li, sb, &f, 100);
+	check_against_reference(&li, sb, &f);
+	ck_assert_int_gt(checks, 3);
+	ck_assert_int_gt(merges, 1);
+	lineidx_free(&li);
+	filter_free(&f);
+	sb_free(sb);
+}
+END_TEST
+
+START_TEST(eviction_while_late_lines_wait_in_the_side_run)
+{
+	/* A small store under a lagging source: lines are evicted while the
+	 * side run holds late ones, from both runs; what stays is in order. */
+	struct scrollback *sb = sb_new(256 * 1024);
+	struct lineidx li;
+	struct filter f;
+	char msg[120];
+	int k, trims = 0;
+
+	filter_init(&f);
+	lineidx_init(&li, sb);
+	lineidx_set_order(&li, sb, LINEIDX_BY_TIME);
+	for (k = 0; k < 40000; k++) {
+		snprintf(msg, sizeof msg, "line %d %060d", k, 0);
+		/* Source 1 lags 5 s behind source 0, source 2 1 s. */
+		test_add(sb, (uint16_t)(k % 3), LEVEL_INFO,
+		    k * 3 -
+		        (k % 3 == 1      ? 5000
+		            : k % 3 == 2 ? 1000
+		                         : 0) +
+		        9000,
+		    msg);
+		if (k % 211 == 0) {
+			if (li.nrun > 0 && sb_first(sb) > 0)
+				trims++;
+			lineidx_trim(&li, sb);
+			scan_all(&li, sb, &f, 1 + (size_t)(k % 97));
+			if (k % 2110 == 0)
+				check_against_reference(&li, sb, &f);
+		}
+	}
+	ck_assert_uint_gt(sb_evicted(sb), 20000);
+	ck_assert_int_gt(trims, 10);
+	lineidx_trim(&li, sb);
+	scan_all(&li, sb, &f, 13);
 	check_against_reference(&li, sb, &f);
 	lineidx_free(&li);
 	filter_free(&f);
@@ -511,6 +598,9 @@ lineidx_suite(void)
 	tcase_add_test(tc, late_line_lands_at_its_place);
 	tcase_add_test(tc, lines_of_one_millisecond_keep_their_arrival_order);
 	tcase_add_test(tc, late_run_past_the_merge_limit_lands_in_order);
+	tcase_add_test(
+	    tc, bursts_of_many_sources_at_unequal_speeds_keep_time_order);
+	tcase_add_test(tc, eviction_while_late_lines_wait_in_the_side_run);
 	tcase_add_test(tc, changing_the_order_rebuilds_in_the_new_one);
 	tcase_add_test(
 	    tc, lower_trim_and_count_since_hold_under_eviction_in_both_orders);

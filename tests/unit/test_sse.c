@@ -928,6 +928,31 @@ START_TEST(free_from_a_callback_is_safe)
 }
 END_TEST
 
+START_TEST(a_data_line_in_place_outlives_its_chunk)
+{
+	/* A whole data line is handed out where it lies in the chunk when
+	 * its blank line is in the same chunk; otherwise it must be kept
+	 * before the chunk goes: the caller's buffer is reused here. */
+	char chunk[64];
+
+	strcpy(chunk, "id: 7\ndata: first\n");
+	feedn(R, chunk, strlen(chunk));
+	memset(chunk, 'X', sizeof chunk);
+	strcpy(chunk, "\ndata: one\ndata: two\n\ndata: three\n");
+	feedn(R, chunk, strlen(chunk));
+	memset(chunk, 'Y', sizeof chunk);
+	strcpy(chunk, "data: four\n\n");
+	feedn(R, chunk, strlen(chunk));
+	feed(R, "data\n\ndata: max-sized\n\n");
+	ck_assert_str_eq(rec_log(R),
+	    "event message \"first\" id=\"7\" cut=0\n"
+	    "event message \"one\\ntwo\" id=\"7\" cut=0\n"
+	    "event message \"three\\nfour\" id=\"7\" cut=0\n"
+	    "event message \"\" id=\"7\" cut=0\n"
+	    "event message \"max-sized\" id=\"7\" cut=0\n");
+}
+END_TEST
+
 START_TEST(reconnect_from_a_callback_drops_the_rest_of_the_chunk)
 {
 	R->action = REC_RECONNECT_ON_EVENT;
@@ -1062,6 +1087,7 @@ sse_suite(void)
 	tcase_add_test(tc, free_from_a_callback_is_safe);
 	tcase_add_test(
 	    tc, reconnect_from_a_callback_drops_the_rest_of_the_chunk);
+	tcase_add_test(tc, a_data_line_in_place_outlives_its_chunk);
 	tcase_add_test(tc, fuzz_seed_corpus_replays_clean);
 	tcase_add_test(tc, fuzz_check_sees_through_its_header);
 	suite_add_tcase(s, tc);
