@@ -7,6 +7,11 @@ min and max, the ratio to the baseline measured in the same run, the
 target and whether the median meets it (MET / MISSED). It never fails on
 a missed target; a baseline that is not installed prints "n/a (...)".
 
+With --with-rules-and-folding, rows 2 and 3 are measured again beside
+themselves (rows 2b, 3b, interleaved with the plain runs) with the view
+folded (the `z` key) and three rules of a configuration file testing
+every line (issue 12: ingest and memory no worse with them on).
+
 Rows: 1 follow throughput; 2 full-screen ingest under 20 bursts; 3 memory
 per held event (and lnav); 4 level floor, substring and regex over the
 held events (and grep); 5 idle streams; 6 opening 1,000 streams (and
@@ -14,6 +19,7 @@ HTTP/2 through nghttpx); 7 server ingest (and COPY), fan-out and
 insert-to-client delay.
 
 usage: run.py [--quick] [--rows 1,3,...] [--runs N] [--markdown FILE]
+              [--with-rules-and-folding]
 """
 import argparse
 import http.client
@@ -43,6 +49,55 @@ DEADLINE = 300
 LOG_STREAMS = 'logdeck_streams_open{kind="automations",type="log"}'
 
 
+# The rules of rows 2b/3b (logdeck.yaml(5) RULES): a regex with a bell
+# (ERROR lines, 1% of the burst), a regex that never fires (every line
+# still pays its test) and a level floor whose command is `true`, held to
+# one firing a second by every:.
+RULES_YAML = """rules:
+  - name: rejected
+    match: "rejected: amount must not"
+    bell: true
+  - name: timeouts
+    match: "timed? ?out after [0-9]+ s"
+    bell: true
+  - name: warnings
+    level: warn
+    command: "true"
+    every: 1s
+"""
+
+
+def rules_config(tmp):
+    """Write the configuration of rows 2b/3b (mode 0600: a file with a rule
+    command must not be writable by others); return its path."""
+    path = os.path.join(tmp, "rules.yaml")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(RULES_YAML)
+    return path
+
+
+class Variant:
+    """How the full-screen view of rows 2/3 is started: plain, or with the
+    rules configuration and folding on (rows 2b/3b)."""
+
+    def __init__(self, config=None):
+        self.config = config
+        self.fold = config is not None
+
+    def args(self):
+        """Extra logdeck arguments (before the sources)."""
+        return ["--config", self.config] if self.config else []
+
+    def start(self, t):
+        """After the first frame: fold the log pane (z) and wait until the
+        status bar says so."""
+        if self.fold:
+            t.keys("z")
+            wait_until(lambda: "folded" in t.text(), DEADLINE,
+                       "the view to say folded", step=0.05)
+
+
 class Config:
     """Sizes of one run: full (make bench) or quick (make bench-quick)."""
 
@@ -56,6 +111,7 @@ class Config:
         self.fullscreen_events = 50000 if quick else 100000  # per stream
         self.ingest_seconds = 1 if quick else 5
         self.copy_rows = 50000 if quick else 500000
+        self.variant = None  # Variant of rows 2b/3b, or None
 
 
 def fmt_ratio(parts):
@@ -153,13 +209,18 @@ def held_lines(t):
     return int(m.group(1).replace(",", "")) if m else -1
 
 
-def view_rss(n, scrollback_mib):
+def view_rss(n, scrollback_mib, variant=None):
     """RSS (bytes) of the full-screen view holding burst-1's n events."""
     from tuitmux import Tmux
+    variant = variant or Variant()
     with Server("--burst", str(n), "--simulate", "1") as srv:
         url = "http://127.0.0.1:%d" % srv.port
         with Tmux([LOGDECK, "--server", url, "--scrollback",
-                   str(scrollback_mib), "burst-1"]) as t:
+                   str(scrollback_mib)] + variant.args() + ["burst-1"]) as t:
+            if variant.fold:
+                wait_until(lambda: held_lines(t) >= 0, DEADLINE,
+                           "the view's first frame", step=0.01)
+                variant.start(t)
             wait_until(lambda: held_lines(t) >= n, DEADLINE,
                        "the view to hold %d lines" % n, step=0.2)
             pid = int(t._tmux("display-message", "-p", "-t", "t",
@@ -190,12 +251,18 @@ def burst_text(n, tmp):
 
 def row_memory(cfg, table, tmp):
     """RSS per event held by the full-screen view after n events, less
-    the same view holding 1; lnav on the same lines the same way."""
+    the same view holding 1; lnav on the same lines the same way. With
+    cfg.variant, the same again with rules and folding (row 3b), run for
+    run beside the plain view."""
     n = cfg.held_events
     mib = 4096
-    per = []
+    per, per_b = [], []
     for _ in range(max(1, cfg.runs // 2)):
         per.append((view_rss(n, mib) - view_rss(1, mib)) / (n - 1))
+        if cfg.variant:
+            v = cfg.variant
+            per_b.append((view_rss(n, mib, v) - view_rss(1, mib, v))
+                         / (n - 1))
     text, mean_msg = burst_text(n, tmp)
     lnav = []
     if shutil.which("lnav"):
@@ -213,6 +280,11 @@ def row_memory(cfg, table, tmp):
               "B/event", per, fmt_ratio(ratios) or "lnav n/a",
               "<=100 B, <=msg+60 (%.0f)" % (mean_msg + 60),
               med <= min(100, mean_msg + 60), fmt="%.0f")
+    if per_b:
+        mb = stats(per_b)[0]
+        table.add("3b", "  rules+folding on: RSS per held event", "B/event", per_b,
+                  "%.2fx row 3" % (mb / med), "no worse than row 3",
+                  mb <= med * 1.05, fmt="%.0f")
     table.add("3", "  mean message size", "B", [mean_msg], fmt="%.1f")
     if lnav:
         table.add("3", "  lnav RSS per line, same lines", "B/line", lnav,
@@ -634,33 +706,49 @@ def row_server(cfg, table, tmp):
 
 # ---------------------------------------------------------------- row 2
 
-def row_fullscreen(cfg, table):
-    """20 burst streams into the merged full-screen view: events/s it
-    absorbs (all held / time) and keypress-to-screen latency meanwhile."""
+def fullscreen_run(n, streams, variant, lat, censored):
+    """One run of row 2: the view over `streams` bursts of n; append each
+    keypress latency (ms) to lat; return the events/s absorbed."""
     import bench_tui_latency as btl
     from tuitmux import Tmux
+    with Server("--simulate", str(streams), "--burst", str(n)) as srv:
+        url = "http://127.0.0.1:%d" % srv.port
+        ids = ["burst-%d" % (i + 1) for i in range(streams)]
+        t0 = time.monotonic()
+        with Tmux([LOGDECK, "--server", url, "--merged",
+                   "--scrollback", "4096"] + variant.args() + ids) as t:
+            # A key sent before the first frame is measured against
+            # a blank screen and never "flips": wait for the status.
+            wait_until(lambda: held_lines(t) >= 0, DEADLINE,
+                       "the view's first frame", step=0.01)
+            variant.start(t)
+            while held_lines(t) < n * streams:
+                if time.monotonic() - t0 > DEADLINE:
+                    raise RuntimeError("view did not take the burst")
+                try:
+                    lat.append(btl.key_latency(t))
+                except Exception:  # not shown within ldtest.WAIT_S
+                    lat.append(btl.ldtest.WAIT_S * 1000)
+                    censored[0] += 1
+            return n * streams / (time.monotonic() - t0)
+
+
+def row_fullscreen(cfg, table):
+    """20 burst streams into the merged full-screen view: events/s it
+    absorbs (all held / time) and keypress-to-screen latency meanwhile.
+    With cfg.variant, the same again with rules and folding (row 2b), run
+    for run beside the plain view."""
+    import bench_tui_latency as btl
     n, streams = cfg.fullscreen_events, 20
-    rates, lat, censored = [], [], [0]
+    plain = ([], [], [0])
+    other = ([], [], [0])
     for _ in range(max(1, cfg.runs // 2)):
-        with Server("--simulate", str(streams), "--burst", str(n)) as srv:
-            url = "http://127.0.0.1:%d" % srv.port
-            ids = ["burst-%d" % (i + 1) for i in range(streams)]
-            t0 = time.monotonic()
-            with Tmux([LOGDECK, "--server", url, "--merged",
-                       "--scrollback", "4096"] + ids) as t:
-                # A key sent before the first frame is measured against
-                # a blank screen and never "flips": wait for the status.
-                wait_until(lambda: held_lines(t) >= 0, DEADLINE,
-                           "the view's first frame", step=0.01)
-                while held_lines(t) < n * streams:
-                    if time.monotonic() - t0 > DEADLINE:
-                        raise RuntimeError("view did not take the burst")
-                    try:
-                        lat.append(btl.key_latency(t))
-                    except Exception:  # not shown within ldtest.WAIT_S
-                        lat.append(btl.ldtest.WAIT_S * 1000)
-                        censored[0] += 1
-                rates.append(n * streams / (time.monotonic() - t0))
+        plain[0].append(fullscreen_run(n, streams, Variant(), plain[1],
+                                       plain[2]))
+        if cfg.variant:
+            other[0].append(fullscreen_run(n, streams, cfg.variant,
+                                           other[1], other[2]))
+    rates, lat, censored = plain
     lat.sort()
     table.add("2", "full-screen, 20 bursts of %dk, absorbed" % (n // 1000),
               "ev/s", rates, "", ">=1M ev/s", stats(rates)[0] >= 1e6)
@@ -669,6 +757,18 @@ def row_fullscreen(cfg, table):
         len(lat), censored[0], btl.ldtest.WAIT_S), "ms",
               [p99], "median %.0f ms" % stats(lat)[0], "<=50 ms",
               p99 <= 50, fmt="%.0f")
+    if cfg.variant:
+        rb, lb, cb = other
+        lb.sort()
+        r0, r1 = stats(rates)[0], stats(rb)[0]
+        table.add("2b", "  rules+folding on: absorbed", "ev/s", rb,
+                  "%.2fx row 2" % (r1 / r0), "no worse than row 2",
+                  r1 >= r0 * 0.95)
+        p99b = lb[min(len(lb) - 1, int(len(lb) * 0.99))]
+        table.add("2b", "  rules+folding on: key p99 (%d keys, %d >%d s)"
+                  % (len(lb), cb[0], btl.ldtest.WAIT_S), "ms", [p99b],
+                  "median %.0f ms; %.2fx row 2" % (stats(lb)[0], p99b / p99),
+                  "<=50 ms", p99b <= 50, fmt="%.0f")
     table.add("2", "  frames per second", "fps",
               "n/a (the view has no frame counter)")
 
@@ -693,6 +793,9 @@ def main():
     ap.add_argument("--rows", default="1,3,4,5,6,7,2")
     ap.add_argument("--runs", type=int, default=0)
     ap.add_argument("--markdown", help="also write the table here")
+    ap.add_argument("--with-rules-and-folding", action="store_true",
+                    help="rows 2b/3b: rows 2 and 3 again with three rules "
+                    "and the view folded, beside the plain runs")
     args = ap.parse_args()
     cfg = Config(args.quick, args.runs)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -705,6 +808,8 @@ def main():
         time.strftime("%Y-%m-%d %H:%M")))
     table.header()
     tmp = tempfile.mkdtemp(prefix="logdeck-bench-")
+    cfg.variant = (Variant(rules_config(tmp))
+                   if args.with_rules_and_folding else None)
     rows = {"1": lambda: row_follow(cfg, table),
             "3": lambda: row_memory(cfg, table, tmp),
             "4": lambda: row_filter(cfg, table, tmp),
