@@ -101,7 +101,7 @@ rule_add(struct rule_set *s, const char *name, char *err, size_t errlen)
 /* Compile re with smart case (ignore case unless it has a capital). */
 static int
 rule_regcomp(regex_t *re, const char *text, const char *key, char *err,
-    size_t errlen)
+    size_t errlen, struct litscan *lit)
 {
 	int flags = REG_EXTENDED | REG_NOSUB, rc;
 	const char *c;
@@ -119,6 +119,8 @@ rule_regcomp(regex_t *re, const char *text, const char *key, char *err,
 		snprintf(err, errlen, "'%s': %s", key, msg);
 		return -1;
 	}
+	if (lit != NULL)
+		litscan_init(lit, text, (flags & REG_ICASE) != 0);
 	return 0;
 }
 
@@ -159,7 +161,8 @@ rule_set_field(struct rule *r, const char *text, char *err, size_t errlen)
 	r->field_name[namelen] = '\0';
 	r->field_is_num = field_number(value, strlen(value), &r->field_num);
 	if (r->field_op == FIELD_MATCH)
-		return rule_regcomp(&r->field_re, value, "field", err, errlen);
+		return rule_regcomp(
+		    &r->field_re, value, "field", err, errlen, NULL);
 	if (r->field_op != FIELD_EQ && !r->field_is_num) {
 		snprintf(err, errlen, "'field': %s: not a number after the %s",
 		    text,
@@ -235,7 +238,8 @@ rule_set_key(struct rule_set *s, int i, const char *key, const char *value,
 			free(r->match);
 			r->match = NULL;
 		}
-		if (rule_regcomp(&r->match_re, value, key, err, errlen) != 0)
+		if (rule_regcomp(&r->match_re, value, key, err, errlen,
+		        &r->match_lit) != 0)
 			return -1;
 		return rule_string(&r->match, value, err, errlen);
 	}
@@ -376,7 +380,8 @@ rule_match(const struct rule *r, const struct rule_subject *sub)
 	if (r->has_floor && l < r->floor)
 		return false;
 	if (r->match != NULL &&
-	    !rule_regmatch(&r->match_re, ev->message.p, ev->message.n))
+	    (!litscan_may_match(&r->match_lit, ev->message.p, ev->message.n) ||
+	        !rule_regmatch(&r->match_re, ev->message.p, ev->message.n)))
 		return false;
 	if (r->field != NULL && !rule_field_ok(r, sub))
 		return false;

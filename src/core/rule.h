@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/litscan.h"
 #include "core/buf.h"
 #include "core/event.h"
 #include "core/field.h"
@@ -54,6 +55,7 @@ struct rule {
 	bool has_floor;
 	char *match; /* regex on the message (smart case), or NULL */
 	regex_t match_re;
+	struct litscan match_lit; /* match's required literal (fast reject) */
 	char *field; /* member test as written, or NULL */
 	enum field_op field_op;
 	char field_name[FIELD_NAME_LEN + 1];
