@@ -179,7 +179,9 @@ format_text(struct formatter *f, struct buf *out, const char *source,
 
 	/* The event's time, parsed once by event_decode; floor to the
 	 * second (before 1970 too). */
-	sec = ev->ts_ms >= 0 ? ev->ts_ms / 1000 : (ev->ts_ms - 999) / 1000;
+	sec = ev->ts_ms == INT64_MIN ? 0
+	      : ev->ts_ms >= 0   ? ev->ts_ms / 1000
+	                         : (ev->ts_ms - 999) / 1000;
 	if (f->o.with_source && source != NULL) {
 		if (f->o.color)
 			rc |= buf_puts(out, format_source_color(source));

@@ -330,15 +330,32 @@ rule_source_ok(const struct rule *r, const struct rule_subject *sub)
 	           fnmatch(r->source, sub->source_name, 0) == 0);
 }
 
-/* regexec on a span (REG_STARTEND: no NUL needed, NULs inside). */
+/* A message up to this size is matched from a copy on the stack. */
+#define RULE_MATCH_COPY 4096
+
+/* regexec on a span (REG_STARTEND: NULs inside are text). The span is
+ * copied with a NUL after it first: regexec's callers, ASan's
+ * interceptor among them, may read up to a NUL whatever REG_STARTEND
+ * says, and a span's end need not be followed by one. */
 static bool
 rule_regmatch(const regex_t *re, const char *p, size_t n)
 {
+	char small[RULE_MATCH_COPY];
+	char *s = n < sizeof small ? small : malloc(n + 1);
 	regmatch_t m;
+	bool hit;
 
+	if (s == NULL)
+		return false;
+	if (n > 0)
+		memcpy(s, p, n);
+	s[n] = '\0';
 	m.rm_so = 0;
 	m.rm_eo = (regoff_t)n;
-	return regexec(re, p != NULL ? p : "", 1, &m, REG_STARTEND) == 0;
+	hit = regexec(re, s, 1, &m, REG_STARTEND) == 0;
+	if (s != small)
+		free(s);
+	return hit;
 }
 
 /* The member test of r on the line. */

@@ -1408,13 +1408,15 @@ pgstore_unsubscribe(struct store *st, struct store_sub *base)
 {
 	struct pgstore *ps = (struct pgstore *)st;
 	struct psub *sub = (struct psub *)base;
+	struct psource *src = sub->src;
 
-	if (sub->src == NULL) {
+	/* store_subs_remove may free sub at once: read it before. */
+	if (src == NULL) {
 		store_subs_remove(&ps->kinds[sub->kind], base);
 		return;
 	}
-	store_subs_remove(&sub->src->subs, base);
-	pgstore_sweep(ps, sub->src);
+	store_subs_remove(&src->subs, base);
+	pgstore_sweep(ps, src);
 }
 
 /* store_ops.ready: LISTEN is active and the database answers a trivial

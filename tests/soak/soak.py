@@ -607,8 +607,9 @@ def main():
             view.keys("q")
             ldtest.wait_for(view.dead, 60, "the view to quit")
             ldtest.eq(view._tmux("display-message", "-p", "-t", "t",
-                                 "#{pane_dead_status}").strip(), "0",
-                      "the view's exit status")
+                                 "#{pane_dead_status}#{?pane_dead_signal,"
+                                 " signal #{pane_dead_signal},}").strip(),
+                      "0", "the view's exit status")
         check("view_quits_with_status_0", quit_view)
         view.close()
         proxy.close()
