@@ -222,8 +222,9 @@ def test_configuration_sets_keys_view_defaults_and_theme():
             t.keys("p")
             t.wait_text("PAUSED")
             t.keys("F1")
-            scr = t.wait_text("keys (Esc closes")
-            check(re.search(r"\bp\s+pause / resume following", scr), scr)
+            t.wait(lambda x: "keys (Esc closes" in x and
+                   re.search(r"\bp\s+pause / resume following", x),
+                   "the key table with p for pause")
 
 
 def log_col_of(scr):

@@ -18,6 +18,8 @@ from ldtest import TestFailure
 
 TMUX = os.environ.get("TMUX_BIN", "tmux")
 COLS, ROWS = 120, 40
+# Longest wait for a screen to settle once a wait's condition holds.
+SETTLE_S = 0.5
 
 
 class Tmux:
@@ -72,13 +74,26 @@ class Tmux:
         return "\n".join(self.screen())
 
     def wait(self, pred, what, timeout=ldtest.WAIT_S):
-        """Wait until pred(screen text) holds; fail with the screen."""
+        """Wait until pred(screen text) holds on a settled screen; fail
+        with the screen. A capture can catch a redraw half done (an
+        overlay's title before its rows), so once pred holds the screen
+        is read again until two reads agree (at most SETTLE_S: live
+        panes never stop changing), and pred must still hold."""
         end = time.monotonic() + timeout
         last = ""
         while time.monotonic() < end:
             last = self.text()
             if pred(last):
-                return last
+                settle = min(end, time.monotonic() + SETTLE_S)
+                while True:
+                    time.sleep(0.03)
+                    again = self.text()
+                    if again == last or time.monotonic() >= settle:
+                        if pred(again):
+                            return again
+                        break
+                    last = again
+                continue
             time.sleep(0.05)
         raise TestFailure("timed out waiting for %s; screen:\n%s" %
                           (what, last))
