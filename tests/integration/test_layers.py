@@ -122,6 +122,31 @@ def test_no_two_structs_share_a_name():
     expect_none(bad, "structs share a name")
 
 
+def am_variable(path, name):
+    """The file names a make variable of an .am fragment lists (its
+    continuation lines joined, += included)."""
+    with open(os.path.join(SRCDIR, path), encoding="utf-8") as f:
+        text = f.read().replace("\\\n", " ")
+    words = []
+    for m in re.finditer(r"^%s\s*\+?=(.*)$" % re.escape(name), text, re.M):
+        words += m.group(1).split()
+    return set(words)
+
+
+def test_the_fuzzers_link_the_whole_core():
+    """fuzz.am builds its targets from the core's sources, not the
+    library (they need clang's instrumentation): a core module added
+    later and missing there breaks `make fuzz` while `make check`, which
+    links the library, still passes (litscan.c did)."""
+    core = {w for w in am_variable("src/core/core.am",
+                                   "src_core_libldcore_a_SOURCES")
+            if w.endswith(".c")}
+    fuzz = am_variable("fuzz/fuzz.am", "FUZZ_CORE")
+    if not core:
+        raise TestFailure("read no sources from src/core/core.am")
+    expect_none(sorted(core - fuzz), "core modules missing from FUZZ_CORE")
+
+
 def test_the_check_notices_a_crossing():
     """The checker itself can fail: in a scratch tree, a core file that
     includes curl and the viewer, and one that includes follow.h, are
