@@ -49,30 +49,22 @@ rate_per_sec(const struct rate *r, uint64_t now_ms)
 	return k ? sum / k : 0;
 }
 
-/* Draw the sparkline. */
+/* Draw n cells of v (oldest first) scaled to max; any count above zero
+ * shows at least the lowest block. */
 void
-rate_spark(
-    const struct rate *r, uint64_t now_ms, int utf8, char *out, size_t outlen)
+spark_render(const uint32_t *v, int n, uint32_t max, bool utf8, char *out,
+    size_t outlen)
 {
 	static const char *blocks[] = {" ", "\u2581", "\u2582", "\u2583",
 	    "\u2584", "\u2585", "\u2586", "\u2587", "\u2588"};
 	static const char ascii[] = " .:-=+*#@";
-	uint64_t now = now_ms / 1000;
-	uint32_t v[RATE_SECONDS], max = 0;
 	size_t len = 0, l;
-	int i, lvl;
 	const char *g;
 	char one[2] = {0, 0};
+	int i, lvl;
 
-	for (i = 0; i < RATE_SECONDS; i++) {
-		v[i] = now + 1 >= (uint64_t)(RATE_SECONDS - i)
-		           ? rate_at(r, now - (RATE_SECONDS - 1 - i))
-		           : 0;
-		if (v[i] > max)
-			max = v[i];
-	}
-	for (i = 0; i < RATE_SECONDS; i++) {
-		lvl = max ? (int)((v[i] * 8 + max - 1) / max) : 0;
+	for (i = 0; i < n; i++) {
+		lvl = max ? (int)(((uint64_t)v[i] * 8 + max - 1) / max) : 0;
 		if (utf8)
 			g = blocks[lvl];
 		else {
@@ -87,4 +79,23 @@ rate_spark(
 	}
 	if (outlen > 0)
 		out[len] = '\0';
+}
+
+/* Draw the sparkline. */
+void
+rate_spark(
+    const struct rate *r, uint64_t now_ms, int utf8, char *out, size_t outlen)
+{
+	uint64_t now = now_ms / 1000;
+	uint32_t v[RATE_SECONDS], max = 0;
+	int i;
+
+	for (i = 0; i < RATE_SECONDS; i++) {
+		v[i] = now + 1 >= (uint64_t)(RATE_SECONDS - i)
+		           ? rate_at(r, now - (RATE_SECONDS - 1 - i))
+		           : 0;
+		if (v[i] > max)
+			max = v[i];
+	}
+	spark_render(v, RATE_SECONDS, max, utf8, out, outlen);
 }

@@ -3,6 +3,7 @@
 #ifndef LOGDECK_RATE_H
 #define LOGDECK_RATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,5 +23,9 @@ double rate_per_sec(const struct rate *r, uint64_t now_ms);
  * own maximum, as UTF-8 block elements (or ASCII when !utf8) into out. */
 void rate_spark(
     const struct rate *r, uint64_t now_ms, int utf8, char *out, size_t outlen);
+/* The sparkline glyphs of both rate_spark and the pane timeline: n cells
+ * of v (oldest first) scaled to max, NUL-terminated within outlen. */
+void spark_render(const uint32_t *v, int n, uint32_t max, bool utf8,
+    char *out, size_t outlen);
 
 #endif

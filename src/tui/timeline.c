@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "core/event.h"
+#include "tui/rate.h"
 #include "tui/timeline.h"
 
 /* Empty. */
@@ -103,42 +104,20 @@ void
 timeline_render(const struct timeline *tl, int64_t end, int cells, bool utf8,
     char *out, size_t outlen, uint64_t *errors, uint64_t *warns)
 {
-	static const char *blocks[] = {" ", "\u2581", "\u2582", "\u2583",
-	    "\u2584", "\u2585", "\u2586", "\u2587", "\u2588"};
-	static const char ascii[] = " .:-=+*#@";
 	struct timeline_minute c;
-	uint32_t max = 0;
-	size_t len = 0, l;
-	const char *g;
-	char one[2] = {0, 0};
-	int i, lvl;
+	uint32_t v[TIMELINE_MINUTES], max = 0;
+	int i;
 
 	*errors = *warns = 0;
 	if (cells > TIMELINE_MINUTES)
 		cells = TIMELINE_MINUTES;
 	for (i = 0; i < cells; i++) {
 		c = timeline_at(tl, end - (cells - 1) + i);
+		v[i] = c.lines;
 		if (c.lines > max)
 			max = c.lines;
 		*errors += c.errors;
 		*warns += c.warns;
 	}
-	for (i = 0; i < cells; i++) {
-		c = timeline_at(tl, end - (cells - 1) + i);
-		/* Any line at all shows: the lowest block at least. */
-		lvl = max ? (int)(((uint64_t)c.lines * 8 + max - 1) / max) : 0;
-		if (utf8)
-			g = blocks[lvl];
-		else {
-			one[0] = ascii[lvl];
-			g = one;
-		}
-		l = strlen(g);
-		if (len + l + 1 > outlen)
-			break;
-		memcpy(out + len, g, l);
-		len += l;
-	}
-	if (outlen > 0)
-		out[len] = '\0';
+	spark_render(v, cells < 0 ? 0 : cells, max, utf8, out, outlen);
 }
