@@ -11,9 +11,6 @@ what the server alone could do. Reuses bench_pg.py's readers.
 import http.client
 import json
 import os
-import re
-import selectors
-import socket
 import sys
 import threading
 import time
@@ -31,7 +28,6 @@ FANOUT_RATE = 200        # events/s of the hot source
 FANOUT_SECONDS = 5.0
 LOAD_BATCH = 100         # events per POST of the background load
 TIMED_CLIENTS = 10       # fan-out clients that time each event
-MARK = re.compile(rb'"message":"t=([0-9.]+)"')
 
 
 def rss_kib(srv):
@@ -71,61 +67,12 @@ def idle_streams(srv, n):
     return per, took if got >= n else float("nan")
 
 
-class FanReaders:
-    """clients raw SSE connections on path read in one select loop; all
-    count log events (a byte search, cheap enough for 1000 clients), the
-    first TIMED_CLIENTS also time each "t=<send time>" message on arrival,
-    so the figure is the server's, not the Python client's parsing."""
-
-    def __init__(self, port, path, clients):
-        self.sel = selectors.DefaultSelector()
-        self.delays = []
-        self.events = 0
-        self.socks = []
-        for k in range(clients):
-            s = socket.create_connection(("127.0.0.1", port))
-            s.sendall(("GET %s?stream=true&tail=0 HTTP/1.1\r\nHost: x\r\n"
-                       "Accept: text/event-stream\r\n\r\n" % path).encode())
-            s.setblocking(False)
-            self.sel.register(s, selectors.EVENT_READ,
-                              [b"", k < TIMED_CLIENTS])
-            self.socks.append(s)
-
-    def pump(self, until, quiet=None):
-        """Read until the monotonic time until (or, given quiet, until
-        nothing came for that long)."""
-        last = time.monotonic()
-        while True:
-            now = time.monotonic()
-            left = until - now
-            if left <= 0 or (quiet is not None and now - last > quiet):
-                return
-            for key, _ in self.sel.select(min(left, 0.05)):
-                try:
-                    data = key.fileobj.recv(1 << 20)
-                except BlockingIOError:
-                    continue
-                now = last = time.monotonic()
-                buf = key.data[0] + data
-                self.events += buf.count(b"\nevent: log\n")
-                if key.data[1]:
-                    for m in MARK.finditer(buf):
-                        self.delays.append(now - float(m.group(1)))
-                    cut = buf.rfind(b"\n\n")
-                    key.data[0] = buf[cut + 2:] if cut >= 0 else buf
-                else:
-                    key.data[0] = buf[-11:]
-
-    def close(self):
-        for s in self.socks:
-            s.close()
-
-
 def fanout(srv, clients, path):
     """clients streams on one source fed FANOUT_RATE events/s by another
     thread; (median ms, p99 ms of the timed clients, share delivered)."""
     srv.post(path.rsplit("/logs", 1)[0] + "/status", {"status": "running"})
-    readers = FanReaders(srv.port, path, clients)
+    readers = bench_pg.Readers(srv.port, path, clients,
+                               timed=TIMED_CLIENTS)
     readers.pump(time.monotonic() + 0.5)
     sent = [0]
 
@@ -137,7 +84,7 @@ def fanout(srv, clients, path):
             if wait > 0:
                 time.sleep(wait)  # pacing the producer, not waiting on it
             conn.request("POST", path, body=json.dumps(
-                {"message": "t=%.6f" % time.monotonic()}),
+                {"message": "t=%.6f" % time.time()}),
                 headers={"Content-Type": "application/json"})
             r = conn.getresponse()
             r.read()
