@@ -5,6 +5,8 @@ Per connection (counted from 0) a plan may say:
   cut=N      close both sides after N bytes went to the client
   stall=N    after N bytes, forward nothing more but keep the socket open
   canned=B   do not connect upstream; answer the request with bytes B
+  gate=E     hold the request (read, not yet sent upstream) until the
+             threading.Event E is set: an answer as late as the test wants
 by_path=[(needle, plan), ...] gives a request whose first line holds the
 bytes needle that plan instead (the first match), whichever connection
 it comes on; a plan with once=True is used for one request only. Globally, rewrite=[(old, new), ...] edits every request head before it
@@ -127,6 +129,10 @@ class ChaosProxy:
                         if p.get("once"):
                             del self.by_path[k]
                         break
+            if "gate" in plan:
+                # Late on purpose: nothing goes upstream until the test
+                # sets the event (it must, also when it fails).
+                plan["gate"].wait()
             if "canned" in plan:
                 self._send(c, plan["canned"])
                 c.shutdown(socket.SHUT_RDWR)

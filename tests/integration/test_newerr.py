@@ -4,19 +4,41 @@ automation's last successful run are printed (every such line, not only
 the first), with the run boundaries; no successful run means every such
 line is new (said once); run after run the baseline moves to the run that
 completed last; several sources at once; text, JSON and CSV; the baseline
-read stops at NEWERR_BASELINE_MAX lines, said once."""
+read stops at NEWERR_BASELINE_MAX lines, said once; while the baseline is
+late, lines past NEWERR_HOLD_LINES or NEWERR_HOLD_BYTES held go out
+unjudged, said once, nothing lost."""
 import csv
 import io
 import json
+import os
+import re
 import threading
 import time
 
 import ldtest
+from chaosproxy import ChaosProxy
 from ldtest import Server, check, eq, ev, logdeck, spawn, wait_for, WAIT_S
 
 # src/newerr.h
 NEWERR_BASELINE_MAX = 100000
 NEWERR_PATTERNS_MAX = 16384
+
+
+def newerr_define(name):
+    """The value of the #define name in src/newerr.h (an integer
+    expression of literals, * + - << and parentheses), so that the tests
+    follow the code."""
+    with open(os.path.join(ldtest.SRCDIR, "src", "newerr.h")) as f:
+        m = re.search(r"(?m)^#define %s\s+(.+?)\s*$" % name, f.read())
+    check(m, "src/newerr.h defines %s" % name)
+    expr = m.group(1)
+    check(re.fullmatch(r"[0-9\s()*+<-]+", expr),
+          "%s is a plain number: %r" % (name, expr))
+    return eval(expr, {"__builtins__": {}})  # digits and operators only
+
+
+NEWERR_HOLD_LINES = newerr_define("NEWERR_HOLD_LINES")
+NEWERR_HOLD_BYTES = newerr_define("NEWERR_HOLD_BYTES")
 
 RUN1 = [ev(1, "starting", level="INFO"),
         ev(2, "timeout after 30s on shard 4", level="ERROR"),
@@ -306,6 +328,142 @@ def test_the_baseline_keeps_at_most_its_pattern_limit_and_says_so():
         eq(r.stderr.decode().count(
             "run 1 has more than %d WARN and ERROR patterns; lines of the "
             "others count as new" % NEWERR_PATTERNS_MAX), 1, r.stderr)
+
+
+# The late-baseline tests: the first EVICTED lines of run 2 are pushed out
+# of the hold (the limit plus EVICTED lines come while the baseline is
+# held at a proxy) and go out unjudged; the rest wait for the baseline.
+EVICTED = 10
+
+
+def chunk(i, pad=""):
+    """Message i of run 2: every fourth ("new chunk <n>") is a pattern the
+    baseline lacks, the others ("old chunk <n>") one it has. Lines
+    EVICTED - 1 and EVICTED are old: printed only unjudged, so one line
+    more or less pushed out shows."""
+    return "%s chunk %06d%s" % ("new" if i % 4 == 3 else "old", i, pad)
+
+
+def ingest_all(s, source, msgs, level="WARN"):
+    """Ingest msgs in batches of at most about 4 MiB (the body cap is 8)."""
+    per = max(1, (4 << 20) // (len(msgs[0]) + 200)) if msgs else 1
+    for start in range(0, len(msgs), per):
+        s.ingest(source, [ev(i, m, level=level) for i, m in
+                          enumerate(msgs[start:start + per], start)])
+
+
+def wait_lines(lv, n, what):
+    """Wait until lv printed n lines (the failure tells how many it did,
+    not what: there may be 100000)."""
+    try:
+        wait_for(lambda: len(lv.lines()) >= n, WAIT_S * 2, what)
+    except ldtest.TestFailure as e:
+        raise ldtest.TestFailure("%s: %d of %d lines; err %r" % (
+            e, len(lv.lines()), n, lv.lines("err")))
+
+
+def check_late_baseline(s, msgs, pad=""):
+    """Run 1 of job completed (exit 0) with the pattern "old chunk <n>";
+    run 2 has msgs. The baseline request is held at a proxy until the
+    first EVICTED of them went out unjudged (all of run 2 has come by
+    then); once it is let through, the held rest is judged, then a live
+    line too. Returns the printed lines (text)."""
+    s.status("job", "running")
+    s.ingest("job", [ev(0, chunk(0, pad), level="WARN")])
+    s.status("job", "completed", exitCode=0)
+    s.status("job", "running")
+    ingest_all(s, "job", msgs)
+    check(chunk(EVICTED - 1).startswith("old") and
+          chunk(EVICTED).startswith("old"), "the lines at the limit")
+    gate = threading.Event()
+    late = ("--new-errors: the baseline is late; lines held past %d (or %d "
+            "MiB) are printed unjudged" % (NEWERR_HOLD_LINES,
+                                          NEWERR_HOLD_BYTES >> 20))
+    # The baseline (run 1's lines) waits at the gate. The proxy looks at
+    # the first request of a connection only: one request per connection,
+    # so the baseline's is not sent on the runs look-up's.
+    with ChaosProxy(s.port, by_path=[(b"/logs?run=1&", {"gate": gate,
+                                                       "once": True})],
+                    rewrite=[(b" HTTP/1.1\r\n",
+                              b" HTTP/1.1\r\nConnection: close\r\n")]) as px:
+        lv = Live("--server", px.url, "-f", "--new-errors", "job")
+        try:
+            # The fetch gives up after FETCH_TIMEOUT_S (10 s) at the gate:
+            # all of run 2 must come before (0.3 s here, sanitized too).
+            wait_for(lambda: late in lv.lines("err"), WAIT_S * 2,
+                     "the note; err %r" % lv.lines("err"))
+            wait_lines(lv, EVICTED, "the unjudged lines")
+            wait_for(lambda: any(b"/logs?run=1&" in h
+                                 for h in px.requests),
+                     WAIT_S * 2, "the baseline request at the gate")
+            check(not any("cannot read" in l for l in lv.lines("err")),
+                  "the baseline fetch gave up before the lines came: %r"
+                  % lv.lines("err"))
+            gate.set()
+            judged = [m for m in msgs[EVICTED:] if m.startswith("new")]
+            wait_lines(lv, EVICTED + len(judged), "the held lines, judged")
+            # Judging goes on for live lines.
+            s.ingest("job", [ev(1, chunk(4, pad), level="WARN"),
+                             ev(2, chunk(7, pad), level="ERROR")])
+            s.status("job", "completed", exitCode=0)
+            wait_for(lambda: lv.p.poll() is not None, WAIT_S * 2,
+                     "the follow to end with run 2")
+        finally:
+            gate.set()
+            lv.stop()
+        out, err = lv.lines(), lv.lines("err")
+        eq(lv.p.returncode, 0, "exit status; %r" % err)
+        got = [l.split(": ", 1)[1] for l in out]
+        want = msgs[:EVICTED] + judged + [chunk(7, pad)]
+        if got != want:
+            # Messages cut short: the lines may be 64 KiB long.
+            first = next((i for i, (a, b) in enumerate(zip(got, want))
+                          if a != b), min(len(got), len(want)))
+            raise ldtest.TestFailure(
+                "printed %d lines, want %d; first difference at line %d: "
+                "got %r, want %r" % (len(got), len(want), first,
+                                     [m[:40] for m in got[first:first + 1]],
+                                     [m[:40] for m in want[first:first + 1]]))
+        eq(err.count(late), 1, "the note, once: %r" % err)
+        check(not any("cannot read" in l or "no successful run" in l
+                      for l in err), err)
+        eq(sum(b"/logs?run=1&" in h for h in px.requests), 1,
+           "baseline requests")
+        return out
+
+
+def test_lines_held_past_the_line_limit_go_out_unjudged_and_none_is_lost():
+    # NEWERR_HOLD_LINES + EVICTED lines of a few bytes each: far below
+    # NEWERR_HOLD_BYTES, so the line limit is the one reached.
+    n = NEWERR_HOLD_LINES + EVICTED
+    msgs = [chunk(i) for i in range(n)]
+    check(n * 100 < NEWERR_HOLD_BYTES, "the bytes limit is out of reach")
+    with Server("--ring", str(n + 100)) as s:
+        check_late_baseline(s, msgs)
+
+
+def test_lines_held_past_the_byte_limit_go_out_unjudged_and_none_is_lost():
+    # Lines printed as exactly 64 KiB: NEWERR_HOLD_BYTES of them are held
+    # (a 32 MiB hold: 512 lines, far below NEWERR_HOLD_LINES); EVICTED
+    # more push as many out. (Held notes count too, but none is held: the
+    # stream tells "Run 2 started" before the run's first line.)
+    size = 64 * 1024
+    held = NEWERR_HOLD_BYTES // size
+    check(0 < held and held + EVICTED < NEWERR_HOLD_LINES,
+          "the bytes limit comes first")
+    with Server() as s:
+        # The text line's head ("[time] LEVEL: "), the same for every
+        # WARN line of these timestamps.
+        s.ingest("probe", [ev(0, "x", level="WARN")])
+        r = logdeck("--server", s.url, "automations", "logs", "probe")
+        eq(r.returncode, 0, "the probe; %r" % r.stderr)
+        head = len(r.stdout.rstrip(b"\n")) - 1
+        pad = " " + "z" * (size - head - len(chunk(0)) - 2)
+        msgs = [chunk(i, pad) for i in range(held + EVICTED)]
+        out = check_late_baseline(s, msgs, pad)
+        # (The last, live line is an ERROR line: a byte longer.)
+        eq({len(l.encode()) + 1 for l in out[:-1]}, {size},
+           "printed line sizes")
 
 
 def test_new_errors_needs_follow():
