@@ -6,6 +6,7 @@ Each test starts its own server; every wait is a condition with a
 deadline.
 """
 import json
+import os
 import re
 import socket
 import time
@@ -459,6 +460,14 @@ def rss_bytes(pid):
     raise AssertionError("no VmRSS")
 
 
+def sanitized():
+    """Whether the server is built with AddressSanitizer, whose quarantine
+    keeps freed memory resident (its RSS says nothing of the store)."""
+    with open(os.environ.get("LOGDECK_SERVER", "src/logdeck-server"),
+              "rb") as f:
+        return b"__asan_init" in f.read()
+
+
 def test_store_memory_budget_evicts_the_oldest_events_store_wide():
     budget = 4 << 20
     with Server("--max-store-memory", str(budget)) as srv:
@@ -489,8 +498,11 @@ def test_store_memory_budget_evicts_the_oldest_events_store_wide():
         # used, not left empty by evicting too much.
         assert held < used and used > budget // 2, (held, used)
         assert metric(srv, "logdeck_store_memory_evicted_events_total") > 0
+        # Without the budget the process grows by the whole 48 MiB and
+        # more; with it, by the budget and the heap's slack.
         grown = rss_bytes(srv.proc.pid) - base_rss
-        assert grown < 4 * budget, "RSS grew by %d bytes" % grown
+        assert grown < 4 * budget or sanitized(), \
+            "RSS grew by %d bytes" % grown
         # What is held is the newest batches of the whole store: each
         # source's oldest retained event starts a batch, and every batch
         # after the first retained one (in arrival order) is held whole.
