@@ -11,9 +11,10 @@
 #define MSTORE_SOURCE_BYTES_MAX ((size_t)64 << 20)
 /* Default --max-store-memory: every byte the store allocates, all sources
  * together (events as malloc lays them out, rings, sources, runs); the
- * oldest events of the whole store go past it. 1 GiB holds about ten
- * million typical events; it is lowered to half the physical memory on a
- * smaller machine (mstore_default_memory). */
+ * oldest events of the whole store go past it. 1 GiB holds about four
+ * million events of 250 bytes (an event costs its line and about 30
+ * bytes); it is lowered to half the physical memory on a smaller machine
+ * (mstore_default_memory). logdeck-server(1) says why. */
 #define MSTORE_MEMORY_DEFAULT ((size_t)1 << 30)
 /* Smallest --max-store-memory (and default): 1 MiB. */
 #define MSTORE_MEMORY_MIN ((size_t)1 << 20)
