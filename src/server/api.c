@@ -355,15 +355,16 @@ api_wants_stream(struct evhttp_request *req, struct evkeyvalq *q)
 static void
 api_store_error(struct api *a, struct evhttp_request *req, int err)
 {
-	int code = err == STORE_EFULL       ? 507
-	           : err == STORE_EREADONLY ? 409
-	           : err == STORE_ETOOBIG   ? 413
-	           : err == STORE_ENOENT    ? 404
-	           : err == STORE_EINVAL    ? 400
-	           : err == STORE_EUNAVAIL  ? 503
-	           : err == STORE_ENOSYS    ? 501
-	           : err == STORE_EQUERY    ? 500
-	                                    : 500;
+	int code = err == STORE_EFULL         ? 507
+	           : err == STORE_EREADONLY   ? 409
+	           : err == STORE_ETOOBIG     ? 413
+	           : err == STORE_EOVERBUDGET ? 413
+	           : err == STORE_ENOENT      ? 404
+	           : err == STORE_EINVAL      ? 400
+	           : err == STORE_EUNAVAIL    ? 503
+	           : err == STORE_ENOSYS      ? 501
+	           : err == STORE_EQUERY      ? 500
+	                                      : 500;
 
 	if (code == 503)
 		evhttp_add_header(

@@ -1,5 +1,6 @@
-/* conn.c - the server's client connections: --max-connections and
- * --header-timeout over libevent 2.1's evhttp (see conn.h).
+/* conn.c - the server's client connections: --max-connections,
+ * --header-timeout and --body-timeout over libevent 2.1's evhttp (see
+ * conn.h).
  *
  * libevent 2.1.12 has no connection limit, no callback for a new
  * connection and no way to hand it an accepted descriptor, so:
@@ -19,7 +20,13 @@
  * - the request head is watched on the bufferevent's input buffer
  *   (evbuffer_add_cb, run as bytes arrive, before evhttp parses them):
  *   from its first byte a timer runs until the empty line that ends it;
- *   at the deadline the socket is shut down and evhttp closes it. */
+ *   at the deadline the socket is shut down and evhttp closes it;
+ * - from that empty line the same timer runs again, for the body, until
+ *   evhttp hands over the request read whole (conn_request_read); at the
+ *   deadline a fixed 408 is written straight to the socket (evhttp writes
+ *   nothing while it reads a body; the 408 only goes when its output is
+ *   empty) and the socket is shut down as for a head. Bytes coming in do
+ *   not move either deadline. */
 #define _GNU_SOURCE /* accept4 */
 #include "config.h"
 
@@ -69,11 +76,26 @@ _Static_assert(sizeof "{\"error\": \"too many connections open; retry "
     "Content-Length of conn_refusal");
 _Static_assert(CONN_RETRY_AFTER_S == 1, "Retry-After of conn_refusal");
 
+/* The answer of a request whose body did not come in time. */
+static const char conn_body_late[] =
+    "HTTP/1.1 408 Request Timeout\r\n"
+    "Content-Type: application/json\r\n"
+    "Connection: close\r\n"
+    "Content-Length: 61\r\n"
+    "\r\n"
+    "{\"error\": \"request body not complete within --body-timeout\"}\n";
+_Static_assert(sizeof "{\"error\": \"request body not complete within "
+                      "--body-timeout\"}\n" -
+                       1 ==
+                   61,
+    "Content-Length of conn_body_late");
+
 /* Where a connection is in its request. */
 enum conn_state {
 	CONN_IDLE, /* before a head's first byte */
-	CONN_HEAD, /* in a head: the deadline runs */
-	CONN_BODY  /* head over, until the request is read whole */
+	CONN_HEAD, /* in a head: the head's deadline runs */
+	CONN_BODY  /* head over, until the request is read whole: the body's
+	            * deadline runs */
 };
 
 /* One connection. Owned by the manager; freed in conn_closed. */
@@ -96,6 +118,7 @@ struct conn_mgr {
 	struct event_base *base;
 	size_t max, open;
 	struct timeval header_timeout;
+	struct timeval body_timeout;
 	struct event *hook;   /* the deferred step of new connections */
 	struct conn *pending; /* accepted, not yet hooked */
 	struct conn *table[CONN_BUCKETS];
@@ -202,17 +225,32 @@ conn_closed(struct evhttp_connection *evcon, void *arg)
 	conn_gone(m);
 }
 
-/* A head's deadline: cut its connection (evhttp then reads the end and
- * closes it). */
+/* A head's or a body's deadline: cut its connection (evhttp then reads
+ * the end and closes it), after a 408 for a body when nothing else is
+ * being written. */
 static void
 conn_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
+	int sock = bufferevent_getfd(c->bev);
+	ssize_t n;
 
-	if (c->state != CONN_HEAD)
+	if (c->state == CONN_HEAD) {
+		metrics_add(METRICS_CONN_HEADER_TIMEOUT, 1);
+	} else if (c->state == CONN_BODY) {
+		metrics_add(METRICS_CONN_BODY_TIMEOUT, 1);
+		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+			/* evhttp has nothing queued: the answer goes after
+			 * whatever it wrote before (a short answer fits the
+			 * socket's buffer; otherwise it is only cut). */
+			n = send(sock, conn_body_late, sizeof conn_body_late - 1,
+			    MSG_DONTWAIT | MSG_NOSIGNAL);
+			if (n == (ssize_t)sizeof conn_body_late - 1)
+				metrics_response(408);
+		}
+	} else
 		return;
-	metrics_add(METRICS_CONN_HEADER_TIMEOUT, 1);
-	shutdown(bufferevent_getfd(c->bev), SHUT_RDWR);
+	shutdown(sock, SHUT_RDWR);
 }
 
 /* Look for the end of the head (an empty line: two line ends in a row,
@@ -226,7 +264,7 @@ conn_scan(struct conn *c, const unsigned char *p, size_t n)
 		if (p[i] == '\n') {
 			if (c->text && ++c->eols == 2) {
 				c->state = CONN_BODY;
-				event_del(c->deadline);
+				event_add(c->deadline, &c->m->body_timeout);
 			}
 		} else if (p[i] != '\r') {
 			c->eols = 0;
@@ -235,8 +273,8 @@ conn_scan(struct conn *c, const unsigned char *p, size_t n)
 	}
 }
 
-/* Bytes came into a connection's input: start the deadline at a head's
- * first byte, end it at the head's end. */
+/* Bytes came into a connection's input: start the head's deadline at its
+ * first byte, the body's at the head's end. */
 static void
 conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 {
@@ -294,8 +332,9 @@ conn_hook(evutil_socket_t fd, short what, void *arg)
 				m->broken = true;
 				m->max = SIZE_MAX;
 				util_log("cannot follow connections with this "
-				         "libevent: --max-connections and "
-				         "--header-timeout are off");
+				         "libevent: --max-connections, "
+				         "--header-timeout and --body-timeout "
+				         "are off");
 			}
 			event_free(c->deadline);
 			free(c);
@@ -394,7 +433,8 @@ conn_refuse_cb(evutil_socket_t lfd, short what, void *arg)
 }
 
 struct conn_mgr *
-conn_mgr_new(struct event_base *base, size_t max, int header_timeout_s)
+conn_mgr_new(struct event_base *base, size_t max, int header_timeout_s,
+    int body_timeout_s)
 {
 	struct conn_mgr *m = calloc(1, sizeof *m);
 
@@ -403,6 +443,7 @@ conn_mgr_new(struct event_base *base, size_t max, int header_timeout_s)
 	m->base = base;
 	m->max = max > 0 ? max : 1;
 	m->header_timeout.tv_sec = header_timeout_s;
+	m->body_timeout.tv_sec = body_timeout_s;
 	if ((m->hook = event_new(base, -1, 0, conn_hook, m)) == NULL ||
 	    (m->pause = evtimer_new(base, conn_pause_end, m)) == NULL) {
 		conn_mgr_free(m);

@@ -1,6 +1,7 @@
 /* conn.h - the server's client connections: a cap on how many are open at
- * once (--max-connections) and a deadline on each request head
- * (--header-timeout), on top of libevent 2.1's evhttp, which has neither.
+ * once (--max-connections), a deadline on each request head
+ * (--header-timeout) and one on each request body (--body-timeout), on
+ * top of libevent 2.1's evhttp, which has none of them.
  * One manager per process, on the event loop's thread. doc/api.md,
  * "Common rules", says what a client sees. */
 #ifndef LOGDECK_SERVER_CONN_H
@@ -18,6 +19,11 @@
 /* Default --header-timeout (s): time from a request head's first byte to
  * its end (the empty line). */
 #define CONN_HEADER_TIMEOUT_S 10
+/* Default --body-timeout (s): time from a request head's end to its body
+ * read whole, however its bytes trickle in. A whole API_BODY_MAX (8 MiB)
+ * body comes in 67 s over 1 Mbit/s: 120 s leaves room for links down to
+ * about 560 kbit/s, and a trickling client holds its connection 2 min. */
+#define CONN_BODY_TIMEOUT_S 120
 /* Retry-After (s) of the 503 a connection over the cap gets. */
 #define CONN_RETRY_AFTER_S 1
 
@@ -34,10 +40,11 @@ struct conn_mgr;
 size_t conn_default_max(void);
 
 /* A manager of at most max connections whose request heads must be
- * complete header_timeout_s after their first byte; NULL when out of
- * memory. The caller owns it (conn_mgr_free, after evhttp_free). */
-struct conn_mgr *conn_mgr_new(
-    struct event_base *base, size_t max, int header_timeout_s);
+ * complete header_timeout_s after their first byte, and their bodies
+ * body_timeout_s after the head's end (else 408 and closed); NULL when
+ * out of memory. The caller owns it (conn_mgr_free, after evhttp_free). */
+struct conn_mgr *conn_mgr_new(struct event_base *base, size_t max,
+    int header_timeout_s, int body_timeout_s);
 /* Follow the connections http accepts on lev (evhttp_set_bevcb); over the
  * cap lev is set aside and a connection is answered 503 and closed.
  * Returns 0, or -1 when out of memory. At most two listeners. */

@@ -217,11 +217,26 @@ metrics_render(
 		                 : "Bytes the logs table and its indexes take "
 		                   "on disk.",
 		    (unsigned long long)store->bytes);
+		if (store->memory_max > 0) {
+			metrics_one(out, "logdeck_store_memory_bytes", "gauge",
+			    "Bytes the in-memory store allocates (events as "
+			    "malloc lays them out, rings, sources, runs).",
+			    (unsigned long long)store->memory);
+			metrics_one(out, "logdeck_store_memory_limit_bytes",
+			    "gauge",
+			    "The in-memory store's budget, "
+			    "--max-store-memory.",
+			    (unsigned long long)store->memory_max);
+		}
 	}
 	metrics_one(out, "logdeck_store_evicted_events_total", "counter",
 	    "Events the store let go: past --ring or its byte bound in "
 	    "memory, by --retain-days with PostgreSQL.",
 	    c[METRICS_STORE_EVICTED]);
+	metrics_one(out, "logdeck_store_memory_evicted_events_total", "counter",
+	    "Events the in-memory store let go, the oldest of all sources, "
+	    "to stay within --max-store-memory.",
+	    c[METRICS_STORE_EVICTED_MEMORY]);
 	metrics_codes_write(out);
 	metrics_one(out, "logdeck_connections_open", "gauge",
 	    "Client connections open now (both listeners).",
@@ -235,6 +250,10 @@ metrics_render(
 	    "Connections cut because a request head was not complete "
 	    "--header-timeout after its first byte.",
 	    c[METRICS_CONN_HEADER_TIMEOUT]);
+	metrics_one(out, "logdeck_connections_body_timeouts_total", "counter",
+	    "Connections answered 408 and cut because a request body was not "
+	    "complete --body-timeout after its head.",
+	    c[METRICS_CONN_BODY_TIMEOUT]);
 	metrics_one(out, "logdeck_listen_reconnects_total", "counter",
 	    "Times the PostgreSQL LISTEN connection was re-established after "
 	    "it was lost.",

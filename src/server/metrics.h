@@ -30,6 +30,8 @@ enum metrics_counter {
 	METRICS_INGEST_REPLAYED,      /* batches answered from their key */
 	METRICS_CONN_REFUSED,         /* refused over --max-connections */
 	METRICS_CONN_HEADER_TIMEOUT,  /* cut at --header-timeout */
+	METRICS_CONN_BODY_TIMEOUT,    /* cut at --body-timeout */
+	METRICS_STORE_EVICTED_MEMORY, /* let go for --max-store-memory */
 	METRICS_COUNTER_COUNT
 };
 

@@ -1,7 +1,13 @@
 /* mstore.c - the in-memory store. Each source keeps its events in a ring of
  * rendered JSON lines ({"id":N,...}); ids are consecutive per source, so the
  * event after any id is found by arithmetic. Its runs are a second, smaller
- * ring (the newest STORE_RUNS_MAX), numbered consecutively the same way. */
+ * ring (the newest STORE_RUNS_MAX), numbered consecutively the same way.
+ *
+ * Memory: every allocation the store keeps (sources, names, runs, rings,
+ * batches of events) is counted as malloc lays it out (mstore_chunk), and
+ * the total is held under one budget (--max-store-memory): the batches
+ * are listed store-wide in the order they came, and before a batch is
+ * stored the oldest are let go, whichever source they belong to. */
 #include "mstore.h"
 #include "core/hash.h"
 #include "idem.h"
@@ -13,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Hash buckets for the source table (a power of two). */
 #define MSTORE_BUCKETS 1024
@@ -23,12 +30,26 @@
 /* Where ingest puts an event's timestamp: first, right after the id. */
 #define MSTORE_TS_KEY "\"timestamp\":\""
 
+/* What malloc takes for a request: glibc's chunk, the size plus an 8-byte
+ * header rounded up to 16 bytes, at least 32. (An mmap'd chunk, 1 MiB and
+ * up with server.c's MAIN_MALLOC_MMAP, is rounded to a page instead: at
+ * most 4 KiB, 0.4 %, more than this says.) */
+#define MSTORE_CHUNK_HEADER 8
+#define MSTORE_CHUNK_ALIGN 16
+#define MSTORE_CHUNK_MIN 32
+
+struct msource;
+
 /* The rendered events of one appended batch, in one allocation that the
  * last of them to be evicted frees (so a batch costs one malloc and one
  * free, not one per event). A source's memory is its lines' bytes plus at
- * most the evicted part of its oldest batch. */
+ * most the evicted part of its oldest batch. Every live block is in the
+ * store's list, oldest first. */
 struct mblock {
 	size_t live; /* its events still held */
+	size_t size; /* bytes allocated (the header included) */
+	struct msource *src;
+	struct mblock *older, *newer; /* the store's list */
 	char text[];
 };
 
@@ -38,8 +59,6 @@ struct mline {
 	size_t len;
 	struct mblock *block;
 };
-
-struct msource;
 
 /* A subscription: where it is listed (store.c owns the list). */
 struct msub {
@@ -90,7 +109,34 @@ struct mstore {
 	struct store_subs kind_subs[SOURCE_KIND_COUNT];
 	size_t idem_max;       /* Idempotency-Keys remembered at most */
 	struct idem_tab *idem; /* made at the first keyed batch */
+	size_t mem;            /* bytes allocated and kept (mstore_chunk) */
+	size_t mem_max;        /* --max-store-memory */
+	struct mblock *oldest, *newest; /* every live block, in arrival order */
 };
+
+/* What an allocation of n bytes takes (MSTORE_CHUNK_*). */
+static size_t
+mstore_chunk(size_t n)
+{
+	size_t c = (n + MSTORE_CHUNK_HEADER + MSTORE_CHUNK_ALIGN - 1) &
+	           ~(size_t)(MSTORE_CHUNK_ALIGN - 1);
+
+	return c < MSTORE_CHUNK_MIN ? MSTORE_CHUNK_MIN : c;
+}
+
+/* Count an allocation of n bytes that the store keeps. */
+static void
+mstore_charge(struct mstore *ms, size_t n)
+{
+	ms->mem += mstore_chunk(n);
+}
+
+/* Count a kept allocation of n bytes as freed. */
+static void
+mstore_refund(struct mstore *ms, size_t n)
+{
+	ms->mem -= mstore_chunk(n);
+}
 
 /* The bucket of a source: FNV-1a over the kind and the id. */
 static size_t
@@ -138,6 +184,9 @@ mstore_find_or_create(struct mstore *ms, enum source_kind kind, const char *id,
 		*err = STORE_ENOMEM;
 		return NULL;
 	}
+	mstore_charge(ms, sizeof *s);
+	mstore_charge(ms, strlen(id) + 1);
+	mstore_charge(ms, strlen(id) + 1);
 	s->kind = kind;
 	s->status = RUN_RUNNING;
 	s->first_id = 1;
@@ -196,12 +245,13 @@ mstore_notify(
 /* Make room for one more run in s (the oldest goes at STORE_RUNS_MAX);
  * 0, or -1 when out of memory. */
 static int
-mstore_run_room(struct msource *s)
+mstore_run_room(struct mstore *ms, struct msource *s)
 {
 	struct store_run *runs;
 	size_t cap, i;
 
 	if (s->runs_count == STORE_RUNS_MAX) {
+		mstore_refund(ms, strlen(s->runs[s->runs_head].run_id) + 1);
 		free((char *)s->runs[s->runs_head].run_id);
 		s->runs_head = (s->runs_head + 1) % s->runs_cap;
 		s->runs_count--;
@@ -216,6 +266,9 @@ mstore_run_room(struct msource *s)
 		return -1;
 	for (i = 0; i < s->runs_count; i++)
 		runs[i] = s->runs[(s->runs_head + i) % s->runs_cap];
+	if (s->runs != NULL)
+		mstore_refund(ms, s->runs_cap * sizeof *runs);
+	mstore_charge(ms, cap * sizeof *runs);
 	free(s->runs);
 	s->runs = runs;
 	s->runs_cap = cap;
@@ -239,7 +292,8 @@ mstore_run_name(const char *given, int64_t run)
 /* Open a new run of s at at_ms, named run_id (NULL: its number), after
  * the events s holds now; the new run, or NULL when out of memory. */
 static struct store_run *
-mstore_run_open(struct msource *s, const char *run_id, int64_t at_ms)
+mstore_run_open(
+    struct mstore *ms, struct msource *s, const char *run_id, int64_t at_ms)
 {
 	const struct store_run *prev = mstore_run_newest(s);
 	int64_t n = prev != NULL ? prev->run + 1 : 1;
@@ -248,10 +302,11 @@ mstore_run_open(struct msource *s, const char *run_id, int64_t at_ms)
 
 	if ((name = mstore_run_name(run_id, n)) == NULL)
 		return NULL;
-	if (mstore_run_room(s) != 0) {
+	if (mstore_run_room(ms, s) != 0) {
 		free(name);
 		return NULL;
 	}
+	mstore_charge(ms, strlen(name) + 1);
 	r = &s->runs[(s->runs_head + s->runs_count) % s->runs_cap];
 	s->runs_count++;
 	*r = (struct store_run){.run = n,
@@ -261,6 +316,22 @@ mstore_run_open(struct msource *s, const char *run_id, int64_t at_ms)
 	    .start_after = s->last_id,
 	    .end_after = -1};
 	return r;
+}
+
+/* Free a block none of whose events is held any more. */
+static void
+mstore_block_free(struct mstore *ms, struct mblock *b)
+{
+	if (b->older != NULL)
+		b->older->newer = b->newer;
+	else
+		ms->oldest = b->newer;
+	if (b->newer != NULL)
+		b->newer->older = b->older;
+	else
+		ms->newest = b->older;
+	mstore_refund(ms, b->size);
+	free(b);
 }
 
 /* Drop the oldest event of s. */
@@ -273,7 +344,7 @@ mstore_evict(struct mstore *ms, struct msource *s)
 	ms->bytes -= l->len;
 	s->bytes -= l->len;
 	if (--l->block->live == 0)
-		free(l->block);
+		mstore_block_free(ms, l->block);
 	l->json = NULL;
 	l->block = NULL;
 	s->head = (s->head + 1) % s->cap;
@@ -281,30 +352,90 @@ mstore_evict(struct mstore *ms, struct msource *s)
 	s->first_id++;
 }
 
-/* Make the ring hold min(want, ring_max) slots, keeping order; 0 or -1. */
+/* Make the ring of s exactly cap slots (cap >= s->count; 0 frees it),
+ * keeping order; 0, or -1 when out of memory. */
 static int
-mstore_grow(struct msource *s, size_t want, size_t ring_max)
+mstore_resize(struct mstore *ms, struct msource *s, size_t cap)
 {
-	struct mline *ring;
-	size_t cap = s->cap ? s->cap : MSTORE_RING_INITIAL, i;
+	struct mline *ring = NULL;
+	size_t i;
 
-	if (want > ring_max)
-		want = ring_max;
-	if (want <= s->cap)
-		return 0;
-	while (cap < want)
-		cap *= 2;
-	if (cap > ring_max)
-		cap = ring_max;
-	if ((ring = malloc(cap * sizeof *ring)) == NULL)
+	if (cap > 0 && (ring = malloc(cap * sizeof *ring)) == NULL)
 		return -1;
 	for (i = 0; i < s->count; i++)
 		ring[i] = s->ring[(s->head + i) % s->cap];
+	if (s->ring != NULL)
+		mstore_refund(ms, s->cap * sizeof *ring);
+	if (ring != NULL)
+		mstore_charge(ms, cap * sizeof *ring);
 	free(s->ring);
 	s->ring = ring;
 	s->cap = cap;
 	s->head = 0;
 	return 0;
+}
+
+/* The slots the ring of s grows to for want events at most ring_max
+ * (doubling from MSTORE_RING_INITIAL), or its size when it need not. */
+static size_t
+mstore_grown(const struct msource *s, size_t want, size_t ring_max)
+{
+	size_t cap = s->cap ? s->cap : MSTORE_RING_INITIAL;
+
+	if (want > ring_max)
+		want = ring_max;
+	if (want <= s->cap)
+		return s->cap;
+	while (cap < want)
+		cap *= 2;
+	return cap > ring_max ? ring_max : cap;
+}
+
+/* Make the ring hold min(want, ring_max) slots, keeping order; 0 or -1. */
+static int
+mstore_grow(struct mstore *ms, struct msource *s, size_t want, size_t ring_max)
+{
+	size_t cap = mstore_grown(s, want, ring_max);
+
+	return cap == s->cap ? 0 : mstore_resize(ms, s, cap);
+}
+
+/* Let the oldest batch of the whole store go (all its events still held:
+ * the oldest of their source), and give back the ring of its source when
+ * that is mostly empty now; false when it could not (never: a guard). */
+static bool
+mstore_evict_oldest(struct mstore *ms)
+{
+	struct mblock *b = ms->oldest;
+	struct msource *s = b->src;
+	size_t n = 0;
+
+	/* b is the oldest block of s too, so it holds s's oldest events. */
+	while (ms->oldest == b && s->count > 0) {
+		mstore_evict(ms, s);
+		n++;
+	}
+	metrics_add(METRICS_STORE_EVICTED, n);
+	metrics_add(METRICS_STORE_EVICTED_MEMORY, n);
+	if (s->count == 0)
+		mstore_resize(ms, s, 0);
+	else if (s->count <= s->cap / 4 && s->cap > MSTORE_RING_INITIAL)
+		/* Out of memory: the ring stays as it is, still counted. */
+		mstore_resize(ms, s,
+		    s->count * 2 > MSTORE_RING_INITIAL ? s->count * 2
+		                                       : MSTORE_RING_INITIAL);
+	return ms->oldest != b;
+}
+
+/* Let the oldest batches of the store go until need more bytes fit in
+ * the budget, or none is left (sources and runs are kept: with only
+ * them over the budget the newest batch is still stored). */
+static void
+mstore_fit(struct mstore *ms, size_t need)
+{
+	while (ms->oldest != NULL && ms->mem + need > ms->mem_max)
+		if (!mstore_evict_oldest(ms))
+			break;
 }
 
 /* Bytes of a rendered line besides its members: {"id":<20 digits>,}. */
@@ -328,9 +459,20 @@ mstore_render(char *p, int64_t id, const struct store_line *l)
 	return n;
 }
 
+/* What a batch of n events of size rendered bytes (an upper bound) takes
+ * at least: its block and a ring slot each. */
+static size_t
+mstore_batch_cost(size_t n, size_t size)
+{
+	return mstore_chunk(sizeof(struct mblock) + size) +
+	       n * sizeof(struct mline);
+}
+
 /* store_ops.append: render every line first so a failure stores nothing.
  * A source created here starts its first run with these events, and its
- * kind's subscribers hear of that (a status note) before the events. */
+ * kind's subscribers hear of that (a status note) before the events. The
+ * oldest batches of the store go first to keep it in its budget; a batch
+ * larger than the whole budget is refused (STORE_EOVERBUDGET). */
 static int
 mstore_append(struct store *st, enum source_kind kind, const char *id,
     const struct store_line *lines, size_t n, int64_t now_ms, bool *created,
@@ -343,7 +485,7 @@ mstore_append(struct store *st, enum source_kind kind, const char *id,
 	struct store_run *run;
 	struct store_note note = {.type = STORE_NOTE_LOGS};
 	int err = STORE_OK;
-	size_t i, tail, size = 0;
+	size_t i, tail, size = 0, alloc, grown;
 	char *p;
 
 	for (i = 0; i < n; i++) {
@@ -352,13 +494,25 @@ mstore_append(struct store *st, enum source_kind kind, const char *id,
 			return STORE_ETOOBIG;
 		size += lines[i].len + MSTORE_LINE_OVERHEAD;
 	}
+	alloc = sizeof *block + size;
+	if (n > 0 && mstore_batch_cost(n, size) > ms->mem_max)
+		return STORE_EOVERBUDGET;
 	if ((s = mstore_find_or_create(ms, kind, id, created, &err)) == NULL)
 		return err;
-	if (*created && mstore_run_open(s, NULL, now_ms) == NULL)
+	if (*created && mstore_run_open(ms, s, NULL, now_ms) == NULL)
 		goto nomem;
+	/* Room for the block, and for the ring when it grows (the old ring
+	 * is freed then, so its slots are counted twice here). */
+	if (n > 0) {
+		grown = mstore_grown(s, s->count + n, ms->ring_max);
+		mstore_fit(ms, mstore_chunk(alloc) +
+		                   (grown > s->cap
+		                           ? mstore_chunk(grown * sizeof *fresh)
+		                           : 0));
+	}
 	if ((fresh = calloc(n ? n : 1, sizeof *fresh)) == NULL ||
-	    (n > 0 && (block = malloc(sizeof *block + size)) == NULL) ||
-	    mstore_grow(s, s->count + n, ms->ring_max) != 0)
+	    (n > 0 && (block = malloc(alloc)) == NULL) ||
+	    mstore_grow(ms, s, s->count + n, ms->ring_max) != 0)
 		goto nomem;
 	for (i = 0, size = 0; i < n; i++) {
 		fresh[i].len = mstore_render(
@@ -367,9 +521,21 @@ mstore_append(struct store *st, enum source_kind kind, const char *id,
 	}
 	if (n > 0) {
 		/* Room was made for the longest ids: give back the rest. */
-		if ((p = realloc(block, sizeof *block + size)) != NULL)
+		if ((p = realloc(block, sizeof *block + size)) != NULL) {
 			block = (struct mblock *)p;
+			alloc = sizeof *block + size;
+		}
 		block->live = n;
+		block->size = alloc;
+		block->src = s;
+		block->newer = NULL;
+		block->older = ms->newest;
+		if (ms->newest != NULL)
+			ms->newest->newer = block;
+		else
+			ms->oldest = block;
+		ms->newest = block;
+		mstore_charge(ms, alloc);
 	}
 	for (i = 0, size = 0; i < n; i++) {
 		fresh[i].json = block->text + size;
@@ -480,7 +646,8 @@ mstore_set_status(struct store *st, enum source_kind kind, const char *id,
 	open = newest != NULL && newest->status == RUN_RUNNING;
 	if (!open &&
 	    (ch->status == RUN_RUNNING || run_status_terminal(ch->status))) {
-		if ((run = mstore_run_open(s, ch->run_id, ch->at_ms)) == NULL) {
+		if ((run = mstore_run_open(ms, s, ch->run_id, ch->at_ms)) ==
+		    NULL) {
 			free(name);
 			return STORE_ENOMEM;
 		}
@@ -494,6 +661,8 @@ mstore_set_status(struct store *st, enum source_kind kind, const char *id,
 		run->end_after = s->last_id;
 	}
 	if (name != NULL) {
+		mstore_refund(ms, strlen(s->name) + 1);
+		mstore_charge(ms, strlen(name) + 1);
 		free(s->name);
 		s->name = name;
 	}
@@ -508,6 +677,7 @@ mstore_set_status(struct store *st, enum source_kind kind, const char *id,
 	note.exit_code = s->exit_code;
 	note.at_ms = ch->at_ms;
 	note.run = run;
+	mstore_fit(ms, 0); /* a new source, run or name */
 	mstore_notify(ms, s, &note);
 	return STORE_OK;
 }
@@ -710,7 +880,8 @@ mstore_free(struct store *st)
 	free(ms);
 }
 
-/* store_ops.stats: exact, kept up to date by append and evict. */
+/* store_ops.stats: exact, kept up to date by append and evict (the
+ * Idempotency-Keys, bounded by --idempotency-keys, are not counted). */
 static int
 mstore_stats(struct store *st, struct store_stats *out)
 {
@@ -719,6 +890,8 @@ mstore_stats(struct store *st, struct store_stats *out)
 	out->events = (int64_t)ms->events;
 	out->bytes = (int64_t)ms->bytes;
 	out->exact = true;
+	out->memory = (int64_t)ms->mem;
+	out->memory_max = (int64_t)ms->mem_max;
 	return STORE_OK;
 }
 
@@ -748,7 +921,29 @@ mstore_new(size_t ring)
 	ms->base.ops = &mstore_ops;
 	ms->ring_max = ring;
 	ms->idem_max = IDEM_KEYS_DEFAULT;
+	ms->mem_max = MSTORE_MEMORY_DEFAULT;
+	ms->mem = mstore_chunk(sizeof *ms);
 	return &ms->base;
+}
+
+void
+mstore_set_memory_max(struct store *st, size_t max)
+{
+	((struct mstore *)st)->mem_max = max;
+}
+
+size_t
+mstore_default_memory(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+	size_t half;
+
+	if (pages <= 0 || size <= 0)
+		return MSTORE_MEMORY_DEFAULT;
+	half = (size_t)pages / 2 * (size_t)size;
+	if (half < MSTORE_MEMORY_MIN)
+		half = MSTORE_MEMORY_MIN;
+	return half < MSTORE_MEMORY_DEFAULT ? half : MSTORE_MEMORY_DEFAULT;
 }
 
 void

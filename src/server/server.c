@@ -66,6 +66,8 @@ struct options {
 	long long max_stream_memory;
 	long long max_connections; /* 0: conn_default_max() */
 	long long header_timeout_s;
+	long long body_timeout_s;
+	long long max_store_memory; /* 0: mstore_default_memory() */
 	long long idem_window_s;
 	long long idem_keys;
 	bool verbose;
@@ -121,6 +123,9 @@ static const char main_usage[] =
     "  --header-timeout SEC a request head (request line and headers) must\n"
     "                       be complete this long after its first byte, or\n"
     "                       the connection is closed (default 10)\n"
+    "  --body-timeout SEC   a request body must be read whole this long\n"
+    "                       after its head, or it is answered 408 and\n"
+    "                       the connection closed (default 120)\n"
     "  --max-stream-memory BYTES\n"
     "                       unsent output of all streams together; past\n"
     "                       it the clients furthest behind are cut and\n"
@@ -136,6 +141,11 @@ static const char main_usage[] =
     "                       oldest forgotten first (default 65536)\n"
     "  --ring N             events kept per source (default 100000; with\n"
     "                       PostgreSQL only when given)\n"
+    "  --max-store-memory BYTES\n"
+    "                       in-memory store: all it allocates, every\n"
+    "                       source together; past it the oldest events of\n"
+    "                       the whole store go (default 1073741824: 1 GiB,\n"
+    "                       or half the physical memory when less)\n"
     "  --simulate N         simulate N automations, 2 pipelines and an\n"
     "                       artifact\n"
     "  --rate R             events per second per simulated source\n"
@@ -187,6 +197,8 @@ static const struct option main_longopts[] = {
     {"max-stream-memory", required_argument, NULL, 'B'},
     {"max-connections", required_argument, NULL, 'C'},
     {"header-timeout", required_argument, NULL, 'O'},
+    {"body-timeout", required_argument, NULL, 'Y'},
+    {"max-store-memory", required_argument, NULL, 'G'},
     {"idempotency-window", required_argument, NULL, 'I'},
     {"idempotency-keys", required_argument, NULL, 'k'},
     {"ring", required_argument, NULL, 'R'},
@@ -374,6 +386,15 @@ main_apply(int argc, char **argv, char *const *where, struct options *o)
 		case 'O':
 			o->header_timeout_s = main_number(
 			    "--header-timeout", optarg, 1, 3600);
+			break;
+		case 'Y':
+			o->body_timeout_s = main_number(
+			    "--body-timeout", optarg, 1, 3600);
+			break;
+		case 'G':
+			o->max_store_memory = main_number("--max-store-memory",
+			    optarg, (long long)MSTORE_MEMORY_MIN,
+			    (long long)MSTORE_MEMORY_MAX);
 			break;
 		case 'I':
 			o->idem_window_s = main_number("--idempotency-window",
@@ -583,8 +604,10 @@ main_store(struct event_base *base, const struct options *o)
 			util_log("cannot use the database: %s", err);
 		return st;
 	}
-	if ((st = mstore_new((size_t)o->ring)) != NULL)
+	if ((st = mstore_new((size_t)o->ring)) != NULL) {
 		mstore_set_idem_keys(st, (size_t)o->idem_keys);
+		mstore_set_memory_max(st, (size_t)o->max_store_memory);
+	}
 	if (o->burst > 0)
 		st = burst_store_new(
 		    st, o->simulate_set ? (unsigned)o->simulate : 1, o->burst);
@@ -609,6 +632,7 @@ main(int argc, char **argv)
 	    .max_streams = 10000,
 	    .max_stream_memory = (long long)FEED_MEMORY_MAX,
 	    .header_timeout_s = CONN_HEADER_TIMEOUT_S,
+	    .body_timeout_s = CONN_BODY_TIMEOUT_S,
 	    .idem_window_s = STORE_IDEM_WINDOW_S,
 	    .idem_keys = IDEM_KEYS_DEFAULT};
 	struct tokens_cfg ac;
@@ -633,6 +657,8 @@ main(int argc, char **argv)
 	main_raise_fd_limit();
 	if (o.max_connections == 0)
 		o.max_connections = (long long)conn_default_max();
+	if (o.max_store_memory == 0)
+		o.max_store_memory = (long long)mstore_default_memory();
 	main_tune_malloc();
 	ac = (struct tokens_cfg){.file = o.auth_file,
 	    .token = o.token,
@@ -655,7 +681,7 @@ main(int argc, char **argv)
 	    .verbose = o.verbose};
 	if ((feeds = feed_mgr_new(base, st, &fc)) == NULL ||
 	    (conns = conn_mgr_new(base, (size_t)o.max_connections,
-	         (int)o.header_timeout_s)) == NULL ||
+	         (int)o.header_timeout_s, (int)o.body_timeout_s)) == NULL ||
 	    (api = api_new(base, st, feeds, tokens)) == NULL)
 		goto out;
 	api_set_conns(api, conns);
@@ -690,9 +716,12 @@ main(int argc, char **argv)
 	    evsignal_add(sigint, NULL) || evsignal_add(sigterm, NULL) ||
 	    evsignal_add(sighup, NULL))
 		goto out;
-	util_log("started: %s store, heartbeat %d s, auth %s, "
+	if (o.store == NULL)
+		snprintf(err, sizeof err, "in-memory store of %lld bytes at most",
+		    o.max_store_memory);
+	util_log("started: %s, heartbeat %d s, auth %s, "
 	         "%lld connections at most, %s",
-	    o.store != NULL ? "PostgreSQL" : "in-memory", o.heartbeat_s,
+	    o.store != NULL ? "PostgreSQL store" : err, o.heartbeat_s,
 	    tokens_required(tokens) ? "on" : "off", o.max_connections,
 	    o.burst > 0      ? "burst sources"
 	    : o.simulate > 0 ? "simulating"

@@ -293,6 +293,9 @@ store_strerror(int err)
 		return "the database cannot answer this request";
 	case STORE_EKEYREUSE:
 		return "this Idempotency-Key was used for another body";
+	case STORE_EOVERBUDGET:
+		return "batch larger than the store's memory budget "
+		       "(--max-store-memory)";
 	default:
 		return "out of memory";
 	}

@@ -30,6 +30,7 @@ enum store_err {
 	                    * makes the statement fail): retrying won't help */
 	STORE_EKEYREUSE = -10, /* an Idempotency-Key came back with another
 	                        * body */
+	STORE_EOVERBUDGET = -11, /* a batch larger than the memory budget */
 };
 
 /* Most runs a store keeps per source in memory (the oldest go first). */
@@ -139,6 +140,8 @@ struct store_stats {
 	int64_t events; /* events held */
 	int64_t bytes;  /* bytes they take */
 	bool exact;     /* false: the database's newest estimate */
+	int64_t memory;     /* in memory: bytes allocated (0: not told) */
+	int64_t memory_max; /* its budget, --max-store-memory */
 };
 
 /* Called for each event read, oldest first: json is the whole event object

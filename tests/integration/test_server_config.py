@@ -185,7 +185,8 @@ def test_every_option_is_a_key_with_no_code_of_its_own():
     # file (checked by --version, which exits once the file is applied).
     values = {"store": "memory", "auth-file": "/dev/null",
               "listen": "127.0.0.1:0", "metrics-listen": "127.0.0.1:0",
-              "log-format": "json", "max-stream-memory": "65536"}
+              "log-format": "json", "max-stream-memory": "65536",
+              "max-store-memory": "1048576"}
     for name, takes_value in sorted(help_settings().items()):
         value = values.get(name, "1" if takes_value else "true")
         with ConfigFile("%s: %s\n" % (name, value)) as path:

@@ -6,6 +6,7 @@ Each test starts its own server; every wait is a condition with a
 deadline.
 """
 import json
+import os
 import re
 import socket
 import time
@@ -349,6 +350,225 @@ def test_header_timeout_spares_a_slow_body_and_restarts_per_request():
             s, b"GET /healthz HTTP/1.1\r\nX-Pad: " + b"b" * 100, 0.5)
         s.close()
         assert 1.5 <= took <= 40, took
+
+
+def trickle_answer(s, data, every, on_byte=None):
+    """Like trickle_until_cut, keeping what s received: (seconds from the
+    first byte to the close, the bytes received)."""
+    got = []
+    t0 = time.monotonic()
+    for i in range(len(data)):
+        try:
+            s.sendall(data[i:i + 1])
+        except (BrokenPipeError, ConnectionResetError):
+            return time.monotonic() - t0, b"".join(got)
+        end = time.monotonic() + every
+        while time.monotonic() < end:
+            s.settimeout(max(0.01, end - time.monotonic()))
+            try:
+                b = s.recv(4096)
+            except socket.timeout:
+                continue
+            except ConnectionResetError:
+                return time.monotonic() - t0, b"".join(got)
+            if b == b"":
+                return time.monotonic() - t0, b"".join(got)
+            got.append(b)
+        if on_byte is not None:
+            on_byte()
+    raise AssertionError("the whole body went through: never cut")
+
+
+def post_head(path, length):
+    return (b"POST " + path + b" HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n" % length)
+
+
+def test_body_timeout_answers_408_to_a_trickled_body_and_others_are_served():
+    with Server("--body-timeout", "3", "--header-timeout", "2") as srv:
+        served = []
+
+        def others():
+            # Another client, on its own connections, all along.
+            assert srv.request("GET", "/healthz")[0] == 200
+            status, _ = srv.post("/api/automations/t/logs",
+                                 [{"message": "m"}])
+            assert status in (200, 201), status
+            served.append(1)
+
+        s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+        body = b'[{"message": "' + b"t" * 300 + b'"}]'
+        s.sendall(post_head(b"/api/automations/trickled/logs", len(body)))
+        took, got = trickle_answer(s, body, 0.5, others)
+        s.close()
+        # Cut at the deadline (3 s from the head's end) although a byte
+        # came every 0.5 s, long before the idle timeout (60 s) between
+        # bytes would ever cut it; answered 408 in JSON first.
+        assert 2.5 <= took <= 40, took
+        head, _, text = got.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 408 "), got
+        assert b"\r\nConnection: close\r\n" in head, head
+        assert "--body-timeout" in json.loads(text)["error"], text
+        assert len(served) >= 2, served
+        assert metric(srv, "logdeck_connections_body_timeouts_total") == 1
+        assert metric(srv, "logdeck_connections_header_timeouts_total") == 0
+        assert srv.get_json("/api/automations/trickled/logs")[0] == 404
+        status, _, data = srv.request("GET", "/metrics")
+        assert b'logdeck_http_responses_total{code="408"} 1\n' in data
+
+
+def test_body_timeout_spares_a_body_within_it_and_restarts_per_request():
+    with Server("--body-timeout", "4") as srv:
+        s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+        body = b'[{"message": "a slowly uploaded body"}]'
+        path = b"/api/automations/slow-body/logs"
+        # A body slower than the head's deadline would allow, well
+        # within its own: stored.
+        s.sendall(post_head(path, len(body)))
+        t0 = time.monotonic()
+        for i in range(0, len(body), 4):
+            if i > 0:
+                # Pace the upload: nothing comes back before the body.
+                s.settimeout(0.1)
+                try:
+                    raise AssertionError("answered or closed during the "
+                                         "body: %r" % s.recv(4096))
+                except socket.timeout:
+                    pass
+            s.sendall(body[i:i + 4])
+        assert time.monotonic() - t0 > 0.8
+        head, got = read_answer(s, 10)
+        assert head.startswith(b"HTTP/1.1 201"), (head, got)
+        # The next request on the same connection has a deadline of its
+        # own, from its own head's end.
+        s.sendall(post_head(path, len(body)))
+        took, got = trickle_answer(s, body, 0.5)
+        s.close()
+        assert 3.5 <= took <= 40, took
+        assert got.startswith(b"HTTP/1.1 408 "), got
+        status, evs = srv.get_json(path.decode())
+        assert status == 200 and len(evs) == 1, evs
+
+
+def rss_bytes(pid):
+    """The resident set of a process."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
+def sanitized():
+    """Whether the server is built with AddressSanitizer, whose quarantine
+    keeps freed memory resident (its RSS says nothing of the store)."""
+    with open(os.environ.get("LOGDECK_SERVER", "src/logdeck-server"),
+              "rb") as f:
+        return b"__asan_init" in f.read()
+
+
+def test_store_memory_budget_evicts_the_oldest_events_store_wide():
+    budget = 4 << 20
+    with Server("--max-store-memory", str(budget)) as srv:
+        assert srv.wait_stderr("in-memory store of %d bytes" % budget, 10)
+        base_rss = rss_bytes(srv.proc.pid)
+        assert metric(srv, "logdeck_store_memory_limit_bytes") == budget
+        # 4 sources, round robin, 48 MiB of events in 50 kB batches:
+        # twelve times the budget.
+        sources = ["mem-%d" % i for i in range(4)]
+        pad = "y" * 1000
+        batches = []  # (source, first id, last id), in arrival order
+        peak = 0
+        for b in range(960):
+            src = sources[b % len(sources)]
+            status, body = srv.post(
+                "/api/automations/%s/logs" % src,
+                [{"message": "%s b%d e%d %s" % (src, b, e, pad)}
+                 for e in range(50)])
+            # Never refused: the oldest events make room.
+            assert status in (200, 201), (b, status, body)
+            batches.append((src, body["lastId"] - 49, body["lastId"], b))
+            if b % 40 == 0:
+                peak = max(peak, metric(srv, "logdeck_store_memory_bytes"))
+        used = metric(srv, "logdeck_store_memory_bytes")
+        held = metric(srv, "logdeck_store_bytes")
+        assert max(peak, used) <= budget, (peak, used)
+        # Counted as allocated: more than the text, and the budget is
+        # used, not left empty by evicting too much.
+        assert held < used and used > budget // 2, (held, used)
+        assert metric(srv, "logdeck_store_memory_evicted_events_total") > 0
+        # Without the budget the process grows by the whole 48 MiB and
+        # more; with it, by the budget and the heap's slack.
+        grown = rss_bytes(srv.proc.pid) - base_rss
+        assert grown < 4 * budget or sanitized(), \
+            "RSS grew by %d bytes" % grown
+        # What is held is the newest batches of the whole store: each
+        # source's oldest retained event starts a batch, and every batch
+        # after the first retained one (in arrival order) is held whole.
+        oldest = {}
+        for src in sources:
+            status, evs = srv.get_json(
+                "/api/automations/%s/logs?limit=1" % src)
+            assert status == 200 and evs, (src, status)
+            oldest[src] = evs[0]["id"]
+        held_from = [i for i, (src, first, last, _) in enumerate(batches)
+                     if first >= oldest[src]]
+        k = held_from[0]
+        assert held_from == list(range(k, len(batches))), held_from[:10]
+        assert k > len(sources), "nothing evicted from the oldest sources"
+        for src, first, last, b in batches[k:]:
+            assert first >= oldest[src], (src, first, oldest[src])
+        # Every held event reads back whole and in order, newest included.
+        for src in sources:
+            mine = [x for x in batches[k:] if x[0] == src]
+            after = oldest[src] - 1
+            want = [(i, "%s b%d e%d %s" % (src, b, i - first, pad))
+                    for _, first, last, b in mine
+                    for i in range(first, last + 1)]
+            got = []
+            while True:
+                status, evs = srv.get_json(
+                    "/api/automations/%s/logs?after=%d&limit=10000"
+                    % (src, after))
+                assert status == 200, status
+                if not evs:
+                    break
+                got += [(e["id"], e["message"]) for e in evs]
+                after = evs[-1]["id"]
+            assert got == want, (src, len(got), len(want))
+        # A reader resuming below what is held gets the retention reset,
+        # then every held event up to the newest.
+        src = sources[0]
+        st = srv.stream("/api/automations/%s/logs?stream=true" % src,
+                        headers={"Last-Event-ID": "1"}, timeout=30)
+        ev = st.next_event()
+        while ev is not None and "event" not in ev:  # the retry line
+            ev = st.next_event()
+        assert ev is not None and ev["event"] == "reset", ev
+        assert json.loads(ev["data"]) == {"reason": "retention",
+                                          "oldestId": oldest[src]}, ev
+        want = oldest[src]
+        newest = [x for x in batches if x[0] == src][-1][2]
+        while want <= newest:
+            ev = st.next_event()
+            assert ev is not None, "stream ended at %d" % want
+            if ev.get("event") == "log":
+                ldtest.eq(int(ev["id"]), want, "resumed event id")
+                want += 1
+        st.close()
+        # A batch larger than the whole budget is refused, in JSON, and
+        # stores nothing; the others go on.
+        status, body = srv.post("/api/automations/huge/logs",
+                                [{"message": "z" * (200 << 10)}
+                                 for _ in range(24)])
+        assert status == 413 and "--max-store-memory" in body["error"], \
+            (status, body)
+        assert srv.get_json("/api/automations/huge/logs")[0] == 404
+        status, _ = srv.post("/api/automations/mem-0/logs",
+                             [{"message": "after"}])
+        assert status == 200, status
+        assert metric(srv, "logdeck_store_memory_bytes") <= budget
 
 
 if __name__ == "__main__":

@@ -110,12 +110,19 @@ START_TEST(store_gauges_appear_only_when_the_store_can_tell)
 	t = render(&st);
 	ck_assert(has_line(t, "logdeck_store_events 12"));
 	ck_assert(has_line(t, "logdeck_store_bytes 3400"));
+	/* The budget's gauges: the in-memory store only. */
+	ck_assert(strstr(t, "logdeck_store_memory_bytes") == NULL);
+	st.memory = 5000;
+	st.memory_max = 1 << 20;
+	t = render(&st);
+	ck_assert(has_line(t, "logdeck_store_memory_bytes 5000"));
+	ck_assert(has_line(t, "logdeck_store_memory_limit_bytes 1048576"));
 }
 END_TEST
 
 START_TEST(every_family_has_help_then_type)
 {
-	struct store_stats st = {0};
+	struct store_stats st = {.memory = 1, .memory_max = 2};
 	const char *t = render(&st), *p;
 	char name[128], help[160];
 	int families = 0;
@@ -128,7 +135,7 @@ START_TEST(every_family_has_help_then_type)
 		ck_assert(strncmp(name, "logdeck_", 8) == 0);
 		families++;
 	}
-	ck_assert_int_eq(families, 18);
+	ck_assert_int_eq(families, 22);
 }
 END_TEST
 
