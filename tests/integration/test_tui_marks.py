@@ -183,6 +183,25 @@ def goto(t, text):
     t.keys("Enter")
 
 
+def goto_seen(t, text, want):
+    """Go to time text and wait until the message row says want anew:
+    after an earlier go-to the row may still say the same words (with
+    another time), and a wait for the words alone returns before the
+    view has moved."""
+    before = status_row(t.text())
+    goto(t, text)
+    t.wait(lambda x: want in status_row(x) and status_row(x) != before,
+           "%r after going to %s" % (want, text))
+
+
+def ago(at_ms):
+    """A relative time ("-4m22s") that names at_ms now: the test's lines
+    are stamped from its start, and a fixed "-5m" would land elsewhere
+    once the test has run a while on a slow machine."""
+    sec = max(1, round((time.time() * 1000 - at_ms) / 1000))
+    return "-%dm%ds" % divmod(sec, 60) if sec >= 60 else "-%ds" % sec
+
+
 def now_iso():
     return iso(int(time.time() * 1000))
 
@@ -202,26 +221,22 @@ def test_go_to_a_time_in_one_pane_and_merged():
                         for k in reversed(range(60))])
         with viewer(s, "web", "db") as t:
             t.wait_text("web 0 ")
-            # -5m is within 30 s of t0 - 5m: web 4 is the first after.
-            goto(t, "-5m")
-            t.wait_text("the first line at or after")
+            # Between web 5 (t0 - 5m30s) and web 4 (t0 - 4m30s).
+            goto_seen(t, ago(t0 - 300000), "the first line at or after")
             eq(current(t), "web 4", "-5m")
             s.ingest("web", [ev(1, "web live one", ts=now_iso())])
             s.ingest("db", [ev(1, "db live one", ts=now_iso())])
-            goto(t, "-90s")
-            t.wait_text("the first line at or after")
+            # Between web 1 (t0 - 90s) and web 0 (t0 - 30s).
+            goto_seen(t, ago(t0 - 60000), "the first line at or after")
             eq(current(t), "web 0", "-90s")
             hhmm = time.strftime("%H:%M", time.gmtime(web[20] // 1000))
-            goto(t, hhmm)
-            t.wait_text(hhmm + ":00")
+            goto_seen(t, hhmm, hhmm + ":00")
             eq(current(t), "web 20", hhmm)
             hms = time.strftime("%H:%M:%S", time.gmtime(web[40] // 1000))
-            goto(t, hms)
-            t.wait_text(hms)
+            goto_seen(t, hms, hms)
             eq(current(t), "web 40", hms)
-            goto(t, iso(web[50]))
-            t.wait_text(time.strftime("%H:%M:%S",
-                                      time.gmtime(web[50] // 1000)))
+            goto_seen(t, iso(web[50]), time.strftime("%H:%M:%S",
+                                                 time.gmtime(web[50] // 1000)))
             eq(current(t), "web 50", "ISO")
             # Bad input: said, and the reader stays.
             goto(t, "banana")
@@ -239,11 +254,11 @@ def test_go_to_a_time_in_one_pane_and_merged():
             t.keys("G")
             t.wait(lambda x: "db live one" in x and "web live one" in x,
                    "merged, live lines last")
-            goto(t, "-5m")
-            t.wait_text("the first line at or after")
+            # Between db 5 (t0 - 5m15s) and web 4 (t0 - 4m30s).
+            goto_seen(t, ago(t0 - 292000), "the first line at or after")
             eq(current(t), "web 4", "-5m merged")
-            goto(t, "-4m20s")
-            t.wait_text("the first line at or after")
+            # Between web 4 (t0 - 4m30s) and db 4 (t0 - 4m15s).
+            goto_seen(t, ago(t0 - 262000), "the first line at or after")
             eq(current(t), "db 4", "-4m20s merged")
 
 
