@@ -131,7 +131,9 @@ search_scan(struct search *s, const struct lineidx *li,
 {
 	size_t n = lineidx_count(li), i;
 	struct lineidx_ent k;
-	struct sb_line line;
+	struct sb_key key;
+	const char *msg;
+	uint32_t len;
 	long done = 0;
 
 	if (!s->active)
@@ -143,12 +145,14 @@ search_scan(struct search *s, const struct lineidx *li,
 	for (i = n - lineidx_count_since(li, s->next);
 	     i < n && (size_t)done < budget; i++) {
 		k.seq = lineidx_seq_at(li, i);
-		if (!sb_get(sb, k.seq, &line) ||
-		    !filter_regex_match(&s->pat, line.msg)) {
+		msg = sb_msg(sb, k.seq, &len);
+		if (msg == NULL || !filter_regex_match_len(&s->pat, msg, len)) {
 			done++;
 			continue;
 		}
-		k.ms = s->order == LINEIDX_BY_TIME ? line.order_ms : 0;
+		k.ms = 0;
+		if (s->order == LINEIDX_BY_TIME && sb_key(sb, k.seq, &key))
+			k.ms = key.order_ms;
 		if (search_push(s, &k) == -1) {
 			search_merge(s);
 			s->next = k.seq;
