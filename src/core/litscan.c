@@ -224,11 +224,14 @@ litscan_scan(const struct litscan *ls, const unsigned char *s, size_t n)
 			if (i == last)
 				break;
 		}
-		/* The loads of a covered bytes 0 .. last + 15; the high
-		 * bytes of the rest are in the last 16. */
-		if (icase && _mm_movemask_epi8(_mm_loadu_si128(
-		                 (const __m128i *)(s + n - 16))) != 0)
-			high = true;
+		/* The loads of a covered bytes 0 .. last + 15: the m - 1
+		 * after them are looked at for high bytes 16 at a time, the
+		 * last load ending with the text. */
+		for (i = last + 16; icase && !high && i < n; i += 16) {
+			j = i + 16 <= n ? i : n - 16;
+			high = _mm_movemask_epi8(_mm_loadu_si128(
+			           (const __m128i *)(s + j))) != 0;
+		}
 		return high ? LITSCAN_HIGH : LITSCAN_NONE;
 	}
 #endif
