@@ -190,10 +190,10 @@ litscan_scan(const struct litscan *ls, const unsigned char *s, size_t n)
 		unsigned char f = l[0], e = l[m - 1];
 		const __m128i vf = _mm_set1_epi8((char)f);
 		const __m128i ve = _mm_set1_epi8((char)e);
-		const __m128i ff = _mm_set1_epi8(
-		    icase && f >= 'a' && f <= 'z' ? 0x20 : 0);
-		const __m128i ef = _mm_set1_epi8(
-		    icase && e >= 'a' && e <= 'z' ? 0x20 : 0);
+		const __m128i ff =
+		    _mm_set1_epi8(icase && f >= 'a' && f <= 'z' ? 0x20 : 0);
+		const __m128i ef =
+		    _mm_set1_epi8(icase && e >= 'a' && e <= 'z' ? 0x20 : 0);
 		size_t last = n - (m - 1) - 16, skip, j;
 		__m128i a, b;
 		unsigned mask;

@@ -352,6 +352,11 @@ filter_parse(
 	case FILTER_MATCH:
 		if (filter_regex_compile(p, value, err, errlen) == -1)
 			return -1;
+		/* "message:REGEX" is the plain pattern REGEX, written so for
+		 * a message that starts like a field test: the same test on
+		 * the whole message, without copying it per line. */
+		if (strcmp(fld->name, "message") == 0)
+			fld->op = FILTER_MESSAGE;
 		break;
 	case FILTER_EQ:
 		snprintf(fld->text, sizeof fld->text, "%s", value);
@@ -494,8 +499,8 @@ filter_match(const struct filter *f, int i, const struct sb_line *line)
 	struct field_value v;
 
 	if (fld->op == FILTER_MESSAGE)
-		return filter_regex_match_len(&f->pat[i], line->msg,
-		    line->msg_len);
+		return filter_regex_match_len(
+		    &f->pat[i], line->msg, line->msg_len);
 	if (!filter_field_value(f, line, fld->name, &v))
 		return false;
 	if (fld->op == FILTER_MATCH)

@@ -109,9 +109,10 @@ bool filter_has_source(const struct filter *f, uint16_t src);
 /* Push a keep (keep=true) or hide pattern; 0, or -1 with a reason (bad
  * regex or number, a name past FILTER_FIELD_LEN, or FILTER_PATTERNS_MAX
  * reached). Text that starts with a member name ([A-Za-z_][A-Za-z0-9_.-]*)
- * followed by one of : = < > <= >= is a field filter; any other text is a
- * regex on the message (write "message:a: b" for a message with a colon
- * after a word). */
+ * followed by one of : = < > <= >= is a field filter ("status=5[0-9]+"
+ * tests a member "status"); any other text is a regex on the message.
+ * "message:REGEX" is the same test as REGEX (write "message:a: b" for a
+ * message with a colon after a word). */
 int filter_push(
     struct filter *f, const char *text, bool keep, char *err, size_t errlen);
 /* Switch pattern i off or back on; 0, or -1 when there is no pattern i. */
