@@ -43,7 +43,13 @@ litscan_init(struct litscan *ls, const char *pattern, bool icase)
 			return;
 		}
 		if (c == '(' || c == ')') {
-			depth += c == '(' ? 1 : -1;
+			/* glibc takes an unmatched ')' for itself: depth stays
+			 * 0, or a '|' after it would not count as top-level
+			 * (the fuzzer's "ab)|" matched every line). */
+			if (c == '(')
+				depth++;
+			else if (depth > 0)
+				depth--;
 			litscan_keep(ls, run, rn);
 			rn = 0;
 			p++;

@@ -29,6 +29,8 @@ START_TEST(patterns_yield_their_longest_required_run)
 	    {"[]x]yz", "yz"},
 	    {"q{2}uu", "uu"},
 	    {"a", ""}, /* too short to be worth it */
+	    {"ab)cd|", ""}, /* an unmatched ')' is a character: still top level */
+	    {"ab)cdef", "cdef"},
 	};
 	struct litscan ls;
 	size_t i;
@@ -188,7 +190,8 @@ START_TEST(a_line_the_regex_matches_is_never_rejected)
 {
 	static const char *pats[] = {"ab+c", "a(bc)*d", "x?yz", "err(or)? [0-9]+",
 	    "^start", "end$", "a.c", "[xy]+zz", "q(u|v)ick", "slow query on",
-	    "(a|b)cd", "ab{1,3}c", "a\\+b", "RETRY|fail", "Fail"};
+	    "(a|b)cd", "ab{1,3}c", "a\\+b", "RETRY|fail", "Fail", "xy)zz|",
+	    "q)uick"};
 	static const char alpha[] = "abcdxyzqu+ 09ERORSTslwFi";
 	char line[16];
 	struct litscan ls;
