@@ -69,9 +69,11 @@ search_reserve(struct search *s)
 	size_t need = s->nmain + s->nrun + s->nlate + 1, ncap;
 	struct lineidx_ent *n;
 
-	if (s->off + need > s->cap && s->off >= s->nmain) {
+	if (s->off + need > s->cap && s->off > 0 && s->off >= s->nmain) {
 		/* The front was trimmed away: move back rather than grow
-		 * (amortised: each entry moved was preceded by one dropped). */
+		 * (amortised: each entry moved was preceded by one dropped).
+		 * Not before the first match: s->m is NULL then, and NULL +
+		 * 0 is undefined (UBSan, fuzz_search). */
 		memmove(s->m, s->m + s->off, s->nmain * sizeof *s->m);
 		s->off = 0;
 	}
