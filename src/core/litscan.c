@@ -45,7 +45,7 @@ litscan_init(struct litscan *ls, const char *pattern, bool icase)
 		if (c == '(' || c == ')') {
 			/* glibc takes an unmatched ')' for itself: depth stays
 			 * 0, or a '|' after it would not count as top-level
-			 * (the fuzzer's "ab)|" matched every line). */
+			 * ("ab)cd|" matches every line; fuzz_filter). */
 			if (c == '(')
 				depth++;
 			else if (depth > 0)
@@ -178,8 +178,9 @@ litscan_at(const struct litscan *ls, const unsigned char *s)
 #define LITSCAN_LIT 2  /* the literal */
 
 /* Look for the literal in the n >= ls->n bytes at s and, with icase, for
- * a non-ASCII byte; once one is seen, a literal that is not whole no
- * longer matters (the regex engine decides either way). */
+ * a non-ASCII byte. Once such a byte is seen the answer is the regex
+ * engine's, unless the pattern is whole: then the literal found still
+ * decides, so the scan goes on. */
 static int
 litscan_scan(const struct litscan *ls, const unsigned char *s, size_t n)
 {

@@ -38,11 +38,13 @@ void litscan_init(struct litscan *ls, const char *pattern, bool icase);
  * byte may always match (Unicode case folding is the regex engine's). */
 bool litscan_may_match(const struct litscan *ls, const char *p, size_t n);
 /* As litscan_may_match, and also says LITSCAN_YES when the pattern is a
- * whole literal (ls->whole) and the n bytes at p hold it before any
- * non-ASCII byte: then the regex matches too, in any locale whose case
- * folding of ASCII is ASCII's. The scan reads 16 bytes at a time where
- * SSE2 is there (the way grep finds a fixed string), so a line that
- * cannot match costs about what reading it does. */
+ * whole literal (ls->whole) and the n bytes at p hold it, wherever a
+ * non-ASCII byte sits (ASCII bytes are whole characters in UTF-8): then
+ * the regex matches there too, in any locale whose case folding of ASCII
+ * letters stays ASCII (all but Turkish ones, where I folds to dotless i;
+ * LITSCAN_NO holds in every locale). The scan reads 16 bytes at a time
+ * where SSE2 is there (the way grep finds a fixed string), so a line
+ * that cannot match costs about what reading it does. */
 enum litscan_verdict litscan_test(
     const struct litscan *ls, const char *p, size_t n);
 
