@@ -8,7 +8,11 @@
  * was and says why; a push that succeeds never lets a line through that
  * was hidden before (every pattern narrows); switching a pattern off
  * never hides a line; switching it back on restores the lines shown
- * before; the description fits its buffer and ends in a NUL. */
+ * before; the description fits its buffer and ends in a NUL; a pattern
+ * on the message answers for every line as regexec does (the literal
+ * scan before it decides most lines), in C.UTF-8 where there is one. */
+#include <locale.h>
+#include <regex.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -53,6 +57,28 @@ fuzz_pass(const struct filter *f, const struct scrollback *sb)
 	return mask;
 }
 
+/* Pattern i of f, on the message, answers as regexec on every line. */
+static void
+fuzz_same_as_regexec(const struct filter *f, int i, const struct scrollback *sb)
+{
+	struct sb_line line;
+	uint64_t seq;
+	bool want;
+
+	if (f->fld[i].op != FILTER_MESSAGE)
+		return;
+	for (seq = sb_first(sb); seq < sb_end(sb); seq++) {
+		if (!sb_get(sb, seq, &line))
+			continue;
+		want = regexec(&f->pat[i].re, line.msg, 0, NULL, 0) == 0;
+		if (filter_regex_match_len(&f->pat[i], line.msg,
+		        line.msg_len) != want ||
+		    filter_regex_match(&f->pat[i], line.msg) != want)
+			fuzz_fail("'%s' on line %llu: regexec says %d",
+			    f->pat[i].text, (unsigned long long)seq, want);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 {
@@ -66,6 +92,13 @@ LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 	unsigned nlines = 0;
 	int npat, i;
 
+	static bool utf8;
+
+	if (!utf8) {
+		/* Before any pattern is compiled: regcomp reads it. */
+		setlocale(LC_ALL, "C.UTF-8");
+		utf8 = true;
+	}
 	if (sb == NULL || d == NULL)
 		fuzz_fail("out of memory");
 	filter_init(&f);
@@ -104,6 +137,7 @@ LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 			}
 			if (f.npat != npat + 1)
 				fuzz_fail("a push did not count");
+			fuzz_same_as_regexec(&f, f.npat - 1, sb);
 			after = fuzz_pass(&f, sb);
 			if (after & ~before)
 				fuzz_fail(

@@ -3,6 +3,9 @@
 #include "core/litscan.h"
 
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* ERE characters with a meaning of their own. */
 static bool
@@ -40,7 +43,13 @@ litscan_init(struct litscan *ls, const char *pattern, bool icase)
 			return;
 		}
 		if (c == '(' || c == ')') {
-			depth += c == '(' ? 1 : -1;
+			/* glibc takes an unmatched ')' for itself: depth stays
+			 * 0, or a '|' after it would not count as top-level
+			 * ("ab)cd|" matches every line; fuzz_filter). */
+			if (c == '(')
+				depth++;
+			else if (depth > 0)
+				depth--;
 			litscan_keep(ls, run, rn);
 			rn = 0;
 			p++;
@@ -119,6 +128,13 @@ litscan_init(struct litscan *ls, const char *pattern, bool icase)
 		ls->n = 0;
 		return;
 	}
+	/* A whole literal: every byte an ordinary ASCII one, all kept. */
+	ls->whole = strlen(pattern) == ls->n;
+	for (i = 0; ls->whole && pattern[i] != '\0'; i++) {
+		if ((unsigned char)pattern[i] >= 0x80 ||
+		    litscan_special(pattern[i]))
+			ls->whole = false;
+	}
 	if (icase) {
 		for (i = 0; i < ls->n; i++) {
 			unsigned char u = (unsigned char)ls->lit[i];
@@ -140,32 +156,130 @@ litscan_lower(unsigned char c)
 	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
 }
 
+/* True when the literal starts at s (ls->n bytes readable there). */
+static bool
+litscan_at(const struct litscan *ls, const unsigned char *s)
+{
+	const unsigned char *l = (const unsigned char *)ls->lit;
+	size_t j;
+
+	if (!ls->icase)
+		return memcmp(s, l, ls->n) == 0;
+	for (j = 0; j < ls->n; j++) {
+		if (litscan_lower(s[j]) != l[j])
+			return false;
+	}
+	return true;
+}
+
+/* What litscan_scan found. */
+#define LITSCAN_NONE 0 /* neither the literal nor (icase) a non-ASCII byte */
+#define LITSCAN_HIGH 1 /* icase: a non-ASCII byte, and no literal seen */
+#define LITSCAN_LIT 2  /* the literal */
+
+/* Look for the literal in the n >= ls->n bytes at s and, with icase, for
+ * a non-ASCII byte. Once such a byte is seen the answer is the regex
+ * engine's, unless the pattern is whole: then the literal found still
+ * decides, so the scan goes on. */
+static int
+litscan_scan(const struct litscan *ls, const unsigned char *s, size_t n)
+{
+	const unsigned char *l = (const unsigned char *)ls->lit;
+	size_t m = ls->n, i;
+	bool icase = ls->icase, high = false;
+
+#if defined(__SSE2__)
+	if (n >= m - 1 + 16) {
+		/* Candidates are where the first and the last byte of the
+		 * literal both fit (a letter's two cases folded by setting
+		 * bit 0x20), each then checked in full; 16 starts a step,
+		 * the last step moved back to end with the text. */
+		unsigned char f = l[0], e = l[m - 1];
+		const __m128i vf = _mm_set1_epi8((char)f);
+		const __m128i ve = _mm_set1_epi8((char)e);
+		const __m128i ff =
+		    _mm_set1_epi8(icase && f >= 'a' && f <= 'z' ? 0x20 : 0);
+		const __m128i ef =
+		    _mm_set1_epi8(icase && e >= 'a' && e <= 'z' ? 0x20 : 0);
+		size_t last = n - (m - 1) - 16, skip, j;
+		__m128i a, b;
+		unsigned mask;
+
+		for (i = 0;; i += 16) {
+			skip = 0;
+			if (i > last) {
+				skip = i - last; /* starts already tried */
+				i = last;
+			}
+			a = _mm_loadu_si128((const __m128i *)(s + i));
+			b = _mm_loadu_si128((const __m128i *)(s + i + m - 1));
+			if (icase && _mm_movemask_epi8(a) != 0) {
+				if (!ls->whole)
+					return LITSCAN_HIGH;
+				high = true;
+			}
+			mask = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+			           _mm_cmpeq_epi8(_mm_or_si128(a, ff), vf),
+			           _mm_cmpeq_epi8(_mm_or_si128(b, ef), ve))) &
+			       (0xffffu << skip);
+			while (mask != 0) {
+				j = (size_t)__builtin_ctz(mask);
+				mask &= mask - 1;
+				if (litscan_at(ls, s + i + j))
+					return LITSCAN_LIT;
+			}
+			if (i == last)
+				break;
+		}
+		/* The loads of a covered bytes 0 .. last + 15: the m - 1
+		 * after them are looked at for high bytes 16 at a time, the
+		 * last load ending with the text. */
+		for (i = last + 16; icase && !high && i < n; i += 16) {
+			j = i + 16 <= n ? i : n - 16;
+			high = _mm_movemask_epi8(_mm_loadu_si128(
+			           (const __m128i *)(s + j))) != 0;
+		}
+		return high ? LITSCAN_HIGH : LITSCAN_NONE;
+	}
+#endif
+	/* Short text (any text without SSE2): a byte at a time. */
+	for (i = 0; icase && i < n; i++) {
+		if (s[i] >= 0x80) {
+			if (!ls->whole)
+				return LITSCAN_HIGH;
+			high = true;
+			break;
+		}
+	}
+	for (i = 0; i + m <= n; i++) {
+		if ((icase ? litscan_lower(s[i]) : s[i]) == l[0] &&
+		    litscan_at(ls, s + i))
+			return LITSCAN_LIT;
+	}
+	return high ? LITSCAN_HIGH : LITSCAN_NONE;
+}
+
+enum litscan_verdict
+litscan_test(const struct litscan *ls, const char *p, size_t n)
+{
+	if (ls->n == 0 || p == NULL)
+		return LITSCAN_MAYBE;
+	/* A non-ASCII character is longer than the ASCII letter it may fold
+	 * to: text shorter than the literal cannot hold it in any case. */
+	if (n < ls->n)
+		return LITSCAN_NO;
+	switch (litscan_scan(ls, (const unsigned char *)p, n)) {
+	case LITSCAN_NONE:
+		return LITSCAN_NO;
+	case LITSCAN_LIT:
+		return ls->whole ? LITSCAN_YES : LITSCAN_MAYBE;
+	default:
+		return LITSCAN_MAYBE;
+	}
+}
+
 bool
 litscan_may_match(const struct litscan *ls, const char *p, size_t n)
 {
-	const unsigned char *s = (const unsigned char *)p;
-	const unsigned char *l = (const unsigned char *)ls->lit;
-	size_t i, j;
-
-	if (ls->n == 0)
-		return true;
-	if (p == NULL)
-		return true;
-	if (n < ls->n)
-		return false;
-	if (!ls->icase)
-		return memmem(p, n, ls->lit, ls->n) != NULL;
-	for (i = 0; i < n; i++) {
-		if (s[i] >= 0x80)
-			return true;
-	}
-	for (i = 0; i + ls->n <= n; i++) {
-		if (litscan_lower(s[i]) != l[0])
-			continue;
-		for (j = 1; j < ls->n && litscan_lower(s[i + j]) == l[j]; j++)
-			;
-		if (j == ls->n)
-			return true;
-	}
-	return false;
+	return litscan_test(ls, p, n) != LITSCAN_NO;
 }

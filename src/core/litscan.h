@@ -16,6 +16,15 @@ struct litscan {
 	char lit[LITSCAN_MAX]; /* lower case when icase */
 	size_t n;              /* 0: no literal, always run the regex */
 	bool icase;
+	bool whole; /* the pattern is this ASCII literal and nothing else
+	               (no operator, no escape): holding it is matching */
+};
+
+/* What the literal scan says of a line. */
+enum litscan_verdict {
+	LITSCAN_NO,    /* the regex cannot match */
+	LITSCAN_MAYBE, /* the regex engine must decide */
+	LITSCAN_YES,   /* the regex matches (a whole literal was found) */
 };
 
 /* Find the longest run of ordinary characters that every match of the
@@ -28,5 +37,15 @@ void litscan_init(struct litscan *ls, const char *pattern, bool icase);
  * among them); true when they may. With icase, text holding a non-ASCII
  * byte may always match (Unicode case folding is the regex engine's). */
 bool litscan_may_match(const struct litscan *ls, const char *p, size_t n);
+/* As litscan_may_match, and also says LITSCAN_YES when the pattern is a
+ * whole literal (ls->whole) and the n bytes at p hold it, wherever a
+ * non-ASCII byte sits (ASCII bytes are whole characters in UTF-8): then
+ * the regex matches there too, in any locale whose case folding of ASCII
+ * letters stays ASCII (all but Turkish ones, where I folds to dotless i;
+ * LITSCAN_NO holds in every locale). The scan reads 16 bytes at a time
+ * where SSE2 is there (the way grep finds a fixed string), so a line
+ * that cannot match costs about what reading it does. */
+enum litscan_verdict litscan_test(
+    const struct litscan *ls, const char *p, size_t n);
 
 #endif

@@ -225,6 +225,7 @@ filter_regex_compile(
 		return -1;
 	}
 	strcpy(p->text, text);
+	litscan_init(&p->lit, text, (flags & REG_ICASE) != 0);
 	p->compiled = true;
 	return 0;
 }
@@ -242,7 +243,24 @@ filter_regex_free(struct filter_regex *p)
 bool
 filter_regex_match(const struct filter_regex *p, const char *s)
 {
-	return p->compiled && regexec(&p->re, s, 0, NULL, 0) == 0;
+	return p->compiled && filter_regex_match_len(p, s, strlen(s));
+}
+
+/* True when s (n bytes) matches p: the literal scan first, the regex
+ * engine only for the lines it cannot decide. */
+bool
+filter_regex_match_len(const struct filter_regex *p, const char *s, size_t n)
+{
+	if (!p->compiled)
+		return false;
+	switch (litscan_test(&p->lit, s, n)) {
+	case LITSCAN_NO:
+		return false;
+	case LITSCAN_YES:
+		return true;
+	default:
+		return regexec(&p->re, s, 0, NULL, 0) == 0;
+	}
 }
 
 /* Find the next match at or after off. */
@@ -334,6 +352,11 @@ filter_parse(
 	case FILTER_MATCH:
 		if (filter_regex_compile(p, value, err, errlen) == -1)
 			return -1;
+		/* "message:REGEX" is the plain pattern REGEX, written so for
+		 * a message that starts like a field test: the same test on
+		 * the whole message, without copying it per line. */
+		if (strcmp(fld->name, "message") == 0)
+			fld->op = FILTER_MESSAGE;
 		break;
 	case FILTER_EQ:
 		snprintf(fld->text, sizeof fld->text, "%s", value);
@@ -476,7 +499,8 @@ filter_match(const struct filter *f, int i, const struct sb_line *line)
 	struct field_value v;
 
 	if (fld->op == FILTER_MESSAGE)
-		return filter_regex_match(&f->pat[i], line->msg);
+		return filter_regex_match_len(
+		    &f->pat[i], line->msg, line->msg_len);
 	if (!filter_field_value(f, line, fld->name, &v))
 		return false;
 	if (fld->op == FILTER_MATCH)

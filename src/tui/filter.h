@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/field.h"
+#include "core/litscan.h"
 #include "tui/scrollback.h"
 
 /* How many keep/hide patterns may stack on one pane. */
@@ -29,10 +30,14 @@
 #define FILTER_NUMBER_LEN FIELD_NUMBER_LEN
 
 /* A compiled regular expression with smart case: it ignores case unless
- * the pattern holds an upper-case letter. */
+ * the pattern holds an upper-case letter. Its required literal (as grep
+ * finds one) decides most lines before the regex engine: a line without
+ * it cannot match, and a pattern that is a plain literal matches a line
+ * that holds it without regexec at all. */
 struct filter_regex {
 	char text[FILTER_PATTERN_LEN + 1];
 	regex_t re;
+	struct litscan lit; /* the pattern's required literal */
 	bool compiled;
 };
 
@@ -43,6 +48,10 @@ int filter_regex_compile(
 void filter_regex_free(struct filter_regex *p);
 /* True when s (NUL-terminated) matches. */
 bool filter_regex_match(const struct filter_regex *p, const char *s);
+/* As filter_regex_match for s of n bytes, NUL-ended at n with no NUL
+ * before it (a stored message: sb_line.msg, msg_len): no strlen. */
+bool filter_regex_match_len(
+    const struct filter_regex *p, const char *s, size_t n);
 /* Find the first match in s at or after byte off; its byte range in
  * *so, *eo. False when there is none. */
 bool filter_regex_find(
@@ -100,9 +109,10 @@ bool filter_has_source(const struct filter *f, uint16_t src);
 /* Push a keep (keep=true) or hide pattern; 0, or -1 with a reason (bad
  * regex or number, a name past FILTER_FIELD_LEN, or FILTER_PATTERNS_MAX
  * reached). Text that starts with a member name ([A-Za-z_][A-Za-z0-9_.-]*)
- * followed by one of : = < > <= >= is a field filter; any other text is a
- * regex on the message (write "message:a: b" for a message with a colon
- * after a word). */
+ * followed by one of : = < > <= >= is a field filter ("status=5[0-9]+"
+ * tests a member "status"); any other text is a regex on the message.
+ * "message:REGEX" is the same test as REGEX (write "message:a: b" for a
+ * message with a colon after a word). */
 int filter_push(
     struct filter *f, const char *text, bool keep, char *err, size_t errlen);
 /* Switch pattern i off or back on; 0, or -1 when there is no pattern i. */

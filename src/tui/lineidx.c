@@ -116,6 +116,13 @@ lineidx_cmp(const struct lineidx_ent *a, const struct lineidx_ent *b)
 	return 0;
 }
 
+/* a before b. */
+bool
+lineidx_ent_before(const struct lineidx_ent *a, const struct lineidx_ent *b)
+{
+	return lineidx_cmp(a, b) < 0;
+}
+
 /* lineidx_cmp for qsort. */
 static int
 lineidx_qcmp(const void *a, const void *b)
@@ -224,8 +231,8 @@ lineidx_gallop(
  * which has room for n + nlate, from the back: each is placed by a
  * galloping search and only the entries after the earliest of them
  * move, each once. */
-static void
-lineidx_merge_sorted(struct lineidx_ent *e, size_t n,
+void
+lineidx_ent_merge_sorted(struct lineidx_ent *e, size_t n,
     const struct lineidx_ent *late, size_t nlate)
 {
 	size_t i = n, j, p;
@@ -246,7 +253,7 @@ lineidx_ent_merge(
 	if (nlate == 0)
 		return;
 	qsort(late, nlate, sizeof *late, lineidx_qcmp);
-	lineidx_merge_sorted(e, n, late, nlate);
+	lineidx_ent_merge_sorted(e, n, late, nlate);
 }
 
 /* Entries in the main by-time array e. */
@@ -260,8 +267,8 @@ lineidx_nmain(const struct lineidx *li)
  * it is merged into them: max(LINEIDX_RUN_MIN, LINEIDX_RUN_FACTOR *
  * sqrt(n)), which balances the moves within the run at every scan against
  * the moves of the main array at every merge. */
-static size_t
-lineidx_run_max(size_t n)
+size_t
+lineidx_ent_run_max(size_t n)
 {
 	size_t x = n, y = (n + 1) / 2; /* Newton's integer square root */
 
@@ -274,7 +281,7 @@ lineidx_run_max(size_t n)
 }
 
 /* Sort this scan's late entries into the side run, and the side run into
- * e once it outgrows lineidx_run_max. Cannot fail: lineidx_reserve made
+ * e once it outgrows lineidx_ent_run_max. Cannot fail: lineidx_reserve made
  * room in both. */
 static void
 lineidx_merge(struct lineidx *li)
@@ -284,8 +291,8 @@ lineidx_merge(struct lineidx *li)
 		li->nrun += li->nlate;
 		li->nlate = 0;
 	}
-	if (li->nrun > lineidx_run_max(lineidx_nmain(li))) {
-		lineidx_merge_sorted(
+	if (li->nrun > lineidx_ent_run_max(lineidx_nmain(li))) {
+		lineidx_ent_merge_sorted(
 		    li->e, lineidx_nmain(li), li->run, li->nrun);
 		li->nrun = 0;
 	}

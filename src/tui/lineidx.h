@@ -150,5 +150,16 @@ size_t lineidx_ent_lower(
  * late one move, each once. O(nlate log n + moved). */
 void lineidx_ent_merge(
     struct lineidx_ent *e, size_t n, struct lineidx_ent *late, size_t nlate);
+/* As lineidx_ent_merge for nlate entries already sorted. */
+void lineidx_ent_merge_sorted(struct lineidx_ent *e, size_t n,
+    const struct lineidx_ent *late, size_t nlate);
+/* How many late entries a side run may hold beside n in its main run
+ * before it is merged into them: max(LINEIDX_RUN_MIN, LINEIDX_RUN_FACTOR
+ * * sqrt(n)). The index by time and a search's matches both keep their
+ * late ones so. */
+size_t lineidx_ent_run_max(size_t n);
+/* True when entry a sorts before entry b (by time, then by seq). */
+bool lineidx_ent_before(
+    const struct lineidx_ent *a, const struct lineidx_ent *b);
 
 #endif

@@ -242,7 +242,7 @@ reader_isearch(struct reader *r, const char *text, bool backward)
 		idx = n - 1;
 	for (k = idx; looked < READER_ISEARCH_LINES && looked < n; looked++) {
 		if (sb_get(r->sb, lineidx_at(&r->li, k), &l) &&
-		    filter_regex_match(&r->s.pat, l.msg)) {
+		    filter_regex_match_len(&r->s.pat, l.msg, l.msg_len)) {
 			reader_goto(r, lineidx_at(&r->li, k));
 			return;
 		}

@@ -783,6 +783,19 @@ sb_meta(
 	return true;
 }
 
+/* The message only. */
+const char *
+sb_msg(const struct scrollback *sb, uint64_t seq, uint32_t *len)
+{
+	const struct sb_rec *r;
+
+	if (seq < sb->first || seq >= sb->first + sb->count)
+		return NULL;
+	r = sb_rec(sb, seq);
+	*len = r->msg_len;
+	return r->p;
+}
+
 /* Order time, source, level and kind only. */
 bool
 sb_key(const struct scrollback *sb, uint64_t seq, struct sb_key *out)

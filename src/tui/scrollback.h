@@ -97,6 +97,10 @@ bool sb_get_raw(
 /* Level and source of line seq without the text (fast path for scans). */
 bool sb_meta(
     const struct scrollback *sb, uint64_t seq, uint8_t *level, uint16_t *src);
+/* The message of line seq (terminal-safe, NUL-ended, *len bytes, valid
+ * as sb_line.msg is), or NULL when it is evicted or not yet written: what
+ * a search reads of each line, without filling a whole sb_line. O(1). */
+const char *sb_msg(const struct scrollback *sb, uint64_t seq, uint32_t *len);
 /* Fill *out with what scans need of line seq (O(1), no text); false when
  * it is evicted or not yet written. */
 bool sb_key(const struct scrollback *sb, uint64_t seq, struct sb_key *out);

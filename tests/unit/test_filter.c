@@ -1,6 +1,7 @@
 /* test_filter.c - level floor, keep/hide patterns and the sliced line
  * index a pane is drawn from. */
 #include <check.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -607,6 +608,105 @@ START_TEST(patterns_that_repeat_too_much_are_refused)
 }
 END_TEST
 
+/* bench_scrollback's "&status=5[0-9][0-9]" kept no line of its plain-text
+ * events: as filter.h says, that text is a test of the member "status"
+ * (equal to the text "5[0-9][0-9]"), not a regex on the message; the
+ * bench was wrong, and now writes "message:". message:REGEX is the plain
+ * pattern REGEX, on the whole message. */
+START_TEST(status_equals_is_a_member_test_and_message_colon_the_message)
+{
+	static char big[FIELD_VALUE_MAX + 64];
+	struct sb_line text, json, ok, late;
+	struct filter f;
+
+	text = mkline("GET /a status=503 latency=9ms",
+	    "GET /a status=503 latency=9ms", "INFO", 0);
+	json = mkline(
+	    "{\"message\":\"GET /a\",\"status\":503}", "GET /a", "INFO", 0);
+	push1(&f, "status=5[0-9][0-9]", true);
+	ck_assert_int_eq(f.fld[0].op, FILTER_EQ);
+	ck_assert_str_eq(f.fld[0].name, "status");
+	ck_assert(!filter_pass(&f, &text)); /* no member "status" */
+	ck_assert(!filter_pass(&f, &json)); /* 503 is not that text */
+	filter_free(&f);
+	push1(&f, "status=503", true);
+	ck_assert(filter_pass(&f, &json));
+	ck_assert(!filter_pass(&f, &text));
+	filter_free(&f);
+	push1(&f, "message:status=5[0-9][0-9]", true);
+	ck_assert_int_eq(f.fld[0].op, FILTER_MESSAGE);
+	ck_assert_str_eq(f.pat[0].text, "message:status=5[0-9][0-9]");
+	ck_assert(filter_pass(&f, &text));
+	ck_assert(!filter_pass(&f, &json));
+	ok = mkline("status=200", "status=200", "INFO", 0);
+	ck_assert(!filter_pass(&f, &ok));
+	/* The whole message, also past a member's FIELD_VALUE_MAX. */
+	memset(big, 'x', sizeof big - 1);
+	memcpy(big + sizeof big - 12, "status=504", 10);
+	late = mkline(big, big, "INFO", 0);
+	ck_assert(filter_pass(&f, &late));
+	ck_assert(!filter_reads_event(&f));
+	filter_free(&f);
+}
+END_TEST
+
+/* A pattern's literal decides most lines before regexec (filter.h): the
+ * answer must be regexec's on every line, in the C locale and in UTF-8,
+ * where ignoring case folds more than ASCII (the Kelvin sign is a k, the
+ * long s an s). Patterns plain and not, in both cases; lines of random
+ * lengths around the scan's 16-byte steps, with and without non-ASCII. */
+START_TEST(the_literal_scan_answers_as_regexec_does)
+{
+	static const char *pats[] = {"status=503", "STATUS=503", "timeout",
+	    "Timeout", "ask", "disk full", "latency=99[0-9]ms", "err(or)? on",
+	    "a.c", "\xc3\xa9t\xc3\xa9", "kelvin", "ss", "ab|cd", "x+yz"};
+	static const char *atoms[] = {"status=503", "STATUS=5O3", "sTaTuS=503",
+	    "timeout", "TimeOut", "ask", "ASK", "disk full", "latency=995ms",
+	    "error on", "err on", "abc", "a c", "\xc3\xa9t\xc3\xa9",
+	    "\xc3\x89T\xc3\x89", "\xe2\x84\xaa" "elvin", "kelvin", "\xc5\xbf",
+	    "\xc5\xbfs", " ", "x", "yz", "xxyz", "cd", "zzzzzzzzzzzzzzzz"};
+	static const char *locales[] = {"C", "C.UTF-8"};
+	struct filter_regex p;
+	char err[128], line[512];
+	unsigned seed = 11;
+	size_t pi, k, n, len, a;
+	int li;
+	bool want;
+
+	for (li = 0; li < 2; li++) {
+		if (setlocale(LC_ALL, locales[li]) == NULL)
+			continue; /* no C.UTF-8 here: C alone */
+		for (pi = 0; pi < sizeof pats / sizeof pats[0]; pi++) {
+			ck_assert_int_eq(
+			    filter_regex_compile(&p, pats[pi], err, sizeof err), 0);
+			for (k = 0; k < 3000; k++) {
+				seed = seed * 1103515245 + 12345;
+				n = (seed >> 8) % 8;
+				len = 0;
+				line[0] = '\0';
+				while (n-- > 0) {
+					seed = seed * 1103515245 + 12345;
+					a = (seed >> 8) % (sizeof atoms / sizeof atoms[0]);
+					if (len + strlen(atoms[a]) >= sizeof line)
+						break;
+					memcpy(line + len, atoms[a], strlen(atoms[a]));
+					len += strlen(atoms[a]);
+					line[len] = '\0';
+				}
+				want = regexec(&p.re, line, 0, NULL, 0) == 0;
+				ck_assert_msg(
+				    filter_regex_match_len(&p, line, len) == want,
+				    "%s on '%s' (%s): regexec says %d", pats[pi],
+				    line, locales[li], want);
+				ck_assert(filter_regex_match(&p, line) == want);
+			}
+			filter_regex_free(&p);
+		}
+	}
+	setlocale(LC_ALL, "C");
+}
+END_TEST
+
 static Suite *
 filter_suite(void)
 {
@@ -618,6 +718,9 @@ filter_suite(void)
 	tcase_add_test(tc, keep_and_hide_patterns_stack);
 	tcase_add_test(tc, patterns_that_repeat_too_much_are_refused);
 	tcase_add_test(tc, patterns_use_smart_case);
+	tcase_add_test(
+	    tc, status_equals_is_a_member_test_and_message_colon_the_message);
+	tcase_add_test(tc, the_literal_scan_answers_as_regexec_does);
 	tcase_add_test(tc, bad_regex_is_refused_with_a_reason);
 	tcase_add_test(tc, pattern_stack_stops_at_its_limit);
 	tcase_add_test(tc, overlong_pattern_is_refused);

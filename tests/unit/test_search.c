@@ -1,6 +1,7 @@
 /* test_search.c - incremental search over a pane's lines, in both orders
  * of a pane, against a brute-force reference. */
 #include <check.h>
+#include <regex.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +67,8 @@ line_matches(const struct search *s, struct scrollback *sb, uint64_t seq)
 {
 	struct sb_line l;
 
-	return sb_get(sb, seq, &l) && filter_regex_match(&s->pat, l.msg);
+	/* regexec itself: the search's literal scan is what is tested. */
+	return sb_get(sb, seq, &l) && regexec(&s->pat.re, l.msg, 0, NULL, 0) == 0;
 }
 
 /* Check the match list of s against every line li shows, tested one by
@@ -407,6 +409,56 @@ START_TEST(late_matches_past_the_merge_limit_land_in_order)
 }
 END_TEST
 
+START_TEST(late_matches_wait_in_a_side_run_merged_only_when_it_outgrows)
+{
+	/* As 20 burst streams into a merged pane (test_lineidx's case):
+	 * event i of each source has time i, the sources run at speeds
+	 * 1..20, so nearly every match goes far back. Searched in short
+	 * slices, the late matches gather in the side run, which is merged
+	 * into the main one a few times, not at every scan; the list is
+	 * checked while the run is pending. */
+	struct scrollback *sb = sb_new(64 << 20);
+	struct lineidx li;
+	struct search s;
+	struct filter f;
+	int64_t clk[20] = {0};
+	int k, src, r, checks = 0, merges = 0, scans = 0;
+	int n = 6 * LINEIDX_RUN_MIN;
+	size_t nrun = 0;
+
+	srand(11);
+	filter_init(&f);
+	pane_open(&li, &s, sb, LINEIDX_BY_TIME, "burst");
+	for (k = 0; k < n; k++) {
+		r = rand() % 210;
+		for (src = 0; r >= src + 1; src++)
+			r -= src + 1;
+		test_add(sb, (uint16_t)src, LEVEL_INFO, clk[src]++,
+		    k % 3 ? "burst" : "hay");
+		if (k % 500 == 499) {
+			catch_up_by(&li, &s, sb, &f, 4096,
+			    1 + (size_t)(rand() % 700));
+			scans++;
+			merges += s.nrun < nrun;
+			nrun = s.nrun;
+			if (k % 9000 == 8999 && s.nrun > 0) {
+				check_against_reference(&s, &li, sb);
+				checks++;
+			}
+		}
+	}
+	catch_up_by(&li, &s, sb, &f, 4096, 100);
+	check_against_reference(&s, &li, sb);
+	ck_assert_int_gt(checks, 3);
+	ck_assert_int_gt(merges, 1);
+	ck_assert_int_lt(merges, scans / 4);
+	search_free(&s);
+	lineidx_free(&li);
+	filter_free(&f);
+	sb_free(sb);
+}
+END_TEST
+
 START_TEST(matches_survive_eviction_trimming_in_both_orders)
 {
 	int order, k;
@@ -440,11 +492,13 @@ START_TEST(matches_survive_eviction_trimming_in_both_orders)
 		search_trim(&s, sb);
 		ck_assert(search_edge(&s, true, &m));
 		ck_assert_uint_ge(s.low, sb_first(sb));
-		for (k = 0; k < (int)search_count(&s); k++) {
+		for (k = 0; k < (int)s.nmain; k++) {
 			if (s.m[s.off + k].seq < sb_first(sb))
 				ck_assert_uint_ge(
 				    s.m[s.off + k].seq, sb_first(sb));
 		}
+		for (k = 0; k < (int)s.nrun; k++)
+			ck_assert_uint_ge(s.run[k].seq, sb_first(sb));
 		catch_up_by(&li, &s, sb, &f, 13, 11);
 		check_against_reference(&s, &li, sb);
 		search_free(&s);
@@ -561,6 +615,8 @@ search_suite(void)
 	Suite *s = suite_create("search");
 	TCase *tc = tcase_create("core");
 
+	/* The side-run case checks 100k lines several times (as lineidx's). */
+	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, matches_are_counted_and_ordered);
 	tcase_add_test(tc, edges_give_the_first_and_last_match_for_wrapping);
 	tcase_add_test(tc, count_grows_as_lines_arrive);
@@ -573,6 +629,8 @@ search_suite(void)
 	    tc, late_line_above_the_cursor_after_the_scan_caught_up_is_found);
 	tcase_add_test(tc, late_matches_past_the_merge_limit_land_in_order);
 	tcase_add_test(tc, matches_survive_eviction_trimming_in_both_orders);
+	tcase_add_test(
+	    tc, late_matches_wait_in_a_side_run_merged_only_when_it_outgrows);
 	tcase_add_test(tc, a_new_order_of_the_pane_counts_again_in_it);
 	tcase_add_loop_test(tc,
 	    random_streams_match_a_brute_force_reference_in_both_orders, 0, 8);
