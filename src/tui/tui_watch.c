@@ -268,7 +268,7 @@ tui_watch_line(
 	if (w->fold != NULL)
 		fold_add(w->fold, seq, k.order_ms, ev->level, ev->message.p,
 		    ev->message.n, NULL);
-	stall_line(&w->stall, (int64_t)loop_now(), k.order_ms);
+	stall_line(&w->stall, (int64_t)loop_pass_now(t->loop), k.order_ms);
 	if (w->quiet) {
 		w->quiet = false;
 		tui_dirty(t);
