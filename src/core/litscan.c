@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* memmem */
 #include "core/litscan.h"
 
+#include <stdint.h>
 #include <string.h>
 
 /* ERE characters with a meaning of their own. */
@@ -140,12 +141,95 @@ litscan_lower(unsigned char c)
 	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
 }
 
+/* SWAR: a byte of each lane of a 64-bit word. */
+#define LITSCAN_ONES 0x0101010101010101ULL
+#define LITSCAN_HIGH 0x8080808080808080ULL
+
+/* The 8 bytes at s as a word (any order: only whole-word tests use it). */
+static inline uint64_t
+litscan_word(const unsigned char *s)
+{
+	uint64_t w;
+
+	memcpy(&w, s, sizeof w);
+	return w;
+}
+
+/* True when the n bytes at s hold a byte past ASCII (8 at a time). */
+static bool
+litscan_non_ascii(const unsigned char *s, size_t n)
+{
+	uint64_t any = 0;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8)
+		any |= litscan_word(s + i);
+	if (any & LITSCAN_HIGH)
+		return true;
+	for (; i < n; i++) {
+		if (s[i] >= 0x80)
+			return true;
+	}
+	return false;
+}
+
+/* True when the icase literal (lower case, n >= 2) starts at s + i. */
+static inline bool
+litscan_at(const struct litscan *ls, const unsigned char *s, size_t i)
+{
+	const unsigned char *l = (const unsigned char *)ls->lit;
+	size_t j;
+
+	for (j = 0; j < ls->n && litscan_lower(s[i + j]) == l[j]; j++)
+		;
+	return j == ls->n;
+}
+
+/* High bit set in each byte of t that is zero, and in no other (no
+ * carry crosses a byte, so it holds in either byte order). */
+static inline uint64_t
+litscan_zeros(uint64_t t)
+{
+	return ~(((t & ~LITSCAN_HIGH) + ~LITSCAN_HIGH) | t | ~LITSCAN_HIGH);
+}
+
+/* The icase search, 8 places at a time: a place can start the literal
+ * only when its byte and the next, or-ed with 0x20, equal the literal's
+ * first two so or-ed (both cases of a letter, and a few bytes the check
+ * at the place then rules out); words without such a place are passed
+ * over whole. */
+static bool
+litscan_icase(const struct litscan *ls, const unsigned char *s, size_t n)
+{
+	unsigned char c0 = (unsigned char)ls->lit[0];
+	uint64_t fold = LITSCAN_ONES * 0x20;
+	uint64_t want0 = LITSCAN_ONES * (uint64_t)(c0 | 0x20);
+	uint64_t want1 = LITSCAN_ONES * (uint64_t)((unsigned char)ls->lit[1] | 0x20);
+	size_t last = n - ls->n, i = 0, k;
+
+	/* Places i..i+7, reading bytes i..i+8: within n as the literal
+	 * has 2 bytes or more. */
+	for (; i + 8 <= last + 1; i += 8) {
+		if ((litscan_zeros((litscan_word(s + i) | fold) ^ want0) &
+		        litscan_zeros((litscan_word(s + i + 1) | fold) ^ want1)) ==
+		    0)
+			continue;
+		for (k = i; k < i + 8; k++) {
+			if (litscan_lower(s[k]) == c0 && litscan_at(ls, s, k))
+				return true;
+		}
+	}
+	for (; i <= last; i++) {
+		if (litscan_lower(s[i]) == c0 && litscan_at(ls, s, i))
+			return true;
+	}
+	return false;
+}
+
 bool
 litscan_may_match(const struct litscan *ls, const char *p, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)p;
-	const unsigned char *l = (const unsigned char *)ls->lit;
-	size_t i, j;
 
 	if (ls->n == 0)
 		return true;
@@ -155,17 +239,7 @@ litscan_may_match(const struct litscan *ls, const char *p, size_t n)
 		return false;
 	if (!ls->icase)
 		return memmem(p, n, ls->lit, ls->n) != NULL;
-	for (i = 0; i < n; i++) {
-		if (s[i] >= 0x80)
-			return true;
-	}
-	for (i = 0; i + ls->n <= n; i++) {
-		if (litscan_lower(s[i]) != l[0])
-			continue;
-		for (j = 1; j < ls->n && litscan_lower(s[i + j]) == l[j]; j++)
-			;
-		if (j == ls->n)
-			return true;
-	}
-	return false;
+	if (litscan_non_ascii(s, n))
+		return true;
+	return litscan_icase(ls, s, n);
 }
