@@ -31,9 +31,37 @@ struct alert {
 	 * not one each (~3% of the view's CPU in bench row 2b). */
 	struct buf tty;
 	struct loop_timer flush;
+	/* The rules a line of each level, and each run event, may match
+	 * (rule_may_match; bit i: rule i): a line meets only those. */
+	uint64_t line_rules[LEVEL_COUNT];
+	uint64_t event_rules[RULE_EVENT_COUNT];
 };
 
+_Static_assert(RULE_MAX <= 64, "one bit per rule in a uint64_t");
+
 static void alert_on_flush(void *arg);
+
+/* Index the rules by what they may match (the set is fixed from here:
+ * configuration and --alert are read before). */
+static void
+alert_index(struct alert *a)
+{
+	int i, l;
+	enum rule_event e;
+
+	for (i = 0; i < a->rules->n; i++) {
+		const struct rule *r = &a->rules->r[i];
+
+		for (l = 0; l < LEVEL_COUNT; l++) {
+			if (rule_may_match(r, RULE_LINE, (enum level)l))
+				a->line_rules[l] |= 1ULL << i;
+		}
+		for (e = RULE_STARTED; e < RULE_EVENT_COUNT; e++) {
+			if (rule_may_match(r, e, LEVEL_INFO))
+				a->event_rules[e] |= 1ULL << i;
+		}
+	}
+}
 
 struct alert *
 alert_new(struct loop *loop, struct rule_set *rules, int tty_fd,
@@ -50,6 +78,7 @@ alert_new(struct loop *loop, struct rule_set *rules, int tty_fd,
 	buf_init(&a->text, ALERT_TTY_MAX);
 	buf_init(&a->tty, ALERT_TTY_PENDING_MAX);
 	loop_timer_init(&a->flush, alert_on_flush, a);
+	alert_index(a);
 	if ((a->hook = hook_new(loop, note, arg)) == NULL) {
 		free(a);
 		return NULL;
@@ -197,11 +226,25 @@ alert_event(struct alert *a, const struct rule_subject *sub, int watch)
 	bool hit = false;
 	uint64_t suppressed;
 	int64_t now = -1;
+	uint64_t may;
 	int i;
 
-	for (i = 0; i < a->rules->n; i++) {
-		struct rule *r = &a->rules->r[i];
+	if (sub->event == RULE_LINE)
+		may = sub->ev == NULL ? 0
+		      : (unsigned)sub->ev->level < LEVEL_COUNT
+		          ? a->line_rules[sub->ev->level]
+		          : ~0ULL;
+	else
+		may = (unsigned)sub->event < RULE_EVENT_COUNT
+		          ? a->event_rules[sub->event]
+		          : ~0ULL;
+	/* In rule order, as the firings were before the index. */
+	for (; may != 0; may &= may - 1) {
+		struct rule *r;
 
+		if ((i = __builtin_ctzll(may)) >= a->rules->n)
+			break;
+		r = &a->rules->r[i];
 		if (!rule_match(r, sub))
 			continue;
 		if (now < 0)
