@@ -204,15 +204,16 @@ litscan_icase(const struct litscan *ls, const unsigned char *s, size_t n)
 	unsigned char c0 = (unsigned char)ls->lit[0];
 	uint64_t fold = LITSCAN_ONES * 0x20;
 	uint64_t want0 = LITSCAN_ONES * (uint64_t)(c0 | 0x20);
-	uint64_t want1 = LITSCAN_ONES * (uint64_t)((unsigned char)ls->lit[1] | 0x20);
+	uint64_t want1 =
+	    LITSCAN_ONES * (uint64_t)((unsigned char)ls->lit[1] | 0x20);
 	size_t last = n - ls->n, i = 0, k;
 
 	/* Places i..i+7, reading bytes i..i+8: within n as the literal
 	 * has 2 bytes or more. */
 	for (; i + 8 <= last + 1; i += 8) {
 		if ((litscan_zeros((litscan_word(s + i) | fold) ^ want0) &
-		        litscan_zeros((litscan_word(s + i + 1) | fold) ^ want1)) ==
-		    0)
+		        litscan_zeros(
+		            (litscan_word(s + i + 1) | fold) ^ want1)) == 0)
 			continue;
 		for (k = i; k < i + 8; k++) {
 			if (litscan_lower(s[k]) == c0 && litscan_at(ls, s, k))

@@ -333,8 +333,8 @@ job_child(const struct job_opts *o, bool fg, int out[2], char **envp)
  * with a rule command every second (bench/RESULTS.md, row 2b); glibc's
  * posix_spawn shares the memory until the exec. 0 or an errno. */
 static int
-job_spawn(const struct job_opts *o, int out[2], int err[2], char **envp,
-    pid_t *pid)
+job_spawn(
+    const struct job_opts *o, int out[2], int err[2], char **envp, pid_t *pid)
 {
 	char *const argv[] = {"sh", "-c", (char *)o->command, NULL};
 	posix_spawn_file_actions_t fa;
@@ -355,15 +355,15 @@ job_spawn(const struct job_opts *o, int out[2], int err[2], char **envp,
 	sigaddset(&dfl, SIGCHLD);
 	if ((rc = posix_spawn_file_actions_addopen(
 	         &fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0)) == 0 &&
-	    (rc = posix_spawn_file_actions_adddup2(&fa,
-	         o->discard ? out[1] : err[1], STDERR_FILENO)) == 0 &&
+	    (rc = posix_spawn_file_actions_adddup2(
+	         &fa, o->discard ? out[1] : err[1], STDERR_FILENO)) == 0 &&
 	    (rc = posix_spawn_file_actions_adddup2(
 	         &fa, out[1], STDOUT_FILENO)) == 0 &&
 	    /* A group of its own, so that the deadline kills what it
 	     * started. */
-	    (rc = posix_spawnattr_setflags(&at,
-	         POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-	             POSIX_SPAWN_SETSIGDEF)) == 0 &&
+	    (rc = posix_spawnattr_setflags(
+	         &at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+	                  POSIX_SPAWN_SETSIGDEF)) == 0 &&
 	    (rc = posix_spawnattr_setpgroup(&at, 0)) == 0 &&
 	    (rc = posix_spawnattr_setsigmask(&at, &none)) == 0 &&
 	    (rc = posix_spawnattr_setsigdefault(&at, &dfl)) == 0)

@@ -90,8 +90,8 @@ START_TEST(the_cheap_keys_index_never_leave_out_a_match)
 	/* A rule of each kind; every event and level: where rule_match
 	 * says yes, rule_may_match (what alert.c indexes by) says yes too,
 	 * and it says no to the levels below a floor and to other kinds. */
-	int floor = mk((const char *const[]){"level", "warn", "match", "x",
-	    NULL});
+	int floor =
+	    mk((const char *const[]){"level", "warn", "match", "x", NULL});
 	int any = mk((const char *const[]){"match", "x", NULL});
 	int run = mk((const char *const[]){"on", "failed", NULL});
 	struct rule_subject s;
@@ -109,7 +109,8 @@ START_TEST(the_cheap_keys_index_never_leave_out_a_match)
 		for (e = RULE_STARTED; e < RULE_EVENT_COUNT; e++) {
 			s = (struct rule_subject){.event = e, .source_id = "a"};
 			if (rule_match(&set.r[i], &s))
-				ck_assert(rule_may_match(&set.r[i], e, LEVEL_INFO));
+				ck_assert(
+				    rule_may_match(&set.r[i], e, LEVEL_INFO));
 		}
 	}
 	ck_assert(!rule_may_match(&set.r[floor], RULE_LINE, LEVEL_INFO));
