@@ -251,7 +251,7 @@ follow_on_quiet(void *arg)
 static void
 follow_stall_line(struct follow_src *fs, const struct log_event *ev)
 {
-	int64_t now = (int64_t)loop_now(), due;
+	int64_t now = (int64_t)loop_pass_now(fs->f->loop), due;
 
 	stall_line(&fs->stall, now, ev->ts_ms);
 	/* One timer per source, moved only when it fires: no work per line

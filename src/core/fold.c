@@ -6,6 +6,10 @@
 
 #include "core/pattern.h"
 
+/* Entries fold_find_near steps forward from its hint before it falls
+ * back to the binary search. */
+#define FOLD_NEAR_STEPS 8
+
 struct fold {
 	struct fold_entry *ring; /* entry i lives at ring[i % cap] */
 	size_t cap;
@@ -113,6 +117,13 @@ fold_find(const struct fold *f, uint64_t seq)
 	uint64_t lo = f->oldest, hi = f->total, mid;
 	const struct fold_entry *e;
 
+	/* The newest entry first: a folded index scans the lines as they
+	 * come, so nearly every question is about it. */
+	if (hi > lo) {
+		e = &f->ring[(hi - 1) % f->cap];
+		if (e->first_seq <= seq)
+			return seq <= e->last_seq ? (int64_t)(hi - 1) : -1;
+	}
 	/* Entries are in seq order: the last one starting at or before seq. */
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
@@ -125,4 +136,28 @@ fold_find(const struct fold *f, uint64_t seq)
 		return -1;
 	e = &f->ring[(lo - 1) % f->cap];
 	return seq <= e->last_seq ? (int64_t)(lo - 1) : -1;
+}
+
+int64_t
+fold_find_near(const struct fold *f, uint64_t seq, uint64_t *hint)
+{
+	uint64_t i = *hint, steps;
+	const struct fold_entry *e;
+	int64_t k;
+
+	if (i >= f->oldest && i < f->total &&
+	    f->ring[i % f->cap].first_seq <= seq) {
+		for (steps = 0; steps <= FOLD_NEAR_STEPS; steps++) {
+			if (i + 1 == f->total ||
+			    f->ring[(i + 1) % f->cap].first_seq > seq) {
+				*hint = i;
+				e = &f->ring[i % f->cap];
+				return seq <= e->last_seq ? (int64_t)i : -1;
+			}
+			i++;
+		}
+	}
+	if ((k = fold_find(f, seq)) >= 0)
+		*hint = (uint64_t)k;
+	return k;
 }

@@ -56,5 +56,10 @@ const struct fold_entry *fold_entry(const struct fold *f, uint64_t i);
 /* The number of the held entry whose lines first_seq..last_seq hold
  * seq, or -1 when none does (dropped, or never added). */
 int64_t fold_find(const struct fold *f, uint64_t seq);
+/* As fold_find, looking first at entry *hint and the few after it, and
+ * setting *hint to the entry found: a caller asking about its lines in
+ * rising seq order (a folded index scanning them as they come) pays O(1)
+ * a line instead of a binary search. Any *hint is safe; 0 to start. */
+int64_t fold_find_near(const struct fold *f, uint64_t seq, uint64_t *hint);
 
 #endif

@@ -1,5 +1,6 @@
-/* hash.h - the one string hash of the project (FNV-1a, 32 bits), shared by
- * the client core (a source's colour) and the server (its hash tables).
+/* hash.h - the string hashes of the project: FNV-1a (32 bits), shared by
+ * the client core (a source's colour) and the server (its hash tables),
+ * and a 64-bit word-at-a-time hash for message shapes.
  * Not for anything an attacker must not steer: tables that use it keep
  * their chains short by their own limits. */
 #ifndef LOGDECK_HASH_H
@@ -17,19 +18,10 @@ uint32_t hash_fnv1a(uint32_t h, const void *p, size_t n);
 /* Hash the NUL-terminated string s on from h. */
 uint32_t hash_fnv1a_str(uint32_t h, const char *s);
 
-/* The 64-bit FNV-1a, for keys that must rarely collide (the patterns of
- * messages, core/pattern.c): start from HASH_FNV1A64_INIT and add bytes. */
-#define HASH_FNV1A64_INIT 14695981039346656037ULL
-/* Inline: the pattern normaliser calls it for every few bytes. */
-static inline uint64_t
-hash_fnv1a64(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ b[i]) * 1099511628211ULL;
-	return h;
-}
+/* A 64-bit hash for keys that must rarely collide (the shapes of
+ * messages, core/pattern.c), read 8 bytes at a time: MurmurHash3's 64-bit
+ * mixing over little-endian words, then its finaliser. The same bytes give
+ * the same value on every run and machine. */
+uint64_t hash_words64(const void *p, size_t n);
 
 #endif

@@ -1,6 +1,7 @@
 /* pattern.c - the shape of a log message (see pattern.h). One pass over
  * the first line: words are classified as they are read, placeholders and
- * literal bytes go to the text and into the hash together. */
+ * literal bytes are gathered into the shape, which is then hashed whole,
+ * 8 bytes at a time (the view shapes every line it receives). */
 #include "core/pattern.h"
 
 #include <stdbool.h>
@@ -8,12 +9,15 @@
 
 #include "core/hash.h"
 
-/* Where the shape goes: text (may be NULL) and the running hash. */
+/* Most bytes of a shape: a placeholder is at most three times the bytes
+ * it replaces ("7" -> "<n>"), so the shape of PATTERN_SCAN_MAX bytes fits.
+ * The hash covers the whole shape; only the text handed out is cut. */
+#define PATTERN_SHAPE_MAX (3 * PATTERN_SCAN_MAX)
+
+/* The shape being gathered. */
 struct pattern_out {
-	char *p;
-	size_t cap; /* bytes of text room, NUL excluded */
 	size_t len;
-	uint64_t h;
+	char p[PATTERN_SHAPE_MAX];
 };
 
 /* Byte classes, one table lookup per byte. */
@@ -52,17 +56,15 @@ pattern_classes(void)
 	}
 }
 
-/* Add n bytes to the shape. */
+/* Add n bytes to the shape (past PATTERN_SHAPE_MAX, which the bound
+ * above rules out, the rest would be dropped). */
 static void
 pattern_put(struct pattern_out *o, const char *s, size_t n)
 {
-	o->h = hash_fnv1a64(o->h, s, n);
-	if (o->p != NULL && o->len < o->cap) {
-		if (n > o->cap - o->len)
-			n = o->cap - o->len;
-		memcpy(o->p + o->len, s, n);
-		o->len += n;
-	}
+	if (n > PATTERN_SHAPE_MAX - o->len)
+		n = PATTERN_SHAPE_MAX - o->len;
+	memcpy(o->p + o->len, s, n);
+	o->len += n;
 }
 
 /* True when w (n bytes, starting with a digit) is a duration: one or more
@@ -143,11 +145,12 @@ uint64_t
 pattern_norm(const char *msg, size_t n, char *out, size_t cap)
 {
 	const unsigned char *s = (const unsigned char *)msg;
-	struct pattern_out o = {out, cap > 0 ? cap - 1 : 0, 0, HASH_FNV1A64_INIT};
+	struct pattern_out o;
 	size_t i = 0, lit = 0, j;
 	const char *ph;
 
 	pattern_classes();
+	o.len = 0;
 	if (n > PATTERN_SCAN_MAX)
 		n = PATTERN_SCAN_MAX;
 	if (msg == NULL)
@@ -155,20 +158,27 @@ pattern_norm(const char *msg, size_t n, char *out, size_t cap)
 	/* [lit, i) is literal text not yet written. */
 	while (i < n && s[i] != '\n') {
 		unsigned char c = s[i];
+		unsigned k = pattern_class[c], all;
 
-		if (pattern_class[c] & PC_WORD) {
+		if (k & PC_WORD) {
+			/* The classes of the word's bytes, or-ed as it is
+			 * read: a word without a digit stays text. */
+			all = k;
 			j = i + 1;
 			while (j < n) {
-				if (pattern_class[s[j]] & PC_WORD)
+				k = pattern_class[s[j]];
+				if (k & PC_WORD) {
+					all |= k;
 					j++;
-				else if ((pattern_class[s[j]] & PC_JOIN) &&
-				         j + 1 < n &&
-				         (pattern_class[s[j + 1]] & PC_WORD))
+				} else if ((k & PC_JOIN) && j + 1 < n &&
+				           (pattern_class[s[j + 1]] & PC_WORD)) {
+					all |= pattern_class[s[j + 1]];
 					j += 2;
-				else
+				} else
 					break;
 			}
-			if ((ph = pattern_word(s + i, j - i)) != NULL) {
+			if ((all & PC_DIGIT) &&
+			    (ph = pattern_word(s + i, j - i)) != NULL) {
 				pattern_put(&o, (const char *)s + lit, i - lit);
 				pattern_put(&o, ph, strlen(ph));
 				lit = j;
@@ -194,9 +204,12 @@ pattern_norm(const char *msg, size_t n, char *out, size_t cap)
 		i++;
 	}
 	pattern_put(&o, (const char *)s + lit, i - lit);
-	if (out != NULL && cap > 0)
-		out[o.len] = '\0';
-	return o.h;
+	if (out != NULL && cap > 0) {
+		j = o.len < cap - 1 ? o.len : cap - 1;
+		memcpy(out, o.p, j);
+		out[j] = '\0';
+	}
+	return hash_words64(o.p, o.len);
 }
 
 uint64_t

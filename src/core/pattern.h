@@ -32,7 +32,8 @@
 /* Shape the message msg (n bytes, may hold NULs; only up to its first
  * newline counts) into out (cap bytes, NUL-ended when cap > 0; NULL with
  * cap 0 for the hash alone). Returns the shape's hash, which depends only
- * on the shape (FNV-1a, 64 bits: stable across runs and machines). */
+ * on the shape (core/hash.h hash_words64 of the shape text, 64 bits:
+ * stable across runs and machines). */
 uint64_t pattern_norm(const char *msg, size_t n, char *out, size_t cap);
 /* The hash pattern_norm would return, without writing the text. */
 uint64_t pattern_hash(const char *msg, size_t n);

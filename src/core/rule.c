@@ -382,23 +382,36 @@ rule_field_ok(const struct rule *r, const struct rule_subject *sub)
 }
 
 bool
+rule_may_match(const struct rule *r, enum rule_event e, enum level l)
+{
+	if (e != RULE_LINE)
+		return (r->on & (1u << e)) != 0;
+	if (r->on != 0)
+		return false;
+	if (l == LEVEL_OTHER)
+		l = LEVEL_INFO;
+	return !r->has_floor || l >= r->floor;
+}
+
+bool
 rule_match(const struct rule *r, const struct rule_subject *sub)
 {
 	const struct log_event *ev = sub->ev;
-	enum level l;
 
-	if (!rule_source_ok(r, sub))
+	/* The cheap keys first, the regex engine last. */
+	if (sub->event == RULE_LINE && ev == NULL)
+		return false;
+	if (!rule_may_match(r, sub->event, ev != NULL ? ev->level : LEVEL_INFO))
 		return false;
 	if (sub->event != RULE_LINE)
-		return (r->on & (1u << sub->event)) != 0;
-	if (r->on != 0 || ev == NULL)
+		return rule_source_ok(r, sub);
+	if (r->match != NULL &&
+	    !litscan_may_match(&r->match_lit, ev->message.p, ev->message.n))
 		return false;
-	l = ev->level == LEVEL_OTHER ? LEVEL_INFO : ev->level;
-	if (r->has_floor && l < r->floor)
+	if (!rule_source_ok(r, sub))
 		return false;
 	if (r->match != NULL &&
-	    (!litscan_may_match(&r->match_lit, ev->message.p, ev->message.n) ||
-	        !rule_regmatch(&r->match_re, ev->message.p, ev->message.n)))
+	    !rule_regmatch(&r->match_re, ev->message.p, ev->message.n))
 		return false;
 	if (r->field != NULL && !rule_field_ok(r, sub))
 		return false;

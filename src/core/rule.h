@@ -115,6 +115,10 @@ int rule_find(const struct rule_set *s, const char *name);
 
 /* True when rule r matches what happened. */
 bool rule_match(const struct rule *r, const struct rule_subject *sub);
+/* True when r may match event e (a line: at level l) on its cheap keys
+ * alone, the event kind and the level floor; rule_match implies it. For
+ * indexing the rules by what happened (alert.c). */
+bool rule_may_match(const struct rule *r, enum rule_event e, enum level l);
 /* A match at now_ms: true when the rule fires now (then *suppressed is
  * how many matches were suppressed since its last firing, and the count
  * starts again), false when it is inside its window (counted). */

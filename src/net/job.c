@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,27 +299,18 @@ job_envp(const char *const *env)
 	return envp;
 }
 
-/* In the child: set up fds and signals, then exec the shell (with envp
- * when not NULL). Only async-signal-safe calls from fork to exec. */
+/* In the child of a job that is not detached: set up its group, the
+ * terminal and signals, then exec the shell (with envp when not NULL).
+ * Only async-signal-safe calls from fork to exec. */
 static void __attribute__((noreturn))
-job_child(const struct job_opts *o, bool fg, int out[2], int err[2],
-    char **envp)
+job_child(const struct job_opts *o, bool fg, int out[2], char **envp)
 {
 	sigset_t none;
-	int fd;
 
 	/* A group of its own, so that the deadline kills what it started. */
 	setpgid(0, 0);
 	if (fg)
 		job_set_fg(getpid());
-	if (o->detached) {
-		if ((fd = open("/dev/null", O_RDONLY)) >= 0) {
-			dup2(fd, STDIN_FILENO);
-			if (fd != STDIN_FILENO)
-				close(fd);
-		}
-		dup2(o->discard ? out[1] : err[1], STDERR_FILENO);
-	}
 	dup2(out[1], STDOUT_FILENO);
 	/* The loop ignores SIGPIPE and may block signals: not the child. */
 	signal(SIGPIPE, SIG_DFL);
@@ -334,6 +326,54 @@ job_child(const struct job_opts *o, bool fg, int out[2], int err[2],
 	_exit(127);
 }
 
+/* Start a detached job: what job_child does, done by posix_spawn (stdin
+ * /dev/null, stderr to err[1] or, discarding, to out[1]). No fork: the
+ * full-screen view holding hundreds of MB would have its page tables
+ * copied and every page made copy-on-write at each start, ~5% of its CPU
+ * with a rule command every second (bench/RESULTS.md, row 2b); glibc's
+ * posix_spawn shares the memory until the exec. 0 or an errno. */
+static int
+job_spawn(
+    const struct job_opts *o, int out[2], int err[2], char **envp, pid_t *pid)
+{
+	char *const argv[] = {"sh", "-c", (char *)o->command, NULL};
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, dfl;
+	int rc;
+
+	if ((rc = posix_spawn_file_actions_init(&fa)) != 0)
+		return rc;
+	if ((rc = posix_spawnattr_init(&at)) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		return rc;
+	}
+	/* The loop ignores SIGPIPE and may block signals: not the child. */
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGPIPE);
+	sigaddset(&dfl, SIGCHLD);
+	if ((rc = posix_spawn_file_actions_addopen(
+	         &fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0)) == 0 &&
+	    (rc = posix_spawn_file_actions_adddup2(
+	         &fa, o->discard ? out[1] : err[1], STDERR_FILENO)) == 0 &&
+	    (rc = posix_spawn_file_actions_adddup2(
+	         &fa, out[1], STDOUT_FILENO)) == 0 &&
+	    /* A group of its own, so that the deadline kills what it
+	     * started. */
+	    (rc = posix_spawnattr_setflags(
+	         &at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+	                  POSIX_SPAWN_SETSIGDEF)) == 0 &&
+	    (rc = posix_spawnattr_setpgroup(&at, 0)) == 0 &&
+	    (rc = posix_spawnattr_setsigmask(&at, &none)) == 0 &&
+	    (rc = posix_spawnattr_setsigdefault(&at, &dfl)) == 0)
+		rc = posix_spawn(pid, "/bin/sh", &fa, &at, argv,
+		    envp != NULL ? envp : environ);
+	posix_spawnattr_destroy(&at);
+	posix_spawn_file_actions_destroy(&fa);
+	return rc;
+}
+
 struct job *
 job_start(struct loop *loop, const struct job_opts *o, job_done_fn done,
     void *arg, char *err, size_t errlen)
@@ -342,6 +382,7 @@ job_start(struct loop *loop, const struct job_opts *o, job_done_fn done,
 	struct job *j = calloc(1, sizeof *j);
 	char **envp = NULL;
 	bool fg, errpipe = o->detached && !o->discard;
+	int rc;
 
 	if (j == NULL || (j->out = malloc(o->max_out + 1)) == NULL) {
 		free(j);
@@ -373,13 +414,18 @@ job_start(struct loop *loop, const struct job_opts *o, job_done_fn done,
 	fg = !o->detached && isatty(STDIN_FILENO) &&
 	     tcgetpgrp(STDIN_FILENO) == getpgrp();
 	fflush(NULL);
-	if ((j->pid = fork()) < 0) {
+	if (o->detached) {
+		if ((rc = job_spawn(o, out, errp, envp, &j->pid)) != 0) {
+			snprintf(err, errlen, "%s", strerror(rc));
+			j->pid = 0;
+			goto fail;
+		}
+	} else if ((j->pid = fork()) < 0) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		j->pid = 0;
 		goto fail;
-	}
-	if (j->pid == 0)
-		job_child(o, fg, out, errp, envp);
+	} else if (j->pid == 0)
+		job_child(o, fg, out, envp);
 	free(envp);
 	envp = NULL;
 	setpgid(j->pid, j->pid); /* no race with the kill */

@@ -64,6 +64,8 @@ struct loop {
 	struct loop_timer *timers; /* root of the heap of armed timers */
 	uint64_t timer_seq;        /* arming order, the heap's tie-break */
 	uint64_t pass;
+	bool in_pass;      /* loop_run is between two waits */
+	uint64_t pass_now; /* loop_pass_now: loop_now() as this pass read it */
 	size_t slice_used; /* bytes loop_slice_take granted this pass */
 	size_t npaused;    /* transfers with paused set */
 	void (*before_sleep)(void *);
@@ -83,6 +85,12 @@ loop_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t
+loop_pass_now(const struct loop *l)
+{
+	return l->in_pass ? l->pass_now : loop_now();
 }
 
 /* CURLMOPT_SOCKETFUNCTION: watch socket s as curl asks. */
@@ -645,8 +653,10 @@ loop_run(struct loop *l)
 		/* Then one slice of stream data: first what the last slice
 		 * paused (resuming sets curl's deadline to now) and curl's
 		 * due timeouts, then the sockets that are ready. */
+		l->pass_now = loop_now();
+		l->in_pass = true;
 		loop_resume_transfers(l);
-		if (l->curl_due && l->curl_when <= loop_now()) {
+		if (l->curl_due && l->curl_when <= l->pass_now) {
 			l->curl_due = false;
 			curl_multi_socket_action(
 			    l->multi, CURL_SOCKET_TIMEOUT, 0, &running);
@@ -666,9 +676,11 @@ loop_run(struct loop *l)
 		}
 		loop_curl_deadline(l);
 		loop_reap_transfers(l);
-		loop_run_timers(l, loop_now());
+		l->pass_now = loop_now();
+		loop_run_timers(l, l->pass_now);
 		if (l->before_sleep != NULL)
 			l->before_sleep(l->before_sleep_arg);
+		l->in_pass = false;
 	}
 	return l->code;
 }

@@ -34,6 +34,12 @@ struct loop_timer {
 
 /* Milliseconds on the monotonic clock. */
 uint64_t loop_now(void);
+/* loop_now() as the current pass of loop_run read it, before the slice
+ * of stream data and again before the timers; loop_now() outside a pass.
+ * For work done per line (stall detection, rates): one clock read per
+ * pass instead of one per line, which showed in the view's profile
+ * (bench/RESULTS.md, row 2). At most one slice of stream data old. */
+uint64_t loop_pass_now(const struct loop *l);
 
 /* Create a loop with its curl multi handle; NULL on failure. */
 struct loop *loop_new(void);

@@ -264,7 +264,7 @@ tui_on_log(struct stream *st, const struct log_event *ev, void *arg)
 	struct tui *t = arg;
 	int i = (int)(intptr_t)stream_data(st);
 	struct tui_src *s = &t->srcs[i];
-	uint64_t now = loop_now();
+	uint64_t now = loop_pass_now(t->loop);
 	int64_t seq;
 
 	if ((seq = sb_append(t->sb, (uint16_t)i, ev)) < 0) {

@@ -35,6 +35,7 @@ struct tui_wsrc {
 	int i;
 	struct source src;  /* a copy newerr borrows (tui.srcs moves) */
 	struct fold *fold;  /* NULL until the first line (or no memory) */
+	uint64_t fold_hint; /* the entry the folded index asked about last */
 	struct stall stall; /* is it quiet? */
 	bool quiet;         /* stall said so, no line since */
 	struct newerr *ne;  /* the judge of new errors, while watched */
@@ -268,7 +269,7 @@ tui_watch_line(
 	if (w->fold != NULL)
 		fold_add(w->fold, seq, k.order_ms, ev->level, ev->message.p,
 		    ev->message.n, NULL);
-	stall_line(&w->stall, (int64_t)loop_now(), k.order_ms);
+	stall_line(&w->stall, (int64_t)loop_pass_now(t->loop), k.order_ms);
 	if (w->quiet) {
 		w->quiet = false;
 		tui_dirty(t);
@@ -387,7 +388,7 @@ watch_fold_of(void *arg, uint64_t seq, uint16_t src)
 	if (src >= t->nsrcs || (w = t->srcs[src].watch) == NULL ||
 	    w->fold == NULL)
 		return -1;
-	return fold_find(w->fold, seq);
+	return fold_find_near(w->fold, seq, &w->fold_hint);
 }
 
 /* True when pane i is to be folded now: asked for, and no search typed

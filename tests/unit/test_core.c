@@ -28,6 +28,30 @@ START_TEST(hash_is_fnv1a_whole_or_in_pieces)
 }
 END_TEST
 
+START_TEST(hash_words64_reads_every_byte_and_the_length)
+{
+	/* Every length across two words and a tail: one byte changed at any
+	 * place, or a NUL added, changes the hash; the same bytes at another
+	 * address hash the same (no alignment or padding read). */
+	char a[40], b[41];
+	size_t n, i;
+
+	memset(a, 'q', sizeof a);
+	for (n = 0; n <= 24; n++) {
+		memcpy(b + 1, a, n);
+		ck_assert(hash_words64(a, n) == hash_words64(b + 1, n));
+		for (i = 0; i < n; i++) {
+			b[1 + i] = 'r';
+			ck_assert(hash_words64(a, n) != hash_words64(b + 1, n));
+			b[1 + i] = 'q';
+		}
+		a[n] = '\0';
+		ck_assert(hash_words64(a, n) != hash_words64(a, n + 1));
+		a[n] = 'q';
+	}
+}
+END_TEST
+
 START_TEST(buf_refuses_to_grow_past_its_limit)
 {
 	struct buf b;
@@ -472,6 +496,7 @@ main(void)
 	int failed;
 
 	tcase_add_test(tc, hash_is_fnv1a_whole_or_in_pieces);
+	tcase_add_test(tc, hash_words64_reads_every_byte_and_the_length);
 	tcase_add_test(tc, buf_refuses_to_grow_past_its_limit);
 	tcase_add_test(tc, buf_keeps_binary_content_and_a_terminating_nul);
 	tcase_add_test(tc, source_kinds_and_ids_parse);

@@ -184,6 +184,35 @@ START_TEST(levels_sources_and_shapes_break_a_fold)
 }
 END_TEST
 
+START_TEST(finding_near_a_hint_answers_as_the_binary_search)
+{
+	struct fold *f = fold_new(1000);
+	uint64_t hint = 0, line;
+	unsigned seed = 7;
+	int k;
+
+	syn_layout();
+	syn_feed(f);
+	/* Rising (the scan's order), falling, random, past the end and
+	 * before the oldest entry held: the same answers. */
+	for (line = 0; line <= SYN_LINES + 2; line++)
+		ck_assert_int_eq(
+		    fold_find_near(f, line, &hint), fold_find(f, line));
+	for (line = SYN_LINES + 2; line > 0; line -= 7)
+		ck_assert_int_eq(
+		    fold_find_near(f, line, &hint), fold_find(f, line));
+	for (k = 0; k < 100000; k++) {
+		seed = seed * 1103515245u + 12345u;
+		line = (seed >> 4) % (SYN_LINES + 3);
+		if (k % 3 == 0)
+			hint = seed;
+		ck_assert_int_eq(
+		    fold_find_near(f, line, &hint), fold_find(f, line));
+	}
+	fold_free(f);
+}
+END_TEST
+
 static Suite *
 fold_suite(void)
 {
@@ -194,6 +223,7 @@ fold_suite(void)
 	    tc, hundred_thousand_lines_of_twenty_patterns_fold_to_their_runs);
 	tcase_add_test(tc, a_full_ring_drops_its_oldest_entries_and_counts_them);
 	tcase_add_test(tc, levels_sources_and_shapes_break_a_fold);
+	tcase_add_test(tc, finding_near_a_hint_answers_as_the_binary_search);
 	suite_add_tcase(s, tc);
 	return s;
 }

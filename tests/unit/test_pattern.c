@@ -76,10 +76,11 @@ START_TEST(same_shape_same_hash_other_shape_other_hash)
 	ck_assert(pattern_hash(a, strlen(a)) == pattern_hash(b, strlen(b)));
 	ck_assert(pattern_hash(a, strlen(a)) != pattern_hash(c, strlen(c)));
 	/* pattern_norm returns the same hash as pattern_hash, and it is
-	 * stable: FNV-1a of the shape text. */
+	 * stable: hash_words64 of the shape text, the same on every run
+	 * and machine. */
 	ck_assert(pattern_norm(a, strlen(a), t, sizeof t) ==
 	          pattern_hash(a, strlen(a)));
-	ck_assert(pattern_hash("x", 1) == 0xaf63f54c86021707ULL);
+	ck_assert(pattern_hash("x", 1) == 0x37a8d2f3df046728ULL);
 }
 END_TEST
 

@@ -85,6 +85,45 @@ START_TEST(a_rule_tests_source_glob_level_regex_and_field_together)
 }
 END_TEST
 
+START_TEST(the_cheap_keys_index_never_leave_out_a_match)
+{
+	/* A rule of each kind; every event and level: where rule_match
+	 * says yes, rule_may_match (what alert.c indexes by) says yes too,
+	 * and it says no to the levels below a floor and to other kinds. */
+	int floor =
+	    mk((const char *const[]){"level", "warn", "match", "x", NULL});
+	int any = mk((const char *const[]){"match", "x", NULL});
+	int run = mk((const char *const[]){"on", "failed", NULL});
+	struct rule_subject s;
+	struct log_event ev;
+	enum rule_event e;
+	int i, l;
+
+	for (i = 0; i < set.n; i++) {
+		for (l = 0; l < LEVEL_COUNT; l++) {
+			s = line(&ev, "a", (enum level)l, "x", NULL);
+			if (rule_match(&set.r[i], &s))
+				ck_assert(rule_may_match(
+				    &set.r[i], RULE_LINE, (enum level)l));
+		}
+		for (e = RULE_STARTED; e < RULE_EVENT_COUNT; e++) {
+			s = (struct rule_subject){.event = e, .source_id = "a"};
+			if (rule_match(&set.r[i], &s))
+				ck_assert(
+				    rule_may_match(&set.r[i], e, LEVEL_INFO));
+		}
+	}
+	ck_assert(!rule_may_match(&set.r[floor], RULE_LINE, LEVEL_INFO));
+	ck_assert(!rule_may_match(&set.r[floor], RULE_LINE, LEVEL_OTHER));
+	ck_assert(rule_may_match(&set.r[floor], RULE_LINE, LEVEL_WARN));
+	ck_assert(rule_may_match(&set.r[any], RULE_LINE, LEVEL_OTHER));
+	ck_assert(!rule_may_match(&set.r[any], RULE_FAILED, LEVEL_INFO));
+	ck_assert(!rule_may_match(&set.r[run], RULE_LINE, LEVEL_FATAL));
+	ck_assert(rule_may_match(&set.r[run], RULE_FAILED, LEVEL_INFO));
+	ck_assert(!rule_may_match(&set.r[run], RULE_QUIET, LEVEL_INFO));
+}
+END_TEST
+
 START_TEST(run_event_rules_match_only_their_events)
 {
 	int i = mk((const char *const[]){"on", "failed", "on", "quiet", NULL});
@@ -226,6 +265,7 @@ rule_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(
 	    tc, a_rule_tests_source_glob_level_regex_and_field_together);
+	tcase_add_test(tc, the_cheap_keys_index_never_leave_out_a_match);
 	tcase_add_test(tc, run_event_rules_match_only_their_events);
 	tcase_add_test(tc, suppression_fires_once_per_window_and_counts_the_rest);
 	tcase_add_test(tc, bad_keys_and_values_are_refused_with_a_reason);
