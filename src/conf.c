@@ -39,7 +39,8 @@ static const char *const conf_profile_keys[] = {"server", "token",
     "cacert", "insecure",
     "heartbeat", "reconnect_cap", "max_event", "watch", NULL};
 static const char *const conf_view_keys[] = {
-    "level", "timestamps", "wrap", "merged", "list_width", "scrollback", NULL};
+    "level", "timestamps", "wrap", "fold", "merged", "list_width", "scrollback",
+    NULL};
 static const char *const conf_levels[] = {
     "trace", "debug", "info", "warn", "error", "fatal", NULL};
 static const char *const conf_ts_names[] = {
@@ -64,6 +65,7 @@ conf_view_defaults(struct conf_view *v)
 	v->floor = LEVEL_TRACE;
 	v->timestamps = CONF_TS_ABSOLUTE;
 	v->wrap = false;
+	v->fold = false;
 	v->merged = false;
 	v->list_width = CONF_DEFAULT_LIST_WIDTH;
 	v->scrollback_mib = CONF_DEFAULT_SCROLLBACK_MIB;
@@ -470,6 +472,8 @@ conf_view_pair(struct conf_parse *cp, void *arg, const char *k, yaml_node_t *kn,
 	}
 	if (strcmp(k, "wrap") == 0)
 		return conf_bool(cp, v, k, &cv->wrap);
+	if (strcmp(k, "fold") == 0)
+		return conf_bool(cp, v, k, &cv->fold);
 	if (strcmp(k, "merged") == 0)
 		return conf_bool(cp, v, k, &cv->merged);
 	if (strcmp(k, "list_width") == 0) {
@@ -925,10 +929,11 @@ conf_print(FILE *out, const struct conf_effective *e)
 		}
 	}
 	fprintf(out,
-	    "view:\n  level: %s\n  timestamps: %s\n  wrap: %s\n"
+	    "view:\n  level: %s\n  timestamps: %s\n  wrap: %s\n  fold: %s\n"
 	    "  merged: %s\n  list_width: %d\n  scrollback: %ld\n",
 	    conf_level_name(v->floor), conf_ts_names[v->timestamps],
-	    v->wrap ? "true" : "false", v->merged ? "true" : "false",
+	    v->wrap ? "true" : "false", v->fold ? "true" : "false",
+	    v->merged ? "true" : "false",
 	    v->list_width, v->scrollback_mib);
 	if (c->nkeys > 0) {
 		fprintf(out, "keys:\n");

@@ -51,6 +51,7 @@ struct conf_view {
 	enum level floor;
 	enum conf_timestamps timestamps;
 	bool wrap;
+	bool fold; /* log panes start with repeats folded */
 	bool merged;
 	int list_width;      /* columns of the automation list pane */
 	long scrollback_mib; /* memory for the lines of all streams */

@@ -880,6 +880,7 @@ main(int argc, char **argv)
 		    .theme = mc.theme,
 		    .timestamps = view.timestamps,
 		    .wrap = view.wrap,
+		    .fold = view.fold,
 		    .list_width = view.list_width,
 		    .keys = mc.conf->keys,
 		    .nkeys = mc.conf->nkeys,

@@ -34,6 +34,7 @@ struct tui_opts {
 	int timestamps;              /* enum conf_timestamps: 0 absolute,
 	                                1 relative, 2 off */
 	bool wrap;                   /* start with long lines wrapped */
+	bool fold;                   /* log panes start folded */
 	int list_width;              /* list pane columns, 0: default */
 	const struct conf_key *keys; /* rebindings from the configuration */
 	size_t nkeys;

@@ -119,6 +119,8 @@ tui_pane_init(struct tui *t, int i, int src, bool merged, uint8_t floor)
 	p->r.f.src_arg = t;
 	p->src = -1;
 	tui_pane_show(t, i, src, merged);
+	if (t->o->fold)
+		tui_watch_fold_toggle(t, i);
 }
 
 /* Free what pane i holds. */

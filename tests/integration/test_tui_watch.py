@@ -88,6 +88,29 @@ def test_folded_repeats_live_search_unfolds():
                    "\u00d760" not in x, "z unfolds")
 
 
+def test_view_fold_in_the_configuration_starts_panes_folded():
+    """view: fold: true folds the log panes from the start (the merged
+    view too), and z still unfolds them."""
+    with Server() as s, tempfile.TemporaryDirectory() as tmp:
+        conf = os.path.join(tmp, "config.yaml")
+        with open(conf, "w") as f:
+            f.write("view:\n  fold: true\n")
+        s.status("uploader", "running", runId="uploader-1")
+        s.ingest("uploader", [
+            ev(k, "retrying upload of chunk %d (attempt %d)" % (k, k % 3 + 1),
+               level="WARN", ts=ts(k)) for k in range(1, 31)])
+        with viewer(s, "uploader", extra=("--config", conf)) as t:
+            t.wait(lambda x: "\u00d730  14:00:01\u201314:00:30  "
+                   "retrying upload of chunk <n> (attempt <n>)" in x and
+                   "folded" in x, "the pane folded from the start")
+            t.keys("M")
+            t.wait(lambda x: "merged: 1 watched" in x and "\u00d730" in x,
+                   "the merged pane folded too")
+            t.keys("z")
+            t.wait(lambda x: "chunk 30 (attempt 1)" in x and
+                   "\u00d730" not in x, "z unfolds")
+
+
 def test_quiet_automation_is_flagged_and_its_rule_fires():
     with Server() as s, tempfile.TemporaryDirectory() as tmp:
         rec = os.path.join(tmp, "rec")
