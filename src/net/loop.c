@@ -681,8 +681,10 @@ loop_run(struct loop *l)
 			if (l->fds[i].always)
 				always[nalways++] = l->fds[i].fd;
 		}
-		/* Paused transfers hold data: only look for input. */
-		timeout = l->npaused > 0 || nalways > 0
+		/* Paused transfers hold data: only look for input, unless
+		 * this pass gave its slice away (it then sleeps until its
+		 * timers, as if nothing were held). */
+		timeout = (l->npaused > 0 && !l->slice_yielded) || nalways > 0
 		              ? 0
 		              : loop_next_timeout(l, loop_now());
 		if (l->pass_hook != NULL)

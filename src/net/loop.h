@@ -74,10 +74,12 @@ void loop_remove_transfer(struct loop *l, CURL *easy);
  * paused (libcurl 7.88 may stall them after a resume). */
 bool loop_slice_take(struct loop *l, CURL *easy, size_t n);
 
-/* From an fd callback: give this pass's slice of stream data away, so
- * that the pass goes on to before_sleep (say, a redraw answering a key)
- * without parsing; the next pass has a whole slice again. HTTP/2
- * transfers still deliver what they read (they are never paused). */
+/* Give a pass's slice of stream data away, so that it goes on to
+ * before_sleep (say, a redraw answering a key) without parsing: from an
+ * fd callback, this pass's; from before_sleep, the next pass's, which
+ * then sleeps until its timers even while transfers are paused. The pass
+ * after that has a whole slice again. HTTP/2 transfers still deliver what
+ * they read (they are never paused). */
 void loop_slice_yield(struct loop *l);
 
 /* Run cb once per loop pass, after all input is handled and before the

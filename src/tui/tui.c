@@ -408,6 +408,10 @@ tui_before_sleep(void *arg)
 		    t->redraw_timer.when > t->last_draw + gap)
 			loop_timer_in(t->loop, &t->redraw_timer,
 			    gap - (now - t->last_draw));
+		/* A key waits only for the throttle, not for a slice of
+		 * stream data parsed meanwhile. */
+		if (t->key_pending)
+			loop_slice_yield(t->loop);
 		return;
 	}
 	t->dirty = false;
