@@ -127,6 +127,7 @@ struct stream_mgr {
 	struct stream *queue, *queue_tail;
 	int budget;
 	int opening;
+	bool scout_next; /* the next request started is a wave's scout */
 	struct loop_timer wave_timer;
 	/* Starts the requests a settled one made room for, out of the curl
 	 * callback that settled it (libcurl refuses a new transfer there). */
@@ -1018,7 +1019,8 @@ stream_admit(struct stream_mgr *m)
 	while (m->budget > 0 && m->queue != NULL) {
 		s = stream_dequeue(m);
 		m->budget--;
-		s->scout = m->opening == 0;
+		s->scout = m->scout_next;
+		m->scout_next = false;
 		s->opening = true;
 		if (m->opening++ == 0)
 			loop_timer_in(
@@ -1049,14 +1051,18 @@ stream_settle(struct stream *s)
 	if (!s->opening)
 		return;
 	s->opening = false;
+	m->opening--;
 	if (s->scout) {
+		/* Its connection is known now: the rest of the wave. */
 		s->scout = false;
 		m->budget = STREAM_WAVE - 1;
-	}
-	if (--m->opening == 0) {
-		loop_timer_stop(m->loop, &m->wave_timer);
+	} else if (m->opening == 0) {
+		/* The wave is over: the next starts with a scout. */
 		m->budget = 1;
+		m->scout_next = true;
 	}
+	if (m->opening == 0)
+		loop_timer_stop(m->loop, &m->wave_timer);
 	if (m->queue != NULL && m->budget > 0 && !m->freeing)
 		loop_timer_in(m->loop, &m->admit_timer, 0);
 }
@@ -1068,6 +1074,7 @@ stream_on_wave_timer(void *arg)
 	struct stream_mgr *m = arg;
 
 	m->budget = STREAM_WAVE;
+	m->scout_next = false;
 	if (m->opening > 0)
 		loop_timer_in(m->loop, &m->wave_timer, STREAM_WAVE_WAIT_MS);
 	stream_admit(m);
@@ -1109,6 +1116,7 @@ stream_mgr_new(struct loop *loop, const struct client_cfg *cfg,
 	m->arg = arg;
 	m->rnd = (unsigned)loop_now() | 1u;
 	m->budget = 1;
+	m->scout_next = true;
 	loop_timer_init(&m->wave_timer, stream_on_wave_timer, m);
 	loop_timer_init(&m->admit_timer, stream_on_admit_timer, m);
 	if ((m->dec = event_decoder_new()) == NULL) {
