@@ -669,6 +669,7 @@ loop_run(struct loop *l)
 {
 	struct loop_pass ps;
 	uint64_t mark = 0;
+	bool yielded;
 	struct epoll_event evs[LOOP_EPOLL_EVENTS];
 	int always[LOOP_MAX_FDS];
 	int i, n, nalways, running, timeout, flags;
@@ -708,6 +709,7 @@ loop_run(struct loop *l)
 				    l, (int)(evs[i].data.u64 & ~LOOP_OWN_FD));
 		}
 		ps.input_us = loop_lap(l, &mark);
+		yielded = l->slice_yielded;
 		/* Then one slice of stream data: first what the last slice
 		 * paused (resuming sets curl's deadline to now) and curl's
 		 * due timeouts, then the sockets that are ready. */
@@ -739,7 +741,7 @@ loop_run(struct loop *l)
 		loop_curl_deadline(l);
 		loop_reap_transfers(l);
 		ps.curl_us = ps.resume_us + ps.sockets_us + loop_lap(l, &mark);
-		ps.bytes = l->slice_used;
+		ps.bytes = yielded ? 0 : l->slice_used;
 		loop_run_timers(l, loop_now());
 		ps.timers_us = loop_lap(l, &mark);
 		if (l->before_sleep != NULL)

@@ -242,9 +242,14 @@ def test_go_to_a_time_in_one_pane_and_merged():
             goto(t, "-5m")
             t.wait_text("the first line at or after")
             eq(current(t), "web 4", "-5m merged")
-            goto(t, "-4m20s")
+            # A relative time counts from now, not t0: aim at t0-4m22s,
+            # between web 4 (t0-4m30s) and db 4 (t0-4m15s), however long
+            # the test took to get here ("-4m20s" picked web 3 once the
+            # test was 5 s past t0 on a loaded machine).
+            back = int(time.time() - t0 / 1000) + 262
+            goto(t, "-%ds" % back)
             t.wait_text("the first line at or after")
-            eq(current(t), "db 4", "-4m20s merged")
+            eq(current(t), "db 4", "-%ds merged" % back)
 
 
 def test_go_to_the_start_and_end_of_a_run():

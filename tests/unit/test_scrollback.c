@@ -106,15 +106,15 @@ END_TEST
  * each block boundary. */
 START_TEST(index_blocks_fill_and_evict_keeping_every_line)
 {
-	size_t cap = 4 * 1024 * 1024;
+	size_t cap = 1024 * 1024;
 	struct scrollback *sb = sb_new(cap);
 	char msg[200], want[32];
 	struct log_event ev;
 	struct sb_line l;
-	uint64_t i, n = 300000;
+	uint64_t i, n = 60000;
 
 	for (i = 0; i < n; i++) {
-		snprintf(msg, sizeof msg, "line %07llu %080d",
+		snprintf(msg, sizeof msg, "line %07llu %040d",
 		    (unsigned long long)i, 0);
 		ev = mkev(LEVEL_INFO, msg);
 		ck_assert_int_eq(sb_append(sb, 0, &ev), (int64_t)i);
@@ -122,7 +122,7 @@ START_TEST(index_blocks_fill_and_evict_keeping_every_line)
 	}
 	/* Far more lines went through than the cap holds: many blocks. */
 	ck_assert_uint_gt(sb_first(sb), 10 * 4096);
-	ck_assert_uint_gt(sb_end(sb) - sb_first(sb), 3 * 4096);
+	ck_assert_uint_gt(sb_end(sb) - sb_first(sb), 4096);
 	for (i = sb_first(sb); i < sb_end(sb); i++) {
 		ck_assert(sb_get(sb, i, &l));
 		snprintf(want, sizeof want, "line %07llu ", (unsigned long long)i);
