@@ -706,17 +706,46 @@ def row_server(cfg, table, tmp):
 
 # ---------------------------------------------------------------- row 2
 
-def fullscreen_run(n, streams, variant, lat, censored):
+def read_pass_stats(path):
+    """The view's LOGDECK_PASS_STATS summary: {name: value} of its
+    one-number lines, plus "longest": the rows of its longest passes as
+    dicts (names from its "longest" header)."""
+    out, cols = {"longest": []}, []
+    try:
+        with open(path) as f:
+            for line in f:
+                w = line.split()
+                if not w or w[0].startswith("#"):
+                    continue
+                if w[0] == "longest":
+                    cols = w[1:]
+                elif w[0] == "pass":
+                    out["longest"].append(dict(zip(cols, map(float, w[1:]))))
+                elif len(w) == 2:
+                    out[w[0]] = float(w[1])
+                else:  # "pass_ms p50 1.0 p99 2.0 ..."
+                    out[w[0]] = dict(zip(w[1::2], map(float, w[2::2])))
+    except OSError:
+        pass
+    return out
+
+
+def fullscreen_run(n, streams, variant, lat, censored, passes=None):
     """One run of row 2: the view over `streams` bursts of n; append each
-    keypress latency (ms) to lat; return the events/s absorbed."""
+    keypress latency (ms) to lat and the view's pass summary (its
+    LOGDECK_PASS_STATS file, read_pass_stats) to passes; return the
+    events/s absorbed."""
     import bench_tui_latency as btl
     from tuitmux import Tmux
+    stats = tempfile.NamedTemporaryFile(prefix="ldpass-", delete=False)
+    stats.close()
     with Server("--simulate", str(streams), "--burst", str(n)) as srv:
         url = "http://127.0.0.1:%d" % srv.port
         ids = ["burst-%d" % (i + 1) for i in range(streams)]
         t0 = time.monotonic()
         with Tmux([LOGDECK, "--server", url, "--merged",
-                   "--scrollback", "4096"] + variant.args() + ids) as t:
+                   "--scrollback", "4096"] + variant.args() + ids,
+                  env={"LOGDECK_PASS_STATS": stats.name}) as t:
             # A key sent before the first frame is measured against
             # a blank screen and never "flips": wait for the status.
             wait_until(lambda: held_lines(t) >= 0, DEADLINE,
@@ -730,7 +759,16 @@ def fullscreen_run(n, streams, variant, lat, censored):
                 except Exception:  # not shown within ldtest.WAIT_S
                     lat.append(btl.ldtest.WAIT_S * 1000)
                     censored[0] += 1
-            return n * streams / (time.monotonic() - t0)
+            rate = n * streams / (time.monotonic() - t0)
+    # Leaving Tmux waited for the view to end: the summary is written.
+    if passes is not None:
+        passes.append(read_pass_stats(stats.name))
+    keep = os.environ.get("BENCH_KEEP_PASS_STATS")
+    if keep:
+        shutil.copy(stats.name, os.path.join(
+            keep, "pass-%d.txt" % int(time.time() * 1000)))
+    os.unlink(stats.name)
+    return rate
 
 
 def row_fullscreen(cfg, table):
@@ -742,9 +780,10 @@ def row_fullscreen(cfg, table):
     n, streams = cfg.fullscreen_events, 20
     plain = ([], [], [0])
     other = ([], [], [0])
+    passes = []
     for _ in range(max(1, cfg.runs // 2)):
         plain[0].append(fullscreen_run(n, streams, Variant(), plain[1],
-                                       plain[2]))
+                                       plain[2], passes))
         if cfg.variant:
             other[0].append(fullscreen_run(n, streams, cfg.variant,
                                            other[1], other[2]))
@@ -769,8 +808,25 @@ def row_fullscreen(cfg, table):
                   % (len(lb), cb[0], btl.ldtest.WAIT_S), "ms", [p99b],
                   "median %.0f ms; %.2fx row 2" % (stats(lb)[0], p99b / p99),
                   "<=50 ms", p99b <= 50, fmt="%.0f")
-    table.add("2", "  frames per second", "fps",
-              "n/a (the view has no frame counter)")
+    # The view's own count (LOGDECK_PASS_STATS): frames drawn while the
+    # bursts came in, and its slowest pass and key-to-frame time.
+    fps = [p["busy_fps"] for p in passes if "busy_fps" in p]
+    if fps:
+        table.add("2", "  frames per second, taking the bursts", "fps",
+                  fps, "", "", None, fmt="%.1f")
+        worst = [p["pass_ms"]["max"] for p in passes if "pass_ms" in p]
+        p99 = [p["pass_ms"]["p99"] for p in passes if "pass_ms" in p]
+        table.add("2", "  the view's longest loop pass",
+                  "ms", worst, "p99 of passes %.1f ms" % stats(p99)[0], "", None,
+                  fmt="%.1f")
+        k99 = [p["key_to_frame_ms"]["p99"] for p in passes
+               if p.get("keys")]
+        if k99:
+            table.add("2", "  in the view: key read->frame drawn, p99",
+                      "ms", k99, "", "", None, fmt="%.1f")
+    else:
+        table.add("2", "  frames per second", "fps",
+                  "n/a (no LOGDECK_PASS_STATS summary)")
 
 
 # ---------------------------------------------------------------- main

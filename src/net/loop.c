@@ -21,6 +21,11 @@
  * keypress waits for at most about one slice of parsing, not for every
  * socket to be drained. */
 #define LOOP_SLICE_BYTES (256 * 1024)
+/* ... and the wall time it may spend parsing: on a loaded machine the
+ * bytes of a slice can take ten times their CPU time (the process is
+ * preempted between them), and a key waits for the whole slice. A write
+ * callback hands at most 16 KiB, so a pass overshoots by one of those. */
+#define LOOP_SLICE_US 8000
 /* Ready fds one epoll_wait returns; the rest stay ready (level-triggered)
  * and come in the next pass. */
 #define LOOP_EPOLL_EVENTS 256
@@ -67,9 +72,14 @@ struct loop {
 	bool in_pass;      /* loop_run is between two waits */
 	uint64_t pass_now; /* loop_pass_now: loop_now() as this pass read it */
 	size_t slice_used; /* bytes loop_slice_take granted this pass */
+	uint64_t slice_start_us; /* loop_now_us() when this slice began */
+	bool slice_spent;   /* by bytes, time or loop_slice_yield */
+	bool slice_yielded; /* loop_slice_yield: this pass parses nothing */
 	size_t npaused;    /* transfers with paused set */
 	void (*before_sleep)(void *);
 	void *before_sleep_arg;
+	void (*pass_hook)(const struct loop_pass *, void *);
+	void *pass_hook_arg;
 	bool stopped;
 	int code;
 };
@@ -91,6 +101,15 @@ uint64_t
 loop_pass_now(const struct loop *l)
 {
 	return l->in_pass ? l->pass_now : loop_now();
+}
+
+uint64_t
+loop_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 /* CURLMOPT_SOCKETFUNCTION: watch socket s as curl asks. */
@@ -484,10 +503,13 @@ loop_slice_take(struct loop *l, CURL *easy, size_t n)
 	long version = 0;
 	size_t i;
 
-	if (l->slice_used < LOOP_SLICE_BYTES) {
+	if (!l->slice_spent && l->slice_used < LOOP_SLICE_BYTES &&
+	    (l->slice_used == 0 ||
+	        loop_now_us() - l->slice_start_us < LOOP_SLICE_US)) {
 		l->slice_used += n;
 		return true;
 	}
+	l->slice_spent = true; /* the rest of the pass waits */
 	/* libcurl 7.88 may stall an HTTP/2 stream after pause and resume
 	 * (NOTES-streaming.md): those are never paused. */
 	if (curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &version) !=
@@ -506,9 +528,17 @@ loop_slice_take(struct loop *l, CURL *easy, size_t n)
 	return true; /* not one of ours: nothing would resume it */
 }
 
+void
+loop_slice_yield(struct loop *l)
+{
+	l->slice_yielded = true;
+	l->slice_spent = true;
+}
+
 static void loop_drop_xfer(struct loop *l, size_t i);
 
-/* Start a new slice and resume the transfers the last one paused; curl
+/* Start a new slice and resume the transfers the last one paused (not in
+ * a pass that gave its slice away: loop_run skips this then); curl
  * may hand them their held data at once, from inside curl_easy_pause. */
 static void
 loop_resume_transfers(struct loop *l)
@@ -518,6 +548,8 @@ loop_resume_transfers(struct loop *l)
 	bool failed = false;
 
 	l->slice_used = 0;
+	l->slice_spent = false;
+	l->slice_start_us = loop_now_us();
 	for (i = 0; i < l->nxfers && l->npaused > 0; i++) {
 		if (!l->xfers[i].paused)
 			continue;
@@ -617,9 +649,35 @@ loop_fd_ready(struct loop *l, int fd)
 	}
 }
 
+void
+loop_set_pass_hook(struct loop *l,
+    void (*cb)(const struct loop_pass *, void *), void *arg)
+{
+	l->pass_hook = cb;
+	l->pass_hook_arg = arg;
+}
+
+/* With a pass hook: the microseconds since *mark (then moved to now),
+ * saturated; without one, 0 and no clock read. */
+static uint32_t
+loop_lap(const struct loop *l, uint64_t *mark)
+{
+	uint64_t now, d;
+
+	if (l->pass_hook == NULL)
+		return 0;
+	now = loop_now_us();
+	d = now - *mark;
+	*mark = now;
+	return d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+}
+
 int
 loop_run(struct loop *l)
 {
+	struct loop_pass ps;
+	uint64_t mark = 0;
+	bool yielded;
 	struct epoll_event evs[LOOP_EPOLL_EVENTS];
 	int always[LOOP_MAX_FDS];
 	int i, n, nalways, running, timeout, flags;
@@ -632,16 +690,24 @@ loop_run(struct loop *l)
 			if (l->fds[i].always)
 				always[nalways++] = l->fds[i].fd;
 		}
-		/* Paused transfers hold data: only look for input. */
-		timeout = l->npaused > 0 || nalways > 0
+		/* Paused transfers hold data: only look for input, unless
+		 * this pass gave its slice away (it then sleeps until its
+		 * timers, as if nothing were held). */
+		timeout = (l->npaused > 0 && !l->slice_yielded) || nalways > 0
 		              ? 0
 		              : loop_next_timeout(l, loop_now());
+		if (l->pass_hook != NULL)
+			mark = loop_now_us();
 		n = epoll_wait(l->epfd, evs, LOOP_EPOLL_EVENTS, timeout);
 		if (n < 0) {
 			if (errno != EINTR)
 				return -1;
 			n = 0;
 		}
+		memset(&ps, 0, sizeof ps);
+		ps.sleep_us = loop_lap(l, &mark);
+		ps.start_us = mark;
+		ps.nready = n;
 		/* Input first. */
 		for (i = 0; i < nalways; i++)
 			loop_fd_ready(l, always[i]);
@@ -650,19 +716,25 @@ loop_run(struct loop *l)
 				loop_fd_ready(
 				    l, (int)(evs[i].data.u64 & ~LOOP_OWN_FD));
 		}
+		ps.input_us = loop_lap(l, &mark);
+		yielded = l->slice_yielded;
 		/* Then one slice of stream data: first what the last slice
 		 * paused (resuming sets curl's deadline to now) and curl's
 		 * due timeouts, then the sockets that are ready. */
 		l->pass_now = loop_now();
 		l->in_pass = true;
-		loop_resume_transfers(l);
+		if (!l->slice_yielded)
+			loop_resume_transfers(l);
+		ps.resume_us = loop_lap(l, &mark);
 		if (l->curl_due && l->curl_when <= l->pass_now) {
 			l->curl_due = false;
 			curl_multi_socket_action(
 			    l->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 		}
 		for (i = 0; i < n; i++) {
-			if (evs[i].data.u64 & LOOP_OWN_FD)
+			/* A pass that gave its slice away leaves the sockets
+			 * ready (level-triggered) for the next one. */
+			if ((evs[i].data.u64 & LOOP_OWN_FD) || l->slice_yielded)
 				continue;
 			/* As curl maps poll(): an error or hang-up is read
 			 * (and written) to find out what it was. */
@@ -674,13 +746,23 @@ loop_run(struct loop *l)
 			curl_multi_socket_action(l->multi,
 			    (curl_socket_t)evs[i].data.u64, flags, &running);
 		}
+		l->slice_yielded = false;
+		ps.sockets_us = loop_lap(l, &mark);
 		loop_curl_deadline(l);
 		loop_reap_transfers(l);
+		ps.curl_us = ps.resume_us + ps.sockets_us + loop_lap(l, &mark);
+		ps.bytes = yielded ? 0 : l->slice_used;
 		l->pass_now = loop_now();
 		loop_run_timers(l, l->pass_now);
+		ps.timers_us = loop_lap(l, &mark);
 		if (l->before_sleep != NULL)
 			l->before_sleep(l->before_sleep_arg);
 		l->in_pass = false;
+		if (l->pass_hook != NULL) {
+			ps.after_us = loop_lap(l, &mark);
+			ps.paused = l->npaused;
+			l->pass_hook(&ps, l->pass_hook_arg);
+		}
 	}
 	return l->code;
 }

@@ -71,7 +71,8 @@ int loop_add_transfer(struct loop *l, CURL *easy,
 void loop_remove_transfer(struct loop *l, CURL *easy);
 /* For a write callback of transfer easy that is about to use n bytes:
  * true when this pass's slice of stream data has room (it is charged n),
- * false when it is spent: the callback must then return
+ * false when it is spent (LOOP_SLICE_BYTES or LOOP_SLICE_US of wall time
+ * since the slice began, loop.c): the callback must then return
  * CURL_WRITEFUNC_PAUSE without using the bytes, and the loop resumes the
  * transfer next pass, after input (curl hands the same bytes again). A
  * pass thus parses about LOOP_SLICE_BYTES (loop.c), so input is never
@@ -79,9 +80,42 @@ void loop_remove_transfer(struct loop *l, CURL *easy);
  * paused (libcurl 7.88 may stall them after a resume). */
 bool loop_slice_take(struct loop *l, CURL *easy, size_t n);
 
+/* Give a pass's slice of stream data away, so that it goes on to
+ * before_sleep (say, a redraw answering a key) without parsing: from an
+ * fd callback, this pass's; from before_sleep, the next pass's, which
+ * then sleeps until its timers even while transfers are paused. The pass
+ * after that has a whole slice again. HTTP/2 transfers still deliver what
+ * they read (they are never paused). */
+void loop_slice_yield(struct loop *l);
+
 /* Run cb once per loop pass, after all input is handled and before the
  * loop sleeps: the place to redraw or flush output. */
 void loop_set_before_sleep(struct loop *l, void (*cb)(void *arg), void *arg);
+
+/* What one loop pass did, for an instrument (loop_set_pass_hook): where
+ * its time went, in microseconds, and how much stream data it parsed. */
+struct loop_pass {
+	uint64_t start_us;  /* loop_now_us() when the pass woke up */
+	uint32_t sleep_us;  /* in epoll_wait before it */
+	uint32_t input_us;  /* the own fds' callbacks (keys, signals) */
+	uint32_t curl_us;   /* resumes, curl's timeouts and socket actions:
+	                     * the write callbacks parsing stream data */
+	uint32_t resume_us; /* of curl_us: resuming the paused transfers */
+	uint32_t sockets_us; /* of curl_us: curl's timeouts and ready sockets */
+	uint32_t timers_us; /* due timers' callbacks */
+	uint32_t after_us;  /* the before_sleep callback */
+	size_t bytes;       /* stream bytes granted by loop_slice_take */
+	int nready;         /* fds epoll_wait reported */
+	size_t paused;      /* transfers left paused for the next pass */
+};
+
+/* Microseconds on the monotonic clock. */
+uint64_t loop_now_us(void);
+
+/* Call cb at the end of every pass with what the pass did (NULL: stop).
+ * The loop reads the clock around its phases only while a hook is set. */
+void loop_set_pass_hook(struct loop *l,
+    void (*cb)(const struct loop_pass *pass, void *arg), void *arg);
 
 /* Run until loop_stop (which may come before this call); returns the code
  * given to it. */

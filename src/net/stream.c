@@ -35,6 +35,22 @@
  * escaped; a longer request fails the stream with a message. */
 #define STREAM_MAX_QUERY 4096
 
+/* Over HTTP/2 (client_multiplexed) requests start in waves: one alone
+ * first, which finds a connection with room or opens one, then up to
+ * STREAM_WAVE - 1 more once it has its answer, and they share that
+ * connection. libcurl 7.88 makes a transfer wait for a connection still
+ * being opened (CURLOPT_PIPEWAIT) only while it does not know yet that
+ * the server multiplexes; once it knows, every transfer started while the
+ * known connections are full opens one of its own (1,000 streams through
+ * nghttpx, which allows 100 per connection, used 903 sockets). 100 is
+ * libcurl's own cap of streams per connection
+ * (CURLMOPT_MAX_CONCURRENT_STREAMS) and the usual server setting. */
+#define STREAM_WAVE 100
+/* Longest wait for a wave's answers before the next one starts anyway:
+ * a server that takes the request and never answers must not hold every
+ * other stream back. */
+#define STREAM_WAVE_WAIT_MS 2000
+
 /* What the current transfer is fetching. */
 enum stream_req {
 	REQ_STREAM,     /* ?stream=true, SSE expected */
@@ -83,6 +99,10 @@ struct stream {
 	bool renew_failed;     /* this answer's renewal failed: decide anew */
 	CURLcode rc;           /* how the last transfer ended */
 	bool closing;          /* stream_close was deferred; freed soon */
+	bool queued;           /* waiting for its wave (m->queue) */
+	bool opening;          /* started in a wave, not answered yet */
+	bool scout;            /* the wave's first, alone */
+	struct stream *qnext;  /* next in m->queue */
 
 	uint64_t last_byte;
 	struct loop_timer retry_timer;
@@ -101,9 +121,22 @@ struct stream_mgr {
 	/* Nonzero while any stream code runs on the stack (curl callbacks,
 	 * timers, transfer ends): stream_close then defers the free. */
 	int depth;
+	/* The waves of HTTP/2 requests (STREAM_WAVE): requests waiting, in
+	 * order; how many more may start now; how many started and not
+	 * answered; the deadline of the wave under way. */
+	struct stream *queue, *queue_tail;
+	int budget;
+	int opening;
+	bool scout_next; /* the next request started is a wave's scout */
+	struct loop_timer wave_timer;
+	/* Starts the requests a settled one made room for, out of the curl
+	 * callback that settled it (libcurl refuses a new transfer there). */
+	struct loop_timer admit_timer;
+	bool freeing; /* stream_mgr_free: start nothing more */
 };
 
 static void stream_connect(struct stream *s);
+static void stream_settle(struct stream *s);
 static void stream_destroy(struct stream *s);
 
 const char *
@@ -401,6 +434,8 @@ stream_on_header(char *p, size_t size, size_t n, void *arg)
 
 		s->http_status = sp ? strtol(sp + 1, NULL, 10) : 0;
 		s->retry_after_ms = -1;
+		/* The connection is up and known: the wave may go on. */
+		stream_settle(s);
 	} else if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0) {
 		s->retry_after_ms = stream_parse_retry_after(p + 12, len - 12);
 	}
@@ -769,6 +804,7 @@ stream_on_done(CURL *easy, CURLcode rc, void *arg)
 
 	(void)easy;
 	s->in_multi = false;
+	stream_settle(s);
 	s->rc = rc;
 	s->renew_failed = false;
 	s->st.http_status = s->http_status;
@@ -851,9 +887,9 @@ stream_query(struct stream *s, struct buf *q)
 	return rc == 0 ? 0 : -1;
 }
 
-/* Start the next request of the stream. */
+/* Start the next request of the stream now. */
 static void
-stream_connect(struct stream *s)
+stream_request(struct stream *s)
 {
 	const struct client_cfg *cfg = s->m->cfg;
 	char line[1100];
@@ -938,6 +974,134 @@ stream_connect(struct stream *s)
 		stream_set_state(s, STREAM_CONNECTING);
 }
 
+/* Take the first request of the queue. */
+static struct stream *
+stream_dequeue(struct stream_mgr *m)
+{
+	struct stream *s = m->queue;
+
+	m->queue = s->qnext;
+	if (m->queue == NULL)
+		m->queue_tail = NULL;
+	s->qnext = NULL;
+	s->queued = false;
+	return s;
+}
+
+/* Take stream s out of the queue, wherever it is. */
+static void
+stream_unqueue(struct stream *s)
+{
+	struct stream_mgr *m = s->m;
+	struct stream **pp, *prev = NULL;
+
+	for (pp = &m->queue; *pp != NULL; prev = *pp, pp = &(*pp)->qnext) {
+		if (*pp == s) {
+			*pp = s->qnext;
+			if (m->queue_tail == s)
+				m->queue_tail = prev;
+			s->qnext = NULL;
+			s->queued = false;
+			return;
+		}
+	}
+}
+
+/* Start queued requests while the wave has room (STREAM_WAVE). */
+static void
+stream_admit(struct stream_mgr *m)
+{
+	struct stream *s;
+
+	if (m->freeing)
+		return;
+	m->depth++;
+	while (m->budget > 0 && m->queue != NULL) {
+		s = stream_dequeue(m);
+		m->budget--;
+		s->scout = m->scout_next;
+		m->scout_next = false;
+		s->opening = true;
+		if (m->opening++ == 0)
+			loop_timer_in(
+			    m->loop, &m->wave_timer, STREAM_WAVE_WAIT_MS);
+		stream_request(s);
+		if (!s->in_multi)
+			stream_settle(s); /* it failed at once */
+	}
+	m->depth--;
+}
+
+/* Timer: start what stream_settle made room for. */
+static void
+stream_on_admit_timer(void *arg)
+{
+	stream_admit(arg);
+}
+
+/* Request s answered, ended or went away: one fewer the wave waits for.
+ * The scout's answer lets the rest of its wave start; the end of a wave
+ * lets the next scout. They start from a timer: this may run inside a
+ * curl callback. */
+static void
+stream_settle(struct stream *s)
+{
+	struct stream_mgr *m = s->m;
+
+	if (!s->opening)
+		return;
+	s->opening = false;
+	m->opening--;
+	if (s->scout) {
+		/* Its connection is known now: the rest of the wave. */
+		s->scout = false;
+		m->budget = STREAM_WAVE - 1;
+	} else if (m->opening == 0) {
+		/* The wave is over: the next starts with a scout. */
+		m->budget = 1;
+		m->scout_next = true;
+	}
+	if (m->opening == 0)
+		loop_timer_stop(m->loop, &m->wave_timer);
+	if (m->queue != NULL && m->budget > 0 && !m->freeing)
+		loop_timer_in(m->loop, &m->admit_timer, 0);
+}
+
+/* The wave took too long to be answered: let the next one start. */
+static void
+stream_on_wave_timer(void *arg)
+{
+	struct stream_mgr *m = arg;
+
+	m->budget = STREAM_WAVE;
+	m->scout_next = false;
+	if (m->opening > 0)
+		loop_timer_in(m->loop, &m->wave_timer, STREAM_WAVE_WAIT_MS);
+	stream_admit(m);
+}
+
+/* Start the next request of the stream: at once over HTTP/1.1 (a
+ * connection each), in its wave over HTTP/2. */
+static void
+stream_connect(struct stream *s)
+{
+	struct stream_mgr *m = s->m;
+
+	if (s->in_multi || s->closing || s->queued)
+		return;
+	if (!client_multiplexed(m->cfg)) {
+		stream_request(s);
+		return;
+	}
+	s->queued = true;
+	if (m->queue_tail != NULL)
+		m->queue_tail->qnext = s;
+	else
+		m->queue = s;
+	m->queue_tail = s;
+	stream_admit(m);
+}
+
 struct stream_mgr *
 stream_mgr_new(struct loop *loop, const struct client_cfg *cfg,
     const struct stream_handlers *h, void *arg)
@@ -951,6 +1115,10 @@ stream_mgr_new(struct loop *loop, const struct client_cfg *cfg,
 	m->h = h;
 	m->arg = arg;
 	m->rnd = (unsigned)loop_now() | 1u;
+	m->budget = 1;
+	m->scout_next = true;
+	loop_timer_init(&m->wave_timer, stream_on_wave_timer, m);
+	loop_timer_init(&m->admit_timer, stream_on_admit_timer, m);
 	if ((m->dec = event_decoder_new()) == NULL) {
 		free(m);
 		return NULL;
@@ -963,8 +1131,11 @@ stream_mgr_free(struct stream_mgr *m)
 {
 	if (m == NULL)
 		return;
+	m->freeing = true;
 	while (m->streams != NULL)
 		stream_destroy(m->streams);
+	loop_timer_stop(m->loop, &m->wave_timer);
+	loop_timer_stop(m->loop, &m->admit_timer);
 	event_decoder_free(m->dec);
 	free(m);
 }
@@ -1030,6 +1201,10 @@ stream_destroy(struct stream *s)
 
 	if (s->in_multi)
 		loop_remove_transfer(m->loop, s->easy);
+	s->in_multi = false;
+	if (s->queued)
+		stream_unqueue(s);
+	stream_settle(s);
 	auth_wait_cancel(m->cfg->auth, &s->auth_wait);
 	loop_timer_stop(m->loop, &s->retry_timer);
 	loop_timer_stop(m->loop, &s->stall_timer);

@@ -1,5 +1,5 @@
 /* scrollback.c - bounded line store: a FIFO of byte chunks holding the
- * text, and a ring of fixed-size index records, one per line. Evicting
+ * text, and fixed-size index records in blocks, one per line. Evicting
  * drops the whole oldest chunk and the index records that point into it,
  * so there is no malloc per line and no per-line free.
  *
@@ -7,7 +7,10 @@
  * time, level, source, and task and runId as indexes into a small table
  * of interned strings; the chunk holds the message and, only when the
  * event has them, its other members as sent. The event data is rebuilt
- * from these on demand (sb_get_raw). A line is stored compactly only when
+ * from these on demand (sb_get_raw). The records live in fixed blocks,
+ * so the index grows by one block at a time and never copies itself (a
+ * doubling array copied 40 MB in one append at 1M lines, stalling the
+ * view's loop for tens of ms). A line is stored compactly only when
  * the rebuild gives back exactly the bytes received (checked at append,
  * by the same writer that rebuilds); any other event keeps its data
  * whole, as received. */
@@ -44,8 +47,12 @@
 /* The most bytes an event rebuilt by sb_get_raw can take (a chunk of
  * other members, the message, and the head's members). */
 #define SB_RAW_MAX (SB_CHUNK_MAX + SB_MSG_MAX + 4096)
-/* Index records are allocated in steps of at least this many. */
-#define SB_INDEX_MIN 1024
+/* Index records per block (160 KiB of 40-byte records): the index grows
+ * and shrinks a block at a time. A power of two. */
+#define SB_BLOCK_RECS 4096
+/* The ring of block pointers starts this large and doubles (its copy is
+ * a pointer per block: 8 bytes per 4,096 lines). A power of two. */
+#define SB_BLOCKS_MIN 16
 /* The per-source table of last order times starts this large and doubles
  * up to SB_SOURCES. */
 #define SB_SRC_MIN 64
@@ -105,9 +112,15 @@ struct scrollback {
 	struct sb_chunk *newest;
 	struct sb_chunk *spare; /* one freed chunk kept for reuse */
 
-	struct sb_rec *ring; /* capacity is a power of two */
-	size_t ring_cap;
-	size_t head; /* ring index of seq first */
+	/* The index: the record of seq is in block seq / SB_BLOCK_RECS, at
+	 * blk[(seq / SB_BLOCK_RECS) & (blk_cap - 1)]; the blocks blk_lo ..
+	 * blk_lo + blk_n - 1 are allocated (those holding seqs first to
+	 * first + count - 1, and the block of the next seq once made). */
+	struct sb_rec **blk;
+	size_t blk_cap; /* a power of two, or 0 */
+	uint64_t blk_lo;
+	size_t blk_n;
+	struct sb_rec *blk_spare; /* one freed block kept for reuse */
 	size_t count;
 	uint64_t first;
 	uint64_t evicted;
@@ -165,7 +178,13 @@ sb_free(struct scrollback *sb)
 		free(c);
 	}
 	free(sb->spare);
-	free(sb->ring);
+	while (sb->blk_n > 0) {
+		free(sb->blk[sb->blk_lo & (sb->blk_cap - 1)]);
+		sb->blk_lo++;
+		sb->blk_n--;
+	}
+	free(sb->blk);
+	free(sb->blk_spare);
 	free(sb->src_ms);
 	buf_free(&sb->scratch);
 	buf_free(sb->rebuilt);
@@ -181,7 +200,26 @@ sb_free(struct scrollback *sb)
 static struct sb_rec *
 sb_rec(const struct scrollback *sb, uint64_t seq)
 {
-	return &sb->ring[(sb->head + (seq - sb->first)) & (sb->ring_cap - 1)];
+	return &sb->blk[(seq / SB_BLOCK_RECS) & (sb->blk_cap - 1)]
+	               [seq % SB_BLOCK_RECS];
+}
+
+/* Free the blocks that hold only seqs before first (one is kept spare). */
+static void
+sb_drop_blocks(struct scrollback *sb)
+{
+	struct sb_rec **slot;
+
+	while (sb->blk_n > 0 && sb->blk_lo < sb->first / SB_BLOCK_RECS) {
+		slot = &sb->blk[sb->blk_lo & (sb->blk_cap - 1)];
+		if (sb->blk_spare == NULL)
+			sb->blk_spare = *slot;
+		else
+			free(*slot);
+		*slot = NULL;
+		sb->blk_lo++;
+		sb->blk_n--;
+	}
 }
 
 /* Drop the oldest chunk and every line stored in it. */
@@ -192,15 +230,15 @@ sb_evict_chunk(struct scrollback *sb)
 	struct sb_rec *r;
 
 	while (sb->count > 0) {
-		r = &sb->ring[sb->head];
+		r = sb_rec(sb, sb->first);
 		if (r->p < c->data || r->p >= c->data + c->size)
 			break;
-		sb->head = (sb->head + 1) & (sb->ring_cap - 1);
 		sb->count--;
 		sb->first++;
 		sb->evicted++;
 		sb->used -= sizeof *r;
 	}
+	sb_drop_blocks(sb);
 	sb->oldest = c->next;
 	if (sb->oldest == NULL)
 		sb->newest = NULL;
@@ -211,25 +249,37 @@ sb_evict_chunk(struct scrollback *sb)
 		free(c);
 }
 
-/* Make room for one more index record, growing the ring; -1 on failure. */
+/* Make sure the block of the next seq (first + count, which eviction
+ * does not change) exists: at most one block allocated and, rarely, the
+ * ring of block pointers doubled. -1 on allocation failure. */
 static int
-sb_grow_ring(struct scrollback *sb)
+sb_grow_index(struct scrollback *sb)
 {
-	struct sb_rec *n;
-	size_t ncap, i;
+	uint64_t b = (sb->first + sb->count) / SB_BLOCK_RECS, k;
+	struct sb_rec **n, *blk;
+	size_t ncap;
 
-	if (sb->count < sb->ring_cap)
+	if (sb->blk_n > 0 && b < sb->blk_lo + sb->blk_n)
 		return 0;
-	ncap = sb->ring_cap ? sb->ring_cap * 2 : SB_INDEX_MIN;
-	n = malloc(ncap * sizeof *n);
-	if (n == NULL)
+	if (sb->blk_n == 0)
+		sb->blk_lo = b;
+	if (sb->blk_n + 1 > sb->blk_cap) {
+		ncap = sb->blk_cap ? sb->blk_cap * 2 : SB_BLOCKS_MIN;
+		n = calloc(ncap, sizeof *n);
+		if (n == NULL)
+			return -1;
+		for (k = sb->blk_lo; k < sb->blk_lo + sb->blk_n; k++)
+			n[k & (ncap - 1)] = sb->blk[k & (sb->blk_cap - 1)];
+		free(sb->blk);
+		sb->blk = n;
+		sb->blk_cap = ncap;
+	}
+	if ((blk = sb->blk_spare) != NULL)
+		sb->blk_spare = NULL;
+	else if ((blk = malloc(SB_BLOCK_RECS * sizeof *blk)) == NULL)
 		return -1;
-	for (i = 0; i < sb->count; i++)
-		n[i] = sb->ring[(sb->head + i) & (sb->ring_cap - 1)];
-	free(sb->ring);
-	sb->ring = n;
-	sb->ring_cap = ncap;
-	sb->head = 0;
+	sb->blk[b & (sb->blk_cap - 1)] = blk;
+	sb->blk_n++;
 	return 0;
 }
 
@@ -578,7 +628,7 @@ sb_store(struct scrollback *sb, struct sb_rec rec, const char *lvname,
 	struct sb_rec *r;
 	char *p;
 
-	if (sb_grow_src(sb, rec.src) == -1 || sb_grow_ring(sb) == -1)
+	if (sb_grow_src(sb, rec.src) == -1 || sb_grow_index(sb) == -1)
 		return -1;
 	p = sb_reserve(sb, msg_len + 1 + lv_len + n);
 	if (p == NULL)
@@ -601,7 +651,7 @@ sb_store(struct scrollback *sb, struct sb_rec rec, const char *lvname,
 		memcpy(p + msg_len + 1, lvname, lv_len);
 	if (n > 0)
 		memcpy(p + msg_len + 1 + lv_len, data, n);
-	r = &sb->ring[(sb->head + sb->count) & (sb->ring_cap - 1)];
+	r = sb_rec(sb, sb->first + sb->count);
 	*r = rec;
 	r->p = p;
 	r->msg_len = (uint16_t)msg_len;

@@ -22,6 +22,7 @@
 #include "tui/keys.h"
 #include "tui/tui.h"
 #include "tui/tui_app.h"
+#include "tui/tui_stats.h"
 #include "tui/tui_watch.h"
 #include "tui/view.h"
 #include "tui/view_draw.h"
@@ -223,6 +224,10 @@ tui_on_stdin(int fd, void *arg)
 	int rc;
 
 	t->key_pending = true;
+	tui_stats_key(&t->stats);
+	/* This pass answers the key: it parses no stream data and goes
+	 * straight to the redraw (the throttle allowing). */
+	loop_slice_yield(t->loop);
 	while (!t->quit && (rc = get_wch(&wc)) != ERR) {
 		if (rc == KEY_CODE_YES) {
 			if (wc == KEY_RESIZE)
@@ -356,23 +361,39 @@ tui_work(struct tui *t)
 	return left;
 }
 
+/* Microseconds since *mark, which moves to now (the instrument's laps). */
+static uint32_t
+tui_stats_lap(uint64_t *mark)
+{
+	uint64_t now = loop_now_us(), d = now - *mark;
+
+	*mark = now;
+	return d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+}
+
 /* Once per loop pass: scan, then redraw if something changed and the
  * last redraw is long enough ago. */
 static void
 tui_before_sleep(void *arg)
 {
 	struct tui *t = arg;
-	uint64_t now, gap;
+	uint64_t now, gap, mark = t->stats.on ? loop_now_us() : 0;
 
 	if (t->quit)
 		return;
 	tui_lists_apply(t);
+	if (t->stats.on)
+		t->stats.cur.lists_us = tui_stats_lap(&mark);
 	tui_watch_pass(t);
+	if (t->stats.on)
+		t->stats.cur.watch_us = tui_stats_lap(&mark);
 	now = loop_now();
 	if (tui_work(t) | tui_save_step(t, loop_now() + TUI_SLICE_MS)) {
 		tui_dirty(t);
 		loop_timer_in(t->loop, &t->work_timer, 0);
 	}
+	if (t->stats.on)
+		t->stats.cur.work_us = tui_stats_lap(&mark);
 	if (!t->tick_timer.armed && tui_needs_tick(t))
 		loop_timer_in(t->loop, &t->tick_timer, TUI_TICK_MS);
 	if (!t->msg_timer.armed && t->msg[0] != '\0')
@@ -387,12 +408,27 @@ tui_before_sleep(void *arg)
 		    t->redraw_timer.when > t->last_draw + gap)
 			loop_timer_in(t->loop, &t->redraw_timer,
 			    gap - (now - t->last_draw));
+		/* A key waits only for the throttle, not for a slice of
+		 * stream data parsed meanwhile. */
+		if (t->key_pending)
+			loop_slice_yield(t->loop);
 		return;
 	}
 	t->dirty = false;
 	t->key_pending = false;
 	t->last_draw = now;
 	tui_draw(t);
+	if (t->stats.on)
+		tui_stats_drawn(&t->stats, tui_stats_lap(&mark));
+}
+
+/* The loop's pass hook while the instrument is on. */
+static void
+tui_on_pass(const struct loop_pass *p, void *arg)
+{
+	struct tui *t = arg;
+
+	tui_stats_pass(&t->stats, p, sb_end(t->sb));
 }
 
 /* Put the terminal into the viewer's mode, colours from theme th. */
@@ -547,6 +583,8 @@ tui_run(const struct tui_opts *o)
 	loop_add_signal(t.loop, SIGTERM, tui_on_quit_signal, &t);
 	loop_add_signal(t.loop, SIGHUP, tui_on_quit_signal, &t);
 	loop_set_before_sleep(t.loop, tui_before_sleep, &t);
+	if (tui_stats_init(&t.stats, sb_end(t.sb)))
+		loop_set_pass_hook(t.loop, tui_on_pass, &t);
 	if (tui_lists_open(&t) == -1)
 		tui_msg(&t, true, "out of memory: the lists are not followed");
 	t.dirty = true;
@@ -555,6 +593,7 @@ tui_run(const struct tui_opts *o)
 	rc = loop_run(t.loop);
 	tui_restore();
 	tui_curses_on = false;
+	tui_stats_finish(&t.stats);
 	tui_free(&t);
 	theme_free(th);
 	return rc < 0 ? 1 : rc;

@@ -25,6 +25,7 @@
 #include "core/source.h"
 #include "tui/timeline.h"
 #include "tui/tui.h"
+#include "tui/tui_stats.h"
 
 struct stream;
 struct stream_mgr;
@@ -220,6 +221,7 @@ struct tui {
 	bool full_redraw;
 	uint64_t last_draw;
 	bool quit;
+	struct tui_stats stats; /* the pass instrument (LOGDECK_PASS_STATS) */
 };
 
 /* What an element of the screen is drawn as; draw_attr maps each to the

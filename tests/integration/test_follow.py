@@ -418,6 +418,73 @@ def test_several_sources_stream_at_once_over_https_without_http2():
                 f.stop()
 
 
+def _connections_to(port):
+    """How many TCP connections to port are established (counted from the
+    connecting side: the remote address's port)."""
+    n = 0
+    for path in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = open(path).read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            f = row.split()
+            if int(f[2].rsplit(":", 1)[1], 16) == port and f[3] == "01":
+                n += 1
+    return n
+
+
+def test_streams_over_http2_share_connections():
+    # 250 streams through nghttpx (TLS, h2 to logdeck; it allows 100
+    # streams per connection) ride 3 connections, not one each past the
+    # first 100 (libcurl 7.88 opened 150 for these), and every one is
+    # live.
+    import socket
+    import subprocess
+    import tempfile
+    names = ["h%03d" % i for i in range(250)]
+    with tempfile.TemporaryDirectory() as d, \
+            Server("--max-streams", "1000") as s:
+        cert, key = d + "/cert.pem", d + "/key.pem"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                        "-nodes", "-keyout", key, "-out", cert, "-days", "1",
+                        "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1"],
+                       check=True, capture_output=True)
+        for n in names:
+            s.ingest(n, [ev(0, n + " before")])
+        ls = socket.socket()
+        ls.bind(("127.0.0.1", 0))
+        port = ls.getsockname()[1]
+        ls.close()
+        proxy = subprocess.Popen(
+            ["nghttpx", "-f127.0.0.1,%d" % port, "-b127.0.0.1,%d" % s.port,
+             "--workers=1", "--backend-connections-per-host=600",
+             "--backend-read-timeout=1h", "--frontend-read-timeout=1h",
+             "--no-ocsp", "--errorlog-file=/dev/null",
+             "--accesslog-file=/dev/null", key, cert],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            ldtest.wait_for(lambda: socket.socket().connect_ex(
+                ("127.0.0.1", port)) == 0, what="nghttpx to listen")
+            f = Live("--server", "https://127.0.0.1:%d" % port, "--cacert",
+                     cert, "-f", "--tail", "1", *names)
+            try:
+                for n in names:
+                    f.wait_line(n + " before")
+                conns = _connections_to(port)
+                check(conns <= 4, "%d connections for %d streams"
+                      % (conns, len(names)))
+                for n in (names[0], names[150], names[-1]):
+                    s.ingest(n, [ev(1, n + " live")])
+                    f.wait_line(n + " live")
+            finally:
+                f.stop()
+        finally:
+            proxy.terminate()
+            proxy.wait()
+
+
 def _first_bytes(*args):
     """Run logdeck against a listener that keeps the first bytes it is
     sent and hangs up; returns them."""

@@ -108,6 +108,42 @@ def test_merged_view_tags_lines_with_their_source():
             t.wait_gone("from db two")
 
 
+def test_pass_statistics_go_to_their_file_at_exit_not_the_screen():
+    """LOGDECK_PASS_STATS: at exit the view writes what its loop passes
+    cost (frames, the longest passes, key-to-frame) to that file only."""
+    with Server() as s, tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "passes.txt")
+        s.ingest("web", [ev(i, "pass line %d" % i) for i in range(200)])
+        with viewer(s, "web", env={"LOGDECK_PASS_STATS": path}) as t:
+            t.wait_text("pass line 199")
+            for _ in range(3):
+                t.keys("L")
+                t.wait(lambda x: True, "a frame")
+            scr = t.text()
+            check("passes" not in scr and "fps" not in scr, scr)
+            t.keys("q")
+            ldtest.wait_for(lambda: t.dead(), what="the view to quit")
+            ldtest.wait_for(lambda: os.path.exists(path) and
+                            "longest" in open(path).read(),
+                            what="the summary")
+        stats = {}
+        longest = []
+        for line in open(path):
+            w = line.split()
+            if w and w[0] == "pass":
+                longest.append(w)
+            elif len(w) == 2:
+                stats[w[0]] = float(w[1])
+        check(stats.get("passes", 0) > 0 and stats.get("draws", 0) > 0,
+              stats)
+        check(stats.get("lines", 0) >= 200, stats)  # and markers
+        check(stats.get("keys", 0) >= 1 and "fps" in stats, stats)
+        check(0 < len(longest) <= 16, longest)
+        # Longest first; each row's busy time is its columns' sum.
+        busy = [float(w[2]) for w in longest]
+        check(busy == sorted(busy, reverse=True), busy)
+
+
 def test_stream_states_show_reconnects_and_errors():
     with Server("--retry-ms", "2500") as s:
         s.ingest("flaky", [ev(i, "flaky %d %s" % (i, "x" * 60))

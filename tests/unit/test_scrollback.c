@@ -101,6 +101,38 @@ START_TEST(cap_evicts_oldest_lines_and_counts_them)
 }
 END_TEST
 
+/* The index lives in blocks of 4,096 records: many blocks filled and
+ * evicted, every line still held reads back as itself, on both sides of
+ * each block boundary. */
+START_TEST(index_blocks_fill_and_evict_keeping_every_line)
+{
+	size_t cap = 1024 * 1024;
+	struct scrollback *sb = sb_new(cap);
+	char msg[200], want[32];
+	struct log_event ev;
+	struct sb_line l;
+	uint64_t i, n = 60000;
+
+	for (i = 0; i < n; i++) {
+		snprintf(msg, sizeof msg, "line %07llu %040d",
+		    (unsigned long long)i, 0);
+		ev = mkev(LEVEL_INFO, msg);
+		ck_assert_int_eq(sb_append(sb, 0, &ev), (int64_t)i);
+		ck_assert_uint_le(sb_used(sb), cap);
+	}
+	/* Far more lines went through than the cap holds: many blocks. */
+	ck_assert_uint_gt(sb_first(sb), 10 * 4096);
+	ck_assert_uint_gt(sb_end(sb) - sb_first(sb), 4096);
+	for (i = sb_first(sb); i < sb_end(sb); i++) {
+		ck_assert(sb_get(sb, i, &l));
+		snprintf(want, sizeof want, "line %07llu ", (unsigned long long)i);
+		ck_assert(strncmp(l.msg, want, strlen(want)) == 0);
+	}
+	ck_assert(!sb_get(sb, sb_first(sb) - 1, &l));
+	sb_free(sb);
+}
+END_TEST
+
 START_TEST(tiny_lines_cannot_push_the_index_past_the_cap)
 {
 	size_t cap = 64 * 1024;
@@ -540,6 +572,7 @@ scrollback_suite(void)
 	tcase_add_test(tc, compact_event_with_extras_rebuilds_exactly);
 	tcase_add_test(tc, events_the_rebuild_would_change_are_kept_whole);
 	tcase_add_test(tc, text_event_is_its_own_data);
+	tcase_add_test(tc, index_blocks_fill_and_evict_keeping_every_line);
 	tcase_add_test(tc, full_intern_table_keeps_new_runs_in_the_members);
 	suite_add_tcase(s, tc);
 	return s;
