@@ -100,6 +100,24 @@ level_of(const char *v)
 	return ev.level;
 }
 
+START_TEST(decoded_level_names_are_whole_canonical_names)
+{
+	static const char *const names[] = {
+	    "trace", "debug", "info", "warn", "error", "fatal"};
+	char data[64];
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		snprintf(data, sizeof data, "{\"level\":\"%s\"}", names[i]);
+		decode(data);
+		ck_assert_int_eq(ev.level, (int)(LEVEL_TRACE + i));
+		ck_assert_uint_eq(ev.level_name.n, strlen(level_name(ev.level)));
+		ck_assert(memcmp(ev.level_name.p, level_name(ev.level),
+		              ev.level_name.n) == 0);
+	}
+}
+END_TEST
+
 START_TEST(levels_map_case_insensitively)
 {
 	ck_assert_int_eq(level_of("\"trace\""), LEVEL_TRACE);
@@ -933,6 +951,7 @@ event_suite(void)
 	tcase_add_test(tc, missing_fields_get_defaults);
 	tcase_add_test(tc, null_members_count_as_absent);
 	tcase_add_test(tc, levels_map_case_insensitively);
+	tcase_add_test(tc, decoded_level_names_are_whole_canonical_names);
 	tcase_add_test(tc, warning_is_warn);
 	tcase_add_test(tc, unknown_level_is_kept_as_written);
 	tcase_add_test(tc, non_string_level_is_other_with_its_json_text);
