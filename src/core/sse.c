@@ -333,11 +333,7 @@ sse_has_nul(const char *v, size_t n)
 static void
 sse_keep(struct sse_parser *p)
 {
-	if (p->inplace != NULL) {
-		sse_data_add(p, p->inplace, p->inplace_n);
-		sse_data_add(p, "\n", 1);
-		p->inplace = NULL;
-	}
+	sse_inplace_flush(p);
 	if (p->type_at != NULL) {
 		buf_clear(&p->type);
 		buf_append(&p->type, p->type_at, p->type_at_n);
