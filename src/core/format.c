@@ -577,6 +577,20 @@ format_csv_quote(struct buf *out, size_t start)
 	return 0;
 }
 
+/* True when a field starting with c would run as a formula (one of
+ * FORMAT_CSV_FORMULA_START; a NUL is none): a loop over a constant the
+ * compiler turns into compares, not a memchr call per field. */
+static inline bool
+format_csv_formula_start(char c)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof FORMAT_CSV_FORMULA_START - 1; i++)
+		if (c == FORMAT_CSV_FORMULA_START[i])
+			return true;
+	return false;
+}
+
 /* Guard the CSV field that starts at out->p + start against formula
  * injection (OWASP): a spreadsheet runs a cell that starts with = + - @
  * (or a tab or CR) as a formula, so such a field gets a leading
@@ -586,9 +600,7 @@ format_csv_guard(struct buf *out, size_t start)
 {
 	char *b;
 
-	if (out->len == start || out->p[start] == '\0' ||
-	    memchr(FORMAT_CSV_FORMULA_START, out->p[start],
-	        sizeof FORMAT_CSV_FORMULA_START - 1) == NULL)
+	if (out->len == start || !format_csv_formula_start(out->p[start]))
 		return 0;
 	if (buf_reserve(out, 1) == NULL)
 		return -1;
@@ -608,8 +620,7 @@ format_csv_plain(const char *s, size_t n)
 	unsigned long long w;
 	size_t i = 0;
 
-	if (n > 0 && memchr(FORMAT_CSV_FORMULA_START, s[0],
-	                 sizeof FORMAT_CSV_FORMULA_START - 1) != NULL)
+	if (n > 0 && format_csv_formula_start(s[0]))
 		return false;
 	for (; n - i >= 8; i += 8) {
 		memcpy(&w, s + i, 8);
