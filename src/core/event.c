@@ -36,8 +36,7 @@ static const char *const level_names[LEVEL_COUNT] = {
 
 /* The length of each of level_names, for the decoder's hot path (the
  * test decoded_level_names_are_whole_canonical_names checks them). */
-static const unsigned char level_name_lens[LEVEL_COUNT] = {
-    5, 5, 4, 4, 5, 5, 5};
+static const unsigned char level_name_lens[LEVEL_COUNT] = {5, 5, 4, 4, 5, 5, 5};
 
 static const char *const run_status_names[] = {
     "unknown",
@@ -350,8 +349,8 @@ event_key_is(const char *p, const char *end, const char *name, size_t n)
  * event_key. Sets k (the key's text and body) and returns the byte after
  * its closing quote, or NULL when it is no valid string. */
 static inline const char *
-event_key_scan(const char *p, const char *end, struct json_value *k,
-    enum event_key *key)
+event_key_scan(
+    const char *p, const char *end, struct json_value *k, enum event_key *key)
 {
 	const char *q;
 	size_t n = 0;
@@ -520,8 +519,8 @@ event_decode_object(struct event_decoder *d, const char *data, size_t len,
 				break;
 			out->timestamp = event_value_text(d, &v, len, out);
 			/* Once per event, and per second of times. */
-			out->ts_ms = event_parse_time_memo(&d->tmemo,
-			    out->timestamp.p, out->timestamp.n);
+			out->ts_ms = event_parse_time_memo(
+			    &d->tmemo, out->timestamp.p, out->timestamp.n);
 			break;
 		case KEY_LEVEL:
 			if (v.type == JSON_NULL)

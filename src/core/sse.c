@@ -357,8 +357,8 @@ sse_keep(struct sse_parser *p)
  * more bytes dropped); inchunk says v lies in the chunk being fed (not in
  * the scratch buffer), where it may be kept until the chunk ends. */
 static void
-sse_field_done(struct sse_parser *p, enum sse_field f, const char *v,
-    size_t n, size_t cut, bool inchunk)
+sse_field_done(struct sse_parser *p, enum sse_field f, const char *v, size_t n,
+    size_t cut, bool inchunk)
 {
 	long ms;
 

@@ -111,7 +111,8 @@ START_TEST(decoded_level_names_are_whole_canonical_names)
 		snprintf(data, sizeof data, "{\"level\":\"%s\"}", names[i]);
 		decode(data);
 		ck_assert_int_eq(ev.level, (int)(LEVEL_TRACE + i));
-		ck_assert_uint_eq(ev.level_name.n, strlen(level_name(ev.level)));
+		ck_assert_uint_eq(
+		    ev.level_name.n, strlen(level_name(ev.level)));
 		ck_assert(memcmp(ev.level_name.p, level_name(ev.level),
 		              ev.level_name.n) == 0);
 	}
@@ -383,9 +384,10 @@ END_TEST
 
 START_TEST(known_members_in_any_order_with_whitespace_decode_alike)
 {
-	decode(" { \"runId\" : \"r-1\" ,\n\t\"task\":\"t\", \"msg\" : \"m\","
-	       "\"level\" :\"warning\", \"timestamp\": \"2024-05-01T12:00:00Z\","
-	       " \"id\" : 12 } ");
+	decode(
+	    " { \"runId\" : \"r-1\" ,\n\t\"task\":\"t\", \"msg\" : \"m\","
+	    "\"level\" :\"warning\", \"timestamp\": \"2024-05-01T12:00:00Z\","
+	    " \"id\" : 12 } ");
 	ck_assert(ev.json);
 	ck_assert(!ev.plain);
 	ck_assert_int_eq(ev.id, 12);
@@ -449,7 +451,6 @@ START_TEST(key_matching_is_case_sensitive)
 	ck_assert_int_eq(ev.id, -1);
 }
 END_TEST
-
 
 START_TEST(plain_text_becomes_info_message)
 {
