@@ -34,6 +34,10 @@ static const char *const level_names[LEVEL_COUNT] = {
     "OTHER",
 };
 
+/* The length of each of level_names, for the decoder's hot path (the
+ * test decoded_level_names_are_whole_canonical_names checks them). */
+static const unsigned char level_name_lens[LEVEL_COUNT] = {5, 5, 4, 4, 5, 5, 5};
+
 static const char *const run_status_names[] = {
     "unknown",
     "queued",
@@ -320,27 +324,193 @@ event_member_plain(
 	}
 }
 
-/* Decode data as one JSON object into out; -1 when it is not one. */
+/* Skip JSON whitespace, with the usual case (minified text: none at p)
+ * decided inline. */
+static inline const char *
+event_ws(const char *p, const char *end)
+{
+	if (p < end && (unsigned char)*p > ' ')
+		return p;
+	return json_skip_ws(p, end);
+}
+
+/* True when the key whose opening quote is at p is name (n bytes, no
+ * quote or backslash) unescaped: name and the closing quote follow. */
+static inline bool
+event_key_is(const char *p, const char *end, const char *name, size_t n)
+{
+	return (size_t)(end - p) > n + 1 && memcmp(p + 1, name, n) == 0 &&
+	       p[n + 1] == '"';
+}
+
+/* Scan the key whose opening quote is at p and say which member it names:
+ * the known names unescaped, nearly every key, are told by their first
+ * byte and compared in place; any other key is scanned and classified by
+ * event_key. Sets k (the key's text and body) and returns the byte after
+ * its closing quote, or NULL when it is no valid string. */
+static inline const char *
+event_key_scan(
+    const char *p, const char *end, struct json_value *k, enum event_key *key)
+{
+	const char *q;
+	size_t n = 0;
+
+	k->p = p;
+	k->escaped = false;
+	*key = KEY_OTHER;
+	switch (p + 1 < end ? p[1] : '\0') {
+	case 'i':
+		if (event_key_is(p, end, "id", 2)) {
+			*key = KEY_ID;
+			n = 2;
+		}
+		break;
+	case 't':
+		if (event_key_is(p, end, "timestamp", 9)) {
+			*key = KEY_TIMESTAMP;
+			n = 9;
+		} else if (event_key_is(p, end, "task", 4)) {
+			*key = KEY_TASK;
+			n = 4;
+		}
+		break;
+	case 'l':
+		if (event_key_is(p, end, "level", 5)) {
+			*key = KEY_LEVEL;
+			n = 5;
+		}
+		break;
+	case 'm':
+		if (event_key_is(p, end, "message", 7)) {
+			*key = KEY_MESSAGE;
+			n = 7;
+		} else if (event_key_is(p, end, "msg", 3)) {
+			*key = KEY_MSG;
+			n = 3;
+		}
+		break;
+	case 'r':
+		if (event_key_is(p, end, "runId", 5)) {
+			*key = KEY_RUN_ID;
+			n = 5;
+		}
+		break;
+	}
+	if (n > 0)
+		q = p + n + 2;
+	else if ((q = json_string_end(p, end, &k->escaped)) != NULL) {
+		k->s = p + 1;
+		k->sn = (size_t)(q - p) - 2;
+		*key = event_key(k);
+	} else
+		return NULL;
+	k->s = p + 1;
+	k->sn = (size_t)(q - p) - 2;
+	k->n = (size_t)(q - p);
+	return q;
+}
+
+/* Scan the value of a member at p (no whitespace before it) into v:
+ * strings, numbers and true, false, null inline, containers (and what is
+ * no value) by the json scanner. The byte after it, or NULL. */
+static inline const char *
+event_value_scan(const char *p, const char *end, struct json_value *v)
+{
+	const char *q;
+
+	v->p = p;
+	v->s = NULL;
+	v->sn = 0;
+	v->escaped = false;
+	switch (p < end ? *p : '\0') {
+	case '"':
+		v->type = JSON_STRING;
+		if ((q = json_string_end(p, end, &v->escaped)) == NULL)
+			return NULL;
+		v->s = p + 1;
+		v->sn = (size_t)(q - p) - 2;
+		break;
+	case '-':
+	case '0':
+	case '1':
+	case '2':
+	case '3':
+	case '4':
+	case '5':
+	case '6':
+	case '7':
+	case '8':
+	case '9':
+		v->type = JSON_NUMBER;
+		if ((q = json_number_end(p, end)) == NULL)
+			return NULL;
+		break;
+	case 't':
+		v->type = JSON_TRUE;
+		if ((size_t)(end - p) < 4 || memcmp(p, "true", 4) != 0)
+			return NULL;
+		q = p + 4;
+		break;
+	case 'f':
+		v->type = JSON_FALSE;
+		if ((size_t)(end - p) < 5 || memcmp(p, "false", 5) != 0)
+			return NULL;
+		q = p + 5;
+		break;
+	case 'n':
+		v->type = JSON_NULL;
+		if ((size_t)(end - p) < 4 || memcmp(p, "null", 4) != 0)
+			return NULL;
+		q = p + 4;
+		break;
+	default:
+		return json_member_value(p, end, v);
+	}
+	v->n = (size_t)(q - p);
+	return q;
+}
+
+/* Decode data as one JSON object into out; -1 when it is not one. One
+ * pass validates the object (as json_iter_next would, nested values
+ * included) and decodes the known members as they come; a member counts
+ * once its value is whole, so data cut short keeps the members before the
+ * cut (event_decode_cut relies on it). */
 static int
 event_decode_object(struct event_decoder *d, const char *data, size_t len,
     struct log_event *out)
 {
-	const char *end = data + len;
-	struct json_iter it;
+	const char *end = data + len, *p, *q;
 	struct json_value k, v;
 	struct span msg = {NULL, 0}, lvl;
+	enum event_key key;
 	bool have_message = false, plain = len > 0 && data[0] == '{';
 	const char *prev = data;
-	int r;
+	int r = -1;
 
-	if (json_iter_begin(&it, data, end, '{') != 0)
+	p = json_skip_ws(data, end);
+	if (p == end || *p != '{')
 		return -1;
-	while ((r = json_iter_next(&it, &k, &v)) == 1) {
+	p = event_ws(p + 1, end);
+	if (p < end && *p == '}') {
+		r = 0;
+		p++;
+	}
+	while (r != 0) {
+		if (p == end || *p != '"')
+			break;
+		if ((q = event_key_scan(p, end, &k, &key)) == NULL)
+			break;
+		p = event_ws(q, end);
+		if (p == end || *p != ':')
+			break;
+		p = event_ws(p + 1, end);
+		if ((q = event_value_scan(p, end, &v)) == NULL)
+			break;
 		if (plain) {
 			plain = event_member_plain(prev, &k, &v);
-			prev = v.p + v.n;
+			prev = q;
 		}
-		switch (event_key(&k)) {
+		switch (key) {
 		case KEY_ID:
 			out->id = event_value_id(&v);
 			break;
@@ -349,8 +519,8 @@ event_decode_object(struct event_decoder *d, const char *data, size_t len,
 				break;
 			out->timestamp = event_value_text(d, &v, len, out);
 			/* Once per event, and per second of times. */
-			out->ts_ms = event_parse_time_memo(&d->tmemo,
-			    out->timestamp.p, out->timestamp.n);
+			out->ts_ms = event_parse_time_memo(
+			    &d->tmemo, out->timestamp.p, out->timestamp.n);
 			break;
 		case KEY_LEVEL:
 			if (v.type == JSON_NULL)
@@ -365,7 +535,7 @@ event_decode_object(struct event_decoder *d, const char *data, size_t len,
 				out->level_name = lvl;
 			else {
 				out->level_name.p = level_names[out->level];
-				out->level_name.n = strlen(out->level_name.p);
+				out->level_name.n = level_name_lens[out->level];
 			}
 			break;
 		case KEY_MESSAGE:
@@ -389,16 +559,24 @@ event_decode_object(struct event_decoder *d, const char *data, size_t len,
 		case KEY_OTHER:
 			break;
 		}
+		p = event_ws(q, end);
+		if (p < end && *p == ',')
+			p = event_ws(p + 1, end);
+		else if (p < end && *p == '}') {
+			p++;
+			r = 0;
+		} else
+			break;
 	}
 	/* Before the verdict: a cut event keeps what was decoded. */
 	if (!have_message && msg.p != NULL)
 		out->message = msg;
-	if (r != 0 || json_skip_ws(it.p, end) != end)
+	if (r != 0 || json_skip_ws(p, end) != end)
 		return -1;
 	out->json = true;
 	/* At least one member, the closing brace right after the last,
 	 * nothing after it. */
-	out->plain = plain && it.p == end && prev != data && prev + 1 == end;
+	out->plain = plain && p == end && prev != data && prev + 1 == end;
 	return 0;
 }
 

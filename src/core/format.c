@@ -141,31 +141,40 @@ format_level_color(enum level l)
 	}
 }
 
-/* Append the " [truncated N bytes]" marker when the event was cut. */
+/* Append the decimal digits of u, with a minus before them when neg. */
 static int
-format_truncated(struct buf *out, const struct log_event *ev)
+format_digits(struct buf *out, unsigned long long u, bool neg)
 {
-	if (ev->truncated == 0)
-		return 0;
-	return buf_printf(out, " [truncated %zu bytes]", ev->truncated);
+	char d[24];
+	size_t i = sizeof d;
+
+	do {
+		d[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u > 0);
+	if (neg)
+		d[--i] = '-';
+	return buf_append(out, d + i, sizeof d - i);
 }
 
 /* Append the decimal digits of v. */
 static int
 format_int(struct buf *out, long long v)
 {
-	char d[24];
-	size_t i = sizeof d;
-	unsigned long long u =
-	    v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
+	return format_digits(out,
+	    v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v, v < 0);
+}
 
-	do {
-		d[--i] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u > 0);
-	if (v < 0)
-		d[--i] = '-';
-	return buf_append(out, d + i, sizeof d - i);
+/* Append the " [truncated N bytes]" marker when the event was cut. */
+static int
+format_truncated(struct buf *out, const struct log_event *ev)
+{
+	if (ev->truncated == 0)
+		return 0;
+	if (buf_append(out, " [truncated ", 12) != 0 ||
+	    format_digits(out, ev->truncated, false) != 0)
+		return -1;
+	return buf_append(out, " bytes]", 7);
 }
 
 /* Append ev as a text line. */
@@ -466,7 +475,7 @@ format_json(struct buf *out, const char *source, const struct log_event *ev)
 	}
 	if (ev->truncated > 0) {
 		rc |= format_json_key(out, &first, "truncated");
-		rc |= buf_printf(out, "%zu", ev->truncated);
+		rc |= format_digits(out, ev->truncated, false);
 	}
 	if (ev->json && ev->plain && format_printable(ev->raw.p, ev->raw.n)) {
 		/* Member by member it would come out unchanged: copy it. */
@@ -568,6 +577,20 @@ format_csv_quote(struct buf *out, size_t start)
 	return 0;
 }
 
+/* True when a field starting with c would run as a formula (one of
+ * FORMAT_CSV_FORMULA_START; a NUL is none): a loop over a constant the
+ * compiler turns into compares, not a memchr call per field. */
+static inline bool
+format_csv_formula_start(char c)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof FORMAT_CSV_FORMULA_START - 1; i++)
+		if (c == FORMAT_CSV_FORMULA_START[i])
+			return true;
+	return false;
+}
+
 /* Guard the CSV field that starts at out->p + start against formula
  * injection (OWASP): a spreadsheet runs a cell that starts with = + - @
  * (or a tab or CR) as a formula, so such a field gets a leading
@@ -577,9 +600,7 @@ format_csv_guard(struct buf *out, size_t start)
 {
 	char *b;
 
-	if (out->len == start || out->p[start] == '\0' ||
-	    memchr(FORMAT_CSV_FORMULA_START, out->p[start],
-	        sizeof FORMAT_CSV_FORMULA_START - 1) == NULL)
+	if (out->len == start || !format_csv_formula_start(out->p[start]))
 		return 0;
 	if (buf_reserve(out, 1) == NULL)
 		return -1;
@@ -590,12 +611,43 @@ format_csv_guard(struct buf *out, size_t start)
 	return 0;
 }
 
+/* True when the n bytes at s come out of esc_text, format_csv_guard and
+ * format_csv_quote unchanged: all printable ASCII without a quote or a
+ * comma, and not starting as a formula. Eight bytes at a time. */
+static bool
+format_csv_plain(const char *s, size_t n)
+{
+	unsigned long long w;
+	size_t i = 0;
+
+	if (n > 0 && format_csv_formula_start(s[0]))
+		return false;
+	for (; n - i >= 8; i += 8) {
+		memcpy(&w, s + i, 8);
+		if (((((w - ONES * 0x20) & ~w) | (w + ONES) | w) & HIGHS) ||
+		    format_csv_special8(w))
+			return false;
+	}
+	for (; i < n; i++) {
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e ||
+		    s[i] == '"' || s[i] == ',')
+			return false;
+	}
+	return true;
+}
+
 /* Append one escaped, quoted CSV field and the separator sep. */
 static int
 format_csv_field(struct buf *out, const char *s, size_t n, char sep)
 {
 	size_t start = out->len;
 
+	if (format_csv_plain(s, n)) {
+		/* The usual field: copied as it is, in one append. */
+		if (buf_append(out, s, n) != 0)
+			return -1;
+		return buf_putc(out, sep);
+	}
 	if (esc_text(out, s, n) != 0 || format_csv_guard(out, start) != 0 ||
 	    format_csv_quote(out, start) != 0)
 		return -1;
@@ -620,6 +672,10 @@ format_csv(struct buf *out, const char *source, const struct log_event *ev)
 	rc |= format_csv_field(out, ev->level_name.p, ev->level_name.n, ',');
 	rc |= format_csv_field(out, ev->task.p, ev->task.n, ',');
 	rc |= format_csv_field(out, ev->run_id.p, ev->run_id.n, ',');
+	if (ev->truncated == 0)
+		return rc | format_csv_field(
+		                out, ev->message.p, ev->message.n, '\n');
+	/* The marker goes inside the message's field. */
 	start = out->len;
 	rc |= esc_text(out, ev->message.p, ev->message.n);
 	rc |= format_truncated(out, ev);

@@ -9,6 +9,9 @@
 
 #define ONES 0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
+/* Most decimal digits that can never overflow a long long (10^18 - 1 <
+ * INT64_MAX): json_int reads that many without a bound check. */
+#define JSON_INT_SAFE_DIGITS 18
 
 /* Nonzero when one of the eight bytes of w is zero. */
 static inline uint64_t
@@ -171,6 +174,13 @@ json_scan_string(const char *p, const char *end, bool *escaped)
 	if (p < end && *p == '"')
 		return p + 1;
 	return json_scan_escapes(p, end, escaped);
+}
+
+/* Scan the string at p: json_scan_string for other modules (a call). */
+const char *
+json_string_end(const char *p, const char *end, bool *escaped)
+{
+	return json_scan_string(p, end, escaped);
 }
 
 /* Scan a number at p; returns the byte after it or NULL. */
@@ -340,6 +350,21 @@ json_value(const char *p, const char *end, struct json_value *v)
 	return json_scan(json_skip_ws(p, end), end, v, JSON_MAX_DEPTH);
 }
 
+/* Scan a number: json_scan_number for other modules. */
+const char *
+json_number_end(const char *p, const char *end)
+{
+	return json_scan_number(p, end);
+}
+
+/* Scan a member's or element's value, one level down. */
+const char *
+json_member_value(const char *p, const char *end, struct json_value *v)
+{
+	/* The container itself is one level. */
+	return json_scan(p, end, v, JSON_MAX_DEPTH - 1);
+}
+
 /* Start walking an object or array. */
 int
 json_iter_begin(struct json_iter *it, const char *p, const char *end, char open)
@@ -407,8 +432,7 @@ json_iter_next(
 		it->p = p;
 		return 1;
 	}
-	/* The container itself is one level. */
-	p = json_scan(p, end, val, JSON_MAX_DEPTH - 1);
+	p = json_member_value(p, end, val);
 	if (p == NULL)
 		return -1;
 	it->p = p;
@@ -509,6 +533,16 @@ json_int(const char *s, size_t n, long long *v)
 	}
 	if (i == n)
 		return false;
+	if (n - i <= JSON_INT_SAFE_DIGITS) {
+		/* Too few digits to overflow: no bound to check. */
+		for (; i < n; i++) {
+			if (s[i] < '0' || s[i] > '9')
+				return false;
+			u = u * 10 + (unsigned)(s[i] - '0');
+		}
+		*v = neg ? -(long long)u : (long long)u;
+		return true;
+	}
 	lim = neg ? (unsigned long long)INT64_MAX + 1 : INT64_MAX;
 	for (; i < n; i++) {
 		if (s[i] < '0' || s[i] > '9')

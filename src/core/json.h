@@ -49,6 +49,20 @@ const char *json_skip_ws(const char *p, const char *end);
 /* Scan and fully validate one value at p (leading whitespace skipped).
  * Returns the byte after it, or NULL when the text is not a valid value. */
 const char *json_value(const char *p, const char *end, struct json_value *v);
+/* Scan and validate the value at p (no whitespace before it) as a member
+ * of an object or an element of an array: as json_value, but one level of
+ * nesting is its container's, as in json_iter_next. Returns the byte after
+ * it, or NULL. */
+const char *json_member_value(
+    const char *p, const char *end, struct json_value *v);
+/* Scan the string whose opening quote is at p: returns the byte after its
+ * closing quote, or NULL when it does not close before end or holds an
+ * invalid escape; *escaped says whether it holds any escape. The string
+ * scan of json_value, for callers that walk a text themselves. */
+const char *json_string_end(const char *p, const char *end, bool *escaped);
+/* Scan the number at p (JSON's grammar: no '+', no leading zeros): the
+ * byte after it, or NULL when p holds none. */
+const char *json_number_end(const char *p, const char *end);
 /* Start walking the container at p (leading whitespace skipped) if it opens
  * with open ('{' or '['); returns 0, or -1 when it does not. */
 int json_iter_begin(

@@ -1,19 +1,28 @@
 /* sse.c - incremental WHATWG event-stream parser.
  *
- * Lines are found with memchr and handled where they lie in the caller's
- * chunk; only a line cut by the end of a chunk leaves state behind. An
- * event whose one data line and blank line arrive in the same chunk is
- * handed out where it lies, never copied; other data values go straight
- * into the event's data buffer, so a data line is never staged; the values of
- * the other fields are staged in a small scratch buffer only when a chunk ends
- * inside them. Buffers are reused from event to event and each has a hard
- * limit, so memory stays under SSE_MEMORY_MAX(max_event) whatever the input. */
+ * Line ends are found with a bitmap of the chunk's LF and CR bytes, built
+ * 64 bytes at a time as the parser reaches them (each byte looked at once
+ * per chunk, however short the lines), and a whole line is handled where it
+ * lies in the caller's chunk by sse_line; only a line cut by the end of a
+ * chunk goes through the byte-state machine (sse_segment) and leaves state
+ * behind. An event whose one data line and blank line arrive in the same
+ * chunk is handed out where it lies, never copied, and so are its id and
+ * event type: they are kept as pointers into the chunk and copied into
+ * their buffers once, when the chunk ends (sse_keep), not once per event.
+ * Other data values go straight into the event's data buffer, so a data
+ * line is never staged; the values of the other fields are staged in a
+ * small scratch buffer only when a chunk ends inside them. Buffers are
+ * reused from event to event and each has a hard limit, so memory stays
+ * under SSE_MEMORY_MAX(max_event) whatever the input. */
 #include "core/sse.h"
 
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "core/buf.h"
 
@@ -22,6 +31,11 @@
 #define SSE_NAME_MAX 8
 /* Largest max_event accepted; keeps max_event + 1 from wrapping. */
 #define SSE_MAX_EVENT_LIMIT (SIZE_MAX / 4)
+
+/* Bytes one line-end bitmap covers (the bits of a uint64_t). */
+#define SSE_BLOCK 64
+/* Longest id whose NUL check is an inline loop rather than a memchr call. */
+#define SSE_SHORT_ID 16
 
 /* The type of an event that had no event field. */
 #define SSE_DEFAULT_TYPE "message"
@@ -74,6 +88,11 @@ struct sse_parser {
 	struct buf id;      /* last event id buffer of this connection */
 	bool id_dirty;      /* id differs from last_id */
 	struct buf last_id; /* id of the last dispatched (or blank) line */
+	/* While a chunk is fed, type, id and last_id may instead be bytes
+	 * of that chunk (the pointer is then set and the buffer stale):
+	 * sse_keep copies them into their buffers before the chunk ends. */
+	const char *type_at, *id_at, *last_at;
+	size_t type_at_n, id_at_n, last_at_n;
 	long retry;
 
 	bool busy;  /* inside sse_feed */
@@ -93,13 +112,84 @@ sse_add_sat(size_t *a, size_t b)
 	*a = *a > SIZE_MAX - b ? SIZE_MAX : *a + b;
 }
 
-/* Where c first occurs in [s, end), or end. */
-static const char *
-sse_find(const char *s, const char *end, char c)
-{
-	const char *q = memchr(s, c, (size_t)(end - s));
+/* The line ends of one chunk, as a bitmap of the SSE_BLOCK bytes from
+ * base: bit i is set when base[i] is LF or CR. */
+struct sse_eols {
+	const char *base;
+	const char *end; /* end of the chunk */
+	uint64_t mask;
+};
 
-	return q != NULL ? q : end;
+/* The bitmap of LF and CR in the n bytes at b (n <= SSE_BLOCK): sixteen
+ * bytes a compare with SSE2, the rest (and everything without SSE2) one
+ * byte at a time; never reads past b + n. */
+static inline uint64_t
+sse_eol_mask(const char *b, size_t n)
+{
+	uint64_t m = 0;
+	size_t i = 0;
+
+#if defined(__SSE2__)
+	const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+	__m128i x;
+
+	for (; n - i >= 16; i += 16) {
+		x = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+		m |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_or_si128(
+		         _mm_cmpeq_epi8(x, lf), _mm_cmpeq_epi8(x, cr)))
+		     << i;
+	}
+#endif
+	for (; i < n; i++)
+		if (b[i] == '\n' || b[i] == '\r')
+			m |= (uint64_t)1 << i;
+	return m;
+}
+
+/* Start finding the line ends of the chunk [s, end). */
+static void
+sse_eols_init(struct sse_eols *e, const char *s, const char *end)
+{
+	e->base = s;
+	e->end = end;
+	e->mask = sse_eol_mask(
+	    s, (size_t)(end - s) < SSE_BLOCK ? (size_t)(end - s) : SSE_BLOCK);
+}
+
+/* The first LF or CR at or after s (s never moves back), or the chunk's
+ * end: a bit of the current block's map, else the map of the next block
+ * that has one. */
+static inline const char *
+sse_eol_next(struct sse_eols *e, const char *s)
+{
+	size_t n;
+	uint64_t m;
+
+	if ((size_t)(s - e->base) >= SSE_BLOCK) {
+		/* s left the block behind (a long line): map from s. */
+		e->base = s;
+		n = (size_t)(e->end - s);
+		e->mask = sse_eol_mask(s, n < SSE_BLOCK ? n : SSE_BLOCK);
+	}
+	m = e->mask & (~(uint64_t)0 << (s - e->base));
+	while (m == 0) {
+		/* Nothing from s to the block's end: the next block. */
+		e->base += SSE_BLOCK;
+		if (e->base >= e->end)
+			return e->end;
+		n = (size_t)(e->end - e->base);
+		m = e->mask =
+		    sse_eol_mask(e->base, n < SSE_BLOCK ? n : SSE_BLOCK);
+	}
+	return e->base + __builtin_ctzll(m);
+}
+
+/* Forget a buffer's content, without a call when it is empty already. */
+static inline void
+sse_buf_clear(struct buf *b)
+{
+	if (b->len > 0)
+		buf_clear(b);
 }
 
 /* Append to the data buffer up to the cap, counting what is cut. Once
@@ -210,29 +300,91 @@ sse_id_restore(struct sse_parser *p)
 {
 	if (!p->id_dirty)
 		return;
+	if (p->last_at != NULL) {
+		p->id_at = p->last_at;
+		p->id_at_n = p->last_at_n;
+		p->id_dirty = false;
+		return;
+	}
+	p->id_at = NULL;
 	buf_clear(&p->id);
 	if (buf_append(&p->id, p->last_id.p, p->last_id.len) == 0)
 		p->id_dirty = false;
 }
 
-/* Act on a complete non-data field whose value is v (n bytes kept, cut
- * more bytes dropped). */
+/* True when the n bytes at v hold a NUL. */
+static inline bool
+sse_has_nul(const char *v, size_t n)
+{
+	size_t i;
+
+	if (n > SSE_SHORT_ID)
+		return memchr(v, '\0', n) != NULL;
+	for (i = 0; i < n; i++)
+		if (v[i] == '\0')
+			return true;
+	return false;
+}
+
+/* Copy what still points into the chunk being fed (the data line, the
+ * event type, the ids) into the parser's buffers: the chunk is the
+ * caller's and goes when sse_feed returns. On allocation failure a type
+ * or id is lost (empty), as a failed append always made it. */
 static void
-sse_field_done(struct sse_parser *p, const char *v, size_t n, size_t cut)
+sse_keep(struct sse_parser *p)
+{
+	sse_inplace_flush(p);
+	if (p->type_at != NULL) {
+		buf_clear(&p->type);
+		buf_append(&p->type, p->type_at, p->type_at_n);
+		p->type_at = NULL;
+	}
+	if (p->last_at != NULL) {
+		buf_clear(&p->last_id);
+		if (buf_append(&p->last_id, p->last_at, p->last_at_n) != 0)
+			p->id_dirty = true;
+		p->last_at = NULL;
+	}
+	if (p->id_at != NULL) {
+		buf_clear(&p->id);
+		if (buf_append(&p->id, p->id_at, p->id_at_n) != 0)
+			p->id_dirty = true;
+		p->id_at = NULL;
+	}
+}
+
+/* Act on a complete non-data field f whose value is v (n bytes kept, cut
+ * more bytes dropped); inchunk says v lies in the chunk being fed (not in
+ * the scratch buffer), where it may be kept until the chunk ends. */
+static void
+sse_field_done(struct sse_parser *p, enum sse_field f, const char *v, size_t n,
+    size_t cut, bool inchunk)
 {
 	long ms;
 
-	switch (p->field) {
+	switch (f) {
 	case SSE_F_EVENT:
+		if (inchunk) {
+			p->type_at = v;
+			p->type_at_n = n;
+			break;
+		}
+		p->type_at = NULL;
 		buf_clear(&p->type);
 		buf_append(&p->type, v, n);
 		break;
 	case SSE_F_ID:
-		if (cut > 0 || memchr(v, '\0', n) != NULL)
+		if (cut > 0 || sse_has_nul(v, n))
 			break;
+		p->id_dirty = true;
+		if (inchunk) {
+			p->id_at = v;
+			p->id_at_n = n;
+			break;
+		}
+		p->id_at = NULL;
 		buf_clear(&p->id);
 		/* On allocation failure the id is ignored, as if invalid. */
-		p->id_dirty = true;
 		if (buf_append(&p->id, v, n) != 0)
 			sse_id_restore(p);
 		break;
@@ -260,9 +412,16 @@ sse_dispatch(struct sse_parser *p)
 	size_t total, len;
 
 	if (p->id_dirty) {
-		buf_clear(&p->last_id);
-		if (buf_append(&p->last_id, p->id.p, p->id.len) == 0)
+		if (p->id_at != NULL) {
+			p->last_at = p->id_at;
+			p->last_at_n = p->id_at_n;
 			p->id_dirty = false;
+		} else {
+			p->last_at = NULL;
+			buf_clear(&p->last_id);
+			if (buf_append(&p->last_id, p->id.p, p->id.len) == 0)
+				p->id_dirty = false;
+		}
 	}
 	if (p->inplace != NULL) {
 		/* One whole data line in this chunk: hand it out in place. */
@@ -274,7 +433,8 @@ sse_dispatch(struct sse_parser *p)
 	}
 	total = p->data.len + p->data_cut;
 	if (total == 0) {
-		buf_clear(&p->type);
+		p->type_at = NULL;
+		sse_buf_clear(&p->type);
 		return;
 	}
 	/* The data is total - 1 bytes (the last LF goes); we hold a prefix
@@ -288,15 +448,23 @@ sse_dispatch(struct sse_parser *p)
 	ev.data_len = len;
 	ev.truncated = total - 1 - len;
 fire:
-	ev.type = p->type.len > 0 ? p->type.p : SSE_DEFAULT_TYPE;
-	ev.type_len =
-	    p->type.len > 0 ? p->type.len : sizeof SSE_DEFAULT_TYPE - 1;
-	ev.id = p->last_id.len > 0 ? p->last_id.p : "";
-	ev.id_len = p->last_id.len;
+	if (p->type_at != NULL) {
+		ev.type = p->type_at;
+		ev.type_len = p->type_at_n;
+	} else {
+		ev.type = p->type.p;
+		ev.type_len = p->type.len;
+	}
+	if (ev.type_len == 0) {
+		ev.type = SSE_DEFAULT_TYPE;
+		ev.type_len = sizeof SSE_DEFAULT_TYPE - 1;
+	}
+	ev.id = sse_last_id(p, &ev.id_len);
 	p->cb.on_event(&ev, p->arg);
-	buf_clear(&p->data);
+	sse_buf_clear(&p->data);
 	p->data_cut = 0;
-	buf_clear(&p->type);
+	p->type_at = NULL;
+	sse_buf_clear(&p->type);
 }
 
 /* Forget the current line. */
@@ -305,8 +473,23 @@ sse_line_reset(struct sse_parser *p)
 {
 	p->state = SSE_LINE_START;
 	p->name_len = 0;
-	buf_clear(&p->scratch);
+	sse_buf_clear(&p->scratch);
 	p->scratch_cut = 0;
+}
+
+/* A whole data line's value s (n bytes, in the chunk being fed). */
+static inline void
+sse_data_line(struct sse_parser *p, const char *s, size_t n)
+{
+	if (p->inplace == NULL && p->data.len == 0 && p->data_cut == 0 &&
+	    n <= p->max) {
+		p->inplace = s;
+		p->inplace_n = n;
+		return;
+	}
+	sse_inplace_flush(p);
+	sse_data_add(p, s, n);
+	sse_data_add(p, "\n", 1);
 }
 
 /* Handle a piece of the value; eol says the line ends after it. */
@@ -314,19 +497,16 @@ static void
 sse_value(struct sse_parser *p, const char *s, size_t n, bool eol)
 {
 	size_t cut;
+	bool inchunk = true;
 
 	switch (p->field) {
 	case SSE_F_DATA:
-		if (eol && p->inplace == NULL && p->data.len == 0 &&
-		    p->data_cut == 0 && n <= p->max) {
-			p->inplace = s;
-			p->inplace_n = n;
+		if (eol) {
+			sse_data_line(p, s, n);
 			break;
 		}
 		sse_inplace_flush(p);
 		sse_data_add(p, s, n);
-		if (eol)
-			sse_data_add(p, "\n", 1);
 		break;
 	case SSE_F_UNKNOWN:
 		break;
@@ -341,16 +521,78 @@ sse_value(struct sse_parser *p, const char *s, size_t n, bool eol)
 			s = p->scratch.len > 0 ? p->scratch.p : "";
 			n = p->scratch.len;
 			cut = p->scratch_cut;
+			inchunk = false;
 		} else {
 			/* The whole value is here: use it in place. */
 			cut = n > p->fcap ? n - p->fcap : 0;
 			n -= cut;
 		}
-		sse_field_done(p, s, n, cut);
+		sse_field_done(p, p->field, s, n, cut, inchunk);
 		break;
 	}
 	if (eol)
 		sse_line_reset(p);
+}
+
+/* Handle a whole line s (n bytes, no line end, in the chunk being fed)
+ * that starts the line: what sse_segment does with one piece, without its
+ * state. The usual field names are told by their first bytes. */
+static void
+sse_line(struct sse_parser *p, const char *s, size_t n)
+{
+	enum sse_field f;
+	const char *colon;
+	size_t k, cut;
+
+	if (n == 0) {
+		sse_dispatch(p);
+		return;
+	}
+	if (s[0] == ':') {
+		/* A comment: its text is all after the colon. */
+		f = SSE_F_COMMENT;
+		s++;
+		n--;
+		goto value;
+	}
+	if (n >= 5 && memcmp(s, "data:", 5) == 0) {
+		f = SSE_F_DATA;
+		k = 4;
+	} else if (n >= 3 && memcmp(s, "id:", 3) == 0) {
+		f = SSE_F_ID;
+		k = 2;
+	} else if (n >= 6 && memcmp(s, "event:", 6) == 0) {
+		f = SSE_F_EVENT;
+		k = 5;
+	} else {
+		colon = memchr(s, ':', n);
+		k = colon != NULL ? (size_t)(colon - s) : n;
+		f = k <= SSE_NAME_MAX ? sse_field_of(s, k) : SSE_F_UNKNOWN;
+		if (colon == NULL) {
+			/* No colon: the whole line names a field, value "". */
+			s += n;
+			n = 0;
+			goto value;
+		}
+	}
+	s += k + 1;
+	n -= k + 1;
+	if (n > 0 && s[0] == ' ') {
+		s++;
+		n--;
+	}
+value:
+	switch (f) {
+	case SSE_F_DATA:
+		sse_data_line(p, s, n);
+		break;
+	case SSE_F_UNKNOWN:
+		break;
+	default:
+		cut = n > p->fcap ? n - p->fcap : 0;
+		sse_field_done(p, f, s, n - cut, cut, true);
+		break;
+	}
 }
 
 /* Handle a piece of a line (no line end inside); eol says the line ends
@@ -406,29 +648,28 @@ sse_segment(struct sse_parser *p, const char *s, size_t n, bool eol)
 	sse_value(p, s, n, eol);
 }
 
-/* Split [s, end) into lines and line pieces. LF and CR are each looked for
- * once per stretch of the chunk they are absent from, so long runs without
- * one of them cost one scan. */
+/* Split [s, end) into lines and line pieces: whole lines go to sse_line,
+ * a line the last chunk left unfinished and one this chunk cuts to
+ * sse_segment. */
 static void
 sse_lines(struct sse_parser *p, const char *s, const char *end)
 {
-	const char *nl, *cr, *eol;
+	struct sse_eols e;
+	const char *eol;
 
 	if (s == end)
 		return;
-	nl = sse_find(s, end, '\n');
-	cr = sse_find(s, end, '\r');
+	sse_eols_init(&e, s, end);
 	while (s < end) {
-		if (nl < s)
-			nl = sse_find(s, end, '\n');
-		if (cr < s)
-			cr = sse_find(s, end, '\r');
-		eol = nl < cr ? nl : cr;
+		eol = sse_eol_next(&e, s);
 		if (eol == end) {
 			sse_segment(p, s, (size_t)(end - s), false);
 			return;
 		}
-		sse_segment(p, s, (size_t)(eol - s), true);
+		if (p->state == SSE_LINE_START)
+			sse_line(p, s, (size_t)(eol - s));
+		else
+			sse_segment(p, s, (size_t)(eol - s), true);
 		if (p->abort)
 			return;
 		s = eol + 1;
@@ -535,7 +776,7 @@ sse_feed(struct sse_parser *p, const char *buf, size_t len)
 	sse_lines(p, s, end);
 	/* The chunk is the caller's: keep what still points into it. */
 	if (!p->dead)
-		sse_inplace_flush(p);
+		sse_keep(p);
 	p->busy = false;
 	if (p->dead)
 		sse_destroy(p);
@@ -547,6 +788,7 @@ sse_reconnect(struct sse_parser *p)
 	p->inplace = NULL;
 	buf_clear(&p->data);
 	p->data_cut = 0;
+	p->type_at = NULL;
 	buf_clear(&p->type);
 	sse_id_restore(p);
 	sse_line_reset(p);
@@ -559,6 +801,10 @@ sse_reconnect(struct sse_parser *p)
 const char *
 sse_last_id(const struct sse_parser *p, size_t *len)
 {
+	if (p->last_at != NULL) {
+		*len = p->last_at_n;
+		return p->last_at;
+	}
 	*len = p->last_id.len;
 	return p->last_id.len > 0 ? p->last_id.p : "";
 }
@@ -568,6 +814,7 @@ sse_set_last_id(struct sse_parser *p, const char *id, size_t len)
 {
 	if (len > p->fcap || (len > 0 && memchr(id, '\0', len) != NULL))
 		return -1;
+	p->last_at = NULL;
 	buf_clear(&p->last_id);
 	if (buf_append(&p->last_id, id, len) != 0)
 		return -1;

@@ -55,7 +55,9 @@ void sse_feed(struct sse_parser *p, const char *buf, size_t len);
  * and its id are dropped, the BOM may come again, the last event id is kept
  * (it seeds the new connection). */
 void sse_reconnect(struct sse_parser *p);
-/* The last event id (empty when none); valid until the next feed. */
+/* The last event id (empty when none); valid until the next feed, or,
+ * asked from a callback, until the sse_feed that made it returns (it may
+ * point into that chunk). */
 const char *sse_last_id(const struct sse_parser *p, size_t *len);
 /* Set the last event id (and the id of the event being received), e.g.
  * from a backfill before the stream opens. Returns 0, or -1 when id holds

@@ -100,6 +100,25 @@ level_of(const char *v)
 	return ev.level;
 }
 
+START_TEST(decoded_level_names_are_whole_canonical_names)
+{
+	static const char *const names[] = {
+	    "trace", "debug", "info", "warn", "error", "fatal"};
+	char data[64];
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		snprintf(data, sizeof data, "{\"level\":\"%s\"}", names[i]);
+		decode(data);
+		ck_assert_int_eq(ev.level, (int)(LEVEL_TRACE + i));
+		ck_assert_uint_eq(
+		    ev.level_name.n, strlen(level_name(ev.level)));
+		ck_assert(memcmp(ev.level_name.p, level_name(ev.level),
+		              ev.level_name.n) == 0);
+	}
+}
+END_TEST
+
 START_TEST(levels_map_case_insensitively)
 {
 	ck_assert_int_eq(level_of("\"trace\""), LEVEL_TRACE);
@@ -322,15 +341,6 @@ START_TEST(last_duplicate_key_wins)
 }
 END_TEST
 
-START_TEST(key_matching_is_case_sensitive)
-{
-	decode("{\"Message\":\"x\",\"ID\":4}");
-	ck_assert(ev.json);
-	ck_assert_uint_eq(ev.message.n, 0);
-	ck_assert_int_eq(ev.id, -1);
-}
-END_TEST
-
 /* Assert that s decodes as a plain-text INFO event carrying s itself. */
 static void
 assert_text_event(const char *s, size_t n)
@@ -344,6 +354,103 @@ assert_text_event(const char *s, size_t n)
 	ck_assert(ev.message.p == s && ev.message.n == n);
 	ck_assert(ev.raw.p == s && ev.raw.n == n);
 }
+
+START_TEST(keys_that_start_like_known_ones_are_other_members)
+{
+	/* Known keys are told by their first byte and length: a longer or
+	 * shorter key with the same start is some other member. */
+	decode("{\"ids\":1,\"i\":2,\"timestamps\":\"x\",\"tas\":\"t\","
+	       "\"levels\":\"ERROR\",\"m\":\"a\",\"messages\":\"b\","
+	       "\"msgs\":\"c\",\"runIds\":\"r\",\"run\":\"q\"}");
+	ck_assert(ev.json);
+	ck_assert_int_eq(ev.id, -1);
+	ck_assert_uint_eq(ev.timestamp.n, 0);
+	ck_assert_uint_eq(ev.task.n, 0);
+	ck_assert_int_eq(ev.level, LEVEL_INFO);
+	ck_assert_uint_eq(ev.message.n, 0);
+	ck_assert_uint_eq(ev.run_id.n, 0);
+}
+END_TEST
+
+START_TEST(a_known_key_cut_by_the_data_end_is_no_member)
+{
+	/* The data ends inside a key that starts like a known one. */
+	assert_text_event("{\"id", 4);
+	assert_text_event("{\"id\"", 5);
+	assert_text_event("{\"timestamp", 11);
+	assert_text_event("{\"id\":1,\"message", 17);
+}
+END_TEST
+
+START_TEST(known_members_in_any_order_with_whitespace_decode_alike)
+{
+	decode(
+	    " { \"runId\" : \"r-1\" ,\n\t\"task\":\"t\", \"msg\" : \"m\","
+	    "\"level\" :\"warning\", \"timestamp\": \"2024-05-01T12:00:00Z\","
+	    " \"id\" : 12 } ");
+	ck_assert(ev.json);
+	ck_assert(!ev.plain);
+	ck_assert_int_eq(ev.id, 12);
+	ck_assert_int_eq(ev.level, LEVEL_WARN);
+	ck_assert(SPAN_IS(ev.message, "m"));
+	ck_assert(SPAN_IS(ev.task, "t"));
+	ck_assert(SPAN_IS(ev.run_id, "r-1"));
+	ck_assert(ev.ts_ms == 1714564800000LL);
+}
+END_TEST
+
+START_TEST(number_ids_follow_the_json_grammar)
+{
+	/* -0 is 0; a fraction, an exponent or a huge number is no id;
+	 * leading zeros or a plus are no JSON at all. */
+	decode("{\"id\":-0}");
+	ck_assert_int_eq(ev.id, 0);
+	decode("{\"id\":999999999999999999}");
+	ck_assert_int_eq(ev.id, 999999999999999999LL);
+	decode("{\"id\":9223372036854775807}");
+	ck_assert_int_eq(ev.id, 9223372036854775807LL);
+	decode("{\"id\":9223372036854775808}");
+	ck_assert(ev.json);
+	ck_assert_int_eq(ev.id, -1);
+	decode("{\"id\":1.0}");
+	ck_assert(ev.json);
+	ck_assert_int_eq(ev.id, -1);
+	decode("{\"id\":1e3}");
+	ck_assert(ev.json);
+	ck_assert_int_eq(ev.id, -1);
+	decode("{\"id\":07}");
+	ck_assert(!ev.json);
+	decode("{\"id\":+7}");
+	ck_assert(!ev.json);
+	decode("{\"id\":-}");
+	ck_assert(!ev.json);
+}
+END_TEST
+
+START_TEST(literal_values_must_be_whole)
+{
+	decode("{\"id\":true,\"task\":false,\"runId\":null}");
+	ck_assert(ev.json);
+	ck_assert_int_eq(ev.id, -1);
+	ck_assert(SPAN_IS(ev.task, "false"));
+	ck_assert_uint_eq(ev.run_id.n, 0);
+	decode("{\"a\":tru}");
+	ck_assert(!ev.json);
+	decode("{\"a\":nul");
+	ck_assert(!ev.json);
+	decode("{\"a\":falsey}");
+	ck_assert(!ev.json);
+}
+END_TEST
+
+START_TEST(key_matching_is_case_sensitive)
+{
+	decode("{\"Message\":\"x\",\"ID\":4}");
+	ck_assert(ev.json);
+	ck_assert_uint_eq(ev.message.n, 0);
+	ck_assert_int_eq(ev.id, -1);
+}
+END_TEST
 
 START_TEST(plain_text_becomes_info_message)
 {
@@ -845,6 +952,7 @@ event_suite(void)
 	tcase_add_test(tc, missing_fields_get_defaults);
 	tcase_add_test(tc, null_members_count_as_absent);
 	tcase_add_test(tc, levels_map_case_insensitively);
+	tcase_add_test(tc, decoded_level_names_are_whole_canonical_names);
 	tcase_add_test(tc, warning_is_warn);
 	tcase_add_test(tc, unknown_level_is_kept_as_written);
 	tcase_add_test(tc, non_string_level_is_other_with_its_json_text);
@@ -865,6 +973,12 @@ event_suite(void)
 	tcase_add_test(tc, escaped_key_matches_known_member);
 	tcase_add_test(tc, last_duplicate_key_wins);
 	tcase_add_test(tc, key_matching_is_case_sensitive);
+	tcase_add_test(tc, keys_that_start_like_known_ones_are_other_members);
+	tcase_add_test(tc, a_known_key_cut_by_the_data_end_is_no_member);
+	tcase_add_test(
+	    tc, known_members_in_any_order_with_whitespace_decode_alike);
+	tcase_add_test(tc, number_ids_follow_the_json_grammar);
+	tcase_add_test(tc, literal_values_must_be_whole);
 	tcase_add_test(tc, plain_text_becomes_info_message);
 	tcase_add_test(tc, invalid_json_becomes_info_message_whole);
 	tcase_add_test(tc, json_non_object_becomes_info_message);

@@ -270,6 +270,17 @@ START_TEST(int_parses_digits_only_without_overflow)
 	ck_assert(!json_int("1.5", 3, &v));
 	ck_assert(!json_int("1e3", 3, &v));
 	ck_assert(!json_int(" 1", 2, &v));
+	/* Up to 18 digits are read without a bound check; 19 with one. */
+	ck_assert(json_int("999999999999999999", 18, &v));
+	ck_assert(v == 999999999999999999LL);
+	ck_assert(json_int("-999999999999999999", 19, &v));
+	ck_assert(v == -999999999999999999LL);
+	ck_assert(json_int("9999999999999999999", 19, &v) == false);
+	ck_assert(json_int("00000000000000000009", 20, &v));
+	ck_assert_int_eq(v, 9);
+	ck_assert(json_int("-0", 2, &v));
+	ck_assert_int_eq(v, 0);
+	ck_assert(!json_int("12345678901234567x", 18, &v));
 }
 END_TEST
 

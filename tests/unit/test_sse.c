@@ -953,6 +953,73 @@ START_TEST(a_data_line_in_place_outlives_its_chunk)
 }
 END_TEST
 
+START_TEST(an_id_and_type_in_place_outlive_their_chunk)
+{
+	/* An event's id and type are kept where they lie in the chunk
+	 * until it ends; the caller's buffer is reused (and freed) here. */
+	char *chunk = malloc(64);
+
+	ck_assert_ptr_nonnull(chunk);
+	strcpy(chunk, "id: 41\nevent: log\ndata: a\n\nid: 42\nevent: up");
+	feedn(R, chunk, strlen(chunk));
+	memset(chunk, 'X', 64);
+	free(chunk);
+	ck_assert_str_eq(last_id(R), "41");
+	feed(R, "date\ndata: b\n\n");
+	chunk = malloc(64);
+	ck_assert_ptr_nonnull(chunk);
+	strcpy(chunk, "id: 43\nevent: x\n\n");
+	feedn(R, chunk, strlen(chunk));
+	memset(chunk, 'Y', 64);
+	free(chunk);
+	/* A blank line without data committed id 43 and reset the type. */
+	feed(R, "data: c\n\n");
+	rec_end(R);
+	ck_assert_str_eq(rec_log(R), "event log \"a\" id=\"41\" cut=0\n"
+	                             "event update \"b\" id=\"42\" cut=0\n"
+	                             "event message \"c\" id=\"43\" cut=0\n"
+	                             "end id=\"43\" retry=-1\n");
+}
+END_TEST
+
+START_TEST(a_pending_id_in_place_survives_a_reconnect_from_a_callback)
+{
+	/* The reconnect restores the id buffer from the last id, which
+	 * is still in the chunk being fed. */
+	R->action = REC_RECONNECT_ON_EVENT;
+	feed(R, "id: 5\ndata: a\n\nid: 6\ndata: b\n\n");
+	R->action = REC_RECORD;
+	feed(R, "data: c\n\n");
+	ck_assert_str_eq(rec_log(R), "event message \"a\" id=\"5\" cut=0\n"
+	                             "event message \"c\" id=\"5\" cut=0\n");
+}
+END_TEST
+
+START_TEST(long_lines_past_many_blocks_end_where_they_end)
+{
+	/* Line ends are looked up 64 bytes at a time: lines that span
+	 * several blocks, and line ends right at a block's edges. */
+	char line[300];
+	size_t n;
+
+	for (n = 60; n < 200; n += 7) {
+		struct rec *r = rec_new(0);
+		char want[400];
+
+		memset(line, 'a', sizeof line);
+		memcpy(line, "data: ", 6);
+		memcpy(line + n, "\r\n\ndata:x\r\r", 11);
+		feedn(r, line, n + 11);
+		snprintf(want, sizeof want,
+		    "event message \"%.*s\" id=\"\" cut=0\n"
+		    "event message \"x\" id=\"\" cut=0\n",
+		    (int)(n - 6), line + 6);
+		ck_assert_str_eq(rec_log(r), want);
+		rec_free(r);
+	}
+}
+END_TEST
+
 START_TEST(reconnect_from_a_callback_drops_the_rest_of_the_chunk)
 {
 	R->action = REC_RECONNECT_ON_EVENT;
@@ -1088,6 +1155,10 @@ sse_suite(void)
 	tcase_add_test(
 	    tc, reconnect_from_a_callback_drops_the_rest_of_the_chunk);
 	tcase_add_test(tc, a_data_line_in_place_outlives_its_chunk);
+	tcase_add_test(tc, an_id_and_type_in_place_outlive_their_chunk);
+	tcase_add_test(
+	    tc, a_pending_id_in_place_survives_a_reconnect_from_a_callback);
+	tcase_add_test(tc, long_lines_past_many_blocks_end_where_they_end);
 	tcase_add_test(tc, fuzz_seed_corpus_replays_clean);
 	tcase_add_test(tc, fuzz_check_sees_through_its_header);
 	suite_add_tcase(s, tc);
