@@ -23,6 +23,7 @@ struct fetch {
 	CURL *easy;
 	struct curl_slist *hdrs; /* kept alive while easy uses it */
 	struct buf body;
+	bool head_done; /* the final answer's header block ended */
 	char *post; /* the POST body (owned), or NULL for a GET */
 	fetch_done_fn done;
 	void *arg;
@@ -58,6 +59,22 @@ fetch_write(char *p, size_t size, size_t n, void *arg)
 	return buf_append(&f->body, p, size * n) == 0 ? size * n : 0;
 }
 
+/* curl header callback: note where the final answer's header block
+ * ends (the empty line); a new response (after 1xx) starts another. */
+static size_t
+fetch_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct fetch *f = arg;
+	size_t len = size * n;
+
+	if (len > 5 && strncmp(p, "HTTP/", 5) == 0)
+		f->head_done = false;
+	else if ((len == 2 && p[0] == '\r' && p[1] == '\n') ||
+	         (len == 1 && p[0] == '\n'))
+		f->head_done = true;
+	return len;
+}
+
 static int fetch_send(struct fetch *f);
 
 /* Tell the caller how the fetch ended (status code, err or NULL), then
@@ -77,6 +94,7 @@ fetch_retry(struct fetch *f)
 {
 	buf_clear(&f->body);
 	f->errbuf[0] = '\0';
+	f->head_done = false;
 	if (fetch_send(f) != 0)
 		fetch_finish(f, 0, "cannot start the transfer again");
 }
@@ -133,6 +151,12 @@ fetch_ended(CURL *easy, CURLcode rc, void *arg)
 	else if (rc != CURLE_OK)
 		snprintf(err, sizeof err, "%s",
 		    f->errbuf[0] ? f->errbuf : curl_easy_strerror(rc));
+	else if (!f->head_done)
+		/* libcurl 7.88 ends a transfer whose connection closed in
+		 * the middle of the header block without an error, as a
+		 * complete answer with an empty body: it is a cut one. */
+		snprintf(err, sizeof err, "the answer was cut short (in its "
+		                          "headers)");
 	else
 		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
 	if ((code == 401 || code == 403) && fetch_reauth(f, code))
@@ -162,6 +186,8 @@ fetch_send(struct fetch *f)
 	curl_easy_setopt(f->easy, CURLOPT_URL, f->url);
 	curl_easy_setopt(f->easy, CURLOPT_WRITEFUNCTION, fetch_write);
 	curl_easy_setopt(f->easy, CURLOPT_WRITEDATA, f);
+	curl_easy_setopt(f->easy, CURLOPT_HEADERFUNCTION, fetch_header);
+	curl_easy_setopt(f->easy, CURLOPT_HEADERDATA, f);
 	curl_easy_setopt(f->easy, CURLOPT_ERRORBUFFER, f->errbuf);
 	curl_easy_setopt(f->easy, CURLOPT_TIMEOUT, (long)FETCH_TIMEOUT_S);
 	return loop_add_transfer(f->loop, f->easy, fetch_ended, f) == -1 ? -1
