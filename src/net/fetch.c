@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 
@@ -23,7 +24,8 @@ struct fetch {
 	CURL *easy;
 	struct curl_slist *hdrs; /* kept alive while easy uses it */
 	struct buf body;
-	bool head_done; /* the final answer's header block ended */
+	long retry_after_ms; /* the answer's Retry-After, or -1 */
+	bool head_done;      /* the final answer's header block ended */
 	char *post; /* the POST body (owned), or NULL for a GET */
 	fetch_done_fn done;
 	void *arg;
@@ -59,19 +61,23 @@ fetch_write(char *p, size_t size, size_t n, void *arg)
 	return buf_append(&f->body, p, size * n) == 0 ? size * n : 0;
 }
 
-/* curl header callback: note where the final answer's header block
- * ends (the empty line); a new response (after 1xx) starts another. */
+/* curl header callback: a new response (after 1xx) forgets the last
+ * Retry-After and starts a header block; keep the final answer's, and
+ * note where its header block ends (the empty line). */
 static size_t
 fetch_header(char *p, size_t size, size_t n, void *arg)
 {
 	struct fetch *f = arg;
 	size_t len = size * n;
 
-	if (len > 5 && strncmp(p, "HTTP/", 5) == 0)
+	if (len > 5 && strncmp(p, "HTTP/", 5) == 0) {
+		f->retry_after_ms = -1;
 		f->head_done = false;
-	else if ((len == 2 && p[0] == '\r' && p[1] == '\n') ||
-	         (len == 1 && p[0] == '\n'))
+	} else if ((len == 2 && p[0] == '\r' && p[1] == '\n') ||
+	           (len == 1 && p[0] == '\n')) {
 		f->head_done = true;
+	} else if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0)
+		f->retry_after_ms = client_retry_after_ms(p + 12, len - 12);
 	return len;
 }
 
@@ -94,23 +100,36 @@ fetch_retry(struct fetch *f)
 {
 	buf_clear(&f->body);
 	f->errbuf[0] = '\0';
+	f->retry_after_ms = -1;
 	f->head_done = false;
 	if (fetch_send(f) != 0)
 		fetch_finish(f, 0, "cannot start the transfer again");
 }
 
 /* The renewal a refused GET waited for ended: ask again with the new
- * token, or hand the refusal over as it came. */
+ * token; after a renewal that failed for now (the token endpoint did
+ * not answer, was busy, cut its answer), no answer came (status 0, the
+ * caller tries again later as after any network error); after a
+ * definitive refusal, hand the refusal over as it came. */
 static void
-fetch_on_renewed(struct auth_wait *w, int rc, const char *err)
+fetch_on_renewed(struct auth_wait *w, const struct auth_outcome *o)
 {
 	struct fetch *f = w->arg;
+	char err[CURL_ERROR_SIZE + 64];
 
-	(void)err; /* the refusal is what the caller hears */
-	if (rc == 0)
+	switch (o->kind) {
+	case AUTH_RENEWED:
 		fetch_retry(f);
-	else
+		break;
+	case AUTH_TRANSIENT:
+		snprintf(err, sizeof err, "token renewal failed (%s)", o->err);
+		buf_clear(&f->body);
+		fetch_finish(f, 0, err);
+		break;
+	case AUTH_REFUSED:
 		fetch_finish(f, f->refused, NULL);
+		break;
+	}
 }
 
 /* A GET was refused (401, 403): renew the token on the loop as every
@@ -207,6 +226,7 @@ fetch_start(struct loop *loop, const struct client_cfg *cfg, const char *url,
 	f->done = done;
 	f->arg = arg;
 	buf_init(&f->body, FETCH_MAX_BODY + 1);
+	f->retry_after_ms = -1;
 	if ((f->easy = curl_easy_init()) == NULL) {
 		free(f);
 		return NULL;
@@ -237,6 +257,12 @@ fetch_post(struct loop *loop, const struct client_cfg *cfg, const char *url,
     const char *json, fetch_done_fn done, void *arg)
 {
 	return fetch_start(loop, cfg, url, json, done, arg);
+}
+
+long
+fetch_retry_after_ms(const struct fetch *f)
+{
+	return f->retry_after_ms;
 }
 
 void
