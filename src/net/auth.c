@@ -38,10 +38,10 @@ struct auth {
 	struct auth_wait *waiters; /* told when it ends */
 	struct auth_wait *told;    /* being told now (auth_on_notify) */
 	struct loop_timer notify;
-	enum auth_kind kind;  /* how it ended (auth_end) */
-	bool transient;       /* a way failed for now: err says which */
-	long retry_after_ms;  /* that way's Retry-After, or -1 */
-	char err[320]; /* why a way failed; never holds a token */
+	enum auth_kind kind; /* how it ended (auth_end) */
+	bool transient;      /* a way failed for now: err says which */
+	long retry_after_ms; /* that way's Retry-After, or -1 */
+	char err[320];       /* why a way failed; never holds a token */
 };
 
 static void auth_abort(struct auth *a);
@@ -477,8 +477,9 @@ static void auth_next(struct auth *a);
 static void
 auth_end(struct auth *a, bool ok)
 {
-	a->kind = ok ? AUTH_RENEWED
-	               : a->transient ? AUTH_TRANSIENT : AUTH_REFUSED;
+	a->kind = ok             ? AUTH_RENEWED
+	          : a->transient ? AUTH_TRANSIENT
+	                         : AUTH_REFUSED;
 	a->fetch = NULL;
 	a->job = NULL;
 	loop_timer_in(a->loop, &a->notify, 0);
@@ -494,8 +495,8 @@ auth_on_notify(void *arg)
 	struct auth_wait *w;
 	char err[sizeof a->err];
 	struct auth_outcome o = {.kind = a->kind,
-	    .retry_after_ms = a->kind == AUTH_TRANSIENT ? a->retry_after_ms
-	                                                : -1,
+	    .retry_after_ms =
+	        a->kind == AUTH_TRANSIENT ? a->retry_after_ms : -1,
 	    .err = a->kind == AUTH_RENEWED ? NULL : err};
 
 	/* Off this loop's list: the next renewal may run on another. */
@@ -555,8 +556,8 @@ auth_on_answer(
 	a->fetch = NULL;
 	if (status != 200) {
 		if (status == 0)
-			auth_failed(a, true, "%s",
-			    err != NULL ? err : "no answer");
+			auth_failed(
+			    a, true, "%s", err != NULL ? err : "no answer");
 		else if (auth_status_transient(status))
 			auth_failed(a, true, "HTTP %ld", status);
 		else
@@ -712,8 +713,7 @@ auth_renewable(const struct auth *a)
 
 void
 auth_wait_init(struct auth_wait *w,
-    void (*done)(struct auth_wait *w, const struct auth_outcome *o),
-    void *arg)
+    void (*done)(struct auth_wait *w, const struct auth_outcome *o), void *arg)
 {
 	memset(w, 0, sizeof *w);
 	w->done = done;
@@ -802,8 +802,8 @@ auth_block_done(struct auth_wait *w, const struct auth_outcome *o)
 
 	b->rc = o->kind == AUTH_RENEWED ? 0 : -1;
 	if (o->kind == AUTH_TRANSIENT)
-		snprintf(b->err, b->errlen, "token renewal failed (%s)",
-		    o->err);
+		snprintf(
+		    b->err, b->errlen, "token renewal failed (%s)", o->err);
 	else if (o->kind == AUTH_REFUSED)
 		snprintf(b->err, b->errlen, "%s", o->err);
 	loop_stop(b->loop, 0);

@@ -95,7 +95,7 @@ unsigned auth_generation(const struct auth *a);
 /* How a renewal ended. auth.c alone decides the kind; the streams, the
  * list and fetches act on it. */
 enum auth_kind {
-	AUTH_RENEWED,  /* a new token */
+	AUTH_RENEWED, /* a new token */
 	/* Failed for now: no answer (refused, reset, timed out), HTTP 5xx,
 	 * 429 or 408, or an answer cut short or unreadable. Try again after
 	 * the usual backoff: a restarting server or a network blip must not
@@ -129,8 +129,7 @@ struct auth_wait {
 
 /* Set up a wait (not waiting). */
 void auth_wait_init(struct auth_wait *w,
-    void (*done)(struct auth_wait *w, const struct auth_outcome *o),
-    void *arg);
+    void (*done)(struct auth_wait *w, const struct auth_outcome *o), void *arg);
 /* True when something can renew a refused token: a refresh token, client
  * credentials or a token_command. */
 bool auth_renewable(const struct auth *a);

@@ -26,7 +26,7 @@ struct fetch {
 	struct buf body;
 	long retry_after_ms; /* the answer's Retry-After, or -1 */
 	bool head_done;      /* the final answer's header block ended */
-	char *post; /* the POST body (owned), or NULL for a GET */
+	char *post;          /* the POST body (owned), or NULL for a GET */
 	fetch_done_fn done;
 	void *arg;
 	char errbuf[CURL_ERROR_SIZE];
@@ -174,8 +174,8 @@ fetch_ended(CURL *easy, CURLcode rc, void *arg)
 		/* libcurl 7.88 ends a transfer whose connection closed in
 		 * the middle of the header block without an error, as a
 		 * complete answer with an empty body: it is a cut one. */
-		snprintf(err, sizeof err, "the answer was cut short (in its "
-		                          "headers)");
+		snprintf(err, sizeof err,
+		    "the answer was cut short (in its headers)");
 	else
 		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
 	if ((code == 401 || code == 403) && fetch_reauth(f, code))
