@@ -94,7 +94,7 @@ struct stream {
 	bool terminal;         /* a terminal status arrived */
 	bool token_expired;    /* the server ended the stream: token expired */
 	unsigned auth_gen;     /* auth_generation() when this request began */
-	unsigned reauth_tries; /* renewals since the last accepted request */
+	unsigned reauth_tries; /* renewals in a row, each token refused */
 	struct auth_wait auth_wait; /* waiting for a renewal (RENEWING) */
 	bool renew_failed;     /* this answer's renewal failed: decide anew */
 	CURLcode rc;           /* how the last transfer ended */
@@ -801,8 +801,14 @@ stream_on_done(CURL *easy, CURLcode rc, void *arg)
 		return;
 	}
 	s->m->depth++;
-	if (s->http_status == 200 && (s->healthy || s->is_sse))
-		s->reauth_tries = 0; /* the token was accepted */
+	/* Renewals in a row count only while each renewed token is refused
+	 * again: an answer that accepted it, or said nothing about it (a
+	 * 503, a cut, no answer at all: a restart, a proxy), starts them
+	 * over, or chaos between renewals would use them up. */
+	if ((s->http_status == 200 && (s->healthy || s->is_sse)) ||
+	    (s->http_status != 401 && s->http_status != 403 &&
+	        !s->token_expired))
+		s->reauth_tries = 0;
 	stream_decide(s);
 	s->m->depth--;
 	if (s->closing)

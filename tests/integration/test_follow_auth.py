@@ -354,6 +354,47 @@ def test_a_token_answer_cut_in_its_headers_is_tried_again():
     check(b"no usable access_token" not in text, text)
 
 
+def test_renewals_apart_from_each_other_by_a_503_are_not_in_a_row():
+    # The renewed token is refused again only after the server (here
+    # the proxy) said something else in between: three times in all,
+    # more than POLICY_MAX_REAUTH in a row, but never two in a row.
+    n = 0
+    with auth_server("--token-ttl", "2") as s, \
+            chaosproxy.ChaosProxy(s.port, close_each=True) as proxy:
+        s.ingest("apart", [ev(0, "m0")], token=PRODUCER)
+        p = spawn("--server", proxy.url, "-f", "apart", env=CREDENTIALS)
+        err = Stderr(p)
+        try:
+            err.wait(b"Connected to log stream")
+            with proxy.lock:
+                proxy.by_path.extend(
+                    [(b"/logs", {"canned": c, "once": True})
+                     for c in [CANNED_401, CANNED_503] * 3])
+            deadline = time.monotonic() + ldtest.WAIT_S * 3
+            while time.monotonic() < deadline:
+                n += 1
+                s.ingest("apart", [ev(n, "m%d" % n)], token=PRODUCER)
+                with proxy.lock:
+                    spent = not proxy.by_path
+                if spent and err.has(b"Re-authenticated"):
+                    break
+                time.sleep(0.1)  # the producer's pace, not a wait
+            n += 1
+            s.ingest("apart", [ev(n, "m%d" % n)], token=PRODUCER)
+            s.status("apart", "completed", token=PRODUCER)
+            p.wait(timeout=ldtest.WAIT_S * 3)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        err.thread.join(ldtest.WAIT_S)
+        out = p.stdout.read()
+        eq(p.returncode, 0, "exit status: %r" % err.text[-1200:])
+        eq(messages(out), ["m%d" % i for i in range(n + 1)],
+           "every line once")
+        check(err.text.count(b"server busy (HTTP 503)") >= 3, err.text)
+
+
 def test_a_renewal_refused_during_a_follow_stops_with_exit_3():
     with auth_server("--token-ttl", "2") as s, \
             chaosproxy.ChaosProxy(s.port, close_each=True) as proxy:
