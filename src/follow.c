@@ -435,7 +435,12 @@ follow_on_state(struct stream *s, void *arg)
 	case STREAM_WAITING:
 		secs =
 		    st->retry_at > now ? (st->retry_at - now + 999) / 1000 : 0;
-		if (f->o->verbose)
+		if (st->renew_retry)
+			/* The token expired while the token endpoint was away
+			 * or busy: said once per attempt, like a reconnect. */
+			follow_note(f, src, "%s, retrying in %llus...",
+			    st->error, (unsigned long long)secs);
+		else if (f->o->verbose)
 			/* The backoff made visible: tests read the ceilings,
 			 * which jitter does not blur. */
 			follow_note(f, src,

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,8 +38,10 @@ struct auth {
 	struct auth_wait *waiters; /* told when it ends */
 	struct auth_wait *told;    /* being told now (auth_on_notify) */
 	struct loop_timer notify;
-	int rc;
-	char err[320]; /* why the last way failed; never holds a token */
+	enum auth_kind kind; /* how it ended (auth_end) */
+	bool transient;      /* a way failed for now: err says which */
+	long retry_after_ms; /* that way's Retry-After, or -1 */
+	char err[320];       /* why a way failed; never holds a token */
 };
 
 static void auth_abort(struct auth *a);
@@ -468,12 +471,15 @@ enum auth_step {
 
 static void auth_next(struct auth *a);
 
-/* The renewal ended with rc (0: a new token; -1: err says why): tell the
+/* The renewal ended with a new token (ok), or without one: failed for
+ * now when a way failed for now (a->transient), else refused. Tell the
  * waiters from the loop, never from inside auth_renew. */
 static void
-auth_end(struct auth *a, int rc)
+auth_end(struct auth *a, bool ok)
 {
-	a->rc = rc;
+	a->kind = ok             ? AUTH_RENEWED
+	          : a->transient ? AUTH_TRANSIENT
+	                         : AUTH_REFUSED;
 	a->fetch = NULL;
 	a->job = NULL;
 	loop_timer_in(a->loop, &a->notify, 0);
@@ -488,6 +494,10 @@ auth_on_notify(void *arg)
 	struct auth *a = arg;
 	struct auth_wait *w;
 	char err[sizeof a->err];
+	struct auth_outcome o = {.kind = a->kind,
+	    .retry_after_ms =
+	        a->kind == AUTH_TRANSIENT ? a->retry_after_ms : -1,
+	    .err = a->kind == AUTH_RENEWED ? NULL : err};
 
 	/* Off this loop's list: the next renewal may run on another. */
 	loop_timer_stop(a->loop, &a->notify);
@@ -499,11 +509,41 @@ auth_on_notify(void *arg)
 		a->told = w->next;
 		w->next = NULL;
 		w->waiting = false;
-		w->done(w, a->rc, a->rc == 0 ? NULL : err);
+		w->done(w, &o);
 	}
 }
 
-/* A token endpoint answered: take the tokens, or try the next way. */
+/* A way failed: say why (printf-style), as failed for now (transient)
+ * or refused. The first failure for now is the one told (a later
+ * refusal by another way must not hide that trying again may help);
+ * otherwise the last refusal. */
+static void auth_failed(struct auth *a, bool transient, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void
+auth_failed(struct auth *a, bool transient, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (a->transient)
+		return;
+	a->transient = transient;
+	va_start(ap, fmt);
+	vsnprintf(a->err, sizeof a->err, fmt, ap);
+	va_end(ap);
+}
+
+/* True when a token endpoint's status says "not now" rather than "no":
+ * the server is busy, failing or restarting (5xx, 429, 408). */
+static bool
+auth_status_transient(long status)
+{
+	return status >= 500 || status == 429 || status == 408;
+}
+
+/* A token endpoint answered: take the tokens, or try the next way. No
+ * answer, a busy server, or a 200 without a usable access_token (an
+ * answer cut short or garbled on the way) fail for now; any other
+ * status is a refusal. */
 static void
 auth_on_answer(
     long status, const char *body, size_t len, const char *err, void *arg)
@@ -511,15 +551,21 @@ auth_on_answer(
 	struct auth *a = arg;
 	cJSON *j, *at, *rt;
 	char *copy;
+	long retry_after = fetch_retry_after_ms(a->fetch);
 
 	a->fetch = NULL;
 	if (status != 200) {
 		if (status == 0)
-			snprintf(a->err, sizeof a->err, "token renewal: %s",
-			    err != NULL ? err : "no answer");
+			auth_failed(
+			    a, true, "%s", err != NULL ? err : "no answer");
+		else if (auth_status_transient(status))
+			auth_failed(a, true, "HTTP %ld", status);
 		else
-			snprintf(a->err, sizeof a->err,
+			auth_failed(a, false,
 			    "token renewal refused (HTTP %ld)", status);
+		if (status != 0 && auth_status_transient(status) &&
+		    retry_after > a->retry_after_ms)
+			a->retry_after_ms = retry_after;
 		a->step++;
 		auth_next(a);
 		return;
@@ -543,7 +589,7 @@ auth_on_answer(
 		if (cJSON_IsString(rt))
 			explicit_bzero(rt->valuestring, strlen(rt->valuestring));
 		cJSON_Delete(j);
-		auth_end(a, 0);
+		auth_end(a, true);
 		return;
 	}
 	if (cJSON_IsString(at))
@@ -551,8 +597,7 @@ auth_on_answer(
 	if (cJSON_IsString(rt))
 		explicit_bzero(rt->valuestring, strlen(rt->valuestring));
 	cJSON_Delete(j);
-	snprintf(a->err, sizeof a->err,
-	    "token renewal: no usable access_token in the answer");
+	auth_failed(a, true, "no usable access_token in the answer");
 	a->step++;
 	auth_next(a);
 }
@@ -591,7 +636,7 @@ auth_post(struct auth *a, const char *path, const char *name1,
 	cJSON_Delete(req);
 	free(url);
 	if (a->fetch == NULL) {
-		snprintf(a->err, sizeof a->err, "token renewal: out of memory");
+		auth_failed(a, false, "token renewal: out of memory");
 		return -1;
 	}
 	return 0;
@@ -602,14 +647,16 @@ static void
 auth_on_command(const struct job_result *r, void *arg)
 {
 	struct auth *a = arg;
-	char *token = NULL;
+	char *token = NULL, why[sizeof a->err];
 
 	a->job = NULL;
-	if (auth_command_result(a, r, &token, a->err, sizeof a->err) == 0) {
+	if (auth_command_result(a, r, &token, why, sizeof why) == 0) {
 		auth_set(a, token);
-		auth_end(a, 0);
+		auth_end(a, true);
 		return;
 	}
+	/* A failing command is its owner's to fix: a refusal. */
+	auth_failed(a, false, "%s", why);
 	a->step++;
 	auth_next(a);
 }
@@ -647,13 +694,13 @@ auth_next(struct auth *a)
 			if (a->job != NULL)
 				return;
 			auth_command_what(a, what, sizeof what);
-			snprintf(a->err, sizeof a->err, "%s: %s", what, why);
+			auth_failed(a, false, "%s: %s", what, why);
 			break;
 		case AUTH_STEP_NONE:
 			break;
 		}
 	}
-	auth_end(a, -1);
+	auth_end(a, false);
 }
 
 bool
@@ -666,7 +713,7 @@ auth_renewable(const struct auth *a)
 
 void
 auth_wait_init(struct auth_wait *w,
-    void (*done)(struct auth_wait *w, int rc, const char *err), void *arg)
+    void (*done)(struct auth_wait *w, const struct auth_outcome *o), void *arg)
 {
 	memset(w, 0, sizeof *w);
 	w->done = done;
@@ -691,6 +738,9 @@ auth_renew(struct auth *a, struct loop *loop, const struct client_cfg *c,
 	a->loop = loop;
 	a->cfg = c;
 	a->step = AUTH_STEP_REFRESH;
+	a->transient = false;
+	a->retry_after_ms = -1;
+	a->err[0] = '\0';
 	auth_next(a);
 	return 0;
 }
@@ -746,13 +796,16 @@ struct auth_block {
 
 /* The blocking renewal ended. */
 static void
-auth_block_done(struct auth_wait *w, int rc, const char *err)
+auth_block_done(struct auth_wait *w, const struct auth_outcome *o)
 {
 	struct auth_block *b = w->arg;
 
-	b->rc = rc;
-	if (rc != 0)
-		snprintf(b->err, b->errlen, "%s", err);
+	b->rc = o->kind == AUTH_RENEWED ? 0 : -1;
+	if (o->kind == AUTH_TRANSIENT)
+		snprintf(
+		    b->err, b->errlen, "token renewal failed (%s)", o->err);
+	else if (o->kind == AUTH_REFUSED)
+		snprintf(b->err, b->errlen, "%s", o->err);
 	loop_stop(b->loop, 0);
 }
 

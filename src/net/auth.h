@@ -92,11 +92,35 @@ const char *auth_token(const struct auth *a);
 /* Counts renewals, so a stream can tell whether the token changed since
  * it connected (then it just reconnects instead of renewing again). */
 unsigned auth_generation(const struct auth *a);
+/* How a renewal ended. auth.c alone decides the kind; the streams, the
+ * list and fetches act on it. */
+enum auth_kind {
+	AUTH_RENEWED, /* a new token */
+	/* Failed for now: no answer (refused, reset, timed out), HTTP 5xx,
+	 * 429 or 408, or an answer cut short or unreadable. Try again after
+	 * the usual backoff: a restarting server or a network blip must not
+	 * end a follow. */
+	AUTH_TRANSIENT,
+	/* Refused for good: the token endpoint answered with another status
+	 * (400, 401, 403, ...), the token command failed, or nothing can
+	 * renew. */
+	AUTH_REFUSED,
+};
+
+/* What a waiter hears when the renewal ends; valid during the call. */
+struct auth_outcome {
+	enum auth_kind kind;
+	/* AUTH_TRANSIENT: the token endpoint's Retry-After in ms (a floor
+	 * for the next attempt), or -1. */
+	long retry_after_ms;
+	/* Why it failed (not AUTH_RENEWED); never holds a token. */
+	const char *err;
+};
+
 /* A wait for a renewal, embedded in its owner (no allocation): done is
- * called once from the loop with 0 (a new token) or -1 and a message
- * that never holds a token. */
+ * called once from the loop with the outcome. */
 struct auth_wait {
-	void (*done)(struct auth_wait *w, int rc, const char *err);
+	void (*done)(struct auth_wait *w, const struct auth_outcome *o);
 	void *arg;
 	/* auth's bookkeeping; do not touch. */
 	struct auth_wait *next;
@@ -105,15 +129,18 @@ struct auth_wait {
 
 /* Set up a wait (not waiting). */
 void auth_wait_init(struct auth_wait *w,
-    void (*done)(struct auth_wait *w, int rc, const char *err), void *arg);
+    void (*done)(struct auth_wait *w, const struct auth_outcome *o), void *arg);
 /* True when something can renew a refused token: a refresh token, client
  * credentials or a token_command. */
 bool auth_renewable(const struct auth *a);
 /* Replace a refused or expired token without blocking the loop: the
  * refresh endpoint, then client credentials, then the token command
  * (detached: stdin /dev/null, stderr kept for the message), each a
- * transfer or a job on loop. One renewal runs at a time: a second caller
- * waits for the same one. Returns 0 (w->done will be called from the
+ * transfer or a job on loop, until one gives a token. The outcome is
+ * AUTH_TRANSIENT when no way gave one and at least one failed for now
+ * (its message is the one told), AUTH_REFUSED when every way was refused.
+ * One renewal runs at a time: a second caller waits for the same one.
+ * Returns 0 (w->done will be called from the
  * loop, never from inside this call), or -1 with err when nothing can
  * renew it. */
 int auth_renew(struct auth *a, struct loop *loop, const struct client_cfg *c,
@@ -123,7 +150,8 @@ int auth_renew(struct auth *a, struct loop *loop, const struct client_cfg *c,
  * Call before freeing the owner or the loop. */
 void auth_wait_cancel(struct auth *a, struct auth_wait *w);
 /* auth_renew on a loop of its own, waiting for the end: for start-up,
- * before any other loop runs. 0 or -1 with err. */
+ * before any other loop runs. 0 or -1 with err (either kind of
+ * failure). */
 int auth_renew_sync(
     struct auth *a, const struct client_cfg *c, char *err, size_t errlen);
 /* Get the first token from a renewal source when no token was given

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "net/auth.h"
+#include "net/policy.h"
 #include "core/buf.h"
 
 /* How long a start-up look-up may take in all. */
@@ -188,3 +189,33 @@ client_get_sync(const struct client_cfg *c, const char *url, char **body,
 	return status;
 }
 
+long
+client_retry_after_ms(const char *v, size_t n)
+{
+	char tmp[64];
+	long secs;
+	char *end;
+	time_t when;
+
+	while (
+	    n > 0 && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' '))
+		n--;
+	while (n > 0 && *v == ' ') {
+		v++;
+		n--;
+	}
+	if (n == 0 || n >= sizeof tmp)
+		return -1;
+	memcpy(tmp, v, n);
+	tmp[n] = '\0';
+	secs = strtol(tmp, &end, 10);
+	if (*end != '\0') {
+		/* An HTTP date: the seconds from now, a past one now. */
+		if ((when = curl_getdate(tmp, NULL)) < 0)
+			return -1;
+		secs = (long)(when - time(NULL));
+		if (secs < 0)
+			secs = 0;
+	}
+	return policy_retry_after_ms(secs);
+}

@@ -44,4 +44,8 @@ char *client_url(const struct client_cfg *c, const char *kind_path,
 long client_get_sync(const struct client_cfg *c, const char *url, char **body,
     size_t *len, char *err, size_t errlen);
 
+/* A Retry-After header value (n bytes at v, seconds or an HTTP date)
+ * in ms, clamped as policy_retry_after_ms does; -1 when unusable. */
+long client_retry_after_ms(const char *v, size_t n);
+
 #endif

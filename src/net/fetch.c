@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 
@@ -23,7 +24,9 @@ struct fetch {
 	CURL *easy;
 	struct curl_slist *hdrs; /* kept alive while easy uses it */
 	struct buf body;
-	char *post; /* the POST body (owned), or NULL for a GET */
+	long retry_after_ms; /* the answer's Retry-After, or -1 */
+	bool head_done;      /* the final answer's header block ended */
+	char *post;          /* the POST body (owned), or NULL for a GET */
 	fetch_done_fn done;
 	void *arg;
 	char errbuf[CURL_ERROR_SIZE];
@@ -58,6 +61,26 @@ fetch_write(char *p, size_t size, size_t n, void *arg)
 	return buf_append(&f->body, p, size * n) == 0 ? size * n : 0;
 }
 
+/* curl header callback: a new response (after 1xx) forgets the last
+ * Retry-After and starts a header block; keep the final answer's, and
+ * note where its header block ends (the empty line). */
+static size_t
+fetch_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct fetch *f = arg;
+	size_t len = size * n;
+
+	if (len > 5 && strncmp(p, "HTTP/", 5) == 0) {
+		f->retry_after_ms = -1;
+		f->head_done = false;
+	} else if ((len == 2 && p[0] == '\r' && p[1] == '\n') ||
+	           (len == 1 && p[0] == '\n')) {
+		f->head_done = true;
+	} else if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0)
+		f->retry_after_ms = client_retry_after_ms(p + 12, len - 12);
+	return len;
+}
+
 static int fetch_send(struct fetch *f);
 
 /* Tell the caller how the fetch ended (status code, err or NULL), then
@@ -77,22 +100,36 @@ fetch_retry(struct fetch *f)
 {
 	buf_clear(&f->body);
 	f->errbuf[0] = '\0';
+	f->retry_after_ms = -1;
+	f->head_done = false;
 	if (fetch_send(f) != 0)
 		fetch_finish(f, 0, "cannot start the transfer again");
 }
 
 /* The renewal a refused GET waited for ended: ask again with the new
- * token, or hand the refusal over as it came. */
+ * token; after a renewal that failed for now (the token endpoint did
+ * not answer, was busy, cut its answer), no answer came (status 0, the
+ * caller tries again later as after any network error); after a
+ * definitive refusal, hand the refusal over as it came. */
 static void
-fetch_on_renewed(struct auth_wait *w, int rc, const char *err)
+fetch_on_renewed(struct auth_wait *w, const struct auth_outcome *o)
 {
 	struct fetch *f = w->arg;
+	char err[CURL_ERROR_SIZE + 64];
 
-	(void)err; /* the refusal is what the caller hears */
-	if (rc == 0)
+	switch (o->kind) {
+	case AUTH_RENEWED:
 		fetch_retry(f);
-	else
+		break;
+	case AUTH_TRANSIENT:
+		snprintf(err, sizeof err, "token renewal failed (%s)", o->err);
+		buf_clear(&f->body);
+		fetch_finish(f, 0, err);
+		break;
+	case AUTH_REFUSED:
 		fetch_finish(f, f->refused, NULL);
+		break;
+	}
 }
 
 /* A GET was refused (401, 403): renew the token on the loop as every
@@ -133,6 +170,12 @@ fetch_ended(CURL *easy, CURLcode rc, void *arg)
 	else if (rc != CURLE_OK)
 		snprintf(err, sizeof err, "%s",
 		    f->errbuf[0] ? f->errbuf : curl_easy_strerror(rc));
+	else if (!f->head_done)
+		/* libcurl 7.88 ends a transfer whose connection closed in
+		 * the middle of the header block without an error, as a
+		 * complete answer with an empty body: it is a cut one. */
+		snprintf(err, sizeof err,
+		    "the answer was cut short (in its headers)");
 	else
 		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
 	if ((code == 401 || code == 403) && fetch_reauth(f, code))
@@ -162,6 +205,8 @@ fetch_send(struct fetch *f)
 	curl_easy_setopt(f->easy, CURLOPT_URL, f->url);
 	curl_easy_setopt(f->easy, CURLOPT_WRITEFUNCTION, fetch_write);
 	curl_easy_setopt(f->easy, CURLOPT_WRITEDATA, f);
+	curl_easy_setopt(f->easy, CURLOPT_HEADERFUNCTION, fetch_header);
+	curl_easy_setopt(f->easy, CURLOPT_HEADERDATA, f);
 	curl_easy_setopt(f->easy, CURLOPT_ERRORBUFFER, f->errbuf);
 	curl_easy_setopt(f->easy, CURLOPT_TIMEOUT, (long)FETCH_TIMEOUT_S);
 	return loop_add_transfer(f->loop, f->easy, fetch_ended, f) == -1 ? -1
@@ -181,6 +226,7 @@ fetch_start(struct loop *loop, const struct client_cfg *cfg, const char *url,
 	f->done = done;
 	f->arg = arg;
 	buf_init(&f->body, FETCH_MAX_BODY + 1);
+	f->retry_after_ms = -1;
 	if ((f->easy = curl_easy_init()) == NULL) {
 		free(f);
 		return NULL;
@@ -211,6 +257,12 @@ fetch_post(struct loop *loop, const struct client_cfg *cfg, const char *url,
     const char *json, fetch_done_fn done, void *arg)
 {
 	return fetch_start(loop, cfg, url, json, done, arg);
+}
+
+long
+fetch_retry_after_ms(const struct fetch *f)
+{
+	return f->retry_after_ms;
 }
 
 void

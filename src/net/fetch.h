@@ -24,7 +24,9 @@ typedef void (*fetch_done_fn)(
 /* GET url (copied) with the client's TLS and token settings; done is
  * called later, never from inside fetch_get. A 401 or 403 renews the
  * token (cfg->auth, on the loop, as streams and the list do) and asks
- * once more; done hears the refusal only when that fails. cfg must
+ * once more; done hears the refusal only when that fails for good (a
+ * renewal that failed for now ends the fetch with status 0 and err
+ * "token renewal failed (...)", as a network error does). cfg must
  * outlive the fetch. NULL on allocation failure (done is not called
  * then). */
 struct fetch *fetch_get(struct loop *loop, const struct client_cfg *cfg,
@@ -34,6 +36,9 @@ struct fetch *fetch_get(struct loop *loop, const struct client_cfg *cfg,
  * but a refusal is not retried (token renewal itself posts). */
 struct fetch *fetch_post(struct loop *loop, const struct client_cfg *cfg,
     const char *url, const char *json, fetch_done_fn done, void *arg);
+/* The Retry-After of the answer, in ms (client_retry_after_ms), or -1
+ * when it had none; for done, while it runs. */
+long fetch_retry_after_ms(const struct fetch *f);
 /* Abandon a fetch that has not ended; done is not called. NULL is fine. */
 void fetch_cancel(struct fetch *f);
 

@@ -483,20 +483,24 @@ srclist_reauth(struct srclist *l)
 }
 
 /* The renewal the list waited for ended: ask again under the new token,
- * or say the token is refused and try again later. */
+ * or say why not and try again later (the list never stops: a refusal
+ * and a failure for now differ only in what it says). */
 static void
-srclist_on_renewed(struct auth_wait *w, int rc, const char *err)
+srclist_on_renewed(struct auth_wait *w, const struct auth_outcome *o)
 {
 	struct srclist *l = w->arg;
 
-	(void)err;
 	if (l->closing) {
 		srclist_destroy(l);
 		return;
 	}
 	l->depth++;
-	if (rc == 0) {
+	if (o->kind == AUTH_RENEWED) {
 		srclist_connect(l);
+	} else if (o->kind == AUTH_TRANSIENT) {
+		srclist_fail(l, "%s: token renewal failed (%s)",
+		    source_kind_path(l->kind), o->err);
+		srclist_schedule(l);
 	} else {
 		srclist_fail(l, "%s: unauthorized HTTP %ld",
 		    source_kind_path(l->kind), l->http_status);

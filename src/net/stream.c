@@ -94,7 +94,7 @@ struct stream {
 	bool terminal;         /* a terminal status arrived */
 	bool token_expired;    /* the server ended the stream: token expired */
 	unsigned auth_gen;     /* auth_generation() when this request began */
-	unsigned reauth_tries; /* renewals since the last accepted request */
+	unsigned reauth_tries; /* renewals in a row, each token refused */
 	struct auth_wait auth_wait; /* waiting for a renewal (RENEWING) */
 	bool renew_failed;     /* this answer's renewal failed: decide anew */
 	CURLcode rc;           /* how the last transfer ended */
@@ -213,12 +213,14 @@ stream_random(struct stream_mgr *m, uint64_t n)
 	return n ? m->rnd % n : 0;
 }
 
-/* Schedule the next attempt after the backoff (policy_backoff). */
+/* Schedule the next attempt after the backoff (policy_backoff); renewal
+ * says it follows a token renewal that failed for now, not a drop. */
 static void
-stream_schedule_retry(struct stream *s)
+stream_schedule_retry(struct stream *s, bool renewal)
 {
 	struct policy_wait w;
 
+	s->st.renew_retry = renewal;
 	if (s->healthy)
 		s->st.attempt = 0;
 	w = policy_backoff(sse_retry(s->sse), s->st.attempt,
@@ -388,38 +390,6 @@ stream_body_error(struct stream *s, const char *fallback)
 	return msg;
 }
 
-/* Parse a Retry-After value (seconds or an HTTP date) into ms, or -1. */
-static long
-stream_parse_retry_after(const char *v, size_t n)
-{
-	char tmp[64];
-	long secs;
-	char *end;
-	time_t when;
-
-	while (
-	    n > 0 && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' '))
-		n--;
-	while (n > 0 && *v == ' ') {
-		v++;
-		n--;
-	}
-	if (n == 0 || n >= sizeof tmp)
-		return -1;
-	memcpy(tmp, v, n);
-	tmp[n] = '\0';
-	secs = strtol(tmp, &end, 10);
-	if (*end != '\0') {
-		/* An HTTP date: the seconds from now, a past one now. */
-		if ((when = curl_getdate(tmp, NULL)) < 0)
-			return -1;
-		secs = (long)(when - time(NULL));
-		if (secs < 0)
-			secs = 0;
-	}
-	return policy_retry_after_ms(secs);
-}
-
 /* Header callback: the status of the final response and Retry-After. */
 static size_t
 stream_on_header(char *p, size_t size, size_t n, void *arg)
@@ -437,7 +407,7 @@ stream_on_header(char *p, size_t size, size_t n, void *arg)
 		/* The connection is up and known: the wave may go on. */
 		stream_settle(s);
 	} else if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0) {
-		s->retry_after_ms = stream_parse_retry_after(p + 12, len - 12);
+		s->retry_after_ms = client_retry_after_ms(p + 12, len - 12);
 	}
 	return len;
 }
@@ -525,7 +495,7 @@ stream_on_stall_timer(void *arg)
 	s->retry_after_ms = -1;
 	s->healthy = false;
 	s->m->depth++;
-	stream_schedule_retry(s);
+	stream_schedule_retry(s, false);
 	s->m->depth--;
 }
 
@@ -576,9 +546,12 @@ stream_reauth(struct stream *s)
 }
 
 /* The renewal the stream waited for ended: reconnect under the new
- * token, or decide again knowing it cannot be renewed. */
+ * token; after a failure for now (the token endpoint away, busy, or its
+ * answer cut), wait the usual backoff (at least its Retry-After) and
+ * try again; after a refusal, decide again knowing it cannot be
+ * renewed. */
 static void
-stream_on_renewed(struct auth_wait *w, int rc, const char *err)
+stream_on_renewed(struct auth_wait *w, const struct auth_outcome *o)
 {
 	struct stream *s = w->arg;
 
@@ -587,14 +560,28 @@ stream_on_renewed(struct auth_wait *w, int rc, const char *err)
 		return;
 	}
 	s->m->depth++;
-	if (rc == 0) {
+	switch (o->kind) {
+	case AUTH_RENEWED:
 		s->st.reauths++;
 		s->st.attempt = 0;
 		stream_connect(s);
-	} else {
-		stream_error(s, "unauthorized: %s", err);
+		break;
+	case AUTH_TRANSIENT:
+		/* No token came to be refused: this one does not count
+		 * towards POLICY_MAX_REAUTH. The next attempt reconnects
+		 * (the old token may still do after a restart) and renews
+		 * again when refused. */
+		if (s->reauth_tries > 0)
+			s->reauth_tries--;
+		stream_error(s, "token renewal failed (%s)", o->err);
+		s->retry_after_ms = o->retry_after_ms;
+		stream_schedule_retry(s, true);
+		break;
+	case AUTH_REFUSED:
+		stream_error(s, "unauthorized: %s", o->err);
 		s->renew_failed = true;
 		stream_decide(s);
+		break;
 	}
 	s->m->depth--;
 	if (s->closing)
@@ -777,7 +764,7 @@ stream_decide(struct stream *s)
 		stream_reauth(s);
 		break;
 	case POLICY_RETRY:
-		stream_schedule_retry(s);
+		stream_schedule_retry(s, false);
 		break;
 	case POLICY_RUNS_FALLBACK:
 		/* A server without runs: poll the source's status instead. */
@@ -814,8 +801,14 @@ stream_on_done(CURL *easy, CURLcode rc, void *arg)
 		return;
 	}
 	s->m->depth++;
-	if (s->http_status == 200 && (s->healthy || s->is_sse))
-		s->reauth_tries = 0; /* the token was accepted */
+	/* Renewals in a row count only while each renewed token is refused
+	 * again: an answer that accepted it, or said nothing about it (a
+	 * 503, a cut, no answer at all: a restart, a proxy), starts them
+	 * over, or chaos between renewals would use them up. */
+	if ((s->http_status == 200 && (s->healthy || s->is_sse)) ||
+	    (s->http_status != 401 && s->http_status != 403 &&
+	        !s->token_expired))
+		s->reauth_tries = 0;
 	stream_decide(s);
 	s->m->depth--;
 	if (s->closing)

@@ -38,6 +38,8 @@ struct stream_status {
 	uint64_t ceiling;  /* the backoff ceiling of that wait, in ms */
 	uint64_t since;    /* loop_now() when this state began */
 	bool stalled;      /* the last drop was for silence (stall) */
+	bool renew_retry;  /* WAITING after a token renewal that failed for
+	                    * now (error says why), not after a drop */
 	long http_status;  /* of the last answer (0: none yet) */
 	unsigned long long events; /* log events delivered */
 	unsigned long long resets; /* retention gaps reported by the server */

@@ -9,10 +9,18 @@ Per connection (counted from 0) a plan may say:
              threading.Event E is set: an answer as late as the test wants
 by_path=[(needle, plan), ...] gives a request whose first line holds the
 bytes needle that plan instead (the first match), whichever connection
-it comes on; a plan with once=True is used for one request only. Globally, rewrite=[(old, new), ...] edits every request head before it
-goes upstream (e.g. to play a server without streams), and chunk=K sends at most K bytes per send() with TCP_NODELAY and
-delay=S seconds between sends, so the client sees tiny reads.
+it comes on; a plan with once=True is used for one request only. A plan
+is decided by a connection's first request and counts every byte the
+connection carries back: with keep-alive, a later request (a token POST
+after a stream's 401) would ride the first one's plan. close_each=True
+asks the server to close after every answer (Connection: close on each
+request head) so that every request comes on a connection, and gets a
+plan, of its own. Globally, rewrite=[(old, new), ...] edits every
+request head before it goes upstream (e.g. to play a server without
+streams), and chunk=K sends at most K bytes per send() with TCP_NODELAY
+and delay=S seconds between sends, so the client sees tiny reads.
 """
+import re
 import socket
 import ssl
 import threading
@@ -21,8 +29,9 @@ import time
 
 class ChaosProxy:
     def __init__(self, upstream_port, plans=None, chunk=None, delay=0.0,
-                 rewrite=(), tls=None, by_path=()):
+                 rewrite=(), tls=None, by_path=(), close_each=False):
         self.upstream_port = upstream_port
+        self.close_each = close_each
         self.by_path = list(by_path)
         self.rewrite = list(rewrite)
         self.plans = plans or []
@@ -93,6 +102,11 @@ class ChaosProxy:
             if not got:
                 break
             data += got
+        if self.close_each and b"\r\n\r\n" in data:
+            head, rest = data.split(b"\r\n\r\n", 1)
+            head = re.sub(rb"(?im)^connection:[^\r\n]*\r\n?", b"",
+                          head + b"\r\n").rstrip(b"\r\n")
+            data = head + b"\r\nConnection: close\r\n\r\n" + rest
         return self._note(data)
 
     def _upstream(self, c, u):

@@ -7,6 +7,7 @@ import tempfile
 import threading
 import time
 
+import chaosproxy
 import ldtest
 from ldtest import Server, check, eq, ev, logdeck, spawn
 
@@ -210,6 +211,212 @@ def test_stream_limit_429_is_waited_out_as_told():
         eq(second.returncode, 0, "second: %r" % err2)
         eq(messages(out2), ["b1"], "second's lines")
         check(b"429" in err2 and b"reconnecting in" in err2, err2)
+
+
+# What the chaos proxy answers a token POST with instead of the server.
+CANNED_503 = (b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n"
+              b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+CANNED_401 = (b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n"
+              b"Connection: close\r\n\r\n")
+CREDENTIALS = {"LOGDECK_CLIENT_ID": CLIENT["client_id"],
+               "LOGDECK_CLIENT_SECRET": CLIENT["client_secret"]}
+
+
+class Stderr:
+    """Keeps what a spawned logdeck writes on stderr, read by a thread,
+    so a test can wait for a message while it runs."""
+
+    def __init__(self, p):
+        self.text = b""
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self._read, args=(p,),
+                                       daemon=True)
+        self.thread.start()
+
+    def _read(self, p):
+        for line in p.stderr:
+            with self.lock:
+                self.text += line
+
+    def has(self, what, after=0):
+        with self.lock:
+            return self.text.find(what, after) >= 0
+
+    def wait(self, what, after=0):
+        ldtest.wait_for(lambda: self.has(what, after), what=repr(what))
+        with self.lock:
+            return self.text.find(what, after)
+
+
+def _auth_answer_head_len(s):
+    """How many bytes the server's 200 to a token POST has before its
+    body, and before its second header line, so that a cut can land
+    inside the body or inside the headers."""
+    import socket
+    body = json.dumps(CLIENT).encode()
+    c = socket.create_connection(("127.0.0.1", s.port), timeout=ldtest.WAIT_S)
+    c.sendall(b"POST /api/auth/token HTTP/1.1\r\nHost: x\r\n"
+              b"Content-Type: application/json\r\nConnection: close\r\n"
+              b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+    got = b""
+    while True:
+        d = c.recv(65536)
+        if not d:
+            break
+        got += d
+    c.close()
+    check(got.startswith(b"HTTP/1.1 200"), got[:40])
+    return got.index(b"\r\n\r\n") + 4, got.index(b"\r\n") + 2
+
+
+def _follow_through_failing_renewals(plans, said):
+    """A follower whose token (two seconds) expires while every token
+    POST gets plans[i] from the chaos proxy instead of the server's
+    answer, in order (the refresh, then the client credentials, per
+    attempt), then gets through. It must wait and try again, say said,
+    and read every line once; returns its stderr."""
+    with auth_server("--token-ttl", "2") as s, \
+            chaosproxy.ChaosProxy(s.port, close_each=True) as proxy:
+        plans = [(p if callable(p) else lambda s, p=p: p) for p in plans]
+        plans = [(b"/api/auth/", dict(p(s), once=True)) for p in plans]
+        s.ingest("ren", [ev(0, "m0")], token=PRODUCER)
+        p = spawn("--server", proxy.url, "-f", "ren", env=CREDENTIALS)
+        err = Stderr(p)
+        try:
+            err.wait(b"Connected to log stream")
+            # The start-up token went through; the renewals will not.
+            with proxy.lock:
+                proxy.by_path.extend(plans)
+            n = 1
+            deadline = time.monotonic() + ldtest.WAIT_S * 3
+            failed = -1
+            while time.monotonic() < deadline:
+                s.ingest("ren", [ev(n, "m%d" % n)], token=PRODUCER)
+                n += 1
+                with proxy.lock:
+                    spent = not proxy.by_path
+                if failed < 0 and err.has(said):
+                    failed = err.wait(said)
+                if spent and failed >= 0 and \
+                        err.has(b"Re-authenticated", failed):
+                    break
+                time.sleep(0.1)  # the producer's pace, not a wait
+            s.ingest("ren", [ev(n, "m%d" % n)], token=PRODUCER)
+            n += 1
+            s.status("ren", "completed", token=PRODUCER)
+            p.wait(timeout=ldtest.WAIT_S * 3)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        err.thread.join(ldtest.WAIT_S)
+        out = p.stdout.read()
+        eq(p.returncode, 0, "exit status: %r" % err.text[-1200:])
+        check(err.has(said), err.text)
+        eq(messages(out), ["m%d" % i for i in range(n)], "every line once")
+        check(b"unauthorized" not in err.text, err.text)
+        return err.text
+
+
+def test_a_renewal_answered_503_waits_and_tries_again():
+    # The refresh is refused for good (401), the credentials get a 503:
+    # that attempt failed for now; then both 503, then through.
+    text = _follow_through_failing_renewals(
+        [{"canned": CANNED_401}, {"canned": CANNED_503},
+         {"canned": CANNED_503}, {"canned": CANNED_503}],
+        b"token renewal failed (HTTP 503), retrying in ")
+    check(text.count(b"token renewal failed") >= 2, text)
+
+
+def test_a_renewal_without_an_answer_is_tried_again():
+    # The token endpoint closes without a word (as a server restarting).
+    _follow_through_failing_renewals(
+        [{"canned": b""}, {"canned": b""}],
+        b"token renewal failed (")
+
+
+def test_a_token_answer_cut_short_is_tried_again():
+    # Both token answers end in the middle of their JSON body.
+    cut = lambda s: {"cut": _auth_answer_head_len(s)[0] + 20}
+    text = _follow_through_failing_renewals(
+        [cut, cut], b"token renewal failed (")
+    check(b"token renewal failed (transfer closed with " in text, text)
+
+
+def test_a_token_answer_cut_in_its_headers_is_tried_again():
+    # libcurl takes a 200 whose connection closed in the middle of its
+    # headers for a complete answer with an empty body (the soak's "no
+    # usable access_token"): the fetch must see it as cut.
+    # As in the soak: "HTTP/1.1 200 OK\r\nCach", then the end.
+    cut = lambda s: {"cut": _auth_answer_head_len(s)[1] + 4}
+    text = _follow_through_failing_renewals(
+        [cut, cut], b"token renewal failed (the answer was cut short")
+    check(b"no usable access_token" not in text, text)
+
+
+def test_renewals_apart_from_each_other_by_a_503_are_not_in_a_row():
+    # The renewed token is refused again only after the server (here
+    # the proxy) said something else in between: three times in all,
+    # more than POLICY_MAX_REAUTH in a row, but never two in a row.
+    n = 0
+    with auth_server("--token-ttl", "2") as s, \
+            chaosproxy.ChaosProxy(s.port, close_each=True) as proxy:
+        s.ingest("apart", [ev(0, "m0")], token=PRODUCER)
+        p = spawn("--server", proxy.url, "-f", "apart", env=CREDENTIALS)
+        err = Stderr(p)
+        try:
+            err.wait(b"Connected to log stream")
+            with proxy.lock:
+                proxy.by_path.extend(
+                    [(b"/logs", {"canned": c, "once": True})
+                     for c in [CANNED_401, CANNED_503] * 3])
+            deadline = time.monotonic() + ldtest.WAIT_S * 3
+            while time.monotonic() < deadline:
+                n += 1
+                s.ingest("apart", [ev(n, "m%d" % n)], token=PRODUCER)
+                with proxy.lock:
+                    spent = not proxy.by_path
+                if spent and err.has(b"Re-authenticated"):
+                    break
+                time.sleep(0.1)  # the producer's pace, not a wait
+            n += 1
+            s.ingest("apart", [ev(n, "m%d" % n)], token=PRODUCER)
+            s.status("apart", "completed", token=PRODUCER)
+            p.wait(timeout=ldtest.WAIT_S * 3)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        err.thread.join(ldtest.WAIT_S)
+        out = p.stdout.read()
+        eq(p.returncode, 0, "exit status: %r" % err.text[-1200:])
+        eq(messages(out), ["m%d" % i for i in range(n + 1)],
+           "every line once")
+        check(err.text.count(b"server busy (HTTP 503)") >= 3, err.text)
+
+
+def test_a_renewal_refused_during_a_follow_stops_with_exit_3():
+    with auth_server("--token-ttl", "2") as s, \
+            chaosproxy.ChaosProxy(s.port, close_each=True) as proxy:
+        s.ingest("no", [ev(0, "m0")], token=PRODUCER)
+        p = spawn("--server", proxy.url, "-f", "no", env=CREDENTIALS)
+        err = Stderr(p)
+        try:
+            err.wait(b"Connected to log stream")
+            with proxy.lock:
+                proxy.by_path.extend(
+                    [(b"/api/auth/", {"canned": CANNED_401, "once": True})
+                     for _ in range(6)])
+            p.wait(timeout=ldtest.WAIT_S * 3)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        err.thread.join(ldtest.WAIT_S)
+        eq(p.returncode, 3, "exit status: %r" % err.text)
+        check(b"logdeck: unauthorized: token renewal refused (HTTP 401)"
+              in err.text, err.text)
+        check(b"token renewal failed" not in err.text, err.text)
 
 
 ldtest.main(globals())

@@ -11,7 +11,7 @@ What runs (all real: binaries, PostgreSQL, tmux, loopback):
     every TICK_S (some lines long, some with escape sequences);
   - three logdeck --follow -o json of every source: one direct, one
     through chaosproxy.py (every stream request gets cut, stalled or
-    answered 503 at random), one whose stdout is read slowly (it stops
+    answered 503 at random, token POSTs cut or answered 503), one whose stdout is read slowly (it stops
     reading for SLOW_STALL_S at a time, past the server's stall timeout);
   - the full-screen view (--all --merged) in tmux at a fixed size, resized
     and made to unwatch and watch a source every TUI_EVERY_S.
@@ -379,13 +379,33 @@ def sample(pid):
 
 class ChaosPlans:
     """chaosproxy's by_path: every stream request (.../logs) gets a fresh
-    random plan: cut after some bytes, stall, or a canned 503. The proxy
-    walks by_path for each request and stops at the first match, so the
-    line after the yield runs only for a request that did not match."""
+    random plan: cut after some bytes, stall, or a canned 503; every
+    token POST (/api/auth/) but the first (the start-up one, which must
+    get through) gets one too: cut in its headers or its body, or a
+    canned 503, which the follower must wait out and renew again. The
+    proxy walks by_path for each request and stops at the first match,
+    so the line after a yield runs only for a request that did not
+    match. The proxy closes after every answer (close_each), so a plan
+    applies to the one request it was drawn for, never to a later one
+    riding the same kept-alive connection."""
 
     def __init__(self, rng):
         self.rng = rng
-        self.counts = {"cut": 0, "stall": 0, "503": 0, "clean": 0}
+        self.counts = {"cut": 0, "stall": 0, "503": 0, "clean": 0,
+                       "auth-cut": 0, "auth-503": 0, "auth-clean": 0}
+        self.auth_seen = 0
+
+    def _auth_plan(self):
+        self.auth_seen += 1
+        r = self.rng.random()
+        if self.auth_seen == 1 or r >= 0.3:
+            return {}, "auth-clean"
+        if r < 0.2:
+            # The answer is about 200 bytes of headers, 200 of body.
+            return {"cut": self.rng.randint(1, 380)}, "auth-cut"
+        return {"canned": b"HTTP/1.1 503 Service Unavailable\r\n"
+                b"Retry-After: 1\r\nContent-Length: 0\r\n"
+                b"Connection: close\r\n\r\n"}, "auth-503"
 
     def __iter__(self):
         r = self.rng.random()
@@ -402,6 +422,11 @@ class ChaosPlans:
         self.counts[kind] += 1
         yield (b"/logs", plan)
         self.counts[kind] -= 1
+        plan, kind = self._auth_plan()
+        self.counts[kind] += 1
+        yield (b"/api/auth/", plan)
+        self.counts[kind] -= 1
+        self.auth_seen -= 1
 
 
 def check_follower(f, last):
@@ -480,7 +505,7 @@ def main():
             server.post("/api/automations/soak-%d/logs" % k,
                         producer.batch(k))
         plans = ChaosPlans(rng)
-        proxy = chaosproxy.ChaosProxy(server.port)
+        proxy = chaosproxy.ChaosProxy(server.port, close_each=True)
         proxy.by_path = plans  # walked afresh for each request
         followers = [Follower("follow", server.url),
                      Follower("follow-chaos", proxy.url),
@@ -633,7 +658,7 @@ def main():
               lambda: check_bounds(series))
         check("no_sanitizer_report", lambda: ldtest.check(
             not ldtest.sanitizer_reports(), "a sanitizer report"))
-    say("events %d; server starts %d; chaos on stream requests: %s; "
+    say("events %d; server starts %d; chaos on requests: %s; "
         "token lifetime %d s" % (sum(last), server.starts,
                                  ", ".join("%s %d" % kv for kv in
                                            sorted(plans.counts.items())),
