@@ -12,7 +12,12 @@ import subprocess
 import tempfile
 import time
 
-START_TIMEOUT = 5.0
+from ldtest import scaled
+
+# Deadlines for the server's start, its stop and one answer; a slower run
+# (make valgrind) multiplies them (ldtest.TIME_SCALE).
+START_TIMEOUT = scaled(5.0)
+ANSWER_TIMEOUT = scaled(5.0)
 
 
 class Server:
@@ -39,7 +44,7 @@ class Server:
     def __exit__(self, *exc):
         self.stop()
 
-    def stop(self, sig=signal.SIGTERM, timeout=5.0):
+    def stop(self, sig=signal.SIGTERM, timeout=ANSWER_TIMEOUT):
         """Signal the server and return its exit code."""
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
@@ -72,11 +77,12 @@ class Server:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    def conn(self, timeout=5.0):
+    def conn(self, timeout=ANSWER_TIMEOUT):
         return http.client.HTTPConnection("127.0.0.1", self.port,
                                           timeout=timeout)
 
-    def request(self, method, path, body=None, headers=None, timeout=5.0):
+    def request(self, method, path, body=None, headers=None,
+                timeout=ANSWER_TIMEOUT):
         """One request; returns (status, headers dict, body bytes)."""
         c = self.conn(timeout)
         if isinstance(body, (dict, list)):
@@ -96,7 +102,7 @@ class Server:
         status, _, data = self.request("POST", path, body, headers)
         return status, json.loads(data) if data else None
 
-    def stream(self, path, headers=None, timeout=5.0):
+    def stream(self, path, headers=None, timeout=ANSWER_TIMEOUT):
         """Open an event stream; returns an EventStream."""
         c = self.conn(timeout)
         h = {"Accept": "text/event-stream"}

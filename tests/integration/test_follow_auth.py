@@ -28,24 +28,35 @@ def messages(out):
 
 
 def test_stream_survives_ten_token_expiries_with_every_line_once():
-    n = 60
     with auth_server("--token-ttl", "1") as s:
         s.ingest("exp", [ev(0, "m0")], token=PRODUCER)
         env = {"LOGDECK_CLIENT_ID": CLIENT["client_id"],
                "LOGDECK_CLIENT_SECRET": CLIENT["client_secret"]}
         p = spawn("--server", s.url, "-f", "exp", env=env)
+        out, err = [], []
+        readers = [threading.Thread(target=lambda f, into: into.extend(
+            iter(f.readline, b"")), args=a, daemon=True)
+            for a in ((p.stdout, out), (p.stderr, err))]
+        for r in readers:
+            r.start()
 
-        def produce():
-            # Twelve seconds of lines: more than ten one-second tokens.
-            for i in range(1, n):
-                s.ingest("exp", [ev(i, "m%d" % i)], token=PRODUCER)
-                time.sleep(0.2)
-            s.status("exp", "completed", token=PRODUCER)
+        def renewals():
+            return b"".join(err).count(b"Re-authenticated")
 
-        t = threading.Thread(target=produce)
-        t.start()
-        out, err = p.communicate(timeout=60)
-        t.join()
+        # A line every 0.2 s until the client has renewed its one-second
+        # token ten times (about twelve seconds; longer under valgrind,
+        # where each renewal takes longer).
+        n = 1
+        end = time.monotonic() + 3 * ldtest.WAIT_S
+        while renewals() < 10 and time.monotonic() < end:
+            s.ingest("exp", [ev(n, "m%d" % n)], token=PRODUCER)
+            n += 1
+            time.sleep(0.2)
+        s.status("exp", "completed", token=PRODUCER)
+        p.wait(ldtest.WAIT_S)
+        for r in readers:
+            r.join(ldtest.WAIT_S)
+        out, err = b"".join(out), b"".join(err)
         eq(p.returncode, 0, "exit status: %r" % err[-800:])
         eq(messages(out), ["m%d" % i for i in range(n)], "every line once")
         check(err.count(b"Re-authenticated") >= 10,
@@ -194,14 +205,29 @@ def test_a_token_command_past_its_deadline_is_killed_with_a_clear_error():
               b"1 s and was killed" in r.stderr, r.stderr)
 
 
+def _metric(s, sample):
+    """The value of one sample of the server's /metrics (its name and
+    labels as written there), 0 while it is absent."""
+    st, text = s.request("GET", "/metrics")
+    eq(st, 200, "metrics")
+    for line in text.splitlines():
+        if line.startswith(sample + " "):
+            return float(line.split()[-1])
+    return 0
+
+
 def test_stream_limit_429_is_waited_out_as_told():
     with Server("--max-streams", "1") as s:
         s.ingest("a", [ev(1, "a1")])
         s.ingest("b", [ev(1, "b1")])
         first = spawn("--server", s.url, "-f", "a")
-        time.sleep(0.5)
+        ldtest.wait_for(lambda: _metric(
+            s, 'logdeck_streams_open{kind="automations",type="log"}') == 1,
+            what="the first stream")
         second = spawn("--server", s.url, "-f", "b")
-        time.sleep(1.0)
+        ldtest.wait_for(lambda: _metric(
+            s, 'logdeck_http_responses_total{code="429"}') >= 1,
+            what="the second stream refused")
         # The first ends; the second gets the slot on its next try.
         s.status("a", "completed")
         s.status("b", "completed")

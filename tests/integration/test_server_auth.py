@@ -15,6 +15,7 @@ import threading
 import time
 
 import ldtest
+from ldtest import scaled
 from serverutil import Server
 
 CLIENTS = [{"client_id": "ops", "client_secret": "s3cret-ops-Pw"},
@@ -217,7 +218,7 @@ def test_streams_past_the_per_client_limit_get_429():
         other = srv.stream(path, bearer(ci))
         assert other.status == 200
         streams[0].close()
-        end = time.monotonic() + 3
+        end = time.monotonic() + scaled(3)
         while True:
             st = srv.stream(path, bearer(ops))
             if st.status == 200 or time.monotonic() > end:
@@ -249,7 +250,7 @@ def test_auth_files_are_checked_before_the_server_starts():
                             ("/nonexistent/auth", "No such file")):
             r = subprocess.run([binary, "--auth-file", path,
                                 "--listen", "127.0.0.1:0"],
-                               capture_output=True, timeout=5)
+                               capture_output=True, timeout=scaled(5))
             assert r.returncode != 0 and words in r.stderr.decode(), \
                 (path, r.stderr)
         with Server("--auth-file", yaml_ok) as srv:
@@ -271,8 +272,8 @@ def test_sigterm_ends_streams_and_exits_zero():
         t0 = time.monotonic()
         srv.proc.send_signal(signal.SIGTERM)
         while st.next() is not None:
-            assert time.monotonic() - t0 < 3
-        assert srv.proc.wait(3) == 0
+            assert time.monotonic() - t0 < scaled(3)
+        assert srv.proc.wait(scaled(3)) == 0
         assert srv.stop() == 0
         assert "draining" in srv.stderr()
 
@@ -297,7 +298,7 @@ def test_sighup_admits_a_new_client_and_keeps_open_streams():
         # ci leaves, new arrives, ops moves behind it in the file.
         rewrite(srv.auth_path, json.dumps([new, CLIENTS[0]]))
         srv.proc.send_signal(signal.SIGHUP)
-        assert srv.wait_stderr("read %s again" % srv.auth_path, 5), \
+        assert srv.wait_stderr("read %s again" % srv.auth_path, scaled(5)), \
             srv.stderr()
         assert srv.post("/api/auth/token", new)[0] == 200
         assert srv.get_json("/api/automations",
@@ -334,7 +335,7 @@ def test_sighup_with_a_broken_auth_file_keeps_the_clients_in_use():
         os.chmod(srv.auth_path, 0o644)
         rewrite(srv.auth_path, json.dumps(CLIENTS[:1]))
         srv.proc.send_signal(signal.SIGHUP)
-        assert srv.wait_stderr("chmod 600", 5), srv.stderr()
+        assert srv.wait_stderr("chmod 600", scaled(5)), srv.stderr()
         get_token(srv, "ci", "s3cret-ci-Pw")
     os.unlink(srv.auth_path)
 
@@ -342,7 +343,7 @@ def test_sighup_with_a_broken_auth_file_keeps_the_clients_in_use():
 def test_sighup_without_an_auth_file_changes_nothing():
     with Server("--token", PRODUCER) as srv:
         srv.proc.send_signal(signal.SIGHUP)
-        assert srv.wait_stderr("no --auth-file", 5), srv.stderr()
+        assert srv.wait_stderr("no --auth-file", scaled(5)), srv.stderr()
         assert srv.get_json("/api/automations", bearer(PRODUCER))[0] == 200
 
 

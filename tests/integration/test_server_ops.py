@@ -23,6 +23,7 @@ except ImportError:
 
 from pgcluster import Cluster
 import ldtest
+from ldtest import scaled
 from serverutil import Server
 
 TOKEN = "api-T0ken-must-not-leak"
@@ -32,7 +33,7 @@ NAME = re.compile(r"^logdeck_[a-z][a-z0-9_]*$")
 
 def get(port, path, headers=None, method="GET"):
     """One request to 127.0.0.1:port; (status, headers, body bytes)."""
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=scaled(5))
     c.request(method, path, headers=headers or {})
     r = c.getresponse()
     data = r.read()
@@ -118,7 +119,7 @@ def test_readyz_is_503_while_postgresql_is_down_and_200_once_it_is_back():
         assert srv.request("GET", "/healthz")[0] == 200
         own.resume()
         ldtest.wait_for(lambda: srv.request("GET", "/readyz")[0] == 200,
-                        timeout=15, what="ready again")
+                        timeout=scaled(15), what="ready again")
         fams = scrape(srv.port)
         assert value(fams, "logdeck_listen_reconnects") >= 1
         # Own batches come back as NOTIFY: the delay is measured.
@@ -211,7 +212,7 @@ def test_a_client_dropped_as_too_slow_is_counted_and_logged():
                         b"HTTP/1.1\r\nHost: x\r\n\r\n")
         ldtest.wait_for(lambda: value(scrape(srv.port),
                                       "logdeck_streams_dropped_slow") == 1,
-                        timeout=10, what="the drop counted")
+                        timeout=scaled(10), what="the drop counted")
         fams = scrape(srv.port)
         assert value(fams, "logdeck_streams_open", kind="automations",
                      type="log") == 0

@@ -14,6 +14,7 @@ import time
 
 from pgcluster import BINDIR, Cluster
 import ldtest
+from ldtest import scaled
 from serverutil import Server
 
 # The newest migration of src/server/pgschema.c.
@@ -29,7 +30,7 @@ def pg_server(pg, *args):
     return Server("--store", pg.url, *args)
 
 
-def ids_until(st, last_id, timeout=5.0):
+def ids_until(st, last_id, timeout=scaled(5.0)):
     """The log ids a stream sends until last_id (bounded in time)."""
     ids, end = [], time.monotonic() + timeout
     while time.monotonic() < end:
@@ -74,7 +75,7 @@ class Psql:
 
     def close(self):
         self.proc.stdin.close()
-        assert self.proc.wait(10) == 0
+        assert self.proc.wait(scaled(10)) == 0
 
 
 def test_rows_inserted_with_psql_reach_a_live_stream_within_100ms(pg):
@@ -118,7 +119,7 @@ def test_a_client_resumes_after_a_restart_with_nothing_lost_or_doubled(pg):
         assert seen[-1] - seen[0] > 6, "expected gaps: %r" % seen
         # SIGTERM drains: the stream ends and the server exits 0.
         srv.proc.send_signal(signal.SIGTERM)
-        end = time.monotonic() + 3
+        end = time.monotonic() + scaled(3)
         while st.next() is not None:
             assert time.monotonic() < end
         assert srv.stop() == 0
@@ -181,7 +182,7 @@ def test_a_dropped_notification_connection_loses_no_row(pg):
         ids = ids_until(st, last)
         assert len(ids) == 20 and ids == sorted(set(ids))
         st.close()
-        assert srv.wait_stderr("listening for changes again", 3)
+        assert srv.wait_stderr("listening for changes again", scaled(3))
 
 
 def test_servers_starting_together_migrate_the_schema_once(pg):
@@ -229,7 +230,7 @@ def test_a_database_outage_gives_503_and_heals_without_a_restart(pg):
                                    {"message": "lost?"})
         assert status == 503
         own.resume()
-        end = time.monotonic() + 10
+        end = time.monotonic() + scaled(10)
         while srv.request("GET", "/api/automations/out")[0] != 200:
             assert time.monotonic() < end, srv.stderr()
             time.sleep(0.1)
@@ -251,7 +252,7 @@ def test_resuming_before_the_retained_range_gets_a_reset(pg):
     first = int(pg.psql("SELECT min(id) FROM logs "
                         "WHERE source = 'automations/old'"))
     with pg_server(pg, "--retain-days", "1") as srv:
-        end = time.monotonic() + 5
+        end = time.monotonic() + scaled(5)
         while srv.get_json("/api/automations/old/logs")[1][0]["message"] \
                 != "recent":
             assert time.monotonic() < end, "retention did not run"
@@ -288,7 +289,7 @@ def test_a_dropped_day_gives_a_reset_and_takes_the_runs_it_held(pg):
     part = pg.psql("SELECT 'logs_p' || to_char((now() AT TIME ZONE 'UTC')"
                    "::date - 5, 'YYYYMMDD')").strip()
     with pg_server(pg, "--retain-days", "2") as srv:
-        end = time.monotonic() + 5
+        end = time.monotonic() + scaled(5)
         while len(srv.get_json("/api/automations/dayold/runs")[1]) != 1:
             assert time.monotonic() < end, "retention did not run"
             time.sleep(0.05)
@@ -330,7 +331,7 @@ def test_bad_ingest_bodies_are_refused_clearly_and_store_nothing(pg):
         assert count() == 1
 
 
-def typed_until(st, pred, timeout=5.0):
+def typed_until(st, pred, timeout=scaled(5.0)):
     """The typed events a stream sends up to the first one pred accepts,
     as (event, data) pairs (bounded in time)."""
     got, end = [], time.monotonic() + timeout
