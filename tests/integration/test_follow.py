@@ -348,9 +348,11 @@ class Live:
         return self.finish()
 
 
-def established(port):
-    """How many TCP connections the server listening on port has open
-    (its side of them), from the kernel's table."""
+def established(port, remote=False):
+    """How many TCP connections are established on port, from the
+    kernel's table: the listening side's (local address), or with remote
+    the connecting side's (the remote address's port)."""
+    col = 2 if remote else 1
     n = 0
     for path in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
@@ -359,7 +361,7 @@ def established(port):
             continue
         for row in rows:
             f = row.split()
-            if int(f[1].rsplit(":", 1)[1], 16) == port and f[3] == "01":
+            if int(f[col].rsplit(":", 1)[1], 16) == port and f[3] == "01":
                 n += 1
     return n
 
@@ -424,22 +426,6 @@ def test_several_sources_stream_at_once_over_https_without_http2():
                 f.stop()
 
 
-def _connections_to(port):
-    """How many TCP connections to port are established (counted from the
-    connecting side: the remote address's port)."""
-    n = 0
-    for path in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            rows = open(path).read().splitlines()[1:]
-        except OSError:
-            continue
-        for row in rows:
-            f = row.split()
-            if int(f[2].rsplit(":", 1)[1], 16) == port and f[3] == "01":
-                n += 1
-    return n
-
-
 def test_streams_over_http2_share_connections():
     # 250 streams through nghttpx (TLS, h2 to logdeck; it allows 100
     # streams per connection) ride 3 connections, not one each past the
@@ -478,7 +464,7 @@ def test_streams_over_http2_share_connections():
             try:
                 for n in names:
                     f.wait_line(n + " before")
-                conns = _connections_to(port)
+                conns = established(port, remote=True)
                 check(conns <= 4, "%d connections for %d streams"
                       % (conns, len(names)))
                 for n in (names[0], names[150], names[-1]):
