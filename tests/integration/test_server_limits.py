@@ -297,17 +297,22 @@ def trickle_until_cut(s, data, every, on_byte=None):
     raise AssertionError("the whole head went through: never cut")
 
 
+def another_client(srv, served):
+    """A call that serves another client of srv on its own connections (a
+    health check and an ingest) and counts it in served: the tricklers'
+    tests call it all along to show the server goes on."""
+    def others():
+        assert srv.request("GET", "/healthz")[0] == 200
+        status, _ = srv.post("/api/automations/t/logs", [{"message": "m"}])
+        assert status in (200, 201), status
+        served.append(1)
+    return others
+
+
 def test_header_timeout_cuts_a_trickled_head_and_others_are_served():
     with Server("--header-timeout", "3") as srv:
         served = []
-
-        def others():
-            # Another client, on its own connections, all along.
-            assert srv.request("GET", "/healthz")[0] == 200
-            status, _ = srv.post("/api/automations/t/logs",
-                                 [{"message": "m"}])
-            assert status in (200, 201), status
-            served.append(1)
+        others = another_client(srv, served)
 
         s = socket.create_connection(("127.0.0.1", srv.port),
                                      timeout=SOCK_S)
@@ -401,14 +406,7 @@ def post_head(path, length):
 def test_body_timeout_answers_408_to_a_trickled_body_and_others_are_served():
     with Server("--body-timeout", "3", "--header-timeout", "2") as srv:
         served = []
-
-        def others():
-            # Another client, on its own connections, all along.
-            assert srv.request("GET", "/healthz")[0] == 200
-            status, _ = srv.post("/api/automations/t/logs",
-                                 [{"message": "m"}])
-            assert status in (200, 201), status
-            served.append(1)
+        others = another_client(srv, served)
 
         s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
         body = b'[{"message": "' + b"t" * 300 + b'"}]'
