@@ -8,6 +8,11 @@ cd "${2:-$(dirname "$0")/..}"
 status=${1:-0}
 passed=0
 failed=0
+# Why each failing program failed, in a few lines, repeated just above
+# the closing line: a long log's tail (a screen dump, a nested suite's
+# own list) may hide its first lines, and CI shows the end of the output.
+whys=$(mktemp)
+trap 'rm -f "$whys"' EXIT
 for trs in $(find tests -name '*.trs' | sort); do
 	log=${trs%.trs}.log
 	result=$(sed -n 's/^:test-result: //p' "$trs")
@@ -38,8 +43,24 @@ for trs in $(find tests -name '*.trs' | sort); do
 		echo "---- $log ----"
 		tail -60 "$log"
 		echo "----"
+		{
+			echo "${trs%.trs}"
+			# A step that ran a whole suite: its own block; ldtest:
+			# "FAIL name" and the exception's line; Check:
+			# "file:line:F:case:test:...".
+			if grep -q '^---- what failed ----$' "$log"; then
+				sed -n '/^---- what failed ----$/,$p' "$log" |
+				    sed '1d;$d'
+			else
+				grep -E '^(FAIL |[A-Za-z_.]*(Failure|Error|Exception): |[^ ]+:[0-9]+:[EF]:)' "$log"
+			fi | head -20 | sed 's/^/  /'
+		} >>"$whys"
 	fi
 done
+if [ -s "$whys" ]; then
+	echo "---- what failed ----"
+	cat "$whys"
+fi
 [ "$passed" -gt 0 ] || { echo "no test ran"; status=1; }
 [ "$failed" = 0 ] || status=1
 echo "$passed passed, $failed failed"
