@@ -397,6 +397,7 @@ bool
 rule_match(const struct rule *r, const struct rule_subject *sub)
 {
 	const struct log_event *ev = sub->ev;
+	enum litscan_verdict lit = LITSCAN_YES; /* no match key: any line */
 
 	/* The cheap keys first, the regex engine last. */
 	if (sub->event == RULE_LINE && ev == NULL)
@@ -405,12 +406,13 @@ rule_match(const struct rule *r, const struct rule_subject *sub)
 		return false;
 	if (sub->event != RULE_LINE)
 		return rule_source_ok(r, sub);
-	if (r->match != NULL &&
-	    !litscan_may_match(&r->match_lit, ev->message.p, ev->message.n))
+	/* The literal scan rejects most lines; when the pattern is a whole
+	 * literal and the line holds it, it also spares regexec. */
+	if (r->match != NULL)
+		lit = litscan_test(&r->match_lit, ev->message.p, ev->message.n);
+	if (lit == LITSCAN_NO || !rule_source_ok(r, sub))
 		return false;
-	if (!rule_source_ok(r, sub))
-		return false;
-	if (r->match != NULL &&
+	if (lit == LITSCAN_MAYBE &&
 	    !rule_regmatch(&r->match_re, ev->message.p, ev->message.n))
 		return false;
 	if (r->field != NULL && !rule_field_ok(r, sub))

@@ -124,6 +124,39 @@ START_TEST(the_cheap_keys_index_never_leave_out_a_match)
 }
 END_TEST
 
+START_TEST(a_whole_literal_rule_matches_as_its_regex_does)
+{
+	/* "match: rejected: amount" is a whole literal: the literal scan
+	 * decides without regexec (litscan_test says YES). It must agree
+	 * with the regex: case folded (no capital), anywhere in the line,
+	 * beside non-ASCII bytes, and the source glob still applies. */
+	int i = mk((const char *const[]){
+	    "source", "pay-*", "match", "rejected: amount", NULL});
+	int cs = mk((const char *const[]){"match", "Rejected: amount", NULL});
+	struct log_event ev;
+	struct rule_subject s;
+
+	s = line(&ev, "pay-eu", LEVEL_INFO, "order 7 rejected: amount < 0",
+	    NULL);
+	ck_assert(rule_match(&set.r[i], &s));
+	ck_assert(!rule_match(&set.r[cs], &s));
+	s = line(&ev, "pay-eu", LEVEL_INFO, "\xc3\xa9 REJECTED: Amount", NULL);
+	ck_assert(rule_match(&set.r[i], &s));
+	ck_assert(!rule_match(&set.r[cs], &s));
+	s = line(&ev, "pay-eu", LEVEL_INFO, "x Rejected: amount", NULL);
+	ck_assert(rule_match(&set.r[cs], &s));
+	s = line(&ev, "pay-eu", LEVEL_INFO, "rejected: amoun", NULL);
+	ck_assert(!rule_match(&set.r[i], &s));
+	s = line(&ev, "crm", LEVEL_INFO, "rejected: amount", NULL);
+	ck_assert(!rule_match(&set.r[i], &s));
+	/* A NUL inside the message is text: the literal after it counts. */
+	s = line(&ev, "pay-eu", LEVEL_INFO, "a", NULL);
+	ev.message.p = "a\0rejected: amount";
+	ev.message.n = 19;
+	ck_assert(rule_match(&set.r[i], &s));
+}
+END_TEST
+
 START_TEST(run_event_rules_match_only_their_events)
 {
 	int i = mk((const char *const[]){"on", "failed", "on", "quiet", NULL});
@@ -266,6 +299,7 @@ rule_suite(void)
 	tcase_add_test(
 	    tc, a_rule_tests_source_glob_level_regex_and_field_together);
 	tcase_add_test(tc, the_cheap_keys_index_never_leave_out_a_match);
+	tcase_add_test(tc, a_whole_literal_rule_matches_as_its_regex_does);
 	tcase_add_test(tc, run_event_rules_match_only_their_events);
 	tcase_add_test(tc, suppression_fires_once_per_window_and_counts_the_rest);
 	tcase_add_test(tc, bad_keys_and_values_are_refused_with_a_reason);
