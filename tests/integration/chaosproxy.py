@@ -26,6 +26,8 @@ import ssl
 import threading
 import time
 
+import ldtest
+
 
 class ChaosProxy:
     def __init__(self, upstream_port, plans=None, chunk=None, delay=0.0,
@@ -55,11 +57,22 @@ class ChaosProxy:
             self.url = "https://127.0.0.1:%d" % self.port
         self.closing = False
         self.threads = []
-        t = threading.Thread(target=self._accept, daemon=True)
-        t.start()
+        self.acceptor = threading.Thread(target=self._accept, daemon=True)
+        self.acceptor.start()
 
     def close(self):
+        """Stop accepting, then free the listening socket. The accept
+        thread must be gone before the close: it calls accept() on the
+        socket's fd number, which the next test's socket may get once it
+        is closed (a proxy that had closed once took a connection meant
+        for the next test's proxy and answered it with its own plan).
+        shutdown() wakes a blocked accept() and fails the next one."""
         self.closing = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.acceptor.join(ldtest.WAIT_S)
         try:
             self.sock.close()
         except OSError:
