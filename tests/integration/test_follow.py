@@ -362,15 +362,15 @@ def socket_inodes(pid):
     return inodes
 
 
-def established(port, remote=False, pid=None):
-    """How many TCP connections are established on port, from the
-    kernel's table: the listening side's (local address), or with remote
-    the connecting side's (the remote address's port). With pid, only the
-    sockets of that process count: the table is the whole machine's, and
-    a test running beside this one may hold connections on the same port
+def established(port, pid, remote=False):
+    """How many TCP connections process pid has established on port, from
+    the kernel's table: on the listening side (the local address's port),
+    or with remote on the connecting side (the remote address's port).
+    Only pid's own sockets count: the table is the whole machine's, and a
+    test running beside this one may hold connections on the same port
     number at another address."""
     col = 2 if remote else 1
-    mine = socket_inodes(pid) if pid is not None else None
+    mine = socket_inodes(pid)
     n = 0
     for path in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
@@ -380,9 +380,14 @@ def established(port, remote=False, pid=None):
         for row in rows:
             f = row.split()
             if int(f[col].rsplit(":", 1)[1], 16) == port and \
-                    f[3] == "01" and (mine is None or f[9] in mine):
+                    f[3] == "01" and f[9] in mine:
                 n += 1
     return n
+
+
+def server_streams(s):
+    """How many connections the Server s has established."""
+    return established(s.port, s.proc.pid)
 
 
 def test_several_sources_stream_at_once_over_http1():
@@ -396,17 +401,16 @@ def test_several_sources_stream_at_once_over_http1():
         try:
             for n in names:
                 f.wait_line(n + " before")
-            ldtest.wait_for(lambda: established(s.port, pid=s.proc.pid)
-                            >= 3, scaled(5),
+            ldtest.wait_for(lambda: server_streams(s) >= 3, scaled(5),
                             "three streams on the server (have %d)"
-                            % established(s.port, pid=s.proc.pid))
+                            % server_streams(s))
             for n in names:
                 t0 = time.monotonic()
                 s.ingest(n, [ev(1, n + " live")])
                 took = f.wait_line(n + " live", timeout=scaled(5)) - t0
                 check(took < scaled(1.0),
                       "%s: first live line after %.2fs" % (n, took))
-            eq(established(s.port, pid=s.proc.pid), 3, "concurrent streams")
+            eq(server_streams(s), 3, "concurrent streams")
             for n in names:
                 s.status(n, "completed", exitCode=0)
             eq(f.finish(), 0, "exit status: %r" % f.lines("err"))
@@ -484,7 +488,7 @@ def test_streams_over_http2_share_connections():
             try:
                 for n in names:
                     f.wait_line(n + " before")
-                conns = established(port, remote=True, pid=f.p.pid)
+                conns = established(port, f.p.pid, remote=True)
                 check(1 <= conns <= 4, "%d connections for %d streams"
                       % (conns, len(names)))
                 for n in (names[0], names[150], names[-1]):
@@ -812,10 +816,9 @@ def test_follow_streams_more_than_256_sources_at_once():
         try:
             for n in names:
                 f.wait_line(n + " before", timeout=scaled(60))
-            ldtest.wait_for(lambda: established(s.port, pid=s.proc.pid)
-                            >= 300, scaled(60),
+            ldtest.wait_for(lambda: server_streams(s) >= 300, scaled(60),
                             "300 streams on the server (have %d)"
-                            % established(s.port, pid=s.proc.pid))
+                            % server_streams(s))
             s.ingest(names[-1], [ev(1, "last one live")])
             f.wait_line("last one live", timeout=scaled(30))
             for n in names:
