@@ -26,6 +26,33 @@ litscan_keep(struct litscan *ls, const char *run, size_t n)
 	}
 }
 
+const char *
+litscan_bracket_end(const char *s)
+{
+	const char *e;
+	char delim;
+
+	s++;
+	if (*s == '^')
+		s++;
+	if (*s == ']')
+		s++;
+	while (*s != '\0' && *s != ']') {
+		if (*s == '[' && (s[1] == ':' || s[1] == '.' || s[1] == '=')) {
+			delim = s[1];
+			for (e = s + 2; *e != '\0'; e++)
+				if (e[0] == delim && e[1] == ']')
+					break;
+			if (*e == '\0')
+				return e;
+			s = e + 2;
+			continue;
+		}
+		s++;
+	}
+	return *s == ']' ? s + 1 : s;
+}
+
 void
 litscan_init(struct litscan *ls, const char *pattern, bool icase)
 {
@@ -58,24 +85,9 @@ litscan_init(struct litscan *ls, const char *pattern, bool icase)
 			continue;
 		}
 		if (c == '[') {
-			/* Skip a bracket expression: ']' first is literal. */
 			litscan_keep(ls, run, rn);
 			rn = 0;
-			p++;
-			if (*p == '^')
-				p++;
-			if (*p == ']')
-				p++;
-			while (*p != '\0' && *p != ']') {
-				if (*p == '[' && (p[1] == ':' || p[1] == '.' ||
-				                     p[1] == '=')) {
-					const char *e = strchr(p + 2, ']');
-					p = e != NULL ? e + 1 : p + 1;
-				} else
-					p++;
-			}
-			if (*p == ']')
-				p++;
+			p = litscan_bracket_end(p);
 			continue;
 		}
 		if (c == '{') {

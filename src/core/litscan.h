@@ -47,5 +47,13 @@ bool litscan_may_match(const struct litscan *ls, const char *p, size_t n);
  * that cannot match costs about what reading it does. */
 enum litscan_verdict litscan_test(
     const struct litscan *ls, const char *p, size_t n);
+/* The byte after the bracket expression that opens at s (*s == '['), read
+ * as glibc's regcomp reads it: a ']' first (after an optional '^') is a
+ * character, and "[:", "[." and "[=" open a name that only ":]", ".]" or
+ * "=]" closes, so "[[.].]x]" holds ']' and 'x'. The end of s when the
+ * expression never closes (regcomp refuses it). Every reader of a
+ * pattern's structure (the literal, filter.c's cost) skips brackets with
+ * this one, so none of them can disagree with regcomp on where one ends. */
+const char *litscan_bracket_end(const char *s);
 
 #endif

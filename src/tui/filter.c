@@ -58,29 +58,6 @@ pattern_copies(const char **s)
 	                                 : (n > 0 ? n : 1);
 }
 
-/* The byte after the bracket expression that opens at s (a ']' first is
- * literal, [:class:] nests), or the end of s. */
-static const char *
-pattern_bracket_end(const char *s)
-{
-	const char *close;
-
-	s++;
-	if (*s == '^')
-		s++;
-	if (*s == ']')
-		s++;
-	while (*s != '\0' && *s != ']') {
-		if (*s == '[' && (s[1] == ':' || s[1] == '.' || s[1] == '=')) {
-			close = strstr(s + 2, "]");
-			s = close != NULL ? close + 1 : s + strlen(s);
-			continue;
-		}
-		s++;
-	}
-	return *s == ']' ? s + 1 : s;
-}
-
 /* True when a repetition follows a repetition ("a**", "a+*", "a*{2}",
  * "a*?"; ERE has no lazy ones): POSIX leaves it undefined, and glibc's
  * regcomp took minutes over "r$x**y***+**********+++++" (an anchor and
@@ -102,7 +79,7 @@ pattern_stacked(const char *s)
 		}
 		rep = false;
 		if (*s == '[')
-			s = pattern_bracket_end(s);
+			s = litscan_bracket_end(s);
 		else if (*s == '\\' && s[1] != '\0')
 			s += 2;
 		else
@@ -161,7 +138,7 @@ pattern_cost(const char *s)
 			    pattern_cost_mul(last[depth], k), 1);
 			continue;
 		case '[':
-			s = pattern_bracket_end(s);
+			s = litscan_bracket_end(s);
 			break;
 		case '\\':
 			s++;

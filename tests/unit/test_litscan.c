@@ -27,6 +27,11 @@ START_TEST(patterns_yield_their_longest_required_run)
 	    {"\\bword\\b", "word"},
 	    {"[abc]def[g-i]", "def"},
 	    {"[]x]yz", "yz"},
+	    /* "[." is closed by ".]" alone: the bracket holds ']', 'a', 'b' */
+	    {"x[[.].]ab]yz", "yz"},
+	    {"[[:alpha:]]xyz", "xyz"},
+	    {"[[=e=]f]gh", "gh"},
+	    {"[[.ab", ""}, /* never closed: regcomp refuses it */
 	    {"q{2}uu", "uu"},
 	    {"a", ""}, /* too short to be worth it */
 	    {"ab)cd|", ""}, /* an unmatched ')' is a character: still top level */
