@@ -14,6 +14,7 @@
 #include "alert.h"
 #include "newerr.h"
 #include "core/pattern.h"
+#include "core/recost.h"
 #include "core/buf.h"
 #include "core/stall.h"
 #include "net/client.h"
@@ -591,6 +592,12 @@ follow_init(struct follow *f, const struct follow_opts *o)
 	buf_init(&f->note, 4096);
 	buf_init(&f->line, follow_max_pending(o));
 	if (o->grep != NULL) {
+		char why[128];
+
+		if (recost_check(o->grep, why, sizeof why) != 0) {
+			fprintf(stderr, "logdeck: --grep: %s\n", why);
+			return EXIT_USAGE;
+		}
 		rc = regcomp(&f->re, o->grep,
 		    REG_EXTENDED | REG_NOSUB |
 		        (o->ignore_case ? REG_ICASE : 0));

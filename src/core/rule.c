@@ -11,6 +11,7 @@
 
 #include "core/esc.h"
 #include "core/format.h"
+#include "core/recost.h"
 
 static const char *const rule_key_names[] = {"name", "source", "level",
     "match", "field", "on", "bell", "notify", "command", "webhook", "every",
@@ -113,6 +114,10 @@ rule_regcomp(regex_t *re, const char *text, const char *key, char *err,
 			flags &= ~REG_ICASE;
 			break;
 		}
+	}
+	if (recost_check(text, msg, sizeof msg) != 0) {
+		snprintf(err, errlen, "'%s': %s", key, msg);
+		return -1;
 	}
 	if ((rc = regcomp(re, text, flags)) != 0) {
 		regerror(rc, re, msg, sizeof msg);

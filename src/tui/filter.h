@@ -10,18 +10,15 @@
 
 #include "core/field.h"
 #include "core/litscan.h"
+#include "core/recost.h"
 #include "tui/scrollback.h"
 
 /* How many keep/hide patterns may stack on one pane. */
 #define FILTER_PATTERNS_MAX 8
 /* Longest pattern text accepted. */
 #define FILTER_PATTERN_LEN 256
-/* Most pieces a pattern may stand for once its repetitions are counted
- * out, each repetition a node too ("a{1,100}" is 101, "(ab)+" 5):
- * glibc's regcomp copies a piece per repetition and its memory grows with
- * the square of the copies: "a" and 30 '+' took 1.5 GB, "(a|b){1,2000}"
- * takes 130 MB, this bound ~35 MB. */
-#define FILTER_REGEX_COST_MAX 1000
+/* Most pieces a pattern may stand for: core/recost.h's bound. */
+#define FILTER_REGEX_COST_MAX RECOST_MAX
 /* Source indexes a filter can name (the store's src field). */
 #define FILTER_SOURCES_MAX 1024
 /* The limits of field filters are core/field.h's. */

@@ -195,6 +195,13 @@ def test_level_and_grep_filter_lines():
         r = logdeck("--server", s.url, "-f", "--grep", "one$", "f")
         eq([l.split(": ", 1)[1] for l in lines(r.stdout)],
            ["info one", "warn one"], "grep")
+        # A regex regcomp would take gigabytes or minutes over
+        # (core/recost.h) is a usage error that says why.
+        for bad, why in (("row+++", b"cannot follow another"),
+                         ("((a{1,40}){1,40})", b"repeats too much")):
+            r = logdeck("--server", s.url, "-f", "--grep", bad, "f")
+            eq(r.returncode, 2, "--grep %s: %r" % (bad, r.stderr))
+            check(b"--grep: " in r.stderr and why in r.stderr, r.stderr)
 
 
 def test_escape_sequences_in_messages_are_shown_not_executed():

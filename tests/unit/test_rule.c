@@ -243,6 +243,15 @@ START_TEST(bad_keys_and_values_are_refused_with_a_reason)
 		ck_assert_int_eq(
 		    rule_set_key(&set, 0, "match", big, err, sizeof err), 0);
 	}
+	/* A regex regcomp would take gigabytes or minutes over
+	 * (core/recost.h) is refused with its reason, not compiled. */
+	ck_assert_int_eq(
+	    rule_set_key(&set, 0, "match", "row+++", err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "cannot follow another"));
+	ck_assert_int_eq(rule_set_key(&set, 0, "match", "((a{1,40}){1,40})",
+	                     err, sizeof err),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err, "repeats too much"));
 }
 END_TEST
 
