@@ -21,9 +21,10 @@
 #define RECOST_DEPTH_MAX 100
 
 /* 0 when text may go to regcomp (REG_EXTENDED); -1 when it may not, with
- * the reason in err (errlen bytes, NUL-ended): a repetition that follows
- * another (POSIX leaves it undefined; a group in between is fine:
- * "(a*)*"), more pieces than RECOST_MAX (or than its length), or groups
+ * the reason in err (errlen bytes, NUL-ended): a back-reference (regexec
+ * backtracks over them: seconds to minutes a line), a repetition that
+ * follows another (POSIX leaves it undefined; a group in between is
+ * fine: "(a*)*"), more pieces than RECOST_MAX (or than its length), or groups
  * deeper than RECOST_DEPTH_MAX. Brackets are read as regcomp reads them
  * (litscan_bracket_end). */
 int recost_check(const char *text, char *err, size_t errlen);

@@ -37,14 +37,24 @@ START_TEST(what_would_take_gigabytes_or_minutes_is_refused)
 	ck_assert_int_eq(
 	    recost_check("r$x**y***+**********+++++", err, sizeof err), -1);
 	ck_assert_int_eq(recost_check("a*?", err, sizeof err), -1);
+	/* Back-references: regexec backtracks, seconds on 80 bytes. A
+	 * backslash in a bracket is itself; an escaped backslash is one. */
+	ck_assert_int_eq(
+	    recost_check("((a*)*)\\2\\1\\2\\1b", err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "back-references"));
+	ck_assert_int_eq(recost_check("(x)\\1", err, sizeof err), -1);
+	ck_assert_int_eq(recost_check("[\\1]x", err, sizeof err), 0);
+	ck_assert_int_eq(recost_check("a\\\\1", err, sizeof err), 0);
 	/* Only ".]" closes "[.": the '+'s stack on one bracket (fuzz_search
 	 * found 23 of them taking regcomp 2.3 GB). */
 	ck_assert_int_eq(recost_check("[[.].]a[]++", err, sizeof err), -1);
 	ck_assert_ptr_nonnull(strstr(err, "cannot follow another"));
 	ck_assert_int_eq(
-	    recost_check("((((((((((a+)+)+)+)+)+)+)+)+)+", err, sizeof err), -1);
+	    recost_check("((((((((((a+)+)+)+)+)+)+)+)+)+", err, sizeof err),
+	    -1);
 	ck_assert_ptr_nonnull(strstr(err, "repeats too much"));
-	ck_assert_int_eq(recost_check("(a{1,100}){1,100}", err, sizeof err), -1);
+	ck_assert_int_eq(
+	    recost_check("(a{1,100}){1,100}", err, sizeof err), -1);
 	/* x{1,N} is 1 + (N - 1) copies + its own node. */
 	snprintf(text, sizeof text, "x{1,%d}", RECOST_MAX - 1);
 	ck_assert_int_eq(recost_check(text, err, sizeof err), 0);
