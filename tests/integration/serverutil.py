@@ -3,6 +3,7 @@
 Every wait is bounded: a server that does not answer makes the test fail,
 never hang.
 """
+import fcntl
 import http.client
 import json
 import os
@@ -25,7 +26,13 @@ class Server:
 
     def __init__(self, *args, preexec_fn=None):
         binary = os.environ.get("LOGDECK_SERVER", "src/logdeck-server")
+        # O_APPEND: the server shares this file's offset with stderr()'s
+        # seek(0), and without it a line written between the seek and the
+        # read lands over the start of the file (a torn access-log line).
         self.err = tempfile.TemporaryFile()
+        fcntl.fcntl(self.err.fileno(), fcntl.F_SETFL,
+                    fcntl.fcntl(self.err.fileno(), fcntl.F_GETFL)
+                    | os.O_APPEND)
         self.proc = subprocess.Popen(
             [binary, "--listen", "127.0.0.1:0", *args],
             stdout=subprocess.PIPE, stderr=self.err, preexec_fn=preexec_fn)
