@@ -37,6 +37,14 @@ def scaled(seconds):
 WAIT_S = scaled(20)
 
 # A sanitized build (./configure --enable-sanitizers) writes every
+def scratch_dir(prefix):
+    """A new directory for a test's files, removed when the test file's
+    process exits (a failing test leaves none behind either)."""
+    d = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, d, True)
+    return d
+
+
 # AddressSanitizer, LeakSanitizer or UBSan report of every child to a file
 # in SANITIZER_DIR (log_path) rather than to the child's stderr, which a
 # test may never read: a full-screen view in a tmux pane, a server stopped

@@ -313,7 +313,9 @@ def test_a_stalled_client_neither_delays_others_nor_stays_forever():
         stalled.sendall(b"GET /api/automations/burst-1/logs?stream=true "
                         b"HTTP/1.1\r\nHost: x\r\n"
                         b"Accept: text/event-stream\r\n\r\n")
-        time.sleep(0.5)
+        # The server is streaming to it before the other stream starts.
+        stalled.settimeout(scaled(5))
+        assert stalled.recv(1, socket.MSG_PEEK) == b"H"
         t0 = time.monotonic()
         st = srv.stream("/api/automations/burst-2/logs?stream=true&tail=20000",
                         timeout=scaled(10))
@@ -378,14 +380,18 @@ def test_running_out_of_descriptors_pauses_accepting_without_spinning():
     with Server("--max-connections", "1000", preexec_fn=few_fds) as srv:
         socks = [socket.create_connection(("127.0.0.1", srv.port))
                  for _ in range(60)]
-        time.sleep(0.3)
+        assert srv.wait_stderr("cannot accept connections", scaled(5)), \
+            srv.stderr()
+        # The CPU it uses over a second and a half: a measurement
+        # window, not a wait.
         cpu = srv.cpu_seconds()
         time.sleep(1.5)
         assert srv.cpu_seconds() - cpu < 0.3, "busy loop on EMFILE"
         assert 1 <= srv.stderr().count("cannot accept connections") <= 4
         for s in socks:
             s.close()
-        time.sleep(1.2)
+        # Once the pause is over it accepts again: a new connection waits
+        # in the backlog until then and is answered.
         assert srv.get_json("/api/automations") == (200, [])
 
 

@@ -111,13 +111,23 @@ def test_token_endpoint_issues_pairs_and_refresh_rotates():
 def test_expired_tokens_get_401_invalid_token():
     with auth_server("--token-ttl", "1", "--refresh-ttl", "2") as srv:
         grant = get_token(srv)
-        time.sleep(1.1)
-        status, h, data = srv.request("GET", "/api/automations",
-                                      headers=bearer(grant["access_token"]))
+        # Both were minted before the answer came: they expire by then
+        # plus their time to live.
+        granted = time.monotonic()
+        end = granted + scaled(5)
+        while True:
+            status, h, data = srv.request(
+                "GET", "/api/automations",
+                headers=bearer(grant["access_token"]))
+            if status != 200 or time.monotonic() > end:
+                break
+            time.sleep(0.05)
         assert status == 401
         assert h["www-authenticate"] == 'Bearer error="invalid_token"'
         assert "error" in json.loads(data)
-        time.sleep(1.0)
+        # The refresh token is spent by a refresh that works, so it is
+        # tried once, after its two seconds have passed.
+        time.sleep(max(0.0, granted + 2.05 - time.monotonic()))
         assert srv.post("/api/auth/refresh", {
             "refresh_token": grant["refresh_token"]})[0] == 401
         os.unlink(srv.auth_path)

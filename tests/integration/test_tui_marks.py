@@ -9,7 +9,6 @@ minute, live."""
 import json
 import os
 import re
-import tempfile
 import time
 
 from ldtest import Server, check, eq, ev
@@ -128,7 +127,7 @@ def test_marks_stay_through_filters_and_go_to_saves():
             t.wait_gone("marks: 2 (Enter")
             eq(current(t), "alpha 17", "the first mark stored")
             # Saved views carry the marks.
-            d = tempfile.mkdtemp(prefix="ldmarks-")
+            d = ldtest.scratch_dir("ldmarks-")
             jpath = os.path.join(d, "view.jsonl")
             t.keys("S", "C-u")
             t.type(jpath)

@@ -3,8 +3,6 @@ real server): split and focus, help from the key table, watching from the
 list, the list filter, eviction, colours, wrapping, suspend."""
 import os
 import re
-import tempfile
-import time
 
 import ldtest
 from ldtest import Server, check, eq, ev
@@ -198,7 +196,7 @@ def test_wrap_and_timestamp_modes():
 
 
 def test_configuration_sets_keys_view_defaults_and_theme():
-    xdg = tempfile.mkdtemp(prefix="ldcfg-")
+    xdg = ldtest.scratch_dir("ldcfg-")
     os.makedirs(os.path.join(xdg, "logdeck"))
     path = os.path.join(xdg, "logdeck", "config.yaml")
     with open(path, "w") as f:
@@ -216,15 +214,19 @@ def test_configuration_sets_keys_view_defaults_and_theme():
             colored = "\n".join(t.screen(colors=True))
             check(not re.search(r"\x1b\[[0-9;]*(3[0-7]|[34]8;5;\d+)m",
                                 colored), "mono theme has no colours")
-            t.keys("Space")
-            time.sleep(0.3)
-            check("FOLLOW" in t.text(), "Space no longer pauses")
+            # Keys are handled in order: once F1's key table is up, Space
+            # has been handled, and the status bar under the table says
+            # whether it paused.
+            t.keys("Space", "F1")
+            scr = t.wait(lambda x: "keys (Esc closes" in x and
+                         re.search(r"\bp\s+pause / resume following", x),
+                         "the key table with p for pause")
+            check(re.search(r"^ FOLLOW \|", scr, re.M),
+                  "Space no longer pauses:\n" + scr)
+            t.keys("Escape")
+            t.wait_gone("keys (Esc closes")
             t.keys("p")
             t.wait_text("PAUSED")
-            t.keys("F1")
-            t.wait(lambda x: "keys (Esc closes" in x and
-                   re.search(r"\bp\s+pause / resume following", x),
-                   "the key table with p for pause")
 
 
 def log_col_of(scr):

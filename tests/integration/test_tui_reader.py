@@ -4,7 +4,6 @@ incremental search, keep/hide filters, save."""
 import json
 import os
 import re
-import tempfile
 
 import ldtest
 from ldtest import Server, check, eq, ev
@@ -216,7 +215,7 @@ def test_save_writes_the_filtered_view():
     with Server() as s:
         s.ingest("sv", [ev(i, "save %d" % i, level=LEVELS[i % 5])
                         for i in range(20)])
-        d = tempfile.mkdtemp(prefix="ldsave-")
+        d = ldtest.scratch_dir("ldsave-")
         path = os.path.join(d, "out.jsonl")
         with viewer(s, "sv") as t:
             t.wait_text("save 19")
@@ -249,7 +248,7 @@ def test_large_save_is_written_in_slices_with_every_line_once():
     with Server() as s:
         for b in range(0, n, 5000):
             s.ingest("big", [ev(i, "big %d" % i) for i in range(b, b + 5000)])
-        d = tempfile.mkdtemp(prefix="ldsave-")
+        d = ldtest.scratch_dir("ldsave-")
         path = os.path.join(d, "big.jsonl")
         with viewer(s, "big") as t:
             t.wait_text("big %d" % (n - 1))

@@ -7,7 +7,6 @@ filters narrow a pane and switch off one by one."""
 import json
 import os
 import re
-import tempfile
 
 import ldtest
 import tuitmux
@@ -206,7 +205,7 @@ def save_view(t, path):
 
 
 def test_save_merged_as_json_keeps_source():
-    d = tempfile.mkdtemp(prefix="ldsave-")
+    d = ldtest.scratch_dir("ldsave-")
     with Server() as s:
         named(s, "sa", "Source A")
         named(s, "sb", "Source B")
@@ -353,7 +352,7 @@ def test_field_filters_narrow_the_pane_and_switch_off_one_by_one():
 def test_save_writes_an_event_at_the_servers_size_cap_whole():
     # The worst growth a formatter has (a control byte becomes \u0001)
     # on the largest event the server keeps: TUI_SAVE_LINE_MAX holds it.
-    d = tempfile.mkdtemp(prefix="ldsave-")
+    d = ldtest.scratch_dir("ldsave-")
     big = "\x01" * (42 * 1024)  # 6 bytes each as JSON: near the cap
     with Server() as s:
         named(s, "big", "Big one")
