@@ -36,7 +36,7 @@ def scaled(seconds):
 # Upper bound for anything a test waits for; tests fail, never hang.
 WAIT_S = scaled(20)
 
-# A sanitized build (./configure --enable-sanitizers) writes every
+
 def scratch_dir(prefix):
     """A new directory for a test's files, removed when the test file's
     process exits (a failing test leaves none behind either)."""
@@ -45,6 +45,7 @@ def scratch_dir(prefix):
     return d
 
 
+# A sanitized build (./configure --enable-sanitizers) writes every
 # AddressSanitizer, LeakSanitizer or UBSan report of every child to a file
 # in SANITIZER_DIR (log_path) rather than to the child's stderr, which a
 # test may never read: a full-screen view in a tmux pane, a server stopped

@@ -114,14 +114,14 @@ def test_expired_tokens_get_401_invalid_token():
         # Both were minted before the answer came: they expire by then
         # plus their time to live.
         granted = time.monotonic()
-        end = granted + scaled(5)
-        while True:
-            status, h, data = srv.request(
-                "GET", "/api/automations",
-                headers=bearer(grant["access_token"]))
-            if status != 200 or time.monotonic() > end:
-                break
-            time.sleep(0.05)
+
+        def refused():
+            answer = srv.request("GET", "/api/automations",
+                                 headers=bearer(grant["access_token"]))
+            return answer if answer[0] != 200 else None
+
+        status, h, data = ldtest.wait_for(refused, scaled(5),
+                                          "the access token to expire", 0.05)
         assert status == 401
         assert h["www-authenticate"] == 'Bearer error="invalid_token"'
         assert "error" in json.loads(data)
